@@ -1,0 +1,91 @@
+/**
+ * What every command group receives: output sinks, environment, the user's directory and the
+ * global options (`--root`, `--runtime`).
+ *
+ * @module
+ */
+import { isAbsolute, resolve } from "node:path";
+
+/** Output and environment of one CLI invocation (real process or in-process test). */
+export interface CliIo {
+  /** Writes to standard output (a newline is not added). */
+  stdout(text: string): void;
+  /** Writes to standard error (a newline is not added). */
+  stderr(text: string): void;
+  /** Environment variables. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** The directory the user typed the command in (relative paths resolve against it). */
+  cwd: string;
+  /**
+   * Exit code a command wants when it succeeds as a command but reports a non-zero status
+   * (e.g. `exec` returns the process's code). Unset means 0.
+   */
+  exitCode?: number;
+}
+
+/** Global options shared by every command. */
+export interface GlobalOptions {
+  /** State root (`--root` / `RKL_ROOT`); undefined for the system locations. */
+  root: string | undefined;
+  /** Runtime name or path (`--runtime` / `RKL_RUNTIME`); undefined to auto-detect. */
+  runtime: string | undefined;
+}
+
+/**
+ * The real process's I/O. `deno task` runs in the project directory, so the user's directory
+ * comes from `INIT_CWD` when set.
+ *
+ * @example
+ * ```ts ignore
+ * import { processIo } from "./context.ts";
+ * processIo().stdout("hello\n");
+ * ```
+ */
+export function processIo(): CliIo {
+  const enc = new TextEncoder();
+  const env = Deno.env.toObject();
+  return {
+    stdout: (t) => void Deno.stdout.writeSync(enc.encode(t)),
+    stderr: (t) => void Deno.stderr.writeSync(enc.encode(t)),
+    env,
+    cwd: env.INIT_CWD ?? Deno.cwd(),
+  };
+}
+
+/**
+ * Resolves a user-supplied path against the user's directory.
+ *
+ * @example
+ * ```ts
+ * import { userPath } from "./context.ts";
+ * import assert from "node:assert/strict";
+ * const io = { stdout() {}, stderr() {}, env: {}, cwd: "/home/u" };
+ * assert.equal(userPath(io, "pod.yaml"), "/home/u/pod.yaml");
+ * assert.equal(userPath(io, "/etc/x"), "/etc/x");
+ * ```
+ */
+export function userPath(io: CliIo, path: string): string {
+  return isAbsolute(path) ? path : resolve(io.cwd, path);
+}
+
+/**
+ * Resolves global options: flags first, then environment.
+ *
+ * @example
+ * ```ts
+ * import { resolveGlobals } from "./context.ts";
+ * import assert from "node:assert/strict";
+ * const io = { stdout() {}, stderr() {}, env: { RKL_ROOT: "r" }, cwd: "/w" };
+ * assert.deepEqual(resolveGlobals(io, {}), { root: "/w/r", runtime: undefined });
+ * ```
+ */
+export function resolveGlobals(
+  io: CliIo,
+  flags: { root?: string | undefined; runtime?: string | undefined },
+): GlobalOptions {
+  const root = flags.root ?? io.env.RKL_ROOT;
+  return {
+    root: root ? userPath(io, root) : undefined,
+    runtime: flags.runtime ?? io.env.RKL_RUNTIME,
+  };
+}

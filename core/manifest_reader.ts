@@ -1,0 +1,294 @@
+/**
+ * Reading YAML manifests with positions, so every error names file, line, column and field path.
+ * This is the only module that imports the YAML library.
+ *
+ * @module
+ */
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar } from "yaml";
+import { ManifestError, type SourcePosition } from "./errors.ts";
+
+/** A non-fatal finding such as an unknown field. */
+export interface ManifestWarning extends SourcePosition {
+  /** Field path of the finding. */
+  path: string;
+  /** What was found. */
+  message: string;
+}
+
+/**
+ * Formats a warning like an error: `file:line:column: path: message`.
+ *
+ * @example
+ * ```ts
+ * import { formatWarning } from "./manifest_reader.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(
+ *   formatWarning({ file: "a.yaml", line: 2, column: 1, path: "foo", message: "unknown field" }),
+ *   "a.yaml:2:1: foo: unknown field",
+ * );
+ * ```
+ */
+export function formatWarning(w: ManifestWarning): string {
+  return `${w.file}:${w.line}:${w.column}: ${w.path ? `${w.path}: ` : ""}${w.message}`;
+}
+
+/**
+ * Parses YAML text into a {@linkcode ManifestField} tree. Syntax errors throw
+ * {@linkcode ManifestError} with the position of the first error.
+ *
+ * @example
+ * ```ts
+ * import { readManifest } from "./manifest_reader.ts";
+ * import assert from "node:assert/strict";
+ * const { root } = readManifest("name: web\nargs: [sleep, '1']\n", "c.yaml");
+ * assert.equal(root.requiredString("name"), "web");
+ * assert.deepEqual(root.stringArray("args"), ["sleep", "1"]);
+ * ```
+ */
+export function readManifest(
+  text: string,
+  file: string,
+): { root: ManifestField; warnings: ManifestWarning[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = lineCounter.linePos(first.pos[0]);
+    const reason = first.message.split("\n")[0] ?? first.message;
+    throw new ManifestError(`invalid YAML: ${reason}`, {
+      file,
+      line: pos.line,
+      column: pos.col,
+      path: "",
+    });
+  }
+  const warnings: ManifestWarning[] = [];
+  const ctx: Ctx = { file, lineCounter, warnings };
+  const root = new ManifestField(ctx, doc.contents ?? undefined, "", 0);
+  return { root, warnings };
+}
+
+interface Ctx {
+  file: string;
+  lineCounter: LineCounter;
+  warnings: ManifestWarning[];
+}
+
+function typeName(node: Node | undefined): string {
+  if (node === undefined) return "nothing";
+  if (isMap(node)) return "a mapping";
+  if (isSeq(node)) return "a list";
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null) return "null";
+    return `${typeof v} ${JSON.stringify(v)}`;
+  }
+  return "an alias";
+}
+
+/**
+ * One node of a manifest with its field path and source position. Accessors validate the type
+ * and throw {@linkcode ManifestError} naming the field and what was expected.
+ */
+export class ManifestField {
+  readonly #ctx: Ctx;
+  readonly #node: Node | undefined;
+  /** Field path, e.g. `spec.containers[0].name`. */
+  readonly path: string;
+  readonly #offset: number;
+
+  /** Creates a field; use {@linkcode readManifest} instead. */
+  constructor(ctx: Ctx, node: Node | undefined, path: string, fallbackOffset: number) {
+    this.#ctx = ctx;
+    this.#node = node;
+    this.path = path;
+    this.#offset = node?.range?.[0] ?? fallbackOffset;
+  }
+
+  /** Source position of this node. */
+  get position(): SourcePosition {
+    const p = this.#ctx.lineCounter.linePos(this.#offset);
+    return { file: this.#ctx.file, line: p.line, column: p.col };
+  }
+
+  /** The node as a plain JavaScript value. */
+  get value(): unknown {
+    return this.#node === undefined ? undefined : this.#node.toJSON();
+  }
+
+  /** True when this is a mapping. */
+  get isObject(): boolean {
+    return isMap(this.#node);
+  }
+
+  /** True when the document or value is absent or null. */
+  get isNull(): boolean {
+    return this.#node === undefined || (isScalar(this.#node) && this.#node.value === null);
+  }
+
+  /** An error positioned at this field. */
+  error(reason: string): ManifestError {
+    return new ManifestError(reason, { ...this.position, path: this.path });
+  }
+
+  /** Records a warning positioned at this field. */
+  warn(message: string): void {
+    this.#ctx.warnings.push({ ...this.position, path: this.path, message });
+  }
+
+  #childPath(key: string | number): string {
+    if (typeof key === "number") return `${this.path}[${key}]`;
+    const safe = /^[A-Za-z_][\w-]*$/.test(key) ? key : JSON.stringify(key);
+    return this.path ? `${this.path}.${safe}` : safe;
+  }
+
+  /** Asserts this is a mapping (throws otherwise). */
+  object(): this {
+    if (!isMap(this.#node)) throw this.error(`expected a mapping, got ${typeName(this.#node)}`);
+    return this;
+  }
+
+  /** Keys of this mapping in source order. */
+  keys(): string[] {
+    this.object();
+    const map = this.#node as unknown as { items: { key: unknown }[] };
+    return map.items.map((p) => String(isScalar(p.key) ? (p.key as Scalar).value : p.key));
+  }
+
+  /** The child at `key` (a field whose value is absent when the key is missing). */
+  get(key: string): ManifestField {
+    this.object();
+    const map = this.#node as unknown as { items: { key: unknown; value: Node | null }[] };
+    const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+    return new ManifestField(
+      this.#ctx,
+      pair?.value ?? undefined,
+      this.#childPath(key),
+      (
+        pair?.key as Node | undefined
+      )?.range?.[0] ?? this.#offset,
+    );
+  }
+
+  /** True when the mapping has `key` with a non-null value. */
+  has(key: string): boolean {
+    return this.isObject && !this.get(key).isNull;
+  }
+
+  /** Warns about every key not in `known` ("unknown field"). Returns the unknown keys. */
+  known(known: readonly string[]): string[] {
+    const unknown: string[] = [];
+    const map = this.object().#node as unknown as { items: { key: Node }[] };
+    for (const pair of map.items) {
+      const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+      if (!known.includes(key)) {
+        unknown.push(key);
+        const p = this.#ctx.lineCounter.linePos(pair.key?.range?.[0] ?? this.#offset);
+        this.#ctx.warnings.push({
+          file: this.#ctx.file,
+          line: p.line,
+          column: p.col,
+          path: this.#childPath(key),
+          message: "unknown field, ignored",
+        });
+      }
+    }
+    return unknown;
+  }
+
+  /** The items of this list. */
+  items(): ManifestField[] {
+    if (!isSeq(this.#node)) throw this.error(`expected a list, got ${typeName(this.#node)}`);
+    return this.#node.items.map((n, i) =>
+      new ManifestField(
+        this.#ctx,
+        (n as Node | null) ?? undefined,
+        this.#childPath(i),
+        this.#offset,
+      )
+    );
+  }
+
+  /** This scalar as a string (numbers and booleans are not accepted). */
+  string(): string {
+    if (isScalar(this.#node) && typeof this.#node.value === "string") return this.#node.value;
+    throw this.error(`expected a string, got ${typeName(this.#node)}`);
+  }
+
+  /** This scalar as a string, accepting numbers too (for quantities such as `cpu: 1`). */
+  stringOrNumber(): string {
+    if (isScalar(this.#node)) {
+      const v = this.#node.value;
+      if (typeof v === "string") return v;
+      if (typeof v === "number" && Number.isFinite(v)) return String(v);
+    }
+    throw this.error(`expected a string or number, got ${typeName(this.#node)}`);
+  }
+
+  /** This scalar as a number. */
+  number(): number {
+    if (isScalar(this.#node) && typeof this.#node.value === "number") return this.#node.value;
+    throw this.error(`expected a number, got ${typeName(this.#node)}`);
+  }
+
+  /** This scalar as an integer within [min, max]. */
+  integer(min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
+    const n = this.number();
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw this.error(`expected an integer from ${min} to ${max}, got ${n}`);
+    }
+    return n;
+  }
+
+  /** This scalar as a boolean. */
+  boolean(): boolean {
+    if (isScalar(this.#node) && typeof this.#node.value === "boolean") return this.#node.value;
+    throw this.error(`expected true or false, got ${typeName(this.#node)}`);
+  }
+
+  /** `get(key).string()`, or a "missing required field" error. */
+  requiredString(key: string): string {
+    const f = this.get(key);
+    if (f.isNull) throw f.error("required field is missing");
+    return f.string();
+  }
+
+  /** `get(key).string()` or undefined when absent. */
+  optionalString(key: string): string | undefined {
+    const f = this.get(key);
+    return f.isNull ? undefined : f.string();
+  }
+
+  /** `get(key).boolean()` or undefined when absent. */
+  optionalBoolean(key: string): boolean | undefined {
+    const f = this.get(key);
+    return f.isNull ? undefined : f.boolean();
+  }
+
+  /** `get(key).integer(min, max)` or undefined when absent. */
+  optionalInteger(key: string, min?: number, max?: number): number | undefined {
+    const f = this.get(key);
+    return f.isNull ? undefined : f.integer(min, max);
+  }
+
+  /** A list of strings at `key`, or undefined when absent. */
+  stringArray(key: string): string[] | undefined {
+    const f = this.get(key);
+    return f.isNull ? undefined : f.items().map((i) => i.string());
+  }
+
+  /** A mapping of strings at `key` (e.g. labels), or undefined when absent. */
+  stringMap(key: string): Record<string, string> | undefined {
+    const f = this.get(key);
+    if (f.isNull) return undefined;
+    const out: Record<string, string> = {};
+    for (const k of f.keys()) out[k] = f.get(k).string();
+    return out;
+  }
+
+  /** The list items at `key`, or `[]` when absent. */
+  list(key: string): ManifestField[] {
+    const f = this.get(key);
+    return f.isNull ? [] : f.items();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Helpers for rk8s's own tests: root detection, temporary state roots, polling with a deadline.
+ *
+ * @module
+ */
+
+/**
+ * True when the process runs as root (integration tests need it).
+ *
+ * @example
+ * ```ts
+ * import { isRoot } from "./testing.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(typeof isRoot(), "boolean");
+ * ```
+ */
+export function isRoot(): boolean {
+  return Deno.uid() === 0;
+}
+
+/**
+ * Registers a test that needs root; it is reported as ignored when not root.
+ * Resource sanitizers are off because such tests spawn long-lived monitors on purpose.
+ *
+ * @example
+ * ```ts ignore
+ * import { rootTest } from "./testing.ts";
+ * rootTest("container runs", async () => {});
+ * ```
+ */
+export function rootTest(name: string, fn: (t: Deno.TestContext) => Promise<void>): void {
+  Deno.test({
+    name: `${name} [root]`,
+    ignore: !isRoot(),
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn,
+  });
+}
+
+/**
+ * Creates a temporary directory and returns it with an async disposer that removes it.
+ *
+ * @example
+ * ```ts
+ * import { tempDir } from "./testing.ts";
+ * import assert from "node:assert/strict";
+ * await using dir = await tempDir("rk8s-doc-");
+ * assert.ok((await Deno.stat(dir.path)).isDirectory);
+ * ```
+ */
+export async function tempDir(prefix = "rk8s-test-"): Promise<AsyncDisposable & { path: string }> {
+  const path = await Deno.makeTempDir({ prefix });
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(path, { recursive: true });
+    },
+  };
+}
+
+/**
+ * Polls `probe` until it returns a value other than `undefined`/`false`, or throws after
+ * `timeoutMs` with `what` in the message. Use instead of fixed sleeps.
+ *
+ * @example
+ * ```ts
+ * import { waitFor } from "./testing.ts";
+ * import assert from "node:assert/strict";
+ * let n = 0;
+ * assert.equal(await waitFor("n to reach 3", () => ++n >= 3 ? n : undefined), 3);
+ * ```
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  { timeoutMs = 10_000, intervalMs = 20 }: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Absolute path of the test bundles built by `testdata/build_bundles.ts`. */
+export const testBundles: { busybox: string; pause: string } = {
+  busybox: new URL("../testdata/bundles/busybox", import.meta.url).pathname,
+  pause: new URL("../testdata/bundles/pause", import.meta.url).pathname,
+};

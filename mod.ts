@@ -1,0 +1,26 @@
+/**
+ * rk8s: a lightweight, Kubernetes-compatible container orchestrator for Deno.
+ *
+ * The library API used by the `rkl` CLI: manifests, the OCI runtime layer, container and pod
+ * lifecycle, CNI networking and the cluster store client. Running this module as a program
+ * starts the CLI.
+ *
+ * @example
+ * ```ts
+ * import { readManifest } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(readManifest("name: web\n", "c.yaml").root.requiredString("name"), "web");
+ * ```
+ *
+ * @module
+ */
+export * from "./core/errors.ts";
+export * from "./core/manifest_reader.ts";
+export * from "./core/paths.ts";
+export * from "./core/undo.ts";
+export { main } from "./cli/main.ts";
+
+import { main } from "./cli/main.ts";
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
