@@ -1,0 +1,78 @@
+/**
+ * The contract between the container/pod layer (core/) and networking (net/). core/ never
+ * imports net/: the CLI (or the daemon) passes a {@linkcode NetworkProvider} implemented in net/.
+ *
+ * @module
+ */
+import type { UndoStack } from "./undo.ts";
+
+/** Transport protocol of a port, as in Kubernetes. */
+export type Protocol = "TCP" | "UDP" | "SCTP";
+
+/** A container port, optionally published on the host (`hostPort`). */
+export interface PortMapping {
+  /** Port inside the container or pod. */
+  containerPort: number;
+  /** Port on the host; undefined when not published. */
+  hostPort?: number;
+  /** Protocol, default TCP. */
+  protocol: Protocol;
+  /** Host address to publish on; undefined for all addresses. */
+  hostIP?: string;
+  /** Optional port name. */
+  name?: string;
+}
+
+/** What a sandbox (single container or pod) asks of the network. */
+export interface NetworkAttachRequest {
+  /** Unique id of the sandbox (container id or pod sandbox id); the CNI container id. */
+  id: string;
+  /** Human name (container or pod name); written to /etc/hosts. */
+  name: string;
+  /** Hostname inside the sandbox; defaults to `name`. */
+  hostname?: string;
+  /** Kubernetes namespace, for pods (passed to plugins as K8S_POD_NAMESPACE). */
+  namespace?: string;
+  /** Network names to join; empty or undefined means the default network. */
+  networks?: readonly string[];
+  /** Ports to publish. */
+  ports: readonly PortMapping[];
+  /** Extra host entries, e.g. compose service names: `ip → names`. */
+  extraHosts?: readonly { ip: string; names: readonly string[] }[];
+}
+
+/** The result of attaching a sandbox to its networks. */
+export interface NetworkAttachment {
+  /** Path of the bind-mounted network namespace to put in the OCI spec. */
+  netnsPath: string;
+  /** IP addresses assigned, first is the primary (e.g. `10.88.0.5`), without prefix length. */
+  ips: string[];
+  /** File to bind-mount at /etc/hosts. */
+  hostsFile: string;
+  /** File to bind-mount at /etc/resolv.conf. */
+  resolvConfFile: string;
+}
+
+/** What garbage collection released. */
+export interface NetworkGcReport {
+  /** Sandbox ids whose attachments were torn down. */
+  released: string[];
+  /** Human-readable details (freed IPs, removed namespaces). */
+  details: string[];
+}
+
+/**
+ * Networking as seen by the container and pod layers.
+ */
+export interface NetworkProvider {
+  /**
+   * Creates a network namespace for the sandbox, runs CNI ADD on its networks and writes its
+   * hosts/resolv.conf files. Registers its own undo steps on `undo` (CNI DEL is registered
+   * before ADD runs), so a later failure of the caller releases everything.
+   */
+  attach(req: NetworkAttachRequest, undo: UndoStack): Promise<NetworkAttachment>;
+  /** Runs CNI DEL (also when the namespace is gone), removes the namespace, frees IPs. Idempotent. */
+  detach(id: string): Promise<void>;
+  /** Releases every attachment whose id is not in `liveIds`. */
+  gc(liveIds: ReadonlySet<string>): Promise<NetworkGcReport>;
+}
