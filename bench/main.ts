@@ -1,0 +1,23 @@
+/**
+ * `deno task bench`: every benchmark section, side by side with the tools a user would
+ * otherwise use. `deno task bench SECTION...` runs only the named sections.
+ *
+ * @module
+ */
+
+/** A benchmark section. */
+export interface Section {
+  /** Name used to select it on the command line. */
+  name: string;
+  /** Runs the section and prints its tables. */
+  run(): Promise<void>;
+}
+
+const sections: Section[] = [];
+
+const wanted = Deno.args.filter((a) => !a.startsWith("-"));
+for (const s of sections) {
+  if (wanted.length > 0 && !wanted.includes(s.name)) continue;
+  console.log(`\n# ${s.name}`);
+  await s.run();
+}
