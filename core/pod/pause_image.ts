@@ -1,0 +1,143 @@
+/**
+ * The built-in pause image: a minimal rootfs holding catatonit (run as `catatonit -P`, the pause
+ * process Podman uses for its infra containers), built on first use under rkl's data dir from the
+ * host's catatonit, so rkl needs no test data at run time. A pod's `labels.bundle` overrides it.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { RkError } from "../errors.ts";
+
+/** Where the host's catatonit is looked for, in order. */
+export const CATATONIT_PATHS: readonly string[] = [
+  "/usr/bin/catatonit",
+  "/usr/libexec/catatonit/catatonit",
+  "/usr/libexec/podman/catatonit",
+  "/usr/local/bin/catatonit",
+];
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+async function stampOf(path: string): Promise<string> {
+  const st = await Deno.stat(path);
+  return `${path} ${st.size} ${st.mtime?.getTime() ?? 0}\n`;
+}
+
+async function readOrUndefined(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Returns the built-in pause bundle directory under `dataDir`, building it first when missing or
+ * when the host's catatonit changed. The build goes to a temporary directory that is renamed
+ * into place, so concurrent `rkl` processes never see half a bundle.
+ *
+ * @example
+ * ```ts ignore
+ * import { ensurePauseBundle } from "./pause_image.ts";
+ * const bundle = await ensurePauseBundle("/var/lib/rkl");
+ * // bundle === "/var/lib/rkl/images/pause", holding rootfs/catatonit
+ * ```
+ */
+export async function ensurePauseBundle(
+  dataDir: string,
+  catatonitCandidates: readonly string[] = CATATONIT_PATHS,
+): Promise<string> {
+  let catatonit: string | undefined;
+  for (const p of catatonitCandidates) {
+    if (await exists(p)) {
+      catatonit = p;
+      break;
+    }
+  }
+  if (catatonit === undefined) {
+    throw new RkError(
+      `No pause image: catatonit not found (looked in ${catatonitCandidates.join(", ")}); ` +
+        "install the Debian package catatonit, or set the pod label bundle: PATH",
+    );
+  }
+  const imagesDir = join(dataDir, "images");
+  const dir = join(imagesDir, "pause");
+  const stamp = await stampOf(catatonit);
+  if ((await readOrUndefined(join(dir, ".stamp"))) === stamp) return dir;
+
+  await Deno.mkdir(imagesDir, { recursive: true });
+  const tmp = await Deno.makeTempDir({ dir: imagesDir, prefix: ".pause-" });
+  try {
+    const rootfs = join(tmp, "rootfs");
+    for (const d of ["dev", "proc", "sys", "etc", "tmp", "run"]) {
+      await Deno.mkdir(join(rootfs, d), { recursive: true });
+    }
+    for (const f of ["etc/hosts", "etc/resolv.conf", "etc/hostname"]) {
+      await Deno.writeTextFile(join(rootfs, f), "");
+    }
+    await Deno.copyFile(catatonit, join(rootfs, "catatonit"));
+    await Deno.chmod(join(rootfs, "catatonit"), 0o755);
+    await Deno.writeTextFile(join(tmp, ".stamp"), stamp);
+    const old = `${dir}.old-${crypto.randomUUID().slice(0, 8)}`;
+    let moved = false;
+    if (await exists(dir)) {
+      await Deno.rename(dir, old);
+      moved = true;
+    }
+    await Deno.rename(tmp, dir);
+    if (moved) await Deno.remove(old, { recursive: true });
+  } catch (e) {
+    await Deno.remove(tmp, { recursive: true }).catch((cleanup) => {
+      if (!(cleanup instanceof Deno.errors.NotFound)) throw cleanup;
+    });
+    // Another process may have won the race; its bundle is as good as ours.
+    if ((await readOrUndefined(join(dir, ".stamp"))) === stamp) return dir;
+    throw e;
+  }
+  return dir;
+}
+
+/**
+ * The pause process's argv for a bundle: `process.args` of the bundle's own `config.json` when it
+ * has one, else `/catatonit -P` or `/pause` depending on what the rootfs holds.
+ *
+ * @example
+ * ```ts ignore
+ * import { pauseArgs } from "./pause_image.ts";
+ * console.log(await pauseArgs("testdata/bundles/pause")); // ["/catatonit", "-P"]
+ * ```
+ */
+export async function pauseArgs(bundle: string): Promise<string[]> {
+  const config = await readOrUndefined(join(bundle, "config.json"));
+  if (config !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(config);
+    } catch (e) {
+      throw new RkError(`Pause bundle "${bundle}": config.json is not valid JSON`, { cause: e });
+    }
+    const args = typeof parsed === "object" && parsed !== null && "process" in parsed &&
+        typeof parsed.process === "object" && parsed.process !== null &&
+        "args" in parsed.process
+      ? parsed.process.args
+      : undefined;
+    if (Array.isArray(args) && args.length > 0 && args.every((a) => typeof a === "string")) {
+      return args;
+    }
+  }
+  if (await exists(join(bundle, "rootfs", "catatonit"))) return ["/catatonit", "-P"];
+  if (await exists(join(bundle, "rootfs", "pause"))) return ["/pause"];
+  throw new RkError(
+    `Pause bundle "${bundle}" has no pause program: expected rootfs/catatonit, rootfs/pause ` +
+      "or process.args in config.json",
+  );
+}
