@@ -25,7 +25,7 @@ export type PodFieldPath =
   | "spec.nodeName"
   | "spec.serviceAccountName"
   | "status.podIP"
-  | "status.hostIP";
+  | "status.podIPs";
 
 /** Field paths accepted in `valueFrom.fieldRef.fieldPath`. */
 export const podFieldPaths: readonly PodFieldPath[] = [
@@ -35,7 +35,7 @@ export const podFieldPaths: readonly PodFieldPath[] = [
   "spec.nodeName",
   "spec.serviceAccountName",
   "status.podIP",
-  "status.hostIP",
+  "status.podIPs",
 ];
 
 /** An environment variable: a literal value or a reference to a pod field. */
