@@ -1,0 +1,89 @@
+/**
+ * Private helpers shared by the container operations: the files of a container's state
+ * directory, waiting for an exit, and destroying the runtime side of a container.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { removeCgroup } from "../cgroup.ts";
+import { type ExitInfo, processAlive } from "../runtime/conmon.ts";
+import type { Engine } from "./engine.ts";
+
+/** Files in a container's state directory. */
+export interface StateFiles {
+  /** Generated OCI config (the state dir is the runtime's bundle). */
+  config: string;
+  /** CRI-format log written by conmon. */
+  log: string;
+  /** Init pid written by the runtime. */
+  pid: string;
+  /** conmon's pid. */
+  monitorPid: string;
+  /** The runtime's own error log. */
+  runtimeLog: string;
+}
+
+/** The files of a state dir. */
+export function stateFiles(stateDir: string): StateFiles {
+  return {
+    config: join(stateDir, "config.json"),
+    log: join(stateDir, "ctr.log"),
+    pid: join(stateDir, "pid"),
+    monitorPid: join(stateDir, "conmon.pid"),
+    runtimeLog: join(stateDir, "runtime.log"),
+  };
+}
+
+/** The cgroup path of a container. */
+export function cgroupPathOf(id: string, parent: string | undefined): string {
+  const p = (parent ?? "/rkl").replace(/\/+$/, "");
+  return `${p.startsWith("/") ? "" : "/"}${p}/${id}`;
+}
+
+/** Polls the exit file until it appears or `timeoutMs` passes. */
+export async function waitForExit(
+  engine: Engine,
+  id: string,
+  timeoutMs: number,
+): Promise<ExitInfo | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 2;; delay = Math.min(delay * 2, 50)) {
+    const exit = await engine.monitor.readExit(engine.paths.exitDir, id);
+    if (exit) return exit;
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+async function removeIfExists(path: string): Promise<void> {
+  try {
+    await Deno.remove(path, { recursive: true });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+}
+
+/**
+ * Deletes the runtime container (killing it), waits for its monitor to go away, removes the
+ * cgroup, the exit file and the attach socket entry. Idempotent.
+ */
+export async function destroyRuntimeContainer(
+  engine: Engine,
+  id: string,
+  cgroupsPath: string,
+  monitorPid: number | undefined,
+): Promise<void> {
+  await engine.runtime.delete(id, { force: true });
+  if (monitorPid) {
+    const deadline = Date.now() + 5_000;
+    while ((await processAlive(monitorPid)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  await removeCgroup(cgroupsPath);
+  await removeIfExists(join(engine.paths.exitDir, id));
+  await removeIfExists(join(engine.paths.socketDir, id));
+}
+
+/** Removes a directory tree when present. */
+export { removeIfExists };

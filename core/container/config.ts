@@ -1,0 +1,182 @@
+/**
+ * What a caller asks the engine to create: a CRI-like container config, independent of the
+ * single-container YAML (pods and the daemon build it too).
+ *
+ * @module
+ */
+import type { PortMapping } from "../network.ts";
+import type { NamespaceChoice } from "../oci/spec.ts";
+import type { ResourceRequirements } from "../quantity.ts";
+import { RkError } from "../errors.ts";
+
+/** An environment variable. */
+export interface EnvVar {
+  /** Name. */
+  name: string;
+  /** Value. */
+  value: string;
+}
+
+/** A host path bind-mounted into the container. */
+export interface VolumeMount {
+  /** Host path (absolute). */
+  hostPath: string;
+  /** Path inside the container (absolute). */
+  containerPath: string;
+  /** Mount read-only. */
+  readOnly?: boolean;
+}
+
+/**
+ * Namespaces of a container. Omitted means a new one, except `network`: omitted means "let the
+ * engine decide" (a network attachment from the engine's provider, else a new loopback-only
+ * namespace). `{ path }` joins an existing namespace (a pod sandbox's); `"host"` shares the host's.
+ */
+export interface ContainerNamespaces {
+  /** Network namespace. */
+  network?: NamespaceChoice;
+  /** IPC namespace. */
+  ipc?: NamespaceChoice;
+  /** UTS namespace. */
+  uts?: NamespaceChoice;
+  /** PID namespace. */
+  pid?: NamespaceChoice;
+}
+
+/** Everything needed to create one container. */
+export interface ContainerConfig {
+  /** Unique name (DNS-1123 label). Pods should pass a node-unique name like `pod_container`. */
+  name: string;
+  /** Absolute path of the image: a bundle directory holding `rootfs/`. */
+  image: string;
+  /** Entrypoint; when absent `args` is the whole command line. */
+  command?: string[];
+  /** Arguments (or the whole command line when `command` is absent). */
+  args?: string[];
+  /** Environment, as a list (order kept) or a mapping. */
+  env?: EnvVar[] | Record<string, string>;
+  /** Working directory inside the container. */
+  workingDir?: string;
+  /** User and group ids. */
+  user?: { uid: number; gid: number };
+  /** Host binds. */
+  mounts?: VolumeMount[];
+  /** Mount the root filesystem read-only. */
+  readOnlyRootFilesystem?: boolean;
+  /** Limits and requests. */
+  resources?: ResourceRequirements;
+  /** Hostname (default: the name, when the UTS namespace is new). */
+  hostname?: string;
+  /** Use the host's network namespace (single containers). */
+  hostNetwork?: boolean;
+  /** Namespace choices (pods join the sandbox's by path). */
+  namespaces?: ContainerNamespaces;
+  /** cgroup parent (cgroupfs path, e.g. `/rkl/pod-abc`); default `/rkl`. */
+  cgroupParent?: string;
+  /** File bind-mounted at /etc/hosts. */
+  hostsFile?: string;
+  /** File bind-mounted at /etc/resolv.conf. */
+  resolvConfFile?: string;
+  /** Ports (recorded; published by the network provider). */
+  ports?: PortMapping[];
+  /** Networks to join when the engine attaches the container itself. */
+  networks?: string[];
+  /** Labels. */
+  labels?: Record<string, string>;
+  /** Owner, e.g. the pod sandbox id; undefined for single containers. */
+  owner?: string;
+}
+
+/**
+ * The argv of the container's init process: `command` + `args`, or `args` alone.
+ *
+ * @example
+ * ```ts
+ * import { processArgs } from "./config.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(processArgs({ name: "a", image: "/i", args: ["sleep", "1"] }), ["sleep", "1"]);
+ * assert.deepEqual(
+ *   processArgs({ name: "a", image: "/i", command: ["sh", "-c"], args: ["echo hi"] }),
+ *   ["sh", "-c", "echo hi"],
+ * );
+ * ```
+ */
+export function processArgs(config: ContainerConfig): string[] {
+  const argv = [...(config.command ?? []), ...(config.args ?? [])];
+  if (argv.length === 0) {
+    throw new RkError(`Container "${config.name}" has neither command nor args`);
+  }
+  return argv;
+}
+
+/**
+ * The environment as `[name, value]` pairs in order.
+ *
+ * @example
+ * ```ts
+ * import { envPairs } from "./config.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(envPairs({ A: "1" }), [["A", "1"]]);
+ * assert.deepEqual(envPairs([{ name: "B", value: "2" }]), [["B", "2"]]);
+ * ```
+ */
+export function envPairs(env: ContainerConfig["env"]): [string, string][] {
+  if (env === undefined) return [];
+  if (Array.isArray(env)) return env.map((e) => [e.name, e.value]);
+  return Object.entries(env);
+}
+
+/** DNS-1123 label: lower-case alphanumerics and '-', starting and ending alphanumeric, ≤ 63. */
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Why `name` is not a valid container name, or undefined when it is. Container names are
+ * DNS-1123 labels; `_` and `.` are also accepted so pods can compose `pod_container` names.
+ *
+ * @example
+ * ```ts
+ * import { containerNameProblem } from "./config.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(containerNameProblem("web-1"), undefined);
+ * assert.match(containerNameProblem("Web")!, /DNS-1123/);
+ * ```
+ */
+export function containerNameProblem(name: string, allowSeparators = false): string | undefined {
+  const parts = allowSeparators ? name.split(/[_.]/) : [name];
+  if (name.length > (allowSeparators ? 253 : 63)) return `"${name}" is longer than 63 characters`;
+  for (const p of parts) {
+    if (!DNS1123_LABEL.test(p) || p.length > 63) {
+      return `"${name}" is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)`;
+    }
+  }
+  return undefined;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Parses a stored config (JSON from the database) back into a {@linkcode ContainerConfig},
+ * checking the fields the engine relies on.
+ *
+ * @example
+ * ```ts
+ * import { parseContainerConfig } from "./config.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(parseContainerConfig({ name: "a", image: "/i", args: ["sh"] }).name, "a");
+ * assert.throws(() => parseContainerConfig({ name: 1 }));
+ * ```
+ */
+export function parseContainerConfig(value: unknown): ContainerConfig {
+  if (!isObject(value) || typeof value.name !== "string" || typeof value.image !== "string") {
+    throw new RkError(`Stored container config is malformed: ${JSON.stringify(value)}`);
+  }
+  for (const key of ["command", "args"] as const) {
+    const v = value[key];
+    if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== "string"))) {
+      throw new RkError(`Stored container config "${value.name}": ${key} is not a string list`);
+    }
+  }
+  return value as unknown as ContainerConfig;
+}

@@ -1,0 +1,185 @@
+/**
+ * `createContainer`: record → writable layer → network → generated config → runtime create
+ * under conmon. Every acquired resource registers its undo first, so a failure at any step
+ * leaves nothing behind.
+ *
+ * @module
+ */
+import { isAbsolute, join } from "node:path";
+import { RkError } from "../errors.ts";
+import type { NetworkAttachment } from "../network.ts";
+import { type BindMount, buildSpec, type NamespaceChoice } from "../oci/spec.ts";
+import { linuxResources } from "../quantity.ts";
+import { checkImageDir } from "../rootfs.ts";
+import {
+  type ContainerRecord,
+  deleteContainerRecord,
+  insertContainer,
+  updateContainer,
+} from "../store/containers.ts";
+import { UndoStack } from "../undo.ts";
+import { cgroupPathOf, destroyRuntimeContainer, removeIfExists, stateFiles } from "./_files.ts";
+import { type ContainerConfig, containerNameProblem, envPairs, processArgs } from "./config.ts";
+import { type Engine, faultPoint } from "./engine.ts";
+
+/** A new random container id (32 hex digits). */
+export function newContainerId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Checks a config before anything is acquired. */
+export async function validateConfig(config: ContainerConfig): Promise<void> {
+  const problem = containerNameProblem(config.name, true);
+  if (problem) throw new RkError(`Invalid container name: ${problem}`);
+  if (!isAbsolute(config.image)) {
+    throw new RkError(`Container "${config.name}": image path "${config.image}" must be absolute`);
+  }
+  await checkImageDir(config.image);
+  processArgs(config);
+  for (const m of config.mounts ?? []) {
+    if (!isAbsolute(m.hostPath) || !isAbsolute(m.containerPath)) {
+      throw new RkError(
+        `Container "${config.name}": mount ${m.hostPath} → ${m.containerPath} needs absolute paths`,
+      );
+    }
+  }
+}
+
+/**
+ * Creates a container (status `created`; start it with `startContainer`). When `undo` is given
+ * the cleanup steps are registered on it and the caller rolls back (pods do this to undo a
+ * whole sandbox); otherwise a failure rolls back here and rethrows.
+ *
+ * @example
+ * ```ts ignore
+ * import { createContainer } from "./create.ts";
+ * const rec = await createContainer(engine, {
+ *   name: "web", image: "/abs/testdata/bundles/busybox", args: ["sleep", "100"],
+ * });
+ * ```
+ */
+export async function createContainer(
+  engine: Engine,
+  config: ContainerConfig,
+  undo?: UndoStack,
+): Promise<ContainerRecord> {
+  if (undo) return await createSteps(engine, config, undo);
+  const own = new UndoStack();
+  return await own.guard(() => createSteps(engine, config, own));
+}
+
+async function createSteps(
+  engine: Engine,
+  config: ContainerConfig,
+  undo: UndoStack,
+): Promise<ContainerRecord> {
+  await validateConfig(config);
+  const id = newContainerId();
+  const stateDir = join(engine.paths.containersDir, id);
+  const files = stateFiles(stateDir);
+  const record: ContainerRecord = {
+    id,
+    name: config.name,
+    image: config.image,
+    config,
+    labels: config.labels ?? {},
+    runtime: engine.runtime.binary,
+    stateDir,
+    createdAt: Date.now(),
+    ips: [],
+    ports: config.ports ?? [],
+  };
+  if (config.owner !== undefined) record.owner = config.owner;
+
+  // 1. The record reserves the name (ConflictError when taken: nothing acquired yet).
+  insertContainer(engine.db, record);
+  undo.push(`delete record of ${config.name}`, () => deleteContainerRecord(engine.db, id));
+  await faultPoint(engine, "after-record", id);
+
+  // 2. State dir and writable layer over the image.
+  await Deno.mkdir(stateDir, { recursive: true });
+  undo.push(`remove ${stateDir}`, () => removeIfExists(stateDir));
+  const rootfs = await engine.rootfs.mount(config.image, stateDir, undo);
+  await faultPoint(engine, "after-rootfs", id);
+
+  // 3. Network namespace.
+  let network: NamespaceChoice;
+  let attachment: NetworkAttachment | undefined;
+  if (config.namespaces?.network !== undefined) network = config.namespaces.network;
+  else if (config.hostNetwork) network = "host";
+  else if (engine.network) {
+    const provider = engine.network;
+    attachment = await provider.attach({
+      id,
+      name: config.name,
+      ...(config.hostname !== undefined ? { hostname: config.hostname } : {}),
+      ...(config.networks ? { networks: config.networks } : {}),
+      ports: config.ports ?? [],
+    }, undo);
+    network = { path: attachment.netnsPath };
+    record.netnsPath = attachment.netnsPath;
+    record.ips = attachment.ips;
+    updateContainer(engine.db, id, { netnsPath: attachment.netnsPath, ips: attachment.ips });
+  } else network = "new";
+  await faultPoint(engine, "after-network", id);
+
+  // 4. Generated config.json in the state dir (the image's own config is never touched).
+  const binds: BindMount[] = [...(config.mounts ?? [])];
+  const hostsFile = config.hostsFile ?? attachment?.hostsFile ??
+    (network === "host" ? "/etc/hosts" : undefined);
+  const resolvConf = config.resolvConfFile ?? attachment?.resolvConfFile ??
+    (network === "host" ? "/etc/resolv.conf" : undefined);
+  if (hostsFile) {
+    binds.push({ hostPath: hostsFile, containerPath: "/etc/hosts", readOnly: network === "host" });
+  }
+  if (resolvConf) {
+    binds.push({ hostPath: resolvConf, containerPath: "/etc/resolv.conf", readOnly: true });
+  }
+  const cgroupsPath = cgroupPathOf(id, config.cgroupParent);
+  const ns = config.namespaces ?? {};
+  const spec = buildSpec({
+    args: processArgs(config),
+    rootfs,
+    env: envPairs(config.env),
+    ...(config.workingDir !== undefined ? { cwd: config.workingDir } : {}),
+    ...(config.user !== undefined ? { user: config.user } : {}),
+    readonlyRootfs: config.readOnlyRootFilesystem ?? false,
+    hostname: config.hostname ?? config.name.replace(/[_.]/g, "-"),
+    binds,
+    namespaces: {
+      network,
+      ipc: ns.ipc ?? "new",
+      uts: ns.uts ?? (network === "host" ? "host" : "new"),
+      pid: ns.pid ?? "new",
+    },
+    cgroupsPath,
+    resources: linuxResources(config.resources ?? {}),
+    ...(engine.nofileHardLimit !== undefined ? { nofileHardLimit: engine.nofileHardLimit } : {}),
+    annotations: { "io.rk8s.container.name": config.name },
+  });
+  await Deno.writeTextFile(files.config, JSON.stringify(spec, null, 2));
+  await faultPoint(engine, "before-runtime-create", id);
+
+  // 5. Runtime create under conmon. The undo is registered first: create can half-succeed.
+  undo.push(
+    `delete runtime container ${id}`,
+    () => destroyRuntimeContainer(engine, id, cgroupsPath, record.monitorPid),
+  );
+  const created = await engine.monitor.create(engine.runtime, {
+    id,
+    name: config.name,
+    bundle: stateDir,
+    pidFile: files.pid,
+    monitorPidFile: files.monitorPid,
+    logPath: files.log,
+    runtimeLogPath: files.runtimeLog,
+    exitDir: engine.paths.exitDir,
+    socketDir: engine.paths.socketDir,
+  });
+  record.pid = created.pid;
+  record.monitorPid = created.monitorPid;
+  updateContainer(engine.db, id, { pid: created.pid, monitorPid: created.monitorPid });
+  await faultPoint(engine, "after-runtime-create", id);
+  return record;
+}

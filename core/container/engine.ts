@@ -1,0 +1,118 @@
+/**
+ * The container engine: the state database, the OCI runtime, the monitor and (optionally) the
+ * network provider, opened once and passed to every container operation.
+ *
+ * @module
+ */
+import type { NetworkProvider } from "../network.ts";
+import { parseNofileHardLimit } from "../oci/spec.ts";
+import type { RklPaths } from "../paths.ts";
+import { overlayRootfs, type RootfsManager } from "../rootfs.ts";
+import { Conmon, type ContainerMonitor } from "../runtime/conmon.ts";
+import type { OciRuntime } from "../runtime/oci_runtime.ts";
+import { type Database, openDatabase } from "../store/db.ts";
+
+/** Points in `createContainer` where a test can inject a failure. */
+export type CreateStep =
+  | "after-record"
+  | "after-rootfs"
+  | "after-network"
+  | "before-runtime-create"
+  | "after-runtime-create"
+  | "before-start";
+
+/** Test hook: throw from it to make the operation fail at that step. */
+export type FaultHook = (step: CreateStep, containerId: string) => void | Promise<void>;
+
+/** Everything container operations need. */
+export interface Engine {
+  /** State locations. */
+  readonly paths: RklPaths;
+  /** The OCI runtime. */
+  readonly runtime: OciRuntime;
+  /** The container monitor. */
+  readonly monitor: ContainerMonitor;
+  /** Root filesystem preparation (overlayfs). */
+  readonly rootfs: RootfsManager;
+  /** The state database. */
+  readonly db: Database;
+  /** Network provider for single containers; undefined: loopback-only namespaces. */
+  readonly network: NetworkProvider | undefined;
+  /** The caller's hard RLIMIT_NOFILE (generated rlimits never exceed it). */
+  readonly nofileHardLimit: number | undefined;
+  /** Failure injection for tests. */
+  faults: FaultHook | undefined;
+  /** Closes the database. */
+  close(): void;
+}
+
+/** Options of {@linkcode openEngine}. */
+export interface EngineOptions {
+  /** State locations (from `rklPaths(root)`). */
+  paths: RklPaths;
+  /** The OCI runtime (root must be `paths.runtimeRoot`). */
+  runtime: OciRuntime;
+  /** Monitor; default conmon. */
+  monitor?: ContainerMonitor;
+  /** Root filesystem preparation; default overlayfs. */
+  rootfs?: RootfsManager;
+  /** Network provider (from net/), wired by the CLI or daemon. */
+  network?: NetworkProvider;
+  /** Failure injection for tests. */
+  faults?: FaultHook;
+  /** Override the detected RLIMIT_NOFILE hard limit. */
+  nofileHardLimit?: number;
+}
+
+async function readNofile(): Promise<number | undefined> {
+  try {
+    return parseNofileHardLimit(await Deno.readTextFile("/proc/self/limits"));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Opens the engine: creates the state directories, opens (and migrates) the database.
+ *
+ * @example
+ * ```ts ignore
+ * import { openEngine } from "./engine.ts";
+ * import { rklPaths } from "../paths.ts";
+ * import { CliRuntime } from "../runtime/oci_runtime.ts";
+ * const paths = rklPaths("/tmp/rkl-x");
+ * const engine = await openEngine({
+ *   paths, runtime: new CliRuntime({ binary: "/usr/sbin/runc", root: paths.runtimeRoot }),
+ * });
+ * engine.close();
+ * ```
+ */
+export async function openEngine(opts: EngineOptions): Promise<Engine> {
+  const { paths } = opts;
+  for (const d of [paths.containersDir, paths.runtimeRoot, paths.exitDir, paths.socketDir]) {
+    await Deno.mkdir(d, { recursive: true });
+  }
+  const db = await openDatabase(paths.database);
+  const nofileHardLimit = opts.nofileHardLimit ?? await readNofile();
+  return {
+    paths,
+    runtime: opts.runtime,
+    monitor: opts.monitor ?? new Conmon(),
+    rootfs: opts.rootfs ?? overlayRootfs,
+    db,
+    network: opts.network,
+    nofileHardLimit,
+    faults: opts.faults,
+    close: () => db.close(),
+  };
+}
+
+/** Calls the engine's fault hook, if any. */
+export async function faultPoint(
+  engine: Engine,
+  step: CreateStep,
+  containerId: string,
+): Promise<void> {
+  if (engine.faults) await engine.faults(step, containerId);
+}

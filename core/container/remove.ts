@@ -1,0 +1,80 @@
+/**
+ * `removeContainer`: deletes the runtime container, its cgroup, network attachment, writable
+ * layer, state dir, exit file and record (CRI RemoveContainer). A running container needs
+ * `force` (it is killed first). Every step runs even when one fails; on failure the record is
+ * kept so the removal can be retried, and the failures are reported together.
+ *
+ * @module
+ */
+import { CleanupError } from "../errors.ts";
+import { type ContainerRecord, deleteContainerRecord, findContainer } from "../store/containers.ts";
+import { cgroupPathOf, destroyRuntimeContainer, removeIfExists } from "./_files.ts";
+import type { Engine } from "./engine.ts";
+import { inspectRecord } from "./inspect.ts";
+import { canDelete, requireStatus } from "./status.ts";
+import { stopRecord } from "./stop.ts";
+
+/** Options of {@linkcode removeContainer}. */
+export interface RemoveOptions {
+  /** Kill a running container first. */
+  force?: boolean;
+}
+
+/** Tears down everything of `rec` (the runtime container must not be running, or be forced). */
+export async function teardownRecord(engine: Engine, rec: ContainerRecord): Promise<void> {
+  const failures: { step: string; error: unknown }[] = [];
+  const step = async (name: string, fn: () => Promise<void> | void) => {
+    try {
+      await fn();
+    } catch (error) {
+      failures.push({ step: name, error });
+    }
+  };
+  await step(
+    "delete runtime container",
+    () =>
+      destroyRuntimeContainer(
+        engine,
+        rec.id,
+        cgroupPathOf(rec.id, rec.config.cgroupParent),
+        rec.monitorPid,
+      ),
+  );
+  if (rec.netnsPath !== undefined) {
+    const provider = engine.network;
+    await step("detach network", () => {
+      if (!provider) throw new Error("no network provider configured to detach it");
+      return provider.detach(rec.id);
+    });
+  }
+  await step("release rootfs", () => engine.rootfs.unmount(rec.image, rec.stateDir));
+  if (failures.length === 0) {
+    await step("remove state dir", () => removeIfExists(rec.stateDir));
+    await step("delete record", () => deleteContainerRecord(engine.db, rec.id));
+  }
+  if (failures.length > 0) throw new CleanupError(failures);
+}
+
+/**
+ * Removes the container `ref`.
+ *
+ * @example
+ * ```ts ignore
+ * import { removeContainer } from "./remove.ts";
+ * await removeContainer(engine, "web", { force: true });
+ * ```
+ */
+export async function removeContainer(
+  engine: Engine,
+  ref: string,
+  opts: RemoveOptions = {},
+): Promise<ContainerRecord> {
+  const rec = findContainer(engine.db, ref);
+  const view = await inspectRecord(engine, rec);
+  if (!opts.force) requireStatus("remove", rec.name, view.status, canDelete);
+  else if (view.status === "running" || view.status === "created") {
+    await stopRecord(engine, rec, view, 0);
+  }
+  await teardownRecord(engine, rec);
+  return rec;
+}

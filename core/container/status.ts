@@ -1,0 +1,160 @@
+/**
+ * Container status as a closed union, derived from facts (runtime state, conmon's exit file,
+ * the record) rather than stored, with guard functions for every transition.
+ *
+ * @module
+ */
+import { StateError } from "../errors.ts";
+import type { ExitInfo } from "../runtime/conmon.ts";
+import type { RuntimeState } from "../runtime/oci_runtime.ts";
+import type { ContainerRecord } from "../store/containers.ts";
+
+/** Every container status. */
+export const CONTAINER_STATUSES = ["created", "running", "stopped", "unknown"] as const;
+
+/** Status of a container. `unknown` when the facts cannot be read or disagree. */
+export type ContainerStatus = typeof CONTAINER_STATUSES[number];
+
+/** Type guard for {@linkcode ContainerStatus}. */
+export function isContainerStatus(v: unknown): v is ContainerStatus {
+  return typeof v === "string" && (CONTAINER_STATUSES as readonly string[]).includes(v);
+}
+
+/** A record with its derived status and the facts behind it. */
+export interface ContainerView {
+  /** The stored record. */
+  record: ContainerRecord;
+  /** Derived status. */
+  status: ContainerStatus;
+  /** Why the status is what it is (for `unknown` especially). */
+  reason: string;
+  /** Init pid while created or running. */
+  pid?: number;
+  /** Exit code once stopped (when known). */
+  exitCode?: number;
+  /** Creation time (ms), from the runtime when it reports it. */
+  createdAt: number;
+  /** Start time (ms). */
+  startedAt?: number;
+  /** Finish time (ms), from the exit file. */
+  finishedAt?: number;
+}
+
+/** What the runtime says: its state, or `missing` when it does not know the container. */
+export type RuntimeFact = RuntimeState | "missing";
+
+/**
+ * Derives a container's status. The exit file (or an exit recorded earlier) wins: the
+ * container is `stopped` with that code. Otherwise the runtime's state decides; a container
+ * the runtime does not know is `unknown`.
+ *
+ * @example
+ * ```ts
+ * import { deriveStatus } from "./status.ts";
+ * import assert from "node:assert/strict";
+ * const record = {
+ *   id: "c", name: "c", image: "/i", config: { name: "c", image: "/i" }, labels: {},
+ *   runtime: "runc", stateDir: "/s", createdAt: 1, ips: [], ports: [], pid: 42,
+ * };
+ * const running = { id: "c", status: "running" as const, pid: 42, bundle: "/s" };
+ * assert.equal(deriveStatus(record, running, undefined).status, "running");
+ * assert.equal(deriveStatus(record, running, { code: 3, finishedAt: 9 }).exitCode, 3);
+ * assert.equal(deriveStatus(record, "missing", undefined).status, "unknown");
+ * ```
+ */
+export function deriveStatus(
+  record: ContainerRecord,
+  runtime: RuntimeFact,
+  exit: ExitInfo | undefined,
+): ContainerView {
+  const base = {
+    record,
+    createdAt: runtime !== "missing" && runtime.created
+      ? Date.parse(runtime.created) || record.createdAt
+      : record.createdAt,
+    ...(record.startedAt !== undefined ? { startedAt: record.startedAt } : {}),
+  };
+  const code = exit?.code ?? record.exitCode;
+  if (code !== undefined) {
+    const finishedAt = exit?.finishedAt ?? record.finishedAt;
+    return {
+      ...base,
+      status: "stopped",
+      reason: code === 0 ? "Completed" : code > 128 ? `Killed by signal ${code - 128}` : "Error",
+      exitCode: code,
+      ...(finishedAt !== undefined ? { finishedAt } : {}),
+    };
+  }
+  if (runtime === "missing") {
+    return {
+      ...base,
+      status: "unknown",
+      reason: record.pid === undefined
+        ? "not created by the runtime (creation failed or in progress)"
+        : "the runtime does not know this container",
+    };
+  }
+  switch (runtime.status) {
+    case "created":
+      return { ...base, status: "created", reason: "Created", pid: runtime.pid };
+    case "running":
+    case "paused":
+      return {
+        ...base,
+        status: "running",
+        reason: runtime.status === "paused" ? "Paused" : "Running",
+        pid: runtime.pid,
+      };
+    case "stopped":
+      return { ...base, status: "stopped", reason: "exited; the monitor recorded no exit code" };
+    case "creating":
+      return { ...base, status: "unknown", reason: "the runtime is still creating it" };
+  }
+}
+
+/** True when the container can be started. */
+export function canStart(s: ContainerStatus): boolean {
+  return s === "created";
+}
+
+/** True when the container can be stopped (signal + wait). */
+export function canStop(s: ContainerStatus): boolean {
+  return s === "running" || s === "created";
+}
+
+/** True when the container can receive a signal. */
+export function canKill(s: ContainerStatus): boolean {
+  return s === "running" || s === "created";
+}
+
+/** True when a command can be executed in the container. */
+export function canExec(s: ContainerStatus): boolean {
+  return s === "running";
+}
+
+/** True when the container can be removed without `force`. */
+export function canDelete(s: ContainerStatus): boolean {
+  return s !== "running";
+}
+
+/**
+ * Throws {@linkcode StateError} unless `guard(view.status)` holds.
+ *
+ * @example
+ * ```ts
+ * import { canStart, requireStatus } from "./status.ts";
+ * import assert from "node:assert/strict";
+ * assert.throws(
+ *   () => requireStatus("start", "web", "stopped", canStart),
+ *   /Cannot start container "web": status is "stopped"/,
+ * );
+ * ```
+ */
+export function requireStatus(
+  action: string,
+  name: string,
+  status: ContainerStatus,
+  guard: (s: ContainerStatus) => boolean,
+): void {
+  if (!guard(status)) throw new StateError(action, "container", name, status);
+}

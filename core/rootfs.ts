@@ -1,0 +1,169 @@
+/**
+ * Container root filesystems: an overlayfs writable layer over an image's read-only `rootfs/`.
+ * The image directory is never written to; each container's upper and work dirs live in its
+ * own state directory.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { RkError } from "./errors.ts";
+import { run } from "./exec.ts";
+import type { UndoStack } from "./undo.ts";
+
+/** Paths of one container's overlay. */
+export interface OverlayPaths {
+  /** The image's read-only `rootfs/` (overlay lower dir). */
+  lower: string;
+  /** Writable layer. */
+  upper: string;
+  /** overlayfs work dir. */
+  work: string;
+  /** Mount point: the container's root. */
+  merged: string;
+}
+
+/**
+ * The overlay paths for an image and a container state directory.
+ *
+ * @example
+ * ```ts
+ * import { overlayPaths } from "./rootfs.ts";
+ * import assert from "node:assert/strict";
+ * const p = overlayPaths("/img", "/state/c1");
+ * assert.equal(p.lower, "/img/rootfs");
+ * assert.equal(p.merged, "/state/c1/rootfs");
+ * ```
+ */
+export function overlayPaths(imageDir: string, stateDir: string): OverlayPaths {
+  return {
+    lower: join(imageDir, "rootfs"),
+    upper: join(stateDir, "upper"),
+    work: join(stateDir, "work"),
+    merged: join(stateDir, "rootfs"),
+  };
+}
+
+/**
+ * The `mount` argv for an overlay.
+ *
+ * @example
+ * ```ts
+ * import { overlayMountArgv, overlayPaths } from "./rootfs.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(overlayMountArgv(overlayPaths("/i", "/s")), [
+ *   "mount", "-t", "overlay", "overlay", "-o",
+ *   "lowerdir=/i/rootfs,upperdir=/s/upper,workdir=/s/work", "/s/rootfs",
+ * ]);
+ * ```
+ */
+export function overlayMountArgv(p: OverlayPaths): string[] {
+  for (const dir of [p.lower, p.upper, p.work]) {
+    if (/[,:\\]/.test(dir)) {
+      throw new RkError(`Cannot use "${dir}" in an overlay mount: it contains ',', ':' or '\\'`);
+    }
+  }
+  return [
+    "mount",
+    "-t",
+    "overlay",
+    "overlay",
+    "-o",
+    `lowerdir=${p.lower},upperdir=${p.upper},workdir=${p.work}`,
+    p.merged,
+  ];
+}
+
+/**
+ * Checks that `imageDir` is a bundle directory holding `rootfs/`.
+ *
+ * @example
+ * ```ts ignore
+ * import { checkImageDir } from "./rootfs.ts";
+ * await checkImageDir("./testdata/bundles/busybox");
+ * ```
+ */
+export async function checkImageDir(imageDir: string): Promise<void> {
+  try {
+    const st = await Deno.stat(join(imageDir, "rootfs"));
+    if (!st.isDirectory) throw new RkError(`Image "${imageDir}": rootfs is not a directory`);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new RkError(`Image "${imageDir}" not found: expected a directory holding rootfs/`);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Creates the upper/work/merged dirs and mounts the overlay, registering the unmount (and the
+ * removal of the dirs) on `undo`. Returns the merged dir.
+ */
+export async function mountOverlay(p: OverlayPaths, undo: UndoStack): Promise<string> {
+  const argv = overlayMountArgv(p);
+  for (const d of [p.upper, p.work, p.merged]) {
+    await Deno.mkdir(d, { recursive: true });
+  }
+  undo.push(`remove overlay dirs of ${p.merged}`, () => removeOverlayDirs(p));
+  await run(argv);
+  undo.push(`umount ${p.merged}`, () => unmountOverlay(p.merged));
+  return p.merged;
+}
+
+/** True when `path` is a mount point according to /proc/self/mountinfo. */
+export async function isMountPoint(path: string): Promise<boolean> {
+  const info = await Deno.readTextFile("/proc/self/mountinfo");
+  for (const line of info.split("\n")) {
+    const mp = line.split(" ")[4];
+    if (mp !== undefined && unescapeMount(mp) === path) return true;
+  }
+  return false;
+}
+
+function unescapeMount(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** Unmounts the overlay when mounted (idempotent). */
+export async function unmountOverlay(merged: string): Promise<void> {
+  if (!(await isMountPoint(merged))) return;
+  await run(["umount", merged]);
+}
+
+/** Removes upper, work and merged dirs (idempotent; refuses while mounted). */
+export async function removeOverlayDirs(p: OverlayPaths): Promise<void> {
+  if (await isMountPoint(p.merged)) {
+    throw new RkError(`Refusing to remove ${p.merged}: still mounted`);
+  }
+  for (const d of [p.merged, p.work, p.upper]) {
+    await Deno.remove(d, { recursive: true }).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+  }
+}
+
+/** How a container's root filesystem is prepared and released (overlay by default). */
+export interface RootfsManager {
+  /** Prepares the root of a container over `imageDir`; registers its release on `undo`. */
+  mount(imageDir: string, stateDir: string, undo: UndoStack): Promise<string>;
+  /** Releases it (idempotent). */
+  unmount(imageDir: string, stateDir: string): Promise<void>;
+}
+
+/**
+ * The overlayfs writable layer: lower = image `rootfs/`, upper/work/merged in the state dir.
+ *
+ * @example
+ * ```ts ignore
+ * import { overlayRootfs } from "./rootfs.ts";
+ * import { UndoStack } from "./undo.ts";
+ * const merged = await overlayRootfs.mount("/img", "/state/c1", new UndoStack());
+ * ```
+ */
+export const overlayRootfs: RootfsManager = {
+  mount: (imageDir, stateDir, undo) => mountOverlay(overlayPaths(imageDir, stateDir), undo),
+  async unmount(imageDir, stateDir) {
+    const p = overlayPaths(imageDir, stateDir);
+    await unmountOverlay(p.merged);
+    await removeOverlayDirs(p);
+  },
+};

@@ -1,0 +1,297 @@
+/**
+ * conmon as the per-container monitor: it creates the container through the runtime, keeps its
+ * stdio, writes CRI-format logs and records the exit code in an exit file. rkl returns as soon
+ * as the container is created (then started), and reads exit files later.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { RkError } from "../errors.ts";
+import type { OciRuntime } from "./oci_runtime.ts";
+
+/** Files and directories of one monitored container. */
+export interface MonitorRequest {
+  /** Container id (also the runtime's id). */
+  id: string;
+  /** Human name (passed to conmon as `-n`). */
+  name: string;
+  /** Bundle directory holding `config.json`. */
+  bundle: string;
+  /** Where the runtime writes the container's init pid. */
+  pidFile: string;
+  /** Where conmon writes its own pid. */
+  monitorPidFile: string;
+  /** CRI-format log file. */
+  logPath: string;
+  /** Where the runtime writes its own error log (read when create fails). */
+  runtimeLogPath: string;
+  /** Directory where conmon writes `ID` holding the exit code. */
+  exitDir: string;
+  /** Directory for conmon's attach sockets. */
+  socketDir: string;
+}
+
+/** A container created by the monitor. */
+export interface MonitoredContainer {
+  /** Container init pid. */
+  pid: number;
+  /** Monitor pid. */
+  monitorPid: number;
+}
+
+/** What an exit file says. */
+export interface ExitInfo {
+  /** Exit code (128 + signal for a signal). */
+  code: number;
+  /** When the exit file was written (ms since epoch). */
+  finishedAt: number;
+}
+
+/** A container monitor. */
+export interface ContainerMonitor {
+  /** Creates (not starts) the container under a new monitor process. */
+  create(runtime: OciRuntime, req: MonitorRequest): Promise<MonitoredContainer>;
+  /** Reads the exit file of `id`, or undefined when the container has not exited. */
+  readExit(exitDir: string, id: string): Promise<ExitInfo | undefined>;
+}
+
+/** Candidate conmon locations. */
+export const CONMON_PATHS: readonly string[] = [
+  "/usr/bin/conmon",
+  "/usr/libexec/podman/conmon",
+  "/usr/local/bin/conmon",
+];
+
+/**
+ * The conmon command line for `req` (API version 1, k8s-file log driver, no syslog).
+ *
+ * @example
+ * ```ts
+ * import { conmonArgs } from "./conmon.ts";
+ * import assert from "node:assert/strict";
+ * const argv = conmonArgs("/usr/bin/conmon", { binary: "/usr/sbin/runc", globalArgs: () => ["--root", "/r"] }, {
+ *   id: "c1", name: "web", bundle: "/b", pidFile: "/b/pid", monitorPidFile: "/b/conmon.pid",
+ *   logPath: "/b/ctr.log", runtimeLogPath: "/b/runtime.log", exitDir: "/x", socketDir: "/s",
+ * });
+ * assert.deepEqual(argv.slice(0, 5), ["/usr/bin/conmon", "--api-version", "1", "-c", "c1"]);
+ * assert.ok(argv.includes("--root=/r"));
+ * ```
+ */
+export function conmonArgs(
+  conmon: string,
+  runtime: Pick<OciRuntime, "binary" | "globalArgs">,
+  req: MonitorRequest,
+): string[] {
+  const argv = [
+    conmon,
+    "--api-version",
+    "1",
+    "-c",
+    req.id,
+    "-u",
+    req.id,
+    "-n",
+    req.name,
+    "-r",
+    runtime.binary,
+    "-b",
+    req.bundle,
+    "-p",
+    req.pidFile,
+    "--conmon-pidfile",
+    req.monitorPidFile,
+    "-l",
+    `k8s-file:${req.logPath}`,
+    "--exit-dir",
+    req.exitDir,
+    "--socket-dir-path",
+    req.socketDir,
+    "--syslog=false",
+  ];
+  // Global runtime options as `--opt=value` pairs so conmon passes each as one argument.
+  const g = runtime.globalArgs();
+  for (let i = 0; i < g.length; i++) {
+    const a = g[i]!;
+    const next = g[i + 1];
+    if (a.startsWith("--") && !a.includes("=") && next !== undefined && !next.startsWith("-")) {
+      argv.push("--runtime-arg", `${a}=${next}`);
+      i++;
+    } else {
+      argv.push("--runtime-arg", a);
+    }
+  }
+  argv.push("--runtime-arg", `--log=${req.runtimeLogPath}`, "--runtime-arg", "--log-format=json");
+  return argv;
+}
+
+/** conmon or the runtime failed to create the container. */
+export class MonitorError extends RkError {
+  /** Container id. */
+  readonly id: string;
+  /** Creates the error. */
+  constructor(id: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "MonitorError";
+    this.id = id;
+  }
+}
+
+async function readIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/** True when `pid` exists and is not a zombie. */
+export async function processAlive(pid: number): Promise<boolean> {
+  const stat = await readIfExists(`/proc/${pid}/stat`);
+  if (stat === undefined) return false;
+  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  return state !== "Z" && state !== "X";
+}
+
+/**
+ * Extracts the error messages from a runtime's JSON log (`--log-format=json`), falling back
+ * to the raw text.
+ *
+ * @example
+ * ```ts
+ * import { runtimeLogErrors } from "./conmon.ts";
+ * import assert from "node:assert/strict";
+ * const log = '{"level":"info","msg":"x"}\n{"level":"error","msg":"exec: \\"nope\\": not found"}\n';
+ * assert.equal(runtimeLogErrors(log), 'exec: "nope": not found');
+ * ```
+ */
+export function runtimeLogErrors(text: string): string {
+  const msgs: string[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const v: unknown = JSON.parse(line);
+      if (typeof v === "object" && v !== null) {
+        const r = v as Record<string, unknown>;
+        if ((r.level === "error" || r.level === "fatal") && typeof r.msg === "string") {
+          msgs.push(r.msg);
+        }
+      }
+    } catch {
+      msgs.push(line.trim());
+    }
+  }
+  return msgs.join("; ");
+}
+
+/** Options of {@linkcode Conmon}. */
+export interface ConmonOptions {
+  /** conmon binary; default: first of {@linkcode CONMON_PATHS} that exists. */
+  binary?: string;
+  /** How long to wait for the runtime to create the container. */
+  createTimeoutMs?: number;
+}
+
+/** The conmon monitor. */
+export class Conmon implements ContainerMonitor {
+  #binary: string | undefined;
+  readonly #timeoutMs: number;
+
+  /** Creates the monitor. */
+  constructor(opts: ConmonOptions = {}) {
+    this.#binary = opts.binary;
+    this.#timeoutMs = opts.createTimeoutMs ?? 30_000;
+  }
+
+  /** The conmon binary in use (found on first use). */
+  async binary(): Promise<string> {
+    if (this.#binary) return this.#binary;
+    for (const p of CONMON_PATHS) {
+      try {
+        await Deno.stat(p);
+        this.#binary = p;
+        return p;
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+    }
+    throw new RkError(
+      `conmon not found (looked in ${
+        CONMON_PATHS.join(", ")
+      }); install it: apt-get install -y conmon`,
+    );
+  }
+
+  /**
+   * Launches conmon, which daemonizes and runs `runtime create`. Waits until the runtime has
+   * written the pid file (created) or conmon has died (failure; the runtime's log explains).
+   */
+  async create(runtime: OciRuntime, req: MonitorRequest): Promise<MonitoredContainer> {
+    const [cmd, ...args] = conmonArgs(await this.binary(), runtime, req);
+    const status = await new Deno.Command(cmd!, {
+      args,
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    if (status.code !== 0) {
+      throw new MonitorError(req.id, `conmon exited with code ${status.code} for "${req.name}"`);
+    }
+    const deadline = Date.now() + this.#timeoutMs;
+    let monitorPid = 0;
+    for (let delay = 1;; delay = Math.min(delay * 2, 10)) {
+      const pidText = await readIfExists(req.pidFile);
+      if (pidText !== undefined && pidText.trim() !== "") {
+        const pid = Number(pidText.trim());
+        if (!monitorPid) monitorPid = Number((await readIfExists(req.monitorPidFile))?.trim());
+        return { pid, monitorPid };
+      }
+      if (!monitorPid) {
+        const text = await readIfExists(req.monitorPidFile);
+        if (text?.trim()) monitorPid = Number(text.trim());
+      }
+      if (monitorPid && !(await processAlive(monitorPid))) {
+        // conmon gave up: the pid file may have been written just before it exited.
+        if ((await readIfExists(req.pidFile))?.trim()) continue;
+        const why = runtimeLogErrors((await readIfExists(req.runtimeLogPath)) ?? "");
+        throw new MonitorError(
+          req.id,
+          `Runtime ${runtime.name} failed to create container "${req.name}"${
+            why ? `: ${why}` : ""
+          }`,
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new MonitorError(
+          req.id,
+          `Timed out after ${this.#timeoutMs} ms waiting for ${runtime.name} to create "${req.name}"`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
+  /** Reads `exitDir/id`. */
+  async readExit(exitDir: string, id: string): Promise<ExitInfo | undefined> {
+    return await readExitFile(join(exitDir, id));
+  }
+}
+
+/**
+ * Reads a conmon exit file: its content is the exit code, its mtime the finish time.
+ * Undefined when the file does not exist (or is still empty).
+ */
+export async function readExitFile(path: string): Promise<ExitInfo | undefined> {
+  let text: string;
+  let st: Deno.FileInfo;
+  try {
+    [text, st] = await Promise.all([Deno.readTextFile(path), Deno.stat(path)]);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  if (text.trim() === "") return undefined;
+  const code = Number(text.trim());
+  if (!Number.isInteger(code)) throw new RkError(`Exit file ${path} holds "${text.trim()}"`);
+  return { code, finishedAt: st.mtime?.getTime() ?? Date.now() };
+}

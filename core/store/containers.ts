@@ -1,0 +1,238 @@
+/**
+ * Container records: identity and intent (immutable config) plus the facts rkl observed
+ * (pid, times, exit code, network). Status is not stored: it is derived from these facts and
+ * the runtime (see `core/container/status.ts`).
+ *
+ * @module
+ */
+import { ConflictError, NotFoundError, RkError } from "../errors.ts";
+import type { PortMapping } from "../network.ts";
+import { type ContainerConfig, parseContainerConfig } from "../container/config.ts";
+import type { Database, SqlRow, SqlValue } from "./db.ts";
+
+/** One container as stored. */
+export interface ContainerRecord {
+  /** Unique id (also the runtime's and conmon's id). */
+  id: string;
+  /** Unique name. */
+  name: string;
+  /** Image directory. */
+  image: string;
+  /** The config it was created from (immutable). */
+  config: ContainerConfig;
+  /** Labels. */
+  labels: Record<string, string>;
+  /** Owner (pod sandbox id) or undefined. */
+  owner?: string;
+  /** Runtime binary that created it. */
+  runtime: string;
+  /** Its state directory (generated config.json, overlay, logs). */
+  stateDir: string;
+  /** When the record was created (ms since epoch). */
+  createdAt: number;
+  /** When it was started. */
+  startedAt?: number;
+  /** When it exited, once observed. */
+  finishedAt?: number;
+  /** Init pid reported by the runtime. */
+  pid?: number;
+  /** Monitor (conmon) pid. */
+  monitorPid?: number;
+  /** Exit code, once observed. */
+  exitCode?: number;
+  /** Network namespace the engine attached (undefined when none was attached by the engine). */
+  netnsPath?: string;
+  /** IP addresses. */
+  ips: string[];
+  /** Ports. */
+  ports: PortMapping[];
+}
+
+/** Fields that change after creation. */
+export type ContainerFacts = Partial<
+  Pick<
+    ContainerRecord,
+    "startedAt" | "finishedAt" | "pid" | "monitorPid" | "exitCode" | "netnsPath" | "ips"
+  >
+>;
+
+const COLUMNS: Record<keyof ContainerFacts, string> = {
+  startedAt: "started_at",
+  finishedAt: "finished_at",
+  pid: "pid",
+  monitorPid: "monitor_pid",
+  exitCode: "exit_code",
+  netnsPath: "netns_path",
+  ips: "ips",
+};
+
+function str(row: SqlRow, col: string): string {
+  const v = row[col];
+  if (typeof v !== "string") throw new RkError(`Column ${col} is not text: ${String(v)}`);
+  return v;
+}
+
+function num(row: SqlRow, col: string): number | undefined {
+  const v = row[col];
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === "number") return v;
+  if (typeof v === "bigint") return Number(v);
+  throw new RkError(`Column ${col} is not a number: ${String(v)}`);
+}
+
+function json(row: SqlRow, col: string): unknown {
+  return JSON.parse(str(row, col));
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) if (typeof x === "string") out[k] = x;
+  return out;
+}
+
+function stringList(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+}
+
+function portList(v: unknown): PortMapping[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter((p): p is PortMapping =>
+    typeof p === "object" && p !== null && typeof p.containerPort === "number"
+  );
+}
+
+/** Converts a row into a record. */
+export function rowToRecord(row: SqlRow): ContainerRecord {
+  const r: ContainerRecord = {
+    id: str(row, "id"),
+    name: str(row, "name"),
+    image: str(row, "image"),
+    config: parseContainerConfig(json(row, "spec")),
+    labels: stringMap(json(row, "labels")),
+    runtime: str(row, "runtime"),
+    stateDir: str(row, "state_dir"),
+    createdAt: num(row, "created_at") ?? 0,
+    ips: stringList(json(row, "ips")),
+    ports: portList(json(row, "ports")),
+  };
+  const owner = row.owner;
+  if (typeof owner === "string") r.owner = owner;
+  const opt = { startedAt: "started_at", finishedAt: "finished_at", pid: "pid" } as const;
+  for (const [k, col] of Object.entries(opt) as [keyof typeof opt, string][]) {
+    const v = num(row, col);
+    if (v !== undefined) r[k] = v;
+  }
+  const mp = num(row, "monitor_pid");
+  if (mp !== undefined) r.monitorPid = mp;
+  const ec = num(row, "exit_code");
+  if (ec !== undefined) r.exitCode = ec;
+  if (typeof row.netns_path === "string") r.netnsPath = row.netns_path;
+  return r;
+}
+
+/**
+ * Inserts a new record in a `BEGIN IMMEDIATE` transaction. A taken name throws
+ * {@linkcode ConflictError} and changes nothing.
+ */
+export function insertContainer(db: Database, rec: ContainerRecord): void {
+  db.transaction((tx) => {
+    const taken = tx.get("SELECT id FROM containers WHERE name = ?", rec.name);
+    if (taken) {
+      throw new ConflictError(
+        `Container name "${rec.name}" is already in use by container ${
+          String(taken.id).slice(0, 12)
+        }`,
+      );
+    }
+    tx.run(
+      `INSERT INTO containers (id, name, image, spec, labels, owner, runtime, state_dir,
+        created_at, started_at, finished_at, pid, monitor_pid, exit_code, netns_path, ips, ports)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      rec.id,
+      rec.name,
+      rec.image,
+      JSON.stringify(rec.config),
+      JSON.stringify(rec.labels),
+      rec.owner ?? null,
+      rec.runtime,
+      rec.stateDir,
+      rec.createdAt,
+      rec.startedAt ?? null,
+      rec.finishedAt ?? null,
+      rec.pid ?? null,
+      rec.monitorPid ?? null,
+      rec.exitCode ?? null,
+      rec.netnsPath ?? null,
+      JSON.stringify(rec.ips),
+      JSON.stringify(rec.ports),
+    );
+  });
+}
+
+/** Updates observed facts of a record (only the given fields). */
+export function updateContainer(db: Database, id: string, facts: ContainerFacts): void {
+  const sets: string[] = [];
+  const values: SqlValue[] = [];
+  for (const [k, v] of Object.entries(facts) as [keyof ContainerFacts, unknown][]) {
+    sets.push(`${COLUMNS[k]} = ?`);
+    values.push(
+      v === undefined ? null : Array.isArray(v) ? JSON.stringify(v) : (v as SqlValue),
+    );
+  }
+  if (sets.length === 0) return;
+  db.transaction((tx) => {
+    tx.run(`UPDATE containers SET ${sets.join(", ")} WHERE id = ?`, ...values, id);
+  });
+}
+
+/** Deletes a record (no error when it is already gone). */
+export function deleteContainerRecord(db: Database, id: string): void {
+  db.transaction((tx) => {
+    tx.run("DELETE FROM containers WHERE id = ?", id);
+  });
+}
+
+/** Reads one record by exact id. */
+export function getContainer(db: Database, id: string): ContainerRecord | undefined {
+  const row = db.get("SELECT * FROM containers WHERE id = ?", id);
+  return row ? rowToRecord(row) : undefined;
+}
+
+/**
+ * Finds a container by exact id, exact name, or a unique id prefix (at least 3 characters).
+ * Throws {@linkcode NotFoundError} or, for an ambiguous prefix, {@linkcode ConflictError}.
+ */
+export function findContainer(db: Database, ref: string): ContainerRecord {
+  const exact = db.get("SELECT * FROM containers WHERE id = ? OR name = ?", ref, ref);
+  if (exact) return rowToRecord(exact);
+  if (ref.length >= 3 && /^[0-9a-f]+$/.test(ref)) {
+    const rows = db.all("SELECT * FROM containers WHERE id LIKE ? LIMIT 2", `${ref}%`);
+    if (rows.length === 1) return rowToRecord(rows[0]!);
+    if (rows.length > 1) throw new ConflictError(`Container id prefix "${ref}" is ambiguous`);
+  }
+  throw new NotFoundError("container", ref);
+}
+
+/** Filter of {@linkcode listContainerRecords}. */
+export interface ContainerRecordFilter {
+  /** Only containers of this owner; `null` for containers without owner. */
+  owner?: string | null;
+  /** Only containers with all these labels. */
+  labels?: Record<string, string>;
+}
+
+/** Every record matching the filter, oldest first. */
+export function listContainerRecords(
+  db: Database,
+  filter: ContainerRecordFilter = {},
+): ContainerRecord[] {
+  const rows = filter.owner === undefined
+    ? db.all("SELECT * FROM containers ORDER BY created_at, name")
+    : filter.owner === null
+    ? db.all("SELECT * FROM containers WHERE owner IS NULL ORDER BY created_at, name")
+    : db.all("SELECT * FROM containers WHERE owner = ? ORDER BY created_at, name", filter.owner);
+  const recs = rows.map(rowToRecord);
+  const want = Object.entries(filter.labels ?? {});
+  return want.length === 0 ? recs : recs.filter((r) => want.every(([k, v]) => r.labels[k] === v));
+}

@@ -1,0 +1,157 @@
+/**
+ * The SQLite database (built-in `node:sqlite`; this is the only module that imports it):
+ * WAL, foreign keys, a busy timeout, `BEGIN IMMEDIATE` transactions and forward migrations.
+ *
+ * @module
+ */
+import { DatabaseSync } from "node:sqlite";
+import { dirname } from "node:path";
+import { RkError } from "../errors.ts";
+import { type Migration, MIGRATIONS } from "./migrations.ts";
+
+/** A value SQLite accepts as a parameter. */
+export type SqlValue = string | number | bigint | null | Uint8Array;
+
+/** A row as returned by a query: column → value. */
+export type SqlRow = Record<string, unknown>;
+
+/** Storage errors (schema too new, constraint violations surfaced as such). */
+export class StoreError extends RkError {
+  /** Creates the error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StoreError";
+  }
+}
+
+/** Options of {@linkcode openDatabase}. */
+export interface OpenOptions {
+  /** How long a writer waits for another process's lock, ms (default 10 s). */
+  busyTimeoutMs?: number;
+  /** Migrations to apply (default {@linkcode MIGRATIONS}). */
+  migrations?: readonly Migration[];
+}
+
+/**
+ * An open database. Queries are synchronous; {@linkcode Database.transaction} runs a function
+ * inside `BEGIN IMMEDIATE` so concurrent rkl processes serialize their writes.
+ */
+export class Database {
+  readonly #db: DatabaseSync;
+  /** The database file. */
+  readonly path: string;
+
+  /** Wraps an open handle; use {@linkcode openDatabase}. */
+  constructor(db: DatabaseSync, path: string) {
+    this.#db = db;
+    this.path = path;
+  }
+
+  /** Runs a statement; returns the number of changed rows. */
+  run(sql: string, ...params: SqlValue[]): number {
+    return Number(this.#db.prepare(sql).run(...params).changes);
+  }
+
+  /** First row of a query, or undefined. */
+  get(sql: string, ...params: SqlValue[]): SqlRow | undefined {
+    return this.#db.prepare(sql).get(...params) as SqlRow | undefined;
+  }
+
+  /** Every row of a query. */
+  all(sql: string, ...params: SqlValue[]): SqlRow[] {
+    return this.#db.prepare(sql).all(...params) as SqlRow[];
+  }
+
+  /** Executes SQL text with several statements and no parameters. */
+  exec(sql: string): void {
+    this.#db.exec(sql);
+  }
+
+  /**
+   * Runs `fn` in a `BEGIN IMMEDIATE` transaction (the write lock is taken up front, waiting
+   * up to the busy timeout). Commits when `fn` returns, rolls back when it throws. `fn` is
+   * synchronous on purpose: no lock is ever held across an `await`.
+   */
+  transaction<T>(fn: (db: Database) => T): T {
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      const value = fn(this);
+      this.#db.exec("COMMIT");
+      return value;
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** The schema version (highest applied migration). */
+  get schemaVersion(): number {
+    const row = this.get("SELECT MAX(version) AS v FROM schema_version");
+    return typeof row?.v === "number" ? row.v : 0;
+  }
+
+  /** Closes the handle. */
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}
+
+/**
+ * Opens (creating when needed) the database at `path` and applies pending migrations.
+ *
+ * @example
+ * ```ts
+ * import { openDatabase } from "./db.ts";
+ * import assert from "node:assert/strict";
+ * const db = await openDatabase(":memory:");
+ * assert.ok(db.schemaVersion >= 1);
+ * db.close();
+ * ```
+ */
+export async function openDatabase(path: string, opts: OpenOptions = {}): Promise<Database> {
+  if (path !== ":memory:") await Deno.mkdir(dirname(path), { recursive: true });
+  const raw = new DatabaseSync(path);
+  const db = new Database(raw, path);
+  try {
+    db.exec(`PRAGMA busy_timeout = ${Math.trunc(opts.busyTimeoutMs ?? 10_000)}`);
+    if (path !== ":memory:") db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA foreign_keys = ON");
+    db.exec("PRAGMA synchronous = NORMAL");
+    migrate(db, opts.migrations ?? MIGRATIONS);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/**
+ * Applies every migration newer than the stored version, each in its own `BEGIN IMMEDIATE`
+ * transaction (re-checking the version inside it, so concurrent openers apply it once).
+ * A database newer than this program is refused.
+ */
+export function migrate(db: Database, migrations: readonly Migration[]): void {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+  );
+  const latest = migrations.reduce((m, x) => Math.max(m, x.version), 0);
+  if (db.schemaVersion === latest) return;
+  if (db.schemaVersion > latest) {
+    throw new StoreError(
+      `Database ${db.path} has schema version ${db.schemaVersion}, newer than this rkl (${latest}); upgrade rkl`,
+    );
+  }
+  const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  for (const m of sorted) {
+    db.transaction((tx) => {
+      if (tx.schemaVersion >= m.version) return;
+      for (const sql of m.up) tx.exec(sql);
+      tx.run(
+        "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+        m.version,
+        m.description,
+        Date.now(),
+      );
+    });
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Forward-only schema migrations. APPEND new migrations at the end with the next version
+ * number; never edit one that has shipped. Each runs once, in its own transaction.
+ *
+ * @module
+ */
+
+/** One schema change. */
+export interface Migration {
+  /** Version reached after applying it (1, 2, 3, ...). */
+  version: number;
+  /** What it does. */
+  description: string;
+  /** SQL statements, run in order. */
+  up: readonly string[];
+}
+
+/** Every migration, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "containers",
+    up: [
+      `CREATE TABLE containers (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        image TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        labels TEXT NOT NULL DEFAULT '{}',
+        owner TEXT,
+        runtime TEXT NOT NULL,
+        state_dir TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        pid INTEGER,
+        monitor_pid INTEGER,
+        exit_code INTEGER,
+        netns_path TEXT,
+        ips TEXT NOT NULL DEFAULT '[]',
+        ports TEXT NOT NULL DEFAULT '[]'
+      )`,
+      "CREATE INDEX containers_owner ON containers(owner)",
+    ],
+  },
+];
