@@ -1,0 +1,272 @@
+/**
+ * The gRPC transport (`grpc://` or `grpcs://` endpoints): etcd's `etcdserverpb` services over
+ * HTTP/2 with `@grpc/grpc-js`, messages described by `etcd.proto` next to this file. This is
+ * the only transport Xline serves.
+ *
+ * @module
+ */
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { Buffer } from "node:buffer";
+import { fileURLToPath } from "node:url";
+import { StoreError, StoreTimeoutError, StoreUnavailableError } from "./errors.ts";
+import type { CallOptions, Method, TlsOptions, Transport } from "./_transport.ts";
+import { record, type Wire } from "./_wire.ts";
+
+type UnaryFn = (
+  req: unknown,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res: unknown) => void,
+) => grpc.ClientUnaryCall;
+type DuplexFn = (md: grpc.Metadata) => grpc.ClientDuplexStream<unknown, unknown>;
+type ServiceCtor = new (
+  address: string,
+  creds: grpc.ChannelCredentials,
+  options: grpc.ClientOptions,
+) => grpc.Client;
+
+interface Services {
+  KV: ServiceCtor;
+  Watch: ServiceCtor;
+  Lease: ServiceCtor;
+  Auth: ServiceCtor;
+}
+
+let services: Services | undefined;
+
+/** Loads `etcd.proto` once (lazily, on the first gRPC client). */
+function loadServices(): Services {
+  if (services) return services;
+  const file = fileURLToPath(new URL("./etcd.proto", import.meta.url));
+  const def = protoLoader.loadSync(file, {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  const pkg = record(grpc.loadPackageDefinition(def).etcdserverpb, "etcdserverpb");
+  const ctor = (name: string): ServiceCtor => {
+    const c = pkg[name];
+    if (typeof c !== "function") throw new TypeError(`etcd.proto has no service ${name}`);
+    return c as ServiceCtor;
+  };
+  services = { KV: ctor("KV"), Watch: ctor("Watch"), Lease: ctor("Lease"), Auth: ctor("Auth") };
+  return services;
+}
+
+const serviceOf: Record<Method, keyof Services> = {
+  Range: "KV",
+  Put: "KV",
+  DeleteRange: "KV",
+  Txn: "KV",
+  Compact: "KV",
+  LeaseGrant: "Lease",
+  LeaseRevoke: "Lease",
+  LeaseKeepAlive: "Lease",
+  LeaseTimeToLive: "Lease",
+  Authenticate: "Auth",
+};
+
+/** Channel options: quick reconnects (a restarted etcd is found in about a second). */
+const channelOptions: grpc.ClientOptions = {
+  "grpc.max_receive_message_length": 256 * 1024 * 1024,
+  "grpc.keepalive_time_ms": 10_000,
+  "grpc.keepalive_timeout_ms": 5_000,
+  "grpc.initial_reconnect_backoff_ms": 100,
+  "grpc.max_reconnect_backoff_ms": 1_000,
+};
+
+/** Turns Uint8Array fields into Buffers (what protobufjs expects for `bytes`). */
+function toProto(v: unknown): unknown {
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (Array.isArray(v)) return v.map(toProto);
+  if (typeof v === "object" && v !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = toProto(x);
+    return out;
+  }
+  return v;
+}
+
+/** A small unbounded queue that turns stream callbacks into an async iterator. */
+class Inbox<T> {
+  #items: T[] = [];
+  #error: unknown;
+  #done = false;
+  #wake: (() => void) | undefined;
+
+  push(item: T): void {
+    this.#items.push(item);
+    this.#notify();
+  }
+  fail(error: unknown): void {
+    if (this.#done) return;
+    this.#error = error;
+    this.#done = true;
+    this.#notify();
+  }
+  end(): void {
+    this.#done = true;
+    this.#notify();
+  }
+  #notify() {
+    const w = this.#wake;
+    this.#wake = undefined;
+    w?.();
+  }
+  async *drain(): AsyncGenerator<T> {
+    for (;;) {
+      const item = this.#items.shift();
+      if (item !== undefined) {
+        yield item;
+        continue;
+      }
+      if (this.#done) {
+        if (this.#error !== undefined) throw this.#error;
+        return;
+      }
+      await new Promise<void>((r) => this.#wake = r);
+    }
+  }
+}
+
+/** Sends the etcd v3 API over gRPC. */
+export class GrpcTransport implements Transport {
+  readonly endpoint: string;
+  #target: string;
+  #creds: grpc.ChannelCredentials;
+  #clients = new Map<keyof Services, grpc.Client>();
+  #token: string | undefined;
+
+  constructor(endpoint: string, tls?: TlsOptions) {
+    const url = new URL(endpoint);
+    if (url.protocol !== "grpc:" && url.protocol !== "grpcs:") {
+      throw new TypeError(`Not a gRPC endpoint: "${endpoint}"`);
+    }
+    this.endpoint = endpoint;
+    this.#target = `${url.hostname}:${url.port || "2379"}`;
+    this.#creds = url.protocol === "grpcs:"
+      ? grpc.credentials.createSsl(
+        tls?.caCert ? Buffer.from(tls.caCert) : null,
+        tls?.key ? Buffer.from(tls.key) : null,
+        tls?.cert ? Buffer.from(tls.cert) : null,
+      )
+      : grpc.credentials.createInsecure();
+  }
+
+  setToken(token: string | undefined): void {
+    this.#token = token;
+  }
+
+  #client(name: keyof Services): grpc.Client {
+    let c = this.#clients.get(name);
+    if (!c) {
+      c = new (loadServices()[name])(this.#target, this.#creds, channelOptions);
+      this.#clients.set(name, c);
+    }
+    return c;
+  }
+
+  #metadata(): grpc.Metadata {
+    const md = new grpc.Metadata();
+    if (this.#token) md.set("token", this.#token);
+    return md;
+  }
+
+  #error(e: unknown, opts: { operation: string; timeoutMs: number }): Error {
+    const err = e as Partial<grpc.ServiceError>;
+    if (typeof err?.code !== "number") return e instanceof Error ? e : new Error(String(e));
+    const detail = err.details || err.message || "unknown error";
+    if (err.code === grpc.status.UNAVAILABLE) {
+      return new StoreUnavailableError([this.endpoint], detail, {}, { cause: e });
+    }
+    if (err.code === grpc.status.DEADLINE_EXCEEDED) {
+      return new StoreTimeoutError(opts.operation, opts.timeoutMs, { endpoint: this.endpoint }, {
+        cause: e,
+      });
+    }
+    return new StoreError(detail, { endpoint: this.endpoint }, err.code, { cause: e });
+  }
+
+  call(method: Method, request: Wire, opts: CallOptions): Promise<unknown> {
+    const client = this.#client(serviceOf[method]);
+    const deadline = new Date(Date.now() + opts.timeoutMs);
+    if (method === "LeaseKeepAlive") return this.#keepAliveOnce(client, request, deadline, opts);
+    const fn = (client as unknown as Record<string, UnaryFn>)[method]!;
+    return new Promise((resolve, reject) => {
+      fn.call(client, toProto(request), this.#metadata(), { deadline }, (err, res) => {
+        if (err) reject(this.#error(err, opts));
+        else resolve(res);
+      });
+    });
+  }
+
+  /** One keep-alive round trip on a short-lived `LeaseKeepAlive` stream. */
+  #keepAliveOnce(
+    client: grpc.Client,
+    request: Wire,
+    deadline: Date,
+    opts: CallOptions,
+  ): Promise<unknown> {
+    const fn = (client as unknown as Record<string, DuplexFn>).LeaseKeepAlive!;
+    const md = this.#metadata();
+    return new Promise((resolve, reject) => {
+      const stream = (fn as unknown as (
+        md: grpc.Metadata,
+        o: grpc.CallOptions,
+      ) => grpc.ClientDuplexStream<unknown, unknown>).call(client, md, { deadline });
+      let settled = false;
+      stream.on("data", (res: unknown) => {
+        if (settled) return;
+        settled = true;
+        resolve(res);
+        stream.cancel();
+      });
+      stream.on("error", (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        reject(this.#error(err, opts));
+      });
+      stream.on("end", () => {
+        if (settled) return;
+        settled = true;
+        reject(
+          new StoreError("Lease keep-alive stream ended without an answer", {
+            endpoint: this.endpoint,
+          }),
+        );
+      });
+      stream.write(toProto(request));
+    });
+  }
+
+  async *watch(create: Wire, signal: AbortSignal): AsyncIterable<unknown> {
+    if (signal.aborted) return;
+    const client = this.#client("Watch");
+    const fn = (client as unknown as Record<string, DuplexFn>).Watch!;
+    const stream = fn.call(client, this.#metadata());
+    const inbox = new Inbox<unknown>();
+    const onAbort = () => stream.cancel();
+    signal.addEventListener("abort", onAbort, { once: true });
+    stream.on("data", (res: unknown) => inbox.push(res));
+    stream.on("error", (err: unknown) => {
+      if (signal.aborted) inbox.end();
+      else inbox.fail(this.#error(err, { operation: "watch", timeoutMs: 0 }));
+    });
+    stream.on("end", () => inbox.end());
+    stream.write(toProto({ create_request: create }));
+    try {
+      yield* inbox.drain();
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      stream.cancel();
+    }
+  }
+
+  close(): void {
+    for (const c of this.#clients.values()) c.close();
+    this.#clients.clear();
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The contract between {@linkcode EtcdClient} and one endpoint's transport (JSON gateway or
+ * gRPC). Transports move etcd messages; the client adds meaning (pagination, failover, watch
+ * resume, typed errors).
+ *
+ * Transports throw `StoreUnavailableError` when the endpoint cannot be reached (the client then
+ * tries the next endpoint), `StoreTimeoutError` on a deadline, the caller's `AbortError` when
+ * aborted, and `StoreError` with the gRPC status code for an error answer.
+ *
+ * @module
+ */
+import type { Wire } from "./_wire.ts";
+
+/** The unary RPCs rk8s uses. */
+export type Method =
+  | "Range"
+  | "Put"
+  | "DeleteRange"
+  | "Txn"
+  | "Compact"
+  | "LeaseGrant"
+  | "LeaseRevoke"
+  | "LeaseKeepAlive"
+  | "LeaseTimeToLive"
+  | "Authenticate";
+
+/** TLS settings (PEM text). */
+export interface TlsOptions {
+  /** CA certificate(s) that sign the server's certificate. */
+  caCert?: string;
+  /** Client certificate for mutual TLS. */
+  cert?: string;
+  /** Client private key for mutual TLS. */
+  key?: string;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Deadline for the call. */
+  timeoutMs: number;
+  /** Operation name for error messages (e.g. `put`). */
+  operation: string;
+}
+
+/** One endpoint's transport. */
+export interface Transport {
+  /** The endpoint URL as configured. */
+  readonly endpoint: string;
+  /** Sends one request and returns the raw response object. */
+  call(method: Method, request: Wire, opts: CallOptions): Promise<unknown>;
+  /**
+   * Opens one watch stream with `create` as its `WatchCreateRequest` and yields raw
+   * `WatchResponse` objects until the stream ends (returns) or fails (throws).
+   */
+  watch(create: Wire, signal: AbortSignal): AsyncIterable<unknown>;
+  /** Sets the auth token sent with every request (undefined: none). */
+  setToken(token: string | undefined): void;
+  /** Releases connections. */
+  close(): void;
+}

@@ -1,0 +1,166 @@
+/**
+ * A throwaway etcd for tests and benchmarks: a real `etcd` process on free loopback ports with
+ * a temporary data directory, stopped and removed afterwards.
+ *
+ * @module
+ */
+import { RkError } from "../../core/errors.ts";
+
+/** Options for {@linkcode startEtcd}. */
+export interface EtcdServerOptions {
+  /** The etcd binary (default `/usr/bin/etcd`, Debian's `etcd-server`). */
+  binary?: string;
+  /** How long to wait for the server to answer (default 20 s). */
+  readyTimeoutMs?: number;
+  /** Extra command-line flags, e.g. `["--auto-compaction-retention=1"]`. */
+  extraArgs?: readonly string[];
+}
+
+/** A running throwaway etcd. Dispose it (or call `stop`) to kill it and remove its data. */
+export interface EtcdServer extends AsyncDisposable {
+  /** Client URL for the JSON gateway, e.g. `http://127.0.0.1:40123`. */
+  readonly httpUrl: string;
+  /** The same port addressed for gRPC, e.g. `grpc://127.0.0.1:40123`. */
+  readonly grpcUrl: string;
+  /** The client port. */
+  readonly port: number;
+  /** The data directory. */
+  readonly dataDir: string;
+  /** Stops the process (SIGTERM, then SIGKILL) but keeps the data directory. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data directory and waits until it answers. */
+  restart(): Promise<void>;
+  /** Stops the process and removes the data directory. */
+  stop(): Promise<void>;
+}
+
+/** Returns a free TCP port on 127.0.0.1 (the kernel picks it; the listener is closed again). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function waitReady(
+  url: string,
+  child: Deno.ChildProcess,
+  timeoutMs: number,
+  log: () => string,
+) {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  child.status.then(() => exited = true);
+  for (;;) {
+    if (exited) throw new RkError(`etcd exited before it was ready: ${log()}`);
+    try {
+      const res = await fetch(`${url}/v3/kv/range`, {
+        method: "POST",
+        body: JSON.stringify({ key: "AA==" }),
+        signal: AbortSignal.timeout(1000),
+      });
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch (e) {
+      if (!(e instanceof TypeError || (e instanceof DOMException))) throw e;
+    }
+    if (Date.now() > deadline) {
+      throw new RkError(`etcd at ${url} was not ready after ${timeoutMs} ms: ${log()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Starts a throwaway single-node etcd on free loopback ports with a fresh data directory and
+ * waits until its JSON gateway answers.
+ *
+ * @example
+ * ```ts ignore
+ * import { startEtcd } from "./etcd_server.ts";
+ * await using etcd = await startEtcd();
+ * console.log(etcd.httpUrl);
+ * ```
+ */
+export async function startEtcd(opts: EtcdServerOptions = {}): Promise<EtcdServer> {
+  const binary = opts.binary ?? "/usr/bin/etcd";
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
+  const dataDir = await Deno.makeTempDir({ prefix: "rk8s-etcd-" });
+  const port = freePort();
+  const peerPort = freePort();
+  const httpUrl = `http://127.0.0.1:${port}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const name = `rk8s-${crypto.randomUUID().slice(0, 8)}`;
+  const args = [
+    `--name=${name}`,
+    `--data-dir=${dataDir}`,
+    `--listen-client-urls=${httpUrl}`,
+    `--advertise-client-urls=${httpUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=${name}=${peerUrl}`,
+    `--initial-cluster-token=${name}`,
+    "--log-level=error",
+    "--logger=zap",
+    ...(opts.extraArgs ?? []),
+  ];
+  let child: Deno.ChildProcess | undefined;
+  let stderr = "";
+  const spawn = async () => {
+    stderr = "";
+    const c = new Deno.Command(binary, { args, stdin: "null", stdout: "null", stderr: "piped" })
+      .spawn();
+    child = c;
+    // Keep the last few KiB of stderr for error messages; reading also keeps the pipe drained.
+    (async () => {
+      const dec = new TextDecoder();
+      for await (const chunk of c.stderr) stderr = (stderr + dec.decode(chunk)).slice(-4096);
+    })();
+    await waitReady(httpUrl, c, readyTimeoutMs, () => stderr.trim() || "(no output)");
+  };
+  const kill = async () => {
+    const c = child;
+    if (!c) return;
+    child = undefined;
+    try {
+      c.kill("SIGTERM");
+    } catch (e) {
+      if (!(e instanceof TypeError)) throw e; // already exited
+    }
+    const timer = setTimeout(() => {
+      try {
+        c.kill("SIGKILL");
+      } catch (e) {
+        if (!(e instanceof TypeError)) throw e;
+      }
+    }, 5000);
+    await c.status;
+    clearTimeout(timer);
+  };
+  try {
+    await spawn();
+  } catch (e) {
+    await kill();
+    await Deno.remove(dataDir, { recursive: true });
+    throw e;
+  }
+  const stop = async () => {
+    await kill();
+    await Deno.remove(dataDir, { recursive: true }).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+  };
+  return {
+    httpUrl,
+    grpcUrl: `grpc://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    kill,
+    async restart() {
+      await kill();
+      await spawn();
+    },
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
