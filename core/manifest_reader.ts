@@ -4,7 +4,16 @@
  *
  * @module
  */
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar } from "yaml";
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  type Scalar,
+  stringify,
+} from "yaml";
 import { ManifestError, type SourcePosition } from "./errors.ts";
 
 /** A non-fatal finding such as an unknown field. */
@@ -30,6 +39,20 @@ export interface ManifestWarning extends SourcePosition {
  */
 export function formatWarning(w: ManifestWarning): string {
   return `${w.file}:${w.line}:${w.column}: ${w.path ? `${w.path}: ` : ""}${w.message}`;
+}
+
+/**
+ * Serializes a plain value as YAML (for `-o yaml` output).
+ *
+ * @example
+ * ```ts
+ * import { toYaml } from "./manifest_reader.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(toYaml({ name: "web" }), "name: web\n");
+ * ```
+ */
+export function toYaml(value: unknown): string {
+  return stringify(value);
 }
 
 /**
