@@ -256,3 +256,59 @@ export class StoreDataError extends StoreError {
     this.name = "StoreDataError";
   }
 }
+
+/**
+ * An object with that name already exists (a `create` lost to an existing key).
+ *
+ * @example
+ * ```ts
+ * import { AlreadyExistsError } from "./errors.ts";
+ * import { ConflictError } from "../../core/errors.ts";
+ * import assert from "node:assert/strict";
+ * const e = new AlreadyExistsError("pods", "default/web", 12);
+ * assert.ok(e instanceof ConflictError);
+ * assert.equal(e.message, 'Object pods "default/web" already exists (resourceVersion 12)');
+ * ```
+ */
+export class AlreadyExistsError extends ConflictError {
+  /** The resource, e.g. `pods`. */
+  readonly resource: string;
+  /** `namespace/name`, or `name` for cluster-scoped resources. */
+  readonly id: string;
+  /** The existing object's revision. */
+  readonly actualRevision: number;
+  /** Creates the error. */
+  constructor(resource: string, id: string, actualRevision: number, options?: ErrorOptions) {
+    super(
+      `Object ${resource} "${id}" already exists (resourceVersion ${actualRevision})`,
+      options,
+    );
+    this.name = "AlreadyExistsError";
+    this.resource = resource;
+    this.id = id;
+    this.actualRevision = actualRevision;
+  }
+}
+
+/**
+ * An object given to the typed layer is not valid (bad name, missing field). `path` is the
+ * field path, e.g. `metadata.name`.
+ *
+ * @example
+ * ```ts
+ * import { InvalidObjectError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * const e = new InvalidObjectError("metadata.name", 'must not contain "/", got "a/b"');
+ * assert.equal(e.message, 'Invalid object: metadata.name: must not contain "/", got "a/b"');
+ * ```
+ */
+export class InvalidObjectError extends RkError {
+  /** Field path of the problem. */
+  readonly path: string;
+  /** Creates the error. */
+  constructor(path: string, reason: string, options?: ErrorOptions) {
+    super(`Invalid object: ${path}: ${reason}`, options);
+    this.name = "InvalidObjectError";
+    this.path = path;
+  }
+}
