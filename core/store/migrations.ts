@@ -43,4 +43,29 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX containers_owner ON containers(owner)",
     ],
   },
+  {
+    version: 2,
+    description: "pod sandboxes (core/pod/pod_store.ts)",
+    up: [
+      `CREATE TABLE pod_sandboxes (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        config TEXT NOT NULL,
+        manifest TEXT,
+        pause_container TEXT,
+        state_dir TEXT NOT NULL,
+        cgroup_parent TEXT NOT NULL,
+        netns_path TEXT NOT NULL DEFAULT '',
+        ips TEXT NOT NULL DEFAULT '[]',
+        hosts_file TEXT,
+        resolv_conf_file TEXT,
+        stopped INTEGER NOT NULL DEFAULT 0,
+        failure TEXT,
+        created_at INTEGER NOT NULL,
+        UNIQUE (namespace, name)
+      )`,
+    ],
+  },
 ];

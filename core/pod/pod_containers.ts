@@ -1,0 +1,251 @@
+/**
+ * Containers in a pod sandbox (CRI CreateContainer, StartContainer, StopContainer,
+ * RemoveContainer, ListContainers, ContainerStatus, ExecSync) on top of the container engine:
+ * each container joins the pause process's namespaces by path and lives under the pod cgroup.
+ *
+ * @module
+ */
+import {
+  type ContainerConfig,
+  type ContainerView,
+  createContainer,
+  type Engine,
+  execSync as engineExecSync,
+  inspectRecord,
+  listContainers as engineListContainers,
+  removeContainer as engineRemoveContainer,
+  startContainer as engineStartContainer,
+  stopContainer as engineStopContainer,
+} from "../container/mod.ts";
+import { RkError, StateError } from "../errors.ts";
+import type { NamespaceChoice } from "../oci/spec.ts";
+import { findContainer } from "../store/containers.ts";
+import type { UndoStack } from "../undo.ts";
+import type {
+  ContainerFilter,
+  CriContainer,
+  CriContainerConfig,
+  CriContainerStatus,
+  ExecSyncResult,
+  PodSandboxConfig,
+} from "./cri_types.ts";
+import { canAddContainer, type PodContainerState } from "./pod_status.ts";
+import type { SandboxRecord } from "./pod_store.ts";
+import { LABEL_CONTAINER_NAME } from "./pod_translate.ts";
+import { LABEL_SANDBOX_ROLE, pausePid, sandboxById } from "./sandbox.ts";
+
+/** Label holding a pod container's restart attempt. */
+export const LABEL_ATTEMPT = "io.rk8s.container.attempt";
+/** Label holding the owning sandbox id. */
+export const LABEL_SANDBOX_ID = "io.rk8s.sandbox.id";
+
+/** Engine name of a pod container: `namespace_pod_container` (unique on the node). */
+export function podContainerName(
+  sandbox: Pick<SandboxRecord, "name" | "namespace">,
+  name: string,
+): string {
+  return `${sandbox.namespace}_${sandbox.name}_${name}`;
+}
+
+/** Maps the engine's status to the CRI container state. */
+export function criState(v: ContainerView): PodContainerState {
+  switch (v.status) {
+    case "created":
+      return "created";
+    case "running":
+      return "running";
+    case "stopped":
+      return "exited";
+    case "unknown":
+      return "unknown";
+  }
+}
+
+/** The engine config of a container joining `sandbox` (whose pause process is `pid`). */
+export function engineConfig(
+  sandbox: SandboxRecord,
+  pid: number,
+  cfg: CriContainerConfig,
+): ContainerConfig {
+  const ns = sandbox.config.linux.namespaceOptions;
+  const join = (kind: string): NamespaceChoice => ({ path: `/proc/${pid}/ns/${kind}` });
+  const network: NamespaceChoice = ns.network === "node"
+    ? "host"
+    : sandbox.netnsPath && !sandbox.netnsPath.startsWith("/proc/")
+    ? { path: sandbox.netnsPath }
+    : join("net");
+  const sc = cfg.linux.securityContext;
+  const out: ContainerConfig = {
+    name: podContainerName(sandbox, cfg.metadata.name),
+    image: cfg.image,
+    env: cfg.envs.map((e) => ({ name: e.key, value: e.value })),
+    mounts: cfg.mounts.map((m) => ({
+      hostPath: m.hostPath,
+      containerPath: m.containerPath,
+      readOnly: m.readonly,
+    })),
+    resources: cfg.linux.resources,
+    hostname: sandbox.config.hostname,
+    namespaces: {
+      network,
+      ipc: ns.ipc === "node" ? "host" : join("ipc"),
+      uts: ns.network === "node" ? "host" : join("uts"),
+      pid: ns.pid === "pod" ? join("pid") : ns.pid === "node" ? "host" : "new",
+    },
+    cgroupParent: sandbox.cgroupParent,
+    ports: [],
+    labels: {
+      ...cfg.labels,
+      [LABEL_CONTAINER_NAME]: cfg.metadata.name,
+      [LABEL_ATTEMPT]: String(cfg.metadata.attempt),
+      [LABEL_SANDBOX_ID]: sandbox.id,
+    },
+    owner: sandbox.id,
+  };
+  if (cfg.command !== undefined) out.command = cfg.command;
+  if (cfg.args !== undefined) out.args = cfg.args;
+  if (cfg.workingDir !== undefined) out.workingDir = cfg.workingDir;
+  if (sc.runAsUser !== undefined || sc.runAsGroup !== undefined) {
+    out.user = { uid: sc.runAsUser ?? 0, gid: sc.runAsGroup ?? 0 };
+  }
+  if (sc.readonlyRootfs !== undefined) out.readOnlyRootFilesystem = sc.readonlyRootfs;
+  if (sandbox.hostsFile) out.hostsFile = sandbox.hostsFile;
+  if (sandbox.resolvConfFile) out.resolvConfFile = sandbox.resolvConfFile;
+  return out;
+}
+
+/**
+ * Creates a container in a ready sandbox (CRI CreateContainer). With `undo`, cleanup steps are
+ * registered there for the caller to roll back.
+ */
+export async function createPodContainer(
+  engine: Engine,
+  podSandboxId: string,
+  cfg: CriContainerConfig,
+  _sandboxConfig?: PodSandboxConfig,
+  undo?: UndoStack,
+): Promise<string> {
+  const sandbox = sandboxById(engine, podSandboxId);
+  const pid = await pausePid(engine, sandbox);
+  const state = sandbox.stopped || pid === undefined ? "notready" : "ready";
+  if (!canAddContainer(state)) {
+    throw new StateError("add a container to", "pod", sandbox.name, state);
+  }
+  const rec = await createContainer(engine, engineConfig(sandbox, pid!, cfg), undo);
+  return rec.id;
+}
+
+function isPodContainer(v: ContainerView): boolean {
+  return v.record.owner !== undefined && v.record.labels[LABEL_SANDBOX_ROLE] !== "pause";
+}
+
+function attemptOf(labels: Record<string, string>): number {
+  const n = Number(labels[LABEL_ATTEMPT] ?? "0");
+  return Number.isInteger(n) && n >= 0 ? n : 0;
+}
+
+/** The CRI status of an engine container view. */
+export function criStatus(v: ContainerView): CriContainerStatus {
+  const r = v.record;
+  const s: CriContainerStatus = {
+    id: r.id,
+    podSandboxId: r.owner ?? "",
+    metadata: { name: r.labels[LABEL_CONTAINER_NAME] ?? r.name, attempt: attemptOf(r.labels) },
+    state: criState(v),
+    createdAt: v.createdAt,
+    startedAt: v.startedAt ?? 0,
+    finishedAt: v.finishedAt ?? 0,
+    reason: v.status === "stopped" ? (v.exitCode === 0 ? "Completed" : "Error") : v.reason,
+    message: v.status === "stopped" ? v.reason : "",
+    image: r.image,
+    logPath: `${r.stateDir}/ctr.log`,
+    labels: r.labels,
+  };
+  if (v.exitCode !== undefined) s.exitCode = v.exitCode;
+  if (v.pid !== undefined && v.status === "running") s.pid = v.pid;
+  return s;
+}
+
+function requirePodContainer(engine: Engine, id: string): void {
+  const rec = findContainer(engine.db, id);
+  if (rec.owner === undefined || rec.labels[LABEL_SANDBOX_ROLE] === "pause") {
+    throw new RkError(`Container "${rec.name}" is not an app container of a pod`);
+  }
+}
+
+/** Starts a created pod container (CRI StartContainer). */
+export async function startPodContainer(engine: Engine, id: string): Promise<void> {
+  requirePodContainer(engine, id);
+  await engineStartContainer(engine, id);
+}
+
+/** Stops a pod container: SIGTERM, then SIGKILL after `timeoutSeconds` (CRI StopContainer). */
+export async function stopPodContainer(
+  engine: Engine,
+  id: string,
+  timeoutSeconds: number,
+): Promise<void> {
+  requirePodContainer(engine, id);
+  await engineStopContainer(engine, id, timeoutSeconds);
+}
+
+/** Removes a pod container, killing it when it runs (CRI RemoveContainer). */
+export async function removePodContainer(engine: Engine, id: string): Promise<void> {
+  requirePodContainer(engine, id);
+  await engineRemoveContainer(engine, id, { force: true });
+}
+
+/** Status of a pod container (CRI ContainerStatus). */
+export async function podContainerStatus(engine: Engine, id: string): Promise<CriContainerStatus> {
+  requirePodContainer(engine, id);
+  return criStatus(await inspectRecord(engine, findContainer(engine.db, id)));
+}
+
+/** Views of the app containers of pods (pause containers excluded). */
+export async function podContainerViews(
+  engine: Engine,
+  filter: ContainerFilter = {},
+): Promise<ContainerView[]> {
+  const views = await engineListContainers(engine, {
+    ...(filter.podSandboxId !== undefined ? { owner: filter.podSandboxId } : {}),
+    ...(filter.labelSelector ? { labels: filter.labelSelector } : {}),
+  });
+  return views.filter((v) =>
+    isPodContainer(v) && (filter.id === undefined || v.record.id.startsWith(filter.id)) &&
+    (filter.state === undefined || criState(v) === filter.state)
+  );
+}
+
+/** Lists pod containers (CRI ListContainers). */
+export async function listPodContainers(
+  engine: Engine,
+  filter: ContainerFilter = {},
+): Promise<CriContainer[]> {
+  return (await podContainerViews(engine, filter)).map((v) => ({
+    id: v.record.id,
+    podSandboxId: v.record.owner ?? "",
+    metadata: {
+      name: v.record.labels[LABEL_CONTAINER_NAME] ?? v.record.name,
+      attempt: attemptOf(v.record.labels),
+    },
+    image: v.record.image,
+    state: criState(v),
+    createdAt: v.createdAt,
+    labels: v.record.labels,
+  }));
+}
+
+/** Runs a command in a running pod container and collects its output (CRI ExecSync). */
+export async function execInPodContainer(
+  engine: Engine,
+  id: string,
+  cmd: readonly string[],
+  timeoutSeconds?: number,
+): Promise<ExecSyncResult> {
+  requirePodContainer(engine, id);
+  const r = await engineExecSync(engine, id, cmd, {
+    stdio: "piped",
+    ...(timeoutSeconds ? { timeoutMs: timeoutSeconds * 1000 } : {}),
+  });
+  return { stdout: r.stdout ?? "", stderr: r.stderr ?? "", exitCode: r.exitCode };
+}

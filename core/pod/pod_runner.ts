@@ -1,0 +1,295 @@
+/**
+ * The pod executor: applies {@linkcode planPod}'s actions through the CRI-shaped operations until
+ * the pod is where it should be. `runPod` (create the sandbox, run init containers one at a time,
+ * start the app containers) is one operation: if any step fails, everything acquired so far is
+ * undone in reverse order. A failing init container is not an operation failure: the pod is kept,
+ * marked failed with the container's exit code, and its logs stay available.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import {
+  containerStatus as engineContainerStatus,
+  type Engine,
+  inspectRecord,
+  startCreated,
+} from "../container/mod.ts";
+import { RkError } from "../errors.ts";
+import { findContainer, getContainer } from "../store/containers.ts";
+import { UndoStack } from "../undo.ts";
+import { createPodContainer, podContainerName, podContainerViews } from "./pod_containers.ts";
+import type { PodManifest } from "./pod_manifest.ts";
+import { planPod, type PodAction } from "./pod_planner.ts";
+import type { ContainerObservation, PodObservation, PodShape } from "./pod_status.ts";
+import { findSandbox, type SandboxRecord, updateSandbox } from "./pod_store.ts";
+import {
+  containerConfig,
+  planVolumes,
+  type PodFieldValues,
+  sandboxConfig,
+} from "./pod_translate.ts";
+import { pausePid, type PodFaultHook, runPodSandbox, sandboxState } from "./sandbox.ts";
+
+/** Options of {@linkcode runPod}, {@linkcode createPod} and {@linkcode startPod}. */
+export interface PodRunOptions {
+  /** Failure injection for tests. */
+  faults?: PodFaultHook;
+  /** cgroup root of pod cgroups (default `/rkl`). */
+  cgroupRoot?: string;
+  /** Pod uid (default: a random UUID). */
+  uid?: string;
+  /** Node name for `spec.nodeName` references (default: the host name). */
+  nodeName?: string;
+  /** Give up waiting for init containers after this many ms (default: no limit). */
+  timeoutMs?: number;
+}
+
+/** How a pod failed (a failing init container, a sandbox that stopped). */
+export interface PodFailure {
+  /** Why. */
+  reason: string;
+  /** The container that failed. */
+  container?: string;
+  /** Its exit code. */
+  exitCode?: number;
+}
+
+/** Result of {@linkcode runPod} and {@linkcode startPod}. */
+export interface PodRunResult {
+  /** The sandbox. */
+  sandbox: SandboxRecord;
+  /** Set when the pod failed. */
+  failure?: PodFailure;
+}
+
+/** The part of a manifest the planner needs. */
+export function podShape(pod: PodManifest): PodShape {
+  return {
+    initContainers: pod.initContainers.map((c) => c.name),
+    containers: pod.containers.map((c) => c.name),
+    restartPolicy: pod.restartPolicy,
+  };
+}
+
+function manifestOf(rec: SandboxRecord): PodManifest {
+  if (!rec.manifest) {
+    throw new RkError(`Pod "${rec.name}" was created through the CRI API without a manifest`);
+  }
+  return rec.manifest;
+}
+
+/**
+ * Observes a pod: the sandbox state and each container (by its name in the pod), from the
+ * records, the runtime (one `list` call) and the monitors' exit files.
+ */
+export async function observePod(engine: Engine, rec: SandboxRecord): Promise<PodObservation> {
+  const pauseRec = rec.pauseContainerId ? getContainer(engine.db, rec.pauseContainerId) : undefined;
+  const pause = pauseRec ? await inspectRecord(engine, pauseRec) : undefined;
+  const containers: Record<string, ContainerObservation> = {};
+  for (const v of await podContainerViews(engine, { podSandboxId: rec.id })) {
+    const name = v.record.labels["io.kubernetes.container.name"];
+    if (name === undefined) continue;
+    const obs: ContainerObservation = {
+      state: v.status === "stopped" ? "exited" : v.status,
+      restartCount: Number(v.record.labels["io.rk8s.container.attempt"] ?? "0") || 0,
+    };
+    if (v.exitCode !== undefined) obs.exitCode = v.exitCode;
+    if (v.finishedAt !== undefined) obs.finishedAt = v.finishedAt;
+    containers[name] = obs;
+  }
+  return { sandbox: sandboxState(rec, pause), containers };
+}
+
+function hostName(): string {
+  try {
+    return Deno.hostname();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      return "localhost";
+    }
+    throw e;
+  }
+}
+
+/**
+ * Applies the planner's actions until nothing is left to do, the pod fails, or (with
+ * `knownObs`) only waiting remains. Containers created here register their undo on `undo`.
+ */
+async function reconcile(
+  engine: Engine,
+  rec: SandboxRecord,
+  undo: UndoStack,
+  opts: PodRunOptions,
+  knownObs?: PodObservation,
+): Promise<PodFailure | undefined> {
+  const pod = manifestOf(rec);
+  const shape = podShape(pod);
+  const fields: PodFieldValues = {
+    name: pod.name,
+    namespace: pod.namespace,
+    uid: rec.uid,
+    nodeName: opts.nodeName ?? hostName(),
+    podIPs: rec.ips,
+  };
+  const volumes = planVolumes(pod.volumes, join(rec.stateDir, "volumes"));
+  const specs = new Map<string, { c: PodManifest["containers"][number]; init: boolean }>();
+  for (const c of pod.initContainers) specs.set(c.name, { c, init: true });
+  for (const c of pod.containers) specs.set(c.name, { c, init: false });
+  let obs = knownObs ?? await observePod(engine, rec);
+  const deadline = opts.timeoutMs ? Date.now() + opts.timeoutMs : Infinity;
+  let delay = 5;
+
+  const createAndStart = async (name: string): Promise<void> => {
+    const entry = specs.get(name)!;
+    const existing = obs.containers[name];
+    let id: string;
+    if (existing?.state === "created") {
+      id = findContainer(engine.db, podContainerName(rec, name)).id;
+    } else {
+      const cfg = containerConfig(pod, entry.c, { volumes, fields, init: entry.init, attempt: 0 });
+      id = await createPodContainer(engine, rec.id, cfg, rec.config, undo);
+    }
+    const crec = findContainer(engine.db, id);
+    await startCreated(engine, crec);
+    if (opts.faults) await opts.faults(entry.init ? "after-init" : "after-container", rec.id);
+    obs = {
+      ...obs,
+      containers: { ...obs.containers, [name]: { state: "running", restartCount: 0 } },
+    };
+  };
+
+  for (;;) {
+    const actions: PodAction[] = planPod(shape, obs, { restarts: false, now: Date.now() });
+    if (actions.length === 0) return undefined;
+    const failed = actions.find((a) => a.kind === "failPod");
+    if (failed?.kind === "failPod") {
+      const failure: PodFailure = { reason: failed.reason };
+      if (failed.container !== undefined) failure.container = failed.container;
+      if (failed.exitCode !== undefined) failure.exitCode = failed.exitCode;
+      updateSandbox(engine.db, rec.id, { failure: failed.reason });
+      rec.failure = failed.reason;
+      return failure;
+    }
+    const waiting = actions.filter((a) => a.kind === "wait");
+    if (waiting.length > 0) {
+      if (Date.now() > deadline) {
+        throw new RkError(`Pod "${rec.name}": timed out waiting: ${waiting[0]!.reason}`);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 100);
+      obs = await observeWaiting(engine, rec, obs, waiting);
+      continue;
+    }
+    delay = 5;
+    await Promise.all(actions.map(async (a) => {
+      switch (a.kind) {
+        case "runInit":
+        case "startContainer":
+          return await createAndStart(a.container);
+        case "runSandbox":
+        case "recreateSandbox":
+        case "restartContainer":
+          throw new RkError(`Pod "${rec.name}": cannot ${a.kind} in a one-shot run (${a.reason})`);
+      }
+    }));
+  }
+}
+
+/**
+ * Refreshes only what the waiting actions are about: a waited-for container's exit file (cheap)
+ * or, when the wait is about the sandbox, a full observation.
+ */
+async function observeWaiting(
+  engine: Engine,
+  rec: SandboxRecord,
+  obs: PodObservation,
+  waiting: readonly PodAction[],
+): Promise<PodObservation> {
+  const names = waiting.flatMap((a) => ("container" in a && a.container ? [a.container] : []));
+  if (names.length !== waiting.length) return await observePod(engine, rec);
+  const containers = { ...obs.containers };
+  for (const name of names) {
+    const crec = findContainer(engine.db, podContainerName(rec, name));
+    const exit = await engine.monitor.readExit(engine.paths.exitDir, crec.id);
+    if (exit) {
+      containers[name] = {
+        state: "exited",
+        exitCode: exit.code,
+        finishedAt: exit.finishedAt,
+        restartCount: containers[name]?.restartCount ?? 0,
+      };
+    } else if (containers[name]?.state === "unknown") {
+      const view = await engineContainerStatus(engine, crec.id);
+      containers[name] = {
+        state: view.status === "stopped" ? "exited" : view.status,
+        restartCount: 0,
+        ...(view.exitCode !== undefined ? { exitCode: view.exitCode } : {}),
+      };
+    }
+  }
+  return { ...obs, containers };
+}
+
+/**
+ * Creates a pod's sandbox (pause container, network, cgroup, volumes) without starting its
+ * containers (`rkl pod create`). A failure undoes everything.
+ */
+export async function createPod(
+  engine: Engine,
+  pod: PodManifest,
+  opts: PodRunOptions = {},
+): Promise<SandboxRecord> {
+  const undo = new UndoStack();
+  return await undo.guard(() =>
+    runPodSandbox(engine, sandboxConfig(pod, opts.uid ?? crypto.randomUUID()), undo, {
+      manifest: pod,
+      ...(opts.faults ? { faults: opts.faults } : {}),
+      ...(opts.cgroupRoot ? { cgroupRoot: opts.cgroupRoot } : {}),
+    })
+  );
+}
+
+/**
+ * Runs a pod's init containers (one at a time) and starts its app containers (`rkl pod start`).
+ * A failure undoes the containers this call created; the sandbox stays.
+ */
+export async function startPod(
+  engine: Engine,
+  ref: string,
+  opts: PodRunOptions & { namespace?: string } = {},
+): Promise<PodRunResult> {
+  const rec = findSandbox(engine.db, ref, opts.namespace);
+  if (rec.stopped) throw new RkError(`Pod "${rec.name}" was stopped; remove it and run it again`);
+  if (await pausePid(engine, rec) === undefined) {
+    throw new RkError(`Pod "${rec.name}": the sandbox's pause process is not running`);
+  }
+  const undo = new UndoStack();
+  const failure = await undo.guard(() => reconcile(engine, rec, undo, opts));
+  return failure ? { sandbox: rec, failure } : { sandbox: rec };
+}
+
+/**
+ * Creates and starts a pod in one operation (`rkl pod run`): returns once every app container
+ * runs, or the pod failed (a failing init container). Any other failure undoes everything.
+ */
+export async function runPod(
+  engine: Engine,
+  pod: PodManifest,
+  opts: PodRunOptions = {},
+): Promise<PodRunResult> {
+  const undo = new UndoStack();
+  return await undo.guard(async () => {
+    const rec = await runPodSandbox(
+      engine,
+      sandboxConfig(pod, opts.uid ?? crypto.randomUUID()),
+      undo,
+      {
+        manifest: pod,
+        ...(opts.faults ? { faults: opts.faults } : {}),
+        ...(opts.cgroupRoot ? { cgroupRoot: opts.cgroupRoot } : {}),
+      },
+    );
+    const failure = await reconcile(engine, rec, undo, opts, { sandbox: "ready", containers: {} });
+    return failure ? { sandbox: rec, failure } : { sandbox: rec };
+  });
+}

@@ -1,0 +1,288 @@
+/**
+ * Translation of a validated pod manifest into CRI configs: the sandbox config, the volume plan
+ * (emptyDir directories under the pod's state dir, hostPath binds) and one container config per
+ * init and app container with field references resolved. Pure functions.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { cpuMillis, memoryBytes } from "../quantity.ts";
+import type { CriContainerConfig, PodSandboxConfig } from "./cri_types.ts";
+import type { HostPathType, PodContainerSpec, PodFieldPath, PodManifest } from "./pod_manifest.ts";
+
+/** Label holding the pod name on sandboxes and containers. */
+export const LABEL_POD_NAME = "io.kubernetes.pod.name";
+/** Label holding the pod namespace. */
+export const LABEL_POD_NAMESPACE = "io.kubernetes.pod.namespace";
+/** Label holding the pod uid. */
+export const LABEL_POD_UID = "io.kubernetes.pod.uid";
+/** Label holding the container's name within the pod. */
+export const LABEL_CONTAINER_NAME = "io.kubernetes.container.name";
+/** Label marking init containers (`"true"`). */
+export const LABEL_INIT = "io.rk8s.container.init";
+
+/** A volume made ready for mounting. */
+export interface VolumePlan {
+  /** Volume name. */
+  name: string;
+  /** `emptyDir` or `hostPath`. */
+  kind: "emptyDir" | "hostPath";
+  /** Directory (or file) on the host that containers bind-mount. */
+  hostPath: string;
+  /** `Memory` for a tmpfs-backed emptyDir. */
+  medium: "" | "Memory";
+  /** tmpfs size for a memory-backed emptyDir. */
+  sizeLimit?: string;
+  /** What to check or create for a hostPath. */
+  hostPathType: HostPathType;
+}
+
+/** Values that `valueFrom.fieldRef` may refer to, known once the sandbox runs. */
+export interface PodFieldValues {
+  /** Pod name. */
+  name: string;
+  /** Namespace. */
+  namespace: string;
+  /** Pod uid. */
+  uid: string;
+  /** Node (host) name. */
+  nodeName: string;
+  /** Pod IPs, primary first (empty with host networking before the host IP is known). */
+  podIPs: readonly string[];
+}
+
+/** Context of {@linkcode containerConfig}. */
+export interface ContainerContext {
+  /** The volume plan from {@linkcode planVolumes}. */
+  volumes: readonly VolumePlan[];
+  /** Field values for env references. */
+  fields: PodFieldValues;
+  /** True for an init container. */
+  init: boolean;
+  /** Restart attempt. */
+  attempt: number;
+}
+
+/**
+ * The pod-level limits (put on the pod cgroup): the larger of the sum over app containers and the
+ * largest init container, per resource, only when every app container sets that limit
+ * (as the kubelet does).
+ *
+ * @example
+ * ```ts
+ * import { podLimits } from "./pod_translate.ts";
+ * import assert from "node:assert/strict";
+ * const c = (cpu: string, memory: string) => ({ resources: { limits: { cpu, memory }, requests: {} } });
+ * assert.deepEqual(podLimits([c("500m", "64Mi"), c("250m", "64Mi")], []), {
+ *   cpu: "750m", memory: "134217728",
+ * });
+ * ```
+ */
+export function podLimits(
+  containers: readonly Pick<PodContainerSpec, "resources">[],
+  initContainers: readonly Pick<PodContainerSpec, "resources">[],
+): { cpu?: string; memory?: string } {
+  const out: { cpu?: string; memory?: string } = {};
+  if (containers.length === 0) return out;
+  if (containers.every((c) => c.resources.limits.cpu !== undefined)) {
+    const sum = containers.reduce((n, c) => n + cpuMillis(c.resources.limits.cpu!), 0);
+    const init = Math.max(
+      0,
+      ...initContainers.map((c) =>
+        c.resources.limits.cpu !== undefined ? cpuMillis(c.resources.limits.cpu) : 0
+      ),
+    );
+    out.cpu = `${Math.max(sum, init)}m`;
+  }
+  if (containers.every((c) => c.resources.limits.memory !== undefined)) {
+    const sum = containers.reduce((n, c) => n + memoryBytes(c.resources.limits.memory!), 0);
+    const init = Math.max(
+      0,
+      ...initContainers.map((c) =>
+        c.resources.limits.memory !== undefined ? memoryBytes(c.resources.limits.memory) : 0
+      ),
+    );
+    out.memory = String(Math.max(sum, init));
+  }
+  return out;
+}
+
+/**
+ * The sandbox config of a pod.
+ *
+ * @example
+ * ```ts
+ * import { sandboxConfig } from "./pod_translate.ts";
+ * import assert from "node:assert/strict";
+ * const cfg = sandboxConfig({
+ *   name: "web", namespace: "default", labels: {}, annotations: {}, initContainers: [],
+ *   containers: [], volumes: [], restartPolicy: "Always", hostNetwork: false,
+ *   shareProcessNamespace: true, hostname: "web", terminationGracePeriodSeconds: 30,
+ * }, "uid-1");
+ * assert.equal(cfg.linux.namespaceOptions.pid, "pod");
+ * assert.equal(cfg.labels["io.kubernetes.pod.name"], "web");
+ * ```
+ */
+export function sandboxConfig(pod: PodManifest, uid: string, attempt = 0): PodSandboxConfig {
+  const cfg: PodSandboxConfig = {
+    metadata: { name: pod.name, namespace: pod.namespace, uid, attempt },
+    hostname: pod.hostname,
+    portMappings: pod.containers.flatMap((c) => c.ports),
+    labels: {
+      ...pod.labels,
+      [LABEL_POD_NAME]: pod.name,
+      [LABEL_POD_NAMESPACE]: pod.namespace,
+      [LABEL_POD_UID]: uid,
+    },
+    annotations: { ...pod.annotations },
+    linux: {
+      namespaceOptions: {
+        network: pod.hostNetwork ? "node" : "pod",
+        pid: pod.shareProcessNamespace ? "pod" : "container",
+        ipc: "pod",
+      },
+    },
+  };
+  const limits = podLimits(pod.containers, pod.initContainers);
+  if (limits.cpu !== undefined || limits.memory !== undefined) cfg.linux.resources = limits;
+  if (pod.pauseBundle !== undefined) cfg.pauseBundle = pod.pauseBundle;
+  return cfg;
+}
+
+/**
+ * Where each volume lives on the host: an emptyDir is a directory under `volumesDir` (shared by
+ * every container that mounts it), a hostPath is the host path itself.
+ *
+ * @example
+ * ```ts
+ * import { planVolumes } from "./pod_translate.ts";
+ * import assert from "node:assert/strict";
+ * const v = planVolumes([{ name: "data", kind: "emptyDir", medium: "" }], "/var/lib/rkl/pods/x/volumes");
+ * assert.equal(v[0]!.hostPath, "/var/lib/rkl/pods/x/volumes/data");
+ * ```
+ */
+export function planVolumes(volumes: PodManifest["volumes"], volumesDir: string): VolumePlan[] {
+  return volumes.map((v): VolumePlan => {
+    if (v.kind === "hostPath") {
+      return { name: v.name, kind: "hostPath", hostPath: v.path, medium: "", hostPathType: v.type };
+    }
+    const plan: VolumePlan = {
+      name: v.name,
+      kind: "emptyDir",
+      hostPath: join(volumesDir, v.name),
+      medium: v.medium,
+      hostPathType: "",
+    };
+    if (v.sizeLimit !== undefined) plan.sizeLimit = v.sizeLimit;
+    return plan;
+  });
+}
+
+/**
+ * The value of a pod field reference.
+ *
+ * @example
+ * ```ts
+ * import { fieldValue } from "./pod_translate.ts";
+ * import assert from "node:assert/strict";
+ * const f = { name: "web", namespace: "default", uid: "u", nodeName: "n", podIPs: ["10.88.0.2"] };
+ * assert.equal(fieldValue("status.podIP", f), "10.88.0.2");
+ * ```
+ */
+export function fieldValue(path: PodFieldPath, f: PodFieldValues): string {
+  switch (path) {
+    case "metadata.name":
+      return f.name;
+    case "metadata.namespace":
+      return f.namespace;
+    case "metadata.uid":
+      return f.uid;
+    case "spec.nodeName":
+      return f.nodeName;
+    case "spec.serviceAccountName":
+      return "default";
+    case "status.podIP":
+      return f.podIPs[0] ?? "";
+    case "status.podIPs":
+      return f.podIPs.join(",");
+  }
+}
+
+/**
+ * The CRI config of one container of a pod: env references resolved, volume mounts turned into
+ * host binds (with `subPath`), identity labels set.
+ *
+ * @example
+ * ```ts
+ * import { containerConfig } from "./pod_translate.ts";
+ * import assert from "node:assert/strict";
+ * const cfg = containerConfig(
+ *   { name: "web", namespace: "default" },
+ *   {
+ *     name: "app", image: "/img", env: [{ name: "POD", fieldRef: "metadata.name" }], ports: [],
+ *     resources: { limits: {}, requests: {} }, volumeMounts: [], securityContext: {}, tty: false,
+ *   },
+ *   {
+ *     volumes: [], init: false, attempt: 0,
+ *     fields: { name: "web", namespace: "default", uid: "u", nodeName: "n", podIPs: [] },
+ *   },
+ * );
+ * assert.deepEqual(cfg.envs, [{ key: "POD", value: "web" }]);
+ * ```
+ */
+export function containerConfig(
+  pod: Pick<PodManifest, "name" | "namespace">,
+  c: PodContainerSpec,
+  ctx: ContainerContext,
+): CriContainerConfig {
+  const env = new Map<string, string>();
+  for (const e of c.env) {
+    env.set(e.name, "value" in e ? e.value : fieldValue(e.fieldRef, ctx.fields));
+  }
+  const byName = new Map(ctx.volumes.map((v) => [v.name, v]));
+  const mounts = c.volumeMounts.map((m) => {
+    const v = byName.get(m.name);
+    if (v === undefined) throw new TypeError(`volume "${m.name}" is not in the volume plan`);
+    return {
+      containerPath: m.mountPath,
+      hostPath: m.subPath ? join(v.hostPath, m.subPath) : v.hostPath,
+      readonly: m.readOnly,
+    };
+  });
+  const sc = c.securityContext;
+  const security: CriContainerConfig["linux"]["securityContext"] = {};
+  if (sc.privileged !== undefined) security.privileged = sc.privileged;
+  if (sc.runAsUser !== undefined) security.runAsUser = sc.runAsUser;
+  if (sc.runAsGroup !== undefined) security.runAsGroup = sc.runAsGroup;
+  if (sc.readOnlyRootFilesystem !== undefined) security.readonlyRootfs = sc.readOnlyRootFilesystem;
+  if (sc.allowPrivilegeEscalation !== undefined) security.noNewPrivs = !sc.allowPrivilegeEscalation;
+  if (sc.capabilities !== undefined) {
+    security.capabilities = {
+      addCapabilities: sc.capabilities.add,
+      dropCapabilities: sc.capabilities.drop,
+    };
+  }
+  const cfg: CriContainerConfig = {
+    metadata: { name: c.name, attempt: ctx.attempt },
+    image: c.image,
+    envs: [...env].map(([key, value]) => ({ key, value })),
+    mounts,
+    labels: {
+      [LABEL_POD_NAME]: pod.name,
+      [LABEL_POD_NAMESPACE]: pod.namespace,
+      [LABEL_POD_UID]: ctx.fields.uid,
+      [LABEL_CONTAINER_NAME]: c.name,
+      [LABEL_INIT]: String(ctx.init),
+    },
+    annotations: {},
+    tty: c.tty,
+    linux: {
+      resources: { limits: { ...c.resources.limits }, requests: { ...c.resources.requests } },
+      securityContext: security,
+    },
+  };
+  if (c.command !== undefined) cfg.command = c.command;
+  if (c.args !== undefined) cfg.args = c.args;
+  if (c.workingDir !== undefined) cfg.workingDir = c.workingDir;
+  return cfg;
+}
