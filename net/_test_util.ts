@@ -1,0 +1,87 @@
+/**
+ * Helpers for net/'s integration tests: unique bridge names and subnets (tests run
+ * concurrently with other suites on the same host), a provider on a temp root, and host facts.
+ *
+ * @module
+ */
+import { rklPaths } from "../core/paths.ts";
+import { run } from "../core/exec.ts";
+import { hostLinkNames } from "./subnet.ts";
+import { CniNetworkProvider, type CniNetworkProviderOptions } from "./cni_network_provider.ts";
+
+/** A random bridge name (`rkt` + 8 hex) and /24 in 10.100.0.0-10.127.255.0. */
+export function uniqueNet(): { bridge: string; subnet: string } {
+  const b = crypto.getRandomValues(new Uint8Array(4));
+  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return { bridge: `rkt${hex}`, subnet: `10.${100 + (b[0]! % 28)}.${b[1]!}.0/24` };
+}
+
+/** A provider whose state lives under `root`, with its own default bridge and subnet. */
+export function testProvider(
+  root: string,
+  extra: Partial<CniNetworkProviderOptions> = {},
+): CniNetworkProvider & { bridge: string; subnet: string } {
+  const net = uniqueNet();
+  const p = new CniNetworkProvider({
+    paths: rklPaths(root),
+    root,
+    defaultBridge: net.bridge,
+    defaultSubnet: net.subnet,
+    ...extra,
+  });
+  return Object.assign(p, net);
+}
+
+/** Names of the host's network devices. */
+export function hostLinks(): Promise<string[]> {
+  return hostLinkNames();
+}
+
+/** Files in a directory (none when missing). */
+export async function filesIn(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) out.push(e.name);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return out.sort();
+}
+
+/** Runs `argv` inside the network namespace at `netns`. */
+export function inNetns(
+  netns: string,
+  argv: readonly string[],
+  opts: { allowFailure?: boolean; timeoutMs?: number } = {},
+): ReturnType<typeof run> {
+  return run(["nsenter", `--net=${netns}`, ...argv], opts);
+}
+
+/** Deletes a link if it exists (test clean-up). */
+export async function deleteLink(name: string): Promise<void> {
+  if ((await hostLinks()).includes(name)) await run(["ip", "link", "del", name]);
+}
+
+/** The nat table rules mentioning `text`. */
+export async function natRulesMentioning(text: string): Promise<string[]> {
+  const r = await run(["iptables", "-w", "-t", "nat", "-S"]);
+  return r.stdout.split("\n").filter((l) => l.includes(text));
+}
+
+/** A TCP port on 127.0.0.1 that is free right now. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Kills a helper process (if it still runs) and waits for it. */
+export async function stopChild(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error; // it already exited
+  }
+  await child.status;
+}

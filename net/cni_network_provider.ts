@@ -1,0 +1,483 @@
+/**
+ * The {@linkcode NetworkProvider} of rkl: network namespaces bind-mounted under rkl's run dir,
+ * CNI plugins run by {@linkcode CniRuntime} on rkl's networks, a cached record per attachment
+ * (so DEL gets what ADD got, also after a crash), published ports checked before anything is
+ * created, `/etc/hosts` and `/etc/resolv.conf` per sandbox, and garbage collection.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type {
+  NetworkAttachment,
+  NetworkAttachRequest,
+  NetworkGcReport,
+  NetworkProvider,
+} from "../core/network.ts";
+import type { RklPaths } from "../core/paths.ts";
+import { CleanupError, ConflictError, NotFoundError, RkError } from "../core/errors.ts";
+import { UndoStack } from "../core/undo.ts";
+import { run } from "../core/exec.ts";
+import { withFileLock } from "./_lock.ts";
+import { type AttachmentRecord, AttachmentStore, recordIps } from "./attachment_record.ts";
+import { hostPluginExecutor, type PluginExecutor } from "./cni_exec.ts";
+import { defaultCniPath } from "./cni_env.ts";
+import { CniRuntime } from "./cni_runtime.ts";
+import type { CniNetworkConfigList } from "./cni_types.ts";
+import { renderHosts, renderResolvConf } from "./hosts_files.ts";
+import { NetnsManager } from "./netns.ts";
+import { type CreateNetworkRequest, NetworkStore } from "./network_store.ts";
+import { DEFAULT_NETWORK, summarizeNetwork } from "./bridge_network.ts";
+import { linkExists } from "./subnet.ts";
+import { removeMasqRules } from "./masq_rules.ts";
+import {
+  assertPortsFree,
+  type BoundSocket,
+  hostBoundSockets,
+  parseHostportDnat,
+  publishedPorts,
+} from "./ports.ts";
+
+/** Options of {@linkcode CniNetworkProvider}. */
+export interface CniNetworkProviderOptions {
+  /** rkl's directories (netns dir, CNI config dir, CNI data dir). */
+  paths: RklPaths;
+  /** The state root (`--root`); the default network's bridge and subnet derive from it. */
+  root?: string | undefined;
+  /** Plugin directories (default `/opt/cni/bin:/usr/lib/cni`). */
+  cniPath?: readonly string[] | undefined;
+  /** Plugin executor (the host's by default). */
+  executor?: PluginExecutor;
+  /** Bridge of the default network when it is first written. */
+  defaultBridge?: string | undefined;
+  /** Subnet of the default network when it is first written. */
+  defaultSubnet?: string | undefined;
+  /** Run the firewall plugin in networks rkl writes (default true). */
+  firewall?: boolean;
+  /** The host's resolv.conf (default `/etc/resolv.conf`). */
+  hostResolvConf?: string;
+}
+
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$/;
+
+/**
+ * Splits a `CNI_PATH`-style string.
+ *
+ * @example
+ * ```ts
+ * import { parseCniPath } from "./cni_network_provider.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseCniPath("/a::/b"), ["/a", "/b"]);
+ * assert.deepEqual(parseCniPath(undefined), ["/opt/cni/bin", "/usr/lib/cni"]);
+ * ```
+ */
+export function parseCniPath(value: string | undefined): string[] {
+  const dirs = (value ?? "").split(":").filter((d) => d !== "");
+  return dirs.length > 0 ? dirs : [...defaultCniPath];
+}
+
+/** A network with the attachments that use it, for `rkl network ls|inspect`. */
+export interface NetworkInfo {
+  /** Network name. */
+  name: string;
+  /** Bridge device. */
+  bridge?: string;
+  /** Subnet. */
+  subnet?: string;
+  /** Gateway address. */
+  gateway?: string;
+  /** Plugins in order. */
+  plugins: string[];
+  /** Configuration file. */
+  file: string;
+  /** True for the default network. */
+  isDefault: boolean;
+  /** Attachments on this network. */
+  attachments: { id: string; name: string; ips: string[] }[];
+}
+
+/**
+ * Networking for rkl's sandboxes through CNI plugins.
+ *
+ * @example
+ * ```ts ignore
+ * import { CniNetworkProvider } from "./cni_network_provider.ts";
+ * import { rklPaths } from "../core/paths.ts";
+ * import { UndoStack } from "../core/undo.ts";
+ * const net = new CniNetworkProvider({ paths: rklPaths() });
+ * const att = await net.attach({ id: "c1", name: "web", ports: [] }, new UndoStack());
+ * await net.detach("c1");
+ * ```
+ */
+export class CniNetworkProvider implements NetworkProvider {
+  /** The network definitions. */
+  readonly networks: NetworkStore;
+  /** The per-attachment records. */
+  readonly store: AttachmentStore;
+  /** The namespaces. */
+  readonly netns: NetnsManager;
+  /** The CNI runtime. */
+  readonly cni: CniRuntime;
+  readonly #paths: RklPaths;
+  readonly #hostResolvConf: string;
+
+  /** Creates the provider (nothing is touched until a method is called). */
+  constructor(opts: CniNetworkProviderOptions) {
+    this.#paths = opts.paths;
+    this.#hostResolvConf = opts.hostResolvConf ?? "/etc/resolv.conf";
+    this.networks = new NetworkStore({
+      configDir: opts.paths.cniConfigDir,
+      ipamDataDir: join(opts.paths.cniDataDir, "ipam"),
+      root: opts.root,
+      defaultBridge: opts.defaultBridge,
+      defaultSubnet: opts.defaultSubnet,
+      ...(opts.firewall === undefined ? {} : { firewall: opts.firewall }),
+    });
+    this.store = new AttachmentStore(join(opts.paths.cniDataDir, "attachments"));
+    this.netns = new NetnsManager(opts.paths.netnsDir);
+    this.cni = new CniRuntime({
+      cniPath: opts.cniPath ?? defaultCniPath,
+      executor: opts.executor ?? hostPluginExecutor(),
+    });
+  }
+
+  #locked<T>(fn: () => Promise<T>): Promise<T> {
+    return withFileLock(join(this.#paths.cniDataDir, "lock"), fn);
+  }
+
+  async #forwardedElsewhere(own: ReadonlySet<string>): Promise<BoundSocket[]> {
+    const r = await run(["iptables", "-w", "-t", "nat", "-S", "CNI-HOSTPORT-DNAT"], {
+      allowFailure: true,
+    });
+    if (r.code !== 0) return []; // the chain does not exist: no CNI runtime forwards ports
+    return parseHostportDnat(r.stdout)
+      .filter((f) => f.id === undefined || !own.has(f.id))
+      .filter((f): f is typeof f & { protocol: "tcp" | "udp" } =>
+        f.protocol === "tcp" || f.protocol === "udp"
+      )
+      .map((f) => ({ protocol: f.protocol, ip: "0.0.0.0", port: f.port }));
+  }
+
+  /**
+   * Creates the sandbox's network namespace, runs CNI ADD for each of its networks and writes
+   * its hosts and resolv.conf. Port conflicts are detected before anything is created. On
+   * failure everything acquired is released before the error is thrown; on success one undo
+   * step (a full detach) is pushed onto `undo`.
+   */
+  async attach(req: NetworkAttachRequest, undo: UndoStack): Promise<NetworkAttachment> {
+    if (!ID_RE.test(req.id)) throw new RkError(`Invalid sandbox id "${req.id}" for networking`);
+    const ports = publishedPorts(req.ports);
+    const names = req.networks && req.networks.length > 0
+      ? [...new Set(req.networks)]
+      : [DEFAULT_NETWORK];
+    const lists: CniNetworkConfigList[] = [];
+    for (const n of names) lists.push(await this.networks.get(n));
+    const cniArgs: Record<string, string> = {};
+    if (req.namespace !== undefined) {
+      cniArgs.K8S_POD_NAMESPACE = req.namespace;
+      cniArgs.K8S_POD_NAME = req.name;
+      cniArgs.K8S_POD_INFRA_CONTAINER_ID = req.id;
+    }
+    const attachment = await this.#locked(() => {
+      const local = new UndoStack();
+      return local.guard(async () => {
+        if (await this.store.get(req.id)) {
+          throw new ConflictError(`Network attachment "${req.id}" already exists`);
+        }
+        if (ports.length > 0) {
+          const records = await this.store.list();
+          const own = new Set(records.map((r) => r.id));
+          const sockets = [...await hostBoundSockets(), ...await this.#forwardedElsewhere(own)];
+          assertPortsFree(ports, records, sockets);
+        }
+        const rec: AttachmentRecord = {
+          id: req.id,
+          name: req.name,
+          hostname: req.hostname ?? req.name,
+          netnsPath: this.netns.path(req.id),
+          state: "adding",
+          ports,
+          cniArgs,
+          networks: lists.map((config, i) => ({ config, ifName: `eth${i}` })),
+          createdAt: new Date().toISOString(),
+        };
+        local.push(`release network attachment "${req.id}"`, () => this.#teardown(req.id));
+        await this.store.put(rec);
+        await this.netns.create(req.id);
+        for (const net of rec.networks) {
+          net.result = await this.cni.add(
+            net.config,
+            { containerId: req.id, netns: rec.netnsPath, ifName: net.ifName, args: cniArgs },
+            ports.length > 0 ? { portMappings: ports } : {},
+          );
+          await this.store.put(rec);
+        }
+        const ips = recordIps(rec);
+        const dir = this.store.dirOf(req.id);
+        const hostsFile = join(dir, "hosts");
+        const resolvConfFile = join(dir, "resolv.conf");
+        await Deno.writeTextFile(
+          hostsFile,
+          renderHosts({
+            hostname: rec.hostname,
+            aliases: [req.name],
+            ips: ips.slice(0, 1),
+            ...(req.extraHosts ? { extraHosts: req.extraHosts } : {}),
+          }),
+        );
+        await Deno.writeTextFile(resolvConfFile, renderResolvConf(await this.#readHostResolv()));
+        rec.state = "ready";
+        await this.store.put(rec);
+        return { netnsPath: rec.netnsPath, ips, hostsFile, resolvConfFile };
+      });
+    });
+    undo.push(`detach network of "${req.name}"`, () => this.detach(req.id));
+    return attachment;
+  }
+
+  async #readHostResolv(): Promise<string> {
+    try {
+      return await Deno.readTextFile(this.#hostResolvConf);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return "";
+      throw error;
+    }
+  }
+
+  /** Runs CNI DEL for every network, removes the namespace, the record and idle bridges. */
+  async #teardown(id: string): Promise<void> {
+    const rec = await this.store.get(id);
+    if (!rec) {
+      await this.netns.remove(id);
+      await this.store.remove(id);
+      return;
+    }
+    if (rec.state !== "deleting") {
+      rec.state = "deleting";
+      await this.store.put(rec);
+    }
+    const mounted = await this.netns.exists(id);
+    const failures: { step: string; error: unknown }[] = [];
+    for (const net of [...rec.networks].reverse()) {
+      try {
+        await this.cni.del(
+          net.config,
+          {
+            containerId: id,
+            netns: mounted ? rec.netnsPath : "",
+            ifName: net.ifName,
+            args: rec.cniArgs,
+          },
+          rec.ports.length > 0 ? { portMappings: rec.ports } : {},
+          net.result,
+        );
+        // Without the namespace the bridge plugin cannot find the addresses to unmasquerade.
+        if (!mounted) await removeMasqRules(net.config.name, id);
+      } catch (error) {
+        failures.push({ step: `CNI DEL on network "${net.config.name}"`, error });
+      }
+    }
+    try {
+      await this.netns.remove(id);
+    } catch (error) {
+      failures.push({ step: `remove network namespace ${rec.netnsPath}`, error });
+    }
+    // The record is kept when DEL failed, so `rkl gc` retries with the same config and result.
+    if (failures.length > 0) throw new CleanupError(failures);
+    await this.store.remove(id);
+    await this.#removeIdleBridges(rec.networks.map((n) => n.config));
+  }
+
+  /** Deletes the bridges of `lists` that no remaining attachment uses. */
+  async #removeIdleBridges(lists: readonly CniNetworkConfigList[]): Promise<string[]> {
+    const removed: string[] = [];
+    const remaining = await this.store.list();
+    const used = new Set(remaining.flatMap((r) => r.networks.map((n) => n.config.name)));
+    for (const list of lists) {
+      const bridge = summarizeNetwork(list).bridge;
+      if (!bridge || used.has(list.name) || removed.includes(bridge)) continue;
+      if (await linkExists(bridge)) {
+        await run(["ip", "link", "del", bridge]);
+        removed.push(bridge);
+      }
+    }
+    return removed;
+  }
+
+  /** Tears the sandbox's networking down. Idempotent; works when the namespace is gone. */
+  detach(id: string): Promise<void> {
+    if (!ID_RE.test(id)) return Promise.reject(new RkError(`Invalid sandbox id "${id}"`));
+    return this.#locked(() => this.#teardown(id));
+  }
+
+  /** Runs CNI CHECK on every network of attachment `id`. */
+  async check(id: string): Promise<void> {
+    const rec = await this.store.get(id);
+    if (!rec) throw new NotFoundError("network attachment", id);
+    for (const net of rec.networks) {
+      if (!net.result) {
+        throw new RkError(`Network attachment "${id}" has no result for "${net.config.name}"`);
+      }
+      await this.cni.check(
+        net.config,
+        { containerId: id, netns: rec.netnsPath, ifName: net.ifName, args: rec.cniArgs },
+        rec.ports.length > 0 ? { portMappings: rec.ports } : {},
+        net.result,
+      );
+    }
+  }
+
+  /** The addresses of attachment `id` (empty when it has none). */
+  async ipsOf(id: string): Promise<string[]> {
+    const rec = await this.store.get(id);
+    return rec ? recordIps(rec) : [];
+  }
+
+  /** Every attachment record. */
+  attachments(): Promise<AttachmentRecord[]> {
+    return this.store.list();
+  }
+
+  /** Networks with their attachments. */
+  async listNetworks(): Promise<NetworkInfo[]> {
+    const lists = await this.networks.list();
+    const records = await this.store.list();
+    return lists.map((l) => this.#info(l, records));
+  }
+
+  /** One network with its attachments. */
+  async inspectNetwork(name: string): Promise<NetworkInfo> {
+    const list = await this.networks.get(name);
+    return this.#info(list, await this.store.list());
+  }
+
+  #info(list: CniNetworkConfigList, records: readonly AttachmentRecord[]): NetworkInfo {
+    const s = summarizeNetwork(list);
+    return {
+      ...s,
+      isDefault: list.name === DEFAULT_NETWORK,
+      attachments: records
+        .filter((r) => r.networks.some((n) => n.config.name === list.name))
+        .map((r) => ({
+          id: r.id,
+          name: r.name,
+          ips: recordIps({ networks: r.networks.filter((n) => n.config.name === list.name) }),
+        })),
+    };
+  }
+
+  /** Creates a named bridge network. */
+  createNetwork(req: CreateNetworkRequest): Promise<CniNetworkConfigList> {
+    return this.#locked(() => this.networks.create(req));
+  }
+
+  /** Removes a network that no attachment uses: its file, IPAM data and bridge. */
+  removeNetwork(name: string): Promise<void> {
+    return this.#locked(async () => {
+      const list = await this.networks.get(name);
+      const users = (await this.store.list()).filter((r) =>
+        r.networks.some((n) => n.config.name === name)
+      );
+      if (users.length > 0) {
+        throw new ConflictError(
+          `Network "${name}" is in use by ${users.map((u) => `"${u.name}"`).join(", ")}`,
+        );
+      }
+      const bridge = summarizeNetwork(list).bridge;
+      if (bridge && await linkExists(bridge)) await run(["ip", "link", "del", bridge]);
+      await this.networks.remove(name);
+    });
+  }
+
+  /**
+   * Releases everything that belongs to no live sandbox: attachment records (CNI DEL with the
+   * cached config and result), stale namespaces, IP allocations without a record (CNI DEL with
+   * the network's config and no namespace), and bridges of rkl networks nobody uses.
+   */
+  gc(liveIds: ReadonlySet<string>): Promise<NetworkGcReport> {
+    return this.#locked(async () => {
+      const report: NetworkGcReport = { released: [], details: [] };
+      const failures: { step: string; error: unknown }[] = [];
+      const lists = new Map<string, CniNetworkConfigList>();
+      for (const rec of await this.store.list()) {
+        for (const n of rec.networks) lists.set(n.config.name, n.config);
+        if (liveIds.has(rec.id)) continue;
+        try {
+          const ips = recordIps(rec);
+          await this.#teardown(rec.id);
+          report.released.push(rec.id);
+          report.details.push(
+            `released attachment ${rec.id} (${rec.name})${
+              ips.length ? `, freed ${ips.join(", ")}` : ""
+            }`,
+          );
+        } catch (error) {
+          failures.push({ step: `release attachment ${rec.id}`, error });
+        }
+      }
+      const recorded = new Set(await this.store.ids());
+      for (const id of await this.store.ids()) {
+        if (!liveIds.has(id) && !(await this.store.get(id))) {
+          await this.store.remove(id);
+          recorded.delete(id);
+          report.details.push(`removed empty attachment directory ${id}`);
+        }
+      }
+      for (const name of await this.netns.list()) {
+        if (liveIds.has(name) || recorded.has(name)) continue;
+        await this.netns.remove(name);
+        report.details.push(`removed network namespace ${this.netns.path(name)}`);
+      }
+      for (const l of await this.networks.list()) lists.set(l.name, l);
+      for (const list of lists.values()) {
+        for (const alloc of await this.#allocations(list)) {
+          if (liveIds.has(alloc.id) || recorded.has(alloc.id)) continue;
+          try {
+            await this.cni.del(
+              list,
+              { containerId: alloc.id, netns: "", ifName: alloc.ifName },
+              {},
+              undefined,
+            );
+            if (!report.released.includes(alloc.id)) report.released.push(alloc.id);
+            report.details.push(
+              `freed ${alloc.ip} on network "${list.name}" (container ${alloc.id})`,
+            );
+          } catch (error) {
+            failures.push({ step: `free ${alloc.ip} on network "${list.name}"`, error });
+          }
+        }
+      }
+      for (const b of await this.#removeIdleBridges([...lists.values()])) {
+        report.details.push(`removed idle bridge ${b}`);
+      }
+      if (failures.length > 0) throw new CleanupError(failures);
+      return report;
+    });
+  }
+
+  /** host-local allocations of a network: files named by IP holding `id` and `ifname`. */
+  async #allocations(
+    list: CniNetworkConfigList,
+  ): Promise<{ ip: string; id: string; ifName: string }[]> {
+    const ipamDir = join(this.#paths.cniDataDir, "ipam");
+    const out: { ip: string; id: string; ifName: string }[] = [];
+    for (const p of list.plugins) {
+      const ipam = p.raw.ipam;
+      if (typeof ipam !== "object" || ipam === null) continue;
+      const dataDir = (ipam as Record<string, unknown>).dataDir;
+      // Only rkl's own IPAM directory is collected; other tools' allocations are not ours.
+      if (dataDir !== ipamDir) continue;
+      const dir = join(ipamDir, list.name);
+      try {
+        for await (const e of Deno.readDir(dir)) {
+          if (!e.isFile || !/^[0-9a-fA-F.:]+$/.test(e.name)) continue;
+          const [id, ifName] = (await Deno.readTextFile(join(dir, e.name))).split(/\r?\n/);
+          if (id) out.push({ ip: e.name, id: id.trim(), ifName: ifName?.trim() || "eth0" });
+        }
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,280 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { rootTest, tempDir, waitFor } from "../core/testing.ts";
+import { UndoStack } from "../core/undo.ts";
+import { ConflictError } from "../core/errors.ts";
+import { run } from "../core/exec.ts";
+import { CniPluginError } from "./cni_plugin_error.ts";
+import {
+  deleteLink,
+  filesIn,
+  freePort,
+  hostLinks,
+  inNetns,
+  natRulesMentioning,
+  stopChild,
+  testProvider,
+} from "./_test_util.ts";
+
+function ipFiles(files: string[]): string[] {
+  return files.filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
+}
+
+async function readAll(conn: Deno.Conn): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(1024);
+  for (let i = 0; i < 100; i++) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    chunks.push(buf.slice(0, n));
+  }
+  return new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+}
+
+rootTest("CniNetworkProvider: two sandboxes on the default network reach each other", async () => {
+  await using dir = await tempDir("rk8s-net-");
+  const net = testProvider(dir.path);
+  const undo = new UndoStack();
+  try {
+    const a = await net.attach({ id: "a1", name: "alpha", ports: [] }, undo);
+    const b = await net.attach({ id: "b1", name: "beta", ports: [] }, undo);
+    assert.equal(a.ips.length, 1);
+    assert.notEqual(a.ips[0], b.ips[0]);
+    assert.match(await Deno.readTextFile(a.hostsFile), new RegExp(`^${a.ips[0]}\\talpha$`, "m"));
+    // ICMP from a to b, then TCP from b to a (server in a's namespace, bounded).
+    await inNetns(a.netnsPath, ["/usr/bin/busybox", "ping", "-c", "1", "-W", "3", b.ips[0]!]);
+    const server = new Deno.Command("nsenter", {
+      args: [
+        `--net=${a.netnsPath}`,
+        "/usr/bin/busybox",
+        "nc",
+        "-l",
+        "-p",
+        "7000",
+        "-e",
+        "/usr/bin/busybox",
+        "echo",
+        "hello-from-a",
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      const reply = await waitFor("TCP reply from a", async () => {
+        const r = await inNetns(b.netnsPath, [
+          "/usr/bin/busybox",
+          "nc",
+          "-w",
+          "2",
+          a.ips[0]!,
+          "7000",
+        ], {
+          allowFailure: true,
+          timeoutMs: 5000,
+        });
+        return r.stdout.includes("hello-from-a") ? r.stdout : undefined;
+      }, { timeoutMs: 10_000, intervalMs: 100 });
+      assert.match(reply, /hello-from-a/);
+    } finally {
+      await stopChild(server);
+    }
+    assert.deepEqual((await net.attachments()).map((r) => r.id).sort(), ["a1", "b1"]);
+    await net.check("a1");
+  } finally {
+    await undo.rollback();
+  }
+  assert.deepEqual(await net.attachments(), []);
+  assert.ok(!(await hostLinks()).includes(net.bridge), "idle bridge removed");
+});
+
+rootTest("CniNetworkProvider: a published port answers on 127.0.0.1:hostPort", async () => {
+  await using dir = await tempDir("rk8s-net-");
+  const net = testProvider(dir.path);
+  const undo = new UndoStack();
+  const hostPort = freePort();
+  try {
+    const a = await net.attach({
+      id: "web1",
+      name: "web",
+      ports: [{ containerPort: 80, hostPort, protocol: "TCP" }],
+    }, undo);
+    const server = new Deno.Command("nsenter", {
+      args: [
+        `--net=${a.netnsPath}`,
+        "/usr/bin/busybox",
+        "nc",
+        "-ll",
+        "-p",
+        "80",
+        "-e",
+        "/usr/bin/busybox",
+        "echo",
+        "published",
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      const text = await waitFor("published port to answer", async () => {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: hostPort });
+        try {
+          const t = await readAll(conn);
+          return t.includes("published") ? t : undefined;
+        } finally {
+          conn.close();
+        }
+      }, { timeoutMs: 10_000, intervalMs: 100 });
+      assert.match(text, /published/);
+    } finally {
+      await stopChild(server);
+    }
+
+    await assertConflictsCreateNothing(net, hostPort, undo, dir.path);
+  } finally {
+    await undo.rollback();
+  }
+  assert.deepEqual(await natRulesMentioning(`--dports ${hostPort} `), []);
+});
+
+async function assertConflictsCreateNothing(
+  net: ReturnType<typeof testProvider>,
+  hostPort: number,
+  undo: UndoStack,
+  root: string,
+): Promise<void> {
+  const before = await hostLinks();
+  const ipam = join(root, "lib", "cni", "ipam", "rkl");
+  // Same port held by another attachment: error before anything is created.
+  await assert.rejects(
+    net.attach({
+      id: "web2",
+      name: "web2",
+      ports: [{ containerPort: 80, hostPort, protocol: "TCP" }],
+    }, undo),
+    (e: unknown) =>
+      e instanceof ConflictError && e.message.includes(`*:${hostPort}/tcp`) &&
+      e.message.includes('"web"'),
+  );
+  // A port bound by a host socket.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const busy = (listener.addr as Deno.NetAddr).port;
+    await assert.rejects(
+      net.attach({
+        id: "web3",
+        name: "web3",
+        ports: [{ containerPort: 80, hostPort: busy, protocol: "TCP" }],
+      }, undo),
+      (e: unknown) =>
+        e instanceof ConflictError && e.message.includes(`already in use on the host`),
+    );
+  } finally {
+    listener.close();
+  }
+  assert.deepEqual(await hostLinks(), before);
+  assert.deepEqual((await net.attachments()).map((r) => r.id), ["web1"]);
+  assert.deepEqual(await net.netns.list(), ["web1"]);
+  assert.equal(ipFiles(await filesIn(ipam)).length, 1, "only web1 holds an address");
+}
+
+rootTest("CniNetworkProvider: a failing plugin in the chain leaves nothing behind", async () => {
+  await using dir = await tempDir("rk8s-net-");
+  const pluginDir = "/tmp/rk8s-cni-plugins";
+  await Deno.mkdir(pluginDir, { recursive: true });
+  const script = "#!/bin/sh\n" +
+    'case "$CNI_COMMAND" in\n' +
+    '  ADD) echo \'{"cniVersion":"1.0.0","code":7,"msg":"rkl-fail refuses ADD","details":"injected failure"}\'; exit 1 ;;\n' +
+    '  VERSION) echo \'{"cniVersion":"1.0.0","supportedVersions":["1.0.0"]}\' ;;\n' +
+    "esac\n" +
+    "exit 0\n";
+  const tmp = join(pluginDir, `.rkl-fail.${crypto.randomUUID()}`);
+  await Deno.writeTextFile(tmp, script, { mode: 0o755 });
+  await Deno.rename(tmp, join(pluginDir, "rkl-fail"));
+  const net = testProvider(dir.path, { cniPath: [pluginDir, "/usr/lib/cni", "/opt/cni/bin"] });
+  const conf = {
+    cniVersion: "1.0.0",
+    name: "failnet",
+    plugins: [
+      {
+        type: "bridge",
+        bridge: net.bridge,
+        isGateway: true,
+        ipMasq: true,
+        ipam: {
+          type: "host-local",
+          ranges: [[{ subnet: net.subnet }]],
+          dataDir: join(dir.path, "lib", "cni", "ipam"),
+        },
+      },
+      { type: "rkl-fail" },
+      { type: "loopback" },
+    ],
+  };
+  await Deno.mkdir(join(dir.path, "etc", "cni"), { recursive: true });
+  await Deno.writeTextFile(join(dir.path, "etc", "cni", "failnet.conflist"), JSON.stringify(conf));
+  const linksBefore = await hostLinks();
+  const undo = new UndoStack();
+  await assert.rejects(
+    net.attach({ id: "f1", name: "failing", ports: [], networks: ["failnet"] }, undo),
+    (e: unknown) =>
+      e instanceof CniPluginError && e.plugin === "rkl-fail" && e.code === 7 &&
+      e.msg === "rkl-fail refuses ADD" && e.details === "injected failure" &&
+      e.network === "failnet",
+  );
+  assert.equal(undo.size, 0, "nothing registered for the caller to undo");
+  assert.deepEqual(ipFiles(await filesIn(join(dir.path, "lib", "cni", "ipam", "failnet"))), []);
+  assert.deepEqual(await net.netns.list(), []);
+  assert.deepEqual(await net.attachments(), []);
+  assert.deepEqual(await hostLinks(), linksBefore.filter((l) => l !== net.bridge));
+  assert.deepEqual(await natRulesMentioning(`id: \\"f1\\"`), []);
+
+  // A missing plugin names the plugin and the search path.
+  const missing = { ...conf, name: "missnet", plugins: [{ type: "rkl-no-such-plugin" }] };
+  await Deno.writeTextFile(
+    join(dir.path, "etc", "cni", "missnet.conflist"),
+    JSON.stringify(missing),
+  );
+  await assert.rejects(
+    net.attach({ id: "m1", name: "missing", ports: [], networks: ["missnet"] }, undo),
+    /CNI plugin "rkl-no-such-plugin" failed on ADD for network "missnet": not found in \/tmp\/rk8s-cni-plugins/,
+  );
+  assert.deepEqual(await net.netns.list(), []);
+  await deleteLink(net.bridge);
+});
+
+rootTest("CniNetworkProvider: detach works when the namespace is already gone", async () => {
+  await using dir = await tempDir("rk8s-net-");
+  const net = testProvider(dir.path);
+  const undo = new UndoStack();
+  const a = await net.attach({ id: "g1", name: "gone", ports: [] }, undo);
+  await run(["umount", a.netnsPath]);
+  await net.detach("g1");
+  await net.detach("g1"); // idempotent
+  assert.deepEqual(ipFiles(await filesIn(join(dir.path, "lib", "cni", "ipam", "rkl"))), []);
+  assert.deepEqual(await net.netns.list(), []);
+  assert.deepEqual(await natRulesMentioning(`id: \\"g1\\"`), []);
+  assert.ok(!(await hostLinks()).includes(net.bridge));
+});
+
+rootTest("CniNetworkProvider: gc frees attachments and allocations of dead sandboxes", async () => {
+  await using dir = await tempDir("rk8s-net-");
+  const net = testProvider(dir.path);
+  const ipam = join(dir.path, "lib", "cni", "ipam", "rkl");
+  const undo = new UndoStack();
+  const live = await net.attach({ id: "live1", name: "live", ports: [] }, undo);
+  const dead = await net.attach({ id: "dead1", name: "dead", ports: [] }, new UndoStack());
+  const orphan = await net.attach({ id: "orph1", name: "orphan", ports: [] }, new UndoStack());
+  // The orphan loses its record (as after a crash between ADD and recording).
+  await Deno.remove(join(dir.path, "lib", "cni", "attachments", "orph1"), { recursive: true });
+  assert.equal(ipFiles(await filesIn(ipam)).length, 3);
+  const report = await net.gc(new Set(["live1"]));
+  assert.deepEqual(report.released.sort(), ["dead1", "orph1"]);
+  assert.ok(report.details.some((d) => d.includes(dead.ips[0]!)));
+  assert.ok(report.details.some((d) => d.includes(orphan.ips[0]!)));
+  assert.deepEqual(ipFiles(await filesIn(ipam)), [live.ips[0]!]);
+  assert.deepEqual(await net.netns.list(), ["live1"]);
+  assert.deepEqual(await natRulesMentioning(`id: \\"dead1\\"`), []);
+  await undo.rollback();
+  assert.deepEqual(ipFiles(await filesIn(ipam)), []);
+  assert.deepEqual(await net.netns.list(), []);
+});

@@ -1,0 +1,104 @@
+/**
+ * Network namespaces owned by rkl: each one is an `nsfs` bind mount of a file in rkl's netns
+ * directory (`/run/rkl/netns/ID`), so it outlives its processes, can be entered with
+ * `nsenter --net=PATH`, joined through the OCI spec, and removed by name.
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { run } from "../core/exec.ts";
+import { ConflictError } from "../core/errors.ts";
+
+/**
+ * True when `path` is a mount point of another file system than its directory (a bind-mounted
+ * namespace is on `nsfs`). Uses stat, since Deno does not let a program read
+ * `/proc/self/mountinfo` without `--allow-all`.
+ */
+async function isMountedNamespace(path: string): Promise<boolean> {
+  let st: Deno.FileInfo;
+  try {
+    st = await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+  const dir = await Deno.stat(dirname(path));
+  return st.dev !== dir.dev;
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$/;
+
+/**
+ * Creates, finds and removes rkl's network namespaces in one directory.
+ *
+ * @example
+ * ```ts ignore
+ * import { NetnsManager } from "./netns.ts";
+ * const ns = new NetnsManager("/run/rkl/netns");
+ * const path = await ns.create("c1");
+ * await ns.remove("c1");
+ * ```
+ */
+export class NetnsManager {
+  /** Directory holding the bind-mounted namespaces. */
+  readonly dir: string;
+
+  /** Creates a manager for `dir` (nothing is touched until a method is called). */
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** Path of the namespace called `name`. */
+  path(name: string): string {
+    if (!NAME_RE.test(name)) throw new TypeError(`Invalid network namespace name "${name}"`);
+    return join(this.dir, name);
+  }
+
+  /** True when `name` is a mounted network namespace. */
+  async exists(name: string): Promise<boolean> {
+    return await isMountedNamespace(this.path(name));
+  }
+
+  /**
+   * Creates a new, empty network namespace and bind-mounts it at {@linkcode NetnsManager.path}.
+   * A stale file without a namespace (after a crash) is reused; a mounted one is a conflict.
+   */
+  async create(name: string): Promise<string> {
+    const path = this.path(name);
+    await Deno.mkdir(this.dir, { recursive: true, mode: 0o755 });
+    if (await isMountedNamespace(path)) {
+      throw new ConflictError(`Network namespace "${path}" already exists`);
+    }
+    await Deno.writeFile(path, new Uint8Array(), { mode: 0o444 });
+    try {
+      await run(["unshare", `--net=${path}`, "true"]);
+    } catch (error) {
+      await Deno.remove(path);
+      throw error;
+    }
+    return path;
+  }
+
+  /** Unmounts and deletes the namespace; does nothing when it does not exist. */
+  async remove(name: string): Promise<void> {
+    const path = this.path(name);
+    if (await isMountedNamespace(path)) await run(["umount", path]);
+    try {
+      await Deno.remove(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+
+  /** Names of every file in the directory (mounted or stale). */
+  async list(): Promise<string[]> {
+    const out: string[] = [];
+    try {
+      for await (const e of Deno.readDir(this.dir)) if (NAME_RE.test(e.name)) out.push(e.name);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return [];
+      throw error;
+    }
+    return out.sort();
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * IPv4 subnets: parsing CIDR notation, overlap tests, and reading the host's routes.
+ *
+ * @module
+ */
+import { RkError } from "../core/errors.ts";
+import { isIpv4 } from "./ports.ts";
+import { run } from "../core/exec.ts";
+
+/** An IPv4 network. */
+export interface Ipv4Subnet {
+  /** Network address as an unsigned 32-bit number. */
+  base: number;
+  /** Prefix length 0-32. */
+  prefix: number;
+}
+
+function ipToNumber(ip: string): number {
+  return ip.split(".").reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+/** Formats an unsigned 32-bit number as a dotted quad. */
+export function numberToIp(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+
+/**
+ * Parses `a.b.c.d/n`; the address must be the network address.
+ *
+ * @example
+ * ```ts
+ * import { parseSubnet, formatSubnet } from "./subnet.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(formatSubnet(parseSubnet("10.88.0.0/16")), "10.88.0.0/16");
+ * assert.throws(() => parseSubnet("10.88.0.1/16"), /network address/);
+ * ```
+ */
+export function parseSubnet(cidr: string): Ipv4Subnet {
+  const m = /^([0-9.]+)\/(\d{1,2})$/.exec(cidr);
+  if (!m || !isIpv4(m[1]!) || Number(m[2]) > 32) {
+    throw new RkError(`Invalid subnet "${cidr}": expected IPv4 CIDR such as 10.88.0.0/16`);
+  }
+  const prefix = Number(m[2]);
+  const base = ipToNumber(m[1]!);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  if (((base & mask) >>> 0) !== base) {
+    throw new RkError(
+      `Invalid subnet "${cidr}": ${m[1]} is not the network address (use ${
+        numberToIp((base & mask) >>> 0)
+      }/${prefix})`,
+    );
+  }
+  if (prefix > 30) {
+    throw new RkError(`Subnet "${cidr}" is too small: use a prefix of /30 or shorter`);
+  }
+  return { base, prefix };
+}
+
+/** Formats a subnet as CIDR. */
+export function formatSubnet(s: Ipv4Subnet): string {
+  return `${numberToIp(s.base)}/${s.prefix}`;
+}
+
+/**
+ * True when two subnets share an address.
+ *
+ * @example
+ * ```ts
+ * import { parseSubnet, subnetsOverlap } from "./subnet.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(subnetsOverlap(parseSubnet("10.0.0.0/8"), parseSubnet("10.1.2.0/24")));
+ * assert.ok(!subnetsOverlap(parseSubnet("10.1.3.0/24"), parseSubnet("10.1.2.0/24")));
+ * ```
+ */
+export function subnetsOverlap(a: Ipv4Subnet, b: Ipv4Subnet): boolean {
+  const prefix = Math.min(a.prefix, b.prefix);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return ((a.base & mask) >>> 0) === ((b.base & mask) >>> 0);
+}
+
+/**
+ * Parses `ip -4 route show` into the destination subnets of the host's routes (the default
+ * route excluded; a single address is a /32).
+ *
+ * @example
+ * ```ts
+ * import { parseIpRoutes, formatSubnet } from "./subnet.ts";
+ * import assert from "node:assert/strict";
+ * const text = "default via 10.0.0.1 dev eth0\n10.77.0.0/16 dev rkl0 proto kernel scope link src 10.77.0.1\n";
+ * assert.deepEqual(parseIpRoutes(text).map((r) => [r.iface, formatSubnet(r.subnet)]), [["rkl0", "10.77.0.0/16"]]);
+ * ```
+ */
+export function parseIpRoutes(text: string): { iface: string; subnet: Ipv4Subnet }[] {
+  const out: { iface: string; subnet: Ipv4Subnet }[] = [];
+  for (const line of text.split("\n")) {
+    const words = line.trim().split(/\s+/);
+    const [first] = words;
+    // Route types (unicast, local, broadcast, ...) may precede the destination.
+    const dst = first && /^\d/.test(first) ? first : words[1];
+    if (!dst || !/^\d/.test(dst)) continue;
+    const [ip, len] = dst.split("/");
+    if (!ip || !isIpv4(ip)) continue;
+    const prefix = len === undefined ? 32 : Number(len);
+    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+    const devAt = words.indexOf("dev");
+    const dev = devAt >= 0 ? words[devAt + 1] ?? "" : "";
+    out.push({ iface: dev, subnet: { base: (ipToNumber(ip) & mask) >>> 0, prefix } });
+  }
+  return out;
+}
+
+/**
+ * Reads the host's IPv4 routes (`ip -4 route show`).
+ *
+ * @example
+ * ```ts ignore
+ * import { hostRoutes } from "./subnet.ts";
+ * console.log(await hostRoutes());
+ * ```
+ */
+export async function hostRoutes(): Promise<{ iface: string; subnet: Ipv4Subnet }[]> {
+  return parseIpRoutes((await run(["ip", "-4", "route", "show"])).stdout);
+}
+
+/**
+ * Names of the host's network devices (`ip -o link show`).
+ *
+ * @example
+ * ```ts ignore
+ * import { hostLinkNames } from "./subnet.ts";
+ * console.log(await hostLinkNames());
+ * ```
+ */
+export async function hostLinkNames(): Promise<string[]> {
+  const r = await run(["ip", "-o", "link", "show"]);
+  return r.stdout.split("\n").map((l) => /^\d+: ([^:@\s]+)/.exec(l)?.[1]).filter((n): n is string =>
+    n !== undefined
+  ).sort();
+}
+
+/** True when a network device called `name` exists on the host. */
+export async function linkExists(name: string): Promise<boolean> {
+  const r = await run(["ip", "-o", "link", "show", "dev", name], { allowFailure: true });
+  return r.code === 0;
+}
+
+/**
+ * FNV-1a hash of a string (32 bits), used to derive stable names and subnets.
+ *
+ * @example
+ * ```ts
+ * import { fnv1a } from "./subnet.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(fnv1a("a"), fnv1a("a"));
+ * assert.notEqual(fnv1a("a"), fnv1a("b"));
+ * ```
+ */
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(s)) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
