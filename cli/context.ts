@@ -43,13 +43,39 @@ export interface GlobalOptions {
  */
 export function processIo(): CliIo {
   const enc = new TextEncoder();
-  const env = Deno.env.toObject();
+  const env = readEnv();
   return {
     stdout: (t) => void Deno.stdout.writeSync(enc.encode(t)),
     stderr: (t) => void Deno.stderr.writeSync(enc.encode(t)),
     env,
     cwd: env.INIT_CWD ?? Deno.cwd(),
   };
+}
+
+/** Environment variables rkl reads (the `rkl` task grants exactly these). */
+export const RKL_ENV_VARS: readonly string[] = [
+  "RKL_ROOT",
+  "RKL_RUNTIME",
+  "RKL_CONFIG_DIR",
+  "RKL_DEBUG",
+  "PATH",
+  "CNI_PATH",
+  "INIT_CWD",
+  "HOME",
+  "TERM",
+  "NO_COLOR",
+];
+
+/** The whole environment when allowed, else the granted variables of {@linkcode RKL_ENV_VARS}. */
+function readEnv(): Record<string, string> {
+  if (Deno.permissions.querySync({ name: "env" }).state === "granted") return Deno.env.toObject();
+  const env: Record<string, string> = {};
+  for (const variable of RKL_ENV_VARS) {
+    if (Deno.permissions.querySync({ name: "env", variable }).state !== "granted") continue;
+    const v = Deno.env.get(variable);
+    if (v !== undefined) env[variable] = v;
+  }
+  return env;
 }
 
 /**

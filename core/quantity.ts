@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { RkError } from "./errors.ts";
+import { run } from "./exec.ts";
 import type { LinuxResources } from "./oci/spec.ts";
 
 /** A quantity that could not be parsed; `reason` says what was expected. */
@@ -185,58 +186,99 @@ export interface CgroupLimitFiles {
   cpuShares: string;
 }
 
-/** Parses `/proc/PID/cgroup` into controller → path (v2 entries under the key `""`). */
-export function parseProcCgroup(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    const m = /^(\d+):([^:]*):(.*)$/.exec(line);
-    if (!m) continue;
-    for (const c of m[2]!.split(",")) out.set(c.replace(/^name=/, ""), m[3]!);
-  }
-  return out;
-}
-
 /**
- * Finds the limit files of the cgroup that process `pid` lives in, on a v1 (or hybrid) host or
- * a v2 host. Used by tests to check that the requested limits were applied.
+ * The limit files of cgroup path `cgroupsPath` (as in the OCI spec's `linux.cgroupsPath`,
+ * cgroupfs driver) for cgroup `version` 1 (`memory`/`cpu` hierarchies) or 2.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { cgroupLimitFiles } from "./quantity.ts";
- * const f = await cgroupLimitFiles(1234);
- * console.log(await Deno.readTextFile(f.memory));
+ * import assert from "node:assert/strict";
+ * assert.equal(cgroupLimitFiles("/rkl/a", 1).memory, "/sys/fs/cgroup/memory/rkl/a/memory.limit_in_bytes");
+ * assert.equal(cgroupLimitFiles("/rkl/a", 2).cpu, "/sys/fs/cgroup/rkl/a/cpu.max");
  * ```
  */
-export async function cgroupLimitFiles(
-  pid: number,
+export function cgroupLimitFiles(
+  cgroupsPath: string,
+  version: 1 | 2,
   mountRoot = "/sys/fs/cgroup",
-): Promise<CgroupLimitFiles> {
-  const cg = parseProcCgroup(await Deno.readTextFile(`/proc/${pid}/cgroup`));
-  const memV1 = cg.get("memory");
-  const cpuV1 = cg.get("cpu");
-  if (memV1 !== undefined && cpuV1 !== undefined) {
-    const mem = join(mountRoot, "memory", memV1);
-    let cpuDir = join(mountRoot, "cpu", cpuV1);
-    try {
-      await Deno.stat(cpuDir);
-    } catch {
-      cpuDir = join(mountRoot, "cpu,cpuacct", cpuV1);
-    }
+): CgroupLimitFiles {
+  const rel = cgroupsPath.replace(/^\/+/, "");
+  if (version === 1) {
+    const cpu = join(mountRoot, "cpu", rel);
     return {
       version: 1,
-      memory: join(mem, "memory.limit_in_bytes"),
-      cpu: join(cpuDir, "cpu.cfs_quota_us"),
-      cpuPeriod: join(cpuDir, "cpu.cfs_period_us"),
-      cpuShares: join(cpuDir, "cpu.shares"),
+      memory: join(mountRoot, "memory", rel, "memory.limit_in_bytes"),
+      cpu: join(cpu, "cpu.cfs_quota_us"),
+      cpuPeriod: join(cpu, "cpu.cfs_period_us"),
+      cpuShares: join(cpu, "cpu.shares"),
     };
   }
-  const unified = cg.get("");
-  if (unified === undefined) throw new RkError(`No cgroup found for process ${pid}`);
-  const dir = join(mountRoot, unified);
+  const dir = join(mountRoot, rel);
   return {
     version: 2,
     memory: join(dir, "memory.max"),
     cpu: join(dir, "cpu.max"),
     cpuShares: join(dir, "cpu.weight"),
+  };
+}
+
+/** Limits read back from a cgroup. */
+export interface CgroupLimits {
+  /** Which cgroup version the files came from. */
+  version: 1 | 2;
+  /** Memory limit in bytes, or `max` when unlimited. */
+  memory: number | "max";
+  /** CFS quota in µs per period, or `max` when unlimited. */
+  cpuQuota: number | "max";
+  /** CFS period in µs. */
+  cpuPeriod: number;
+}
+
+function limitValue(text: string): number | "max" {
+  const t = text.trim();
+  if (t === "max" || t === "-1") return "max";
+  const n = Number(t);
+  if (!Number.isFinite(n)) throw new RkError(`Unexpected cgroup value "${t}"`);
+  return n;
+}
+
+/**
+ * Reads the memory and CPU limits of cgroup path `cgroupsPath` from the v1 files, or the v2
+ * files when there is no v1 memory hierarchy. Uses `cat` because Deno only reads /sys with
+ * --allow-all.
+ *
+ * @example
+ * ```ts ignore
+ * import { readCgroupLimits } from "./quantity.ts";
+ * console.log(await readCgroupLimits("/rkl/abc")); // { version: 1, memory: 244318208, ... }
+ * ```
+ */
+export async function readCgroupLimits(
+  cgroupsPath: string,
+  mountRoot = "/sys/fs/cgroup",
+): Promise<CgroupLimits> {
+  const v1 = cgroupLimitFiles(cgroupsPath, 1, mountRoot);
+  const r1 = await run(["cat", v1.memory, v1.cpu, v1.cpuPeriod!], { allowFailure: true });
+  if (r1.code === 0) {
+    const [mem, quota, period] = r1.stdout.trim().split("\n");
+    const memory = limitValue(mem ?? "");
+    return {
+      version: 1,
+      // v1 reports "no limit" as a huge page-aligned number.
+      memory: typeof memory === "number" && memory >= 2 ** 62 ? "max" : memory,
+      cpuQuota: limitValue(quota ?? ""),
+      cpuPeriod: Number(period),
+    };
+  }
+  const v2 = cgroupLimitFiles(cgroupsPath, 2, mountRoot);
+  const r2 = await run(["cat", v2.memory, v2.cpu]);
+  const [mem, cpu] = r2.stdout.trim().split("\n");
+  const [quota, period] = (cpu ?? "").split(" ");
+  return {
+    version: 2,
+    memory: limitValue(mem ?? ""),
+    cpuQuota: limitValue(quota ?? ""),
+    cpuPeriod: Number(period),
   };
 }

@@ -109,18 +109,20 @@ export async function mountOverlay(p: OverlayPaths, undo: UndoStack): Promise<st
   return p.merged;
 }
 
-/** True when `path` is a mount point according to /proc/self/mountinfo. */
+/**
+ * True when `path` is a mount point: its device differs from its parent's (the classic test;
+ * it needs no access to /proc, which Deno only grants with --allow-all).
+ */
 export async function isMountPoint(path: string): Promise<boolean> {
-  const info = await Deno.readTextFile("/proc/self/mountinfo");
-  for (const line of info.split("\n")) {
-    const mp = line.split(" ")[4];
-    if (mp !== undefined && unescapeMount(mp) === path) return true;
+  let self: Deno.FileInfo;
+  try {
+    self = await Deno.stat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
   }
-  return false;
-}
-
-function unescapeMount(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  const parent = await Deno.stat(join(path, ".."));
+  return self.dev !== parent.dev || self.ino === parent.ino;
 }
 
 /** Unmounts the overlay when mounted (idempotent). */

@@ -6,7 +6,8 @@
  */
 import { join } from "node:path";
 import { removeCgroup } from "../cgroup.ts";
-import { type ExitInfo, processAlive } from "../runtime/conmon.ts";
+export { containerCgroupPath as cgroupPathOf } from "../cgroup.ts";
+import type { ExitInfo } from "../runtime/conmon.ts";
 import type { Engine } from "./engine.ts";
 
 /** Files in a container's state directory. */
@@ -34,12 +35,6 @@ export function stateFiles(stateDir: string): StateFiles {
   };
 }
 
-/** The cgroup path of a container. */
-export function cgroupPathOf(id: string, parent: string | undefined): string {
-  const p = (parent ?? "/rkl").replace(/\/+$/, "");
-  return `${p.startsWith("/") ? "" : "/"}${p}/${id}`;
-}
-
 /** Polls the exit file until it appears or `timeoutMs` passes. */
 export async function waitForExit(
   engine: Engine,
@@ -64,22 +59,18 @@ async function removeIfExists(path: string): Promise<void> {
 }
 
 /**
- * Deletes the runtime container (killing it), waits for its monitor to go away, removes the
- * cgroup, the exit file and the attach socket entry. Idempotent.
+ * Deletes the runtime container (killing it), waits for its monitor to record the exit (when
+ * the container was ever created, so the exit file is not written after we removed it), then
+ * removes the cgroup, the exit file and the attach socket entry. Idempotent.
  */
 export async function destroyRuntimeContainer(
   engine: Engine,
   id: string,
   cgroupsPath: string,
-  monitorPid: number | undefined,
+  wasCreated: boolean,
 ): Promise<void> {
   await engine.runtime.delete(id, { force: true });
-  if (monitorPid) {
-    const deadline = Date.now() + 5_000;
-    while ((await processAlive(monitorPid)) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
+  if (wasCreated) await waitForExit(engine, id, 5_000);
   await removeCgroup(cgroupsPath);
   await removeIfExists(join(engine.paths.exitDir, id));
   await removeIfExists(join(engine.paths.socketDir, id));

@@ -164,7 +164,7 @@ async function createSteps(
   // 5. Runtime create under conmon. The undo is registered first: create can half-succeed.
   undo.push(
     `delete runtime container ${id}`,
-    () => destroyRuntimeContainer(engine, id, cgroupsPath, record.monitorPid),
+    () => destroyRuntimeContainer(engine, id, cgroupsPath, record.pid !== undefined),
   );
   const created = await engine.monitor.create(engine.runtime, {
     id,

@@ -64,11 +64,15 @@ export interface EngineOptions {
   nofileHardLimit?: number;
 }
 
+/**
+ * The hard RLIMIT_NOFILE from /proc/self/limits, or undefined when it cannot be read (Deno
+ * allows /proc only with --allow-all): containers then inherit the caller's limits.
+ */
 async function readNofile(): Promise<number | undefined> {
   try {
     return parseNofileHardLimit(await Deno.readTextFile("/proc/self/limits"));
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotCapable) return undefined;
     throw e;
   }
 }

@@ -37,7 +37,7 @@ export async function teardownRecord(engine: Engine, rec: ContainerRecord): Prom
         engine,
         rec.id,
         cgroupPathOf(rec.id, rec.config.cgroupParent),
-        rec.monitorPid,
+        rec.pid !== undefined,
       ),
   );
   if (rec.netnsPath !== undefined) {

@@ -228,7 +228,10 @@ export interface SpecOptions {
   cgroupsPath?: string;
   /** Resource limits (from {@linkcode import("../quantity.ts").linuxResources}). */
   resources?: LinuxResources;
-  /** Hard limit of RLIMIT_NOFILE the caller has; generated rlimits never exceed it. */
+  /**
+   * Hard limit of RLIMIT_NOFILE the caller has; the generated limit never exceeds it. When
+   * undefined no rlimits are set, so the container inherits the caller's (always allowed).
+   */
   nofileHardLimit?: number;
   /** Annotations. */
   annotations?: Record<string, string>;
@@ -285,7 +288,8 @@ function defaultMounts(): Mount[] {
 /**
  * Builds a complete OCI spec from typed options. Defaults follow `runc spec` (mounts, masked
  * and read-only paths, all namespaces new, devices denied) with `terminal: false` for conmon,
- * the Kubernetes default capabilities and RLIMIT_NOFILE capped at the caller's hard limit.
+ * the Kubernetes default capabilities and RLIMIT_NOFILE capped at the caller's hard limit
+ * (or inherited when that limit is unknown).
  * A namespace that is the host's (`"host"`) is left out of `linux.namespaces`.
  *
  * @example
@@ -308,7 +312,9 @@ export function buildSpec(opts: SpecOptions): OciSpec {
   env.set("PATH", DEFAULT_PATH.slice("PATH=".length));
   for (const [k, v] of opts.env ?? []) env.set(k, v);
   if (opts.hostname !== undefined && !env.has("HOSTNAME")) env.set("HOSTNAME", opts.hostname);
-  const nofile = Math.min(DEFAULT_NOFILE, opts.nofileHardLimit ?? DEFAULT_NOFILE);
+  const nofile = opts.nofileHardLimit === undefined
+    ? undefined
+    : Math.min(DEFAULT_NOFILE, opts.nofileHardLimit);
   const caps = [...(opts.capabilities ?? DEFAULT_CAPABILITIES)];
 
   const choices: Record<"pid" | "network" | "ipc" | "uts", NamespaceChoice> = {
@@ -348,7 +354,7 @@ export function buildSpec(opts: SpecOptions): OciSpec {
       env: [...env].map(([k, v]) => `${k}=${v}`),
       cwd: opts.cwd ?? "/",
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      rlimits: [{ type: "RLIMIT_NOFILE", hard: nofile, soft: nofile }],
+      rlimits: nofile === undefined ? [] : [{ type: "RLIMIT_NOFILE", hard: nofile, soft: nofile }],
       noNewPrivileges: true,
     },
     root: { path: opts.rootfs, readonly: opts.readonlyRootfs ?? false },

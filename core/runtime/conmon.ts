@@ -145,14 +145,6 @@ async function readIfExists(path: string): Promise<string | undefined> {
   }
 }
 
-/** True when `pid` exists and is not a zombie. */
-export async function processAlive(pid: number): Promise<boolean> {
-  const stat = await readIfExists(`/proc/${pid}/stat`);
-  if (stat === undefined) return false;
-  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-  return state !== "Z" && state !== "X";
-}
-
 /**
  * Extracts the error messages from a runtime's JSON log (`--log-format=json`), falling back
  * to the raw text.
@@ -238,27 +230,19 @@ export class Conmon implements ContainerMonitor {
       throw new MonitorError(req.id, `conmon exited with code ${status.code} for "${req.name}"`);
     }
     const deadline = Date.now() + this.#timeoutMs;
-    let monitorPid = 0;
     for (let delay = 1;; delay = Math.min(delay * 2, 10)) {
       const pidText = await readIfExists(req.pidFile);
       if (pidText !== undefined && pidText.trim() !== "") {
         const pid = Number(pidText.trim());
-        if (!monitorPid) monitorPid = Number((await readIfExists(req.monitorPidFile))?.trim());
+        const monitorPid = Number((await readIfExists(req.monitorPidFile))?.trim() ?? 0);
         return { pid, monitorPid };
       }
-      if (!monitorPid) {
-        const text = await readIfExists(req.monitorPidFile);
-        if (text?.trim()) monitorPid = Number(text.trim());
-      }
-      if (monitorPid && !(await processAlive(monitorPid))) {
-        // conmon gave up: the pid file may have been written just before it exited.
-        if ((await readIfExists(req.pidFile))?.trim()) continue;
-        const why = runtimeLogErrors((await readIfExists(req.runtimeLogPath)) ?? "");
+      // The runtime logs its failure (JSON, level "error") before conmon gives up.
+      const why = runtimeLogErrors((await readIfExists(req.runtimeLogPath)) ?? "");
+      if (why) {
         throw new MonitorError(
           req.id,
-          `Runtime ${runtime.name} failed to create container "${req.name}"${
-            why ? `: ${why}` : ""
-          }`,
+          `Runtime ${runtime.name} failed to create container "${req.name}": ${why}`,
         );
       }
       if (Date.now() > deadline) {
