@@ -85,3 +85,9 @@ export async function stopChild(child: Deno.ChildProcess): Promise<void> {
   }
   await child.status;
 }
+
+/** A unique sandbox id (`prefix-` + 8 hex): CNI derives iptables chain names from ids. */
+export function uid(prefix: string): string {
+  const b = crypto.getRandomValues(new Uint8Array(4));
+  return `${prefix}-${[...b].map((x) => x.toString(16).padStart(2, "0")).join("")}`;
+}

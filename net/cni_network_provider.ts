@@ -422,22 +422,27 @@ export class CniNetworkProvider implements NetworkProvider {
           report.details.push(`removed empty attachment directory ${id}`);
         }
       }
-      for (const name of await this.netns.list()) {
-        if (liveIds.has(name) || recorded.has(name)) continue;
-        await this.netns.remove(name);
-        report.details.push(`removed network namespace ${this.netns.path(name)}`);
-      }
       for (const l of await this.networks.list()) lists.set(l.name, l);
       for (const list of lists.values()) {
         for (const alloc of await this.#allocations(list)) {
           if (liveIds.has(alloc.id) || recorded.has(alloc.id)) continue;
           try {
+            // A namespace left without a record (crash between steps) is used while it exists.
+            const mounted = await this.netns.exists(alloc.id).catch((e) => {
+              if (e instanceof TypeError) return false; // id is not a valid namespace name
+              throw e;
+            });
             await this.cni.del(
               list,
-              { containerId: alloc.id, netns: "", ifName: alloc.ifName },
+              {
+                containerId: alloc.id,
+                netns: mounted ? this.netns.path(alloc.id) : "",
+                ifName: alloc.ifName,
+              },
               {},
               undefined,
             );
+            if (!mounted) await removeMasqRules(list.name, alloc.id);
             if (!report.released.includes(alloc.id)) report.released.push(alloc.id);
             report.details.push(
               `freed ${alloc.ip} on network "${list.name}" (container ${alloc.id})`,
@@ -446,6 +451,11 @@ export class CniNetworkProvider implements NetworkProvider {
             failures.push({ step: `free ${alloc.ip} on network "${list.name}"`, error });
           }
         }
+      }
+      for (const name of await this.netns.list()) {
+        if (liveIds.has(name) || recorded.has(name)) continue;
+        await this.netns.remove(name);
+        report.details.push(`removed network namespace ${this.netns.path(name)}`);
       }
       for (const b of await this.#removeIdleBridges([...lists.values()])) {
         report.details.push(`removed idle bridge ${b}`);

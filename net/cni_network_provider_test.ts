@@ -14,7 +14,23 @@ import {
   natRulesMentioning,
   stopChild,
   testProvider,
+  uid,
 } from "./_test_util.ts";
+
+/** Sandbox ids, unique per run: iptables chain names derive from them. */
+const ID = {
+  a1: uid("a1"),
+  b1: uid("b1"),
+  web1: uid("web1"),
+  web2: uid("web2"),
+  web3: uid("web3"),
+  f1: uid("f1"),
+  m1: uid("m1"),
+  g1: uid("g1"),
+  live1: uid("live1"),
+  dead1: uid("dead1"),
+  orph1: uid("orph1"),
+};
 
 function ipFiles(files: string[]): string[] {
   return files.filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
@@ -36,8 +52,8 @@ rootTest("CniNetworkProvider: two sandboxes on the default network reach each ot
   const net = testProvider(dir.path);
   const undo = new UndoStack();
   try {
-    const a = await net.attach({ id: "a1", name: "alpha", ports: [] }, undo);
-    const b = await net.attach({ id: "b1", name: "beta", ports: [] }, undo);
+    const a = await net.attach({ id: ID.a1, name: "alpha", ports: [] }, undo);
+    const b = await net.attach({ id: ID.b1, name: "beta", ports: [] }, undo);
     assert.equal(a.ips.length, 1);
     assert.notEqual(a.ips[0], b.ips[0]);
     assert.match(await Deno.readTextFile(a.hostsFile), new RegExp(`^${a.ips[0]}\\talpha$`, "m"));
@@ -78,8 +94,8 @@ rootTest("CniNetworkProvider: two sandboxes on the default network reach each ot
     } finally {
       await stopChild(server);
     }
-    assert.deepEqual((await net.attachments()).map((r) => r.id).sort(), ["a1", "b1"]);
-    await net.check("a1");
+    assert.deepEqual((await net.attachments()).map((r) => r.id).sort(), [ID.a1, ID.b1]);
+    await net.check(ID.a1);
   } finally {
     await undo.rollback();
   }
@@ -94,7 +110,7 @@ rootTest("CniNetworkProvider: a published port answers on 127.0.0.1:hostPort", a
   const hostPort = freePort();
   try {
     const a = await net.attach({
-      id: "web1",
+      id: ID.web1,
       name: "web",
       ports: [{ containerPort: 80, hostPort, protocol: "TCP" }],
     }, undo);
@@ -147,7 +163,7 @@ async function assertConflictsCreateNothing(
   // Same port held by another attachment: error before anything is created.
   await assert.rejects(
     net.attach({
-      id: "web2",
+      id: ID.web2,
       name: "web2",
       ports: [{ containerPort: 80, hostPort, protocol: "TCP" }],
     }, undo),
@@ -161,7 +177,7 @@ async function assertConflictsCreateNothing(
     const busy = (listener.addr as Deno.NetAddr).port;
     await assert.rejects(
       net.attach({
-        id: "web3",
+        id: ID.web3,
         name: "web3",
         ports: [{ containerPort: 80, hostPort: busy, protocol: "TCP" }],
       }, undo),
@@ -172,8 +188,8 @@ async function assertConflictsCreateNothing(
     listener.close();
   }
   assert.deepEqual(await hostLinks(), before);
-  assert.deepEqual((await net.attachments()).map((r) => r.id), ["web1"]);
-  assert.deepEqual(await net.netns.list(), ["web1"]);
+  assert.deepEqual((await net.attachments()).map((r) => r.id), [ID.web1]);
+  assert.deepEqual(await net.netns.list(), [ID.web1]);
   assert.equal(ipFiles(await filesIn(ipam)).length, 1, "only web1 holds an address");
 }
 
@@ -215,7 +231,7 @@ rootTest("CniNetworkProvider: a failing plugin in the chain leaves nothing behin
   const linksBefore = await hostLinks();
   const undo = new UndoStack();
   await assert.rejects(
-    net.attach({ id: "f1", name: "failing", ports: [], networks: ["failnet"] }, undo),
+    net.attach({ id: ID.f1, name: "failing", ports: [], networks: ["failnet"] }, undo),
     (e: unknown) =>
       e instanceof CniPluginError && e.plugin === "rkl-fail" && e.code === 7 &&
       e.msg === "rkl-fail refuses ADD" && e.details === "injected failure" &&
@@ -226,7 +242,7 @@ rootTest("CniNetworkProvider: a failing plugin in the chain leaves nothing behin
   assert.deepEqual(await net.netns.list(), []);
   assert.deepEqual(await net.attachments(), []);
   assert.deepEqual(await hostLinks(), linksBefore.filter((l) => l !== net.bridge));
-  assert.deepEqual(await natRulesMentioning(`id: \\"f1\\"`), []);
+  assert.deepEqual(await natRulesMentioning(`id: \\"${ID.f1}\\"`), []);
 
   // A missing plugin names the plugin and the search path.
   const missing = { ...conf, name: "missnet", plugins: [{ type: "rkl-no-such-plugin" }] };
@@ -235,7 +251,7 @@ rootTest("CniNetworkProvider: a failing plugin in the chain leaves nothing behin
     JSON.stringify(missing),
   );
   await assert.rejects(
-    net.attach({ id: "m1", name: "missing", ports: [], networks: ["missnet"] }, undo),
+    net.attach({ id: ID.m1, name: "missing", ports: [], networks: ["missnet"] }, undo),
     /CNI plugin "rkl-no-such-plugin" failed on ADD for network "missnet": not found in \/tmp\/rk8s-cni-plugins/,
   );
   assert.deepEqual(await net.netns.list(), []);
@@ -246,13 +262,13 @@ rootTest("CniNetworkProvider: detach works when the namespace is already gone", 
   await using dir = await tempDir("rk8s-net-");
   const net = testProvider(dir.path);
   const undo = new UndoStack();
-  const a = await net.attach({ id: "g1", name: "gone", ports: [] }, undo);
+  const a = await net.attach({ id: ID.g1, name: "gone", ports: [] }, undo);
   await run(["umount", a.netnsPath]);
-  await net.detach("g1");
-  await net.detach("g1"); // idempotent
+  await net.detach(ID.g1);
+  await net.detach(ID.g1); // idempotent
   assert.deepEqual(ipFiles(await filesIn(join(dir.path, "lib", "cni", "ipam", "rkl"))), []);
   assert.deepEqual(await net.netns.list(), []);
-  assert.deepEqual(await natRulesMentioning(`id: \\"g1\\"`), []);
+  assert.deepEqual(await natRulesMentioning(`id: \\"${ID.g1}\\"`), []);
   assert.ok(!(await hostLinks()).includes(net.bridge));
 });
 
@@ -261,19 +277,19 @@ rootTest("CniNetworkProvider: gc frees attachments and allocations of dead sandb
   const net = testProvider(dir.path);
   const ipam = join(dir.path, "lib", "cni", "ipam", "rkl");
   const undo = new UndoStack();
-  const live = await net.attach({ id: "live1", name: "live", ports: [] }, undo);
-  const dead = await net.attach({ id: "dead1", name: "dead", ports: [] }, new UndoStack());
-  const orphan = await net.attach({ id: "orph1", name: "orphan", ports: [] }, new UndoStack());
+  const live = await net.attach({ id: ID.live1, name: "live", ports: [] }, undo);
+  const dead = await net.attach({ id: ID.dead1, name: "dead", ports: [] }, new UndoStack());
+  const orphan = await net.attach({ id: ID.orph1, name: "orphan", ports: [] }, new UndoStack());
   // The orphan loses its record (as after a crash between ADD and recording).
-  await Deno.remove(join(dir.path, "lib", "cni", "attachments", "orph1"), { recursive: true });
+  await Deno.remove(join(dir.path, "lib", "cni", "attachments", ID.orph1), { recursive: true });
   assert.equal(ipFiles(await filesIn(ipam)).length, 3);
-  const report = await net.gc(new Set(["live1"]));
-  assert.deepEqual(report.released.sort(), ["dead1", "orph1"]);
+  const report = await net.gc(new Set([ID.live1]));
+  assert.deepEqual(report.released.sort(), [ID.dead1, ID.orph1]);
   assert.ok(report.details.some((d) => d.includes(dead.ips[0]!)));
   assert.ok(report.details.some((d) => d.includes(orphan.ips[0]!)));
   assert.deepEqual(ipFiles(await filesIn(ipam)), [live.ips[0]!]);
-  assert.deepEqual(await net.netns.list(), ["live1"]);
-  assert.deepEqual(await natRulesMentioning(`id: \\"dead1\\"`), []);
+  assert.deepEqual(await net.netns.list(), [ID.live1]);
+  assert.deepEqual(await natRulesMentioning(`id: \\"${ID.dead1}\\"`), []);
   await undo.rollback();
   assert.deepEqual(ipFiles(await filesIn(ipam)), []);
   assert.deepEqual(await net.netns.list(), []);
