@@ -5,11 +5,11 @@
  *
  * @module
  */
-import * as grpc from "@grpc/grpc-js";
-import * as protoLoader from "@grpc/proto-loader";
+import type * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import { fileURLToPath } from "node:url";
-import { StoreError, StoreTimeoutError, StoreUnavailableError } from "./errors.ts";
+import { RkError } from "../../core/errors.ts";
+import { KvStoreError, StoreTimeoutError, StoreUnavailableError } from "./errors.ts";
 import type { CallOptions, Method, TlsOptions, Transport } from "./_transport.ts";
 import { record, type Wire } from "./_wire.ts";
 
@@ -33,11 +33,52 @@ interface Services {
   Auth: ServiceCtor;
 }
 
-let services: Services | undefined;
+type Grpc = typeof grpc;
 
-/** Loads `etcd.proto` once (lazily, on the first gRPC client). */
-function loadServices(): Services {
-  if (services) return services;
+/** Environment variables `@grpc/grpc-js` reads (Deno needs `--allow-env` for each). */
+export const GRPC_ENV: readonly string[] = [
+  "GRPC_NODE_VERBOSITY",
+  "GRPC_VERBOSITY",
+  "GRPC_NODE_TRACE",
+  "GRPC_TRACE",
+  "GRPC_SSL_CIPHER_SUITES",
+  "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+  "GRPC_NODE_USE_ALTERNATIVE_RESOLVER",
+  "GRPC_NODE_DEBUG_SEND_ERROR_DETAILS",
+  "GRPC_EXPERIMENTAL_ENABLE_OUTLIER_DETECTION",
+  "grpc_proxy",
+  "https_proxy",
+  "http_proxy",
+  "no_grpc_proxy",
+  "no_proxy",
+];
+let loaded: Promise<{ grpc: Grpc; services: Services }> | undefined;
+
+/**
+ * Loads `@grpc/grpc-js` and `etcd.proto` once, on the first gRPC request: importing rk8s does
+ * not load grpc-js (which reads `GRPC_*` and proxy environment variables when loaded).
+ */
+function load(): Promise<{ grpc: Grpc; services: Services }> {
+  loaded ??= (async () => {
+    try {
+      const grpc = await import("@grpc/grpc-js");
+      const protoLoader = await import("@grpc/proto-loader");
+      return { grpc, services: loadServices(grpc, protoLoader) };
+    } catch (e) {
+      loaded = undefined;
+      if (e instanceof Deno.errors.NotCapable) {
+        throw new RkError(
+          `The gRPC store client needs --allow-env=${GRPC_ENV.join(",")} (${e.message})`,
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+  })();
+  return loaded;
+}
+
+function loadServices(grpc: Grpc, protoLoader: typeof import("@grpc/proto-loader")): Services {
   const file = fileURLToPath(new URL("./etcd.proto", import.meta.url));
   const def = protoLoader.loadSync(file, {
     keepCase: true,
@@ -52,9 +93,12 @@ function loadServices(): Services {
     if (typeof c !== "function") throw new TypeError(`etcd.proto has no service ${name}`);
     return c as ServiceCtor;
   };
-  services = { KV: ctor("KV"), Watch: ctor("Watch"), Lease: ctor("Lease"), Auth: ctor("Auth") };
-  return services;
+  return { KV: ctor("KV"), Watch: ctor("Watch"), Lease: ctor("Lease"), Auth: ctor("Auth") };
 }
+
+/** gRPC status codes used here (grpc-js is loaded lazily, so not from `grpc.status`). */
+const UNAVAILABLE = 14;
+const DEADLINE_EXCEEDED = 4;
 
 const serviceOf: Record<Method, keyof Services> = {
   Range: "KV",
@@ -136,7 +180,9 @@ class Inbox<T> {
 export class GrpcTransport implements Transport {
   readonly endpoint: string;
   #target: string;
-  #creds: grpc.ChannelCredentials;
+  #secure: boolean;
+  #tls: TlsOptions | undefined;
+  #creds: grpc.ChannelCredentials | undefined;
   #clients = new Map<keyof Services, grpc.Client>();
   #token: string | undefined;
 
@@ -147,29 +193,32 @@ export class GrpcTransport implements Transport {
     }
     this.endpoint = endpoint;
     this.#target = `${url.hostname}:${url.port || "2379"}`;
-    this.#creds = url.protocol === "grpcs:"
-      ? grpc.credentials.createSsl(
-        tls?.caCert ? Buffer.from(tls.caCert) : null,
-        tls?.key ? Buffer.from(tls.key) : null,
-        tls?.cert ? Buffer.from(tls.cert) : null,
-      )
-      : grpc.credentials.createInsecure();
+    this.#secure = url.protocol === "grpcs:";
+    this.#tls = tls;
   }
 
   setToken(token: string | undefined): void {
     this.#token = token;
   }
 
-  #client(name: keyof Services): grpc.Client {
+  async #client(name: keyof Services): Promise<{ grpc: Grpc; client: grpc.Client }> {
+    const { grpc, services } = await load();
     let c = this.#clients.get(name);
     if (!c) {
-      c = new (loadServices()[name])(this.#target, this.#creds, channelOptions);
+      this.#creds ??= this.#secure
+        ? grpc.credentials.createSsl(
+          this.#tls?.caCert ? Buffer.from(this.#tls.caCert) : null,
+          this.#tls?.key ? Buffer.from(this.#tls.key) : null,
+          this.#tls?.cert ? Buffer.from(this.#tls.cert) : null,
+        )
+        : grpc.credentials.createInsecure();
+      c = new services[name](this.#target, this.#creds, channelOptions);
       this.#clients.set(name, c);
     }
-    return c;
+    return { grpc, client: c };
   }
 
-  #metadata(): grpc.Metadata {
+  #metadata(grpc: Grpc): grpc.Metadata {
     const md = new grpc.Metadata();
     if (this.#token) md.set("token", this.#token);
     return md;
@@ -179,24 +228,27 @@ export class GrpcTransport implements Transport {
     const err = e as Partial<grpc.ServiceError>;
     if (typeof err?.code !== "number") return e instanceof Error ? e : new Error(String(e));
     const detail = err.details || err.message || "unknown error";
-    if (err.code === grpc.status.UNAVAILABLE) {
+    if (err.code === UNAVAILABLE) {
       return new StoreUnavailableError([this.endpoint], detail, {}, { cause: e });
     }
-    if (err.code === grpc.status.DEADLINE_EXCEEDED) {
+    if (err.code === DEADLINE_EXCEEDED) {
       return new StoreTimeoutError(opts.operation, opts.timeoutMs, { endpoint: this.endpoint }, {
         cause: e,
       });
     }
-    return new StoreError(detail, { endpoint: this.endpoint }, err.code, { cause: e });
+    return new KvStoreError(detail, { endpoint: this.endpoint }, err.code, { cause: e });
   }
 
-  call(method: Method, request: Wire, opts: CallOptions): Promise<unknown> {
-    const client = this.#client(serviceOf[method]);
+  async call(method: Method, request: Wire, opts: CallOptions): Promise<unknown> {
+    const { grpc, client } = await this.#client(serviceOf[method]);
     const deadline = new Date(Date.now() + opts.timeoutMs);
-    if (method === "LeaseKeepAlive") return this.#keepAliveOnce(client, request, deadline, opts);
+    const md = this.#metadata(grpc);
+    if (method === "LeaseKeepAlive") {
+      return this.#keepAliveOnce(client, md, request, deadline, opts);
+    }
     const fn = (client as unknown as Record<string, UnaryFn>)[method]!;
-    return new Promise((resolve, reject) => {
-      fn.call(client, toProto(request), this.#metadata(), { deadline }, (err, res) => {
+    return await new Promise((resolve, reject) => {
+      fn.call(client, toProto(request), md, { deadline }, (err, res) => {
         if (err) reject(this.#error(err, opts));
         else resolve(res);
       });
@@ -206,12 +258,12 @@ export class GrpcTransport implements Transport {
   /** One keep-alive round trip on a short-lived `LeaseKeepAlive` stream. */
   #keepAliveOnce(
     client: grpc.Client,
+    md: grpc.Metadata,
     request: Wire,
     deadline: Date,
     opts: CallOptions,
   ): Promise<unknown> {
     const fn = (client as unknown as Record<string, DuplexFn>).LeaseKeepAlive!;
-    const md = this.#metadata();
     return new Promise((resolve, reject) => {
       const stream = (fn as unknown as (
         md: grpc.Metadata,
@@ -233,7 +285,7 @@ export class GrpcTransport implements Transport {
         if (settled) return;
         settled = true;
         reject(
-          new StoreError("Lease keep-alive stream ended without an answer", {
+          new KvStoreError("Lease keep-alive stream ended without an answer", {
             endpoint: this.endpoint,
           }),
         );
@@ -244,9 +296,10 @@ export class GrpcTransport implements Transport {
 
   async *watch(create: Wire, signal: AbortSignal): AsyncIterable<unknown> {
     if (signal.aborted) return;
-    const client = this.#client("Watch");
+    const { grpc, client } = await this.#client("Watch");
+    if (signal.aborted) return;
     const fn = (client as unknown as Record<string, DuplexFn>).Watch!;
-    const stream = fn.call(client, this.#metadata());
+    const stream = fn.call(client, this.#metadata(grpc));
     const inbox = new Inbox<unknown>();
     const onAbort = () => stream.cancel();
     signal.addEventListener("abort", onAbort, { once: true });

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { StoreError, StoreTimeoutError, StoreUnavailableError } from "./errors.ts";
+import { KvStoreError, StoreTimeoutError, StoreUnavailableError } from "./errors.ts";
 import type { CallOptions, Method, TlsOptions, Transport } from "./_transport.ts";
 import { int, record, str, toBase64, type Wire } from "./_wire.ts";
 
@@ -30,13 +30,13 @@ export function encodeJson(request: Wire): string {
  * Reads the gateway's error object: `{"error", "message", "code"}` for unary calls,
  * `{"error": {"grpc_code", "message"}}` inside streams.
  */
-export function gatewayError(body: unknown, endpoint: string, status: number): StoreError {
+export function gatewayError(body: unknown, endpoint: string, status: number): KvStoreError {
   const r = record(body, "error response");
   const inner = typeof r.error === "object" && r.error !== null ? record(r.error, "error") : r;
   const message = str(inner.message, "error.message") ||
     (typeof r.error === "string" ? r.error : `HTTP ${status}`);
   const code = int(inner.code ?? inner.grpc_code, "error.code") || 2;
-  return new StoreError(message, { endpoint }, code);
+  return new KvStoreError(message, { endpoint }, code);
 }
 
 function parseOr(text: string, fallback: unknown): unknown {
@@ -113,7 +113,7 @@ export class HttpTransport implements Transport {
     try {
       body = JSON.parse(text);
     } catch (e) {
-      throw new StoreError(
+      throw new KvStoreError(
         `HTTP ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`,
         { endpoint: this.endpoint },
         res.status === 503 ? 14 : 2,
@@ -177,7 +177,7 @@ export class HttpTransport implements Transport {
           try {
             msg = JSON.parse(line);
           } catch (e) {
-            throw new StoreError(
+            throw new KvStoreError(
               `Watch stream line is not JSON: ${line.slice(0, 200)}`,
               {
                 endpoint: this.endpoint,

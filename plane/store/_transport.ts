@@ -5,7 +5,7 @@
  *
  * Transports throw `StoreUnavailableError` when the endpoint cannot be reached (the client then
  * tries the next endpoint), `StoreTimeoutError` on a deadline, the caller's `AbortError` when
- * aborted, and `StoreError` with the gRPC status code for an error answer.
+ * aborted, and `KvStoreError` with the gRPC status code for an error answer.
  *
  * @module
  */

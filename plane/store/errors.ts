@@ -26,14 +26,14 @@ function where(ctx: StoreErrorContext): string {
  *
  * @example
  * ```ts
- * import { StoreError } from "./errors.ts";
+ * import { KvStoreError } from "./errors.ts";
  * import assert from "node:assert/strict";
- * const e = new StoreError("etcdserver: bad", { endpoint: "http://127.0.0.1:2379", key: "/a" }, 3);
+ * const e = new KvStoreError("etcdserver: bad", { endpoint: "http://127.0.0.1:2379", key: "/a" }, 3);
  * assert.equal(e.message, 'etcdserver: bad (key "/a" at http://127.0.0.1:2379)');
  * assert.equal(e.code, 3);
  * ```
  */
-export class StoreError extends RkError {
+export class KvStoreError extends RkError {
   /** The endpoint involved, when known. */
   readonly endpoint: string | undefined;
   /** The key involved, when known. */
@@ -45,7 +45,7 @@ export class StoreError extends RkError {
   /** Creates the error. */
   constructor(reason: string, ctx: StoreErrorContext = {}, code = 2, options?: ErrorOptions) {
     super(`${reason}${where(ctx)}`, options);
-    this.name = "StoreError";
+    this.name = "KvStoreError";
     this.endpoint = ctx.endpoint;
     this.key = ctx.key;
     this.code = code;
@@ -64,7 +64,7 @@ export class StoreError extends RkError {
  * assert.match(e.message, /Cannot reach the store at http:\/\/127.0.0.1:1: connection refused/);
  * ```
  */
-export class StoreUnavailableError extends StoreError {
+export class StoreUnavailableError extends KvStoreError {
   /** Every endpoint that was tried. */
   readonly endpoints: readonly string[];
   /** What went wrong, without the endpoints. */
@@ -99,7 +99,7 @@ export class StoreUnavailableError extends StoreError {
  * assert.equal(e.message, 'Store request "put" timed out after 100 ms (key "/a" at grpc://127.0.0.1:2379)');
  * ```
  */
-export class StoreTimeoutError extends StoreError {
+export class StoreTimeoutError extends KvStoreError {
   /** The operation, e.g. `put`. */
   readonly operation: string;
   /** The timeout that expired. */
@@ -166,7 +166,7 @@ export class CasConflictError extends ConflictError {
  * assert.match(new LeaseNotFoundError("7587").message, /Lease 7587 not found/);
  * ```
  */
-export class LeaseNotFoundError extends StoreError {
+export class LeaseNotFoundError extends KvStoreError {
   /** The lease id (decimal). */
   readonly leaseId: string;
   /** Creates the error. */
@@ -189,7 +189,7 @@ export class LeaseNotFoundError extends StoreError {
  * assert.match(e.message, /Revision 3 has been compacted/);
  * ```
  */
-export class CompactedError extends StoreError {
+export class CompactedError extends KvStoreError {
   /** The revision that was asked for. */
   readonly revision: number;
   /** The store's compaction revision, 0 when the server did not say. */
@@ -227,7 +227,7 @@ export class CompactedError extends StoreError {
  * assert.match(e.message, /Value of 2000000 bytes is too large for the store/);
  * ```
  */
-export class ValueTooLargeError extends StoreError {
+export class ValueTooLargeError extends KvStoreError {
   /** Size of the value that was sent, in bytes. */
   readonly size: number;
   /** Creates the error. */
@@ -249,7 +249,7 @@ export class ValueTooLargeError extends StoreError {
  * assert.match(e.message, /^Invalid stored data: metadata.name/);
  * ```
  */
-export class StoreDataError extends StoreError {
+export class StoreDataError extends KvStoreError {
   /** Creates the error. */
   constructor(detail: string, ctx: StoreErrorContext = {}, options?: ErrorOptions) {
     super(`Invalid stored data: ${detail}`, ctx, 13, options);

@@ -8,8 +8,8 @@
 import { RkError } from "../../core/errors.ts";
 import {
   CompactedError,
+  KvStoreError,
   LeaseNotFoundError,
-  StoreError,
   StoreTimeoutError,
   StoreUnavailableError,
   ValueTooLargeError,
@@ -108,8 +108,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
 }
 
 /** True for errors that mean "this endpoint cannot serve now; try another or later". */
-function isUnavailable(e: unknown): e is StoreError {
-  return e instanceof StoreUnavailableError || (e instanceof StoreError && e.code === 14);
+function isUnavailable(e: unknown): e is KvStoreError {
+  return e instanceof StoreUnavailableError || (e instanceof KvStoreError && e.code === 14);
 }
 
 function transportFor(endpoint: string, tls: TlsOptions | undefined): Transport {
@@ -178,7 +178,7 @@ export class EtcdClient implements KvStore {
 
   /** Turns a transport's error into the typed error for this request. */
   #refine(e: unknown, ctx: Ctx): unknown {
-    if (!(e instanceof StoreError) || e instanceof StoreUnavailableError) return e;
+    if (!(e instanceof KvStoreError) || e instanceof StoreUnavailableError) return e;
     const at = { ...(e.endpoint !== undefined ? { endpoint: e.endpoint } : {}) };
     const withKey = { ...at, ...(ctx.key !== undefined ? { key: ctx.key } : {}) };
     const msg = e.reason;
@@ -198,7 +198,7 @@ export class EtcdClient implements KvStore {
       return new ValueTooLargeError(ctx.key ?? "", ctx.size ?? 0, at, { cause: e });
     }
     if (e.key === undefined && ctx.key !== undefined) {
-      return new StoreError(`${ctx.operation}: ${msg}`, withKey, e.code, { cause: e });
+      return new KvStoreError(`${ctx.operation}: ${msg}`, withKey, e.code, { cause: e });
     }
     return e;
   }
@@ -242,7 +242,7 @@ export class EtcdClient implements KvStore {
           } catch (e) {
             // Simple auth tokens expire and are local to one member: authenticate again once.
             if (
-              this.#auth && !reauthed && e instanceof StoreError && e.code === 16
+              this.#auth && !reauthed && e instanceof KvStoreError && e.code === 16
             ) {
               this.#authed.delete(t);
               reauthed = true;
@@ -349,7 +349,7 @@ export class EtcdClient implements KvStore {
       "lease grant",
     );
     const err = str(r.error, "lease grant.error");
-    if (err) throw new StoreError(`Lease grant failed: ${err}`);
+    if (err) throw new KvStoreError(`Lease grant failed: ${err}`);
     return { id: id(r.ID, "lease grant.ID"), ttl: int(r.TTL, "lease grant.TTL") };
   }
 
@@ -418,7 +418,7 @@ export class EtcdClient implements KvStore {
       "timetolive",
     );
     const keys = r.keys === undefined || r.keys === null ? [] : r.keys;
-    if (!Array.isArray(keys)) throw new StoreError("timetolive.keys: expected an array");
+    if (!Array.isArray(keys)) throw new KvStoreError("timetolive.keys: expected an array");
     return {
       id: leaseId,
       ttl: int(r.TTL, "timetolive.TTL"),
@@ -472,7 +472,7 @@ export class EtcdClient implements KvStore {
               };
               break;
             }
-            throw new StoreError(
+            throw new KvStoreError(
               `Watch canceled by the store: ${r.cancelReason || "no reason given"}`,
               { endpoint: t.endpoint, key },
             );
