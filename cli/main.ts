@@ -8,12 +8,13 @@ import { Command, CommanderError, type CommandUnknownOpts } from "./_command.ts"
 import { type CliIo, type GlobalOptions, processIo, resolveGlobals } from "./context.ts";
 import { RkError } from "../core/errors.ts";
 import { containerCommand } from "./container.ts";
+import { podCommand } from "./pod.ts";
 
 /** A command group: given the I/O and a getter for the global options, returns its command. */
 export type CommandGroup = (io: CliIo, globals: () => GlobalOptions) => CommandUnknownOpts;
 
 /** The groups registered under `rkl`. Each lives in its own file in `cli/`. */
-const groups: CommandGroup[] = [containerCommand];
+const groups: CommandGroup[] = [containerCommand, podCommand];
 
 /**
  * Builds the `rkl` command tree for one invocation.

@@ -1,0 +1,209 @@
+/**
+ * What `rkl pod list` and `rkl pod state` show: per pod the kubectl-style summary (READY n/m,
+ * STATUS, RESTARTS, IP) and per container its state, exit code and reason, derived from the
+ * records, the runtime (one `list` call) and the monitors' exit files.
+ *
+ * @module
+ */
+import { type ContainerView, type Engine, listContainers } from "../container/mod.ts";
+import { criState, LABEL_ATTEMPT } from "./pod_containers.ts";
+import { findSandbox, listSandboxRecords, type SandboxRecord } from "./pod_store.ts";
+import {
+  type ContainerObservation,
+  containerReason,
+  type PodContainerState,
+  type PodPhase,
+  type SandboxState,
+  summarizePod,
+} from "./pod_status.ts";
+import { LABEL_CONTAINER_NAME } from "./pod_translate.ts";
+import { podShape } from "./pod_runner.ts";
+import { sandboxState } from "./sandbox.ts";
+
+/** One container of a pod as shown by `rkl pod state`. */
+export interface PodContainerInfo {
+  /** Name in the pod. */
+  name: string;
+  /** True for an init container. */
+  init: boolean;
+  /** Engine container id, once created. */
+  id?: string;
+  /** State; `waiting` before it was created. */
+  state: PodContainerState | "waiting";
+  /** Exit code once exited. */
+  exitCode?: number;
+  /** `Running`, `Completed`, `Error`, `ContainerCreating`, `PodInitializing`, ... */
+  reason: string;
+  /** Restarts. */
+  restartCount: number;
+  /** PID while running. */
+  pid?: number;
+  /** Start time (ms since the epoch). */
+  startedAt?: number;
+  /** Exit time (ms since the epoch). */
+  finishedAt?: number;
+  /** Image bundle. */
+  image: string;
+}
+
+/** One pod as shown by `rkl pod list` / `rkl pod state`. */
+export interface PodView {
+  /** Sandbox id. */
+  id: string;
+  /** Pod name. */
+  name: string;
+  /** Namespace. */
+  namespace: string;
+  /** Pod uid. */
+  uid: string;
+  /** Phase. */
+  phase: PodPhase;
+  /** The STATUS column. */
+  status: string;
+  /** `n/m` running app containers. */
+  ready: string;
+  /** Restarts over all containers. */
+  restarts: number;
+  /** Primary pod IP, or empty. */
+  ip: string;
+  /** Every pod IP. */
+  ips: string[];
+  /** Creation time (ms since the epoch). */
+  createdAt: number;
+  /** Sandbox state. */
+  sandbox: SandboxState;
+  /** Why the pod failed, when it did. */
+  failure?: string;
+  /** Pause process pid while the sandbox is ready. */
+  pausePid?: number;
+  /** Pod cgroup parent. */
+  cgroupParent: string;
+  /** Network namespace path. */
+  netnsPath: string;
+  /** Init containers then app containers, in manifest order. */
+  containers: PodContainerInfo[];
+}
+
+function toObservation(v: ContainerView): ContainerObservation {
+  const state = criState(v);
+  const obs: ContainerObservation = {
+    state,
+    restartCount: Number(v.record.labels[LABEL_ATTEMPT] ?? "0") || 0,
+  };
+  if (v.exitCode !== undefined) obs.exitCode = v.exitCode;
+  if (v.finishedAt !== undefined) obs.finishedAt = v.finishedAt;
+  return obs;
+}
+
+/** Builds the view of one pod from its record and the views of the containers it owns. */
+export function buildPodView(rec: SandboxRecord, owned: readonly ContainerView[]): PodView {
+  const pause = owned.find((v) => v.record.id === rec.pauseContainerId);
+  const byName = new Map<string, ContainerView>();
+  for (const v of owned) {
+    const n = v.record.labels[LABEL_CONTAINER_NAME];
+    if (n !== undefined && v.record.id !== rec.pauseContainerId) byName.set(n, v);
+  }
+  const sandbox = sandboxState(rec, pause);
+  const shape = rec.manifest
+    ? podShape(rec.manifest)
+    : { initContainers: [], containers: [...byName.keys()], restartPolicy: "Never" as const };
+  const observed: Record<string, ContainerObservation> = {};
+  for (const [n, v] of byName) observed[n] = toObservation(v);
+  const summary = summarizePod(shape, { sandbox, containers: observed });
+  const images = new Map(
+    [...(rec.manifest?.initContainers ?? []), ...(rec.manifest?.containers ?? [])].map((c) => [
+      c.name,
+      c.image,
+    ]),
+  );
+  const containers: PodContainerInfo[] = [];
+  const initDone = shape.initContainers.every((n) => observed[n]?.exitCode === 0);
+  for (const [i, name] of [...shape.initContainers, ...shape.containers].entries()) {
+    const init = i < shape.initContainers.length;
+    const v = byName.get(name);
+    const info: PodContainerInfo = {
+      name,
+      init,
+      state: v ? criState(v) : "waiting",
+      reason: v
+        ? containerReason(observed[name])
+        : (!init && !initDone ? "PodInitializing" : "ContainerCreating"),
+      restartCount: observed[name]?.restartCount ?? 0,
+      image: v?.record.image ?? images.get(name) ?? "",
+    };
+    if (v) {
+      info.id = v.record.id;
+      if (v.exitCode !== undefined) info.exitCode = v.exitCode;
+      if (v.status === "running" && v.pid !== undefined) info.pid = v.pid;
+      if (v.startedAt !== undefined) info.startedAt = v.startedAt;
+      if (v.finishedAt !== undefined) info.finishedAt = v.finishedAt;
+    }
+    containers.push(info);
+  }
+  const view: PodView = {
+    id: rec.id,
+    name: rec.name,
+    namespace: rec.namespace,
+    uid: rec.uid,
+    phase: rec.failure && summary.phase === "Pending" ? "Failed" : summary.phase,
+    status: summary.status,
+    ready: `${summary.ready}/${summary.total}`,
+    restarts: summary.restarts,
+    ip: rec.ips[0] ?? "",
+    ips: rec.ips,
+    createdAt: rec.createdAt,
+    sandbox,
+    cgroupParent: rec.cgroupParent,
+    netnsPath: rec.netnsPath,
+    containers,
+  };
+  if (rec.failure) view.failure = rec.failure;
+  if (sandbox === "ready" && pause?.pid !== undefined) view.pausePid = pause.pid;
+  return view;
+}
+
+/**
+ * Every pod (optionally of one namespace), oldest first.
+ *
+ * @example
+ * ```ts ignore
+ * import { listPods } from "./pod_view.ts";
+ * for (const p of await listPods(engine)) console.log(p.name, p.ready, p.status);
+ * ```
+ */
+export async function listPods(
+  engine: Engine,
+  opts: { namespace?: string } = {},
+): Promise<PodView[]> {
+  const recs = listSandboxRecords(engine.db).filter((r) =>
+    opts.namespace === undefined || r.namespace === opts.namespace
+  );
+  if (recs.length === 0) return [];
+  const byOwner = new Map<string, ContainerView[]>();
+  for (const v of await listContainers(engine)) {
+    if (v.record.owner === undefined) continue;
+    const list = byOwner.get(v.record.owner) ?? [];
+    list.push(v);
+    byOwner.set(v.record.owner, list);
+  }
+  return recs.map((r) => buildPodView(r, byOwner.get(r.id) ?? []));
+}
+
+/**
+ * One pod by name (in `namespace`), id or unique id prefix.
+ *
+ * @example
+ * ```ts ignore
+ * import { podView } from "./pod_view.ts";
+ * const p = await podView(engine, "web");
+ * console.log(p.containers.map((c) => `${c.name} ${c.state} ${c.exitCode ?? ""}`));
+ * ```
+ */
+export async function podView(
+  engine: Engine,
+  ref: string,
+  namespace = "default",
+): Promise<PodView> {
+  const rec = findSandbox(engine.db, ref, namespace);
+  return buildPodView(rec, await listContainers(engine, { owner: rec.id }));
+}
