@@ -129,7 +129,7 @@ export class StoreTimeoutError extends KvStoreError {
  * import assert from "node:assert/strict";
  * const e = new CasConflictError("/registry/pods/default/web", 5, 7);
  * assert.ok(e instanceof ConflictError);
- * assert.match(e.message, /expected revision 5, found 7/);
+ * assert.match(e.message, /expected revision 5, found revision 7/);
  * ```
  */
 export class CasConflictError extends ConflictError {
