@@ -130,15 +130,16 @@ export class FakeRuntime implements OciRuntime, ContainerMonitor {
     this.exits.set(id, { code, finishedAt: Date.now() });
   }
 
-  /** Forgets the container. */
+  /** Forgets the container (a forced delete of a live one records exit 137). */
   delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
     this.calls.push({ op: "delete", id, detail: opts.force ? "force" : "" });
     const c = this.containers.get(id);
     if (c && c.status === "running" && !opts.force) {
       return Promise.reject(new CommandError([this.binary, "delete", id], 1, "running"));
     }
+    // Like conmon, record the exit of a container killed by a forced delete.
+    if (c && c.status !== "stopped") this.exit(id, 137);
     this.containers.delete(id);
-    this.exits.delete(id);
     return Promise.resolve();
   }
 
