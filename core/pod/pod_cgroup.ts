@@ -1,42 +1,21 @@
 /**
- * The pod-level cgroup: a parent directory (cgroupfs driver) that every container of the pod
- * lives under, holding the pod's summed limits. cgroup v1 (one directory per hierarchy) and v2
- * (one unified directory) are both handled.
+ * The pod-level cgroup: a parent (cgroupfs driver, e.g. `/rkl/pod-ID`) that every container of
+ * the pod lives under, holding the pod's summed limits. The runtime creates the directory with
+ * the first container (the pause container), enabling controllers on v2; rk8s then writes the
+ * pod-level limits into it and removes it when the pod goes.
+ *
+ * Deno only lets a program touch `/sys` with `--allow-all`, so limits are written with `tee`
+ * (argv arrays, the value on stdin) and directories removed with `rmdir` (core/cgroup.ts).
  *
  * @module
  */
 import { join } from "node:path";
-import { removeCgroup } from "../cgroup.ts";
+import { CGROUP_ROOT } from "../cgroup.ts";
+import { CommandError } from "../errors.ts";
+import { run } from "../exec.ts";
 import { cpuMillis, memoryBytes } from "../quantity.ts";
-import type { UndoStack } from "../undo.ts";
 
-/** Layout of the host's cgroup file system. */
-export type CgroupLayout = { version: 1; mountRoot: string } | { version: 2; mountRoot: string };
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isFile;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
-/**
- * Detects cgroup v2 (unified, `cgroup.controllers` at the mount root) or v1/hybrid.
- *
- * @example
- * ```ts ignore
- * import { detectCgroupLayout } from "./pod_cgroup.ts";
- * console.log((await detectCgroupLayout()).version);
- * ```
- */
-export async function detectCgroupLayout(mountRoot = "/sys/fs/cgroup"): Promise<CgroupLayout> {
-  if (await isFile(join(mountRoot, "cgroup.controllers"))) return { version: 2, mountRoot };
-  return { version: 1, mountRoot };
-}
-
-/** The limit files to write for a pod, relative to its cgroup directory per hierarchy. */
+/** One limit file to write, relative to the pod's cgroup directory in a hierarchy. */
 export interface CgroupWrite {
   /** v1 hierarchy (`memory`, `cpu`), or `""` for the unified v2 directory. */
   hierarchy: string;
@@ -90,58 +69,53 @@ export function podCgroupWrites(
   return out;
 }
 
-async function mkdirOwned(dir: string): Promise<boolean> {
-  try {
-    await Deno.mkdir(dir);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.AlreadyExists) return false;
-    throw e;
-  }
+/** Writes `value` to a cgroup file with `tee`; returns false when the file does not exist. */
+async function writeCgroupFile(path: string, value: string): Promise<boolean> {
+  const r = await run(["tee", path], { stdin: value, allowFailure: true });
+  if (r.code === 0) return true;
+  if (/No such file or directory/.test(r.stderr)) return false;
+  throw new CommandError(["tee", path], r.code, r.stderr);
 }
 
 /**
- * Creates the pod cgroup `path` (e.g. `/rkl/pod-abc`) and writes the pod-level limits into it.
- * Registers its removal on `undo` first, so a failure half way leaves nothing. On v2 the cpu and
- * memory controllers are enabled on the ancestors so the limits can be written.
+ * Writes the pod-level limits into the pod cgroup `path` (which the runtime created with the
+ * pause container). Tries the v1 layout first and falls back to v2 when its files are absent.
  *
  * @example
  * ```ts ignore
- * import { createPodCgroup } from "./pod_cgroup.ts";
- * import { UndoStack } from "../undo.ts";
- * await createPodCgroup("/rkl/pod-abc", { memory: "128Mi" }, new UndoStack());
+ * import { applyPodLimits } from "./pod_cgroup.ts";
+ * await applyPodLimits("/rkl/pod-abc", { memory: "128Mi", cpu: "500m" });
  * ```
  */
-export async function createPodCgroup(
+export async function applyPodLimits(
   path: string,
   limits: { cpu?: string; memory?: string },
-  undo: UndoStack,
-  layout?: CgroupLayout,
-): Promise<void> {
-  const l = layout ?? await detectCgroupLayout();
+  mountRoot: string = CGROUP_ROOT,
+): Promise<1 | 2 | undefined> {
   const rel = path.replace(/^\/+/, "");
-  undo.push(`remove pod cgroup ${path}`, () => removeCgroup(path, l.mountRoot));
-  const writes = podCgroupWrites(l.version, limits);
-  if (l.version === 1) {
-    const hierarchies = new Set(["memory", "cpu", "pids", ...writes.map((w) => w.hierarchy)]);
-    for (const h of hierarchies) {
-      const base = join(l.mountRoot, h);
-      if (!(await isFile(join(base, "cgroup.procs")))) continue;
-      await Deno.mkdir(join(base, rel), { recursive: true });
+  if (rel === "" || rel.split("/").includes("..")) {
+    throw new TypeError(`Invalid cgroup path "${path}"`);
+  }
+  const v1 = podCgroupWrites(1, limits);
+  if (v1.length === 0) return undefined;
+  let version: 1 | 2 = 1;
+  for (const [i, w] of v1.entries()) {
+    const ok = await writeCgroupFile(join(mountRoot, w.hierarchy, rel, w.file), w.value);
+    if (!ok && i === 0) {
+      version = 2;
+      break;
     }
-  } else {
-    const parts = rel.split("/");
-    let dir = l.mountRoot;
-    const wanted = ["cpu", "memory", "pids"];
-    for (const part of parts) {
-      const available = (await Deno.readTextFile(join(dir, "cgroup.controllers"))).split(/\s+/);
-      const enable = wanted.filter((c) => available.includes(c)).map((c) => `+${c}`).join(" ");
-      if (enable) await Deno.writeTextFile(join(dir, "cgroup.subtree_control"), enable);
-      dir = join(dir, part);
-      await mkdirOwned(dir);
+    if (!ok) {
+      throw new CommandError(["tee", join(mountRoot, w.hierarchy, rel, w.file)], 1, "missing");
     }
   }
-  for (const w of writes) {
-    await Deno.writeTextFile(join(l.mountRoot, w.hierarchy, rel, w.file), w.value);
+  if (version === 2) {
+    for (const w of podCgroupWrites(2, limits)) {
+      const file = join(mountRoot, rel, w.file);
+      if (!(await writeCgroupFile(file, w.value))) {
+        throw new CommandError(["tee", file], 1, `${file}: No such file or directory`);
+      }
+    }
   }
+  return version;
 }

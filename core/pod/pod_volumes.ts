@@ -8,6 +8,7 @@ import { dirname } from "node:path";
 import { RkError } from "../errors.ts";
 import { run } from "../exec.ts";
 import { memoryBytes } from "../quantity.ts";
+import { isMountPoint } from "../rootfs.ts";
 import type { UndoStack } from "../undo.ts";
 import type { VolumePlan } from "./pod_translate.ts";
 
@@ -18,12 +19,6 @@ async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined>
     if (e instanceof Deno.errors.NotFound) return undefined;
     throw e;
   }
-}
-
-/** Returns true when `path` is a mount point listed in /proc/self/mountinfo. */
-export async function isMounted(path: string): Promise<boolean> {
-  const info = await Deno.readTextFile("/proc/self/mountinfo");
-  return info.split("\n").some((line) => line.split(" ")[4] === path);
 }
 
 /**
@@ -89,7 +84,7 @@ export async function prepareVolumes(plans: readonly VolumePlan[], undo: UndoSta
 
 /** Unmounts a tmpfs volume when it is mounted (idempotent). */
 export async function unmountVolume(path: string): Promise<void> {
-  if (await isMounted(path)) await run(["umount", path]);
+  if (await isMountPoint(path)) await run(["umount", path]);
 }
 
 /** Unmounts every memory-backed emptyDir of the plan (idempotent). */

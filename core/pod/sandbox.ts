@@ -32,7 +32,7 @@ import type {
   PodSandboxStatus,
 } from "./cri_types.ts";
 import { ensurePauseBundle, pauseArgs } from "./pause_image.ts";
-import { createPodCgroup } from "./pod_cgroup.ts";
+import { applyPodLimits } from "./pod_cgroup.ts";
 import type { PodManifest } from "./pod_manifest.ts";
 import type { SandboxState } from "./pod_status.ts";
 import {
@@ -51,9 +51,9 @@ import { prepareVolumes, releaseVolumes } from "./pod_volumes.ts";
 export type PodStep =
   | "after-record"
   | "after-volumes"
-  | "after-cgroup"
   | "after-network"
   | "after-pause"
+  | "after-cgroup"
   | "after-init"
   | "after-container";
 
@@ -156,9 +156,8 @@ export async function runPodSandbox(
   await prepareVolumes(volumes, undo);
   await fault(opts, "after-volumes", id);
 
-  // 3. Pod cgroup with the pod-level limits.
-  await createPodCgroup(cgroupParent, config.linux.resources ?? {}, undo);
-  await fault(opts, "after-cgroup", id);
+  // 3. The pod cgroup: created by the runtime with the pause container (step 5), removed here.
+  undo.push(`remove pod cgroup ${cgroupParent}`, () => removeCgroup(cgroupParent));
 
   // 4. Network, once per pod.
   const ns = config.linux.namespaceOptions;
@@ -224,6 +223,10 @@ export async function runPodSandbox(
   if (network === "new") rec.netnsPath = `/proc/${pause.pid}/ns/net`;
   updateSandbox(engine.db, id, { pauseContainerId: pause.id, netnsPath: rec.netnsPath });
   await fault(opts, "after-pause", id);
+
+  // 6. Pod-level limits on the pod cgroup, before any app container joins it.
+  await applyPodLimits(cgroupParent, config.linux.resources ?? {});
+  await fault(opts, "after-cgroup", id);
   return rec;
 }
 
