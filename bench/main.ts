@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { storeBench } from "./store_bench.ts";
 
 /** A benchmark section. */
 export interface Section {
@@ -13,7 +14,9 @@ export interface Section {
   run(): Promise<void>;
 }
 
-const sections: Section[] = [];
+const sections: Section[] = [
+  { name: "store", run: storeBench },
+];
 
 const wanted = Deno.args.filter((a) => !a.startsWith("-"));
 for (const s of sections) {
