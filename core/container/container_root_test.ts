@@ -1,0 +1,198 @@
+/**
+ * Integration tests against the real runtime (runc here) and conmon, as root, each in its own
+ * temporary state root. They check what the host shows (runtime list, mounts, cgroups, files),
+ * not only what rkl reports.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { cgroupDirs, containerCgroupPath } from "../cgroup.ts";
+import { ConflictError } from "../errors.ts";
+import { rklPaths } from "../paths.ts";
+import { readCgroupLimits } from "../quantity.ts";
+import { isMountPoint } from "../rootfs.ts";
+import { CliRuntime, resolveRuntime } from "../runtime/oci_runtime.ts";
+import { rootTest, tempDir, testBundles, waitFor } from "../testing.ts";
+import {
+  containerLogs,
+  containerStatus,
+  createContainer,
+  type CreateStep,
+  type Engine,
+  execSync,
+  listContainers,
+  openEngine,
+  removeContainer,
+  runContainer,
+  startContainer,
+  stopContainer,
+} from "./mod.ts";
+
+const image = testBundles.busybox;
+
+async function withEngine(fn: (engine: Engine) => Promise<void>): Promise<void> {
+  await using dir = await tempDir("rkl-it-");
+  const paths = rklPaths(dir.path);
+  const resolved = await resolveRuntime(undefined, { PATH: Deno.env.get("PATH") });
+  const runtime = new CliRuntime({ binary: resolved.binary, root: paths.runtimeRoot });
+  const engine = await openEngine({ paths, runtime });
+  try {
+    await fn(engine);
+  } finally {
+    // Leave nothing running even when an assertion failed.
+    for (const v of await listContainers(engine)) {
+      await removeContainer(engine, v.record.id, { force: true });
+    }
+    engine.close();
+  }
+}
+
+/** Asserts that nothing of container `id` is left on the host. */
+async function assertGone(engine: Engine, id: string): Promise<void> {
+  const stateDir = join(engine.paths.containersDir, id);
+  assert.equal(await isMountPoint(join(stateDir, "rootfs")), false, "overlay unmounted");
+  await assert.rejects(Deno.stat(stateDir), Deno.errors.NotFound, "state dir removed");
+  await assert.rejects(Deno.stat(join(engine.paths.exitDir, id)), Deno.errors.NotFound);
+  assert.equal(await engine.runtime.state(id), undefined, "runtime container deleted");
+  assert.deepEqual(await cgroupDirs(containerCgroupPath(id, undefined)), [], "cgroup removed");
+  assert.equal(
+    engine.db.get("SELECT COUNT(*) AS n FROM containers WHERE id = ?", id)?.n,
+    0,
+    "record deleted",
+  );
+}
+
+rootTest(
+  "container lifecycle on runc: create → start → running → stop → exit code → rm",
+  async () => {
+    await withEngine(async (engine) => {
+      const rec = await createContainer(engine, {
+        name: "life",
+        image,
+        command: ["sh", "-c"],
+        args: ['trap "exit 3" TERM; echo hello; echo oops >&2; while true; do sleep 0.1; done'],
+        env: { GREETING: "hi there" },
+        resources: { limits: { cpu: "500m", memory: "233Mi" } },
+      });
+      const created = await containerStatus(engine, "life");
+      assert.equal(created.status, "created");
+      assert.equal(created.pid, rec.pid);
+
+      await startContainer(engine, "life");
+      const running = await containerStatus(engine, "life");
+      assert.equal(running.status, "running");
+      assert.ok(running.startedAt! >= running.createdAt - 1000);
+
+      // The image was not touched: the writable layer is an overlay in the state dir.
+      assert.equal(await isMountPoint(join(rec.stateDir, "rootfs")), true);
+      const limits = await readCgroupLimits(containerCgroupPath(rec.id, undefined));
+      assert.equal(limits.memory, 233 * 1024 * 1024);
+      assert.equal(limits.cpuQuota, 50_000);
+      assert.equal(limits.cpuPeriod, 100_000);
+
+      const r = await execSync(engine, "life", [
+        "sh",
+        "-c",
+        'echo "$GREETING" $X; pwd; echo e >&2; exit 7',
+      ], {
+        env: { X: "x1" },
+        workingDir: "/tmp",
+      });
+      assert.deepEqual(r, { exitCode: 7, stdout: "hi there x1\n/tmp\n", stderr: "e\n" });
+      const w = await execSync(engine, "life", ["sh", "-c", "echo data > /written; cat /written"]);
+      assert.equal(w.stdout, "data\n");
+      await assert.rejects(Deno.stat(join(image, "rootfs", "written")), Deno.errors.NotFound);
+
+      const lines = await waitFor("both log lines", async () => {
+        const l = await containerLogs(engine, "life");
+        return l.length >= 2 ? l : undefined;
+      });
+      assert.deepEqual(
+        lines.map((l) => [l.stream, l.text]),
+        [["stdout", "hello"], ["stderr", "oops"]],
+      );
+
+      const stopped = await stopContainer(engine, "life", 10);
+      assert.equal(stopped.status, "stopped");
+      assert.equal(stopped.exitCode, 3, "the trap's exit code, recorded by conmon");
+      assert.ok(stopped.finishedAt! >= stopped.startedAt!);
+
+      await removeContainer(engine, "life");
+      await assertGone(engine, rec.id);
+    });
+  },
+);
+
+rootTest("a container that exits by itself is stopped with its exit code", async () => {
+  await withEngine(async (engine) => {
+    await runContainer(engine, { name: "quick", image, args: ["sh", "-c", "exit 5"] });
+    const v = await waitFor("the container to exit", async () => {
+      const s = await containerStatus(engine, "quick");
+      return s.status === "stopped" ? s : undefined;
+    });
+    assert.equal(v.exitCode, 5);
+    assert.equal(v.reason, "Error");
+    const [listed] = await listContainers(engine);
+    assert.equal(listed?.exitCode, 5);
+  });
+});
+
+rootTest("a failure half way leaves no mounts, rows, runtime containers or cgroups", async (t) => {
+  const steps: CreateStep[] = [
+    "after-rootfs",
+    "after-network",
+    "before-runtime-create",
+    "after-runtime-create",
+    "before-start",
+  ];
+  await withEngine(async (engine) => {
+    for (const step of steps) {
+      await t.step(`injected at ${step}`, async () => {
+        let id = "";
+        engine.faults = (s, cid) => {
+          id = cid;
+          if (s === step) throw new Error(`injected at ${s}`);
+        };
+        await assert.rejects(
+          runContainer(engine, {
+            name: `fail-${step}`,
+            image,
+            args: ["sleep", "100"],
+            resources: { limits: { memory: "64Mi" } },
+          }),
+          new RegExp(`injected at ${step}`),
+        );
+        assert.ok(id, "the hook saw the container id");
+        await assertGone(engine, id);
+      });
+    }
+    await t.step("the runtime itself fails to create the container", async () => {
+      let id = "";
+      engine.faults = (_s, cid) => {
+        id = cid;
+      };
+      await assert.rejects(
+        runContainer(engine, { name: "no-binary", image, args: ["/no/such/binary"] }),
+        /failed to create container "no-binary".*no\/such\/binary/,
+      );
+      await assertGone(engine, id);
+    });
+    engine.faults = undefined;
+    assert.deepEqual(await listContainers(engine), []);
+    assert.deepEqual(await engine.runtime.list(), []);
+  });
+});
+
+rootTest("a duplicate name is refused and changes nothing", async () => {
+  await withEngine(async (engine) => {
+    const first = await runContainer(engine, { name: "dup", image, args: ["sleep", "100"] });
+    const before = await Array.fromAsync(Deno.readDir(engine.paths.containersDir));
+    await assert.rejects(
+      runContainer(engine, { name: "dup", image, args: ["sleep", "1"] }),
+      ConflictError,
+    );
+    const after = await Array.fromAsync(Deno.readDir(engine.paths.containersDir));
+    assert.deepEqual(after.map((e) => e.name), before.map((e) => e.name));
+    assert.deepEqual((await engine.runtime.list()).map((s) => s.id), [first.id]);
+    assert.equal((await containerStatus(engine, "dup")).status, "running");
+  });
+});
