@@ -163,6 +163,26 @@ export function parseGraceSeconds(raw: string | undefined): number {
   return Number(raw);
 }
 
+/**
+ * Parses `kill -s` (name with or without `SIG`, or number); default SIGKILL.
+ *
+ * @example
+ * ```ts
+ * import { parseSignal } from "./container.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(parseSignal("term"), "SIGTERM");
+ * assert.equal(parseSignal(undefined), "SIGKILL");
+ * assert.throws(() => parseSignal("SIG"), /Invalid signal/);
+ * ```
+ */
+export function parseSignal(raw: string | undefined): string {
+  try {
+    return normalizeSignal(raw ?? "SIGKILL");
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+}
+
 /** A container view as plain data for `state` and `list -o json|yaml`. */
 export interface ContainerInfo {
   /** Id. */
@@ -297,9 +317,12 @@ async function loadManifest(io: CliIo, file: string) {
  * ```
  */
 export function containerCommand(io: CliIo, globals: () => GlobalOptions): CommandUnknownOpts {
+  // Subcommands inherit these settings when created: set them first.
   const group = new Command("container")
     .alias("c")
-    .description("run single containers (the original project's container YAML)");
+    .description("run single containers (the original project's container YAML)")
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   group.command("run")
     .description("create and start a container from a YAML file; prints its id")
@@ -347,7 +370,7 @@ export function containerCommand(io: CliIo, globals: () => GlobalOptions): Comma
     .option("-s, --signal <signal>", "signal name or number (default SIGKILL)")
     .argument("<container>", "name or id")
     .action(async (ref, opts) => {
-      const signal = normalizeSignal(opts.signal ?? "SIGKILL");
+      const signal = parseSignal(opts.signal);
       await withEngine(io, globals, (e) => killContainer(e, ref, signal));
     });
 
