@@ -181,7 +181,9 @@ async function reconcile(
       continue;
     }
     delay = 5;
-    await Promise.all(actions.map(async (a) => {
+    // allSettled, not all: every concurrent create must have registered its undo steps before
+    // the caller rolls back, or a container still being created would leak.
+    const results = await Promise.allSettled(actions.map(async (a) => {
       switch (a.kind) {
         case "runInit":
         case "startContainer":
@@ -192,6 +194,8 @@ async function reconcile(
           throw new RkError(`Pod "${rec.name}": cannot ${a.kind} in a one-shot run (${a.reason})`);
       }
     }));
+    const rejected = results.find((r) => r.status === "rejected");
+    if (rejected) throw rejected.reason;
   }
 }
 
