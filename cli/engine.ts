@@ -8,6 +8,7 @@ import { type Engine, openEngine } from "../core/container/engine.ts";
 import { rklPaths } from "../core/paths.ts";
 import { CliRuntime, resolveRuntime } from "../core/runtime/oci_runtime.ts";
 import type { CliIo, GlobalOptions } from "./context.ts";
+import { networkProviderFor } from "./network.ts";
 
 /**
  * Opens the engine for one CLI invocation. Close it with `engine.close()`.
@@ -27,5 +28,5 @@ export async function engineFor(io: CliIo, globals: GlobalOptions): Promise<Engi
     root: paths.runtimeRoot,
     name: resolved.name,
   });
-  return await openEngine({ paths, runtime });
+  return await openEngine({ paths, runtime, network: networkProviderFor(io, globals) });
 }

@@ -9,12 +9,14 @@ import { type CliIo, type GlobalOptions, processIo, resolveGlobals } from "./con
 import { RkError } from "../core/errors.ts";
 import { containerCommand } from "./container.ts";
 import { podCommand } from "./pod.ts";
+import { networkCommand } from "./network.ts";
+import { gcCommand } from "./gc.ts";
 
 /** A command group: given the I/O and a getter for the global options, returns its command. */
 export type CommandGroup = (io: CliIo, globals: () => GlobalOptions) => CommandUnknownOpts;
 
 /** The groups registered under `rkl`. Each lives in its own file in `cli/`. */
-const groups: CommandGroup[] = [containerCommand, podCommand];
+const groups: CommandGroup[] = [containerCommand, podCommand, networkCommand, gcCommand];
 
 /**
  * Builds the `rkl` command tree for one invocation.

@@ -55,7 +55,16 @@ export interface CniNetworkProviderOptions {
   firewall?: boolean;
   /** The host's resolv.conf (default `/etc/resolv.conf`). */
   hostResolvConf?: string;
+  /**
+   * Delete a network's bridge when its last attachment is detached. Default: only for a
+   * custom state root (`--root`), whose networks should leave nothing on the host; the system
+   * root keeps its bridges, like other runtimes (`rkl gc` and `rkl network rm` remove them).
+   */
+  removeIdleBridges?: boolean;
 }
+
+/** How long an attachment in state "adding" is left alone by gc. */
+const ADDING_GRACE_MS = 5 * 60_000;
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$/;
 
@@ -119,11 +128,13 @@ export class CniNetworkProvider implements NetworkProvider {
   readonly cni: CniRuntime;
   readonly #paths: RklPaths;
   readonly #hostResolvConf: string;
+  readonly #removeIdle: boolean;
 
   /** Creates the provider (nothing is touched until a method is called). */
   constructor(opts: CniNetworkProviderOptions) {
     this.#paths = opts.paths;
     this.#hostResolvConf = opts.hostResolvConf ?? "/etc/resolv.conf";
+    this.#removeIdle = opts.removeIdleBridges ?? opts.root !== undefined;
     this.networks = new NetworkStore({
       configDir: opts.paths.cniConfigDir,
       ipamDataDir: join(opts.paths.cniDataDir, "ipam"),
@@ -177,58 +188,62 @@ export class CniNetworkProvider implements NetworkProvider {
       cniArgs.K8S_POD_NAME = req.name;
       cniArgs.K8S_POD_INFRA_CONTAINER_ID = req.id;
     }
-    const attachment = await this.#locked(() => {
-      const local = new UndoStack();
-      return local.guard(async () => {
-        if (await this.store.get(req.id)) {
-          throw new ConflictError(`Network attachment "${req.id}" already exists`);
-        }
-        if (ports.length > 0) {
-          const records = await this.store.list();
-          const own = new Set(records.map((r) => r.id));
-          const sockets = [...await hostBoundSockets(), ...await this.#forwardedElsewhere(own)];
-          assertPortsFree(ports, records, sockets);
-        }
-        const rec: AttachmentRecord = {
-          id: req.id,
-          name: req.name,
-          hostname: req.hostname ?? req.name,
-          netnsPath: this.netns.path(req.id),
-          state: "adding",
-          ports,
-          cniArgs,
-          networks: lists.map((config, i) => ({ config, ifName: `eth${i}` })),
-          createdAt: new Date().toISOString(),
-        };
-        local.push(`release network attachment "${req.id}"`, () => this.#teardown(req.id));
-        await this.store.put(rec);
-        await this.netns.create(req.id);
-        for (const net of rec.networks) {
-          net.result = await this.cni.add(
-            net.config,
-            { containerId: req.id, netns: rec.netnsPath, ifName: net.ifName, args: cniArgs },
-            ports.length > 0 ? { portMappings: ports } : {},
-          );
-          await this.store.put(rec);
-        }
-        const ips = recordIps(rec);
-        const dir = this.store.dirOf(req.id);
-        const hostsFile = join(dir, "hosts");
-        const resolvConfFile = join(dir, "resolv.conf");
-        await Deno.writeTextFile(
-          hostsFile,
-          renderHosts({
-            hostname: rec.hostname,
-            aliases: [req.name],
-            ips: ips.slice(0, 1),
-            ...(req.extraHosts ? { extraHosts: req.extraHosts } : {}),
-          }),
+    // Reserve under the lock: the port check and the record that holds the ports (and keeps
+    // the network's bridge from being removed as idle) are one step for concurrent rkl
+    // processes. The plugins run outside the lock (they lock what they share themselves).
+    const rec = await this.#locked(async () => {
+      if (await this.store.get(req.id)) {
+        throw new ConflictError(`Network attachment "${req.id}" already exists`);
+      }
+      if (ports.length > 0) {
+        const records = await this.store.list();
+        const own = new Set(records.map((r) => r.id));
+        const sockets = [...await hostBoundSockets(), ...await this.#forwardedElsewhere(own)];
+        assertPortsFree(ports, records, sockets);
+      }
+      const rec: AttachmentRecord = {
+        id: req.id,
+        name: req.name,
+        hostname: req.hostname ?? req.name,
+        netnsPath: this.netns.path(req.id),
+        state: "adding",
+        ports,
+        cniArgs,
+        networks: lists.map((config, i) => ({ config, ifName: `eth${i}` })),
+        createdAt: new Date().toISOString(),
+      };
+      await this.store.put(rec);
+      return rec;
+    });
+    const local = new UndoStack();
+    local.push(`release network attachment "${req.id}"`, () => this.detach(req.id));
+    const attachment = await local.guard(async () => {
+      await this.netns.create(req.id);
+      for (const net of rec.networks) {
+        net.result = await this.cni.add(
+          net.config,
+          { containerId: req.id, netns: rec.netnsPath, ifName: net.ifName, args: cniArgs },
+          ports.length > 0 ? { portMappings: ports } : {},
         );
-        await Deno.writeTextFile(resolvConfFile, renderResolvConf(await this.#readHostResolv()));
-        rec.state = "ready";
         await this.store.put(rec);
-        return { netnsPath: rec.netnsPath, ips, hostsFile, resolvConfFile };
-      });
+      }
+      const ips = recordIps(rec);
+      const dir = this.store.dirOf(req.id);
+      const hostsFile = join(dir, "hosts");
+      const resolvConfFile = join(dir, "resolv.conf");
+      await Deno.writeTextFile(
+        hostsFile,
+        renderHosts({
+          hostname: rec.hostname,
+          aliases: [req.name],
+          ips: ips.slice(0, 1),
+          ...(req.extraHosts ? { extraHosts: req.extraHosts } : {}),
+        }),
+      );
+      await Deno.writeTextFile(resolvConfFile, renderResolvConf(await this.#readHostResolv()));
+      rec.state = "ready";
+      await this.store.put(rec);
+      return { netnsPath: rec.netnsPath, ips, hostsFile, resolvConfFile };
     });
     undo.push(`detach network of "${req.name}"`, () => this.detach(req.id));
     return attachment;
@@ -283,11 +298,13 @@ export class CniNetworkProvider implements NetworkProvider {
     }
     // The record is kept when DEL failed, so `rkl gc` retries with the same config and result.
     if (failures.length > 0) throw new CleanupError(failures);
-    await this.store.remove(id);
-    await this.#removeIdleBridges(rec.networks.map((n) => n.config));
+    await this.#locked(async () => {
+      await this.store.remove(id);
+      if (this.#removeIdle) await this.#removeIdleBridges(rec.networks.map((n) => n.config));
+    });
   }
 
-  /** Deletes the bridges of `lists` that no remaining attachment uses. */
+  /** Deletes the bridges of `lists` that no remaining attachment uses (call with the lock). */
   async #removeIdleBridges(lists: readonly CniNetworkConfigList[]): Promise<string[]> {
     const removed: string[] = [];
     const remaining = await this.store.list();
@@ -306,7 +323,7 @@ export class CniNetworkProvider implements NetworkProvider {
   /** Tears the sandbox's networking down. Idempotent; works when the namespace is gone. */
   detach(id: string): Promise<void> {
     if (!ID_RE.test(id)) return Promise.reject(new RkError(`Invalid sandbox id "${id}"`));
-    return this.#locked(() => this.#teardown(id));
+    return this.#teardown(id);
   }
 
   /** Runs CNI CHECK on every network of attachment `id`. */
@@ -393,76 +410,78 @@ export class CniNetworkProvider implements NetworkProvider {
    * cached config and result), stale namespaces, IP allocations without a record (CNI DEL with
    * the network's config and no namespace), and bridges of rkl networks nobody uses.
    */
-  gc(liveIds: ReadonlySet<string>): Promise<NetworkGcReport> {
-    return this.#locked(async () => {
-      const report: NetworkGcReport = { released: [], details: [] };
-      const failures: { step: string; error: unknown }[] = [];
-      const lists = new Map<string, CniNetworkConfigList>();
-      for (const rec of await this.store.list()) {
-        for (const n of rec.networks) lists.set(n.config.name, n.config);
-        if (liveIds.has(rec.id)) continue;
+  async gc(liveIds: ReadonlySet<string>): Promise<NetworkGcReport> {
+    const report: NetworkGcReport = { released: [], details: [] };
+    const failures: { step: string; error: unknown }[] = [];
+    const lists = new Map<string, CniNetworkConfigList>();
+    for (const rec of await this.store.list()) {
+      for (const n of rec.networks) lists.set(n.config.name, n.config);
+      if (liveIds.has(rec.id)) continue;
+      // An attachment being set up right now (by another rkl process) is not garbage yet.
+      if (rec.state === "adding" && Date.now() - Date.parse(rec.createdAt) < ADDING_GRACE_MS) {
+        report.details.push(`skipped attachment ${rec.id} (${rec.name}): being set up`);
+        continue;
+      }
+      try {
+        const ips = recordIps(rec);
+        await this.#teardown(rec.id);
+        report.released.push(rec.id);
+        report.details.push(
+          `released attachment ${rec.id} (${rec.name})${
+            ips.length ? `, freed ${ips.join(", ")}` : ""
+          }`,
+        );
+      } catch (error) {
+        failures.push({ step: `release attachment ${rec.id}`, error });
+      }
+    }
+    const recorded = new Set(await this.store.ids());
+    for (const id of await this.store.ids()) {
+      if (!liveIds.has(id) && !(await this.store.get(id))) {
+        await this.store.remove(id);
+        recorded.delete(id);
+        report.details.push(`removed empty attachment directory ${id}`);
+      }
+    }
+    for (const l of await this.networks.list()) lists.set(l.name, l);
+    for (const list of lists.values()) {
+      for (const alloc of await this.#allocations(list)) {
+        if (liveIds.has(alloc.id) || recorded.has(alloc.id)) continue;
         try {
-          const ips = recordIps(rec);
-          await this.#teardown(rec.id);
-          report.released.push(rec.id);
+          // A namespace left without a record (crash between steps) is used while it exists.
+          const mounted = await this.netns.exists(alloc.id).catch((e) => {
+            if (e instanceof TypeError) return false; // id is not a valid namespace name
+            throw e;
+          });
+          await this.cni.del(
+            list,
+            {
+              containerId: alloc.id,
+              netns: mounted ? this.netns.path(alloc.id) : "",
+              ifName: alloc.ifName,
+            },
+            {},
+            undefined,
+          );
+          if (!mounted) await removeMasqRules(list.name, alloc.id);
+          if (!report.released.includes(alloc.id)) report.released.push(alloc.id);
           report.details.push(
-            `released attachment ${rec.id} (${rec.name})${
-              ips.length ? `, freed ${ips.join(", ")}` : ""
-            }`,
+            `freed ${alloc.ip} on network "${list.name}" (container ${alloc.id})`,
           );
         } catch (error) {
-          failures.push({ step: `release attachment ${rec.id}`, error });
+          failures.push({ step: `free ${alloc.ip} on network "${list.name}"`, error });
         }
       }
-      const recorded = new Set(await this.store.ids());
-      for (const id of await this.store.ids()) {
-        if (!liveIds.has(id) && !(await this.store.get(id))) {
-          await this.store.remove(id);
-          recorded.delete(id);
-          report.details.push(`removed empty attachment directory ${id}`);
-        }
-      }
-      for (const l of await this.networks.list()) lists.set(l.name, l);
-      for (const list of lists.values()) {
-        for (const alloc of await this.#allocations(list)) {
-          if (liveIds.has(alloc.id) || recorded.has(alloc.id)) continue;
-          try {
-            // A namespace left without a record (crash between steps) is used while it exists.
-            const mounted = await this.netns.exists(alloc.id).catch((e) => {
-              if (e instanceof TypeError) return false; // id is not a valid namespace name
-              throw e;
-            });
-            await this.cni.del(
-              list,
-              {
-                containerId: alloc.id,
-                netns: mounted ? this.netns.path(alloc.id) : "",
-                ifName: alloc.ifName,
-              },
-              {},
-              undefined,
-            );
-            if (!mounted) await removeMasqRules(list.name, alloc.id);
-            if (!report.released.includes(alloc.id)) report.released.push(alloc.id);
-            report.details.push(
-              `freed ${alloc.ip} on network "${list.name}" (container ${alloc.id})`,
-            );
-          } catch (error) {
-            failures.push({ step: `free ${alloc.ip} on network "${list.name}"`, error });
-          }
-        }
-      }
-      for (const name of await this.netns.list()) {
-        if (liveIds.has(name) || recorded.has(name)) continue;
-        await this.netns.remove(name);
-        report.details.push(`removed network namespace ${this.netns.path(name)}`);
-      }
-      for (const b of await this.#removeIdleBridges([...lists.values()])) {
-        report.details.push(`removed idle bridge ${b}`);
-      }
-      if (failures.length > 0) throw new CleanupError(failures);
-      return report;
-    });
+    }
+    for (const name of await this.netns.list()) {
+      if (liveIds.has(name) || recorded.has(name)) continue;
+      await this.netns.remove(name);
+      report.details.push(`removed network namespace ${this.netns.path(name)}`);
+    }
+    const bridges = await this.#locked(() => this.#removeIdleBridges([...lists.values()]));
+    for (const b of bridges) report.details.push(`removed idle bridge ${b}`);
+    if (failures.length > 0) throw new CleanupError(failures);
+    return report;
   }
 
   /** host-local allocations of a network: files named by IP holding `id` and `ifname`. */

@@ -1,0 +1,161 @@
+/**
+ * `rkl network ls|inspect|create|rm`: rkl's CNI networks (the default one and named bridge
+ * networks, one bridge and subnet each). Also builds the network provider the CLI's engine uses.
+ *
+ * @module
+ */
+import { Command, type CommandUnknownOpts } from "./_command.ts";
+import type { CliIo, GlobalOptions } from "./context.ts";
+import { formatData, formatTable, type OutputFormat, parseOutputFormat } from "./output.ts";
+import { UsageError } from "../core/errors.ts";
+import { rklPaths } from "../core/paths.ts";
+import { CniNetworkProvider, type NetworkInfo, parseCniPath } from "../net/cni_network_provider.ts";
+import type { CreateNetworkRequest } from "../net/network_store.ts";
+
+/**
+ * The network provider for one CLI invocation: state under `--root`, plugins on `CNI_PATH`.
+ *
+ * @example
+ * ```ts
+ * import { networkProviderFor } from "./network.ts";
+ * import assert from "node:assert/strict";
+ * const io = { stdout() {}, stderr() {}, env: {}, cwd: "/" };
+ * const net = networkProviderFor(io, { root: "/tmp/r", runtime: undefined });
+ * assert.equal(net.netns.dir, "/tmp/r/run/netns");
+ * ```
+ */
+export function networkProviderFor(io: CliIo, globals: GlobalOptions): CniNetworkProvider {
+  return new CniNetworkProvider({
+    paths: rklPaths(globals.root),
+    root: globals.root,
+    cniPath: parseCniPath(io.env.CNI_PATH),
+  });
+}
+
+/**
+ * Turns `network create` arguments into a request.
+ *
+ * @example
+ * ```ts
+ * import { parseCreateNetworkOptions } from "./network.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseCreateNetworkOptions("web", { subnet: "10.5.0.0/24" }), { name: "web", subnet: "10.5.0.0/24" });
+ * assert.throws(() => parseCreateNetworkOptions("web", { bridge: "" }), /--bridge/);
+ * ```
+ */
+export function parseCreateNetworkOptions(
+  name: string,
+  raw: { subnet?: string | undefined; bridge?: string | undefined },
+): CreateNetworkRequest {
+  const out: CreateNetworkRequest = { name };
+  if (raw.subnet !== undefined) {
+    if (raw.subnet === "") throw new UsageError("--subnet needs a value such as 10.5.0.0/24");
+    out.subnet = raw.subnet;
+  }
+  if (raw.bridge !== undefined) {
+    if (raw.bridge === "") throw new UsageError("--bridge needs a device name");
+    out.bridge = raw.bridge;
+  }
+  return out;
+}
+
+/**
+ * Formats networks for `network ls`.
+ *
+ * @example
+ * ```ts
+ * import { formatNetworkList } from "./network.ts";
+ * import assert from "node:assert/strict";
+ * const out = formatNetworkList([{ name: "rkl", bridge: "rkl0", subnet: "10.77.0.0/16", gateway: "10.77.0.1",
+ *   plugins: ["bridge"], file: "/etc/rkl/cni/rkl.conflist", isDefault: true, attachments: [] }], "table");
+ * assert.match(out, /^NAME\s+BRIDGE\s+SUBNET\s+GATEWAY\s+ATTACHED\s+DEFAULT$/m);
+ * assert.match(out, /^rkl\s+rkl0\s+10\.77\.0\.0\/16\s+10\.77\.0\.1\s+0\s+yes$/m);
+ * ```
+ */
+export function formatNetworkList(nets: readonly NetworkInfo[], format: OutputFormat): string {
+  if (format === "json" || format === "yaml") return formatData(nets, format);
+  const headers = ["name", "bridge", "subnet", "gateway", "attached", "default"];
+  if (format === "wide") headers.push("plugins", "file");
+  return formatTable(
+    headers,
+    nets.map((n) => {
+      const row = [
+        n.name,
+        n.bridge ?? "-",
+        n.subnet ?? "-",
+        n.gateway ?? "-",
+        String(n.attachments.length),
+        n.isDefault ? "yes" : "",
+      ];
+      if (format === "wide") row.push(n.plugins.join(","), n.file);
+      return row;
+    }),
+  );
+}
+
+/**
+ * Builds the `network` command group.
+ *
+ * @example
+ * ```ts
+ * import { networkCommand } from "./network.ts";
+ * import assert from "node:assert/strict";
+ * const io = { stdout() {}, stderr() {}, env: {}, cwd: "/" };
+ * const cmd = networkCommand(io, () => ({ root: undefined, runtime: undefined }));
+ * assert.deepEqual(cmd.commands.map((c) => c.name()), ["ls", "inspect", "create", "rm"]);
+ * ```
+ */
+export function networkCommand(io: CliIo, globals: () => GlobalOptions): CommandUnknownOpts {
+  const group = new Command("network")
+    .alias("net")
+    .description("manage rkl's CNI networks (one bridge and subnet each)");
+
+  group.command("ls")
+    .alias("list")
+    .description("list networks with bridge, subnet and number of attachments")
+    .option("-o, --output <format>", "table, wide, json or yaml")
+    .option("-q, --quiet", "print names only")
+    .action(async (opts) => {
+      const format = parseOutputFormat(opts.output);
+      const nets = await networkProviderFor(io, globals()).listNetworks();
+      if (opts.quiet) io.stdout(nets.map((n) => `${n.name}\n`).join(""));
+      else io.stdout(formatNetworkList(nets, format));
+    });
+
+  group.command("inspect")
+    .description("show a network: configuration file, plugins and attachments (JSON by default)")
+    .option("-o, --output <format>", "json or yaml")
+    .argument("<name>", "network name")
+    .action(async (name, opts) => {
+      const format = parseOutputFormat(opts.output ?? "json");
+      const net = networkProviderFor(io, globals());
+      const info = await net.inspectNetwork(name);
+      const config = (await net.networks.get(name)).raw;
+      io.stdout(formatData({ ...info, config }, format === "yaml" ? "yaml" : "json"));
+    });
+
+  group.command("create")
+    .description("create a bridge network; a free /24 is picked when --subnet is not given")
+    .option("--subnet <cidr>", "IPv4 subnet, e.g. 10.5.0.0/24")
+    .option("--bridge <device>", "bridge device name (at most 15 characters)")
+    .argument("<name>", "network name")
+    .action(async (name, opts) => {
+      const req = parseCreateNetworkOptions(name, opts);
+      const list = await networkProviderFor(io, globals()).createNetwork(req);
+      io.stdout(`${list.name}\n`);
+    });
+
+  group.command("rm")
+    .alias("remove")
+    .description("remove networks that no container or pod uses (file, IPAM data and bridge)")
+    .argument("<name...>", "network names")
+    .action(async (names) => {
+      const net = networkProviderFor(io, globals());
+      for (const n of names) {
+        await net.removeNetwork(n);
+        io.stdout(`${n}\n`);
+      }
+    });
+
+  return group;
+}

@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { rootTest, tempDir } from "../core/testing.ts";
+import { UndoStack } from "../core/undo.ts";
+import { filesIn, hostLinks, natRulesMentioning, testProvider, uid } from "./_test_util.ts";
+
+const CYCLES = 200;
+
+rootTest(
+  `CniNetworkProvider: ${CYCLES} attach/detach cycles leave no IPs, links, namespaces or rules`,
+  async () => {
+    await using dir = await tempDir("rk8s-net-cycles-");
+    // The firewall plugin is left out to keep 200 cycles quick; the other tests run it.
+    const net = testProvider(dir.path, { removeIdleBridges: false, firewall: false });
+    const prefix = uid("cyc");
+    const linksBefore = await hostLinks();
+    const ipam = join(dir.path, "lib", "cni", "ipam", "rkl");
+    const seen = new Set<string>();
+    for (let i = 0; i < CYCLES; i++) {
+      const undo = new UndoStack();
+      const id = `${prefix}-${i}`;
+      // Every fourth cycle publishes a port, so portmap's rules are exercised too.
+      const ports = i % 4 === 0
+        ? [{
+          containerPort: 80,
+          hostPort: 20000 + (Math.random() * 20000 | 0),
+          protocol: "TCP" as const,
+        }]
+        : [];
+      const att = await net.attach({ id, name: `c${i}`, ports }, undo);
+      assert.equal(att.ips.length, 1);
+      seen.add(att.ips[0]!);
+      await net.detach(id);
+    }
+    assert.ok(seen.size >= 1);
+    assert.deepEqual((await filesIn(ipam)).filter((f) => /^\d/.test(f)), [], "no IP allocations");
+    assert.deepEqual(await net.netns.list(), [], "no network namespaces");
+    assert.deepEqual(await filesIn(join(dir.path, "lib", "cni", "attachments")), [], "no records");
+    assert.deepEqual(
+      (await hostLinks()).filter((l) => l !== net.bridge),
+      linksBefore.filter((l) => l !== net.bridge),
+      "no veths or other links",
+    );
+    assert.deepEqual(await net.gc(new Set()), {
+      released: [],
+      details: [`removed idle bridge ${net.bridge}`],
+    });
+    assert.ok(!(await hostLinks()).includes(net.bridge), "gc removed the idle bridge");
+    assert.deepEqual(await natRulesMentioning(prefix), [], "no iptables rules");
+  },
+);
