@@ -7,6 +7,8 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
+import { isIP } from "node:net";
+import { checkServerIdentity } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { RkError } from "../../core/errors.ts";
 import { KvStoreError, StoreTimeoutError, StoreUnavailableError } from "./errors.ts";
@@ -180,6 +182,7 @@ class Inbox<T> {
 export class GrpcTransport implements Transport {
   readonly endpoint: string;
   #target: string;
+  #host: string;
   #secure: boolean;
   #tls: TlsOptions | undefined;
   #creds: grpc.ChannelCredentials | undefined;
@@ -192,6 +195,7 @@ export class GrpcTransport implements Transport {
       throw new TypeError(`Not a gRPC endpoint: "${endpoint}"`);
     }
     this.endpoint = endpoint;
+    this.#host = url.hostname.replace(/^\[(.*)\]$/, "$1");
     this.#target = `${url.hostname}:${url.port || "2379"}`;
     this.#secure = url.protocol === "grpcs:";
     this.#tls = tls;
@@ -210,9 +214,16 @@ export class GrpcTransport implements Transport {
           this.#tls?.caCert ? Buffer.from(this.#tls.caCert) : null,
           this.#tls?.key ? Buffer.from(this.#tls.key) : null,
           this.#tls?.cert ? Buffer.from(this.#tls.cert) : null,
+          // The certificate is always checked against the endpoint's own host (IP or name).
+          { checkServerIdentity: (_name, cert) => checkServerIdentity(this.#host, cert) },
         )
         : grpc.credentials.createInsecure();
-      c = new services[name](this.#target, this.#creds, channelOptions);
+      // Deno's TLS refuses an IP address as server name (SNI), which grpc-js would send for
+      // IP endpoints: send a placeholder name instead; identity is verified just above.
+      const options = this.#secure && isIP(this.#host)
+        ? { ...channelOptions, "grpc.ssl_target_name_override": "etcd.invalid" }
+        : channelOptions;
+      c = new services[name](this.#target, this.#creds, options);
       this.#clients.set(name, c);
     }
     return { grpc, client: c };

@@ -49,6 +49,17 @@ function parseOr(text: string, fallback: unknown): unknown {
   }
 }
 
+/** A fetch failure's message with its causes ("fetch failed: ...: connection refused"). */
+function describe(e: Error): string {
+  const parts = [e.message];
+  let c: unknown = e.cause;
+  for (let depth = 0; c instanceof Error && depth < 4; depth++) {
+    if (!parts.some((p) => p.includes(c instanceof Error ? c.message : ""))) parts.push(c.message);
+    c = c.cause;
+  }
+  return parts.join(": ");
+}
+
 function isAbort(e: unknown): boolean {
   return e instanceof DOMException && e.name === "AbortError";
 }
@@ -105,7 +116,7 @@ export class HttpTransport implements Transport {
         });
       }
       if (e instanceof TypeError) {
-        throw new StoreUnavailableError([this.endpoint], e.message, {}, { cause: e });
+        throw new StoreUnavailableError([this.endpoint], describe(e), {}, { cause: e });
       }
       throw e;
     }
@@ -143,7 +154,7 @@ export class HttpTransport implements Transport {
     } catch (e) {
       if (isAbort(e) || signal.aborted) return;
       if (e instanceof TypeError) {
-        throw new StoreUnavailableError([this.endpoint], e.message, {}, { cause: e });
+        throw new StoreUnavailableError([this.endpoint], describe(e), {}, { cause: e });
       }
       throw e;
     }

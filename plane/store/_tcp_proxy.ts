@@ -7,7 +7,7 @@
 
 /** A running proxy; see {@linkcode startTcpProxy}. */
 export interface TcpProxy extends AsyncDisposable {
-  /** The proxy's port on 127.0.0.1. */
+  /** The proxy's port. */
   readonly port: number;
   /** Connections accepted and forwarded so far. */
   readonly accepted: number;
@@ -60,7 +60,8 @@ function closeQuietly(c: Deno.Conn): void {
 }
 
 /**
- * Starts a proxy on a free 127.0.0.1 port that forwards to `127.0.0.1:targetPort`.
+ * Starts a proxy on a free port of `hostname` (default 127.0.0.1) that forwards to
+ * `127.0.0.1:targetPort`.
  *
  * @example
  * ```ts ignore
@@ -69,8 +70,11 @@ function closeQuietly(c: Deno.Conn): void {
  * proxy.cut();
  * ```
  */
-export function startTcpProxy(targetPort: number): Promise<TcpProxy> {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+export function startTcpProxy(
+  targetPort: number,
+  { hostname = "127.0.0.1" }: { hostname?: string } = {},
+): Promise<TcpProxy> {
+  const listener = Deno.listen({ hostname, port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   const open = new Set<Deno.Conn>();
   const pumps = new Set<Promise<void>>();

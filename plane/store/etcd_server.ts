@@ -14,13 +14,29 @@ export interface EtcdServerOptions {
   readyTimeoutMs?: number;
   /** Extra command-line flags, e.g. `["--auto-compaction-retention=1"]`. */
   extraArgs?: readonly string[];
+  /** Serve the client port over TLS (URLs become `https://` and `grpcs://`). */
+  tls?: EtcdTlsFiles;
+}
+
+/** PEM files for a TLS etcd. With a client certificate, etcd requires one from every client. */
+export interface EtcdTlsFiles {
+  /** CA that signed the server (and client) certificates. */
+  caFile: string;
+  /** Server certificate (with `IP:127.0.0.1` as a subject alternative name). */
+  certFile: string;
+  /** Server key. */
+  keyFile: string;
+  /** Client certificate used for the readiness probe; turns on `--client-cert-auth`. */
+  clientCertFile?: string;
+  /** Client key for `clientCertFile`. */
+  clientKeyFile?: string;
 }
 
 /** A running throwaway etcd. Dispose it (or call `stop`) to kill it and remove its data. */
 export interface EtcdServer extends AsyncDisposable {
-  /** Client URL for the JSON gateway, e.g. `http://127.0.0.1:40123`. */
+  /** Client URL for the JSON gateway, e.g. `http://127.0.0.1:40123` (`https://` with TLS). */
   readonly httpUrl: string;
-  /** The same port addressed for gRPC, e.g. `grpc://127.0.0.1:40123`. */
+  /** The same port addressed for gRPC, e.g. `grpc://127.0.0.1:40123` (`grpcs://` with TLS). */
   readonly grpcUrl: string;
   /** The client port. */
   readonly port: number;
@@ -47,6 +63,7 @@ async function waitReady(
   child: Deno.ChildProcess,
   timeoutMs: number,
   log: () => string,
+  client: Deno.HttpClient | undefined,
 ) {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
@@ -54,13 +71,13 @@ async function waitReady(
   for (;;) {
     if (exited) throw new RkError(`etcd exited before it was ready: ${log()}`);
     try {
-      const res = await fetch(`${url}/v3/kv/range`, {
-        method: "POST",
-        body: JSON.stringify({ key: "AA==" }),
+      // /health answers {"health":"true"} once a leader serves requests (also with auth on).
+      const res = await fetch(`${url}/health`, {
         signal: AbortSignal.timeout(1000),
+        ...(client ? { client } : {}),
       });
-      await res.body?.cancel();
-      if (res.ok) return;
+      const body = await res.text();
+      if (res.ok && /"health"\s*:\s*"true"/.test(body)) return;
     } catch (e) {
       if (!(e instanceof TypeError || (e instanceof DOMException))) throw e;
     }
@@ -88,7 +105,8 @@ export async function startEtcd(opts: EtcdServerOptions = {}): Promise<EtcdServe
   const dataDir = await Deno.makeTempDir({ prefix: "rk8s-etcd-" });
   const port = freePort();
   const peerPort = freePort();
-  const httpUrl = `http://127.0.0.1:${port}`;
+  const tls = opts.tls;
+  const httpUrl = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   const name = `rk8s-${crypto.randomUUID().slice(0, 8)}`;
   const args = [
@@ -102,8 +120,27 @@ export async function startEtcd(opts: EtcdServerOptions = {}): Promise<EtcdServe
     `--initial-cluster-token=${name}`,
     "--log-level=error",
     "--logger=zap",
+    ...(tls
+      ? [
+        `--cert-file=${tls.certFile}`,
+        `--key-file=${tls.keyFile}`,
+        // etcd 3.4 requires client certificates as soon as it is given a trusted CA.
+        ...(tls.clientCertFile ? [`--trusted-ca-file=${tls.caFile}`, "--client-cert-auth"] : []),
+      ]
+      : []),
     ...(opts.extraArgs ?? []),
   ];
+  const probeClient = tls
+    ? Deno.createHttpClient({
+      caCerts: [await Deno.readTextFile(tls.caFile)],
+      ...(tls.clientCertFile && tls.clientKeyFile
+        ? {
+          cert: await Deno.readTextFile(tls.clientCertFile),
+          key: await Deno.readTextFile(tls.clientKeyFile),
+        }
+        : {}),
+    })
+    : undefined;
   let child: Deno.ChildProcess | undefined;
   let stderr = "";
   const spawn = async () => {
@@ -116,7 +153,7 @@ export async function startEtcd(opts: EtcdServerOptions = {}): Promise<EtcdServe
       const dec = new TextDecoder();
       for await (const chunk of c.stderr) stderr = (stderr + dec.decode(chunk)).slice(-4096);
     })();
-    await waitReady(httpUrl, c, readyTimeoutMs, () => stderr.trim() || "(no output)");
+    await waitReady(httpUrl, c, readyTimeoutMs, () => stderr.trim() || "(no output)", probeClient);
   };
   const kill = async () => {
     const c = child;
@@ -141,18 +178,22 @@ export async function startEtcd(opts: EtcdServerOptions = {}): Promise<EtcdServe
     await spawn();
   } catch (e) {
     await kill();
+    probeClient?.close();
     await Deno.remove(dataDir, { recursive: true });
     throw e;
   }
+  let closed = false;
   const stop = async () => {
     await kill();
+    if (!closed) probeClient?.close();
+    closed = true;
     await Deno.remove(dataDir, { recursive: true }).catch((e) => {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     });
   };
   return {
     httpUrl,
-    grpcUrl: `grpc://127.0.0.1:${port}`,
+    grpcUrl: `${tls ? "grpcs" : "grpc"}://127.0.0.1:${port}`,
     port,
     dataDir,
     kill,
