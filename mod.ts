@@ -18,6 +18,7 @@ export * from "./core/errors.ts";
 export * from "./core/manifest_reader.ts";
 export * from "./core/paths.ts";
 export * from "./core/undo.ts";
+export * from "./core/pod/mod.ts";
 export * from "./plane/store/mod.ts";
 export { main } from "./cli/main.ts";
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { storeBench } from "./store_bench.ts";
+import { podBench } from "./pod_bench.ts";
 
 /** A benchmark section. */
 export interface Section {
@@ -16,6 +17,7 @@ export interface Section {
 
 const sections: Section[] = [
   { name: "store", run: storeBench },
+  { name: "pod", run: podBench },
 ];
 
 const wanted = Deno.args.filter((a) => !a.startsWith("-"));

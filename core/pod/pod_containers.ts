@@ -116,7 +116,8 @@ export function engineConfig(
 
 /**
  * Creates a container in a ready sandbox (CRI CreateContainer). With `undo`, cleanup steps are
- * registered there for the caller to roll back.
+ * registered there for the caller to roll back. `knownPausePid` (the pod runner knows it) skips
+ * asking the runtime for the pause process.
  */
 export async function createPodContainer(
   engine: Engine,
@@ -124,9 +125,10 @@ export async function createPodContainer(
   cfg: CriContainerConfig,
   _sandboxConfig?: PodSandboxConfig,
   undo?: UndoStack,
+  knownPausePid?: number,
 ): Promise<string> {
   const sandbox = sandboxById(engine, podSandboxId);
-  const pid = await pausePid(engine, sandbox);
+  const pid = knownPausePid ?? await pausePid(engine, sandbox);
   const state = sandbox.stopped || pid === undefined ? "notready" : "ready";
   if (!canAddContainer(state)) {
     throw new StateError("add a container to", "pod", sandbox.name, state);

@@ -456,6 +456,7 @@ function parseContainer(f: ManifestField, ctx: ContainerCtx, init: boolean): Pod
     securityContext: parseSecurity(f.get("securityContext")),
     tty: f.optionalBoolean("tty") ?? false,
   };
+  if (c.tty) f.get("tty").warn("tty is not supported for pod containers; ignored");
   const command = f.stringArray("command");
   if (command !== undefined) c.command = command;
   const args = f.stringArray("args");
@@ -592,6 +593,11 @@ function parseSecurity(f: ManifestField): PodSecurityContext {
     "capabilities",
     "runAsNonRoot",
   ]);
+  // Parsed and kept (and passed on in the CRI config), but the container engine does not apply
+  // them yet: say so instead of pretending.
+  for (const key of ["privileged", "allowPrivilegeEscalation", "capabilities"]) {
+    if (f.has(key)) f.get(key).warn(`${key} is not applied yet (the engine uses its defaults)`);
+  }
   const privileged = f.optionalBoolean("privileged");
   if (privileged !== undefined) out.privileged = privileged;
   const user = f.optionalInteger("runAsUser", 0, 2 ** 32 - 1);

@@ -38,7 +38,7 @@ Deno.test("parsePodManifest() reads the original project's example unchanged", a
 });
 
 Deno.test("parsePodManifest() reads init containers, volumes, env refs and pod options", () => {
-  const { pod: p } = parse(pod(
+  const { pod: p, warnings } = parse(pod(
     `  restartPolicy: Never
   hostNetwork: true
   shareProcessNamespace: true
@@ -71,6 +71,9 @@ Deno.test("parsePodManifest() reads init containers, volumes, env refs and pod o
 `,
     "  name: web\n  namespace: team-a\n",
   ));
+  assert.deepEqual(warnings.map((w) => `${w.line} ${w.path}: ${w.message}`), [
+    "30 spec.containers[0].securityContext.capabilities: capabilities is not applied yet (the engine uses its defaults)",
+  ]);
   assert.equal(p.namespace, "team-a");
   assert.equal(p.restartPolicy, "Never");
   assert.equal(p.hostNetwork, true);

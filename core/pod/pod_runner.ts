@@ -28,7 +28,13 @@ import {
   type PodFieldValues,
   sandboxConfig,
 } from "./pod_translate.ts";
-import { pausePid, type PodFaultHook, runPodSandbox, sandboxState } from "./sandbox.ts";
+import {
+  createPodSandbox,
+  pausePid,
+  type PodFaultHook,
+  runPodSandbox,
+  sandboxState,
+} from "./sandbox.ts";
 
 /** Options of {@linkcode runPod}, {@linkcode createPod} and {@linkcode startPod}. */
 export interface PodRunOptions {
@@ -121,6 +127,7 @@ async function reconcile(
   undo: UndoStack,
   opts: PodRunOptions,
   knownObs?: PodObservation,
+  knownPausePid?: number,
 ): Promise<PodFailure | undefined> {
   const pod = manifestOf(rec);
   const shape = podShape(pod);
@@ -147,7 +154,7 @@ async function reconcile(
       id = findContainer(engine.db, podContainerName(rec, name)).id;
     } else {
       const cfg = containerConfig(pod, entry.c, { volumes, fields, init: entry.init, attempt: 0 });
-      id = await createPodContainer(engine, rec.id, cfg, rec.config, undo);
+      id = await createPodContainer(engine, rec.id, cfg, rec.config, undo, knownPausePid);
     }
     const crec = findContainer(engine.db, id);
     await startCreated(engine, crec);
@@ -283,7 +290,7 @@ export async function runPod(
 ): Promise<PodRunResult> {
   const undo = new UndoStack();
   return await undo.guard(async () => {
-    const rec = await runPodSandbox(
+    const { sandbox: rec, pause } = await createPodSandbox(
       engine,
       sandboxConfig(pod, opts.uid ?? crypto.randomUUID()),
       undo,
@@ -293,7 +300,15 @@ export async function runPod(
         ...(opts.cgroupRoot ? { cgroupRoot: opts.cgroupRoot } : {}),
       },
     );
-    const failure = await reconcile(engine, rec, undo, opts, { sandbox: "ready", containers: {} });
+    // The created pause process already holds the namespaces: start it while the first
+    // containers are created (both settle before a failure rolls back).
+    const [started, reconciled] = await Promise.allSettled([
+      startCreated(engine, pause),
+      reconcile(engine, rec, undo, opts, { sandbox: "ready", containers: {} }, pause.pid),
+    ]);
+    if (started.status === "rejected") throw started.reason;
+    if (reconciled.status === "rejected") throw reconciled.reason;
+    const failure = reconciled.value;
     return failure ? { sandbox: rec, failure } : { sandbox: rec };
   });
 }

@@ -23,7 +23,7 @@ import {
 import { CleanupError, NotFoundError } from "../errors.ts";
 import type { NetworkAttachment } from "../network.ts";
 import type { NamespaceChoice } from "../oci/spec.ts";
-import { getContainer } from "../store/containers.ts";
+import { type ContainerRecord, getContainer } from "../store/containers.ts";
 import { UndoStack } from "../undo.ts";
 import type {
   PodSandbox,
@@ -126,6 +126,32 @@ export async function runPodSandbox(
   undo: UndoStack,
   opts: SandboxOptions = {},
 ): Promise<SandboxRecord> {
+  const { sandbox, pause } = await createPodSandbox(engine, config, undo, opts);
+  await startCreated(engine, pause);
+  return sandbox;
+}
+
+/** A sandbox whose pause container is created but not started yet. */
+export interface CreatedSandbox {
+  /** The sandbox record. */
+  sandbox: SandboxRecord;
+  /**
+   * The pause container (created: its process already holds the pod's namespaces, so app
+   * containers can join them while it is being started).
+   */
+  pause: ContainerRecord;
+}
+
+/**
+ * Like {@linkcode runPodSandbox} but leaves the pause container created, not started, so the
+ * caller can start it while creating the app containers (the pod run hot path).
+ */
+export async function createPodSandbox(
+  engine: Engine,
+  config: PodSandboxConfig,
+  undo: UndoStack,
+  opts: SandboxOptions = {},
+): Promise<CreatedSandbox> {
   const id = newSandboxId();
   const stateDir = podStateDir(engine, id);
   const cgroupParent = `${(opts.cgroupRoot ?? "/rkl").replace(/\/+$/, "")}/pod-${id}`;
@@ -218,7 +244,6 @@ export async function runPodSandbox(
   if (rec.hostsFile) pauseConfig.hostsFile = rec.hostsFile;
   if (rec.resolvConfFile) pauseConfig.resolvConfFile = rec.resolvConfFile;
   const pause = await createContainer(engine, pauseConfig, undo);
-  await startCreated(engine, pause);
   rec.pauseContainerId = pause.id;
   if (network === "new") rec.netnsPath = `/proc/${pause.pid}/ns/net`;
   updateSandbox(engine.db, id, { pauseContainerId: pause.id, netnsPath: rec.netnsPath });
@@ -227,7 +252,7 @@ export async function runPodSandbox(
   // 6. Pod-level limits on the pod cgroup, before any app container joins it.
   await applyPodLimits(cgroupParent, config.linux.resources ?? {});
   await fault(opts, "after-cgroup", id);
-  return rec;
+  return { sandbox: rec, pause };
 }
 
 /** The pause process's pid, when the pause container is created or running. */

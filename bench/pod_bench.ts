@@ -1,0 +1,340 @@
+/**
+ * `deno task bench pod`: Kubernetes-style pods, side by side with `podman play kube` in one run
+ * (interleaved, medians), on the same 2-container pod with network:
+ * - run until every container runs: `rkl (library)` (`runPod()` in-process, the engine the CLI
+ *   builds, with its CNI provider), `rkl pod run (CLI)` (the real `rkl` process with the task's
+ *   permissions), `podman play kube`;
+ * - teardown: `rkl pod rm -f` (library and CLI) vs `podman play kube --down`;
+ * - 20 pods one after another;
+ * - host memory per idle pod: rkl's conmon monitors + pause process vs podman's conmon monitors
+ *   + infra (catatonit), RSS from `ps`.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { compare } from "./_harness.ts";
+import type { Engine } from "../core/container/engine.ts";
+import { run } from "../core/exec.ts";
+import { testBundles } from "../core/testing.ts";
+import { loadPodManifest, type PodManifest } from "../core/pod/pod_manifest.ts";
+import { runPod } from "../core/pod/pod_runner.ts";
+import { listSandboxRecords } from "../core/pod/pod_store.ts";
+import { removePodSandbox } from "../core/pod/sandbox.ts";
+import { listContainers } from "../core/container/list.ts";
+import { engineFor } from "../cli/engine.ts";
+import type { CliIo } from "../cli/context.ts";
+
+const projectDir = new URL("../", import.meta.url).pathname;
+const RUNS = 10;
+const SERIES = 20;
+const IDLE_PODS = 5;
+
+const PODMAN_CONF = `[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+`;
+
+function podYaml(name: string, image: string): string {
+  return `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+    - name: a
+      image: ${image}
+      command: [sleep, "3600"]
+    - name: b
+      image: ${image}
+      command: [sleep, "3600"]
+`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+async function rklTaskArgs(): Promise<string[]> {
+  const config: unknown = JSON.parse(await Deno.readTextFile(join(projectDir, "deno.json")));
+  const task = (config as { tasks?: { rkl?: { command?: unknown } } }).tasks?.rkl?.command;
+  if (typeof task !== "string") throw new Error("deno.json has no tasks.rkl.command");
+  return task.split(/\s+/).slice(1);
+}
+
+/** Imports the busybox rootfs into podman's (isolated) storage as localhost/busybox. */
+async function podmanImport(podman: string[], env: Record<string, string>): Promise<void> {
+  const present = await run([...podman, "image", "exists", "localhost/busybox"], {
+    env,
+    allowFailure: true,
+  });
+  if (present.code === 0) return;
+  const tar = new Deno.Command("tar", {
+    args: ["-C", join(testBundles.busybox, "rootfs"), "-c", "."],
+    stdout: "piped",
+  }).spawn();
+  const [cmd, ...args] = [
+    ...podman,
+    "import",
+    "--change",
+    "ENV=PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+    "--change",
+    'CMD=["sh"]',
+    "-",
+    "localhost/busybox",
+  ];
+  const imp = new Deno.Command(cmd!, { args, env, stdin: "piped", stdout: "null" }).spawn();
+  await tar.stdout.pipeTo(imp.stdin);
+  const [t, i] = await Promise.all([tar.status, imp.status]);
+  if (!t.success || !i.success) throw new Error("podman import of the busybox rootfs failed");
+}
+
+/** Sum of the resident set sizes (KiB) of `pids`, from `ps`. */
+async function rssKiB(pids: readonly number[]): Promise<number> {
+  if (pids.length === 0) return 0;
+  const r = await run(["ps", "-o", "rss=", "-p", pids.join(",")]);
+  return r.stdout.split("\n").map((l) => Number(l.trim())).filter((n) => n > 0)
+    .reduce((a, b) => a + b, 0);
+}
+
+const silentIo: CliIo = {
+  stdout() {},
+  stderr() {},
+  env: { PATH: Deno.env.get("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
+  cwd: projectDir,
+};
+
+/** Runs the pod section. */
+export async function podBench(): Promise<void> {
+  const work = await Deno.makeTempDir({ prefix: "rk8s-bench-pod-" });
+  const quiet = { stdin: "null", stdout: "null", stderr: "piped" } as const;
+  const taskArgs = await rklTaskArgs();
+
+  // Manifests: one per pod name, for rkl (bundle paths) and podman (imported image).
+  const rklFile = (name: string) => join(work, `rkl-${name}.yaml`);
+  const pmFile = (name: string) => join(work, `pm-${name}.yaml`);
+  const names = new Set<string>();
+  const manifests = new Map<string, PodManifest>();
+  const prepare = async (name: string) => {
+    if (names.has(name)) return;
+    names.add(name);
+    await Deno.writeTextFile(rklFile(name), podYaml(name, testBundles.busybox));
+    await Deno.writeTextFile(pmFile(name), podYaml(name, "localhost/busybox"));
+    manifests.set(name, (await loadPodManifest(rklFile(name), { baseDir: projectDir })).pod);
+  };
+
+  // rkl: the library with the engine the CLI builds (runtime, conmon, CNI provider), and the
+  // CLI process, each on its own state root (own bridge and subnet).
+  const libRoot = join(work, "rkl-lib");
+  const cliRoot = join(work, "rkl-cli");
+  const lib = await engineFor(silentIo, { root: libRoot, runtime: undefined });
+  const cli = await engineFor(silentIo, { root: cliRoot, runtime: undefined });
+  const rklCli = async (...args: string[]) => {
+    const out = await new Deno.Command("deno", {
+      args: [...taskArgs, "--root", cliRoot, ...args],
+      cwd: projectDir,
+      ...quiet,
+    }).output();
+    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  };
+  const libRun = async (name: string) => {
+    await prepare(name);
+    const r = await runPod(lib, manifests.get(name)!);
+    if (r.failure) throw new Error(r.failure.reason);
+  };
+  const rmAll = async (engine: Engine) => {
+    for (const rec of listSandboxRecords(engine.db)) await removePodSandbox(engine, rec.id);
+  };
+
+  // podman, isolated storage and config.
+  const podmanBin = "/usr/bin/podman";
+  const havePodman = await exists(podmanBin);
+  const confFile = join(work, "containers.conf");
+  await Deno.writeTextFile(confFile, PODMAN_CONF);
+  const env = { CONTAINERS_CONF: confFile };
+  const podmanDir = await Deno.makeTempDir({ dir: "/tmp", prefix: "rkpp" });
+  const podman = [podmanBin, "--root", join(podmanDir, "root"), "--runroot", join(podmanDir, "run")];
+  if (havePodman) await podmanImport(podman, env);
+  const skip = havePodman ? {} : { skip: "podman not installed (deno task bench installs it)" };
+  const pmPlay = async (name: string) => {
+    await prepare(name);
+    await run([...podman, "play", "kube", pmFile(name)], { env });
+  };
+  const pmDown = (name: string) => run([...podman, "play", "kube", "--down", pmFile(name)], { env });
+  const pmRmAll = () => run([...podman, "pod", "rm", "-a", "-f", "-t", "0"], { env });
+
+  try {
+    const rows = await compare("pod run: 2 containers with network, until all running", [
+      {
+        name: "rkl (library)",
+        run: (i) => libRun(`run-${i}`),
+        cleanup: () => rmAll(lib),
+      },
+      {
+        name: "rkl pod run (CLI)",
+        run: async (i) => {
+          await prepare(`run-${i}`);
+          await rklCli("pod", "run", rklFile(`run-${i}`));
+        },
+        cleanup: () => rmAll(cli),
+      },
+      {
+        name: "podman play kube",
+        ...skip,
+        run: (i) => pmPlay(`run-${i}`),
+        cleanup: async () => void await pmRmAll(),
+      },
+    ], { runs: RUNS, baseline: "rkl (library)" });
+    const med = (name: string) => rows.find((r) => r.name === name)?.median;
+    const pm = med("podman play kube");
+    for (const name of ["rkl (library)", "rkl pod run (CLI)"]) {
+      const m = med(name);
+      if (m === undefined) continue;
+      console.log(
+        `  ${name}: ${m.toFixed(0)} ms (target ≤ 180 ms)` +
+          (pm ? `, ${(pm / m).toFixed(1)}× faster than podman play kube (target ≥ 3×)` : ""),
+      );
+    }
+
+    // Teardown: each timed run removes the pod the previous cleanup created.
+    await libRun("down-0");
+    await rklCli("pod", "run", (await prepare("down-0"), rklFile("down-0")));
+    if (havePodman) await pmPlay("down-0");
+    const down = await compare("pod teardown (stop + remove everything)", [
+      {
+        name: "rkl (library)",
+        run: (i) => removePodSandbox(lib, `down-${i}`),
+        cleanup: (i) => libRun(`down-${i + 1}`),
+      },
+      {
+        name: "rkl pod rm -f (CLI)",
+        run: (i) => rklCli("pod", "rm", "-f", `down-${i}`),
+        cleanup: async (i) => {
+          await prepare(`down-${i + 1}`);
+          await rklCli("pod", "run", rklFile(`down-${i + 1}`));
+        },
+      },
+      {
+        name: "podman play kube --down",
+        ...skip,
+        run: async (i) => void await pmDown(`down-${i}`),
+        cleanup: (i) => pmPlay(`down-${i + 1}`),
+      },
+    ], { runs: RUNS, baseline: "rkl (library)" });
+    await rmAll(lib);
+    await rmAll(cli);
+    if (havePodman) await pmRmAll();
+    const dm = (name: string) => down.find((r) => r.name === name)?.median;
+    for (const name of ["rkl (library)", "rkl pod rm -f (CLI)"]) {
+      const m = dm(name);
+      if (m !== undefined) console.log(`  ${name}: ${m.toFixed(0)} ms (target ≤ 300 ms)`);
+    }
+
+    const series = await compare(`${SERIES} pods one after another (run only; removal untimed)`, [
+      {
+        name: "rkl (library)",
+        run: async (i) => {
+          for (let k = 0; k < SERIES; k++) await libRun(`s${i}-${k}`);
+        },
+        cleanup: () => rmAll(lib),
+      },
+      {
+        name: "rkl pod run (CLI)",
+        run: async (i) => {
+          for (let k = 0; k < SERIES; k++) {
+            await prepare(`s${i}-${k}`);
+            await rklCli("pod", "run", rklFile(`s${i}-${k}`));
+          }
+        },
+        cleanup: () => rmAll(cli),
+      },
+      {
+        name: "podman play kube",
+        ...skip,
+        run: async (i) => {
+          for (let k = 0; k < SERIES; k++) await pmPlay(`s${i}-${k}`);
+        },
+        cleanup: async () => void await pmRmAll(),
+      },
+    ], { runs: RUNS, warmup: 0, baseline: "rkl (library)" });
+    const sm = (name: string) => series.find((r) => r.name === name)?.median;
+    for (const name of ["rkl (library)", "rkl pod run (CLI)"]) {
+      const m = sm(name);
+      if (m !== undefined) console.log(`  ${name}: ${(m / 1000).toFixed(2)} s (target ≤ 3 s)`);
+    }
+
+    await idleMemory(lib, podman, env, havePodman, libRun, pmPlay, pmRmAll);
+  } finally {
+    await rmAll(lib);
+    await rmAll(cli);
+    lib.close();
+    cli.close();
+    if (havePodman) {
+      await pmRmAll();
+      // podman's storage holds overlay mounts and read-only layers: let podman remove it.
+      await run([...podman, "system", "reset", "--force"], { env, allowFailure: true });
+    }
+    await Deno.remove(podmanDir, { recursive: true });
+    await Deno.remove(work, { recursive: true });
+  }
+}
+
+/** Host memory per idle pod: monitors + pause (rkl) vs conmon + infra (podman). */
+async function idleMemory(
+  lib: Engine,
+  podman: string[],
+  env: Record<string, string>,
+  havePodman: boolean,
+  libRun: (name: string) => Promise<void>,
+  pmPlay: (name: string) => Promise<void>,
+  pmRmAll: () => Promise<unknown>,
+): Promise<void> {
+  for (let k = 0; k < IDLE_PODS; k++) await libRun(`idle-${k}`);
+  const views = await listContainers(lib);
+  const monitors = views.flatMap((v) => (v.record.monitorPid ? [v.record.monitorPid] : []));
+  const pauses = views.filter((v) => v.record.labels["io.rk8s.sandbox.role"] === "pause")
+    .flatMap((v) => (v.pid ? [v.pid] : []));
+  const rklMon = await rssKiB(monitors) / IDLE_PODS;
+  const rklPause = await rssKiB(pauses) / IDLE_PODS;
+  console.log(`\n## host memory per idle pod (2 containers, RSS, ${IDLE_PODS} pods)`);
+  console.log(
+    `  rkl:    monitors (conmon ×3) ${rklMon.toFixed(0)} KiB + pause ${rklPause.toFixed(0)} KiB = ${
+      (rklMon + rklPause).toFixed(0)
+    } KiB (no daemon)`,
+  );
+  if (!havePodman) {
+    console.log("  (skipped podman: not installed)");
+    return;
+  }
+  for (let k = 0; k < IDLE_PODS; k++) await pmPlay(`idle-${k}`);
+  const ids = (await run([...podman, "ps", "-q", "--no-trunc"], { env })).stdout.split("\n")
+    .filter(Boolean);
+  const conmons: number[] = [];
+  const infras: number[] = [];
+  for (const id of ids) {
+    const r = await run(
+      [...podman, "inspect", "--format", "{{.State.ConmonPid}} {{.State.Pid}} {{.IsInfra}}", id],
+      { env },
+    );
+    const [conmon, pid, infra] = r.stdout.trim().split(" ");
+    conmons.push(Number(conmon));
+    if (infra === "true") infras.push(Number(pid));
+  }
+  const pmMon = await rssKiB(conmons) / IDLE_PODS;
+  const pmInfra = await rssKiB(infras) / IDLE_PODS;
+  console.log(
+    `  podman: conmon ×${conmons.length / IDLE_PODS} ${pmMon.toFixed(0)} KiB + infra ${
+      pmInfra.toFixed(0)
+    } KiB = ${(pmMon + pmInfra).toFixed(0)} KiB (no daemon)`,
+  );
+  await pmRmAll();
+}

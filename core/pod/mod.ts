@@ -1,0 +1,44 @@
+/**
+ * Kubernetes-style pods on one host: a sandbox (pause process holding the network, IPC and UTS
+ * namespaces, and PID with `shareProcessNamespace`) plus init and app containers that join it,
+ * driven through a CRI RuntimeService-shaped API.
+ *
+ * Files:
+ * - `pod_manifest.ts` — the `v1 Pod` subset: {@linkcode parsePodManifest}, {@linkcode loadPodManifest}
+ * - `pod_translate.ts` — manifest → CRI configs ({@linkcode sandboxConfig}, {@linkcode containerConfig},
+ *   {@linkcode planVolumes}, {@linkcode podLimits})
+ * - `pod_status.ts` — closed status unions, guards, {@linkcode summarizePod} (kubectl columns)
+ * - `pod_planner.ts` — the pure {@linkcode planPod}(shape, observed, options) → actions
+ * - `pod_runner.ts` — the executor: {@linkcode runPod}, {@linkcode createPod}, {@linkcode startPod}
+ * - `sandbox.ts` — RunPodSandbox, StopPodSandbox, RemovePodSandbox, PodSandboxStatus, ListPodSandbox
+ * - `pod_containers.ts` — CreateContainer ... ExecSync on the container engine
+ * - `runtime_service.ts` — {@linkcode PodRuntimeService} implementing {@linkcode RuntimeService}
+ * - `pod_view.ts` — {@linkcode listPods}, {@linkcode podView} for `rkl pod list|state`
+ * - `pause_image.ts` — the built-in pause image ({@linkcode ensurePauseBundle})
+ * - `pod_cgroup.ts`, `pod_volumes.ts`, `pod_store.ts` — pod cgroup limits, volumes, records
+ *
+ * @example
+ * ```ts ignore
+ * import { loadPodManifest, runPod, podView, removePodSandbox } from "./mod.ts";
+ * const { pod } = await loadPodManifest("pod.yaml", { baseDir: Deno.cwd() });
+ * const { sandbox, failure } = await runPod(engine, pod);
+ * console.log((await podView(engine, pod.name)).status);
+ * await removePodSandbox(engine, sandbox.id);
+ * ```
+ *
+ * @module
+ */
+export * from "./cri_types.ts";
+export * from "./pod_manifest.ts";
+export * from "./pod_translate.ts";
+export * from "./pod_status.ts";
+export * from "./pod_planner.ts";
+export * from "./pod_runner.ts";
+export * from "./sandbox.ts";
+export * from "./pod_containers.ts";
+export * from "./runtime_service.ts";
+export * from "./pod_view.ts";
+export * from "./pause_image.ts";
+export * from "./pod_cgroup.ts";
+export * from "./pod_volumes.ts";
+export * from "./pod_store.ts";
