@@ -91,3 +91,43 @@ export function uid(prefix: string): string {
   const b = crypto.getRandomValues(new Uint8Array(4));
   return `${prefix}-${[...b].map((x) => x.toString(16).padStart(2, "0")).join("")}`;
 }
+
+/** A UDP port on 127.0.0.1 that is free right now (needs `--unstable-net`). */
+export function freeUdpPort(): number {
+  const s = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  const port = (s.addr as Deno.NetAddr).port;
+  s.close();
+  return port;
+}
+
+/**
+ * Sends one datagram to 127.0.0.1:`port` and returns the reply, or undefined when none came
+ * within `timeoutMs` (one bounded attempt; poll with `waitFor`).
+ */
+export async function udpRoundTrip(
+  port: number,
+  payload: string,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  const sock = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    sock.close();
+  }, timeoutMs);
+  try {
+    await sock.send(new TextEncoder().encode(payload), {
+      transport: "udp",
+      hostname: "127.0.0.1",
+      port,
+    });
+    const [data] = await sock.receive();
+    return new TextDecoder().decode(data);
+  } catch (error) {
+    if (timedOut) return undefined;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    if (!timedOut) sock.close();
+  }
+}

@@ -9,11 +9,13 @@ import {
   deleteLink,
   filesIn,
   freePort,
+  freeUdpPort,
   hostLinks,
   inNetns,
   natRulesMentioning,
   stopChild,
   testProvider,
+  udpRoundTrip,
   uid,
 } from "./_test_util.ts";
 
@@ -30,6 +32,9 @@ const ID = {
   live1: uid("live1"),
   dead1: uid("dead1"),
   orph1: uid("orph1"),
+  udp1: uid("udp1"),
+  full1: uid("full1"),
+  full2: uid("full2"),
 };
 
 function ipFiles(files: string[]): string[] {
@@ -294,3 +299,78 @@ rootTest("CniNetworkProvider: gc frees attachments and allocations of dead sandb
   assert.deepEqual(ipFiles(await filesIn(ipam)), []);
   assert.deepEqual(await net.netns.list(), []);
 });
+
+rootTest("CniNetworkProvider: a published UDP port answers on 127.0.0.1:hostPort", async () => {
+  await using dir = await tempDir("rk8s-net-");
+  const net = testProvider(dir.path);
+  const undo = new UndoStack();
+  const hostPort = freeUdpPort();
+  // busybox nc has no UDP mode here, so a small Deno program serves UDP inside the namespace.
+  const script = join(dir.path, "udp_echo.ts");
+  await Deno.writeTextFile(
+    script,
+    `const s = Deno.listenDatagram({ transport: "udp", hostname: "0.0.0.0", port: 5353 });
+for (let i = 0; i < 50; i++) {
+  const [data, peer] = await s.receive();
+  await s.send(new TextEncoder().encode("pong:" + new TextDecoder().decode(data)), peer);
+}
+`,
+  );
+  try {
+    const a = await net.attach({
+      id: ID.udp1,
+      name: "udp",
+      ports: [{ containerPort: 5353, hostPort, protocol: "UDP" }],
+    }, undo);
+    const server = new Deno.Command("nsenter", {
+      args: [
+        `--net=${a.netnsPath}`,
+        Deno.execPath(),
+        "run",
+        "--unstable-net",
+        "--allow-net",
+        script,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      const reply = await waitFor(
+        "UDP reply through the published port",
+        () => udpRoundTrip(hostPort, "ping", 300),
+        { timeoutMs: 20_000, intervalMs: 100 },
+      );
+      assert.equal(reply, "pong:ping");
+    } finally {
+      await stopChild(server);
+    }
+  } finally {
+    await undo.rollback();
+  }
+  assert.deepEqual(await natRulesMentioning(`--dports ${hostPort} `), []);
+});
+
+rootTest(
+  "CniNetworkProvider: an exhausted subnet names the plugin and leaves nothing behind",
+  async () => {
+    await using dir = await tempDir("rk8s-net-");
+    // A /30 has one address for sandboxes (the first is the gateway).
+    const b = crypto.getRandomValues(new Uint8Array(2));
+    const subnet = `10.${100 + (b[0]! % 28)}.${b[1]!}.252/30`;
+    const net = testProvider(dir.path, { defaultSubnet: subnet });
+    const undo = new UndoStack();
+    try {
+      await net.attach({ id: ID.full1, name: "first", ports: [] }, undo);
+      await assert.rejects(
+        net.attach({ id: ID.full2, name: "second", ports: [] }, undo),
+        (e: unknown) =>
+          e instanceof CniPluginError && e.plugin === "bridge" &&
+          /no IP addresses available/.test(e.message),
+      );
+      assert.deepEqual((await net.attachments()).map((r) => r.id), [ID.full1]);
+      assert.deepEqual(await net.netns.list(), [ID.full1]);
+    } finally {
+      await undo.rollback();
+    }
+  },
+);
