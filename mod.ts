@@ -20,6 +20,7 @@ export * from "./core/paths.ts";
 export * from "./core/undo.ts";
 export * from "./core/pod/mod.ts";
 export * from "./plane/store/mod.ts";
+export * from "./net/mod.ts";
 export { main } from "./cli/main.ts";
 
 import { main } from "./cli/main.ts";
