@@ -15,7 +15,6 @@ import {
   createContainer,
   type Engine,
   listContainers as engineListContainers,
-  removeContainer as engineRemoveContainer,
   startCreated,
   stopRecord,
   teardownRecord,
@@ -411,29 +410,26 @@ export async function teardownSandbox(engine: Engine, rec: SandboxRecord): Promi
       failures.push({ step: name, error });
     }
   };
+  // Containers (app and pause) are killed and removed, and the network detached, all at once:
+  // nothing is left to protect once the pod goes, and CNI DEL does not need the processes.
   const views = await engineListContainers(engine, { owner: rec.id });
-  const apps = views.filter((v) => v.record.id !== rec.pauseContainerId);
-  await Promise.all(
-    apps.map((v) =>
+  const remove = async (v: ContainerView) => {
+    if (v.status === "running" || v.status === "created") await stopRecord(engine, v.record, v, 0);
+    await teardownRecord(engine, v.record);
+  };
+  const provider = engine.network;
+  const detach = rec.netnsPath !== "" && !rec.netnsPath.startsWith("/proc/") && provider;
+  await Promise.all([
+    ...views.map((v) =>
       step(
-        `remove container ${v.record.name}`,
-        () => engineRemoveContainer(engine, v.record.id, { force: true }),
+        v.record.id === rec.pauseContainerId
+          ? "remove pause container"
+          : `remove container ${v.record.name}`,
+        () => remove(v),
       )
     ),
-  );
-  const pause = views.find((v) => v.record.id === rec.pauseContainerId);
-  if (pause) {
-    await step("remove pause container", async () => {
-      if (pause.status === "running" || pause.status === "created") {
-        await stopRecord(engine, pause.record, pause, 0);
-      }
-      await teardownRecord(engine, pause.record);
-    });
-  }
-  if (rec.netnsPath && !rec.netnsPath.startsWith("/proc/") && engine.network) {
-    const provider = engine.network;
-    await step("detach network", () => provider.detach(rec.id));
-  }
+    ...(detach ? [step("detach network", () => provider.detach(rec.id))] : []),
+  ]);
   const volumes = planVolumes(rec.manifest?.volumes ?? [], join(rec.stateDir, "volumes"));
   await step("release volumes", () => releaseVolumes(volumes));
   await step("remove pod cgroup", () => removeCgroup(rec.cgroupParent));
