@@ -6,6 +6,7 @@
  */
 import { storeBench } from "./store_bench.ts";
 import { podBench } from "./pod_bench.ts";
+import { netBench } from "./net_bench.ts";
 
 /** A benchmark section. */
 export interface Section {
@@ -18,6 +19,7 @@ export interface Section {
 const sections: Section[] = [
   { name: "store", run: storeBench },
   { name: "pod", run: podBench },
+  { name: "net", run: netBench },
 ];
 
 const wanted = Deno.args.filter((a) => !a.startsWith("-"));
