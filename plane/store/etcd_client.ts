@@ -162,6 +162,7 @@ export class EtcdClient implements KvStore {
   #authed = new Set<Transport>();
   #keepAlives = new Set<LeaseKeepAlive>();
   #closed = false;
+  #closing = new AbortController();
 
   /** Creates the client; prefer {@linkcode connectStore}. */
   constructor(opts: StoreOptions) {
@@ -436,7 +437,10 @@ export class EtcdClient implements KvStore {
    * `watchReconnectTimeoutMs`.
    */
   async *watch(key: string, opts: WatchOptions = {}): AsyncGenerator<WatchEvent> {
-    const outer = opts.signal;
+    // Ends on the caller's signal or when the client is closed.
+    const outer = opts.signal
+      ? AbortSignal.any([opts.signal, this.#closing.signal])
+      : this.#closing.signal;
     const keyBytes = bytes(key);
     const end = opts.prefix ? prefixEnd(keyBytes) : undefined;
     let next = opts.startRevision ?? 0;
@@ -445,7 +449,7 @@ export class EtcdClient implements KvStore {
     let index = this.#current;
     const n = this.#transports.length;
     const failures: string[] = [];
-    while (!outer?.aborted && !this.#closed) {
+    while (!outer.aborted && !this.#closed) {
       const t = this.#transports[index % n]!;
       const create: Wire = { key: keyBytes };
       if (end) create.range_end = end;
@@ -454,7 +458,7 @@ export class EtcdClient implements KvStore {
       if (opts.progressNotify) create.progress_notify = true;
       const stream = new AbortController();
       const onAbort = () => stream.abort();
-      outer?.addEventListener("abort", onAbort, { once: true });
+      outer.addEventListener("abort", onAbort, { once: true });
       let reset: ResetEvent | undefined;
       try {
         await this.#authenticate(t, { operation: "watch", key });
@@ -502,14 +506,19 @@ export class EtcdClient implements KvStore {
           yield reset;
           continue;
         }
-        if (outer?.aborted) return;
+        if (outer.aborted) return;
         failures.push(`${t.endpoint}: watch stream ended`);
       } catch (e) {
-        if (outer?.aborted) return;
-        if (!isUnavailable(e)) throw this.#refine(e, { operation: "watch", key, revision: next });
+        if (outer.aborted) return;
+        const expiredToken = this.#auth !== undefined && e instanceof KvStoreError &&
+          e.code === 16;
+        if (expiredToken) this.#authed.delete(t); // authenticate again on the next attempt
+        else if (!isUnavailable(e)) {
+          throw this.#refine(e, { operation: "watch", key, revision: next });
+        }
         failures.push(`${t.endpoint}: ${e instanceof StoreUnavailableError ? e.detail : e.reason}`);
       } finally {
-        outer?.removeEventListener("abort", onAbort);
+        outer.removeEventListener("abort", onAbort);
         stream.abort();
       }
       // The stream failed or ended: reconnect (next endpoint first) with backoff.
@@ -534,6 +543,7 @@ export class EtcdClient implements KvStore {
     if (this.#closed) return;
     for (const k of [...this.#keepAlives]) await k.stop();
     this.#closed = true;
+    this.#closing.abort();
     for (const t of this.#transports) t.close();
   }
 

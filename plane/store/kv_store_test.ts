@@ -80,7 +80,10 @@ function conformance(transport: Transport): void {
     sanitizeOps: false,
     sanitizeResources: false,
     async fn(t) {
-      await using etcd = await startEtcd();
+      // Progress notifications every 300 ms instead of 10 min, to test them.
+      await using etcd = await startEtcd({
+        extraArgs: ["--experimental-watch-progress-notify-interval=300ms"],
+      });
       const open = (port = etcd.port, extra: { timeoutMs?: number } = {}): KvStore =>
         connectStore({ endpoints: endpointOf(etcd, transport, port), ...extra });
       await using store = open();
@@ -327,6 +330,53 @@ function conformance(transport: Transport): void {
         },
       );
 
+      await t.step("an idle watch with progressNotify reports progress", async () => {
+        const { revision } = await store.put(`${root}/progress-other`, "1");
+        const ac = new AbortController();
+        const deadline = setTimeout(() => ac.abort(), 10_000);
+        let progress: number | undefined;
+        for await (
+          const ev of store.watch(`${root}/progress-idle/`, {
+            prefix: true,
+            progressNotify: true,
+            signal: ac.signal,
+          })
+        ) {
+          assert.equal(ev.type, "progress", `unexpected event ${show(ev)}`);
+          if (ev.type === "progress") progress = ev.revision;
+          break;
+        }
+        clearTimeout(deadline);
+        assert.ok(progress !== undefined, "no progress event within 10 s");
+        assert.ok(progress >= revision, `progress at ${progress}, store at ${revision}`);
+      });
+
+      await t.step("a watch fails over to the next endpoint", async () => {
+        await using proxy = await startTcpProxy(etcd.port);
+        await using two = connectStore({
+          endpoints: [endpointOf(etcd, transport, proxy.port), endpointOf(etcd, transport)],
+        });
+        const prefix = `${root}/wfailover/`;
+        const ac = new AbortController();
+        const a = await store.put(`${prefix}a`, "1");
+        const w = eventReader(
+          two.watch(prefix, { prefix: true, startRevision: a.revision, signal: ac.signal }),
+        );
+        assert.equal(show(await w.next("put a")), `put ${prefix}a=1@${a.revision}`);
+        assert.ok(proxy.accepted > 0, "the watch did not start on the first endpoint");
+        // The first endpoint goes away for good; events keep coming from the second.
+        proxy.pause();
+        proxy.cut();
+        const b = await store.put(`${prefix}b`, "2");
+        const c = await store.put(`${prefix}c`, "3");
+        assert.deepEqual(await w.take(2, "events after failover"), [
+          `put ${prefix}b=2@${b.revision}`,
+          `put ${prefix}c=3@${c.revision}`,
+        ]);
+        ac.abort();
+        await w.close();
+      });
+
       await t.step("a compacted resume revision gives a reset with a fresh snapshot", async () => {
         await using proxy = await startTcpProxy(etcd.port);
         await using viaProxy = open(proxy.port);
@@ -433,6 +483,22 @@ function conformance(transport: Transport): void {
           assert.equal(e.size, big.length);
           return true;
         });
+      });
+
+      await t.step("closing a client ends its watches", async () => {
+        const other = open();
+        const { revision } = await other.put(`${root}/closing`, "1");
+        const seen: string[] = [];
+        const watching = (async () => {
+          for await (const ev of other.watch(`${root}/closing`, { startRevision: revision })) {
+            seen.push(show(ev));
+          }
+        })();
+        await waitFor("the first event", () => seen.length === 1);
+        await other.close();
+        await watching;
+        assert.deepEqual(seen, [`put ${root}/closing=1@${revision}`]);
+        await assert.rejects(other.get("/x"), /closed/);
       });
 
       await t.step("a watch survives an etcd restart", async () => {
