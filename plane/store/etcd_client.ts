@@ -224,7 +224,7 @@ export class EtcdClient implements KvStore {
   async #call(method: Method, request: Wire, ctx: Ctx): Promise<unknown> {
     if (this.#closed) throw new RkError("The store client is closed");
     const n = this.#transports.length;
-    const failures: string[] = [];
+    const failures: { endpoint: string; detail: string }[] = [];
     let lastError: unknown;
     for (let attempt = 0; attempt < n; attempt++) {
       const index = (this.#current + attempt) % n;
@@ -255,12 +255,13 @@ export class EtcdClient implements KvStore {
       } catch (e) {
         if (!isUnavailable(e)) throw this.#refine(e, ctx);
         lastError = e;
-        failures.push(`${t.endpoint}: ${e instanceof StoreUnavailableError ? e.detail : e.reason}`);
+        const detail = e instanceof StoreUnavailableError ? e.detail : e.reason;
+        failures.push({ endpoint: t.endpoint, detail });
       }
     }
     throw new StoreUnavailableError(
       this.endpoints,
-      n === 1 ? (lastError as StoreUnavailableError).detail ?? failures[0]! : failures.join("; "),
+      n === 1 ? failures[0]!.detail : failures.map((f) => `${f.endpoint}: ${f.detail}`).join("; "),
       ctx.key !== undefined ? { key: ctx.key } : {},
       { cause: lastError },
     );

@@ -100,6 +100,19 @@ async function waitReady(
  * ```
  */
 export async function startEtcd(opts: EtcdServerOptions = {}): Promise<EtcdServer> {
+  // A free port can be taken by another process between picking and binding: try again.
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || !(e instanceof RkError && /address already in use/.test(e.message))) {
+        throw e;
+      }
+    }
+  }
+}
+
+async function startOnce(opts: EtcdServerOptions): Promise<EtcdServer> {
   const binary = opts.binary ?? "/usr/bin/etcd";
   const readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
   const dataDir = await Deno.makeTempDir({ prefix: "rk8s-etcd-" });

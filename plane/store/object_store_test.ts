@@ -11,6 +11,7 @@ import {
   CasConflictError,
   InvalidObjectError,
   StoreDataError,
+  StoreUnavailableError,
 } from "./errors.ts";
 import { Informer } from "./informer.ts";
 import type { KubeObject } from "./kube_object.ts";
@@ -203,6 +204,43 @@ for (const transport of ["http", "grpc"] as const) {
         await pods.delete("prod", "cache");
         await waitFor("the informer to drop cache", () => !informer.get("prod", "cache"));
         assert.deepEqual(log.splice(0), ["deleted cache"]);
+        await informer.stop();
+      });
+
+      await t.step("an informer reports a failed watch, re-lists and recovers", async () => {
+        await using proxy = await startTcpProxy(etcd.port);
+        await using viaProxy = connectStore({
+          endpoints: endpoint(proxy.port),
+          watchReconnectTimeoutMs: 300,
+        });
+        const errors: unknown[] = [];
+        const log: string[] = [];
+        const informer = new Informer(new ObjectStore<Pod>(viaProxy, resource), {
+          retryMs: 100,
+          handlers: {
+            added: (p) => void log.push(`added ${p.metadata.name}`),
+            deleted: (p) => void log.push(`deleted ${p.metadata.name}`),
+            error: (e) => void errors.push(e),
+          },
+        });
+        await informer.start();
+        log.length = 0;
+        proxy.pause();
+        proxy.cut();
+        await waitFor("the watch to give up", () => errors.length > 0);
+        assert.ok(errors[0] instanceof StoreUnavailableError, String(errors[0]));
+        await pods.create(pod("three", "z"));
+        await pods.delete("default", "two");
+        proxy.resume();
+        await waitFor(
+          "the informer to re-list",
+          () => informer.get("default", "three") && !informer.get("default", "two"),
+        );
+        assert.deepEqual(log.sort(), ["added three", "deleted two"]);
+        assert.ok(informer.resets >= 1);
+        // And it watches again after the re-list.
+        await pods.create(pod("four", "w"));
+        await waitFor("the informer to see four", () => informer.get("default", "four"));
         await informer.stop();
       });
     },
