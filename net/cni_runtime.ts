@@ -73,7 +73,19 @@ export class CniRuntime {
     const path = await requirePlugin(this.#executor, plugin.type, this.#cniPath, src);
     const stdin = JSON.stringify(pluginStdin(list, plugin, prevResult, runtimeConfig));
     const env = cniEnv(command, rt, this.#cniPath, this.#pluginPath);
-    const out = await this.#executor.exec(path, env, stdin);
+    let out;
+    try {
+      out = await this.#executor.exec(path, env, stdin);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotCapable) {
+        throw new CniPluginError({
+          ...src,
+          code: 0,
+          msg: `not permitted to run ${path} (add it to Deno's --allow-run)`,
+        }, { cause: error });
+      }
+      throw error;
+    }
     if (out.code !== 0) throw pluginFailure(out.stdout, out.stderr, out.code, src);
     if (command !== "ADD") return undefined;
     return parsePluginStdout(out.stdout, src);
