@@ -50,7 +50,17 @@ export interface EtcdServer extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-/** Returns a free TCP port on 127.0.0.1 (the kernel picks it; the listener is closed again). */
+/**
+ * Returns a free TCP port on 127.0.0.1 (the kernel picks it; the listener is closed again).
+ *
+ * @example
+ * ```ts
+ * import { freePort } from "./etcd_server.ts";
+ * import assert from "node:assert/strict";
+ * const port = freePort();
+ * assert.ok(port > 0 && port < 65536);
+ * ```
+ */
 export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;

@@ -30,7 +30,17 @@ export interface InformerOptions<T> {
   retryMs?: number;
 }
 
-/** The cache key of an object: `namespace/name` (or `name` when it has no namespace). */
+/**
+ * The cache key of an object: `namespace/name` (or `name` when it has no namespace).
+ *
+ * @example
+ * ```ts
+ * import { cacheKey } from "./informer.ts";
+ * import assert from "node:assert/strict";
+ * const meta = { name: "web", namespace: "prod" };
+ * assert.equal(cacheKey({ apiVersion: "v1", kind: "Pod", metadata: meta }), "prod/web");
+ * ```
+ */
 export function cacheKey(obj: KubeObject): string {
   const ns = obj.metadata.namespace;
   return ns === undefined ? obj.metadata.name : `${ns}/${obj.metadata.name}`;
