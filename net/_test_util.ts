@@ -131,3 +131,15 @@ export async function udpRoundTrip(
     if (!timedOut) sock.close();
   }
 }
+
+/** Interfaces enslaved to `bridge` (none when the bridge does not exist). */
+export async function bridgePorts(bridge: string): Promise<string[]> {
+  const r = await run(["ip", "-o", "link", "show", "master", bridge], { allowFailure: true });
+  if (r.code !== 0) return [];
+  return r.stdout.split("\n").map((l) => /^\d+: ([^:@\s]+)/.exec(l)?.[1]).filter((n): n is string =>
+    n !== undefined
+  );
+}
+
+/** Path of the failing test plugin (`testdata/cni/rkl-fail`). */
+export const failingPluginDir: string = new URL("../testdata/cni", import.meta.url).pathname;

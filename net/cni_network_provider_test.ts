@@ -6,7 +6,9 @@ import { ConflictError } from "../core/errors.ts";
 import { run } from "../core/exec.ts";
 import { CniPluginError } from "./cni_plugin_error.ts";
 import {
+  bridgePorts,
   deleteLink,
+  failingPluginDir,
   filesIn,
   freePort,
   freeUdpPort,
@@ -163,7 +165,8 @@ async function assertConflictsCreateNothing(
   undo: UndoStack,
   root: string,
 ): Promise<void> {
-  const before = await hostLinks();
+  const portsBefore = await bridgePorts(net.bridge);
+  assert.equal(portsBefore.length, 1, "web1's veth is on the bridge");
   const ipam = join(root, "lib", "cni", "ipam", "rkl");
   // Same port held by another attachment: error before anything is created.
   await assert.rejects(
@@ -192,7 +195,7 @@ async function assertConflictsCreateNothing(
   } finally {
     listener.close();
   }
-  assert.deepEqual(await hostLinks(), before);
+  assert.deepEqual(await bridgePorts(net.bridge), portsBefore, "no new veth");
   assert.deepEqual((await net.attachments()).map((r) => r.id), [ID.web1]);
   assert.deepEqual(await net.netns.list(), [ID.web1]);
   assert.equal(ipFiles(await filesIn(ipam)).length, 1, "only web1 holds an address");
@@ -200,18 +203,10 @@ async function assertConflictsCreateNothing(
 
 rootTest("CniNetworkProvider: a failing plugin in the chain leaves nothing behind", async () => {
   await using dir = await tempDir("rk8s-net-");
-  const pluginDir = "/tmp/rk8s-cni-plugins";
-  await Deno.mkdir(pluginDir, { recursive: true });
-  const script = "#!/bin/sh\n" +
-    'case "$CNI_COMMAND" in\n' +
-    '  ADD) echo \'{"cniVersion":"1.0.0","code":7,"msg":"rkl-fail refuses ADD","details":"injected failure"}\'; exit 1 ;;\n' +
-    '  VERSION) echo \'{"cniVersion":"1.0.0","supportedVersions":["1.0.0"]}\' ;;\n' +
-    "esac\n" +
-    "exit 0\n";
-  const tmp = join(pluginDir, `.rkl-fail.${crypto.randomUUID()}`);
-  await Deno.writeTextFile(tmp, script, { mode: 0o755 });
-  await Deno.rename(tmp, join(pluginDir, "rkl-fail"));
-  const net = testProvider(dir.path, { cniPath: [pluginDir, "/usr/lib/cni", "/opt/cni/bin"] });
+  const net = testProvider(dir.path, {
+    cniPath: [failingPluginDir, "/usr/lib/cni", "/opt/cni/bin"],
+    removeIdleBridges: false, // keep it to look for leftover veths on it
+  });
   const conf = {
     cniVersion: "1.0.0",
     name: "failnet",
@@ -233,7 +228,6 @@ rootTest("CniNetworkProvider: a failing plugin in the chain leaves nothing behin
   };
   await Deno.mkdir(join(dir.path, "etc", "cni"), { recursive: true });
   await Deno.writeTextFile(join(dir.path, "etc", "cni", "failnet.conflist"), JSON.stringify(conf));
-  const linksBefore = await hostLinks();
   const undo = new UndoStack();
   await assert.rejects(
     net.attach({ id: ID.f1, name: "failing", ports: [], networks: ["failnet"] }, undo),
@@ -246,7 +240,8 @@ rootTest("CniNetworkProvider: a failing plugin in the chain leaves nothing behin
   assert.deepEqual(ipFiles(await filesIn(join(dir.path, "lib", "cni", "ipam", "failnet"))), []);
   assert.deepEqual(await net.netns.list(), []);
   assert.deepEqual(await net.attachments(), []);
-  assert.deepEqual(await hostLinks(), linksBefore.filter((l) => l !== net.bridge));
+  assert.ok((await hostLinks()).includes(net.bridge), "the bridge plugin did run");
+  assert.deepEqual(await bridgePorts(net.bridge), [], "no veth left on the bridge");
   assert.deepEqual(await natRulesMentioning(`id: \\"${ID.f1}\\"`), []);
 
   // A missing plugin names the plugin and the search path.
@@ -257,7 +252,7 @@ rootTest("CniNetworkProvider: a failing plugin in the chain leaves nothing behin
   );
   await assert.rejects(
     net.attach({ id: ID.m1, name: "missing", ports: [], networks: ["missnet"] }, undo),
-    /CNI plugin "rkl-no-such-plugin" failed on ADD for network "missnet": not found in \/tmp\/rk8s-cni-plugins/,
+    /CNI plugin "rkl-no-such-plugin" failed on ADD for network "missnet": not found in \/.*testdata\/cni:/,
   );
   assert.deepEqual(await net.netns.list(), []);
   await deleteLink(net.bridge);
