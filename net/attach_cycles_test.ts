@@ -4,6 +4,7 @@ import { rootTest, tempDir } from "../core/testing.ts";
 import { UndoStack } from "../core/undo.ts";
 import {
   bridgePorts,
+  deleteLink,
   filesIn,
   hostLinks,
   natRulesMentioning,
@@ -23,7 +24,9 @@ rootTest(
     const hostVeths = new Set<string>();
     const ipam = join(dir.path, "lib", "cni", "ipam", "rkl");
     const seen = new Set<string>();
-    for (let i = 0; i < CYCLES; i++) {
+    // Four workers at once: concurrent attach/detach on one network must not leak either.
+    const WORKERS = 4;
+    const cycle = async (i: number) => {
       const undo = new UndoStack();
       const id = `${prefix}-${i}`;
       // Every fourth cycle publishes a port, so portmap's rules are exercised too.
@@ -44,20 +47,32 @@ rootTest(
         }
       }
       await net.detach(id);
+    };
+    const worker = async (w: number) => {
+      for (let i = w; i < CYCLES; i += WORKERS) await cycle(i);
+    };
+    try {
+      await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
+      assert.ok(seen.size >= 2, "concurrent workers held different addresses");
+      assert.deepEqual((await filesIn(ipam)).filter((f) => /^\d/.test(f)), [], "no IP allocations");
+      assert.deepEqual(await net.netns.list(), [], "no network namespaces");
+      assert.deepEqual(
+        await filesIn(join(dir.path, "lib", "cni", "attachments")),
+        [],
+        "no records",
+      );
+      assert.equal(hostVeths.size, CYCLES, "each cycle had its own host-side veth");
+      assert.deepEqual(await bridgePorts(net.bridge), [], "no veth left on the bridge");
+      const links = new Set(await hostLinks());
+      assert.deepEqual([...hostVeths].filter((v) => links.has(v)), [], "every veth was deleted");
+      assert.deepEqual(await net.gc(new Set()), {
+        released: [],
+        details: [`removed idle bridge ${net.bridge}`],
+      });
+      assert.ok(!(await hostLinks()).includes(net.bridge), "gc removed the idle bridge");
+    } finally {
+      await deleteLink(net.bridge); // only when an assertion failed before gc
     }
-    assert.ok(seen.size >= 1);
-    assert.deepEqual((await filesIn(ipam)).filter((f) => /^\d/.test(f)), [], "no IP allocations");
-    assert.deepEqual(await net.netns.list(), [], "no network namespaces");
-    assert.deepEqual(await filesIn(join(dir.path, "lib", "cni", "attachments")), [], "no records");
-    assert.equal(hostVeths.size, CYCLES, "each cycle had its own host-side veth");
-    assert.deepEqual(await bridgePorts(net.bridge), [], "no veth left on the bridge");
-    const links = new Set(await hostLinks());
-    assert.deepEqual([...hostVeths].filter((v) => links.has(v)), [], "every veth was deleted");
-    assert.deepEqual(await net.gc(new Set()), {
-      released: [],
-      details: [`removed idle bridge ${net.bridge}`],
-    });
-    assert.ok(!(await hostLinks()).includes(net.bridge), "gc removed the idle bridge");
     assert.deepEqual(await natRulesMentioning(prefix), [], "no iptables rules");
   },
 );

@@ -228,34 +228,37 @@ rootTest("CniNetworkProvider: a failing plugin in the chain leaves nothing behin
   };
   await Deno.mkdir(join(dir.path, "etc", "cni"), { recursive: true });
   await Deno.writeTextFile(join(dir.path, "etc", "cni", "failnet.conflist"), JSON.stringify(conf));
-  const undo = new UndoStack();
-  await assert.rejects(
-    net.attach({ id: ID.f1, name: "failing", ports: [], networks: ["failnet"] }, undo),
-    (e: unknown) =>
-      e instanceof CniPluginError && e.plugin === "rkl-fail" && e.code === 7 &&
-      e.msg === "rkl-fail refuses ADD" && e.details === "injected failure" &&
-      e.network === "failnet",
-  );
-  assert.equal(undo.size, 0, "nothing registered for the caller to undo");
-  assert.deepEqual(ipFiles(await filesIn(join(dir.path, "lib", "cni", "ipam", "failnet"))), []);
-  assert.deepEqual(await net.netns.list(), []);
-  assert.deepEqual(await net.attachments(), []);
-  assert.ok((await hostLinks()).includes(net.bridge), "the bridge plugin did run");
-  assert.deepEqual(await bridgePorts(net.bridge), [], "no veth left on the bridge");
-  assert.deepEqual(await natRulesMentioning(`id: \\"${ID.f1}\\"`), []);
+  try {
+    const undo = new UndoStack();
+    await assert.rejects(
+      net.attach({ id: ID.f1, name: "failing", ports: [], networks: ["failnet"] }, undo),
+      (e: unknown) =>
+        e instanceof CniPluginError && e.plugin === "rkl-fail" && e.code === 7 &&
+        e.msg === "rkl-fail refuses ADD" && e.details === "injected failure" &&
+        e.network === "failnet",
+    );
+    assert.equal(undo.size, 0, "nothing registered for the caller to undo");
+    assert.deepEqual(ipFiles(await filesIn(join(dir.path, "lib", "cni", "ipam", "failnet"))), []);
+    assert.deepEqual(await net.netns.list(), []);
+    assert.deepEqual(await net.attachments(), []);
+    assert.ok((await hostLinks()).includes(net.bridge), "the bridge plugin did run");
+    assert.deepEqual(await bridgePorts(net.bridge), [], "no veth left on the bridge");
+    assert.deepEqual(await natRulesMentioning(`id: \\"${ID.f1}\\"`), []);
 
-  // A missing plugin names the plugin and the search path.
-  const missing = { ...conf, name: "missnet", plugins: [{ type: "rkl-no-such-plugin" }] };
-  await Deno.writeTextFile(
-    join(dir.path, "etc", "cni", "missnet.conflist"),
-    JSON.stringify(missing),
-  );
-  await assert.rejects(
-    net.attach({ id: ID.m1, name: "missing", ports: [], networks: ["missnet"] }, undo),
-    /CNI plugin "rkl-no-such-plugin" failed on ADD for network "missnet": not found in \/.*testdata\/cni:/,
-  );
-  assert.deepEqual(await net.netns.list(), []);
-  await deleteLink(net.bridge);
+    // A missing plugin names the plugin and the search path.
+    const missing = { ...conf, name: "missnet", plugins: [{ type: "rkl-no-such-plugin" }] };
+    await Deno.writeTextFile(
+      join(dir.path, "etc", "cni", "missnet.conflist"),
+      JSON.stringify(missing),
+    );
+    await assert.rejects(
+      net.attach({ id: ID.m1, name: "missing", ports: [], networks: ["missnet"] }, undo),
+      /CNI plugin "rkl-no-such-plugin" failed on ADD for network "missnet": not found in \/.*testdata\/cni:/,
+    );
+    assert.deepEqual(await net.netns.list(), []);
+  } finally {
+    await deleteLink(net.bridge);
+  }
 });
 
 rootTest("CniNetworkProvider: detach works when the namespace is already gone", async () => {
