@@ -408,7 +408,8 @@ export class CniNetworkProvider implements NetworkProvider {
   /**
    * Releases everything that belongs to no live sandbox: attachment records (CNI DEL with the
    * cached config and result), stale namespaces, IP allocations without a record (CNI DEL with
-   * the network's config and no namespace), and bridges of rkl networks nobody uses.
+   * the network's config), veths on rkl's bridges that no record names, and bridges of rkl
+   * networks nobody uses.
    */
   async gc(liveIds: ReadonlySet<string>): Promise<NetworkGcReport> {
     const report: NetworkGcReport = { released: [], details: [] };
@@ -478,10 +479,48 @@ export class CniNetworkProvider implements NetworkProvider {
       await this.netns.remove(name);
       report.details.push(`removed network namespace ${this.netns.path(name)}`);
     }
+    for (const veth of await this.#orphanVeths([...lists.values()])) {
+      try {
+        await run(["ip", "link", "del", veth.name]);
+        report.details.push(`removed veth ${veth.name} from bridge ${veth.bridge}`);
+      } catch (error) {
+        failures.push({ step: `remove veth ${veth.name}`, error });
+      }
+    }
     const bridges = await this.#locked(() => this.#removeIdleBridges([...lists.values()]));
     for (const b of bridges) report.details.push(`removed idle bridge ${b}`);
     if (failures.length > 0) throw new CleanupError(failures);
     return report;
+  }
+
+  /**
+   * Ports of rkl's bridges that no attachment record names as its host-side interface (their
+   * namespace is normally gone with them; these are left by interrupted plugins). Bridges with
+   * an attachment being set up are skipped: its veth is not recorded yet.
+   */
+  async #orphanVeths(
+    lists: readonly CniNetworkConfigList[],
+  ): Promise<{ name: string; bridge: string }[]> {
+    const records = await this.store.list();
+    const known = new Set<string>();
+    const busy = new Set<string>();
+    for (const r of records) {
+      for (const n of r.networks) {
+        if (r.state === "adding") busy.add(n.config.name);
+        for (const i of n.result?.interfaces ?? []) if (i.sandbox === undefined) known.add(i.name);
+      }
+    }
+    const out: { name: string; bridge: string }[] = [];
+    for (const list of lists) {
+      const bridge = summarizeNetwork(list).bridge;
+      if (!bridge || busy.has(list.name) || !(await linkExists(bridge))) continue;
+      const ports = await run(["ip", "-o", "link", "show", "master", bridge]);
+      for (const line of ports.stdout.split("\n")) {
+        const name = /^\d+: ([^:@\s]+)/.exec(line)?.[1];
+        if (name && !known.has(name)) out.push({ name, bridge });
+      }
+    }
+    return out;
   }
 
   /** host-local allocations of a network: files named by IP holding `id` and `ifname`. */

@@ -286,7 +286,16 @@ rootTest("CniNetworkProvider: gc frees attachments and allocations of dead sandb
   // The orphan loses its record (as after a crash between ADD and recording).
   await Deno.remove(join(dir.path, "lib", "cni", "attachments", ID.orph1), { recursive: true });
   assert.equal(ipFiles(await filesIn(ipam)).length, 3);
+  // A veth on the bridge that no attachment knows (left by an interrupted plugin).
+  const stray = `vs${ID.live1.slice(-8)}`;
+  await run(["ip", "link", "add", stray, "type", "veth", "peer", "name", `${stray}p`]);
+  await run(["ip", "link", "set", stray, "master", net.bridge]);
   const report = await net.gc(new Set([ID.live1]));
+  assert.ok(report.details.includes(`removed veth ${stray} from bridge ${net.bridge}`));
+  const liveVeth = (await net.store.get(ID.live1))?.networks[0]?.result?.interfaces
+    .find((i) => i.sandbox === undefined && i.name !== net.bridge)?.name;
+  assert.deepEqual(await bridgePorts(net.bridge), [liveVeth], "only the live sandbox's veth");
+  assert.ok(!(await hostLinks()).includes(stray));
   assert.deepEqual(report.released.sort(), [ID.dead1, ID.orph1]);
   assert.ok(report.details.some((d) => d.includes(dead.ips[0]!)));
   assert.ok(report.details.some((d) => d.includes(orphan.ips[0]!)));
