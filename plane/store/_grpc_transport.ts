@@ -21,7 +21,10 @@ type UnaryFn = (
   opts: grpc.CallOptions,
   cb: (err: grpc.ServiceError | null, res: unknown) => void,
 ) => grpc.ClientUnaryCall;
-type DuplexFn = (md: grpc.Metadata) => grpc.ClientDuplexStream<unknown, unknown>;
+type DuplexFn = (
+  md: grpc.Metadata,
+  opts?: grpc.CallOptions,
+) => grpc.ClientDuplexStream<unknown, unknown>;
 type ServiceCtor = new (
   address: string,
   creds: grpc.ChannelCredentials,
@@ -136,15 +139,29 @@ function toProto(v: unknown): unknown {
   return v;
 }
 
-/** A small unbounded queue that turns stream callbacks into an async iterator. */
+/**
+ * A queue that turns stream callbacks into an async iterator. Above `high` queued items it
+ * calls `pause` (the stream stops reading, so HTTP/2 flow control holds the server back) and
+ * calls `resume` once the consumer has caught up.
+ */
 class Inbox<T> {
   #items: T[] = [];
   #error: unknown;
   #done = false;
   #wake: (() => void) | undefined;
+  #paused = false;
+  #flow: { high: number; pause(): void; resume(): void };
+
+  constructor(flow: { high: number; pause(): void; resume(): void }) {
+    this.#flow = flow;
+  }
 
   push(item: T): void {
     this.#items.push(item);
+    if (!this.#paused && this.#items.length >= this.#flow.high) {
+      this.#paused = true;
+      this.#flow.pause();
+    }
     this.#notify();
   }
   fail(error: unknown): void {
@@ -166,6 +183,10 @@ class Inbox<T> {
     for (;;) {
       const item = this.#items.shift();
       if (item !== undefined) {
+        if (this.#paused && this.#items.length <= this.#flow.high / 8) {
+          this.#paused = false;
+          this.#flow.resume();
+        }
         yield item;
         continue;
       }
@@ -276,10 +297,7 @@ export class GrpcTransport implements Transport {
   ): Promise<unknown> {
     const fn = (client as unknown as Record<string, DuplexFn>).LeaseKeepAlive!;
     return new Promise((resolve, reject) => {
-      const stream = (fn as unknown as (
-        md: grpc.Metadata,
-        o: grpc.CallOptions,
-      ) => grpc.ClientDuplexStream<unknown, unknown>).call(client, md, { deadline });
+      const stream = fn.call(client, md, { deadline });
       let settled = false;
       stream.on("data", (res: unknown) => {
         if (settled) return;
@@ -311,7 +329,11 @@ export class GrpcTransport implements Transport {
     if (signal.aborted) return;
     const fn = (client as unknown as Record<string, DuplexFn>).Watch!;
     const stream = fn.call(client, this.#metadata(grpc));
-    const inbox = new Inbox<unknown>();
+    const inbox = new Inbox<unknown>({
+      high: 1024,
+      pause: () => stream.pause(),
+      resume: () => stream.resume(),
+    });
     const onAbort = () => stream.cancel();
     signal.addEventListener("abort", onAbort, { once: true });
     stream.on("data", (res: unknown) => inbox.push(res));

@@ -299,7 +299,7 @@ export class EtcdClient implements KvStore {
         ...(opts.keysOnly ? { keysOnly: true } : {}),
       });
       if (!revision) revision = page.revision;
-      kvs.push(...page.kvs);
+      for (const kv of page.kvs) kvs.push(kv);
       const last = page.kvs.at(-1);
       if (!page.more || !last) break;
       from = `${last.key}\0`;

@@ -187,6 +187,7 @@ export interface LeaseKeepAlive {
   /**
    * Resolves (never rejects) with the reason when the lease is lost: it expired or was revoked
    * ({@linkcode LeaseNotFoundError}), or the store was unreachable for longer than its TTL.
+   * It stays pending after `stop()`.
    */
   readonly lost: Promise<Error>;
   /** Stops refreshing (the lease then expires on its own unless revoked). */
