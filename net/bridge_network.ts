@@ -231,3 +231,35 @@ export function summarizeNetwork(list: CniNetworkConfigList): NetworkSummary {
   }
   return out;
 }
+
+/**
+ * The configuration a sandbox's second and later networks use: the same list without default
+ * routes in any plugin's IPAM, so only the first network (`eth0`) carries the default route.
+ * Lists without a default route are returned unchanged.
+ *
+ * @example
+ * ```ts
+ * import { bridgeNetworkConfig, withoutDefaultRoute } from "./bridge_network.ts";
+ * import { parseNetworkConfig } from "./cni_config.ts";
+ * import assert from "node:assert/strict";
+ * const raw = bridgeNetworkConfig({ name: "n", bridge: "br1", subnet: "10.9.0.0/24", ipamDataDir: "/x" });
+ * const list = withoutDefaultRoute(parseNetworkConfig(JSON.stringify(raw), "n.conflist").list);
+ * assert.deepEqual((list.plugins[0]?.raw.ipam as { routes: unknown[] }).routes, []);
+ * ```
+ */
+export function withoutDefaultRoute(list: CniNetworkConfigList): CniNetworkConfigList {
+  let changed = false;
+  const plugins = list.plugins.map((p) => {
+    const ipam = rec(p.raw.ipam);
+    if (!ipam || !Array.isArray(ipam.routes)) return p;
+    const routes = ipam.routes.filter((r) => {
+      const dst = rec(r)?.dst;
+      return dst !== "0.0.0.0/0" && dst !== "::/0";
+    });
+    if (routes.length === ipam.routes.length) return p;
+    changed = true;
+    return { ...p, raw: { ...p.raw, ipam: { ...ipam, routes } } };
+  });
+  if (!changed) return list;
+  return { ...list, plugins, raw: { ...list.raw, plugins: plugins.map((p) => p.raw) } };
+}

@@ -4,6 +4,7 @@ import {
   defaultNetworkSettings,
   pickSubnet,
   summarizeNetwork,
+  withoutDefaultRoute,
 } from "./bridge_network.ts";
 import { parseNetworkConfig } from "./cni_config.ts";
 import { parseSubnet, subnetsOverlap } from "./subnet.ts";
@@ -74,4 +75,31 @@ Deno.test("summarizeNetwork() handles foreign configs without a bridge", () => {
     "lo.conf",
   );
   assert.deepEqual(summarizeNetwork(list), { name: "lo", plugins: ["loopback"], file: "lo.conf" });
+});
+
+Deno.test("withoutDefaultRoute() drops only default routes and keeps other lists as they are", () => {
+  const raw = bridgeNetworkConfig({
+    name: "n",
+    bridge: "b",
+    subnet: "10.1.0.0/24",
+    ipamDataDir: "/d",
+  });
+  const plugins = raw.plugins as { ipam?: { routes: unknown[] } }[];
+  plugins[0]!.ipam!.routes.push({ dst: "192.168.0.0/16" });
+  const { list } = parseNetworkConfig(JSON.stringify(raw), "n.conflist");
+  const out = withoutDefaultRoute(list);
+  assert.deepEqual((out.plugins[0]?.raw.ipam as { routes: unknown[] }).routes, [{
+    dst: "192.168.0.0/16",
+  }]);
+  assert.deepEqual((out.raw.plugins as { ipam?: { routes: unknown[] } }[])[0]?.ipam?.routes, [{
+    dst: "192.168.0.0/16",
+  }]);
+  assert.equal(
+    (list.plugins[0]?.raw.ipam as { routes: unknown[] }).routes.length,
+    2,
+    "input untouched",
+  );
+  const lo =
+    parseNetworkConfig('{"cniVersion":"1.0.0","name":"lo","type":"loopback"}', "lo.conf").list;
+  assert.equal(withoutDefaultRoute(lo), lo);
 });

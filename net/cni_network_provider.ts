@@ -26,7 +26,7 @@ import type { CniNetworkConfigList } from "./cni_types.ts";
 import { renderHosts, renderResolvConf } from "./hosts_files.ts";
 import { NetnsManager } from "./netns.ts";
 import { type CreateNetworkRequest, NetworkStore } from "./network_store.ts";
-import { DEFAULT_NETWORK, summarizeNetwork } from "./bridge_network.ts";
+import { DEFAULT_NETWORK, summarizeNetwork, withoutDefaultRoute } from "./bridge_network.ts";
 import { linkExists } from "./subnet.ts";
 import { removeMasqRules } from "./masq_rules.ts";
 import {
@@ -209,7 +209,11 @@ export class CniNetworkProvider implements NetworkProvider {
         state: "adding",
         ports,
         cniArgs,
-        networks: lists.map((config, i) => ({ config, ifName: `eth${i}` })),
+        // Only the first network gives the sandbox its default route.
+        networks: lists.map((config, i) => ({
+          config: i === 0 ? config : withoutDefaultRoute(config),
+          ifName: `eth${i}`,
+        })),
         createdAt: new Date().toISOString(),
       };
       await this.store.put(rec);

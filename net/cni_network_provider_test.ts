@@ -19,6 +19,7 @@ import {
   testProvider,
   udpRoundTrip,
   uid,
+  uniqueNet,
 } from "./_test_util.ts";
 
 /** Sandbox ids, unique per run: iptables chain names derive from them. */
@@ -37,6 +38,7 @@ const ID = {
   udp1: uid("udp1"),
   full1: uid("full1"),
   full2: uid("full2"),
+  multi1: uid("multi1"),
 };
 
 function ipFiles(files: string[]): string[] {
@@ -379,5 +381,38 @@ rootTest(
     } finally {
       await undo.rollback();
     }
+  },
+);
+
+rootTest(
+  "CniNetworkProvider: a sandbox on two networks gets eth0 and eth1, one default route",
+  async () => {
+    await using dir = await tempDir("rk8s-net-");
+    const net = testProvider(dir.path);
+    const second = uniqueNet();
+    await net.createNetwork({ name: "second", subnet: second.subnet, bridge: second.bridge });
+    const undo = new UndoStack();
+    try {
+      const a = await net.attach(
+        { id: ID.multi1, name: "multi", ports: [], networks: ["rkl", "second"] },
+        undo,
+      );
+      assert.equal(a.ips.length, 2);
+      const routes = (await inNetns(a.netnsPath, ["ip", "-4", "route"])).stdout;
+      assert.match(routes, /^default via \S+ dev eth0/m);
+      assert.doesNotMatch(routes, /^default .* dev eth1/m);
+      assert.match(routes, new RegExp(`^${second.subnet.replace(/\./g, "\\.")} dev eth1`, "m"));
+      const info = await net.inspectNetwork("second");
+      assert.deepEqual(info.attachments.map((x) => x.ips), [[a.ips[1]]]);
+      await assert.rejects(net.removeNetwork("second"), /Network "second" is in use by "multi"/);
+    } finally {
+      await undo.rollback();
+    }
+    assert.ok(
+      !(await hostLinks()).includes(second.bridge),
+      "idle bridge of the named network removed",
+    );
+    await net.removeNetwork("second");
+    await assert.rejects(net.networks.get("second"), /Network "second" not found/);
   },
 );
