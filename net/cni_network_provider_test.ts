@@ -117,11 +117,15 @@ rootTest("CniNetworkProvider: a published port answers on 127.0.0.1:hostPort", a
   const net = testProvider(dir.path);
   const undo = new UndoStack();
   const hostPort = freePort();
+  const localPort = freePort();
   try {
     const a = await net.attach({
       id: ID.web1,
       name: "web",
-      ports: [{ containerPort: 80, hostPort, protocol: "TCP" }],
+      ports: [
+        { containerPort: 80, hostPort, protocol: "TCP" },
+        { containerPort: 80, hostPort: localPort, protocol: "TCP", hostIP: "127.0.0.1" },
+      ],
     }, undo);
     const server = new Deno.Command("nsenter", {
       args: [
@@ -140,16 +144,24 @@ rootTest("CniNetworkProvider: a published port answers on 127.0.0.1:hostPort", a
       stderr: "null",
     }).spawn();
     try {
-      const text = await waitFor("published port to answer", async () => {
-        const conn = await Deno.connect({ hostname: "127.0.0.1", port: hostPort });
-        try {
-          const t = await readAll(conn);
-          return t.includes("published") ? t : undefined;
-        } finally {
-          conn.close();
-        }
-      }, { timeoutMs: 10_000, intervalMs: 100 });
-      assert.match(text, /published/);
+      for (const port of [hostPort, localPort]) {
+        const text = await waitFor(`published port ${port} to answer`, async () => {
+          const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+          try {
+            const t = await readAll(conn);
+            return t.includes("published") ? t : undefined;
+          } finally {
+            conn.close();
+          }
+        }, { timeoutMs: 10_000, intervalMs: 100 });
+        assert.match(text, /published/);
+      }
+      // The hostIP mapping is bound to 127.0.0.1 only.
+      assert.ok(
+        (await natRulesMentioning(`--dport ${localPort} `)).some((r) =>
+          r.includes("-d 127.0.0.1/32") && r.includes("DNAT")
+        ),
+      );
     } finally {
       await stopChild(server);
     }
@@ -159,6 +171,7 @@ rootTest("CniNetworkProvider: a published port answers on 127.0.0.1:hostPort", a
     await undo.rollback();
   }
   assert.deepEqual(await natRulesMentioning(`--dports ${hostPort} `), []);
+  assert.deepEqual(await natRulesMentioning(`--dports ${localPort} `), []);
 });
 
 async function assertConflictsCreateNothing(
