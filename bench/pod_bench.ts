@@ -178,9 +178,28 @@ export async function podBench(): Promise<void> {
     await prepare(name);
     await run([...podman, "play", "kube", pmFile(name)], { env });
   };
-  const pmDown = (name: string) =>
-    run([...podman, "play", "kube", "--down", pmFile(name)], { env });
-  const pmRmAll = () => run([...podman, "pod", "rm", "-a", "-f", "-t", "0"], { env });
+  // podman 4.3 sometimes fails to unmount a container's shm on the first try ("device or
+  // resource busy"): retry a few times, then report what is left.
+  const pmRmAll = async () => {
+    let last = "";
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const r = await run([...podman, "pod", "rm", "-a", "-f", "-t", "0"], {
+        env,
+        allowFailure: true,
+      });
+      const left = await run([...podman, "pod", "ps", "-q"], { env });
+      if (left.stdout.trim() === "") return;
+      last = r.stderr;
+    }
+    throw new Error(`podman pod rm -a failed repeatedly: ${last}`);
+  };
+  const pmDown = async (name: string) => {
+    const r = await run([...podman, "play", "kube", "--down", pmFile(name)], {
+      env,
+      allowFailure: true,
+    });
+    if (r.code !== 0) await pmRmAll(); // the same podman flake; counted in the time
+  };
 
   try {
     // One idle pod stays on each rkl root for the whole section, like a node with other pods:

@@ -205,6 +205,32 @@ rootTest(
   },
 );
 
+rootTest("rkl pod create starts only the sandbox; rkl pod start runs the containers", async () => {
+  await using dir = await tempDir("rkl-pod-cli-");
+  try {
+    const created = await rkl(dir.path, "pod", "create", "testdata/pods/simple.yaml");
+    assert.equal(created.code, 0, created.err);
+    const before = await rkl(dir.path, "pod", "list");
+    assert.match(before.out, /simple-container-task\s+0\/1\s+ContainerCreating\s+0\s+\d+s\s+10\./);
+    const started = await rkl(dir.path, "pod", "start", "simple-container-task");
+    assert.equal(started.code, 0, started.err);
+    const after = await rkl(dir.path, "pod", "list", "-o", "wide");
+    assert.match(
+      after.out,
+      /simple-container-task\s+1\/1\s+Running\s+0\s+\d+s\s+10\.\S+\s+[0-9a-f]{12}\s+\d+/,
+    );
+    // Starting again has nothing to do; a second create of the same pod is a conflict.
+    assert.equal((await rkl(dir.path, "pod", "start", "simple-container-task")).code, 0);
+    const again = await rkl(dir.path, "pod", "create", "testdata/pods/simple.yaml");
+    assert.equal(again.code, 1);
+    assert.match(again.err, /Pod "simple-container-task" already exists/);
+    assert.equal((await rkl(dir.path, "pod", "rm", "-f", "simple-container-task")).code, 0);
+    await assertNoPodLeftovers(dir.path);
+  } finally {
+    await cleanup(dir.path);
+  }
+});
+
 rootTest("rkl pod run with a failing init container exits 1; state and logs show why", async () => {
   await using dir = await tempDir("rkl-pod-cli-");
   try {
