@@ -56,6 +56,11 @@ export interface CniNetworkProviderOptions {
   /** The host's resolv.conf (default `/etc/resolv.conf`). */
   hostResolvConf?: string;
   /**
+   * Used when the host's lists only loopback resolvers (default systemd-resolved's
+   * `/run/systemd/resolve/resolv.conf`).
+   */
+  upstreamResolvConf?: string;
+  /**
    * Delete a network's bridge when its last attachment is detached. Default: only for a
    * custom state root (`--root`), whose networks should leave nothing on the host; the system
    * root keeps its bridges, like other runtimes (`rkl gc` and `rkl network rm` remove them).
@@ -128,12 +133,14 @@ export class CniNetworkProvider implements NetworkProvider {
   readonly cni: CniRuntime;
   readonly #paths: RklPaths;
   readonly #hostResolvConf: string;
+  readonly #upstreamResolvConf: string;
   readonly #removeIdle: boolean;
 
   /** Creates the provider (nothing is touched until a method is called). */
   constructor(opts: CniNetworkProviderOptions) {
     this.#paths = opts.paths;
     this.#hostResolvConf = opts.hostResolvConf ?? "/etc/resolv.conf";
+    this.#upstreamResolvConf = opts.upstreamResolvConf ?? "/run/systemd/resolve/resolv.conf";
     this.#removeIdle = opts.removeIdleBridges ?? opts.root !== undefined;
     this.networks = new NetworkStore({
       configDir: opts.paths.cniConfigDir,
@@ -244,7 +251,7 @@ export class CniNetworkProvider implements NetworkProvider {
           ...(req.extraHosts ? { extraHosts: req.extraHosts } : {}),
         }),
       );
-      await Deno.writeTextFile(resolvConfFile, renderResolvConf(await this.#readHostResolv()));
+      await Deno.writeTextFile(resolvConfFile, await this.#sandboxResolvConf());
       rec.state = "ready";
       await this.store.put(rec);
       return { netnsPath: rec.netnsPath, ips, hostsFile, resolvConfFile };
@@ -253,13 +260,23 @@ export class CniNetworkProvider implements NetworkProvider {
     return attachment;
   }
 
-  async #readHostResolv(): Promise<string> {
-    try {
-      return await Deno.readTextFile(this.#hostResolvConf);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return "";
-      throw error;
-    }
+  /**
+   * The host's resolv.conf without loopback resolvers. When only a local stub resolver is
+   * listed (systemd-resolved), its upstream file is used instead, as other runtimes do.
+   */
+  async #sandboxResolvConf(): Promise<string> {
+    const read = async (file: string) => {
+      try {
+        return await Deno.readTextFile(file);
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return "";
+        throw error;
+      }
+    };
+    const text = renderResolvConf(await read(this.#hostResolvConf));
+    if (/^nameserver /m.test(text)) return text;
+    const upstream = renderResolvConf(await read(this.#upstreamResolvConf));
+    return /^nameserver /m.test(upstream) ? upstream : text;
   }
 
   /** Runs CNI DEL for every network, removes the namespace, the record and idle bridges. */

@@ -39,6 +39,7 @@ const ID = {
   full1: uid("full1"),
   full2: uid("full2"),
   multi1: uid("multi1"),
+  dns1: uid("dns1"),
 };
 
 function ipFiles(files: string[]): string[] {
@@ -427,5 +428,34 @@ rootTest(
     );
     await net.removeNetwork("second");
     await assert.rejects(net.networks.get("second"), /Network "second" not found/);
+  },
+);
+
+rootTest(
+  "CniNetworkProvider: resolv.conf skips a loopback stub resolver for its upstream file",
+  async () => {
+    await using dir = await tempDir("rk8s-net-");
+    const stub = join(dir.path, "resolv.conf");
+    const upstream = join(dir.path, "upstream.conf");
+    await Deno.writeTextFile(stub, "nameserver 127.0.0.53\noptions edns0\nsearch example.org\n");
+    await Deno.writeTextFile(upstream, "nameserver 192.0.2.53\nsearch example.org\n");
+    const net = testProvider(dir.path, { hostResolvConf: stub, upstreamResolvConf: upstream });
+    const undo = new UndoStack();
+    try {
+      const a = await net.attach(
+        { id: ID.dns1, name: "dns", hostname: "dns-host", ports: [] },
+        undo,
+      );
+      assert.equal(
+        await Deno.readTextFile(a.resolvConfFile),
+        "nameserver 192.0.2.53\nsearch example.org\n",
+      );
+      assert.match(
+        await Deno.readTextFile(a.hostsFile),
+        new RegExp(`^${a.ips[0]}\\tdns-host dns$`, "m"),
+      );
+    } finally {
+      await undo.rollback();
+    }
   },
 );
