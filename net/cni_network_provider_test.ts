@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { rootTest, tempDir, waitFor } from "../core/testing.ts";
 import { UndoStack } from "../core/undo.ts";
-import { ConflictError } from "../core/errors.ts";
+import { ConflictError, ManifestError } from "../core/errors.ts";
 import { run } from "../core/exec.ts";
 import { CniPluginError } from "./cni_plugin_error.ts";
 import {
@@ -40,6 +40,7 @@ const ID = {
   full2: uid("full2"),
   multi1: uid("multi1"),
   dns1: uid("dns1"),
+  bad1: uid("bad1"),
 };
 
 function ipFiles(files: string[]): string[] {
@@ -457,5 +458,29 @@ rootTest(
     } finally {
       await undo.rollback();
     }
+  },
+);
+
+rootTest(
+  "CniNetworkProvider: a bad network config names file, line and field; nothing is created",
+  async () => {
+    await using dir = await tempDir("rk8s-net-");
+    const net = testProvider(dir.path);
+    const file = join(dir.path, "etc", "cni", "broken.conflist");
+    await Deno.mkdir(join(dir.path, "etc", "cni"), { recursive: true });
+    await Deno.writeTextFile(
+      file,
+      '{\n  "cniVersion": "1.0.0",\n  "name": "broken",\n  "plugins": [\n    {"type": 42}\n  ]\n}\n',
+    );
+    const undo = new UndoStack();
+    await assert.rejects(
+      net.attach({ id: ID.bad1, name: "bad", ports: [], networks: ["broken"] }, undo),
+      (e: unknown) =>
+        e instanceof ManifestError && e.file === file && e.line === 5 &&
+        e.path === "plugins[0].type" && /expected a string, got number 42/.test(e.message),
+    );
+    assert.equal(undo.size, 0);
+    assert.deepEqual(await net.netns.list(), []);
+    assert.deepEqual(await net.attachments(), []);
   },
 );

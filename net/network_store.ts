@@ -109,6 +109,13 @@ export class NetworkStore {
   async get(name: string): Promise<CniNetworkConfigList> {
     if (name === DEFAULT_NETWORK) return await this.ensureDefault();
     validateNetworkName(name);
+    // NAME.conflist first, so one broken file does not hide every other network.
+    try {
+      const { list } = await loadNetworkConfig(this.fileOf(name));
+      if (list.name === name) return list;
+    } catch (error) {
+      if (!(error instanceof Error && error.cause instanceof Deno.errors.NotFound)) throw error;
+    }
     const lists = await loadNetworkConfigDir(this.#opts.configDir);
     const found = lists.find((l) => l.name === name);
     if (!found) throw new NotFoundError("network", name);
