@@ -47,7 +47,7 @@ function list(src: CniOutputSource, v: unknown, field: string): unknown[] {
 }
 
 /**
- * Parses a CNI result (spec 1.0; 0.4.0 results parse too, their `version` fields are ignored).
+ * Parses a CNI result (spec 1.0; 0.4.0 results parse too). Fields rk8s does not use are kept.
  *
  * @example
  * ```ts
@@ -67,6 +67,7 @@ export function parseCniResult(value: unknown, src: CniOutputSource): CniResult 
     const mac = optStr(src, v.mac, `interfaces[${i}].mac`);
     const sandbox = optStr(src, v.sandbox, `interfaces[${i}].sandbox`);
     return {
+      ...v,
       name: str(src, v.name, `interfaces[${i}].name`),
       ...(mac ? { mac } : {}),
       ...(sandbox ? { sandbox } : {}),
@@ -83,6 +84,7 @@ export function parseCniResult(value: unknown, src: CniOutputSource): CniResult 
       throw bad(src, `ips[${i}].interface must be an index`);
     }
     return {
+      ...v,
       address,
       ...(gateway ? { gateway } : {}),
       ...(typeof v.interface === "number" ? { interface: v.interface } : {}),
@@ -91,7 +93,7 @@ export function parseCniResult(value: unknown, src: CniOutputSource): CniResult 
   const routes = list(src, value.routes, "routes").map((v, i): CniRoute => {
     if (!isRecord(v)) throw bad(src, `routes[${i}] must be an object`);
     const gw = optStr(src, v.gw, `routes[${i}].gw`);
-    return { dst: str(src, v.dst, `routes[${i}].dst`), ...(gw ? { gw } : {}) };
+    return { ...v, dst: str(src, v.dst, `routes[${i}].dst`), ...(gw ? { gw } : {}) };
   });
   const dns: CniDns = {};
   if (value.dns !== undefined && value.dns !== null) {
@@ -105,7 +107,10 @@ export function parseCniResult(value: unknown, src: CniOutputSource): CniResult 
     if (search) dns.search = search;
     if (options) dns.options = options;
   }
+  // Unknown fields (e.g. `version` of 0.4.0 addresses) are kept: the result is passed on to the
+  // next plugin as its prevResult, which must be what the plugin printed.
   return {
+    ...value,
     cniVersion: str(src, value.cniVersion ?? "1.0.0", "cniVersion"),
     interfaces,
     ips,

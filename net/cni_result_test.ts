@@ -68,3 +68,15 @@ Deno.test("pluginFailure() falls back to stderr when stdout holds no CNI error",
 Deno.test("parsePluginStdout() reports invalid JSON with the output", () => {
   assert.throws(() => parsePluginStdout("oops", src), /printed invalid JSON: oops/);
 });
+
+Deno.test("parseCniResult() keeps fields it does not know, so prevResult is passed on as printed", () => {
+  const printed = {
+    cniVersion: "0.4.0",
+    interfaces: [{ name: "eth0", sandbox: "/ns", mtu: 1500 }],
+    ips: [{ version: "4", address: "10.0.0.2/24", interface: 0 }],
+    routes: [{ dst: "0.0.0.0/0", gw: "10.0.0.1" }],
+    dns: {},
+    extra: { vendor: true },
+  };
+  assert.deepEqual(JSON.parse(JSON.stringify(parseCniResult(printed, src))), printed);
+});
