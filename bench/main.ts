@@ -7,6 +7,7 @@
 import { storeBench } from "./store_bench.ts";
 import { podBench } from "./pod_bench.ts";
 import { netBench } from "./net_bench.ts";
+import { containerBench } from "./container_bench.ts";
 
 /** A benchmark section. */
 export interface Section {
@@ -17,6 +18,7 @@ export interface Section {
 }
 
 const sections: Section[] = [
+  { name: "container", run: containerBench },
   { name: "store", run: storeBench },
   { name: "pod", run: podBench },
   { name: "net", run: netBench },

@@ -229,8 +229,10 @@ export class Conmon implements ContainerMonitor {
     if (status.code !== 0) {
       throw new MonitorError(req.id, `conmon exited with code ${status.code} for "${req.name}"`);
     }
-    const deadline = Date.now() + this.#timeoutMs;
-    for (let delay = 1;; delay = Math.min(delay * 2, 10)) {
+    const started = Date.now();
+    const deadline = started + this.#timeoutMs;
+    // Poll every millisecond at first (runtimes create in ~25 ms), then back off.
+    for (let delay = 1;; delay = Date.now() - started > 200 ? 10 : 1) {
       const pidText = await readIfExists(req.pidFile);
       if (pidText !== undefined && pidText.trim() !== "") {
         const pid = Number(pidText.trim());

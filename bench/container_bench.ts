@@ -1,0 +1,296 @@
+/**
+ * `deno task bench container`: starting one detached container until it runs, side by side in
+ * one run (interleaved, medians):
+ * - `runc create+start` — the bare runtime on a prepared bundle (the floor);
+ * - `rkl (library)` — `runContainer()` called in-process: what rkl itself adds (SQLite record,
+ *   overlay mount, generated config, conmon) without Deno's process start-up; no network
+ *   provider, so the container gets a fresh loopback-only namespace like the bare runc one;
+ * - `rkl container run (CLI)` — the real `rkl` process as a user runs it (the `rkl` task's
+ *   permissions), including Deno start-up and module loading; its manifest says
+ *   `hostNetwork: true` so that no CNI network is set up (the network section measures that);
+ * - `podman run -d --network none` — when podman is installed (the bench setup installs it).
+ * Then a breakdown of where the library call spends its time.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { compare, type Contender, quantile } from "./_harness.ts";
+import { type CreateStep, openEngine } from "../core/container/engine.ts";
+import { runContainer } from "../core/container/run.ts";
+import { removeContainer } from "../core/container/remove.ts";
+import { listContainers } from "../core/container/list.ts";
+import { buildSpec } from "../core/oci/spec.ts";
+import { rklPaths } from "../core/paths.ts";
+import { CliRuntime, resolveRuntime } from "../core/runtime/oci_runtime.ts";
+import { run } from "../core/exec.ts";
+import { isMountPoint } from "../core/rootfs.ts";
+import { testBundles } from "../core/testing.ts";
+
+const projectDir = new URL("../", import.meta.url).pathname;
+const RUNS = 15;
+
+const PODMAN_CONF = `[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+`;
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+async function rklTaskArgs(): Promise<string[]> {
+  const config: unknown = JSON.parse(await Deno.readTextFile(join(projectDir, "deno.json")));
+  const task = (config as { tasks?: { rkl?: { command?: unknown } } }).tasks?.rkl?.command;
+  if (typeof task !== "string") throw new Error("deno.json has no tasks.rkl.command");
+  return task.split(/\s+/).slice(1);
+}
+
+/** Imports the busybox rootfs into podman's (isolated) storage as localhost/busybox. */
+async function podmanImport(podman: string[], env: Record<string, string>): Promise<void> {
+  const present = await run([...podman, "image", "exists", "localhost/busybox"], {
+    env,
+    allowFailure: true,
+  });
+  if (present.code === 0) return;
+  const tar = new Deno.Command("tar", {
+    args: ["-C", join(testBundles.busybox, "rootfs"), "-c", "."],
+    stdout: "piped",
+  }).spawn();
+  const [cmd, ...args] = [
+    ...podman,
+    "import",
+    "--change",
+    "ENV=PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+    "--change",
+    'CMD=["sh"]',
+    "-",
+    "localhost/busybox",
+  ];
+  const imp = new Deno.Command(cmd!, { args, env, stdin: "piped", stdout: "null" }).spawn();
+  await tar.stdout.pipeTo(imp.stdin);
+  const [t, i] = await Promise.all([tar.status, imp.status]);
+  if (!t.success || !i.success) throw new Error("podman import of the busybox rootfs failed");
+}
+
+/** Runs the container section. */
+export async function containerBench(): Promise<void> {
+  const work = await Deno.makeTempDir({ prefix: "rk8s-bench-container-" });
+  const resolved = await resolveRuntime(undefined, { PATH: Deno.env.get("PATH") });
+  const runc = resolved.binary;
+
+  // Bare runtime: one prepared bundle (read-only shared rootfs), a fresh id per run.
+  const bareRoot = join(work, "runc-root");
+  const bundle = join(work, "bundle");
+  await Deno.mkdir(bundle, { recursive: true });
+  const spec = buildSpec({
+    args: ["sleep", "100"],
+    rootfs: join(testBundles.busybox, "rootfs"),
+    readonlyRootfs: true,
+    hostname: "bench",
+    nofileHardLimit: 20000,
+  });
+  await Deno.writeTextFile(join(bundle, "config.json"), JSON.stringify(spec));
+  // The container inherits runc's stdio: never pipe it, or reading waits for the container.
+  const quiet = { stdin: "null", stdout: "null", stderr: "null" } as const;
+  const runcCmd = async (...args: string[]) => {
+    const st = await new Deno.Command(runc, { args: ["--root", bareRoot, ...args], ...quiet })
+      .output();
+    if (!st.success) throw new Error(`runc ${args.join(" ")} failed with exit code ${st.code}`);
+  };
+
+  // rkl in-process.
+  const libPaths = rklPaths(join(work, "rkl-lib"));
+  const engine = await openEngine({
+    paths: libPaths,
+    runtime: new CliRuntime({ binary: runc, root: libPaths.runtimeRoot, name: resolved.name }),
+  });
+  const config = (i: number) => ({
+    name: `bench-${i}`,
+    image: testBundles.busybox,
+    args: ["sleep", "100"],
+    resources: { limits: { cpu: "500m", memory: "233Mi" } },
+  });
+
+  // rkl as a process.
+  const cliRoot = join(work, "rkl-cli");
+  const cliPaths = rklPaths(cliRoot);
+  const cliEngine = await openEngine({
+    paths: cliPaths,
+    runtime: new CliRuntime({ binary: runc, root: cliPaths.runtimeRoot, name: resolved.name }),
+  });
+  const taskArgs = await rklTaskArgs();
+  const manifest = (i: number) => join(work, `cli-${i}.yaml`);
+  for (let i = 0; i < RUNS + 2; i++) {
+    await Deno.writeTextFile(
+      manifest(i),
+      `name: cli-${i}\nimage: ${testBundles.busybox}\nargs: [sleep, "100"]\nhostNetwork: true\n` +
+        `resources:\n  limits: { cpu: 500m, memory: 233Mi }\n`,
+    );
+  }
+
+  // podman, isolated storage.
+  const podmanBin = "/usr/bin/podman";
+  const havePodman = await exists(podmanBin);
+  const confFile = join(work, "containers.conf");
+  await Deno.writeTextFile(confFile, PODMAN_CONF);
+  const podmanEnv = { CONTAINERS_CONF: confFile };
+  // podman limits the run root to 50 characters: keep it short.
+  const podmanDir = await Deno.makeTempDir({ dir: "/tmp", prefix: "rkbp" });
+  const podman = [
+    podmanBin,
+    "--root",
+    join(podmanDir, "root"),
+    "--runroot",
+    join(podmanDir, "run"),
+  ];
+  if (havePodman) await podmanImport(podman, podmanEnv);
+
+  const contenders: Contender[] = [
+    {
+      name: "runc create+start",
+      run: async (i) => {
+        await runcCmd("create", "--bundle", bundle, `bare-${i}`);
+        await runcCmd("start", `bare-${i}`);
+      },
+      cleanup: (i) => runcCmd("delete", "--force", `bare-${i}`),
+    },
+    {
+      name: "rkl (library)",
+      run: async (i) => {
+        await runContainer(engine, config(i));
+      },
+      cleanup: async (i) => {
+        await removeContainer(engine, `bench-${i}`, { force: true });
+      },
+    },
+    {
+      name: "rkl container run (CLI)",
+      run: async (i) => {
+        // rkl's own stdio is not inherited by the container (conmon holds it): pipe it.
+        const out = await new Deno.Command("deno", {
+          args: [...taskArgs, "--root", cliRoot, "container", "run", manifest(i)],
+          cwd: projectDir,
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+      },
+      cleanup: async (i) => {
+        await removeContainer(cliEngine, `cli-${i}`, { force: true });
+      },
+    },
+    {
+      name: "podman run -d",
+      ...(havePodman ? {} : { skip: "podman not installed (deno task bench installs it)" }),
+      run: async (i) => {
+        await run(
+          [
+            ...podman,
+            "run",
+            "-d",
+            "--network",
+            "none",
+            "--name",
+            `pm-${i}`,
+            "localhost/busybox",
+            "sleep",
+            "100",
+          ],
+          { env: podmanEnv },
+        );
+      },
+      cleanup: async (i) => {
+        await run([...podman, "rm", "-f", "-t", "0", `pm-${i}`], { env: podmanEnv });
+      },
+    },
+  ];
+
+  try {
+    const rows = await compare("container run, detached, until running", contenders, {
+      runs: RUNS,
+      baseline: "runc create+start",
+    });
+    const med = (name: string) => rows.find((r) => r.name === name)?.median;
+    const pm = med("podman run -d");
+    const lib = med("rkl (library)");
+    const cli = med("rkl container run (CLI)");
+    const bare = med("runc create+start");
+    if (bare && lib && cli) {
+      console.log(
+        `  rkl/runc: library ${(lib / bare).toFixed(2)}×, CLI process ${
+          (cli / bare).toFixed(2)
+        }× (target ≤ 1.5×)`,
+      );
+    }
+    if (pm && lib && cli) {
+      console.log(
+        `  podman/rkl: library ${(pm / lib).toFixed(1)}× faster, CLI process ${
+          (pm / cli).toFixed(1)
+        }× faster (target ≥ 3×)`,
+      );
+    }
+    await breakdown(engine);
+  } finally {
+    for (const e of [engine, cliEngine]) {
+      for (const v of await listContainers(e)) {
+        await removeContainer(e, v.record.id, { force: true });
+      }
+      e.close();
+    }
+    if (havePodman) {
+      await run([...podman, "system", "reset", "--force"], { env: podmanEnv });
+      // podman keeps its overlay storage dir bind-mounted on itself.
+      const overlayDir = join(podmanDir, "root", "overlay");
+      if (await isMountPoint(overlayDir)) await run(["umount", overlayDir]);
+    }
+    await Deno.remove(work, { recursive: true });
+    await Deno.remove(podmanDir, { recursive: true });
+  }
+}
+
+/** Medians of the phases of `runContainer()`, measured through the engine's step hook. */
+async function breakdown(engine: Awaited<ReturnType<typeof openEngine>>): Promise<void> {
+  const phases: Record<string, number[]> = {};
+  const order: (CreateStep | "start" | "validate")[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    let last = performance.now();
+    const mark = (phase: string) => {
+      const now = performance.now();
+      (phases[phase] ??= []).push(now - last);
+      if (i === 0) order.push(phase as CreateStep);
+      last = now;
+    };
+    engine.faults = (step) => mark(step);
+    await runContainer(engine, {
+      name: `phase-${i}`,
+      image: testBundles.busybox,
+      args: ["sleep", "100"],
+    });
+    mark("start");
+    engine.faults = undefined;
+    await removeContainer(engine, `phase-${i}`, { force: true });
+  }
+  const label: Record<string, string> = {
+    "after-record": "validate + SQLite insert (BEGIN IMMEDIATE)",
+    "after-rootfs": "overlay mount (spawn mount)",
+    "after-network": "network (none here)",
+    "before-runtime-create": "build + write config.json",
+    "after-runtime-create": "conmon + runtime create (wait for pid file)",
+    "before-start": "record pid",
+    "start": "runtime start + record",
+  };
+  console.log("\n## where rkl (library) spends its time (median ms per phase)");
+  for (const p of order) {
+    console.log(`  ${(label[p] ?? p).padEnd(46)} ${quantile(phases[p]!, 0.5).toFixed(1)}`);
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * `deno task demo`: the main job. Runs rkl commands in-process (the same code path as the
+ * `rkl` binary), printing each command and its output, against a fresh state root so it never
+ * disturbs /var/lib/rkl. Sections are appended in order; each leaves nothing running.
+ *
+ * @module
+ */
+import { main } from "../cli/main.ts";
+import type { CliIo } from "../cli/context.ts";
+
+const projectDir = new URL("../", import.meta.url).pathname;
+const root = await Deno.makeTempDir({ prefix: "rkl-demo-" });
+const enc = new TextEncoder();
+const write = (t: string) => void Deno.stdout.writeSync(enc.encode(t));
+const io: CliIo = {
+  stdout: write,
+  stderr: (t) => void Deno.stderr.writeSync(enc.encode(t)),
+  env: {
+    PATH: Deno.env.get("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  },
+  cwd: projectDir,
+};
+
+let failures = 0;
+
+/** Prints and runs `rkl ARGS`; returns the exit code. `expect` is the code that counts as ok. */
+async function rkl(args: string[], expect = 0): Promise<number> {
+  const shown = args.map((
+    a,
+  ) => (/^[\w./:=@%+,-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`));
+  write(`\n$ rkl ${shown.join(" ")}\n`);
+  delete io.exitCode;
+  const code = await main(["--root", root, ...args], io);
+  if (code !== expect) {
+    failures++;
+    write(`!! exit code ${code}, expected ${expect}\n`);
+  } else if (code !== 0) {
+    write(`(exit code ${code}, as expected)\n`);
+  }
+  return code;
+}
+
+function section(title: string): void {
+  write(`\n==== ${title} ====\n`);
+}
+
+write(
+  `rk8s demo — state root ${root} (--root), runtime chosen like rkl does (youki, runc, crun)\n`,
+);
+
+try {
+  // ---- Single containers (issue 2): the original project's spec, unchanged ----
+  section("single container: testdata/single.yaml");
+  write(await Deno.readTextFile(`${projectDir}testdata/single.yaml`));
+  await rkl(["container", "run", "testdata/single.yaml"]);
+  await rkl(["container", "list"]);
+  await rkl(["container", "state", "single-container-test"]);
+  await rkl([
+    "container",
+    "exec",
+    "single-container-test",
+    "--",
+    "sh",
+    "-c",
+    "echo hostname=$(hostname); echo memory.limit_in_bytes=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max); echo cpu quota=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max); ps",
+  ]);
+  await rkl([
+    "container",
+    "exec",
+    "single-container-test",
+    "--",
+    "sh",
+    "-c",
+    "echo to the log >> /proc/1/fd/1; exit 3",
+  ], 3);
+  await rkl(["container", "logs", "--timestamps", "single-container-test"]);
+  write("\n# sleep as PID 1 ignores SIGTERM: stop sends SIGKILL after the 1 s grace period\n");
+  await rkl(["container", "stop", "-t", "1", "single-container-test"]);
+  await rkl(["container", "list", "-o", "wide"]);
+  await rkl(["container", "rm", "single-container-test"]);
+  await rkl(["container", "list"]);
+} finally {
+  // Whatever happened above, leave nothing behind.
+  const quiet: CliIo = { ...io, stdout: () => {}, stderr: () => {} };
+  const ids: string[] = [];
+  await main(["--root", root, "container", "list", "-q"], {
+    ...quiet,
+    stdout: (t) => void ids.push(...t.split("\n").filter(Boolean)),
+  });
+  if (ids.length > 0) await main(["--root", root, "container", "rm", "-f", ...ids], io);
+  await Deno.remove(root, { recursive: true });
+}
+
+write(
+  failures === 0
+    ? "\ndemo finished: every step behaved as expected\n"
+    : `\ndemo finished with ${failures} unexpected result(s)\n`,
+);
+if (failures > 0) Deno.exitCode = 1;
