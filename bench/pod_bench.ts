@@ -171,6 +171,10 @@ export async function podBench(): Promise<void> {
     join(podmanDir, "root"),
     "--runroot",
     join(podmanDir, "run"),
+    // Own libpod tmp dir: another podman user (another bench running `podman system reset`)
+    // must not share /run/libpod with this one.
+    "--tmpdir",
+    join(podmanDir, "tmp"),
   ];
   if (havePodman) await podmanImport(podman, env);
   const skip = havePodman ? {} : { skip: "podman not installed (deno task bench installs it)" };
