@@ -113,7 +113,7 @@ export function memoryBytes(input: string | number): number {
 }
 
 /** Kubernetes-style resource amounts (`cpu`, `memory`) as quantities. */
-export interface ResourceQuantities {
+export interface ResourceAmounts {
   /** CPU quantity, e.g. `500m` or `1`. */
   cpu?: string | number;
   /** Memory quantity, e.g. `233Mi`. */
@@ -123,9 +123,9 @@ export interface ResourceQuantities {
 /** `limits` and `requests` of a container. */
 export interface ResourceRequirements {
   /** Hard caps (CFS quota, memory limit). */
-  limits?: ResourceQuantities;
+  limits?: ResourceAmounts;
   /** Guarantees (CPU shares, memory reservation). */
-  requests?: ResourceQuantities;
+  requests?: ResourceAmounts;
 }
 
 /** CFS period used for CPU limits, in microseconds (the kernel default, as in Kubernetes). */

@@ -10,7 +10,7 @@ import { viewOf } from "./inspect.ts";
 import type { ContainerStatus, ContainerView } from "./status.ts";
 
 /** Filter of {@linkcode listContainers}. */
-export interface ContainerFilter extends ContainerRecordFilter {
+export interface ContainerListFilter extends ContainerRecordFilter {
   /** Only containers in this status. */
   status?: ContainerStatus;
 }
@@ -26,7 +26,7 @@ export interface ContainerFilter extends ContainerRecordFilter {
  */
 export async function listContainers(
   engine: Engine,
-  filter: ContainerFilter = {},
+  filter: ContainerListFilter = {},
 ): Promise<ContainerView[]> {
   const records = listContainerRecords(engine.db, filter);
   if (records.length === 0) return [];
