@@ -233,3 +233,63 @@ rootTest(
     }
   },
 );
+
+const projectDir = new URL("../", import.meta.url).pathname;
+
+/** Runs the real entry point with exactly the `rkl` task's permissions (from deno.json). */
+async function rklProcess(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const config: unknown = JSON.parse(await Deno.readTextFile(join(projectDir, "deno.json")));
+  const task = (config as { tasks?: { rkl?: { command?: unknown } } }).tasks?.rkl?.command;
+  if (typeof task !== "string") throw new Error("deno.json has no tasks.rkl.command");
+  const [, ...taskArgs] = task.split(/\s+/);
+  const out = await new Deno.Command("deno", {
+    args: [...taskArgs, ...args],
+    cwd: projectDir,
+    stdin: "null",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
+}
+
+rootTest(
+  "`rkl` process with the task's permissions publishes a port, lists networks, collects",
+  async () => {
+    await using dir = await tempDir("rkl-net-proc-");
+    const root = ["--root", join(dir.path, "state")];
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const hostPort = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+    const file = join(dir.path, "echo.yaml");
+    await Deno.writeTextFile(
+      file,
+      `name: echo\nimage: ${testBundles.busybox}\n` +
+        `args: ["/bin/busybox", "nc", "-ll", "-p", "8080", "-e", "/bin/busybox", "echo", "from-echo"]\n` +
+        `ports:\n  - containerPort: 8080\n    hostPort: ${hostPort}\n    protocol: TCP\n`,
+    );
+    const run = await rklProcess([...root, "container", "run", file]);
+    assert.equal(run.code, 0, run.err);
+    try {
+      const text = await waitFor("the published port to answer", async () => {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: hostPort });
+        try {
+          const buf = new Uint8Array(256);
+          const n = await conn.read(buf);
+          return n ? new TextDecoder().decode(buf.subarray(0, n)) : undefined;
+        } finally {
+          conn.close();
+        }
+      }, { timeoutMs: 15_000, intervalMs: 100 });
+      assert.match(text, /from-echo/);
+      const ls = await rklProcess([...root, "network", "ls"]);
+      assert.equal(ls.code, 0, ls.err);
+      assert.match(ls.out, /^rkl\s+\S+\s+\S+\s+\S+\s+1\s+yes$/m);
+      const gc = await rklProcess([...root, "gc"]);
+      assert.equal(gc.code, 0, gc.err);
+      assert.equal(gc.out, "Nothing to collect\n", "a running container is live");
+    } finally {
+      const rm = await rklProcess([...root, "container", "rm", "-f", "echo"]);
+      assert.equal(rm.code, 0, rm.err);
+    }
+  },
+);
