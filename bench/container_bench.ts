@@ -20,10 +20,12 @@ import { runContainer } from "../core/container/run.ts";
 import { removeContainer } from "../core/container/remove.ts";
 import { listContainers } from "../core/container/list.ts";
 import { buildSpec } from "../core/oci/spec.ts";
+import { linuxResources } from "../core/quantity.ts";
 import { rklPaths } from "../core/paths.ts";
 import { CliRuntime, resolveRuntime } from "../core/runtime/oci_runtime.ts";
 import { run } from "../core/exec.ts";
 import { isMountPoint } from "../core/rootfs.ts";
+import { removeCgroup } from "../core/cgroup.ts";
 import { testBundles } from "../core/testing.ts";
 
 const projectDir = new URL("../", import.meta.url).pathname;
@@ -97,6 +99,9 @@ export async function containerBench(): Promise<void> {
     readonlyRootfs: true,
     hostname: "bench",
     nofileHardLimit: 20000,
+    // Same limits as the rkl contenders (runc writes the same cgroup files).
+    cgroupsPath: "/rk8s-bench/bare",
+    resources: linuxResources({ limits: { cpu: "500m", memory: "233Mi" } }),
   });
   await Deno.writeTextFile(join(bundle, "config.json"), JSON.stringify(spec));
   // The container inherits runc's stdio: never pipe it, or reading waits for the container.
@@ -253,6 +258,7 @@ export async function containerBench(): Promise<void> {
       const overlayDir = join(podmanDir, "root", "overlay");
       if (await isMountPoint(overlayDir)) await run(["umount", overlayDir]);
     }
+    await removeCgroup("/rk8s-bench");
     await Deno.remove(work, { recursive: true });
     await Deno.remove(podmanDir, { recursive: true });
   }
