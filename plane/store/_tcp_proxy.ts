@@ -17,11 +17,16 @@ export interface TcpProxy extends AsyncDisposable {
   pause(): void;
   /** Accepts and forwards connections again. */
   resume(): void;
+  /**
+   * Turns the proxy into a black hole: open and new connections stay open but no byte goes
+   * through in either direction (a path that died without closing anything).
+   */
+  freeze(): void;
   /** Stops listening and closes every connection. */
   close(): Promise<void>;
 }
 
-async function pipe(from: Deno.Conn, to: Deno.Conn): Promise<void> {
+async function pipe(from: Deno.Conn, to: Deno.Conn, frozen: () => boolean): Promise<void> {
   const buf = new Uint8Array(64 * 1024);
   for (;;) {
     let n: number | null;
@@ -35,6 +40,7 @@ async function pipe(from: Deno.Conn, to: Deno.Conn): Promise<void> {
       throw e;
     }
     if (n === null) return;
+    if (frozen()) continue; // dropped
     let off = 0;
     while (off < n) {
       try {
@@ -80,6 +86,8 @@ export function startTcpProxy(
   const pumps = new Set<Promise<void>>();
   let accepted = 0;
   let paused = false;
+  let frozen = false;
+  const isFrozen = () => frozen;
   const serve = (async () => {
     for (;;) {
       let client: Deno.Conn;
@@ -91,6 +99,10 @@ export function startTcpProxy(
       }
       if (paused) {
         closeQuietly(client);
+        continue;
+      }
+      if (frozen) {
+        open.add(client); // held open, never answered
         continue;
       }
       accepted++;
@@ -106,8 +118,8 @@ export function startTcpProxy(
         open.add(client);
         open.add(upstream);
         await Promise.all([
-          pipe(client, upstream).finally(() => closeQuietly(upstream)),
-          pipe(upstream, client).finally(() => closeQuietly(client)),
+          pipe(client, upstream, isFrozen).finally(() => closeQuietly(upstream)),
+          pipe(upstream, client, isFrozen).finally(() => closeQuietly(client)),
         ]);
         open.delete(client);
         open.delete(upstream);
@@ -137,6 +149,9 @@ export function startTcpProxy(
     },
     resume: () => {
       paused = false;
+    },
+    freeze: () => {
+      frozen = true;
     },
     close,
     [Symbol.asyncDispose]: close,

@@ -81,6 +81,13 @@ export interface StoreOptions {
    * {@linkcode StoreUnavailableError} (default 60 s).
    */
   watchReconnectTimeoutMs?: number;
+  /**
+   * When a watch stream has been silent this long, the client checks its endpoint with a small
+   * request; if that fails (unreachable or no answer within `max(watchProbeMs, 1 s)`) the
+   * stream is treated as dead and the watch reconnects. Catches paths that die without
+   * closing the connection. Default 10 s; 0 turns it off.
+   */
+  watchProbeMs?: number;
 }
 
 /** What a request is about, to build typed errors. */
@@ -158,6 +165,7 @@ export class EtcdClient implements KvStore {
   #current = 0;
   #timeoutMs: number;
   #watchReconnectMs: number;
+  #watchProbeMs: number;
   #auth: { username: string; password: string } | undefined;
   #authed = new Set<Transport>();
   #keepAlives = new Set<LeaseKeepAlive>();
@@ -172,6 +180,7 @@ export class EtcdClient implements KvStore {
     this.#transports = list.map((e) => transportFor(e, opts.tls));
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
     this.#watchReconnectMs = opts.watchReconnectTimeoutMs ?? 60_000;
+    this.#watchProbeMs = opts.watchProbeMs ?? 10_000;
     if (opts.username !== undefined) {
       this.#auth = { username: opts.username, password: opts.password ?? "" };
     }
@@ -461,9 +470,11 @@ export class EtcdClient implements KvStore {
       const onAbort = () => stream.abort();
       outer.addEventListener("abort", onAbort, { once: true });
       let reset: ResetEvent | undefined;
+      const probe = this.#probeWhileSilent(t, key, stream);
       try {
         await this.#authenticate(t, { operation: "watch", key });
         for await (const raw of t.watch(create, stream.signal)) {
+          probe.heard();
           const r = parseWatchResponse(raw);
           if (r.canceled) {
             if (r.compactRevision > 0) {
@@ -508,7 +519,7 @@ export class EtcdClient implements KvStore {
           continue;
         }
         if (outer.aborted) return;
-        failures.push(`${t.endpoint}: watch stream ended`);
+        failures.push(`${t.endpoint}: ${probe.stalled ?? "watch stream ended"}`);
       } catch (e) {
         if (outer.aborted) return;
         const expiredToken = this.#auth !== undefined && e instanceof KvStoreError &&
@@ -519,6 +530,7 @@ export class EtcdClient implements KvStore {
         }
         failures.push(`${t.endpoint}: ${e instanceof StoreUnavailableError ? e.detail : e.reason}`);
       } finally {
+        probe.stop();
         outer.removeEventListener("abort", onAbort);
         stream.abort();
       }
@@ -537,6 +549,44 @@ export class EtcdClient implements KvStore {
       if (!await sleep(delay, outer)) return;
       delay = Math.min(delay * 2, 1000);
     }
+  }
+
+  /**
+   * While a watch stream is silent for `watchProbeMs`, asks its endpoint for a key count; when
+   * that fails as unreachable or times out, aborts the stream (`stalled` says why) so the watch
+   * reconnects. Other probe failures (e.g. permissions) leave the stream to report for itself.
+   */
+  #probeWhileSilent(t: Transport, key: string, stream: AbortController) {
+    const probeMs = this.#watchProbeMs;
+    let lastHeard = Date.now();
+    let probing = false;
+    const state = {
+      stalled: undefined as string | undefined,
+      heard: () => {
+        lastHeard = Date.now();
+      },
+      stop: () => clearInterval(timer),
+    };
+    const check = () => {
+      if (probing || stream.signal.aborted || Date.now() - lastHeard < probeMs) return;
+      probing = true;
+      const timeoutMs = Math.max(probeMs, 1000);
+      t.call("Range", rangeRequest(key, { countOnly: true }), {
+        timeoutMs,
+        operation: "watch probe",
+      }).then(() => {
+        lastHeard = Date.now();
+      }, (e) => {
+        if (!isUnavailable(e) && !(e instanceof StoreTimeoutError)) return;
+        state.stalled =
+          `watch stream silent and the endpoint did not answer within ${timeoutMs} ms`;
+        stream.abort();
+      }).finally(() => {
+        probing = false;
+      });
+    };
+    const timer = probeMs > 0 ? setInterval(check, Math.max(25, probeMs / 4)) : undefined;
+    return state;
   }
 
   /** Stops keep-alive loops and closes every connection. */

@@ -377,6 +377,31 @@ function conformance(transport: Transport): void {
         await w.close();
       });
 
+      await t.step("a watch on a path that goes silent moves to the next endpoint", async () => {
+        await using proxy = await startTcpProxy(etcd.port);
+        await using two = connectStore({
+          endpoints: [endpointOf(etcd, transport, proxy.port), endpointOf(etcd, transport)],
+          watchProbeMs: 200,
+        });
+        const prefix = `${root}/wsilent/`;
+        const ac = new AbortController();
+        const a = await store.put(`${prefix}a`, "1");
+        const w = eventReader(
+          two.watch(prefix, { prefix: true, startRevision: a.revision, signal: ac.signal }),
+        );
+        assert.equal(show(await w.next("put a")), `put ${prefix}a=1@${a.revision}`);
+        // Nothing is closed: bytes just stop flowing (gRPC keepalive alone would take ~15 s,
+        // an HTTP stream would wait forever).
+        proxy.freeze();
+        const b = await store.put(`${prefix}b`, "2");
+        assert.equal(
+          show(await w.next("put b after the freeze", 6000)),
+          `put ${prefix}b=2@${b.revision}`,
+        );
+        ac.abort();
+        await w.close();
+      });
+
       await t.step("a watch reader that falls 2,000 events behind loses none", async () => {
         const prefix = `${root}/wslow/`;
         const { revision } = await store.put(`${prefix}start`, "x");
