@@ -114,6 +114,9 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   });
 }
 
+/** Requests without side effects: safe to send to another endpoint after a timeout. */
+const readOnly: ReadonlySet<Method> = new Set(["Range", "LeaseTimeToLive"]);
+
 /** True for errors that mean "this endpoint cannot serve now; try another or later". */
 function isUnavailable(e: unknown): e is KvStoreError {
   return e instanceof StoreUnavailableError || (e instanceof KvStoreError && e.code === 14);
@@ -262,9 +265,13 @@ export class EtcdClient implements KvStore {
           }
         }
       } catch (e) {
-        if (!isUnavailable(e)) throw this.#refine(e, ctx);
+        // Reads may be retried on the next endpoint after a timeout; writes may have been
+        // applied, so their timeout is reported as is.
+        const retryable = isUnavailable(e) ||
+          (e instanceof StoreTimeoutError && readOnly.has(method) && attempt < n - 1);
+        if (!retryable) throw this.#refine(e, ctx);
         lastError = e;
-        const detail = e instanceof StoreUnavailableError ? e.detail : e.reason;
+        const detail = e instanceof StoreUnavailableError ? e.detail : e.message;
         failures.push({ endpoint: t.endpoint, detail });
       }
     }

@@ -543,6 +543,26 @@ function conformance(transport: Transport): void {
           assert.equal(e.key, "/slow");
           return true;
         });
+        // Reads move on to the next endpoint after a timeout; writes (maybe applied) do not.
+        await using slowFirst = connectStore({
+          endpoints: [
+            endpointOf(etcd, transport, (silent.addr as Deno.NetAddr).port),
+            endpointOf(etcd, transport),
+          ],
+          timeoutMs: 300,
+        });
+        assert.equal(dec.decode((await slowFirst.get(`${root}/failover`))!.value), "ok");
+        await using slowWrite = connectStore({
+          endpoints: [
+            endpointOf(etcd, transport, (silent.addr as Deno.NetAddr).port),
+            endpointOf(etcd, transport),
+          ],
+          timeoutMs: 300,
+        });
+        await assert.rejects(slowWrite.put(`${root}/maybe`, "x"), StoreTimeoutError);
+        assert.equal(await store.get(`${root}/maybe`), undefined);
+        await slowWrite.close();
+        await slowFirst.close();
         await slow.close();
         silent.close();
         await accepting;
