@@ -12,6 +12,7 @@ import type { CniNetworkConfigList } from "./cni_types.ts";
 import {
   bridgeNetworkConfig,
   DEFAULT_NETWORK,
+  DEFAULT_SUBNET,
   defaultNetworkSettings,
   pickSubnet,
   summarizeNetwork,
@@ -94,15 +95,55 @@ export class NetworkStore {
       if (!(error instanceof Error && error.cause instanceof Deno.errors.NotFound)) throw error;
     }
     const derived = defaultNetworkSettings(this.#opts.root);
+    const bridge = this.#opts.defaultBridge ?? derived.bridge;
+    const subnet = await this.#defaultSubnet(bridge, derived.subnet);
     const config = bridgeNetworkConfig({
       name: DEFAULT_NETWORK,
-      bridge: this.#opts.defaultBridge ?? derived.bridge,
-      subnet: this.#opts.defaultSubnet ?? derived.subnet,
+      bridge,
+      subnet,
       ipamDataDir: this.#opts.ipamDataDir,
       firewall: this.#opts.firewall ?? true,
     });
     await this.#write(DEFAULT_NETWORK, config);
     return (await loadNetworkConfig(file)).list;
+  }
+
+  /**
+   * The default network's subnet. A subnet overlapping a host route (other than one on the
+   * network's own bridge) would silently break routing: a chosen one (system default or
+   * option) is an error saying how to pick another; one derived from `--root` moves on to the
+   * next free /24.
+   */
+  async #defaultSubnet(bridge: string, derived: string): Promise<string> {
+    const routes = (await hostRoutes()).filter((r) => r.iface !== bridge);
+    const chosen = this.#opts.defaultSubnet ??
+      (this.#opts.root === undefined ? DEFAULT_SUBNET : undefined);
+    if (chosen !== undefined) {
+      const s = parseSubnet(chosen);
+      const clash = routes.find((r) => subnetsOverlap(r.subnet, s));
+      if (clash) {
+        throw new ConflictError(
+          `The default network's subnet ${chosen} overlaps the host route ${
+            formatSubnet(clash.subnet)
+          } on ${clash.iface}; create the default network with another subnet first: ` +
+            `rkl network create ${DEFAULT_NETWORK} --subnet CIDR`,
+        );
+      }
+      return chosen;
+    }
+    const start = parseSubnet(derived);
+    for (let i = 0; i < 64 * 256; i++) {
+      // Walk the /24s of 10.128.0.0/10 from the derived one.
+      const k = (((start.base >>> 8) & 0x3fff) + i) % (64 * 256);
+      const candidate = {
+        base: ((10 << 24) | ((128 + (k >> 8)) << 16) | ((k & 255) << 8)) >>> 0,
+        prefix: 24,
+      };
+      if (!routes.some((r) => subnetsOverlap(r.subnet, candidate))) return formatSubnet(candidate);
+    }
+    throw new ConflictError(
+      "No free /24 in 10.128.0.0/10 for the default network; create it with --subnet",
+    );
   }
 
   /** Loads network `name` (the default one is written on first use). */

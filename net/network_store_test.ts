@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { tempDir } from "../core/testing.ts";
+import { rootTest, tempDir } from "../core/testing.ts";
+import { run } from "../core/exec.ts";
+import { uniqueNet } from "./_test_util.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { NetworkStore } from "./network_store.ts";
 import { summarizeNetwork } from "./bridge_network.ts";
@@ -52,4 +54,29 @@ Deno.test("NetworkStore.create() refuses clashing names, bridges, subnets and ho
   assert.match(auto.bridge ?? "", /^rk-[0-9a-f]{8}$/);
   await store.remove("a");
   await assert.rejects(store.get("a"), NotFoundError);
+});
+
+rootTest("NetworkStore refuses a default subnet that overlaps a host route", async () => {
+  await using dir = await tempDir("rk8s-netstore-");
+  const { bridge: dummy, subnet } = uniqueNet();
+  const gw = subnet.replace(/0\/24$/, "1/24");
+  await run(["ip", "link", "add", dummy, "type", "bridge"]);
+  try {
+    await run(["ip", "addr", "add", gw, "dev", dummy]);
+    await run(["ip", "link", "set", dummy, "up"]);
+    const store = new NetworkStore({
+      configDir: join(dir.path, "cni"),
+      ipamDataDir: join(dir.path, "ipam"),
+      root: dir.path,
+      defaultBridge: "rkdefx0",
+      defaultSubnet: subnet,
+    });
+    await assert.rejects(
+      store.ensureDefault(),
+      new RegExp(`subnet ${subnet.replace(/\./g, "\\.")} overlaps the host route .* on ${dummy}`),
+    );
+    await assert.rejects(Deno.stat(join(dir.path, "cni", "rkl.conflist")), Deno.errors.NotFound);
+  } finally {
+    await run(["ip", "link", "del", dummy]);
+  }
 });
