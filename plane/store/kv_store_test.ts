@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { waitFor } from "../../core/testing.ts";
 import { connectStore } from "./etcd_client.ts";
-import { type EtcdServer, freePort, startEtcd } from "./etcd_server.ts";
+import { freePort, startEtcd } from "./etcd_server.ts";
 import {
   CompactedError,
   LeaseNotFoundError,
@@ -600,7 +600,7 @@ function conformance(transport: Transport): void {
           store.watch(prefix, { prefix: true, startRevision: a.revision, signal: ac.signal }),
         );
         assert.equal(show(await w.next("put a")), `put ${prefix}a=1@${a.revision}`);
-        await restart(etcd);
+        await etcd.restart(); // SIGTERM, then the same port and data directory
         const b = await waitFor("a put after the restart", () => store.put(`${prefix}b`, "2"));
         const c = await store.put(`${prefix}a`, "3");
         assert.deepEqual(await w.take(2, "events after the restart"), [
@@ -612,10 +612,6 @@ function conformance(transport: Transport): void {
       });
     },
   });
-}
-
-async function restart(etcd: EtcdServer): Promise<void> {
-  await etcd.restart();
 }
 
 conformance("http");
