@@ -143,3 +143,9 @@ export async function bridgePorts(bridge: string): Promise<string[]> {
 
 /** Path of the failing test plugin (`testdata/cni/rkl-fail`). */
 export const failingPluginDir: string = new URL("../testdata/cni", import.meta.url).pathname;
+
+/** The filter table rules (the firewall plugin's) mentioning `text`. */
+export async function filterRulesMentioning(text: string): Promise<string[]> {
+  const r = await run(["iptables", "-w", "-S"]);
+  return r.stdout.split("\n").filter((l) => l.includes(text));
+}

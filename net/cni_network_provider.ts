@@ -22,7 +22,7 @@ import { type AttachmentRecord, AttachmentStore, recordIps } from "./attachment_
 import { hostPluginExecutor, type PluginExecutor } from "./cni_exec.ts";
 import { defaultCniPath } from "./cni_env.ts";
 import { CniRuntime } from "./cni_runtime.ts";
-import type { CniNetworkConfigList } from "./cni_types.ts";
+import type { CniNetworkConfigList, CniResult } from "./cni_types.ts";
 import { renderHosts, renderResolvConf } from "./hosts_files.ts";
 import { NetnsManager } from "./netns.ts";
 import { type CreateNetworkRequest, NetworkStore } from "./network_store.ts";
@@ -235,6 +235,10 @@ export class CniNetworkProvider implements NetworkProvider {
           net.config,
           { containerId: req.id, netns: rec.netnsPath, ifName: net.ifName, args: cniArgs },
           ports.length > 0 ? { portMappings: ports } : {},
+          async (partial) => {
+            net.result = partial;
+            await this.store.put(rec);
+          },
         );
         await this.store.put(rec);
       }
@@ -475,6 +479,16 @@ export class CniNetworkProvider implements NetworkProvider {
             if (e instanceof TypeError) return false; // id is not a valid namespace name
             throw e;
           });
+          // No cached result: tell the plugins the address at least (the firewall plugin
+          // finds its rules by it).
+          const prefix = /\/(\d+)$/.exec(summarizeNetwork(list).subnet ?? "")?.[1] ?? "32";
+          const known: CniResult = {
+            cniVersion: list.cniVersion,
+            interfaces: [{ name: alloc.ifName }],
+            ips: [{ address: `${alloc.ip}/${prefix}`, interface: 0 }],
+            routes: [],
+            dns: {},
+          };
           await this.cni.del(
             list,
             {
@@ -483,7 +497,7 @@ export class CniNetworkProvider implements NetworkProvider {
               ifName: alloc.ifName,
             },
             {},
-            undefined,
+            known,
           );
           if (!mounted) await removeMasqRules(list.name, alloc.id);
           if (!report.released.includes(alloc.id)) report.released.push(alloc.id);

@@ -10,6 +10,7 @@ import {
   deleteLink,
   failingPluginDir,
   filesIn,
+  filterRulesMentioning,
   freePort,
   freeUdpPort,
   hostLinks,
@@ -239,6 +240,7 @@ rootTest("CniNetworkProvider: a failing plugin in the chain leaves nothing behin
           dataDir: join(dir.path, "lib", "cni", "ipam"),
         },
       },
+      { type: "firewall", backend: "iptables" },
       { type: "rkl-fail" },
       { type: "loopback" },
     ],
@@ -261,6 +263,12 @@ rootTest("CniNetworkProvider: a failing plugin in the chain leaves nothing behin
     assert.ok((await hostLinks()).includes(net.bridge), "the bridge plugin did run");
     assert.deepEqual(await bridgePorts(net.bridge), [], "no veth left on the bridge");
     assert.deepEqual(await natRulesMentioning(`id: \\"${ID.f1}\\"`), []);
+    const subnetPrefix = net.subnet.replace(/0\/24$/, "");
+    assert.deepEqual(
+      await filterRulesMentioning(subnetPrefix),
+      [],
+      "the firewall plugin's rules were removed (DEL got the partial result)",
+    );
 
     // A missing plugin names the plugin and the search path.
     const missing = { ...conf, name: "missnet", plugins: [{ type: "rkl-no-such-plugin" }] };
@@ -289,6 +297,7 @@ rootTest("CniNetworkProvider: detach works when the namespace is already gone", 
   assert.deepEqual(ipFiles(await filesIn(join(dir.path, "lib", "cni", "ipam", "rkl"))), []);
   assert.deepEqual(await net.netns.list(), []);
   assert.deepEqual(await natRulesMentioning(`id: \\"${ID.g1}\\"`), []);
+  assert.deepEqual(await filterRulesMentioning(`${a.ips[0]}/32`), []);
   assert.ok(!(await hostLinks()).includes(net.bridge));
 });
 
@@ -319,6 +328,10 @@ rootTest("CniNetworkProvider: gc frees attachments and allocations of dead sandb
   assert.deepEqual(ipFiles(await filesIn(ipam)), [live.ips[0]!]);
   assert.deepEqual(await net.netns.list(), [ID.live1]);
   assert.deepEqual(await natRulesMentioning(`id: \\"${ID.dead1}\\"`), []);
+  assert.deepEqual(await natRulesMentioning(`id: \\"${ID.orph1}\\"`), []);
+  for (const ip of [dead.ips[0], orphan.ips[0]]) {
+    assert.deepEqual(await filterRulesMentioning(`${ip}/32`), [], `firewall rules of ${ip}`);
+  }
   await undo.rollback();
   assert.deepEqual(ipFiles(await filesIn(ipam)), []);
   assert.deepEqual(await net.netns.list(), []);

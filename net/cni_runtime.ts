@@ -100,10 +100,14 @@ export class CniRuntime {
     list: CniNetworkConfigList,
     rt: CniRuntimeArgs,
     runtimeConfig: CniRuntimeConfig,
+    onResult?: (partial: CniResult) => Promise<void>,
   ): Promise<CniResult> {
     let prev: CniResult | undefined;
     for (let i = 0; i < list.plugins.length; i++) {
       prev = await this.#invoke("ADD", list, i, rt, prev, runtimeConfig);
+      // Lets the caller cache each plugin's result, so that a DEL after a failure half way
+      // tells the plugins what was set up (e.g. the addresses the firewall plugin allowed).
+      if (prev && onResult) await onResult(prev);
     }
     return prev ?? { cniVersion: list.cniVersion, interfaces: [], ips: [], routes: [], dns: {} };
   }
