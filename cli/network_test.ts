@@ -12,6 +12,7 @@ import { parseCreateNetworkOptions } from "./network.ts";
 import { defaultNetworkSettings } from "../net/bridge_network.ts";
 import { hostLinkNames } from "../net/subnet.ts";
 import { UsageError } from "../core/errors.ts";
+import { run } from "../core/exec.ts";
 
 async function rkl(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -228,6 +229,11 @@ rootTest(
       for await (const e of Deno.readDir(join(dir.path, "run", "netns"))) netns.push(e.name);
       assert.deepEqual(netns, []);
       assert.ok(!(await hostLinkNames()).includes(bridge), "the root's idle bridge was removed");
+      const rules = (await run(["iptables", "-w", "-S"])).stdout +
+        (await run(["iptables", "-w", "-t", "nat", "-S"])).stdout;
+      for (const ip of [webIp, clientIp]) {
+        assert.doesNotMatch(rules, new RegExp(`${ip.replace(/\./g, "\\.")}/32`), `rules of ${ip}`);
+      }
     } finally {
       await removeAll(root, ["web", "client", "clash", "cyc"]);
     }
@@ -267,8 +273,8 @@ rootTest(
         `args: ["/bin/busybox", "nc", "-ll", "-p", "8080", "-e", "/bin/busybox", "echo", "from-echo"]\n` +
         `ports:\n  - containerPort: 8080\n    hostPort: ${hostPort}\n    protocol: TCP\n`,
     );
-    const run = await rklProcess([...root, "container", "run", file]);
-    assert.equal(run.code, 0, run.err);
+    const started = await rklProcess([...root, "container", "run", file]);
+    assert.equal(started.code, 0, started.err);
     try {
       const text = await waitFor("the published port to answer", async () => {
         const conn = await Deno.connect({ hostname: "127.0.0.1", port: hostPort });
