@@ -32,7 +32,7 @@ export interface ContainerView {
   pid?: number;
   /** Exit code once stopped (when known). */
   exitCode?: number;
-  /** Creation time (ms), from the runtime when it reports it. */
+  /** Creation time (ms): when rkl created the container. */
   createdAt: number;
   /** Start time (ms). */
   startedAt?: number;
@@ -69,9 +69,8 @@ export function deriveStatus(
 ): ContainerView {
   const base = {
     record,
-    createdAt: runtime !== "missing" && runtime.created
-      ? Date.parse(runtime.created) || record.createdAt
-      : record.createdAt,
+    // rkl's own creation time: the runtime's is not reported once the container is gone.
+    createdAt: record.createdAt,
     ...(record.startedAt !== undefined ? { startedAt: record.startedAt } : {}),
   };
   const code = exit?.code ?? record.exitCode;
