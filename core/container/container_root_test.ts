@@ -196,3 +196,57 @@ rootTest("a duplicate name is refused and changes nothing", async () => {
     assert.equal((await containerStatus(engine, "dup")).status, "running");
   });
 });
+
+rootTest(
+  "Kubernetes fields apply: read-only root, host binds, workingDir, user, hostNetwork",
+  async () => {
+    await using host = await tempDir("rkl-it-bind-");
+    await Deno.chmod(host.path, 0o755); // readable by uid 1000 in the container
+  await Deno.writeTextFile(join(host.path, "in.txt"), "from host\n");
+    await Deno.mkdir(join(host.path, "rw"));
+    await withEngine(async (engine) => {
+      await runContainer(engine, {
+        name: "fields",
+        image,
+        command: ["sleep"],
+        args: ["100"],
+        readOnlyRootFilesystem: true,
+        workingDir: "/data",
+        user: { uid: 1000, gid: 1000 },
+        mounts: [
+          { hostPath: host.path, containerPath: "/data", readOnly: true },
+          { hostPath: join(host.path, "rw"), containerPath: "/out" },
+        ],
+      });
+      const sh = (script: string) => execSync(engine, "fields", ["sh", "-c", script]);
+      assert.deepEqual(await sh("id -u; id -g; pwd; cat in.txt"), {
+        exitCode: 0,
+        stdout: "1000\n1000\n/data\nfrom host\n",
+        stderr: "",
+      });
+      const rootWrite = await execSync(engine, "fields", ["touch", "/x"], { user: "0:0" });
+      assert.notEqual(rootWrite.exitCode, 0, "the root filesystem is read-only");
+      assert.match(rootWrite.stderr, /Read-only file system/);
+      const roBind = await execSync(engine, "fields", ["touch", "/data/y"], { user: "0:0" });
+      assert.match(roBind.stderr, /Read-only file system/);
+      const rw = await execSync(engine, "fields", ["sh", "-c", "echo ok > /out/z"], {
+        user: "0:0",
+      });
+      assert.equal(rw.exitCode, 0, rw.stderr);
+      assert.equal(await Deno.readTextFile(join(host.path, "rw", "z")), "ok\n");
+
+      // hostNetwork: no network namespace of its own; the host's interfaces are visible.
+      await runContainer(engine, {
+        name: "hostnet",
+        image,
+        hostNetwork: true,
+        args: ["sleep", "100"],
+      });
+      const links = await execSync(engine, "hostnet", ["cat", "/proc/net/dev"]);
+      const own = await execSync(engine, "fields", ["cat", "/proc/net/dev"]);
+      const count = (t: string) => t.split("\n").filter((l) => l.includes(":")).length;
+      assert.ok(count(links.stdout) > count(own.stdout), "host network shows more interfaces");
+      assert.equal(count(own.stdout), 1, "a fresh namespace has only loopback");
+    });
+  },
+);
