@@ -21,7 +21,11 @@
  * `core/runtime/fake_runtime.ts` (recording fakes for unit tests), `core/oci/spec.ts`
  * (typed spec builder), `core/quantity.ts` (quantities → `linux.resources`), `core/rootfs.ts`
  * (overlay), `core/cgroup.ts`, `core/store/` (SQLite; append migrations to
- * `core/store/migrations.ts`).
+ * `core/store/migrations.ts`; `core/store/db.ts` is the only `node:sqlite` importer).
+ * CLI side: `cli/container.ts` (`rkl container`, alias `c`), `cli/engine.ts` (`engineFor`, the
+ * one place the CLI builds its engine and wires the network provider), `cli/output.ts`
+ * (tables, `-o json|yaml`, ages). Benchmark: `bench/container_bench.ts`; demo:
+ * `testdata/demo.ts`.
  *
  * @example
  * ```ts ignore
