@@ -202,7 +202,7 @@ rootTest(
   async () => {
     await using host = await tempDir("rkl-it-bind-");
     await Deno.chmod(host.path, 0o755); // readable by uid 1000 in the container
-  await Deno.writeTextFile(join(host.path, "in.txt"), "from host\n");
+    await Deno.writeTextFile(join(host.path, "in.txt"), "from host\n");
     await Deno.mkdir(join(host.path, "rw"));
     await withEngine(async (engine) => {
       await runContainer(engine, {
