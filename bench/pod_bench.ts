@@ -19,7 +19,7 @@ import { testBundles } from "../core/testing.ts";
 import { loadPodManifest, type PodManifest } from "../core/pod/pod_manifest.ts";
 import { runPod } from "../core/pod/pod_runner.ts";
 import { listSandboxRecords } from "../core/pod/pod_store.ts";
-import { removePodSandbox } from "../core/pod/sandbox.ts";
+import { LABEL_SANDBOX_ROLE, removePodSandbox } from "../core/pod/sandbox.ts";
 import { listContainers } from "../core/container/list.ts";
 import { engineFor } from "../cli/engine.ts";
 import type { CliIo } from "../cli/context.ts";
@@ -341,7 +341,7 @@ async function idleMemory(
   const keeper = listSandboxRecords(lib.db).find((r) => r.name === "keeper")?.id;
   const views = (await listContainers(lib)).filter((v) => v.record.owner !== keeper);
   const monitors = views.flatMap((v) => (v.record.monitorPid ? [v.record.monitorPid] : []));
-  const pauses = views.filter((v) => v.record.labels["io.rk8s.sandbox.role"] === "pause")
+  const pauses = views.filter((v) => v.record.labels[LABEL_SANDBOX_ROLE] === "pause")
     .flatMap((v) => (v.pid ? [v.pid] : []));
   const rklMon = await rssKiB(monitors) / IDLE_PODS;
   const rklPause = await rssKiB(pauses) / IDLE_PODS;

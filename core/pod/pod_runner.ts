@@ -17,13 +17,19 @@ import {
 import { RkError } from "../errors.ts";
 import { findContainer, getContainer } from "../store/containers.ts";
 import { UndoStack } from "../undo.ts";
-import { createPodContainer, podContainerName, podContainerViews } from "./pod_containers.ts";
+import {
+  createPodContainer,
+  LABEL_ATTEMPT,
+  podContainerName,
+  podContainerViews,
+} from "./pod_containers.ts";
 import type { PodManifest } from "./pod_manifest.ts";
 import { planPod, type PodAction } from "./pod_planner.ts";
 import type { ContainerObservation, PodObservation, PodShape } from "./pod_status.ts";
 import { findSandbox, type SandboxRecord, updateSandbox } from "./pod_store.ts";
 import {
   containerConfig,
+  LABEL_CONTAINER_NAME,
   planVolumes,
   type PodFieldValues,
   sandboxConfig,
@@ -93,11 +99,11 @@ export async function observePod(engine: Engine, rec: SandboxRecord): Promise<Po
   const pause = pauseRec ? await inspectRecord(engine, pauseRec) : undefined;
   const containers: Record<string, ContainerObservation> = {};
   for (const v of await podContainerViews(engine, { podSandboxId: rec.id })) {
-    const name = v.record.labels["io.kubernetes.container.name"];
+    const name = v.record.labels[LABEL_CONTAINER_NAME];
     if (name === undefined) continue;
     const obs: ContainerObservation = {
       state: v.status === "stopped" ? "exited" : v.status,
-      restartCount: Number(v.record.labels["io.rk8s.container.attempt"] ?? "0") || 0,
+      restartCount: Number(v.record.labels[LABEL_ATTEMPT] ?? "0") || 0,
     };
     if (v.exitCode !== undefined) obs.exitCode = v.exitCode;
     if (v.finishedAt !== undefined) obs.finishedAt = v.finishedAt;

@@ -23,7 +23,7 @@ import { CleanupError, NotFoundError } from "../errors.ts";
 import type { NetworkAttachment } from "../network.ts";
 import type { NamespaceChoice } from "../oci/spec.ts";
 import { type ContainerRecord, getContainer } from "../store/containers.ts";
-import { UndoStack } from "../undo.ts";
+import type { UndoStack } from "../undo.ts";
 import type {
   PodSandbox,
   PodSandboxConfig,
@@ -445,10 +445,4 @@ export function sandboxById(engine: Engine, id: string): SandboxRecord {
   const rec = getSandboxRecord(engine.db, id);
   if (!rec) throw new NotFoundError("pod sandbox", id);
   return rec;
-}
-
-/** Runs `fn` with a fresh undo stack; rolls back when it throws. */
-export async function withUndo<T>(fn: (undo: UndoStack) => Promise<T>): Promise<T> {
-  const undo = new UndoStack();
-  return await undo.guard(() => fn(undo));
 }
