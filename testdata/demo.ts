@@ -79,9 +79,55 @@ try {
   await rkl(["container", "list", "-o", "wide"]);
   await rkl(["container", "rm", "single-container-test"]);
   await rkl(["container", "list"]);
+
+  // ---- Pods (issue 4): the original project's pod example, unchanged, then a 2-container pod ----
+  section("pod: testdata/pods/simple.yaml (the original project's example)");
+  write(await Deno.readTextFile(`${projectDir}testdata/pods/simple.yaml`));
+  await rkl(["pod", "run", "testdata/pods/simple.yaml"]);
+  await rkl(["pod", "list"]);
+  await rkl([
+    "pod",
+    "exec",
+    "simple-container-task",
+    "--",
+    "sh",
+    "-c",
+    "echo memory.limit_in_bytes=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max); ps",
+  ]);
+  await rkl(["pod", "rm", "-f", "simple-container-task"]);
+
+  section("pod: testdata/pods/web.yaml (init container, emptyDir, two containers on localhost)");
+  write(await Deno.readTextFile(`${projectDir}testdata/pods/web.yaml`));
+  await rkl(["pod", "run", "testdata/pods/web.yaml"]);
+  await rkl(["pod", "list", "-o", "wide"]);
+  await rkl(["pod", "state", "web"]);
+  write("\n# the client reaches the server on localhost (one network namespace per pod)\n");
+  await rkl([
+    "pod",
+    "exec",
+    "web",
+    "-c",
+    "client",
+    "--",
+    "sh",
+    "-c",
+    "for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://localhost:8080/ && exit 0; sleep 0.1; done; exit 1",
+  ]);
+  await rkl(["pod", "exec", "web", "-c", "client", "--", "sh", "-c", "echo POD_IP=$POD_IP; ps"]);
+  write("\n# bad input is reported with file, line and field path; nothing is created\n");
+  await rkl(["pod", "run", "testdata/pods/bad_duplicate.yaml"], 1);
+  await rkl(["pod", "stop", "-t", "0", "web"]);
+  await rkl(["pod", "rm", "web"]);
+  await rkl(["pod", "list"]);
 } finally {
   // Whatever happened above, leave nothing behind.
   const quiet: CliIo = { ...io, stdout: () => {}, stderr: () => {} };
+  const pods: string[] = [];
+  await main(["--root", root, "pod", "list", "-A", "-q"], {
+    ...quiet,
+    stdout: (t) => void pods.push(...t.split("\n").filter(Boolean)),
+  });
+  for (const pod of pods) await main(["--root", root, "pod", "rm", "-f", pod], io);
   const ids: string[] = [];
   await main(["--root", root, "container", "list", "-q"], {
     ...quiet,
