@@ -315,7 +315,7 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
 
   group.command("rm")
     .alias("delete")
-    .description("remove pods and everything they own (-f stops running pods first)")
+    .description("remove pods and everything they own (-f for pods with running containers)")
     .option("-f, --force", "remove running pods too")
     .option(...nsOption)
     .argument("<pod...>", "pod names or ids")
@@ -325,8 +325,13 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
         for (const ref of refs) {
           const rec = findSandbox(e.db, ref, namespace);
           if (!opts.force) {
+            // Refused only while an app container may still run; a finished pod (every app
+            // container exited, only the pause process left) is removed like kubectl delete.
             const view = await podView(e, rec.id, namespace);
-            if (view.sandbox === "ready") {
+            const busy = view.containers.some((c) =>
+              !c.init && (c.state === "running" || c.state === "created" || c.state === "unknown")
+            );
+            if (view.sandbox === "ready" && busy) {
               io.stderr(`Hint: stop the pod first (rkl pod stop ${rec.name}) or use rm -f\n`);
               throw new StateError("remove", "pod", rec.name, view.status);
             }

@@ -259,7 +259,7 @@ spec:
     const state = await rkl(dir.path, "pod", "state", "broken", "-o", "json");
     const view = JSON.parse(state.out) as { containers: { name: string; exitCode?: number }[] };
     assert.equal(view.containers.find((c) => c.name === "migrate")?.exitCode, 42);
-    assert.equal((await rkl(dir.path, "pod", "rm", "-f", "broken")).code, 0);
+    assert.equal((await rkl(dir.path, "pod", "rm", "broken")).code, 0);
     await assertNoPodLeftovers(dir.path);
   } finally {
     await cleanup(dir.path);
