@@ -194,7 +194,7 @@ rootTest(
 
       assert.equal((await rkl(dir.path, "p", "stop", "-t", "0", "web")).code, 0);
       const stopped = await rkl(dir.path, "p", "list");
-      assert.match(stopped.out, /web\s+0\/2\s+Error/);
+      assert.match(stopped.out, /web\s+0\/2\s+Error\s+0\s+\d+s\s+<none>\n/);
       assert.deepEqual(await allocatedIps(dir.path), [], "stop releases the pod IP");
       assert.equal((await rkl(dir.path, "p", "rm", "web")).code, 0);
       assert.equal((await rkl(dir.path, "p", "list", "-q")).out, "");

@@ -371,6 +371,9 @@ export async function stopPodSandbox(
   if (rec.netnsPath && !rec.netnsPath.startsWith("/proc/") && engine.network) {
     try {
       await engine.network.detach(rec.id);
+      // The addresses are free again: a stopped pod shows no IP.
+      rec.ips = [];
+      updateSandbox(engine.db, rec.id, { ips: [] });
     } catch (error) {
       failures.push({ step: "detach network", error });
     }
