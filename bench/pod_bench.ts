@@ -13,6 +13,7 @@
  */
 import { join } from "node:path";
 import { compare } from "./_harness.ts";
+import { exists, PODMAN_CONF, podmanImport, rklTaskArgs } from "./_peers.ts";
 import type { Engine } from "../core/container/engine.ts";
 import { run } from "../core/exec.ts";
 import { testBundles } from "../core/testing.ts";
@@ -29,14 +30,6 @@ const RUNS = 10;
 const SERIES = 20;
 const IDLE_PODS = 5;
 
-const PODMAN_CONF = `[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-`;
-
 function podYaml(name: string, image: string): string {
   return `apiVersion: v1
 kind: Pod
@@ -52,50 +45,6 @@ spec:
       image: ${image}
       command: [sleep, "3600"]
 `;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
-async function rklTaskArgs(): Promise<string[]> {
-  const config: unknown = JSON.parse(await Deno.readTextFile(join(projectDir, "deno.json")));
-  const task = (config as { tasks?: { rkl?: { command?: unknown } } }).tasks?.rkl?.command;
-  if (typeof task !== "string") throw new Error("deno.json has no tasks.rkl.command");
-  return task.split(/\s+/).slice(1);
-}
-
-/** Imports the busybox rootfs into podman's (isolated) storage as localhost/busybox. */
-async function podmanImport(podman: string[], env: Record<string, string>): Promise<void> {
-  const present = await run([...podman, "image", "exists", "localhost/busybox"], {
-    env,
-    allowFailure: true,
-  });
-  if (present.code === 0) return;
-  const tar = new Deno.Command("tar", {
-    args: ["-C", join(testBundles.busybox, "rootfs"), "-c", "."],
-    stdout: "piped",
-  }).spawn();
-  const [cmd, ...args] = [
-    ...podman,
-    "import",
-    "--change",
-    "ENV=PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-    "--change",
-    'CMD=["sh"]',
-    "-",
-    "localhost/busybox",
-  ];
-  const imp = new Deno.Command(cmd!, { args, env, stdin: "piped", stdout: "null" }).spawn();
-  await tar.stdout.pipeTo(imp.stdin);
-  const [t, i] = await Promise.all([tar.status, imp.status]);
-  if (!t.success || !i.success) throw new Error("podman import of the busybox rootfs failed");
 }
 
 /** Sum of the resident set sizes (KiB) of `pids`, from `ps`. */

@@ -1,10 +1,11 @@
 /**
- * Kubernetes name rules (DNS-1123 labels and subdomains, environment variable names).
+ * Kubernetes name rules (DNS-1123 labels and subdomains, environment variable names) and
+ * quantity checks, as reasons for manifest errors.
  *
  * @module
  */
-
-const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+import { DNS1123_LABEL as LABEL } from "../container/config.ts";
+import { cpuMillis, memoryBytes, QuantityError } from "../quantity.ts";
 
 /** Returns why `name` is not a DNS-1123 label, or undefined when it is one. */
 export function dns1123LabelProblem(name: string): string | undefined {
@@ -36,13 +37,17 @@ export function envNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-const QUANTITY =
-  /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+)?$/;
-
-/** Returns why `q` is not a Kubernetes quantity (`500m`, `1`, `512Mi`), or undefined. */
-export function quantityProblem(q: string): string | undefined {
-  if (!QUANTITY.test(q)) {
-    return `"${q}" is not a quantity (examples: 500m, 0.5, 1, 512Mi, 1Gi, 128M)`;
+/**
+ * Returns why `q` is not a valid `cpu` or `memory` quantity (`500m`, `1`, `512Mi`), or undefined.
+ * Uses the same parser that turns quantities into cgroup limits.
+ */
+export function quantityProblem(q: string, resource: "cpu" | "memory"): string | undefined {
+  try {
+    if (resource === "cpu") cpuMillis(q);
+    else memoryBytes(q);
+    return undefined;
+  } catch (e) {
+    if (e instanceof QuantityError) return `"${q}" is not a valid ${resource} quantity: ${e.reason}`;
+    throw e;
   }
-  return undefined;
 }

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { CGROUP_ROOT } from "../cgroup.ts";
 import { CommandError } from "../errors.ts";
 import { run } from "../exec.ts";
-import { cpuMillis, memoryBytes } from "../quantity.ts";
+import { CPU_PERIOD_US, linuxResources } from "../quantity.ts";
 
 /** One limit file to write, relative to the pod's cgroup directory in a hierarchy. */
 export interface CgroupWrite {
@@ -47,11 +47,11 @@ export function podCgroupWrites(
   limits: { cpu?: string; memory?: string },
 ): CgroupWrite[] {
   const out: CgroupWrite[] = [];
-  const period = 100_000;
-  const mem = limits.memory !== undefined ? memoryBytes(limits.memory) : undefined;
-  const quota = limits.cpu !== undefined
-    ? Math.max(1000, Math.round(cpuMillis(limits.cpu) * period / 1000))
-    : undefined;
+  // The same translation as a container's limits (CFS quota/period, bytes).
+  const r = linuxResources({ limits });
+  const mem = r.memory?.limit;
+  const quota = r.cpu?.quota;
+  const period = r.cpu?.period ?? CPU_PERIOD_US;
   if (version === 1) {
     if (mem !== undefined) {
       out.push({ hierarchy: "memory", file: "memory.limit_in_bytes", value: String(mem) });

@@ -401,7 +401,7 @@ function parseVolume(f: ManifestField): PodVolume {
     const vol: PodVolume = { name, kind: "emptyDir", medium };
     if (e.has("sizeLimit")) {
       const size = e.get("sizeLimit").stringOrNumber();
-      nameCheck(e.get("sizeLimit"), quantityProblem(size));
+      nameCheck(e.get("sizeLimit"), quantityProblem(size, "memory"));
       vol.sizeLimit = size;
     }
     return vol;
@@ -544,7 +544,7 @@ function parseQuantities(f: ManifestField): ResourceQuantities {
     const q = f.get(key);
     if (q.isNull) continue;
     const s = q.stringOrNumber();
-    nameCheck(q, quantityProblem(s));
+    nameCheck(q, quantityProblem(s, key));
     out[key] = s;
   }
   return out;

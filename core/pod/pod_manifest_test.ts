@@ -167,7 +167,7 @@ Deno.test("parsePodManifest() rejects bad input with line and field path", async
       ),
       path: "spec.containers[0].resources.limits.memory",
       line: 9,
-      message: /"12 MiB" is not a quantity/,
+      message: /"12 MiB" is not a valid memory quantity: expected a number/,
     },
     {
       name: "bad restart policy",
