@@ -47,7 +47,9 @@ export function quantityProblem(q: string, resource: "cpu" | "memory"): string |
     else memoryBytes(q);
     return undefined;
   } catch (e) {
-    if (e instanceof QuantityError) return `"${q}" is not a valid ${resource} quantity: ${e.reason}`;
+    if (e instanceof QuantityError) {
+      return `"${q}" is not a valid ${resource} quantity: ${e.reason}`;
+    }
     throw e;
   }
 }

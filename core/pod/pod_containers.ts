@@ -29,7 +29,11 @@ import type {
   ExecSyncResult,
   PodSandboxConfig,
 } from "./cri_types.ts";
-import { canAddContainer, type PodContainerState } from "./pod_status.ts";
+import {
+  canAddContainer,
+  type ContainerObservation,
+  type PodContainerState,
+} from "./pod_status.ts";
 import type { SandboxRecord } from "./pod_store.ts";
 import { LABEL_CONTAINER_NAME } from "./pod_translate.ts";
 import { LABEL_SANDBOX_ROLE, pausePid, sandboxById } from "./sandbox.ts";
@@ -59,6 +63,17 @@ export function criState(v: ContainerView): PodContainerState {
     case "unknown":
       return "unknown";
   }
+}
+
+/** What the pod planner and status need to know about an engine container view. */
+export function containerObservation(v: ContainerView): ContainerObservation {
+  const obs: ContainerObservation = {
+    state: criState(v),
+    restartCount: attemptOf(v.record.labels),
+  };
+  if (v.exitCode !== undefined) obs.exitCode = v.exitCode;
+  if (v.finishedAt !== undefined) obs.finishedAt = v.finishedAt;
+  return obs;
 }
 
 /** The engine config of a container joining `sandbox` (whose pause process is `pid`). */

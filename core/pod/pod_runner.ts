@@ -18,8 +18,8 @@ import { RkError } from "../errors.ts";
 import { findContainer, getContainer } from "../store/containers.ts";
 import { UndoStack } from "../undo.ts";
 import {
+  containerObservation,
   createPodContainer,
-  LABEL_ATTEMPT,
   podContainerName,
   podContainerViews,
 } from "./pod_containers.ts";
@@ -101,13 +101,7 @@ export async function observePod(engine: Engine, rec: SandboxRecord): Promise<Po
   for (const v of await podContainerViews(engine, { podSandboxId: rec.id })) {
     const name = v.record.labels[LABEL_CONTAINER_NAME];
     if (name === undefined) continue;
-    const obs: ContainerObservation = {
-      state: v.status === "stopped" ? "exited" : v.status,
-      restartCount: Number(v.record.labels[LABEL_ATTEMPT] ?? "0") || 0,
-    };
-    if (v.exitCode !== undefined) obs.exitCode = v.exitCode;
-    if (v.finishedAt !== undefined) obs.finishedAt = v.finishedAt;
-    containers[name] = obs;
+    containers[name] = containerObservation(v);
   }
   return { sandbox: sandboxState(rec, pause), containers };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { type ContainerView, type Engine, listContainers } from "../container/mod.ts";
-import { criState, LABEL_ATTEMPT } from "./pod_containers.ts";
+import { containerObservation, criState } from "./pod_containers.ts";
 import { findSandbox, listSandboxRecords, type SandboxRecord } from "./pod_store.ts";
 import {
   type ContainerObservation,
@@ -84,17 +84,6 @@ export interface PodView {
   containers: PodContainerInfo[];
 }
 
-function toObservation(v: ContainerView): ContainerObservation {
-  const state = criState(v);
-  const obs: ContainerObservation = {
-    state,
-    restartCount: Number(v.record.labels[LABEL_ATTEMPT] ?? "0") || 0,
-  };
-  if (v.exitCode !== undefined) obs.exitCode = v.exitCode;
-  if (v.finishedAt !== undefined) obs.finishedAt = v.finishedAt;
-  return obs;
-}
-
 /** Builds the view of one pod from its record and the views of the containers it owns. */
 export function buildPodView(rec: SandboxRecord, owned: readonly ContainerView[]): PodView {
   const pause = owned.find((v) => v.record.id === rec.pauseContainerId);
@@ -108,7 +97,7 @@ export function buildPodView(rec: SandboxRecord, owned: readonly ContainerView[]
     ? podShape(rec.manifest)
     : { initContainers: [], containers: [...byName.keys()], restartPolicy: "Never" as const };
   const observed: Record<string, ContainerObservation> = {};
-  for (const [n, v] of byName) observed[n] = toObservation(v);
+  for (const [n, v] of byName) observed[n] = containerObservation(v);
   const summary = summarizePod(shape, { sandbox, containers: observed });
   const images = new Map(
     [...(rec.manifest?.initContainers ?? []), ...(rec.manifest?.containers ?? [])].map((c) => [
