@@ -34,6 +34,7 @@ export * from "./plane/store/mod.ts";
 export * from "./core/network.ts";
 export * from "./net/mod.ts";
 export { main } from "./cli/main.ts";
+export type { CliIo } from "./cli/context.ts";
 
 import { main } from "./cli/main.ts";
 if (import.meta.main) {

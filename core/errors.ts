@@ -36,6 +36,7 @@ export class RkError extends Error {
  * ```
  */
 export class UsageError extends RkError {
+  /** Usage errors exit with 2. */
   override readonly exitCode: number = 2;
   /** Creates the error. */
   constructor(message: string, options?: ErrorOptions) {
