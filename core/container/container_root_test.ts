@@ -131,6 +131,8 @@ rootTest("a container that exits by itself is stopped with its exit code", async
     });
     assert.equal(v.exitCode, 5);
     assert.equal(v.reason, "Error");
+    assert.ok(v.startedAt !== undefined && v.finishedAt !== undefined, "both times recorded");
+    assert.ok(v.startedAt <= v.finishedAt, `started ${v.startedAt} after finished ${v.finishedAt}`);
     const [listed] = await listContainers(engine);
     assert.equal(listed?.exitCode, 5);
   });

@@ -8,11 +8,17 @@ import type { Engine } from "./engine.ts";
 import { inspectRecord } from "./inspect.ts";
 import { canStart, requireStatus } from "./status.ts";
 
-/** Starts `rec` without checking its status first (the caller knows it is created). */
+/**
+ * Starts `rec` without checking its status first (the caller knows it is created).
+ * The start time is taken just before the runtime is asked to start the process: the process
+ * cannot run earlier, and a fast process may already have exited (and conmon stamped its finish
+ * time) by the time `start` returns, so a later stamp would put STARTED after FINISHED.
+ */
 export async function startCreated(engine: Engine, rec: ContainerRecord): Promise<void> {
+  const startedAt = Date.now();
   await engine.runtime.start(rec.id);
-  rec.startedAt = Date.now();
-  updateContainer(engine.db, rec.id, { startedAt: rec.startedAt });
+  rec.startedAt = startedAt;
+  updateContainer(engine.db, rec.id, { startedAt });
 }
 
 /**
