@@ -5,17 +5,27 @@
  *
  * @module
  */
-import { isAbsolute, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { ManifestError } from "../errors.ts";
-import type { PortMapping, Protocol } from "../network.ts";
 import { type ManifestField, type ManifestWarning, readManifest } from "../manifest_reader.ts";
-import { cpuMillis, memoryBytes, QuantityError, type ResourceRequirements } from "../quantity.ts";
 import {
   type ContainerConfig,
   containerNameProblem,
   type EnvVar,
   type VolumeMount,
 } from "./config.ts";
+import {
+  absolutePath,
+  commandAndArgs,
+  CONTAINER_FIELDS,
+  containerPort,
+  containerResources,
+  envVarName,
+  envVarValue,
+  quantityReason,
+  runAsIds,
+  SECURITY_CONTEXT_FIELDS,
+} from "./fields.ts";
 
 /** A parsed manifest. */
 export interface ContainerManifest {
@@ -33,73 +43,15 @@ export interface ParseOptions {
   checkImage?: boolean;
 }
 
-const TOP_FIELDS = [
-  "name",
-  "image",
-  "command",
-  "args",
-  "env",
-  "workingDir",
-  "ports",
-  "resources",
-  "volumeMounts",
-  "volumes",
-  "securityContext",
-  "hostNetwork",
-  "hostname",
-  "labels",
-] as const;
+const TOP_FIELDS = [...CONTAINER_FIELDS, "volumes", "hostNetwork", "hostname", "labels"];
 
-function quantity(f: ManifestField, kind: "cpu" | "memory"): string | number {
-  const raw = f.stringOrNumber();
-  try {
-    if (kind === "cpu") cpuMillis(raw);
-    else memoryBytes(raw);
-  } catch (e) {
-    if (e instanceof QuantityError) throw f.error(`invalid ${kind} quantity "${raw}": ${e.reason}`);
-    throw e;
-  }
-  return raw;
+function quantityProblem(raw: string, kind: "cpu" | "memory"): string | undefined {
+  const reason = quantityReason(raw, kind);
+  return reason === undefined ? undefined : `invalid ${kind} quantity "${raw}": ${reason}`;
 }
 
-function resources(f: ManifestField): ResourceRequirements | undefined {
-  if (f.isNull) return undefined;
-  f.object().known(["limits", "requests"]);
-  const out: ResourceRequirements = {};
-  for (const key of ["limits", "requests"] as const) {
-    const g = f.get(key);
-    if (g.isNull) continue;
-    g.object().known(["cpu", "memory"]);
-    const q: { cpu?: string | number; memory?: string | number } = {};
-    if (g.has("cpu")) q.cpu = quantity(g.get("cpu"), "cpu");
-    if (g.has("memory")) q.memory = quantity(g.get("memory"), "memory");
-    out[key] = q;
-  }
-  return out;
-}
-
-function ports(f: ManifestField): PortMapping[] {
-  return f.isNull ? [] : f.items().map((p) => {
-    p.object().known(["containerPort", "hostPort", "protocol", "hostIP", "name"]);
-    const cp = p.get("containerPort");
-    if (cp.isNull) throw cp.error("required field is missing");
-    const out: PortMapping = { containerPort: cp.integer(1, 65535), protocol: "TCP" };
-    const hp = p.optionalInteger("hostPort", 1, 65535);
-    if (hp !== undefined) out.hostPort = hp;
-    const proto = p.get("protocol");
-    if (!proto.isNull) {
-      const v = proto.string().toUpperCase();
-      if (v !== "TCP" && v !== "UDP" && v !== "SCTP") {
-        throw proto.error(`expected TCP, UDP or SCTP, got "${proto.string()}"`);
-      }
-      out.protocol = v as Protocol;
-    }
-    const ip = p.optionalString("hostIP");
-    if (ip !== undefined) out.hostIP = ip;
-    const name = p.optionalString("name");
-    if (name !== undefined) out.name = name;
-    return out;
-  });
+function envNameProblem(name: string): string | undefined {
+  return /^[^=\s]+$/.test(name) ? undefined : `"${name}" is not a valid variable name`;
 }
 
 function env(f: ManifestField): EnvVar[] | undefined {
@@ -107,21 +59,10 @@ function env(f: ManifestField): EnvVar[] | undefined {
   if (f.isObject) {
     return f.keys().map((k) => ({ name: k, value: f.get(k).stringOrNumber() }));
   }
-  return f.items().map((e) => {
-    e.object().known(["name", "value"]);
-    const name = e.requiredString("name");
-    if (!/^[^=\s]+$/.test(name)) {
-      throw e.get("name").error(`"${name}" is not a valid variable name`);
-    }
-    const v = e.get("value");
-    return { name, value: v.isNull ? "" : v.stringOrNumber() };
-  });
-}
-
-function absolutePath(f: ManifestField, what: string): string {
-  const p = f.string();
-  if (!isAbsolute(p)) throw f.error(`${what} must be an absolute path, got "${p}"`);
-  return p;
+  return f.items().map((e) => ({
+    name: envVarName(e, ["name", "value"], envNameProblem),
+    value: envVarValue(e),
+  }));
 }
 
 function volumes(root: ManifestField, cwd: string): Map<string, string> {
@@ -209,21 +150,20 @@ export async function parseContainerManifest(
     );
   }
 
-  const config: ContainerConfig = { name, image };
-  const command = root.stringArray("command");
-  if (command !== undefined) config.command = command;
-  const args = root.stringArray("args");
-  if (args !== undefined) config.args = args;
-  if ((command?.length ?? 0) + (args?.length ?? 0) === 0) {
+  const config: ContainerConfig = { name, image, ...commandAndArgs(root) };
+  if ((config.command?.length ?? 0) + (config.args?.length ?? 0) === 0) {
     throw root.error("needs command or args: the image has no default command");
   }
   const e = env(root.get("env"));
   if (e !== undefined) config.env = e;
   const wd = root.get("workingDir");
   if (!wd.isNull) config.workingDir = absolutePath(wd, "workingDir");
-  const p = ports(root.get("ports"));
+  const p = root.list("ports").map((f) => containerPort(f, { ignoreProtocolCase: true }));
   if (p.length > 0) config.ports = p;
-  const r = resources(root.get("resources"));
+  const r = containerResources(root.get("resources"), {
+    quantityFields: ["cpu", "memory"],
+    problem: quantityProblem,
+  });
   if (r !== undefined) config.resources = r;
   const m = mounts(root, opts.cwd);
   if (m.length > 0) config.mounts = m;
@@ -241,12 +181,13 @@ export async function parseContainerManifest(
 
   const sc = root.get("securityContext");
   if (!sc.isNull) {
-    sc.object().known(["readOnlyRootFilesystem", "runAsUser", "runAsGroup"]);
+    sc.object().known(SECURITY_CONTEXT_FIELDS);
     const ro = sc.optionalBoolean("readOnlyRootFilesystem");
     if (ro !== undefined) config.readOnlyRootFilesystem = ro;
-    const uid = sc.optionalInteger("runAsUser", 0, 2 ** 32 - 2);
-    const gid = sc.optionalInteger("runAsGroup", 0, 2 ** 32 - 2);
-    if (uid !== undefined || gid !== undefined) config.user = { uid: uid ?? 0, gid: gid ?? 0 };
+    const { runAsUser, runAsGroup } = runAsIds(sc, 2 ** 32 - 2);
+    if (runAsUser !== undefined || runAsGroup !== undefined) {
+      config.user = { uid: runAsUser ?? 0, gid: runAsGroup ?? 0 };
+    }
   }
   return { config, warnings };
 }

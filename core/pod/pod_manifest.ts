@@ -6,7 +6,19 @@
  */
 import { isAbsolute, join, resolve } from "node:path";
 import { type ManifestField, type ManifestWarning, readManifest } from "../manifest_reader.ts";
-import type { PortMapping, Protocol } from "../network.ts";
+import type { PortMapping } from "../network.ts";
+import {
+  absolutePath,
+  commandAndArgs,
+  CONTAINER_FIELDS,
+  containerPort,
+  containerResources,
+  envVarName,
+  envVarValue,
+  type ResourceQuantities,
+  runAsIds,
+  SECURITY_CONTEXT_FIELDS,
+} from "../container/fields.ts";
 import {
   dns1123LabelProblem,
   dns1123SubdomainProblem,
@@ -43,13 +55,7 @@ export type PodEnvVar =
   | { name: string; value: string }
   | { name: string; fieldRef: PodFieldPath };
 
-/** Resource quantities as written in the manifest (`cpu: 500m`, `memory: 512Mi`). */
-export interface ResourceQuantities {
-  /** CPU quantity. */
-  cpu?: string;
-  /** Memory quantity. */
-  memory?: string;
-}
+export type { ResourceQuantities } from "../container/fields.ts";
 
 /** A container's `resources`. */
 export interface PodResources {
@@ -409,7 +415,7 @@ function parseVolume(f: ManifestField): PodVolume {
   const h = f.get("hostPath");
   h.object().known(["path", "type"]);
   const path = h.requiredString("path");
-  if (!isAbsolute(path)) throw h.get("path").error(`expected an absolute path, got "${path}"`);
+  absolutePath(h.get("path"));
   const type = (h.optionalString("type") ?? "") as HostPathType;
   if (!hostPathTypes.includes(type)) {
     throw h.get("type").error(
@@ -421,16 +427,7 @@ function parseVolume(f: ManifestField): PodVolume {
 
 function parseContainer(f: ManifestField, ctx: ContainerCtx, init: boolean): PodContainerSpec {
   f.object().known([
-    "name",
-    "image",
-    "command",
-    "args",
-    "env",
-    "workingDir",
-    "ports",
-    "resources",
-    "volumeMounts",
-    "securityContext",
+    ...CONTAINER_FIELDS,
     "imagePullPolicy",
     "tty",
     "stdin",
@@ -450,24 +447,16 @@ function parseContainer(f: ManifestField, ctx: ContainerCtx, init: boolean): Pod
     name,
     image,
     env: f.list("env").map(parseEnv),
-    ports: f.list("ports").map(parsePort),
+    ports: f.list("ports").map((p) => containerPort(p, { ignoreProtocolCase: false })),
     resources: parseResources(f.get("resources")),
     volumeMounts: f.list("volumeMounts").map((m) => parseMount(m, ctx.volumes)),
     securityContext: parseSecurity(f.get("securityContext")),
     tty: f.optionalBoolean("tty") ?? false,
   };
   if (c.tty) f.get("tty").warn("tty is not supported for pod containers; ignored");
-  const command = f.stringArray("command");
-  if (command !== undefined) c.command = command;
-  const args = f.stringArray("args");
-  if (args !== undefined) c.args = args;
-  const wd = f.optionalString("workingDir");
-  if (wd !== undefined) {
-    if (!wd.startsWith("/")) {
-      throw f.get("workingDir").error(`expected an absolute path, got "${wd}"`);
-    }
-    c.workingDir = wd;
-  }
+  Object.assign(c, commandAndArgs(f));
+  const wd = f.get("workingDir");
+  if (!wd.isNull) c.workingDir = absolutePath(wd);
   if (init && c.ports.length > 0) f.get("ports").warn("ports of an init container are ignored");
   const names = new Set<string>();
   f.list("env").forEach((e, i) => {
@@ -489,9 +478,7 @@ function parseContainer(f: ManifestField, ctx: ContainerCtx, init: boolean): Pod
 }
 
 function parseEnv(f: ManifestField): PodEnvVar {
-  f.object().known(["name", "value", "valueFrom"]);
-  const name = f.requiredString("name");
-  nameCheck(f.get("name"), envNameProblem(name));
+  const name = envVarName(f, ["name", "value", "valueFrom"], envNameProblem);
   const vf = f.get("valueFrom");
   if (!vf.isNull) {
     if (f.has("value")) throw f.error("value and valueFrom cannot both be set");
@@ -511,49 +498,15 @@ function parseEnv(f: ManifestField): PodEnvVar {
     }
     return { name, fieldRef: path as PodFieldPath };
   }
-  const v = f.get("value");
-  return { name, value: v.isNull ? "" : v.stringOrNumber() };
-}
-
-function parsePort(f: ManifestField): PortMapping {
-  f.object().known(["containerPort", "hostPort", "protocol", "hostIP", "name"]);
-  const cp = f.get("containerPort");
-  if (cp.isNull) throw cp.error("required field is missing");
-  const port: PortMapping = { containerPort: cp.integer(1, 65535), protocol: "TCP" };
-  const hostPort = f.optionalInteger("hostPort", 1, 65535);
-  if (hostPort !== undefined) port.hostPort = hostPort;
-  const proto = f.optionalString("protocol");
-  if (proto !== undefined) {
-    if (proto !== "TCP" && proto !== "UDP" && proto !== "SCTP") {
-      throw f.get("protocol").error(`expected TCP, UDP or SCTP, got "${proto}"`);
-    }
-    port.protocol = proto satisfies Protocol;
-  }
-  const hostIP = f.optionalString("hostIP");
-  if (hostIP !== undefined) port.hostIP = hostIP;
-  const name = f.optionalString("name");
-  if (name !== undefined) port.name = name;
-  return port;
-}
-
-function parseQuantities(f: ManifestField): ResourceQuantities {
-  const out: ResourceQuantities = {};
-  if (f.isNull) return out;
-  f.object().known(["cpu", "memory", "ephemeral-storage"]);
-  for (const key of ["cpu", "memory"] as const) {
-    const q = f.get(key);
-    if (q.isNull) continue;
-    const s = q.stringOrNumber();
-    nameCheck(q, quantityProblem(s, key));
-    out[key] = s;
-  }
-  return out;
+  return { name, value: envVarValue(f) };
 }
 
 function parseResources(f: ManifestField): PodResources {
-  if (f.isNull) return { limits: {}, requests: {} };
-  f.object().known(["limits", "requests"]);
-  return { limits: parseQuantities(f.get("limits")), requests: parseQuantities(f.get("requests")) };
+  const r = containerResources(f, {
+    quantityFields: ["cpu", "memory", "ephemeral-storage"],
+    problem: quantityProblem,
+  });
+  return { limits: r?.limits ?? {}, requests: r?.requests ?? {} };
 }
 
 function parseMount(f: ManifestField, volumes: ReadonlySet<string>): PodVolumeMount {
@@ -566,10 +519,8 @@ function parseMount(f: ManifestField, volumes: ReadonlySet<string>): PodVolumeMo
       })`,
     );
   }
-  const mountPath = f.requiredString("mountPath");
-  if (!mountPath.startsWith("/")) {
-    throw f.get("mountPath").error(`expected an absolute path, got "${mountPath}"`);
-  }
+  f.requiredString("mountPath");
+  const mountPath = absolutePath(f.get("mountPath"));
   const m: PodVolumeMount = { name, mountPath, readOnly: f.optionalBoolean("readOnly") ?? false };
   const sub = f.optionalString("subPath");
   if (sub !== undefined) {
@@ -585,10 +536,8 @@ function parseSecurity(f: ManifestField): PodSecurityContext {
   const out: PodSecurityContext = {};
   if (f.isNull) return out;
   f.object().known([
+    ...SECURITY_CONTEXT_FIELDS,
     "privileged",
-    "runAsUser",
-    "runAsGroup",
-    "readOnlyRootFilesystem",
     "allowPrivilegeEscalation",
     "capabilities",
     "runAsNonRoot",
@@ -600,15 +549,12 @@ function parseSecurity(f: ManifestField): PodSecurityContext {
   }
   const privileged = f.optionalBoolean("privileged");
   if (privileged !== undefined) out.privileged = privileged;
-  const user = f.optionalInteger("runAsUser", 0, 2 ** 32 - 1);
-  if (user !== undefined) out.runAsUser = user;
-  const group = f.optionalInteger("runAsGroup", 0, 2 ** 32 - 1);
-  if (group !== undefined) out.runAsGroup = group;
+  Object.assign(out, runAsIds(f, 2 ** 32 - 1));
   const ro = f.optionalBoolean("readOnlyRootFilesystem");
   if (ro !== undefined) out.readOnlyRootFilesystem = ro;
   const ape = f.optionalBoolean("allowPrivilegeEscalation");
   if (ape !== undefined) out.allowPrivilegeEscalation = ape;
-  if (f.optionalBoolean("runAsNonRoot") === true && (user ?? 0) === 0) {
+  if (f.optionalBoolean("runAsNonRoot") === true && (out.runAsUser ?? 0) === 0) {
     throw f.get("runAsNonRoot").error("runAsNonRoot is true but runAsUser is 0 or not set");
   }
   const caps = f.get("capabilities");
