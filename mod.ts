@@ -25,6 +25,7 @@ export * from "./core/runtime/cri_log.ts";
 export * from "./core/oci/spec.ts";
 export * from "./core/quantity.ts";
 export * from "./core/rootfs.ts";
+export * from "./core/fs.ts";
 export * from "./core/cgroup.ts";
 export * from "./core/store/db.ts";
 export * from "./core/store/containers.ts";

@@ -1,14 +1,24 @@
 /**
  * Helpers shared by benchmark sections that run rkl as a process and podman as the peer: the
- * `rkl` task's command line, podman's config for this machine and the busybox import.
+ * `rkl` task's command line, a podman with its own storage, run root, libpod tmp dir and config
+ * for this machine, the busybox import, and the removal of everything that podman created.
  *
  * @module
  */
 import { join } from "node:path";
 import { run } from "../core/exec.ts";
+import { pathExists } from "../core/fs.ts";
+import { isMountPoint } from "../core/rootfs.ts";
 import { testBundles } from "../core/testing.ts";
+import { UndoStack } from "../core/undo.ts";
+import type { Engine } from "../core/container/engine.ts";
+import { listContainers } from "../core/container/list.ts";
+import { removeContainer } from "../core/container/remove.ts";
 
 const projectDir = new URL("../", import.meta.url).pathname;
+
+/** Where the peer podman is expected (installed by `deno task bench` when missing). */
+export const PODMAN_BIN = "/usr/bin/podman";
 
 /** The `containers.conf` podman 4.3 needs here (see the environment notes). */
 export const PODMAN_CONF: string = `[containers]
@@ -19,15 +29,127 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 `;
 
-/** True when `path` exists. */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
+/**
+ * A podman isolated from every other podman user on the host: own `--root`, `--runroot` and
+ * `--tmpdir` (libpod's tmp dir, /run/libpod by default, holds exit files and locks) under one
+ * private directory, and own `containers.conf`. Only the CNI network config in /etc/cni/net.d
+ * is shared.
+ */
+export interface PodmanPeer {
+  /** The podman command with the private locations; append the subcommand. */
+  argv: string[];
+  /** Environment for every podman call (`CONTAINERS_CONF`). */
+  env: Record<string, string>;
+  /** The private directory under /tmp holding root, run and tmp. */
+  dir: string;
+  /** Whether podman is installed; when not, contenders are skipped. */
+  installed: boolean;
+  /** Spread into a podman `Contender`: carries the skip reason when podman is missing. */
+  skip: { skip?: string };
+}
+
+/**
+ * Prepares the peer podman: writes its config into `work`, creates its private directory
+ * (`/tmp/<prefix>…`: podman limits the run root to 50 characters) and imports busybox.
+ * Pair with {@linkcode closePodmanPeer} in a `finally`.
+ */
+export async function openPodmanPeer(work: string, prefix: string): Promise<PodmanPeer> {
+  const installed = await pathExists(PODMAN_BIN);
+  const confFile = join(work, "containers.conf");
+  await Deno.writeTextFile(confFile, PODMAN_CONF);
+  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix });
+  const peer: PodmanPeer = {
+    argv: [
+      PODMAN_BIN,
+      "--root",
+      join(dir, "root"),
+      "--runroot",
+      join(dir, "run"),
+      "--tmpdir",
+      join(dir, "tmp"),
+    ],
+    env: { CONTAINERS_CONF: confFile },
+    dir,
+    installed,
+    skip: installed ? {} : { skip: "podman not installed (deno task bench installs it)" },
+  };
+  if (installed) await podmanImport(peer.argv, peer.env);
+  return peer;
+}
+
+/**
+ * Removes every pod and container of the peer podman. Pods are stopped with `-t 0` first:
+ * podman 4.3's `pod rm -f -t 0` still waits ~3 s per pod, `pod stop -t 0` does not. podman
+ * 4.3 sometimes fails to unmount a container's shm on the first try ("device or resource
+ * busy"): retried a few times, then what is left is reported.
+ */
+export async function podmanRemoveAll(peer: PodmanPeer): Promise<void> {
+  if (!peer.installed) return;
+  const { argv, env } = peer;
+  let last = "";
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const stop = await run([...argv, "pod", "stop", "-a", "-t", "0"], { env, allowFailure: true });
+    const rmPods = await run([...argv, "pod", "rm", "-a", "-f"], { env, allowFailure: true });
+    const rm = await run([...argv, "rm", "-a", "-f", "-t", "0"], { env, allowFailure: true });
+    const pods = await run([...argv, "pod", "ps", "-q"], { env });
+    const ctrs = await run([...argv, "ps", "-a", "-q"], { env });
+    if (pods.stdout.trim() === "" && ctrs.stdout.trim() === "") return;
+    last = [stop.stderr, rmPods.stderr, rm.stderr].join("").trim();
   }
+  throw new Error(`podman could not remove every pod and container: ${last}`);
+}
+
+/**
+ * Removes everything the peer podman created and its private directory: pods and containers
+ * (which releases their CNI networks and netns), images, the overlay mount podman keeps on its
+ * storage dir. Never `podman system reset`: it also removes podman networks from the host's
+ * shared CNI config dir, and with a default `--tmpdir` it wipes the shared /run/libpod.
+ */
+export async function closePodmanPeer(peer: PodmanPeer): Promise<void> {
+  if (peer.installed) {
+    await podmanRemoveAll(peer);
+    await run([...peer.argv, "rmi", "-a", "-f"], { env: peer.env });
+    const overlayDir = join(peer.dir, "root", "overlay");
+    if (await isMountPoint(overlayDir)) await run(["umount", overlayDir]);
+  }
+  await Deno.remove(peer.dir, { recursive: true });
+}
+
+/** Spawns `deno run` with the `rkl` task's permissions and `args`; throws with its stderr. */
+export async function runRklCli(
+  taskArgs: readonly string[],
+  args: readonly string[],
+): Promise<void> {
+  const out = await new Deno.Command("deno", {
+    args: [...taskArgs, ...args],
+    cwd: projectDir,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+}
+
+/**
+ * Runs a benchmark section with an {@linkcode UndoStack}: the section registers a clean-up
+ * for everything it acquires (work dir, engines, networks, podman storage) as it goes, and
+ * all of them run in reverse order when it returns or fails.
+ */
+export async function withUndo(section: (undo: UndoStack) => Promise<void>): Promise<void> {
+  const undo = new UndoStack();
+  try {
+    await section(undo);
+  } finally {
+    await undo.rollback();
+  }
+}
+
+/** Force-removes every container of `engine`, then closes it. */
+export async function closeContainerEngine(engine: Engine): Promise<void> {
+  for (const v of await listContainers(engine)) {
+    await removeContainer(engine, v.record.id, { force: true });
+  }
+  engine.close();
 }
 
 /** The `rkl` task's `deno run` arguments (permissions and entry point), from deno.json. */

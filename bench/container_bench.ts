@@ -15,77 +15,38 @@
  */
 import { join } from "node:path";
 import { compare, type Contender, quantile } from "./_harness.ts";
-import { type CreateStep, openEngine } from "../core/container/engine.ts";
+import { type CreateStep, type Engine, openEngine } from "../core/container/engine.ts";
 import { runContainer } from "../core/container/run.ts";
 import { removeContainer } from "../core/container/remove.ts";
-import { listContainers } from "../core/container/list.ts";
 import { buildSpec } from "../core/oci/spec.ts";
 import { linuxResources } from "../core/quantity.ts";
 import { rklPaths } from "../core/paths.ts";
 import { CliRuntime, resolveRuntime } from "../core/runtime/oci_runtime.ts";
 import { run } from "../core/exec.ts";
-import { isMountPoint } from "../core/rootfs.ts";
 import { removeCgroup } from "../core/cgroup.ts";
 import { testBundles } from "../core/testing.ts";
+import { pathExists } from "../core/fs.ts";
+import type { UndoStack } from "../core/undo.ts";
+import {
+  closeContainerEngine,
+  closePodmanPeer,
+  openPodmanPeer,
+  rklTaskArgs,
+  runRklCli,
+  withUndo,
+} from "./_peers.ts";
 
-const projectDir = new URL("../", import.meta.url).pathname;
 const RUNS = 15;
 
-const PODMAN_CONF = `[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-`;
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
+/** Runs the container section; whatever it acquired is released even when a step fails. */
+export function containerBench(): Promise<void> {
+  return withUndo(containerSection);
 }
 
-async function rklTaskArgs(): Promise<string[]> {
-  const config: unknown = JSON.parse(await Deno.readTextFile(join(projectDir, "deno.json")));
-  const task = (config as { tasks?: { rkl?: { command?: unknown } } }).tasks?.rkl?.command;
-  if (typeof task !== "string") throw new Error("deno.json has no tasks.rkl.command");
-  return task.split(/\s+/).slice(1);
-}
-
-/** Imports the busybox rootfs into podman's (isolated) storage as localhost/busybox. */
-async function podmanImport(podman: string[], env: Record<string, string>): Promise<void> {
-  const present = await run([...podman, "image", "exists", "localhost/busybox"], {
-    env,
-    allowFailure: true,
-  });
-  if (present.code === 0) return;
-  const tar = new Deno.Command("tar", {
-    args: ["-C", join(testBundles.busybox, "rootfs"), "-c", "."],
-    stdout: "piped",
-  }).spawn();
-  const [cmd, ...args] = [
-    ...podman,
-    "import",
-    "--change",
-    "ENV=PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-    "--change",
-    'CMD=["sh"]',
-    "-",
-    "localhost/busybox",
-  ];
-  const imp = new Deno.Command(cmd!, { args, env, stdin: "piped", stdout: "null" }).spawn();
-  await tar.stdout.pipeTo(imp.stdin);
-  const [t, i] = await Promise.all([tar.status, imp.status]);
-  if (!t.success || !i.success) throw new Error("podman import of the busybox rootfs failed");
-}
-
-/** Runs the container section. */
-export async function containerBench(): Promise<void> {
+async function containerSection(undo: UndoStack): Promise<void> {
   const work = await Deno.makeTempDir({ prefix: "rk8s-bench-container-" });
+  undo.push("remove the work dir", () => Deno.remove(work, { recursive: true }));
+  undo.push("remove the bench cgroup", () => removeCgroup("/rk8s-bench"));
   const resolved = await resolveRuntime(undefined, { PATH: Deno.env.get("PATH") });
   const runc = resolved.binary;
 
@@ -111,6 +72,11 @@ export async function containerBench(): Promise<void> {
       .output();
     if (!st.success) throw new Error(`runc ${args.join(" ")} failed with exit code ${st.code}`);
   };
+  undo.push("delete the bare runc containers", async () => {
+    if (!(await pathExists(bareRoot))) return;
+    const ids = await run([runc, "--root", bareRoot, "list", "-q"]);
+    for (const id of ids.stdout.split("\n").filter(Boolean)) await runcCmd("delete", "--force", id);
+  });
 
   // rkl in-process.
   const libPaths = rklPaths(join(work, "rkl-lib"));
@@ -118,6 +84,7 @@ export async function containerBench(): Promise<void> {
     paths: libPaths,
     runtime: new CliRuntime({ binary: runc, root: libPaths.runtimeRoot, name: resolved.name }),
   });
+  undo.push("remove the library's containers", () => closeContainerEngine(engine));
   const config = (i: number) => ({
     name: `bench-${i}`,
     image: testBundles.busybox,
@@ -132,6 +99,7 @@ export async function containerBench(): Promise<void> {
     paths: cliPaths,
     runtime: new CliRuntime({ binary: runc, root: cliPaths.runtimeRoot, name: resolved.name }),
   });
+  undo.push("remove the CLI's containers", () => closeContainerEngine(cliEngine));
   const taskArgs = await rklTaskArgs();
   const manifest = (i: number) => join(work, `cli-${i}.yaml`);
   for (let i = 0; i < RUNS + 2; i++) {
@@ -142,22 +110,10 @@ export async function containerBench(): Promise<void> {
     );
   }
 
-  // podman, isolated storage.
-  const podmanBin = "/usr/bin/podman";
-  const havePodman = await exists(podmanBin);
-  const confFile = join(work, "containers.conf");
-  await Deno.writeTextFile(confFile, PODMAN_CONF);
-  const podmanEnv = { CONTAINERS_CONF: confFile };
-  // podman limits the run root to 50 characters: keep it short.
-  const podmanDir = await Deno.makeTempDir({ dir: "/tmp", prefix: "rkbp" });
-  const podman = [
-    podmanBin,
-    "--root",
-    join(podmanDir, "root"),
-    "--runroot",
-    join(podmanDir, "run"),
-  ];
-  if (havePodman) await podmanImport(podman, podmanEnv);
+  // podman, isolated storage, run root, tmp dir and config.
+  const peer = await openPodmanPeer(work, "rkbp");
+  undo.push("remove podman's containers, images and storage", () => closePodmanPeer(peer));
+  const { argv: podman, env: podmanEnv } = peer;
 
   const contenders: Contender[] = [
     {
@@ -179,24 +135,15 @@ export async function containerBench(): Promise<void> {
     },
     {
       name: "rkl container run (CLI)",
-      run: async (i) => {
-        // rkl's own stdio is not inherited by the container (conmon holds it): pipe it.
-        const out = await new Deno.Command("deno", {
-          args: [...taskArgs, "--root", cliRoot, "container", "run", manifest(i)],
-          cwd: projectDir,
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-      },
+      // rkl's own stdio is not inherited by the container (conmon holds it): piped.
+      run: (i) => runRklCli(taskArgs, ["--root", cliRoot, "container", "run", manifest(i)]),
       cleanup: async (i) => {
         await removeContainer(cliEngine, `cli-${i}`, { force: true });
       },
     },
     {
       name: "podman run -d",
-      ...(havePodman ? {} : { skip: "podman not installed (deno task bench installs it)" }),
+      ...peer.skip,
       run: async (i) => {
         await run(
           [
@@ -220,52 +167,34 @@ export async function containerBench(): Promise<void> {
     },
   ];
 
-  try {
-    const rows = await compare("container run, detached, until running", contenders, {
-      runs: RUNS,
-      baseline: "runc create+start",
-    });
-    const med = (name: string) => rows.find((r) => r.name === name)?.median;
-    const pm = med("podman run -d");
-    const lib = med("rkl (library)");
-    const cli = med("rkl container run (CLI)");
-    const bare = med("runc create+start");
-    if (bare && lib && cli) {
-      console.log(
-        `  rkl/runc: library ${(lib / bare).toFixed(2)}×, CLI process ${
-          (cli / bare).toFixed(2)
-        }× (target ≤ 1.5×)`,
-      );
-    }
-    if (pm && lib && cli) {
-      console.log(
-        `  podman/rkl: library ${(pm / lib).toFixed(1)}× faster, CLI process ${
-          (pm / cli).toFixed(1)
-        }× faster (target ≥ 3×)`,
-      );
-    }
-    await breakdown(engine);
-  } finally {
-    for (const e of [engine, cliEngine]) {
-      for (const v of await listContainers(e)) {
-        await removeContainer(e, v.record.id, { force: true });
-      }
-      e.close();
-    }
-    if (havePodman) {
-      await run([...podman, "system", "reset", "--force"], { env: podmanEnv });
-      // podman keeps its overlay storage dir bind-mounted on itself.
-      const overlayDir = join(podmanDir, "root", "overlay");
-      if (await isMountPoint(overlayDir)) await run(["umount", overlayDir]);
-    }
-    await removeCgroup("/rk8s-bench");
-    await Deno.remove(work, { recursive: true });
-    await Deno.remove(podmanDir, { recursive: true });
+  const rows = await compare("container run, detached, until running", contenders, {
+    runs: RUNS,
+    baseline: "runc create+start",
+  });
+  const med = (name: string) => rows.find((r) => r.name === name)?.median;
+  const pm = med("podman run -d");
+  const lib = med("rkl (library)");
+  const cli = med("rkl container run (CLI)");
+  const bare = med("runc create+start");
+  if (bare && lib && cli) {
+    console.log(
+      `  rkl/runc: library ${(lib / bare).toFixed(2)}×, CLI process ${
+        (cli / bare).toFixed(2)
+      }× (target ≤ 1.5×)`,
+    );
   }
+  if (pm && lib && cli) {
+    console.log(
+      `  podman/rkl: library ${(pm / lib).toFixed(1)}× faster, CLI process ${
+        (pm / cli).toFixed(1)
+      }× faster (target ≥ 3×)`,
+    );
+  }
+  await breakdown(engine);
 }
 
 /** Medians of the phases of `runContainer()`, measured through the engine's step hook. */
-async function breakdown(engine: Awaited<ReturnType<typeof openEngine>>): Promise<void> {
+async function breakdown(engine: Engine): Promise<void> {
   const phases: Record<string, number[]> = {};
   const order: (CreateStep | "start" | "validate")[] = [];
   for (let i = 0; i < RUNS; i++) {

@@ -15,55 +15,15 @@ import { compare, type Contender, quantile } from "./_harness.ts";
 import { openEngine } from "../core/container/engine.ts";
 import { runContainer } from "../core/container/run.ts";
 import { removeContainer } from "../core/container/remove.ts";
-import { listContainers } from "../core/container/list.ts";
 import { rklPaths } from "../core/paths.ts";
 import { CliRuntime, resolveRuntime } from "../core/runtime/oci_runtime.ts";
 import { run } from "../core/exec.ts";
 import { testBundles } from "../core/testing.ts";
 import { UndoStack } from "../core/undo.ts";
 import { CniNetworkProvider } from "../net/cni_network_provider.ts";
+import { closeContainerEngine, closePodmanPeer, openPodmanPeer, withUndo } from "./_peers.ts";
 
 const RUNS = 12;
-
-const PODMAN_CONF = `[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-`;
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
-/** Imports the busybox rootfs into podman's (isolated) storage as localhost/busybox. */
-async function podmanImport(podman: string[], env: Record<string, string>): Promise<void> {
-  const tar = new Deno.Command("tar", {
-    args: ["-C", join(testBundles.busybox, "rootfs"), "-c", "."],
-    stdout: "piped",
-  }).spawn();
-  const [cmd, ...args] = [
-    ...podman,
-    "import",
-    "--change",
-    "ENV=PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-    "--change",
-    'CMD=["sh"]',
-    "-",
-    "localhost/busybox",
-  ];
-  const imp = new Deno.Command(cmd!, { args, env, stdin: "piped", stdout: "null" }).spawn();
-  await tar.stdout.pipeTo(imp.stdin);
-  const [t, i] = await Promise.all([tar.status, imp.status]);
-  if (!t.success || !i.success) throw new Error("podman import of the busybox rootfs failed");
-}
 
 /** A bridge name and /24 of its own, so the bench never touches another root's network. */
 function benchNetwork(): { bridge: string; subnet: string } {
@@ -72,9 +32,14 @@ function benchNetwork(): { bridge: string; subnet: string } {
   return { bridge: `rkb${hex}`, subnet: `10.${100 + (b[0]! % 28)}.${b[1]!}.0/24` };
 }
 
-/** Runs the net section. */
-export async function netBench(): Promise<void> {
+/** Runs the net section; whatever it acquired is released even when a step fails. */
+export function netBench(): Promise<void> {
+  return withUndo(netSection);
+}
+
+async function netSection(undo: UndoStack): Promise<void> {
   const work = await Deno.makeTempDir({ prefix: "rk8s-bench-net-" });
+  undo.push("remove the work dir", () => Deno.remove(work, { recursive: true }));
   const resolved = await resolveRuntime(undefined, { PATH: Deno.env.get("PATH") });
   const runtimeFor = (root: string) =>
     new CliRuntime({
@@ -85,6 +50,7 @@ export async function netBench(): Promise<void> {
 
   const noneRoot = join(work, "none");
   const plain = await openEngine({ paths: rklPaths(noneRoot), runtime: runtimeFor(noneRoot) });
+  undo.push("remove the containers without network", () => closeContainerEngine(plain));
   const netRoot = join(work, "net");
   const { bridge, subnet } = benchNetwork();
   // The bridge is kept between runs (as for the system root), so every run measures the
@@ -96,33 +62,24 @@ export async function netBench(): Promise<void> {
     defaultSubnet: subnet,
     removeIdleBridges: false,
   });
+  // Registered before the engine's step, so it runs after the containers are gone.
+  undo.push("remove the bench network", async () => void await provider.gc(new Set()));
   const networked = await openEngine({
     paths: rklPaths(netRoot),
     runtime: runtimeFor(netRoot),
     network: provider,
   });
+  undo.push("remove the networked containers", () => closeContainerEngine(networked));
   const config = (name: string) => ({
     name,
     image: testBundles.busybox,
     args: ["sleep", "100"],
   });
 
-  const podmanBin = "/usr/bin/podman";
-  const havePodman = await exists(podmanBin);
-  const confFile = join(work, "containers.conf");
-  await Deno.writeTextFile(confFile, PODMAN_CONF);
-  const podmanEnv = { CONTAINERS_CONF: confFile };
-  // podman limits the run root to 50 characters: keep it short.
-  const podmanDir = await Deno.makeTempDir({ dir: "/tmp", prefix: "rkbn" });
-  const podman = [
-    podmanBin,
-    "--root",
-    join(podmanDir, "root"),
-    "--runroot",
-    join(podmanDir, "run"),
-  ];
-  if (havePodman) await podmanImport(podman, podmanEnv);
-  const skip = havePodman ? {} : { skip: "podman not installed (deno task bench installs it)" };
+  // podman, isolated storage, run root, tmp dir and config.
+  const peer = await openPodmanPeer(work, "rkbn");
+  undo.push("remove podman's containers, images and storage", () => closePodmanPeer(peer));
+  const { argv: podman, env: podmanEnv, skip } = peer;
   const podmanRun = (network: string[]) => (i: number) =>
     run([
       ...podman,
@@ -160,54 +117,39 @@ export async function netBench(): Promise<void> {
     { name: "podman run -d (bridge)", ...skip, run: podmanRun([]), cleanup: podmanRm([]) },
   ];
 
-  try {
-    const rows = await compare("container run with and without a network", contenders, {
-      runs: RUNS,
-      baseline: "rkl run, no network",
-    });
-    const med = (name: string) => rows.find((r) => r.name === name)?.median;
-    const rklNone = med("rkl run, no network");
-    const rklNet = med("rkl run, bridge network");
-    const pmNone = med("podman run -d --network none");
-    const pmNet = med("podman run -d (bridge)");
-    if (rklNone !== undefined && rklNet !== undefined) {
-      console.log(`  rkl network overhead (CNI ADD + netns): ${(rklNet - rklNone).toFixed(1)} ms`);
-    }
-    if (pmNone !== undefined && pmNet !== undefined) {
-      console.log(`  podman network overhead: ${(pmNet - pmNone).toFixed(1)} ms`);
-    }
-    if (rklNet !== undefined && pmNet !== undefined) {
-      console.log(`  podman/rkl with a bridge network: ${(pmNet / rklNet).toFixed(1)}× faster`);
-    }
-
-    // The provider alone: attach (netns + ADD chain) and detach (DEL chain + netns).
-    const attach: number[] = [];
-    const detach: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const id = `bench-${crypto.randomUUID().slice(0, 8)}`;
-      const t0 = performance.now();
-      await provider.attach({ id, name: "bench", ports: [] }, new UndoStack());
-      const t1 = performance.now();
-      await provider.detach(id);
-      attach.push(t1 - t0);
-      detach.push(performance.now() - t1);
-    }
-    console.log(
-      `  provider attach median ${quantile(attach, 0.5).toFixed(1)} ms, ` +
-        `detach median ${quantile(detach, 0.5).toFixed(1)} ms (${RUNS} runs)`,
-    );
-  } finally {
-    for (const e of [plain, networked]) {
-      for (const v of await listContainers(e)) {
-        await removeContainer(e, v.record.id, { force: true });
-      }
-      e.close();
-    }
-    await provider.gc(new Set());
-    await Deno.remove(work, { recursive: true });
-    if (havePodman) {
-      await run([...podman, "system", "reset", "--force"], { env: podmanEnv, allowFailure: true });
-    }
-    await Deno.remove(podmanDir, { recursive: true });
+  const rows = await compare("container run with and without a network", contenders, {
+    runs: RUNS,
+    baseline: "rkl run, no network",
+  });
+  const med = (name: string) => rows.find((r) => r.name === name)?.median;
+  const rklNone = med("rkl run, no network");
+  const rklNet = med("rkl run, bridge network");
+  const pmNone = med("podman run -d --network none");
+  const pmNet = med("podman run -d (bridge)");
+  if (rklNone !== undefined && rklNet !== undefined) {
+    console.log(`  rkl network overhead (CNI ADD + netns): ${(rklNet - rklNone).toFixed(1)} ms`);
   }
+  if (pmNone !== undefined && pmNet !== undefined) {
+    console.log(`  podman network overhead: ${(pmNet - pmNone).toFixed(1)} ms`);
+  }
+  if (rklNet !== undefined && pmNet !== undefined) {
+    console.log(`  podman/rkl with a bridge network: ${(pmNet / rklNet).toFixed(1)}× faster`);
+  }
+
+  // The provider alone: attach (netns + ADD chain) and detach (DEL chain + netns).
+  const attach: number[] = [];
+  const detach: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const id = `bench-${crypto.randomUUID().slice(0, 8)}`;
+    const t0 = performance.now();
+    await provider.attach({ id, name: "bench", ports: [] }, new UndoStack());
+    const t1 = performance.now();
+    await provider.detach(id);
+    attach.push(t1 - t0);
+    detach.push(performance.now() - t1);
+  }
+  console.log(
+    `  provider attach median ${quantile(attach, 0.5).toFixed(1)} ms, ` +
+      `detach median ${quantile(detach, 0.5).toFixed(1)} ms (${RUNS} runs)`,
+  );
 }

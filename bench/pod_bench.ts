@@ -13,9 +13,17 @@
  */
 import { join } from "node:path";
 import { compare } from "./_harness.ts";
-import { exists, PODMAN_CONF, podmanImport, rklTaskArgs } from "./_peers.ts";
+import {
+  closePodmanPeer,
+  openPodmanPeer,
+  podmanRemoveAll,
+  rklTaskArgs,
+  runRklCli,
+  withUndo,
+} from "./_peers.ts";
 import type { Engine } from "../core/container/engine.ts";
 import { run } from "../core/exec.ts";
+import type { UndoStack } from "../core/undo.ts";
 import { testBundles } from "../core/testing.ts";
 import { loadPodManifest, type PodManifest } from "../core/pod/pod_manifest.ts";
 import { runPod } from "../core/pod/pod_runner.ts";
@@ -62,10 +70,14 @@ const silentIo: CliIo = {
   cwd: projectDir,
 };
 
-/** Runs the pod section. */
-export async function podBench(): Promise<void> {
+/** Runs the pod section; whatever it acquired is released even when a step fails. */
+export function podBench(): Promise<void> {
+  return withUndo(podSection);
+}
+
+async function podSection(undo: UndoStack): Promise<void> {
   const work = await Deno.makeTempDir({ prefix: "rk8s-bench-pod-" });
-  const quiet = { stdin: "null", stdout: "null", stderr: "piped" } as const;
+  undo.push("remove the work dir", () => Deno.remove(work, { recursive: true }));
   const taskArgs = await rklTaskArgs();
 
   // Manifests: one per pod name, for rkl (bundle paths) and podman (imported image).
@@ -86,15 +98,10 @@ export async function podBench(): Promise<void> {
   const libRoot = join(work, "rkl-lib");
   const cliRoot = join(work, "rkl-cli");
   const lib = await engineFor(silentIo, { root: libRoot, runtime: undefined });
+  undo.push("remove the library's pods", () => closeEngine(lib));
   const cli = await engineFor(silentIo, { root: cliRoot, runtime: undefined });
-  const rklCli = async (...args: string[]) => {
-    const out = await new Deno.Command("deno", {
-      args: [...taskArgs, "--root", cliRoot, ...args],
-      cwd: projectDir,
-      ...quiet,
-    }).output();
-    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  };
+  undo.push("remove the CLI's pods", () => closeEngine(cli));
+  const rklCli = (...args: string[]) => runRklCli(taskArgs, ["--root", cliRoot, ...args]);
   const libRun = async (name: string) => {
     await prepare(name);
     const r = await runPod(lib, manifests.get(name)!);
@@ -107,45 +114,15 @@ export async function podBench(): Promise<void> {
     }
   };
 
-  // podman, isolated storage and config.
-  const podmanBin = "/usr/bin/podman";
-  const havePodman = await exists(podmanBin);
-  const confFile = join(work, "containers.conf");
-  await Deno.writeTextFile(confFile, PODMAN_CONF);
-  const env = { CONTAINERS_CONF: confFile };
-  const podmanDir = await Deno.makeTempDir({ dir: "/tmp", prefix: "rkpp" });
-  const podman = [
-    podmanBin,
-    "--root",
-    join(podmanDir, "root"),
-    "--runroot",
-    join(podmanDir, "run"),
-    // Own libpod tmp dir: another podman user (another bench running `podman system reset`)
-    // must not share /run/libpod with this one.
-    "--tmpdir",
-    join(podmanDir, "tmp"),
-  ];
-  if (havePodman) await podmanImport(podman, env);
-  const skip = havePodman ? {} : { skip: "podman not installed (deno task bench installs it)" };
+  // podman, isolated storage, run root, tmp dir and config.
+  const peer = await openPodmanPeer(work, "rkpp");
+  undo.push("remove podman's pods, images and storage", () => closePodmanPeer(peer));
+  const { argv: podman, env, installed: havePodman, skip } = peer;
   const pmPlay = async (name: string) => {
     await prepare(name);
     await run([...podman, "play", "kube", pmFile(name)], { env });
   };
-  // podman 4.3 sometimes fails to unmount a container's shm on the first try ("device or
-  // resource busy"): retry a few times, then report what is left.
-  const pmRmAll = async () => {
-    let last = "";
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const r = await run([...podman, "pod", "rm", "-a", "-f", "-t", "0"], {
-        env,
-        allowFailure: true,
-      });
-      const left = await run([...podman, "pod", "ps", "-q"], { env });
-      if (left.stdout.trim() === "") return;
-      last = r.stderr;
-    }
-    throw new Error(`podman pod rm -a failed repeatedly: ${last}`);
-  };
+  const pmRmAll = () => podmanRemoveAll(peer);
   const pmDown = async (name: string) => {
     const r = await run([...podman, "play", "kube", "--down", pmFile(name)], {
       env,
@@ -154,126 +131,117 @@ export async function podBench(): Promise<void> {
     if (r.code !== 0) await pmRmAll(); // the same podman flake; counted in the time
   };
 
-  try {
-    // One idle pod stays on each rkl root for the whole section, like a node with other pods:
-    // the network's bridge then exists, as podman's does (rkl deletes a custom root's bridge
-    // when its last pod goes, so that tests leave nothing behind).
-    await libRun("keeper");
-    await rklCli("pod", "run", rklFile("keeper"));
-    const rows = await compare("pod run: 2 containers with network, until all running", [
-      {
-        name: "rkl (library)",
-        run: (i) => libRun(`run-${i}`),
-        cleanup: () => rmAll(lib),
+  // One idle pod stays on each rkl root for the whole section, like a node with other pods:
+  // the network's bridge then exists, as podman's does (rkl deletes a custom root's bridge
+  // when its last pod goes, so that tests leave nothing behind).
+  await libRun("keeper");
+  await rklCli("pod", "run", rklFile("keeper"));
+  const rows = await compare("pod run: 2 containers with network, until all running", [
+    {
+      name: "rkl (library)",
+      run: (i) => libRun(`run-${i}`),
+      cleanup: () => rmAll(lib),
+    },
+    {
+      name: "rkl pod run (CLI)",
+      run: async (i) => {
+        await prepare(`run-${i}`);
+        await rklCli("pod", "run", rklFile(`run-${i}`));
       },
-      {
-        name: "rkl pod run (CLI)",
-        run: async (i) => {
-          await prepare(`run-${i}`);
-          await rklCli("pod", "run", rklFile(`run-${i}`));
-        },
-        cleanup: () => rmAll(cli),
-      },
-      {
-        name: "podman play kube",
-        ...skip,
-        run: (i) => pmPlay(`run-${i}`),
-        cleanup: async () => void await pmRmAll(),
-      },
-    ], { runs: RUNS, baseline: "rkl (library)" });
-    const med = (name: string) => rows.find((r) => r.name === name)?.median;
-    const pm = med("podman play kube");
-    for (const name of ["rkl (library)", "rkl pod run (CLI)"]) {
-      const m = med(name);
-      if (m === undefined) continue;
-      console.log(
-        `  ${name}: ${m.toFixed(0)} ms (target ≤ 180 ms)` +
-          (pm ? `, ${(pm / m).toFixed(1)}× faster than podman play kube (target ≥ 3×)` : ""),
-      );
-    }
-
-    // Teardown: each timed run removes the pod the previous cleanup created.
-    await libRun("down-0");
-    await rklCli("pod", "run", (await prepare("down-0"), rklFile("down-0")));
-    if (havePodman) await pmPlay("down-0");
-    const down = await compare("pod teardown (stop + remove everything)", [
-      {
-        name: "rkl (library)",
-        run: (i) => removePodSandbox(lib, `down-${i}`),
-        cleanup: (i) => libRun(`down-${i + 1}`),
-      },
-      {
-        name: "rkl pod rm -f (CLI)",
-        run: (i) => rklCli("pod", "rm", "-f", `down-${i}`),
-        cleanup: async (i) => {
-          await prepare(`down-${i + 1}`);
-          await rklCli("pod", "run", rklFile(`down-${i + 1}`));
-        },
-      },
-      {
-        name: "podman play kube --down",
-        ...skip,
-        run: async (i) => void await pmDown(`down-${i}`),
-        cleanup: (i) => pmPlay(`down-${i + 1}`),
-      },
-    ], { runs: RUNS, baseline: "rkl (library)" });
-    await rmAll(lib);
-    await rmAll(cli);
-    if (havePodman) await pmRmAll();
-    const dm = (name: string) => down.find((r) => r.name === name)?.median;
-    for (const name of ["rkl (library)", "rkl pod rm -f (CLI)"]) {
-      const m = dm(name);
-      if (m !== undefined) console.log(`  ${name}: ${m.toFixed(0)} ms (target ≤ 300 ms)`);
-    }
-
-    const series = await compare(`${SERIES} pods one after another (run only; removal untimed)`, [
-      {
-        name: "rkl (library)",
-        run: async (i) => {
-          for (let k = 0; k < SERIES; k++) await libRun(`s${i}-${k}`);
-        },
-        cleanup: () => rmAll(lib),
-      },
-      {
-        name: "rkl pod run (CLI)",
-        run: async (i) => {
-          for (let k = 0; k < SERIES; k++) {
-            await prepare(`s${i}-${k}`);
-            await rklCli("pod", "run", rklFile(`s${i}-${k}`));
-          }
-        },
-        cleanup: () => rmAll(cli),
-      },
-      {
-        name: "podman play kube",
-        ...skip,
-        run: async (i) => {
-          for (let k = 0; k < SERIES; k++) await pmPlay(`s${i}-${k}`);
-        },
-        cleanup: async () => void await pmRmAll(),
-      },
-    ], { runs: RUNS, warmup: 0, baseline: "rkl (library)" });
-    const sm = (name: string) => series.find((r) => r.name === name)?.median;
-    for (const name of ["rkl (library)", "rkl pod run (CLI)"]) {
-      const m = sm(name);
-      if (m !== undefined) console.log(`  ${name}: ${(m / 1000).toFixed(2)} s (target ≤ 3 s)`);
-    }
-
-    await idleMemory(lib, podman, env, havePodman, libRun, pmPlay, pmRmAll);
-  } finally {
-    for (const engine of [lib, cli]) {
-      for (const rec of listSandboxRecords(engine.db)) await removePodSandbox(engine, rec.id);
-    }
-    lib.close();
-    cli.close();
-    if (havePodman) {
-      await pmRmAll();
-      // podman's storage holds overlay mounts and read-only layers: let podman remove it.
-      await run([...podman, "system", "reset", "--force"], { env, allowFailure: true });
-    }
-    await Deno.remove(podmanDir, { recursive: true });
-    await Deno.remove(work, { recursive: true });
+      cleanup: () => rmAll(cli),
+    },
+    {
+      name: "podman play kube",
+      ...skip,
+      run: (i) => pmPlay(`run-${i}`),
+      cleanup: async () => void await pmRmAll(),
+    },
+  ], { runs: RUNS, baseline: "rkl (library)" });
+  const med = (name: string) => rows.find((r) => r.name === name)?.median;
+  const pm = med("podman play kube");
+  for (const name of ["rkl (library)", "rkl pod run (CLI)"]) {
+    const m = med(name);
+    if (m === undefined) continue;
+    console.log(
+      `  ${name}: ${m.toFixed(0)} ms (target ≤ 180 ms)` +
+        (pm ? `, ${(pm / m).toFixed(1)}× faster than podman play kube (target ≥ 3×)` : ""),
+    );
   }
+
+  // Teardown: each timed run removes the pod the previous cleanup created.
+  await libRun("down-0");
+  await rklCli("pod", "run", (await prepare("down-0"), rklFile("down-0")));
+  if (havePodman) await pmPlay("down-0");
+  const down = await compare("pod teardown (stop + remove everything)", [
+    {
+      name: "rkl (library)",
+      run: (i) => removePodSandbox(lib, `down-${i}`),
+      cleanup: (i) => libRun(`down-${i + 1}`),
+    },
+    {
+      name: "rkl pod rm -f (CLI)",
+      run: (i) => rklCli("pod", "rm", "-f", `down-${i}`),
+      cleanup: async (i) => {
+        await prepare(`down-${i + 1}`);
+        await rklCli("pod", "run", rklFile(`down-${i + 1}`));
+      },
+    },
+    {
+      name: "podman play kube --down",
+      ...skip,
+      run: async (i) => void await pmDown(`down-${i}`),
+      cleanup: (i) => pmPlay(`down-${i + 1}`),
+    },
+  ], { runs: RUNS, baseline: "rkl (library)" });
+  await rmAll(lib);
+  await rmAll(cli);
+  if (havePodman) await pmRmAll();
+  const dm = (name: string) => down.find((r) => r.name === name)?.median;
+  for (const name of ["rkl (library)", "rkl pod rm -f (CLI)"]) {
+    const m = dm(name);
+    if (m !== undefined) console.log(`  ${name}: ${m.toFixed(0)} ms (target ≤ 300 ms)`);
+  }
+
+  const series = await compare(`${SERIES} pods one after another (run only; removal untimed)`, [
+    {
+      name: "rkl (library)",
+      run: async (i) => {
+        for (let k = 0; k < SERIES; k++) await libRun(`s${i}-${k}`);
+      },
+      cleanup: () => rmAll(lib),
+    },
+    {
+      name: "rkl pod run (CLI)",
+      run: async (i) => {
+        for (let k = 0; k < SERIES; k++) {
+          await prepare(`s${i}-${k}`);
+          await rklCli("pod", "run", rklFile(`s${i}-${k}`));
+        }
+      },
+      cleanup: () => rmAll(cli),
+    },
+    {
+      name: "podman play kube",
+      ...skip,
+      run: async (i) => {
+        for (let k = 0; k < SERIES; k++) await pmPlay(`s${i}-${k}`);
+      },
+      cleanup: async () => void await pmRmAll(),
+    },
+  ], { runs: RUNS, warmup: 0, baseline: "rkl (library)" });
+  const sm = (name: string) => series.find((r) => r.name === name)?.median;
+  for (const name of ["rkl (library)", "rkl pod run (CLI)"]) {
+    const m = sm(name);
+    if (m !== undefined) console.log(`  ${name}: ${(m / 1000).toFixed(2)} s (target ≤ 3 s)`);
+  }
+
+  await idleMemory(lib, podman, env, havePodman, libRun, pmPlay, pmRmAll);
+}
+
+/** Removes every pod of `engine` (the keeper too) and closes it. */
+async function closeEngine(engine: Engine): Promise<void> {
+  for (const rec of listSandboxRecords(engine.db)) await removePodSandbox(engine, rec.id);
+  engine.close();
 }
 
 /** Host memory per idle pod: monitors + pause (rkl) vs conmon + infra (podman). */

@@ -9,22 +9,13 @@
  * @module
  */
 import { run } from "../core/exec.ts";
+import { pathExists } from "../core/fs.ts";
 import { connectStore } from "../plane/store/etcd_client.ts";
 import { startEtcd } from "../plane/store/etcd_server.ts";
 import type { KvStore } from "../plane/store/kv_store.ts";
 import { compare, quantile } from "./_harness.ts";
 
 const ETCDCTL = "/usr/bin/etcdctl";
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
 
 /** A Kubernetes-sized value (~400 bytes of JSON). */
 function podJson(i: number): string {
@@ -87,7 +78,7 @@ async function readLines(stream: ReadableStream<Uint8Array>, arrivals: Arrivals)
 
 /** Runs the store section: sequential put, 64-concurrent put, list 1,000, watch latency. */
 export async function storeBench(): Promise<void> {
-  const haveEtcdctl = await exists(ETCDCTL);
+  const haveEtcdctl = await pathExists(ETCDCTL);
   const noEtcdctl = haveEtcdctl ? undefined : `${ETCDCTL} not installed`;
   await using etcd = await startEtcd();
   await using http = connectStore({ endpoints: etcd.httpUrl });

@@ -6,6 +6,7 @@
  */
 import { RkError } from "./errors.ts";
 import { run } from "./exec.ts";
+import { pathExists } from "./fs.ts";
 
 /** A program rk8s needs and the Debian package that provides it. */
 export interface HostRequirement {
@@ -41,16 +42,6 @@ export const benchRequirements: readonly HostRequirement[] = [
   { paths: ["/usr/bin/podman-compose"], debianPackage: "podman-compose" },
 ];
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 /**
  * Returns the Debian packages whose programs are missing.
  *
@@ -65,7 +56,7 @@ export async function missingPackages(reqs: readonly HostRequirement[]): Promise
   for (const req of reqs) {
     let found = false;
     for (const p of req.paths) {
-      if (await exists(p)) {
+      if (await pathExists(p)) {
         found = true;
         break;
       }
@@ -93,7 +84,7 @@ export async function ensureHost(
   if (missing.length === 0) return [];
   const hint = `install them by hand: ${missing.join(" ")}`;
   if (Deno.uid() !== 0) throw new RkError(`Missing packages and not running as root; ${hint}`);
-  if (!(await exists("/usr/bin/apt-get"))) {
+  if (!(await pathExists("/usr/bin/apt-get"))) {
     throw new RkError(`Missing packages and apt-get not found (not Debian/Ubuntu?); ${hint}`);
   }
   log(`Installing ${missing.join(", ")} with apt-get ...`);

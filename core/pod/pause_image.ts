@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { RkError } from "../errors.ts";
+import { pathExists } from "../fs.ts";
 
 /** Where the host's catatonit is looked for, in order. */
 export const CATATONIT_PATHS: readonly string[] = [
@@ -15,16 +16,6 @@ export const CATATONIT_PATHS: readonly string[] = [
   "/usr/libexec/podman/catatonit",
   "/usr/local/bin/catatonit",
 ];
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
 
 async function stampOf(path: string): Promise<string> {
   const st = await Deno.stat(path);
@@ -58,7 +49,7 @@ export async function ensurePauseBundle(
 ): Promise<string> {
   let catatonit: string | undefined;
   for (const p of catatonitCandidates) {
-    if (await exists(p)) {
+    if (await pathExists(p)) {
       catatonit = p;
       break;
     }
@@ -89,7 +80,7 @@ export async function ensurePauseBundle(
     await Deno.writeTextFile(join(tmp, ".stamp"), stamp);
     const old = `${dir}.old-${crypto.randomUUID().slice(0, 8)}`;
     let moved = false;
-    if (await exists(dir)) {
+    if (await pathExists(dir)) {
       await Deno.rename(dir, old);
       moved = true;
     }
@@ -134,8 +125,8 @@ export async function pauseArgs(bundle: string): Promise<string[]> {
       return args;
     }
   }
-  if (await exists(join(bundle, "rootfs", "catatonit"))) return ["/catatonit", "-P"];
-  if (await exists(join(bundle, "rootfs", "pause"))) return ["/pause"];
+  if (await pathExists(join(bundle, "rootfs", "catatonit"))) return ["/catatonit", "-P"];
+  if (await pathExists(join(bundle, "rootfs", "pause"))) return ["/pause"];
   throw new RkError(
     `Pause bundle "${bundle}" has no pause program: expected rootfs/catatonit, rootfs/pause ` +
       "or process.args in config.json",
