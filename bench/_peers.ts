@@ -131,14 +131,20 @@ export async function runRklCli(
 }
 
 /**
- * Runs a benchmark section with an {@linkcode UndoStack}: the section registers a clean-up
- * for everything it acquires (work dir, engines, networks, podman storage) as it goes, and
- * all of them run in reverse order when it returns or fails.
+ * Runs a benchmark section in a fresh work dir (`prefix` + random, under the system temp dir)
+ * with an {@linkcode UndoStack}: the section registers a clean-up for everything it acquires
+ * (engines, networks, podman storage) as it goes; all of them run in reverse order when it
+ * returns or fails, and the work dir is removed last.
  */
-export async function withUndo(section: (undo: UndoStack) => Promise<void>): Promise<void> {
+export async function withUndo(
+  prefix: string,
+  section: (work: string, undo: UndoStack) => Promise<void>,
+): Promise<void> {
   const undo = new UndoStack();
   try {
-    await section(undo);
+    const work = await Deno.makeTempDir({ prefix });
+    undo.push("remove the work dir", () => Deno.remove(work, { recursive: true }));
+    await section(work, undo);
   } finally {
     await undo.rollback();
   }

@@ -40,12 +40,10 @@ const RUNS = 15;
 
 /** Runs the container section; whatever it acquired is released even when a step fails. */
 export function containerBench(): Promise<void> {
-  return withUndo(containerSection);
+  return withUndo("rk8s-bench-container-", containerSection);
 }
 
-async function containerSection(undo: UndoStack): Promise<void> {
-  const work = await Deno.makeTempDir({ prefix: "rk8s-bench-container-" });
-  undo.push("remove the work dir", () => Deno.remove(work, { recursive: true }));
+async function containerSection(work: string, undo: UndoStack): Promise<void> {
   undo.push("remove the bench cgroup", () => removeCgroup("/rk8s-bench"));
   const resolved = await resolveRuntime(undefined, { PATH: Deno.env.get("PATH") });
   const runc = resolved.binary;

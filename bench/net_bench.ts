@@ -34,12 +34,10 @@ function benchNetwork(): { bridge: string; subnet: string } {
 
 /** Runs the net section; whatever it acquired is released even when a step fails. */
 export function netBench(): Promise<void> {
-  return withUndo(netSection);
+  return withUndo("rk8s-bench-net-", netSection);
 }
 
-async function netSection(undo: UndoStack): Promise<void> {
-  const work = await Deno.makeTempDir({ prefix: "rk8s-bench-net-" });
-  undo.push("remove the work dir", () => Deno.remove(work, { recursive: true }));
+async function netSection(work: string, undo: UndoStack): Promise<void> {
   const resolved = await resolveRuntime(undefined, { PATH: Deno.env.get("PATH") });
   const runtimeFor = (root: string) =>
     new CliRuntime({

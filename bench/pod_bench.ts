@@ -72,12 +72,10 @@ const silentIo: CliIo = {
 
 /** Runs the pod section; whatever it acquired is released even when a step fails. */
 export function podBench(): Promise<void> {
-  return withUndo(podSection);
+  return withUndo("rk8s-bench-pod-", podSection);
 }
 
-async function podSection(undo: UndoStack): Promise<void> {
-  const work = await Deno.makeTempDir({ prefix: "rk8s-bench-pod-" });
-  undo.push("remove the work dir", () => Deno.remove(work, { recursive: true }));
+async function podSection(work: string, undo: UndoStack): Promise<void> {
   const taskArgs = await rklTaskArgs();
 
   // Manifests: one per pod name, for rkl (bundle paths) and podman (imported image).
