@@ -198,40 +198,45 @@ export async function storeBench(): Promise<void> {
     watchers.push({ name, arrivals, done });
   }
   let ctlWatch: Deno.ChildProcess | undefined;
-  if (haveEtcdctl) {
-    ctlWatch = new Deno.Command(ETCDCTL, {
-      args: [`--endpoints=${etcd.httpUrl}`, "watch", "--prefix", "/bench/watch/"],
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    const arrivals = new Arrivals();
-    const done = readLines(ctlWatch.stdout, arrivals);
-    // Wait until etcdctl's watch is established: repeat a probe put until it shows up.
-    for (let i = 0;; i++) {
-      const probe = `/bench/watch/probe-${i}`;
-      await grpc.put(probe, "p");
-      const got = await Promise.race([
-        arrivals.when(probe).then(() => true),
-        new Promise<false>((r) => setTimeout(() => r(false), 200)),
-      ]);
-      if (got) break;
-      if (i > 50) throw new Error("etcdctl watch did not start");
+  const samples = new Map<string, number[]>();
+  // The watchers and the etcdctl process stop even when a put or the probe fails.
+  try {
+    if (haveEtcdctl) {
+      ctlWatch = new Deno.Command(ETCDCTL, {
+        args: [`--endpoints=${etcd.httpUrl}`, "watch", "--prefix", "/bench/watch/"],
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const arrivals = new Arrivals();
+      const done = readLines(ctlWatch.stdout, arrivals);
+      // Wait until etcdctl's watch is established: repeat a probe put until it shows up.
+      for (let i = 0;; i++) {
+        const probe = `/bench/watch/probe-${i}`;
+        await grpc.put(probe, "p");
+        const got = await Promise.race([
+          arrivals.when(probe).then(() => true),
+          new Promise<false>((r) => setTimeout(() => r(false), 200)),
+        ]);
+        if (got) break;
+        if (i > 50) throw new Error("etcdctl watch did not start");
+      }
+      watchers.push({ name: "etcdctl watch (one long-running process)", arrivals, done });
     }
-    watchers.push({ name: "etcdctl watch (one long-running process)", arrivals, done });
-  }
-  const samples = new Map(watchers.map((w) => [w.name, [] as number[]]));
-  for (let i = 0; i < 200; i++) {
-    const key = `/bench/watch/k${i}`;
-    const t0 = performance.now();
-    const arrived = watchers.map((w) => w.arrivals.when(key));
-    await grpc.put(key, value);
-    const times = await Promise.all(arrived);
-    watchers.forEach((w, j) => samples.get(w.name)!.push(times[j]! - t0));
-  }
-  ac.abort();
-  if (ctlWatch) {
-    ctlWatch.kill("SIGTERM");
-    await ctlWatch.status;
+    for (const w of watchers) samples.set(w.name, []);
+    for (let i = 0; i < 200; i++) {
+      const key = `/bench/watch/k${i}`;
+      const t0 = performance.now();
+      const arrived = watchers.map((w) => w.arrivals.when(key));
+      await grpc.put(key, value);
+      const times = await Promise.all(arrived);
+      watchers.forEach((w, j) => samples.get(w.name)!.push(times[j]! - t0));
+    }
+  } finally {
+    ac.abort();
+    if (ctlWatch) {
+      ctlWatch.kill("SIGTERM");
+      await ctlWatch.status;
+    }
   }
   await Promise.all(watchers.map((w) => w.done));
   console.log(
