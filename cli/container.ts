@@ -7,21 +7,23 @@
  */
 import { Command, type CommandUnknownOpts } from "./_command.ts";
 import { type CliIo, type GlobalOptions, userPath } from "./context.ts";
-import { engineFor } from "./engine.ts";
+import { withEngine, withEngineEach } from "./engine.ts";
 import {
   formatAge,
   formatData,
   formatTable,
   formatTime,
   type OutputFormat,
+  parseDataFormat,
   parseOutputFormat,
+  printExecResult,
+  printWarnings,
 } from "./output.ts";
 import { UsageError } from "../core/errors.ts";
-import { formatWarning } from "../core/manifest_reader.ts";
 import { formatLogLines } from "../core/runtime/cri_log.ts";
 import type { Engine } from "../core/container/engine.ts";
 import { loadContainerManifest } from "../core/container/manifest.ts";
-import { processArgs } from "../core/container/config.ts";
+import { type ContainerConfig, processArgs } from "../core/container/config.ts";
 import { createContainer } from "../core/container/create.ts";
 import { runContainer } from "../core/container/run.ts";
 import { startContainer } from "../core/container/start.ts";
@@ -285,22 +287,43 @@ export function formatContainerList(
   return formatTable(headers, rows);
 }
 
-async function withEngine<T>(
+/**
+ * Prints the logs of the runtime container `name` as `logs` options ask: the last `tail` lines,
+ * with timestamps if wanted, and with `follow` every new line until the container stops.
+ *
+ * @example
+ * ```ts ignore
+ * import { parseLogsOptions, printLogs } from "./container.ts";
+ * await printLogs(io, engine, "web", parseLogsOptions("web", { tail: "10" }));
+ * ```
+ */
+export async function printLogs(
   io: CliIo,
-  globals: () => GlobalOptions,
-  fn: (engine: Engine) => Promise<T>,
-): Promise<T> {
-  const engine = await engineFor(io, globals());
-  try {
-    return await fn(engine);
-  } finally {
-    engine.close();
+  engine: Engine,
+  name: string,
+  o: LogsCliOptions,
+): Promise<void> {
+  const fmt = { timestamps: o.timestamps };
+  if (!o.follow) {
+    io.stdout(
+      formatLogLines(await containerLogs(engine, name), {
+        ...fmt,
+        ...(o.tail !== undefined ? { tail: o.tail } : {}),
+      }),
+    );
+    return;
   }
+  let first = true;
+  await followLogs(engine, name, (lines) => {
+    const tail = first && o.tail !== undefined ? { tail: o.tail } : {};
+    first = false;
+    io.stdout(formatLogLines(lines, { ...fmt, ...tail }));
+  });
 }
 
-async function loadManifest(io: CliIo, file: string) {
+async function loadManifest(io: CliIo, file: string): Promise<ContainerConfig> {
   const { config, warnings } = await loadContainerManifest(userPath(io, file), { cwd: io.cwd });
-  for (const w of warnings) io.stderr(`Warning: ${formatWarning(w)}\n`);
+  printWarnings(io, warnings);
   return config;
 }
 
@@ -323,32 +346,35 @@ export function containerCommand(io: CliIo, globals: () => GlobalOptions): Comma
     .description("run single containers (the original project's container YAML)")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  // `run` and `create`: load the manifest (printing its warnings), apply `op`, print the id.
+  const fromManifest =
+    (op: (e: Engine, config: ContainerConfig) => Promise<{ id: string }>) =>
+    async (file: string): Promise<void> => {
+      const config = await loadManifest(io, file);
+      const rec = await withEngine(io, globals, (e) => op(e, config));
+      io.stdout(`${rec.id}\n`);
+    };
 
   group.command("run")
     .description("create and start a container from a YAML file; prints its id")
     .argument("<file>", "container manifest")
-    .action(async (file) => {
-      const config = await loadManifest(io, file);
-      const rec = await withEngine(io, globals, (e) => runContainer(e, config));
-      io.stdout(`${rec.id}\n`);
-    });
+    .action(fromManifest(runContainer));
 
   group.command("create")
     .description("create a container from a YAML file without starting it; prints its id")
     .argument("<file>", "container manifest")
-    .action(async (file) => {
-      const config = await loadManifest(io, file);
-      const rec = await withEngine(io, globals, (e) => createContainer(e, config));
-      io.stdout(`${rec.id}\n`);
-    });
+    .action(fromManifest(createContainer));
 
   group.command("start")
     .description("start created containers")
     .argument("<container...>", "names or ids")
     .action(async (refs) => {
-      await withEngine(io, globals, async (e) => {
-        for (const ref of refs) io.stdout(`${(await startContainer(e, ref)).name}\n`);
-      });
+      await withEngineEach(
+        io,
+        globals,
+        refs,
+        async (e, ref) => (await startContainer(e, ref)).name,
+      );
     });
 
   group.command("stop")
@@ -357,12 +383,12 @@ export function containerCommand(io: CliIo, globals: () => GlobalOptions): Comma
     .argument("<container...>", "names or ids")
     .action(async (refs, opts) => {
       const grace = parseGraceSeconds(opts.time);
-      await withEngine(io, globals, async (e) => {
-        for (const ref of refs) {
-          const v = await stopContainer(e, ref, grace);
-          io.stdout(`${v.record.name}\n`);
-        }
-      });
+      await withEngineEach(
+        io,
+        globals,
+        refs,
+        async (e, ref) => (await stopContainer(e, ref, grace)).record.name,
+      );
     });
 
   group.command("kill")
@@ -380,12 +406,13 @@ export function containerCommand(io: CliIo, globals: () => GlobalOptions): Comma
     .option("-f, --force", "kill and remove running containers")
     .argument("<container...>", "names or ids")
     .action(async (refs, opts) => {
-      await withEngine(io, globals, async (e) => {
-        for (const ref of refs) {
-          const rec = await removeContainer(e, ref, { force: opts.force ?? false });
-          io.stdout(`${rec.name}\n`);
-        }
-      });
+      const force = opts.force ?? false;
+      await withEngineEach(
+        io,
+        globals,
+        refs,
+        async (e, ref) => (await removeContainer(e, ref, { force })).name,
+      );
     });
 
   group.command("list")
@@ -407,9 +434,9 @@ export function containerCommand(io: CliIo, globals: () => GlobalOptions): Comma
     .option("-o, --output <format>", "json or yaml")
     .argument("<container>", "name or id")
     .action(async (ref, opts) => {
-      const format = parseOutputFormat(opts.output ?? "json");
+      const format = parseDataFormat(opts.output);
       const view = await withEngine(io, globals, (e) => containerStatus(e, ref));
-      io.stdout(formatData(containerInfo(view), format === "yaml" ? "yaml" : "json"));
+      io.stdout(formatData(containerInfo(view), format));
     });
 
   group.command("exec")
@@ -436,9 +463,7 @@ export function containerCommand(io: CliIo, globals: () => GlobalOptions): Comma
           tty: o.tty,
           stdio: o.interactive || o.tty ? "inherit" : "piped",
         }));
-      if (result.stdout) io.stdout(result.stdout);
-      if (result.stderr) io.stderr(result.stderr);
-      io.exitCode = result.exitCode;
+      printExecResult(io, result);
     });
 
   group.command("logs")
@@ -449,24 +474,7 @@ export function containerCommand(io: CliIo, globals: () => GlobalOptions): Comma
     .argument("<container>", "name or id")
     .action(async (ref, raw) => {
       const o = parseLogsOptions(ref, raw);
-      await withEngine(io, globals, async (e) => {
-        const fmt = { timestamps: o.timestamps };
-        if (!o.follow) {
-          io.stdout(
-            formatLogLines(await containerLogs(e, o.container), {
-              ...fmt,
-              ...(o.tail !== undefined ? { tail: o.tail } : {}),
-            }),
-          );
-          return;
-        }
-        let first = true;
-        await followLogs(e, o.container, (lines) => {
-          const tail = first && o.tail !== undefined ? { tail: o.tail } : {};
-          first = false;
-          io.stdout(formatLogLines(lines, { ...fmt, ...tail }));
-        });
-      });
+      await withEngine(io, globals, (e) => printLogs(io, e, o.container, o));
     });
 
   return group;

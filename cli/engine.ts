@@ -30,3 +30,47 @@ export async function engineFor(io: CliIo, globals: GlobalOptions): Promise<Engi
   });
   return await openEngine({ paths, runtime, network: networkProviderFor(io, globals) });
 }
+
+/**
+ * Opens the engine for one CLI invocation, runs `fn` with it and closes it, also when `fn`
+ * throws.
+ *
+ * @example
+ * ```ts ignore
+ * import { withEngine } from "./engine.ts";
+ * const views = await withEngine(io, globals, (e) => listContainers(e, { owner: null }));
+ * ```
+ */
+export async function withEngine<T>(
+  io: CliIo,
+  globals: () => GlobalOptions,
+  fn: (engine: Engine) => Promise<T>,
+): Promise<T> {
+  const engine = await engineFor(io, globals());
+  try {
+    return await fn(engine);
+  } finally {
+    engine.close();
+  }
+}
+
+/**
+ * Applies `op` to each name or id in `refs`, in order, with one engine, and prints the name `op`
+ * returns (one line each, as soon as it is done). The first failure stops the loop.
+ *
+ * @example
+ * ```ts ignore
+ * import { withEngineEach } from "./engine.ts";
+ * await withEngineEach(io, globals, refs, async (e, ref) => (await startContainer(e, ref)).name);
+ * ```
+ */
+export async function withEngineEach(
+  io: CliIo,
+  globals: () => GlobalOptions,
+  refs: readonly string[],
+  op: (engine: Engine, ref: string) => Promise<string>,
+): Promise<void> {
+  await withEngine(io, globals, async (e) => {
+    for (const ref of refs) io.stdout(`${await op(e, ref)}\n`);
+  });
+}

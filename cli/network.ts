@@ -6,7 +6,13 @@
  */
 import { Command, type CommandUnknownOpts } from "./_command.ts";
 import type { CliIo, GlobalOptions } from "./context.ts";
-import { formatData, formatTable, type OutputFormat, parseOutputFormat } from "./output.ts";
+import {
+  formatData,
+  formatTable,
+  type OutputFormat,
+  parseDataFormat,
+  parseOutputFormat,
+} from "./output.ts";
 import { UsageError } from "../core/errors.ts";
 import { rklPaths } from "../core/paths.ts";
 import { CniNetworkProvider, type NetworkInfo, parseCniPath } from "../net/cni_network_provider.ts";
@@ -127,11 +133,11 @@ export function networkCommand(io: CliIo, globals: () => GlobalOptions): Command
     .option("-o, --output <format>", "json or yaml")
     .argument("<name>", "network name")
     .action(async (name, opts) => {
-      const format = parseOutputFormat(opts.output ?? "json");
+      const format = parseDataFormat(opts.output);
       const net = networkProviderFor(io, globals());
       const info = await net.inspectNetwork(name);
       const config = (await net.networks.get(name)).raw;
-      io.stdout(formatData({ ...info, config }, format === "yaml" ? "yaml" : "json"));
+      io.stdout(formatData({ ...info, config }, format));
     });
 
   group.command("create")

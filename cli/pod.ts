@@ -6,7 +6,7 @@
  */
 import { Command, type CommandUnknownOpts } from "./_command.ts";
 import { type CliIo, type GlobalOptions, userPath } from "./context.ts";
-import { engineFor } from "./engine.ts";
+import { withEngine, withEngineEach } from "./engine.ts";
 import {
   formatAge,
   formatData,
@@ -14,14 +14,12 @@ import {
   formatTime,
   type OutputFormat,
   parseOutputFormat,
+  printExecResult,
+  printWarnings,
 } from "./output.ts";
-import { parseGraceSeconds, parseLogsOptions } from "./container.ts";
+import { parseGraceSeconds, parseLogsOptions, printLogs } from "./container.ts";
 import { RkError, StateError, UsageError } from "../core/errors.ts";
-import { formatWarning } from "../core/manifest_reader.ts";
-import { formatLogLines } from "../core/runtime/cri_log.ts";
-import type { Engine } from "../core/container/engine.ts";
 import { execSync } from "../core/container/exec.ts";
-import { containerLogs, followLogs } from "../core/container/logs.ts";
 import { loadPodManifest, type PodManifest } from "../core/pod/pod_manifest.ts";
 import { createPod, type PodFailure, runPod, startPod } from "../core/pod/pod_runner.ts";
 import { podContainerName } from "../core/pod/pod_containers.ts";
@@ -225,22 +223,9 @@ export function formatPodState(p: PodView, now: number = Date.now()): string {
   return `${lines.join("\n")}\n\n${table}`;
 }
 
-async function withEngine<T>(
-  io: CliIo,
-  globals: () => GlobalOptions,
-  fn: (engine: Engine) => Promise<T>,
-): Promise<T> {
-  const engine = await engineFor(io, globals());
-  try {
-    return await fn(engine);
-  } finally {
-    engine.close();
-  }
-}
-
 async function loadManifest(io: CliIo, file: string): Promise<PodManifest> {
   const { pod, warnings } = await loadPodManifest(userPath(io, file), { baseDir: io.cwd });
-  for (const w of warnings) io.stderr(`Warning: ${formatWarning(w)}\n`);
+  printWarnings(io, warnings);
   return pod;
 }
 
@@ -288,12 +273,10 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
     .argument("<pod...>", "pod names or ids")
     .action(async (refs, opts) => {
       const namespace = parseNamespace(opts.namespace);
-      await withEngine(io, globals, async (e) => {
-        for (const ref of refs) {
-          const r = await startPod(e, ref, { namespace });
-          if (r.failure) throw new PodFailedError(r.sandbox.name, r.failure);
-          io.stdout(`${r.sandbox.name}\n`);
-        }
+      await withEngineEach(io, globals, refs, async (e, ref) => {
+        const r = await startPod(e, ref, { namespace });
+        if (r.failure) throw new PodFailedError(r.sandbox.name, r.failure);
+        return r.sandbox.name;
       });
     });
 
@@ -305,12 +288,12 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
     .action(async (refs, opts) => {
       const grace = opts.time === undefined ? undefined : parseGraceSeconds(opts.time);
       const namespace = parseNamespace(opts.namespace);
-      await withEngine(io, globals, async (e) => {
-        for (const ref of refs) {
-          const rec = await stopPodSandbox(e, ref, grace, namespace);
-          io.stdout(`${rec.name}\n`);
-        }
-      });
+      await withEngineEach(
+        io,
+        globals,
+        refs,
+        async (e, ref) => (await stopPodSandbox(e, ref, grace, namespace)).name,
+      );
     });
 
   group.command("rm")
@@ -321,24 +304,22 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
     .argument("<pod...>", "pod names or ids")
     .action(async (refs, opts) => {
       const namespace = parseNamespace(opts.namespace);
-      await withEngine(io, globals, async (e) => {
-        for (const ref of refs) {
-          const rec = findSandbox(e.db, ref, namespace);
-          if (!opts.force) {
-            // Refused only while an app container may still run; a finished pod (every app
-            // container exited, only the pause process left) is removed like kubectl delete.
-            const view = await podView(e, rec.id, namespace);
-            const busy = view.containers.some((c) =>
-              !c.init && (c.state === "running" || c.state === "created" || c.state === "unknown")
-            );
-            if (view.sandbox === "ready" && busy) {
-              io.stderr(`Hint: stop the pod first (rkl pod stop ${rec.name}) or use rm -f\n`);
-              throw new StateError("remove", "pod", rec.name, view.status);
-            }
+      await withEngineEach(io, globals, refs, async (e, ref) => {
+        const rec = findSandbox(e.db, ref, namespace);
+        if (!opts.force) {
+          // Refused only while an app container may still run; a finished pod (every app
+          // container exited, only the pause process left) is removed like kubectl delete.
+          const view = await podView(e, rec.id, namespace);
+          const busy = view.containers.some((c) =>
+            !c.init && (c.state === "running" || c.state === "created" || c.state === "unknown")
+          );
+          if (view.sandbox === "ready" && busy) {
+            io.stderr(`Hint: stop the pod first (rkl pod stop ${rec.name}) or use rm -f\n`);
+            throw new StateError("remove", "pod", rec.name, view.status);
           }
-          await teardownSandbox(e, rec);
-          io.stdout(`${rec.name}\n`);
         }
+        await teardownSandbox(e, rec);
+        return rec.name;
       });
     });
 
@@ -394,9 +375,7 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
         const name = targetContainer(manifestFor(rec), o.container);
         return execSync(e, podContainerName(rec, name), o.argv, { stdio: "piped" });
       });
-      if (result.stdout) io.stdout(result.stdout);
-      if (result.stderr) io.stderr(result.stderr);
-      io.exitCode = result.exitCode;
+      printExecResult(io, result);
     });
 
   group.command("logs")
@@ -410,25 +389,10 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
     .action(async (ref, raw) => {
       const o = parseLogsOptions(ref, raw);
       const namespace = parseNamespace(raw.namespace);
-      await withEngine(io, globals, async (e) => {
+      await withEngine(io, globals, (e) => {
         const rec = findSandbox(e.db, ref, namespace);
         const name = podContainerName(rec, targetContainer(manifestFor(rec), raw.container));
-        const fmt = { timestamps: o.timestamps };
-        if (!o.follow) {
-          io.stdout(
-            formatLogLines(await containerLogs(e, name), {
-              ...fmt,
-              ...(o.tail !== undefined ? { tail: o.tail } : {}),
-            }),
-          );
-          return;
-        }
-        let first = true;
-        await followLogs(e, name, (lines) => {
-          const tail = first && o.tail !== undefined ? { tail: o.tail } : {};
-          first = false;
-          io.stdout(formatLogLines(lines, { ...fmt, ...tail }));
-        });
+        return printLogs(io, e, name, o);
       });
     });
 
