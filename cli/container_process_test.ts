@@ -5,31 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { rootTest, tempDir } from "../core/testing.ts";
-
-const projectDir = new URL("../", import.meta.url).pathname;
-
-/** The `rkl` task's argv after `deno` (permissions and entry point), read from deno.json. */
-async function rklTaskArgs(): Promise<string[]> {
-  const config: unknown = JSON.parse(await Deno.readTextFile(join(projectDir, "deno.json")));
-  const task = (config as { tasks?: { rkl?: { command?: unknown } } }).tasks?.rkl?.command;
-  if (typeof task !== "string") throw new Error("deno.json has no tasks.rkl.command");
-  const [deno, ...args] = task.split(/\s+/);
-  assert.equal(deno, "deno");
-  return args;
-}
-
-async function rklProcess(
-  args: string[],
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command("deno", {
-    args: [...(await rklTaskArgs()), ...args],
-    cwd: projectDir,
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { runRklProcess as rklProcess } from "./testing.ts";
 
 rootTest("concurrent `rkl container run` processes on one root: all consistent", async () => {
   await using dir = await tempDir("rkl-proc-");
@@ -52,27 +28,27 @@ rootTest("concurrent `rkl container run` processes on one root: all consistent",
   try {
     const ok = results.filter((r) => r.code === 0);
     const failed = results.filter((r) => r.code !== 0);
-    assert.equal(ok.length, 2, results.map((r) => r.stderr).join("\n"));
+    assert.equal(ok.length, 2, results.map((r) => r.err).join("\n"));
     assert.equal(failed.length, 1);
     assert.equal(failed[0]!.code, 1);
-    assert.match(failed[0]!.stderr, /Container name "proc-a" is already in use/);
+    assert.match(failed[0]!.err, /Container name "proc-a" is already in use/);
 
     const list = await rklProcess(["--root", root, "c", "list", "-o", "json"]);
-    assert.equal(list.code, 0, list.stderr);
-    const infos: { id: string; name: string; status: string }[] = JSON.parse(list.stdout);
+    assert.equal(list.code, 0, list.err);
+    const infos: { id: string; name: string; status: string }[] = JSON.parse(list.out);
     assert.deepEqual(infos.map((i) => [i.name, i.status]).sort(), [
       ["proc-a", "running"],
       ["proc-b", "running"],
     ]);
     assert.deepEqual(
       infos.map((i) => i.id).sort(),
-      ok.map((r) => r.stdout.trim()).sort(),
+      ok.map((r) => r.out.trim()).sort(),
       "the printed ids are the listed containers",
     );
     const dirs = await Array.fromAsync(Deno.readDir(join(root, "lib", "containers")));
     assert.equal(dirs.length, 2, "the losing process left no state dir behind");
   } finally {
     const rm = await rklProcess(["--root", root, "c", "rm", "-f", "proc-a", "proc-b"]);
-    assert.equal(rm.code, 0, rm.stderr);
+    assert.equal(rm.code, 0, rm.err);
   }
 });

@@ -5,26 +5,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { rootTest, tempDir, waitFor } from "../core/testing.ts";
-import type { CliIo } from "./context.ts";
-import { main } from "./main.ts";
-
-const projectDir = new URL("../", import.meta.url).pathname;
+import { projectDir, type RklResult, runRkl } from "./testing.ts";
 
 /** Runs `rkl ARGV` in-process; returns exit code and output. */
-async function rkl(
-  argv: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (err += t),
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...env },
-    cwd: projectDir,
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
+function rkl(argv: string[], env: Record<string, string> = {}): Promise<RklResult> {
+  return runRkl(argv, { env });
 }
 
 Deno.test("rkl container: usage errors exit 2 before touching any state", async (t) => {

@@ -1,22 +1,6 @@
 import assert from "node:assert/strict";
 import { main } from "./main.ts";
-import type { CliIo } from "./context.ts";
-
-function captureIo(env: Record<string, string> = {}): CliIo & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    env,
-    cwd: "/work",
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-  };
-  return io;
-}
+import { captureIo } from "./testing.ts";
 
 Deno.test("main() exits 2 on an unknown option and names it", async () => {
   const io = captureIo();

@@ -6,25 +6,15 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { rootTest, tempDir, testBundles, waitFor } from "../core/testing.ts";
-import type { CliIo } from "./context.ts";
-import { main } from "./main.ts";
 import { parseCreateNetworkOptions } from "./network.ts";
+import { type RklResult, runRkl, runRklProcess } from "./testing.ts";
 import { defaultNetworkSettings } from "../net/bridge_network.ts";
 import { hostLinkNames } from "../net/subnet.ts";
 import { UsageError } from "../core/errors.ts";
 import { run } from "../core/exec.ts";
 
-async function rkl(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: CliIo = {
-    stdout: (t) => void (out += t),
-    stderr: (t) => void (err += t),
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
-    cwd: "/",
-  };
-  const code = await main(argv, io);
-  return { code, out, err };
+function rkl(argv: string[]): Promise<RklResult> {
+  return runRkl(argv, { cwd: "/" });
 }
 
 async function ok(argv: string[]): Promise<string> {
@@ -240,24 +230,6 @@ rootTest(
   },
 );
 
-const projectDir = new URL("../", import.meta.url).pathname;
-
-/** Runs the real entry point with exactly the `rkl` task's permissions (from deno.json). */
-async function rklProcess(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const config: unknown = JSON.parse(await Deno.readTextFile(join(projectDir, "deno.json")));
-  const task = (config as { tasks?: { rkl?: { command?: unknown } } }).tasks?.rkl?.command;
-  if (typeof task !== "string") throw new Error("deno.json has no tasks.rkl.command");
-  const [, ...taskArgs] = task.split(/\s+/);
-  const out = await new Deno.Command("deno", {
-    args: [...taskArgs, ...args],
-    cwd: projectDir,
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
-}
-
 rootTest(
   "`rkl` process with the task's permissions publishes a port, lists networks, collects",
   async () => {
@@ -273,7 +245,7 @@ rootTest(
         `args: ["/bin/busybox", "nc", "-ll", "-p", "8080", "-e", "/bin/busybox", "echo", "from-echo"]\n` +
         `ports:\n  - containerPort: 8080\n    hostPort: ${hostPort}\n    protocol: TCP\n`,
     );
-    const started = await rklProcess([...root, "container", "run", file]);
+    const started = await runRklProcess([...root, "container", "run", file]);
     assert.equal(started.code, 0, started.err);
     try {
       const text = await waitFor("the published port to answer", async () => {
@@ -287,14 +259,14 @@ rootTest(
         }
       }, { timeoutMs: 15_000, intervalMs: 100 });
       assert.match(text, /from-echo/);
-      const ls = await rklProcess([...root, "network", "ls"]);
+      const ls = await runRklProcess([...root, "network", "ls"]);
       assert.equal(ls.code, 0, ls.err);
       assert.match(ls.out, /^rkl\s+\S+\s+\S+\s+\S+\s+1\s+yes$/m);
-      const gc = await rklProcess([...root, "gc"]);
+      const gc = await runRklProcess([...root, "gc"]);
       assert.equal(gc.code, 0, gc.err);
       assert.equal(gc.out, "Nothing to collect\n", "a running container is live");
     } finally {
-      const rm = await rklProcess([...root, "container", "rm", "-f", "echo"]);
+      const rm = await runRklProcess([...root, "container", "rm", "-f", "echo"]);
       assert.equal(rm.code, 0, rm.err);
     }
   },

@@ -5,8 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { main } from "./main.ts";
-import type { CliIo, GlobalOptions } from "./context.ts";
+import type { GlobalOptions } from "./context.ts";
 import { engineFor } from "./engine.ts";
 import { parseNamespace, parsePodExecOptions, targetContainer } from "./pod.ts";
 import { run } from "../core/exec.ts";
@@ -14,32 +13,10 @@ import { parsePodManifest } from "../core/pod/pod_manifest.ts";
 import { runPod } from "../core/pod/pod_runner.ts";
 import type { PodStep } from "../core/pod/sandbox.ts";
 import { rootTest, tempDir, waitFor } from "../core/testing.ts";
+import { captureIo, projectDir as repo, type RklResult, runRkl } from "./testing.ts";
 
-const repo = new URL("../", import.meta.url).pathname;
-
-function captureIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: "",
-    err: "",
-    env: { PATH: Deno.env.get("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
-    cwd: repo,
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-  };
-  return io;
-}
-
-async function rkl(
-  root: string,
-  ...argv: string[]
-): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIo();
-  const code = await main(["--root", root, ...argv], io);
-  return { code, out: io.out, err: io.err };
+function rkl(root: string, ...argv: string[]): Promise<RklResult> {
+  return runRkl(["--root", root, ...argv]);
 }
 
 async function filesIn(dir: string): Promise<string[]> {

@@ -1,8 +1,12 @@
 /**
- * Helpers for rk8s's own tests: root detection, temporary state roots, polling with a deadline.
+ * Helpers for rk8s's own tests: root detection, temporary state roots, engines on them, polling
+ * with a deadline.
  *
  * @module
  */
+import { type Engine, type EngineOptions, openEngine } from "./container/engine.ts";
+import { rklPaths } from "./paths.ts";
+import { CliRuntime, resolveRuntime } from "./runtime/oci_runtime.ts";
 
 /**
  * True when the process runs as root (integration tests need it).
@@ -97,3 +101,51 @@ export const testBundles: { busybox: string; pause: string } = {
   busybox: new URL("../testdata/bundles/busybox", import.meta.url).pathname,
   pause: new URL("../testdata/bundles/pause", import.meta.url).pathname,
 };
+
+/** Options of {@linkcode withTempEngine}. */
+export interface TempEngineOptions {
+  /** Prefix of the temporary state root's name. */
+  prefix: string;
+  /**
+   * Engine parts besides the paths (a fake runtime and monitor, a network provider, …). Default:
+   * the OCI runtime found on PATH (runc here) with conmon, as in production.
+   */
+  parts?: Omit<EngineOptions, "paths">;
+  /** Runs after the test, also when it failed (e.g. removes what is left running). */
+  cleanup?: (engine: Engine) => Promise<void>;
+}
+
+/**
+ * Opens an engine on a fresh temporary state root, runs `fn` with it, then runs
+ * `opts.cleanup`, closes the engine and removes the state root, also when `fn` throws.
+ *
+ * @example
+ * ```ts ignore
+ * import { withTempEngine } from "./testing.ts";
+ * await withTempEngine({ prefix: "rkl-it-" }, async (engine, root) => {
+ *   // create containers with the real runtime under `root`
+ * });
+ * ```
+ */
+export async function withTempEngine(
+  opts: TempEngineOptions,
+  fn: (engine: Engine, root: string) => Promise<void>,
+): Promise<void> {
+  await using dir = await tempDir(opts.prefix);
+  const paths = rklPaths(dir.path);
+  let parts = opts.parts;
+  if (parts === undefined) {
+    const resolved = await resolveRuntime(undefined, { PATH: Deno.env.get("PATH") });
+    parts = { runtime: new CliRuntime({ binary: resolved.binary, root: paths.runtimeRoot }) };
+  }
+  const engine = await openEngine({ paths, ...parts });
+  try {
+    await fn(engine, dir.path);
+  } finally {
+    try {
+      await opts.cleanup?.(engine);
+    } finally {
+      engine.close();
+    }
+  }
+}

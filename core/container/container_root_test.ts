@@ -7,11 +7,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cgroupDirs, containerCgroupPath } from "../cgroup.ts";
 import { ConflictError } from "../errors.ts";
-import { rklPaths } from "../paths.ts";
 import { readCgroupLimits } from "../quantity.ts";
 import { isMountPoint } from "../rootfs.ts";
-import { CliRuntime, resolveRuntime } from "../runtime/oci_runtime.ts";
-import { rootTest, tempDir, testBundles, waitFor } from "../testing.ts";
+import { rootTest, tempDir, testBundles, waitFor, withTempEngine } from "../testing.ts";
 import {
   containerLogs,
   containerStatus,
@@ -20,7 +18,6 @@ import {
   type Engine,
   execSync,
   listContainers,
-  openEngine,
   removeContainer,
   runContainer,
   startContainer,
@@ -29,21 +26,16 @@ import {
 
 const image = testBundles.busybox;
 
-async function withEngine(fn: (engine: Engine) => Promise<void>): Promise<void> {
-  await using dir = await tempDir("rkl-it-");
-  const paths = rklPaths(dir.path);
-  const resolved = await resolveRuntime(undefined, { PATH: Deno.env.get("PATH") });
-  const runtime = new CliRuntime({ binary: resolved.binary, root: paths.runtimeRoot });
-  const engine = await openEngine({ paths, runtime });
-  try {
-    await fn(engine);
-  } finally {
+function withEngine(fn: (engine: Engine) => Promise<void>): Promise<void> {
+  return withTempEngine({
+    prefix: "rkl-it-",
     // Leave nothing running even when an assertion failed.
-    for (const v of await listContainers(engine)) {
-      await removeContainer(engine, v.record.id, { force: true });
-    }
-    engine.close();
-  }
+    cleanup: async (engine) => {
+      for (const v of await listContainers(engine)) {
+        await removeContainer(engine, v.record.id, { force: true });
+      }
+    },
+  }, fn);
 }
 
 /** Asserts that nothing of container `id` is left on the host. */

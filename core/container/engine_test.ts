@@ -5,9 +5,8 @@
 import assert from "node:assert/strict";
 import { ConflictError, StateError } from "../errors.ts";
 import type { NetworkAttachment, NetworkAttachRequest, NetworkProvider } from "../network.ts";
-import { rklPaths } from "../paths.ts";
 import { FakeRuntime, plainDirRootfs } from "../runtime/fake_runtime.ts";
-import { tempDir, testBundles } from "../testing.ts";
+import { testBundles, withTempEngine } from "../testing.ts";
 import type { UndoStack } from "../undo.ts";
 import {
   containerStatus,
@@ -17,7 +16,6 @@ import {
   execSync,
   killContainer,
   listContainers,
-  openEngine,
   removeContainer,
   runContainer,
   startContainer,
@@ -30,21 +28,11 @@ async function withEngine(
   fn: (engine: Engine, rt: FakeRuntime, root: string) => Promise<void>,
   network?: NetworkProvider,
 ): Promise<void> {
-  await using dir = await tempDir("rkl-unit-");
   const rt = new FakeRuntime();
-  const paths = rklPaths(dir.path);
-  const engine = await openEngine({
-    paths,
-    runtime: rt,
-    monitor: rt,
-    rootfs: plainDirRootfs,
-    ...(network ? { network } : {}),
-  });
-  try {
-    await fn(engine, rt, dir.path);
-  } finally {
-    engine.close();
-  }
+  await withTempEngine({
+    prefix: "rkl-unit-",
+    parts: { runtime: rt, monitor: rt, rootfs: plainDirRootfs, ...(network ? { network } : {}) },
+  }, (engine, root) => fn(engine, rt, root));
 }
 
 async function entries(dir: string): Promise<string[]> {

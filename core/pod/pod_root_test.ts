@@ -7,17 +7,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cgroupDirs, containerCgroupPath } from "../cgroup.ts";
-import {
-  containerLogs,
-  type CreateStep,
-  type Engine,
-  execSync,
-  openEngine,
-} from "../container/mod.ts";
-import { rklPaths } from "../paths.ts";
+import { containerLogs, type CreateStep, type Engine, execSync } from "../container/mod.ts";
 import { readCgroupLimits } from "../quantity.ts";
-import { CliRuntime, resolveRuntime } from "../runtime/oci_runtime.ts";
-import { rootTest, tempDir } from "../testing.ts";
+import { rootTest, withTempEngine } from "../testing.ts";
 import { parsePodManifest, type PodManifest } from "./pod_manifest.ts";
 import { podContainerName } from "./pod_containers.ts";
 import { runPod } from "./pod_runner.ts";
@@ -31,19 +23,14 @@ function manifest(text: string): PodManifest {
   return parsePodManifest(text, "test.yaml", { baseDir: repo }).pod;
 }
 
-async function withEngine(fn: (engine: Engine) => Promise<void>): Promise<void> {
-  await using dir = await tempDir("rkl-pod-it-");
-  const paths = rklPaths(dir.path);
-  const resolved = await resolveRuntime(undefined, { PATH: Deno.env.get("PATH") });
-  const runtime = new CliRuntime({ binary: resolved.binary, root: paths.runtimeRoot });
-  const engine = await openEngine({ paths, runtime });
-  try {
-    await fn(engine);
-  } finally {
+function withEngine(fn: (engine: Engine) => Promise<void>): Promise<void> {
+  return withTempEngine({
+    prefix: "rkl-pod-it-",
     // Leave nothing running even when an assertion failed.
-    for (const rec of listSandboxRecords(engine.db)) await removePodSandbox(engine, rec.id);
-    engine.close();
-  }
+    cleanup: async (engine) => {
+      for (const rec of listSandboxRecords(engine.db)) await removePodSandbox(engine, rec.id);
+    },
+  }, fn);
 }
 
 async function mountsUnder(root: string): Promise<string[]> {
