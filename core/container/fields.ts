@@ -296,9 +296,12 @@ export function containerResources(
   return out;
 }
 
+/** Highest valid user or group id: 2³²−1 is `(uid_t)-1`, which Linux reads as "no id". */
+export const MAX_ID: number = 2 ** 32 - 2;
+
 /**
  * Reads `runAsUser` and `runAsGroup` of the `securityContext` mapping `sc`, each an integer from
- * 0 to `maxId`.
+ * 0 to {@linkcode MAX_ID}.
  *
  * @example
  * ```ts
@@ -306,17 +309,14 @@ export function containerResources(
  * import { readManifest } from "../manifest_reader.ts";
  * import assert from "node:assert/strict";
  * const { root } = readManifest("runAsUser: 1000\n", "c.yaml");
- * assert.deepEqual(runAsIds(root, 2 ** 32 - 2), { runAsUser: 1000 });
+ * assert.deepEqual(runAsIds(root), { runAsUser: 1000 });
  * ```
  */
-export function runAsIds(
-  sc: ManifestField,
-  maxId: number,
-): { runAsUser?: number; runAsGroup?: number } {
+export function runAsIds(sc: ManifestField): { runAsUser?: number; runAsGroup?: number } {
   const out: { runAsUser?: number; runAsGroup?: number } = {};
-  const user = sc.optionalInteger("runAsUser", 0, maxId);
+  const user = sc.optionalInteger("runAsUser", 0, MAX_ID);
   if (user !== undefined) out.runAsUser = user;
-  const group = sc.optionalInteger("runAsGroup", 0, maxId);
+  const group = sc.optionalInteger("runAsGroup", 0, MAX_ID);
   if (group !== undefined) out.runAsGroup = group;
   return out;
 }

@@ -184,7 +184,7 @@ export async function parseContainerManifest(
     sc.object().known(SECURITY_CONTEXT_FIELDS);
     const ro = sc.optionalBoolean("readOnlyRootFilesystem");
     if (ro !== undefined) config.readOnlyRootFilesystem = ro;
-    const { runAsUser, runAsGroup } = runAsIds(sc, 2 ** 32 - 2);
+    const { runAsUser, runAsGroup } = runAsIds(sc);
     if (runAsUser !== undefined || runAsGroup !== undefined) {
       config.user = { uid: runAsUser ?? 0, gid: runAsGroup ?? 0 };
     }

@@ -549,7 +549,7 @@ function parseSecurity(f: ManifestField): PodSecurityContext {
   }
   const privileged = f.optionalBoolean("privileged");
   if (privileged !== undefined) out.privileged = privileged;
-  Object.assign(out, runAsIds(f, 2 ** 32 - 1));
+  Object.assign(out, runAsIds(f));
   const ro = f.optionalBoolean("readOnlyRootFilesystem");
   if (ro !== undefined) out.readOnlyRootFilesystem = ro;
   const ape = f.optionalBoolean("allowPrivilegeEscalation");

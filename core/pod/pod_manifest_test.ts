@@ -120,6 +120,16 @@ Deno.test("parsePodManifest() rejects bad input with line and field path", async
       message: /duplicate container name "app"/,
     },
     {
+      name: "runAsUser of (uid_t)-1",
+      text: pod(
+        "  containers:\n    - name: app\n      image: img\n      securityContext:\n" +
+          "        runAsUser: 4294967295\n",
+      ),
+      path: "spec.containers[0].securityContext.runAsUser",
+      line: 10,
+      message: /expected an integer from 0 to 4294967294, got 4294967295/,
+    },
+    {
       name: "unknown volume in a mount",
       text: pod(
         "  containers:\n    - name: app\n      image: img\n      volumeMounts:\n" +
