@@ -108,11 +108,29 @@ export async function podmanRemoveAll(peer: PodmanPeer): Promise<void> {
 export async function closePodmanPeer(peer: PodmanPeer): Promise<void> {
   if (peer.installed) {
     await podmanRemoveAll(peer);
+    await removeIdlePodmanBridges(peer);
     await run([...peer.argv, "rmi", "-a", "-f"], { env: peer.env });
     const overlayDir = join(peer.dir, "root", "overlay");
     if (await isMountPoint(overlayDir)) await run(["umount", overlayDir]);
   }
   await Deno.remove(peer.dir, { recursive: true });
+}
+
+/**
+ * Deletes the bridges of podman's networks (cni-podman0 for `podman run`, cni-podman1 for
+ * `play kube`) once no interface is attached to them: podman leaves them behind, and CNI
+ * re-creates them on the next ADD. A bridge still in use by other podman users is left alone.
+ */
+async function removeIdlePodmanBridges(peer: PodmanPeer): Promise<void> {
+  const nets = await run([...peer.argv, "network", "ls", "--format", "{{.NetworkInterface}}"], {
+    env: peer.env,
+  });
+  for (const bridge of new Set(nets.stdout.split("\n").map((l) => l.trim()).filter(Boolean))) {
+    const present = await run(["ip", "-o", "link", "show", "dev", bridge], { allowFailure: true });
+    if (present.code !== 0) continue;
+    const ports = await run(["ip", "-o", "link", "show", "master", bridge]);
+    if (ports.stdout.trim() === "") await run(["ip", "link", "del", bridge]);
+  }
 }
 
 /** Spawns `deno run` with the `rkl` task's permissions and `args`; throws with its stderr. */
