@@ -18,7 +18,7 @@ import { removeContainer } from "../core/container/remove.ts";
 const projectDir = new URL("../", import.meta.url).pathname;
 
 /** Where the peer podman is expected (installed by `deno task bench` when missing). */
-export const PODMAN_BIN = "/usr/bin/podman";
+export const PODMAN_BIN: string = "/usr/bin/podman";
 
 /** The `containers.conf` podman 4.3 needs here (see the environment notes). */
 export const PODMAN_CONF: string = `[containers]
