@@ -100,3 +100,13 @@ export function printTable(title: string, rows: readonly Row[], baseline?: strin
   console.log(fmt(header));
   for (const l of lines) console.log(fmt(l));
 }
+
+/**
+ * Describes how `ours` compares with `peer` (both durations): `2.1× faster` when ours is
+ * shorter, `1.4× slower` when it is longer.
+ */
+export function speedup(peer: number, ours: number): string {
+  return ours <= peer
+    ? `${(peer / ours).toFixed(1)}× faster`
+    : `${(ours / peer).toFixed(1)}× slower`;
+}

@@ -14,7 +14,7 @@
  * @module
  */
 import { join } from "node:path";
-import { compare, type Contender, quantile } from "./_harness.ts";
+import { compare, type Contender, quantile, speedup } from "./_harness.ts";
 import { type CreateStep, type Engine, openEngine } from "../core/container/engine.ts";
 import { runContainer } from "../core/container/run.ts";
 import { removeContainer } from "../core/container/remove.ts";
@@ -183,9 +183,9 @@ async function containerSection(work: string, undo: UndoStack): Promise<void> {
   }
   if (pm && lib && cli) {
     console.log(
-      `  podman/rkl: library ${(pm / lib).toFixed(1)}× faster, CLI process ${
-        (pm / cli).toFixed(1)
-      }× faster (target ≥ 3×)`,
+      `  rkl vs podman: library ${speedup(pm, lib)}, CLI process ${
+        speedup(pm, cli)
+      } (target ≥ 3× faster)`,
     );
   }
   await breakdown(engine);

@@ -11,7 +11,7 @@
  * @module
  */
 import { join } from "node:path";
-import { compare, type Contender, quantile } from "./_harness.ts";
+import { compare, type Contender, quantile, speedup } from "./_harness.ts";
 import { openEngine } from "../core/container/engine.ts";
 import { runContainer } from "../core/container/run.ts";
 import { removeContainer } from "../core/container/remove.ts";
@@ -131,7 +131,7 @@ async function netSection(work: string, undo: UndoStack): Promise<void> {
     console.log(`  podman network overhead: ${(pmNet - pmNone).toFixed(1)} ms`);
   }
   if (rklNet !== undefined && pmNet !== undefined) {
-    console.log(`  podman/rkl with a bridge network: ${(pmNet / rklNet).toFixed(1)}× faster`);
+    console.log(`  rkl vs podman with a bridge network: ${speedup(pmNet, rklNet)}`);
   }
 
   // The provider alone: attach (netns + ADD chain) and detach (DEL chain + netns).

@@ -12,7 +12,7 @@
  * @module
  */
 import { join } from "node:path";
-import { compare } from "./_harness.ts";
+import { compare, speedup } from "./_harness.ts";
 import {
   closePodmanPeer,
   openPodmanPeer,
@@ -168,7 +168,7 @@ async function podSection(work: string, undo: UndoStack): Promise<void> {
     if (m === undefined) continue;
     console.log(
       `  ${name}: ${m.toFixed(0)} ms (target ≤ 180 ms)` +
-        (pm ? `, ${(pm / m).toFixed(1)}× faster than podman play kube (target ≥ 3×)` : ""),
+        (pm ? `, ${speedup(pm, m)} than podman play kube (target ≥ 3× faster)` : ""),
     );
   }
 
