@@ -122,6 +122,24 @@ function isUnavailable(e: unknown): e is KvStoreError {
   return e instanceof StoreUnavailableError || (e instanceof KvStoreError && e.code === 14);
 }
 
+/**
+ * gRPC codes a stream ends with when the connection under it breaks rather than the server
+ * refusing the request: CANCELLED (1), UNKNOWN (2) and INTERNAL (13), e.g. grpc-js's
+ * "Received RST_STREAM with code 0 (Call ended without gRPC status)" when etcd shuts down.
+ * Only streams that resume where they left off (watches) treat these as a reason to reconnect;
+ * a unary write that failed this way may have been applied, so it is not retried.
+ */
+const droppedStreamCodes: ReadonlySet<number> = new Set([1, 2, 13]);
+
+/**
+ * True when a watch stream should reconnect after `e` instead of failing. Typed subclasses
+ * (compacted, bad data, ...) are never a dropped stream, whatever their code.
+ */
+function isDroppedStream(e: unknown): e is KvStoreError {
+  return isUnavailable(e) ||
+    (e instanceof KvStoreError && e.constructor === KvStoreError && droppedStreamCodes.has(e.code));
+}
+
 function transportFor(endpoint: string, tls: TlsOptions | undefined): Transport {
   let url: URL;
   try {
@@ -532,7 +550,7 @@ export class EtcdClient implements KvStore {
         const expiredToken = this.#auth !== undefined && e instanceof KvStoreError &&
           e.code === 16;
         if (expiredToken) this.#authed.delete(t); // authenticate again on the next attempt
-        else if (!isUnavailable(e)) {
+        else if (!isDroppedStream(e)) {
           throw this.#refine(e, { operation: "watch", key, revision: next });
         }
         failures.push(`${t.endpoint}: ${e instanceof StoreUnavailableError ? e.detail : e.reason}`);
