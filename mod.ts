@@ -33,6 +33,7 @@ export * from "./core/store/migrations.ts";
 export * from "./core/pod/mod.ts";
 export * from "./plane/store/mod.ts";
 export * from "./core/network.ts";
+export * from "./core/network_gc.ts";
 export * from "./net/mod.ts";
 export { main } from "./cli/main.ts";
 export type { CliIo } from "./cli/context.ts";

@@ -8,37 +8,8 @@
 import { Command, type CommandUnknownOpts } from "./_command.ts";
 import type { CliIo, GlobalOptions } from "./context.ts";
 import { engineFor } from "./engine.ts";
-import { RkError } from "../core/errors.ts";
 import type { NetworkGcReport } from "../core/network.ts";
-import { listContainers } from "../core/container/list.ts";
-import type { ContainerStatus } from "../core/container/status.ts";
-import { listPodSandbox } from "../core/pod/sandbox.ts";
-import type { SandboxState } from "../core/pod/pod_status.ts";
-
-/**
- * The ids whose network must be kept: containers not known to be stopped, and pod sandboxes
- * not known to be down. `unknown` counts as live (never release what may still be used).
- *
- * @example
- * ```ts
- * import { liveSandboxIds } from "./gc.ts";
- * import assert from "node:assert/strict";
- * const live = liveSandboxIds(
- *   [{ id: "c1", status: "running" }, { id: "c2", status: "stopped" }, { id: "c3", status: "unknown" }],
- *   [{ id: "p1", state: "ready" }, { id: "p2", state: "notready" }],
- * );
- * assert.deepEqual([...live].sort(), ["c1", "c3", "p1"]);
- * ```
- */
-export function liveSandboxIds(
-  containers: readonly { id: string; status: ContainerStatus }[],
-  sandboxes: readonly { id: string; state: SandboxState }[],
-): Set<string> {
-  const live = new Set<string>();
-  for (const c of containers) if (c.status !== "stopped") live.add(c.id);
-  for (const s of sandboxes) if (s.state !== "notready") live.add(s.id);
-  return live;
-}
+import { collectNetworkGarbage } from "../core/network_gc.ts";
 
 /**
  * Formats a gc report.
@@ -77,14 +48,7 @@ export function gcCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkno
     .action(async () => {
       const engine = await engineFor(io, globals());
       try {
-        if (!engine.network) throw new RkError("No network provider is configured");
-        const containers = await listContainers(engine, {});
-        const sandboxes = await listPodSandbox(engine);
-        const live = liveSandboxIds(
-          containers.map((v) => ({ id: v.record.id, status: v.status })),
-          sandboxes,
-        );
-        io.stdout(formatGcReport(await engine.network.gc(live)));
+        io.stdout(formatGcReport(await collectNetworkGarbage(engine)));
       } finally {
         engine.close();
       }

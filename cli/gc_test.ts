@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { formatGcReport, liveSandboxIds } from "./gc.ts";
+import { formatGcReport } from "./gc.ts";
+import { liveSandboxIds } from "../core/network_gc.ts";
 
 Deno.test("liveSandboxIds() keeps running, created and unknown containers and ready pods", () => {
   const live = liveSandboxIds(

@@ -203,6 +203,8 @@ rootTest(
       assert.match(gc, /Released 1 attachment/);
       assert.deepEqual(await ipFiles(ipam), [clientIp]);
       assert.match(await ok([...root, "container", "list"]), /^\S+\s+web\s+stopped/m);
+      // The kept record no longer claims the freed address.
+      assert.doesNotMatch(await ok([...root, "container", "state", "web"]), new RegExp(webIp));
       await ok([...root, "container", "rm", "web"]);
       assert.equal(await ok([...root, "gc"]), "Nothing to collect\n");
 

@@ -48,13 +48,15 @@ export interface ContainerRecord {
   ports: PortMapping[];
 }
 
-/** Fields that change after creation. */
-export type ContainerFacts = Partial<
-  Pick<
-    ContainerRecord,
-    "startedAt" | "finishedAt" | "pid" | "monitorPid" | "exitCode" | "netnsPath" | "ips"
-  >
->;
+/**
+ * Fields that change after creation. A field given as `undefined` is cleared (stored as NULL);
+ * a field left out is kept.
+ */
+export type ContainerFacts = {
+  [K in "startedAt" | "finishedAt" | "pid" | "monitorPid" | "exitCode" | "netnsPath" | "ips"]?:
+    | ContainerRecord[K]
+    | undefined;
+};
 
 const COLUMNS: Record<keyof ContainerFacts, string> = {
   startedAt: "started_at",
