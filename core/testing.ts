@@ -111,6 +111,8 @@ export interface TempEngineOptions {
    * the OCI runtime found on PATH (runc here) with conmon, as in production.
    */
   parts?: Omit<EngineOptions, "paths">;
+  /** Runtime binary to use instead of the one found on PATH (ignored when `parts` is given). */
+  runtimeBinary?: string;
   /** Runs after the test, also when it failed (e.g. removes what is left running). */
   cleanup?: (engine: Engine) => Promise<void>;
 }
@@ -135,8 +137,9 @@ export async function withTempEngine(
   const paths = rklPaths(dir.path);
   let parts = opts.parts;
   if (parts === undefined) {
-    const resolved = await resolveRuntime(undefined, { PATH: Deno.env.get("PATH") });
-    parts = { runtime: new CliRuntime({ binary: resolved.binary, root: paths.runtimeRoot }) };
+    const binary = opts.runtimeBinary ??
+      (await resolveRuntime(undefined, { PATH: Deno.env.get("PATH") })).binary;
+    parts = { runtime: new CliRuntime({ binary, root: paths.runtimeRoot }) };
   }
   const engine = await openEngine({ paths, ...parts });
   try {

@@ -176,6 +176,27 @@ rootTest("a failure half way leaves no mounts, rows, runtime containers or cgrou
   });
 });
 
+rootTest(
+  "a runtime that dies without logging fails create at once and leaves nothing",
+  async () => {
+    const runtimeBinary = new URL("../../testdata/runtime/silent-create-fail", import.meta.url)
+      .pathname;
+    await withTempEngine({ prefix: "rkl-it-silent-", runtimeBinary }, async (engine) => {
+      let id = "";
+      engine.faults = (_s, cid) => {
+        id = cid;
+      };
+      await assert.rejects(
+        runContainer(engine, { name: "silent", image, args: ["sleep", "100"] }),
+        /failed to create container "silent": conmon exited before the container was created/,
+      );
+      assert.ok(id, "the hook saw the container id");
+      await assertGone(engine, id);
+      assert.deepEqual(await listContainers(engine), []);
+    });
+  },
+);
+
 rootTest("a duplicate name is refused and changes nothing", async () => {
   await withEngine(async (engine) => {
     const first = await runContainer(engine, { name: "dup", image, args: ["sleep", "100"] });

@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { RkError } from "../errors.ts";
+import { run } from "../exec.ts";
 import type { OciRuntime } from "./oci_runtime.ts";
 
 /** Files and directories of one monitored container. */
@@ -231,6 +232,7 @@ export class Conmon implements ContainerMonitor {
     }
     const started = Date.now();
     const deadline = started + this.#timeoutMs;
+    let nextLivenessCheck = 100;
     // Poll every millisecond at first (runtimes create in ~25 ms), then back off.
     for (let delay = 1;; delay = Date.now() - started > 200 ? 10 : 1) {
       const pidText = await readIfExists(req.pidFile);
@@ -253,6 +255,23 @@ export class Conmon implements ContainerMonitor {
           `Timed out after ${this.#timeoutMs} ms waiting for ${runtime.name} to create "${req.name}"`,
         );
       }
+      // A runtime that dies without logging leaves only one trace: conmon exits. Look for that
+      // on the slow path (every ~100 ms after the first 100 ms), not on every poll.
+      if (Date.now() - started >= nextLivenessCheck) {
+        nextLivenessCheck += 100;
+        const monitorPid = Number((await readIfExists(req.monitorPidFile))?.trim() ?? 0);
+        if (monitorPid > 0 && !(await processAlive(monitorPid))) {
+          // The runtime may have finished right before conmon exited: look once more.
+          if (!(await readIfExists(req.pidFile))?.trim()) {
+            throw new MonitorError(
+              req.id,
+              `Runtime ${runtime.name} failed to create container "${req.name}": conmon exited ` +
+                `before the container was created and the runtime logged no error`,
+            );
+          }
+          continue;
+        }
+      }
       await new Promise((r) => setTimeout(r, delay));
     }
   }
@@ -261,6 +280,22 @@ export class Conmon implements ContainerMonitor {
   async readExit(exitDir: string, id: string): Promise<ExitInfo | undefined> {
     return await readExitFile(join(exitDir, id));
   }
+}
+
+/**
+ * True when process `pid` exists and is not a zombie. Asks `ps` (Deno itself may not read
+ * `/proc`, and `kill -0` succeeds on zombies, which an init that does not reap leaves behind).
+ *
+ * @example
+ * ```ts ignore
+ * import { processAlive } from "./conmon.ts";
+ * console.log(await processAlive(1)); // true
+ * ```
+ */
+export async function processAlive(pid: number): Promise<boolean> {
+  const r = await run(["ps", "-o", "stat=", "-p", String(pid)], { allowFailure: true });
+  const stat = r.stdout.trim();
+  return r.code === 0 && stat !== "" && !stat.startsWith("Z");
 }
 
 /**
