@@ -32,7 +32,7 @@ const groups: CommandGroup[] = [containerCommand, podCommand, networkCommand, gc
 export function buildProgram(io: CliIo): CommandUnknownOpts {
   const program = new Command()
     .name("rkl")
-    .description("rk8s node tool: run containers, pods and compose apps on an OCI runtime")
+    .description("rk8s node tool: run containers and Kubernetes-style pods on an OCI runtime")
     .option("--root <dir>", "state root (default /var/lib/rkl and /run/rkl; env RKL_ROOT)")
     .option("--runtime <name|path>", "OCI runtime: youki, runc or crun (env RKL_RUNTIME)")
     .exitOverride()
