@@ -65,6 +65,24 @@ export interface ContainerConfig {
   readOnlyRootFilesystem?: boolean;
   /** Limits and requests. */
   resources?: ResourceRequirements;
+  /**
+   * Kubernetes `securityContext.capabilities`: names (`NET_ADMIN` or `CAP_NET_ADMIN`, `ALL`)
+   * added to and dropped from the default set (`DEFAULT_CAPABILITIES` of `../oci/spec.ts`):
+   * `drop: [ALL]` empties it, then `add` appends, then the other drops are removed. Applied to
+   * the bounding, effective and permitted sets. Ignored when `privileged`.
+   */
+  capabilities?: { add?: string[]; drop?: string[] };
+  /**
+   * Set no_new_privs on the process (Kubernetes `allowPrivilegeEscalation: false`): setuid
+   * binaries and file capabilities no longer raise privileges. Default false.
+   */
+  noNewPrivileges?: boolean;
+  /**
+   * Privileged (Kubernetes `securityContext.privileged`): every Linux capability, no masked or
+   * read-only `/proc` paths, `/sys` and `/sys/fs/cgroup` read-write, all devices allowed by the
+   * devices cgroup. `/dev` is still the container's own tmpfs (no host device nodes).
+   */
+  privileged?: boolean;
   /** Hostname (default: the name, when the UTS namespace is new). */
   hostname?: string;
   /** Use the host's network namespace (single containers). */

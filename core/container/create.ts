@@ -7,7 +7,9 @@
  */
 import { isAbsolute, join } from "node:path";
 import { RkError } from "../errors.ts";
+import { run } from "../exec.ts";
 import type { NetworkAttachment } from "../network.ts";
+import { capabilitiesOfMask, capabilityName } from "../oci/capabilities.ts";
 import { type BindMount, buildSpec, type NamespaceChoice } from "../oci/spec.ts";
 import { linuxResources } from "../quantity.ts";
 import { checkImageDir } from "../rootfs.ts";
@@ -28,6 +30,17 @@ export function newContainerId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * The bounding set of this process (what a privileged container can get): `cat`'s, which it
+ * inherits from us (Deno allows reading /proc only with --allow-all). Empty when `cat` cannot
+ * tell; the spec then asks for every capability.
+ */
+async function ownCapabilities(): Promise<{ availableCapabilities?: string[] }> {
+  const r = await run(["cat", "/proc/self/status"], { allowFailure: true });
+  const m = /^CapBnd:\s*([0-9a-fA-F]+)$/m.exec(r.stdout);
+  return r.code === 0 && m ? { availableCapabilities: capabilitiesOfMask(m[1]!) } : {};
+}
+
 /** Checks a config before anything is acquired. */
 export async function validateConfig(config: ContainerConfig): Promise<void> {
   const problem = containerNameProblem(config.name, true);
@@ -42,6 +55,11 @@ export async function validateConfig(config: ContainerConfig): Promise<void> {
       throw new RkError(
         `Container "${config.name}": mount ${m.hostPath} → ${m.containerPath} needs absolute paths`,
       );
+    }
+  }
+  for (const c of [...config.capabilities?.add ?? [], ...config.capabilities?.drop ?? []]) {
+    if (capabilityName(c) === undefined) {
+      throw new RkError(`Container "${config.name}": "${c}" is not a Linux capability`);
     }
   }
 }
@@ -155,6 +173,10 @@ async function createSteps(
     },
     cgroupsPath,
     resources: linuxResources(config.resources ?? {}),
+    ...(config.capabilities !== undefined ? { capabilityChanges: config.capabilities } : {}),
+    noNewPrivileges: config.noNewPrivileges ?? false,
+    privileged: config.privileged ?? false,
+    ...(config.privileged ? await ownCapabilities() : {}),
     ...(engine.nofileHardLimit !== undefined ? { nofileHardLimit: engine.nofileHardLimit } : {}),
     annotations: { "io.rk8s.container.name": config.name },
   });

@@ -22,6 +22,7 @@ import {
   containerResources,
   envVarName,
   envVarValue,
+  privilegeFields,
   quantityReason,
   runAsIds,
   SECURITY_CONTEXT_FIELDS,
@@ -188,6 +189,10 @@ export async function parseContainerManifest(
     if (runAsUser !== undefined || runAsGroup !== undefined) {
       config.user = { uid: runAsUser ?? 0, gid: runAsGroup ?? 0 };
     }
+    const { privileged, allowPrivilegeEscalation, capabilities } = privilegeFields(sc);
+    if (privileged !== undefined) config.privileged = privileged;
+    if (allowPrivilegeEscalation !== undefined) config.noNewPrivileges = !allowPrivilegeEscalation;
+    if (capabilities !== undefined) config.capabilities = capabilities;
   }
   return { config, warnings };
 }

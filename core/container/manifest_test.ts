@@ -48,7 +48,12 @@ volumes:
 volumeMounts:
   - { name: data, mountPath: /data, readOnly: true }
   - { hostPath: ./x, mountPath: /x }
-securityContext: { readOnlyRootFilesystem: true, runAsUser: 1000, runAsGroup: 100 }
+securityContext:
+  readOnlyRootFilesystem: true
+  runAsUser: 1000
+  runAsGroup: 100
+  allowPrivilegeEscalation: false
+  capabilities: { drop: [all], add: [CAP_NET_BIND_SERVICE, net_raw] }
 labels: { app: web }
 `;
   const { config, warnings } = await parseContainerManifest(text, "c.yaml", {
@@ -78,6 +83,8 @@ labels: { app: web }
     ],
     readOnlyRootFilesystem: true,
     user: { uid: 1000, gid: 100 },
+    noNewPrivileges: true,
+    capabilities: { add: ["NET_BIND_SERVICE", "NET_RAW"], drop: ["ALL"] },
     labels: { app: "web" },
   });
 });
@@ -153,6 +160,28 @@ Deno.test("parseContainerManifest() errors name file, line, column and field pat
       line: 5,
       path: "volumeMounts[0].name",
       reason: /no volume named "nope"/,
+    },
+    {
+      name: "unknown capability in drop",
+      text: "name: a\nimage: /i\nargs: [sh]\nsecurityContext:\n  capabilities:\n" +
+        "    drop:\n      - NET_RAW\n      - SYS_FLY\n",
+      line: 8,
+      path: "securityContext.capabilities.drop[1]",
+      reason: /"SYS_FLY" is not a Linux capability \(expected a name like NET_ADMIN/,
+    },
+    {
+      name: "capabilities not a list",
+      text: "name: a\nimage: /i\nargs: [sh]\nsecurityContext:\n  capabilities: { add: NET_RAW }\n",
+      line: 5,
+      path: "securityContext.capabilities.add",
+      reason: /expected a list/,
+    },
+    {
+      name: "privileged not a boolean",
+      text: "name: a\nimage: /i\nargs: [sh]\nsecurityContext: { privileged: yes please }\n",
+      line: 4,
+      path: "securityContext.privileged",
+      reason: /expected true or false/,
     },
     {
       name: "no command",

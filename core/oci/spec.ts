@@ -4,6 +4,11 @@
  *
  * @module
  */
+import {
+  applyCapabilityChanges,
+  type CapabilityChanges,
+  LINUX_CAPABILITIES,
+} from "./capabilities.ts";
 
 /** A mount in the container. */
 export interface Mount {
@@ -235,8 +240,25 @@ export interface SpecOptions {
   nofileHardLimit?: number;
   /** Annotations. */
   annotations?: Record<string, string>;
-  /** Capabilities; default {@linkcode DEFAULT_CAPABILITIES}. */
+  /** Base capabilities (`CAP_` names); default {@linkcode DEFAULT_CAPABILITIES}. */
   capabilities?: readonly string[];
+  /** Kubernetes `capabilities.add` / `drop`, applied to the base set (see `capabilities.ts`). */
+  capabilityChanges?: CapabilityChanges;
+  /** Set the process's no_new_privs flag (Kubernetes `allowPrivilegeEscalation: false`). */
+  noNewPrivileges?: boolean;
+  /**
+   * Privileged container: every capability the caller holds (`availableCapabilities`;
+   * capability changes ignored), no masked or
+   * read-only `/proc` paths, `/sys` and `/sys/fs/cgroup` mounted read-write and a devices
+   * cgroup that allows every device. `/dev` stays the private tmpfs (host device nodes are not
+   * copied in; `mknod` works since the devices cgroup allows it).
+   */
+  privileged?: boolean;
+  /**
+   * The capabilities the caller holds (its bounding set): a privileged container gets these
+   * (a runtime cannot grant more). Default: every Linux capability.
+   */
+  availableCapabilities?: readonly string[];
 }
 
 /** RLIMIT_NOFILE wanted by default (as Docker and containerd), capped by the caller's limit. */
@@ -288,8 +310,10 @@ function defaultMounts(): Mount[] {
 /**
  * Builds a complete OCI spec from typed options. Defaults follow `runc spec` (mounts, masked
  * and read-only paths, all namespaces new, devices denied) with `terminal: false` for conmon,
- * the Kubernetes default capabilities and RLIMIT_NOFILE capped at the caller's hard limit
- * (or inherited when that limit is unknown).
+ * the Kubernetes default capabilities (changed by `capabilityChanges`), no_new_privs off (as
+ * Kubernetes' default `allowPrivilegeEscalation: true`) and RLIMIT_NOFILE capped at the
+ * caller's hard limit (or inherited when that limit is unknown). `privileged` lifts the
+ * restrictions (see {@linkcode SpecOptions.privileged}).
  * A namespace that is the host's (`"host"`) is left out of `linux.namespaces`.
  *
  * @example
@@ -315,7 +339,13 @@ export function buildSpec(opts: SpecOptions): OciSpec {
   const nofile = opts.nofileHardLimit === undefined
     ? undefined
     : Math.min(DEFAULT_NOFILE, opts.nofileHardLimit);
-  const caps = [...(opts.capabilities ?? DEFAULT_CAPABILITIES)];
+  const privileged = opts.privileged ?? false;
+  const caps = privileged
+    ? LINUX_CAPABILITIES.filter((c) => opts.availableCapabilities?.includes(c) ?? true)
+    : applyCapabilityChanges(
+      opts.capabilities ?? DEFAULT_CAPABILITIES,
+      opts.capabilityChanges ?? {},
+    );
 
   const choices: Record<"pid" | "network" | "ipc" | "uts", NamespaceChoice> = {
     pid: opts.namespaces?.pid ?? "new",
@@ -336,6 +366,13 @@ export function buildSpec(opts: SpecOptions): OciSpec {
   }
 
   const mounts = defaultMounts();
+  if (privileged) {
+    for (const m of mounts) {
+      if ((m.type === "sysfs" || m.type === "cgroup") && m.options) {
+        m.options = m.options.map((o) => o === "ro" ? "rw" : o);
+      }
+    }
+  }
   for (const b of opts.binds ?? []) {
     mounts.push({
       destination: b.containerPath,
@@ -353,20 +390,20 @@ export function buildSpec(opts: SpecOptions): OciSpec {
       args: [...opts.args],
       env: [...env].map(([k, v]) => `${k}=${v}`),
       cwd: opts.cwd ?? "/",
-      capabilities: { bounding: caps, effective: caps, permitted: caps },
+      capabilities: { bounding: caps, effective: [...caps], permitted: [...caps] },
       rlimits: nofile === undefined ? [] : [{ type: "RLIMIT_NOFILE", hard: nofile, soft: nofile }],
-      noNewPrivileges: true,
+      noNewPrivileges: opts.noNewPrivileges ?? false,
     },
     root: { path: opts.rootfs, readonly: opts.readonlyRootfs ?? false },
     mounts,
     linux: {
       namespaces,
       resources: {
-        devices: [{ allow: false, access: "rwm" }],
+        devices: [{ allow: privileged, access: "rwm" }],
         ...opts.resources,
       },
-      maskedPaths: [...DEFAULT_MASKED_PATHS],
-      readonlyPaths: [...DEFAULT_READONLY_PATHS],
+      maskedPaths: privileged ? [] : [...DEFAULT_MASKED_PATHS],
+      readonlyPaths: privileged ? [] : [...DEFAULT_READONLY_PATHS],
     },
   };
   if (opts.hostname !== undefined && choices.uts === "new") spec.hostname = opts.hostname;

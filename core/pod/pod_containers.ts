@@ -124,6 +124,14 @@ export function engineConfig(
     out.user = { uid: sc.runAsUser ?? 0, gid: sc.runAsGroup ?? 0 };
   }
   if (sc.readonlyRootfs !== undefined) out.readOnlyRootFilesystem = sc.readonlyRootfs;
+  if (sc.privileged !== undefined) out.privileged = sc.privileged;
+  if (sc.noNewPrivs !== undefined) out.noNewPrivileges = sc.noNewPrivs;
+  if (sc.capabilities !== undefined) {
+    out.capabilities = {
+      add: [...sc.capabilities.addCapabilities],
+      drop: [...sc.capabilities.dropCapabilities],
+    };
+  }
   if (sandbox.hostsFile) out.hostsFile = sandbox.hostsFile;
   if (sandbox.resolvConfFile) out.resolvConfFile = sandbox.resolvConfFile;
   return out;

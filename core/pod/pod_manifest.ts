@@ -15,6 +15,7 @@ import {
   containerResources,
   envVarName,
   envVarValue,
+  privilegeFields,
   type ResourceQuantities,
   runAsIds,
   SECURITY_CONTEXT_FIELDS,
@@ -79,7 +80,7 @@ export interface PodVolumeMount {
 
 /** The supported subset of `securityContext`. */
 export interface PodSecurityContext {
-  /** Run privileged (all capabilities, host devices). */
+  /** Run privileged (all capabilities, no masked paths, all devices allowed). */
   privileged?: boolean;
   /** User id of the process. */
   runAsUser?: number;
@@ -89,7 +90,7 @@ export interface PodSecurityContext {
   readOnlyRootFilesystem?: boolean;
   /** Set `no_new_privileges` when false. */
   allowPrivilegeEscalation?: boolean;
-  /** Capabilities to add and drop (names without `CAP_`). */
+  /** Capabilities to add and drop (Linux capability names without `CAP_`, or `ALL`). */
   capabilities?: { add: string[]; drop: string[] };
 }
 
@@ -535,43 +536,13 @@ function parseMount(f: ManifestField, volumes: ReadonlySet<string>): PodVolumeMo
 function parseSecurity(f: ManifestField): PodSecurityContext {
   const out: PodSecurityContext = {};
   if (f.isNull) return out;
-  f.object().known([
-    ...SECURITY_CONTEXT_FIELDS,
-    "privileged",
-    "allowPrivilegeEscalation",
-    "capabilities",
-    "runAsNonRoot",
-  ]);
-  // Parsed and kept (and passed on in the CRI config), but the container engine does not apply
-  // them yet: say so instead of pretending.
-  for (const key of ["privileged", "allowPrivilegeEscalation", "capabilities"]) {
-    if (f.has(key)) f.get(key).warn(`${key} is not applied yet (the engine uses its defaults)`);
-  }
-  const privileged = f.optionalBoolean("privileged");
-  if (privileged !== undefined) out.privileged = privileged;
+  f.object().known([...SECURITY_CONTEXT_FIELDS, "runAsNonRoot"]);
   Object.assign(out, runAsIds(f));
   const ro = f.optionalBoolean("readOnlyRootFilesystem");
   if (ro !== undefined) out.readOnlyRootFilesystem = ro;
-  const ape = f.optionalBoolean("allowPrivilegeEscalation");
-  if (ape !== undefined) out.allowPrivilegeEscalation = ape;
+  Object.assign(out, privilegeFields(f));
   if (f.optionalBoolean("runAsNonRoot") === true && (out.runAsUser ?? 0) === 0) {
     throw f.get("runAsNonRoot").error("runAsNonRoot is true but runAsUser is 0 or not set");
-  }
-  const caps = f.get("capabilities");
-  if (!caps.isNull) {
-    caps.object().known(["add", "drop"]);
-    const norm = (list: string[] | undefined, key: string): string[] =>
-      (list ?? []).map((c, i) => {
-        const n = c.toUpperCase().replace(/^CAP_/, "");
-        if (!/^[A-Z_]+$/.test(n)) {
-          throw caps.get(key).items()[i]!.error(`"${c}" is not a capability name`);
-        }
-        return n;
-      });
-    out.capabilities = {
-      add: norm(caps.stringArray("add"), "add"),
-      drop: norm(caps.stringArray("drop"), "drop"),
-    };
   }
   return out;
 }

@@ -71,9 +71,7 @@ Deno.test("parsePodManifest() reads init containers, volumes, env refs and pod o
 `,
     "  name: web\n  namespace: team-a\n",
   ));
-  assert.deepEqual(warnings.map((w) => `${w.line} ${w.path}: ${w.message}`), [
-    "30 spec.containers[0].securityContext.capabilities: capabilities is not applied yet (the engine uses its defaults)",
-  ]);
+  assert.deepEqual(warnings, [], "capabilities are applied: no warning");
   assert.equal(p.namespace, "team-a");
   assert.equal(p.restartPolicy, "Never");
   assert.equal(p.hostNetwork, true);
@@ -128,6 +126,26 @@ Deno.test("parsePodManifest() rejects bad input with line and field path", async
       path: "spec.containers[0].securityContext.runAsUser",
       line: 10,
       message: /expected an integer from 0 to 4294967294, got 4294967295/,
+    },
+    {
+      name: "unknown capability name",
+      text: pod(
+        "  containers:\n    - name: app\n      image: img\n      securityContext:\n" +
+          "        capabilities:\n          drop: [ALL]\n          add: [NET_BIND_SERVICE, CAP_FLY]\n",
+      ),
+      path: "spec.containers[0].securityContext.capabilities.add[1]",
+      line: 12,
+      message: /"CAP_FLY" is not a Linux capability/,
+    },
+    {
+      name: "privileged without privilege escalation",
+      text: pod(
+        "  containers:\n    - name: app\n      image: img\n      securityContext:\n" +
+          "        privileged: true\n        allowPrivilegeEscalation: false\n",
+      ),
+      path: "spec.containers[0].securityContext.allowPrivilegeEscalation",
+      line: 11,
+      message: /cannot be false when privileged is true/,
     },
     {
       name: "unknown volume in a mount",
