@@ -23,6 +23,7 @@ export * from "./core/runtime/oci_runtime.ts";
 export * from "./core/runtime/conmon.ts";
 export * from "./core/runtime/cri_log.ts";
 export * from "./core/oci/spec.ts";
+export * from "./core/oci/capabilities.ts";
 export * from "./core/quantity.ts";
 export * from "./core/rootfs.ts";
 export * from "./core/fs.ts";
