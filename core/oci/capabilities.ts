@@ -84,12 +84,13 @@ export interface CapabilityChanges {
 
 /** A capability name that is not a Linux capability. */
 export class UnknownCapabilityError extends RkError {
-  /**
-   * @param capability The name as given.
-   */
-  constructor(readonly capability: string) {
+  /** The name as given. */
+  readonly capability: string;
+  /** Creates the error for `capability`. */
+  constructor(capability: string) {
     super(`"${capability}" is not a Linux capability`);
     this.name = "UnknownCapabilityError";
+    this.capability = capability;
   }
 }
 
