@@ -79,13 +79,13 @@ export async function runRkl(argv: string[], opts: CaptureIoOptions = {}): Promi
 }
 
 /**
- * The `rkl` task's argv after `deno` (permission flags and entry point), read from deno.json, so
+ * The `rkl` task's argv after `deno` (its permission set and entry point), read from deno.json, so
  * process tests run with exactly the permissions users get.
  *
  * @example
  * ```ts ignore
  * import { rklTaskArgs } from "./testing.ts";
- * const args = await rklTaskArgs(); // ["run", "--allow-read=…", …, "cli/main.ts"]
+ * const args = await rklTaskArgs(); // ["run", "-q", "--frozen", "-P=rkl", "cli/main.ts"]
  * ```
  */
 export async function rklTaskArgs(): Promise<string[]> {
