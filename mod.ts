@@ -32,6 +32,7 @@ export * from "./core/store/db.ts";
 export * from "./core/store/containers.ts";
 export * from "./core/store/migrations.ts";
 export * from "./core/pod/mod.ts";
+export * from "./core/compose/mod.ts";
 export * from "./plane/store/mod.ts";
 export * from "./core/network.ts";
 export * from "./core/network_gc.ts";

@@ -5,6 +5,8 @@
  * @module
  */
 import {
+  type Document,
+  isAlias,
   isMap,
   isScalar,
   isSeq,
@@ -314,4 +316,181 @@ export class ManifestField {
     const f = this.get(key);
     return f.isNull ? [] : f.items();
   }
+}
+
+/** Where each key of a mapping or item of a list came from (see {@linkcode readYamlTree}). */
+const treePositions = new WeakMap<object, Map<string | number, SourcePosition>>();
+
+/**
+ * The source position recorded for `container[key]` by {@linkcode readYamlTree} or
+ * {@linkcode setTreePosition}; undefined when unknown.
+ *
+ * @example
+ * ```ts
+ * import { readYamlTree, treePosition } from "./manifest_reader.ts";
+ * import assert from "node:assert/strict";
+ * const tree = readYamlTree("a:\n  b: 1\n", "f.yaml") as { a: object };
+ * assert.deepEqual(treePosition(tree.a, "b"), { file: "f.yaml", line: 2, column: 3 });
+ * ```
+ */
+export function treePosition(container: object, key: string | number): SourcePosition | undefined {
+  return treePositions.get(container)?.get(key);
+}
+
+/**
+ * Records where `container[key]` came from (used when a tree is rebuilt, e.g. by a merge).
+ *
+ * @example
+ * ```ts
+ * import { setTreePosition, treePosition } from "./manifest_reader.ts";
+ * import assert from "node:assert/strict";
+ * const o = { a: 1 };
+ * setTreePosition(o, "a", { file: "x", line: 3, column: 1 });
+ * assert.equal(treePosition(o, "a")?.line, 3);
+ * ```
+ */
+export function setTreePosition(
+  container: object,
+  key: string | number,
+  pos: SourcePosition | undefined,
+): void {
+  if (pos === undefined) return;
+  let m = treePositions.get(container);
+  if (!m) treePositions.set(container, m = new Map());
+  m.set(key, pos);
+}
+
+/** Options of {@linkcode readYamlTree}. */
+export interface YamlTreeOptions {
+  /**
+   * Called for every string scalar value (not for keys) with its position and field path;
+   * returns the value to use (compose interpolation). Throwing a `ManifestError` is the way to
+   * reject a value.
+   */
+  scalar?: (value: string, where: SourcePosition & { path: string }) => string;
+}
+
+/**
+ * Parses YAML into plain values (objects, arrays, strings, numbers, booleans, null) with anchors,
+ * aliases and `<<` merge keys resolved, recording the source position of every mapping key and
+ * list item ({@linkcode treePosition}). Syntax errors throw {@linkcode ManifestError} with
+ * `file:line:column`; duplicate keys are errors.
+ *
+ * @example
+ * ```ts
+ * import { readYamlTree } from "./manifest_reader.ts";
+ * import assert from "node:assert/strict";
+ * const v = readYamlTree("base: &b {x: 1}\nsvc:\n  <<: *b\n  y: $Y\n", "c.yaml", {
+ *   scalar: (s) => s.replace("$Y", "2"),
+ * });
+ * assert.deepEqual(v, { base: { x: 1 }, svc: { x: 1, y: "2" } });
+ * ```
+ */
+export function readYamlTree(text: string, file: string, opts: YamlTreeOptions = {}): unknown {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: true,
+  });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = lineCounter.linePos(first.pos[0]);
+    const reason = first.message.split("\n")[0] ?? first.message;
+    throw new ManifestError(`invalid YAML: ${reason}`, {
+      file,
+      line: pos.line,
+      column: pos.col,
+      path: "",
+    });
+  }
+  const posOf = (offset: number | undefined): SourcePosition => {
+    const p = lineCounter.linePos(offset ?? 0);
+    return { file, line: p.line, column: p.col };
+  };
+  const childPath = (path: string, key: string | number): string => {
+    if (typeof key === "number") return `${path}[${key}]`;
+    const safe = /^[A-Za-z_][\w-]*$/.test(key) ? key : JSON.stringify(key);
+    return path ? `${path}.${safe}` : safe;
+  };
+  const seen = new Set<Node>();
+  const walk = (node: unknown, path: string, depth: number): unknown => {
+    if (depth > 200) throw new ManifestError("nesting too deep", { ...posOf(0), file, path });
+    if (node === null || node === undefined) return null;
+    if (isAlias(node)) {
+      const target = node.resolve(doc as Document) as Node | undefined;
+      if (!target || seen.has(target)) {
+        throw new ManifestError(`alias *${node.source} cannot be resolved`, {
+          ...posOf(node.range?.[0]),
+          path,
+        });
+      }
+      seen.add(target);
+      try {
+        return walk(target, path, depth + 1);
+      } finally {
+        seen.delete(target);
+      }
+    }
+    if (isScalar(node)) {
+      const v = node.value;
+      if (typeof v === "string" && opts.scalar) {
+        return opts.scalar(v, { ...posOf(node.range?.[0]), path });
+      }
+      if (typeof v === "bigint") return Number(v);
+      if (v instanceof Date) return v.toISOString();
+      return v ?? null;
+    }
+    if (isSeq(node)) {
+      const out: unknown[] = [];
+      node.items.forEach((item, i) => {
+        out.push(walk(item, childPath(path, i), depth + 1));
+        const n = item as Node | null;
+        setTreePosition(out, i, posOf(n?.range?.[0] ?? node.range?.[0]));
+      });
+      return out;
+    }
+    if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      const merged: [string, unknown, SourcePosition][] = [];
+      for (const pair of node.items) {
+        const keyNode = pair.key as Node | null;
+        const rawKey = isScalar(keyNode) ? keyNode.value : keyNode;
+        const keyPos = posOf(keyNode?.range?.[0] ?? node.range?.[0]);
+        if (typeof rawKey === "symbol" || rawKey === "<<") {
+          // A merge key: its mapping (or list of mappings) supplies keys not set explicitly;
+          // earlier mappings in a list win over later ones, as YAML 1.1 defines.
+          const src = walk(pair.value, path, depth + 1);
+          const sources = Array.isArray(src) ? src : [src];
+          for (const s of sources) {
+            if (typeof s !== "object" || s === null || Array.isArray(s)) {
+              throw new ManifestError("a merge key (<<) needs a mapping or a list of mappings", {
+                ...keyPos,
+                path,
+              });
+            }
+            for (const [k, v] of Object.entries(s)) {
+              merged.push([k, v, treePosition(s, k) ?? keyPos]);
+            }
+          }
+          continue;
+        }
+        if (typeof rawKey === "object" && rawKey !== null) {
+          throw new ManifestError("a mapping key must be a plain value", { ...keyPos, path });
+        }
+        const key = String(rawKey);
+        out[key] = walk(pair.value, childPath(path, key), depth + 1);
+        setTreePosition(out, key, keyPos);
+      }
+      for (const [k, v, p] of merged) {
+        if (Object.hasOwn(out, k)) continue;
+        out[k] = v;
+        setTreePosition(out, k, p);
+      }
+      return out;
+    }
+    return null;
+  };
+  return walk(doc.contents, "", 0);
 }

@@ -175,7 +175,20 @@ export interface PodManifest {
   hostname: string;
   /** Seconds between SIGTERM and SIGKILL on stop, default 30. */
   terminationGracePeriodSeconds: number;
+  /** `spec.hostAliases`: extra `/etc/hosts` entries. */
+  hostAliases?: { ip: string; hostnames: string[] }[];
+  /**
+   * Networks to join, from the `k8s.v1.cni.cncf.io/networks` annotation (comma-separated rkl
+   * network names); undefined for the default network.
+   */
+  networks?: string[];
 }
+
+/**
+ * The annotation that lists a pod's networks (comma-separated network names), as the Kubernetes
+ * Network Plumbing Working Group's multi-network specification (Multus) defines it.
+ */
+export const NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks";
 
 /** Options for {@linkcode parsePodManifest}. */
 export interface ParsePodOptions {
@@ -281,6 +294,7 @@ export function parsePodManifest(text: string, file: string, opts: ParsePodOptio
     "terminationGracePeriodSeconds",
     "nodeName",
     "dnsPolicy",
+    "hostAliases",
   ]);
 
   const volumes = spec.list("volumes").map(parseVolume);
@@ -352,6 +366,27 @@ export function parsePodManifest(text: string, file: string, opts: ParsePodOptio
         30,
   };
   if (pauseBundle !== undefined) pod.pauseBundle = pauseBundle;
+  if (spec.has("hostAliases")) {
+    pod.hostAliases = spec.list("hostAliases").map((h) => {
+      h.object().known(["ip", "hostnames"]);
+      const ip = h.requiredString("ip");
+      if (!/^[0-9.]+$|^[0-9a-fA-F:]+$/.test(ip)) {
+        throw h.get("ip").error(`expected an IP address, got "${ip}"`);
+      }
+      return { ip, hostnames: h.stringArray("hostnames") ?? [] };
+    });
+  }
+  const nets = annotations[NETWORKS_ANNOTATION];
+  if (nets !== undefined) {
+    const names = nets.split(",").map((n) => n.trim()).filter((n) => n !== "");
+    const bad = names.find((n) => !/^[A-Za-z0-9][A-Za-z0-9_.\-]{0,62}$/.test(n));
+    if (bad !== undefined) {
+      throw meta.get("annotations").get(NETWORKS_ANNOTATION).error(
+        `"${bad}" is not an rkl network name (a comma-separated list of network names is expected)`,
+      );
+    }
+    if (names.length > 0) pod.networks = names;
+  }
   return { pod, warnings };
 }
 

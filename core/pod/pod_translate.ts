@@ -146,6 +146,10 @@ export function sandboxConfig(pod: PodManifest, uid: string, attempt = 0): PodSa
   const limits = podLimits(pod.containers, pod.initContainers);
   if (limits.cpu !== undefined || limits.memory !== undefined) cfg.linux.resources = limits;
   if (pod.pauseBundle !== undefined) cfg.pauseBundle = pod.pauseBundle;
+  if (pod.networks !== undefined) cfg.networks = [...pod.networks];
+  if (pod.hostAliases !== undefined) {
+    cfg.extraHosts = pod.hostAliases.map((h) => ({ ip: h.ip, names: [...h.hostnames] }));
+  }
   return cfg;
 }
 

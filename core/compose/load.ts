@@ -1,0 +1,248 @@
+/**
+ * Loading a Compose project as docker compose does: file discovery (`compose.yaml`,
+ * `compose.yml`, `docker-compose.yaml`, `docker-compose.yml` in the directory or its parents, plus
+ * `compose.override.yaml`), `.env` (or `--env-file`), interpolation with positions, merge of
+ * several `-f` files, project name (`-p`, `COMPOSE_PROJECT_NAME`, `name:`, the directory) and
+ * normalization. Reads files; creates nothing.
+ *
+ * @module
+ */
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
+import { ManifestError, RkError } from "../errors.ts";
+import { type ManifestWarning, readYamlTree } from "../manifest_reader.ts";
+import { bundleProblem } from "../pod/pod_manifest.ts";
+import type { LoadedCompose } from "./compose_model.ts";
+import { EnvFileError, parseEnvFile } from "./env_file.ts";
+import { interpolate, InterpolationError } from "./interpolate.ts";
+import { mergeComposeFiles } from "./merge.ts";
+import { normalizeCompose } from "./normalize.ts";
+
+/** Default file names, in the order docker compose looks for them. */
+export const COMPOSE_FILE_NAMES: readonly string[] = [
+  "compose.yaml",
+  "compose.yml",
+  "docker-compose.yaml",
+  "docker-compose.yml",
+];
+
+const OVERRIDE_NAMES = [
+  "compose.override.yaml",
+  "compose.override.yml",
+  "docker-compose.override.yaml",
+  "docker-compose.override.yml",
+];
+
+/** Options of {@linkcode loadCompose} (the global flags of `rkl compose`). */
+export interface ComposeLoadOptions {
+  /** The user's directory. */
+  cwd: string;
+  /** `-f` files, in order (relative to `cwd`). Empty: discovery. */
+  files?: readonly string[];
+  /** `-p`. */
+  projectName?: string;
+  /** `--project-directory`. */
+  projectDirectory?: string;
+  /** `--env-file` files (relative to `cwd`); default `.env` in the project directory. */
+  envFiles?: readonly string[];
+  /** `--profile`. */
+  profiles?: readonly string[];
+  /** The process environment. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Image check (default: the bundle must hold `rootfs/`). */
+  checkImage?: (path: string) => string | undefined;
+}
+
+/** A project that could not be loaded for a reason that is not in one file (no file found). */
+export class ComposeFileNotFoundError extends RkError {
+  /** The directory searched from. */
+  readonly dir: string;
+  /** Creates the error. */
+  constructor(dir: string) {
+    super(
+      `no configuration file provided: not found (looked for ${
+        COMPOSE_FILE_NAMES.join(", ")
+      } in ${dir} and its parents)`,
+    );
+    this.name = "ComposeFileNotFoundError";
+    this.dir = dir;
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return false;
+    throw e;
+  }
+}
+
+/**
+ * Finds the compose file for `dir`: the first default name in `dir`, else in its parents; plus
+ * its override file in the same directory.
+ *
+ * @example
+ * ```ts ignore
+ * import { findComposeFiles } from "./load.ts";
+ * findComposeFiles("/app/sub"); // ["/app/compose.yaml", "/app/compose.override.yaml"]
+ * ```
+ */
+export function findComposeFiles(dir: string): string[] {
+  let d = resolve(dir);
+  for (;;) {
+    const found = COMPOSE_FILE_NAMES.map((n) => join(d, n)).find(exists);
+    if (found) {
+      const override = OVERRIDE_NAMES.map((n) => join(d, n)).find(exists);
+      return override ? [found, override] : [found];
+    }
+    const parent = dirname(d);
+    if (parent === d) throw new ComposeFileNotFoundError(dir);
+    d = parent;
+  }
+}
+
+/**
+ * Normalizes a directory name into a project name as docker compose does: lower case, only
+ * `a-z`, `0-9`, `_` and `-`, starting with a letter or digit.
+ *
+ * @example
+ * ```ts
+ * import { normalizeProjectName } from "./load.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(normalizeProjectName("My App.v2"), "myappv2");
+ * assert.equal(normalizeProjectName("_x-Y"), "x-y");
+ * ```
+ */
+export function normalizeProjectName(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9_-]/g, "").replace(/^[_-]+/, "");
+}
+
+/**
+ * Why `name` is not a valid project name, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { projectNameProblem } from "./load.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(projectNameProblem("app_1"), undefined);
+ * assert.match(projectNameProblem("App") ?? "", /lowercase/);
+ * ```
+ */
+export function projectNameProblem(name: string): string | undefined {
+  return /^[a-z0-9][a-z0-9_-]*$/.test(name)
+    ? undefined
+    : `"${name}" is not a valid project name: it must contain only lowercase letters, digits, dashes and underscores, and start with a letter or digit`;
+}
+
+/**
+ * Loads a project: files, environment, interpolation, merge, validation. Every problem is an
+ * error with file, line, column and field path before anything is created.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadCompose } from "./load.ts";
+ * const { model, warnings } = await loadCompose({ cwd: "/app", env: Deno.env.toObject() });
+ * ```
+ */
+export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
+  const given = (opts.files ?? []).map((f) => isAbsolute(f) ? f : resolve(opts.cwd, f));
+  const files = given.length > 0 ? given : findComposeFiles(opts.cwd);
+  const workingDir = opts.projectDirectory
+    ? resolve(opts.cwd, opts.projectDirectory)
+    : dirname(files[0]!);
+  const warnings: ManifestWarning[] = [];
+
+  // .env: process variables win over it.
+  const dotenv: Record<string, string> = {};
+  const envFiles = opts.envFiles && opts.envFiles.length > 0
+    ? opts.envFiles.map((f) => ({ path: resolve(opts.cwd, f), required: true }))
+    : [{ path: join(workingDir, ".env"), required: false }];
+  for (const ef of envFiles) {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(ef.path);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound && !ef.required) continue;
+      if (e instanceof Deno.errors.NotFound) throw new RkError(`env file ${ef.path} not found`);
+      throw e;
+    }
+    try {
+      Object.assign(dotenv, parseEnvFile(text, ef.path, (k) => opts.env[k] ?? dotenv[k]));
+    } catch (e) {
+      if (e instanceof EnvFileError || e instanceof InterpolationError) {
+        throw new RkError(e.message);
+      }
+      throw e;
+    }
+  }
+  const lookup = (k: string): string | undefined => opts.env[k] ?? dotenv[k];
+
+  const unsetSeen = new Set<string>();
+  const docs = files.map((file) => {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(file);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        throw new RkError(`open ${file}: no such file or directory`);
+      }
+      throw e;
+    }
+    return readYamlTree(text, file, {
+      scalar: (value, where) => {
+        try {
+          return interpolate(value, lookup, {
+            onUnset: (name) => {
+              if (unsetSeen.has(name)) return;
+              unsetSeen.add(name);
+              warnings.push({
+                ...where,
+                message: `the "${name}" variable is not set, defaulting to a blank string`,
+              });
+            },
+          });
+        } catch (e) {
+          if (e instanceof InterpolationError) {
+            throw new ManifestError(e.message, where, { cause: e });
+          }
+          throw e;
+        }
+      },
+    });
+  });
+  docs.forEach((d, i) => {
+    if (d !== null && (typeof d !== "object" || Array.isArray(d))) {
+      throw new ManifestError("expected a mapping at the top of the file", {
+        file: files[i]!,
+        line: 1,
+        column: 1,
+        path: "",
+      });
+    }
+  });
+  const merged = mergeComposeFiles(docs.map((d) => d ?? {})) as Record<string, unknown>;
+
+  let projectName: string;
+  const named = merged.name;
+  if (opts.projectName !== undefined) projectName = opts.projectName;
+  else if (lookup("COMPOSE_PROJECT_NAME")) projectName = lookup("COMPOSE_PROJECT_NAME")!;
+  else if (typeof named === "string" && named !== "") projectName = named;
+  else projectName = normalizeProjectName(basename(workingDir));
+  const problem = projectNameProblem(projectName);
+  if (problem) throw new RkError(problem);
+
+  const profiles = [
+    ...(opts.profiles ?? []),
+    ...(lookup("COMPOSE_PROFILES") ?? "").split(",").map((p) => p.trim()).filter(Boolean),
+  ];
+  return normalizeCompose(merged, {
+    projectName,
+    workingDir,
+    files,
+    lookup,
+    readTextFile: (p) => Deno.readTextFileSync(p),
+    checkImage: opts.checkImage ?? bundleProblem,
+    profiles,
+    warnings,
+  });
+}

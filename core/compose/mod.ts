@@ -1,0 +1,36 @@
+/**
+ * Docker Compose apps as Kubernetes-compatible pods. The pure pipeline: load (several `-f`,
+ * override file, `.env`) → interpolate → merge → validate/normalize → plan (dependency order,
+ * config hashes) → translate each service replica into a `v1 Pod` that goes through the pod
+ * layer's own validation.
+ *
+ * Files:
+ * - `load.ts` — {@linkcode loadCompose}, {@linkcode findComposeFiles}, project names
+ * - `interpolate.ts` — {@linkcode interpolate} (`${VAR:-default}` and the other forms)
+ * - `env_file.ts` — {@linkcode parseEnvFile} (`.env`, `env_file`)
+ * - `merge.ts` — {@linkcode mergeComposeFiles} (the specification's merge rules)
+ * - `normalize.ts` — {@linkcode normalizeCompose} (validation, warnings for unsupported keys)
+ * - `syntax.ts` — durations, byte sizes, ports, volumes, shell words
+ * - `plan.ts` — {@linkcode dependencyLevels}, {@linkcode serviceConfigHash}, pod names
+ * - `translate.ts` — {@linkcode servicePod}, {@linkcode convertService}, {@linkcode podManifestOf}
+ * - `compose_model.ts` — the normalized model's types
+ *
+ * @example
+ * ```ts
+ * import { dependencyLevels, interpolate } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(interpolate("${X:-a}", () => undefined), "a");
+ * assert.deepEqual(dependencyLevels({ a: { dependsOn: { b: {} } }, b: { dependsOn: {} } }), [["b"], ["a"]]);
+ * ```
+ *
+ * @module
+ */
+export * from "./compose_model.ts";
+export * from "./env_file.ts";
+export * from "./interpolate.ts";
+export * from "./load.ts";
+export * from "./merge.ts";
+export * from "./normalize.ts";
+export * from "./plan.ts";
+export * from "./syntax.ts";
+export * from "./translate.ts";

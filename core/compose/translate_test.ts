@@ -1,0 +1,249 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { loadCompose } from "./load.ts";
+import { dependencyLevels, serviceConfigHash } from "./plan.ts";
+import { convertService, podManifestOf, servicePod } from "./translate.ts";
+
+async function loadText(text: string) {
+  const dir = await Deno.makeTempDir({ prefix: "rkl-compose-" });
+  await Deno.writeTextFile(join(dir, "compose.yaml"), text);
+  await Deno.writeTextFile(join(dir, "app.conf"), "x=1\n");
+  const loaded = loadCompose({
+    cwd: dir,
+    env: {},
+    projectName: "app",
+    checkImage: () => undefined,
+  });
+  await Deno.remove(dir, { recursive: true });
+  return { ...loaded, dir };
+}
+
+const ORIGINAL = `services:
+  backend:
+    container_name: back
+    image: ./testdata/bundles/busybox
+    command: ["sleep", "300"]
+    ports:
+      - "8080:8080"
+    networks:
+      - libra-net
+    volumes:
+      - ./tmp/mount/dir:/app/data
+  frontend:
+    container_name: front
+    command: ["sleep", "300"]
+    image: ./testdata/bundles/busybox
+    ports:
+      - "80:80"
+networks:
+  libra-net:
+    driver: bridge
+configs:
+  backend-config:
+    file: ./config.yaml
+`;
+
+const ctx = { volumesDir: "/var/lib/rkl/compose/volumes", filesDir: "/f", configHash: "h" };
+
+Deno.test("servicePod() translates the original example into pods the pod layer accepts", async () => {
+  const { model, dir } = await loadText(ORIGINAL);
+  const back = servicePod(model, model.services.backend!, 1, ctx);
+  const { pod, warnings } = podManifestOf(back, "compose.yaml#backend", () => undefined);
+  assert.deepEqual(warnings, []);
+  assert.equal(pod.name, "back");
+  assert.deepEqual(pod.networks, ["app_libra-net"]);
+  assert.equal(pod.restartPolicy, "Never");
+  assert.equal(pod.terminationGracePeriodSeconds, 10);
+  const c = pod.containers[0]!;
+  assert.equal(c.name, "backend");
+  assert.equal(c.image, join(dir, "testdata/bundles/busybox"));
+  assert.deepEqual(c.args, ["sleep", "300"]);
+  assert.deepEqual(c.ports, [{ containerPort: 8080, hostPort: 8080, protocol: "TCP" }]);
+  assert.deepEqual(pod.volumes, [{
+    name: "bind-0",
+    kind: "hostPath",
+    path: join(dir, "tmp/mount/dir"),
+    type: "DirectoryOrCreate",
+  }]);
+  assert.deepEqual(c.volumeMounts, [{ name: "bind-0", mountPath: "/app/data", readOnly: false }]);
+  assert.equal(pod.labels["io.rk8s.compose.project"], "app");
+  assert.equal(pod.labels["io.rk8s.compose.service"], "backend");
+  assert.equal(pod.labels["io.rk8s.compose.replica"], "1");
+  const front = podManifestOf(
+    servicePod(model, model.services.frontend!, 1, ctx),
+    "f",
+    () => undefined,
+  );
+  assert.deepEqual(front.pod.networks, ["app_default"]);
+  assert.equal(front.pod.name, "front");
+});
+
+Deno.test("servicePod() maps service fields to Pod fields", async (t) => {
+  const { model } = await loadText(`services:
+  web:
+    image: /img
+    entrypoint: /bin/sh -c
+    command: ["echo hi"]
+    environment: {B: '2', A: '1'}
+    working_dir: /srv
+    user: "1000:2000"
+    read_only: true
+    privileged: false
+    cap_add: [NET_ADMIN]
+    cap_drop: [ALL]
+    cpus: 0.25
+    mem_limit: 64m
+    mem_reservation: 32m
+    restart: unless-stopped
+    stop_grace_period: 1m30s
+    init: true
+    hostname: webhost
+    extra_hosts: ["a:10.1.1.1", "b:10.1.1.1"]
+    expose: ["9000"]
+    ports: ["127.0.0.1:8080:80/udp"]
+    volumes: ["data:/data:ro", "/anon"]
+    tmpfs: ["/run"]
+    configs: [{source: c, target: /etc/app.conf}]
+    secrets: [s]
+    networks:
+      front: {aliases: [www]}
+      back:
+    labels: {tier: web}
+networks: {front: {}, back: {}}
+volumes: {data: {}}
+configs: {c: {file: ./app.conf}}
+secrets: {s: {environment: SECRET}}
+`);
+  const obj = servicePod(model, model.services.web!, 1, ctx);
+  const { pod } = podManifestOf(obj, "web", () => undefined);
+  const c = pod.containers[0]!;
+  await t.step("process", () => {
+    assert.deepEqual(c.command, ["/bin/sh", "-c"]);
+    assert.deepEqual(c.args, ["echo hi"]);
+    assert.deepEqual(c.env, [{ name: "A", value: "1" }, { name: "B", value: "2" }]);
+    assert.equal(c.workingDir, "/srv");
+    assert.equal(pod.hostname, "webhost");
+    assert.equal(pod.shareProcessNamespace, true);
+  });
+  await t.step("security and resources", () => {
+    assert.deepEqual(c.securityContext, {
+      runAsUser: 1000,
+      runAsGroup: 2000,
+      readOnlyRootFilesystem: true,
+      capabilities: { add: ["NET_ADMIN"], drop: ["ALL"] },
+    });
+    assert.deepEqual(c.resources, {
+      limits: { cpu: "250m", memory: String(64 * 1024 ** 2) },
+      requests: { memory: String(32 * 1024 ** 2) },
+    });
+  });
+  await t.step("lifecycle", () => {
+    assert.equal(pod.restartPolicy, "Always");
+    assert.equal(pod.terminationGracePeriodSeconds, 90);
+  });
+  await t.step("network", () => {
+    assert.deepEqual(pod.networks, ["app_front", "app_back"]);
+    assert.deepEqual(pod.hostAliases, [{ ip: "10.1.1.1", hostnames: ["a", "b"] }]);
+    assert.deepEqual(c.ports, [
+      { containerPort: 80, hostPort: 8080, protocol: "UDP", hostIP: "127.0.0.1" },
+      { containerPort: 9000, protocol: "TCP" },
+    ]);
+    const names = JSON.parse(pod.annotations["io.rk8s.compose.dns-names"]!);
+    assert.deepEqual(names, {
+      app_front: ["web", "app-web-1", "webhost", "www"],
+      app_back: ["web", "app-web-1", "webhost"],
+    });
+  });
+  await t.step("volumes, configs, secrets", () => {
+    const byMount = Object.fromEntries(c.volumeMounts.map((m) => [m.mountPath, m]));
+    const vol = (name: string) => pod.volumes.find((v) => v.name === name);
+    assert.deepEqual(vol(byMount["/data"]!.name), {
+      name: "data-0",
+      kind: "hostPath",
+      path: "/var/lib/rkl/compose/volumes/app_data",
+      type: "DirectoryOrCreate",
+    });
+    assert.equal(byMount["/data"]!.readOnly, true);
+    assert.deepEqual(vol(byMount["/anon"]!.name), { name: "anon-1", kind: "emptyDir", medium: "" });
+    assert.deepEqual(vol(byMount["/run"]!.name), {
+      name: "tmpfs-2",
+      kind: "emptyDir",
+      medium: "Memory",
+    });
+    assert.equal(vol(byMount["/etc/app.conf"]!.name)?.kind, "hostPath");
+    assert.deepEqual(vol(byMount["/run/secrets/s"]!.name), {
+      name: "secret-0",
+      kind: "hostPath",
+      path: "/f/secrets/s",
+      type: "File",
+    });
+    assert.equal(byMount["/run/secrets/s"]!.readOnly, true);
+  });
+  await t.step("labels go to annotations", () => {
+    assert.equal(pod.annotations.tier, "web");
+  });
+});
+
+Deno.test("convertService() prints a Deployment for deploy.replicas and a Service for published ports", async () => {
+  const { model } = await loadText(
+    "services:\n  web:\n    image: /i\n    deploy: {replicas: 3}\n    ports: ['8080:80']\n  job:\n    image: /i\n    scale: 2\n",
+  );
+  const web = convertService(model, model.services.web!, ctx);
+  assert.deepEqual(web.map((o) => o.kind), ["Deployment", "Service"]);
+  assert.equal((web[0]!.spec as { replicas: number }).replicas, 3);
+  assert.deepEqual((web[1]!.spec as { ports: unknown[] }).ports, [
+    { name: "tcp-8080", port: 8080, targetPort: 80, protocol: "TCP" },
+  ]);
+  const job = convertService(model, model.services.job!, ctx);
+  assert.deepEqual(job.map((o) => (o.metadata as { name: string }).name), [
+    "app-job-1",
+    "app-job-2",
+  ]);
+});
+
+Deno.test("dependencyLevels() orders services and finds cycles", async (t) => {
+  const s = (...deps: string[]) => ({ dependsOn: Object.fromEntries(deps.map((d) => [d, {}])) });
+  const cases: [string, Record<string, ReturnType<typeof s>>, string[][] | RegExp][] = [
+    ["independent", { b: s(), a: s() }, [["a", "b"]]],
+    ["chain", { web: s("api"), api: s("db"), db: s() }, [["db"], ["api"], ["web"]]],
+    ["diamond", { top: s("l", "r"), l: s("base"), r: s("base"), base: s() }, [
+      ["base"],
+      ["l", "r"],
+      ["top"],
+    ]],
+    ["unknown deps ignored", { a: s("zzz") }, [["a"]]],
+    ["self", { a: s("a") }, /a → a/],
+    ["three", { a: s("b"), b: s("c"), c: s("a") }, /a → b → c → a/],
+    ["cycle below", { top: s("x"), x: s("y"), y: s("x") }, /x → y → x/],
+  ];
+  for (const [name, services, want] of cases) {
+    await t.step(name, () => {
+      if (want instanceof RegExp) assert.throws(() => dependencyLevels(services), want);
+      else assert.deepEqual(dependencyLevels(services), want);
+    });
+  }
+});
+
+Deno.test("serviceConfigHash() changes only for the service whose config changed", async () => {
+  const base =
+    "services:\n  a:\n    image: /i\n    environment: {X: '1'}\n  b:\n    image: /i\n    volumes: [v:/v]\nvolumes: {v: {}}\n";
+  const one = (await loadText(base)).model;
+  const two = (await loadText(base.replace("X: '1'", "X: '2'"))).model;
+  const three =
+    (await loadText(base.replace("volumes: {v: {}}", "volumes: {v: {name: other}}"))).model;
+  const scaled =
+    (await loadText(base.replace("image: /i\n    volumes", "image: /i\n    scale: 3\n    volumes")))
+      .model;
+  const h = (m: typeof one, s: string) => serviceConfigHash(m, m.services[s]!);
+  assert.equal(await h(one, "a"), await h(one, "a"));
+  assert.notEqual(await h(one, "a"), await h(two, "a"));
+  assert.equal(await h(one, "b"), await h(two, "b"));
+  assert.notEqual(
+    await h(one, "b"),
+    await h(three, "b"),
+    "a changed volume definition changes the hash",
+  );
+  assert.equal(await h(one, "a"), await h(three, "a"));
+  assert.equal(await h(one, "b"), await h(scaled, "b"), "scale is not part of the hash");
+  assert.match(await h(one, "a"), /^[0-9a-f]{64}$/);
+});
