@@ -18,6 +18,7 @@ export * from "./core/errors.ts";
 export * from "./core/manifest_reader.ts";
 export * from "./core/paths.ts";
 export * from "./core/undo.ts";
+export * from "./core/step_runner.ts";
 export * from "./core/container/mod.ts";
 export * from "./core/runtime/oci_runtime.ts";
 export * from "./core/runtime/conmon.ts";

@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, type CommandUnknownOpts } from "./_command.ts";
 import { type CliIo, type GlobalOptions, processIo, resolveGlobals } from "./context.ts";
-import { RkError } from "../core/errors.ts";
+import { findCleanupError, RkError } from "../core/errors.ts";
 import { containerCommand } from "./container.ts";
 import { podCommand } from "./pod.ts";
 import { networkCommand } from "./network.ts";
@@ -76,12 +76,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       ) return 0;
       return 2;
     }
+    // A cleanup that failed is always printed, whatever wraps it: it names what was left
+    // behind (a mount, a netns, an IP) for the user to release.
+    const cleanup = findCleanupError(error);
+    const leftBehind = cleanup && cleanup !== error ? `${cleanup.message}\n` : "";
     if (error instanceof RkError) {
-      io.stderr(`Error: ${error.message}\n`);
+      io.stderr(`Error: ${error.message}\n${leftBehind}`);
       if (io.env.RKL_DEBUG && error.cause) io.stderr(`Caused by: ${String(error.cause)}\n`);
       return error.exitCode;
     }
-    io.stderr(`Error: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`);
+    io.stderr(
+      `Error: ${error instanceof Error ? (error.stack ?? error.message) : error}\n${leftBehind}`,
+    );
     return 1;
   }
 }

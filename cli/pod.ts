@@ -25,7 +25,8 @@ import { createPod, type PodFailure, runPod, startPod } from "../core/pod/pod_ru
 import { podContainerName } from "../core/pod/pod_containers.ts";
 import { findSandbox } from "../core/pod/pod_store.ts";
 import { listPods, type PodView, podView } from "../core/pod/pod_view.ts";
-import { stopPodSandbox, teardownSandbox } from "../core/pod/sandbox.ts";
+import { stopPodSandbox } from "../core/pod/sandbox_stop.ts";
+import { teardownSandbox } from "../core/pod/sandbox_remove.ts";
 
 /**
  * A pod that failed (a failing init container): the CLI exits 1 and names the container and its

@@ -194,30 +194,142 @@ export class CommandError extends RkError {
   }
 }
 
+/** One cleanup step that failed: what it should have released, and why it could not. */
+export interface StepFailure {
+  /** The step's name, naming what it releases (`umount /run/rkl/...`, `detach network`). */
+  readonly step: string;
+  /** What the step threw. */
+  readonly error: unknown;
+}
+
+/** Options of {@linkcode CleanupError}. */
+export interface CleanupErrorOptions extends ErrorOptions {
+  /**
+   * Steps that were not attempted because an earlier one failed (a record kept so removal can
+   * be retried): they are left behind too.
+   */
+  skipped?: readonly string[];
+  /**
+   * The failure that made the operation roll back, when the cleanup was a rollback. It becomes
+   * the `cause` (unless one is given) and its message leads this error's message; an
+   * {@linkcode RkError}'s `exitCode` is kept.
+   */
+  original?: unknown;
+}
+
+function describe(error: unknown): string {
+  // A nested teardown's failures read as part of this one's: `step (inner step (reason))`.
+  if (error instanceof CleanupError && error.original === undefined) return error.detail;
+  return error instanceof Error ? error.message : String(error);
+}
+
 /**
- * Several cleanup steps failed; each underlying error is kept.
+ * Cleanup steps failed (a teardown, or the rollback of a failed operation): every failure is
+ * kept with its step, together with the steps skipped after it, so nothing that was left behind
+ * goes unreported. Built by `StepRunner` and `UndoStack`; the CLI prints it
+ * whole, also when it is only the `cause` of another error.
+ *
+ * Message: `Cleanup failed, left behind: STEP (ERROR); STEP (not attempted)`, or for a
+ * rollback `ORIGINAL MESSAGE; rollback failed, left behind: ...`.
  *
  * @example
  * ```ts
- * import { CleanupError } from "./errors.ts";
+ * import { CleanupError, ConflictError } from "./errors.ts";
  * import assert from "node:assert/strict";
- * const e = new CleanupError([{ step: "umount", error: new Error("busy") }]);
- * assert.match(e.message, /umount: busy/);
+ * const e = new CleanupError([{ step: "umount /m", error: new Error("busy") }], {
+ *   skipped: ["delete record"],
+ * });
+ * assert.equal(e.message, "Cleanup failed, left behind: umount /m (busy); delete record (not attempted)");
+ * assert.deepEqual(e.leftBehind, ["umount /m", "delete record"]);
+ *
+ * const r = new CleanupError([{ step: "remove /d", error: new Error("EBUSY") }], {
+ *   original: new ConflictError('Port 80 is taken'),
+ * });
+ * assert.equal(r.message, "Port 80 is taken; rollback failed, left behind: remove /d (EBUSY)");
+ * assert.ok(r.cause instanceof ConflictError);
  * ```
  */
 export class CleanupError extends RkError {
-  /** The failed steps. */
-  readonly failures: readonly { step: string; error: unknown }[];
+  /** The failed steps, in the order they failed. */
+  readonly failures: readonly StepFailure[];
+  /** Steps not attempted because an earlier one failed. */
+  readonly skipped: readonly string[];
+  /** What was left behind and why: `STEP (ERROR); STEP (not attempted)`. */
+  readonly detail: string;
+  /** The error that caused the rollback; undefined for a teardown. */
+  readonly original: unknown;
+  /** The original error's exit code (when it is an {@linkcode RkError}), else 1. */
+  override readonly exitCode: number;
   /** Creates the error. */
-  constructor(failures: readonly { step: string; error: unknown }[], options?: ErrorOptions) {
+  constructor(failures: readonly StepFailure[], options: CleanupErrorOptions = {}) {
+    const { skipped = [], original, ...errorOptions } = options;
+    const detail = [
+      ...failures.map((f) => `${f.step} (${describe(f.error)})`),
+      ...skipped.map((s) => `${s} (not attempted)`),
+    ].join("; ");
+    const rollback = "original" in options;
     super(
-      `Cleanup failed: ${
-        failures.map((f) => `${f.step}: ${f.error instanceof Error ? f.error.message : f.error}`)
-          .join("; ")
-      }`,
-      options,
+      rollback
+        ? `${describe(original)}; rollback failed, left behind: ${detail}`
+        : `Cleanup failed, left behind: ${detail}`,
+      rollback && errorOptions.cause === undefined
+        ? { ...errorOptions, cause: original }
+        : errorOptions,
     );
     this.name = "CleanupError";
     this.failures = failures;
+    this.skipped = skipped;
+    this.detail = detail;
+    this.original = original;
+    this.exitCode = original instanceof RkError ? original.exitCode : 1;
   }
+
+  /** Everything left behind: the failed steps, then the skipped ones. */
+  get leftBehind(): string[] {
+    return [...this.failures.map((f) => f.step), ...this.skipped];
+  }
+
+  /**
+   * The rollback failure of an operation that failed with `original`. When `original` is itself
+   * a rollback failure (nested operations), both lists of failures are kept in one error.
+   *
+   * @example
+   * ```ts
+   * import { CleanupError } from "./errors.ts";
+   * import assert from "node:assert/strict";
+   * const inner = CleanupError.afterFailure(new Error("boom"), [{ step: "a", error: "x" }]);
+   * const outer = CleanupError.afterFailure(inner, [{ step: "b", error: "y" }]);
+   * assert.deepEqual(outer.leftBehind, ["a", "b"]);
+   * assert.equal(outer.message, "boom; rollback failed, left behind: a (x); b (y)");
+   * ```
+   */
+  static afterFailure(original: unknown, failures: readonly StepFailure[]): CleanupError {
+    if (original instanceof CleanupError && original.original !== undefined) {
+      return new CleanupError([...original.failures, ...failures], {
+        skipped: original.skipped,
+        original: original.original,
+      });
+    }
+    return new CleanupError(failures, { original });
+  }
+}
+
+/**
+ * The first {@linkcode CleanupError} in `error`'s `cause` chain (itself included), or undefined.
+ * The CLI prints it whatever wraps it.
+ *
+ * @example
+ * ```ts
+ * import { CleanupError, findCleanupError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * const c = new CleanupError([{ step: "s", error: "e" }]);
+ * assert.equal(findCleanupError(new Error("x", { cause: c })), c);
+ * assert.equal(findCleanupError(new Error("x")), undefined);
+ * ```
+ */
+export function findCleanupError(error: unknown): CleanupError | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 16; e = e.cause, depth++) {
+    if (e instanceof CleanupError) return e;
+  }
+  return undefined;
 }

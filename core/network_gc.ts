@@ -13,7 +13,7 @@ import { RkError } from "./errors.ts";
 import type { NetworkGcReport } from "./network.ts";
 import type { SandboxState } from "./pod/pod_status.ts";
 import { getSandboxRecord, updateSandbox } from "./pod/pod_store.ts";
-import { listPodSandbox } from "./pod/sandbox.ts";
+import { listPodSandbox } from "./pod/sandbox_list.ts";
 import { getContainer, updateContainer } from "./store/containers.ts";
 
 /**

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { CleanupError } from "./errors.ts";
+import { StepRunner } from "./step_runner.ts";
 
 /** One registered cleanup step. */
 export interface UndoStep {
@@ -48,27 +48,42 @@ export class UndoStack {
     this.#steps = [];
   }
 
-  /**
-   * Runs every step in reverse order. Every step runs even when an earlier one fails;
-   * failures are collected into one {@linkcode CleanupError}.
-   */
-  async rollback(): Promise<void> {
-    const failures: { step: string; error: unknown }[] = [];
+  /** Runs every step in reverse order, each even when an earlier one fails. */
+  async #unwind(): Promise<StepRunner> {
     const steps = this.#steps.reverse();
     this.#steps = [];
-    for (const step of steps) {
-      try {
-        await step.run();
-      } catch (error) {
-        failures.push({ step: step.name, error });
-      }
-    }
-    if (failures.length > 0) throw new CleanupError(failures);
+    const runner = new StepRunner();
+    for (const step of steps) await runner.run(step.name, step.run);
+    return runner;
   }
 
   /**
-   * Runs `fn` with this stack; if it throws, rolls back and rethrows the original error
-   * (with the cleanup failure, if any, attached as `cause`).
+   * Runs every step in reverse order. Every step runs even when an earlier one fails;
+   * failures are collected into one `CleanupError`.
+   */
+  async rollback(): Promise<void> {
+    (await this.#unwind()).throwIfFailed();
+  }
+
+  /**
+   * Runs `fn` with this stack; if it throws, rolls back and rethrows the original error. When
+   * the rollback fails too, a `CleanupError` is thrown instead that carries both: its
+   * message starts with the original's, names every step left behind, keeps the original as
+   * `original` and `cause` and its exit code (nested guards add their failures to one list).
+   *
+   * @example
+   * ```ts
+   * import { UndoStack } from "./undo.ts";
+   * import { CleanupError, ConflictError } from "./errors.ts";
+   * import assert from "node:assert/strict";
+   * const undo = new UndoStack();
+   * undo.push("remove /d", () => { throw new Error("EBUSY"); });
+   * await assert.rejects(
+   *   undo.guard(() => Promise.reject(new ConflictError("taken", { cause: new Error("why") }))),
+   *   (e: unknown) => e instanceof CleanupError && e.original instanceof ConflictError &&
+   *     e.message === "taken; rollback failed, left behind: remove /d (EBUSY)",
+   * );
+   * ```
    */
   async guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
@@ -76,14 +91,7 @@ export class UndoStack {
       this.commit();
       return value;
     } catch (error) {
-      try {
-        await this.rollback();
-      } catch (cleanup) {
-        if (error instanceof Error && error.cause === undefined) {
-          Object.defineProperty(error, "cause", { value: cleanup });
-        }
-      }
-      throw error;
+      throw (await this.#unwind()).error(error) ?? error;
     }
   }
 }

@@ -14,7 +14,8 @@ import type {
   NetworkProvider,
 } from "../core/network.ts";
 import type { RklPaths } from "../core/paths.ts";
-import { CleanupError, ConflictError, NotFoundError, RkError } from "../core/errors.ts";
+import { ConflictError, NotFoundError, RkError } from "../core/errors.ts";
+import { StepRunner } from "../core/step_runner.ts";
 import { UndoStack } from "../core/undo.ts";
 import { run } from "../core/exec.ts";
 import { withFileLock } from "./_lock.ts";
@@ -296,9 +297,9 @@ export class CniNetworkProvider implements NetworkProvider {
       await this.store.put(rec);
     }
     const mounted = await this.netns.exists(id);
-    const failures: { step: string; error: unknown }[] = [];
+    const steps = new StepRunner();
     for (const net of [...rec.networks].reverse()) {
-      try {
+      await steps.run(`CNI DEL on network "${net.config.name}" for ${rec.name}`, async () => {
         await this.cni.del(
           net.config,
           {
@@ -312,17 +313,11 @@ export class CniNetworkProvider implements NetworkProvider {
         );
         // Without the namespace the bridge plugin cannot find the addresses to unmasquerade.
         if (!mounted) await removeMasqRules(net.config.name, id);
-      } catch (error) {
-        failures.push({ step: `CNI DEL on network "${net.config.name}"`, error });
-      }
+      });
     }
-    try {
-      await this.netns.remove(id);
-    } catch (error) {
-      failures.push({ step: `remove network namespace ${rec.netnsPath}`, error });
-    }
+    await steps.run(`remove network namespace ${rec.netnsPath}`, () => this.netns.remove(id));
     // The record is kept when DEL failed, so `rkl gc` retries with the same config and result.
-    if (failures.length > 0) throw new CleanupError(failures);
+    steps.throwIfFailed();
     await this.#locked(async () => {
       await this.store.remove(id);
       if (this.#removeIdle) await this.#removeIdleBridges(rec.networks.map((n) => n.config));
@@ -438,7 +433,7 @@ export class CniNetworkProvider implements NetworkProvider {
    */
   async gc(liveIds: ReadonlySet<string>): Promise<NetworkGcReport> {
     const report: NetworkGcReport = { released: [], details: [] };
-    const failures: { step: string; error: unknown }[] = [];
+    const steps = new StepRunner();
     const lists = new Map<string, CniNetworkConfigList>();
     for (const rec of await this.store.list()) {
       for (const n of rec.networks) lists.set(n.config.name, n.config);
@@ -448,17 +443,18 @@ export class CniNetworkProvider implements NetworkProvider {
         report.details.push(`skipped attachment ${rec.id} (${rec.name}): being set up`);
         continue;
       }
-      try {
-        const ips = recordIps(rec);
-        await this.#teardown(rec.id);
+      const ips = recordIps(rec);
+      const released = await steps.run(
+        `release attachment ${rec.id} (${rec.name})`,
+        () => this.#teardown(rec.id),
+      );
+      if (released) {
         report.released.push(rec.id);
         report.details.push(
           `released attachment ${rec.id} (${rec.name})${
             ips.length ? `, freed ${ips.join(", ")}` : ""
           }`,
         );
-      } catch (error) {
-        failures.push({ step: `release attachment ${rec.id}`, error });
       }
     }
     const recorded = new Set(await this.store.ids());
@@ -473,7 +469,7 @@ export class CniNetworkProvider implements NetworkProvider {
     for (const list of lists.values()) {
       for (const alloc of await this.#allocations(list)) {
         if (liveIds.has(alloc.id) || recorded.has(alloc.id)) continue;
-        try {
+        await steps.run(`free ${alloc.ip} on network "${list.name}"`, async () => {
           // A namespace left without a record (crash between steps) is used while it exists.
           const mounted = await this.netns.exists(alloc.id).catch((e) => {
             if (e instanceof TypeError) return false; // id is not a valid namespace name
@@ -504,9 +500,7 @@ export class CniNetworkProvider implements NetworkProvider {
           report.details.push(
             `freed ${alloc.ip} on network "${list.name}" (container ${alloc.id})`,
           );
-        } catch (error) {
-          failures.push({ step: `free ${alloc.ip} on network "${list.name}"`, error });
-        }
+        });
       }
     }
     for (const name of await this.netns.list()) {
@@ -515,16 +509,14 @@ export class CniNetworkProvider implements NetworkProvider {
       report.details.push(`removed network namespace ${this.netns.path(name)}`);
     }
     for (const veth of await this.#orphanVeths([...lists.values()])) {
-      try {
+      await steps.run(`remove veth ${veth.name}`, async () => {
         await run(["ip", "link", "del", veth.name]);
         report.details.push(`removed veth ${veth.name} from bridge ${veth.bridge}`);
-      } catch (error) {
-        failures.push({ step: `remove veth ${veth.name}`, error });
-      }
+      });
     }
     const bridges = await this.#locked(() => this.#removeIdleBridges([...lists.values()]));
     for (const b of bridges) report.details.push(`removed idle bridge ${b}`);
-    if (failures.length > 0) throw new CleanupError(failures);
+    steps.throwIfFailed();
     return report;
   }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CleanupError } from "../core/errors.ts";
+import { StepRunner } from "../core/step_runner.ts";
 import { type PluginExecutor, requirePlugin } from "./cni_exec.ts";
 import { cniEnv, type CniRuntimeArgs, defaultCniPath, pluginStdin } from "./cni_env.ts";
 import { parsePluginStdout, pluginFailure } from "./cni_result.ts";
@@ -123,18 +123,17 @@ export class CniRuntime {
     runtimeConfig: CniRuntimeConfig,
     prevResult: CniResult | undefined,
   ): Promise<void> {
-    const failures: { step: string; error: unknown }[] = [];
+    const steps = new StepRunner();
     for (let i = list.plugins.length - 1; i >= 0; i--) {
-      try {
-        await this.#invoke("DEL", list, i, rt, prevResult, runtimeConfig);
-      } catch (error) {
-        failures.push({ step: `CNI DEL ${list.plugins[i]!.type} (${list.name})`, error });
-      }
+      await steps.run(
+        `CNI DEL ${list.plugins[i]!.type} (${list.name})`,
+        () => this.#invoke("DEL", list, i, rt, prevResult, runtimeConfig),
+      );
     }
-    if (failures.length === 1 && failures[0]!.error instanceof CniPluginError) {
-      throw failures[0]!.error;
-    }
-    if (failures.length > 0) throw new CleanupError(failures);
+    // One failing plugin is reported as the plugin's own error (its CNI code and message).
+    const only = steps.failures.length === 1 ? steps.failures[0]!.error : undefined;
+    if (only instanceof CniPluginError) throw only;
+    steps.throwIfFailed();
   }
 
   /**

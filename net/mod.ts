@@ -3,6 +3,28 @@
  * namespaces, rkl's bridge networks, published ports, name resolution files, and the
  * {@linkcode CniNetworkProvider} that implements core's `NetworkProvider`.
  *
+ * Files (one concern each; `core/network.ts` holds the interface core sees):
+ * - `cni_network_provider.ts` — {@linkcode CniNetworkProvider}: attach (netns, CNI ADD per
+ *   network, hosts/resolv.conf), detach (CNI DEL, netns, record), check, network ls/inspect/rm
+ *   and gc; the file to read for "where does rkl undo a pod's network"
+ * - `cni_runtime.ts` — {@linkcode CniRuntime}: a config list's plugins for ADD (in order,
+ *   chaining `prevResult`), DEL (in reverse, every plugin runs) and CHECK
+ * - `cni_exec.ts` — finding and running plugin binaries ({@linkcode hostPluginExecutor})
+ * - `cni_env.ts` — the `CNI_*` environment and the plugin's stdin ({@linkcode cniEnv})
+ * - `cni_config.ts` — parsing `.conf`/`.conflist` files ({@linkcode parseNetworkConfig})
+ * - `cni_result.ts`, `cni_plugin_error.ts`, `cni_types.ts` — plugin results, plugin errors
+ *   ({@linkcode CniPluginError}) and the CNI types
+ * - `attachment_record.ts` — the per-attachment record that DEL and gc read
+ *   ({@linkcode AttachmentStore})
+ * - `network_store.ts`, `bridge_network.ts`, `subnet.ts` — rkl's named bridge networks, the
+ *   default network and subnet choice ({@linkcode NetworkStore})
+ * - `netns.ts` — bind-mounted network namespaces ({@linkcode NetnsManager})
+ * - `ports.ts` — published ports and conflicts ({@linkcode publishedPorts})
+ * - `masq_rules.ts` — masquerade rules left when the namespace is gone
+ *   ({@linkcode removeMasqRules})
+ * - `hosts_files.ts` — `/etc/hosts` and `/etc/resolv.conf` ({@linkcode renderHosts})
+ * - `_lock.ts` — the file lock shared by concurrent rkl processes (private)
+ *
  * @example
  * ```ts
  * import { parseNetworkConfig } from "./mod.ts";

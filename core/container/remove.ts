@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { CleanupError } from "../errors.ts";
+import { StepRunner } from "../step_runner.ts";
 import { type ContainerRecord, deleteContainerRecord, findContainer } from "../store/containers.ts";
 import { cgroupPathOf, destroyRuntimeContainer, removeIfExists } from "./_files.ts";
 import type { Engine } from "./engine.ts";
@@ -22,16 +22,9 @@ export interface RemoveOptions {
 
 /** Tears down everything of `rec` (the runtime container must not be running, or be forced). */
 export async function teardownRecord(engine: Engine, rec: ContainerRecord): Promise<void> {
-  const failures: { step: string; error: unknown }[] = [];
-  const step = async (name: string, fn: () => Promise<void> | void) => {
-    try {
-      await fn();
-    } catch (error) {
-      failures.push({ step: name, error });
-    }
-  };
-  await step(
-    "delete runtime container",
+  const steps = new StepRunner();
+  await steps.run(
+    `delete runtime container ${rec.name}`,
     () =>
       destroyRuntimeContainer(
         engine,
@@ -42,17 +35,22 @@ export async function teardownRecord(engine: Engine, rec: ContainerRecord): Prom
   );
   if (rec.netnsPath !== undefined) {
     const provider = engine.network;
-    await step("detach network", () => {
+    await steps.run(`detach network of ${rec.name}`, () => {
       if (!provider) throw new Error("no network provider configured to detach it");
       return provider.detach(rec.id);
     });
   }
-  await step("release rootfs", () => engine.rootfs.unmount(rec.image, rec.stateDir));
-  if (failures.length === 0) {
-    await step("remove state dir", () => removeIfExists(rec.stateDir));
-    await step("delete record", () => deleteContainerRecord(engine.db, rec.id));
-  }
-  if (failures.length > 0) throw new CleanupError(failures);
+  await steps.run(
+    `release rootfs ${rec.stateDir}`,
+    () => engine.rootfs.unmount(rec.image, rec.stateDir),
+  );
+  // The record is kept when anything failed, so the removal can be retried.
+  await steps.runIfClean(`remove state dir ${rec.stateDir}`, () => removeIfExists(rec.stateDir));
+  await steps.runIfClean(
+    `delete record ${rec.name}`,
+    () => deleteContainerRecord(engine.db, rec.id),
+  );
+  steps.throwIfFailed();
 }
 
 /**

@@ -10,7 +10,12 @@
  * - `pod_status.ts` — closed status unions, guards, {@linkcode summarizePod} (kubectl columns)
  * - `pod_planner.ts` — the pure {@linkcode planPod}(shape, observed, options) → actions
  * - `pod_runner.ts` — the executor: {@linkcode runPod}, {@linkcode createPod}, {@linkcode startPod}
- * - `sandbox.ts` — RunPodSandbox, StopPodSandbox, RemovePodSandbox, PodSandboxStatus, ListPodSandbox
+ * - sandbox operations, one CRI call per file (like containerd's `podsandbox/sandbox_*.go`):
+ *   `sandbox_run.ts` ({@linkcode runPodSandbox}, {@linkcode createPodSandbox}),
+ *   `sandbox_stop.ts` ({@linkcode stopPodSandbox}), `sandbox_remove.ts`
+ *   ({@linkcode removePodSandbox}, {@linkcode teardownSandbox}), `sandbox_status.ts`
+ *   ({@linkcode podSandboxStatus}, {@linkcode sandboxState}), `sandbox_list.ts`
+ *   ({@linkcode listPodSandbox}); `sandbox.ts` holds what they share (options, ids, names)
  * - `pod_containers.ts` — CreateContainer ... ExecSync on the container engine
  * - `runtime_service.ts` — {@linkcode PodRuntimeService} implementing {@linkcode RuntimeService}
  * - `pod_view.ts` — {@linkcode listPods}, {@linkcode podView} for `rkl pod list|state`
@@ -35,6 +40,11 @@ export * from "./pod_status.ts";
 export * from "./pod_planner.ts";
 export * from "./pod_runner.ts";
 export * from "./sandbox.ts";
+export * from "./sandbox_run.ts";
+export * from "./sandbox_stop.ts";
+export * from "./sandbox_remove.ts";
+export * from "./sandbox_status.ts";
+export * from "./sandbox_list.ts";
 export * from "./pod_containers.ts";
 export * from "./runtime_service.ts";
 export * from "./pod_view.ts";

@@ -36,7 +36,8 @@ import {
 } from "./pod_status.ts";
 import type { SandboxRecord } from "./pod_store.ts";
 import { LABEL_CONTAINER_NAME } from "./pod_translate.ts";
-import { LABEL_SANDBOX_ROLE, pausePid, sandboxById } from "./sandbox.ts";
+import { LABEL_SANDBOX_ROLE, sandboxById } from "./sandbox.ts";
+import { pausePid } from "./sandbox_status.ts";
 
 /** Label holding a pod container's restart attempt. */
 export const LABEL_ATTEMPT = "io.rk8s.container.attempt";

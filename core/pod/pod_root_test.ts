@@ -15,7 +15,9 @@ import { podContainerName } from "./pod_containers.ts";
 import { runPod } from "./pod_runner.ts";
 import { listSandboxRecords } from "./pod_store.ts";
 import { podView } from "./pod_view.ts";
-import { type PodStep, removePodSandbox, stopPodSandbox } from "./sandbox.ts";
+import type { PodStep } from "./sandbox.ts";
+import { removePodSandbox } from "./sandbox_remove.ts";
+import { stopPodSandbox } from "./sandbox_stop.ts";
 
 const repo = new URL("../../", import.meta.url).pathname;
 

@@ -34,13 +34,9 @@ import {
   type PodFieldValues,
   sandboxConfig,
 } from "./pod_translate.ts";
-import {
-  createPodSandbox,
-  pausePid,
-  type PodFaultHook,
-  runPodSandbox,
-  sandboxState,
-} from "./sandbox.ts";
+import type { PodFaultHook } from "./sandbox.ts";
+import { createPodSandbox, runPodSandbox } from "./sandbox_run.ts";
+import { pausePid, sandboxState } from "./sandbox_status.ts";
 
 /** Options of {@linkcode runPod}, {@linkcode createPod} and {@linkcode startPod}. */
 export interface PodRunOptions {

@@ -15,7 +15,7 @@ import type { UndoStack } from "../undo.ts";
 import { parsePodManifest, type PodManifest } from "./pod_manifest.ts";
 import { runPod } from "./pod_runner.ts";
 import { podView } from "./pod_view.ts";
-import { removePodSandbox } from "./sandbox.ts";
+import { removePodSandbox } from "./sandbox_remove.ts";
 
 const repo = new URL("../../", import.meta.url).pathname;
 

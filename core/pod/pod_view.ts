@@ -18,7 +18,7 @@ import {
 } from "./pod_status.ts";
 import { LABEL_CONTAINER_NAME } from "./pod_translate.ts";
 import { podShape } from "./pod_runner.ts";
-import { sandboxState } from "./sandbox.ts";
+import { sandboxState } from "./sandbox_status.ts";
 
 /** One container of a pod as shown by `rkl pod state`. */
 export interface PodContainerInfo {

@@ -28,14 +28,12 @@ import {
   startPodContainer,
   stopPodContainer,
 } from "./pod_containers.ts";
-import {
-  listPodSandbox,
-  type PodFaultHook,
-  podSandboxStatus,
-  removePodSandbox,
-  runPodSandbox,
-  stopPodSandbox,
-} from "./sandbox.ts";
+import type { PodFaultHook } from "./sandbox.ts";
+import { listPodSandbox } from "./sandbox_list.ts";
+import { removePodSandbox } from "./sandbox_remove.ts";
+import { runPodSandbox } from "./sandbox_run.ts";
+import { podSandboxStatus } from "./sandbox_status.ts";
+import { stopPodSandbox } from "./sandbox_stop.ts";
 
 /** Options of {@linkcode PodRuntimeService}. */
 export interface PodRuntimeServiceOptions {

@@ -1,0 +1,81 @@
+/**
+ * CRI RemovePodSandbox: kills and removes every container of the sandbox, detaches its network,
+ * releases its volumes and pod cgroup, then deletes its state dir and record. Every step runs
+ * even when one fails; the record is kept on failure so removal can be retried.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { removeCgroup } from "../cgroup.ts";
+import {
+  type ContainerView,
+  type Engine,
+  listContainers as engineListContainers,
+  stopRecord,
+  teardownRecord,
+} from "../container/mod.ts";
+import { NotFoundError } from "../errors.ts";
+import { StepRunner } from "../step_runner.ts";
+import { deleteSandboxRecord, findSandbox, type SandboxRecord } from "./pod_store.ts";
+import { planVolumes } from "./pod_translate.ts";
+import { releaseVolumes } from "./pod_volumes.ts";
+import { attachedNetwork } from "./sandbox.ts";
+import { removeIfExists } from "./_fs.ts";
+
+/**
+ * Removes a sandbox: stops it, removes every container, the network attachment, volumes, the
+ * pod cgroup, the state dir and finally the record (CRI RemovePodSandbox). Every step runs even
+ * when one fails; on failure the record is kept so removal can be retried. Idempotent: a sandbox
+ * that does not exist is not an error.
+ */
+export async function removePodSandbox(
+  engine: Engine,
+  ref: string,
+  namespace = "default",
+): Promise<void> {
+  let rec: SandboxRecord;
+  try {
+    rec = findSandbox(engine.db, ref, namespace);
+  } catch (e) {
+    if (e instanceof NotFoundError) return;
+    throw e;
+  }
+  await teardownSandbox(engine, rec);
+}
+
+/** Tears down everything of a sandbox record (see {@linkcode removePodSandbox}). */
+export async function teardownSandbox(engine: Engine, rec: SandboxRecord): Promise<void> {
+  const steps = new StepRunner();
+  // Containers (app and pause) are killed and removed, and the network detached, all at once:
+  // nothing is left to protect once the pod goes, and CNI DEL does not need the processes.
+  const views = await engineListContainers(engine, { owner: rec.id });
+  const remove = async (v: ContainerView) => {
+    if (v.status === "running" || v.status === "created") await stopRecord(engine, v.record, v, 0);
+    await teardownRecord(engine, v.record);
+  };
+  const provider = engine.network;
+  await steps.runAll([
+    ...views.map((v) => ({
+      name: v.record.id === rec.pauseContainerId
+        ? `remove pause container of ${rec.name}`
+        : `remove container ${v.record.name}`,
+      run: () => remove(v),
+    })),
+    ...(attachedNetwork(rec) && provider
+      ? [{ name: `detach network of ${rec.name}`, run: () => provider.detach(rec.id) }]
+      : []),
+  ]);
+  const volumes = planVolumes(rec.manifest?.volumes ?? [], join(rec.stateDir, "volumes"));
+  await steps.run(`release volumes of ${rec.name}`, () => releaseVolumes(volumes));
+  await steps.run(`remove pod cgroup ${rec.cgroupParent}`, () => removeCgroup(rec.cgroupParent));
+  // The record is kept when anything failed, so the removal can be retried.
+  await steps.runIfClean(
+    `remove pod state dir ${rec.stateDir}`,
+    () => removeIfExists(rec.stateDir),
+  );
+  await steps.runIfClean(
+    `delete pod record ${rec.name}`,
+    () => deleteSandboxRecord(engine.db, rec.id),
+  );
+  steps.throwIfFailed();
+}
