@@ -26,7 +26,7 @@ import { podContainerName } from "../core/pod/pod_containers.ts";
 import { findSandbox } from "../core/pod/pod_store.ts";
 import { listPods, type PodView, podView } from "../core/pod/pod_view.ts";
 import { stopPodSandbox } from "../core/pod/sandbox_stop.ts";
-import { teardownSandbox } from "../core/pod/sandbox_remove.ts";
+import { removePod } from "../core/pod/pod_remove.ts";
 
 /**
  * A pod that failed (a failing init container): the CLI exits 1 and names the container and its
@@ -306,21 +306,14 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
     .action(async (refs, opts) => {
       const namespace = parseNamespace(opts.namespace);
       await withEngineEach(io, globals, refs, async (e, ref) => {
-        const rec = findSandbox(e.db, ref, namespace);
-        if (!opts.force) {
-          // Refused only while an app container may still run; a finished pod (every app
-          // container exited, only the pause process left) is removed like kubectl delete.
-          const view = await podView(e, rec.id, namespace);
-          const busy = view.containers.some((c) =>
-            !c.init && (c.state === "running" || c.state === "created" || c.state === "unknown")
-          );
-          if (view.sandbox === "ready" && busy) {
-            io.stderr(`Hint: stop the pod first (rkl pod stop ${rec.name}) or use rm -f\n`);
-            throw new StateError("remove", "pod", rec.name, view.status);
+        try {
+          return (await removePod(e, ref, { namespace, force: opts.force ?? false })).name;
+        } catch (error) {
+          if (error instanceof StateError) {
+            io.stderr(`Hint: stop the pod first (rkl pod stop ${ref}) or use rm -f\n`);
           }
+          throw error;
         }
-        await teardownSandbox(e, rec);
-        return rec.name;
       });
     });
 

@@ -10,6 +10,8 @@
  * - `pod_status.ts` — closed status unions, guards, {@linkcode summarizePod} (kubectl columns)
  * - `pod_planner.ts` — the pure {@linkcode planPod}(shape, observed, options) → actions
  * - `pod_runner.ts` — the executor: {@linkcode runPod}, {@linkcode createPod}, {@linkcode startPod}
+ * - `pod_remove.ts` — {@linkcode removePod} (`rkl pod rm`): the {@linkcode canRemovePod} guard,
+ *   then {@linkcode teardownSandbox}
  * - sandbox operations, one CRI call per file (like containerd's `podsandbox/sandbox_*.go`):
  *   `sandbox_run.ts` ({@linkcode runPodSandbox}, {@linkcode createPodSandbox}),
  *   `sandbox_stop.ts` ({@linkcode stopPodSandbox}), `sandbox_remove.ts`
@@ -39,6 +41,7 @@ export * from "./pod_translate.ts";
 export * from "./pod_status.ts";
 export * from "./pod_planner.ts";
 export * from "./pod_runner.ts";
+export * from "./pod_remove.ts";
 export * from "./sandbox.ts";
 export * from "./sandbox_run.ts";
 export * from "./sandbox_stop.ts";

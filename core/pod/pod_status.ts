@@ -131,6 +131,28 @@ export function canRemoveSandbox(s: SandboxState): boolean {
   return s === "notready";
 }
 
+/**
+ * A pod can be removed without force unless its sandbox is ready and one of its app containers
+ * may still run (`running`, `created` or `unknown`, see {@linkcode canStopContainer}). A
+ * finished pod (every app container exited, only the pause process left) or a stopped one is
+ * removed as `kubectl delete` removes it; `waiting` is an app container not created yet.
+ *
+ * @example
+ * ```ts
+ * import { canRemovePod } from "./pod_status.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(!canRemovePod("ready", ["running", "exited"]));
+ * assert.ok(canRemovePod("ready", ["exited", "waiting"]));
+ * assert.ok(canRemovePod("notready", ["running"]));
+ * ```
+ */
+export function canRemovePod(
+  sandbox: SandboxState,
+  apps: readonly (PodContainerState | "waiting")[],
+): boolean {
+  return sandbox !== "ready" || !apps.some((s) => s !== "waiting" && canStopContainer(s));
+}
+
 /** What is known about one container of a pod. */
 export interface ContainerObservation {
   /** Its state. */

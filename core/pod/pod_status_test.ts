@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   canAddContainer,
   canRemoveContainer,
+  canRemovePod,
   canRemoveSandbox,
   canStartContainer,
   canStopContainer,
@@ -10,6 +11,7 @@ import {
   podContainerStates,
   type PodObservation,
   type PodShape,
+  type SandboxState,
   summarizePod,
 } from "./pod_status.ts";
 
@@ -132,4 +134,26 @@ Deno.test("container guards allow exactly the legal transitions", () => {
   }
   assert.ok(canAddContainer("ready") && !canAddContainer("unknown"));
   assert.ok(canRemoveSandbox("notready") && !canRemoveSandbox("unknown"));
+});
+
+Deno.test("canRemovePod() refuses only a ready pod whose app containers may still run", async (t) => {
+  const cases: {
+    sandbox: SandboxState;
+    apps: (PodContainerState | "waiting")[];
+    want: boolean;
+  }[] = [
+    { sandbox: "ready", apps: ["running"], want: false },
+    { sandbox: "ready", apps: ["exited", "created"], want: false },
+    { sandbox: "ready", apps: ["exited", "unknown"], want: false },
+    { sandbox: "ready", apps: ["exited", "exited"], want: true },
+    { sandbox: "ready", apps: ["waiting"], want: true },
+    { sandbox: "ready", apps: [], want: true },
+    { sandbox: "notready", apps: ["running"], want: true },
+    { sandbox: "unknown", apps: ["running"], want: true },
+  ];
+  for (const c of cases) {
+    await t.step(`${c.sandbox} with [${c.apps.join(", ")}] → ${c.want}`, () => {
+      assert.equal(canRemovePod(c.sandbox, c.apps), c.want);
+    });
+  }
 });
