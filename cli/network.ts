@@ -15,7 +15,9 @@ import {
 } from "./output.ts";
 import { UsageError } from "../core/errors.ts";
 import { rklPaths } from "../core/paths.ts";
-import { CniNetworkProvider, type NetworkInfo, parseCniPath } from "../net/cni_network_provider.ts";
+import { CniNetworkProvider } from "../net/cni_network_provider.ts";
+import { parseCniPath } from "../net/cni_env.ts";
+import type { NetworkInfo } from "../net/network_info.ts";
 import type { CreateNetworkRequest } from "../net/network_store.ts";
 
 /**

@@ -7,26 +7,35 @@
 import { Command, type CommandUnknownOpts } from "./_command.ts";
 import { type CliIo, type GlobalOptions, userPath } from "./context.ts";
 import { withEngine, withEngineEach } from "./engine.ts";
+import { formatData, parseOutputFormat, printExecResult, printWarnings } from "./output.ts";
+import { formatPodList, formatPodState } from "./pod_format.ts";
 import {
-  formatAge,
-  formatData,
-  formatTable,
-  formatTime,
-  type OutputFormat,
-  parseOutputFormat,
-  printExecResult,
-  printWarnings,
-} from "./output.ts";
+  manifestFor,
+  parseNamespace,
+  parsePodExecOptions,
+  targetContainer,
+} from "./pod_options.ts";
 import { parseGraceSeconds, parseLogsOptions, printLogs } from "./container.ts";
-import { RkError, StateError, UsageError } from "../core/errors.ts";
+import { RkError, StateError } from "../core/errors.ts";
 import { execSync } from "../core/container/exec.ts";
 import { loadPodManifest, type PodManifest } from "../core/pod/pod_manifest.ts";
 import { createPod, type PodFailure, runPod, startPod } from "../core/pod/pod_runner.ts";
 import { podContainerName } from "../core/pod/pod_containers.ts";
 import { findSandbox } from "../core/pod/pod_store.ts";
-import { listPods, type PodView, podView } from "../core/pod/pod_view.ts";
+import { listPods, podView } from "../core/pod/pod_view.ts";
 import { stopPodSandbox } from "../core/pod/sandbox_stop.ts";
 import { removePod } from "../core/pod/pod_remove.ts";
+
+// The parsers and formatters live in pod_options.ts and pod_format.ts; re-exported for callers
+// that imported them from here.
+export {
+  manifestFor,
+  parseNamespace,
+  parsePodExecOptions,
+  type PodExecOptions,
+  targetContainer,
+} from "./pod_options.ts";
+export { formatPodList, formatPodState, type PodListRow } from "./pod_format.ts";
 
 /**
  * A pod that failed (a failing init container): the CLI exits 1 and names the container and its
@@ -52,176 +61,6 @@ export class PodFailedError extends RkError {
     this.name = "PodFailedError";
     this.failure = failure;
   }
-}
-
-/** Typed options of `rkl pod exec`. */
-export interface PodExecOptions {
-  /** Pod name or id. */
-  pod: string;
-  /** `-c CONTAINER`; undefined for the first app container. */
-  container?: string;
-  /** The command. */
-  argv: string[];
-  /** Namespace. */
-  namespace: string;
-}
-
-/**
- * Turns raw `exec` flags into {@linkcode PodExecOptions}.
- *
- * @example
- * ```ts
- * import { parsePodExecOptions } from "./pod.ts";
- * import assert from "node:assert/strict";
- * const o = parsePodExecOptions("web", ["ps"], { container: "app" });
- * assert.deepEqual(o, { pod: "web", container: "app", argv: ["ps"], namespace: "default" });
- * assert.throws(() => parsePodExecOptions("web", [], {}), /needs a command/);
- * ```
- */
-export function parsePodExecOptions(
-  pod: string,
-  argv: readonly string[],
-  raw: { container?: string; namespace?: string },
-): PodExecOptions {
-  if (argv.length === 0) {
-    throw new UsageError("exec needs a command: rkl pod exec POD [-c CONTAINER] -- CMD [ARG...]");
-  }
-  const o: PodExecOptions = { pod, argv: [...argv], namespace: parseNamespace(raw.namespace) };
-  if (raw.container !== undefined) o.container = raw.container;
-  return o;
-}
-
-/**
- * Checks `-n NAMESPACE` (a DNS-1123 label; default `default`).
- *
- * @example
- * ```ts
- * import { parseNamespace } from "./pod.ts";
- * import assert from "node:assert/strict";
- * assert.equal(parseNamespace(undefined), "default");
- * assert.throws(() => parseNamespace("Bad_NS"), /namespace/);
- * ```
- */
-export function parseNamespace(raw: string | undefined): string {
-  if (raw === undefined) return "default";
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(raw) || raw.length > 63) {
-    throw new UsageError(`Invalid namespace "${raw}": expected a DNS-1123 label`);
-  }
-  return raw;
-}
-
-/**
- * The name of the container a command targets: `-c NAME` (checked against the pod), else the
- * first app container.
- *
- * @example
- * ```ts
- * import { targetContainer } from "./pod.ts";
- * import assert from "node:assert/strict";
- * const pod = { name: "web", initContainers: [{ name: "init" }], containers: [{ name: "a" }, { name: "b" }] };
- * assert.equal(targetContainer(pod, undefined), "a");
- * assert.equal(targetContainer(pod, "init"), "init");
- * assert.throws(() => targetContainer(pod, "c"), /has no container "c" \(containers: init, a, b\)/);
- * ```
- */
-export function targetContainer(
-  pod: {
-    name: string;
-    initContainers: readonly { name: string }[];
-    containers: readonly { name: string }[];
-  },
-  wanted: string | undefined,
-): string {
-  const names = [...pod.initContainers, ...pod.containers].map((c) => c.name);
-  if (wanted === undefined) return pod.containers[0]!.name;
-  if (!names.includes(wanted)) {
-    throw new RkError(
-      `Pod "${pod.name}" has no container "${wanted}" (containers: ${names.join(", ")})`,
-    );
-  }
-  return wanted;
-}
-
-/** The fields of a pod that `rkl pod list` shows. */
-export type PodListRow =
-  & Pick<PodView, "name" | "namespace" | "ready" | "status" | "restarts" | "createdAt" | "ip">
-  & { id?: string; pausePid?: number };
-
-/**
- * Formats pods like `kubectl get pods`: NAME READY STATUS RESTARTS AGE IP (`wide` adds the id
- * and pause pid; a NAMESPACE column is added when pods of several namespaces are shown).
- *
- * @example
- * ```ts
- * import { formatPodList } from "./pod.ts";
- * import assert from "node:assert/strict";
- * const out = formatPodList([{ name: "web", namespace: "default", ready: "2/2", status: "Running",
- *   restarts: 0, createdAt: 0, ip: "10.88.0.4" }], "table", false, 5_000);
- * assert.equal(out, "NAME   READY   STATUS    RESTARTS   AGE   IP\nweb    2/2     Running   0          5s    10.88.0.4\n");
- * ```
- */
-export function formatPodList(
-  pods: readonly PodListRow[],
-  format: OutputFormat,
-  allNamespaces: boolean,
-  now: number = Date.now(),
-): string {
-  if (format === "json" || format === "yaml") return formatData(pods, format);
-  const headers = [
-    ...(allNamespaces ? ["namespace"] : []),
-    "name",
-    "ready",
-    "status",
-    "restarts",
-    "age",
-    "ip",
-    ...(format === "wide" ? ["id", "pause pid"] : []),
-  ];
-  const rows = pods.map((p) => [
-    ...(allNamespaces ? [p.namespace] : []),
-    p.name,
-    p.ready,
-    p.status,
-    String(p.restarts),
-    formatAge(p.createdAt, now),
-    p.ip || "<none>",
-    ...(format === "wide" ? [(p.id ?? "").slice(0, 12), String(p.pausePid ?? "-")] : []),
-  ]);
-  return formatTable(headers, rows);
-}
-
-/**
- * Formats `rkl pod state` as text: the pod's summary, then one row per container with its state,
- * exit code, reason and restarts.
- */
-export function formatPodState(p: PodView, now: number = Date.now()): string {
-  const lines = [
-    `Name:       ${p.name}`,
-    `Namespace:  ${p.namespace}`,
-    `Id:         ${p.id}`,
-    `Status:     ${p.status} (phase ${p.phase}, sandbox ${p.sandbox})`,
-    `Ready:      ${p.ready}`,
-    `IP:         ${p.ips.join(", ") || "<none>"}`,
-    `Age:        ${formatAge(p.createdAt, now)}`,
-    `Cgroup:     ${p.cgroupParent}`,
-  ];
-  if (p.pausePid !== undefined) lines.push(`Pause pid:  ${p.pausePid}`);
-  if (p.failure) lines.push(`Failure:    ${p.failure}`);
-  const table = formatTable(
-    ["container", "kind", "state", "exit code", "reason", "restarts", "pid", "started", "finished"],
-    p.containers.map((c) => [
-      c.name,
-      c.init ? "init" : "app",
-      c.state,
-      c.exitCode === undefined ? "-" : String(c.exitCode),
-      c.reason,
-      String(c.restartCount),
-      c.pid === undefined ? "-" : String(c.pid),
-      formatTime(c.startedAt, "-"),
-      formatTime(c.finishedAt, "-"),
-    ]),
-  );
-  return `${lines.join("\n")}\n\n${table}`;
 }
 
 async function loadManifest(io: CliIo, file: string): Promise<PodManifest> {
@@ -391,11 +230,4 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
     });
 
   return group;
-}
-
-function manifestFor(rec: { name: string; manifest?: PodManifest }): PodManifest {
-  if (!rec.manifest) {
-    throw new RkError(`Pod "${rec.name}" was created through the CRI API and has no manifest`);
-  }
-  return rec.manifest;
 }

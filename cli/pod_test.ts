@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { GlobalOptions } from "./context.ts";
 import { engineFor } from "./engine.ts";
-import { parseNamespace, parsePodExecOptions, targetContainer } from "./pod.ts";
+import { parseNamespace, parsePodExecOptions, targetContainer } from "./pod_options.ts";
 import { run } from "../core/exec.ts";
 import { parsePodManifest } from "../core/pod/pod_manifest.ts";
 import { runPod } from "../core/pod/pod_runner.ts";

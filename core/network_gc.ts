@@ -4,6 +4,10 @@
  * and forgets the released addresses in their records. Used by `rkl gc`; a daemon calls the same
  * function at start.
  *
+ * Decide, then act: {@linkcode liveSandboxIds} (pure) says which sandboxes keep their network;
+ * the provider's `gc` plans what else to release (`net/network_gc_plan.ts`, pure) and applies
+ * it; {@linkcode collectNetworkGarbage} ties them together and updates the records.
+ *
  * @module
  */
 import { listContainers } from "./container/list.ts";

@@ -105,3 +105,19 @@ export function pluginStdin(
   else delete conf.prevResult;
   return conf;
 }
+
+/**
+ * Splits a `CNI_PATH`-style string.
+ *
+ * @example
+ * ```ts
+ * import { parseCniPath } from "./cni_env.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseCniPath("/a::/b"), ["/a", "/b"]);
+ * assert.deepEqual(parseCniPath(undefined), ["/opt/cni/bin", "/usr/lib/cni"]);
+ * ```
+ */
+export function parseCniPath(value: string | undefined): string[] {
+  const dirs = (value ?? "").split(":").filter((d) => d !== "");
+  return dirs.length > 0 ? dirs : [...defaultCniPath];
+}

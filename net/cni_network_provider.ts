@@ -23,13 +23,15 @@ import { type AttachmentRecord, AttachmentStore, recordIps } from "./attachment_
 import { hostPluginExecutor, type PluginExecutor } from "./cni_exec.ts";
 import { defaultCniPath } from "./cni_env.ts";
 import { CniRuntime } from "./cni_runtime.ts";
-import type { CniNetworkConfigList, CniResult } from "./cni_types.ts";
+import type { CniNetworkConfigList } from "./cni_types.ts";
 import { renderHosts, renderResolvConf } from "./hosts_files.ts";
 import { NetnsManager } from "./netns.ts";
 import { type CreateNetworkRequest, NetworkStore } from "./network_store.ts";
 import { DEFAULT_NETWORK, summarizeNetwork, withoutDefaultRoute } from "./bridge_network.ts";
+import { type NetworkInfo, networkInfo } from "./network_info.ts";
 import { linkExists } from "./subnet.ts";
 import { removeMasqRules } from "./masq_rules.ts";
+import { collectNetworkGc } from "./cni_network_provider_gc.ts";
 import {
   assertPortsFree,
   type BoundSocket,
@@ -69,46 +71,7 @@ export interface CniNetworkProviderOptions {
   removeIdleBridges?: boolean;
 }
 
-/** How long an attachment in state "adding" is left alone by gc. */
-const ADDING_GRACE_MS = 5 * 60_000;
-
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$/;
-
-/**
- * Splits a `CNI_PATH`-style string.
- *
- * @example
- * ```ts
- * import { parseCniPath } from "./cni_network_provider.ts";
- * import assert from "node:assert/strict";
- * assert.deepEqual(parseCniPath("/a::/b"), ["/a", "/b"]);
- * assert.deepEqual(parseCniPath(undefined), ["/opt/cni/bin", "/usr/lib/cni"]);
- * ```
- */
-export function parseCniPath(value: string | undefined): string[] {
-  const dirs = (value ?? "").split(":").filter((d) => d !== "");
-  return dirs.length > 0 ? dirs : [...defaultCniPath];
-}
-
-/** A network with the attachments that use it, for `rkl network ls|inspect`. */
-export interface NetworkInfo {
-  /** Network name. */
-  name: string;
-  /** Bridge device. */
-  bridge?: string;
-  /** Subnet. */
-  subnet?: string;
-  /** Gateway address. */
-  gateway?: string;
-  /** Plugins in order. */
-  plugins: string[];
-  /** Configuration file. */
-  file: string;
-  /** True for the default network. */
-  isDefault: boolean;
-  /** Attachments on this network. */
-  attachments: { id: string; name: string; ips: string[] }[];
-}
 
 /**
  * Networking for rkl's sandboxes through CNI plugins.
@@ -378,28 +341,13 @@ export class CniNetworkProvider implements NetworkProvider {
   async listNetworks(): Promise<NetworkInfo[]> {
     const lists = await this.networks.list();
     const records = await this.store.list();
-    return lists.map((l) => this.#info(l, records));
+    return lists.map((l) => networkInfo(l, records));
   }
 
   /** One network with its attachments. */
   async inspectNetwork(name: string): Promise<NetworkInfo> {
     const list = await this.networks.get(name);
-    return this.#info(list, await this.store.list());
-  }
-
-  #info(list: CniNetworkConfigList, records: readonly AttachmentRecord[]): NetworkInfo {
-    const s = summarizeNetwork(list);
-    return {
-      ...s,
-      isDefault: list.name === DEFAULT_NETWORK,
-      attachments: records
-        .filter((r) => r.networks.some((n) => n.config.name === list.name))
-        .map((r) => ({
-          id: r.id,
-          name: r.name,
-          ips: recordIps({ networks: r.networks.filter((n) => n.config.name === list.name) }),
-        })),
-    };
+    return networkInfo(list, await this.store.list());
   }
 
   /** Creates a named bridge network. */
@@ -429,150 +377,18 @@ export class CniNetworkProvider implements NetworkProvider {
    * Releases everything that belongs to no live sandbox: attachment records (CNI DEL with the
    * cached config and result), stale namespaces, IP allocations without a record (CNI DEL with
    * the network's config), veths on rkl's bridges that no record names, and bridges of rkl
-   * networks nobody uses.
+   * networks nobody uses. What to release is decided by `planNetworkGc`
+   * (`network_gc_plan.ts`); `cni_network_provider_gc.ts` observes and applies.
    */
-  async gc(liveIds: ReadonlySet<string>): Promise<NetworkGcReport> {
-    const report: NetworkGcReport = { released: [], details: [] };
-    const steps = new StepRunner();
-    const lists = new Map<string, CniNetworkConfigList>();
-    for (const rec of await this.store.list()) {
-      for (const n of rec.networks) lists.set(n.config.name, n.config);
-      if (liveIds.has(rec.id)) continue;
-      // An attachment being set up right now (by another rkl process) is not garbage yet.
-      if (rec.state === "adding" && Date.now() - Date.parse(rec.createdAt) < ADDING_GRACE_MS) {
-        report.details.push(`skipped attachment ${rec.id} (${rec.name}): being set up`);
-        continue;
-      }
-      const ips = recordIps(rec);
-      const released = await steps.run(
-        `release attachment ${rec.id} (${rec.name})`,
-        () => this.#teardown(rec.id),
-      );
-      if (released) {
-        report.released.push(rec.id);
-        report.details.push(
-          `released attachment ${rec.id} (${rec.name})${
-            ips.length ? `, freed ${ips.join(", ")}` : ""
-          }`,
-        );
-      }
-    }
-    const recorded = new Set(await this.store.ids());
-    for (const id of await this.store.ids()) {
-      if (!liveIds.has(id) && !(await this.store.get(id))) {
-        await this.store.remove(id);
-        recorded.delete(id);
-        report.details.push(`removed empty attachment directory ${id}`);
-      }
-    }
-    for (const l of await this.networks.list()) lists.set(l.name, l);
-    for (const list of lists.values()) {
-      for (const alloc of await this.#allocations(list)) {
-        if (liveIds.has(alloc.id) || recorded.has(alloc.id)) continue;
-        await steps.run(`free ${alloc.ip} on network "${list.name}"`, async () => {
-          // A namespace left without a record (crash between steps) is used while it exists.
-          const mounted = await this.netns.exists(alloc.id).catch((e) => {
-            if (e instanceof TypeError) return false; // id is not a valid namespace name
-            throw e;
-          });
-          // No cached result: tell the plugins the address at least (the firewall plugin
-          // finds its rules by it).
-          const prefix = /\/(\d+)$/.exec(summarizeNetwork(list).subnet ?? "")?.[1] ?? "32";
-          const known: CniResult = {
-            cniVersion: list.cniVersion,
-            interfaces: [{ name: alloc.ifName }],
-            ips: [{ address: `${alloc.ip}/${prefix}`, interface: 0 }],
-            routes: [],
-            dns: {},
-          };
-          await this.cni.del(
-            list,
-            {
-              containerId: alloc.id,
-              netns: mounted ? this.netns.path(alloc.id) : "",
-              ifName: alloc.ifName,
-            },
-            {},
-            known,
-          );
-          if (!mounted) await removeMasqRules(list.name, alloc.id);
-          if (!report.released.includes(alloc.id)) report.released.push(alloc.id);
-          report.details.push(
-            `freed ${alloc.ip} on network "${list.name}" (container ${alloc.id})`,
-          );
-        });
-      }
-    }
-    for (const name of await this.netns.list()) {
-      if (liveIds.has(name) || recorded.has(name)) continue;
-      await this.netns.remove(name);
-      report.details.push(`removed network namespace ${this.netns.path(name)}`);
-    }
-    for (const veth of await this.#orphanVeths([...lists.values()])) {
-      await steps.run(`remove veth ${veth.name}`, async () => {
-        await run(["ip", "link", "del", veth.name]);
-        report.details.push(`removed veth ${veth.name} from bridge ${veth.bridge}`);
-      });
-    }
-    const bridges = await this.#locked(() => this.#removeIdleBridges([...lists.values()]));
-    for (const b of bridges) report.details.push(`removed idle bridge ${b}`);
-    steps.throwIfFailed();
-    return report;
-  }
-
-  /**
-   * Ports of rkl's bridges that no attachment record names as its host-side interface (their
-   * namespace is normally gone with them; these are left by interrupted plugins). Bridges with
-   * an attachment being set up are skipped: its veth is not recorded yet.
-   */
-  async #orphanVeths(
-    lists: readonly CniNetworkConfigList[],
-  ): Promise<{ name: string; bridge: string }[]> {
-    const records = await this.store.list();
-    const known = new Set<string>();
-    const busy = new Set<string>();
-    for (const r of records) {
-      for (const n of r.networks) {
-        if (r.state === "adding") busy.add(n.config.name);
-        for (const i of n.result?.interfaces ?? []) if (i.sandbox === undefined) known.add(i.name);
-      }
-    }
-    const out: { name: string; bridge: string }[] = [];
-    for (const list of lists) {
-      const bridge = summarizeNetwork(list).bridge;
-      if (!bridge || busy.has(list.name) || !(await linkExists(bridge))) continue;
-      const ports = await run(["ip", "-o", "link", "show", "master", bridge]);
-      for (const line of ports.stdout.split("\n")) {
-        const name = /^\d+: ([^:@\s]+)/.exec(line)?.[1];
-        if (name && !known.has(name)) out.push({ name, bridge });
-      }
-    }
-    return out;
-  }
-
-  /** host-local allocations of a network: files named by IP holding `id` and `ifname`. */
-  async #allocations(
-    list: CniNetworkConfigList,
-  ): Promise<{ ip: string; id: string; ifName: string }[]> {
-    const ipamDir = join(this.#paths.cniDataDir, "ipam");
-    const out: { ip: string; id: string; ifName: string }[] = [];
-    for (const p of list.plugins) {
-      const ipam = p.raw.ipam;
-      if (typeof ipam !== "object" || ipam === null) continue;
-      const dataDir = (ipam as Record<string, unknown>).dataDir;
-      // Only rkl's own IPAM directory is collected; other tools' allocations are not ours.
-      if (dataDir !== ipamDir) continue;
-      const dir = join(ipamDir, list.name);
-      try {
-        for await (const e of Deno.readDir(dir)) {
-          if (!e.isFile || !/^[0-9a-fA-F.:]+$/.test(e.name)) continue;
-          const [id, ifName] = (await Deno.readTextFile(join(dir, e.name))).split(/\r?\n/);
-          if (id) out.push({ ip: e.name, id: id.trim(), ifName: ifName?.trim() || "eth0" });
-        }
-      } catch (error) {
-        if (!(error instanceof Deno.errors.NotFound)) throw error;
-      }
-    }
-    return out;
+  gc(liveIds: ReadonlySet<string>): Promise<NetworkGcReport> {
+    return collectNetworkGc({
+      store: this.store,
+      networks: this.networks,
+      netns: this.netns,
+      cni: this.cni,
+      ipamDir: join(this.#paths.cniDataDir, "ipam"),
+      teardown: (id) => this.#teardown(id),
+      removeIdleBridges: (lists) => this.#locked(() => this.#removeIdleBridges(lists)),
+    }, liveIds);
   }
 }

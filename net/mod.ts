@@ -7,10 +7,14 @@
  * - `cni_network_provider.ts` — {@linkcode CniNetworkProvider}: attach (netns, CNI ADD per
  *   network, hosts/resolv.conf), detach (CNI DEL, netns, record), check, network ls/inspect/rm
  *   and gc; the file to read for "where does rkl undo a pod's network"
+ * - `network_gc_plan.ts` — the pure {@linkcode planNetworkGc}(observation) → actions;
+ *   `cni_network_provider_gc.ts` observes the host and applies them ({@linkcode collectNetworkGc})
+ * - `network_info.ts` — {@linkcode networkInfo} for `rkl network ls|inspect`
  * - `cni_runtime.ts` — {@linkcode CniRuntime}: a config list's plugins for ADD (in order,
  *   chaining `prevResult`), DEL (in reverse, every plugin runs) and CHECK
  * - `cni_exec.ts` — finding and running plugin binaries ({@linkcode hostPluginExecutor})
- * - `cni_env.ts` — the `CNI_*` environment and the plugin's stdin ({@linkcode cniEnv})
+ * - `cni_env.ts` — the `CNI_*` environment, the plugin's stdin ({@linkcode cniEnv}) and
+ *   `CNI_PATH` ({@linkcode parseCniPath})
  * - `cni_config.ts` — parsing `.conf`/`.conflist` files ({@linkcode parseNetworkConfig})
  * - `cni_result.ts`, `cni_plugin_error.ts`, `cni_types.ts` — plugin results, plugin errors
  *   ({@linkcode CniPluginError}) and the CNI types
@@ -41,6 +45,7 @@ export * from "./cni_config.ts";
 export * from "./cni_env.ts";
 export * from "./cni_exec.ts";
 export * from "./cni_network_provider.ts";
+export * from "./cni_network_provider_gc.ts";
 export * from "./cni_plugin_error.ts";
 export * from "./cni_result.ts";
 export * from "./cni_runtime.ts";
@@ -48,6 +53,8 @@ export * from "./cni_types.ts";
 export * from "./hosts_files.ts";
 export * from "./masq_rules.ts";
 export * from "./netns.ts";
+export * from "./network_gc_plan.ts";
+export * from "./network_info.ts";
 export * from "./network_store.ts";
 export * from "./ports.ts";
 export * from "./subnet.ts";
