@@ -114,8 +114,8 @@ export async function observeNetworkGc(
   };
 }
 
-/** Carries out one action; returns the report line, or throws. */
-async function apply(target: NetworkGcTarget, a: NetworkGcAction): Promise<string> {
+/** Carries out one action; returns the report line (none when nothing was left to do). */
+async function apply(target: NetworkGcTarget, a: NetworkGcAction): Promise<string | undefined> {
   switch (a.kind) {
     case "skip-adding":
       return `skipped attachment ${a.id} (${a.name}): being set up`;
@@ -146,6 +146,8 @@ async function apply(target: NetworkGcTarget, a: NetworkGcAction): Promise<strin
       await target.netns.remove(a.name);
       return `removed network namespace ${target.netns.path(a.name)}`;
     case "remove-veth":
+      // Freeing an orphan's address (CNI DEL in its namespace) may have taken its veth already.
+      if (!(await linkExists(a.name))) return undefined;
       await run(["ip", "link", "del", a.name]);
       return `removed veth ${a.name} from bridge ${a.bridge}`;
   }
@@ -182,7 +184,9 @@ export async function applyNetworkGc(
   const steps = new StepRunner();
   for (const a of actions) {
     await steps.run(stepName(a), async () => {
-      report.details.push(await apply(target, a));
+      const detail = await apply(target, a);
+      if (detail === undefined) return;
+      report.details.push(detail);
       if ((a.kind === "release" || a.kind === "free-ip") && !report.released.includes(a.id)) {
         report.released.push(a.id);
       }
