@@ -27,7 +27,7 @@ export * from "./core/oci/capabilities.ts";
 export * from "./core/quantity.ts";
 export * from "./core/rootfs.ts";
 export * from "./core/fs.ts";
-export * from "./core/cgroup.ts";
+export * from "./core/cgroup/mod.ts";
 export * from "./core/store/db.ts";
 export * from "./core/store/containers.ts";
 export * from "./core/store/migrations.ts";

@@ -6,8 +6,9 @@
  */
 import type { PortMapping } from "../network.ts";
 import type { NamespaceChoice } from "../oci/spec.ts";
-import type { ResourceRequirements } from "../quantity.ts";
+import type { ResourceRequirements } from "../cgroup/linux_resources.ts";
 import { RkError } from "../errors.ts";
+import { isRecord } from "../is_record.ts";
 
 /** An environment variable. */
 export interface EnvVar {
@@ -170,10 +171,6 @@ export function containerNameProblem(name: string, allowSeparators = false): str
   return undefined;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /**
  * Parses a stored config (JSON from the database) back into a {@linkcode ContainerConfig},
  * checking the fields the engine relies on.
@@ -187,7 +184,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * ```
  */
 export function parseContainerConfig(value: unknown): ContainerConfig {
-  if (!isObject(value) || typeof value.name !== "string" || typeof value.image !== "string") {
+  if (!isRecord(value) || typeof value.name !== "string" || typeof value.image !== "string") {
     throw new RkError(`Stored container config is malformed: ${JSON.stringify(value)}`);
   }
   for (const key of ["command", "args"] as const) {

@@ -5,9 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cgroupDirs, containerCgroupPath } from "../cgroup.ts";
+import { cgroupDirs, containerCgroupPath, readCgroupLimits } from "../cgroup/mod.ts";
 import { ConflictError } from "../errors.ts";
-import { readCgroupLimits } from "../quantity.ts";
 import { isMountPoint } from "../rootfs.ts";
 import { rootTest, tempDir, testBundles, waitFor, withTempEngine } from "../testing.ts";
 import {

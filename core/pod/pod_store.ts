@@ -6,6 +6,7 @@
  * @module
  */
 import { ConflictError, NotFoundError, RkError } from "../errors.ts";
+import { isRecord } from "../is_record.ts";
 import type { Database, SqlRow } from "../store/db.ts";
 import type { PodSandboxConfig } from "./cri_types.ts";
 import type { PodManifest } from "./pod_manifest.ts";
@@ -70,10 +71,6 @@ function json(row: SqlRow, key: string): unknown {
     if (e instanceof SyntaxError) fail(row, `${key} is not JSON`);
     throw e;
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function parseConfig(row: SqlRow): PodSandboxConfig {

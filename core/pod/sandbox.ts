@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { removeCgroup } from "../cgroup.ts";
+import { applyPodLimits, removeCgroup } from "../cgroup/mod.ts";
 import {
   type ContainerConfig,
   containerStatus as engineContainerStatus,
@@ -31,7 +31,6 @@ import type {
   PodSandboxStatus,
 } from "./cri_types.ts";
 import { ensurePauseBundle, pauseArgs } from "./pause_image.ts";
-import { applyPodLimits } from "./pod_cgroup.ts";
 import type { PodManifest } from "./pod_manifest.ts";
 import type { SandboxState } from "./pod_status.ts";
 import {

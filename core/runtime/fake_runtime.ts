@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { CommandError } from "../errors.ts";
+import { removeIfExists } from "../fs.ts";
 import type { RootfsManager } from "../rootfs.ts";
 import type { UndoStack } from "../undo.ts";
 import type { ContainerMonitor, ExitInfo, MonitoredContainer, MonitorRequest } from "./conmon.ts";
@@ -181,8 +182,6 @@ export const plainDirRootfs: RootfsManager = {
     return dir;
   },
   async unmount(_image: string, stateDir: string): Promise<void> {
-    await Deno.remove(join(stateDir, "rootfs"), { recursive: true }).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
+    await removeIfExists(join(stateDir, "rootfs"));
   },
 };
