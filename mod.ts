@@ -31,6 +31,8 @@ export * from "./core/cgroup/mod.ts";
 export * from "./core/store/db.ts";
 export * from "./core/store/containers.ts";
 export * from "./core/store/migrations.ts";
+export { MalformedRowError } from "./core/store/row_reader.ts";
+export { ShapeError } from "./core/store/shape.ts";
 export * from "./core/pod/mod.ts";
 export * from "./core/compose/mod.ts";
 export * from "./plane/store/mod.ts";
