@@ -161,4 +161,9 @@ export const podManifestShape: Shape<PodManifest> = object<PodManifest>({
   shareProcessNamespace: boolean,
   hostname: text,
   terminationGracePeriodSeconds: integer,
+  hostAliases: optional(list(object<{ ip: string; hostnames: string[] }>({
+    ip: text,
+    hostnames: strings,
+  }))),
+  networks: optional(strings),
 });
