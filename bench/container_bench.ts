@@ -19,11 +19,11 @@ import { type CreateStep, type Engine, openEngine } from "../core/container/engi
 import { runContainer } from "../core/container/run.ts";
 import { removeContainer } from "../core/container/remove.ts";
 import { buildSpec } from "../core/oci/spec.ts";
-import { linuxResources } from "../core/quantity.ts";
+import { linuxResources } from "../core/cgroup/linux_resources.ts";
 import { rklPaths } from "../core/paths.ts";
 import { CliRuntime, resolveRuntime } from "../core/runtime/oci_runtime.ts";
 import { run } from "../core/exec.ts";
-import { removeCgroup } from "../core/cgroup.ts";
+import { removeCgroup } from "../core/cgroup/cgroup_dirs.ts";
 import { testBundles } from "../core/testing.ts";
 import { pathExists } from "../core/fs.ts";
 import type { UndoStack } from "../core/undo.ts";

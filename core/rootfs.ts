@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { RkError } from "./errors.ts";
+import { removeIfExists, statIfExists } from "./fs.ts";
 import { run } from "./exec.ts";
 import type { UndoStack } from "./undo.ts";
 
@@ -114,13 +115,8 @@ export async function mountOverlay(p: OverlayPaths, undo: UndoStack): Promise<st
  * it needs no access to /proc, which Deno only grants with --allow-all).
  */
 export async function isMountPoint(path: string): Promise<boolean> {
-  let self: Deno.FileInfo;
-  try {
-    self = await Deno.stat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
+  const self = await statIfExists(path);
+  if (self === undefined) return false;
   const parent = await Deno.stat(join(path, ".."));
   return self.dev !== parent.dev || self.ino === parent.ino;
 }
@@ -137,9 +133,7 @@ export async function removeOverlayDirs(p: OverlayPaths): Promise<void> {
     throw new RkError(`Refusing to remove ${p.merged}: still mounted`);
   }
   for (const d of [p.merged, p.work, p.upper]) {
-    await Deno.remove(d, { recursive: true }).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
+    await removeIfExists(d);
   }
 }
 

@@ -7,6 +7,8 @@
  */
 import { join } from "node:path";
 import { RkError } from "../core/errors.ts";
+import { isRecord } from "../core/is_record.ts";
+import { readDirIfExists, readTextIfExists, removeIfExists } from "../core/fs.ts";
 import { parseCniResult } from "./cni_result.ts";
 import { parseNetworkConfig } from "./cni_config.ts";
 import type { CniNetworkConfigList, CniPortMapping, CniResult } from "./cni_types.ts";
@@ -73,10 +75,6 @@ export function recordIps(rec: Pick<AttachmentRecord, "networks">): string[] {
     }
   }
   return out;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -190,13 +188,8 @@ export class AttachmentStore {
   /** Reads a record, or undefined when there is none. */
   async get(id: string): Promise<AttachmentRecord | undefined> {
     const file = join(this.dirOf(id), "attachment.json");
-    let text: string;
-    try {
-      text = await Deno.readTextFile(file);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return undefined;
-      throw error;
-    }
+    const text = await readTextIfExists(file);
+    if (text === undefined) return undefined;
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -217,23 +210,13 @@ export class AttachmentStore {
 
   /** Removes the attachment's directory (record, hosts, resolv.conf). */
   async remove(id: string): Promise<void> {
-    try {
-      await Deno.remove(this.dirOf(id), { recursive: true });
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
+    await removeIfExists(this.dirOf(id));
   }
 
   /** Ids of every attachment directory. */
   async ids(): Promise<string[]> {
-    const out: string[] = [];
-    try {
-      for await (const e of Deno.readDir(this.dir)) if (e.isDirectory) out.push(e.name);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return [];
-      throw error;
-    }
-    return out.sort();
+    const entries = await readDirIfExists(this.dir);
+    return entries.filter((e) => e.isDirectory).map((e) => e.name).sort();
   }
 
   /** Every readable record (directories without a record file are skipped). */

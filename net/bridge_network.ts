@@ -6,6 +6,7 @@
  * @module
  */
 import { RkError } from "../core/errors.ts";
+import { isRecord } from "../core/is_record.ts";
 import { fnv1a, formatSubnet, type Ipv4Subnet, numberToIp, parseSubnet } from "./subnet.ts";
 import type { CniNetworkConfigList } from "./cni_types.ts";
 
@@ -185,9 +186,7 @@ export interface NetworkSummary {
 }
 
 function rec(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === "object" && v !== null && !Array.isArray(v)
-    ? v as Record<string, unknown>
-    : undefined;
+  return isRecord(v) ? v : undefined;
 }
 
 /**

@@ -8,6 +8,7 @@
 import { basename, extname, join } from "node:path";
 import { type ManifestField, type ManifestWarning, readManifest } from "../core/manifest_reader.ts";
 import { ManifestError } from "../core/errors.ts";
+import { readDirIfExists } from "../core/fs.ts";
 import type { CniNetworkConfigList, CniPluginConf } from "./cni_types.ts";
 
 /** CNI versions the runtime can speak with the installed plugins. */
@@ -141,16 +142,10 @@ export function isNetworkConfigFile(name: string): boolean {
  * ```
  */
 export async function loadNetworkConfigDir(dir: string): Promise<CniNetworkConfigList[]> {
-  const names: string[] = [];
-  try {
-    for await (const e of Deno.readDir(dir)) {
-      if (e.isFile && isNetworkConfigFile(e.name)) names.push(e.name);
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
-  names.sort();
+  const names = (await readDirIfExists(dir))
+    .filter((e) => e.isFile && isNetworkConfigFile(e.name))
+    .map((e) => e.name)
+    .sort();
   const out: CniNetworkConfigList[] = [];
   for (const n of names) {
     const { list } = await loadNetworkConfig(join(dir, n));

@@ -5,6 +5,7 @@
  * @module
  */
 import { join } from "node:path";
+import { statIfExists } from "../core/fs.ts";
 import { CniPluginError } from "./cni_plugin_error.ts";
 
 /** What one plugin run produced. */
@@ -40,12 +41,8 @@ export function hostPluginExecutor(timeoutMs = 60_000): PluginExecutor {
     async find(type, cniPath) {
       for (const dir of cniPath) {
         const path = join(dir, type);
-        try {
-          const st = await Deno.stat(path);
-          if (st.isFile && ((st.mode ?? 0o755) & 0o111) !== 0) return path;
-        } catch (error) {
-          if (!(error instanceof Deno.errors.NotFound)) throw error;
-        }
+        const st = await statIfExists(path);
+        if (st?.isFile && ((st.mode ?? 0o755) & 0o111) !== 0) return path;
       }
       return undefined;
     },

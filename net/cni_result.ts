@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isRecord } from "../core/is_record.ts";
 import { CniPluginError } from "./cni_plugin_error.ts";
 import type { CniDns, CniInterface, CniIpConfig, CniResult, CniRoute } from "./cni_types.ts";
 
@@ -15,10 +16,6 @@ export interface CniOutputSource {
   command: string;
   /** Network name. */
   network: string;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function bad(src: CniOutputSource, what: string): CniPluginError {

@@ -8,6 +8,7 @@
 import { dirname, join } from "node:path";
 import { run } from "../core/exec.ts";
 import { ConflictError } from "../core/errors.ts";
+import { readDirIfExists, removeIfExists, statIfExists } from "../core/fs.ts";
 
 /**
  * True when `path` is a mount point of another file system than its directory (a bind-mounted
@@ -15,13 +16,8 @@ import { ConflictError } from "../core/errors.ts";
  * `/proc/self/mountinfo` without `--allow-all`.
  */
 async function isMountedNamespace(path: string): Promise<boolean> {
-  let st: Deno.FileInfo;
-  try {
-    st = await Deno.stat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
+  const st = await statIfExists(path);
+  if (st === undefined) return false;
   const dir = await Deno.stat(dirname(path));
   return st.dev !== dir.dev;
 }
@@ -83,22 +79,12 @@ export class NetnsManager {
   async remove(name: string): Promise<void> {
     const path = this.path(name);
     if (await isMountedNamespace(path)) await run(["umount", path]);
-    try {
-      await Deno.remove(path);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
+    await removeIfExists(path, { recursive: false });
   }
 
   /** Names of every file in the directory (mounted or stale). */
   async list(): Promise<string[]> {
-    const out: string[] = [];
-    try {
-      for await (const e of Deno.readDir(this.dir)) if (NAME_RE.test(e.name)) out.push(e.name);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) return [];
-      throw error;
-    }
-    return out.sort();
+    const entries = await readDirIfExists(this.dir);
+    return entries.map((e) => e.name).filter((n) => NAME_RE.test(n)).sort();
   }
 }

@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
+import { removeIfExists } from "../core/fs.ts";
 import { loadNetworkConfig, loadNetworkConfigDir } from "./cni_config.ts";
 import type { CniNetworkConfigList } from "./cni_types.ts";
 import {
@@ -225,10 +226,6 @@ export class NetworkStore {
   async remove(name: string): Promise<void> {
     const list = await this.get(name);
     await Deno.remove(list.file);
-    try {
-      await Deno.remove(join(this.#opts.ipamDataDir, name), { recursive: true });
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
+    await removeIfExists(join(this.#opts.ipamDataDir, name));
   }
 }

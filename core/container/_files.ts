@@ -5,8 +5,11 @@
  * @module
  */
 import { join } from "node:path";
-import { removeCgroup } from "../cgroup.ts";
-export { containerCgroupPath as cgroupPathOf } from "../cgroup.ts";
+import { removeCgroup } from "../cgroup/cgroup_dirs.ts";
+export { containerCgroupPath as cgroupPathOf } from "../cgroup/cgroup_path.ts";
+import { removeIfExists } from "../fs.ts";
+/** Removes a directory tree when present (the one helper of `../fs.ts`). */
+export { removeIfExists } from "../fs.ts";
 import type { ExitInfo } from "../runtime/conmon.ts";
 import type { Engine } from "./engine.ts";
 
@@ -50,14 +53,6 @@ export async function waitForExit(
   }
 }
 
-async function removeIfExists(path: string): Promise<void> {
-  try {
-    await Deno.remove(path, { recursive: true });
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-  }
-}
-
 /**
  * Deletes the runtime container (killing it), waits for its monitor to record the exit (when
  * the container was ever created, so the exit file is not written after we removed it), then
@@ -75,6 +70,3 @@ export async function destroyRuntimeContainer(
   await removeIfExists(join(engine.paths.exitDir, id));
   await removeIfExists(join(engine.paths.socketDir, id));
 }
-
-/** Removes a directory tree when present. */
-export { removeIfExists };

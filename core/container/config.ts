@@ -6,8 +6,9 @@
  */
 import type { PortMapping } from "../network.ts";
 import type { NamespaceChoice } from "../oci/spec.ts";
-import type { ResourceRequirements } from "../quantity.ts";
+import type { ResourceRequirements } from "../cgroup/linux_resources.ts";
 import { RkError } from "../errors.ts";
+import { containerConfigShape } from "./config_shape.ts";
 
 /** An environment variable. */
 export interface EnvVar {
@@ -170,31 +171,25 @@ export function containerNameProblem(name: string, allowSeparators = false): str
   return undefined;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /**
  * Parses a stored config (JSON from the database) back into a {@linkcode ContainerConfig},
- * checking the fields the engine relies on.
+ * checking every field.
  *
  * @example
  * ```ts
  * import { parseContainerConfig } from "./config.ts";
  * import assert from "node:assert/strict";
  * assert.equal(parseContainerConfig({ name: "a", image: "/i", args: ["sh"] }).name, "a");
- * assert.throws(() => parseContainerConfig({ name: 1 }));
+ * assert.throws(() => parseContainerConfig({ name: 1 }), /name: expected text, got number 1/);
+ * assert.throws(
+ *   () => parseContainerConfig({ name: "a", image: "/i", resources: { limits: { cpu: [] } } }),
+ *   /resources\.limits\.cpu: expected text or a number/,
+ * );
  * ```
+ *
+ * @throws {import("../store/shape.ts").ShapeError} Naming the field that does not have its
+ * type.
  */
 export function parseContainerConfig(value: unknown): ContainerConfig {
-  if (!isObject(value) || typeof value.name !== "string" || typeof value.image !== "string") {
-    throw new RkError(`Stored container config is malformed: ${JSON.stringify(value)}`);
-  }
-  for (const key of ["command", "args"] as const) {
-    const v = value[key];
-    if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== "string"))) {
-      throw new RkError(`Stored container config "${value.name}": ${key} is not a string list`);
-    }
-  }
-  return value as unknown as ContainerConfig;
+  return containerConfigShape(value, "");
 }

@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cgroupDirs, containerCgroupPath } from "../cgroup.ts";
+import { cgroupDirs, containerCgroupPath, readCgroupLimits } from "../cgroup/mod.ts";
 import { ConflictError } from "../errors.ts";
-import { readCgroupLimits } from "../quantity.ts";
 import { isMountPoint } from "../rootfs.ts";
+import { RuntimeError, type RuntimeFailure } from "../runtime/oci_runtime.ts";
 import { rootTest, tempDir, testBundles, waitFor, withTempEngine } from "../testing.ts";
 import {
   containerLogs,
@@ -127,6 +127,16 @@ rootTest("a container that exits by itself is stopped with its exit code", async
     assert.ok(v.startedAt <= v.finishedAt, `started ${v.startedAt} after finished ${v.finishedAt}`);
     const [listed] = await listContainers(engine);
     assert.equal(listed?.exitCode, 5);
+    // The runtime's own words for "already exited" and "unknown" come back classified.
+    const failure = (want: RuntimeFailure) => (e: unknown) =>
+      e instanceof RuntimeError && e.failure === want;
+    await assert.rejects(engine.runtime.kill(v.record.id, "SIGTERM"), failure("not-running"));
+    await assert.rejects(engine.runtime.kill("no-such-ctr", "SIGTERM"), failure("not-found"));
+    await assert.rejects(engine.runtime.start("no-such-ctr"), failure("not-found"));
+    assert.equal(await engine.runtime.state("no-such-ctr"), undefined);
+    await engine.runtime.delete("no-such-ctr");
+    // Stopping it again is a no-op, not a runtime error.
+    assert.equal((await stopContainer(engine, "quick", 0)).exitCode, 5);
   });
 });
 

@@ -11,7 +11,7 @@ import { run } from "../exec.ts";
 import type { NetworkAttachment } from "../network.ts";
 import { capabilitiesOfMask, capabilityName } from "../oci/capabilities.ts";
 import { type BindMount, buildSpec, type NamespaceChoice } from "../oci/spec.ts";
-import { linuxResources } from "../quantity.ts";
+import { linuxResources } from "../cgroup/linux_resources.ts";
 import { checkImageDir } from "../rootfs.ts";
 import {
   type ContainerRecord,

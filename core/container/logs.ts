@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { readFileIfExists } from "../fs.ts";
 import { type LogLine, parseCriLog } from "../runtime/cri_log.ts";
 import { type ContainerRecord, findContainer } from "../store/containers.ts";
 import { stateFiles } from "./_files.ts";
@@ -10,12 +11,7 @@ import type { Engine } from "./engine.ts";
 import { inspectRecord } from "./inspect.ts";
 
 async function readLog(rec: ContainerRecord): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(stateFiles(rec.stateDir).log);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return new Uint8Array();
-    throw e;
-  }
+  return await readFileIfExists(stateFiles(rec.stateDir).log) ?? new Uint8Array();
 }
 
 /**

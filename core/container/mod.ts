@@ -19,8 +19,8 @@
  * Related modules: `core/runtime/oci_runtime.ts` (runtime adapter, `resolveRuntime`),
  * `core/runtime/conmon.ts` (monitor), `core/runtime/cri_log.ts` (log format),
  * `core/runtime/fake_runtime.ts` (recording fakes for unit tests), `core/oci/spec.ts`
- * (typed spec builder), `core/quantity.ts` (quantities → `linux.resources`), `core/rootfs.ts`
- * (overlay), `core/cgroup.ts`, `core/store/` (SQLite; append migrations to
+ * (typed spec builder), `core/quantity.ts` (quantities), `core/cgroup/` (quantities →
+ * `linux.resources`, cgroup paths and files), `core/rootfs.ts` (overlay), `core/store/` (SQLite; append migrations to
  * `core/store/migrations.ts`; `core/store/db.ts` is the only `node:sqlite` importer).
  * CLI side: `cli/container.ts` (`rkl container`, alias `c`), `cli/engine.ts` (`engineFor`, the
  * one place the CLI builds its engine and wires the network provider), `cli/output.ts`

@@ -40,6 +40,27 @@ export interface ContainerView {
   finishedAt?: number;
 }
 
+/** The Kubernetes reason of a terminated container. */
+export type ExitReason = "Completed" | "Error";
+
+/**
+ * The reason of a terminated container from its exit code, as the kubelet reports it
+ * (`ContainerStateTerminated.reason`): `Completed` for 0, `Error` otherwise (also when the code
+ * is unknown).
+ *
+ * @example
+ * ```ts
+ * import { exitReason } from "./status.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(exitReason(0), "Completed");
+ * assert.equal(exitReason(137), "Error");
+ * assert.equal(exitReason(undefined), "Error");
+ * ```
+ */
+export function exitReason(exitCode: number | undefined): ExitReason {
+  return exitCode === 0 ? "Completed" : "Error";
+}
+
 /** What the runtime says: its state, or `missing` when it does not know the container. */
 export type RuntimeFact = RuntimeState | "missing";
 
@@ -79,7 +100,7 @@ export function deriveStatus(
     return {
       ...base,
       status: "stopped",
-      reason: code === 0 ? "Completed" : code > 128 ? `Killed by signal ${code - 128}` : "Error",
+      reason: code > 128 ? `Killed by signal ${code - 128}` : exitReason(code),
       exitCode: code,
       ...(finishedAt !== undefined ? { finishedAt } : {}),
     };

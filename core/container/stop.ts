@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { CommandError, RkError } from "../errors.ts";
+import { RkError } from "../errors.ts";
+import { RuntimeError } from "../runtime/oci_runtime.ts";
 import { type ContainerRecord, findContainer, updateContainer } from "../store/containers.ts";
 import { waitForExit } from "./_files.ts";
 import type { Engine } from "./engine.ts";
@@ -24,12 +25,7 @@ export async function signalContainer(
   try {
     await engine.runtime.kill(rec.id, signal, { all: sharedPid && signal === "SIGKILL" });
   } catch (e) {
-    if (
-      e instanceof CommandError &&
-      /not running|no such process|process already finished/i.test(e.stderr)
-    ) {
-      return;
-    }
+    if (e instanceof RuntimeError && e.failure === "not-running") return;
     throw e;
   }
 }

@@ -231,7 +231,7 @@ export interface SpecOptions {
   namespaces?: Partial<Record<"pid" | "network" | "ipc" | "uts" | "cgroup", NamespaceChoice>>;
   /** cgroup path for the cgroupfs driver. */
   cgroupsPath?: string;
-  /** Resource limits (from {@linkcode import("../quantity.ts").linuxResources}). */
+  /** Resource limits (from {@linkcode import("../cgroup/linux_resources.ts").linuxResources}). */
   resources?: LinuxResources;
   /**
    * Hard limit of RLIMIT_NOFILE the caller has; the generated limit never exceeds it. When

@@ -6,7 +6,7 @@
  * Files:
  * - `pod_manifest.ts` — the `v1 Pod` subset: {@linkcode parsePodManifest}, {@linkcode loadPodManifest}
  * - `pod_translate.ts` — manifest → CRI configs ({@linkcode sandboxConfig}, {@linkcode containerConfig},
- *   {@linkcode planVolumes}, {@linkcode podLimits})
+ *   {@linkcode planVolumes}; {@linkcode podLimits} is re-exported from `../cgroup/pod_limits.ts`)
  * - `pod_status.ts` — closed status unions, guards, {@linkcode summarizePod} (kubectl columns)
  * - `pod_planner.ts` — the pure {@linkcode planPod}(shape, observed, options) → actions
  * - `pod_runner.ts` — the executor: {@linkcode runPod}, {@linkcode createPod}, {@linkcode startPod}
@@ -22,7 +22,7 @@
  * - `runtime_service.ts` — {@linkcode PodRuntimeService} implementing {@linkcode RuntimeService}
  * - `pod_view.ts` — {@linkcode listPods}, {@linkcode podView} for `rkl pod list|state`
  * - `pause_image.ts` — the built-in pause image ({@linkcode ensurePauseBundle})
- * - `pod_cgroup.ts`, `pod_volumes.ts`, `pod_store.ts` — pod cgroup limits, volumes, records
+ * - `pod_volumes.ts`, `pod_store.ts` — volumes, records; pod cgroup limits are `../cgroup/`
  *
  * @example
  * ```ts ignore
@@ -52,6 +52,6 @@ export * from "./pod_containers.ts";
 export * from "./runtime_service.ts";
 export * from "./pod_view.ts";
 export * from "./pause_image.ts";
-export * from "./pod_cgroup.ts";
+export { applyPodLimits, type CgroupWrite, podCgroupWrites } from "../cgroup/mod.ts";
 export * from "./pod_volumes.ts";
 export * from "./pod_store.ts";

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { RkError } from "../errors.ts";
-import { pathExists } from "../fs.ts";
+import { pathExists, readTextIfExists, removeIfExists } from "../fs.ts";
 
 /** Where the host's catatonit is looked for, in order. */
 export const CATATONIT_PATHS: readonly string[] = [
@@ -20,15 +20,6 @@ export const CATATONIT_PATHS: readonly string[] = [
 async function stampOf(path: string): Promise<string> {
   const st = await Deno.stat(path);
   return `${path} ${st.size} ${st.mtime?.getTime() ?? 0}\n`;
-}
-
-async function readOrUndefined(path: string): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
 }
 
 /**
@@ -63,7 +54,7 @@ export async function ensurePauseBundle(
   const imagesDir = join(dataDir, "images");
   const dir = join(imagesDir, "pause");
   const stamp = await stampOf(catatonit);
-  if ((await readOrUndefined(join(dir, ".stamp"))) === stamp) return dir;
+  if ((await readTextIfExists(join(dir, ".stamp"))) === stamp) return dir;
 
   await Deno.mkdir(imagesDir, { recursive: true });
   const tmp = await Deno.makeTempDir({ dir: imagesDir, prefix: ".pause-" });
@@ -87,11 +78,9 @@ export async function ensurePauseBundle(
     await Deno.rename(tmp, dir);
     if (moved) await Deno.remove(old, { recursive: true });
   } catch (e) {
-    await Deno.remove(tmp, { recursive: true }).catch((cleanup) => {
-      if (!(cleanup instanceof Deno.errors.NotFound)) throw cleanup;
-    });
+    await removeIfExists(tmp);
     // Another process may have won the race; its bundle is as good as ours.
-    if ((await readOrUndefined(join(dir, ".stamp"))) === stamp) return dir;
+    if ((await readTextIfExists(join(dir, ".stamp"))) === stamp) return dir;
     throw e;
   }
   return dir;
@@ -108,7 +97,7 @@ export async function ensurePauseBundle(
  * ```
  */
 export async function pauseArgs(bundle: string): Promise<string[]> {
-  const config = await readOrUndefined(join(bundle, "config.json"));
+  const config = await readTextIfExists(join(bundle, "config.json"));
   if (config !== undefined) {
     let parsed: unknown;
     try {

@@ -6,9 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { cgroupDirs, containerCgroupPath } from "../cgroup.ts";
+import { cgroupDirs, containerCgroupPath, readCgroupLimits } from "../cgroup/mod.ts";
 import { containerLogs, type CreateStep, type Engine, execSync } from "../container/mod.ts";
-import { readCgroupLimits } from "../quantity.ts";
 import { rootTest, withTempEngine } from "../testing.ts";
 import { parsePodManifest, type PodManifest } from "./pod_manifest.ts";
 import { podContainerName } from "./pod_containers.ts";

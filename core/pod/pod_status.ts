@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { exitReason } from "../container/status.ts";
 import type { RestartPolicy } from "./pod_manifest.ts";
 
 /** State of a pod sandbox (the pause process and its namespaces). */
@@ -220,7 +221,7 @@ export function containerReason(c: ContainerObservation | undefined): string {
     case "running":
       return "Running";
     case "exited":
-      return c.exitCode === 0 ? "Completed" : "Error";
+      return exitReason(c.exitCode);
     case "unknown":
       return "Unknown";
   }

@@ -5,8 +5,11 @@
  *
  * @module
  */
-import { ConflictError, NotFoundError, RkError } from "../errors.ts";
+import { ConflictError, NotFoundError } from "../errors.ts";
 import type { Database, SqlRow } from "../store/db.ts";
+import { RowReader } from "../store/row_reader.ts";
+import { list, text } from "../store/shape.ts";
+import { podManifestShape, podSandboxConfigShape } from "./pod_shapes.ts";
 import type { PodSandboxConfig } from "./cri_types.ts";
 import type { PodManifest } from "./pod_manifest.ts";
 
@@ -46,89 +49,34 @@ export interface SandboxRecord {
   createdAt: number;
 }
 
-function fail(row: SqlRow, what: string): never {
-  throw new RkError(`Stored pod sandbox ${String(row.id)} is malformed: ${what}`);
-}
-
-function str(row: SqlRow, key: string): string {
-  const v = row[key];
-  if (typeof v !== "string") fail(row, `${key} is not text`);
-  return v;
-}
-
-function optStr(row: SqlRow, key: string): string | undefined {
-  const v = row[key];
-  if (v === null || v === undefined) return undefined;
-  if (typeof v !== "string") fail(row, `${key} is not text`);
-  return v;
-}
-
-function json(row: SqlRow, key: string): unknown {
-  try {
-    return JSON.parse(str(row, key));
-  } catch (e) {
-    if (e instanceof SyntaxError) fail(row, `${key} is not JSON`);
-    throw e;
-  }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function parseConfig(row: SqlRow): PodSandboxConfig {
-  const v = json(row, "config");
-  if (
-    !isRecord(v) || !isRecord(v.metadata) || typeof v.metadata.name !== "string" ||
-    typeof v.hostname !== "string" || !Array.isArray(v.portMappings) || !isRecord(v.linux) ||
-    !isRecord(v.linux.namespaceOptions) || !isRecord(v.labels) || !isRecord(v.annotations)
-  ) {
-    fail(row, "config is not a pod sandbox config");
-  }
-  return v as unknown as PodSandboxConfig;
-}
-
-function parseManifest(row: SqlRow): PodManifest | undefined {
-  if (row.manifest === null || row.manifest === undefined) return undefined;
-  const v = json(row, "manifest");
-  if (
-    !isRecord(v) || typeof v.name !== "string" || !Array.isArray(v.containers) ||
-    !Array.isArray(v.initContainers) || !Array.isArray(v.volumes) ||
-    typeof v.restartPolicy !== "string"
-  ) {
-    fail(row, "manifest is not a pod manifest");
-  }
-  return v as unknown as PodManifest;
-}
-
 /**
- * Turns a database row into a {@linkcode SandboxRecord}, checking every field.
+ * Turns a row of `pod_sandboxes` into a {@linkcode SandboxRecord}, checking every column and
+ * every field of the stored config and manifest.
  *
  * @example
  * ```ts ignore
  * import { sandboxFromRow } from "./pod_store.ts";
  * const rec = sandboxFromRow(db.get("SELECT * FROM pod_sandboxes")!);
  * ```
+ *
+ * @throws {MalformedRowError} Naming the column (and field) that does not have its type.
  */
 export function sandboxFromRow(row: SqlRow): SandboxRecord {
-  const ips = json(row, "ips");
-  if (!Array.isArray(ips) || ips.some((x) => typeof x !== "string")) fail(row, "ips");
-  const createdAt = row.created_at;
-  if (typeof createdAt !== "number") fail(row, "created_at");
+  const r = new RowReader("pod_sandboxes", row);
   const rec: SandboxRecord = {
-    id: str(row, "id"),
-    name: str(row, "name"),
-    namespace: str(row, "namespace"),
-    uid: str(row, "uid"),
-    config: parseConfig(row),
-    stateDir: str(row, "state_dir"),
-    cgroupParent: str(row, "cgroup_parent"),
-    netnsPath: str(row, "netns_path"),
-    ips: ips as string[],
-    stopped: row.stopped === 1,
-    createdAt,
+    id: r.text("id"),
+    name: r.text("name"),
+    namespace: r.text("namespace"),
+    uid: r.text("uid"),
+    config: r.json("config", podSandboxConfigShape),
+    stateDir: r.text("state_dir"),
+    cgroupParent: r.text("cgroup_parent"),
+    netnsPath: r.text("netns_path"),
+    ips: r.json("ips", list(text)),
+    stopped: r.boolean("stopped"),
+    createdAt: r.integer("created_at"),
   };
-  const manifest = parseManifest(row);
+  const manifest = r.optionalJson("manifest", podManifestShape);
   if (manifest) rec.manifest = manifest;
   for (
     const [key, col] of [
@@ -138,7 +86,7 @@ export function sandboxFromRow(row: SqlRow): SandboxRecord {
       ["failure", "failure"],
     ] as const
   ) {
-    const v = optStr(row, col);
+    const v = r.optionalText(col);
     if (v !== undefined) rec[key] = v;
   }
   return rec;

@@ -6,9 +6,12 @@
  * @module
  */
 import { join } from "node:path";
-import { cpuMillis, memoryBytes } from "../quantity.ts";
+import { podLimits } from "../cgroup/pod_limits.ts";
 import type { CriContainerConfig, PodSandboxConfig } from "./cri_types.ts";
 import type { HostPathType, PodContainerSpec, PodFieldPath, PodManifest } from "./pod_manifest.ts";
+
+/** Pod-level limits now live with the other cgroup code (`../cgroup/pod_limits.ts`). */
+export { podLimits };
 
 /** Label holding the pod name on sandboxes and containers. */
 export const LABEL_POD_NAME = "io.kubernetes.pod.name";
@@ -61,50 +64,6 @@ export interface ContainerContext {
   init: boolean;
   /** Restart attempt. */
   attempt: number;
-}
-
-/**
- * The pod-level limits (put on the pod cgroup): the larger of the sum over app containers and the
- * largest init container, per resource, only when every app container sets that limit
- * (as the kubelet does).
- *
- * @example
- * ```ts
- * import { podLimits } from "./pod_translate.ts";
- * import assert from "node:assert/strict";
- * const c = (cpu: string, memory: string) => ({ resources: { limits: { cpu, memory }, requests: {} } });
- * assert.deepEqual(podLimits([c("500m", "64Mi"), c("250m", "64Mi")], []), {
- *   cpu: "750m", memory: "134217728",
- * });
- * ```
- */
-export function podLimits(
-  containers: readonly Pick<PodContainerSpec, "resources">[],
-  initContainers: readonly Pick<PodContainerSpec, "resources">[],
-): { cpu?: string; memory?: string } {
-  const out: { cpu?: string; memory?: string } = {};
-  if (containers.length === 0) return out;
-  if (containers.every((c) => c.resources.limits.cpu !== undefined)) {
-    const sum = containers.reduce((n, c) => n + cpuMillis(c.resources.limits.cpu!), 0);
-    const init = Math.max(
-      0,
-      ...initContainers.map((c) =>
-        c.resources.limits.cpu !== undefined ? cpuMillis(c.resources.limits.cpu) : 0
-      ),
-    );
-    out.cpu = `${Math.max(sum, init)}m`;
-  }
-  if (containers.every((c) => c.resources.limits.memory !== undefined)) {
-    const sum = containers.reduce((n, c) => n + memoryBytes(c.resources.limits.memory!), 0);
-    const init = Math.max(
-      0,
-      ...initContainers.map((c) =>
-        c.resources.limits.memory !== undefined ? memoryBytes(c.resources.limits.memory) : 0
-      ),
-    );
-    out.memory = String(Math.max(sum, init));
-  }
-  return out;
 }
 
 /**

@@ -8,18 +8,10 @@ import { dirname } from "node:path";
 import { RkError } from "../errors.ts";
 import { run } from "../exec.ts";
 import { memoryBytes } from "../quantity.ts";
+import { statIfExists } from "../fs.ts";
 import { isMountPoint } from "../rootfs.ts";
 import type { UndoStack } from "../undo.ts";
 import type { VolumePlan } from "./pod_translate.ts";
-
-async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.stat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
-}
 
 /**
  * Prepares every volume. Each acquired resource (tmpfs mount, created directory) registers its
@@ -46,7 +38,7 @@ export async function prepareVolumes(plans: readonly VolumePlan[], undo: UndoSta
       }
       continue;
     }
-    const st = await statOrUndefined(v.hostPath);
+    const st = await statIfExists(v.hostPath);
     const problem = (expected: string) =>
       new RkError(`hostPath volume "${v.name}": "${v.hostPath}" ${expected}`);
     switch (v.hostPathType) {

@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { removeCgroup } from "../cgroup.ts";
+import { removeCgroup } from "../cgroup/mod.ts";
 import {
   type ContainerView,
   type Engine,

@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "node:path";
-import { removeCgroup } from "../cgroup.ts";
+import { applyPodLimits, removeCgroup } from "../cgroup/mod.ts";
 import {
   type ContainerConfig,
   createContainer,
@@ -20,7 +20,6 @@ import type { ContainerRecord } from "../store/containers.ts";
 import type { UndoStack } from "../undo.ts";
 import type { PodSandboxConfig } from "./cri_types.ts";
 import { ensurePauseBundle, pauseArgs } from "./pause_image.ts";
-import { applyPodLimits } from "./pod_cgroup.ts";
 import {
   deleteSandboxRecord,
   insertSandbox,

@@ -261,20 +261,16 @@ export class Conmon implements ContainerMonitor {
         nextLivenessCheck += 100;
         const monitorPid = Number((await readIfExists(req.monitorPidFile))?.trim() ?? 0);
         if (monitorPid > 0 && !(await processAlive(monitorPid))) {
-          // The runtime may have finished (or logged its error) right before conmon exited:
-          // look once more at both before concluding it logged nothing.
+          // The runtime may have finished, or logged its error, right before conmon exited (the
+          // log was read before the liveness check): look at both once more.
           if (!(await readIfExists(req.pidFile))?.trim()) {
             const late = runtimeLogErrors((await readIfExists(req.runtimeLogPath)) ?? "");
-            if (late) {
-              throw new MonitorError(
-                req.id,
-                `Runtime ${runtime.name} failed to create container "${req.name}": ${late}`,
-              );
-            }
             throw new MonitorError(
               req.id,
-              `Runtime ${runtime.name} failed to create container "${req.name}": conmon exited ` +
-                `before the container was created and the runtime logged no error`,
+              `Runtime ${runtime.name} failed to create container "${req.name}": ${
+                late ||
+                "conmon exited before the container was created and the runtime logged no error"
+              }`,
             );
           }
           continue;

@@ -6,11 +6,17 @@
  * @module
  */
 import { join } from "node:path";
-import { CommandError } from "../errors.ts";
+import { removeIfExists } from "../fs.ts";
 import type { RootfsManager } from "../rootfs.ts";
 import type { UndoStack } from "../undo.ts";
 import type { ContainerMonitor, ExitInfo, MonitoredContainer, MonitorRequest } from "./conmon.ts";
-import type { ExecProcess, ExecResult, OciRuntime, RuntimeState } from "./oci_runtime.ts";
+import {
+  type ExecProcess,
+  type ExecResult,
+  type OciRuntime,
+  RuntimeError,
+  type RuntimeState,
+} from "./oci_runtime.ts";
 
 /** One recorded call. */
 export interface FakeCall {
@@ -90,7 +96,7 @@ export class FakeRuntime implements OciRuntime, ContainerMonitor {
 
   #get(op: string, id: string): RuntimeState {
     const c = this.containers.get(id);
-    if (!c) throw new CommandError([this.binary, op, id], 1, `container "${id}" does not exist`);
+    if (!c) throw new RuntimeError([this.binary, op, id], 1, `container "${id}" does not exist`);
     return c;
   }
 
@@ -100,7 +106,7 @@ export class FakeRuntime implements OciRuntime, ContainerMonitor {
     if (this.failStart) return Promise.reject(new Error(this.failStart));
     const c = this.#get("start", id);
     if (c.status !== "created") {
-      return Promise.reject(new CommandError([this.binary, "start", id], 1, "not created"));
+      return Promise.reject(new RuntimeError([this.binary, "start", id], 1, "not created"));
     }
     c.status = "running";
     return Promise.resolve();
@@ -112,7 +118,7 @@ export class FakeRuntime implements OciRuntime, ContainerMonitor {
     const c = this.#get("kill", id);
     if (c.status === "stopped") {
       return Promise.reject(
-        new CommandError([this.binary, "kill", id], 1, "container not running"),
+        new RuntimeError([this.binary, "kill", id], 1, "container not running"),
       );
     }
     const num = signal === "SIGKILL" || signal === "9" ? 9 : signal === "SIGTERM" ? 15 : 0;
@@ -135,7 +141,7 @@ export class FakeRuntime implements OciRuntime, ContainerMonitor {
     this.calls.push({ op: "delete", id, detail: opts.force ? "force" : "" });
     const c = this.containers.get(id);
     if (c && c.status === "running" && !opts.force) {
-      return Promise.reject(new CommandError([this.binary, "delete", id], 1, "running"));
+      return Promise.reject(new RuntimeError([this.binary, "delete", id], 1, "running"));
     }
     // Like conmon, record the exit of a container killed by a forced delete.
     if (c && c.status !== "stopped") this.exit(id, 137);
@@ -181,8 +187,6 @@ export const plainDirRootfs: RootfsManager = {
     return dir;
   },
   async unmount(_image: string, stateDir: string): Promise<void> {
-    await Deno.remove(join(stateDir, "rootfs"), { recursive: true }).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
+    await removeIfExists(join(stateDir, "rootfs"));
   },
 };

@@ -117,7 +117,63 @@ export function parseRuntimeState(value: unknown): RuntimeState {
   return state;
 }
 
+/**
+ * What a failed runtime command meant: the runtime does not know the container (`not-found`),
+ * its process has already exited (`not-running`), or anything else (`failed`).
+ */
+export type RuntimeFailure = "not-found" | "not-running" | "failed";
+
+// runc, crun and youki word these differently; this is the one place that reads their words.
+const NOT_RUNNING = /not running|no such process|process already finished/i;
 const NOT_FOUND = /does not exist|not found|No such file|not exist/i;
+
+/**
+ * Classifies a runtime's error message (stderr of `runc kill|delete|state|start ...`).
+ *
+ * @example
+ * ```ts
+ * import { classifyRuntimeFailure } from "./oci_runtime.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(classifyRuntimeFailure("container not running"), "not-running");
+ * assert.equal(classifyRuntimeFailure('container "x" does not exist'), "not-found");
+ * assert.equal(classifyRuntimeFailure("permission denied"), "failed");
+ * ```
+ */
+export function classifyRuntimeFailure(stderr: string): RuntimeFailure {
+  if (NOT_RUNNING.test(stderr)) return "not-running";
+  if (NOT_FOUND.test(stderr)) return "not-found";
+  return "failed";
+}
+
+/**
+ * A runtime command failed; {@linkcode RuntimeError.failure} says what it meant, so callers
+ * decide on a typed value instead of the runtime's wording.
+ *
+ * @example
+ * ```ts
+ * import { RuntimeError } from "./oci_runtime.ts";
+ * import assert from "node:assert/strict";
+ * const e = new RuntimeError(["runc", "kill", "c1", "SIGTERM"], 1, "container not running");
+ * assert.equal(e.failure, "not-running");
+ * assert.match(e.message, /runc kill c1 SIGTERM/);
+ * ```
+ */
+export class RuntimeError extends CommandError {
+  /** What the failure meant. */
+  readonly failure: RuntimeFailure;
+  /** Creates the error, classifying `stderr` unless `failure` is given. */
+  constructor(
+    argv: readonly string[],
+    code: number,
+    stderr: string,
+    failure: RuntimeFailure = classifyRuntimeFailure(stderr),
+    options?: ErrorOptions,
+  ) {
+    super(argv, code, stderr, options);
+    this.name = "RuntimeError";
+    this.failure = failure;
+  }
+}
 
 /** Options for {@linkcode CliRuntime}. */
 export interface CliRuntimeOptions {
@@ -155,34 +211,46 @@ export class CliRuntime implements OciRuntime {
     return [this.binary, ...this.globalArgs(), ...args];
   }
 
-  /** Starts a created container. */
-  async start(id: string): Promise<void> {
-    await run(this.argv("start", id));
+  /** Runs a subcommand; a failure is a {@linkcode RuntimeError} (reported as `reportArgv`). */
+  async #run(
+    args: string[],
+    reportArgv: readonly string[] = this.argv(...args),
+  ): Promise<RunResult> {
+    const r = await run(this.argv(...args), { allowFailure: true });
+    if (r.code !== 0) throw new RuntimeError(reportArgv, r.code, r.stderr || r.stdout);
+    return r;
   }
 
-  /** Sends a signal to the container. */
+  /** Starts a created container; a failure is a {@linkcode RuntimeError}. */
+  async start(id: string): Promise<void> {
+    await this.#run(["start", id]);
+  }
+
+  /**
+   * Sends a signal to the container; a failure is a {@linkcode RuntimeError} whose `failure` is
+   * `not-running` when the process has already exited.
+   */
   async kill(id: string, signal: string | number, opts: { all?: boolean } = {}): Promise<void> {
-    await run(this.argv("kill", ...(opts.all ? ["--all"] : []), id, String(signal)));
+    await this.#run(["kill", ...(opts.all ? ["--all"] : []), id, String(signal)]);
   }
 
   /** Deletes the container; tolerates a container the runtime does not know. */
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
-    const r = await run(this.argv("delete", ...(opts.force ? ["--force"] : []), id), {
-      allowFailure: true,
-    });
-    if (r.code !== 0 && !NOT_FOUND.test(r.stderr)) {
-      throw new CommandError(this.argv("delete", id), r.code, r.stderr);
+    try {
+      await this.#run(["delete", ...(opts.force ? ["--force"] : []), id], this.argv("delete", id));
+    } catch (e) {
+      if (!(e instanceof RuntimeError && e.failure === "not-found")) throw e;
     }
   }
 
-  /** State of one container. */
+  /** State of one container, or undefined when the runtime does not know it. */
   async state(id: string): Promise<RuntimeState | undefined> {
-    const r = await run(this.argv("state", id), { allowFailure: true });
-    if (r.code !== 0) {
-      if (NOT_FOUND.test(r.stderr)) return undefined;
-      throw new CommandError(this.argv("state", id), r.code, r.stderr);
+    try {
+      return parseRuntimeState(parseJson(await this.#run(["state", id]), "state"));
+    } catch (e) {
+      if (e instanceof RuntimeError && e.failure === "not-found") return undefined;
+      throw e;
     }
-    return parseRuntimeState(parseJson(r, "state"));
   }
 
   /** Every container under the root. */

@@ -4,6 +4,7 @@ import { tempDir } from "../testing.ts";
 import { conmonArgs, runtimeLogErrors } from "./conmon.ts";
 import { formatLogLines, parseCriLog } from "./cri_log.ts";
 import {
+  classifyRuntimeFailure,
   CliRuntime,
   execArgs,
   parseRuntimeState,
@@ -152,4 +153,20 @@ Deno.test("parseCriLog() joins partial lines and keeps streams apart", () => {
     formatLogLines(lines.slice(0, 1), { timestamps: true }),
     "2024-01-01T00:00:00.2Z err\n",
   );
+});
+
+Deno.test("classifyRuntimeFailure() reads runc, crun and youki wording", async (t) => {
+  const cases: [string, ReturnType<typeof classifyRuntimeFailure>][] = [
+    ["container not running", "not-running"],
+    ["kill: No such process", "not-running"],
+    ["process already finished", "not-running"],
+    ["container does not exist", "not-found"],
+    ['time="..." level=error msg="container not found"', "not-found"],
+    ["open /run/rkl/runtime/x/state.json: No such file or directory", "not-found"],
+    ["permission denied", "failed"],
+    ["", "failed"],
+  ];
+  for (const [stderr, want] of cases) {
+    await t.step(JSON.stringify(stderr), () => assert.equal(classifyRuntimeFailure(stderr), want));
+  }
 });

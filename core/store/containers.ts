@@ -5,10 +5,13 @@
  *
  * @module
  */
-import { ConflictError, NotFoundError, RkError } from "../errors.ts";
+import { ConflictError, NotFoundError } from "../errors.ts";
 import type { PortMapping } from "../network.ts";
-import { type ContainerConfig, parseContainerConfig } from "../container/config.ts";
+import type { ContainerConfig } from "../container/config.ts";
+import { containerConfigShape, portMappingShape } from "../container/config_shape.ts";
 import type { Database, SqlRow, SqlValue } from "./db.ts";
+import { RowReader } from "./row_reader.ts";
+import { dict, list, text } from "./shape.ts";
 
 /** One container as stored. */
 export interface ContainerRecord {
@@ -68,69 +71,59 @@ const COLUMNS: Record<keyof ContainerFacts, string> = {
   ips: "ips",
 };
 
-function str(row: SqlRow, col: string): string {
-  const v = row[col];
-  if (typeof v !== "string") throw new RkError(`Column ${col} is not text: ${String(v)}`);
-  return v;
-}
-
-function num(row: SqlRow, col: string): number | undefined {
-  const v = row[col];
-  if (v === null || v === undefined) return undefined;
-  if (typeof v === "number") return v;
-  if (typeof v === "bigint") return Number(v);
-  throw new RkError(`Column ${col} is not a number: ${String(v)}`);
-}
-
-function json(row: SqlRow, col: string): unknown {
-  return JSON.parse(str(row, col));
-}
-
-function stringMap(v: unknown): Record<string, string> {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return {};
-  const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(v)) if (typeof x === "string") out[k] = x;
-  return out;
-}
-
-function stringList(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
-}
-
-function portList(v: unknown): PortMapping[] {
-  if (!Array.isArray(v)) return [];
-  return v.filter((p): p is PortMapping =>
-    typeof p === "object" && p !== null && typeof p.containerPort === "number"
-  );
-}
-
-/** Converts a row into a record. */
+/**
+ * Converts a row of `containers` into a record, checking every column and every field of the
+ * JSON columns (`spec`, `labels`, `ips`, `ports`).
+ *
+ * @example
+ * ```ts
+ * import { rowToRecord } from "./containers.ts";
+ * import assert from "node:assert/strict";
+ * const row = {
+ *   id: "abc", name: "web", image: "/i", spec: '{"name":"web","image":"/i"}', labels: "{}",
+ *   owner: null, runtime: "runc", state_dir: "/s", created_at: 1, started_at: null,
+ *   finished_at: null, pid: null, monitor_pid: null, exit_code: null, netns_path: null,
+ *   ips: '["10.88.0.2"]', ports: "[]",
+ * };
+ * assert.deepEqual(rowToRecord(row).ips, ["10.88.0.2"]);
+ * assert.throws(
+ *   () => rowToRecord({ ...row, ips: "[7]" }),
+ *   /Malformed row "abc" in table containers: ips\[0\]: expected text, got number 7/,
+ * );
+ * ```
+ *
+ * @throws {MalformedRowError} Naming the column (and field) that does not have its type.
+ */
 export function rowToRecord(row: SqlRow): ContainerRecord {
-  const r: ContainerRecord = {
-    id: str(row, "id"),
-    name: str(row, "name"),
-    image: str(row, "image"),
-    config: parseContainerConfig(json(row, "spec")),
-    labels: stringMap(json(row, "labels")),
-    runtime: str(row, "runtime"),
-    stateDir: str(row, "state_dir"),
-    createdAt: num(row, "created_at") ?? 0,
-    ips: stringList(json(row, "ips")),
-    ports: portList(json(row, "ports")),
+  const r = new RowReader("containers", row);
+  const rec: ContainerRecord = {
+    id: r.text("id"),
+    name: r.text("name"),
+    image: r.text("image"),
+    config: r.json("spec", containerConfigShape),
+    labels: r.json("labels", dict(text)),
+    runtime: r.text("runtime"),
+    stateDir: r.text("state_dir"),
+    createdAt: r.integer("created_at"),
+    ips: r.json("ips", list(text)),
+    ports: r.json("ports", list(portMappingShape)),
   };
-  const owner = row.owner;
-  if (typeof owner === "string") r.owner = owner;
-  const opt = { startedAt: "started_at", finishedAt: "finished_at", pid: "pid" } as const;
-  for (const [k, col] of Object.entries(opt) as [keyof typeof opt, string][]) {
-    const v = num(row, col);
-    if (v !== undefined) r[k] = v;
+  const owner = r.optionalText("owner");
+  if (owner !== undefined) rec.owner = owner;
+  const optional = {
+    startedAt: "started_at",
+    finishedAt: "finished_at",
+    pid: "pid",
+    monitorPid: "monitor_pid",
+    exitCode: "exit_code",
+  } as const;
+  for (const [k, col] of Object.entries(optional) as [keyof typeof optional, string][]) {
+    const v = r.optionalInteger(col);
+    if (v !== undefined) rec[k] = v;
   }
-  const mp = num(row, "monitor_pid");
-  if (mp !== undefined) r.monitorPid = mp;
-  const ec = num(row, "exit_code");
-  if (ec !== undefined) r.exitCode = ec;
-  if (typeof row.netns_path === "string") r.netnsPath = row.netns_path;
-  return r;
+  const netns = r.optionalText("netns_path");
+  if (netns !== undefined) rec.netnsPath = netns;
+  return rec;
 }
 
 /**

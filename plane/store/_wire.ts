@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isRecord } from "../../core/is_record.ts";
 import { StoreDataError } from "./errors.ts";
 import type {
   Compare,
@@ -162,10 +163,6 @@ export function txnRequest(req: TxnRequest): Wire {
 }
 
 // ---- parsing ----
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
-}
 
 /** Reads a record (missing/null → empty record). */
 export function record(v: unknown, what: string): Record<string, unknown> {

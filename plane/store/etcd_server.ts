@@ -5,6 +5,7 @@
  * @module
  */
 import { RkError } from "../../core/errors.ts";
+import { removeIfExists } from "../../core/fs.ts";
 
 /** Options for {@linkcode startEtcd}. */
 export interface EtcdServerOptions {
@@ -210,9 +211,7 @@ async function startOnce(opts: EtcdServerOptions): Promise<EtcdServer> {
     await kill();
     if (!closed) probeClient?.close();
     closed = true;
-    await Deno.remove(dataDir, { recursive: true }).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
+    await removeIfExists(dataDir);
   };
   return {
     httpUrl,

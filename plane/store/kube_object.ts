@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { isRecord } from "../../core/is_record.ts";
 import { InvalidObjectError, StoreDataError } from "./errors.ts";
 
 /** The metadata every stored object has. */
@@ -76,10 +77,6 @@ export function registryKey(resource: string, namespace: string | undefined, nam
   return namespace === undefined
     ? `/registry/${resource}/${name}`
     : `/registry/${resource}/${namespace}/${name}`;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function stringMap(v: unknown, path: string, fail: (msg: string) => never): void {

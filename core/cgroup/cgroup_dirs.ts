@@ -1,0 +1,46 @@
+/**
+ * A cgroup's directories: which exist, and removing them. The runtime creates and deletes a
+ * container's; rk8s removes leftovers after failures and a pod's parent when the pod goes.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { existingFiles, removeDirs } from "./_cgroupfs.ts";
+import { CGROUP_ROOT, cgroupDirCandidates } from "./cgroup_path.ts";
+
+/**
+ * The directories of cgroup path `path` that exist (one `cat` of their `cgroup.procs`).
+ *
+ * @example
+ * ```ts ignore
+ * import { cgroupDirs } from "./cgroup_dirs.ts";
+ * console.log(await cgroupDirs("/rkl/abc")); // [] after removal
+ * ```
+ *
+ * @throws {TypeError} When `path` is not a valid cgroup path.
+ * @throws {import("../errors.ts").CommandError} When `cat` fails for another reason than a
+ * missing directory.
+ */
+export async function cgroupDirs(path: string, mountRoot: string = CGROUP_ROOT): Promise<string[]> {
+  const dirs = cgroupDirCandidates(path, mountRoot);
+  const found = await existingFiles(dirs.map((d) => join(d, "cgroup.procs")));
+  return dirs.filter((d) => found.includes(join(d, "cgroup.procs")));
+}
+
+/**
+ * Removes the (empty) directories of cgroup path `path` with one `rmdir`. Idempotent: missing
+ * directories are fine; any other failure (e.g. "Device or resource busy" while processes
+ * remain) is reported.
+ *
+ * @example
+ * ```ts ignore
+ * import { removeCgroup } from "./cgroup_dirs.ts";
+ * await removeCgroup("/rkl/abc");
+ * ```
+ *
+ * @throws {TypeError} When `path` is not a valid cgroup path.
+ * @throws {import("../errors.ts").CommandError} When a directory exists but cannot be removed.
+ */
+export async function removeCgroup(path: string, mountRoot: string = CGROUP_ROOT): Promise<void> {
+  await removeDirs(cgroupDirCandidates(path, mountRoot), path);
+}

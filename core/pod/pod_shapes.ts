@@ -1,0 +1,169 @@
+/**
+ * Shapes of the pod data kept in the state database (`pod_sandboxes.config` and `.manifest`):
+ * every field of {@linkcode PodSandboxConfig} and {@linkcode PodManifest} is checked when a row
+ * is read (see `../store/shape.ts`). A field added to either type needs its shape here, or the
+ * project does not type-check.
+ *
+ * @module
+ */
+import { portMappingShape } from "../container/config_shape.ts";
+import {
+  boolean,
+  dict,
+  integer,
+  list,
+  literal,
+  object,
+  oneOf,
+  optional,
+  type Shape,
+  text,
+  variant,
+} from "../store/shape.ts";
+import type { PodSandboxConfig } from "./cri_types.ts";
+import {
+  type PodContainerSpec,
+  type PodEnvVar,
+  podFieldPaths,
+  type PodManifest,
+  type PodResources,
+  type PodSecurityContext,
+  type PodVolume,
+  type PodVolumeMount,
+  type ResourceQuantities,
+} from "./pod_manifest.ts";
+
+const strings = list(text);
+const quantities = object<ResourceQuantities>({ cpu: optional(text), memory: optional(text) });
+
+/**
+ * The shape of a stored {@linkcode PodSandboxConfig}.
+ *
+ * @example
+ * ```ts
+ * import { podSandboxConfigShape } from "./pod_shapes.ts";
+ * import assert from "node:assert/strict";
+ * assert.throws(
+ *   () => podSandboxConfigShape({ metadata: { name: "web" } }, "config"),
+ *   /config\.metadata\.namespace: expected text, got nothing/,
+ * );
+ * ```
+ */
+export const podSandboxConfigShape: Shape<PodSandboxConfig> = object<PodSandboxConfig>({
+  metadata: object<PodSandboxConfig["metadata"]>({
+    name: text,
+    namespace: text,
+    uid: text,
+    attempt: integer,
+  }),
+  hostname: text,
+  portMappings: list(portMappingShape),
+  labels: dict(text),
+  annotations: dict(text),
+  linux: object<PodSandboxConfig["linux"]>({
+    namespaceOptions: object<PodSandboxConfig["linux"]["namespaceOptions"]>({
+      network: literal("pod", "node"),
+      pid: literal("pod", "container", "node"),
+      ipc: literal("pod", "node"),
+    }),
+    resources: optional(quantities),
+  }),
+  pauseBundle: optional(text),
+  networks: optional(strings),
+  extraHosts: optional(list(object<{ ip: string; names: string[] }>({ ip: text, names: strings }))),
+});
+
+const envVar: Shape<PodEnvVar> = oneOf(
+  object<{ name: string; value: string }>({ name: text, value: text }),
+  object<Extract<PodEnvVar, { fieldRef: unknown }>>({
+    name: text,
+    fieldRef: literal(...podFieldPaths),
+  }),
+);
+
+const container: Shape<PodContainerSpec> = object<PodContainerSpec>({
+  name: text,
+  image: text,
+  command: optional(strings),
+  args: optional(strings),
+  env: list(envVar),
+  workingDir: optional(text),
+  ports: list(portMappingShape),
+  resources: object<PodResources>({ limits: quantities, requests: quantities }),
+  volumeMounts: list(object<PodVolumeMount>({
+    name: text,
+    mountPath: text,
+    readOnly: boolean,
+    subPath: optional(text),
+  })),
+  securityContext: object<PodSecurityContext>({
+    privileged: optional(boolean),
+    runAsUser: optional(integer),
+    runAsGroup: optional(integer),
+    readOnlyRootFilesystem: optional(boolean),
+    allowPrivilegeEscalation: optional(boolean),
+    capabilities: optional(object<{ add: string[]; drop: string[] }>({
+      add: strings,
+      drop: strings,
+    })),
+  }),
+  tty: boolean,
+});
+
+const volume: Shape<PodVolume> = variant<PodVolume>("kind", {
+  emptyDir: object<Extract<PodVolume, { kind: "emptyDir" }>>({
+    name: text,
+    kind: literal("emptyDir"),
+    medium: literal("", "Memory"),
+    sizeLimit: optional(text),
+  }),
+  hostPath: object<Extract<PodVolume, { kind: "hostPath" }>>({
+    name: text,
+    kind: literal("hostPath"),
+    path: text,
+    type: literal(
+      "",
+      "DirectoryOrCreate",
+      "Directory",
+      "FileOrCreate",
+      "File",
+      "Socket",
+      "CharDevice",
+      "BlockDevice",
+    ),
+  }),
+});
+
+/**
+ * The shape of a stored {@linkcode PodManifest} (the validated form, not Kubernetes YAML).
+ *
+ * @example
+ * ```ts
+ * import { podManifestShape } from "./pod_shapes.ts";
+ * import assert from "node:assert/strict";
+ * assert.throws(
+ *   () => podManifestShape({ name: "web", restartPolicy: "Sometimes" }, ""),
+ *   /namespace: expected text/,
+ * );
+ * ```
+ */
+export const podManifestShape: Shape<PodManifest> = object<PodManifest>({
+  name: text,
+  namespace: text,
+  labels: dict(text),
+  annotations: dict(text),
+  pauseBundle: optional(text),
+  initContainers: list(container),
+  containers: list(container),
+  volumes: list(volume),
+  restartPolicy: literal("Always", "OnFailure", "Never"),
+  hostNetwork: boolean,
+  shareProcessNamespace: boolean,
+  hostname: text,
+  terminationGracePeriodSeconds: integer,
+  hostAliases: optional(list(object<{ ip: string; hostnames: string[] }>({
+    ip: text,
+    hostnames: strings,
+  }))),
+  networks: optional(strings),
+});
