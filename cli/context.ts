@@ -36,9 +36,12 @@ export interface GlobalOptions {
  * comes from `INIT_CWD` when set.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { processIo } from "./context.ts";
- * processIo().stdout("hello\n");
+ * import assert from "node:assert/strict";
+ * const io = processIo();
+ * assert.equal(io.cwd, Deno.env.get("INIT_CWD") ?? Deno.cwd());
+ * io.stdout("hello\n");
  * ```
  */
 export function processIo(): CliIo {

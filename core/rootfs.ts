@@ -78,9 +78,14 @@ export function overlayMountArgv(p: OverlayPaths): string[] {
  * Checks that `imageDir` is a bundle directory holding `rootfs/`.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { checkImageDir } from "./rootfs.ts";
- * await checkImageDir("./testdata/bundles/busybox");
+ * import assert from "node:assert/strict";
+ * const empty = await Deno.makeTempDir();
+ * await assert.rejects(checkImageDir(empty), /rootfs/);
+ * await Deno.mkdir(`${empty}/rootfs`);
+ * await checkImageDir(empty);
+ * await Deno.remove(empty, { recursive: true });
  * ```
  */
 export async function checkImageDir(imageDir: string): Promise<void> {

@@ -46,9 +46,14 @@ export const benchRequirements: readonly HostRequirement[] = [
  * Returns the Debian packages whose programs are missing.
  *
  * @example
- * ```ts ignore
- * import { missingPackages, coreRequirements } from "./setup.ts";
- * console.log(await missingPackages(coreRequirements));
+ * ```ts
+ * import { missingPackages } from "./setup.ts";
+ * import assert from "node:assert/strict";
+ * const reqs = [
+ *   { paths: ["/bin/sh"], debianPackage: "dash" },
+ *   { paths: ["/nonexistent/a", "/nonexistent/b"], debianPackage: "nothing" },
+ * ];
+ * assert.deepEqual(await missingPackages(reqs), ["nothing"]);
  * ```
  */
 export async function missingPackages(reqs: readonly HostRequirement[]): Promise<string[]> {

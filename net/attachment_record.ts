@@ -165,10 +165,14 @@ export function serializeAttachmentRecord(rec: AttachmentRecord): string {
  * Stores records as `DIR/ID/attachment.json`, next to the sandbox's hosts and resolv.conf.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { AttachmentStore } from "./attachment_record.ts";
- * const store = new AttachmentStore("/var/lib/rkl/cni/attachments");
- * console.log(await store.list());
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir(); // rkl uses /var/lib/rkl/cni/attachments
+ * const store = new AttachmentStore(`${dir}/attachments`);
+ * assert.deepEqual(await store.list(), []); // a missing directory holds no records
+ * assert.equal(await store.get("c1"), undefined);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class AttachmentStore {

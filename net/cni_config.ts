@@ -101,9 +101,16 @@ export function parseNetworkConfig(
  * Reads and parses one configuration file.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { loadNetworkConfig } from "./cni_config.ts";
- * const { list } = await loadNetworkConfig("/etc/rkl/cni/rkl.conflist");
+ * import assert from "node:assert/strict";
+ * const file = await Deno.makeTempFile({ suffix: ".conflist" });
+ * await Deno.writeTextFile(file, JSON.stringify({
+ *   cniVersion: "1.0.0", name: "front", plugins: [{ type: "bridge" }, { type: "loopback" }],
+ * }));
+ * const { list } = await loadNetworkConfig(file);
+ * assert.deepEqual(list.plugins.map((p) => p.type), ["bridge", "loopback"]);
+ * await Deno.remove(file);
  * ```
  */
 export async function loadNetworkConfig(
@@ -136,9 +143,16 @@ export function isNetworkConfigFile(name: string): boolean {
  * Two files defining the same network name are an error naming both files.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { loadNetworkConfigDir } from "./cni_config.ts";
- * const lists = await loadNetworkConfigDir("/etc/rkl/cni");
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/a.conflist`, JSON.stringify({
+ *   cniVersion: "1.0.0", name: "a", plugins: [{ type: "loopback" }],
+ * }));
+ * await Deno.writeTextFile(`${dir}/notes.txt`, "not a network");
+ * assert.deepEqual((await loadNetworkConfigDir(dir)).map((l) => l.name), ["a"]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadNetworkConfigDir(dir: string): Promise<CniNetworkConfigList[]> {

@@ -31,9 +31,12 @@ export interface PluginExecutor {
  * exactly the CNI environment (no inherited variables).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { hostPluginExecutor } from "./cni_exec.ts";
- * const path = await hostPluginExecutor().find("bridge", ["/usr/lib/cni"]);
+ * import assert from "node:assert/strict";
+ * const path = await hostPluginExecutor().find("bridge", ["/usr/lib/cni", "/opt/cni/bin"]);
+ * assert.match(path ?? "", /\/bridge$/); // installed by `deno task setup`
+ * assert.equal(await hostPluginExecutor().find("no-such-plugin", ["/usr/lib/cni"]), undefined);
  * ```
  */
 export function hostPluginExecutor(timeoutMs = 60_000): PluginExecutor {

@@ -60,10 +60,15 @@ export interface CreateNetworkRequest {
  * Reads and writes rkl's network configuration files.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { NetworkStore } from "./network_store.ts";
- * const store = new NetworkStore({ configDir: "/etc/rkl/cni", ipamDataDir: "/var/lib/rkl/cni/ipam" });
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir(); // /etc/rkl/cni and /var/lib/rkl/cni/ipam by default
+ * const store = new NetworkStore({ configDir: `${dir}/cni`, ipamDataDir: `${dir}/ipam` });
  * const def = await store.get("rkl"); // written on first use
+ * assert.equal(def.name, "rkl");
+ * assert.ok((await Deno.stat(`${dir}/cni/rkl.conflist`)).isFile);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class NetworkStore {

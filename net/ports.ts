@@ -165,9 +165,12 @@ export function parseProcNet(text: string, protocol: "tcp" | "udp"): BoundSocket
  * Reads the host's bound TCP listeners and UDP sockets (in rkl's own network namespace).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { hostBoundSockets } from "./ports.ts";
- * console.log(await hostBoundSockets());
+ * import assert from "node:assert/strict";
+ * using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ * const port = (listener.addr as Deno.NetAddr).port;
+ * assert.ok((await hostBoundSockets()).some((s) => s.protocol === "tcp" && s.port === port));
  * ```
  */
 export async function hostBoundSockets(procNet = "/proc/net"): Promise<BoundSocket[]> {

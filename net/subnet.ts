@@ -113,9 +113,10 @@ export function parseIpRoutes(text: string): { iface: string; subnet: Ipv4Subnet
  * Reads the host's IPv4 routes (`ip -4 route show`).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { hostRoutes } from "./subnet.ts";
- * console.log(await hostRoutes());
+ * import assert from "node:assert/strict";
+ * for (const r of await hostRoutes()) assert.ok(r.iface.length > 0); // e.g. eth0 10.0.2.0/24
  * ```
  */
 export async function hostRoutes(): Promise<{ iface: string; subnet: Ipv4Subnet }[]> {
@@ -126,9 +127,10 @@ export async function hostRoutes(): Promise<{ iface: string; subnet: Ipv4Subnet 
  * Names of the host's network devices (`ip -o link show`).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { hostLinkNames } from "./subnet.ts";
- * console.log(await hostLinkNames());
+ * import assert from "node:assert/strict";
+ * assert.ok((await hostLinkNames()).includes("lo"));
  * ```
  */
 export async function hostLinkNames(): Promise<string[]> {

@@ -91,9 +91,16 @@ export async function ensurePauseBundle(
  * has one, else `/catatonit -P` or `/pause` depending on what the rootfs holds.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { pauseArgs } from "./pause_image.ts";
- * console.log(await pauseArgs("testdata/bundles/pause")); // ["/catatonit", "-P"]
+ * import assert from "node:assert/strict";
+ * const bundle = await Deno.makeTempDir(); // like rkl's built-in pause image: no config.json
+ * await Deno.mkdir(`${bundle}/rootfs`);
+ * await Deno.writeFile(`${bundle}/rootfs/catatonit`, new Uint8Array());
+ * assert.deepEqual(await pauseArgs(bundle), ["/catatonit", "-P"]);
+ * await Deno.writeTextFile(`${bundle}/config.json`, JSON.stringify({ process: { args: ["/p"] } }));
+ * assert.deepEqual(await pauseArgs(bundle), ["/p"]);
+ * await Deno.remove(bundle, { recursive: true });
  * ```
  */
 export async function pauseArgs(bundle: string): Promise<string[]> {

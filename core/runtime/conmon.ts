@@ -291,9 +291,11 @@ export class Conmon implements ContainerMonitor {
  * `/proc`, and `kill -0` succeeds on zombies, which an init that does not reap leaves behind).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { processAlive } from "./conmon.ts";
- * console.log(await processAlive(1)); // true
+ * import assert from "node:assert/strict";
+ * assert.equal(await processAlive(1), true); // init
+ * assert.equal(await processAlive(2 ** 22 + 1), false); // above Linux's pid_max limit
  * ```
  */
 export async function processAlive(pid: number): Promise<boolean> {

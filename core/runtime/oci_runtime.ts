@@ -371,10 +371,12 @@ export interface ResolvedRuntime {
  * {@linkcode RuntimeNotFoundError} naming what to install when nothing is found.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { resolveRuntime } from "./oci_runtime.ts";
+ * import assert from "node:assert/strict";
  * const r = await resolveRuntime(undefined, { PATH: "/usr/sbin:/usr/bin" });
- * console.log(r.binary); // /usr/sbin/runc
+ * assert.equal(r.source, "auto"); // runc here (youki and crun are not installed)
+ * assert.match(r.binary, /\/(youki|runc|crun)$/);
  * ```
  */
 export async function resolveRuntime(

@@ -104,10 +104,12 @@ async function waitReady(
  * waits until its JSON gateway answers.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { startEtcd } from "./etcd_server.ts";
- * await using etcd = await startEtcd();
- * console.log(etcd.httpUrl);
+ * import assert from "node:assert/strict";
+ * await using etcd = await startEtcd(); // stopped and its data dir removed at the end
+ * const res = await fetch(`${etcd.httpUrl}/health`);
+ * assert.match(await res.text(), /"health":\s*"true"/);
  * ```
  */
 export async function startEtcd(opts: EtcdServerOptions = {}): Promise<EtcdServer> {

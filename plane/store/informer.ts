@@ -50,11 +50,21 @@ export function cacheKey(obj: KubeObject): string {
  * A list + watch cache of one resource.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { connectStore } from "./etcd_client.ts";
+ * import { startEtcd } from "./etcd_server.ts";
  * import { Informer } from "./informer.ts";
- * const informer = new Informer(pods, { handlers: { added: (p) => console.log(p.metadata.name) } });
+ * import { ObjectStore } from "./object_store.ts";
+ * import assert from "node:assert/strict";
+ * await using etcd = await startEtcd();
+ * await using store = connectStore({ endpoints: etcd.httpUrl });
+ * const pods = new ObjectStore(store, "pods");
+ * await pods.create({ apiVersion: "v1", kind: "Pod", metadata: { name: "web" } });
+ * const added: string[] = [];
+ * const informer = new Informer(pods, { handlers: { added: (p) => void added.push(p.metadata.name) } });
  * await informer.start(); // initial list applied
- * console.log(informer.list().length);
+ * assert.deepEqual(added, ["web"]);
+ * assert.equal(informer.list().length, 1);
  * await informer.stop();
  * ```
  */

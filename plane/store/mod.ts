@@ -4,11 +4,16 @@
  * under `/registry/...`, an informer cache, and a throwaway etcd for tests.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { connectStore, ObjectStore } from "./mod.ts";
- * await using store = connectStore({ endpoints: ["grpc://127.0.0.1:2379"] });
+ * import { startEtcd } from "./etcd_server.ts";
+ * import assert from "node:assert/strict";
+ * await using etcd = await startEtcd(); // or your cluster's endpoints
+ * await using store = connectStore({ endpoints: [etcd.grpcUrl] });
  * const pods = new ObjectStore(store, "pods");
  * const { items, resourceVersion } = await pods.list();
+ * assert.deepEqual(items, []);
+ * assert.ok(Number(resourceVersion) > 0);
  * ```
  *
  * @module

@@ -81,14 +81,20 @@ function revisionOf(rv: string | undefined, path: string): number {
  * Typed access to one resource's objects.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { connectStore } from "./etcd_client.ts";
+ * import { CasConflictError } from "./errors.ts";
+ * import { startEtcd } from "./etcd_server.ts";
  * import { ObjectStore } from "./object_store.ts";
- * await using store = connectStore({ endpoints: "grpc://127.0.0.1:2379" });
+ * import assert from "node:assert/strict";
+ * await using etcd = await startEtcd();
+ * await using store = connectStore({ endpoints: etcd.httpUrl });
  * const pods = new ObjectStore(store, "pods");
  * const pod = await pods.create({ apiVersion: "v1", kind: "Pod", metadata: { name: "web" } });
+ * const stale = structuredClone(pod);
  * pod.metadata.labels = { app: "web" };
- * await pods.update(pod); // throws CasConflictError if someone else changed it
+ * await pods.update(pod);
+ * await assert.rejects(pods.update(stale), CasConflictError); // someone else changed it
  * ```
  */
 export class ObjectStore<T extends KubeObject = KubeObject> {
