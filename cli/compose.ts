@@ -209,7 +209,12 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
       "env file (repeatable; default .env in the project directory)",
       collect,
     )
-    .option("--profile <name>", "enable a profile (repeatable)", collect);
+    .option("--profile <name>", "enable a profile (repeatable)", collect)
+    // Global flags go before the subcommand (as with docker compose), so that `exec SVC CMD -q`
+    // passes `-q` on to CMD.
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   const flags = (): ComposeGlobalFlags => group.opts() as ComposeGlobalFlags;
   const load = () => {
@@ -367,6 +372,8 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
     .option("-w, --workdir <dir>", "working directory")
     .option("-u, --user <user>", "UID[:GID]")
     .option("--index <n>", "replica (default 1)", "1")
+    .passThroughOptions()
+    .allowUnknownOption()
     .argument("<service>", "service")
     .argument("<command...>", "command and arguments")
     .action(async (service, argv, o) => {
@@ -402,6 +409,8 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
     .option("--rm", "remove the pod when the command exits")
     .option("--no-deps", "do not start the services it depends on")
     .option("-e, --env <KEY=VAL>", "environment variable (repeatable)", collect)
+    .passThroughOptions()
+    .allowUnknownOption()
     .argument("<service>", "service")
     .argument("[command...]", "command and arguments (default: the service's)")
     .action(async (service, argv, o) => {
