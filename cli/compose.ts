@@ -1,6 +1,6 @@
 /**
  * `rkl compose` (alias `rkl C`): Docker Compose apps as pods. up, down, ps, logs, exec, run,
- * start, stop, restart, kill, config, convert, ls; global flags `-f` (repeatable), `-p`,
+ * start, stop, restart, kill, top, config, convert, ls; global flags `-f` (repeatable), `-p`,
  * `--project-directory`, `--env-file`, `--profile`, spelled as docker compose v2 spells them.
  * The pipeline is `core/compose`; networks come from net/.
  *
@@ -19,6 +19,7 @@ import { containerLogs, followLogs } from "../core/container/logs.ts";
 import { formatLogLines, type LogLine } from "../core/runtime/cri_log.ts";
 import { NotFoundError, RkError, UsageError } from "../core/errors.ts";
 import { toYaml } from "../core/manifest_reader.ts";
+import { run } from "../core/exec.ts";
 import { rklPaths } from "../core/paths.ts";
 import { podContainerName } from "../core/pod/pod_containers.ts";
 import { runPod } from "../core/pod/pod_runner.ts";
@@ -30,7 +31,12 @@ import {
   loadCompose,
 } from "../core/compose/load.ts";
 import type { ComposeModel } from "../core/compose/compose_model.ts";
-import { type ComposeEvent, type ComposeHost, composeUp } from "../core/compose/compose_up.ts";
+import {
+  type ComposeEvent,
+  type ComposeHost,
+  composeUp,
+  prepareProject,
+} from "../core/compose/compose_up.ts";
 import { composeDown } from "../core/compose/compose_down.ts";
 import { syncProjectHosts } from "../core/compose/hosts_sync.ts";
 import { dnsName, serviceConfigHash } from "../core/compose/plan.ts";
@@ -421,7 +427,7 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
         const deps = Object.keys(svc.dependsOn);
         if (o.deps !== false && deps.length > 0) {
           await composeUp(e, host, model, { services: deps });
-        }
+        } else await prepareProject(e, host, model);
         const env = { ...svc.environment };
         for (const kv of o.env ?? []) {
           const eq = kv.indexOf("=");
@@ -524,6 +530,25 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
       });
     });
 
+  group.command("top")
+    .description("display the running processes of the services' pods")
+    .argument("[service...]", "services")
+    .action(async (services) => {
+      const { name } = projectName();
+      await withEngine(io, globals, async (e) => {
+        const views = new Map((await listPods(e)).map((v) => [v.id, v]));
+        const ps = await run(["ps", "-e", "-o", "pid=,ppid=,user=,etime=,args="]);
+        const procs = parsePs(ps.stdout);
+        for (const p of projectPods(e, name)) {
+          if (services.length > 0 && !services.includes(p.service)) continue;
+          const c = views.get(p.record.id)?.containers.find((x) => !x.init);
+          if (c?.pid === undefined) continue;
+          const rows = descendants(procs, c.pid).map((x) => [x.pid, x.user, x.etime, x.args]);
+          io.stdout(`${p.record.name}\n${formatTable(["pid", "user", "time", "cmd"], rows)}\n`);
+        }
+      });
+    });
+
   group.command("config")
     .description("print the normalized, interpolated model")
     .option("--services", "print the service names")
@@ -595,6 +620,60 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
     });
 
   return group;
+}
+
+/** One line of `ps -e -o pid=,ppid=,user=,etime=,args=`. */
+export interface PsLine {
+  /** Process id. */
+  pid: string;
+  /** Parent process id. */
+  ppid: string;
+  /** User. */
+  user: string;
+  /** Elapsed time. */
+  etime: string;
+  /** Command line. */
+  args: string;
+}
+
+/**
+ * Parses `ps -e -o pid=,ppid=,user=,etime=,args=`.
+ *
+ * @example
+ * ```ts
+ * import { parsePs } from "./compose.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parsePs("  12     1 root     01:02 sleep 300\n"), [
+ *   { pid: "12", ppid: "1", user: "root", etime: "01:02", args: "sleep 300" },
+ * ]);
+ * ```
+ */
+export function parsePs(text: string): PsLine[] {
+  const out: PsLine[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(.*)$/.exec(line);
+    if (m) out.push({ pid: m[1]!, ppid: m[2]!, user: m[3]!, etime: m[4]!, args: m[5]! });
+  }
+  return out;
+}
+
+/**
+ * A process and its descendants, parents first.
+ *
+ * @example
+ * ```ts
+ * import { descendants } from "./compose.ts";
+ * import assert from "node:assert/strict";
+ * const p = (pid: string, ppid: string) => ({ pid, ppid, user: "root", etime: "0", args: "x" });
+ * assert.deepEqual(descendants([p("1", "0"), p("5", "1"), p("6", "5"), p("7", "1")], 5).map((x) => x.pid), ["5", "6"]);
+ * ```
+ */
+export function descendants(procs: readonly PsLine[], pid: number): PsLine[] {
+  const out = procs.filter((p) => p.pid === String(pid));
+  for (let i = 0; i < out.length; i++) {
+    out.push(...procs.filter((p) => p.ppid === out[i]!.pid));
+  }
+  return out;
 }
 
 const COLOURS = [36, 33, 32, 35, 34, 91, 92, 93, 94, 95, 96];

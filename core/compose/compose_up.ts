@@ -118,30 +118,20 @@ export function serviceContainerRef(
 }
 
 /**
- * Brings the project up (see the module doc). Resolves when every selected service runs (and,
- * with `wait`, is healthy); throws {@linkcode ComposeUpError} when some failed.
+ * Creates what the services need before any pod: records the project's networks and volumes in
+ * its state file (before creating them, so `down` finds them after a crash), creates the networks
+ * and named volumes that do not exist yet, and writes configs and secrets given as `content` or
+ * `environment`. External networks and volumes must exist.
  */
-export async function composeUp(
+export async function prepareProject(
   engine: Engine,
   host: ComposeHost,
-  input: ComposeModel,
-  opts: ComposeUpOptions = {},
+  model: ComposeModel,
 ): Promise<void> {
   const emit = host.onEvent ?? (() => {});
-  const model: ComposeModel = { ...input, services: { ...input.services } };
-  for (const [name, n] of Object.entries(opts.scale ?? {})) {
-    const svc = model.services[name];
-    if (!svc) throw new RkError(`no such service: ${name}`);
-    if (svc.containerName !== undefined && n > 1) {
-      throw new RkError(`service "${name}" has container_name: it cannot be scaled to ${n}`);
-    }
-    model.services[name] = { ...svc, replicas: n };
-  }
-  const selected = selectServices(model.services, opts.services ?? [], opts.noDeps ?? false);
   const dirs = composeDirs(engine.paths.dataDir);
   const filesDir = projectDir(dirs, model.name);
-
-  // 1. Record intent before creating anything, so `down` finds it after a crash.
+  // Record intent before creating anything, so `down` finds it after a crash.
   const prev = await readProjectState(dirs, model.name);
   const ownNets = Object.values(model.networks).filter((n) => !n.external).map((n) => n.name);
   const ownVols = Object.values(model.volumes).filter((v) => !v.external).map((v) => v.name);
@@ -181,6 +171,33 @@ export async function composeUp(
     emit({ kind: "Volume", name: vol.name, status: "Created" });
   }
   await writeGeneratedFiles(model, filesDir);
+}
+
+/**
+ * Brings the project up (see the module doc). Resolves when every selected service runs (and,
+ * with `wait`, is healthy); throws {@linkcode ComposeUpError} when some failed.
+ */
+export async function composeUp(
+  engine: Engine,
+  host: ComposeHost,
+  input: ComposeModel,
+  opts: ComposeUpOptions = {},
+): Promise<void> {
+  const emit = host.onEvent ?? (() => {});
+  const model: ComposeModel = { ...input, services: { ...input.services } };
+  for (const [name, n] of Object.entries(opts.scale ?? {})) {
+    const svc = model.services[name];
+    if (!svc) throw new RkError(`no such service: ${name}`);
+    if (svc.containerName !== undefined && n > 1) {
+      throw new RkError(`service "${name}" has container_name: it cannot be scaled to ${n}`);
+    }
+    model.services[name] = { ...svc, replicas: n };
+  }
+  const selected = selectServices(model.services, opts.services ?? [], opts.noDeps ?? false);
+  const dirs = composeDirs(engine.paths.dataDir);
+  const filesDir = projectDir(dirs, model.name);
+
+  await prepareProject(engine, host, model);
 
   // 3. Plan against what runs.
   const hashes: Record<string, string> = {};
