@@ -8,6 +8,7 @@ import { storeBench } from "./store_bench.ts";
 import { podBench } from "./pod_bench.ts";
 import { netBench } from "./net_bench.ts";
 import { containerBench } from "./container_bench.ts";
+import { composeBench } from "./compose_bench.ts";
 
 /** A benchmark section. */
 export interface Section {
@@ -22,6 +23,7 @@ const sections: Section[] = [
   { name: "store", run: storeBench },
   { name: "pod", run: podBench },
   { name: "net", run: netBench },
+  { name: "compose", run: composeBench },
 ];
 
 const wanted = Deno.args.filter((a) => !a.startsWith("-"));

@@ -21,6 +21,8 @@ export interface CliIo {
    * (e.g. `exec` returns the process's code). Unset means 0.
    */
   exitCode?: number;
+  /** True when standard output is a terminal (progress marks and colours). */
+  terminal?: boolean;
 }
 
 /** Global options shared by every command. */
@@ -52,6 +54,7 @@ export function processIo(): CliIo {
     stderr: (t) => void Deno.stderr.writeSync(enc.encode(t)),
     env,
     cwd: env.INIT_CWD ?? Deno.cwd(),
+    terminal: Deno.stdout.isTerminal(),
   };
 }
 

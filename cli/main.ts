@@ -11,12 +11,19 @@ import { containerCommand } from "./container.ts";
 import { podCommand } from "./pod.ts";
 import { networkCommand } from "./network.ts";
 import { gcCommand } from "./gc.ts";
+import { composeCommand } from "./compose.ts";
 
 /** A command group: given the I/O and a getter for the global options, returns its command. */
 export type CommandGroup = (io: CliIo, globals: () => GlobalOptions) => CommandUnknownOpts;
 
 /** The groups registered under `rkl`. Each lives in its own file in `cli/`. */
-const groups: CommandGroup[] = [containerCommand, podCommand, networkCommand, gcCommand];
+const groups: CommandGroup[] = [
+  containerCommand,
+  podCommand,
+  composeCommand,
+  networkCommand,
+  gcCommand,
+];
 
 /**
  * Builds the `rkl` command tree for one invocation.

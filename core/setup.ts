@@ -40,6 +40,7 @@ export const storeRequirements: readonly HostRequirement[] = [
 export const benchRequirements: readonly HostRequirement[] = [
   { paths: ["/usr/bin/podman"], debianPackage: "podman" },
   { paths: ["/usr/bin/podman-compose"], debianPackage: "podman-compose" },
+  { paths: ["/usr/bin/docker-compose"], debianPackage: "docker-compose" },
 ];
 
 /**

@@ -119,9 +119,28 @@ try {
   await rkl(["pod", "stop", "-t", "0", "web"]);
   await rkl(["pod", "rm", "web"]);
   await rkl(["pod", "list"]);
+
+  // ---- Compose (issue 12): the original project's compose example, unchanged but for image: ----
+  section("compose: testdata/compose/original/compose.yaml (the original project's example)");
+  const composeFile = "testdata/compose/original/compose.yaml";
+  write(await Deno.readTextFile(`${projectDir}${composeFile}`));
+  await rkl(["compose", "-f", composeFile, "config", "--services"]);
+  await rkl(["compose", "-f", composeFile, "up", "-d"]);
+  await rkl(["compose", "-f", composeFile, "ps"]);
+  write("\n# each service replica is a pod; each compose network its own CNI network\n");
+  await rkl(["pod", "list", "-o", "wide"]);
+  await rkl(["network", "ls"]);
+  write("\n# services resolve each other by name on the networks they share (/etc/hosts)\n");
+  await rkl(["compose", "-f", composeFile, "exec", "backend", "cat", "/etc/hosts"]);
+  await rkl(["compose", "ls"]);
+  write("\n# the Kubernetes objects rk8s runs (they run unchanged with rkl pod run)\n");
+  await rkl(["compose", "-f", composeFile, "convert"]);
+  await rkl(["compose", "-f", composeFile, "down", "-t", "0"]);
+  await rkl(["compose", "ls", "-a"]);
 } finally {
   // Whatever happened above, leave nothing behind.
   const quiet: CliIo = { ...io, stdout: () => {}, stderr: () => {} };
+  await main(["--root", root, "compose", "-p", "original", "down", "-v", "-t", "0"], quiet);
   const pods: string[] = [];
   await main(["--root", root, "pod", "list", "-A", "-q"], {
     ...quiet,

@@ -14,6 +14,9 @@
  * - `plan.ts` — {@linkcode dependencyLevels}, {@linkcode serviceConfigHash}, pod names
  * - `translate.ts` — {@linkcode servicePod}, {@linkcode convertService}, {@linkcode podManifestOf}
  * - `compose_model.ts` — the normalized model's types
+ * - `up_planner.ts` — the pure {@linkcode planUp} (create, recreate, keep, remove, orphans)
+ * - `compose_up.ts`, `compose_down.ts` — the executors ({@linkcode composeUp}, {@linkcode composeDown})
+ * - `project_state.ts`, `hosts_sync.ts`, `wait_conditions.ts` — state read back from the store, /etc/hosts, depends_on conditions
  *
  * @example
  * ```ts
@@ -34,3 +37,9 @@ export * from "./normalize.ts";
 export * from "./plan.ts";
 export * from "./syntax.ts";
 export * from "./translate.ts";
+export * from "./up_planner.ts";
+export * from "./project_state.ts";
+export * from "./hosts_sync.ts";
+export * from "./wait_conditions.ts";
+export * from "./compose_up.ts";
+export * from "./compose_down.ts";

@@ -273,7 +273,7 @@ export function servicePod(
       name,
       labels: {
         [LABEL_PROJECT]: model.name,
-        [LABEL_SERVICE]: dnsName(svc.name),
+        [LABEL_SERVICE]: svc.name,
         [LABEL_REPLICA]: String(replica),
       },
       annotations,
@@ -322,10 +322,10 @@ export function convertService(
       kind: "Service",
       metadata: {
         name: dnsName(svc.name),
-        labels: { [LABEL_PROJECT]: model.name, [LABEL_SERVICE]: dnsName(svc.name) },
+        labels: { [LABEL_PROJECT]: model.name, [LABEL_SERVICE]: svc.name },
       },
       spec: {
-        selector: { [LABEL_PROJECT]: model.name, [LABEL_SERVICE]: dnsName(svc.name) },
+        selector: { [LABEL_PROJECT]: model.name, [LABEL_SERVICE]: svc.name },
         ports: published.map((p) => ({
           name: `${p.protocol}-${p.published}`,
           port: p.published,

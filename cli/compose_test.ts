@@ -1,0 +1,309 @@
+/**
+ * `rkl compose` end to end as root with runc, conmon and the CNI plugins: the original project's
+ * example, name resolution by service name and alias, a published port on 127.0.0.1, dependency
+ * conditions, named volumes across down / down -v, reconcile on a second up, and down after a
+ * SIGKILLed up.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { rootTest, tempDir, testBundles, waitFor } from "../core/testing.ts";
+import { composeLoadOptions, formatEvent, parseScale } from "./compose.ts";
+import { projectDir, type RklResult, rklTaskArgs, runRkl } from "./testing.ts";
+import { run } from "../core/exec.ts";
+
+Deno.test("compose CLI flags become typed options", () => {
+  const io = { stdout() {}, stderr() {}, env: {}, cwd: "/w" };
+  assert.deepEqual(
+    composeLoadOptions(io, { file: ["a.yaml"], envFile: ["x.env"], profile: ["p"] }),
+    {
+      cwd: "/w",
+      env: {},
+      files: ["a.yaml"],
+      envFiles: ["x.env"],
+      profiles: ["p"],
+    },
+  );
+  assert.deepEqual(parseScale(["a=2"]), { a: 2 });
+  assert.throws(() => parseScale(["a=x"]), /--scale/);
+  assert.equal(
+    formatEvent({ kind: "Container", name: "web", status: "Error", detail: "boom" }, true),
+    " ✘ Container web  Error boom\n",
+  );
+});
+
+async function rkl(root: string, cwd: string, argv: string[]): Promise<RklResult> {
+  return await runRkl(["--root", root, ...argv], { cwd });
+}
+
+async function ok(root: string, cwd: string, argv: string[]): Promise<RklResult> {
+  const r = await rkl(root, cwd, argv);
+  assert.equal(r.code, 0, `rkl ${argv.join(" ")} failed (${r.code}): ${r.err}`);
+  return r;
+}
+
+interface PodRow {
+  name: string;
+  uid: string;
+  status: string;
+}
+
+async function pods(root: string): Promise<PodRow[]> {
+  const r = await ok(root, "/", ["pod", "list", "-o", "json"]);
+  return JSON.parse(r.out) as PodRow[];
+}
+
+function randomSubnet(): string {
+  const b = crypto.getRandomValues(new Uint8Array(2));
+  return `10.${140 + (b[0]! % 20)}.${b[1]!}.0/24`;
+}
+
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** What the project left on the host: pods, networks, namespaces, IP files, rules. */
+async function leftovers(root: string, subnets: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of await pods(root)) out.push(`pod ${p.name}`);
+  const nets = (await ok(root, "/", ["network", "ls"])).out.split("\n").slice(1)
+    .map((l) => l.split(/\s+/)[0]).filter((n) => n && n !== "rkl");
+  for (const n of nets) out.push(`network ${n}`);
+  try {
+    for await (const e of Deno.readDir(join(root, "run", "netns"))) out.push(`netns ${e.name}`);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  const ipam = join(root, "lib", "cni", "ipam");
+  try {
+    for await (const net of Deno.readDir(ipam)) {
+      for await (const f of Deno.readDir(join(ipam, net.name))) {
+        if (/^\d+\.\d+\.\d+\.\d+$/.test(f.name)) out.push(`ip ${net.name}/${f.name}`);
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  const rules = (await run(["iptables", "-w", "-t", "nat", "-S"])).stdout +
+    (await run(["iptables", "-w", "-S"])).stdout;
+  for (const s of subnets) {
+    const prefix = s.split(".").slice(0, 3).join(".") + ".";
+    for (const line of rules.split("\n")) if (line.includes(prefix)) out.push(`rule ${line}`);
+  }
+  return out;
+}
+
+rootTest("the original example runs verbatim: up -d, ps, pod list, down", async () => {
+  await using dir = await tempDir("rkl-compose-orig-");
+  const root = dir.path;
+  const cwd = join(projectDir, "testdata", "compose", "original");
+  const up = await ok(root, cwd, ["compose", "up", "-d"]);
+  assert.match(up.err, /Container back {2}Started/);
+  assert.match(up.err, /Container front {2}Started/);
+  try {
+    const ps = await ok(root, cwd, ["compose", "ps"]);
+    assert.match(ps.out, /^back\s+backend\s+Running\s+\S+\s+0\.0\.0\.0:8080->8080\/tcp$/m);
+    assert.match(ps.out, /^front\s+frontend\s+Running\s+\S+\s+0\.0\.0\.0:80->80\/tcp$/m);
+    assert.deepEqual((await pods(root)).map((p) => p.name).sort(), ["back", "front"]);
+    // The bind source was created as a directory and is mounted.
+    const stat = await Deno.stat(join(cwd, "tmp", "mount", "dir"));
+    assert.ok(stat.isDirectory);
+    const marker = `m-${crypto.randomUUID()}`;
+    await ok(root, cwd, ["compose", "exec", "backend", "touch", `/app/data/${marker}`]);
+    await Deno.stat(join(cwd, "tmp", "mount", "dir", marker));
+    await Deno.remove(join(cwd, "tmp", "mount", "dir", marker));
+    // backend is on libra-net only, frontend on the default network only.
+    const nets = (await ok(root, "/", ["network", "ls"])).out;
+    assert.match(nets, /^original_libra-net\s/m);
+    assert.match(nets, /^original_default\s/m);
+    const ls = await ok(root, cwd, ["compose", "ls"]);
+    assert.match(ls.out, /^original\s+running\(2\)\s+.*compose\.yaml$/m);
+  } finally {
+    await ok(root, cwd, ["compose", "down", "-t", "0"]);
+  }
+  assert.deepEqual(await leftovers(root, []), []);
+});
+
+function app(port: number, subnet: string, marker: string): string {
+  const image = testBundles.busybox;
+  return `name: app
+services:
+  prepare:
+    image: ${image}
+    command: ["sh", "-c", "sleep 0.3; echo ${marker} > /www/index.html"]
+    volumes: [data:/www]
+  web:
+    image: ${image}
+    command: ["httpd", "-f", "-p", "8000", "-h", "/www"]
+    ports: ["127.0.0.1:${port}:8000"]
+    volumes: [data:/www]
+    networks:
+      front:
+        aliases: [www-alias]
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8000/"]
+      interval: 200ms
+      retries: 100
+    depends_on:
+      prepare: {condition: service_completed_successfully}
+  client:
+    image: ${image}
+    command: ["sleep", "300"]
+    stop_grace_period: 0s
+    networks: [front]
+    environment: {VERSION: "1"}
+    depends_on:
+      web: {condition: service_healthy}
+networks:
+  front:
+    ipam:
+      config: [{subnet: ${subnet}}]
+volumes:
+  data: {}
+`;
+}
+
+rootTest(
+  "two services reach each other by name and alias; port, dependencies, volumes, reconcile",
+  async (t) => {
+    await using dir = await tempDir("rkl-compose-app-");
+    const root = join(dir.path, "root");
+    const cwd = join(dir.path, "app");
+    await Deno.mkdir(cwd, { recursive: true });
+    const port = freePort();
+    const subnet = randomSubnet();
+    const marker = `hello-${crypto.randomUUID().slice(0, 8)}`;
+    await Deno.writeTextFile(join(cwd, "compose.yaml"), app(port, subnet, marker));
+    try {
+      await t.step("dependency conditions are observed in order", async () => {
+        const up = await ok(root, cwd, ["compose", "up", "-d"]);
+        const lines = up.err.split("\n");
+        const at = (re: RegExp) => {
+          const i = lines.findIndex((l) => re.test(l));
+          assert.ok(i >= 0, `${re} in:\n${up.err}`);
+          return i;
+        };
+        assert.ok(at(/Container app-prepare-1 {2}Exited/) < at(/Container app-web-1 {2}Creating/));
+        assert.ok(at(/Container app-web-1 {2}Healthy/) < at(/Container app-client-1 {2}Creating/));
+      });
+      await t.step("by service name and by alias, from another service", async () => {
+        for (const host of ["web", "www-alias", "app-web-1"]) {
+          const r = await ok(root, cwd, [
+            "compose",
+            "exec",
+            "client",
+            "wget",
+            "-q",
+            "-O",
+            "-",
+            `http://${host}:8000/`,
+          ]);
+          assert.equal(r.out.trim(), marker, host);
+        }
+      });
+      await t.step("the published port answers on 127.0.0.1", async () => {
+        const body = await waitFor("published port", async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/`);
+          return res.ok ? await res.text() : (await res.body?.cancel(), false);
+        });
+        assert.equal(body.trim(), marker);
+      });
+      await t.step("a second up is a no-op", async () => {
+        const before = await pods(root);
+        const up = await ok(root, cwd, ["compose", "up", "-d"]);
+        // The one-shot prepare runs again (docker compose starts exited containers); the
+        // running services are left alone.
+        assert.doesNotMatch(up.err, /app-(web|client)-1 {2}(Recreate|Creating)/);
+        assert.match(up.err, /app-web-1 {2}Running/);
+        const after = await pods(root);
+        const uid = (rows: PodRow[], n: string) => rows.find((p) => p.name === n)?.uid;
+        assert.equal(uid(after, "app-web-1"), uid(before, "app-web-1"));
+        assert.equal(uid(after, "app-client-1"), uid(before, "app-client-1"));
+      });
+      await t.step("only the changed service is recreated", async () => {
+        const before = await pods(root);
+        await Deno.writeTextFile(
+          join(cwd, "compose.yaml"),
+          app(port, subnet, marker).replace('VERSION: "1"', 'VERSION: "2"'),
+        );
+        const up = await ok(root, cwd, ["compose", "up", "-d"]);
+        assert.match(up.err, /Container app-client-1 {2}Recreated/);
+        assert.doesNotMatch(up.err, /app-web-1 {2}Recreate/);
+        const after = await pods(root);
+        const uid = (rows: PodRow[], n: string) => rows.find((p) => p.name === n)?.uid;
+        assert.equal(uid(after, "app-web-1"), uid(before, "app-web-1"));
+        assert.notEqual(uid(after, "app-client-1"), uid(before, "app-client-1"));
+        const env = await ok(root, cwd, ["compose", "exec", "client", "env"]);
+        assert.match(env.out, /^VERSION=2$/m);
+        // The recreated client still resolves web.
+        const r = await ok(root, cwd, [
+          "compose",
+          "exec",
+          "client",
+          "wget",
+          "-q",
+          "-O",
+          "-",
+          "http://web:8000/",
+        ]);
+        assert.equal(r.out.trim(), marker);
+      });
+      await t.step("a named volume is kept across down and removed by down -v", async () => {
+        await ok(root, cwd, ["compose", "down", "-t", "0"]);
+        const vol = join(root, "lib", "compose", "volumes", "app_data");
+        assert.equal((await Deno.readTextFile(join(vol, "index.html"))).trim(), marker);
+        assert.deepEqual(await leftovers(root, [subnet]), []);
+        await ok(root, cwd, ["compose", "down", "-v"]);
+        await assert.rejects(() => Deno.stat(vol), Deno.errors.NotFound);
+      });
+    } finally {
+      await rkl(root, cwd, ["compose", "down", "-v", "-t", "0"]);
+    }
+    assert.deepEqual(await leftovers(root, [subnet]), []);
+  },
+);
+
+rootTest("down from a fresh process after kill -9 of up half way leaves nothing", async () => {
+  await using dir = await tempDir("rkl-compose-kill-");
+  const root = join(dir.path, "root");
+  const cwd = join(dir.path, "app");
+  await Deno.mkdir(cwd, { recursive: true });
+  const subnets = [randomSubnet(), randomSubnet()];
+  const services = Array.from(
+    { length: 8 },
+    (_, i) =>
+      `  s${i}:\n    image: ${testBundles.busybox}\n    command: ["sleep", "300"]\n` +
+      `    networks: [${i % 2 === 0 ? "a" : "a, b"}]\n` +
+      (i > 0 ? `    depends_on: [s${i - 1}]\n` : ""),
+  ).join("");
+  await Deno.writeTextFile(
+    join(cwd, "compose.yaml"),
+    `name: crash\nservices:\n${services}networks:\n  a: {ipam: {config: [{subnet: ${
+      subnets[0]
+    }}]}}\n` +
+      `  b: {ipam: {config: [{subnet: ${subnets[1]}}]}}\n`,
+  );
+  const child = new Deno.Command("deno", {
+    args: [...await rklTaskArgs(), "--root", root, "compose", "up", "-d"],
+    cwd: projectDir,
+    env: { INIT_CWD: cwd, NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  try {
+    // Wait until the chain is part way through, then SIGKILL the up process.
+    await waitFor("some pods of the project", async () => (await pods(root)).length >= 3, {
+      timeoutMs: 120_000,
+      intervalMs: 50,
+    });
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+  }
+  assert.ok((await pods(root)).length < 8, "up was killed before it finished");
+  await ok(root, cwd, ["compose", "down", "-t", "0"]);
+  assert.deepEqual(await leftovers(root, subnets), []);
+});
