@@ -24,7 +24,8 @@ import { rklPaths } from "../core/paths.ts";
 import { podContainerName } from "../core/pod/pod_containers.ts";
 import { runPod } from "../core/pod/pod_runner.ts";
 import { listPods, type PodView } from "../core/pod/pod_view.ts";
-import { stopPodSandbox, teardownSandbox } from "../core/pod/sandbox.ts";
+import { stopPodSandbox } from "../core/pod/sandbox_stop.ts";
+import { teardownSandbox } from "../core/pod/sandbox_remove.ts";
 import {
   ComposeFileNotFoundError,
   type ComposeLoadOptions,

@@ -8,7 +8,8 @@
  */
 import type { Engine } from "../container/engine.ts";
 import { CleanupError } from "../errors.ts";
-import { stopPodSandbox, teardownSandbox } from "../pod/sandbox.ts";
+import { stopPodSandbox } from "../pod/sandbox_stop.ts";
+import { teardownSandbox } from "../pod/sandbox_remove.ts";
 import type { ComposeHost } from "./compose_up.ts";
 import {
   composeDirs,

@@ -12,7 +12,7 @@ import type { Engine } from "../container/engine.ts";
 import { RkError } from "../errors.ts";
 import { podContainerName } from "../pod/pod_containers.ts";
 import { runPod } from "../pod/pod_runner.ts";
-import { teardownSandbox } from "../pod/sandbox.ts";
+import { teardownSandbox } from "../pod/sandbox_remove.ts";
 import { listPods } from "../pod/pod_view.ts";
 import type { ComposeModel, ComposeService } from "./compose_model.ts";
 import { type HostsRenderer, syncProjectHosts } from "./hosts_sync.ts";
