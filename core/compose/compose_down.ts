@@ -7,9 +7,9 @@
  * @module
  */
 import type { Engine } from "../container/engine.ts";
-import { CleanupError } from "../errors.ts";
 import { stopPodSandbox } from "../pod/sandbox_stop.ts";
 import { teardownSandbox } from "../pod/sandbox_remove.ts";
+import { StepRunner } from "../step_runner.ts";
 import type { ComposeHost } from "./compose_up.ts";
 import {
   composeDirs,
@@ -40,16 +40,8 @@ export async function composeDown(
 ): Promise<void> {
   const emit = host.onEvent ?? (() => {});
   const dirs = composeDirs(engine.paths.dataDir);
-  const failures: { step: string; error: unknown }[] = [];
-  const step = async (name: string, fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-      return true;
-    } catch (error) {
-      failures.push({ step: name, error });
-      return false;
-    }
-  };
+  const steps = new StepRunner();
+  const step = (name: string, fn: () => Promise<unknown>) => steps.run(name, fn);
   await Promise.all(
     projectPods(engine, project).map(async (p) => {
       const rec = p.record;
@@ -115,5 +107,5 @@ export async function composeDown(
       );
     }
   }
-  if (failures.length > 0) throw new CleanupError(failures);
+  steps.throwIfFailed();
 }
