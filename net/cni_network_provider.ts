@@ -15,6 +15,7 @@ import type {
 } from "../core/network.ts";
 import type { RklPaths } from "../core/paths.ts";
 import { ConflictError, NotFoundError, RkError } from "../core/errors.ts";
+import { readTextIfExists } from "../core/fs.ts";
 import { StepRunner } from "../core/step_runner.ts";
 import { UndoStack } from "../core/undo.ts";
 import { run } from "../core/exec.ts";
@@ -233,14 +234,7 @@ export class CniNetworkProvider implements NetworkProvider {
    * listed (systemd-resolved), its upstream file is used instead, as other runtimes do.
    */
   async #sandboxResolvConf(): Promise<string> {
-    const read = async (file: string) => {
-      try {
-        return await Deno.readTextFile(file);
-      } catch (error) {
-        if (error instanceof Deno.errors.NotFound) return "";
-        throw error;
-      }
-    };
+    const read = async (file: string) => await readTextIfExists(file) ?? "";
     const text = renderResolvConf(await read(this.#hostResolvConf));
     if (/^nameserver /m.test(text)) return text;
     const upstream = renderResolvConf(await read(this.#upstreamResolvConf));

@@ -5,6 +5,7 @@
  * @module
  */
 import { ManifestError, type SourcePosition } from "../errors.ts";
+import { isRecord } from "../is_record.ts";
 import { type ManifestWarning, treePosition } from "../manifest_reader.ts";
 
 /** Kind of a plain value, for messages. */
@@ -61,7 +62,7 @@ export class Field {
 
   /** True when a mapping. */
   get isMap(): boolean {
-    return typeof this.value === "object" && this.value !== null && !Array.isArray(this.value);
+    return isRecord(this.value);
   }
 
   /** Asserts a mapping. */

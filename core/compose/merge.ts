@@ -9,12 +9,13 @@
  *
  * @module
  */
+import { isRecord } from "../is_record.ts";
 import { setTreePosition, treePosition } from "../manifest_reader.ts";
 
 type Tree = Record<string, unknown>;
 
 function isMap(v: unknown): v is Tree {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return isRecord(v);
 }
 
 /** Copies `v` (deeply) with its positions. */

@@ -20,7 +20,7 @@ import { deleteSandboxRecord, findSandbox, type SandboxRecord } from "./pod_stor
 import { planVolumes } from "./pod_translate.ts";
 import { releaseVolumes } from "./pod_volumes.ts";
 import { attachedNetwork } from "./sandbox.ts";
-import { removeIfExists } from "./_fs.ts";
+import { removeIfExists } from "../fs.ts";
 
 /**
  * Removes a sandbox: stops it, removes every container, the network attachment, volumes, the

@@ -36,7 +36,7 @@ import {
   type PodStep,
   type SandboxOptions,
 } from "./sandbox.ts";
-import { removeIfExists } from "./_fs.ts";
+import { readTextIfExists, removeIfExists } from "../fs.ts";
 
 async function fault(opts: SandboxOptions, step: PodStep, id: string): Promise<void> {
   if (opts.faults) await opts.faults(step, id);
@@ -49,12 +49,7 @@ function renderHosts(hostname: string, ips: readonly string[]): string {
 }
 
 async function hostResolvConf(): Promise<string> {
-  try {
-    return await Deno.readTextFile("/etc/resolv.conf");
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return "";
-    throw e;
-  }
+  return await readTextIfExists("/etc/resolv.conf") ?? "";
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { RkError } from "../errors.ts";
+import { pathExists, readTextIfExists } from "../fs.ts";
 import { run } from "../exec.ts";
 import type { OciRuntime } from "./oci_runtime.ts";
 
@@ -137,15 +138,6 @@ export class MonitorError extends RkError {
   }
 }
 
-async function readIfExists(path: string): Promise<string | undefined> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
-}
-
 /**
  * Extracts the error messages from a runtime's JSON log (`--log-format=json`), falling back
  * to the raw text.
@@ -200,12 +192,9 @@ export class Conmon implements ContainerMonitor {
   async binary(): Promise<string> {
     if (this.#binary) return this.#binary;
     for (const p of CONMON_PATHS) {
-      try {
-        await Deno.stat(p);
+      if (await pathExists(p)) {
         this.#binary = p;
         return p;
-      } catch (e) {
-        if (!(e instanceof Deno.errors.NotFound)) throw e;
       }
     }
     throw new RkError(
@@ -235,14 +224,14 @@ export class Conmon implements ContainerMonitor {
     let nextLivenessCheck = 100;
     // Poll every millisecond at first (runtimes create in ~25 ms), then back off.
     for (let delay = 1;; delay = Date.now() - started > 200 ? 10 : 1) {
-      const pidText = await readIfExists(req.pidFile);
+      const pidText = await readTextIfExists(req.pidFile);
       if (pidText !== undefined && pidText.trim() !== "") {
         const pid = Number(pidText.trim());
-        const monitorPid = Number((await readIfExists(req.monitorPidFile))?.trim() ?? 0);
+        const monitorPid = Number((await readTextIfExists(req.monitorPidFile))?.trim() ?? 0);
         return { pid, monitorPid };
       }
       // The runtime logs its failure (JSON, level "error") before conmon gives up.
-      const why = runtimeLogErrors((await readIfExists(req.runtimeLogPath)) ?? "");
+      const why = runtimeLogErrors((await readTextIfExists(req.runtimeLogPath)) ?? "");
       if (why) {
         throw new MonitorError(
           req.id,
@@ -259,12 +248,12 @@ export class Conmon implements ContainerMonitor {
       // on the slow path (every ~100 ms after the first 100 ms), not on every poll.
       if (Date.now() - started >= nextLivenessCheck) {
         nextLivenessCheck += 100;
-        const monitorPid = Number((await readIfExists(req.monitorPidFile))?.trim() ?? 0);
+        const monitorPid = Number((await readTextIfExists(req.monitorPidFile))?.trim() ?? 0);
         if (monitorPid > 0 && !(await processAlive(monitorPid))) {
           // The runtime may have finished, or logged its error, right before conmon exited (the
           // log was read before the liveness check): look at both once more.
-          if (!(await readIfExists(req.pidFile))?.trim()) {
-            const late = runtimeLogErrors((await readIfExists(req.runtimeLogPath)) ?? "");
+          if (!(await readTextIfExists(req.pidFile))?.trim()) {
+            const late = runtimeLogErrors((await readTextIfExists(req.runtimeLogPath)) ?? "");
             throw new MonitorError(
               req.id,
               `Runtime ${runtime.name} failed to create container "${req.name}": ${
