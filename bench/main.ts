@@ -9,6 +9,7 @@ import { podBench } from "./pod_bench.ts";
 import { netBench } from "./net_bench.ts";
 import { containerBench } from "./container_bench.ts";
 import { composeBench } from "./compose_bench.ts";
+import { startupBench } from "./startup_bench.ts";
 
 /** A benchmark section. */
 export interface Section {
@@ -19,6 +20,7 @@ export interface Section {
 }
 
 const sections: Section[] = [
+  { name: "startup", run: startupBench },
   { name: "container", run: containerBench },
   { name: "store", run: storeBench },
   { name: "pod", run: podBench },

@@ -8,6 +8,7 @@ export {
   Command,
   CommanderError,
   type CommandUnknownOpts,
+  Help,
   InvalidArgumentError,
   Option,
 } from "@commander-js/extra-typings";

@@ -2,63 +2,180 @@
  * The `rkl` entry point: builds the command tree, runs it, and maps errors to exit codes
  * (0 ok, 1 failure, 2 usage error). This is the only module that exits the process.
  *
+ * Start-up cost is paid only for what a command uses: the command-line parser and each command
+ * group are imported when `main` runs, and only the group the arguments name is loaded (the
+ * others are listed in `rkl --help` from their {@linkcode CommandGroupEntry}). Inside a group,
+ * heavy libraries (YAML, the gRPC store client) are imported where they are used.
+ *
  * @module
  */
-import { Command, CommanderError, type CommandUnknownOpts } from "./_command.ts";
-import { type CliIo, type GlobalOptions, processIo, resolveGlobals } from "./context.ts";
+import type { CommandUnknownOpts } from "./_command.ts";
+import type { CliIo, GlobalOptions } from "./context.ts";
 import { findCleanupError, RkError } from "../core/errors.ts";
-import { containerCommand } from "./container.ts";
-import { podCommand } from "./pod.ts";
-import { networkCommand } from "./network.ts";
-import { gcCommand } from "./gc.ts";
-import { composeCommand } from "./compose.ts";
+import denoJson from "../deno.json" with { type: "json" };
+
+/** rkl's version: the `version` of the project's `deno.json`. */
+export const VERSION: string = denoJson.version;
 
 /** A command group: given the I/O and a getter for the global options, returns its command. */
 export type CommandGroup = (io: CliIo, globals: () => GlobalOptions) => CommandUnknownOpts;
 
-/** The groups registered under `rkl`. Each lives in its own file in `cli/`. */
-const groups: CommandGroup[] = [
-  containerCommand,
-  podCommand,
-  composeCommand,
-  networkCommand,
-  gcCommand,
+/**
+ * A command group registered under `rkl`. `name`, `aliases` and `description` are what
+ * `rkl --help` lists without loading the group; they must equal the loaded command's (a test in
+ * `main_test.ts` checks it). `load` imports the group's module (one file per group in `cli/`).
+ */
+export interface CommandGroupEntry {
+  /** The group's command name, e.g. `container`. */
+  readonly name: string;
+  /** Other names, e.g. `["c"]`. */
+  readonly aliases: readonly string[];
+  /** One line for `rkl --help`. */
+  readonly description: string;
+  /** The group has options of its own (`rkl --help` then lists it as `NAME [options]`). */
+  readonly hasOptions?: boolean;
+  /** Imports the group's module and returns its builder. */
+  load(): Promise<CommandGroup>;
+}
+
+/** The groups registered under `rkl`, in the order `rkl --help` lists them. */
+export const commandGroups: readonly CommandGroupEntry[] = [
+  {
+    name: "container",
+    aliases: ["c"],
+    description: "run single containers (the original project's container YAML)",
+    load: async () => (await import("./container.ts")).containerCommand,
+  },
+  {
+    name: "pod",
+    aliases: ["p"],
+    description: "run Kubernetes-style pods (v1 Pod manifests) with a pause sandbox",
+    load: async () => (await import("./pod.ts")).podCommand,
+  },
+  {
+    name: "compose",
+    aliases: ["C"],
+    description: "run Docker Compose apps as Kubernetes-compatible pods",
+    hasOptions: true,
+    load: async () => (await import("./compose.ts")).composeCommand,
+  },
+  {
+    name: "network",
+    aliases: ["net"],
+    description: "manage rkl's CNI networks (one bridge and subnet each)",
+    load: async () => (await import("./network.ts")).networkCommand,
+  },
+  {
+    name: "gc",
+    aliases: [],
+    description:
+      "release IPs, veths, network namespaces and CNI cache entries of dead containers and pods",
+    load: async () => (await import("./gc.ts")).gcCommand,
+  },
 ];
 
+/** Global options that take a value (the next argument) before the command word. */
+const globalsWithValue: ReadonlySet<string> = new Set(["--root", "--runtime"]);
+
 /**
- * Builds the `rkl` command tree for one invocation.
+ * The group `argv` runs: the first word that is neither a global option nor its value
+ * (`help GROUP` names GROUP). Undefined when there is none (e.g. `rkl --help`) or the word is
+ * not a group's name or alias (commander then reports the unknown command).
+ *
+ * @example
+ * ```ts
+ * import { invokedGroup } from "./main.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(invokedGroup(["--root", "/tmp/r", "c", "list"])?.name, "container");
+ * assert.equal(invokedGroup(["help", "pod"])?.name, "pod");
+ * assert.equal(invokedGroup(["--help"]), undefined);
+ * ```
+ */
+export function invokedGroup(argv: readonly string[]): CommandGroupEntry | undefined {
+  let i = 0;
+  while (i < argv.length && argv[i]!.startsWith("-")) i += globalsWithValue.has(argv[i]!) ? 2 : 1;
+  const word = argv[i] === "help" ? argv[i + 1] : argv[i];
+  if (word === undefined) return undefined;
+  return commandGroups.find((g) => g.name === word || g.aliases.includes(word));
+}
+
+/** Options of {@linkcode buildProgram}. */
+export interface BuildProgramOptions {
+  /** Load every group instead of only the one `argv` names (default false). */
+  loadAll?: boolean;
+}
+
+/**
+ * Builds the `rkl` command tree for one invocation with `argv` (without the program name): the
+ * group `argv` names is loaded, every other group is a stub with its name, aliases and
+ * description, enough for `rkl --help` and for commander's "unknown command" suggestions.
  *
  * @example
  * ```ts
  * import { buildProgram } from "./main.ts";
  * import assert from "node:assert/strict";
  * const io = { stdout() {}, stderr() {}, env: {}, cwd: "/" };
- * assert.equal(buildProgram(io).name(), "rkl");
+ * const program = await buildProgram(io, ["pod", "list"]);
+ * assert.equal(program.name(), "rkl");
+ * const pod = program.commands.find((c) => c.name() === "pod");
+ * assert.ok(pod?.commands.some((c) => c.name() === "list")); // loaded
+ * const container = program.commands.find((c) => c.name() === "container");
+ * assert.equal(container?.commands.length, 0); // a stub
  * ```
  */
-export function buildProgram(io: CliIo): CommandUnknownOpts {
+export async function buildProgram(
+  io: CliIo,
+  argv: readonly string[] = [],
+  opts: BuildProgramOptions = {},
+): Promise<CommandUnknownOpts> {
+  const [{ Command, Help }, { resolveGlobals }] = await Promise.all([
+    import("./_command.ts"),
+    import("./context.ts"),
+  ]);
   const program = new Command()
     .name("rkl")
     .description("rk8s node tool: run containers and Kubernetes-style pods on an OCI runtime")
+    .version(VERSION)
     .option("--root <dir>", "state root (default /var/lib/rkl and /run/rkl; env RKL_ROOT)")
     .option("--runtime <name|path>", "OCI runtime: youki, runc or crun (env RKL_RUNTIME)")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError(false);
+  // A stub has no options or subcommands: list it as its loaded command would be listed.
+  const stubs = new Map<unknown, CommandGroupEntry>();
+  const help = new Help();
+  program.configureHelp({
+    subcommandTerm: (cmd) => {
+      const g = stubs.get(cmd);
+      if (!g) return help.subcommandTerm(cmd);
+      return `${g.name}${g.aliases[0] ? `|${g.aliases[0]}` : ""}${
+        g.hasOptions ? " [options]" : ""
+      }`;
+    },
+  });
   const globals = () => resolveGlobals(io, program.opts());
-  for (const group of groups) {
+  const invoked = opts.loadAll ? undefined : invokedGroup(argv);
+  const loaded = await Promise.all(
+    commandGroups.map((g) => opts.loadAll || g === invoked ? g.load() : undefined),
+  );
+  commandGroups.forEach((g, i) => {
+    const build = loaded[i];
+    let command: CommandUnknownOpts;
+    if (build) command = build(io, globals);
+    else {
+      command = new Command(g.name).aliases([...g.aliases]).description(g.description);
+      stubs.set(command, g);
+    }
     program.addCommand(
-      group(io, globals).exitOverride().configureOutput({
-        writeOut: io.stdout,
-        writeErr: io.stderr,
-      }),
+      command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }),
     );
-  }
+  });
   return program;
 }
 
 /**
- * Runs `rkl` with `argv` (without the program name) and returns the exit code.
+ * Runs `rkl` with `argv` (without the program name) and returns the exit code. `io` defaults to
+ * the real process's (`processIo()` of `context.ts`).
  *
  * @example
  * ```ts
@@ -70,9 +187,20 @@ export function buildProgram(io: CliIo): CommandUnknownOpts {
  * assert.match(out, /Usage: rkl/);
  * ```
  */
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  const program = buildProgram(io);
+export async function main(argv: readonly string[], io?: CliIo): Promise<number> {
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+    // Answered before the parser and Node compatibility load; commander prints the same.
+    if (io) io.stdout(`${VERSION}\n`);
+    else console.log(VERSION);
+    return 0;
+  }
+  const [{ CommanderError }, { processIo }] = await Promise.all([
+    import("./_command.ts"),
+    import("./context.ts"),
+  ]);
+  io ??= processIo();
   try {
+    const program = await buildProgram(io, argv);
     await program.parseAsync([...argv], { from: "user" });
     return io.exitCode ?? 0;
   } catch (error) {

@@ -4,18 +4,10 @@
  *
  * @module
  */
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-  type Scalar,
-  stringify,
-} from "yaml";
+// Deferred: the library (≈ 35 ms of start-up, CommonJS through Node compatibility) is evaluated
+// on first use, so commands that read no manifest and print no YAML never pay for it.
+import defer * as yaml from "yaml";
+import type { Document, LineCounter, Node, Scalar } from "yaml";
 import { ManifestError, type SourcePosition } from "./errors.ts";
 
 /** A non-fatal finding such as an unknown field. */
@@ -54,7 +46,7 @@ export function formatWarning(w: ManifestWarning): string {
  * ```
  */
 export function toYaml(value: unknown): string {
-  return stringify(value);
+  return yaml.stringify(value);
 }
 
 /**
@@ -74,8 +66,8 @@ export function readManifest(
   text: string,
   file: string,
 ): { root: ManifestField; warnings: ManifestWarning[] } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) {
     const pos = lineCounter.linePos(first.pos[0]);
@@ -101,9 +93,9 @@ interface Ctx {
 
 function typeName(node: Node | undefined): string {
   if (node === undefined) return "nothing";
-  if (isMap(node)) return "a mapping";
-  if (isSeq(node)) return "a list";
-  if (isScalar(node)) {
+  if (yaml.isMap(node)) return "a mapping";
+  if (yaml.isSeq(node)) return "a list";
+  if (yaml.isScalar(node)) {
     const v = node.value;
     if (v === null) return "null";
     return `${typeof v} ${JSON.stringify(v)}`;
@@ -143,12 +135,12 @@ export class ManifestField {
 
   /** True when this is a mapping. */
   get isObject(): boolean {
-    return isMap(this.#node);
+    return yaml.isMap(this.#node);
   }
 
   /** True when the document or value is absent or null. */
   get isNull(): boolean {
-    return this.#node === undefined || (isScalar(this.#node) && this.#node.value === null);
+    return this.#node === undefined || (yaml.isScalar(this.#node) && this.#node.value === null);
   }
 
   /** An error positioned at this field. */
@@ -169,7 +161,9 @@ export class ManifestField {
 
   /** Asserts this is a mapping (throws otherwise). */
   object(): this {
-    if (!isMap(this.#node)) throw this.error(`expected a mapping, got ${typeName(this.#node)}`);
+    if (!yaml.isMap(this.#node)) {
+      throw this.error(`expected a mapping, got ${typeName(this.#node)}`);
+    }
     return this;
   }
 
@@ -177,14 +171,14 @@ export class ManifestField {
   keys(): string[] {
     this.object();
     const map = this.#node as unknown as { items: { key: unknown }[] };
-    return map.items.map((p) => String(isScalar(p.key) ? (p.key as Scalar).value : p.key));
+    return map.items.map((p) => String(yaml.isScalar(p.key) ? (p.key as Scalar).value : p.key));
   }
 
   /** The child at `key` (a field whose value is absent when the key is missing). */
   get(key: string): ManifestField {
     this.object();
     const map = this.#node as unknown as { items: { key: unknown; value: Node | null }[] };
-    const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+    const pair = map.items.find((p) => yaml.isScalar(p.key) && String(p.key.value) === key);
     return new ManifestField(
       this.#ctx,
       pair?.value ?? undefined,
@@ -205,7 +199,7 @@ export class ManifestField {
     const unknown: string[] = [];
     const map = this.object().#node as unknown as { items: { key: Node }[] };
     for (const pair of map.items) {
-      const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
+      const key = String(yaml.isScalar(pair.key) ? pair.key.value : pair.key);
       if (!known.includes(key)) {
         unknown.push(key);
         const p = this.#ctx.lineCounter.linePos(pair.key?.range?.[0] ?? this.#offset);
@@ -223,7 +217,7 @@ export class ManifestField {
 
   /** The items of this list. */
   items(): ManifestField[] {
-    if (!isSeq(this.#node)) throw this.error(`expected a list, got ${typeName(this.#node)}`);
+    if (!yaml.isSeq(this.#node)) throw this.error(`expected a list, got ${typeName(this.#node)}`);
     return this.#node.items.map((n, i) =>
       new ManifestField(
         this.#ctx,
@@ -236,13 +230,13 @@ export class ManifestField {
 
   /** This scalar as a string (numbers and booleans are not accepted). */
   string(): string {
-    if (isScalar(this.#node) && typeof this.#node.value === "string") return this.#node.value;
+    if (yaml.isScalar(this.#node) && typeof this.#node.value === "string") return this.#node.value;
     throw this.error(`expected a string, got ${typeName(this.#node)}`);
   }
 
   /** This scalar as a string, accepting numbers too (for quantities such as `cpu: 1`). */
   stringOrNumber(): string {
-    if (isScalar(this.#node)) {
+    if (yaml.isScalar(this.#node)) {
       const v = this.#node.value;
       if (typeof v === "string") return v;
       if (typeof v === "number" && Number.isFinite(v)) return String(v);
@@ -252,7 +246,7 @@ export class ManifestField {
 
   /** This scalar as a number. */
   number(): number {
-    if (isScalar(this.#node) && typeof this.#node.value === "number") return this.#node.value;
+    if (yaml.isScalar(this.#node) && typeof this.#node.value === "number") return this.#node.value;
     throw this.error(`expected a number, got ${typeName(this.#node)}`);
   }
 
@@ -267,7 +261,7 @@ export class ManifestField {
 
   /** This scalar as a boolean. */
   boolean(): boolean {
-    if (isScalar(this.#node) && typeof this.#node.value === "boolean") return this.#node.value;
+    if (yaml.isScalar(this.#node) && typeof this.#node.value === "boolean") return this.#node.value;
     throw this.error(`expected true or false, got ${typeName(this.#node)}`);
   }
 
@@ -387,8 +381,8 @@ export interface YamlTreeOptions {
  * ```
  */
 export function readYamlTree(text: string, file: string, opts: YamlTreeOptions = {}): unknown {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
+  const lineCounter = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, {
     lineCounter,
     prettyErrors: false,
     uniqueKeys: true,
@@ -418,7 +412,7 @@ export function readYamlTree(text: string, file: string, opts: YamlTreeOptions =
   const walk = (node: unknown, path: string, depth: number): unknown => {
     if (depth > 200) throw new ManifestError("nesting too deep", { ...posOf(0), file, path });
     if (node === null || node === undefined) return null;
-    if (isAlias(node)) {
+    if (yaml.isAlias(node)) {
       const target = node.resolve(doc as Document) as Node | undefined;
       if (!target || seen.has(target)) {
         throw new ManifestError(`alias *${node.source} cannot be resolved`, {
@@ -433,7 +427,7 @@ export function readYamlTree(text: string, file: string, opts: YamlTreeOptions =
         seen.delete(target);
       }
     }
-    if (isScalar(node)) {
+    if (yaml.isScalar(node)) {
       const v = node.value;
       if (typeof v === "string" && opts.scalar) {
         return opts.scalar(v, { ...posOf(node.range?.[0]), path });
@@ -442,7 +436,7 @@ export function readYamlTree(text: string, file: string, opts: YamlTreeOptions =
       if (v instanceof Date) return v.toISOString();
       return v ?? null;
     }
-    if (isSeq(node)) {
+    if (yaml.isSeq(node)) {
       const out: unknown[] = [];
       node.items.forEach((item, i) => {
         out.push(walk(item, childPath(path, i), depth + 1));
@@ -451,12 +445,12 @@ export function readYamlTree(text: string, file: string, opts: YamlTreeOptions =
       });
       return out;
     }
-    if (isMap(node)) {
+    if (yaml.isMap(node)) {
       const out: Record<string, unknown> = {};
       const merged: [string, unknown, SourcePosition][] = [];
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
-        const rawKey = isScalar(keyNode) ? keyNode.value : keyNode;
+        const rawKey = yaml.isScalar(keyNode) ? keyNode.value : keyNode;
         const keyPos = posOf(keyNode?.range?.[0] ?? node.range?.[0]);
         if (typeof rawKey === "symbol" || rawKey === "<<") {
           // A merge key: its mapping (or list of mappings) supplies keys not set explicitly;

@@ -1,0 +1,109 @@
+/**
+ * CLI start-up (issue 11): `rkl --version`, `rkl --help`, `rkl c list` and `rkl pod list` on an
+ * empty state root, each a fresh `deno run` with the `rkl` task's flags and permission set,
+ * against the floor: an empty program run the same way. Then where the time goes: how long
+ * importing each dependency takes on its own in a fresh process.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { compare, type Contender, quantile } from "./_harness.ts";
+import { rklTaskArgs, withUndo } from "./_peers.ts";
+
+const projectDir = new URL("../", import.meta.url).pathname;
+const RUNS = 20;
+const PROBE_RUNS = 10;
+/** The start-up target: each command within this many ms of the floor's median. */
+const TARGET_MS = 15;
+
+/**
+ * What the CLI may load, each imported alone in a fresh process (paths relative to
+ * `bench/_import_probe.ts`), with the commands that load it.
+ */
+const DEPENDENCIES: { spec: string; what: string; loadedBy: string }[] = [
+  {
+    spec: "@commander-js/extra-typings",
+    what: "npm:commander (+ extra-typings), CommonJS",
+    loadedBy: "every command but --version",
+  },
+  { spec: "yaml", what: "npm:yaml, CommonJS", loadedBy: "run/create (manifests), -o yaml" },
+  {
+    spec: "../core/manifest_reader.ts",
+    what: "core/manifest_reader.ts (yaml deferred)",
+    loadedBy: "container, pod groups",
+  },
+  { spec: "node:sqlite", what: "node:sqlite", loadedBy: "c list, pod list (the state db)" },
+  { spec: "@grpc/grpc-js", what: "npm:@grpc/grpc-js", loadedBy: "none (the cluster store)" },
+  { spec: "../cli/main.ts", what: "cli/main.ts (entry, groups not loaded)", loadedBy: "all" },
+  { spec: "../cli/container.ts", what: "cli/container.ts + core/container", loadedBy: "c …" },
+  { spec: "../cli/pod.ts", what: "cli/pod.ts + core/pod", loadedBy: "pod …" },
+];
+
+async function runQuiet(argv: string[]): Promise<string> {
+  const out = await new Deno.Command("deno", {
+    args: argv,
+    cwd: projectDir,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(`deno ${argv.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return new TextDecoder().decode(out.stdout);
+}
+
+/** Runs the start-up section. */
+export async function startupBench(): Promise<void> {
+  await withUndo("rkl-bench-startup-", async (work) => {
+    const task = await rklTaskArgs(); // run -q --frozen -P=rkl cli/main.ts
+    const flags = task.slice(0, -1);
+    const entry = task.at(-1)!;
+    const root = join(work, "root"); // an empty state root
+    const rkl = (...args: string[]) => () => runQuiet([...flags, entry, ...args]).then(() => {});
+    const contenders: Contender[] = [
+      {
+        name: "empty Deno program (floor)",
+        run: () => runQuiet([...flags, "bench/_empty.ts"]).then(() => {}),
+      },
+      { name: "rkl --version", run: rkl("--version") },
+      { name: "rkl --help", run: rkl("--help") },
+      { name: "rkl c list (empty root)", run: rkl("--root", root, "c", "list") },
+      { name: "rkl pod list (empty root)", run: rkl("--root", root, "pod", "list") },
+    ];
+    const rows = await compare(
+      `CLI start-up: a fresh \`deno ${flags.join(" ")}\` each, median of ${RUNS}, interleaved`,
+      contenders,
+      { runs: RUNS, warmup: 2 },
+    );
+    const floor = rows[0]!.median;
+    console.log(`\nover the floor (${floor.toFixed(1)} ms; target: within ${TARGET_MS} ms):`);
+    for (const r of rows.slice(1)) {
+      const delta = r.median - floor;
+      console.log(
+        `  ${r.name.padEnd(26)} +${delta.toFixed(1).padStart(5)} ms  ${
+          delta <= TARGET_MS ? "meets" : "misses"
+        } the target`,
+      );
+    }
+
+    // Where the time goes: each dependency imported alone, in a fresh process.
+    const samples = new Map<string, number[]>(DEPENDENCIES.map((d) => [d.spec, []]));
+    for (let i = 0; i < PROBE_RUNS; i++) {
+      for (const d of DEPENDENCIES) {
+        const line = await runQuiet([...flags, "bench/_import_probe.ts", d.spec]);
+        const ms = (JSON.parse(line) as Record<string, number>)[d.spec];
+        if (typeof ms === "number") samples.get(d.spec)!.push(ms);
+      }
+    }
+    console.log(
+      `\n## Where the time goes: importing each alone in a fresh process (median of ${PROBE_RUNS})`,
+    );
+    const w = Math.max(...DEPENDENCIES.map((d) => d.what.length));
+    console.log(`${"module".padEnd(w)}  import ms  loaded by`);
+    for (const d of DEPENDENCIES) {
+      const ms = quantile(samples.get(d.spec)!, 0.5);
+      console.log(`${d.what.padEnd(w)}  ${ms.toFixed(1).padStart(9)}  ${d.loadedBy}`);
+    }
+  });
+}
