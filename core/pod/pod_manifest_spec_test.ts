@@ -79,7 +79,7 @@ Deno.test("pod-level securityContext: parsed, checked, container fields win", as
     [
       "a hostAlias that is not an IP",
       `  hostAliases: [{ip: db, hostnames: [x]}]\n${app}`,
-      /spec.hostAliases\[0\].ip: expected an IPv4 address, got "db"/,
+      /spec.hostAliases\[0\].ip: expected an IP address, got "db"/,
     ],
   ];
   for (const [name, spec, message] of bad) {
