@@ -9,31 +9,12 @@ import { join } from "node:path";
 import { engineFor } from "./engine.ts";
 import { podView } from "../core/pod/pod_view.ts";
 import { rootTest, tempDir, waitFor } from "../core/testing.ts";
-import { projectDir, type RklResult, runRkl } from "./testing.ts";
+import { allocatedIps, filesIn, projectDir, type RklResult, runRkl } from "./testing.ts";
 import { parsePodManifest } from "../core/pod/pod_manifest.ts";
 import { runPod } from "../core/pod/pod_runner.ts";
 
 function rkl(root: string, ...argv: string[]): Promise<RklResult> {
   return runRkl(["--root", root, ...argv]);
-}
-
-async function filesIn(dir: string): Promise<string[]> {
-  try {
-    return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return [];
-    throw e;
-  }
-}
-
-/** IP addresses host-local still holds under the root. */
-async function allocatedIps(root: string): Promise<string[]> {
-  const ipam = join(root, "lib", "cni", "ipam");
-  const out: string[] = [];
-  for (const net of await filesIn(ipam)) {
-    for (const f of await filesIn(join(ipam, net))) if (/^\d+\.\d+\.\d+\.\d+$/.test(f)) out.push(f);
-  }
-  return out;
 }
 
 function engine(root: string): ReturnType<typeof engineFor> {
