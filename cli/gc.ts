@@ -1,5 +1,5 @@
 /**
- * `rkl gc`: releases network attachments (IP allocations, veths, namespaces, CNI cache
+ * `rkl gc`: stops the sandboxes of terminal pods (phase Succeeded or Failed) and releases network attachments (IP allocations, veths, namespaces, CNI cache
  * entries) that belong to no live container or pod, so a `kill -9` or a reboot never leaks
  * addresses.
  *
@@ -10,6 +10,7 @@ import type { CliIo, GlobalOptions } from "./context.ts";
 import { engineFor } from "./engine.ts";
 import type { NetworkGcReport } from "../core/network.ts";
 import { collectNetworkGarbage } from "../core/network_gc.ts";
+import { releaseTerminalPods } from "../core/pod/pod_terminal.ts";
 
 /**
  * Formats a gc report.
@@ -48,6 +49,13 @@ export function gcCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkno
     .action(async () => {
       const engine = await engineFor(io, globals());
       try {
+        // Terminal pods first: their sandboxes stop and their IPs and host ports are released.
+        for (const p of await releaseTerminalPods(engine)) {
+          io.stdout(
+            `Stopped pod ${p.namespace}/${p.name} (${p.phase}: ${p.reason})` +
+              (p.ips.length > 0 ? `, released ${p.ips.join(", ")}` : "") + "\n",
+          );
+        }
         io.stdout(formatGcReport(await collectNetworkGarbage(engine)));
       } finally {
         engine.close();

@@ -24,6 +24,7 @@ import { podContainerName } from "../core/pod/pod_containers.ts";
 import { findSandbox } from "../core/pod/pod_store.ts";
 import { listPods, podView } from "../core/pod/pod_view.ts";
 import { stopPodSandbox } from "../core/pod/sandbox_stop.ts";
+import { releaseTerminalPods } from "../core/pod/pod_terminal.ts";
 import { removePod } from "../core/pod/pod_remove.ts";
 
 // The parsers and formatters live in pod_options.ts and pod_format.ts; re-exported for callers
@@ -93,7 +94,12 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
     .argument("<file>", "pod manifest (apiVersion: v1, kind: Pod)")
     .action(async (file) => {
       const pod = await loadManifest(io, file);
-      const result = await withEngine(io, globals, (e) => runPod(e, pod));
+      const result = await withEngine(io, globals, async (e) => {
+        const r = await runPod(e, pod);
+        // A pod that is already over (a failed init container under Never) releases its IP.
+        await releaseTerminalPods(e, { only: [r.sandbox.id] });
+        return r;
+      });
       if (result.failure) throw new PodFailedError(pod.name, result.failure);
       io.stdout(`${pod.name}\n`);
     });
@@ -115,6 +121,7 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
       const namespace = parseNamespace(opts.namespace);
       await withEngineEach(io, globals, refs, async (e, ref) => {
         const r = await startPod(e, ref, { namespace });
+        await releaseTerminalPods(e, { only: [r.sandbox.id] });
         if (r.failure) throw new PodFailedError(r.sandbox.name, r.failure);
         return r.sandbox.name;
       });
@@ -171,7 +178,11 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
       const pods = await withEngine(
         io,
         globals,
-        (e) => listPods(e, all ? {} : { namespace }),
+        async (e) => {
+          // Observing is when terminal pods are noticed: stop their sandboxes (IP, ports).
+          await releaseTerminalPods(e, all ? {} : { namespace });
+          return await listPods(e, all ? {} : { namespace });
+        },
       );
       if (opts.quiet) io.stdout(pods.map((p) => `${p.name}\n`).join(""));
       else io.stdout(formatPodList(pods, format, all));
@@ -188,7 +199,11 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
       const view = await withEngine(
         io,
         globals,
-        (e) => podView(e, ref, parseNamespace(opts.namespace)),
+        async (e) => {
+          const namespace = parseNamespace(opts.namespace);
+          await releaseTerminalPods(e, { namespace });
+          return await podView(e, ref, namespace);
+        },
       );
       io.stdout(
         format === "json" || format === "yaml" ? formatData(view, format) : formatPodState(view),

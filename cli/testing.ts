@@ -117,3 +117,23 @@ export async function runRklProcess(args: string[]): Promise<RklResult> {
   const dec = new TextDecoder();
   return { code: out.code, out: dec.decode(out.stdout), err: dec.decode(out.stderr) };
 }
+
+/** Names of the entries of `dir`, sorted; `[]` when it does not exist. */
+export async function filesIn(dir: string): Promise<string[]> {
+  try {
+    return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+}
+
+/** IP addresses host-local still holds under an rkl state root (files named like an IP). */
+export async function allocatedIps(root: string): Promise<string[]> {
+  const ipam = join(root, "lib", "cni", "ipam");
+  const out: string[] = [];
+  for (const net of await filesIn(ipam)) {
+    for (const f of await filesIn(join(ipam, net))) if (/^\d+\.\d+\.\d+\.\d+$/.test(f)) out.push(f);
+  }
+  return out;
+}

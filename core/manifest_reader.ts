@@ -228,18 +228,46 @@ export class ManifestField {
     );
   }
 
-  /** This scalar as a string (numbers and booleans are not accepted). */
+  /**
+   * This scalar as a string; a string holding a NUL byte is refused (no process argument,
+   * environment variable or path can carry one). Numbers and booleans are not accepted (they are
+   * never coerced): the
+   * error quotes the value as written and says to quote it, e.g.
+   * `expected a string, got number 1.1 (write "1.10" in quotes for the text 1.10)`.
+   */
   string(): string {
-    if (yaml.isScalar(this.#node) && typeof this.#node.value === "string") return this.#node.value;
-    throw this.error(`expected a string, got ${typeName(this.#node)}`);
+    if (yaml.isScalar(this.#node) && typeof this.#node.value === "string") {
+      const v = this.#node.value;
+      if (v.includes("\0")) {
+        throw this.error(
+          "contains a NUL byte, which no argument, environment variable, name or path can hold",
+        );
+      }
+      return v;
+    }
+    const n = this.#node;
+    if (yaml.isScalar(n) && (typeof n.value === "number" || typeof n.value === "boolean")) {
+      const written = typeof n.source === "string" ? n.source : String(n.value);
+      throw this.error(
+        `expected a string, got ${
+          typeName(n)
+        } (write "${written}" in quotes for the text ${written})`,
+      );
+    }
+    throw this.error(`expected a string, got ${typeName(n)}`);
   }
 
-  /** This scalar as a string, accepting numbers too (for quantities such as `cpu: 1`). */
+  /**
+   * This scalar as a string, accepting numbers too (for quantities such as `cpu: 1`). A number
+   * is returned as written in the file (`1.10`, `1e309`), never rounded through a float.
+   */
   stringOrNumber(): string {
     if (yaml.isScalar(this.#node)) {
       const v = this.#node.value;
-      if (typeof v === "string") return v;
-      if (typeof v === "number" && Number.isFinite(v)) return String(v);
+      if (typeof v === "string") return this.string();
+      if (typeof v === "number") {
+        return typeof this.#node.source === "string" ? this.#node.source : String(v);
+      }
     }
     throw this.error(`expected a string or number, got ${typeName(this.#node)}`);
   }

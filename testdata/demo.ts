@@ -40,6 +40,26 @@ async function rkl(args: string[], expect = 0): Promise<number> {
   return code;
 }
 
+/** Polls `rkl pod state NAME -o json` without printing until `done` holds (bounded). */
+async function waitQuietly(
+  name: string,
+  done: (v: { containers: { state: string }[] }) => boolean,
+): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    let out = "";
+    await main(["--root", root, "pod", "state", name, "-o", "json"], {
+      ...io,
+      stdout: (t) => void (out += t),
+      stderr: () => {},
+    });
+    if (out && done(JSON.parse(out))) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  failures++;
+  write(`!! ${name} did not finish within 60 s\n`);
+}
+
 function section(title: string): void {
   write(`\n==== ${title} ====\n`);
 }
@@ -49,7 +69,8 @@ write(
 );
 
 try {
-  // ---- Single containers (issue 2): the original project's spec, unchanged ----
+  // ---- Single containers (issues 2, 9): the original README example verbatim (zero values
+  // such as protocol: "" and hostPort: 0 mean unset), only the bundle path adjusted ----
   section("single container: testdata/single.yaml");
   write(await Deno.readTextFile(`${projectDir}testdata/single.yaml`));
   await rkl(["container", "run", "testdata/single.yaml"]);
@@ -119,6 +140,17 @@ try {
   await rkl(["pod", "stop", "-t", "0", "web"]);
   await rkl(["pod", "rm", "web"]);
   await rkl(["pod", "list"]);
+
+  section("pod: testdata/pods/job.yaml ($(VAR) expansion, pod securityContext, a job that ends)");
+  write(await Deno.readTextFile(`${projectDir}testdata/pods/job.yaml`));
+  await rkl(["pod", "run", "testdata/pods/job.yaml"]);
+  await waitQuietly("job", (v) => v.containers.every((c) => c.state === "exited"));
+  write(
+    "\n# a finished pod (restartPolicy Never) stops its sandbox: no IP, status and logs kept\n",
+  );
+  await rkl(["pod", "list", "-o", "wide"]);
+  await rkl(["pod", "logs", "job"]);
+  await rkl(["pod", "rm", "job"]);
 
   // ---- Compose (issue 12): the original project's compose example, unchanged but for image: ----
   section("compose: testdata/compose/original/compose.yaml (the original project's example)");

@@ -33,9 +33,12 @@ const MIN_QUOTA_US = 1000;
 /** Smallest CPU shares value (the kubelet's `MinShares`). */
 const MIN_SHARES = 2;
 
+/** Largest CPU shares value the kernel takes (the kubelet's `MaxShares`). */
+const MAX_SHARES = 262_144;
+
 /**
  * Translates limits and requests into OCI `linux.resources`: CPU limit → CFS quota/period,
- * CPU request → shares (1024 per CPU, min 2), memory limit → `memory.limit`, memory request →
+ * CPU request → shares (1024 per CPU, clamped to 2–262144 as the kubelet does), memory limit → `memory.limit`, memory request →
  * `memory.reservation`. A CPU limit without a request implies an equal request, as in Kubernetes.
  * The cgroup files these become are {@linkcode import("./cgroup_files.ts").cgroupWrites}.
  *
@@ -46,6 +49,7 @@ const MIN_SHARES = 2;
  * const r = linuxResources({ limits: { cpu: "500m", memory: "233Mi" } });
  * assert.deepEqual(r.cpu, { quota: 50000, period: 100000, shares: 512 });
  * assert.equal(r.memory?.limit, 244318208);
+ * assert.equal(linuxResources({ requests: { cpu: "300" } }).cpu?.shares, 262144);
  * ```
  *
  * @throws {import("../quantity.ts").QuantityError} When a quantity is malformed or not positive.
@@ -61,7 +65,10 @@ export function linuxResources(req: ResourceRequirements): LinuxResources {
       out.cpu.period = CPU_PERIOD_US;
     }
     if (requestCpu !== undefined) {
-      out.cpu.shares = Math.max(MIN_SHARES, Math.floor(requestCpu * 1024 / 1000));
+      out.cpu.shares = Math.min(
+        MAX_SHARES,
+        Math.max(MIN_SHARES, Math.floor(requestCpu * 1024 / 1000)),
+      );
     }
   }
   const limitMem = req.limits?.memory !== undefined ? memoryBytes(req.limits.memory) : undefined;

@@ -134,7 +134,8 @@ secrets: {s: {environment: SECRET}}
     });
     assert.deepEqual(c.resources, {
       limits: { cpu: "250m", memory: String(64 * 1024 ** 2) },
-      requests: { memory: String(32 * 1024 ** 2) },
+      // The shared defaulting step copies a limit without a request into the requests.
+      requests: { cpu: "250m", memory: String(32 * 1024 ** 2) },
     });
   });
   await t.step("lifecycle", () => {

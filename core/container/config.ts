@@ -58,8 +58,10 @@ export interface ContainerConfig {
   env?: EnvVar[] | Record<string, string>;
   /** Working directory inside the container. */
   workingDir?: string;
-  /** User and group ids. */
-  user?: { uid: number; gid: number };
+  /** User and group ids; `additionalGids` are supplementary groups (pod `fsGroup`, ...). */
+  user?: { uid: number; gid: number; additionalGids?: number[] };
+  /** Namespaced kernel parameters to set (pod `securityContext.sysctls`). */
+  sysctls?: Record<string, string>;
   /** Host binds. */
   mounts?: VolumeMount[];
   /** Mount the root filesystem read-only. */

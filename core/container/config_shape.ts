@@ -63,7 +63,14 @@ export const containerConfigShape: Shape<ContainerConfig> = object<ContainerConf
   args: optional(stringList),
   env: optional(oneOf(list(object<EnvVar>({ name: text, value: text })), dict(text))),
   workingDir: optional(text),
-  user: optional(object<{ uid: number; gid: number }>({ uid: integer, gid: integer })),
+  user: optional(
+    object<{ uid: number; gid: number; additionalGids?: number[] }>({
+      uid: integer,
+      gid: integer,
+      additionalGids: optional(list(integer)),
+    }),
+  ),
+  sysctls: optional(dict(text)),
   mounts: optional(list(object<VolumeMount>({
     hostPath: text,
     containerPath: text,

@@ -156,19 +156,36 @@ async function createSteps(
   }
   const cgroupsPath = cgroupPathOf(id, config.cgroupParent);
   const ns = config.namespaces ?? {};
+  const uts = ns.uts ?? (network === "host" ? "host" : "new");
+  const hostname = config.hostname ?? config.name.replace(/[_.]/g, "-");
+  // /etc/hostname holds the hostname the container has, as with CRI runtimes (an image's own
+  // file is often empty): the host's file in the host's UTS namespace, else our own (a pod
+  // container joining the sandbox's UTS namespace is given the sandbox's hostname).
+  if (uts === "host") {
+    binds.push({ hostPath: "/etc/hostname", containerPath: "/etc/hostname", readOnly: true });
+  } else {
+    const hostnameFile = join(stateDir, "hostname");
+    await Deno.writeTextFile(hostnameFile, `${hostname}\n`);
+    binds.push({
+      hostPath: hostnameFile,
+      containerPath: "/etc/hostname",
+      readOnly: config.readOnlyRootFilesystem ?? false,
+    });
+  }
   const spec = buildSpec({
     args: processArgs(config),
     rootfs,
     env: envPairs(config.env),
     ...(config.workingDir !== undefined ? { cwd: config.workingDir } : {}),
     ...(config.user !== undefined ? { user: config.user } : {}),
+    ...(config.sysctls !== undefined ? { sysctls: config.sysctls } : {}),
     readonlyRootfs: config.readOnlyRootFilesystem ?? false,
-    hostname: config.hostname ?? config.name.replace(/[_.]/g, "-"),
+    hostname,
     binds,
     namespaces: {
       network,
       ipc: ns.ipc ?? "new",
-      uts: ns.uts ?? (network === "host" ? "host" : "new"),
+      uts,
       pid: ns.pid ?? "new",
     },
     cgroupsPath,

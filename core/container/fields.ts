@@ -2,7 +2,8 @@
  * Parsing of the Kubernetes container fields that the single-container manifest
  * (`manifest.ts`) and the pod manifest (`../pod/pod_manifest.ts`) have in common: `command` and
  * `args`, environment variable names and values, absolute paths (`workingDir`, `mountPath`),
- * `ports`, `resources` with quantity validation and the basic `securityContext` fields.
+ * `ports`, `resources` with quantity validation; the `securityContext` fields are in
+ * `security_fields.ts`.
  *
  * Each caller keeps its own extras (env `valueFrom`, volume mounts, name rules) and its own
  * wording where the two manifests word an error differently; the helpers take that wording as a
@@ -12,8 +13,8 @@
  */
 import { isAbsolute } from "node:path";
 import type { ManifestField } from "../manifest_reader.ts";
-import type { PortMapping, Protocol } from "../network.ts";
-import { capabilityName } from "../oci/capabilities.ts";
+import type { Protocol } from "../network.ts";
+import type { PortInput } from "../pod/pod_types.ts";
 import { cpuMillis, memoryBytes, QuantityError } from "../quantity.ts";
 
 /**
@@ -38,26 +39,6 @@ export const CONTAINER_FIELDS: readonly string[] = [
   "resources",
   "volumeMounts",
   "securityContext",
-];
-
-/**
- * The `securityContext` fields both manifests apply: `readOnlyRootFilesystem`, `runAsUser`,
- * `runAsGroup`, `privileged`, `allowPrivilegeEscalation`, `capabilities`.
- *
- * @example
- * ```ts
- * import { SECURITY_CONTEXT_FIELDS } from "./fields.ts";
- * import assert from "node:assert/strict";
- * assert.ok(SECURITY_CONTEXT_FIELDS.includes("runAsUser"));
- * ```
- */
-export const SECURITY_CONTEXT_FIELDS: readonly string[] = [
-  "readOnlyRootFilesystem",
-  "runAsUser",
-  "runAsGroup",
-  "privileged",
-  "allowPrivilegeEscalation",
-  "capabilities",
 ];
 
 /** `command` and `args` of a container; a key is absent when the manifest does not set it. */
@@ -118,21 +99,67 @@ export function envVarName(
 }
 
 /**
- * The literal `value` of the environment variable entry `e` (numbers become strings, an absent
- * value is `""`).
+ * The literal `value` of the environment variable entry `e`: a string (an absent value is
+ * `""`). A number or boolean is refused with a hint to quote it, as the API server refuses a
+ * non-string `value` (an unquoted `1.10` would otherwise become `1.1`).
  *
  * @example
  * ```ts
  * import { envVarValue } from "./fields.ts";
  * import { readManifest } from "../manifest_reader.ts";
  * import assert from "node:assert/strict";
- * assert.equal(envVarValue(readManifest("name: N\nvalue: 3\n", "c.yaml").root), "3");
+ * assert.equal(envVarValue(readManifest("name: N\nvalue: '3'\n", "c.yaml").root), "3");
  * assert.equal(envVarValue(readManifest("name: N\n", "c.yaml").root), "");
+ * assert.throws(
+ *   () => envVarValue(readManifest("name: V\nvalue: 1.10\n", "c.yaml").root),
+ *   /value: expected a string, got number 1.1 \(write "1.10" in quotes/,
+ * );
  * ```
  */
 export function envVarValue(e: ManifestField): string {
   const v = e.get("value");
-  return v.isNull ? "" : v.stringOrNumber();
+  return v.isNull ? "" : v.string();
+}
+
+/**
+ * Why `name` is not a valid environment variable name, or undefined when it is. The rule is
+ * Kubernetes 1.32's relaxed one (`RelaxedEnvironmentVariableValidation`, on by default): one or
+ * more printable ASCII characters other than `=`, so `Logging:LogLevel:Default` is valid.
+ *
+ * @example
+ * ```ts
+ * import { envNameProblem } from "./fields.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(envNameProblem("Logging:LogLevel:Default"), undefined);
+ * assert.match(envNameProblem("A=B")!, /printable ASCII/);
+ * assert.match(envNameProblem("")!, /printable ASCII/);
+ * ```
+ */
+export function envNameProblem(name: string): string | undefined {
+  if (/^[\x20-\x3c\x3e-\x7e]+$/.test(name)) return undefined;
+  return `"${name}" is not a valid environment variable name: ` +
+    "expected one or more printable ASCII characters other than '='";
+}
+
+/**
+ * The string at `key` of the mapping `f`, or undefined when it is absent, null or `""`: the Go
+ * types behind Kubernetes manifests treat the zero value of a non-pointer string as "not set".
+ *
+ * @example
+ * ```ts
+ * import { optionalText } from "./fields.ts";
+ * import { readManifest } from "../manifest_reader.ts";
+ * import assert from "node:assert/strict";
+ * const { root } = readManifest("a: ''\nb: x\n", "c.yaml");
+ * assert.equal(optionalText(root, "a"), undefined);
+ * assert.equal(optionalText(root, "b"), "x");
+ * ```
+ */
+export function optionalText(f: ManifestField, key: string): string | undefined {
+  const v = f.get(key);
+  if (v.isNull) return undefined;
+  const s = v.string();
+  return s === "" ? undefined : s;
 }
 
 /**
@@ -171,8 +198,11 @@ export interface PortOptions {
 }
 
 /**
- * Parses one `ports[]` entry: `containerPort` (required), `hostPort`, `protocol` (default TCP),
- * `hostIP`, `name`.
+ * Parses one `ports[]` entry: `containerPort` (required, 1–65535), `hostPort`, `protocol`,
+ * `hostIP` (an IPv4 address), `name`. Zero values (`hostPort: 0`, `protocol: ""`,
+ * `hostIP: ""`, `name: ""`) mean "not set", as in the Kubernetes API; the protocol is left
+ * absent for the defaulting step (`../k8s/defaults.ts`) to make it TCP. A `hostIP` without a
+ * `hostPort` is ignored with a warning, as the kubelet ignores it.
  *
  * @example
  * ```ts
@@ -185,30 +215,41 @@ export interface PortOptions {
  *   protocol: "UDP",
  * });
  * assert.throws(() => containerPort(root, { ignoreProtocolCase: false }), /got "udp"/);
+ * const zero = readManifest("containerPort: 80\nprotocol: ''\nhostPort: 0\nhostIP: ''\n", "c.yaml");
+ * assert.deepEqual(containerPort(zero.root, { ignoreProtocolCase: true }), { containerPort: 80 });
  * ```
  */
-export function containerPort(f: ManifestField, opts: PortOptions): PortMapping {
+export function containerPort(f: ManifestField, opts: PortOptions): PortInput {
   f.object().known(["containerPort", "hostPort", "protocol", "hostIP", "name"]);
   const cp = f.get("containerPort");
   if (cp.isNull) throw cp.error("required field is missing");
-  const port: PortMapping = { containerPort: cp.integer(1, 65535), protocol: "TCP" };
-  const hostPort = f.optionalInteger("hostPort", 1, 65535);
-  if (hostPort !== undefined) port.hostPort = hostPort;
-  const protoField = f.get("protocol");
-  if (!protoField.isNull) {
-    const written = protoField.string();
+  const port: PortInput = { containerPort: cp.integer(1, 65535) };
+  const hostPortField = f.get("hostPort");
+  if (!hostPortField.isNull && hostPortField.integer(0, 65535) !== 0) {
+    port.hostPort = hostPortField.integer(0, 65535);
+  }
+  const written = optionalText(f, "protocol");
+  if (written !== undefined) {
     const proto = opts.ignoreProtocolCase ? written.toUpperCase() : written;
     if (proto !== "TCP" && proto !== "UDP" && proto !== "SCTP") {
-      throw protoField.error(`expected TCP, UDP or SCTP, got "${written}"`);
+      throw f.get("protocol").error(`expected TCP, UDP or SCTP, got "${written}"`);
     }
     port.protocol = proto satisfies Protocol;
   }
-  const hostIP = f.optionalString("hostIP");
-  if (hostIP !== undefined) port.hostIP = hostIP;
-  const name = f.optionalString("name");
+  const hostIP = optionalText(f, "hostIP");
+  if (hostIP !== undefined) {
+    if (!IPV4.test(hostIP)) {
+      throw f.get("hostIP").error(`expected an IPv4 address, got "${hostIP}"`);
+    }
+    if (port.hostPort === undefined) f.get("hostIP").warn("hostIP without hostPort is ignored");
+    else port.hostIP = hostIP;
+  }
+  const name = optionalText(f, "name");
   if (name !== undefined) port.name = name;
   return port;
 }
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
 /** Resource quantities as written in the manifest (`cpu: 500m`, `memory: 512Mi`). */
 export interface ResourceQuantities {
@@ -227,24 +268,25 @@ export interface ResourceGroups {
 }
 
 /**
- * Why `raw` is not a valid `cpu` or `memory` quantity (the reason of the parser that turns
- * quantities into cgroup limits), or undefined when it is one.
+ * Why `raw` is not a valid `cpu` or `memory` quantity, or undefined when it is one: one wording
+ * for every manifest, `invalid cpu quantity "2x": <reason of the exact quantity parser>`.
  *
  * @example
  * ```ts
- * import { quantityReason } from "./fields.ts";
+ * import { quantityProblem } from "./fields.ts";
  * import assert from "node:assert/strict";
- * assert.equal(quantityReason("500m", "cpu"), undefined);
- * assert.equal(typeof quantityReason("2x", "cpu"), "string");
+ * assert.equal(quantityProblem("500m", "cpu"), undefined);
+ * assert.match(quantityProblem("2x", "cpu")!, /^invalid cpu quantity "2x": expected a number/);
+ * assert.match(quantityProblem("1e309", "cpu")!, /exponent 309 is out of range/);
  * ```
  */
-export function quantityReason(raw: string, kind: "cpu" | "memory"): string | undefined {
+export function quantityProblem(raw: string, kind: "cpu" | "memory"): string | undefined {
   try {
     if (kind === "cpu") cpuMillis(raw);
     else memoryBytes(raw);
     return undefined;
   } catch (e) {
-    if (e instanceof QuantityError) return e.reason;
+    if (e instanceof QuantityError) return `invalid ${kind} quantity "${raw}": ${e.reason}`;
     throw e;
   }
 }
@@ -253,8 +295,6 @@ export function quantityReason(raw: string, kind: "cpu" | "memory"): string | un
 export interface ResourceOptions {
   /** Keys accepted inside `limits` and `requests` (others are "unknown field" warnings). */
   quantityFields: readonly string[];
-  /** The error message for an invalid quantity, or undefined when `raw` is valid. */
-  problem: (raw: string, kind: "cpu" | "memory") => string | undefined;
 }
 
 /**
@@ -263,14 +303,12 @@ export interface ResourceOptions {
  *
  * @example
  * ```ts
- * import { containerResources, quantityReason } from "./fields.ts";
+ * import { containerResources } from "./fields.ts";
  * import { readManifest } from "../manifest_reader.ts";
  * import assert from "node:assert/strict";
  * const { root } = readManifest("limits: {cpu: 500m}\n", "c.yaml");
- * const problem = (raw: string, kind: "cpu" | "memory") =>
- *   quantityReason(raw, kind) === undefined ? undefined : `bad ${kind}`;
  * assert.deepEqual(
- *   containerResources(root, { quantityFields: ["cpu", "memory"], problem }),
+ *   containerResources(root, { quantityFields: ["cpu", "memory"] }),
  *   { limits: { cpu: "500m" } },
  * );
  * ```
@@ -291,7 +329,7 @@ export function containerResources(
       const field = g.get(kind);
       if (field.isNull) continue;
       const raw = field.stringOrNumber();
-      const problem = opts.problem(raw, kind);
+      const problem = quantityProblem(raw, kind);
       if (problem) throw field.error(problem);
       q[kind] = raw;
     }
@@ -300,87 +338,5 @@ export function containerResources(
   return out;
 }
 
-/** Highest valid user or group id: 2³²−1 is `(uid_t)-1`, which Linux reads as "no id". */
-export const MAX_ID: number = 2 ** 32 - 2;
-
-/**
- * Reads `runAsUser` and `runAsGroup` of the `securityContext` mapping `sc`, each an integer from
- * 0 to {@linkcode MAX_ID}.
- *
- * @example
- * ```ts
- * import { runAsIds } from "./fields.ts";
- * import { readManifest } from "../manifest_reader.ts";
- * import assert from "node:assert/strict";
- * const { root } = readManifest("runAsUser: 1000\n", "c.yaml");
- * assert.deepEqual(runAsIds(root), { runAsUser: 1000 });
- * ```
- */
-export function runAsIds(sc: ManifestField): { runAsUser?: number; runAsGroup?: number } {
-  const out: { runAsUser?: number; runAsGroup?: number } = {};
-  const user = sc.optionalInteger("runAsUser", 0, MAX_ID);
-  if (user !== undefined) out.runAsUser = user;
-  const group = sc.optionalInteger("runAsGroup", 0, MAX_ID);
-  if (group !== undefined) out.runAsGroup = group;
-  return out;
-}
-
-/** The privilege fields of a `securityContext`; a key is absent when the manifest omits it. */
-export interface PrivilegeFields {
-  /** `privileged`. */
-  privileged?: boolean;
-  /** `allowPrivilegeEscalation`. */
-  allowPrivilegeEscalation?: boolean;
-  /** `capabilities`, names in canonical form (upper case, no `CAP_`, or `ALL`). */
-  capabilities?: { add: string[]; drop: string[] };
-}
-
-/**
- * Reads `privileged`, `allowPrivilegeEscalation` and `capabilities` (`add` and `drop`, lists of
- * Linux capability names written `NET_ADMIN` or `CAP_NET_ADMIN`, any case, or `ALL`) of the
- * `securityContext` mapping `sc`. An unknown capability name is an error at its list item;
- * `privileged: true` with `allowPrivilegeEscalation: false` is an error, as in Kubernetes.
- *
- * @example
- * ```ts
- * import { privilegeFields } from "./fields.ts";
- * import { readManifest } from "../manifest_reader.ts";
- * import assert from "node:assert/strict";
- * const { root } = readManifest("capabilities: {drop: [ALL], add: [cap_net_raw]}\n", "c.yaml");
- * assert.deepEqual(privilegeFields(root), { capabilities: { add: ["NET_RAW"], drop: ["ALL"] } });
- * const bad = readManifest("capabilities:\n  add: [NET_FLY]\n", "c.yaml").root;
- * assert.throws(() => privilegeFields(bad), /c.yaml:2:\d+: capabilities.add\[0\]: "NET_FLY"/);
- * ```
- */
-export function privilegeFields(sc: ManifestField): PrivilegeFields {
-  const out: PrivilegeFields = {};
-  const privileged = sc.optionalBoolean("privileged");
-  if (privileged !== undefined) out.privileged = privileged;
-  const ape = sc.optionalBoolean("allowPrivilegeEscalation");
-  if (ape !== undefined) out.allowPrivilegeEscalation = ape;
-  if (privileged === true && ape === false) {
-    throw sc.get("allowPrivilegeEscalation").error(
-      "allowPrivilegeEscalation cannot be false when privileged is true",
-    );
-  }
-  const caps = sc.get("capabilities");
-  if (!caps.isNull) {
-    caps.object().known(["add", "drop"]);
-    const names = (key: "add" | "drop"): string[] => {
-      const list = caps.get(key);
-      if (list.isNull) return [];
-      return list.items().map((item) => {
-        const raw = item.string();
-        const n = capabilityName(raw);
-        if (n === undefined) {
-          throw item.error(
-            `"${raw}" is not a Linux capability (expected a name like NET_ADMIN or CAP_NET_ADMIN, or ALL)`,
-          );
-        }
-        return n;
-      });
-    };
-    out.capabilities = { add: names("add"), drop: names("drop") };
-  }
-  return out;
-}
+export { MAX_ID, privilegeFields, runAsIds, SECURITY_CONTEXT_FIELDS } from "./security_fields.ts";
+export type { PrivilegeFields } from "./security_fields.ts";

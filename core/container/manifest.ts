@@ -20,13 +20,16 @@ import {
   CONTAINER_FIELDS,
   containerPort,
   containerResources,
+  envNameProblem,
   envVarName,
   envVarValue,
+  optionalText,
   privilegeFields,
-  quantityReason,
   runAsIds,
   SECURITY_CONTEXT_FIELDS,
 } from "./fields.ts";
+import { defaultContainer } from "../k8s/defaults.ts";
+import { expandCommand, expandEnv } from "../k8s/expansion.ts";
 
 /** A parsed manifest. */
 export interface ContainerManifest {
@@ -46,19 +49,15 @@ export interface ParseOptions {
 
 const TOP_FIELDS = [...CONTAINER_FIELDS, "volumes", "hostNetwork", "hostname", "labels"];
 
-function quantityProblem(raw: string, kind: "cpu" | "memory"): string | undefined {
-  const reason = quantityReason(raw, kind);
-  return reason === undefined ? undefined : `invalid ${kind} quantity "${raw}": ${reason}`;
-}
-
-function envNameProblem(name: string): string | undefined {
-  return /^[^=\s]+$/.test(name) ? undefined : `"${name}" is not a valid variable name`;
-}
-
 function env(f: ManifestField): EnvVar[] | undefined {
   if (f.isNull) return undefined;
   if (f.isObject) {
-    return f.keys().map((k) => ({ name: k, value: f.get(k).stringOrNumber() }));
+    return f.keys().map((k) => {
+      const problem = envNameProblem(k);
+      if (problem) throw f.get(k).error(problem);
+      const v = f.get(k);
+      return { name: k, value: v.isNull ? "" : v.string() };
+    });
   }
   return f.items().map((e) => ({
     name: envVarName(e, ["name", "value"], envNameProblem),
@@ -156,25 +155,33 @@ export async function parseContainerManifest(
     throw root.error("needs command or args: the image has no default command");
   }
   const e = env(root.get("env"));
-  if (e !== undefined) config.env = e;
-  const wd = root.get("workingDir");
-  if (!wd.isNull) config.workingDir = absolutePath(wd, "workingDir");
-  const p = root.list("ports").map((f) => containerPort(f, { ignoreProtocolCase: true }));
-  if (p.length > 0) config.ports = p;
-  const r = containerResources(root.get("resources"), {
-    quantityFields: ["cpu", "memory"],
-    problem: quantityProblem,
+  // $(VAR) references, as the kubelet expands them: env values see the entries before them,
+  // command and args the whole environment.
+  const expanded = expandEnv(e ?? []);
+  if (e !== undefined) config.env = [...expanded].map(([n, value]) => ({ name: n, value }));
+  if (config.command !== undefined) config.command = expandCommand(config.command, expanded);
+  if (config.args !== undefined) config.args = expandCommand(config.args, expanded);
+  if (optionalText(root, "workingDir") !== undefined) {
+    config.workingDir = absolutePath(root.get("workingDir"), "workingDir");
+  }
+  const r = containerResources(root.get("resources"), { quantityFields: ["cpu", "memory"] });
+  // The Kubernetes defaulting every manifest type shares (port protocol, requests from limits).
+  const defaulted = defaultContainer({
+    name,
+    image,
+    ports: root.list("ports").map((f) => containerPort(f, { ignoreProtocolCase: true })),
+    ...(r !== undefined ? { resources: r } : {}),
   });
-  if (r !== undefined) config.resources = r;
+  if (defaulted.ports.length > 0) config.ports = defaulted.ports;
+  if (r !== undefined) config.resources = defaulted.resources;
   const m = mounts(root, opts.cwd);
   if (m.length > 0) config.mounts = m;
   const hostNetwork = root.optionalBoolean("hostNetwork");
   if (hostNetwork !== undefined) config.hostNetwork = hostNetwork;
-  const hostname = root.get("hostname");
-  if (!hostname.isNull) {
-    const h = hostname.string();
+  const h = optionalText(root, "hostname");
+  if (h !== undefined) {
     const hp = containerNameProblem(h);
-    if (hp) throw hostname.error(hp);
+    if (hp) throw root.get("hostname").error(hp);
     config.hostname = h;
   }
   const labels = root.stringMap("labels");

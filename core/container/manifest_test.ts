@@ -23,7 +23,10 @@ Deno.test("parseContainerManifest() reads the original project's spec unchanged"
     image: testBundles.busybox,
     args: ["sleep", "100"],
     ports: [{ containerPort: 80, protocol: "TCP" }],
-    resources: { limits: { cpu: "500m", memory: "233Mi" } },
+    resources: {
+      limits: { cpu: "500m", memory: "233Mi" },
+      requests: { cpu: "500m", memory: "233Mi" },
+    },
   });
 });
 
@@ -34,7 +37,7 @@ command: [sh, -c]
 args: ["echo $A"]
 env:
   - { name: A, value: "1" }
-  - { name: B, value: 2 }
+  - { name: B, value: "2" }
 workingDir: /tmp
 hostNetwork: false
 ports:

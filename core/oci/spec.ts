@@ -129,6 +129,8 @@ export interface Linux {
   maskedPaths: string[];
   /** Paths mounted read-only. */
   readonlyPaths: string[];
+  /** Kernel parameters set in the container's namespaces (`net.*`, `kernel.shm*`, ...). */
+  sysctl?: Record<string, string>;
 }
 
 /** An OCI runtime spec (`config.json`). */
@@ -219,8 +221,10 @@ export interface SpecOptions {
   env?: readonly (readonly [string, string])[];
   /** Working directory, default `/`. */
   cwd?: string;
-  /** User, default root. */
-  user?: { uid: number; gid: number };
+  /** User, default root; `additionalGids` are the process's supplementary groups. */
+  user?: { uid: number; gid: number; additionalGids?: readonly number[] };
+  /** Namespaced kernel parameters to set (`linux.sysctl`). */
+  sysctls?: Readonly<Record<string, string>>;
   /** Mount the root read-only. */
   readonlyRootfs?: boolean;
   /** Hostname; set only when the UTS namespace is new. */
@@ -408,6 +412,12 @@ export function buildSpec(opts: SpecOptions): OciSpec {
   };
   if (opts.hostname !== undefined && choices.uts === "new") spec.hostname = opts.hostname;
   if (opts.cgroupsPath !== undefined) spec.linux.cgroupsPath = opts.cgroupsPath;
+  if (opts.user?.additionalGids?.length) {
+    spec.process.user.additionalGids = [...opts.user.additionalGids];
+  }
+  if (opts.sysctls && Object.keys(opts.sysctls).length > 0) {
+    spec.linux.sysctl = { ...opts.sysctls };
+  }
   if (opts.annotations) spec.annotations = { ...opts.annotations };
   return spec;
 }

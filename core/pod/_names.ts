@@ -1,11 +1,11 @@
 /**
- * Kubernetes name rules (DNS-1123 labels and subdomains, environment variable names) and
- * quantity checks, as reasons for manifest errors.
+ * Kubernetes name rules (DNS-1123 labels and subdomains), as reasons for manifest errors; the
+ * environment variable name rule and the quantity check live in `../container/fields.ts`.
  *
  * @module
  */
-import { DNS1123_LABEL as LABEL } from "../container/config.ts";
-import { cpuMillis, memoryBytes, QuantityError } from "../quantity.ts";
+import { createHash } from "node:crypto";
+import { containerNameProblem, DNS1123_LABEL as LABEL } from "../container/config.ts";
 
 /** Returns why `name` is not a DNS-1123 label, or undefined when it is one. */
 export function dns1123LabelProblem(name: string): string | undefined {
@@ -29,27 +29,27 @@ export function dns1123SubdomainProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** Returns why `name` is not a valid environment variable name, or undefined. */
-export function envNameProblem(name: string): string | undefined {
-  if (!/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(name)) {
-    return `"${name}" is not a valid environment variable name`;
-  }
-  return undefined;
-}
+export { envNameProblem, quantityProblem } from "../container/fields.ts";
 
 /**
- * Returns why `q` is not a valid `cpu` or `memory` quantity (`500m`, `1`, `512Mi`), or undefined.
- * Uses the same parser that turns quantities into cgroup limits.
+ * The engine (runtime) name of a pod's container: `namespace_pod_container` when that is a valid
+ * runtime name (each part a DNS-1123 label, at most 253 characters), else the pod part is
+ * shortened and made unique with a hash of the full name, so every valid pod (name up to 253
+ * characters, namespace up to 63) gets a valid, stable, node-unique name and never fails late.
+ *
+ * @example
+ * ```ts
+ * import { runtimeContainerName } from "./_names.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(runtimeContainerName("default", "web", "app"), "default_web_app");
+ * const long = runtimeContainerName("default", "a".repeat(72), "app");
+ * assert.match(long, /^default_a{40}-[0-9a-f]{16}_app$/);
+ * ```
  */
-export function quantityProblem(q: string, resource: "cpu" | "memory"): string | undefined {
-  try {
-    if (resource === "cpu") cpuMillis(q);
-    else memoryBytes(q);
-    return undefined;
-  } catch (e) {
-    if (e instanceof QuantityError) {
-      return `"${q}" is not a valid ${resource} quantity: ${e.reason}`;
-    }
-    throw e;
-  }
+export function runtimeContainerName(namespace: string, pod: string, container: string): string {
+  const plain = `${namespace}_${pod}_${container}`;
+  if (containerNameProblem(plain, true) === undefined) return plain;
+  const hash = createHash("sha256").update(`${namespace}/${pod}`).digest("hex").slice(0, 16);
+  const head = pod.slice(0, 40).replace(/[^a-z0-9]+$/, "").replaceAll(".", "-");
+  return `${namespace}_${head ? `${head}-` : ""}${hash}_${container}`;
 }

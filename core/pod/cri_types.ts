@@ -48,6 +48,8 @@ export interface PodSandboxConfig {
     namespaceOptions: NamespaceOptions;
     /** Pod-level resource limits applied to the pod cgroup (sum of container limits). */
     resources?: { cpu?: string; memory?: string };
+    /** Namespaced sysctls of the pod (`securityContext.sysctls`). */
+    sysctls?: Record<string, string>;
   };
   /** Pause bundle directory; undefined for the built-in pause image. */
   pauseBundle?: string;
@@ -81,6 +83,8 @@ export interface CriSecurityContext {
   noNewPrivs?: boolean;
   /** Capabilities to add and drop. */
   capabilities?: { addCapabilities: string[]; dropCapabilities: string[] };
+  /** Extra groups of the process (pod `supplementalGroups` and `fsGroup`). */
+  supplementalGroups?: number[];
 }
 
 /** Configuration of one container in a sandbox (CRI ContainerConfig subset). */

@@ -37,6 +37,7 @@ import {
 } from "./pod_status.ts";
 import type { SandboxRecord } from "./pod_store.ts";
 import { LABEL_CONTAINER_NAME } from "./pod_translate.ts";
+import { runtimeContainerName } from "./_names.ts";
 import { LABEL_SANDBOX_ROLE, sandboxById } from "./sandbox.ts";
 import { pausePid } from "./sandbox_status.ts";
 
@@ -45,12 +46,15 @@ export const LABEL_ATTEMPT = "io.rk8s.container.attempt";
 /** Label holding the owning sandbox id. */
 export const LABEL_SANDBOX_ID = "io.rk8s.sandbox.id";
 
-/** Engine name of a pod container: `namespace_pod_container` (unique on the node). */
+/**
+ * Engine name of a pod container: `namespace_pod_container` (unique on the node), with the pod
+ * part hashed when the pod name is too long for a runtime name (see `runtimeContainerName`).
+ */
 export function podContainerName(
   sandbox: Pick<SandboxRecord, "name" | "namespace">,
   name: string,
 ): string {
-  return `${sandbox.namespace}_${sandbox.name}_${name}`;
+  return runtimeContainerName(sandbox.namespace, sandbox.name, name);
 }
 
 /** Maps the engine's status to the CRI container state. */
@@ -122,9 +126,14 @@ export function engineConfig(
   if (cfg.command !== undefined) out.command = cfg.command;
   if (cfg.args !== undefined) out.args = cfg.args;
   if (cfg.workingDir !== undefined) out.workingDir = cfg.workingDir;
-  if (sc.runAsUser !== undefined || sc.runAsGroup !== undefined) {
+  const groups = sc.supplementalGroups ?? [];
+  if (sc.runAsUser !== undefined || sc.runAsGroup !== undefined || groups.length > 0) {
     out.user = { uid: sc.runAsUser ?? 0, gid: sc.runAsGroup ?? 0 };
+    if (groups.length > 0) out.user.additionalGids = [...groups];
   }
+  // The pod's sysctls are set by every container's runtime in the namespaces they share.
+  const sysctls = sandbox.config.linux.sysctls;
+  if (sysctls && Object.keys(sysctls).length > 0) out.sysctls = { ...sysctls };
   if (sc.readonlyRootfs !== undefined) out.readOnlyRootFilesystem = sc.readonlyRootfs;
   if (sc.privileged !== undefined) out.privileged = sc.privileged;
   if (sc.noNewPrivs !== undefined) out.noNewPrivileges = sc.noNewPrivs;

@@ -34,7 +34,10 @@ Deno.test("parsePodManifest() reads the original project's example unchanged", a
   assert.deepEqual(c.args, ["dd", "if=/dev/zero", "of=/dev/null"]);
   assert.equal(c.command, undefined);
   assert.deepEqual(c.ports, [{ containerPort: 80, protocol: "TCP" }]);
-  assert.deepEqual(c.resources, { limits: { cpu: "500m", memory: "512Mi" }, requests: {} });
+  assert.deepEqual(c.resources, {
+    limits: { cpu: "500m", memory: "512Mi" },
+    requests: { cpu: "500m", memory: "512Mi" },
+  });
 });
 
 Deno.test("parsePodManifest() reads init containers, volumes, env refs and pod options", () => {
@@ -54,7 +57,7 @@ Deno.test("parsePodManifest() reads init containers, volumes, env refs and pod o
       workingDir: /tmp
       env:
         - { name: A, value: "1" }
-        - { name: N, value: 5 }
+        - { name: N, value: "5" }
         - name: IP
           valueFrom: { fieldRef: { fieldPath: status.podIP } }
       volumeMounts:
@@ -125,7 +128,7 @@ Deno.test("parsePodManifest() rejects bad input with line and field path", async
       ),
       path: "spec.containers[0].securityContext.runAsUser",
       line: 10,
-      message: /expected an integer from 0 to 4294967294, got 4294967295/,
+      message: /expected an integer from 0 to 2147483647, got 4294967295/,
     },
     {
       name: "unknown capability name",
@@ -195,7 +198,7 @@ Deno.test("parsePodManifest() rejects bad input with line and field path", async
       ),
       path: "spec.containers[0].resources.limits.memory",
       line: 9,
-      message: /"12 MiB" is not a valid memory quantity: expected a number/,
+      message: /invalid memory quantity "12 MiB": expected a number/,
     },
     {
       name: "bad restart policy",

@@ -25,12 +25,14 @@ import {
   type PodContainerSpec,
   type PodEnvVar,
   podFieldPaths,
+  type PodLevelSecurityContext,
   type PodManifest,
   type PodResources,
   type PodSecurityContext,
   type PodVolume,
   type PodVolumeMount,
   type ResourceQuantities,
+  type Sysctl,
 } from "./pod_manifest.ts";
 
 const strings = list(text);
@@ -67,6 +69,7 @@ export const podSandboxConfigShape: Shape<PodSandboxConfig> = object<PodSandboxC
       ipc: literal("pod", "node"),
     }),
     resources: optional(quantities),
+    sysctls: optional(dict(text)),
   }),
   pauseBundle: optional(text),
   networks: optional(strings),
@@ -88,6 +91,9 @@ const container: Shape<PodContainerSpec> = object<PodContainerSpec>({
   args: optional(strings),
   env: list(envVar),
   workingDir: optional(text),
+  imagePullPolicy: optional(literal("Always", "IfNotPresent", "Never")),
+  terminationMessagePath: optional(text),
+  terminationMessagePolicy: optional(literal("File", "FallbackToLogsOnError")),
   ports: list(portMappingShape),
   resources: object<PodResources>({ limits: quantities, requests: quantities }),
   volumeMounts: list(object<PodVolumeMount>({
@@ -100,6 +106,7 @@ const container: Shape<PodContainerSpec> = object<PodContainerSpec>({
     privileged: optional(boolean),
     runAsUser: optional(integer),
     runAsGroup: optional(integer),
+    runAsNonRoot: optional(boolean),
     readOnlyRootFilesystem: optional(boolean),
     allowPrivilegeEscalation: optional(boolean),
     capabilities: optional(object<{ add: string[]; drop: string[] }>({
@@ -166,4 +173,15 @@ export const podManifestShape: Shape<PodManifest> = object<PodManifest>({
     hostnames: strings,
   }))),
   networks: optional(strings),
+  subdomain: optional(text),
+  setHostnameAsFQDN: optional(boolean),
+  dnsPolicy: optional(literal("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None")),
+  securityContext: optional(object<PodLevelSecurityContext>({
+    runAsUser: optional(integer),
+    runAsGroup: optional(integer),
+    runAsNonRoot: optional(boolean),
+    fsGroup: optional(integer),
+    supplementalGroups: optional(list(integer)),
+    sysctls: optional(list(object<Sysctl>({ name: text, value: text }))),
+  })),
 });

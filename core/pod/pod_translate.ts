@@ -8,7 +8,10 @@
 import { join } from "node:path";
 import { podLimits } from "../cgroup/pod_limits.ts";
 import type { CriContainerConfig, PodSandboxConfig } from "./cri_types.ts";
-import type { HostPathType, PodContainerSpec, PodFieldPath, PodManifest } from "./pod_manifest.ts";
+import { expandCommand, expandEnv } from "../k8s/expansion.ts";
+import type { HostPathType, PodContainerSpec, PodFieldPath, PodManifest } from "./pod_types.ts";
+import { effectiveSecurity } from "./pod_security.ts";
+import { podFqdn } from "./pod_manifest_spec.ts";
 
 /** Pod-level limits now live with the other cgroup code (`../cgroup/pod_limits.ts`). */
 export { podLimits };
@@ -38,6 +41,11 @@ export interface VolumePlan {
   sizeLimit?: string;
   /** What to check or create for a hostPath. */
   hostPathType: HostPathType;
+  /**
+   * The pod's `fsGroup`: an emptyDir is then owned by this group, group-writable and setgid, so
+   * files created in it belong to the group (the kubelet's volume ownership rule).
+   */
+  fsGroup?: number;
 }
 
 /** Values that `valueFrom.fieldRef` may refer to, known once the sandbox runs. */
@@ -83,9 +91,10 @@ export interface ContainerContext {
  * ```
  */
 export function sandboxConfig(pod: PodManifest, uid: string, attempt = 0): PodSandboxConfig {
+  const fqdn = podFqdn(pod);
   const cfg: PodSandboxConfig = {
     metadata: { name: pod.name, namespace: pod.namespace, uid, attempt },
-    hostname: pod.hostname,
+    hostname: pod.setHostnameAsFQDN === true && fqdn !== undefined ? fqdn : pod.hostname,
     portMappings: pod.containers.flatMap((c) => c.ports),
     labels: {
       ...pod.labels,
@@ -105,9 +114,13 @@ export function sandboxConfig(pod: PodManifest, uid: string, attempt = 0): PodSa
   const limits = podLimits(pod.containers, pod.initContainers);
   if (limits.cpu !== undefined || limits.memory !== undefined) cfg.linux.resources = limits;
   if (pod.pauseBundle !== undefined) cfg.pauseBundle = pod.pauseBundle;
+  const sysctls = pod.securityContext?.sysctls ?? [];
+  if (sysctls.length > 0) {
+    cfg.linux.sysctls = Object.fromEntries(sysctls.map((s) => [s.name, s.value]));
+  }
   if (pod.networks !== undefined) cfg.networks = [...pod.networks];
-  if (pod.hostAliases !== undefined) {
-    cfg.extraHosts = pod.hostAliases.map((h) => ({ ip: h.ip, names: [...h.hostnames] }));
+  if (pod.hostAliases !== undefined && pod.hostAliases.length > 0) {
+    cfg.extraHosts = pod.hostAliases.map((a) => ({ ip: a.ip, names: [...a.hostnames] }));
   }
   return cfg;
 }
@@ -124,7 +137,11 @@ export function sandboxConfig(pod: PodManifest, uid: string, attempt = 0): PodSa
  * assert.equal(v[0]!.hostPath, "/var/lib/rkl/pods/x/volumes/data");
  * ```
  */
-export function planVolumes(volumes: PodManifest["volumes"], volumesDir: string): VolumePlan[] {
+export function planVolumes(
+  volumes: PodManifest["volumes"],
+  volumesDir: string,
+  fsGroup?: number,
+): VolumePlan[] {
   return volumes.map((v): VolumePlan => {
     if (v.kind === "hostPath") {
       return { name: v.name, kind: "hostPath", hostPath: v.path, medium: "", hostPathType: v.type };
@@ -137,6 +154,7 @@ export function planVolumes(volumes: PodManifest["volumes"], volumesDir: string)
       hostPathType: "",
     };
     if (v.sizeLimit !== undefined) plan.sizeLimit = v.sizeLimit;
+    if (fsGroup !== undefined) plan.fsGroup = fsGroup;
     return plan;
   });
 }
@@ -172,8 +190,9 @@ export function fieldValue(path: PodFieldPath, f: PodFieldValues): string {
 }
 
 /**
- * The CRI config of one container of a pod: env references resolved, volume mounts turned into
- * host binds (with `subPath`), identity labels set.
+ * The CRI config of one container of a pod: env references resolved and `$(VAR)` references
+ * expanded as the kubelet does (`../k8s/expansion.ts`), the pod-level `securityContext` under the
+ * container's own, volume mounts turned into host binds (with `subPath`), identity labels set.
  *
  * @example
  * ```ts
@@ -194,14 +213,19 @@ export function fieldValue(path: PodFieldPath, f: PodFieldValues): string {
  * ```
  */
 export function containerConfig(
-  pod: Pick<PodManifest, "name" | "namespace">,
+  pod: Pick<PodManifest, "name" | "namespace"> & Partial<Pick<PodManifest, "securityContext">>,
   c: PodContainerSpec,
   ctx: ContainerContext,
 ): CriContainerConfig {
-  const env = new Map<string, string>();
-  for (const e of c.env) {
-    env.set(e.name, "value" in e ? e.value : fieldValue(e.fieldRef, ctx.fields));
-  }
+  // The kubelet's order: each literal value is expanded against the entries before it; field
+  // references are resolved, never expanded; command and args see the whole environment.
+  const env = expandEnv(
+    c.env.map((e) =>
+      "value" in e
+        ? { name: e.name, value: e.value }
+        : { name: e.name, value: fieldValue(e.fieldRef, ctx.fields), resolved: true }
+    ),
+  );
   const byName = new Map(ctx.volumes.map((v) => [v.name, v]));
   const mounts = c.volumeMounts.map((m) => {
     const v = byName.get(m.name);
@@ -212,8 +236,9 @@ export function containerConfig(
       readonly: m.readOnly,
     };
   });
-  const sc = c.securityContext;
+  const sc = effectiveSecurity(pod.securityContext, c.securityContext);
   const security: CriContainerConfig["linux"]["securityContext"] = {};
+  if (sc.additionalGids.length > 0) security.supplementalGroups = sc.additionalGids;
   if (sc.privileged !== undefined) security.privileged = sc.privileged;
   if (sc.runAsUser !== undefined) security.runAsUser = sc.runAsUser;
   if (sc.runAsGroup !== undefined) security.runAsGroup = sc.runAsGroup;
@@ -244,8 +269,8 @@ export function containerConfig(
       securityContext: security,
     },
   };
-  if (c.command !== undefined) cfg.command = c.command;
-  if (c.args !== undefined) cfg.args = c.args;
+  if (c.command !== undefined) cfg.command = expandCommand(c.command, env);
+  if (c.args !== undefined) cfg.args = expandCommand(c.args, env);
   if (c.workingDir !== undefined) cfg.workingDir = c.workingDir;
   return cfg;
 }

@@ -121,7 +121,7 @@ Deno.test("containerConfig() resolves env references and mounts volumes", () => 
   ]);
   assert.deepEqual(cfg.linux.resources, {
     limits: { cpu: "500m", memory: "64Mi" },
-    requests: { cpu: "100m" },
+    requests: { cpu: "100m", memory: "64Mi" },
   });
   assert.deepEqual(cfg.linux.securityContext, { readonlyRootfs: true, noNewPrivs: true });
   assert.equal(cfg.labels[LABEL_CONTAINER_NAME], "server");

@@ -36,6 +36,11 @@ export async function prepareVolumes(plans: readonly VolumePlan[], undo: UndoSta
         await run(["mount", "-t", "tmpfs", "-o", opts.join(","), "tmpfs", v.hostPath]);
         undo.push(`umount ${v.hostPath}`, () => unmountVolume(v.hostPath));
       }
+      if (v.fsGroup !== undefined) {
+        // The kubelet's SetVolumeOwnership: group fsGroup, group-writable, setgid directory.
+        await Deno.chown(v.hostPath, null, v.fsGroup);
+        await Deno.chmod(v.hostPath, 0o2777);
+      }
       continue;
     }
     const st = await statIfExists(v.hostPath);

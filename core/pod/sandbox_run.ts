@@ -42,9 +42,15 @@ async function fault(opts: SandboxOptions, step: PodStep, id: string): Promise<v
   if (opts.faults) await opts.faults(step, id);
 }
 
-function renderHosts(hostname: string, ips: readonly string[]): string {
+function renderHosts(
+  hostname: string,
+  ips: readonly string[],
+  extraHosts: PodSandboxConfig["extraHosts"] = [],
+): string {
   const lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"];
   lines.push(`${ips[0] ?? "127.0.1.1"}\t${hostname}`);
+  // hostAliases (and compose services), as the kubelet appends them.
+  for (const e of extraHosts) if (e.names.length > 0) lines.push(`${e.ip}\t${e.names.join(" ")}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -114,7 +120,11 @@ export async function createPodSandbox(
   // 2. State dir and volumes.
   await Deno.mkdir(join(stateDir, "volumes"), { recursive: true });
   undo.push(`remove ${stateDir}`, () => removeIfExists(stateDir));
-  const volumes = planVolumes(opts.manifest?.volumes ?? [], join(stateDir, "volumes"));
+  const volumes = planVolumes(
+    opts.manifest?.volumes ?? [],
+    join(stateDir, "volumes"),
+    opts.manifest?.securityContext?.fsGroup,
+  );
   await prepareVolumes(volumes, undo);
   await fault(opts, "after-volumes", id);
 
@@ -149,7 +159,7 @@ export async function createPodSandbox(
     network = "new";
     rec.hostsFile = join(stateDir, "hosts");
     rec.resolvConfFile = join(stateDir, "resolv.conf");
-    await Deno.writeTextFile(rec.hostsFile, renderHosts(config.hostname, []));
+    await Deno.writeTextFile(rec.hostsFile, renderHosts(config.hostname, [], config.extraHosts));
     await Deno.writeTextFile(rec.resolvConfFile, await hostResolvConf());
   }
   updateSandbox(engine.db, id, {

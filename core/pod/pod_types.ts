@@ -1,0 +1,317 @@
+/**
+ * The typed Kubernetes `v1 Pod` subset a node runs, in two forms: the input a manifest, compose
+ * or the API server produces ({@linkcode PodInput}, where a defaultable field may be absent) and
+ * the defaulted pod every later step works on ({@linkcode PodManifest}). `../k8s/defaults.ts`
+ * turns one into the other; `pod_manifest.ts` parses YAML into the input form.
+ *
+ * @module
+ */
+import type { PortMapping, Protocol } from "../network.ts";
+import type { ResourceQuantities } from "../container/fields.ts";
+
+export type { ResourceQuantities } from "../container/fields.ts";
+
+/** Restart policy of a pod's containers. */
+export type RestartPolicy = "Always" | "OnFailure" | "Never";
+
+/** `spec.dnsPolicy` values. */
+export type DnsPolicy = "ClusterFirst" | "ClusterFirstWithHostNet" | "Default" | "None";
+
+/** `imagePullPolicy` values. */
+export type PullPolicy = "Always" | "IfNotPresent" | "Never";
+
+/** `terminationMessagePolicy` values. */
+export type TerminationMessagePolicy = "File" | "FallbackToLogsOnError";
+
+/** The pod fields an environment variable may refer to with `valueFrom.fieldRef`. */
+export type PodFieldPath =
+  | "metadata.name"
+  | "metadata.namespace"
+  | "metadata.uid"
+  | "spec.nodeName"
+  | "spec.serviceAccountName"
+  | "status.podIP"
+  | "status.podIPs";
+
+/** Field paths accepted in `valueFrom.fieldRef.fieldPath`. */
+export const podFieldPaths: readonly PodFieldPath[] = [
+  "metadata.name",
+  "metadata.namespace",
+  "metadata.uid",
+  "spec.nodeName",
+  "spec.serviceAccountName",
+  "status.podIP",
+  "status.podIPs",
+];
+
+/** An environment variable: a literal value or a reference to a pod field. */
+export type PodEnvVar =
+  | { name: string; value: string }
+  | { name: string; fieldRef: PodFieldPath };
+
+/** A container's `resources`. */
+export interface PodResources {
+  /** Hard limits. */
+  limits: ResourceQuantities;
+  /** Requests (CPU shares); defaulting copies each limit without a request into it. */
+  requests: ResourceQuantities;
+}
+
+/** A `volumeMounts[]` entry. */
+export interface PodVolumeMount {
+  /** Name of a volume in `spec.volumes`. */
+  name: string;
+  /** Absolute path inside the container. */
+  mountPath: string;
+  /** Mount read-only. */
+  readOnly: boolean;
+  /** Sub-directory of the volume to mount instead of its root. */
+  subPath?: string;
+}
+
+/** A container's `securityContext` (the supported subset). */
+export interface PodSecurityContext {
+  /** Run privileged (all capabilities, no masked paths, all devices allowed). */
+  privileged?: boolean;
+  /** User id of the process. */
+  runAsUser?: number;
+  /** Group id of the process. */
+  runAsGroup?: number;
+  /** Refuse to start the container when its user is root (uid 0). */
+  runAsNonRoot?: boolean;
+  /** Mount the root filesystem read-only. */
+  readOnlyRootFilesystem?: boolean;
+  /** Set `no_new_privileges` when false. */
+  allowPrivilegeEscalation?: boolean;
+  /** Capabilities to add and drop (Linux capability names without `CAP_`, or `ALL`). */
+  capabilities?: { add: string[]; drop: string[] };
+}
+
+/** A namespaced kernel parameter from `spec.securityContext.sysctls`. */
+export interface Sysctl {
+  /** Name, e.g. `net.ipv4.ip_unprivileged_port_start`. */
+  name: string;
+  /** Value as written to `/proc/sys`. */
+  value: string;
+}
+
+/**
+ * The pod-level `securityContext`: defaults for every container (a container's own field wins)
+ * plus the pod-only fields.
+ */
+export interface PodLevelSecurityContext {
+  /** Default user id of every container. */
+  runAsUser?: number;
+  /** Default group id of every container. */
+  runAsGroup?: number;
+  /** Default for every container's `runAsNonRoot`. */
+  runAsNonRoot?: boolean;
+  /** Group that owns the pod's volumes; added to every container's groups. */
+  fsGroup?: number;
+  /** Groups added to every container's process. */
+  supplementalGroups?: number[];
+  /** Namespaced sysctls set in the pod's namespaces. */
+  sysctls?: Sysctl[];
+}
+
+/** One `spec.hostAliases[]` entry: names written to every container's `/etc/hosts`. */
+export interface HostAlias {
+  /** IP address. */
+  ip: string;
+  /** Host names for it. */
+  hostnames: string[];
+}
+
+/** One container of a pod (init or app), defaulted. */
+export interface PodContainerSpec {
+  /** DNS-1123 label, unique within the pod. */
+  name: string;
+  /** Absolute path of the image bundle (a directory holding `rootfs/`). */
+  image: string;
+  /** Entrypoint override. */
+  command?: string[];
+  /** Arguments. */
+  args?: string[];
+  /** Environment, in manifest order. */
+  env: PodEnvVar[];
+  /** Working directory. */
+  workingDir?: string;
+  /** Declared ports. */
+  ports: PortMapping[];
+  /** Limits and requests. */
+  resources: PodResources;
+  /** Volume mounts. */
+  volumeMounts: PodVolumeMount[];
+  /** Security settings. */
+  securityContext: PodSecurityContext;
+  /** Allocate a TTY. */
+  tty: boolean;
+  /**
+   * Pull policy, defaulted as the API server does (`Always` for an untagged or `:latest` image,
+   * else `IfNotPresent`). Recorded only: bundles are never pulled. Absent in rows written before.
+   */
+  imagePullPolicy?: PullPolicy;
+  /** Default `/dev/termination-log`. Absent in rows written before. */
+  terminationMessagePath?: string;
+  /** Default `File`. Absent in rows written before. */
+  terminationMessagePolicy?: TerminationMessagePolicy;
+}
+
+/** A pod volume. */
+export type PodVolume =
+  | { name: string; kind: "emptyDir"; medium: "" | "Memory"; sizeLimit?: string }
+  | { name: string; kind: "hostPath"; path: string; type: HostPathType };
+
+/** `hostPath.type` values. */
+export type HostPathType =
+  | ""
+  | "DirectoryOrCreate"
+  | "Directory"
+  | "FileOrCreate"
+  | "File"
+  | "Socket"
+  | "CharDevice"
+  | "BlockDevice";
+
+/** Every `hostPath.type` value (`""` means no check). */
+export const hostPathTypes: readonly HostPathType[] = [
+  "",
+  "DirectoryOrCreate",
+  "Directory",
+  "FileOrCreate",
+  "File",
+  "Socket",
+  "CharDevice",
+  "BlockDevice",
+];
+
+/** A validated, defaulted pod. */
+export interface PodManifest {
+  /** Pod name (DNS-1123 subdomain, at most 253 characters). */
+  name: string;
+  /** Namespace, default `default`. */
+  namespace: string;
+  /** Labels. */
+  labels: Record<string, string>;
+  /** Annotations. */
+  annotations: Record<string, string>;
+  /** Absolute path of the pause bundle from `labels.bundle`; undefined for the built-in one. */
+  pauseBundle?: string;
+  /** Init containers, run in order. */
+  initContainers: PodContainerSpec[];
+  /** App containers. */
+  containers: PodContainerSpec[];
+  /** Volumes. */
+  volumes: PodVolume[];
+  /** Restart policy, default `Always`. */
+  restartPolicy: RestartPolicy;
+  /** Use the host's network namespace. */
+  hostNetwork: boolean;
+  /** Share one PID namespace between the containers (the pause process is PID 1). */
+  shareProcessNamespace: boolean;
+  /**
+   * The pod's hostname as the kubelet computes it: `spec.hostname`, else the pod name truncated
+   * to 63 characters without a trailing `-` or `.`.
+   */
+  hostname: string;
+  /** `spec.subdomain`: the FQDN is `hostname.subdomain.namespace.svc.cluster.local`. */
+  subdomain?: string;
+  /** Make the kernel hostname the FQDN (needs `subdomain`). */
+  setHostnameAsFQDN?: boolean;
+  /** Extra `/etc/hosts` entries. */
+  hostAliases?: HostAlias[];
+  /** Seconds between SIGTERM and SIGKILL on stop, default 30. */
+  terminationGracePeriodSeconds: number;
+  /** DNS policy, default `ClusterFirst` (recorded; the host's resolv.conf is used). */
+  dnsPolicy?: DnsPolicy;
+  /** Pod-level security settings. */
+  securityContext?: PodLevelSecurityContext;
+  /**
+   * Networks to join, from the `k8s.v1.cni.cncf.io/networks` annotation (comma-separated rkl
+   * network names); undefined for the default network.
+   */
+  networks?: string[];
+}
+
+/**
+ * The annotation that lists a pod's networks (comma-separated network names), as the Kubernetes
+ * Network Plumbing Working Group's multi-network specification (Multus) defines it.
+ */
+export const NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks";
+
+/** A port as written: `protocol` may be absent (defaulting makes it TCP). */
+export type PortInput = Omit<PortMapping, "protocol"> & { protocol?: Protocol };
+
+/** One container before defaulting: what a manifest, compose or the API server produced. */
+export interface ContainerInput {
+  /** DNS-1123 label. */
+  name: string;
+  /** Image (an absolute bundle path here). */
+  image: string;
+  /** Entrypoint override. */
+  command?: string[];
+  /** Arguments. */
+  args?: string[];
+  /** Environment, in order. */
+  env?: PodEnvVar[];
+  /** Working directory. */
+  workingDir?: string;
+  /** Declared ports. */
+  ports?: PortInput[];
+  /** Limits and requests. */
+  resources?: { limits?: ResourceQuantities; requests?: ResourceQuantities };
+  /** Volume mounts (`readOnly` defaults to false). */
+  volumeMounts?: (Omit<PodVolumeMount, "readOnly"> & { readOnly?: boolean })[];
+  /** Security settings. */
+  securityContext?: PodSecurityContext;
+  /** Allocate a TTY. */
+  tty?: boolean;
+  /** Pull policy. */
+  imagePullPolicy?: PullPolicy;
+  /** Termination message path. */
+  terminationMessagePath?: string;
+  /** Termination message policy. */
+  terminationMessagePolicy?: TerminationMessagePolicy;
+}
+
+/** A pod before defaulting: every field the API server defaults may be absent. */
+export interface PodInput {
+  /** Pod name. */
+  name: string;
+  /** Namespace (default `default`). */
+  namespace?: string;
+  /** Labels. */
+  labels?: Record<string, string>;
+  /** Annotations. */
+  annotations?: Record<string, string>;
+  /** Pause bundle path. */
+  pauseBundle?: string;
+  /** Init containers. */
+  initContainers?: ContainerInput[];
+  /** App containers. */
+  containers: ContainerInput[];
+  /** Volumes. */
+  volumes?: PodVolume[];
+  /** Restart policy. */
+  restartPolicy?: RestartPolicy;
+  /** Host network. */
+  hostNetwork?: boolean;
+  /** Shared PID namespace. */
+  shareProcessNamespace?: boolean;
+  /** `spec.hostname`. */
+  hostname?: string;
+  /** `spec.subdomain`. */
+  subdomain?: string;
+  /** `spec.setHostnameAsFQDN`. */
+  setHostnameAsFQDN?: boolean;
+  /** `spec.hostAliases`. */
+  hostAliases?: HostAlias[];
+  /** Grace period in seconds. */
+  terminationGracePeriodSeconds?: number;
+  /** DNS policy. */
+  dnsPolicy?: DnsPolicy;
+  /** Pod-level security settings. */
+  securityContext?: PodLevelSecurityContext;
+  /** Networks to join (the `k8s.v1.cni.cncf.io/networks` annotation). */
+  networks?: string[];
+}
