@@ -4,9 +4,15 @@
  *
  * @module
  */
-import { isAbsolute, join, resolve } from "node:path";
-import { type ManifestField, type ManifestWarning, readManifest } from "../manifest_reader.ts";
+import { isAbsolute, resolve } from "node:path";
+import {
+  type ManifestField,
+  type ManifestWarning,
+  readManifest,
+  readManifestFile,
+} from "../manifest_reader.ts";
 import type { PortMapping } from "../network.ts";
+import { imageBundleProblem } from "../rootfs.ts";
 import {
   absolutePath,
   commandAndArgs,
@@ -210,6 +216,16 @@ export interface ParsedPod {
 }
 
 /**
+ * Most containers rkl accepts in `spec.containers`, and again in `spec.initContainers`, of one
+ * pod. Each container costs a monitor process, an overlay mount and a cgroup; Kubernetes has no
+ * fixed limit (the API server's request size bounds it), rkl refuses more at validation.
+ */
+export const POD_MAX_CONTAINERS = 100;
+
+/** Most volumes rkl accepts in `spec.volumes` of one pod. */
+export const POD_MAX_VOLUMES = 256;
+
+/**
  * Checks that `dir` is a bundle: a directory holding `rootfs/`. Returns the reason when not.
  *
  * @example
@@ -220,23 +236,7 @@ export interface ParsedPod {
  * ```
  */
 export function bundleProblem(dir: string): string | undefined {
-  try {
-    if (!Deno.statSync(dir).isDirectory) return `"${dir}" is not a directory`;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return `image directory "${dir}" does not exist`;
-    throw e;
-  }
-  try {
-    if (!Deno.statSync(join(dir, "rootfs")).isDirectory) {
-      return `"${dir}/rootfs" is not a directory`;
-    }
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      return `"${dir}" is not an image bundle: it has no rootfs/ directory`;
-    }
-    throw e;
-  }
-  return undefined;
+  return imageBundleProblem(dir);
 }
 
 /**
@@ -297,7 +297,7 @@ export function parsePodManifest(text: string, file: string, opts: ParsePodOptio
     "hostAliases",
   ]);
 
-  const volumes = spec.list("volumes").map(parseVolume);
+  const volumes = spec.list("volumes", POD_MAX_VOLUMES).map(parseVolume);
   const volumeNames = new Map<string, ManifestField>();
   spec.list("volumes").forEach((f, i) => {
     const v = volumes[i]!;
@@ -314,9 +314,9 @@ export function parsePodManifest(text: string, file: string, opts: ParsePodOptio
   const ctx: ContainerCtx = { baseDir: opts.baseDir, check, volumes: new Set(volumeNames.keys()) };
   const containersField = spec.get("containers");
   if (containersField.isNull) throw containersField.error("required field is missing");
-  const containerFields = containersField.items();
+  const containerFields = containersField.items(POD_MAX_CONTAINERS);
   if (containerFields.length === 0) throw containersField.error("at least one container is needed");
-  const initFields = spec.list("initContainers");
+  const initFields = spec.list("initContainers", POD_MAX_CONTAINERS);
   const initContainers = initFields.map((f) => parseContainer(f, ctx, true));
   const containers = containerFields.map((f) => parseContainer(f, ctx, false));
 
@@ -400,8 +400,7 @@ export function parsePodManifest(text: string, file: string, opts: ParsePodOptio
  * ```
  */
 export async function loadPodManifest(path: string, opts: ParsePodOptions): Promise<ParsedPod> {
-  const text = await Deno.readTextFile(path);
-  return parsePodManifest(text, path, opts);
+  return parsePodManifest(await readManifestFile(path), path, opts);
 }
 
 interface ContainerCtx {
@@ -452,6 +451,8 @@ function parseVolume(f: ManifestField): PodVolume {
   h.object().known(["path", "type"]);
   const path = h.requiredString("path");
   absolutePath(h.get("path"));
+  // Kubernetes (validatePathNoBacksteps) rejects ".." in a hostPath path.
+  if (path.split("/").includes("..")) throw h.get("path").error(`must not contain '..'`);
   const type = (h.optionalString("type") ?? "") as HostPathType;
   if (!hostPathTypes.includes(type)) {
     throw h.get("type").error(
