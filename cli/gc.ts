@@ -10,6 +10,7 @@ import type { CliIo, GlobalOptions } from "./context.ts";
 import { engineFor } from "./engine.ts";
 import type { NetworkGcReport } from "../core/network.ts";
 import { collectNetworkGarbage } from "../core/network_gc.ts";
+import { collectOrphans } from "../core/orphan_gc.ts";
 
 /**
  * Formats a gc report.
@@ -43,12 +44,18 @@ export function formatGcReport(report: NetworkGcReport): string {
 export function gcCommand(io: CliIo, globals: () => GlobalOptions): CommandUnknownOpts {
   return new Command("gc")
     .description(
-      "release IPs, veths, network namespaces and CNI cache entries of dead containers and pods",
+      "release IPs, veths, network namespaces and CNI cache entries of dead containers and pods; " +
+        "kill monitor and runtime processes, delete runtime containers and state dirs that " +
+        "belong to no container or pod",
     )
     .action(async () => {
       const engine = await engineFor(io, globals());
       try {
-        io.stdout(formatGcReport(await collectNetworkGarbage(engine)));
+        // Processes, runtime containers and state dirs that belong to no record first, then
+        // the network of whatever is no longer live.
+        const orphans = await collectOrphans(engine);
+        const net = await collectNetworkGarbage(engine);
+        io.stdout(formatGcReport({ ...net, details: [...orphans.details, ...net.details] }));
       } finally {
         engine.close();
       }

@@ -182,8 +182,8 @@ export class CommandError extends RkError {
   /** Creates the error. */
   constructor(argv: readonly string[], code: number, stderr: string, options?: ErrorOptions) {
     super(
-      `"${argv.join(" ")}" failed with exit code ${code}${
-        stderr.trim() ? `: ${stderr.trim()}` : ""
+      `"${shorten(argv.join(" "), 300)}" failed with exit code ${code}${
+        stderr.trim() ? `: ${shorten(stderr.trim(), 1000)}` : ""
       }`,
       options,
     );
@@ -221,6 +221,32 @@ function describe(error: unknown): string {
   // A nested teardown's failures read as part of this one's: `step (inner step (reason))`.
   if (error instanceof CleanupError && error.original === undefined) return error.detail;
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * An external program did not finish in time and was killed (SIGKILL). Exit code 137.
+ *
+ * @example
+ * ```ts
+ * import { CommandTimeoutError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * const e = new CommandTimeoutError(["runc", "state", "x"], 5000, "");
+ * assert.equal(e.message, '"runc state x" did not finish within 5000 ms and was killed');
+ * assert.equal(e.timeoutMs, 5000);
+ * ```
+ */
+export class CommandTimeoutError extends CommandError {
+  /** The time limit, ms. */
+  readonly timeoutMs: number;
+  /** Creates the error. */
+  constructor(argv: readonly string[], timeoutMs: number, output: string, options?: ErrorOptions) {
+    super(argv, 137, output, options);
+    const said = output.trim() ? `: ${shorten(output.trim(), 1000)}` : "";
+    this.message = `"${shorten(argv.join(" "), 300)}" did not finish within ${timeoutMs} ms and ` +
+      `was killed${said}`;
+    this.name = "CommandTimeoutError";
+    this.timeoutMs = timeoutMs;
+  }
 }
 
 /**
