@@ -11,6 +11,7 @@ import { engineFor } from "./engine.ts";
 import type { NetworkGcReport } from "../core/network.ts";
 import { collectNetworkGarbage } from "../core/network_gc.ts";
 import { releaseTerminalPods } from "../core/pod/pod_terminal.ts";
+import { collectOrphans } from "../core/orphan_gc.ts";
 
 /**
  * Formats a gc report.
@@ -44,7 +45,9 @@ export function formatGcReport(report: NetworkGcReport): string {
 export function gcCommand(io: CliIo, globals: () => GlobalOptions): CommandUnknownOpts {
   return new Command("gc")
     .description(
-      "release IPs, veths, network namespaces and CNI cache entries of dead containers and pods",
+      "release IPs, veths, network namespaces and CNI cache entries of dead containers and pods; " +
+        "kill monitor and runtime processes, delete runtime containers and state dirs that " +
+        "belong to no container or pod",
     )
     .action(async () => {
       const engine = await engineFor(io, globals());
@@ -56,7 +59,11 @@ export function gcCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkno
               (p.ips.length > 0 ? `, released ${p.ips.join(", ")}` : "") + "\n",
           );
         }
-        io.stdout(formatGcReport(await collectNetworkGarbage(engine)));
+        // Processes, runtime containers and state dirs that belong to no record, then the
+        // network of whatever is no longer live.
+        const orphans = await collectOrphans(engine);
+        const net = await collectNetworkGarbage(engine);
+        io.stdout(formatGcReport({ ...net, details: [...orphans.details, ...net.details] }));
       } finally {
         engine.close();
       }

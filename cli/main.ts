@@ -11,7 +11,8 @@
  */
 import type { CommandUnknownOpts } from "./_command.ts";
 import type { CliIo, GlobalOptions } from "./context.ts";
-import { findCleanupError, RkError } from "../core/errors.ts";
+import { RkError } from "../core/errors.ts";
+import { formatError } from "./format_error.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 /** rkl's version: the `version` of the project's `deno.json`. */
@@ -211,22 +212,20 @@ export async function main(argv: readonly string[], io?: CliIo): Promise<number>
       ) return 0;
       return 2;
     }
-    // A cleanup that failed is always printed, whatever wraps it: it names what was left
-    // behind (a mount, a netns, an IP) for the user to release.
-    const cleanup = findCleanupError(error);
-    const leftBehind = cleanup && cleanup !== error ? `${cleanup.message}\n` : "";
-    if (error instanceof RkError) {
-      io.stderr(`Error: ${error.message}\n${leftBehind}`);
-      if (io.env.RKL_DEBUG && error.cause) io.stderr(`Caused by: ${String(error.cause)}\n`);
-      return error.exitCode;
-    }
-    io.stderr(
-      `Error: ${error instanceof Error ? (error.stack ?? error.message) : error}\n${leftBehind}`,
-    );
-    return 1;
+    io.stderr(formatError(error, Boolean(io.env.RKL_DEBUG)));
+    return error instanceof RkError ? error.exitCode : 1;
   }
 }
 
 if (import.meta.main) {
+  // A rejection nobody awaited (e.g. a stream closed under a dying child) must not end the
+  // process with a stack trace either.
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    Deno.stderr.writeSync(
+      new TextEncoder().encode(formatError(event.reason, Boolean(Deno.env.get("RKL_DEBUG")))),
+    );
+    Deno.exit(1);
+  });
   Deno.exit(await main(Deno.args));
 }

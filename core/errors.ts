@@ -182,8 +182,8 @@ export class CommandError extends RkError {
   /** Creates the error. */
   constructor(argv: readonly string[], code: number, stderr: string, options?: ErrorOptions) {
     super(
-      `"${argv.join(" ")}" failed with exit code ${code}${
-        stderr.trim() ? `: ${stderr.trim()}` : ""
+      `"${shorten(argv.join(" "), 300)}" failed with exit code ${code}${
+        stderr.trim() ? `: ${shorten(stderr.trim(), 1000)}` : ""
       }`,
       options,
     );
@@ -221,6 +221,32 @@ function describe(error: unknown): string {
   // A nested teardown's failures read as part of this one's: `step (inner step (reason))`.
   if (error instanceof CleanupError && error.original === undefined) return error.detail;
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * An external program did not finish in time and was killed (SIGKILL). Exit code 137.
+ *
+ * @example
+ * ```ts
+ * import { CommandTimeoutError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * const e = new CommandTimeoutError(["runc", "state", "x"], 5000, "");
+ * assert.equal(e.message, '"runc state x" did not finish within 5000 ms and was killed');
+ * assert.equal(e.timeoutMs, 5000);
+ * ```
+ */
+export class CommandTimeoutError extends CommandError {
+  /** The time limit, ms. */
+  readonly timeoutMs: number;
+  /** Creates the error. */
+  constructor(argv: readonly string[], timeoutMs: number, output: string, options?: ErrorOptions) {
+    super(argv, 137, output, options);
+    const said = output.trim() ? `: ${shorten(output.trim(), 1000)}` : "";
+    this.message = `"${shorten(argv.join(" "), 300)}" did not finish within ${timeoutMs} ms and ` +
+      `was killed${said}`;
+    this.name = "CommandTimeoutError";
+    this.timeoutMs = timeoutMs;
+  }
 }
 
 /**
@@ -332,4 +358,67 @@ export function findCleanupError(error: unknown): CleanupError | undefined {
     if (e instanceof CleanupError) return e;
   }
   return undefined;
+}
+
+/**
+ * Shortens a value quoted in a message: at most `max` characters, the middle replaced by
+ * `…(N chars)…`, control characters (NUL, newlines) escaped so a message stays one line.
+ *
+ * @example
+ * ```ts
+ * import { shorten } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(shorten("short"), "short");
+ * assert.equal(shorten("a\0b\nc"), "a\\0b\\nc");
+ * const long = shorten("x".repeat(300), 40);
+ * assert.ok(long.length <= 60);
+ * assert.match(long, /…\(300 chars\)…/);
+ * ```
+ */
+export function shorten(value: string, max = 120): string {
+  const escaped = value.replace(
+    // deno-lint-ignore no-control-regex
+    /[\0-\x1f\x7f]/g,
+    (c) =>
+      c === "\0"
+        ? "\\0"
+        : c === "\n"
+        ? "\\n"
+        : c === "\t"
+        ? "\\t"
+        : c === "\r"
+        ? "\\r"
+        : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+  if (escaped.length <= max) return escaped;
+  const keep = Math.max(8, Math.floor((max - 16) / 2));
+  return `${escaped.slice(0, keep)}…(${value.length} chars)…${escaped.slice(-keep)}`;
+}
+
+/**
+ * The reason of a file-system error in a few words, without Deno's `(os error N)` and the
+ * operation suffix: `"not found"`, `"is a directory"`, `"too many levels of symbolic links"`,
+ * `"permission denied"`, ... Unknown errors give their first line.
+ *
+ * @example
+ * ```ts
+ * import { fsErrorReason } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(fsErrorReason(new Deno.errors.NotFound("No such file or directory (os error 2): stat '/x'")), "not found");
+ * assert.equal(fsErrorReason(new Error("Read-only file system (os error 30): open '/x'")), "read-only file system");
+ * ```
+ */
+export function fsErrorReason(error: unknown): string {
+  const e = Deno.errors;
+  if (error instanceof e.NotFound) return "not found";
+  if (error instanceof e.NotADirectory) return "a path component is not a directory";
+  if (error instanceof e.IsADirectory) return "is a directory";
+  if (error instanceof e.FilesystemLoop) return "too many levels of symbolic links";
+  if (error instanceof e.NotCapable) return "outside what rkl may access";
+  if (error instanceof e.PermissionDenied) return "permission denied";
+  if (error instanceof Error) {
+    const first = (error.message.split("\n")[0] ?? "").replace(/ \(os error \d+\).*$/, "");
+    return first ? first[0]!.toLowerCase() + first.slice(1) : error.name;
+  }
+  return String(error);
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { CommandError } from "./errors.ts";
+import { CommandError, CommandTimeoutError } from "./errors.ts";
 
 /** Options for {@linkcode run}. */
 export interface RunOptions {
@@ -17,7 +17,10 @@ export interface RunOptions {
   cwd?: string;
   /** Do not throw on a non-zero exit code. */
   allowFailure?: boolean;
-  /** Kill the program after this many milliseconds. */
+  /**
+   * Kill the program (SIGKILL) after this many milliseconds and throw
+   * {@linkcode CommandTimeoutError} with what it wrote so far.
+   */
   timeoutMs?: number;
 }
 
@@ -48,8 +51,7 @@ const decoder = new TextDecoder();
 export async function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const [cmd, ...args] = argv;
   if (cmd === undefined) throw new TypeError("run() needs a program name");
-  const signal = opts.timeoutMs ? AbortSignal.timeout(opts.timeoutMs) : undefined;
-  const command = new Deno.Command(cmd, {
+  const child = new Deno.Command(cmd, {
     args,
     stdin: opts.stdin === undefined ? "null" : "piped",
     stdout: "piped",
@@ -57,27 +59,68 @@ export async function run(argv: readonly string[], opts: RunOptions = {}): Promi
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.clearEnv ? { clearEnv: true } : {}),
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
-    ...(signal ? { signal } : {}),
-  });
-  let output: Deno.CommandOutput;
-  if (opts.stdin === undefined) {
-    output = await command.output();
-  } else {
-    const child = command.spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(
-      typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin,
-    );
-    await writer.close();
-    output = await child.output();
+  }).spawn();
+  const stdout = collect(child.stdout);
+  const stderr = collect(child.stderr);
+  let timedOut = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (opts.timeoutMs) {
+    timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        child.kill("SIGKILL");
+      } catch { /* it exited just now */ }
+      // A grandchild may keep the pipes open after the child died: stop reading soon.
+      setTimeout(() => {
+        stdout.cancel();
+        stderr.cancel();
+      }, 500);
+    }, opts.timeoutMs);
   }
-  const result = {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-  if (result.code !== 0 && !opts.allowFailure) {
-    throw new CommandError(argv, result.code, result.stderr || result.stdout);
+  try {
+    if (opts.stdin !== undefined) {
+      const writer = child.stdin.getWriter();
+      try {
+        await writer.write(
+          typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin,
+        );
+        await writer.close();
+      } catch (e) {
+        // The program may exit without reading its input; its exit code tells what happened.
+        if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+      }
+    }
+    const [status, out, err] = await Promise.all([child.status, stdout.text, stderr.text]);
+    if (timedOut) throw new CommandTimeoutError(argv, opts.timeoutMs!, err || out);
+    const result = { code: status.code, stdout: out, stderr: err };
+    if (result.code !== 0 && !opts.allowFailure) {
+      throw new CommandError(argv, result.code, result.stderr || result.stdout);
+    }
+    return result;
+  } finally {
+    clearTimeout(timer);
   }
-  return result;
+}
+
+/** Reads a stream to text; `cancel()` stops early (keeping what was read). */
+function collect(stream: ReadableStream<Uint8Array>): { text: Promise<string>; cancel(): void } {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  const text = (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+      }
+    } catch { /* cancelled: keep what was read */ }
+    const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    return decoder.decode(all);
+  })();
+  return { text, cancel: () => void reader.cancel().catch(() => {}) };
 }

@@ -8,7 +8,7 @@
 // on first use, so commands that read no manifest and print no YAML never pay for it.
 import defer * as yaml from "yaml";
 import type { Document, LineCounter, Node, Scalar } from "yaml";
-import { ManifestError, type SourcePosition } from "./errors.ts";
+import { fsErrorReason, ManifestError, shorten, type SourcePosition } from "./errors.ts";
 
 /** A non-fatal finding such as an unknown field. */
 export interface ManifestWarning extends SourcePosition {
@@ -50,6 +50,110 @@ export function toYaml(value: unknown): string {
 }
 
 /**
+ * Largest manifest rkl reads, in bytes (1 MiB). The Kubernetes API server caps request bodies
+ * at a similar size (3 MiB for the whole request, 1.5 MiB stored per object in etcd).
+ */
+export const MANIFEST_MAX_BYTES: number = 1024 * 1024;
+
+/**
+ * Most items rkl accepts in any one list of a manifest (e.g. `env`, `ports`, `args`) and
+ * most keys in any one mapping (e.g. `labels`). Fields with a tighter limit (containers per
+ * pod) check it themselves with {@linkcode ManifestField.list}'s `max`.
+ */
+export const MANIFEST_MAX_ITEMS = 4096;
+
+/**
+ * Reads a manifest file as UTF-8 text: only a regular file (after following symlinks), at most
+ * `maxBytes` bytes. A FIFO, a device (`/dev/zero`), a directory, a missing file, a symlink loop,
+ * an unreadable path or a path with a NUL byte gives a {@linkcode ManifestError} naming the
+ * file (`shown`, default `path`) and the reason; it never blocks and never reads without bound.
+ *
+ * @example
+ * ```ts
+ * import { readManifestFile } from "./manifest_reader.ts";
+ * import { ManifestError } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * await assert.rejects(
+ *   readManifestFile("/nonexistent/pod.yaml"),
+ *   (e: unknown) => e instanceof ManifestError && e.message === "/nonexistent/pod.yaml: cannot read file: not found",
+ * );
+ * ```
+ */
+export async function readManifestFile(
+  path: string,
+  shown: string = path,
+  maxBytes: number = MANIFEST_MAX_BYTES,
+): Promise<string> {
+  const fail = (reason: string, cause?: unknown): ManifestError =>
+    new ManifestError(
+      `cannot read file: ${reason}`,
+      { file: shorten(shown), line: 0, column: 0, path: "" },
+      cause === undefined ? undefined : { cause },
+    );
+  if (path.includes("\0")) throw fail("the path contains a NUL byte");
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (e) {
+    throw fail(fsErrorReason(e), e);
+  }
+  if (!info.isFile) {
+    const kind = info.isDirectory
+      ? "a directory"
+      : info.isFifo
+      ? "a FIFO"
+      : info.isCharDevice
+      ? "a character device"
+      : info.isBlockDevice
+      ? "a block device"
+      : info.isSocket
+      ? "a socket"
+      : "not a regular file";
+    throw fail(`expected a regular file, got ${kind}`);
+  }
+  if (info.size > maxBytes) throw fail(`larger than the ${limitText(maxBytes)} limit`);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (e) {
+    throw fail(fsErrorReason(e), e);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    // Read at most maxBytes + 1 bytes: files such as those in /proc report size 0.
+    const buf = new Uint8Array(64 * 1024);
+    for (;;) {
+      const n = await file.read(buf);
+      if (n === null) break;
+      total += n;
+      if (total > maxBytes) throw fail(`larger than the ${limitText(maxBytes)} limit`);
+      chunks.push(buf.slice(0, n));
+    }
+  } catch (e) {
+    if (e instanceof ManifestError) throw e;
+    throw fail(fsErrorReason(e), e);
+  } finally {
+    file.close();
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (e) {
+    throw fail("not UTF-8 text", e);
+  }
+}
+
+function limitText(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / 1024 / 1024} MiB` : `${bytes} bytes`;
+}
+
+/**
  * Parses YAML text into a {@linkcode ManifestField} tree. Syntax errors throw
  * {@linkcode ManifestError} with the position of the first error.
  *
@@ -71,7 +175,8 @@ export function readManifest(
   const first = doc.errors[0];
   if (first) {
     const pos = lineCounter.linePos(first.pos[0]);
-    const reason = first.message.split("\n")[0] ?? first.message;
+    const line = first.message.split("\n")[0] ?? first.message;
+    const reason = /call stack/i.test(line) ? "nesting is too deep" : line;
     throw new ManifestError(`invalid YAML: ${reason}`, {
       file,
       line: pos.line,
@@ -98,7 +203,7 @@ function typeName(node: Node | undefined): string {
   if (yaml.isScalar(node)) {
     const v = node.value;
     if (v === null) return "null";
-    return `${typeof v} ${JSON.stringify(v)}`;
+    return `${typeof v} ${shorten(JSON.stringify(v) ?? String(v))}`;
   }
   return "an alias";
 }
@@ -171,6 +276,9 @@ export class ManifestField {
   keys(): string[] {
     this.object();
     const map = this.#node as unknown as { items: { key: unknown }[] };
+    if (map.items.length > MANIFEST_MAX_ITEMS) {
+      throw this.error(`at most ${MANIFEST_MAX_ITEMS} keys are allowed, got ${map.items.length}`);
+    }
     return map.items.map((p) => String(yaml.isScalar(p.key) ? (p.key as Scalar).value : p.key));
   }
 
@@ -215,9 +323,12 @@ export class ManifestField {
     return unknown;
   }
 
-  /** The items of this list. */
-  items(): ManifestField[] {
+  /** The items of this list; more than `max` items is an error (default {@linkcode MANIFEST_MAX_ITEMS}). */
+  items(max: number = MANIFEST_MAX_ITEMS): ManifestField[] {
     if (!yaml.isSeq(this.#node)) throw this.error(`expected a list, got ${typeName(this.#node)}`);
+    if (this.#node.items.length > max) {
+      throw this.error(`at most ${max} items are allowed, got ${this.#node.items.length}`);
+    }
     return this.#node.items.map((n, i) =>
       new ManifestField(
         this.#ctx,
@@ -333,10 +444,10 @@ export class ManifestField {
     return out;
   }
 
-  /** The list items at `key`, or `[]` when absent. */
-  list(key: string): ManifestField[] {
+  /** The list items at `key`, or `[]` when absent; at most `max` items (see {@linkcode items}). */
+  list(key: string, max?: number): ManifestField[] {
     const f = this.get(key);
-    return f.isNull ? [] : f.items();
+    return f.isNull ? [] : f.items(max);
   }
 }
 

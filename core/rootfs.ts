@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { RkError } from "./errors.ts";
+import { fsErrorReason, RkError, shorten } from "./errors.ts";
 import { removeIfExists, statIfExists } from "./fs.ts";
 import { run } from "./exec.ts";
 import type { UndoStack } from "./undo.ts";
@@ -75,29 +75,61 @@ export function overlayMountArgv(p: OverlayPaths): string[] {
 }
 
 /**
- * Checks that `imageDir` is a bundle directory holding `rootfs/`.
+ * Why `dir` is not a usable image bundle, or undefined when it is one: a directory holding a
+ * real `rootfs/` directory. A `rootfs` that is a symbolic link is refused (a link to `/` would
+ * give the container the host's root). Never throws: every file-system error (missing, not a
+ * directory, too long, a NUL byte, outside rkl's permissions) becomes the reason.
+ *
+ * @example
+ * ```ts
+import { fsErrorReason, RkError, shorten } from "./errors.ts";
+import { removeIfExists, statIfExists } from "./fs.ts";
+ * ```
+ */
+export function imageBundleProblem(dir: string): string | undefined {
+  const shown = shorten(dir);
+  if (dir.includes("\0")) return `image directory "${shown}": the path contains a NUL byte`;
+  try {
+    if (!Deno.statSync(dir).isDirectory) return `"${shown}" is not a directory`;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return `image directory "${shown}" does not exist`;
+    return `image directory "${shown}": ${fsErrorReason(e)}`;
+  }
+  const rootfs = join(dir, "rootfs");
+  try {
+    const st = Deno.lstatSync(rootfs);
+    if (st.isSymlink) {
+      let target = "";
+      try {
+        target = ` to "${shorten(Deno.readLinkSync(rootfs))}"`;
+      } catch { /* the reason is complete without the target */ }
+      return `"${shown}/rootfs" is a symbolic link${target}: an image's rootfs must be a real ` +
+        `directory (refused so that a container cannot see the host's files)`;
+    }
+    if (!st.isDirectory) return `"${shown}/rootfs" is not a directory`;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      return `"${shown}" is not an image bundle: it has no rootfs/ directory`;
+    }
+    return `"${shown}/rootfs": ${fsErrorReason(e)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks that `imageDir` is a bundle directory holding a real `rootfs/` directory (see
+ * {@linkcode imageBundleProblem}); throws {@linkcode RkError} with the reason otherwise.
  *
  * @example
  * ```ts
  * import { checkImageDir } from "./rootfs.ts";
  * import assert from "node:assert/strict";
- * const empty = await Deno.makeTempDir();
- * await assert.rejects(checkImageDir(empty), /rootfs/);
- * await Deno.mkdir(`${empty}/rootfs`);
- * await checkImageDir(empty);
- * await Deno.remove(empty, { recursive: true });
+ * assert.throws(() => checkImageDir("/no/such/dir"), /does not exist/);
  * ```
  */
-export async function checkImageDir(imageDir: string): Promise<void> {
-  try {
-    const st = await Deno.stat(join(imageDir, "rootfs"));
-    if (!st.isDirectory) throw new RkError(`Image "${imageDir}": rootfs is not a directory`);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new RkError(`Image "${imageDir}" not found: expected a directory holding rootfs/`);
-    }
-    throw e;
-  }
+export function checkImageDir(imageDir: string): void {
+  const problem = imageBundleProblem(imageDir);
+  if (problem !== undefined) throw new RkError(`Image ${problem}`);
 }
 
 /**

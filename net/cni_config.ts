@@ -6,7 +6,12 @@
  * @module
  */
 import { basename, extname, join } from "node:path";
-import { type ManifestField, type ManifestWarning, readManifest } from "../core/manifest_reader.ts";
+import {
+  type ManifestField,
+  type ManifestWarning,
+  readManifest,
+  readManifestFile,
+} from "../core/manifest_reader.ts";
 import { ManifestError } from "../core/errors.ts";
 import { readDirIfExists } from "../core/fs.ts";
 import type { CniNetworkConfigList, CniPluginConf } from "./cni_types.ts";
@@ -116,21 +121,7 @@ export function parseNetworkConfig(
 export async function loadNetworkConfig(
   file: string,
 ): Promise<{ list: CniNetworkConfigList; warnings: ManifestWarning[] }> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new ManifestError("network configuration file not found", {
-        file,
-        line: 0,
-        column: 0,
-        path: "",
-      }, { cause: error });
-    }
-    throw error;
-  }
-  return parseNetworkConfig(text, file);
+  return parseNetworkConfig(await readManifestFile(file), file);
 }
 
 /** True for the file names CNI runtimes read: `*.conflist`, `*.conf`, `*.json`. */

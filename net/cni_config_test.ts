@@ -139,6 +139,6 @@ Deno.test("loadNetworkConfigDir() loads sorted files and rejects duplicate names
   );
   await assert.rejects(
     loadNetworkConfig(join(dir.path, "nope.conflist")),
-    /nope\.conflist: network configuration file not found/,
+    /nope\.conflist: cannot read file: not found/,
   );
 });

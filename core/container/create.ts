@@ -42,13 +42,15 @@ async function ownCapabilities(): Promise<{ availableCapabilities?: string[] }> 
 }
 
 /** Checks a config before anything is acquired. */
+// Async so that every problem is a rejection; the checks themselves are synchronous.
+// deno-lint-ignore require-await
 export async function validateConfig(config: ContainerConfig): Promise<void> {
   const problem = containerNameProblem(config.name, true);
   if (problem) throw new RkError(`Invalid container name: ${problem}`);
   if (!isAbsolute(config.image)) {
     throw new RkError(`Container "${config.name}": image path "${config.image}" must be absolute`);
   }
-  await checkImageDir(config.image);
+  checkImageDir(config.image);
   processArgs(config);
   for (const m of config.mounts ?? []) {
     if (!isAbsolute(m.hostPath) || !isAbsolute(m.containerPath)) {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { fsErrorReason, RkError } from "../errors.ts";
 import type { NetworkProvider } from "../network.ts";
 import { parseNofileHardLimit } from "../oci/spec.ts";
 import type { RklPaths } from "../paths.ts";
@@ -95,7 +96,11 @@ async function readNofile(): Promise<number | undefined> {
 export async function openEngine(opts: EngineOptions): Promise<Engine> {
   const { paths } = opts;
   for (const d of [paths.containersDir, paths.runtimeRoot, paths.exitDir, paths.socketDir]) {
-    await Deno.mkdir(d, { recursive: true });
+    try {
+      await Deno.mkdir(d, { recursive: true });
+    } catch (e) {
+      throw new RkError(`Cannot create state directory ${d}: ${fsErrorReason(e)}`, { cause: e });
+    }
   }
   const db = await openDatabase(paths.database);
   const nofileHardLimit = opts.nofileHardLimit ?? await readNofile();

@@ -5,9 +5,14 @@
  *
  * @module
  */
-import { join, resolve } from "node:path";
-import { ManifestError } from "../errors.ts";
-import { type ManifestField, type ManifestWarning, readManifest } from "../manifest_reader.ts";
+import { resolve } from "node:path";
+import { imageBundleProblem } from "../rootfs.ts";
+import {
+  type ManifestField,
+  type ManifestWarning,
+  readManifest,
+  readManifestFile,
+} from "../manifest_reader.ts";
 import {
   type ContainerConfig,
   containerNameProblem,
@@ -65,6 +70,12 @@ function env(f: ManifestField): EnvVar[] | undefined {
   }));
 }
 
+/** Refuses `..` in a host path, as Kubernetes does for `hostPath.path`. */
+function noBacksteps(f: ManifestField, path: string): string {
+  if (path.split("/").includes("..")) throw f.error(`must not contain '..', got "${path}"`);
+  return path;
+}
+
 function volumes(root: ManifestField, cwd: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const v of root.list("volumes")) {
@@ -75,6 +86,7 @@ function volumes(root: ManifestField, cwd: string): Map<string, string> {
       throw hp.error("required field is missing (only hostPath volumes are supported here)");
     }
     const path = hp.isObject ? hp.requiredString("path") : hp.string();
+    noBacksteps(hp.isObject ? hp.get("path") : hp, path);
     out.set(name, resolve(cwd, path));
   }
   return out;
@@ -88,8 +100,9 @@ function mounts(root: ManifestField, cwd: string): VolumeMount[] {
     if (mountPath.isNull) throw mountPath.error("required field is missing");
     const containerPath = absolutePath(mountPath, "mountPath");
     let hostPath: string;
-    if (m.has("hostPath")) hostPath = resolve(cwd, m.requiredString("hostPath"));
-    else {
+    if (m.has("hostPath")) {
+      hostPath = resolve(cwd, noBacksteps(m.get("hostPath"), m.requiredString("hostPath")));
+    } else {
       const name = m.get("name");
       if (name.isNull) throw m.error("needs hostPath, or name referring to a hostPath volume");
       const found = vols.get(name.string());
@@ -101,15 +114,6 @@ function mounts(root: ManifestField, cwd: string): VolumeMount[] {
     if (ro !== undefined) out.readOnly = ro;
     return out;
   });
-}
-
-async function isBundle(dir: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(join(dir, "rootfs"))).isDirectory;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return false;
-    throw e;
-  }
 }
 
 /**
@@ -126,6 +130,8 @@ async function isBundle(dir: string): Promise<boolean> {
  * );
  * ```
  */
+// Async so that every problem is a rejection (callers await it); the checks are synchronous.
+// deno-lint-ignore require-await
 export async function parseContainerManifest(
   text: string,
   file: string,
@@ -144,9 +150,10 @@ export async function parseContainerManifest(
   const imageField = root.get("image");
   if (imageField.isNull) throw imageField.error("required field is missing");
   const image = resolve(opts.cwd, imageField.string());
-  if ((opts.checkImage ?? true) && !(await isBundle(image))) {
+  const imageProblem = (opts.checkImage ?? true) ? imageBundleProblem(image) : undefined;
+  if (imageProblem !== undefined) {
     throw imageField.error(
-      `image directory "${image}" does not exist or holds no rootfs/ (expected an OCI bundle directory)`,
+      `${imageProblem} (expected an OCI bundle directory holding rootfs/)`,
     );
   }
 
@@ -218,14 +225,5 @@ export async function loadContainerManifest(
   opts: ParseOptions,
 ): Promise<ContainerManifest> {
   const full = resolve(opts.cwd, path);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(full);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new ManifestError("file not found", { file: path, line: 0, column: 0, path: "" });
-    }
-    throw e;
-  }
-  return await parseContainerManifest(text, path, opts);
+  return await parseContainerManifest(await readManifestFile(full, path), path, opts);
 }

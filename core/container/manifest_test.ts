@@ -213,7 +213,7 @@ Deno.test("parseContainerManifest() rejects a missing image directory at its lin
     parseContainerManifest(text, "c.yaml", { cwd }),
     (e: unknown) =>
       e instanceof ManifestError && e.line === 3 && e.path === "image" &&
-      /does not exist or holds no rootfs/.test(e.message),
+      /does not exist \(expected an OCI bundle directory/.test(e.message),
   );
 });
 
@@ -233,6 +233,6 @@ Deno.test("parseContainerManifest() warns about unknown fields with their positi
 Deno.test("loadContainerManifest() reports a missing file", async () => {
   await assert.rejects(
     loadContainerManifest("nope.yaml", { cwd: "/nonexistent" }),
-    /nope.yaml: file not found/,
+    /nope.yaml: cannot read file: not found/,
   );
 });

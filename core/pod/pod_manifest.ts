@@ -8,8 +8,13 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { type ManifestField, type ManifestWarning, readManifest } from "../manifest_reader.ts";
+import {
+  type ManifestField,
+  type ManifestWarning,
+  readManifest,
+  readManifestFile,
+} from "../manifest_reader.ts";
+import { imageBundleProblem } from "../rootfs.ts";
 import { absolutePath, optionalText } from "../container/fields.ts";
 import { defaultPod } from "../k8s/defaults.ts";
 import { dns1123LabelProblem, dns1123SubdomainProblem, quantityProblem } from "./_names.ts";
@@ -52,6 +57,16 @@ export interface ParsedPod {
 }
 
 /**
+ * Most containers rkl accepts in `spec.containers`, and again in `spec.initContainers`, of one
+ * pod. Each container costs a monitor process, an overlay mount and a cgroup; Kubernetes has no
+ * fixed limit (the API server's request size bounds it), rkl refuses more at validation.
+ */
+export const POD_MAX_CONTAINERS = 100;
+
+/** Most volumes rkl accepts in `spec.volumes` of one pod. */
+export const POD_MAX_VOLUMES = 256;
+
+/**
  * Checks that `dir` is a bundle: a directory holding `rootfs/`. Returns the reason when not.
  *
  * @example
@@ -62,23 +77,7 @@ export interface ParsedPod {
  * ```
  */
 export function bundleProblem(dir: string): string | undefined {
-  try {
-    if (!Deno.statSync(dir).isDirectory) return `"${dir}" is not a directory`;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return `image directory "${dir}" does not exist`;
-    throw e;
-  }
-  try {
-    if (!Deno.statSync(join(dir, "rootfs")).isDirectory) {
-      return `"${dir}/rootfs" is not a directory`;
-    }
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      return `"${dir}" is not an image bundle: it has no rootfs/ directory`;
-    }
-    throw e;
-  }
-  return undefined;
+  return imageBundleProblem(dir);
 }
 
 /**
@@ -116,8 +115,7 @@ export function parsePodManifest(text: string, file: string, opts: ParsePodOptio
  * ```
  */
 export async function loadPodManifest(path: string, opts: ParsePodOptions): Promise<ParsedPod> {
-  const text = await Deno.readTextFile(path);
-  return parsePodManifest(text, path, opts);
+  return parsePodManifest(await readManifestFile(path), path, opts);
 }
 
 function parsePodInput(
@@ -158,7 +156,7 @@ function parsePodInput(
     ...POD_SPEC_EXTRA_FIELDS,
   ]);
 
-  const volumes = spec.list("volumes").map(parseVolume);
+  const volumes = spec.list("volumes", POD_MAX_VOLUMES).map(parseVolume);
   const volumeNames = new Map<string, ManifestField>();
   spec.list("volumes").forEach((f, i) => {
     const v = volumes[i]!;
@@ -178,9 +176,9 @@ function parsePodInput(
   };
   const containersField = spec.get("containers");
   if (containersField.isNull) throw containersField.error("required field is missing");
-  const containerFields = containersField.items();
+  const containerFields = containersField.items(POD_MAX_CONTAINERS);
   if (containerFields.length === 0) throw containersField.error("at least one container is needed");
-  const initFields = spec.list("initContainers");
+  const initFields = spec.list("initContainers", POD_MAX_CONTAINERS);
   const initContainers = initFields.map((f) => parsePodContainer(f, ctx, true));
   const containers = containerFields.map((f) => parsePodContainer(f, ctx, false));
 
@@ -278,6 +276,8 @@ function parseVolume(f: ManifestField): PodVolume {
   h.object().known(["path", "type"]);
   const path = h.requiredString("path");
   absolutePath(h.get("path"));
+  // Kubernetes (validatePathNoBacksteps) rejects ".." in a hostPath path.
+  if (path.split("/").includes("..")) throw h.get("path").error(`must not contain '..'`);
   const type = (optionalText(h, "type") ?? "") as HostPathType;
   if (!hostPathTypes.includes(type)) {
     throw h.get("type").error(

@@ -37,6 +37,7 @@ import {
 import type { PodFaultHook } from "./sandbox.ts";
 import { createPodSandbox, runPodSandbox } from "./sandbox_run.ts";
 import { pausePid, sandboxState } from "./sandbox_status.ts";
+import { resolveSubPathMounts } from "./pod_volumes.ts";
 
 /** Options of {@linkcode runPod}, {@linkcode createPod} and {@linkcode startPod}. */
 export interface PodRunOptions {
@@ -149,7 +150,11 @@ async function reconcile(
     if (existing?.state === "created") {
       id = findContainer(engine.db, podContainerName(rec, name)).id;
     } else {
-      const cfg = containerConfig(pod, entry.c, { volumes, fields, init: entry.init, attempt: 0 });
+      const cfg = await resolveSubPathMounts(
+        containerConfig(pod, entry.c, { volumes, fields, init: entry.init, attempt: 0 }),
+        entry.c,
+        volumes,
+      );
       id = await createPodContainer(engine, rec.id, cfg, rec.config, undo, knownPausePid);
     }
     const crec = findContainer(engine.db, id);

@@ -4,14 +4,16 @@
  *
  * @module
  */
-import { dirname } from "node:path";
-import { RkError } from "../errors.ts";
+import { dirname, join, relative, sep } from "node:path";
+import { fsErrorReason, RkError, shorten } from "../errors.ts";
 import { run } from "../exec.ts";
 import { memoryBytes } from "../quantity.ts";
 import { statIfExists } from "../fs.ts";
 import { isMountPoint } from "../rootfs.ts";
 import type { UndoStack } from "../undo.ts";
 import type { VolumePlan } from "./pod_translate.ts";
+import type { CriContainerConfig } from "./cri_types.ts";
+import type { PodContainerSpec } from "./pod_manifest.ts";
 
 /**
  * Prepares every volume. Each acquired resource (tmpfs mount, created directory) registers its
@@ -89,4 +91,113 @@ export async function releaseVolumes(plans: readonly VolumePlan[]): Promise<void
   for (const v of plans) {
     if (v.kind === "emptyDir" && v.medium === "Memory") await unmountVolume(v.hostPath);
   }
+}
+
+/** A `subPath` that resolves outside its volume (through a symbolic link) or cannot be made. */
+export class SubPathError extends RkError {
+  /** The volume's directory on the host. */
+  readonly volumePath: string;
+  /** The `subPath` as written in the manifest. */
+  readonly subPath: string;
+  /** Creates the error. */
+  constructor(volumePath: string, subPath: string, reason: string, options?: ErrorOptions) {
+    super(
+      `subPath "${shorten(subPath)}" of volume "${shorten(volumePath)}": ${reason}`,
+      options,
+    );
+    this.name = "SubPathError";
+    this.volumePath = volumePath;
+    this.subPath = subPath;
+  }
+}
+
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !rel.startsWith(sep));
+}
+
+/**
+ * Resolves `subPath` inside the volume directory `volumePath` the way the kubelet's safe
+ * subpath does: every symbolic link on the way is followed only while it stays inside the
+ * volume (a link an init container made to `/etc` is refused, not mounted), and missing
+ * directories are created one component at a time inside the volume. Returns the resolved
+ * host path (no symbolic links left in it) to bind-mount.
+ *
+ * Throws {@linkcode SubPathError} when the path leaves the volume or cannot be created.
+ *
+ * @example
+ * ```ts
+ * import { resolveSubPath, SubPathError } from "./pod_volumes.ts";
+ * import assert from "node:assert/strict";
+ * const vol = await Deno.makeTempDir();
+ * await Deno.symlink("/etc", `${vol}/link`);
+ * await assert.rejects(resolveSubPath(vol, "link"), SubPathError);
+ * assert.equal(await resolveSubPath(vol, "a/b"), `${await Deno.realPath(vol)}/a/b`);
+ * await Deno.remove(vol, { recursive: true });
+ * ```
+ */
+export async function resolveSubPath(volumePath: string, subPath: string): Promise<string> {
+  const fail = (reason: string, cause?: unknown) =>
+    new SubPathError(volumePath, subPath, reason, cause === undefined ? undefined : { cause });
+  const parts = subPath.split("/").filter((p) => p !== "" && p !== ".");
+  if (parts.includes("..")) throw fail(`must not contain ".."`);
+  let root: string;
+  try {
+    root = await Deno.realPath(volumePath);
+  } catch (e) {
+    throw fail(`the volume cannot be resolved: ${fsErrorReason(e)}`, e);
+  }
+  let current = root;
+  for (const part of parts) {
+    const next = join(current, part);
+    let resolved: string | undefined;
+    try {
+      resolved = await Deno.realPath(next);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw fail(fsErrorReason(e), e);
+    }
+    if (resolved === undefined) {
+      // A dangling symlink must not be created through: mkdir would follow it out.
+      let isLink = false;
+      try {
+        isLink = (await Deno.lstat(next)).isSymlink;
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw fail(fsErrorReason(e), e);
+      }
+      if (isLink) throw fail(`"${shorten(part)}" is a symbolic link that points nowhere`);
+      try {
+        await Deno.mkdir(next, { mode: 0o755 });
+      } catch (e) {
+        if (!(e instanceof Deno.errors.AlreadyExists)) throw fail(fsErrorReason(e), e);
+      }
+      resolved = await Deno.realPath(next);
+    }
+    if (!inside(root, resolved)) {
+      throw fail(
+        `it resolves to "${shorten(resolved)}", outside the volume (symbolic link refused)`,
+      );
+    }
+    current = resolved;
+  }
+  return current;
+}
+
+/**
+ * Replaces the host path of every `subPath` mount of `cfg` (built for container `c` by
+ * `containerConfig`) with its safe resolution ({@linkcode resolveSubPath}), right before the
+ * container is created, after init containers may have changed the volume.
+ */
+export async function resolveSubPathMounts(
+  cfg: CriContainerConfig,
+  c: Pick<PodContainerSpec, "volumeMounts">,
+  volumes: readonly VolumePlan[],
+): Promise<CriContainerConfig> {
+  const byName = new Map(volumes.map((v) => [v.name, v]));
+  const mounts = await Promise.all(cfg.mounts.map(async (m, i) => {
+    const vm = c.volumeMounts[i];
+    const v = vm === undefined ? undefined : byName.get(vm.name);
+    if (vm?.subPath === undefined || v === undefined) return m;
+    return { ...m, hostPath: await resolveSubPath(v.hostPath, vm.subPath) };
+  }));
+  return { ...cfg, mounts };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { RkError } from "../errors.ts";
+import { RkError, shorten } from "../errors.ts";
 import { pathExists, readTextIfExists } from "../fs.ts";
 import { run } from "../exec.ts";
 import type { OciRuntime } from "./oci_runtime.ts";
@@ -219,6 +219,18 @@ export class Conmon implements ContainerMonitor {
     if (status.code !== 0) {
       throw new MonitorError(req.id, `conmon exited with code ${status.code} for "${req.name}"`);
     }
+    try {
+      return await this.#waitCreated(runtime, req);
+    } catch (error) {
+      // A failed create leaves nothing running: the monitor and the runtime under it may be
+      // blocked (e.g. runc writing an oversized error into conmon's pipe) and would never exit.
+      const monitorPid = Number((await readTextIfExists(req.monitorPidFile))?.trim() ?? 0);
+      if (monitorPid > 0) await killProcessTree(monitorPid);
+      throw error;
+    }
+  }
+
+  async #waitCreated(runtime: OciRuntime, req: MonitorRequest): Promise<MonitoredContainer> {
     const started = Date.now();
     const deadline = started + this.#timeoutMs;
     let nextLivenessCheck = 100;
@@ -235,13 +247,14 @@ export class Conmon implements ContainerMonitor {
       if (why) {
         throw new MonitorError(
           req.id,
-          `Runtime ${runtime.name} failed to create container "${req.name}": ${why}`,
+          `Runtime ${runtime.name} failed to create container "${req.name}": ${shorten(why, 1000)}`,
         );
       }
       if (Date.now() > deadline) {
         throw new MonitorError(
           req.id,
-          `Timed out after ${this.#timeoutMs} ms waiting for ${runtime.name} to create "${req.name}"`,
+          `Timed out after ${this.#timeoutMs} ms waiting for ${runtime.name} to create ` +
+            `"${req.name}"; the monitor and the runtime were killed`,
         );
       }
       // A runtime that dies without logging leaves only one trace: conmon exits. Look for that
@@ -275,6 +288,66 @@ export class Conmon implements ContainerMonitor {
   }
 }
 
+/** One line of the process table. */
+export interface ProcessEntry {
+  /** Process id. */
+  pid: number;
+  /** Parent process id. */
+  ppid: number;
+  /** Command line (arguments joined by spaces, as `ps` shows them). */
+  args: string;
+}
+
+/**
+ * The host's process table (`ps -e -o pid=,ppid=,stat=,args=`), zombies left out. Deno may
+ * not read `/proc`; `ps` may.
+ */
+export async function processTable(): Promise<ProcessEntry[]> {
+  const r = await run(["ps", "-e", "-ww", "-o", "pid=,ppid=,stat=,args="], { timeoutMs: 30_000 });
+  const out: ProcessEntry[] = [];
+  for (const line of r.stdout.split("\n")) {
+    const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(.*)$/.exec(line);
+    if (!m || m[3]!.startsWith("Z")) continue;
+    out.push({ pid: Number(m[1]), ppid: Number(m[2]), args: m[4]! });
+  }
+  return out;
+}
+
+/**
+ * `root` and every descendant of it in `table`, parents before children.
+ *
+ * @example
+ * ```ts
+ * import { processTree } from "./conmon.ts";
+ * import assert from "node:assert/strict";
+ * const table = [
+ *   { pid: 10, ppid: 1, args: "conmon" }, { pid: 11, ppid: 10, args: "runc create" },
+ *   { pid: 12, ppid: 11, args: "runc init" }, { pid: 20, ppid: 1, args: "other" },
+ * ];
+ * assert.deepEqual(processTree(table, 10), [10, 11, 12]);
+ * ```
+ */
+export function processTree(table: readonly ProcessEntry[], root: number): number[] {
+  const out = [root];
+  for (let i = 0; i < out.length; i++) {
+    for (const p of table) if (p.ppid === out[i] && !out.includes(p.pid)) out.push(p.pid);
+  }
+  return out;
+}
+
+/**
+ * Kills (SIGKILL) process `pid` and all its descendants that are alive; returns the pids
+ * killed (empty when `pid` was already gone). Uses the `kill` program: Deno's own `Deno.kill`
+ * needs permission to run every program.
+ */
+export async function killProcessTree(pid: number): Promise<number[]> {
+  const table = await processTable();
+  if (!table.some((p) => p.pid === pid)) return [];
+  const victims = processTree(table, pid);
+  await run(["kill", "-KILL", ...victims.map(String)], { allowFailure: true, timeoutMs: 10_000 });
+  return victims;
+}
+
 /**
  * True when process `pid` exists and is not a zombie. Asks `ps` (Deno itself may not read
  * `/proc`, and `kill -0` succeeds on zombies, which an init that does not reap leaves behind).
@@ -288,7 +361,10 @@ export class Conmon implements ContainerMonitor {
  * ```
  */
 export async function processAlive(pid: number): Promise<boolean> {
-  const r = await run(["ps", "-o", "stat=", "-p", String(pid)], { allowFailure: true });
+  const r = await run(["ps", "-o", "stat=", "-p", String(pid)], {
+    allowFailure: true,
+    timeoutMs: 30_000,
+  });
   const stat = r.stdout.trim();
   return r.code === 0 && stat !== "" && !stat.startsWith("Z");
 }

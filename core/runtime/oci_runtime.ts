@@ -183,7 +183,15 @@ export interface CliRuntimeOptions {
   root: string;
   /** Short name; defaults to the binary's base name. */
   name?: string;
+  /**
+   * Longest wait for one runtime command (state, list, start, kill, delete), ms; the runtime
+   * is killed after it (default {@linkcode RUNTIME_TIMEOUT_MS}).
+   */
+  timeoutMs?: number;
 }
+
+/** Default bound on one runtime command: 60 s. */
+export const RUNTIME_TIMEOUT_MS = 60_000;
 
 /** Adapter for any runtime with the runc command line. */
 export class CliRuntime implements OciRuntime {
@@ -193,12 +201,14 @@ export class CliRuntime implements OciRuntime {
   readonly binary: string;
   /** `--root` directory. */
   readonly root: string;
+  readonly #timeoutMs: number;
 
   /** Creates the adapter. */
   constructor(opts: CliRuntimeOptions) {
     this.binary = opts.binary;
     this.root = opts.root;
     this.name = opts.name ?? opts.binary.split("/").pop() ?? opts.binary;
+    this.#timeoutMs = opts.timeoutMs ?? RUNTIME_TIMEOUT_MS;
   }
 
   /** `["--root", root]`. */
@@ -216,7 +226,7 @@ export class CliRuntime implements OciRuntime {
     args: string[],
     reportArgv: readonly string[] = this.argv(...args),
   ): Promise<RunResult> {
-    const r = await run(this.argv(...args), { allowFailure: true });
+    const r = await run(this.argv(...args), { allowFailure: true, timeoutMs: this.#timeoutMs });
     if (r.code !== 0) throw new RuntimeError(reportArgv, r.code, r.stderr || r.stdout);
     return r;
   }
@@ -253,13 +263,38 @@ export class CliRuntime implements OciRuntime {
     }
   }
 
-  /** Every container under the root. */
+  /**
+   * Every container under the root. A container that another process removes while the
+   * runtime lists (runc: `stat …/<id>: no such file or directory`) is gone, not an error: the
+   * listing is retried, and after a few tries each remaining container is asked for alone.
+   */
   async list(): Promise<RuntimeState[]> {
-    const r = await run(this.argv("list", "--format", "json"));
+    let r: RunResult | undefined;
+    for (let attempt = 0; r === undefined; attempt++) {
+      try {
+        r = await this.#run(["list", "--format", "json"]);
+      } catch (e) {
+        if (!(e instanceof RuntimeError && e.failure === "not-found")) throw e;
+        // A container removed while it was listed is gone: retry, then ask one by one.
+        if (attempt >= 2) return await this.#listOneByOne();
+      }
+    }
     const v = parseJson(r, "list");
     if (v === null) return [];
     if (!Array.isArray(v)) throw new RkError(`Runtime list is not an array: ${r.stdout.trim()}`);
     return v.map(parseRuntimeState);
+  }
+
+  async #listOneByOne(): Promise<RuntimeState[]> {
+    const ids: string[] = [];
+    try {
+      for await (const e of Deno.readDir(this.root)) if (e.isDirectory) ids.push(e.name);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return [];
+      throw e;
+    }
+    const states = await Promise.all(ids.map((id) => this.state(id)));
+    return states.filter((s): s is RuntimeState => s !== undefined);
   }
 
   /** Runs a process in the container. */

@@ -24,6 +24,18 @@ export class StoreError extends RkError {
   }
 }
 
+/**
+ * Turns an error thrown by `node:sqlite` into a {@linkcode StoreError} naming the database
+ * file; other errors (and StoreErrors) are returned unchanged.
+ */
+function sqliteError(error: unknown, path: string): unknown {
+  if (error instanceof RkError || !(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  if (code !== "ERR_SQLITE_ERROR") return error;
+  if (/constraint/i.test(error.message)) return error;
+  return new StoreError(`Database ${path}: ${error.message}`, { cause: error });
+}
+
 /** Options of {@linkcode openDatabase}. */
 export interface OpenOptions {
   /** How long a writer waits for another process's lock, ms (default 10 s). */
@@ -49,22 +61,34 @@ export class Database {
 
   /** Runs a statement; returns the number of changed rows. */
   run(sql: string, ...params: SqlValue[]): number {
-    return Number(this.#db.prepare(sql).run(...params).changes);
+    return this.#wrap(() => Number(this.#db.prepare(sql).run(...params).changes));
   }
 
   /** First row of a query, or undefined. */
   get(sql: string, ...params: SqlValue[]): SqlRow | undefined {
-    return this.#db.prepare(sql).get(...params) as SqlRow | undefined;
+    return this.#wrap(() => this.#db.prepare(sql).get(...params) as SqlRow | undefined);
   }
 
   /** Every row of a query. */
   all(sql: string, ...params: SqlValue[]): SqlRow[] {
-    return this.#db.prepare(sql).all(...params) as SqlRow[];
+    return this.#wrap(() => this.#db.prepare(sql).all(...params) as SqlRow[]);
   }
 
   /** Executes SQL text with several statements and no parameters. */
   exec(sql: string): void {
-    this.#db.exec(sql);
+    this.#wrap(() => this.#db.exec(sql));
+  }
+
+  /**
+   * SQLite's own failures (read-only file, full disk, I/O error) become a {@linkcode StoreError}
+   * naming the database file; constraint violations keep their message for callers that test it.
+   */
+  #wrap<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw sqliteError(error, this.path);
+    }
   }
 
   /**
@@ -73,13 +97,14 @@ export class Database {
    * synchronous on purpose: no lock is ever held across an `await`.
    */
   transaction<T>(fn: (db: Database) => T): T {
-    this.#db.exec("BEGIN IMMEDIATE");
+    this.exec("BEGIN IMMEDIATE");
     try {
       const value = fn(this);
-      this.#db.exec("COMMIT");
+      this.exec("COMMIT");
       return value;
     } catch (error) {
-      this.#db.exec("ROLLBACK");
+      // After a failed COMMIT (disk full) SQLite may already have rolled back.
+      if (this.#db.isTransaction) this.exec("ROLLBACK");
       throw error;
     }
   }
@@ -110,7 +135,12 @@ export class Database {
  */
 export async function openDatabase(path: string, opts: OpenOptions = {}): Promise<Database> {
   if (path !== ":memory:") await Deno.mkdir(dirname(path), { recursive: true });
-  const raw = new DatabaseSync(path);
+  let raw: DatabaseSync;
+  try {
+    raw = new DatabaseSync(path);
+  } catch (error) {
+    throw sqliteError(error, path);
+  }
   const db = new Database(raw, path);
   try {
     db.exec(`PRAGMA busy_timeout = ${Math.trunc(opts.busyTimeoutMs ?? 10_000)}`);
