@@ -36,6 +36,7 @@ export { MalformedRowError } from "./core/store/row_reader.ts";
 export { ShapeError } from "./core/store/shape.ts";
 export * from "./core/pod/mod.ts";
 export * from "./core/compose/mod.ts";
+export * from "./core/daemon/mod.ts";
 export * from "./plane/store/mod.ts";
 export * from "./core/network.ts";
 export * from "./core/network_gc.ts";
