@@ -37,6 +37,7 @@ export { ShapeError } from "./core/store/shape.ts";
 export * from "./core/pod/mod.ts";
 export * from "./core/compose/mod.ts";
 export * from "./core/k8s/mod.ts";
+export * from "./core/daemon/mod.ts";
 export * from "./plane/store/mod.ts";
 export * from "./core/network.ts";
 export * from "./core/network_gc.ts";

@@ -12,15 +12,34 @@ export type PodAction =
   | { kind: "recreateSandbox"; reason: string }
   | { kind: "runInit"; container: string; reason: string }
   | { kind: "startContainer"; container: string; reason: string }
-  | { kind: "restartContainer"; container: string; reason: string }
+  | {
+    kind: "restartContainer";
+    container: string;
+    reason: string;
+    /** Restart count of the new container (the old one's plus one). */
+    attempt: number;
+    /** Back-off steps of the new container (see `ContainerObservation.backoffSteps`). */
+    backoffSteps: number;
+  }
+  | { kind: "killContainer"; container: string; reason: string }
   | { kind: "wait"; reason: string; container?: string; untilMs?: number }
   | { kind: "failPod"; reason: string; container?: string; exitCode?: number };
 
 /** The kinds of {@linkcode PodAction}. */
 export type PodActionKind = PodAction["kind"];
 
+/** The kubelet's restart back-off: first delay, cap and how long a run resets it. */
+export interface BackoffOptions {
+  /** First back-off delay, ms; doubles per crash up to `maxBackoffMs`. Default 10 s. */
+  baseBackoffMs?: number;
+  /** Longest back-off, ms. Default 300 s (5 min). */
+  maxBackoffMs?: number;
+  /** A container that ran at least this long (ms) restarts at once and resets its back-off. Default 600 s (10 min). */
+  backoffResetMs?: number;
+}
+
 /** Options of {@linkcode planPod}. */
-export interface PlanOptions {
+export interface PlanOptions extends BackoffOptions {
   /**
    * Apply the restart policy. The one-shot `rkl pod run` does not (a failing init container
    * fails the pod); a supervisor (daemon, node agent) does.
@@ -28,10 +47,6 @@ export interface PlanOptions {
   restarts: boolean;
   /** Current time (ms since the epoch), for restart back-off. */
   now: number;
-  /** First back-off delay; doubles per restart up to `maxBackoffMs`. Default 10 s. */
-  baseBackoffMs?: number;
-  /** Longest back-off. Default 300 s. */
-  maxBackoffMs?: number;
 }
 
 /**
@@ -51,6 +66,45 @@ export function restartBackoffMs(restartCount: number, base = 10_000, max = 300_
   return Math.min(max, base * 2 ** Math.min(restartCount, 30));
 }
 
+/** What {@linkcode restartDecision} says about an exited container. */
+export interface RestartDecision {
+  /** Earliest restart time, ms since the epoch (the exit time when no back-off applies). */
+  notBefore: number;
+  /** Back-off steps of the container that replaces it. */
+  nextBackoffSteps: number;
+}
+
+/**
+ * When an exited container may restart, as the kubelet decides it: the first crash restarts at
+ * once, then 10 s, 20 s, 40 s ... capped at 5 min after each exit; a container that ran for
+ * `backoffResetMs` (10 min) or longer resets the back-off and restarts at once.
+ * Source: kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restarts.
+ *
+ * @example
+ * ```ts
+ * import { restartDecision } from "./pod_planner.ts";
+ * import assert from "node:assert/strict";
+ * const exited = { state: "exited", exitCode: 1, restartCount: 3, startedAt: 0, finishedAt: 1_000 } as const;
+ * assert.deepEqual(restartDecision(exited), { notBefore: 41_000, nextBackoffSteps: 4 });
+ * const ranLong = { ...exited, finishedAt: 600_000 };
+ * assert.deepEqual(restartDecision(ranLong), { notBefore: 600_000, nextBackoffSteps: 1 });
+ * ```
+ */
+export function restartDecision(
+  c: ContainerObservation,
+  opts: BackoffOptions = {},
+): RestartDecision {
+  const finished = c.finishedAt ?? 0;
+  const ran = c.startedAt !== undefined && c.finishedAt !== undefined
+    ? c.finishedAt - c.startedAt
+    : 0;
+  const steps = ran >= (opts.backoffResetMs ?? 600_000) ? 0 : (c.backoffSteps ?? c.restartCount);
+  const delay = steps === 0
+    ? 0
+    : restartBackoffMs(steps - 1, opts.baseBackoffMs, opts.maxBackoffMs);
+  return { notBefore: finished + delay, nextBackoffSteps: steps + 1 };
+}
+
 function wantsRestart(policy: PodShape["restartPolicy"], exitCode: number | undefined): boolean {
   if (policy === "Always") return true;
   if (policy === "OnFailure") return exitCode !== 0;
@@ -63,15 +117,19 @@ function restartOrWait(
   opts: PlanOptions,
   what: string,
 ): PodAction {
-  const delay = restartBackoffMs(c.restartCount, opts.baseBackoffMs, opts.maxBackoffMs);
-  const until = (c.finishedAt ?? 0) + delay;
-  if (c.restartCount > 0 && until > opts.now) {
-    return { kind: "wait", container: name, untilMs: until, reason: "CrashLoopBackOff" };
+  const d = restartDecision(c, opts);
+  if (d.notBefore > opts.now) {
+    return { kind: "wait", container: name, untilMs: d.notBefore, reason: "CrashLoopBackOff" };
   }
+  const how = c.reason === "OOMKilled"
+    ? "was OOMKilled"
+    : `exited with code ${c.exitCode ?? "unknown"}`;
   return {
     kind: "restartContainer",
     container: name,
-    reason: `${what} "${name}" exited with code ${c.exitCode ?? "unknown"}`,
+    reason: `${what} "${name}" ${how}`,
+    attempt: c.restartCount + 1,
+    backoffSteps: d.nextBackoffSteps,
   };
 }
 
@@ -139,7 +197,13 @@ export function planPod(shape: PodShape, obs: PodObservation, opts: PlanOptions)
   const actions: PodAction[] = [];
   for (const name of shape.containers) {
     const c = obs.containers[name];
-    if (c === undefined || c.state === "created") {
+    if (c?.state === "running" && c.probes?.unhealthy !== undefined && opts.restarts) {
+      actions.push({
+        kind: "killContainer",
+        container: name,
+        reason: `container "${name}" is unhealthy: ${c.probes.unhealthy}`,
+      });
+    } else if (c === undefined || c.state === "created") {
       actions.push({
         kind: "startContainer",
         container: name,

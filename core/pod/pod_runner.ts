@@ -199,6 +199,7 @@ async function reconcile(
         case "runSandbox":
         case "recreateSandbox":
         case "restartContainer":
+        case "killContainer":
           throw new RkError(`Pod "${rec.name}": cannot ${a.kind} in a one-shot run (${a.reason})`);
       }
     }));

@@ -166,6 +166,19 @@ export interface ContainerObservation {
   restartCount: number;
   /** When it exited (ms since the epoch). */
   finishedAt?: number;
+  /** When it started (ms since the epoch). */
+  startedAt?: number;
+  /**
+   * Consecutive restarts after short runs that led to this container (drives the restart
+   * back-off; reset when a container ran long enough). Default: `restartCount`.
+   */
+  backoffSteps?: number;
+  /**
+   * Probe verdicts a supervisor fills in: `started` is false until the startup probe passed,
+   * `ready` is the readiness probe's verdict, `unhealthy` names why the liveness or startup
+   * probe failed `failureThreshold` times in a row. Absent: no probe says otherwise.
+   */
+  probes?: { started?: boolean; ready?: boolean; unhealthy?: string };
 }
 
 /** Everything the summary and the planner need to know about a pod. */
@@ -228,6 +241,29 @@ export function containerReason(c: ContainerObservation | undefined): string {
 }
 
 /**
+ * True when an exited container waits for its restart back-off: the policy restarts it and it
+ * already crashed after a short run before (the kubelet's `CrashLoopBackOff` waiting reason).
+ *
+ * @example
+ * ```ts
+ * import { inCrashLoop } from "./pod_status.ts";
+ * import assert from "node:assert/strict";
+ * const c = { state: "exited", exitCode: 1, restartCount: 2 } as const;
+ * assert.ok(inCrashLoop("Always", c));
+ * assert.ok(!inCrashLoop("Never", c));
+ * assert.ok(!inCrashLoop("OnFailure", { ...c, exitCode: 0 }));
+ * ```
+ */
+export function inCrashLoop(
+  policy: RestartPolicy,
+  c: ContainerObservation | undefined,
+): boolean {
+  if (c?.state !== "exited") return false;
+  const restarts = policy === "Always" || (policy === "OnFailure" && c.exitCode !== 0);
+  return restarts && (c.backoffSteps ?? c.restartCount) > 0;
+}
+
+/**
  * Derives phase, STATUS, READY and RESTARTS like `kubectl get pods` does.
  *
  * @example
@@ -246,7 +282,11 @@ export function summarizePod(shape: PodShape, obs: PodObservation): PodSummary {
   const all = [...shape.initContainers, ...shape.containers];
   const restarts = all.reduce((n, name) => n + (obs.containers[name]?.restartCount ?? 0), 0);
   const apps = shape.containers.map((n) => obs.containers[n]);
-  const ready = obs.sandbox === "ready" ? apps.filter((c) => c?.state === "running").length : 0;
+  const ready = obs.sandbox === "ready"
+    ? apps.filter((c) =>
+      c?.state === "running" && c.probes?.ready !== false && c.probes?.started !== false
+    ).length
+    : 0;
   const total = shape.containers.length;
   const base = { ready, total, restarts };
 
@@ -293,7 +333,7 @@ export function summarizePod(shape: PodShape, obs: PodObservation): PodSummary {
       hasRunning = true;
       continue;
     }
-    status = containerReason(c);
+    status = inCrashLoop(shape.restartPolicy, c) ? "CrashLoopBackOff" : containerReason(c);
   }
   if (status === "Completed" && hasRunning) status = "Running";
   if (status === "Running" && ready < total) status = "NotReady";

@@ -105,6 +105,33 @@ Deno.test("summarizePod() reports like kubectl get pods", async (t) => {
       want: { phase: "Failed", status: "Error", ready: 0, total: 1, restarts: 0 },
     },
     {
+      name: "a crash-looping container shows CrashLoopBackOff",
+      shape: { initContainers: [], containers: ["a", "b"], restartPolicy: "Always" },
+      obs: {
+        sandbox: "ready",
+        containers: { a: { state: "exited", exitCode: 1, restartCount: 3 }, b: running },
+      },
+      want: { phase: "Running", status: "CrashLoopBackOff", ready: 1, total: 2, restarts: 3 },
+    },
+    {
+      name: "an OOMKilled container waiting for its first restart shows OOMKilled",
+      shape: { initContainers: [], containers: ["a"], restartPolicy: "Always" },
+      obs: {
+        sandbox: "ready",
+        containers: { a: { state: "exited", exitCode: 137, reason: "OOMKilled", restartCount: 0 } },
+      },
+      want: { phase: "Running", status: "OOMKilled", ready: 0, total: 1, restarts: 0 },
+    },
+    {
+      name: "a running container whose readiness probe fails is not ready",
+      shape: { initContainers: [], containers: ["a", "b"], restartPolicy: "Always" },
+      obs: {
+        sandbox: "ready",
+        containers: { a: { ...running, probes: { ready: false } }, b: running },
+      },
+      want: { phase: "Running", status: "NotReady", ready: 1, total: 2, restarts: 0 },
+    },
+    {
       name: "sandbox state unknown",
       shape: { initContainers: [], containers: ["a"], restartPolicy: "Always" },
       obs: { sandbox: "unknown", containers: { a: running } },

@@ -1,0 +1,180 @@
+/**
+ * The node's pure reconcile planner: `planPodSync(desired, observed, now) → actions`. Desired
+ * pods come from sources (static manifest files, pods started by the CLI, later compose services
+ * and the cluster); observed pods come from the store, the runtime and the monitors' exit files.
+ * Pod-level decisions (create, replace, remove, stop a finished pod) are made here; decisions
+ * about one pod's containers (init order, restart policy with the kubelet's back-off, liveness
+ * kills) are delegated to the one pod planner, {@linkcode planPod}.
+ *
+ * @module
+ */
+import { type BackoffOptions, planPod, type PodAction } from "../pod/pod_planner.ts";
+import type { PodManifest } from "../pod/pod_manifest.ts";
+import type { PodObservation, PodShape } from "../pod/pod_status.ts";
+
+/** Where a supervised pod comes from. */
+export type PodSource = "file" | "store";
+
+/** A pod the node should run. */
+export interface DesiredPod {
+  /** `namespace/name`. */
+  key: string;
+  /** The validated manifest (for static pods: with the node-name suffix and annotations). */
+  manifest: PodManifest;
+  /** Hash of the parsed spec; an observed pod of the same source with another hash is replaced. */
+  hash: string;
+  /** Its source. */
+  source: PodSource;
+}
+
+/** A pod the node has (a sandbox record), with what the runtime says about it. */
+export interface ObservedPod {
+  /** `namespace/name`. */
+  key: string;
+  /** Sandbox id. */
+  sandboxId: string;
+  /** Source it was created from (`file` for static pods, by annotation). */
+  source: PodSource;
+  /** The spec hash it was created from (static pods), if any. */
+  hash?: string;
+  /** Stopped on purpose (`rkl pod stop`, or a finished pod the daemon stopped). */
+  stopped: boolean;
+  /** Container names and restart policy. */
+  shape: PodShape;
+  /** Sandbox and container states. */
+  observation: PodObservation;
+}
+
+/** One step of the node's reconcile, with the pod it is about and why. */
+export type PodSyncAction =
+  | { kind: "createPod"; pod: string; reason: string }
+  | { kind: "removePod"; pod: string; sandboxId: string; reason: string }
+  | { kind: "stopPod"; pod: string; sandboxId: string; reason: string }
+  | (Exclude<PodAction, { kind: "runSandbox" }> & { pod: string; sandboxId: string });
+
+/** Options of {@linkcode planPodSync}: the restart back-off (kubelet defaults when unset). */
+export type SyncOptions = BackoffOptions;
+
+function restarts(shape: PodShape, exitCode: number | undefined): boolean {
+  return shape.restartPolicy === "Always" ||
+    (shape.restartPolicy === "OnFailure" && exitCode !== 0);
+}
+
+/**
+ * True when every app container exited and the restart policy restarts none of them (the pod
+ * reached phase Succeeded or Failed).
+ *
+ * @example
+ * ```ts
+ * import { podFinished } from "./pod_sync_planner.ts";
+ * import assert from "node:assert/strict";
+ * const shape = { initContainers: [], containers: ["a"], restartPolicy: "OnFailure" } as const;
+ * const done = { state: "exited", exitCode: 0, restartCount: 0 } as const;
+ * assert.ok(podFinished(shape, { sandbox: "ready", containers: { a: done } }));
+ * assert.ok(!podFinished(shape, { sandbox: "ready", containers: { a: { ...done, exitCode: 1 } } }));
+ * ```
+ */
+export function podFinished(shape: PodShape, obs: PodObservation): boolean {
+  return shape.containers.length > 0 && shape.containers.every((n) => {
+    const c = obs.containers[n];
+    return c?.state === "exited" && !restarts(shape, c.exitCode);
+  });
+}
+
+/**
+ * Decides what the node does next for every pod. Pure: the same inputs give the same actions.
+ *
+ * - a desired pod without a sandbox → `createPod`;
+ * - a static pod whose file changed (other hash) → `removePod` then `createPod`;
+ * - a static pod whose file is gone → `removePod`;
+ * - a pod stopped on purpose → nothing;
+ * - otherwise the pod planner decides (start, restart after back-off, kill an unhealthy
+ *   container, recreate a dead sandbox), and a finished pod with a live sandbox → `stopPod`.
+ *
+ * Pods only in the store (`source: "store"`) are supervised only when they are also desired: the
+ * caller lists the store pods it supervises in `desired`.
+ *
+ * @example
+ * ```ts
+ * import { planPodSync } from "./pod_sync_planner.ts";
+ * import assert from "node:assert/strict";
+ * const manifest = { name: "web-node1", namespace: "default" } as never;
+ * const actions = planPodSync(
+ *   [{ key: "default/web-node1", manifest, hash: "h1", source: "file" }],
+ *   [],
+ *   0,
+ * );
+ * assert.deepEqual(actions.map((a) => a.kind), ["createPod"]);
+ * ```
+ */
+export function planPodSync(
+  desired: readonly DesiredPod[],
+  observed: readonly ObservedPod[],
+  now: number,
+  opts: SyncOptions = {},
+): PodSyncAction[] {
+  const actions: PodSyncAction[] = [];
+  const want = new Map(desired.map((d) => [d.key, d]));
+  const have = new Map(observed.map((o) => [o.key, o]));
+
+  for (const o of observed) {
+    if (o.source === "file" && !want.has(o.key)) {
+      actions.push({
+        kind: "removePod",
+        pod: o.key,
+        sandboxId: o.sandboxId,
+        reason: "its manifest file was removed",
+      });
+    }
+  }
+
+  for (const d of desired) {
+    const o = have.get(d.key);
+    if (o === undefined) {
+      actions.push({ kind: "createPod", pod: d.key, reason: `pod comes from ${d.source}` });
+      continue;
+    }
+    if (o.source !== d.source) {
+      actions.push({
+        kind: "wait",
+        pod: d.key,
+        sandboxId: o.sandboxId,
+        reason: `a pod named "${d.key}" already exists and was not created from ${d.source}`,
+      });
+      continue;
+    }
+    if (d.source === "file" && o.hash !== d.hash) {
+      actions.push(
+        {
+          kind: "removePod",
+          pod: d.key,
+          sandboxId: o.sandboxId,
+          reason: "its manifest changed; replacing it",
+        },
+        { kind: "createPod", pod: d.key, reason: "its manifest changed" },
+      );
+      continue;
+    }
+    if (o.stopped) continue;
+    const podActions = planPod(o.shape, o.observation, { ...opts, restarts: true, now });
+    for (const a of podActions) {
+      if (a.kind === "runSandbox") {
+        actions.push({ kind: "createPod", pod: d.key, reason: a.reason });
+      } else {
+        actions.push({ ...a, pod: d.key, sandboxId: o.sandboxId });
+      }
+    }
+    if (
+      podActions.length === 0 && o.observation.sandbox === "ready" &&
+      podFinished(o.shape, o.observation)
+    ) {
+      actions.push({
+        kind: "stopPod",
+        pod: d.key,
+        sandboxId: o.sandboxId,
+        reason: "every container finished and the restart policy restarts none",
+      });
+    }
+  }
+  return actions;
+}

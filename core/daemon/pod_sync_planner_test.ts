@@ -1,0 +1,238 @@
+import assert from "node:assert/strict";
+import {
+  type DesiredPod,
+  type ObservedPod,
+  planPodSync,
+  type PodSyncAction,
+} from "./pod_sync_planner.ts";
+import type { PodManifest, RestartPolicy } from "../pod/pod_manifest.ts";
+import type { ContainerObservation } from "../pod/pod_status.ts";
+
+const S = 1_000;
+const manifest = { name: "web-node1", namespace: "default" } as unknown as PodManifest;
+
+function desired(hash = "h1", source: DesiredPod["source"] = "file"): DesiredPod {
+  return { key: "default/web-node1", manifest, hash, source };
+}
+
+function observed(
+  policy: RestartPolicy,
+  app: ContainerObservation | undefined,
+  extra: Partial<ObservedPod> = {},
+): ObservedPod {
+  return {
+    key: "default/web-node1",
+    sandboxId: "sb1",
+    source: "file",
+    hash: "h1",
+    stopped: false,
+    shape: { initContainers: [], containers: ["app"], restartPolicy: policy },
+    observation: { sandbox: "ready", containers: { app } },
+    ...extra,
+  };
+}
+
+function show(a: PodSyncAction): string {
+  const parts: string[] = [a.kind];
+  if ("container" in a && a.container) parts.push(a.container);
+  if (a.kind === "restartContainer") parts.push(`attempt=${a.attempt}`, `steps=${a.backoffSteps}`);
+  if (a.kind === "wait" && a.untilMs !== undefined) parts.push(`until=${a.untilMs}`);
+  return parts.join(":");
+}
+
+const plan = (d: DesiredPod[], o: ObservedPod[], now = 100 * S) =>
+  planPodSync(d, o, now, { baseBackoffMs: 10 * S, maxBackoffMs: 300 * S, backoffResetMs: 600 * S })
+    .map(show);
+
+Deno.test("planPodSync() applies every restart policy to every kind of exit, in every back-off window", async (t) => {
+  // Which exits each policy restarts (kubernetes.io pod-lifecycle, "Container restart policy").
+  const restarts: Record<RestartPolicy, Record<string, boolean>> = {
+    Always: { "0": true, "1": true, "137": true, OOMKilled: true },
+    OnFailure: { "0": false, "1": true, "137": true, OOMKilled: true },
+    Never: { "0": false, "1": false, "137": false, OOMKilled: false },
+  };
+  // Back-off windows at now = 100 s. steps: consecutive short runs so far.
+  const windows = [
+    // First crash: restart at once, the next crash waits 10 s.
+    {
+      name: "first crash",
+      restartCount: 0,
+      steps: 0,
+      startedAt: 95 * S,
+      finishedAt: 99 * S,
+      want: "restart",
+      nextSteps: 1,
+    },
+    // Third crash after 2 short runs: 20 s back-off from 95 s → until 115 s.
+    {
+      name: "inside back-off",
+      restartCount: 2,
+      steps: 2,
+      startedAt: 94 * S,
+      finishedAt: 95 * S,
+      want: "wait",
+      until: 115 * S,
+    },
+    // Same, exit at 70 s: 20 s back-off is over at 90 s.
+    {
+      name: "back-off passed",
+      restartCount: 2,
+      steps: 2,
+      startedAt: 69 * S,
+      finishedAt: 70 * S,
+      want: "restart",
+      nextSteps: 3,
+    },
+    // Cap: 9 short runs → 10 s·2^8 = 2560 s capped at 300 s.
+    {
+      name: "capped at 5 min",
+      restartCount: 9,
+      steps: 9,
+      startedAt: 0,
+      finishedAt: 1 * S,
+      want: "wait",
+      until: 301 * S,
+    },
+    // Ran ≥ 10 min: back-off resets, restart at once.
+    {
+      name: "ran 10 min",
+      restartCount: 7,
+      steps: 7,
+      startedAt: -600 * S,
+      finishedAt: 99 * S,
+      want: "restart",
+      nextSteps: 1,
+    },
+  ] as const;
+  for (const policy of ["Always", "OnFailure", "Never"] as const) {
+    for (const exit of ["0", "1", "137", "OOMKilled"]) {
+      for (const w of windows) {
+        await t.step(`${policy} × exit ${exit} × ${w.name}`, () => {
+          const c: ContainerObservation = {
+            state: "exited",
+            exitCode: exit === "OOMKilled" ? 137 : Number(exit),
+            restartCount: w.restartCount,
+            backoffSteps: w.steps,
+            startedAt: w.startedAt,
+            finishedAt: w.finishedAt,
+          };
+          if (exit === "OOMKilled") c.reason = "OOMKilled";
+          const got = plan([desired()], [observed(policy, c)]);
+          if (!restarts[policy][exit]) {
+            // Not restarted: the pod is finished, its sandbox is stopped.
+            assert.deepEqual(got, ["stopPod"]);
+          } else if (w.want === "wait") {
+            assert.deepEqual(got, [`wait:app:until=${w.until}`]);
+          } else {
+            assert.deepEqual(got, [
+              `restartContainer:app:attempt=${w.restartCount + 1}:steps=${w.nextSteps}`,
+            ]);
+          }
+        });
+      }
+    }
+  }
+});
+
+Deno.test("planPodSync() acts on probe verdicts of running containers", async (t) => {
+  const running: ContainerObservation = { state: "running", restartCount: 1, startedAt: 50 * S };
+  for (const policy of ["Always", "OnFailure", "Never"] as const) {
+    await t.step(`${policy}: a failed liveness probe kills the container`, () => {
+      const c = { ...running, probes: { unhealthy: "liveness probe failed: HTTP 500" } };
+      const actions = planPodSync([desired()], [observed(policy, c)], 100 * S);
+      assert.deepEqual(actions.map(show), ["killContainer:app"]);
+      assert.match(actions[0]!.reason, /liveness probe failed: HTTP 500/);
+    });
+    await t.step(
+      `${policy}: an unready container is left alone (readiness only gates READY)`,
+      () => {
+        const c = { ...running, probes: { ready: false, started: true } };
+        assert.deepEqual(plan([desired()], [observed(policy, c)]), []);
+      },
+    );
+    await t.step(
+      `${policy}: a container still starting (startup probe pending) is left alone`,
+      () => {
+        const c = { ...running, probes: { started: false } };
+        assert.deepEqual(plan([desired()], [observed(policy, c)]), []);
+      },
+    );
+    await t.step(`${policy}: a healthy running container is left alone`, () => {
+      assert.deepEqual(plan([desired()], [observed(policy, running)]), []);
+    });
+  }
+});
+
+Deno.test("planPodSync() creates, replaces and removes pods", async (t) => {
+  const run: ContainerObservation = { state: "running", restartCount: 0 };
+  await t.step("a new manifest creates its pod", () => {
+    assert.deepEqual(plan([desired()], []), ["createPod"]);
+  });
+  await t.step("a changed manifest (other hash) replaces the pod: remove, then create", () => {
+    assert.deepEqual(plan([desired("h2")], [observed("Always", run)]), ["removePod", "createPod"]);
+  });
+  await t.step("a removed manifest removes its static pod", () => {
+    assert.deepEqual(plan([], [observed("Always", run)]), ["removePod"]);
+  });
+  await t.step("a pod not from a file is never removed for lack of a file", () => {
+    assert.deepEqual(plan([], [observed("Always", run, { source: "store" })]), []);
+  });
+  await t.step("a static pod name taken by a CLI pod is not touched", () => {
+    const got = plan([desired()], [observed("Always", run, { source: "store" })]);
+    assert.deepEqual(got, ["wait"]);
+  });
+  await t.step("a supervised CLI pod (store source) is restarted like a static one", () => {
+    const exited: ContainerObservation = {
+      state: "exited",
+      exitCode: 1,
+      restartCount: 0,
+      finishedAt: 99 * S,
+    };
+    const got = plan(
+      [desired("", "store")],
+      [observed("OnFailure", exited, { source: "store" })],
+    );
+    assert.deepEqual(got, ["restartContainer:app:attempt=1:steps=1"]);
+  });
+  await t.step("a pod stopped on purpose is left alone", () => {
+    const exited: ContainerObservation = { state: "exited", exitCode: 137, restartCount: 0 };
+    assert.deepEqual(plan([desired()], [observed("Always", exited, { stopped: true })]), []);
+  });
+  await t.step("a missing container is created and started", () => {
+    assert.deepEqual(plan([desired()], [observed("Always", undefined)]), ["startContainer:app"]);
+  });
+  await t.step("a dead sandbox (pause exited, host reboot) is recreated", () => {
+    const o = observed("Always", { state: "exited", exitCode: 137, restartCount: 3 });
+    o.observation = { ...o.observation, sandbox: "notready" };
+    assert.deepEqual(plan([desired()], [o]), ["recreateSandbox"]);
+  });
+  await t.step("a finished pod whose sandbox already stopped needs nothing", () => {
+    const o = observed("Never", { state: "exited", exitCode: 0, restartCount: 0 });
+    o.observation = { ...o.observation, sandbox: "notready" };
+    assert.deepEqual(plan([desired()], [o]), []);
+  });
+  await t.step("an unknown sandbox state waits", () => {
+    const o = observed("Always", undefined);
+    o.observation = { sandbox: "unknown", containers: {} };
+    assert.deepEqual(plan([desired()], [o]), ["wait"]);
+  });
+  await t.step("init containers restart per policy with back-off; Never fails the pod", () => {
+    const o = (policy: RestartPolicy): ObservedPod => ({
+      ...observed(policy, undefined),
+      shape: { initContainers: ["init"], containers: ["app"], restartPolicy: policy },
+      observation: {
+        sandbox: "ready",
+        containers: { init: { state: "exited", exitCode: 2, restartCount: 1, finishedAt: 95 * S } },
+      },
+    });
+    assert.deepEqual(plan([desired()], [o("OnFailure")]), [`wait:init:until=${105 * S}`]);
+    assert.deepEqual(plan([desired()], [o("Always")], 106 * S), [
+      "restartContainer:init:attempt=2:steps=2",
+    ]);
+    assert.deepEqual(plan([desired()], [o("Never")]), ["failPod:init"]);
+  });
+  await t.step("every action has a reason", () => {
+    const all = planPodSync([desired("h2")], [observed("Always", run)], 0);
+    for (const a of all) assert.ok(a.reason.length > 0);
+  });
+});
