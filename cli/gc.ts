@@ -45,9 +45,9 @@ export function formatGcReport(report: NetworkGcReport): string {
 export function gcCommand(io: CliIo, globals: () => GlobalOptions): CommandUnknownOpts {
   return new Command("gc")
     .description(
-      "release IPs, veths, network namespaces and CNI cache entries of dead containers and pods; " +
-        "kill monitor and runtime processes, delete runtime containers and state dirs that " +
-        "belong to no container or pod",
+      "stop finished pods; release IPs, veths, network namespaces and CNI cache entries of " +
+        "dead containers and pods; kill monitor and runtime processes, delete runtime " +
+        "containers and state dirs that belong to no container or pod",
     )
     .action(async () => {
       const engine = await engineFor(io, globals());

@@ -69,8 +69,9 @@ export const commandGroups: readonly CommandGroupEntry[] = [
   {
     name: "gc",
     aliases: [],
-    description:
-      "release IPs, veths, network namespaces and CNI cache entries of dead containers and pods",
+    description: "stop finished pods; release IPs, veths, network namespaces and CNI cache " +
+      "entries of dead containers and pods; kill monitor and runtime processes, delete runtime " +
+      "containers and state dirs that belong to no container or pod",
     load: async () => (await import("./gc.ts")).gcCommand,
   },
 ];
