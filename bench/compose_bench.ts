@@ -14,7 +14,7 @@ import { run } from "../core/exec.ts";
 import { pathExists } from "../core/fs.ts";
 import { testBundles } from "../core/testing.ts";
 
-const RUNS = 5;
+const RUNS = 3;
 const PODMAN_COMPOSE = "/usr/bin/podman-compose";
 const DOCKER_COMPOSE = "/usr/bin/docker-compose";
 

@@ -120,6 +120,13 @@ rootTest("the original example runs verbatim: up -d, ps, pod list, down", async 
     assert.match(nets, /^original_default\s/m);
     const ls = await ok(root, cwd, ["compose", "ls"]);
     assert.match(ls.out, /^original\s+running\(2\)\s+.*compose\.yaml$/m);
+    const top = await ok(root, cwd, ["compose", "top", "backend"]);
+    assert.match(top.out, /^back\n/);
+    assert.match(top.out, /root\s+\S+\s+sleep 300$/m);
+    const convert = await ok(root, cwd, ["compose", "convert"]);
+    const kinds = [...convert.out.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]);
+    assert.deepEqual(kinds, ["Pod", "Service", "Pod", "Service"]);
+    assert.match(convert.out, /k8s\.v1\.cni\.cncf\.io\/networks: original_libra-net/);
   } finally {
     await ok(root, cwd, ["compose", "down", "-t", "0"]);
   }
