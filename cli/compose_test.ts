@@ -99,7 +99,22 @@ rootTest("the original example runs verbatim: up -d, ps, pod list, down", async 
   await using dir = await tempDir("rkl-compose-orig-");
   const root = dir.path;
   const cwd = join(projectDir, "testdata", "compose", "original");
-  const up = await ok(root, cwd, ["compose", "up", "-d"]);
+  // The example publishes 80 and 8080 on every address: another test run on this machine may
+  // hold them for a while, so wait (bounded) until they are free.
+  const up = await waitFor(
+    "host ports 80 and 8080 to be free for the original example",
+    async () => {
+      const r = await rkl(root, cwd, ["compose", "up", "-d"]);
+      if (r.code === 0) return r;
+      if (!/already published|already in use|is used by/.test(r.err)) {
+        assert.fail(`rkl compose up -d failed (${r.code}): ${r.err}`);
+      }
+      await ok(root, cwd, ["compose", "down", "-t", "0"]);
+      await new Promise((res) => setTimeout(res, 1000));
+      return false;
+    },
+    { timeoutMs: 300_000, intervalMs: 100 },
+  );
   assert.match(up.err, /Container back {2}Started/);
   assert.match(up.err, /Container front {2}Started/);
   try {

@@ -125,6 +125,10 @@ export type RuntimeFailure = "not-found" | "not-running" | "failed";
 
 // runc, crun and youki word these differently; this is the one place that reads their words.
 const NOT_RUNNING = /not running|no such process|process already finished/i;
+
+/** `runc list` racing with a concurrent delete (see `CliRuntime.list`). */
+const LIST_RACE = /no such file or directory|does not exist/i;
+
 const NOT_FOUND = /does not exist|not found|No such file|not exist/i;
 
 /**
@@ -253,9 +257,19 @@ export class CliRuntime implements OciRuntime {
     }
   }
 
-  /** Every container under the root. */
+  /**
+   * Every container under the root. `runc list` reads each container's state dir after listing
+   * the root, so a container deleted meanwhile (another rkl process removing a pod) makes it fail
+   * with "no such file or directory" / "container does not exist": such a failure is retried (at
+   * most 5 attempts) since a fresh listing no longer names the deleted container.
+   */
   async list(): Promise<RuntimeState[]> {
-    const r = await run(this.argv("list", "--format", "json"));
+    const argv = this.argv("list", "--format", "json");
+    let r = await run(argv, { allowFailure: true });
+    for (let attempt = 1; r.code !== 0 && attempt < 5 && LIST_RACE.test(r.stderr); attempt++) {
+      r = await run(argv, { allowFailure: true });
+    }
+    if (r.code !== 0) throw new RuntimeError(argv, r.code, r.stderr);
     const v = parseJson(r, "list");
     if (v === null) return [];
     if (!Array.isArray(v)) throw new RkError(`Runtime list is not an array: ${r.stdout.trim()}`);
