@@ -22,6 +22,7 @@ import {
 } from "../store/shape.ts";
 import type { PodSandboxConfig } from "./cri_types.ts";
 import {
+  hostPathTypes,
   type PodContainerSpec,
   type PodEnvVar,
   podFieldPaths,
@@ -128,16 +129,7 @@ const volume: Shape<PodVolume> = variant<PodVolume>("kind", {
     name: text,
     kind: literal("hostPath"),
     path: text,
-    type: literal(
-      "",
-      "DirectoryOrCreate",
-      "Directory",
-      "FileOrCreate",
-      "File",
-      "Socket",
-      "CharDevice",
-      "BlockDevice",
-    ),
+    type: literal(...hostPathTypes),
   }),
 });
 
