@@ -18,6 +18,7 @@ import {
   portNumErrors,
 } from "./_name_rules.ts";
 import { validateAnnotations, validateLabels } from "./_validate_meta.ts";
+import { VOLUME_SOURCES } from "./_volume_sources.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -26,40 +27,6 @@ const DNS_POLICIES = ["ClusterFirst", "ClusterFirstWithHostNet", "Default", "Non
 const PULL_POLICIES = ["Always", "IfNotPresent", "Never"];
 const PROTOCOLS = ["SCTP", "TCP", "UDP"];
 const CONTAINER_RESTART_POLICIES = ["Always"];
-
-/** The volume sources of `core/v1.VolumeSource`. */
-const VOLUME_SOURCES = new Set([
-  "hostPath",
-  "emptyDir",
-  "gcePersistentDisk",
-  "awsElasticBlockStore",
-  "gitRepo",
-  "secret",
-  "nfs",
-  "iscsi",
-  "glusterfs",
-  "persistentVolumeClaim",
-  "rbd",
-  "flexVolume",
-  "cinder",
-  "cephfs",
-  "flocker",
-  "downwardAPI",
-  "fc",
-  "azureFile",
-  "configMap",
-  "vsphereVolume",
-  "quobyte",
-  "azureDisk",
-  "photonPersistentDisk",
-  "projected",
-  "portworxVolume",
-  "scaleIO",
-  "storageos",
-  "csi",
-  "ephemeral",
-  "image",
-]);
 
 function list(v: unknown): unknown[] {
   return Array.isArray(v) ? v : [];
@@ -210,7 +177,7 @@ function validateVolumes(errs: FieldErrors, vols: unknown, path: FieldPath): Set
       if (names.has(v.name)) errs.duplicate(vp.child("name"), v.name);
       names.add(v.name);
     }
-    const sources = Object.keys(v).filter((k) => VOLUME_SOURCES.has(k) && v[k] !== null);
+    const sources = Object.keys(v).filter((k) => VOLUME_SOURCES.includes(k) && v[k] !== null);
     if (sources.length === 0) errs.required(vp, "must specify a volume type");
     for (const extra of sources.slice(1)) {
       errs.forbidden(vp.child(extra), "may not specify more than 1 volume type");

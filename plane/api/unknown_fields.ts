@@ -15,45 +15,13 @@
  */
 
 import { isRecord } from "../../core/is_record.ts";
+import { VOLUME_SOURCES } from "./_volume_sources.ts";
 
 /**
  * A field's type: `"s"` scalar, `"any"` free-form, `"map"` map of scalars, `"[T]"` list of T,
  * `"{T}"` map of T, or a struct name of {@linkcode STRUCTS}.
  */
 type FieldType = string;
-
-const VOLUME_SOURCES = [
-  "hostPath",
-  "emptyDir",
-  "gcePersistentDisk",
-  "awsElasticBlockStore",
-  "gitRepo",
-  "secret",
-  "nfs",
-  "iscsi",
-  "glusterfs",
-  "persistentVolumeClaim",
-  "rbd",
-  "flexVolume",
-  "cinder",
-  "cephfs",
-  "flocker",
-  "downwardAPI",
-  "fc",
-  "azureFile",
-  "configMap",
-  "vsphereVolume",
-  "quobyte",
-  "azureDisk",
-  "photonPersistentDisk",
-  "projected",
-  "portworxVolume",
-  "scaleIO",
-  "storageos",
-  "csi",
-  "ephemeral",
-  "image",
-];
 
 const scalars = (...names: string[]): Record<string, FieldType> =>
   Object.fromEntries(names.map((n) => [n, "s"]));
