@@ -10,14 +10,16 @@ import { isRecord } from "../../core/is_record.ts";
 import { type FieldErrors, FieldPath } from "./_field_errors.ts";
 import {
   byteLength,
+  labelValueErrors,
   maxLenError,
   portNameErrors,
   portNumErrors,
+  qualifiedNameErrors,
   regexError,
 } from "./_name_rules.ts";
 import { validateLabels } from "./_validate_meta.ts";
 import { validatePodTemplate } from "./_validate_pod.ts";
-import { labelSelectorFromObject, matchesLabelSelector, SelectorError } from "./label_selector.ts";
+import { labelSelectorFromObject, matchesLabelSelector } from "./label_selector.ts";
 
 type Obj = Record<string, unknown>;
 const SPEC = new FieldPath("spec");
@@ -70,6 +72,40 @@ function intOrPercent(errs: FieldErrors, path: FieldPath, v: unknown): number | 
   return undefined;
 }
 
+/** `ValidateLabelSelector`: field errors of a `metav1.LabelSelector` at `path`. */
+function validateLabelSelector(errs: FieldErrors, sel: Obj, path: FieldPath): void {
+  validateLabels(errs, sel.matchLabels, path.child("matchLabels"));
+  list(sel.matchExpressions).forEach((e, i) => {
+    const ep = path.child("matchExpressions").index(i);
+    const expr = rec(e);
+    const values = list(expr.values);
+    switch (expr.operator) {
+      case "In":
+      case "NotIn":
+        if (values.length === 0) {
+          errs.required(ep.child("values"), "must be specified when `operator` is 'In' or 'NotIn'");
+        }
+        break;
+      case "Exists":
+      case "DoesNotExist":
+        if (values.length > 0) {
+          errs.forbidden(
+            ep.child("values"),
+            "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+          );
+        }
+        break;
+      default:
+        errs.invalid(ep.child("operator"), expr.operator ?? "", "not a valid selector operator");
+    }
+    const key = typeof expr.key === "string" ? expr.key : "";
+    errs.invalidEach(ep.child("key"), key, qualifiedNameErrors(key));
+    values.forEach((v, j) => {
+      errs.invalidEach(ep.child("values").index(j), v, labelValueErrors(String(v)));
+    });
+  });
+}
+
 /** Selector checks shared by Deployment and ReplicaSet. */
 function validateSelectorAndTemplate(
   errs: FieldErrors,
@@ -79,8 +115,12 @@ function validateSelectorAndTemplate(
   const selPath = SPEC.child("selector");
   if (spec.selector === undefined || spec.selector === null) {
     errs.required(selPath);
+  } else if (!isRecord(spec.selector)) {
+    errs.invalid(selPath, spec.selector, "must be a label selector object");
   } else {
-    try {
+    const before = errs.list.length;
+    validateLabelSelector(errs, spec.selector, selPath);
+    if (errs.list.length === before) {
       const reqs = labelSelectorFromObject(spec.selector);
       if (reqs.length === 0) {
         if (emptyMessage !== undefined) errs.invalid(selPath, spec.selector, emptyMessage);
@@ -95,9 +135,6 @@ function validateSelectorAndTemplate(
           );
         }
       }
-    } catch (e) {
-      if (!(e instanceof SelectorError)) throw e;
-      errs.invalid(selPath, spec.selector, e.message);
     }
   }
   validatePodTemplate(errs, spec.template, SPEC.child("template"));

@@ -264,6 +264,30 @@ Deno.test("validateObject() reports kube-apiserver's causes", async (t) => {
       field: "spec.selector",
       message: "Required value",
     }]],
+    [
+      "deployment selector with a bad operator",
+      "Deployment",
+      deployment({
+        selector: { matchExpressions: [{ key: "app", operator: "Equals", values: ["web"] }] },
+      }),
+      [{
+        reason: "FieldValueInvalid",
+        field: "spec.selector.matchExpressions[0].operator",
+        message: 'Invalid value: "Equals": not a valid selector operator',
+      }],
+    ],
+    [
+      "deployment selector In without values",
+      "Deployment",
+      deployment({
+        selector: { matchLabels: { app: "web" }, matchExpressions: [{ key: "x", operator: "In" }] },
+      }),
+      [{
+        reason: "FieldValueRequired",
+        field: "spec.selector.matchExpressions[0].values",
+        message: "Required value: must be specified when `operator` is 'In' or 'NotIn'",
+      }],
+    ],
     ["deployment negative replicas", "Deployment", deployment({ replicas: -1 }), [{
       reason: "FieldValueInvalid",
       field: "spec.replicas",
