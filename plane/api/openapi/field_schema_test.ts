@@ -79,7 +79,15 @@ Deno.test("fieldSchema() resolves kinds of every group, lists and subresource ki
     at(fieldSchema("Pod")!, "spec.containers.[].livenessProbe.httpGet.port").intOrString,
     true,
   );
-  assert.equal(at(fieldSchema("Pod")!, "spec.affinity.nodeAffinity").preserveUnknownFields, true);
+  assert.equal(at(fieldSchema("Pod")!, "spec.volumes.[].csi").preserveUnknownFields, true);
+  assert.equal(
+    at(
+      fieldSchema("Pod")!,
+      "spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms",
+    )
+      .listType,
+    "atomic",
+  );
 });
 
 Deno.test("fieldSchema() knows every field of ordinary manifests and finds typos", () => {

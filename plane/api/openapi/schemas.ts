@@ -7,6 +7,7 @@ import { metaSchemas } from "./schemas_meta.ts";
 import { podSchemas } from "./schemas_pod.ts";
 import { coreSchemas } from "./schemas_core.ts";
 import { groupSchemas } from "./schemas_groups.ts";
+import { schedulingSchemas } from "./schemas_scheduling.ts";
 import type { Schema } from "./_dsl.ts";
 
 /**
@@ -24,6 +25,7 @@ import type { Schema } from "./_dsl.ts";
 export const allSchemas: Readonly<Record<string, Schema>> = {
   ...metaSchemas,
   ...podSchemas,
+  ...schedulingSchemas,
   ...coreSchemas,
   ...groupSchemas,
 };

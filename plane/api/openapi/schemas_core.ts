@@ -313,7 +313,8 @@ export const coreSchemas: Readonly<Record<string, Schema>> = {
         'Supports "ClientIP" and "None". Used to maintain session affinity. Defaults to None.',
         ["ClientIP", "None"],
       ),
-      sessionAffinityConfig: opaque(
+      sessionAffinityConfig: r(
+        `${CORE}SessionAffinityConfig`,
         "sessionAffinityConfig contains the configurations of session affinity.",
       ),
       trafficDistribution: s(

@@ -3,8 +3,9 @@
  * (`Container`, `Volume`, probes, security contexts, …), with the field lists of Kubernetes
  * 1.32 (k8s.io/api/core/v1/types.go) and the patch and list extensions kubectl and server-side
  * apply read. Descriptions are shortened from the upstream API reference. Rarely used nested
- * types (cloud volume sources, affinity terms, ephemeral containers) are described in prose
- * and accept any fields below them.
+ * types (cloud and CSI volume sources, container status details) are described in prose and
+ * accept any fields below them. Affinity and projected volume types are in
+ * schemas_scheduling.ts.
  *
  * @module
  */
@@ -363,8 +364,15 @@ export const podSchemas: Readonly<Record<string, Schema>> = {
     containerFields(false),
     ["name"],
   ),
-  [`${CORE}EphemeralContainer`]: opaque(
-    "An EphemeralContainer is a temporary container that you may add to an existing Pod for user-initiated activities such as debugging. It has the fields of a Container plus targetContainerName.",
+  [`${CORE}EphemeralContainer`]: struct(
+    "An EphemeralContainer is a temporary container that you may add to an existing Pod for user-initiated activities such as debugging. Ephemeral containers have no resource or scheduling guarantees, and they will not be restarted when they exit or when a Pod is removed or restarted.",
+    {
+      ...containerFields(false),
+      targetContainerName: s(
+        "If set, the name of the container from PodSpec that this ephemeral container targets. The ephemeral container will be run in the namespaces (IPC, PID, etc) of this container.",
+      ),
+    },
+    ["name"],
   ),
   [`${CORE}ContainerPort`]: struct(
     "ContainerPort represents a network port in a single container.",
@@ -891,17 +899,6 @@ export const podSchemas: Readonly<Record<string, Schema>> = {
     },
     ["maxSkew", "topologyKey", "whenUnsatisfiable"],
   ),
-  [`${CORE}Affinity`]: struct("Affinity is a group of affinity scheduling rules.", {
-    nodeAffinity: opaque(
-      "Describes node affinity scheduling rules for the pod (requiredDuringSchedulingIgnoredDuringExecution, preferredDuringSchedulingIgnoredDuringExecution).",
-    ),
-    podAffinity: opaque(
-      "Describes pod affinity scheduling rules (e.g. co-locate this pod in the same node, zone, etc. as some other pod(s)).",
-    ),
-    podAntiAffinity: opaque(
-      "Describes pod anti-affinity scheduling rules (e.g. avoid putting this pod in the same node, zone, etc. as some other pod(s)).",
-    ),
-  }),
   [`${CORE}Volume`]: struct(
     "Volume represents a named volume in a pod that may be accessed by any container in the pod.",
     {
@@ -1132,12 +1129,9 @@ export const podSchemas: Readonly<Record<string, Schema>> = {
       defaultMode: i32(
         "defaultMode are the mode bits used to set permissions on created files by default.",
       ),
-      sources: arr(
-        opaque(
-          "Projection that may be projected along with other supported volume types: configMap, secret, downwardAPI, serviceAccountToken or clusterTrustBundle.",
-        ),
+      sources: atomic(
+        `${CORE}VolumeProjection`,
         "sources is the list of volume projections. Each entry in this list handles one source.",
-        { listType: "atomic" },
       ),
     },
   ),
