@@ -16,6 +16,8 @@
  * - `compose_model.ts` — the normalized model's types
  * - `up_planner.ts` — the pure {@linkcode planUp} (create, recreate, keep, remove, orphans)
  * - `compose_up.ts`, `compose_down.ts` — the executors ({@linkcode composeUp}, {@linkcode composeDown})
+ * - `ephemeral_ports.ts` — host ports for `ports: ["80"]` ({@linkcode withEphemeralPorts})
+ * - `user_lookup.ts` — `user: name[:group]` from the image's passwd/group ({@linkcode resolveUser})
  * - `project_state.ts`, `hosts_sync.ts`, `wait_conditions.ts` — state read back from the store, /etc/hosts, depends_on conditions
  *
  * @example
@@ -43,3 +45,5 @@ export * from "./hosts_sync.ts";
 export * from "./wait_conditions.ts";
 export * from "./compose_up.ts";
 export * from "./compose_down.ts";
+export * from "./ephemeral_ports.ts";
+export * from "./user_lookup.ts";
