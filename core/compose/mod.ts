@@ -8,6 +8,7 @@
  * - `load.ts` — {@linkcode loadCompose}, {@linkcode findComposeFiles}, project names
  * - `interpolate.ts` — {@linkcode interpolate} (`${VAR:-default}` and the other forms)
  * - `env_file.ts` — {@linkcode parseEnvFile} (`.env`, `env_file`)
+ * - `include.ts` — the top-level `include` (entries, and resources imported with conflict checks)
  * - `merge.ts` — {@linkcode mergeComposeFiles} (the specification's merge rules)
  * - `normalize.ts` — {@linkcode normalizeCompose} (validation, warnings for unsupported keys)
  * - `syntax.ts` — durations, byte sizes, ports, volumes, shell words

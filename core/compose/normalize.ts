@@ -37,6 +37,7 @@ import {
 } from "./syntax.ts";
 import { parseEnvFile } from "./env_file.ts";
 import { resolveUser } from "./user_lookup.ts";
+import { importResources } from "./include.ts";
 import { DependencyCycleError, dependencyLevels } from "./plan.ts";
 import { LINUX_STOP_SIGNALS } from "../pod/pod_manifest_container.ts";
 
@@ -58,6 +59,11 @@ export interface NormalizeOptions {
   profiles: readonly string[];
   /** Warnings collected so far (interpolation); appended to. */
   warnings?: ManifestWarning[];
+  /**
+   * Projects of the `include` entries, already loaded and normalized: their resources join this
+   * one (services here may depend on theirs, use their networks, ...).
+   */
+  included?: readonly ComposeModel[];
 }
 
 const SERVICE_KEYS = new Set([
@@ -219,19 +225,28 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
   for (const [k, f] of root.entries()) {
     if (
       k.startsWith("x-") ||
-      ["name", "services", "networks", "volumes", "configs", "secrets"].includes(k)
+      ["name", "services", "networks", "volumes", "configs", "secrets", "include"].includes(k)
     ) {
       continue;
     }
     if (k === "version") f.warn('the attribute "version" is obsolete, ignored');
-    else if (k === "include") f.warn('"include" is not supported by rk8s, ignored');
     else f.warn(`unknown top-level key "${k}", ignored`);
   }
+  // The included projects' resources, merged among themselves first.
+  const imported: Pick<ComposeModel, "services" | "networks" | "volumes" | "configs" | "secrets"> =
+    { services: {}, networks: {}, volumes: {}, configs: {}, secrets: {} };
+  for (const m of opts.included ?? []) {
+    importResources(
+      imported,
+      m,
+      (kind, name) => root.get("include").error(`${kind}.${name} conflicts with imported resource`),
+    );
+  }
   const servicesField = root.get("services");
-  if (servicesField.isNull) {
+  if (servicesField.isNull && Object.keys(imported.services).length === 0) {
     throw servicesField.error("no services defined (services: is empty or missing)");
   }
-  servicesField.map();
+  if (!servicesField.isNull) servicesField.map();
 
   const services: Record<string, ComposeService> = {};
   const fields = new Map<string, Field>();
@@ -246,7 +261,7 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
       fields.set(name, f);
     }
   }
-  if (Object.keys(services).length === 0) {
+  if (Object.keys(services).length === 0 && Object.keys(imported.services).length === 0) {
     throw servicesField.error(
       "no service is enabled (every service has a profile that is not enabled)",
     );
@@ -272,6 +287,7 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
         continue;
       }
       const nf = declaredNets.get(net);
+      if (!nf && imported.networks[net]) continue;
       if (!nf) {
         throw f.get("networks").error(
           `service "${name}" refers to undefined network "${net}" (top-level networks has ${
@@ -284,7 +300,7 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
       networks[net] ??= normalizeNetwork(net, nf, ctx);
     }
     for (const [dep, d] of Object.entries(svc.dependsOn)) {
-      if (services[dep]) continue;
+      if (services[dep] || imported.services[dep]) continue;
       const df = f.get("depends_on");
       if (!d.required || (servicesField.get(dep).isMap && !services[dep])) {
         if (!d.required) df.warn(`optional dependency "${dep}" is not defined, ignored`);
@@ -295,7 +311,7 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
     }
     svc.volumes.forEach((v, i) => {
       if (v.type !== "volume" || v.source === undefined) return;
-      if (!declaredVols.has(v.source)) {
+      if (!declaredVols.has(v.source) && !imported.volumes[v.source]) {
         throw f.get("volumes").items()[i]?.error(
           `service "${name}" refers to undefined volume "${v.source}" (declare it under the top-level volumes:)`,
         ) ?? f.error(`undefined volume "${v.source}"`);
@@ -308,7 +324,7 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
       ] as const
     ) {
       for (const r of refs) {
-        const def = defs.sources[r.source];
+        const def = defs.sources[r.source] ?? imported[`${kind}s`][r.source];
         const rf = f.get(`${kind}s`);
         if (!def) throw rf.error(`service "${name}" refers to undefined ${kind} "${r.source}"`);
         if (def.kind === "file") {
@@ -325,16 +341,55 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
     }
   }
   checkStaticAddresses(services, networks, fields);
+  // Resources declared here and imported must be the same (compose-go's rule).
+  const own: Record<string, Map<string, { field: Field; value: () => unknown }>> = {
+    services: new Map(
+      [...fields].map(([n, sf]) => [n, { field: sf, value: () => services[n] }]),
+    ),
+    networks: new Map(
+      [...declaredNets].map(([n, nf]) => [n, {
+        field: nf,
+        value: () => networks[n] ?? normalizeNetwork(n, nf, ctx),
+      }]),
+    ),
+    volumes: new Map(
+      [...declaredVols].map((
+        [n, vf],
+      ) => [n, { field: vf, value: () => normalizeVolume(n, vf, ctx) }]),
+    ),
+    configs: new Map(
+      [...configs.fields].map(([n, cf]) => [n, { field: cf, value: () => configs.sources[n] }]),
+    ),
+    secrets: new Map(
+      [...secrets.fields].map(([n, cf]) => [n, { field: cf, value: () => secrets.sources[n] }]),
+    ),
+  };
+  for (const [kind, defs] of Object.entries(imported)) {
+    for (const [name, value] of Object.entries(defs as Record<string, unknown>)) {
+      const mine = own[kind]!.get(name);
+      if (mine && JSON.stringify(mine.value()) !== JSON.stringify(value)) {
+        throw mine.field.error(`${kind}.${name} conflicts with imported resource`);
+      }
+    }
+  }
+  importResources(
+    { services, networks, volumes: {}, configs: {}, secrets: {} },
+    { ...imported, volumes: {}, configs: {}, secrets: {} },
+    () => new Error("unreachable: conflicts were checked"),
+  );
   try {
     dependencyLevels(services);
   } catch (e) {
     if (e instanceof DependencyCycleError) {
-      throw fields.get(e.cycle[0]!)!.get("depends_on").error(e.message);
+      throw (fields.get(e.cycle[0]!)?.get("depends_on") ?? root.get("include")).error(e.message);
     }
     throw e;
   }
   const volumes: Record<string, ComposeVolume> = {};
   for (const [name, vf] of declaredVols) volumes[name] = normalizeVolume(name, vf, ctx);
+  for (const [name, v] of Object.entries(imported.volumes)) volumes[name] ??= v;
+  for (const [name, c] of Object.entries(imported.configs)) configs.sources[name] ??= c;
+  for (const [name, s] of Object.entries(imported.secrets)) secrets.sources[name] ??= s;
 
   const model: ComposeModel = {
     name: opts.projectName,
