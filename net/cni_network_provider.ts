@@ -30,7 +30,7 @@ import { NetnsManager } from "./netns.ts";
 import { type CreateNetworkRequest, NetworkStore } from "./network_store.ts";
 import { DEFAULT_NETWORK, summarizeNetwork, withoutDefaultRoute } from "./bridge_network.ts";
 import { type NetworkInfo, networkInfo } from "./network_info.ts";
-import { linkExists } from "./subnet.ts";
+import { linkExists, parseSubnet, staticAddressProblem } from "./subnet.ts";
 import { removeMasqRules } from "./masq_rules.ts";
 import { collectNetworkGc } from "./cni_network_provider_gc.ts";
 import {
@@ -154,6 +154,7 @@ export class CniNetworkProvider implements NetworkProvider {
       : [DEFAULT_NETWORK];
     const lists: CniNetworkConfigList[] = [];
     for (const n of names) lists.push(await this.networks.get(n));
+    const staticIps = staticIpsByNetwork(req, lists);
     const cniArgs: Record<string, string> = {};
     if (req.namespace !== undefined) {
       cniArgs.K8S_POD_NAMESPACE = req.namespace;
@@ -198,7 +199,16 @@ export class CniNetworkProvider implements NetworkProvider {
       for (const net of rec.networks) {
         net.result = await this.cni.add(
           net.config,
-          { containerId: req.id, netns: rec.netnsPath, ifName: net.ifName, args: cniArgs },
+          {
+            containerId: req.id,
+            netns: rec.netnsPath,
+            ifName: net.ifName,
+            // host-local takes a requested address from CNI_ARGS IP= (not recorded: DEL
+            // releases by container id).
+            args: staticIps[net.config.name] !== undefined
+              ? { ...cniArgs, IP: staticIps[net.config.name]! }
+              : cniArgs,
+          },
           ports.length > 0 ? { portMappings: ports } : {},
           async (partial) => {
             net.result = partial;
@@ -386,4 +396,35 @@ export class CniNetworkProvider implements NetworkProvider {
       removeIdleBridges: (lists) => this.#locked(() => this.#removeIdleBridges(lists)),
     }, liveIds);
   }
+}
+
+/**
+ * The requested static addresses, checked against their networks' subnets before anything is
+ * created: a network the sandbox does not join, or an address outside the subnet, is an error.
+ */
+function staticIpsByNetwork(
+  req: NetworkAttachRequest,
+  lists: readonly CniNetworkConfigList[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, ip] of Object.entries(req.staticIps ?? {})) {
+    const list = lists.find((l) => l.name === name);
+    if (!list) {
+      throw new RkError(
+        `Static address ${ip} is for network "${name}", which ${req.name} does not join`,
+      );
+    }
+    const subnet = summarizeNetwork(list).subnet;
+    if (subnet === undefined) {
+      throw new RkError(
+        `Network "${name}" has no subnet in its configuration: ${ip} cannot be asked for`,
+      );
+    }
+    const problem = staticAddressProblem(ip, parseSubnet(subnet));
+    if (problem) {
+      throw new RkError(`Static address for ${req.name} on network "${name}": ${problem}`);
+    }
+    out[name] = ip;
+  }
+  return out;
 }

@@ -16,6 +16,8 @@ import { EnvFileError, parseEnvFile } from "./env_file.ts";
 import { interpolate, InterpolationError } from "./interpolate.ts";
 import { mergeComposeFiles } from "./merge.ts";
 import { normalizeCompose } from "./normalize.ts";
+import { Field } from "./_field.ts";
+import { parseIncludes } from "./include.ts";
 
 /** Default file names, in the order docker compose looks for them. */
 export const COMPOSE_FILE_NAMES: readonly string[] = [
@@ -50,6 +52,8 @@ export interface ComposeLoadOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Image check (default: the bundle must hold `rootfs/`). */
   checkImage?: (path: string) => string | undefined;
+  /** The files of the projects that include this one, outermost first (cycle detection). */
+  includedFrom?: readonly string[];
 }
 
 /** A project that could not be loaded for a reason that is not in one file (no file found). */
@@ -235,7 +239,18 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
     ...(opts.profiles ?? []),
     ...(lookup("COMPOSE_PROFILES") ?? "").split(",").map((p) => p.trim()).filter(Boolean),
   ];
+  const included = loadIncludes(
+    merged.include,
+    files,
+    workingDir,
+    projectName,
+    profiles,
+    opts,
+    warnings,
+  );
+  for (const i of included) warnings.push(...i.warnings);
   return normalizeCompose(merged, {
+    included: included.map((i) => i.model),
     projectName,
     workingDir,
     files,
@@ -244,5 +259,46 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
     checkImage: opts.checkImage ?? bundleProblem,
     profiles,
     warnings,
+  });
+}
+
+/**
+ * Loads the `include` entries of a project as projects of their own (same project name and
+ * profiles; their own directory and env files), recursively; an include cycle is an error.
+ */
+function loadIncludes(
+  value: unknown,
+  files: readonly string[],
+  workingDir: string,
+  projectName: string,
+  profiles: readonly string[],
+  opts: ComposeLoadOptions,
+  warnings: ManifestWarning[],
+): LoadedCompose[] {
+  if (value === undefined || value === null) return [];
+  const chain = [...(opts.includedFrom ?? []), ...files];
+  const field = new Field(value, "include", { file: files[0]!, line: 1, column: 1 }, warnings);
+  return parseIncludes(field, workingDir).map((entry) => {
+    const cycle = entry.paths.find((p) => chain.includes(p));
+    if (cycle !== undefined) {
+      throw entry.field.error(`include cycle: ${[...chain, cycle].join(" -> ")}`);
+    }
+    try {
+      return loadCompose({
+        cwd: workingDir,
+        files: entry.paths,
+        projectName,
+        projectDirectory: entry.projectDirectory,
+        ...(entry.envFiles.length > 0 ? { envFiles: entry.envFiles } : {}),
+        profiles,
+        env: opts.env,
+        ...(opts.checkImage ? { checkImage: opts.checkImage } : {}),
+        includedFrom: chain,
+      });
+    } catch (e) {
+      // A missing file or a bad env file has no position of its own: name the include entry.
+      if (e instanceof RkError && !(e instanceof ManifestError)) throw entry.field.error(e.message);
+      throw e;
+    }
   });
 }

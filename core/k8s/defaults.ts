@@ -192,5 +192,6 @@ export function defaultPod(p: PodInput): PodManifest {
   if (p.os !== undefined) out.os = p.os;
   if (p.securityContext !== undefined) out.securityContext = { ...p.securityContext };
   if (p.networks !== undefined) out.networks = [...p.networks];
+  if (p.networkIps !== undefined) out.networkIps = { ...p.networkIps };
   return out;
 }

@@ -78,6 +78,7 @@ export const podSandboxConfigShape: Shape<PodSandboxConfig> = object<PodSandboxC
   networks: optional(strings),
   extraHosts: optional(list(object<{ ip: string; names: string[] }>({ ip: text, names: strings }))),
   domain: optional(text),
+  staticIps: optional(dict(text)),
   dns: optional(object<SandboxDnsConfig>({
     replace: boolean,
     servers: strings,
@@ -175,6 +176,7 @@ export const podManifestShape: Shape<PodManifest> = object<PodManifest>({
     hostnames: strings,
   }))),
   networks: optional(strings),
+  networkIps: optional(dict(text)),
   subdomain: optional(text),
   setHostnameAsFQDN: optional(boolean),
   dnsPolicy: optional(literal("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None")),

@@ -261,6 +261,8 @@ export interface PodManifest {
    * network names); undefined for the default network.
    */
   networks?: string[];
+  /** Static IPv4 address by network name (the annotation's JSON form, `ips`). */
+  networkIps?: Record<string, string>;
 }
 
 /**
@@ -350,4 +352,6 @@ export interface PodInput {
   securityContext?: PodLevelSecurityContext;
   /** Networks to join (the `k8s.v1.cni.cncf.io/networks` annotation). */
   networks?: string[];
+  /** Static IPv4 address by network name. */
+  networkIps?: Record<string, string>;
 }

@@ -157,6 +157,7 @@ export async function createPodSandbox(
       ...(config.networks ? { networks: config.networks } : {}),
       ...(config.extraHosts ? { extraHosts: config.extraHosts } : {}),
       ...(config.domain !== undefined ? { domain: config.domain } : {}),
+      ...(config.staticIps !== undefined ? { staticIps: config.staticIps } : {}),
     }, undo);
     network = { path: attachment.netnsPath };
     rec.netnsPath = attachment.netnsPath;
