@@ -19,6 +19,7 @@ import { readTextIfExists } from "../core/fs.ts";
 import { StepRunner } from "../core/step_runner.ts";
 import { UndoStack } from "../core/undo.ts";
 import { run } from "../core/exec.ts";
+import { currentOwner } from "../core/owner_process.ts";
 import { withFileLock } from "./_lock.ts";
 import { type AttachmentRecord, AttachmentStore, recordIps } from "./attachment_record.ts";
 import { hostPluginExecutor, type PluginExecutor } from "./cni_exec.ts";
@@ -161,6 +162,7 @@ export class CniNetworkProvider implements NetworkProvider {
       cniArgs.K8S_POD_NAME = req.name;
       cniArgs.K8S_POD_INFRA_CONTAINER_ID = req.id;
     }
+    const owner = await currentOwner();
     // Reserve under the lock: the port check and the record that holds the ports (and keeps
     // the network's bridge from being removed as idle) are one step for concurrent rkl
     // processes. The plugins run outside the lock (they lock what they share themselves).
@@ -188,6 +190,8 @@ export class CniNetworkProvider implements NetworkProvider {
           ifName: `eth${i}`,
         })),
         createdAt: new Date().toISOString(),
+        // Write-ahead: gc releases an "adding" record at once when this process is gone.
+        owner,
       };
       await this.store.put(rec);
       return rec;

@@ -9,7 +9,7 @@
  */
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { ManifestError, RkError } from "../errors.ts";
-import { type ManifestWarning, readYamlTree } from "../manifest_reader.ts";
+import { type ManifestWarning, readManifestFileSync, readYamlTree } from "../manifest_reader.ts";
 import { bundleProblem } from "../pod/pod_manifest.ts";
 import type { LoadedCompose } from "./compose_model.ts";
 import { EnvFileError, parseEnvFile } from "./env_file.ts";
@@ -139,6 +139,20 @@ export function projectNameProblem(name: string): string | undefined {
 }
 
 /**
+ * Reads a compose, `.env` or `env_file` file as manifests are read (`readManifestFileSync`):
+ * only a regular file, at most 1 MiB, strict UTF-8, a one-line error naming the file. A missing
+ * file throws `Deno.errors.NotFound` itself, so callers can skip an optional one.
+ */
+function readProjectFile(path: string): string {
+  try {
+    return readManifestFileSync(path);
+  } catch (e) {
+    if (e instanceof ManifestError && e.cause instanceof Deno.errors.NotFound) throw e.cause;
+    throw e;
+  }
+}
+
+/**
  * Loads a project: files, environment, interpolation, merge, validation. Every problem is an
  * error with file, line, column and field path before anything is created.
  *
@@ -164,7 +178,7 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
   for (const ef of envFiles) {
     let text: string;
     try {
-      text = Deno.readTextFileSync(ef.path);
+      text = readProjectFile(ef.path);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound && !ef.required) continue;
       if (e instanceof Deno.errors.NotFound) throw new RkError(`env file ${ef.path} not found`);
@@ -185,7 +199,7 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
   const docs = files.map((file) => {
     let text: string;
     try {
-      text = Deno.readTextFileSync(file);
+      text = readProjectFile(file);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
         throw new RkError(`open ${file}: no such file or directory`);
@@ -255,7 +269,7 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
     workingDir,
     files,
     lookup,
-    readTextFile: (p) => Deno.readTextFileSync(p),
+    readTextFile: readProjectFile,
     checkImage: opts.checkImage ?? bundleProblem,
     profiles,
     warnings,

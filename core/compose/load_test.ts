@@ -432,3 +432,56 @@ Deno.test("include: conflicts, cycles and missing files are errors with their po
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("loadCompose() reads compose, .env and env_file files as manifests: regular files up to 1 MiB, one-line errors", async (t) => {
+  const dir = await project({ "compose.yaml": "services:\n  web:\n    image: ./i\n" });
+  const oneLine = (file: string, reason: RegExp) => (e: unknown) => {
+    assert.ok(e instanceof ManifestError, String(e));
+    assert.ok(!e.message.includes("\n"), e.message);
+    assert.ok(e.message.startsWith(`${file}: cannot read file: `), e.message);
+    assert.match(e.message, reason);
+    return true;
+  };
+  try {
+    await t.step("a directory given with -f", () => {
+      const sub = join(dir, "sub");
+      Deno.mkdirSync(sub);
+      assert.throws(
+        () => load(dir, { files: [sub] }),
+        oneLine(sub, /expected a regular file, got a directory$/),
+      );
+    });
+    await t.step("a FIFO is refused at once instead of blocking", async () => {
+      const fifo = join(dir, "fifo.yaml");
+      // busybox is on the test permission list; mkfifo itself is not.
+      const mk = await new Deno.Command("/usr/bin/busybox", { args: ["mkfifo", fifo] }).output();
+      assert.ok(mk.success, "busybox mkfifo");
+      assert.throws(() => load(dir, { files: [fifo] }), oneLine(fifo, /got a FIFO$/));
+    });
+    await t.step("a file over 1 MiB", async () => {
+      const big = join(dir, "big.yaml");
+      await Deno.writeTextFile(big, `# ${"x".repeat(1024 * 1024)}\nservices: {}\n`);
+      assert.throws(
+        () => load(dir, { files: [big] }),
+        oneLine(big, /larger than the 1 MiB limit$/),
+      );
+    });
+    await t.step("a .env that is not UTF-8", async () => {
+      await Deno.writeFile(join(dir, ".env"), new Uint8Array([0x41, 0x3d, 0xff, 0x0a]));
+      assert.throws(() => load(dir), oneLine(join(dir, ".env"), /not UTF-8 text$/));
+      await Deno.remove(join(dir, ".env"));
+    });
+    await t.step("a service's env_file that is a directory", async () => {
+      await Deno.writeTextFile(
+        join(dir, "compose.yaml"),
+        "services:\n  web:\n    image: ./i\n    env_file: sub\n",
+      );
+      assert.throws(() => load(dir), oneLine(join(dir, "sub"), /got a directory$/));
+    });
+    await t.step("a missing optional .env is still skipped, a missing -f file still named", () => {
+      assert.throws(() => load(dir, { files: ["nope.yaml"] }), /open .*nope\.yaml: no such file/);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -35,7 +35,7 @@ import {
   sandboxConfig,
 } from "./pod_translate.ts";
 import type { PodFaultHook } from "./sandbox.ts";
-import { createPodSandbox, runPodSandbox } from "./sandbox_run.ts";
+import { createPodSandbox, finishCreation, runPodSandbox } from "./sandbox_run.ts";
 import { pausePid, sandboxState } from "./sandbox_status.ts";
 import { resolveSubPathMounts } from "./pod_volumes.ts";
 
@@ -310,6 +310,7 @@ export async function runPod(
     ]);
     if (started.status === "rejected") throw started.reason;
     if (reconciled.status === "rejected") throw reconciled.reason;
+    finishCreation(engine, rec);
     const failure = reconciled.value;
     return failure ? { sandbox: rec, failure } : { sandbox: rec };
   });

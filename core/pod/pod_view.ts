@@ -7,6 +7,7 @@
  */
 import { type ContainerView, type Engine, listContainers } from "../container/mod.ts";
 import { containerObservation, criState } from "./pod_containers.ts";
+import { liveOwners, ownerAlive, ownerKey } from "../owner_process.ts";
 import { findSandbox, listSandboxRecords, type SandboxRecord } from "./pod_store.ts";
 import {
   type ContainerObservation,
@@ -84,8 +85,16 @@ export interface PodView {
   containers: PodContainerInfo[];
 }
 
-/** Builds the view of one pod from its record and the views of the containers it owns. */
-export function buildPodView(rec: SandboxRecord, owned: readonly ContainerView[]): PodView {
+/**
+ * Builds the view of one pod from its record and the views of the containers it owns.
+ * `creatorGone` (the process creating the pod died before it finished) makes the pod `Unknown`
+ * with status `Interrupted` and a failure saying how to remove it.
+ */
+export function buildPodView(
+  rec: SandboxRecord,
+  owned: readonly ContainerView[],
+  creatorGone = false,
+): PodView {
   const pause = owned.find((v) => v.record.id === rec.pauseContainerId);
   const byName = new Map<string, ContainerView>();
   for (const v of owned) {
@@ -147,6 +156,12 @@ export function buildPodView(rec: SandboxRecord, owned: readonly ContainerView[]
     containers,
   };
   if (rec.failure) view.failure = rec.failure;
+  if (creatorGone) {
+    view.phase = "Unknown";
+    view.status = "Interrupted";
+    view.failure = `creation interrupted: the process creating the pod (pid ${rec.creator?.pid}) ` +
+      `is gone; remove it with "rkl pod rm -f ${rec.name}" or "rkl gc"`;
+  }
   if (sandbox === "ready" && pause?.pid !== undefined) view.pausePid = pause.pid;
   return view;
 }
@@ -175,7 +190,14 @@ export async function listPods(
     list.push(v);
     byOwner.set(v.record.owner, list);
   }
-  return recs.map((r) => buildPodView(r, byOwner.get(r.id) ?? []));
+  const live = await liveOwners(recs.flatMap((r) => r.creator ? [r.creator] : []));
+  return recs.map((r) =>
+    buildPodView(
+      r,
+      byOwner.get(r.id) ?? [],
+      r.creator !== undefined && !live.has(ownerKey(r.creator)),
+    )
+  );
 }
 
 /**
@@ -194,5 +216,6 @@ export async function podView(
   namespace = "default",
 ): Promise<PodView> {
   const rec = findSandbox(engine.db, ref, namespace);
-  return buildPodView(rec, await listContainers(engine, { owner: rec.id }));
+  const creatorGone = rec.creator !== undefined && !(await ownerAlive(rec.creator));
+  return buildPodView(rec, await listContainers(engine, { owner: rec.id }), creatorGone);
 }

@@ -68,4 +68,15 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    description: "who is creating a container or pod sandbox (pid and start time; NULL once " +
+      "created), so a creation whose process died is recognised at once (core/owner_process.ts)",
+    up: [
+      "ALTER TABLE containers ADD COLUMN creator_pid INTEGER",
+      "ALTER TABLE containers ADD COLUMN creator_started_at INTEGER",
+      "ALTER TABLE pod_sandboxes ADD COLUMN creator_pid INTEGER",
+      "ALTER TABLE pod_sandboxes ADD COLUMN creator_started_at INTEGER",
+    ],
+  },
 ];
