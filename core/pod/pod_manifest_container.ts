@@ -23,6 +23,7 @@ import {
   SECURITY_CONTEXT_FIELDS,
 } from "../container/fields.ts";
 import { dns1123LabelProblem } from "./_names.ts";
+import { parseLifecycle, parseProbe } from "./probe_spec.ts";
 import {
   type ContainerInput,
   type PodEnvVar,
@@ -92,6 +93,10 @@ export function parsePodContainer(
     "stdin",
     "terminationMessagePath",
     "terminationMessagePolicy",
+    "startupProbe",
+    "livenessProbe",
+    "readinessProbe",
+    "lifecycle",
   ]);
   const name = f.requiredString("name");
   nameCheck(f.get("name"), dns1123LabelProblem(name));
@@ -123,6 +128,16 @@ export function parsePodContainer(
     "FallbackToLogsOnError",
   ]);
   if (tmPolicy !== undefined) c.terminationMessagePolicy = tmPolicy;
+  for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"] as const) {
+    if (init && f.has(probe)) throw f.get(probe).error(`init containers may not have a ${probe}`);
+    const spec = parseProbe(f, probe);
+    if (spec) c[probe] = spec;
+  }
+  const lifecycle = parseLifecycle(f);
+  if (lifecycle) {
+    if (init) throw f.get("lifecycle").error("init containers may not have lifecycle hooks");
+    c.lifecycle = lifecycle;
+  }
   if (f.optionalBoolean("tty") === true) {
     f.get("tty").warn("tty is not supported for pod containers; ignored");
   }

@@ -23,6 +23,8 @@ import {
 import type { PodSandboxConfig } from "./cri_types.ts";
 import {
   hostPathTypes,
+  type HttpHeader,
+  type LifecycleSpec,
   type PodContainerSpec,
   type PodEnvVar,
   podFieldPaths,
@@ -32,6 +34,8 @@ import {
   type PodSecurityContext,
   type PodVolume,
   type PodVolumeMount,
+  type ProbeHandler,
+  type ProbeSpec,
   type ResourceQuantities,
   type Sysctl,
 } from "./pod_manifest.ts";
@@ -85,6 +89,47 @@ const envVar: Shape<PodEnvVar> = oneOf(
   }),
 );
 
+const port: Shape<number | string> = oneOf<[number, string]>(integer, text);
+
+const handler: Shape<ProbeHandler> = variant<ProbeHandler>("kind", {
+  exec: object<Extract<ProbeHandler, { kind: "exec" }>>({
+    kind: literal("exec"),
+    command: strings,
+  }),
+  httpGet: object<Extract<ProbeHandler, { kind: "httpGet" }>>({
+    kind: literal("httpGet"),
+    host: optional(text),
+    path: text,
+    port,
+    scheme: literal("HTTP", "HTTPS"),
+    headers: list(object<HttpHeader>({ name: text, value: text })),
+  }),
+  tcpSocket: object<Extract<ProbeHandler, { kind: "tcpSocket" }>>({
+    kind: literal("tcpSocket"),
+    host: optional(text),
+    port,
+  }),
+  sleep: object<Extract<ProbeHandler, { kind: "sleep" }>>({
+    kind: literal("sleep"),
+    seconds: integer,
+  }),
+});
+
+const probe: Shape<ProbeSpec> = object<ProbeSpec>({
+  handler,
+  initialDelaySeconds: integer,
+  periodSeconds: integer,
+  timeoutSeconds: integer,
+  successThreshold: integer,
+  failureThreshold: integer,
+  terminationGracePeriodSeconds: optional(integer),
+});
+
+const lifecycle: Shape<LifecycleSpec> = object<LifecycleSpec>({
+  postStart: optional(handler),
+  preStop: optional(handler),
+});
+
 const container: Shape<PodContainerSpec> = object<PodContainerSpec>({
   name: text,
   image: text,
@@ -116,6 +161,10 @@ const container: Shape<PodContainerSpec> = object<PodContainerSpec>({
     })),
   }),
   tty: boolean,
+  startupProbe: optional(probe),
+  livenessProbe: optional(probe),
+  readinessProbe: optional(probe),
+  lifecycle: optional(lifecycle),
 });
 
 const volume: Shape<PodVolume> = variant<PodVolume>("kind", {
