@@ -10,6 +10,7 @@
  * - `pod_sync_executor.ts` — {@linkcode applyPodActions}: applies actions, records events
  * - `static_pods.ts` — {@linkcode StaticPodSource}: the manifest directory
  * - `prober.ts`, `probe_handler.ts` — startup/liveness/readiness probes and lifecycle hooks
+ * - `grpc_health.ts` — the gRPC probe ({@linkcode grpcHealthCheck})
  * - `events.ts` — the events table ({@linkcode recordEvent}, {@linkcode listEvents})
  * - `daemon_lock.ts` — one daemon per root ({@linkcode acquireDaemonLock})
  *
@@ -29,5 +30,6 @@ export * from "./pod_sync_executor.ts";
 export * from "./static_pods.ts";
 export * from "./prober.ts";
 export * from "./probe_handler.ts";
+export * from "./grpc_health.ts";
 export * from "./events.ts";
 export * from "./daemon_lock.ts";

@@ -2,7 +2,8 @@
  * Runs one probe or lifecycle handler against a container, as the kubelet's prober does:
  * `exec` in the container (success: exit code 0), `tcpSocket` (success: the connection opens)
  * and `httpGet` (success: status 200–399) from the node to the pod's IP (127.0.0.1 with host
- * networking); `sleep` (hooks only) waits. Each attempt is bounded by its timeout.
+ * networking); `grpc` calls the standard health service on the pod's IP; `sleep` (hooks only)
+ * waits. Each attempt is bounded by its timeout.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import type { Engine } from "../container/mod.ts";
 import { execInPodContainer } from "../pod/pod_containers.ts";
 import type { ProbeHandler } from "../pod/pod_types.ts";
 import type { PortMapping } from "../network.ts";
+import { grpcHealthCheck } from "./grpc_health.ts";
 
 /** Where a handler runs. */
 export interface ProbeTarget {
@@ -86,6 +88,15 @@ export async function runProbeHandler(
     // A hook only: the kubelet waits, bounded by the time left of the grace period.
     await new Promise((r) => setTimeout(r, Math.min(handler.seconds * 1000, timeoutMs)));
     return { ok: true, output: `slept ${handler.seconds} s` };
+  }
+  if (handler.kind === "grpc") {
+    // No host field: the kubelet always dials the pod's IP.
+    return await grpcHealthCheck(
+      target.podIP || "127.0.0.1",
+      handler.port,
+      handler.service ?? "",
+      timeoutMs,
+    );
   }
   const port = resolvePort(handler.port, target.ports);
   if (port === undefined) return { ok: false, output: `port "${handler.port}" is not declared` };

@@ -109,6 +109,11 @@ const handler: Shape<ProbeHandler> = variant<ProbeHandler>("kind", {
     host: optional(text),
     port,
   }),
+  grpc: object<Extract<ProbeHandler, { kind: "grpc" }>>({
+    kind: literal("grpc"),
+    port: integer,
+    service: optional(text),
+  }),
   sleep: object<Extract<ProbeHandler, { kind: "sleep" }>>({
     kind: literal("sleep"),
     seconds: integer,

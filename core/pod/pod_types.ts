@@ -132,7 +132,8 @@ export interface HttpHeader {
 
 /**
  * What a probe or lifecycle hook does (`v1 ProbeHandler` / `LifecycleHandler`). `port` is a
- * number or the name of a container port; `sleep` exists only for hooks (seconds to wait).
+ * number or the name of a container port (a number only for `grpc`, which exists only for
+ * probes: the standard gRPC health check of `service`); `sleep` exists only for hooks.
  */
 export type ProbeHandler =
   | { kind: "exec"; command: string[] }
@@ -145,6 +146,7 @@ export type ProbeHandler =
     headers: HttpHeader[];
   }
   | { kind: "tcpSocket"; host?: string; port: number | string }
+  | { kind: "grpc"; port: number; service?: string }
   | { kind: "sleep"; seconds: number };
 
 /** Which probe of a container. */

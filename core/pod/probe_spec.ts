@@ -25,7 +25,7 @@ function port(f: ManifestField): number | string {
 }
 
 /**
- * Parses the one handler of a probe (`exec`, `httpGet`, `tcpSocket`; `grpc` is refused) or of a
+ * Parses the one handler of a probe (`exec`, `httpGet`, `tcpSocket`, `grpc`) or of a
  * lifecycle hook (`exec`, `httpGet`, `sleep`, and the deprecated `tcpSocket`, which the kubelet
  * accepts but fails at run time).
  *
@@ -36,7 +36,7 @@ function port(f: ManifestField): number | string {
  * import assert from "node:assert/strict";
  * const { root } = readManifest("sleep: {seconds: 2}\n", "p.yaml");
  * assert.deepEqual(parseHandler(root, true), { kind: "sleep", seconds: 2 });
- * assert.throws(() => parseHandler(root), /one of exec, httpGet or tcpSocket is required/);
+ * assert.throws(() => parseHandler(root), /one of exec, httpGet, tcpSocket or grpc is required/);
  * ```
  */
 export function parseHandler(f: ManifestField, hook = false): ProbeHandler {
@@ -44,15 +44,22 @@ export function parseHandler(f: ManifestField, hook = false): ProbeHandler {
   const present = kinds.filter((k) => f.has(k));
   if (present.length === 0) {
     throw f.error(
-      `one of ${hook ? "exec, httpGet or sleep" : "exec, httpGet or tcpSocket"} is required`,
+      `one of ${hook ? "exec, httpGet or sleep" : "exec, httpGet, tcpSocket or grpc"} is required`,
     );
   }
   if (present.length > 1) {
     throw f.error(`only one handler may be set, got ${present.join(" and ")}`);
   }
   const kind = present[0] as (typeof HANDLERS)[number] | (typeof HOOK_HANDLERS)[number];
-  if (kind === "grpc") throw f.get("grpc").error("grpc probes are not supported by rk8s");
   const h = f.get(kind).object();
+  if (kind === "grpc") {
+    h.known(["port", "service"]);
+    if (!h.has("port")) throw h.get("port").error("required field is missing");
+    const out: ProbeHandler = { kind, port: h.get("port").integer(1, 65535) };
+    const service = h.optionalString("service");
+    if (service) out.service = service;
+    return out;
+  }
   if (kind === "sleep") {
     h.known(["seconds"]);
     if (!h.has("seconds")) throw h.get("seconds").error("required field is missing");

@@ -41,7 +41,7 @@ Deno.test("parseProbe() rejects what the API server rejects, with line and field
   const cases: [string, RegExp][] = [
     [
       "livenessProbe: {periodSeconds: 5}\n",
-      /livenessProbe: one of exec, httpGet or tcpSocket is required/,
+      /livenessProbe: one of exec, httpGet, tcpSocket or grpc is required/,
     ],
     [
       "livenessProbe: {exec: {command: [x]}, tcpSocket: {port: 1}}\n",
@@ -63,12 +63,31 @@ Deno.test("parseProbe() rejects what the API server rejects, with line and field
       "livenessProbe: {exec: {command: []}}\n",
       /livenessProbe\.exec\.command: a command is required/,
     ],
-    ["livenessProbe: {grpc: {port: 9000}}\n", /grpc probes are not supported/],
+    ["livenessProbe: {grpc: {port: http}}\n", /livenessProbe\.grpc\.port: /],
+    [
+      "livenessProbe: {grpc: {service: x}}\n",
+      /livenessProbe\.grpc\.port: required field is missing/,
+    ],
     ["livenessProbe: {httpGet: {port: 80, scheme: ftp}}\n", /expected HTTP or HTTPS, got "ftp"/],
   ];
   for (const [yaml, want] of cases) {
     await t.step(yaml.trim(), () => assert.throws(() => probe(yaml), want));
   }
+});
+
+Deno.test("parseProbe() reads a grpc probe: a port number and an optional service", () => {
+  assert.deepEqual(probe("livenessProbe: {grpc: {port: 9000}}\n")!.handler, {
+    kind: "grpc",
+    port: 9000,
+  });
+  assert.deepEqual(
+    probe("readinessProbe: {grpc: {port: 9000, service: db}}\n", "readinessProbe")!.handler,
+    {
+      kind: "grpc",
+      port: 9000,
+      service: "db",
+    },
+  );
 });
 
 Deno.test("parseLifecycle() reads postStart and preStop handlers", () => {
