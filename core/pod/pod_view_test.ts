@@ -65,7 +65,7 @@ Deno.test("buildPodView() shows a pod whose creating process is gone as Unknown/
     },
   );
   await t.step("once its creator is gone it is interrupted, with how to remove it", () => {
-    const v = buildPodView(rec, [pause], true);
+    const v = buildPodView(rec, [pause], undefined, true);
     assert.equal(v.phase, "Unknown");
     assert.equal(v.status, "Interrupted");
     assert.match(
