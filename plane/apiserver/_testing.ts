@@ -12,6 +12,14 @@ import type { KvStore } from "../store/kv_store.ts";
 import { type ApiServer, startApiServer } from "./api_server.ts";
 import { type ClusterPki, ensureClusterPki } from "./cluster_pki.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
+import { ApiError } from "./api_error.ts";
+import type {
+  ContainerRef,
+  ExecOptions,
+  ExecSession,
+  LogOptions,
+  NodeConnector,
+} from "./node_connector.ts";
 
 /** What kubectl printed. */
 export interface KubectlResult {
@@ -46,7 +54,10 @@ export interface TestCluster extends AsyncDisposable {
 }
 
 /** Starts etcd, the store client over `transport`, the PKI and the API server. */
-export async function startTestCluster(transport: "http" | "grpc"): Promise<TestCluster> {
+export async function startTestCluster(
+  transport: "http" | "grpc",
+  nodes?: NodeConnector,
+): Promise<TestCluster> {
   const dir = await Deno.makeTempDir({ prefix: "rks-test-" });
   const etcd = await startEtcd();
   const store = connectStore({ endpoints: transport === "http" ? etcd.httpUrl : etcd.grpcUrl });
@@ -58,6 +69,7 @@ export async function startTestCluster(transport: "http" | "grpc"): Promise<Test
     key: pki.serverKey,
     token: pki.adminToken,
     log: () => {},
+    ...(nodes ? { nodes } : {}),
   });
   const kubeconfig = join(dir, "admin.kubeconfig");
   await Deno.writeTextFile(
@@ -153,5 +165,81 @@ export class LineReader {
   /** Stops reading. */
   async cancel(): Promise<void> {
     await this.#reader.cancel();
+  }
+}
+
+/**
+ * A node double for `pods/log` and `pods/exec`. Logs are `line 1` … `line 5` (tailLines and
+ * timestamps honoured; with follow, `line 6` comes later and the stream then ends). Exec runs
+ * `echo ARGS`, `cat` (stdin to stdout), `sh -c "exit N"`, and `waiting` (fails as a container
+ * that has not started).
+ */
+export class FakeNodes implements NodeConnector {
+  /** Every request, in order. */
+  readonly calls: { op: "logs" | "exec"; ref: ContainerRef; opts: LogOptions | ExecOptions }[] = [];
+
+  logs(ref: ContainerRef, opts: LogOptions): Promise<ReadableStream<Uint8Array>> {
+    this.calls.push({ op: "logs", ref, opts });
+    let lines = [1, 2, 3, 4, 5].map((i) => `line ${i}`);
+    if (opts.tailLines !== undefined) {
+      lines = lines.slice(Math.max(0, lines.length - opts.tailLines));
+    }
+    const fmt = (l: string) => `${opts.timestamps ? "2026-01-01T00:00:00.000000000Z " : ""}${l}\n`;
+    const enc = new TextEncoder();
+    return Promise.resolve(
+      new ReadableStream({
+        async start(c) {
+          for (const l of lines) c.enqueue(enc.encode(fmt(l)));
+          if (opts.follow) {
+            await new Promise((r) => setTimeout(r, 100));
+            c.enqueue(enc.encode(fmt("line 6")));
+          }
+          c.close();
+        },
+      }),
+    );
+  }
+
+  exec(ref: ContainerRef, opts: ExecOptions): Promise<ExecSession> {
+    this.calls.push({ op: "exec", ref, opts });
+    const enc = new TextEncoder();
+    const [cmd, ...args] = opts.command;
+    if (cmd === "waiting") {
+      return Promise.reject(
+        ApiError.badRequest(
+          `container "${ref.container}" in pod "${ref.pod}" is waiting to start: ContainerCreating`,
+        ),
+      );
+    }
+    if (cmd === "cat") {
+      const t = new TransformStream<Uint8Array, Uint8Array>();
+      let done!: (code: number) => void;
+      const exit = new Promise<number>((r) => done = r);
+      const [a, b] = t.readable.tee();
+      (async () => {
+        for await (const _ of b) { /* drain */ }
+        done(0);
+      })();
+      return Promise.resolve({ stdin: t.writable, stdout: a, exit, kill() {} });
+    }
+    let out = "";
+    let code = 0;
+    if (cmd === "echo") out = args.join(" ") + "\n";
+    else if (cmd === "sh" && args[0] === "-c") {
+      code = Number(/exit (\d+)/.exec(args[1] ?? "")?.[1] ?? 0);
+    } else {return Promise.resolve({
+        exit: Promise.reject(new Error(`${cmd}: not found`)),
+        kill() {},
+      });}
+    return Promise.resolve({
+      stdout: new ReadableStream({
+        start(c) {
+          if (out) c.enqueue(enc.encode(out));
+          c.close();
+        },
+      }),
+      exit: Promise.resolve(code),
+      kill() {},
+    });
   }
 }

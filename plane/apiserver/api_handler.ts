@@ -38,6 +38,8 @@ import {
   wantsTable,
 } from "./http_io.ts";
 import { NamespaceLifecycle } from "./namespace_lifecycle.ts";
+import { type NodeConnector, noNodeConnector } from "./node_connector.ts";
+import { podExecResponse, podLogResponse } from "./pod_proxy.ts";
 import { type ApiObject, resourcePrefix } from "./object_codec.ts";
 import { parseRequestInfo, type ResourceRequest } from "./request_info.ts";
 import { type DeleteQuery, type ListQuery, RestStorage } from "./rest_storage.ts";
@@ -57,6 +59,8 @@ export interface ApiHandlerOptions {
   now?: () => Date;
   /** Called with one line for each unexpected server error (default `console.error`). */
   log?: (line: string) => void;
+  /** Reaches nodes for `pods/log` and `pods/exec` (default: none, 503). */
+  nodes?: NodeConnector;
 }
 
 const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version"]);
@@ -81,6 +85,7 @@ export class ApiHandler {
   readonly #serverAddress: string;
   readonly #now: () => Date;
   readonly #log: (line: string) => void;
+  readonly #nodes: NodeConnector;
   readonly #storages = new Map<ApiResource, RestStorage>();
   readonly #caches = new Map<ApiResource, WatchCache>();
   readonly #closing = new AbortController();
@@ -94,6 +99,7 @@ export class ApiHandler {
     this.#serverAddress = opts.serverAddress;
     this.#now = opts.now ?? (() => new Date());
     this.#log = opts.log ?? ((l) => console.error(l));
+    this.#nodes = opts.nodes ?? noNodeConnector;
     this.namespaces = new NamespaceLifecycle(this.#store, (r) => this.storage(r));
   }
 
@@ -366,9 +372,10 @@ export class ApiHandler {
     switch (info.verb) {
       case "get": {
         if (sub === "scale") return jsonResponse(scaleOf(await st.get(ns, name!)));
-        if (sub === "log" || sub === "exec") {
-          throw new ApiError(501, "NotImplemented", `${sub} is not served yet`);
+        if (sub === "log") {
+          return await podLogResponse(this.#nodes, await st.get(ns, name!), q, req.signal);
         }
+        if (sub === "exec") return this.#exec(req, st, ns, name!, q);
         return this.#encodeOne(req, q, r, await st.get(ns, name!));
       }
       case "list": {
@@ -426,6 +433,7 @@ export class ApiHandler {
         this.#checkFieldValidation(q);
         const dryRun = this.#dryRun(q);
         if (sub === "binding") return await this.#bind(req, st, ns!, name!, dryRun);
+        if (sub === "exec") return this.#exec(req, st, ns, name!, q);
         if (name !== undefined || sub !== undefined) throw ApiError.methodNotAllowed();
         const body = await this.#bodyObject(req);
         const created = await st.create(ns, body, { dryRun, now: this.#now() });
@@ -501,6 +509,19 @@ export class ApiHandler {
         });
       }
     }
+  }
+
+  #exec(
+    req: Request,
+    st: RestStorage,
+    ns: string | undefined,
+    name: string,
+    q: URLSearchParams,
+  ): Response {
+    if ((req.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
+      throw ApiError.badRequest("Upgrade request required");
+    }
+    return podExecResponse(req, this.#nodes, () => st.get(ns, name), q);
   }
 
   async #deleteQuery(req: Request, q: URLSearchParams): Promise<DeleteQuery> {

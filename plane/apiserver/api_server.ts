@@ -6,6 +6,7 @@
  */
 import type { KvStore } from "../store/kv_store.ts";
 import { ApiHandler } from "./api_handler.ts";
+import type { NodeConnector } from "./node_connector.ts";
 
 /** Options of {@linkcode startApiServer}. */
 export interface ApiServerOptions {
@@ -23,6 +24,8 @@ export interface ApiServerOptions {
   token: string;
   /** Called with one line per unexpected error (default `console.error`). */
   log?: (line: string) => void;
+  /** Reaches nodes for `pods/log` and `pods/exec` (default: none, 503). */
+  nodes?: NodeConnector;
 }
 
 /** A running API server. */
@@ -55,6 +58,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     token: opts.token,
     serverAddress: `${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${port}`,
     ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.nodes ? { nodes: opts.nodes } : {}),
   });
   await handler.bootstrap();
   const ac = new AbortController();
