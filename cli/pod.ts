@@ -11,6 +11,12 @@ import { withEngine, withEngineEach } from "./engine.ts";
 import { formatData, parseOutputFormat, printExecResult, printWarnings } from "./output.ts";
 import { formatPodList, formatPodState } from "./pod_format.ts";
 import {
+  clusterCreatePod,
+  clusterDeletePods,
+  clusterListPods,
+  clusterTarget,
+} from "./pod_cluster.ts";
+import {
   manifestFor,
   parseNamespace,
   parsePodExecOptions,
@@ -72,6 +78,14 @@ async function loadManifest(io: CliIo, file: string): Promise<PodManifest> {
 }
 
 const nsOption = ["-n, --namespace <namespace>", "pod namespace (default: default)"] as const;
+const clusterOption = [
+  "--cluster <addr>",
+  "act on the rks cluster at HOST:PORT through its API (env RKS_ADDRESS)",
+] as const;
+const kubeconfigOption = [
+  "--kubeconfig <file>",
+  "credentials for --cluster (env KUBECONFIG; default: rks's CA and token in /var/lib/rks)",
+] as const;
 
 /**
  * Builds the `pod` command group.
@@ -108,7 +122,11 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
   group.command("create")
     .description("create a pod's sandbox (pause container, network) without starting containers")
     .argument("<file>", "pod manifest")
-    .action(async (file) => {
+    .option(...clusterOption)
+    .option(...kubeconfigOption)
+    .action(async (file, opts) => {
+      const target = clusterTarget(io, opts);
+      if (target) return await clusterCreatePod(io, target, file);
       const pod = await loadManifest(io, file);
       await withEngine(io, globals, (e) => createPod(e, pod));
       io.stdout(`${pod.name}\n`);
@@ -149,9 +167,13 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
     .description("remove pods and everything they own (-f for pods with running containers)")
     .option("-f, --force", "remove running pods too")
     .option(...nsOption)
+    .option(...clusterOption)
+    .option(...kubeconfigOption)
     .argument("<pod...>", "pod names or ids")
     .action(async (refs, opts) => {
       const namespace = parseNamespace(opts.namespace);
+      const target = clusterTarget(io, opts);
+      if (target) return await clusterDeletePods(io, target, refs, namespace);
       await withEngineEach(io, globals, refs, async (e, ref) => {
         try {
           return (await removePod(e, ref, { namespace, force: opts.force ?? false })).name;
@@ -172,10 +194,21 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
     .option(...nsOption)
     .option("-A, --all-namespaces", "pods of every namespace")
     .option("-q, --quiet", "print names only")
+    .option(...clusterOption)
+    .option(...kubeconfigOption)
     .action(async (opts) => {
       const format = parseOutputFormat(opts.output);
       const all = opts.allNamespaces ?? false;
       const namespace = parseNamespace(opts.namespace);
+      const target = clusterTarget(io, opts);
+      if (target) {
+        return await clusterListPods(io, target, {
+          format,
+          all,
+          ns: namespace,
+          quiet: opts.quiet ?? false,
+        });
+      }
       const pods = await withEngine(
         io,
         globals,

@@ -17,6 +17,17 @@ export interface EtcdServerOptions {
   extraArgs?: readonly string[];
   /** Serve the client port over TLS (URLs become `https://` and `grpcs://`). */
   tls?: EtcdTlsFiles;
+  /**
+   * A data directory to use and keep (an embedded etcd that survives restarts); default a
+   * fresh temporary directory removed by `stop`.
+   */
+  dataDir?: string;
+  /** Member name (default random; keep it stable with `dataDir`). */
+  name?: string;
+  /** Client port (default a free one). */
+  port?: number;
+  /** Peer port (default a free one). */
+  peerPort?: number;
 }
 
 /** PEM files for a TLS etcd. With a client certificate, etcd requires one from every client. */
@@ -47,7 +58,7 @@ export interface EtcdServer extends AsyncDisposable {
   kill(): Promise<void>;
   /** Starts it again on the same port and data directory and waits until it answers. */
   restart(): Promise<void>;
-  /** Stops the process and removes the data directory. */
+  /** Stops the process and removes the data directory (unless it was given as `dataDir`). */
   stop(): Promise<void>;
 }
 
@@ -128,13 +139,15 @@ export async function startEtcd(opts: EtcdServerOptions = {}): Promise<EtcdServe
 async function startOnce(opts: EtcdServerOptions): Promise<EtcdServer> {
   const binary = opts.binary ?? "/usr/bin/etcd";
   const readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
-  const dataDir = await Deno.makeTempDir({ prefix: "rk8s-etcd-" });
-  const port = freePort();
-  const peerPort = freePort();
+  const keepData = opts.dataDir !== undefined;
+  if (opts.dataDir !== undefined) await Deno.mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
+  const dataDir = opts.dataDir ?? await Deno.makeTempDir({ prefix: "rk8s-etcd-" });
+  const port = opts.port ?? freePort();
+  const peerPort = opts.peerPort ?? freePort();
   const tls = opts.tls;
   const httpUrl = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
-  const name = `rk8s-${crypto.randomUUID().slice(0, 8)}`;
+  const name = opts.name ?? `rk8s-${crypto.randomUUID().slice(0, 8)}`;
   const args = [
     `--name=${name}`,
     `--data-dir=${dataDir}`,
@@ -205,7 +218,7 @@ async function startOnce(opts: EtcdServerOptions): Promise<EtcdServer> {
   } catch (e) {
     await kill();
     probeClient?.close();
-    await Deno.remove(dataDir, { recursive: true });
+    if (!keepData) await Deno.remove(dataDir, { recursive: true });
     throw e;
   }
   let closed = false;
@@ -213,7 +226,7 @@ async function startOnce(opts: EtcdServerOptions): Promise<EtcdServer> {
     await kill();
     if (!closed) probeClient?.close();
     closed = true;
-    await removeIfExists(dataDir);
+    if (!keepData) await removeIfExists(dataDir);
   };
   return {
     httpUrl,

@@ -1,0 +1,133 @@
+/**
+ * The `rks` entry point (`deno task rks`): `rks start` runs the control plane until SIGINT or
+ * SIGTERM; `rks kubeconfig` prints the admin kubeconfig. Exit codes: 0 ok, 1 failure, 2 usage
+ * error. Like `cli/main.ts`, only this module exits the process, and the server modules load
+ * only when a command needs them.
+ *
+ * @module
+ */
+import { RkError } from "../core/errors.ts";
+import denoJson from "../deno.json" with { type: "json" };
+
+/** Where `rks` writes. */
+export interface RksIo {
+  /** Standard output. */
+  stdout(text: string): void;
+  /** Standard error. */
+  stderr(text: string): void;
+}
+
+const usage = `Usage: rks <command> [options]
+
+rk8s control plane: the Kubernetes API server over HTTPS, state in etcd or Xline
+
+Commands:
+  start        run the API server until SIGINT/SIGTERM
+  kubeconfig   print the admin kubeconfig of a data directory
+
+Options:
+  --config, -c FILE      YAML config (the original project's addr, xline_config, network_config)
+  --listen HOST:PORT     HTTPS listen address (default 127.0.0.1:6443)
+  --store URL[,URL]      http(s):// etcd JSON gateway or grpc(s):// etcd/Xline endpoints;
+                         default: an embedded etcd under <data-dir>/etcd on loopback
+  --data-dir DIR         CA, serving certificate, admin token, kubeconfig (default /var/lib/rks)
+  --kubeconfig-out FILE  also write the admin kubeconfig here (start)
+  --server URL           server URL to put in the printed kubeconfig (kubeconfig)
+`;
+
+/**
+ * Runs `rks` with `argv` until it is done (for `start`: until `stop` resolves) and returns the
+ * exit code.
+ *
+ * @example
+ * ```ts
+ * import { rksMain } from "./rks.ts";
+ * import assert from "node:assert/strict";
+ * let out = "";
+ * const io = { stdout: (t: string) => void (out += t), stderr() {} };
+ * assert.equal(await rksMain(["--help"], io), 0);
+ * assert.match(out, /Usage: rks/);
+ * assert.equal(await rksMain(["bogus"], io), 2);
+ * ```
+ */
+export async function rksMain(
+  argv: readonly string[],
+  io: RksIo,
+  stop?: Promise<unknown>,
+): Promise<number> {
+  try {
+    const { parseRksArgs, configFromYaml, resolveRksConfig } = await import(
+      "../plane/apiserver/rks_config.ts"
+    );
+    const args = parseRksArgs(argv);
+    if (args.command === "help") {
+      io.stdout(usage);
+      return 0;
+    }
+    if (args.command === "version") {
+      io.stdout(`${denoJson.version}\n`);
+      return 0;
+    }
+    let file = {};
+    if (args.flags.config) {
+      const { parse } = await import("yaml");
+      let text: string;
+      try {
+        text = await Deno.readTextFile(args.flags.config);
+      } catch (e) {
+        throw new RkError(
+          `Cannot read config ${args.flags.config}: ${e instanceof Error ? e.message : e}`,
+        );
+      }
+      let doc: unknown;
+      try {
+        doc = parse(text);
+      } catch (e) {
+        throw new RkError(
+          `${args.flags.config}: ${e instanceof Error ? e.message.split("\n")[0] : e}`,
+        );
+      }
+      file = configFromYaml(doc, args.flags.config);
+    }
+    const config = resolveRksConfig(args.flags, file);
+    if (args.command === "kubeconfig") {
+      const { readKubeconfig } = await import("../plane/apiserver/rks_start.ts");
+      io.stdout(await readKubeconfig(config.dataDir, args.flags.server));
+      return 0;
+    }
+    const { startRks } = await import("../plane/apiserver/rks_start.ts");
+    const rks = await startRks(config, (l) => io.stderr(`${l}\n`));
+    io.stderr(
+      `rks: serving the Kubernetes API on ${rks.server.url}; admin kubeconfig: ${rks.kubeconfigPath}\n`,
+    );
+    await (stop ?? signalled());
+    io.stderr("rks: stopping\n");
+    await rks.close();
+    return 0;
+  } catch (e) {
+    const code = e instanceof RkError ? e.exitCode : 1;
+    io.stderr(`rks: ${e instanceof Error ? e.message : String(e)}\n`);
+    return code;
+  }
+}
+
+function signalled(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      Deno.removeSignalListener("SIGINT", done);
+      Deno.removeSignalListener("SIGTERM", done);
+      resolve();
+    };
+    Deno.addSignalListener("SIGINT", done);
+    Deno.addSignalListener("SIGTERM", done);
+  });
+}
+
+if (import.meta.main) {
+  const enc = new TextEncoder();
+  const code = await rksMain(Deno.args, {
+    stdout: (t) => Deno.stdout.writeSync(enc.encode(t)),
+    stderr: (t) => Deno.stderr.writeSync(enc.encode(t)),
+  });
+  Deno.exit(code);
+}

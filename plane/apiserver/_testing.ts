@@ -1,0 +1,245 @@
+/**
+ * Test helpers: a real API server on a throwaway etcd (JSON gateway or gRPC) with a fresh
+ * PKI, and the real kubectl run against it with its own `HOME` (so `~/.kube/cache` starts
+ * empty) and kubeconfig.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { connectStore } from "../store/etcd_client.ts";
+import { type EtcdServer, startEtcd } from "../store/etcd_server.ts";
+import type { KvStore } from "../store/kv_store.ts";
+import { type ApiServer, startApiServer } from "./api_server.ts";
+import { type ClusterPki, ensureClusterPki } from "./cluster_pki.ts";
+import { renderKubeconfig } from "./kubeconfig.ts";
+import { ApiError } from "./api_error.ts";
+import type {
+  ContainerRef,
+  ExecOptions,
+  ExecSession,
+  LogOptions,
+  NodeConnector,
+} from "./node_connector.ts";
+
+/** What kubectl printed. */
+export interface KubectlResult {
+  /** Exit code. */
+  code: number;
+  /** Standard output. */
+  stdout: string;
+  /** Standard error. */
+  stderr: string;
+}
+
+/** A running test cluster. */
+export interface TestCluster extends AsyncDisposable {
+  /** The etcd. */
+  etcd: EtcdServer;
+  /** The store client the server uses. */
+  store: KvStore;
+  /** The API server. */
+  server: ApiServer;
+  /** The PKI. */
+  pki: ClusterPki;
+  /** Temporary directory (HOME, kubeconfig, PKI). */
+  dir: string;
+  /** Path of the admin kubeconfig. */
+  kubeconfig: string;
+  /** Runs kubectl with `args` (and optional stdin). */
+  kubectl(args: readonly string[], stdin?: string): Promise<KubectlResult>;
+  /** Starts kubectl and returns the process (for `get -w`). */
+  spawnKubectl(args: readonly string[]): Deno.ChildProcess;
+  /** An HTTPS request to the server with the admin token (or `token`). */
+  request(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
+}
+
+/** Starts etcd, the store client over `transport`, the PKI and the API server. */
+export async function startTestCluster(
+  transport: "http" | "grpc",
+  nodes?: NodeConnector,
+): Promise<TestCluster> {
+  const dir = await Deno.makeTempDir({ prefix: "rks-test-" });
+  const etcd = await startEtcd();
+  const store = connectStore({ endpoints: transport === "http" ? etcd.httpUrl : etcd.grpcUrl });
+  const pki = await ensureClusterPki(join(dir, "pki"), []);
+  const server = await startApiServer({
+    store,
+    port: 0,
+    cert: pki.serverCert,
+    key: pki.serverKey,
+    token: pki.adminToken,
+    log: () => {},
+    ...(nodes ? { nodes } : {}),
+  });
+  const kubeconfig = join(dir, "admin.kubeconfig");
+  await Deno.writeTextFile(
+    kubeconfig,
+    renderKubeconfig({ server: server.url, caCert: pki.caCert, token: pki.adminToken }),
+  );
+  const home = join(dir, "home");
+  await Deno.mkdir(home);
+  const client = Deno.createHttpClient({ caCerts: [pki.caCert] });
+  const env = { HOME: home, KUBECONFIG: kubeconfig, PATH: "/usr/bin:/bin" };
+  const command = (args: readonly string[], stdin: boolean) =>
+    new Deno.Command("/usr/bin/kubectl", {
+      args: [...args],
+      env,
+      clearEnv: true,
+      stdin: stdin ? "piped" : "null",
+      stdout: "piped",
+      stderr: "piped",
+    });
+  return {
+    etcd,
+    store,
+    server,
+    pki,
+    dir,
+    kubeconfig,
+    async kubectl(args, stdin) {
+      const child = command(args, stdin !== undefined).spawn();
+      if (stdin !== undefined) {
+        const w = child.stdin.getWriter();
+        await w.write(new TextEncoder().encode(stdin));
+        await w.close();
+      }
+      const out = await child.output();
+      const dec = new TextDecoder();
+      return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    },
+    spawnKubectl(args) {
+      return command(args, false).spawn();
+    },
+    request(path, init = {}) {
+      const { token, ...rest } = init;
+      const headers = new Headers(rest.headers);
+      const t = token === undefined ? pki.adminToken : token;
+      if (t !== null) headers.set("authorization", `Bearer ${t}`);
+      if (rest.body !== undefined && !headers.has("content-type")) {
+        headers.set("content-type", "application/json");
+      }
+      return fetch(`${server.url}${path}`, { ...rest, headers, client });
+    },
+    async [Symbol.asyncDispose]() {
+      await server.close();
+      await store.close();
+      await etcd.stop();
+      client.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Collects the lines of a byte stream; {@linkcode LineReader.until} waits for a condition. */
+export class LineReader {
+  readonly lines: string[] = [];
+  #reader: ReadableStreamDefaultReader<string>;
+  #buf = "";
+  #done = false;
+  constructor(stream: ReadableStream<Uint8Array>) {
+    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  }
+  /** Reads until `until(lines)` holds; throws after `timeoutMs` or at the end of the stream. */
+  async until(until: (lines: string[]) => boolean, timeoutMs = 30_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!until(this.lines)) {
+      const left = deadline - Date.now();
+      const fail = (why: string) => new Error(`${why}; lines so far:\n${this.lines.join("\n")}`);
+      if (left <= 0 || this.#done) throw fail(this.#done ? "stream ended" : "timed out");
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const r = await Promise.race([
+        this.#reader.read(),
+        new Promise<never>((_, rej) => timer = setTimeout(() => rej(fail("timed out")), left)),
+      ]).finally(() => clearTimeout(timer));
+      if (r.done) {
+        this.#done = true;
+        continue;
+      }
+      this.#buf += r.value;
+      const parts = this.#buf.split("\n");
+      this.#buf = parts.pop()!;
+      this.lines.push(...parts.filter((p) => p !== ""));
+    }
+    return this.lines;
+  }
+  /** Stops reading. */
+  async cancel(): Promise<void> {
+    await this.#reader.cancel();
+  }
+}
+
+/**
+ * A node double for `pods/log` and `pods/exec`. Logs are `line 1` … `line 5` (tailLines and
+ * timestamps honoured; with follow, `line 6` comes later and the stream then ends). Exec runs
+ * `echo ARGS`, `cat` (stdin to stdout), `sh -c "exit N"`, and `waiting` (fails as a container
+ * that has not started).
+ */
+export class FakeNodes implements NodeConnector {
+  /** Every request, in order. */
+  readonly calls: { op: "logs" | "exec"; ref: ContainerRef; opts: LogOptions | ExecOptions }[] = [];
+
+  logs(ref: ContainerRef, opts: LogOptions): Promise<ReadableStream<Uint8Array>> {
+    this.calls.push({ op: "logs", ref, opts });
+    let lines = [1, 2, 3, 4, 5].map((i) => `line ${i}`);
+    if (opts.tailLines !== undefined) {
+      lines = lines.slice(Math.max(0, lines.length - opts.tailLines));
+    }
+    const fmt = (l: string) => `${opts.timestamps ? "2026-01-01T00:00:00.000000000Z " : ""}${l}\n`;
+    const enc = new TextEncoder();
+    return Promise.resolve(
+      new ReadableStream({
+        async start(c) {
+          for (const l of lines) c.enqueue(enc.encode(fmt(l)));
+          if (opts.follow) {
+            await new Promise((r) => setTimeout(r, 100));
+            c.enqueue(enc.encode(fmt("line 6")));
+          }
+          c.close();
+        },
+      }),
+    );
+  }
+
+  exec(ref: ContainerRef, opts: ExecOptions): Promise<ExecSession> {
+    this.calls.push({ op: "exec", ref, opts });
+    const enc = new TextEncoder();
+    const [cmd, ...args] = opts.command;
+    if (cmd === "waiting") {
+      return Promise.reject(
+        ApiError.badRequest(
+          `container "${ref.container}" in pod "${ref.pod}" is waiting to start: ContainerCreating`,
+        ),
+      );
+    }
+    if (cmd === "cat") {
+      const t = new TransformStream<Uint8Array, Uint8Array>();
+      let done!: (code: number) => void;
+      const exit = new Promise<number>((r) => done = r);
+      const [a, b] = t.readable.tee();
+      (async () => {
+        for await (const _ of b) { /* drain */ }
+        done(0);
+      })();
+      return Promise.resolve({ stdin: t.writable, stdout: a, exit, kill() {} });
+    }
+    let out = "";
+    let code = 0;
+    if (cmd === "echo") out = args.join(" ") + "\n";
+    else if (cmd === "sh" && args[0] === "-c") {
+      code = Number(/exit (\d+)/.exec(args[1] ?? "")?.[1] ?? 0);
+    } else {return Promise.resolve({
+        exit: Promise.reject(new Error(`${cmd}: not found`)),
+        kill() {},
+      });}
+    return Promise.resolve({
+      stdout: new ReadableStream({
+        start(c) {
+          if (out) c.enqueue(enc.encode(out));
+          c.close();
+        },
+      }),
+      exit: Promise.resolve(code),
+      kill() {},
+    });
+  }
+}

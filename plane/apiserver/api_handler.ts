@@ -1,0 +1,669 @@
+/**
+ * `ApiHandler`: the request handler of rks's Kubernetes API — authentication, version, health,
+ * discovery, OpenAPI, and the REST verbs of every served resource over the store (with watch
+ * through one shared {@linkcode WatchCache} per kind). Answers are what kube-apiserver 1.32
+ * sends, so the real kubectl works against it.
+ *
+ * @module
+ */
+import { isRecord } from "../../core/is_record.ts";
+import {
+  CompactedError,
+  StoreTimeoutError,
+  StoreUnavailableError,
+  ValueTooLargeError,
+} from "../store/errors.ts";
+import type { KvStore } from "../store/kv_store.ts";
+import { openapiV3Document, openapiV3Index } from "./_pending_openapi.ts";
+import { applyPatch, PatchError, type PatchType } from "./_pending_patch.ts";
+import { type ApiResource, findResource } from "./_pending_resources.ts";
+import { parseFieldSelector, parseLabelSelector, SelectorError } from "./_pending_selectors.ts";
+import { toTable } from "./_pending_table.ts";
+import { ApiError } from "./api_error.ts";
+import {
+  aggregatedDiscovery,
+  apiResourceList,
+  discoveryContentType,
+  legacyApiGroup,
+  legacyApiGroupList,
+  legacyApiVersions,
+  negotiateDiscovery,
+} from "./discovery.ts";
+import {
+  jsonResponse,
+  mediaType,
+  readBody,
+  statusResponse,
+  tokenMatches,
+  wantsTable,
+} from "./http_io.ts";
+import { NamespaceLifecycle } from "./namespace_lifecycle.ts";
+import { type NodeConnector, noNodeConnector } from "./node_connector.ts";
+import { podExecResponse, podLogResponse } from "./pod_proxy.ts";
+import { type ApiObject, resourcePrefix } from "./object_codec.ts";
+import { parseRequestInfo, type ResourceRequest } from "./request_info.ts";
+import { type DeleteQuery, type ListQuery, RestStorage } from "./rest_storage.ts";
+import { serverVersion } from "./server_version.ts";
+import { WatchCache } from "./watch_cache.ts";
+import { watchResponse } from "./watch_stream.ts";
+
+/** Options of {@linkcode ApiHandler}. */
+export interface ApiHandlerOptions {
+  /** The cluster store. */
+  store: KvStore;
+  /** The admin bearer token. */
+  token: string;
+  /** `host:port` clients reach the server at (legacy `/api` discovery). */
+  serverAddress: string;
+  /** The clock (tests). */
+  now?: () => Date;
+  /** Called with one line for each unexpected server error (default `console.error`). */
+  log?: (line: string) => void;
+  /** Reaches nodes for `pods/log` and `pods/exec` (default: none, 503). */
+  nodes?: NodeConnector;
+}
+
+const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version"]);
+const patchTypes: readonly PatchType[] = [
+  "application/json-patch+json",
+  "application/merge-patch+json",
+  "application/strategic-merge-patch+json",
+  "application/apply-patch+yaml",
+];
+
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === "") return undefined;
+  if (!/^-?\d+$/.test(v)) throw ApiError.badRequest(`invalid ${name}: ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+/** The API server's request handler. */
+export class ApiHandler {
+  readonly #store: KvStore;
+  readonly #token: string;
+  readonly #serverAddress: string;
+  readonly #now: () => Date;
+  readonly #log: (line: string) => void;
+  readonly #nodes: NodeConnector;
+  readonly #storages = new Map<ApiResource, RestStorage>();
+  readonly #caches = new Map<ApiResource, WatchCache>();
+  readonly #closing = new AbortController();
+  /** Namespace creation, deletion and bootstrap. */
+  readonly namespaces: NamespaceLifecycle;
+
+  /** Creates the handler; call {@linkcode ApiHandler.bootstrap} before serving. */
+  constructor(opts: ApiHandlerOptions) {
+    this.#store = opts.store;
+    this.#token = opts.token;
+    this.#serverAddress = opts.serverAddress;
+    this.#now = opts.now ?? (() => new Date());
+    this.#log = opts.log ?? ((l) => console.error(l));
+    this.#nodes = opts.nodes ?? noNodeConnector;
+    this.namespaces = new NamespaceLifecycle(this.#store, (r) => this.storage(r));
+  }
+
+  /** The storage of one resource. */
+  storage(r: ApiResource): RestStorage {
+    let s = this.#storages.get(r);
+    if (!s) {
+      s = new RestStorage(this.#store, r, (ns) => this.namespaces.state(ns));
+      this.#storages.set(r, s);
+    }
+    return s;
+  }
+
+  /** The shared watch of one resource kind (created on first use). */
+  watchCache(r: ApiResource): WatchCache {
+    let c = this.#caches.get(r);
+    if (!c) {
+      c = new WatchCache(this.#store, `/registry/${r.resource}/`);
+      this.#caches.set(r, c);
+    }
+    return c;
+  }
+
+  /** Number of shared store watches open (one per watched kind). */
+  get storeWatchCount(): number {
+    return this.#caches.size;
+  }
+
+  /** Creates the system namespaces and default service accounts. */
+  bootstrap(): Promise<void> {
+    return this.namespaces.bootstrap();
+  }
+
+  /** Stops watches and background work. */
+  async close(): Promise<void> {
+    this.#closing.abort();
+    for (const c of this.#caches.values()) c.close();
+    this.#caches.clear();
+    await this.namespaces.close();
+  }
+
+  /** Answers one request. */
+  async handle(req: Request): Promise<Response> {
+    const url = new URL(req.url);
+    const path = url.pathname.replace(/\/+$/, "") || "/";
+    try {
+      const anonymous = req.headers.get("authorization") === null;
+      if (!(anonymous && publicPaths.has(path))) {
+        if (!(await tokenMatches(req.headers.get("authorization"), this.#token))) {
+          return statusResponse(ApiError.unauthorized().status);
+        }
+      }
+      return await this.#route(req, url, path);
+    } catch (e) {
+      return statusResponse(this.#toApiError(e).status);
+    }
+  }
+
+  #toApiError(e: unknown): ApiError {
+    if (e instanceof ApiError) return e;
+    if (e instanceof SelectorError) return ApiError.badRequest(e.message);
+    if (e instanceof PatchError) {
+      return e.code === 415 ? ApiError.unsupportedMediaType("", patchTypes) : new ApiError(
+        e.code,
+        e.code === 422 ? "Invalid" : e.code === 409 ? "Conflict" : "BadRequest",
+        e.message,
+      );
+    }
+    if (e instanceof CompactedError) {
+      return ApiError.expired("The resourceVersion for the provided list is too old.");
+    }
+    if (e instanceof ValueTooLargeError) return ApiError.tooLarge(e.size);
+    if (e instanceof StoreUnavailableError) return ApiError.unavailable(e.message);
+    if (e instanceof StoreTimeoutError) return ApiError.timeout(e.message);
+    const msg = e instanceof Error ? e.message : String(e);
+    this.#log(`rks: internal error: ${msg}`);
+    return ApiError.internal(msg);
+  }
+
+  async #route(req: Request, url: URL, path: string): Promise<Response> {
+    const accept = req.headers.get("accept");
+    switch (path) {
+      case "/version":
+        return jsonResponse(serverVersion());
+      case "/healthz":
+      case "/livez":
+        return new Response("ok", { headers: { "content-type": "text/plain; charset=utf-8" } });
+      case "/readyz": {
+        await this.#store.range("/registry/namespaces/default", { countOnly: true });
+        return new Response("ok", { headers: { "content-type": "text/plain; charset=utf-8" } });
+      }
+      case "/api":
+      case "/apis": {
+        const v = negotiateDiscovery(accept);
+        if (v) {
+          return jsonResponse(
+            aggregatedDiscovery(path === "/api", v),
+            200,
+            discoveryContentType(v),
+            {
+              vary: "Accept",
+            },
+          );
+        }
+        return jsonResponse(
+          path === "/api" ? legacyApiVersions(this.#serverAddress) : legacyApiGroupList(),
+          200,
+          "application/json",
+          { vary: "Accept" },
+        );
+      }
+      case "/openapi/v3":
+        return jsonResponse(openapiV3Index());
+    }
+    if (path.startsWith("/openapi/v3/")) {
+      const doc = openapiV3Document(path.slice("/openapi/v3/".length));
+      if (!doc) throw ApiError.pathNotFound();
+      return jsonResponse(doc);
+    }
+    const group = /^\/apis\/([^/]+)$/.exec(path);
+    if (group) {
+      const g = legacyApiGroup(group[1]!);
+      if (!g) throw ApiError.pathNotFound();
+      return jsonResponse(g);
+    }
+    const q = url.searchParams;
+    const watch = q.get("watch") === "true" || q.get("watch") === "1";
+    const info = parseRequestInfo(req.method, path, watch);
+    if (!info) throw ApiError.pathNotFound();
+    if (info.type === "groupVersion") {
+      const list = apiResourceList(info.group, info.version);
+      if (!list) throw ApiError.pathNotFound();
+      return jsonResponse(list);
+    }
+    const r = findResource(info.group, info.version, info.resource);
+    if (!r) throw ApiError.pathNotFound();
+    if (info.subresource !== undefined && !r.subresources.includes(info.subresource)) {
+      throw ApiError.pathNotFound();
+    }
+    if (!r.namespaced && info.namespace !== undefined) throw ApiError.pathNotFound();
+    return await this.#resource(req, q, r, info);
+  }
+
+  #listQuery(q: URLSearchParams, r: ApiResource, name?: string): ListQuery {
+    const out: ListQuery = {};
+    const ls = q.get("labelSelector");
+    if (ls) out.labelSelector = parseLabelSelector(ls);
+    const fs = [q.get("fieldSelector") ?? "", name !== undefined ? `metadata.name=${name}` : ""]
+      .filter((s) => s !== "").join(",");
+    if (fs) out.fieldSelector = parseFieldSelector(fs, r.resource);
+    const limit = intParam(q, "limit");
+    if (limit !== undefined) out.limit = limit;
+    const cont = q.get("continue");
+    if (cont) out.continue = cont;
+    const rv = q.get("resourceVersion");
+    if (rv) out.resourceVersion = rv;
+    const rvm = q.get("resourceVersionMatch");
+    if (rvm) {
+      if (rvm !== "Exact" && rvm !== "NotOlderThan") {
+        throw ApiError.badRequest(
+          `resourceVersionMatch: Unsupported value: "${rvm}": supported values: "Exact", "NotOlderThan"`,
+        );
+      }
+      out.resourceVersionMatch = rvm;
+    }
+    return out;
+  }
+
+  #dryRun(q: URLSearchParams): boolean {
+    const values = q.getAll("dryRun");
+    for (const v of values) {
+      if (v !== "All") {
+        throw ApiError.badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+      }
+    }
+    return values.length > 0;
+  }
+
+  #checkFieldValidation(q: URLSearchParams): void {
+    const v = q.get("fieldValidation");
+    if (v && !["Strict", "Warn", "Ignore"].includes(v)) {
+      throw ApiError.badRequest(
+        `fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`,
+      );
+    }
+  }
+
+  async #bodyObject(req: Request): Promise<ApiObject> {
+    const type = mediaType(req.headers.get("content-type"));
+    const bytes = await readBody(req);
+    const text = new TextDecoder().decode(bytes);
+    let value: unknown;
+    if (type === "" || type === "application/json" || type === "*/*") {
+      try {
+        value = JSON.parse(text);
+      } catch (e) {
+        throw ApiError.badRequest(
+          `couldn't get version/kind; json parse error: ${e instanceof Error ? e.message : e}`,
+        );
+      }
+    } else if (type === "application/yaml") {
+      const { parse } = await import("yaml");
+      try {
+        value = parse(text);
+      } catch (e) {
+        throw ApiError.badRequest(
+          `error converting YAML to JSON: ${e instanceof Error ? e.message.split("\n")[0] : e}`,
+        );
+      }
+    } else {
+      throw ApiError.unsupportedMediaType(type, ["application/json", "application/yaml"]);
+    }
+    if (!isRecord(value)) {
+      throw ApiError.badRequest("Object 'Kind' is missing in the request body: expected an object");
+    }
+    if (value.metadata === undefined) value.metadata = {};
+    if (!isRecord(value.metadata)) {
+      throw ApiError.badRequest("metadata: expected an object");
+    }
+    return value as ApiObject;
+  }
+
+  #listKind(r: ApiResource): string {
+    return `${r.kind}List`;
+  }
+
+  #apiVersion(r: ApiResource): string {
+    return r.group ? `${r.group}/${r.version}` : r.version;
+  }
+
+  #encodeOne(
+    req: Request,
+    q: URLSearchParams,
+    r: ApiResource,
+    obj: ApiObject,
+    code = 200,
+  ): Response {
+    if (wantsTable(req.headers.get("accept"))) {
+      return jsonResponse(
+        toTable(r, [obj], {
+          now: this.#now(),
+          includeObject: this.#includeObject(q),
+          listMeta: { resourceVersion: String(obj.metadata.resourceVersion ?? "") },
+        }),
+        code,
+        "application/json;as=Table;v=v1;g=meta.k8s.io",
+      );
+    }
+    return jsonResponse(obj, code);
+  }
+
+  #includeObject(q: URLSearchParams): "None" | "Metadata" | "Object" {
+    const v = q.get("includeObject") ?? "Metadata";
+    if (v !== "None" && v !== "Metadata" && v !== "Object") {
+      throw ApiError.badRequest(`includeObject: Unsupported value: "${v}"`);
+    }
+    return v;
+  }
+
+  async #resource(
+    req: Request,
+    q: URLSearchParams,
+    r: ApiResource,
+    info: ResourceRequest,
+  ): Promise<Response> {
+    const st = this.storage(r);
+    const ns = r.namespaced ? info.namespace : undefined;
+    const name = info.name;
+    const sub = info.subresource;
+    switch (info.verb) {
+      case "get": {
+        if (sub === "scale") return jsonResponse(scaleOf(await st.get(ns, name!)));
+        if (sub === "log") {
+          return await podLogResponse(this.#nodes, await st.get(ns, name!), q, req.signal);
+        }
+        if (sub === "exec") return this.#exec(req, st, ns, name!, q);
+        return this.#encodeOne(req, q, r, await st.get(ns, name!));
+      }
+      case "list": {
+        const page = await st.list(ns, this.#listQuery(q, r));
+        const listMeta = {
+          resourceVersion: page.resourceVersion,
+          ...(page.continue ? { continue: page.continue } : {}),
+          ...(page.remainingItemCount !== undefined
+            ? { remainingItemCount: page.remainingItemCount }
+            : {}),
+        };
+        if (wantsTable(req.headers.get("accept"))) {
+          return jsonResponse(
+            toTable(r, page.items, {
+              now: this.#now(),
+              includeObject: this.#includeObject(q),
+              listMeta,
+            }),
+            200,
+            "application/json;as=Table;v=v1;g=meta.k8s.io",
+          );
+        }
+        return jsonResponse({
+          kind: this.#listKind(r),
+          apiVersion: this.#apiVersion(r),
+          metadata: listMeta,
+          items: page.items,
+        });
+      }
+      case "watch": {
+        const query = this.#listQuery(q, r, name);
+        const rvText = q.get("resourceVersion");
+        let rv: number | undefined;
+        if (rvText && rvText !== "0") {
+          rv = Number(rvText);
+          if (!/^\d+$/.test(rvText)) {
+            throw ApiError.badRequest(`invalid resource version: ${JSON.stringify(rvText)}`);
+          }
+        }
+        const timeout = intParam(q, "timeoutSeconds") ?? 1800 * (1 + Math.random());
+        const table = wantsTable(req.headers.get("accept"))
+          ? { includeObject: this.#includeObject(q) }
+          : undefined;
+        return watchResponse(this.watchCache(r), r, {
+          prefix: resourcePrefix(r, ns),
+          resourceVersion: rv,
+          query,
+          allowBookmarks: q.get("allowWatchBookmarks") === "true",
+          table,
+          timeoutSeconds: timeout,
+          signal: AbortSignal.any([req.signal, this.#closing.signal]),
+        });
+      }
+      case "create": {
+        this.#checkFieldValidation(q);
+        const dryRun = this.#dryRun(q);
+        if (sub === "binding") return await this.#bind(req, st, ns!, name!, dryRun);
+        if (sub === "exec") return this.#exec(req, st, ns, name!, q);
+        if (name !== undefined || sub !== undefined) throw ApiError.methodNotAllowed();
+        const body = await this.#bodyObject(req);
+        const created = await st.create(ns, body, { dryRun, now: this.#now() });
+        if (r.kind === "Namespace" && !dryRun) {
+          await this.namespaces.ensureServiceAccount(String(created.metadata.name));
+        }
+        return jsonResponse(created, 201);
+      }
+      case "update": {
+        this.#checkFieldValidation(q);
+        const dryRun = this.#dryRun(q);
+        const body = await this.#bodyObject(req);
+        if (sub === "scale") return await this.#updateScale(st, ns, name!, () => body, dryRun);
+        const updated = await st.update(
+          ns,
+          name!,
+          sub === "finalize" ? undefined : sub,
+          () => body,
+          {
+            dryRun,
+            now: this.#now(),
+          },
+        );
+        return jsonResponse(updated);
+      }
+      case "patch": {
+        this.#checkFieldValidation(q);
+        const dryRun = this.#dryRun(q);
+        const type = mediaType(req.headers.get("content-type")) as PatchType;
+        if (!patchTypes.includes(type)) throw ApiError.unsupportedMediaType(type, patchTypes);
+        const text = new TextDecoder().decode(await readBody(req));
+        let patch: unknown;
+        try {
+          patch = type === "application/apply-patch+yaml"
+            ? (await import("yaml")).parse(text)
+            : JSON.parse(text);
+        } catch (e) {
+          throw ApiError.badRequest(
+            `error decoding patch: ${e instanceof Error ? e.message.split("\n")[0] : e}`,
+          );
+        }
+        const setsRv = isRecord(patch) && isRecord(patch.metadata) &&
+          patch.metadata.resourceVersion !== undefined;
+        const mutate = (cur: ApiObject): ApiObject => {
+          const out = applyPatch(type, cur, patch, r.kind) as ApiObject;
+          if (!isRecord(out.metadata)) out.metadata = {};
+          if (!setsRv) delete out.metadata.resourceVersion;
+          return out;
+        };
+        if (sub === "scale") return await this.#updateScale(st, ns, name!, mutate, dryRun);
+        return jsonResponse(await st.update(ns, name!, sub, mutate, { dryRun, now: this.#now() }));
+      }
+      case "delete": {
+        const dryRun = this.#dryRun(q);
+        const d = await this.#deleteQuery(req, q);
+        if (r.kind === "Namespace") {
+          return jsonResponse(await this.namespaces.delete(name!, dryRun, this.#now()));
+        }
+        return jsonResponse(await st.delete(ns, name!, d, { dryRun, now: this.#now() }));
+      }
+      case "deletecollection": {
+        const dryRun = this.#dryRun(q);
+        const d = await this.#deleteQuery(req, q);
+        const page = await st.deleteCollection(ns, this.#listQuery(q, r), d, {
+          dryRun,
+          now: this.#now(),
+        });
+        return jsonResponse({
+          kind: this.#listKind(r),
+          apiVersion: this.#apiVersion(r),
+          metadata: { resourceVersion: page.resourceVersion },
+          items: page.items,
+        });
+      }
+    }
+  }
+
+  #exec(
+    req: Request,
+    st: RestStorage,
+    ns: string | undefined,
+    name: string,
+    q: URLSearchParams,
+  ): Response {
+    if ((req.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") {
+      throw ApiError.badRequest("Upgrade request required");
+    }
+    return podExecResponse(req, this.#nodes, () => st.get(ns, name), q);
+  }
+
+  async #deleteQuery(req: Request, q: URLSearchParams): Promise<DeleteQuery> {
+    const bytes = await readBody(req);
+    const d: DeleteQuery = {};
+    if (bytes.length > 0) {
+      let body: unknown;
+      try {
+        body = JSON.parse(new TextDecoder().decode(bytes));
+      } catch (e) {
+        throw ApiError.badRequest(
+          `error decoding DeleteOptions: ${e instanceof Error ? e.message : e}`,
+        );
+      }
+      if (isRecord(body)) {
+        if (typeof body.gracePeriodSeconds === "number") {
+          d.gracePeriodSeconds = body.gracePeriodSeconds;
+        }
+        if (typeof body.propagationPolicy === "string") {
+          d.propagationPolicy = body.propagationPolicy;
+        }
+        if (isRecord(body.preconditions)) {
+          d.preconditions = {};
+          if (typeof body.preconditions.uid === "string") {
+            d.preconditions.uid = body.preconditions.uid;
+          }
+          if (typeof body.preconditions.resourceVersion === "string") {
+            d.preconditions.resourceVersion = body.preconditions.resourceVersion;
+          }
+        }
+      }
+    }
+    const grace = intParam(q, "gracePeriodSeconds");
+    if (grace !== undefined) d.gracePeriodSeconds = grace;
+    const pp = q.get("propagationPolicy");
+    if (pp) d.propagationPolicy = pp;
+    if (
+      d.propagationPolicy !== undefined &&
+      !["Orphan", "Background", "Foreground"].includes(d.propagationPolicy)
+    ) {
+      throw ApiError.badRequest(
+        `propagationPolicy: Unsupported value: "${d.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`,
+      );
+    }
+    return d;
+  }
+
+  async #updateScale(
+    st: RestStorage,
+    ns: string | undefined,
+    name: string,
+    mutate: (scale: ApiObject) => ApiObject,
+    dryRun: boolean,
+  ): Promise<Response> {
+    const updated = await st.update(ns, name, undefined, (cur) => {
+      const scale = mutate(scaleOf(cur));
+      const spec = isRecord(scale.spec) ? scale.spec : {};
+      const replicas = spec.replicas;
+      if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0) {
+        throw ApiError.invalid("autoscaling", "Scale", name, [{
+          reason: "FieldValueInvalid",
+          message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+          field: "spec.replicas",
+        }]);
+      }
+      const next = structuredClone(cur);
+      (next.spec as Record<string, unknown>).replicas = replicas;
+      const rv = scale.metadata.resourceVersion;
+      if (rv === undefined || rv === "") delete next.metadata.resourceVersion;
+      else next.metadata.resourceVersion = rv;
+      return next;
+    }, { dryRun, now: this.#now() });
+    return jsonResponse(scaleOf(updated));
+  }
+
+  async #bind(
+    req: Request,
+    st: RestStorage,
+    ns: string,
+    name: string,
+    dryRun: boolean,
+  ): Promise<Response> {
+    const body = await this.#bodyObject(req);
+    const target = isRecord(body.target) ? body.target : {};
+    const node = target.name;
+    if (typeof node !== "string" || node === "") {
+      throw ApiError.invalid("", "Binding", name, [{
+        reason: "FieldValueRequired",
+        message: "Required value",
+        field: "target.name",
+      }]);
+    }
+    await st.update(ns, name, undefined, (cur) => {
+      const spec = isRecord(cur.spec) ? cur.spec : {};
+      if (cur.metadata.deletionTimestamp !== undefined) {
+        throw ApiError.conflict(
+          st.gr,
+          name,
+          `pod ${name} is being deleted, cannot be assigned to a host`,
+        );
+      }
+      if (typeof spec.nodeName === "string" && spec.nodeName !== "") {
+        throw ApiError.conflict(
+          st.gr,
+          name,
+          `pod ${name} is already assigned to node "${spec.nodeName}"`,
+        );
+      }
+      spec.nodeName = node;
+      cur.spec = spec;
+      delete cur.metadata.resourceVersion;
+      return cur;
+    }, { dryRun, now: this.#now() });
+    return jsonResponse({
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Success",
+      code: 201,
+    }, 201);
+  }
+}
+
+/** The `autoscaling/v1 Scale` of a Deployment or ReplicaSet. */
+export function scaleOf(obj: ApiObject): ApiObject {
+  const spec = isRecord(obj.spec) ? obj.spec : {};
+  const status = isRecord(obj.status) ? obj.status : {};
+  const selector = isRecord(spec.selector) && isRecord(spec.selector.matchLabels)
+    ? Object.entries(spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(",")
+    : "";
+  const m = obj.metadata;
+  return {
+    kind: "Scale",
+    apiVersion: "autoscaling/v1",
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      creationTimestamp: m.creationTimestamp,
+    },
+    spec: { replicas: typeof spec.replicas === "number" ? spec.replicas : 0 },
+    status: { replicas: typeof status.replicas === "number" ? status.replicas : 0, selector },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * `startApiServer`: serves an {@linkcode ApiHandler} over HTTPS only (kubectl sends its bearer
+ * token only over TLS).
+ *
+ * @module
+ */
+import type { KvStore } from "../store/kv_store.ts";
+import { ApiHandler } from "./api_handler.ts";
+import type { NodeConnector } from "./node_connector.ts";
+
+/** Options of {@linkcode startApiServer}. */
+export interface ApiServerOptions {
+  /** The cluster store. */
+  store: KvStore;
+  /** Listen address (default `127.0.0.1`). */
+  hostname?: string;
+  /** Listen port (0 = a free one). */
+  port: number;
+  /** Serving certificate chain (PEM). */
+  cert: string;
+  /** Serving key (PEM). */
+  key: string;
+  /** The admin bearer token. */
+  token: string;
+  /** Called with one line per unexpected error (default `console.error`). */
+  log?: (line: string) => void;
+  /** Reaches nodes for `pods/log` and `pods/exec` (default: none, 503). */
+  nodes?: NodeConnector;
+}
+
+/** A running API server. */
+export interface ApiServer extends AsyncDisposable {
+  /** `https://host:port`. */
+  readonly url: string;
+  /** The port it listens on. */
+  readonly port: number;
+  /** The request handler (for its storages and watch caches). */
+  readonly handler: ApiHandler;
+  /** Stops listening, ends watches, waits for the server to finish. */
+  close(): Promise<void>;
+}
+
+/**
+ * Bootstraps the store (system namespaces, default service accounts) and starts serving.
+ *
+ * @example
+ * ```ts ignore
+ * import { startApiServer } from "./api_server.ts";
+ * const server = await startApiServer({ store, port: 6443, cert, key, token });
+ * await server.close();
+ * ```
+ */
+export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const hostname = opts.hostname ?? "127.0.0.1";
+  let port = opts.port;
+  const handler = new ApiHandler({
+    store: opts.store,
+    token: opts.token,
+    serverAddress: `${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${port}`,
+    ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.nodes ? { nodes: opts.nodes } : {}),
+  });
+  await handler.bootstrap();
+  const ac = new AbortController();
+  const server = Deno.serve({
+    hostname,
+    port,
+    cert: opts.cert,
+    key: opts.key,
+    signal: ac.signal,
+    onListen: () => {},
+    onError: (e) => {
+      (opts.log ?? console.error)(`rks: ${e instanceof Error ? e.message : e}`);
+      return new Response("internal error", { status: 500 });
+    },
+  }, (req) => handler.handle(req));
+  port = server.addr.port;
+  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
+      await handler.close();
+      ac.abort();
+      await server.finished;
+    })();
+    return closed;
+  };
+  return {
+    url: `https://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+    port,
+    handler,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

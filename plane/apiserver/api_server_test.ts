@@ -1,0 +1,388 @@
+/**
+ * The API server against a real etcd (over the JSON gateway and over gRPC) with the real
+ * kubectl as the client, plus raw HTTPS requests for what kubectl does not show.
+ */
+import assert from "node:assert/strict";
+import { LineReader, startTestCluster, type TestCluster } from "./_testing.ts";
+
+const podYaml = (name: string, labels = "app: web") =>
+  `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+  labels: {${labels}}
+spec:
+  containers:
+  - name: nginx
+    image: nginx:1.25
+    ports: [{containerPort: 80}]
+`;
+
+const cm = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\n`;
+const secret = (name: string) =>
+  `apiVersion: v1\nkind: Secret\nmetadata: {name: ${name}}\nstringData: {a: b}\n`;
+
+async function ok(c: TestCluster, args: string[], stdin?: string): Promise<string> {
+  const r = await c.kubectl(args, stdin);
+  assert.equal(r.code, 0, `kubectl ${args.join(" ")} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function json(res: Response): Promise<Record<string, unknown>> {
+  return await res.json() as Record<string, unknown>;
+}
+
+/** Reads JSON watch events from a response until `n` arrived. */
+async function watchEvents(
+  res: Response,
+  n: number,
+): Promise<{ type: string; object: Record<string, unknown> }[]> {
+  const r = new LineReader(res.body!);
+  const lines = await r.until((l) => l.length >= n);
+  await r.cancel();
+  return lines.slice(0, n).map((l) => JSON.parse(l));
+}
+
+for (const transport of ["http", "grpc"] as const) {
+  Deno.test({
+    name: `rks API server with kubectl over the ${transport} store transport`,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn(t) {
+      await using c = await startTestCluster(transport);
+
+      await t.step("kubectl version reports a 1.32 server", async () => {
+        const out = await ok(c, ["version"]);
+        assert.match(out, /Server Version: v1\.32\.4\+rk8s/);
+      });
+
+      await t.step("requests without a valid token get 401 Unauthorized as a Status", async () => {
+        for (const token of [null, "wrong"]) {
+          const res = await c.request("/api/v1/namespaces", { token });
+          assert.equal(res.status, 401);
+          const body = await json(res);
+          assert.equal(body.kind, "Status");
+          assert.equal(body.reason, "Unauthorized");
+        }
+        const v = await c.request("/version", { token: null });
+        assert.equal(v.status, 200);
+        assert.equal((await json(v)).minor, "32");
+      });
+
+      await t.step(
+        "discovery: aggregated v2 with the exact content type, legacy otherwise",
+        async () => {
+          const agg = await c.request("/apis", {
+            headers: {
+              accept:
+                "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json",
+            },
+          });
+          assert.equal(
+            agg.headers.get("content-type"),
+            "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
+          );
+          const groups = (await json(agg)).items as { metadata: { name: string } }[];
+          assert.deepEqual(groups.map((g) => g.metadata.name).sort(), [
+            "apps",
+            "coordination.k8s.io",
+            "discovery.k8s.io",
+            "events.k8s.io",
+          ]);
+          const legacy = await json(await c.request("/api"));
+          assert.equal(legacy.kind, "APIVersions");
+          const v1 = await json(await c.request("/api/v1"));
+          const names = (v1.resources as { name: string }[]).map((r) => r.name);
+          assert.ok(names.includes("pods/log") && names.includes("namespaces"));
+          for (const p of ["/healthz", "/livez", "/readyz"]) {
+            const res = await c.request(p);
+            assert.equal(await res.text(), "ok");
+          }
+          const out = await ok(c, ["api-resources"]);
+          assert.match(out, /^pods\s+po\s+v1\s+true\s+Pod$/m);
+          assert.match(out, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
+        },
+      );
+
+      await t.step("the system namespaces and their default service accounts exist", async () => {
+        const ns = await ok(c, ["get", "ns", "-o", "name"]);
+        assert.deepEqual(ns.trim().split("\n").sort(), [
+          "namespace/default",
+          "namespace/kube-node-lease",
+          "namespace/kube-public",
+          "namespace/kube-system",
+        ]);
+        const sa = await ok(c, ["get", "sa", "-A", "--no-headers"]);
+        assert.equal(sa.trim().split("\n").filter((l) => /\sdefault\s/.test(l)).length, 4);
+      });
+
+      await t.step("create -f stores a defaulted pod and answers 409 the second time", async () => {
+        assert.equal(
+          (await ok(c, ["create", "-f", "-"], podYaml("web"))).trim(),
+          "pod/web created",
+        );
+        const again = await c.kubectl(["create", "-f", "-"], podYaml("web"));
+        assert.equal(again.code, 1);
+        assert.match(
+          again.stderr,
+          /Error from server \(AlreadyExists\): error when creating "STDIN": pods "web" already exists/,
+        );
+        const pod = JSON.parse(await ok(c, ["get", "pod", "web", "-o", "json"]));
+        assert.equal(pod.spec.restartPolicy, "Always");
+        assert.equal(pod.spec.containers[0].ports[0].protocol, "TCP");
+        assert.equal(pod.spec.containers[0].imagePullPolicy, "IfNotPresent");
+        assert.equal(pod.status.phase, "Pending");
+        assert.match(pod.metadata.uid, /^[0-9a-f-]{36}$/);
+        assert.match(pod.metadata.resourceVersion, /^\d+$/);
+        const yaml = await ok(c, ["get", "pod", "web", "-o", "yaml"]);
+        assert.match(yaml, /terminationGracePeriodSeconds: 30/);
+      });
+
+      await t.step("get with -A, -l, --show-labels, -o wide; describe", async () => {
+        // (kubectl's typed create commands send protobuf, which rks does not decode: use -f.)
+        await ok(
+          c,
+          ["create", "-f", "-"],
+          "apiVersion: v1\nkind: Namespace\nmetadata: {name: other}\n",
+        );
+        await ok(c, ["create", "-n", "other", "-f", "-"], podYaml("api", "app: api"));
+        const all = await ok(c, ["get", "pods", "-A", "--no-headers"]);
+        assert.match(all, /^default\s+web\s/m);
+        assert.match(all, /^other\s+api\s/m);
+        const sel = await ok(c, ["get", "pods", "-A", "-l", "app=api", "-o", "name"]);
+        assert.equal(sel.trim(), "pod/api");
+        const none = await c.kubectl(["get", "pods", "-l", "app=nope"]);
+        assert.match(none.stderr, /No resources found in default namespace\./);
+        const labels = await ok(c, ["get", "pods", "--show-labels"]);
+        assert.match(labels, /app=web/);
+        const wide = await ok(c, ["get", "pods", "-o", "wide"]);
+        assert.match(wide, /^web\s/m);
+        const desc = await ok(c, ["describe", "pod", "web"]);
+        assert.match(desc, /^Name:\s+web$/m);
+        assert.match(desc, /^Namespace:\s+default$/m);
+      });
+
+      await t.step("label and annotate patch the pod", async () => {
+        assert.match(await ok(c, ["label", "pod", "web", "tier=front"]), /pod\/web labeled/);
+        assert.match(await ok(c, ["annotate", "pod", "web", "note=hi"]), /pod\/web annotated/);
+        const out = await ok(c, [
+          "get",
+          "pod",
+          "web",
+          "-o",
+          "jsonpath={.metadata.labels.tier} {.metadata.annotations.note}",
+        ]);
+        assert.equal(out, "front hi");
+      });
+
+      await t.step(
+        "get -w sees ADDED, MODIFIED and DELETED; delete waits for removal",
+        async () => {
+          const w = c.spawnKubectl(["get", "pods", "-w", "--output-watch-events", "--no-headers"]);
+          const out = new LineReader(w.stdout);
+          try {
+            await out.until((l) => l.some((x) => /^ADDED\s+web\b/.test(x)));
+            // The list came first; the watch request follows it: change the pod until it is seen.
+            for (let n = 0; n < 20 && !out.lines.some((x) => /^MODIFIED\s+web\b/.test(x)); n++) {
+              await ok(c, ["label", "pod", "web", `round=${n}`, "--overwrite"]);
+              await out.until((l) => l.some((x) => /^MODIFIED\s+web\b/.test(x)), 1000).catch(
+                () => {},
+              );
+            }
+            assert.match(await ok(c, ["delete", "pod", "web"]), /pod "web" deleted/);
+            const lines = await out.until((l) => l.some((x) => /^DELETED\s+web\b/.test(x)));
+            assert.match(lines[0]!, /^ADDED\s+web\b/);
+            assert.ok(lines.some((x) => /^MODIFIED\s+web\b/.test(x)), lines.join("\n"));
+          } finally {
+            w.kill();
+            await out.cancel();
+            await w.status;
+          }
+          const gone = await c.kubectl(["get", "pod", "web"]);
+          assert.match(gone.stderr, /Error from server \(NotFound\): pods "web" not found/);
+        },
+      );
+
+      await t.step("invalid names give 422 Invalid with the field cause", async () => {
+        const r = await c.kubectl(["create", "-f", "-"], podYaml("Bad_Name"));
+        assert.equal(r.code, 1);
+        assert.match(
+          r.stderr,
+          /The Pod "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/,
+        );
+        const res = await c.request("/api/v1/namespaces/default/configmaps", {
+          method: "POST",
+          body: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: {} }),
+        });
+        const s = await json(res);
+        assert.equal(res.status, 422);
+        assert.deepEqual((s.details as { causes: unknown[] }).causes, [{
+          reason: "FieldValueRequired",
+          message: "Required value: name or generateName is required",
+          field: "metadata.name",
+        }]);
+      });
+
+      await t.step(
+        "bad bodies: malformed JSON 400, wrong kind 400, > 3 MiB 413, nothing stored",
+        async () => {
+          const post = (body: string) =>
+            c.request("/api/v1/namespaces/default/configmaps", { method: "POST", body });
+          const bad = await post("{not json");
+          assert.equal(bad.status, 400);
+          assert.equal((await json(bad)).reason, "BadRequest");
+          const kind = await post(
+            JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "k" } }),
+          );
+          assert.equal(kind.status, 400);
+          await kind.body?.cancel();
+          const big = await post(JSON.stringify({
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "big" },
+            data: { x: "a".repeat(3 * 1024 * 1024) },
+          }));
+          assert.equal(big.status, 413);
+          assert.equal((await json(big)).message, "Request entity too large: limit is 3145728");
+          const list = await json(await c.request("/api/v1/namespaces/default/configmaps"));
+          assert.deepEqual(list.items, []);
+        },
+      );
+
+      await t.step(
+        "generateName, dryRun=All, update conflicts (409) as kube-apiserver words them",
+        async () => {
+          const created = await json(
+            await c.request("/api/v1/namespaces/default/configmaps", {
+              method: "POST",
+              body: JSON.stringify({ metadata: { generateName: "cfg-" }, data: { a: "1" } }),
+            }),
+          );
+          const meta = created.metadata as Record<string, string>;
+          assert.match(meta.name!, /^cfg-[a-z0-9]{5}$/);
+          const dry = await c.request("/api/v1/namespaces/default/configmaps?dryRun=All", {
+            method: "POST",
+            body: JSON.stringify({ metadata: { name: "dry" } }),
+          });
+          assert.equal(dry.status, 201);
+          await dry.body?.cancel();
+          const miss = await c.request("/api/v1/namespaces/default/configmaps/dry");
+          assert.equal(miss.status, 404);
+          await miss.body?.cancel();
+          const path = `/api/v1/namespaces/default/configmaps/${meta.name}`;
+          const first = await c.request(path, {
+            method: "PUT",
+            body: JSON.stringify({ ...created, data: { a: "2" } }),
+          });
+          assert.equal(first.status, 200);
+          await first.body?.cancel();
+          const stale = await c.request(path, {
+            method: "PUT",
+            body: JSON.stringify({ ...created, data: { a: "3" } }),
+          });
+          assert.equal(stale.status, 409);
+          assert.equal(
+            (await json(stale)).message,
+            `Operation cannot be fulfilled on configmaps "${meta.name}": the object has been modified; please apply your changes to the latest version and try again`,
+          );
+        },
+      );
+
+      await t.step("list pages with limit/continue at one revision", async () => {
+        for (let i = 0; i < 5; i++) {
+          await ok(c, ["create", "-n", "other", "-f", "-"], cm(`page-${i}`));
+        }
+        const base = "/api/v1/namespaces/other/configmaps?limit=2";
+        const p1 = await json(await c.request(base));
+        const m1 = p1.metadata as Record<string, unknown>;
+        assert.equal((p1.items as unknown[]).length, 2);
+        assert.equal(m1.remainingItemCount, 3);
+        await ok(c, ["create", "-n", "other", "-f", "-"], cm("page-late"));
+        const names: string[] = (p1.items as { metadata: { name: string } }[]).map((i) =>
+          i.metadata.name
+        );
+        let cont = m1.continue as string | undefined;
+        while (cont) {
+          const p = await json(await c.request(`${base}&continue=${encodeURIComponent(cont)}`));
+          const m = p.metadata as Record<string, unknown>;
+          assert.equal(m.resourceVersion, m1.resourceVersion);
+          names.push(...(p.items as { metadata: { name: string } }[]).map((i) => i.metadata.name));
+          cont = m.continue as string | undefined;
+        }
+        // kube-root-ca-style extras do not exist; the late configmap is not in the old revision.
+        assert.deepEqual(names, ["page-0", "page-1", "page-2", "page-3", "page-4"]);
+      });
+
+      await t.step(
+        "watches share one store watch per kind; resume from an old RV; 410 after compaction",
+        async () => {
+          const before = await json(await c.request("/api/v1/namespaces/default/secrets"));
+          const rv0 = (before.metadata as { resourceVersion: string }).resourceVersion;
+          await ok(c, ["create", "-f", "-"], secret("s1"));
+          await ok(c, ["create", "-f", "-"], secret("s2"));
+          const ac = new AbortController();
+          const watches = await Promise.all(
+            Array.from(
+              { length: 5 },
+              () => c.request("/api/v1/secrets?watch=true", { signal: ac.signal }),
+            ),
+          );
+          // The shared watch started after s1 and s2: resuming from rv0 needs the store history.
+          const old = await c.request(
+            `/api/v1/namespaces/default/secrets?watch=true&resourceVersion=${rv0}`,
+            {
+              signal: ac.signal,
+            },
+          );
+          const evs = await watchEvents(old, 2);
+          assert.deepEqual(
+            evs.map((e) => `${e.type} ${(e.object.metadata as { name: string }).name}`),
+            ["ADDED s1", "ADDED s2"],
+          );
+          for (const w of watches) {
+            const [first] = await watchEvents(w, 1);
+            assert.equal(first!.type, "ADDED");
+          }
+          const secrets = c.server.handler;
+          assert.ok(secrets.storeWatchCount >= 1);
+          const countBefore = secrets.storeWatchCount;
+          await Promise.all(Array.from({ length: 5 }, async () => {
+            const r = await c.request("/api/v1/secrets?watch=true", { signal: ac.signal });
+            await watchEvents(r, 1);
+          }));
+          assert.equal(secrets.storeWatchCount, countBefore);
+          // Compact everything: a watch from rv0 now ends with 410 Expired.
+          const head = await json(await c.request("/api/v1/namespaces/default/secrets"));
+          await c.store.compact(
+            Number((head.metadata as { resourceVersion: string }).resourceVersion),
+          );
+          const gone = await c.request(
+            `/api/v1/namespaces/default/secrets?watch=true&resourceVersion=${rv0}`,
+            {
+              signal: ac.signal,
+            },
+          );
+          const [err] = await watchEvents(gone, 1);
+          assert.equal(err!.type, "ERROR");
+          assert.equal(err!.object.code, 410);
+          assert.equal(err!.object.reason, "Expired");
+          ac.abort();
+        },
+      );
+
+      await t.step("deleting a namespace removes its objects, then the namespace", async () => {
+        const out = await ok(c, ["delete", "ns", "other"]);
+        assert.match(out, /namespace "other" deleted/);
+        const left = await json(await c.request("/api/v1/namespaces/other/configmaps"));
+        assert.deepEqual(left.items, []);
+        const ns = await c.kubectl(["get", "ns", "other"]);
+        assert.match(ns.stderr, /namespaces "other" not found/);
+        const sys = await c.kubectl(["delete", "ns", "kube-system"]);
+        assert.match(
+          sys.stderr,
+          /Error from server \(Forbidden\): namespaces "kube-system" is forbidden: this namespace may not be deleted/,
+        );
+      });
+    },
+  });
+}

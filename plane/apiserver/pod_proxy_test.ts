@@ -1,0 +1,143 @@
+/**
+ * `kubectl logs`, `kubectl exec` (websocket v5.channel.k8s.io) and `kubectl scale` against rks
+ * with a node double behind the NodeConnector interface.
+ */
+import assert from "node:assert/strict";
+import { FakeNodes, startTestCluster, type TestCluster } from "./_testing.ts";
+
+const pod = (name: string, node?: string) =>
+  `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}}
+spec:
+  ${node ? `nodeName: ${node}` : ""}
+  containers: [{name: main, image: busybox:1.36}, {name: side, image: busybox:1.36}]
+`;
+
+async function run(c: TestCluster, args: string[], stdin?: string) {
+  return await c.kubectl(args, stdin);
+}
+
+Deno.test({
+  name: "kubectl logs, exec and scale against rks with a node double",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const nodes = new FakeNodes();
+    await using c = await startTestCluster("grpc", nodes);
+    assert.equal((await run(c, ["create", "-f", "-"], pod("web", "n1"))).code, 0);
+    assert.equal((await run(c, ["create", "-f", "-"], pod("pending"))).code, 0);
+
+    await t.step("logs with container, --tail and --timestamps reach the node", async () => {
+      const all = await run(c, ["logs", "web", "-c", "main"]);
+      assert.equal(all.stdout, "line 1\nline 2\nline 3\nline 4\nline 5\n", all.stderr);
+      const tail = await run(c, ["logs", "web", "-c", "side", "--tail=2", "--timestamps"]);
+      assert.equal(
+        tail.stdout,
+        "2026-01-01T00:00:00.000000000Z line 4\n2026-01-01T00:00:00.000000000Z line 5\n",
+      );
+      const last = nodes.calls.at(-1)!;
+      assert.deepEqual(last.ref, {
+        namespace: "default",
+        pod: "web",
+        uid: last.ref.uid,
+        node: "n1",
+        container: "side",
+      });
+      assert.deepEqual(last.opts, {
+        follow: false,
+        previous: false,
+        timestamps: true,
+        tailLines: 2,
+      });
+    });
+
+    await t.step("logs -f streams until the node ends the stream", async () => {
+      const f = await run(c, ["logs", "-f", "web", "-c", "main"]);
+      assert.equal(f.code, 0);
+      assert.match(f.stdout, /line 5\nline 6\n$/);
+    });
+
+    await t.step("pod and container errors are worded as kube-apiserver's", async () => {
+      const noHost = await run(c, ["logs", "pending", "-c", "main"]);
+      assert.match(noHost.stderr, /pod pending does not have a host assigned/);
+      const bad = await run(c, ["logs", "web", "-c", "nope"]);
+      assert.match(bad.stderr, /container nope is not valid for pod web/);
+      const neg = await c.request(
+        "/api/v1/namespaces/default/pods/web/log?container=main&tailLines=-1",
+      );
+      assert.equal(neg.status, 422);
+      await neg.body?.cancel();
+    });
+
+    await t.step(
+      "exec over websocket: stdout, piped stdin, exit codes, failures on channel 3",
+      async () => {
+        const echo = await run(c, ["exec", "web", "-c", "main", "--", "echo", "hi", "there"]);
+        assert.equal(echo.stdout, "hi there\n", echo.stderr);
+        assert.equal(echo.code, 0);
+        const cat = await run(c, ["exec", "-i", "web", "-c", "main", "--", "cat"], "piped data\n");
+        assert.equal(cat.stdout, "piped data\n", cat.stderr);
+        const exit3 = await run(c, ["exec", "web", "-c", "main", "--", "sh", "-c", "exit 3"]);
+        assert.equal(exit3.code, 3);
+        assert.match(exit3.stderr, /command terminated with exit code 3/);
+        const waiting = await run(c, ["exec", "web", "-c", "main", "--", "waiting"]);
+        assert.notEqual(waiting.code, 0);
+        assert.match(
+          waiting.stderr,
+          /container "main" in pod "web" is waiting to start: ContainerCreating/,
+        );
+        const noPod = await run(c, ["exec", "nope", "--", "echo"]);
+        assert.match(noPod.stderr, /pods "nope" not found/);
+        const exec = nodes.calls.filter((x) => x.op === "exec").at(0)!;
+        assert.deepEqual(exec.opts, {
+          command: ["echo", "hi", "there"],
+          stdin: false,
+          stdout: true,
+          stderr: true,
+          tty: false,
+        });
+      },
+    );
+
+    await t.step("scale patches the scale subresource; generation follows the spec", async () => {
+      const dep = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: busybox:1.36}]}
+`;
+      assert.equal((await run(c, ["create", "-f", "-"], dep)).code, 0);
+      const s = await run(c, ["scale", "deployment/web", "--replicas=3"]);
+      assert.match(s.stdout, /deployment.apps\/web scaled/, s.stderr);
+      const got = await run(c, [
+        "get",
+        "deployment",
+        "web",
+        "-o",
+        "jsonpath={.spec.replicas} {.metadata.generation}",
+      ]);
+      assert.equal(got.stdout, "3 2");
+      const scale = await c.request("/apis/apps/v1/namespaces/default/deployments/web/scale");
+      const body = await scale.json();
+      assert.equal(body.kind, "Scale");
+      assert.deepEqual(body.spec, { replicas: 3 });
+      assert.equal(body.status.selector, "app=web");
+      const status = await c.request("/apis/apps/v1/namespaces/default/deployments/web/status", {
+        method: "PATCH",
+        headers: { "content-type": "application/merge-patch+json" },
+        body: JSON.stringify({
+          spec: { replicas: 9 },
+          status: { replicas: 3, observedGeneration: 2 },
+        }),
+      });
+      const after = await status.json();
+      assert.equal(after.spec.replicas, 3, "spec is ignored on /status");
+      assert.equal(after.status.replicas, 3);
+      assert.equal(after.metadata.generation, 2, "status writes keep the generation");
+    });
+  },
+});

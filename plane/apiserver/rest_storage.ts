@@ -1,0 +1,506 @@
+/**
+ * `RestStorage`: the generic REST verbs of one resource over the etcd v3 API (`KvStore`):
+ * get, paged list at one revision, create, update (a txn compare on `mod_revision`), delete
+ * (preconditions, graceful pod deletion, finalizers) and deletecollection, with kube-apiserver's
+ * `Status` errors.
+ *
+ * @module
+ */
+import { isRecord } from "../../core/is_record.ts";
+import { CompactedError } from "../store/errors.ts";
+import type { KeyValue, KvStore } from "../store/kv_store.ts";
+import type { ApiResource } from "./_pending_resources.ts";
+import {
+  type FieldRequirement,
+  type LabelRequirement,
+  matchesFieldSelector,
+  matchesLabelSelector,
+} from "./_pending_selectors.ts";
+import { validateObject } from "./_pending_validation.ts";
+import { ApiError, type GroupResource } from "./api_error.ts";
+import {
+  type ApiObject,
+  decodeObject,
+  encodeObject,
+  objectKey,
+  prefixEnd,
+  resourcePrefix,
+} from "./object_codec.ts";
+import {
+  generateName,
+  kubeTime,
+  prepareForCreate,
+  prepareForUpdate,
+  sameObject,
+} from "./object_prepare.ts";
+
+/** Options of a list. */
+export interface ListQuery {
+  /** Parsed `labelSelector`. */
+  labelSelector?: readonly LabelRequirement[];
+  /** Parsed `fieldSelector`. */
+  fieldSelector?: readonly FieldRequirement[];
+  /** `limit` (0 = all). */
+  limit?: number;
+  /** `continue` token. */
+  continue?: string;
+  /** `resourceVersion`. */
+  resourceVersion?: string;
+  /** `resourceVersionMatch`: `Exact` or `NotOlderThan`. */
+  resourceVersionMatch?: string;
+}
+
+/** One page of a list. */
+export interface ListPage {
+  /** The objects. */
+  items: ApiObject[];
+  /** The revision the list was read at. */
+  resourceVersion: string;
+  /** Token for the next page. */
+  continue?: string;
+  /** Objects after this page (only without selectors). */
+  remainingItemCount?: number;
+}
+
+/** `DeleteOptions` (body and query). */
+export interface DeleteQuery {
+  /** Seconds before the object is removed (pods on a node); 0 = now. */
+  gracePeriodSeconds?: number;
+  /** `Orphan`, `Background` or `Foreground`. */
+  propagationPolicy?: string;
+  /** `preconditions.uid` / `preconditions.resourceVersion`. */
+  preconditions?: { uid?: string; resourceVersion?: string };
+}
+
+/** Options of a write. */
+export interface WriteOptions {
+  /** `dryRun=All`: validate and answer without storing. */
+  dryRun?: boolean;
+  /** The clock (tests). */
+  now?: Date;
+}
+
+/** What a namespace lookup says: absent, active, or being deleted. */
+type NamespaceState = "missing" | "active" | "terminating";
+
+interface ContinueToken {
+  v: string;
+  rv: number;
+  start: string;
+}
+
+function encodeContinue(rv: number, start: string): string {
+  return btoa(JSON.stringify({ v: "meta.k8s.io/v1", rv, start } satisfies ContinueToken));
+}
+
+function decodeContinue(token: string): ContinueToken {
+  try {
+    const t: unknown = JSON.parse(atob(token));
+    if (
+      isRecord(t) && t.v === "meta.k8s.io/v1" && typeof t.rv === "number" &&
+      typeof t.start === "string"
+    ) return t as unknown as ContinueToken;
+  } catch {
+    // Reported below.
+  }
+  throw ApiError.badRequest(
+    "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
+  );
+}
+
+const continueTooOld =
+  "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
+
+/** The REST verbs of one resource. */
+export class RestStorage {
+  /** The store. */
+  readonly store: KvStore;
+  /** The resource. */
+  readonly resource: ApiResource;
+  /** Group and resource for error messages. */
+  readonly gr: GroupResource;
+  #namespaceState: (ns: string) => Promise<NamespaceState>;
+
+  /** Creates the storage; `namespaceState` checks the namespace of a namespaced create. */
+  constructor(
+    store: KvStore,
+    resource: ApiResource,
+    namespaceState: (ns: string) => Promise<NamespaceState>,
+  ) {
+    this.store = store;
+    this.resource = resource;
+    this.gr = { group: resource.group, resource: resource.resource };
+    this.#namespaceState = namespaceState;
+  }
+
+  #key(ns: string | undefined, name: string): string {
+    try {
+      return objectKey(this.resource, ns, name);
+    } catch {
+      throw ApiError.notFound(this.gr, name);
+    }
+  }
+
+  /** Reads one object; 404 when absent. */
+  async get(ns: string | undefined, name: string): Promise<ApiObject> {
+    const kv = await this.store.get(this.#key(ns, name));
+    if (!kv) throw ApiError.notFound(this.gr, name);
+    return decodeObject(kv);
+  }
+
+  /** Reads one object; undefined when absent. */
+  async find(ns: string | undefined, name: string): Promise<ApiObject | undefined> {
+    const kv = await this.store.get(this.#key(ns, name));
+    return kv ? decodeObject(kv) : undefined;
+  }
+
+  /** True when `obj` satisfies the list's selectors. */
+  static matches(obj: ApiObject, q: ListQuery): boolean {
+    if (q.labelSelector && q.labelSelector.length > 0) {
+      const labels = isRecord(obj.metadata.labels)
+        ? obj.metadata.labels as Record<string, string>
+        : undefined;
+      if (!matchesLabelSelector(q.labelSelector, labels)) return false;
+    }
+    if (q.fieldSelector && q.fieldSelector.length > 0) {
+      if (!matchesFieldSelector(q.fieldSelector, obj)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Lists objects (one namespace or all) at one revision: `limit`/`continue` pages all read
+   * at the first page's revision; `resourceVersion` with `resourceVersionMatch=Exact` reads
+   * at that revision. Compacted revisions give 410 Expired.
+   */
+  async list(ns: string | undefined, q: ListQuery = {}): Promise<ListPage> {
+    const prefix = resourcePrefix(this.resource, ns);
+    const end = prefixEnd(prefix);
+    let start = prefix;
+    let revision = 0;
+    if (q.continue) {
+      const t = decodeContinue(q.continue);
+      revision = t.rv;
+      start = prefix + t.start;
+    } else if (q.resourceVersion && q.resourceVersionMatch === "Exact") {
+      revision = Number(q.resourceVersion);
+      if (!Number.isSafeInteger(revision) || revision <= 0) {
+        throw ApiError.badRequest(`invalid resource version: ${q.resourceVersion}`);
+      }
+    }
+    const limit = q.limit && q.limit > 0 ? q.limit : 0;
+    const filtered = (q.labelSelector?.length ?? 0) + (q.fieldSelector?.length ?? 0) > 0;
+    const items: ApiObject[] = [];
+    let lastKey: string | undefined;
+    let more = false;
+    let remaining: number | undefined;
+    try {
+      for (;;) {
+        const want = limit === 0 ? 0 : Math.max(limit - items.length, filtered ? 100 : 0);
+        const page = await this.store.range(start, { rangeEnd: end, limit: want, revision });
+        if (revision === 0) revision = page.revision;
+        let consumed = 0;
+        for (const kv of page.kvs) {
+          consumed++;
+          lastKey = kv.key;
+          const obj = decodeObject(kv);
+          if (RestStorage.matches(obj, q)) items.push(obj);
+          if (limit > 0 && items.length >= limit) break;
+        }
+        const cut = consumed < page.kvs.length;
+        if (limit > 0 && items.length >= limit) {
+          more = cut || page.more;
+          if (more && !filtered) remaining = page.count - consumed;
+          break;
+        }
+        if (!page.more || page.kvs.length === 0) break;
+        start = lastKey + "\0";
+      }
+    } catch (e) {
+      if (e instanceof CompactedError) {
+        throw ApiError.expired(
+          q.continue ? continueTooOld : "The resourceVersion for the provided list is too old.",
+        );
+      }
+      throw e;
+    }
+    const out: ListPage = { items, resourceVersion: String(revision) };
+    if (more && lastKey !== undefined) {
+      out.continue = encodeContinue(revision, lastKey.slice(prefix.length) + "\0");
+      if (remaining !== undefined) out.remainingItemCount = remaining;
+    }
+    return out;
+  }
+
+  #checkBody(body: ApiObject, ns: string | undefined): void {
+    const r = this.resource;
+    const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
+    if (body.apiVersion !== undefined && body.apiVersion !== apiVersion) {
+      throw ApiError.badRequest(
+        `the API version in the data (${body.apiVersion}) does not match the expected API version (${apiVersion})`,
+      );
+    }
+    if (body.kind !== undefined && body.kind !== r.kind) {
+      throw ApiError.badRequest(
+        `${r.kind} in version "${r.version}" cannot be handled as a ${String(body.kind)}: ` +
+          `the object provided is unrecognized (must be of type ${r.kind})`,
+      );
+    }
+    body.apiVersion = apiVersion;
+    body.kind = r.kind;
+    if (r.namespaced && ns !== undefined) {
+      const given = body.metadata.namespace;
+      if (given !== undefined && given !== "" && given !== ns) {
+        throw ApiError.badRequest(
+          "the namespace of the provided object does not match the namespace sent on the request",
+        );
+      }
+      body.metadata.namespace = ns;
+    }
+  }
+
+  #validate(obj: ApiObject, old?: ApiObject): void {
+    const causes = validateObject(this.resource.kind, obj, old);
+    if (causes.length > 0) {
+      throw ApiError.invalid(
+        this.resource.group,
+        this.resource.kind,
+        String(obj.metadata.name ?? ""),
+        causes,
+      );
+    }
+  }
+
+  /** Creates an object (201); 409 AlreadyExists when the name is taken. */
+  async create(
+    ns: string | undefined,
+    body: ApiObject,
+    opts: WriteOptions = {},
+  ): Promise<ApiObject> {
+    const r = this.resource;
+    if (r.namespaced && ns === undefined) {
+      throw ApiError.badRequest("the server could not find the requested resource");
+    }
+    this.#checkBody(body, ns);
+    const meta = body.metadata;
+    if ((meta.name === undefined || meta.name === "") && typeof meta.generateName === "string") {
+      meta.name = generateName(meta.generateName);
+    }
+    const obj = prepareForCreate(r, body, opts.now ?? new Date());
+    this.#validate(obj);
+    const name = String(obj.metadata.name);
+    if (r.namespaced && ns !== undefined) {
+      const state = await this.#namespaceState(ns);
+      if (state === "missing") throw ApiError.notFound({ group: "", resource: "namespaces" }, ns);
+      if (state === "terminating") {
+        throw ApiError.forbidden(
+          this.gr,
+          name,
+          `unable to create new content in namespace ${ns} because it is being terminated`,
+        );
+      }
+    }
+    const key = this.#key(ns, name);
+    if (opts.dryRun) {
+      if (await this.store.get(key)) throw ApiError.alreadyExists(this.gr, name);
+      return obj;
+    }
+    const res = await this.store.txn({
+      compare: [{ key, target: "create", result: "equal", value: 0 }],
+      success: [{ type: "put", key, value: encodeObject(obj) }],
+      failure: [],
+    });
+    if (!res.succeeded) throw ApiError.alreadyExists(this.gr, name);
+    obj.metadata.resourceVersion = String(res.revision);
+    return obj;
+  }
+
+  /**
+   * Read-modify-write of one object: `mutate` gets the current object and returns the
+   * client's desired object (or throws). When the desired object carries a
+   * `resourceVersion` that is not the current one, 409 Conflict; otherwise lost races are
+   * retried. Removing the last finalizer of an object being deleted deletes it.
+   */
+  async update(
+    ns: string | undefined,
+    name: string,
+    subresource: string | undefined,
+    mutate: (current: ApiObject) => ApiObject | Promise<ApiObject>,
+    opts: WriteOptions = {},
+  ): Promise<ApiObject> {
+    const key = this.#key(ns, name);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const kv = await this.store.get(key);
+      if (!kv) throw ApiError.notFound(this.gr, name);
+      const current = decodeObject(kv);
+      const desired = await mutate(structuredClone(current));
+      if (!isRecord(desired.metadata)) desired.metadata = {};
+      this.#checkBody(desired, ns);
+      const dn = desired.metadata.name;
+      if (dn !== undefined && dn !== "" && dn !== name) {
+        throw ApiError.badRequest(
+          `the name of the object (${String(dn)}) does not match the name on the URL (${name})`,
+        );
+      }
+      const rv = desired.metadata.resourceVersion;
+      if (rv !== undefined && rv !== "" && rv !== current.metadata.resourceVersion) {
+        throw ApiError.conflict(this.gr, name);
+      }
+      const next = prepareForUpdate(this.resource, subresource, current, desired);
+      next.metadata.name = name;
+      this.#validate(next, current);
+      if (sameObject(next, current)) return current;
+      const finalized = next.metadata.deletionTimestamp !== undefined &&
+        !(Array.isArray(next.metadata.finalizers) && next.metadata.finalizers.length > 0);
+      if (opts.dryRun) return next;
+      const res = await this.store.txn({
+        compare: [{ key, target: "mod", result: "equal", value: kv.modRevision }],
+        success: finalized
+          ? [{ type: "delete", key }]
+          : [{ type: "put", key, value: encodeObject(next) }],
+        failure: [],
+      });
+      if (!res.succeeded) {
+        if (rv !== undefined && rv !== "") throw ApiError.conflict(this.gr, name);
+        continue;
+      }
+      next.metadata.resourceVersion = String(res.revision);
+      return next;
+    }
+    throw ApiError.conflict(this.gr, name);
+  }
+
+  /**
+   * Deletes an object: checks preconditions (409), then either removes it (200 with the last
+   * state), or, for a pod on a node with a grace period or an object with finalizers, sets
+   * `deletionTimestamp` and keeps it (the DELETED watch event comes when it is removed).
+   */
+  async delete(
+    ns: string | undefined,
+    name: string,
+    q: DeleteQuery = {},
+    opts: WriteOptions = {},
+  ): Promise<ApiObject> {
+    const key = this.#key(ns, name);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const kv = await this.store.get(key);
+      if (!kv) throw ApiError.notFound(this.gr, name);
+      const current = decodeObject(kv);
+      this.#checkPreconditions(current, q);
+      const marked = this.#markForDeletion(current, q, opts.now ?? new Date());
+      if (opts.dryRun) return marked ?? current;
+      const res = await this.#commitDelete(key, kv, marked);
+      if (res === undefined) continue;
+      return res;
+    }
+    throw ApiError.conflict(this.gr, name);
+  }
+
+  #checkPreconditions(current: ApiObject, q: DeleteQuery): void {
+    const p = q.preconditions;
+    const name = String(current.metadata.name);
+    if (p?.uid !== undefined && p.uid !== current.metadata.uid) {
+      throw ApiError.conflict(
+        this.gr,
+        name,
+        `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${
+          String(current.metadata.uid ?? "")
+        }`,
+      );
+    }
+    if (
+      p?.resourceVersion !== undefined && p.resourceVersion !== current.metadata.resourceVersion
+    ) {
+      throw ApiError.conflict(
+        this.gr,
+        name,
+        `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${
+          String(current.metadata.resourceVersion)
+        }`,
+      );
+    }
+  }
+
+  /** The object to keep with `deletionTimestamp` set, or undefined to remove it now. */
+  #markForDeletion(current: ApiObject, q: DeleteQuery, now: Date): ApiObject | undefined {
+    const meta = current.metadata;
+    const finalizers = Array.isArray(meta.finalizers) ? [...meta.finalizers] as string[] : [];
+    let grace = 0;
+    if (this.resource.kind === "Pod") {
+      const spec = isRecord(current.spec) ? current.spec : {};
+      const status = isRecord(current.status) ? current.status : {};
+      const terminal = status.phase === "Succeeded" || status.phase === "Failed";
+      if (typeof spec.nodeName === "string" && spec.nodeName !== "" && !terminal) {
+        grace = q.gracePeriodSeconds ??
+          (typeof spec.terminationGracePeriodSeconds === "number"
+            ? spec.terminationGracePeriodSeconds
+            : 30);
+        if (typeof meta.deletionGracePeriodSeconds === "number") {
+          grace = Math.min(grace, meta.deletionGracePeriodSeconds);
+        }
+      }
+    }
+    if (grace <= 0 && finalizers.length === 0) return undefined;
+    if (meta.deletionTimestamp !== undefined && grace === meta.deletionGracePeriodSeconds) {
+      return current; // already being deleted: nothing changes
+    }
+    const next = structuredClone(current);
+    next.metadata.deletionTimestamp = kubeTime(new Date(now.getTime() + grace * 1000));
+    next.metadata.deletionGracePeriodSeconds = grace;
+    if (grace <= 0 && finalizers.length === 0) return undefined;
+    return next;
+  }
+
+  async #commitDelete(
+    key: string,
+    kv: KeyValue,
+    marked: ApiObject | undefined,
+  ): Promise<ApiObject | undefined> {
+    if (
+      marked && marked.metadata.resourceVersion === String(kv.modRevision) &&
+      sameObject(marked, decodeObject(kv))
+    ) {
+      return marked;
+    }
+    const res = await this.store.txn({
+      compare: [{ key, target: "mod", result: "equal", value: kv.modRevision }],
+      success: marked ? [{ type: "put", key, value: encodeObject(marked) }] : [{
+        type: "delete",
+        key,
+      }],
+      failure: [],
+    });
+    if (!res.succeeded) return undefined;
+    if (marked) {
+      marked.metadata.resourceVersion = String(res.revision);
+      return marked;
+    }
+    return decodeObject(kv);
+  }
+
+  /** Deletes every object that matches `q` (one namespace or all); returns them. */
+  async deleteCollection(
+    ns: string | undefined,
+    q: ListQuery,
+    d: DeleteQuery,
+    opts: WriteOptions = {},
+  ): Promise<ListPage> {
+    const { items, resourceVersion } = await this.list(ns, { ...q, limit: 0 });
+    const out: ApiObject[] = [];
+    for (const obj of items) {
+      try {
+        out.push(
+          await this.delete(
+            typeof obj.metadata.namespace === "string" ? obj.metadata.namespace : ns,
+            String(obj.metadata.name),
+            d,
+            opts,
+          ),
+        );
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === 404)) throw e;
+      }
+    }
+    return { items: out, resourceVersion };
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * rks's configuration: command-line flags of `rks start` / `rks kubeconfig` and the YAML file
+ * of `--config`, which accepts the original project's keys (`addr`,
+ * `xline_config.endpoints/prefix/username/password`, `network_config`). Pure.
+ *
+ * @module
+ */
+import { isRecord } from "../../core/is_record.ts";
+import { UsageError } from "../../core/errors.ts";
+
+/** The resolved settings of `rks start`. */
+export interface RksConfig {
+  /** Listen host (default `127.0.0.1`). */
+  hostname: string;
+  /** Listen port (default 6443). */
+  port: number;
+  /** Store endpoints; undefined = start the embedded etcd. */
+  store: string[] | undefined;
+  /** etcd user name. */
+  username?: string;
+  /** etcd password. */
+  password?: string;
+  /** The original project's `xline_config.prefix` (kept for the network controller). */
+  prefix?: string;
+  /** The original project's `network_config` (kept for the network controller). */
+  networkConfig?: Record<string, unknown>;
+  /** Data directory (default `/var/lib/rks`). */
+  dataDir: string;
+  /** Where to write the admin kubeconfig in addition to `<data-dir>/admin.kubeconfig`. */
+  kubeconfigOut?: string;
+}
+
+/** Flags of the `rks` command line. */
+export interface RksFlags {
+  /** `--config FILE`. */
+  config?: string;
+  /** `--listen HOST:PORT`. */
+  listen?: string;
+  /** `--store URL[,URL]`. */
+  store?: string;
+  /** `--data-dir DIR`. */
+  dataDir?: string;
+  /** `--kubeconfig-out FILE`. */
+  kubeconfigOut?: string;
+  /** `--server URL` (rks kubeconfig). */
+  server?: string;
+}
+
+/** A parsed command line. */
+export interface RksArgs {
+  /** The command. */
+  command: "start" | "kubeconfig" | "help" | "version";
+  /** Its flags. */
+  flags: RksFlags;
+}
+
+const flagNames: Record<string, keyof RksFlags> = {
+  "--config": "config",
+  "-c": "config",
+  "--listen": "listen",
+  "--store": "store",
+  "--data-dir": "dataDir",
+  "--kubeconfig-out": "kubeconfigOut",
+  "--server": "server",
+};
+
+/**
+ * Parses `rks` arguments (`--flag value` or `--flag=value`). Throws `UsageError` for an
+ * unknown command or flag or a missing value.
+ *
+ * @example
+ * ```ts
+ * import { parseRksArgs } from "./rks_config.ts";
+ * import assert from "node:assert/strict";
+ * const a = parseRksArgs(["start", "--listen=0.0.0.0:7443", "--store", "grpc://127.0.0.1:2379"]);
+ * assert.equal(a.command, "start");
+ * assert.deepEqual(a.flags, { listen: "0.0.0.0:7443", store: "grpc://127.0.0.1:2379" });
+ * assert.throws(() => parseRksArgs(["start", "--nope"]), /unknown option '--nope'/);
+ * ```
+ */
+export function parseRksArgs(argv: readonly string[]): RksArgs {
+  const words = [...argv];
+  const first = words[0];
+  if (first === undefined || first === "--help" || first === "-h" || first === "help") {
+    return { command: "help", flags: {} };
+  }
+  if (first === "--version" || first === "-V") return { command: "version", flags: {} };
+  if (first !== "start" && first !== "kubeconfig") {
+    throw new UsageError(`unknown command '${first}' (expected start or kubeconfig)`);
+  }
+  const flags: RksFlags = {};
+  for (let i = 1; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === "--help" || w === "-h") return { command: "help", flags: {} };
+    const eq = w.indexOf("=");
+    const name = eq > 0 ? w.slice(0, eq) : w;
+    const key = flagNames[name];
+    if (!key) throw new UsageError(`unknown option '${name}'`);
+    const value = eq > 0 ? w.slice(eq + 1) : words[++i];
+    if (value === undefined || value === "") {
+      throw new UsageError(`option '${name}' needs a value`);
+    }
+    flags[key] = value;
+  }
+  return { command: first, flags };
+}
+
+/**
+ * Splits `HOST:PORT` (`[::1]:6443`, `:6443` = all addresses).
+ *
+ * @example
+ * ```ts
+ * import { parseListen } from "./rks_config.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseListen("127.0.0.1:6443", "--listen"), { hostname: "127.0.0.1", port: 6443 });
+ * assert.deepEqual(parseListen("[::1]:7443", "--listen"), { hostname: "::1", port: 7443 });
+ * assert.throws(() => parseListen("localhost", "--listen"), /expected HOST:PORT/);
+ * ```
+ */
+export function parseListen(text: string, what: string): { hostname: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text.replace(/^\w+:\/\//, ""));
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) {
+    throw new UsageError(`${what}: expected HOST:PORT, got ${JSON.stringify(text)}`);
+  }
+  return { hostname: m[1] ?? (m[2] || "0.0.0.0"), port };
+}
+
+function storeUrls(text: string, what: string): string[] {
+  const urls = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (urls.length === 0) throw new UsageError(`${what}: expected at least one URL`);
+  for (const u of urls) {
+    if (!/^(https?|grpcs?):\/\/[^/]+\/?$/.test(u)) {
+      throw new UsageError(
+        `${what}: expected http(s)://HOST:PORT (etcd JSON gateway) or grpc(s)://HOST:PORT, got ${
+          JSON.stringify(u)
+        }`,
+      );
+    }
+  }
+  return urls;
+}
+
+/**
+ * Reads the YAML config (already parsed to `unknown`) into a partial config. Endpoints of
+ * `xline_config` without a scheme or with `http(s)://` are gRPC endpoints (Xline serves only
+ * gRPC), so they become `grpc(s)://`. Throws `UsageError` naming `file` and the field.
+ *
+ * @example
+ * ```ts
+ * import { configFromYaml } from "./rks_config.ts";
+ * import assert from "node:assert/strict";
+ * const c = configFromYaml({
+ *   addr: "127.0.0.1:50051",
+ *   xline_config: { endpoints: ["http://10.0.0.2:2379"], prefix: "/coreos.com/network", username: null },
+ *   network_config: { Network: "10.1.0.0/16" },
+ * }, "rks.yaml");
+ * assert.deepEqual(c.store, ["grpc://10.0.0.2:2379"]);
+ * assert.equal(c.port, 50051);
+ * assert.throws(() => configFromYaml({ addr: 5 }, "rks.yaml"), /rks.yaml: addr: expected a string/);
+ * ```
+ */
+export function configFromYaml(doc: unknown, file: string): Partial<RksConfig> {
+  const fail = (field: string, msg: string): never => {
+    throw new UsageError(`${file}: ${field}: ${msg}`);
+  };
+  if (doc === null || doc === undefined) return {};
+  if (!isRecord(doc)) return fail("(top level)", "expected a mapping");
+  const out: Partial<RksConfig> = {};
+  const known = new Set(["addr", "xline_config", "network_config", "data_dir", "listen"]);
+  for (const k of Object.keys(doc)) if (!known.has(k)) fail(k, "unknown key");
+  const addr = doc.listen ?? doc.addr;
+  if (addr !== undefined) {
+    if (typeof addr !== "string") {
+      fail(doc.listen !== undefined ? "listen" : "addr", "expected a string");
+    }
+    Object.assign(out, parseListen(addr as string, `${file}: addr`));
+  }
+  if (doc.data_dir !== undefined) {
+    if (typeof doc.data_dir !== "string") fail("data_dir", "expected a string");
+    out.dataDir = doc.data_dir as string;
+  }
+  const x = doc.xline_config;
+  if (x !== undefined && x !== null) {
+    if (!isRecord(x)) return fail("xline_config", "expected a mapping");
+    if (x.endpoints !== undefined && x.endpoints !== null) {
+      if (!Array.isArray(x.endpoints) || x.endpoints.some((e) => typeof e !== "string")) {
+        fail("xline_config.endpoints", "expected a list of strings");
+      }
+      const eps = (x.endpoints as string[]).map((e) =>
+        e.startsWith("grpc")
+          ? e
+          : e.startsWith("https://")
+          ? `grpcs://${e.slice(8)}`
+          : `grpc://${e.replace(/^http:\/\//, "")}`
+      );
+      if (eps.length > 0) out.store = storeUrls(eps.join(","), `${file}: xline_config.endpoints`);
+    }
+    for (const k of ["prefix", "username", "password"] as const) {
+      const v = x[k];
+      if (v === undefined || v === null) continue;
+      if (typeof v !== "string") fail(`xline_config.${k}`, "expected a string");
+      out[k] = v as string;
+    }
+  }
+  const n = doc.network_config;
+  if (n !== undefined && n !== null) {
+    if (!isRecord(n)) return fail("network_config", "expected a mapping");
+    out.networkConfig = n;
+  }
+  return out;
+}
+
+/** Merges flags over the file's settings over the defaults. */
+export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): RksConfig {
+  const listen = flags.listen !== undefined ? parseListen(flags.listen, "--listen") : undefined;
+  const out: RksConfig = {
+    hostname: listen?.hostname ?? file.hostname ?? "127.0.0.1",
+    port: listen?.port ?? file.port ?? 6443,
+    store: flags.store !== undefined ? storeUrls(flags.store, "--store") : file.store,
+    dataDir: flags.dataDir ?? file.dataDir ?? "/var/lib/rks",
+  };
+  if (file.username !== undefined) out.username = file.username;
+  if (file.password !== undefined) out.password = file.password;
+  if (file.prefix !== undefined) out.prefix = file.prefix;
+  if (file.networkConfig !== undefined) out.networkConfig = file.networkConfig;
+  if (flags.kubeconfigOut !== undefined) out.kubeconfigOut = flags.kubeconfigOut;
+  return out;
+}

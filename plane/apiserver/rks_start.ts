@@ -1,0 +1,150 @@
+/**
+ * `startRks`: the control plane as `rks start` runs it — the data directory, the cluster PKI,
+ * the store (the given endpoints, or an embedded etcd under `<data-dir>/etcd` on loopback,
+ * stopped with rks), the API server over HTTPS, and the admin kubeconfig.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { ensureHost, storeRequirements } from "../../core/setup.ts";
+import { readTextIfExists } from "../../core/fs.ts";
+import { connectStore } from "../store/etcd_client.ts";
+import { type EtcdServer, freePort, startEtcd } from "../store/etcd_server.ts";
+import type { KvStore } from "../store/kv_store.ts";
+import { type ApiServer, startApiServer } from "./api_server.ts";
+import { ensureClusterPki } from "./cluster_pki.ts";
+import { renderKubeconfig } from "./kubeconfig.ts";
+import type { RksConfig } from "./rks_config.ts";
+
+/** A running control plane. */
+export interface Rks extends AsyncDisposable {
+  /** The API server. */
+  readonly server: ApiServer;
+  /** The store client. */
+  readonly store: KvStore;
+  /** The embedded etcd, when rks started one. */
+  readonly etcd: EtcdServer | undefined;
+  /** Path of the admin kubeconfig in the data directory. */
+  readonly kubeconfigPath: string;
+  /** The admin kubeconfig text. */
+  readonly kubeconfig: string;
+  /** Stops the API server, the store client and the embedded etcd. */
+  close(): Promise<void>;
+}
+
+/** The server URL clients use for a listen address. */
+export function clientUrl(hostname: string, port: number): string {
+  const host = hostname === "0.0.0.0" || hostname === ""
+    ? "127.0.0.1"
+    : hostname === "::"
+    ? "::1"
+    : hostname;
+  return `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+async function embeddedEtcd(dataDir: string, log: (l: string) => void): Promise<EtcdServer> {
+  await ensureHost(storeRequirements.filter((r) => r.debianPackage === "etcd-server"), log);
+  const portsFile = join(dataDir, "etcd-ports.json");
+  const saved = await readTextIfExists(portsFile);
+  let ports: { port: number; peerPort: number } | undefined;
+  if (saved) {
+    try {
+      const p = JSON.parse(saved);
+      if (Number.isInteger(p.port) && Number.isInteger(p.peerPort)) ports = p;
+    } catch {
+      ports = undefined;
+    }
+  }
+  ports ??= { port: freePort(), peerPort: freePort() };
+  await Deno.writeTextFile(portsFile, JSON.stringify(ports) + "\n");
+  return await startEtcd({
+    dataDir: join(dataDir, "etcd"),
+    name: "rks",
+    port: ports.port,
+    peerPort: ports.peerPort,
+    extraArgs: ["--auto-compaction-mode=revision", "--auto-compaction-retention=100000"],
+  });
+}
+
+/**
+ * Starts the control plane. On failure, whatever was started is stopped again.
+ *
+ * @example
+ * ```ts ignore
+ * import { startRks } from "./rks_start.ts";
+ * await using rks = await startRks({ hostname: "127.0.0.1", port: 0, store: undefined, dataDir: "/tmp/rks" });
+ * console.log(rks.server.url);
+ * ```
+ */
+export async function startRks(
+  config: RksConfig,
+  log: (line: string) => void = () => {},
+): Promise<Rks> {
+  await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const pki = await ensureClusterPki(join(config.dataDir, "pki"), [config.hostname]);
+  if (pki.created) {
+    log(`rks: created the cluster CA and credentials in ${join(config.dataDir, "pki")}`);
+  }
+  let etcd: EtcdServer | undefined;
+  let store: KvStore | undefined;
+  try {
+    let endpoints = config.store;
+    if (!endpoints) {
+      etcd = await embeddedEtcd(config.dataDir, log);
+      endpoints = [etcd.grpcUrl];
+      log(`rks: embedded etcd on ${etcd.httpUrl} (data in ${etcd.dataDir})`);
+    }
+    store = connectStore({
+      endpoints,
+      ...(config.username !== undefined ? { username: config.username } : {}),
+      ...(config.password !== undefined ? { password: config.password } : {}),
+    });
+    const server = await startApiServer({
+      store,
+      hostname: config.hostname,
+      port: config.port,
+      cert: pki.serverCert,
+      key: pki.serverKey,
+      token: pki.adminToken,
+      log,
+    });
+    const kubeconfig = renderKubeconfig({
+      server: clientUrl(config.hostname, server.port),
+      caCert: pki.caCert,
+      token: pki.adminToken,
+    });
+    const kubeconfigPath = join(config.dataDir, "admin.kubeconfig");
+    await Deno.writeTextFile(kubeconfigPath, kubeconfig, { mode: 0o600 });
+    if (config.kubeconfigOut) {
+      await Deno.writeTextFile(config.kubeconfigOut, kubeconfig, { mode: 0o600 });
+    }
+    const s = store;
+    const e = etcd;
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= (async () => {
+        await server.close();
+        await s.close();
+        await e?.kill();
+      })();
+      return closing;
+    };
+    return { server, store, etcd, kubeconfigPath, kubeconfig, close, [Symbol.asyncDispose]: close };
+  } catch (err) {
+    await store?.close();
+    await etcd?.kill();
+    throw err;
+  }
+}
+
+/** The admin kubeconfig of the cluster whose data directory is `dataDir` (for `rks kubeconfig`). */
+export async function readKubeconfig(dataDir: string, server?: string): Promise<string> {
+  const path = join(dataDir, "admin.kubeconfig");
+  const text = await readTextIfExists(path);
+  if (text === undefined) {
+    throw new Deno.errors.NotFound(
+      `No kubeconfig at ${path}: run "rks start --data-dir ${dataDir}" first`,
+    );
+  }
+  return server ? text.replace(/^(\s*server: ).*$/m, `$1${server}`) : text;
+}

@@ -1,0 +1,124 @@
+/**
+ * `watchResponse`: a `watch=true` answer — one JSON event per line
+ * (`{"type":"ADDED|MODIFIED|DELETED|BOOKMARK|ERROR","object":{...}}`), filtered by namespace,
+ * name and selectors (an object that stops matching is DELETED, one that starts matching is
+ * ADDED), optionally as one-row Tables (only the first carries `columnDefinitions`).
+ *
+ * @module
+ */
+import type { ApiResource } from "./_pending_resources.ts";
+import { toTable } from "./_pending_table.ts";
+import type { ApiObject } from "./object_codec.ts";
+import { type ListQuery, RestStorage } from "./rest_storage.ts";
+import type { WatchCache, WatchItem } from "./watch_cache.ts";
+
+/** Options of {@linkcode watchResponse}. */
+export interface WatchStreamOptions {
+  /** Key prefix to watch (namespace or whole kind). */
+  prefix: string;
+  /** Start after this revision; undefined = current state first. */
+  resourceVersion: number | undefined;
+  /** Selectors. */
+  query: ListQuery;
+  /** Send BOOKMARK events. */
+  allowBookmarks: boolean;
+  /** Encode objects as Tables. */
+  table: { includeObject: "None" | "Metadata" | "Object" } | undefined;
+  /** Close the stream after this many seconds. */
+  timeoutSeconds: number;
+  /** The client went away. */
+  signal: AbortSignal;
+}
+
+const encoder = new TextEncoder();
+
+/** Maps a cache event through the selectors: undefined when the watcher should not see it. */
+export function filterEvent(
+  item: WatchItem,
+  q: ListQuery,
+): { type: string; object: ApiObject } | undefined {
+  if (item.type === "BOOKMARK" || item.type === "ERROR") return undefined;
+  const now = RestStorage.matches(item.object, q);
+  if (item.type !== "MODIFIED") return now ? { type: item.type, object: item.object } : undefined;
+  const before = item.prev ? RestStorage.matches(item.prev, q) : true;
+  if (now && before) return { type: "MODIFIED", object: item.object };
+  if (now) return { type: "ADDED", object: item.object };
+  if (before) return { type: "DELETED", object: item.object };
+  return undefined;
+}
+
+/** The streaming response of a watch. */
+export function watchResponse(
+  cache: WatchCache,
+  resource: ApiResource,
+  opts: WatchStreamOptions,
+): Response {
+  const ac = new AbortController();
+  const onAbort = () => ac.abort();
+  opts.signal.addEventListener("abort", onAbort);
+  const timer = setTimeout(() => ac.abort(), opts.timeoutSeconds * 1000);
+  const events = cache.subscribe(opts.prefix, opts.resourceVersion, ac.signal);
+  let first = true;
+  const apiVersion = resource.group ? `${resource.group}/${resource.version}` : resource.version;
+  const encode = (type: string, object: unknown) =>
+    encoder.encode(JSON.stringify({ type, object }) + "\n");
+  const cleanup = () => {
+    clearTimeout(timer);
+    opts.signal.removeEventListener("abort", onAbort);
+    ac.abort();
+  };
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        for (;;) {
+          const next = await events.next();
+          if (next.done) {
+            cleanup();
+            controller.close();
+            return;
+          }
+          const item = next.value;
+          if (item.type === "ERROR") {
+            controller.enqueue(encode("ERROR", item.status));
+            continue;
+          }
+          if (item.type === "BOOKMARK") {
+            if (!opts.allowBookmarks || opts.table) continue;
+            controller.enqueue(encode("BOOKMARK", {
+              kind: resource.kind,
+              apiVersion,
+              metadata: { resourceVersion: String(item.revision) },
+            }));
+            return;
+          }
+          const ev = filterEvent(item, opts.query);
+          if (!ev) continue;
+          let object: unknown = ev.object;
+          if (opts.table) {
+            const t = toTable(resource, [ev.object], {
+              now: new Date(),
+              includeObject: opts.table.includeObject,
+              listMeta: { resourceVersion: String(ev.object.metadata.resourceVersion) },
+            });
+            if (!first) delete t.columnDefinitions;
+            object = t;
+          }
+          first = false;
+          controller.enqueue(encode(ev.type, object));
+          return;
+        }
+      } catch (e) {
+        cleanup();
+        controller.error(e);
+      }
+    },
+    async cancel() {
+      cleanup();
+      await events.return(undefined);
+    },
+  });
+  return new Response(body, {
+    status: 200,
+    headers: { "content-type": "application/json" },
+  });
+}
