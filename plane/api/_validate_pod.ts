@@ -10,6 +10,7 @@
  */
 
 import { isRecord } from "../../core/is_record.ts";
+import { type ExactQuantity, parseExactQuantity } from "../../core/quantity.ts";
 import { type FieldErrors, FieldPath } from "./_field_errors.ts";
 import {
   dns1123LabelErrors,
@@ -85,6 +86,55 @@ function validatePorts(errs: FieldErrors, ports: unknown, path: FieldPath): void
   });
 }
 
+const QUANTITY_MESSAGE =
+  "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+
+function quantity(
+  errs: FieldErrors,
+  path: FieldPath,
+  v: unknown,
+): ExactQuantity | undefined {
+  if (typeof v !== "string" && typeof v !== "number") {
+    errs.invalid(path, v, QUANTITY_MESSAGE);
+    return undefined;
+  }
+  try {
+    const q = parseExactQuantity(v);
+    if (q.num < 0n) {
+      errs.invalid(path, String(v), "must be greater than or equal to 0");
+      return undefined;
+    }
+    return q;
+  } catch {
+    errs.invalid(path, String(v), QUANTITY_MESSAGE);
+    return undefined;
+  }
+}
+
+/** `ValidateResourceRequirements`: valid, non-negative quantities; requests ≤ limits. */
+function validateResources(errs: FieldErrors, res: unknown, path: FieldPath): void {
+  if (!isRecord(res)) return;
+  const limits = new Map<string, [ExactQuantity, string]>();
+  if (isRecord(res.limits)) {
+    for (const [name, v] of Object.entries(res.limits)) {
+      const q = quantity(errs, path.child("limits").key(name), v);
+      if (q !== undefined) limits.set(name, [q, String(v)]);
+    }
+  }
+  if (isRecord(res.requests)) {
+    for (const [name, v] of Object.entries(res.requests)) {
+      const rp = path.child("requests").key(name);
+      const q = quantity(errs, rp, v);
+      const limit = limits.get(name);
+      if (q === undefined || limit === undefined) continue;
+      const [l, text] = limit;
+      if (q.num * l.den > l.num * q.den) {
+        errs.invalid(rp, String(v), `must be less than or equal to ${name} limit of ${text}`);
+      }
+    }
+  }
+}
+
 function validateContainer(
   errs: FieldErrors,
   c: Obj,
@@ -106,6 +156,7 @@ function validateContainer(
     } else oneOf(errs, path.child("restartPolicy"), c.restartPolicy, CONTAINER_RESTART_POLICIES);
   }
   validatePorts(errs, c.ports, path.child("ports"));
+  validateResources(errs, c.resources, path.child("resources"));
   list(c.env).forEach((e, i) => {
     const ep = path.child("env").index(i);
     if (!isRecord(e)) errs.invalid(ep, e, "must be an object");
