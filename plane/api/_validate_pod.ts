@@ -157,6 +157,7 @@ function validateContainer(
   }
   validatePorts(errs, c.ports, path.child("ports"));
   validateResources(errs, c.resources, path.child("resources"));
+  validateProbes(errs, c, path);
   list(c.env).forEach((e, i) => {
     const ep = path.child("env").index(i);
     if (!isRecord(e)) errs.invalid(ep, e, "must be an object");
@@ -240,6 +241,75 @@ function validateVolumes(errs: FieldErrors, vols: unknown, path: FieldPath): Set
   return names;
 }
 
+/** `AccumulateUniqueHostPorts`: a host port (protocol, IP) is used once per pod. */
+function validateHostPorts(errs: FieldErrors, spec: Obj, path: FieldPath): void {
+  const seen = new Set<string>();
+  for (const f of ["containers", "initContainers"]) {
+    list(spec[f]).forEach((c, i) => {
+      list(isRecord(c) ? c.ports : undefined).forEach((p, j) => {
+        if (!isRecord(p) || p.hostPort === undefined || p.hostPort === 0) return;
+        const key = `${p.protocol ?? "TCP"}/${p.hostIP ?? ""}/${p.hostPort}`;
+        const hp = path.child(f).index(i).child("ports").index(j).child("hostPort");
+        if (seen.has(key)) errs.duplicate(hp, key);
+        seen.add(key);
+      });
+    });
+  }
+}
+
+const PROBE_HANDLERS = ["exec", "httpGet", "tcpSocket", "grpc"];
+const LIFECYCLE_HANDLERS = ["exec", "httpGet", "tcpSocket", "sleep"];
+
+/** One handler per probe or hook (`validateHandler`). */
+function validateHandler(
+  errs: FieldErrors,
+  h: unknown,
+  path: FieldPath,
+  kinds: readonly string[],
+): void {
+  if (!isRecord(h)) return;
+  const set = kinds.filter((k) => h[k] !== undefined && h[k] !== null);
+  if (set.length === 0) errs.required(path, "must specify a handler type");
+  for (const extra of set.slice(1)) {
+    errs.forbidden(path.child(extra), "may not specify more than 1 handler type");
+  }
+}
+
+function validateProbes(errs: FieldErrors, c: Obj, path: FieldPath): void {
+  for (const f of ["livenessProbe", "readinessProbe", "startupProbe"]) {
+    const probe = c[f];
+    if (!isRecord(probe)) continue;
+    validateHandler(errs, probe, path.child(f), PROBE_HANDLERS);
+    for (
+      const n of [
+        "initialDelaySeconds",
+        "timeoutSeconds",
+        "periodSeconds",
+        "successThreshold",
+        "failureThreshold",
+      ]
+    ) {
+      const v = probe[n];
+      if (typeof v === "number" && v < 0) {
+        errs.invalid(path.child(f, n), v, "must be greater than or equal to 0");
+      }
+    }
+    if (
+      f !== "readinessProbe" && probe.successThreshold !== undefined && probe.successThreshold !== 1
+    ) {
+      errs.invalid(path.child(f, "successThreshold"), probe.successThreshold, "must be 1");
+    }
+  }
+  const lc = c.lifecycle;
+  if (isRecord(lc)) {
+    for (const hook of ["postStart", "preStop"]) {
+      if (lc[hook] !== undefined) {
+        validateHandler(errs, lc[hook], path.child("lifecycle", hook), LIFECYCLE_HANDLERS);
+      }
+    }
+  }
+}
+
 /** `ValidatePodSpec` (the parts rks enforces) at `path` (`spec` or `spec.template.spec`). */
 export function validatePodSpec(errs: FieldErrors, spec: unknown, path: FieldPath): void {
   if (!isRecord(spec)) {
@@ -266,6 +336,7 @@ export function validatePodSpec(errs: FieldErrors, spec: unknown, path: FieldPat
     volumes,
     false,
   );
+  validateHostPorts(errs, spec, path);
   oneOf(errs, path.child("restartPolicy"), spec.restartPolicy, RESTART_POLICIES);
   oneOf(errs, path.child("dnsPolicy"), spec.dnsPolicy, DNS_POLICIES);
   validateLabels(errs, spec.nodeSelector, path.child("nodeSelector"));
