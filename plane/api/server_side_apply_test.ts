@@ -250,12 +250,34 @@ Deno.test("updateManagedFields() tracks ordinary writes", async (t) => {
     assert.deepEqual(entry(edited, "kubectl-edit")?.fieldsV1, { "f:data": { "f:a": {} } });
     assert.equal(entry(edited, "kubectl-edit")?.time, "2026-11-30T09:00:00Z");
   });
-  await t.step("an empty managedFields list in the request clears them", () => {
-    const cleared = updateManagedFields(edited, {
+  await t.step("an empty managedFields list in the request keeps the stored ones", () => {
+    const kept = updateManagedFields(edited, {
       ...edited,
       metadata: { ...(edited.metadata as Obj), managedFields: [] },
     }, opts("x"));
+    assert.deepEqual(managed(kept), managed(edited));
+  });
+  await t.step("a list with one empty entry clears them", () => {
+    const cleared = updateManagedFields(edited, {
+      ...edited,
+      metadata: { ...(edited.metadata as Obj), managedFields: [{}] },
+    }, opts("x"));
     assert.equal((cleared.metadata as Obj).managedFields, undefined);
+  });
+  await t.step("managed fields sent by the client replace the stored ones", () => {
+    const mine: ManagedFieldsEntry = {
+      manager: "kubectl",
+      operation: "Apply",
+      apiVersion: "v1",
+      time: "2026-11-30T08:00:00Z",
+      fieldsType: "FieldsV1",
+      fieldsV1: { "f:data": { "f:a": {} } },
+    };
+    const migrated = updateManagedFields(edited, {
+      ...edited,
+      metadata: { ...(edited.metadata as Obj), managedFields: [mine] },
+    }, opts("kubectl-client-side-apply"));
+    assert.deepEqual(managed(migrated), [mine]);
   });
   await t.step("an unchanged write adds no entry", () => {
     const same = updateManagedFields(edited, edited, opts("noop"));
