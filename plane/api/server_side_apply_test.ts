@@ -313,3 +313,43 @@ Deno.test("FieldsV1 decodes and re-encodes kube-apiserver's format", () => {
   );
   assert.ok(set.paths().map(formatPath).includes('.metadata.finalizers[="a.io/x"]'));
 });
+
+Deno.test("serverSideApply() follows the OpenAPI list and map types", async (t) => {
+  await t.step("container ports are keyed by containerPort and the defaulted protocol", () => {
+    const cfg = podConfig("nginx", { ports: [{ containerPort: 80 }] });
+    const created = apply(undefined, cfg, "kubectl");
+    const fields = decodeFieldsV1(entry(created, "kubectl")?.fieldsV1);
+    assert.ok(
+      fields.paths().map(formatPath).includes(
+        '.spec.containers[name="nginx"].ports[containerPort=80,protocol="TCP"].containerPort',
+      ),
+    );
+    // The server defaults protocol; the next apply without it still finds the same item.
+    const live = structuredClone(created) as { spec: { containers: { ports: Obj[] }[] } };
+    live.spec.containers[0]!.ports[0]!.protocol = "TCP";
+    const again = apply(live as unknown as Obj, cfg, "kubectl");
+    assert.deepEqual((again.spec as { containers: { ports: Obj[] }[] }).containers[0]?.ports, [
+      { containerPort: 80, protocol: "TCP" },
+    ]);
+  });
+  await t.step("an atomic map (nodeSelector) is replaced whole and owned as one field", () => {
+    const first = apply(undefined, {
+      ...podConfig("nginx"),
+      spec: { containers: [{ name: "nginx", image: "nginx" }], nodeSelector: { a: "1", b: "2" } },
+    }, "kubectl");
+    assert.deepEqual(
+      (entry(first, "kubectl")?.fieldsV1 as { "f:spec": Obj })["f:spec"]["f:nodeSelector"],
+      {},
+    );
+    const next = apply(first, {
+      ...podConfig("nginx"),
+      spec: { containers: [{ name: "nginx", image: "nginx" }], nodeSelector: { c: "3" } },
+    }, "kubectl");
+    assert.deepEqual((next.spec as Obj).nodeSelector, { c: "3" });
+  });
+  await t.step("an atomic list (args) is replaced whole", () => {
+    const first = apply(undefined, podConfig("nginx", { args: ["-a", "-b"] }), "kubectl");
+    const next = apply(first, podConfig("nginx", { args: ["-c"] }), "kubectl");
+    assert.deepEqual((next.spec as { containers: Obj[] }).containers[0]?.args, ["-c"]);
+  });
+});

@@ -536,8 +536,17 @@ Deno.test("unknownFields() finds misspelt fields and nothing else", async (t) =>
       "spec.replica",
     ]);
   });
+  await t.step("deep structs are checked too (from the OpenAPI schema)", () => {
+    assert.deepEqual(
+      unknownFields("Pod", pod({ securityContext: { runAsUser: 1, runAsUsr: 1 } })),
+      ["spec.securityContext.runAsUsr"],
+    );
+  });
   await t.step("free-form parts are not walked", () => {
-    assert.deepEqual(unknownFields("Pod", pod({ securityContext: { anything: 1 } })), []);
+    const p = pod({}, {
+      managedFields: [{ manager: "m", fieldsV1: { "f:spec": { "f:anything": {} } } }],
+    });
+    assert.deepEqual(unknownFields("Pod", p), []);
     assert.deepEqual(unknownFields("Widget", { whatever: 1 }), []);
   });
   await t.step("events.k8s.io events use their own field names", () => {
