@@ -353,3 +353,37 @@ Deno.test("serverSideApply() follows the OpenAPI list and map types", async (t) 
     assert.deepEqual((next.spec as { containers: Obj[] }).containers[0]?.args, ["-c"]);
   });
 });
+
+Deno.test("serverSideApply() names subresource writers in conflicts (kubectl scale)", () => {
+  const dep = (replicas: number): Obj => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "default" },
+    spec: { replicas, selector: { matchLabels: { app: "web" } } },
+  });
+  const applied = apply(undefined, dep(1), "kubectl");
+  const scaled = updateManagedFields(applied, {
+    ...applied,
+    spec: { ...(applied.spec as Obj), replicas: 5 },
+  }, {
+    manager: "kubectl",
+    kind: "Deployment",
+    now: T1,
+    subresource: "scale",
+  });
+  assert.deepEqual(
+    managed(scaled).map((e) => [e.manager, e.operation, e.subresource ?? "", e.fieldsV1]),
+    [
+      ["kubectl", "Apply", "", { "f:spec": { "f:selector": {} } }],
+      ["kubectl", "Update", "scale", { "f:spec": { "f:replicas": {} } }],
+    ],
+  );
+  assert.throws(() => apply(scaled, dep(1), "kubectl"), {
+    code: 409,
+    message: 'Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" ' +
+      "using apps/v1 at 2026-11-30T09:00:00Z: .spec.replicas",
+  });
+  // Applying the scaled value is no conflict: ownership is shared.
+  const agreed = apply(scaled, dep(5), "kubectl");
+  assert.equal((agreed.spec as Obj).replicas, 5);
+});
