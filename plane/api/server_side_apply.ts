@@ -184,7 +184,9 @@ function mergeApplied(live: unknown, applied: unknown, fs: FieldSchema | undefin
  * 4. The manager's `Apply` entry in `metadata.managedFields` becomes the applied field set.
  *
  * `apiVersion`/`kind`/`metadata.name` in `applied` are the caller's to check against the URL;
- * defaulting and validation of the result are the caller's too.
+ * defaulting and validation of the result are the caller's too, and so is dropping the fields
+ * the endpoint resets before calling (`status` when applying to the main resource, everything
+ * but `status` on the `status` subresource), so that they are neither merged nor owned.
  *
  * @throws {ApplyConflictError} 409 on conflicts without `force`.
  * @throws {PatchError} 400 when `applied` is not an object or sets `metadata.managedFields`.
