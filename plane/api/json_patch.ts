@@ -119,6 +119,9 @@ export function applyJsonPatch(doc: unknown, patch: unknown): unknown {
     return jsonpatch.applyPatch(structuredClone(doc), structuredClone(patch), true, true, true)
       .newDocument;
   } catch (e) {
+    if (e instanceof TypeError && /banned for security reasons/.test(e.message)) {
+      throw new PatchError(422, `unsupported path in JSON patch: ${e.message}`, { cause: e });
+    }
     if (!(e instanceof jsonpatch.JsonPatchError)) throw e;
     // `tree` is the document as the failing operation saw it.
     const seen: unknown = e.tree ?? doc;

@@ -57,7 +57,9 @@ export function childSchema(
   field: string,
 ): FieldSchema | undefined {
   if (schema === undefined) return undefined;
-  return schema.properties?.[field] ?? schema.additionalProperties;
+  const props = schema.properties;
+  if (props !== undefined && Object.hasOwn(props, field)) return props[field];
+  return schema.additionalProperties;
 }
 
 /** True when SMP merges the list item by item (`merge` or `merge,retainKeys`). */

@@ -514,3 +514,28 @@ Deno.test("strategicMergePatch() replays a client-side apply update from kubectl
     },
   });
 });
+
+Deno.test("applyPatch() keeps a __proto__ key a plain key and never touches prototypes", async (t) => {
+  const evil = JSON.parse('{"metadata":{"__proto__":{"polluted":true}}}');
+  for (const type of [MERGE, SMP]) {
+    await t.step(type, () => {
+      const out = applyPatch(type, deployment(), evil, "Deployment");
+      const meta = out.metadata as Record<string, unknown>;
+      assert.ok(Object.hasOwn(meta, "__proto__"));
+      assert.equal(Object.getPrototypeOf(meta), Object.prototype);
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    });
+  }
+  await t.step(JSONP, () => {
+    assert.throws(
+      () =>
+        applyPatch(JSONP, deployment(), [{
+          op: "add",
+          path: "/__proto__/polluted",
+          value: true,
+        }], "Deployment"),
+      { code: 422 },
+    );
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+});

@@ -12,6 +12,7 @@
  */
 
 import { isRecord } from "../../core/is_record.ts";
+import { setOwn } from "./_set_own.ts";
 import type { StatusCause } from "./_field_errors.ts";
 import {
   canonicalJson,
@@ -141,7 +142,7 @@ function mergeApplied(live: unknown, applied: unknown, fs: FieldSchema | undefin
     if (!isRecord(live) || fs?.mapType === "atomic") return structuredClone(applied);
     const out: Record<string, unknown> = { ...live };
     for (const [k, v] of Object.entries(applied)) {
-      out[k] = mergeApplied(live[k], v, childSchema(fs, k));
+      setOwn(out, k, mergeApplied(live[k], v, childSchema(fs, k)));
     }
     return out;
   }

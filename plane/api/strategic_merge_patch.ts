@@ -13,6 +13,7 @@
  */
 
 import { isRecord } from "../../core/is_record.ts";
+import { setOwn } from "./_set_own.ts";
 import { PatchError } from "./patch_error.ts";
 import { childSchema, type FieldSchema, isMergeList, patchSchemaOf } from "./patch_strategies.ts";
 
@@ -96,22 +97,24 @@ function mergeMap(original: Obj | undefined, patch: Obj, schema: FieldSchema | u
     }
     const fm = childSchema(schema, k);
     if (!Object.hasOwn(out, k)) {
-      if (!isDeleteList) out[k] = clean(pv, fm);
+      if (!isDeleteList) setOwn(out, k, clean(pv, fm));
       continue;
     }
     const ov = out[k];
     if (valueKind(ov) !== valueKind(pv)) {
-      if (!isDeleteList) out[k] = clean(pv, fm);
+      if (!isDeleteList) setOwn(out, k, clean(pv, fm));
       continue;
     }
     if (isRecord(ov) && isRecord(pv)) {
-      out[k] = fm?.patchStrategy === "replace" ? clean(pv, fm) : mergeMap(ov, pv, fm);
+      setOwn(out, k, fm?.patchStrategy === "replace" ? clean(pv, fm) : mergeMap(ov, pv, fm));
     } else if (Array.isArray(ov) && Array.isArray(pv)) {
-      out[k] = isMergeList(fm) || isDeleteList
-        ? mergeSlice(ov, pv, fm, isDeleteList)
-        : clean(pv, fm);
+      setOwn(
+        out,
+        k,
+        isMergeList(fm) || isDeleteList ? mergeSlice(ov, pv, fm, isDeleteList) : clean(pv, fm),
+      );
     } else {
-      out[k] = pv;
+      setOwn(out, k, pv);
     }
   }
   return out;

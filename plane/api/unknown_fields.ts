@@ -27,7 +27,7 @@ function walk(v: unknown, schema: FieldSchema | undefined, path: string, out: st
   if (props !== undefined) {
     for (const [k, item] of Object.entries(v)) {
       const p = path === "" ? k : `${path}.${k}`;
-      const child = props[k];
+      const child = Object.hasOwn(props, k) ? props[k] : undefined;
       if (child !== undefined) walk(item, child, p, out);
       else if (schema.additionalProperties !== undefined) {
         walk(item, schema.additionalProperties, p, out);

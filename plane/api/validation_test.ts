@@ -542,6 +542,10 @@ Deno.test("unknownFields() finds misspelt fields and nothing else", async (t) =>
       ["spec.securityContext.runAsUsr"],
     );
   });
+  await t.step("a __proto__ key is an unknown field", () => {
+    const p = JSON.parse('{"kind":"Pod","metadata":{"name":"a","__proto__":{}}}');
+    assert.deepEqual(unknownFields("Pod", p), ["metadata.__proto__"]);
+  });
   await t.step("free-form parts are not walked", () => {
     const p = pod({}, {
       managedFields: [{ manager: "m", fieldsV1: { "f:spec": { "f:anything": {} } } }],
