@@ -202,7 +202,20 @@ Deno.test("the Pod schema lists every field rk8s parses", () => {
   const spec = pod.properties!["spec"]!.properties!;
   for (const field of POD_SPEC_EXTRA_FIELDS) assert.ok(spec[field], field);
   const container = at(pod, "spec.containers.[]").properties!;
-  for (const field of [...CONTAINER_FIELDS, "imagePullPolicy", "tty", "stdin", "lifecycle"]) {
+  for (
+    const field of [
+      ...CONTAINER_FIELDS,
+      "imagePullPolicy",
+      "tty",
+      "stdin",
+      "terminationMessagePath",
+      "terminationMessagePolicy",
+      "startupProbe",
+      "livenessProbe",
+      "readinessProbe",
+      "lifecycle",
+    ]
+  ) {
     assert.ok(container[field], field);
   }
   assert.ok(at(pod, "spec.containers.[].lifecycle.stopSignal"));
