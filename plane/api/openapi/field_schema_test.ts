@@ -1,8 +1,11 @@
 /** Unit tests of the resolved per-kind schemas (patch strategies, list types, known fields). */
 import assert from "node:assert/strict";
 import { POD_SPEC_EXTRA_FIELDS } from "../../../core/pod/pod_manifest_spec.ts";
+import { CONTAINER_FIELDS } from "../../../core/container/fields.ts";
 import { isRecord } from "../../../core/is_record.ts";
 import { type FieldSchema, fieldSchema } from "./field_schema.ts";
+import { allSchemas } from "./schemas.ts";
+import { PATCH_TYPES } from "../patch_strategies.ts";
 
 function at(schema: FieldSchema, path: string): FieldSchema {
   let node = schema;
@@ -194,7 +197,66 @@ Deno.test("fieldSchema() knows every field of ordinary manifests and finds typos
   ]);
 });
 
-Deno.test("PodSpec lists every pod-level field rk8s parses", () => {
-  const spec = fieldSchema("Pod")!.properties!["spec"]!.properties!;
+Deno.test("the Pod schema lists every field rk8s parses", () => {
+  const pod = fieldSchema("Pod")!;
+  const spec = pod.properties!["spec"]!.properties!;
   for (const field of POD_SPEC_EXTRA_FIELDS) assert.ok(spec[field], field);
+  const container = at(pod, "spec.containers.[]").properties!;
+  for (
+    const field of [
+      ...CONTAINER_FIELDS,
+      "imagePullPolicy",
+      "tty",
+      "stdin",
+      "terminationMessagePath",
+      "terminationMessagePolicy",
+      "startupProbe",
+      "livenessProbe",
+      "readinessProbe",
+      "lifecycle",
+    ]
+  ) {
+    assert.ok(container[field], field);
+  }
+  assert.ok(at(pod, "spec.containers.[].lifecycle.stopSignal"));
+  assert.deepEqual(
+    unknown(pod, {
+      spec: {
+        os: { name: "linux" },
+        containers: [{ name: "c", lifecycle: { stopSignal: "SIGUSR1" } }],
+      },
+    }),
+    [],
+  );
+});
+
+Deno.test("the OpenAPI patch extensions agree with the strategic merge patch table of patch_strategies.ts", () => {
+  const byType = (type: string) => {
+    const names = Object.keys(allSchemas).filter((n) =>
+      n.endsWith(`.${type}`) && n.startsWith("io.k8s.")
+    );
+    return names.map((n) => allSchemas[n]!).find((s) => s["properties"]);
+  };
+  for (const [type, fields] of Object.entries(PATCH_TYPES)) {
+    const schema = byType(type);
+    assert.ok(schema, type);
+    const props = schema["properties"] as Record<string, Record<string, unknown>>;
+    for (const [field, meta] of Object.entries(fields)) {
+      assert.ok(props[field], `${type}.${field}`);
+      assert.equal(
+        props[field]["x-kubernetes-patch-strategy"],
+        meta.strategy,
+        `${type}.${field} strategy`,
+      );
+      assert.equal(
+        props[field]["x-kubernetes-patch-merge-key"],
+        meta.mergeKey,
+        `${type}.${field} merge key`,
+      );
+    }
+    for (const [field, prop] of Object.entries(props)) {
+      if (prop["x-kubernetes-patch-strategy"] === undefined) continue;
+      assert.ok(fields[field], `${type}.${field} is in PATCH_TYPES`);
+    }
+  }
 });
