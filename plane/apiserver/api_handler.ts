@@ -39,6 +39,7 @@ import {
 } from "./http_io.ts";
 import { NamespaceLifecycle } from "./namespace_lifecycle.ts";
 import { type NodeConnector, noNodeConnector } from "./node_connector.ts";
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf_body.ts";
 import { podExecResponse, podLogResponse } from "./pod_proxy.ts";
 import { type ApiObject, resourcePrefix } from "./object_codec.ts";
 import { parseRequestInfo, type ResourceRequest } from "./request_info.ts";
@@ -287,7 +288,7 @@ export class ApiHandler {
     }
   }
 
-  async #bodyObject(req: Request): Promise<ApiObject> {
+  async #bodyObject(req: Request, r: ApiResource, kind: string = r.kind): Promise<ApiObject> {
     const type = mediaType(req.headers.get("content-type"));
     const bytes = await readBody(req);
     const text = new TextDecoder().decode(bytes);
@@ -300,6 +301,8 @@ export class ApiHandler {
           `couldn't get version/kind; json parse error: ${e instanceof Error ? e.message : e}`,
         );
       }
+    } else if (type === PROTOBUF_MEDIA_TYPE) {
+      value = await decodeProtobufObject(bytes, r.group, r.version, kind);
     } else if (type === "application/yaml") {
       const { parse } = await import("yaml");
       try {
@@ -310,7 +313,11 @@ export class ApiHandler {
         );
       }
     } else {
-      throw ApiError.unsupportedMediaType(type, ["application/json", "application/yaml"]);
+      throw ApiError.unsupportedMediaType(type, [
+        "application/json",
+        "application/yaml",
+        PROTOBUF_MEDIA_TYPE,
+      ]);
     }
     if (!isRecord(value)) {
       throw ApiError.badRequest("Object 'Kind' is missing in the request body: expected an object");
@@ -435,7 +442,7 @@ export class ApiHandler {
         if (sub === "binding") return await this.#bind(req, st, ns!, name!, dryRun);
         if (sub === "exec") return this.#exec(req, st, ns, name!, q);
         if (name !== undefined || sub !== undefined) throw ApiError.methodNotAllowed();
-        const body = await this.#bodyObject(req);
+        const body = await this.#bodyObject(req, r);
         const created = await st.create(ns, body, { dryRun, now: this.#now() });
         if (r.kind === "Namespace" && !dryRun) {
           await this.namespaces.ensureServiceAccount(String(created.metadata.name));
@@ -445,7 +452,7 @@ export class ApiHandler {
       case "update": {
         this.#checkFieldValidation(q);
         const dryRun = this.#dryRun(q);
-        const body = await this.#bodyObject(req);
+        const body = await this.#bodyObject(req, r, sub === "scale" ? "Scale" : r.kind);
         if (sub === "scale") return await this.#updateScale(st, ns, name!, () => body, dryRun);
         const updated = await st.update(
           ns,
@@ -604,7 +611,7 @@ export class ApiHandler {
     name: string,
     dryRun: boolean,
   ): Promise<Response> {
-    const body = await this.#bodyObject(req);
+    const body = await this.#bodyObject(req, st.resource, "Binding");
     const target = isRecord(body.target) ? body.target : {};
     const node = target.name;
     if (typeof node !== "string" || node === "") {

@@ -370,6 +370,51 @@ for (const transport of ["http", "grpc"] as const) {
         },
       );
 
+      await t.step(
+        "kubectl's typed create commands send protobuf bodies; rks decodes them",
+        async () => {
+          assert.match(await ok(c, ["create", "namespace", "typed"]), /namespace\/typed created/);
+          assert.match(
+            await ok(c, ["create", "-n", "typed", "configmap", "cm", "--from-literal=a=b"]),
+            /configmap\/cm created/,
+          );
+          assert.match(
+            await ok(c, ["create", "-n", "typed", "secret", "generic", "s", "--from-literal=x=y"]),
+            /secret\/s created/,
+          );
+          assert.match(
+            await ok(c, [
+              "create",
+              "-n",
+              "typed",
+              "deployment",
+              "d",
+              "--image=nginx:1.25",
+              "--replicas=0",
+            ]),
+            /deployment.apps\/d created/,
+          );
+          const cm = JSON.parse(await ok(c, ["get", "-n", "typed", "cm", "cm", "-o", "json"]));
+          assert.deepEqual(cm.data, { a: "b" });
+          const sec = JSON.parse(await ok(c, ["get", "-n", "typed", "secret", "s", "-o", "json"]));
+          assert.deepEqual(sec.data, { x: btoa("y") });
+          assert.equal(sec.type, "Opaque");
+          const d = JSON.parse(await ok(c, ["get", "-n", "typed", "deploy", "d", "-o", "json"]));
+          assert.equal(d.spec.replicas, 0, "an explicit zero survives");
+          assert.equal(d.spec.strategy.type, "RollingUpdate");
+          assert.equal(d.spec.template.spec.containers[0].image, "nginx:1.25");
+          assert.equal(d.spec.template.metadata.creationTimestamp, undefined);
+          assert.equal(d.spec.template.spec.containers[0].stdin, undefined, "zero values dropped");
+          const garbage = await c.request("/api/v1/namespaces/typed/configmaps", {
+            method: "POST",
+            headers: { "content-type": "application/vnd.kubernetes.protobuf" },
+            body: "not protobuf",
+          });
+          assert.equal(garbage.status, 400);
+          await garbage.body?.cancel();
+        },
+      );
+
       await t.step("deleting a namespace removes its objects, then the namespace", async () => {
         const out = await ok(c, ["delete", "ns", "other"]);
         assert.match(out, /namespace "other" deleted/);
