@@ -39,6 +39,11 @@ export interface NetworkAttachRequest {
   ports: readonly PortMapping[];
   /** Extra host entries, e.g. compose service names: `ip → names`. */
   extraHosts?: readonly { ip: string; names: readonly string[] }[];
+  /**
+   * DNS domain of a pod with `spec.subdomain` (`subdomain.namespace.svc.cluster.local`): its
+   * hosts file maps the address to `hostname.domain` first, as the kubelet's does.
+   */
+  domain?: string;
 }
 
 /** The result of attaching a sandbox to its networks. */

@@ -218,6 +218,7 @@ export class CniNetworkProvider implements NetworkProvider {
           aliases: [req.name],
           ips: ips.slice(0, 1),
           ...(req.extraHosts ? { extraHosts: req.extraHosts } : {}),
+          ...(req.domain !== undefined ? { domain: req.domain } : {}),
         }),
       );
       await Deno.writeTextFile(resolvConfFile, await this.#sandboxResolvConf());

@@ -15,6 +15,12 @@ export interface HostsInput {
   ips: readonly string[];
   /** Extra entries, e.g. compose services. */
   extraHosts?: readonly { ip: string; names: readonly string[] }[];
+  /**
+   * The pod's DNS domain when it has a `spec.subdomain` (`subdomain.namespace.svc.cluster.local`):
+   * each address line then starts with the FQDN `hostname.domain`, as the kubelet's managed hosts
+   * file has it.
+   */
+  domain?: string;
 }
 
 /**
@@ -28,16 +34,23 @@ export interface HostsInput {
  * assert.match(text, /^127\.0\.0\.1\tlocalhost$/m);
  * assert.match(text, /^10\.88\.0\.2\tweb$/m);
  * assert.match(text, /^10\.88\.0\.3\tdb$/m);
+ * const pod = renderHosts({ hostname: "web-0", ips: ["10.88.0.4"], domain: "web.default.svc.cluster.local" });
+ * assert.match(pod, /^10\.88\.0\.4\tweb-0\.web\.default\.svc\.cluster\.local\tweb-0$/m);
  * ```
  */
 export function renderHosts(input: HostsInput): string {
-  const names = [input.hostname, ...(input.aliases ?? []).filter((a) => a !== input.hostname)];
+  // The kubelet's managed hosts file: "IP\tFQDN\tHOSTNAME" when the pod has a subdomain.
+  const short = input.domain !== undefined && input.hostname.endsWith(`.${input.domain}`)
+    ? input.hostname.slice(0, -input.domain.length - 1)
+    : input.hostname;
+  const names = [short, ...(input.aliases ?? []).filter((a) => a !== short)];
+  const first = input.domain !== undefined ? `${short}.${input.domain}\t` : "";
   const lines = [
     "127.0.0.1\tlocalhost",
     "::1\tlocalhost ip6-localhost ip6-loopback",
   ];
-  if (input.ips.length === 0) lines.push(`127.0.1.1\t${names.join(" ")}`);
-  for (const ip of input.ips) lines.push(`${ip}\t${names.join(" ")}`);
+  if (input.ips.length === 0) lines.push(`127.0.1.1\t${first}${names.join(" ")}`);
+  for (const ip of input.ips) lines.push(`${ip}\t${first}${names.join(" ")}`);
   for (const e of input.extraHosts ?? []) {
     if (e.names.length > 0) lines.push(`${e.ip}\t${e.names.join(" ")}`);
   }

@@ -114,7 +114,7 @@ export interface ComposeService {
   replicas: number;
   /** True when `deploy.replicas` was set (convert prints a Deployment). */
   deployReplicas: boolean;
-  /** `stop_signal`. */
+  /** `stop_signal`, as a signal name (`SIGUSR1`). */
   stopSignal?: string;
   /** `stop_grace_period` in ms (default 10 s). */
   stopGracePeriodMs: number;
@@ -132,6 +132,10 @@ export interface ComposeService {
   extraHosts: Record<string, string>;
   /** `dns` servers. */
   dns: string[];
+  /** `dns_search` domains. */
+  dnsSearch?: string[];
+  /** `dns_opt` resolv.conf options (`ndots:2`, `rotate`). */
+  dnsOptions?: string[];
   /** `profiles`. */
   profiles: string[];
 }

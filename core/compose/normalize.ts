@@ -37,6 +37,7 @@ import {
 } from "./syntax.ts";
 import { parseEnvFile } from "./env_file.ts";
 import { DependencyCycleError, dependencyLevels } from "./plan.ts";
+import { LINUX_STOP_SIGNALS } from "../pod/pod_manifest_container.ts";
 
 /** Inputs of {@linkcode normalizeCompose} besides the document. */
 export interface NormalizeOptions {
@@ -92,6 +93,8 @@ const SERVICE_KEYS = new Set([
   "privileged",
   "extra_hosts",
   "dns",
+  "dns_search",
+  "dns_opt",
   "profiles",
   "scale",
 ]);
@@ -114,8 +117,6 @@ const UNSUPPORTED_SERVICE_KEYS = new Set([
   "stdin_open",
   "links",
   "external_links",
-  "dns_search",
-  "dns_opt",
   "domainname",
   "mac_address",
   "cgroup_parent",
@@ -782,9 +783,7 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
     }
     svc.extraHosts[k] = ip.replace(/^\[|\]$/g, "");
   }
-  if (svc.dns.length > 0) {
-    f.get("dns").warn("dns is not applied: containers use the host's resolvers");
-  }
+  checkDns(f, svc);
   const restart = f.get("restart");
   if (!restart.isNull) {
     const r = restart.scalar();
@@ -814,9 +813,7 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
     throw f.get("hostname").error(`"${svc.hostname}" is not a valid hostname (RFC 1123 label)`);
   }
   if (svc.stopSignal !== undefined) {
-    f.get("stop_signal").warn(
-      "stop_signal is not applied: containers stop with SIGTERM, then SIGKILL",
-    );
+    svc.stopSignal = ok(f.get("stop_signal"), signalName(svc.stopSignal));
   }
   const wd = f.get("working_dir");
   if (!wd.isNull) {
@@ -891,6 +888,101 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
     );
   }
   return svc;
+}
+
+/** Linux signal numbers 1–31 by name, for `stop_signal: 10` (docker takes numbers too). */
+const SIGNAL_NUMBERS = [
+  "HUP",
+  "INT",
+  "QUIT",
+  "ILL",
+  "TRAP",
+  "ABRT",
+  "BUS",
+  "FPE",
+  "KILL",
+  "USR1",
+  "SEGV",
+  "USR2",
+  "PIPE",
+  "ALRM",
+  "TERM",
+  "STKFLT",
+  "CHLD",
+  "CONT",
+  "STOP",
+  "TSTP",
+  "TTIN",
+  "TTOU",
+  "URG",
+  "XCPU",
+  "XFSZ",
+  "VTALRM",
+  "PROF",
+  "WINCH",
+  "IO",
+  "PWR",
+  "SYS",
+];
+
+/**
+ * A `stop_signal` as the signal name Kubernetes' `lifecycle.stopSignal` takes: `SIGUSR1`,
+ * `USR1` and `10` all give `SIGUSR1` (docker accepts the three forms).
+ *
+ * @example
+ * ```ts
+ * import { signalName } from "./normalize.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(signalName("usr1"), { ok: true, value: "SIGUSR1" });
+ * assert.deepEqual(signalName("15"), { ok: true, value: "SIGTERM" });
+ * assert.equal(signalName("SIGNOPE").ok, false);
+ * ```
+ */
+export function signalName(raw: string): Parsed<string> {
+  const s = raw.trim().toUpperCase();
+  const name = /^\d+$/.test(s)
+    ? (SIGNAL_NUMBERS[Number(s) - 1] !== undefined ? `SIG${SIGNAL_NUMBERS[Number(s) - 1]}` : "")
+    : s.startsWith("SIG")
+    ? s
+    : `SIG${s}`;
+  return LINUX_STOP_SIGNALS.includes(name) ? { ok: true, value: name } : {
+    ok: false,
+    reason:
+      `invalid stop_signal "${raw}" (expected a signal name such as SIGTERM, SIGUSR1, or a number from 1 to 31)`,
+  };
+}
+
+const IPV4_ADDRESS = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
+/**
+ * `dns`, `dns_search`, `dns_opt`: addresses, domains and options checked here (with the compose
+ * file's line) rather than later in the translated pod. At most 3 servers, Kubernetes' limit.
+ */
+function checkDns(f: Field, svc: ComposeService): void {
+  if (svc.dns.length > 3) {
+    throw f.get("dns").error(
+      `at most 3 dns servers are supported (Kubernetes' dnsConfig limit), got ${svc.dns.length}`,
+    );
+  }
+  for (const ip of svc.dns) {
+    if (!IPV4_ADDRESS.test(ip) && !/^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$/.test(ip)) {
+      throw f.get("dns").error(`dns server "${ip}" is not an IP address`);
+    }
+  }
+  const search = f.get("dns_search").stringOrList();
+  for (const d of search) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\.?$/.test(d)) {
+      throw f.get("dns_search").error(`dns_search domain "${d}" is not a valid DNS name`);
+    }
+  }
+  if (search.length > 0) svc.dnsSearch = search;
+  const opts = f.get("dns_opt").stringOrList();
+  for (const o of opts) {
+    if (!/^[A-Za-z0-9_-]+(:\S+)?$/.test(o)) {
+      throw f.get("dns_opt").error(`dns_opt "${o}" is not a resolv.conf option (e.g. "ndots:2")`);
+    }
+  }
+  if (opts.length > 0) svc.dnsOptions = opts;
 }
 
 function fileRefs(f: Field, kind: "config" | "secret"): ServiceFileRef[] {

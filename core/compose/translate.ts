@@ -99,6 +99,37 @@ export function dnsNamesOf(svc: ComposeService, podName: string): Record<string,
 }
 
 /**
+ * `dns`, `dns_search` and `dns_opt` as a pod's `dnsConfig`, or undefined when none is set. With
+ * `dns` the servers replace the node's (dnsPolicy `None`, as docker replaces them); with only
+ * `dns_search`/`dns_opt` the node's resolv.conf is kept and they are added (dnsPolicy `Default`).
+ *
+ * @example
+ * ```ts
+ * import { composeDnsConfig } from "./translate.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(
+ *   composeDnsConfig({ dns: ["192.0.2.53"], dnsSearch: ["example.org"], dnsOptions: ["ndots:2", "rotate"] }),
+ *   { nameservers: ["192.0.2.53"], searches: ["example.org"], options: [{ name: "ndots", value: "2" }, { name: "rotate" }] },
+ * );
+ * assert.equal(composeDnsConfig({ dns: [] }), undefined);
+ * ```
+ */
+export function composeDnsConfig(
+  svc: Pick<ComposeService, "dns" | "dnsSearch" | "dnsOptions">,
+): KubeResource | undefined {
+  const out: KubeResource = {};
+  if (svc.dns.length > 0) out.nameservers = [...svc.dns];
+  if ((svc.dnsSearch ?? []).length > 0) out.searches = [...svc.dnsSearch!];
+  if ((svc.dnsOptions ?? []).length > 0) {
+    out.options = svc.dnsOptions!.map((o) => {
+      const i = o.indexOf(":");
+      return i < 0 ? { name: o } : { name: o.slice(0, i), value: o.slice(i + 1) };
+    });
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
  * The `v1 Pod` of replica `replica` (1-based) of `svc`.
  *
  * @example
@@ -246,6 +277,7 @@ export function servicePod(
     };
   }
   if (Object.keys(sc).length > 0) container.securityContext = sc;
+  if (svc.stopSignal !== undefined) container.lifecycle = { stopSignal: svc.stopSignal };
 
   const hostAliases = new Map<string, string[]>();
   for (const [host, ip] of Object.entries(svc.extraHosts)) {
@@ -262,6 +294,13 @@ export function servicePod(
     containers: [container],
   };
   if (svc.init) spec.shareProcessNamespace = true;
+  // lifecycle.stopSignal needs spec.os.name (Kubernetes 1.33).
+  if (svc.stopSignal !== undefined) spec.os = { name: "linux" };
+  const dnsConfig = composeDnsConfig(svc);
+  if (dnsConfig !== undefined) {
+    spec.dnsPolicy = svc.dns.length > 0 ? "None" : "Default";
+    spec.dnsConfig = dnsConfig;
+  }
   if (hostAliases.size > 0) {
     spec.hostAliases = [...hostAliases].map(([ip, hostnames]) => ({ ip, hostnames }));
   }

@@ -248,3 +248,57 @@ Deno.test("serviceConfigHash() changes only for the service whose config changed
   assert.equal(await h(one, "b"), await h(scaled, "b"), "scale is not part of the hash");
   assert.match(await h(one, "a"), /^[0-9a-f]{64}$/);
 });
+
+Deno.test("dns, dns_search, dns_opt and stop_signal become dnsConfig and lifecycle.stopSignal", async () => {
+  const { model, warnings } = await loadText(`services:
+  a:
+    image: ./img
+    dns: [192.0.2.53, 192.0.2.54]
+    dns_search: example.org
+    dns_opt: [ndots:2, rotate]
+    stop_signal: usr1
+    stop_grace_period: 1m30s
+  b:
+    image: ./img
+    dns_search: [svc.example]
+    stop_signal: "15"
+  c:
+    image: ./img
+`);
+  assert.deepEqual(warnings, []);
+  const a = podManifestOf(servicePod(model, model.services.a!, 1, ctx), "a", () => undefined).pod;
+  assert.equal(a.dnsPolicy, "None");
+  assert.deepEqual(a.dnsConfig, {
+    nameservers: ["192.0.2.53", "192.0.2.54"],
+    searches: ["example.org"],
+    options: [{ name: "ndots", value: "2" }, { name: "rotate" }],
+  });
+  assert.equal(a.os, "linux");
+  assert.equal(a.containers[0]!.stopSignal, "SIGUSR1");
+  assert.equal(a.terminationGracePeriodSeconds, 90);
+  const b = podManifestOf(servicePod(model, model.services.b!, 1, ctx), "b", () => undefined).pod;
+  assert.equal(b.dnsPolicy, "Default", "only dns_search: the node's resolvers are kept");
+  assert.deepEqual(b.dnsConfig, { searches: ["svc.example"] });
+  assert.equal(b.containers[0]!.stopSignal, "SIGTERM");
+  const c = podManifestOf(servicePod(model, model.services.c!, 1, ctx), "c", () => undefined).pod;
+  assert.equal(c.dnsConfig, undefined);
+  assert.equal(c.containers[0]!.stopSignal, undefined);
+  assert.equal(c.os, undefined);
+  const bad: [string, RegExp][] = [
+    [
+      `dns: [1.1.1.1, 1.0.0.1, 8.8.8.8, 8.8.4.4]`,
+      /compose\.yaml:4:\d+: services\.a\.dns: at most 3 dns servers/,
+    ],
+    [`dns: dns.example`, /services\.a\.dns: dns server "dns\.example" is not an IP address/],
+    [`dns_search: [Bad_Domain]`, /services\.a\.dns_search: dns_search domain "Bad_Domain"/],
+    [`dns_opt: ["nd ots"]`, /services\.a\.dns_opt: dns_opt "nd ots" is not a resolv\.conf option/],
+    [
+      `stop_signal: SIGNOPE`,
+      /compose\.yaml:4:\d+: services\.a\.stop_signal: invalid stop_signal "SIGNOPE"/,
+    ],
+    [`stop_signal: "99"`, /invalid stop_signal "99"/],
+  ];
+  for (const [line, re] of bad) {
+    await assert.rejects(loadText(`services:\n  a:\n    image: ./img\n    ${line}\n`), re, line);
+  }
+});

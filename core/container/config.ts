@@ -80,6 +80,8 @@ export interface ContainerConfig {
    * binaries and file capabilities no longer raise privileges. Default false.
    */
   noNewPrivileges?: boolean;
+  /** Signal sent first on stop (`SIGUSR1`, ...); default SIGTERM (pod `lifecycle.stopSignal`). */
+  stopSignal?: string;
   /**
    * Privileged (Kubernetes `securityContext.privileged`): every Linux capability, no masked or
    * read-only `/proc` paths, `/sys` and `/sys/fs/cgroup` read-write, all devices allowed by the

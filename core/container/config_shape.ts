@@ -86,6 +86,7 @@ export const containerConfigShape: Shape<ContainerConfig> = object<ContainerConf
     drop: optional(stringList),
   })),
   noNewPrivileges: optional(boolean),
+  stopSignal: optional(text),
   privileged: optional(boolean),
   hostname: optional(text),
   hostNetwork: optional(boolean),

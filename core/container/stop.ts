@@ -1,5 +1,5 @@
 /**
- * `stopContainer`: SIGTERM, wait up to the grace period for conmon's exit file, then SIGKILL
+ * `stopContainer`: SIGTERM (or the container's `stopSignal`), wait up to the grace period for conmon's exit file, then SIGKILL
  * (CRI StopContainer). Stopping a stopped container is a no-op.
  *
  * @module
@@ -41,7 +41,7 @@ export async function stopRecord(
   requireStatus("stop", rec.name, view.status, canStop);
   let exit = undefined;
   if (view.status === "running" && graceSeconds > 0) {
-    await signalContainer(engine, rec, "SIGTERM");
+    await signalContainer(engine, rec, rec.config.stopSignal ?? "SIGTERM");
     exit = await waitForExit(engine, rec.id, graceSeconds * 1000);
   }
   if (!exit) {

@@ -123,6 +123,7 @@ export function defaultContainer(c: ContainerInput): PodContainerSpec {
   if (c.command !== undefined) out.command = [...c.command];
   if (c.args !== undefined) out.args = [...c.args];
   if (c.workingDir !== undefined) out.workingDir = c.workingDir;
+  if (c.stopSignal !== undefined) out.stopSignal = c.stopSignal;
   return out;
 }
 
@@ -187,6 +188,8 @@ export function defaultPod(p: PodInput): PodManifest {
   if (p.hostAliases !== undefined) {
     out.hostAliases = p.hostAliases.map((a) => ({ ip: a.ip, hostnames: [...a.hostnames] }));
   }
+  if (p.dnsConfig !== undefined) out.dnsConfig = structuredClone(p.dnsConfig);
+  if (p.os !== undefined) out.os = p.os;
   if (p.securityContext !== undefined) out.securityContext = { ...p.securityContext };
   if (p.networks !== undefined) out.networks = [...p.networks];
   return out;

@@ -7,6 +7,7 @@
  */
 import type { PortMapping } from "../network.ts";
 import type { PodContainerState, SandboxState } from "./pod_status.ts";
+import type { SandboxDnsConfig } from "./pod_dns.ts";
 
 /** Identity of a sandbox. */
 export interface PodSandboxMetadata {
@@ -57,6 +58,13 @@ export interface PodSandboxConfig {
   networks?: string[];
   /** Extra /etc/hosts entries (compose service names). */
   extraHosts?: { ip: string; names: string[] }[];
+  /**
+   * The pod's DNS domain when it has `spec.subdomain` (`subdomain.namespace.svc.cluster.local`,
+   * the kubelet's `hostDomainName`): /etc/hosts maps the pod IP to `hostname.domain hostname`.
+   */
+  domain?: string;
+  /** DNS settings from dnsPolicy/dnsConfig; undefined to use the node's resolv.conf as it is. */
+  dns?: SandboxDnsConfig;
 }
 
 /** A host path mounted into a container (CRI Mount subset). */
@@ -109,6 +117,8 @@ export interface CriContainerConfig {
   annotations: Record<string, string>;
   /** Allocate a TTY. */
   tty: boolean;
+  /** Signal sent first on stop (`lifecycle.stopSignal`); undefined for SIGTERM. */
+  stopSignal?: string;
   /** Linux options. */
   linux: {
     /** Limits and requests as Kubernetes quantities. */

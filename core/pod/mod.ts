@@ -8,6 +8,8 @@
  *   (types in `pod_types.ts`, containers in `pod_manifest_container.ts`, pod-level fields and
  *   checks in `pod_manifest_spec.ts`; defaulting in `../k8s/defaults.ts`)
  * - `pod_security.ts` — {@linkcode effectiveSecurity}: pod-level securityContext under the container's
+ * - `pod_dns.ts` — dnsPolicy/dnsConfig → the pod's resolv.conf ({@linkcode sandboxDnsConfig},
+ *   {@linkcode renderPodResolvConf})
  * - `pod_translate.ts` — manifest → CRI configs ({@linkcode sandboxConfig}, {@linkcode containerConfig},
  *   {@linkcode planVolumes}; {@linkcode podLimits} is re-exported from `../cgroup/pod_limits.ts`)
  * - `pod_status.ts` — closed status unions, guards, {@linkcode summarizePod} (kubectl columns)
@@ -43,6 +45,7 @@ export * from "./pod_manifest.ts";
 export * from "./pod_manifest_spec.ts";
 export * from "./pod_security.ts";
 export * from "./pod_translate.ts";
+export * from "./pod_dns.ts";
 export * from "./pod_status.ts";
 export * from "./pod_planner.ts";
 export * from "./pod_runner.ts";

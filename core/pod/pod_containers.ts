@@ -126,6 +126,7 @@ export function engineConfig(
   if (cfg.command !== undefined) out.command = cfg.command;
   if (cfg.args !== undefined) out.args = cfg.args;
   if (cfg.workingDir !== undefined) out.workingDir = cfg.workingDir;
+  if (cfg.stopSignal !== undefined) out.stopSignal = cfg.stopSignal;
   const groups = sc.supplementalGroups ?? [];
   if (sc.runAsUser !== undefined || sc.runAsGroup !== undefined || groups.length > 0) {
     out.user = { uid: sc.runAsUser ?? 0, gid: sc.runAsGroup ?? 0 };

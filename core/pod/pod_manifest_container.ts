@@ -92,6 +92,7 @@ export function parsePodContainer(
     "stdin",
     "terminationMessagePath",
     "terminationMessagePolicy",
+    "lifecycle",
   ]);
   const name = f.requiredString("name");
   nameCheck(f.get("name"), dns1123LabelProblem(name));
@@ -123,6 +124,8 @@ export function parsePodContainer(
     "FallbackToLogsOnError",
   ]);
   if (tmPolicy !== undefined) c.terminationMessagePolicy = tmPolicy;
+  const stopSignal = parseLifecycle(f.get("lifecycle"));
+  if (stopSignal !== undefined) c.stopSignal = stopSignal;
   if (f.optionalBoolean("tty") === true) {
     f.get("tty").warn("tty is not supported for pod containers; ignored");
   }
@@ -216,4 +219,33 @@ function parseContainerSecurity(f: ManifestField): PodSecurityContext {
   if (nonRoot !== undefined) out.runAsNonRoot = nonRoot;
   Object.assign(out, privilegeFields(f));
   return out;
+}
+
+/**
+ * The signals `lifecycle.stopSignal` accepts on Linux (the API server's
+ * `supportedStopSignalsLinux`, Kubernetes 1.33).
+ */
+export const LINUX_STOP_SIGNALS: readonly string[] = [
+  ..."ABRT ALRM BUS CHLD CLD CONT FPE HUP ILL INT IO IOT KILL PIPE POLL PROF PWR QUIT SEGV STKFLT STOP SYS TERM TRAP TSTP TTIN TTOU URG USR1 USR2 VTALRM WINCH XCPU XFSZ RTMIN"
+    .split(" ").map((s) => `SIG${s}`),
+  ...Array.from({ length: 15 }, (_, i) => `SIGRTMIN+${i + 1}`),
+  ...Array.from({ length: 14 }, (_, i) => `SIGRTMAX-${14 - i}`),
+  "SIGRTMAX",
+];
+
+/** `lifecycle`: `stopSignal` is applied; the hooks are not supported (a warning). */
+function parseLifecycle(f: ManifestField): string | undefined {
+  if (f.isNull) return undefined;
+  f.object().known(["stopSignal", "postStart", "preStop"]);
+  for (const hook of ["postStart", "preStop"]) {
+    if (!f.get(hook).isNull) f.get(hook).warn(`lifecycle.${hook} is not supported; ignored`);
+  }
+  const signal = optionalText(f, "stopSignal");
+  if (signal === undefined) return undefined;
+  if (!LINUX_STOP_SIGNALS.includes(signal)) {
+    throw f.get("stopSignal").error(
+      `unsupported value "${signal}": expected a Linux signal name such as SIGTERM, SIGINT, SIGUSR1 or SIGRTMIN+1`,
+    );
+  }
+  return signal;
 }

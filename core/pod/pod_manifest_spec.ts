@@ -1,6 +1,6 @@
 /**
  * The pod-level fields of a pod manifest besides containers and volumes: `hostname`,
- * `subdomain`, `setHostnameAsFQDN`, `hostAliases`, `dnsPolicy` and the pod `securityContext`
+ * `subdomain`, `setHostnameAsFQDN`, `hostAliases`, `dnsPolicy`, `dnsConfig` and the pod `securityContext`
  * (parsing), and the checks that need the defaulted pod (FQDN length, `runAsNonRoot`, summed
  * limits, runtime identifiers).
  *
@@ -10,12 +10,14 @@ import type { ManifestField } from "../manifest_reader.ts";
 import { MAX_ID, optionalText } from "../container/fields.ts";
 import { MAX_HOSTNAME_LENGTH } from "../k8s/defaults.ts";
 import { MAX_MEMORY_BYTES, memoryBytes } from "../quantity.ts";
-import { dns1123LabelProblem } from "./_names.ts";
+import { dns1123LabelProblem, dns1123SubdomainProblem } from "./_names.ts";
 import { nameCheck } from "./pod_manifest_container.ts";
 import { effectiveSecurity } from "./pod_security.ts";
 import type {
   DnsPolicy,
   HostAlias,
+  PodDnsConfig,
+  PodDnsConfigOption,
   PodInput,
   PodLevelSecurityContext,
   PodManifest,
@@ -29,6 +31,8 @@ export const POD_SPEC_EXTRA_FIELDS: readonly string[] = [
   "setHostnameAsFQDN",
   "hostAliases",
   "dnsPolicy",
+  "dnsConfig",
+  "os",
   "securityContext",
 ];
 
@@ -93,15 +97,80 @@ export function parsePodSpecExtras(spec: ManifestField): Partial<PodInput> {
     if (!policies.includes(dns)) {
       throw spec.get("dnsPolicy").error(`expected ${policies.join(", ")}, got "${dns}"`);
     }
-    if (dns === "None") {
-      throw spec.get("dnsPolicy").error(
-        "dnsPolicy None needs dnsConfig, which rk8s does not support (use Default or ClusterFirst)",
+    out.dnsPolicy = dns as DnsPolicy;
+  }
+  const os = spec.get("os");
+  if (!os.isNull) {
+    os.object().known(["name"]);
+    const name = optionalText(os, "name");
+    if (name === "windows") {
+      throw os.get("name").error('"windows" pods cannot run here: rk8s runs Linux containers');
+    }
+    if (name !== undefined && name !== "linux") {
+      throw os.get("name").error(`expected linux or windows, got "${name}"`);
+    }
+    if (name !== undefined) out.os = name;
+  }
+  const dnsConfig = spec.get("dnsConfig");
+  if (!dnsConfig.isNull) out.dnsConfig = parseDnsConfig(dnsConfig);
+  if (out.dnsPolicy === "None") {
+    // The API server's rule (validatePodDNSConfig).
+    if (out.dnsConfig === undefined) {
+      throw spec.get("dnsConfig").error("must provide `dnsConfig` when `dnsPolicy` is None");
+    }
+    if ((out.dnsConfig.nameservers ?? []).length === 0) {
+      throw dnsConfig.get("nameservers").error(
+        "must provide at least one DNS nameserver when `dnsPolicy` is None",
       );
     }
-    out.dnsPolicy = dns as DnsPolicy;
   }
   const sc = spec.get("securityContext");
   if (!sc.isNull) out.securityContext = parsePodSecurity(sc);
+  return out;
+}
+
+/** Kubernetes' limits on `dnsConfig` (MaxDNSNameservers, MaxDNSSearchPaths, MaxDNSSearchListChars). */
+const MAX_DNS_NAMESERVERS = 3;
+const MAX_DNS_SEARCH_PATHS = 32;
+const MAX_DNS_SEARCH_CHARS = 2048;
+
+function parseDnsConfig(f: ManifestField): PodDnsConfig {
+  f.object().known(["nameservers", "searches", "options"]);
+  const out: PodDnsConfig = {};
+  const servers = f.list("nameservers").map((n) => {
+    const ip = n.string();
+    if (!IPV4.test(ip) && !IPV6.test(ip)) throw n.error(`must be a valid IP address, got "${ip}"`);
+    return ip;
+  });
+  if (servers.length > MAX_DNS_NAMESERVERS) {
+    throw f.get("nameservers").error(
+      `must not have more than ${MAX_DNS_NAMESERVERS} nameservers: ${servers.join(" ")}`,
+    );
+  }
+  if (servers.length > 0) out.nameservers = servers;
+  const searches = f.list("searches").map((n) => {
+    const d = n.string();
+    const problem = dns1123SubdomainProblem(d.replace(/\.$/, ""));
+    if (problem) throw n.error(problem);
+    return d;
+  });
+  if (searches.length > MAX_DNS_SEARCH_PATHS) {
+    throw f.get("searches").error(`must not have more than ${MAX_DNS_SEARCH_PATHS} search paths`);
+  }
+  if (searches.join(" ").length > MAX_DNS_SEARCH_CHARS) {
+    throw f.get("searches").error(
+      `must not have more than ${MAX_DNS_SEARCH_CHARS} characters (including spaces) in the search list`,
+    );
+  }
+  if (searches.length > 0) out.searches = searches;
+  const options = f.list("options").map((o): PodDnsConfigOption => {
+    o.object().known(["name", "value"]);
+    const name = optionalText(o, "name");
+    if (name === undefined) throw o.get("name").error("required field is missing");
+    const value = o.get("value").isNull ? undefined : o.get("value").string();
+    return value === undefined ? { name } : { name, value };
+  });
+  if (options.length > 0) out.options = options;
   return out;
 }
 
@@ -200,6 +269,12 @@ export function checkPod(pod: PodManifest, spec: ManifestField): void {
   const lists = [["initContainers", pod.initContainers], ["containers", pod.containers]] as const;
   for (const [key, list] of lists) {
     list.forEach((c, i) => {
+      if (c.stopSignal !== undefined && pod.os === undefined) {
+        // The API server's rule for ContainerStopSignals (Kubernetes 1.33).
+        throw spec.get(key).items()[i]!.get("lifecycle").get("stopSignal").error(
+          "may not be set for containers with empty `spec.os.name` (add `os: { name: linux }` to the pod spec)",
+        );
+      }
       const sec = effectiveSecurity(pod.securityContext, c.securityContext);
       if (sec.runAsNonRoot === true && (sec.runAsUser ?? 0) === 0) {
         const own = c.securityContext.runAsNonRoot !== undefined;

@@ -21,6 +21,8 @@ import {
   variant,
 } from "../store/shape.ts";
 import type { PodSandboxConfig } from "./cri_types.ts";
+import type { SandboxDnsConfig } from "./pod_dns.ts";
+import type { PodDnsConfig, PodDnsConfigOption } from "./pod_types.ts";
 import {
   hostPathTypes,
   type PodContainerSpec,
@@ -75,6 +77,13 @@ export const podSandboxConfigShape: Shape<PodSandboxConfig> = object<PodSandboxC
   pauseBundle: optional(text),
   networks: optional(strings),
   extraHosts: optional(list(object<{ ip: string; names: string[] }>({ ip: text, names: strings }))),
+  domain: optional(text),
+  dns: optional(object<SandboxDnsConfig>({
+    replace: boolean,
+    servers: strings,
+    searches: strings,
+    options: strings,
+  })),
 });
 
 const envVar: Shape<PodEnvVar> = oneOf(
@@ -116,6 +125,7 @@ const container: Shape<PodContainerSpec> = object<PodContainerSpec>({
     })),
   }),
   tty: boolean,
+  stopSignal: optional(text),
 });
 
 const volume: Shape<PodVolume> = variant<PodVolume>("kind", {
@@ -168,6 +178,12 @@ export const podManifestShape: Shape<PodManifest> = object<PodManifest>({
   subdomain: optional(text),
   setHostnameAsFQDN: optional(boolean),
   dnsPolicy: optional(literal("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None")),
+  dnsConfig: optional(object<PodDnsConfig>({
+    nameservers: optional(strings),
+    searches: optional(strings),
+    options: optional(list(object<PodDnsConfigOption>({ name: text, value: optional(text) }))),
+  })),
+  os: optional(literal("linux")),
   securityContext: optional(object<PodLevelSecurityContext>({
     runAsUser: optional(integer),
     runAsGroup: optional(integer),

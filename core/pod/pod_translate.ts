@@ -12,6 +12,7 @@ import { expandCommand, expandEnv } from "../k8s/expansion.ts";
 import type { HostPathType, PodContainerSpec, PodFieldPath, PodManifest } from "./pod_types.ts";
 import { effectiveSecurity } from "./pod_security.ts";
 import { podFqdn } from "./pod_manifest_spec.ts";
+import { sandboxDnsConfig } from "./pod_dns.ts";
 
 /** Pod-level limits now live with the other cgroup code (`../cgroup/pod_limits.ts`). */
 export { podLimits };
@@ -119,6 +120,9 @@ export function sandboxConfig(pod: PodManifest, uid: string, attempt = 0): PodSa
     cfg.linux.sysctls = Object.fromEntries(sysctls.map((s) => [s.name, s.value]));
   }
   if (pod.networks !== undefined) cfg.networks = [...pod.networks];
+  if (fqdn !== undefined) cfg.domain = fqdn.slice(pod.hostname.length + 1);
+  const dns = sandboxDnsConfig(pod);
+  if (dns !== undefined) cfg.dns = dns;
   if (pod.hostAliases !== undefined && pod.hostAliases.length > 0) {
     cfg.extraHosts = pod.hostAliases.map((a) => ({ ip: a.ip, names: [...a.hostnames] }));
   }
@@ -272,5 +276,6 @@ export function containerConfig(
   if (c.command !== undefined) cfg.command = expandCommand(c.command, env);
   if (c.args !== undefined) cfg.args = expandCommand(c.args, env);
   if (c.workingDir !== undefined) cfg.workingDir = c.workingDir;
+  if (c.stopSignal !== undefined) cfg.stopSignal = c.stopSignal;
   return cfg;
 }

@@ -17,6 +17,27 @@ export type RestartPolicy = "Always" | "OnFailure" | "Never";
 /** `spec.dnsPolicy` values. */
 export type DnsPolicy = "ClusterFirst" | "ClusterFirstWithHostNet" | "Default" | "None";
 
+/** One `spec.dnsConfig.options[]` entry (a resolv.conf option: `ndots:2`, `rotate`). */
+export interface PodDnsConfigOption {
+  /** Option name (required). */
+  name: string;
+  /** Option value, written as `name:value`. */
+  value?: string;
+}
+
+/**
+ * `spec.dnsConfig`: name servers, search domains and options merged into (or, with dnsPolicy
+ * `None`, making up) the pod's `/etc/resolv.conf`.
+ */
+export interface PodDnsConfig {
+  /** Name server addresses (at most 3). */
+  nameservers?: string[];
+  /** Search domains (at most 32, 2048 characters in all). */
+  searches?: string[];
+  /** resolv.conf options. */
+  options?: PodDnsConfigOption[];
+}
+
 /** `imagePullPolicy` values. */
 export type PullPolicy = "Always" | "IfNotPresent" | "Never";
 
@@ -155,6 +176,11 @@ export interface PodContainerSpec {
   terminationMessagePath?: string;
   /** Default `File`. Absent in rows written before. */
   terminationMessagePolicy?: TerminationMessagePolicy;
+  /**
+   * `lifecycle.stopSignal` (Kubernetes 1.33): the signal sent first when the container is
+   * stopped, e.g. `SIGUSR1`; undefined for SIGTERM.
+   */
+  stopSignal?: string;
 }
 
 /** A pod volume. */
@@ -224,6 +250,10 @@ export interface PodManifest {
   terminationGracePeriodSeconds: number;
   /** DNS policy, default `ClusterFirst` (recorded; the host's resolv.conf is used). */
   dnsPolicy?: DnsPolicy;
+  /** `spec.dnsConfig`. */
+  dnsConfig?: PodDnsConfig;
+  /** `spec.os.name` (only `linux` runs here). */
+  os?: "linux";
   /** Pod-level security settings. */
   securityContext?: PodLevelSecurityContext;
   /**
@@ -272,6 +302,8 @@ export interface ContainerInput {
   terminationMessagePath?: string;
   /** Termination message policy. */
   terminationMessagePolicy?: TerminationMessagePolicy;
+  /** `lifecycle.stopSignal`. */
+  stopSignal?: string;
 }
 
 /** A pod before defaulting: every field the API server defaults may be absent. */
@@ -310,6 +342,10 @@ export interface PodInput {
   terminationGracePeriodSeconds?: number;
   /** DNS policy. */
   dnsPolicy?: DnsPolicy;
+  /** `spec.dnsConfig`. */
+  dnsConfig?: PodDnsConfig;
+  /** `spec.os.name` (only `linux` runs here). */
+  os?: "linux";
   /** Pod-level security settings. */
   securityContext?: PodLevelSecurityContext;
   /** Networks to join (the `k8s.v1.cni.cncf.io/networks` annotation). */

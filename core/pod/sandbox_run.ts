@@ -27,6 +27,7 @@ import {
   updateSandbox,
 } from "./pod_store.ts";
 import { planVolumes } from "./pod_translate.ts";
+import { renderPodResolvConf } from "./pod_dns.ts";
 import { prepareVolumes } from "./pod_volumes.ts";
 import {
   LABEL_SANDBOX_ROLE,
@@ -46,9 +47,16 @@ function renderHosts(
   hostname: string,
   ips: readonly string[],
   extraHosts: PodSandboxConfig["extraHosts"] = [],
+  domain?: string,
 ): string {
   const lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"];
-  lines.push(`${ips[0] ?? "127.0.1.1"}\t${hostname}`);
+  // The kubelet's "IP\tFQDN\tHOSTNAME" line when the pod has a subdomain.
+  const short = domain !== undefined && hostname.endsWith(`.${domain}`)
+    ? hostname.slice(0, -domain.length - 1)
+    : hostname;
+  lines.push(
+    `${ips[0] ?? "127.0.1.1"}\t${domain !== undefined ? `${short}.${domain}\t` : ""}${short}`,
+  );
   // hostAliases (and compose services), as the kubelet appends them.
   for (const e of extraHosts) if (e.names.length > 0) lines.push(`${e.ip}\t${e.names.join(" ")}`);
   return `${lines.join("\n")}\n`;
@@ -148,6 +156,7 @@ export async function createPodSandbox(
       ports: config.portMappings,
       ...(config.networks ? { networks: config.networks } : {}),
       ...(config.extraHosts ? { extraHosts: config.extraHosts } : {}),
+      ...(config.domain !== undefined ? { domain: config.domain } : {}),
     }, undo);
     network = { path: attachment.netnsPath };
     rec.netnsPath = attachment.netnsPath;
@@ -159,8 +168,19 @@ export async function createPodSandbox(
     network = "new";
     rec.hostsFile = join(stateDir, "hosts");
     rec.resolvConfFile = join(stateDir, "resolv.conf");
-    await Deno.writeTextFile(rec.hostsFile, renderHosts(config.hostname, [], config.extraHosts));
+    await Deno.writeTextFile(
+      rec.hostsFile,
+      renderHosts(config.hostname, [], config.extraHosts, config.domain),
+    );
     await Deno.writeTextFile(rec.resolvConfFile, await hostResolvConf());
+  }
+  if (config.dns !== undefined) {
+    // dnsPolicy/dnsConfig: the pod's own resolv.conf, built on the one the sandbox would get.
+    const base = config.dns.replace || rec.resolvConfFile === undefined
+      ? ""
+      : await readTextIfExists(rec.resolvConfFile) ?? "";
+    rec.resolvConfFile = join(stateDir, "resolv.conf");
+    await Deno.writeTextFile(rec.resolvConfFile, renderPodResolvConf(base, config.dns));
   }
   updateSandbox(engine.db, id, {
     netnsPath: rec.netnsPath,
