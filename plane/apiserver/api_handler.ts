@@ -15,10 +15,11 @@ import {
 } from "../store/errors.ts";
 import type { KvStore } from "../store/kv_store.ts";
 import { openapiV3Document, openapiV3Index } from "./_pending_openapi.ts";
-import { applyPatch, PatchError, type PatchType } from "./_pending_patch.ts";
-import { type ApiResource, findResource } from "./_pending_resources.ts";
-import { parseFieldSelector, parseLabelSelector, SelectorError } from "./_pending_selectors.ts";
-import { toTable } from "./_pending_table.ts";
+import { applyPatch, PATCH_TYPES_ACCEPTED, PatchError, type PatchType } from "../api/patch.ts";
+import { type ApiResource, findResource } from "../api/resources.ts";
+import { parseFieldSelector } from "../api/field_selector.ts";
+import { parseLabelSelector, SelectorError } from "../api/label_selector.ts";
+import { toTable } from "../api/table/mod.ts";
 import { ApiError } from "./api_error.ts";
 import {
   aggregatedDiscovery,
@@ -65,12 +66,6 @@ export interface ApiHandlerOptions {
 }
 
 const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version"]);
-const patchTypes: readonly PatchType[] = [
-  "application/json-patch+json",
-  "application/merge-patch+json",
-  "application/strategic-merge-patch+json",
-  "application/apply-patch+yaml",
-];
 
 function intParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
@@ -163,11 +158,13 @@ export class ApiHandler {
     if (e instanceof ApiError) return e;
     if (e instanceof SelectorError) return ApiError.badRequest(e.message);
     if (e instanceof PatchError) {
-      return e.code === 415 ? ApiError.unsupportedMediaType("", patchTypes) : new ApiError(
-        e.code,
-        e.code === 422 ? "Invalid" : e.code === 409 ? "Conflict" : "BadRequest",
-        e.message,
-      );
+      return e.code === 415
+        ? ApiError.unsupportedMediaType("", PATCH_TYPES_ACCEPTED)
+        : new ApiError(
+          e.code,
+          e.code === 422 ? "Invalid" : e.code === 409 ? "Conflict" : "BadRequest",
+          e.message,
+        );
     }
     if (e instanceof CompactedError) {
       return ApiError.expired("The resourceVersion for the provided list is too old.");
@@ -250,7 +247,7 @@ export class ApiHandler {
     if (ls) out.labelSelector = parseLabelSelector(ls);
     const fs = [q.get("fieldSelector") ?? "", name !== undefined ? `metadata.name=${name}` : ""]
       .filter((s) => s !== "").join(",");
-    if (fs) out.fieldSelector = parseFieldSelector(fs, r.resource);
+    if (fs) out.fieldSelector = parseFieldSelector(fs, r.resource, r.group);
     const limit = intParam(q, "limit");
     if (limit !== undefined) out.limit = limit;
     const cont = q.get("continue");
@@ -470,7 +467,9 @@ export class ApiHandler {
         this.#checkFieldValidation(q);
         const dryRun = this.#dryRun(q);
         const type = mediaType(req.headers.get("content-type")) as PatchType;
-        if (!patchTypes.includes(type)) throw ApiError.unsupportedMediaType(type, patchTypes);
+        if (!PATCH_TYPES_ACCEPTED.includes(type)) {
+          throw ApiError.unsupportedMediaType(type, PATCH_TYPES_ACCEPTED);
+        }
         const text = new TextDecoder().decode(await readBody(req));
         let patch: unknown;
         try {

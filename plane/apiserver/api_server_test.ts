@@ -155,7 +155,14 @@ for (const transport of ["http", "grpc"] as const) {
         assert.match(none.stderr, /No resources found in default namespace\./);
         const labels = await ok(c, ["get", "pods", "--show-labels"]);
         assert.match(labels, /app=web/);
+        const table = await ok(c, ["get", "pods"]);
+        assert.match(table, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/m);
+        assert.match(table, /^web\s+0\/1\s+Pending\s+0\s+\d+s$/m);
         const wide = await ok(c, ["get", "pods", "-o", "wide"]);
+        assert.match(
+          wide,
+          /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/m,
+        );
         assert.match(wide, /^web\s/m);
         const desc = await ok(c, ["describe", "pod", "web"]);
         assert.match(desc, /^Name:\s+web$/m);
@@ -174,6 +181,96 @@ for (const transport of ["http", "grpc"] as const) {
         ]);
         assert.equal(out, "front hi");
       });
+
+      await t.step(
+        "apply -f: created, configured, unchanged; patch --type=json; edit; diff",
+        async () => {
+          const dep = (image: string, replicas: number) =>
+            `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, labels: {tier: back}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+      - name: api
+        image: ${image}
+        env: [{name: A, value: "1"}]
+        ports: [{containerPort: 8080}]
+`;
+          assert.match(
+            await ok(c, ["apply", "-f", "-"], dep("busybox:1.36", 1)),
+            /deployment.apps\/api created/,
+          );
+          assert.match(
+            await ok(c, ["apply", "-f", "-"], dep("busybox:1.37", 2)),
+            /deployment.apps\/api configured/,
+          );
+          assert.match(
+            await ok(c, ["apply", "-f", "-"], dep("busybox:1.37", 2)),
+            /deployment.apps\/api unchanged/,
+          );
+          const d = JSON.parse(await ok(c, ["get", "deploy", "api", "-o", "json"]));
+          const ctr = d.spec.template.spec.containers[0];
+          assert.equal(ctr.image, "busybox:1.37");
+          assert.deepEqual(ctr.env, [{ name: "A", value: "1" }], "SMP merged the env list by name");
+          assert.equal(ctr.ports[0].protocol, "TCP");
+          assert.equal(d.spec.replicas, 2);
+          assert.equal(d.metadata.generation, 2);
+          await ok(c, [
+            "patch",
+            "deploy",
+            "api",
+            "--type=json",
+            "-p",
+            '[{"op":"replace","path":"/spec/replicas","value":4}]',
+          ]);
+          const bad = await c.kubectl([
+            "patch",
+            "deploy",
+            "api",
+            "--type=json",
+            "-p",
+            '[{"op":"test","path":"/spec/replicas","value":9}]',
+          ]);
+          assert.equal(bad.code, 1);
+          assert.match(bad.stderr, /testing value \/spec\/replicas failed/);
+          // edit: the editor changes a label; kubectl sends a strategic merge patch.
+          const editor = `${c.dir}/editor.sh`;
+          await Deno.writeTextFile(
+            editor,
+            "#!/bin/sh\nsed -i 's/tier: back/tier: edited/' \"$1\"\n",
+            { mode: 0o755 },
+          );
+          const edited = await c.kubectl(["edit", "deploy", "api"], undefined, {
+            KUBE_EDITOR: editor,
+          });
+          assert.match(edited.stdout, /deployment.apps\/api edited/, edited.stderr);
+          const tier = await ok(c, [
+            "get",
+            "deploy",
+            "api",
+            "-o",
+            "jsonpath={.metadata.labels.tier} {.spec.replicas}",
+          ]);
+          assert.equal(tier, "edited 4");
+          const diff = await c.kubectl(["diff", "-f", "-"], dep("busybox:1.38", 4));
+          assert.equal(diff.code, 1, diff.stderr); // 1 = differences found
+          assert.match(diff.stdout, /-\s+image: busybox:1\.37/);
+          assert.match(diff.stdout, /\+\s+image: busybox:1\.38/);
+          const still = await ok(c, [
+            "get",
+            "deploy",
+            "api",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+          ]);
+          assert.equal(still, "busybox:1.37", "diff is a dry run");
+        },
+      );
 
       await t.step(
         "get -w sees ADDED, MODIFIED and DELETED; delete waits for removal",

@@ -9,13 +9,9 @@
 import { isRecord } from "../../core/is_record.ts";
 import { CompactedError } from "../store/errors.ts";
 import type { KeyValue, KvStore } from "../store/kv_store.ts";
-import type { ApiResource } from "./_pending_resources.ts";
-import {
-  type FieldRequirement,
-  type LabelRequirement,
-  matchesFieldSelector,
-  matchesLabelSelector,
-} from "./_pending_selectors.ts";
+import type { ApiResource } from "../api/resources.ts";
+import { type FieldRequirement, matchesFieldSelector } from "../api/field_selector.ts";
+import { type LabelRequirement, matchesLabelSelector } from "../api/label_selector.ts";
 import { validateObject } from "./_pending_validation.ts";
 import { ApiError, type GroupResource } from "./api_error.ts";
 import {
