@@ -3,6 +3,7 @@
  * kubectl as the client, plus raw HTTPS requests for what kubectl does not show.
  */
 import assert from "node:assert/strict";
+import { waitFor } from "../../core/testing.ts";
 import { LineReader, startTestCluster, type TestCluster } from "./_testing.ts";
 
 const podYaml = (name: string, labels = "app: web") =>
@@ -300,6 +301,60 @@ spec:
         },
       );
 
+      await t.step("graceful deletion, finalizers and preconditions", async () => {
+        const pods = "/api/v1/namespaces/default/pods";
+        const bound = {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: "bound", finalizers: ["example.com/hold"] },
+          spec: { nodeName: "n1", containers: [{ name: "c", image: "busybox:1.36" }] },
+        };
+        const created = await json(
+          await c.request(pods, { method: "POST", body: JSON.stringify(bound) }),
+        );
+        const uid = (created.metadata as { uid: string }).uid;
+        const wrong = await c.request(`${pods}/bound`, {
+          method: "DELETE",
+          body: JSON.stringify({ preconditions: { uid: "not-" + uid } }),
+        });
+        assert.equal(wrong.status, 409);
+        assert.equal(
+          (await json(wrong)).message,
+          `Operation cannot be fulfilled on pods "bound": Precondition failed: UID in precondition: not-${uid}, UID in object meta: ${uid}`,
+        );
+        // On a node: the pod stays with deletionTimestamp = now + grace period.
+        const del = await json(
+          await c.request(`${pods}/bound?gracePeriodSeconds=20`, { method: "DELETE" }),
+        );
+        const meta = del.metadata as Record<string, unknown>;
+        assert.equal(meta.deletionGracePeriodSeconds, 20);
+        assert.ok(typeof meta.deletionTimestamp === "string");
+        const rv = Number(meta.resourceVersion);
+        // Grace period 0 (what the kubelet sends when the containers are gone): the finalizer
+        // still holds the object.
+        const zero = await json(
+          await c.request(`${pods}/bound?gracePeriodSeconds=0`, { method: "DELETE" }),
+        );
+        assert.equal((zero.metadata as Record<string, unknown>).deletionGracePeriodSeconds, 0);
+        const ac = new AbortController();
+        const watch = await c.request(`${pods}?watch=true&resourceVersion=${rv}`, {
+          signal: ac.signal,
+        });
+        const patched = await c.request(`${pods}/bound`, {
+          method: "PATCH",
+          headers: { "content-type": "application/merge-patch+json" },
+          body: JSON.stringify({ metadata: { finalizers: null } }),
+        });
+        assert.equal(patched.status, 200);
+        await patched.body?.cancel();
+        const evs = await watchEvents(watch, 2);
+        assert.deepEqual(evs.map((e) => e.type), ["MODIFIED", "DELETED"]);
+        ac.abort();
+        const gone = await c.request(`${pods}/bound`);
+        assert.equal(gone.status, 404);
+        await gone.body?.cancel();
+      });
+
       await t.step("invalid names give 422 Invalid with the field cause", async () => {
         const r = await c.kubectl(["create", "-f", "-"], podYaml("Bad_Name"));
         assert.equal(r.code, 1);
@@ -509,6 +564,34 @@ spec:
           });
           assert.equal(garbage.status, 400);
           await garbage.body?.cancel();
+        },
+      );
+
+      await t.step(
+        "an etcd restart under a running kubectl get -w: the watch carries on",
+        async () => {
+          const w = c.spawnKubectl([
+            "get",
+            "configmaps",
+            "-w",
+            "--output-watch-events",
+            "--no-headers",
+          ]);
+          const out = new LineReader(w.stdout);
+          try {
+            await ok(c, ["create", "-f", "-"], cm("before-restart"));
+            await out.until((l) => l.some((x) => /^ADDED\s+before-restart\b/.test(x)));
+            await c.etcd.restart();
+            await waitFor("a create after the etcd restart", async () => {
+              const r = await c.kubectl(["create", "-f", "-"], cm("after-restart"));
+              return r.code === 0 || /AlreadyExists/.test(r.stderr);
+            }, { timeoutMs: 60_000, intervalMs: 500 });
+            await out.until((l) => l.some((x) => /^ADDED\s+after-restart\b/.test(x)), 60_000);
+          } finally {
+            w.kill();
+            await out.cancel();
+            await w.status;
+          }
         },
       );
 
