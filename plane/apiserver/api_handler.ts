@@ -38,6 +38,7 @@ import {
   tokenMatches,
   wantsTable,
 } from "./http_io.ts";
+import { GarbageCollector } from "./garbage_collector.ts";
 import { NamespaceLifecycle } from "./namespace_lifecycle.ts";
 import { type NodeConnector, noNodeConnector } from "./node_connector.ts";
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf_body.ts";
@@ -87,6 +88,8 @@ export class ApiHandler {
   readonly #closing = new AbortController();
   /** Namespace creation, deletion and bootstrap. */
   readonly namespaces: NamespaceLifecycle;
+  /** Cascading deletion by owner references. */
+  readonly gc: GarbageCollector;
 
   /** Creates the handler; call {@linkcode ApiHandler.bootstrap} before serving. */
   constructor(opts: ApiHandlerOptions) {
@@ -97,13 +100,19 @@ export class ApiHandler {
     this.#log = opts.log ?? ((l) => console.error(l));
     this.#nodes = opts.nodes ?? noNodeConnector;
     this.namespaces = new NamespaceLifecycle(this.#store, (r) => this.storage(r));
+    this.gc = new GarbageCollector((r) => this.storage(r), this.#log);
   }
 
   /** The storage of one resource. */
   storage(r: ApiResource): RestStorage {
     let s = this.#storages.get(r);
     if (!s) {
-      s = new RestStorage(this.#store, r, (ns) => this.namespaces.state(ns));
+      s = new RestStorage(
+        this.#store,
+        r,
+        (ns) => this.namespaces.state(ns),
+        (res, obj) => this.#removed(res, obj),
+      );
       this.#storages.set(r, s);
     }
     return s;
@@ -124,6 +133,14 @@ export class ApiHandler {
     return this.#caches.size;
   }
 
+  #removed(r: ApiResource, obj: ApiObject): void {
+    if (r.kind === "Namespace") return; // its objects went with it
+    const ns = r.namespaced && typeof obj.metadata.namespace === "string"
+      ? obj.metadata.namespace
+      : undefined;
+    this.gc.collect(ns, String(obj.metadata.uid));
+  }
+
   /** Creates the system namespaces and default service accounts. */
   bootstrap(): Promise<void> {
     return this.namespaces.bootstrap();
@@ -135,6 +152,7 @@ export class ApiHandler {
     for (const c of this.#caches.values()) c.close();
     this.#caches.clear();
     await this.namespaces.close();
+    await this.gc.close();
   }
 
   /** Answers one request. */
@@ -498,7 +516,18 @@ export class ApiHandler {
         if (r.kind === "Namespace") {
           return jsonResponse(await this.namespaces.delete(name!, dryRun, this.#now()));
         }
-        return jsonResponse(await st.delete(ns, name!, d, { dryRun, now: this.#now() }));
+        const opts = { dryRun, now: this.#now() };
+        if (dryRun || d.propagationPolicy === undefined || d.propagationPolicy === "Background") {
+          return jsonResponse(await st.delete(ns, name!, d, opts));
+        }
+        // Check existence and preconditions before touching dependents.
+        const current = await st.delete(ns, name!, d, { ...opts, dryRun: true });
+        const depNs = r.namespaced ? ns : undefined;
+        if (d.propagationPolicy === "Orphan") {
+          await this.gc.orphan(depNs, String(current.metadata.uid));
+          return jsonResponse(await st.delete(ns, name!, d, opts));
+        }
+        return jsonResponse(await this.gc.markForeground(st, ns, name!));
       }
       case "deletecollection": {
         const dryRun = this.#dryRun(q);

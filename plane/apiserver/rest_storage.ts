@@ -116,17 +116,23 @@ export class RestStorage {
   /** Group and resource for error messages. */
   readonly gr: GroupResource;
   #namespaceState: (ns: string) => Promise<NamespaceState>;
+  #onRemoved: (r: ApiResource, obj: ApiObject) => void;
 
-  /** Creates the storage; `namespaceState` checks the namespace of a namespaced create. */
+  /**
+   * Creates the storage; `namespaceState` checks the namespace of a namespaced create,
+   * `onRemoved` hears of every object removed from the store (for garbage collection).
+   */
   constructor(
     store: KvStore,
     resource: ApiResource,
     namespaceState: (ns: string) => Promise<NamespaceState>,
+    onRemoved: (r: ApiResource, obj: ApiObject) => void = () => {},
   ) {
     this.store = store;
     this.resource = resource;
     this.gr = { group: resource.group, resource: resource.resource };
     this.#namespaceState = namespaceState;
+    this.#onRemoved = onRemoved;
   }
 
   #key(ns: string | undefined, name: string): string {
@@ -361,6 +367,7 @@ export class RestStorage {
         continue;
       }
       next.metadata.resourceVersion = String(res.revision);
+      if (finalized) this.#onRemoved(this.resource, next);
       return next;
     }
     throw ApiError.conflict(this.gr, name);
@@ -471,7 +478,9 @@ export class RestStorage {
       marked.metadata.resourceVersion = String(res.revision);
       return marked;
     }
-    return decodeObject(kv);
+    const removed = decodeObject(kv);
+    this.#onRemoved(this.resource, removed);
+    return removed;
   }
 
   /** Deletes every object that matches `q` (one namespace or all); returns them. */
