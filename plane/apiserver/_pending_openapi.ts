@@ -1,7 +1,7 @@
 // Placeholder until apiprint lands plane/api/openapi/mod.ts (same exported names); delete then.
 // Just enough for kubectl's --validate=strict: a PATCH operation per kind that has the
 // fieldValidation parameter and the x-kubernetes-group-version-kind extension.
-import { apiResources } from "./_pending_resources.ts";
+import { apiResources } from "../api/resources.ts";
 
 function gvPath(group: string, version: string): string {
   return group ? `apis/${group}/${version}` : `api/${version}`;

@@ -45,8 +45,12 @@ export interface TestCluster extends AsyncDisposable {
   dir: string;
   /** Path of the admin kubeconfig. */
   kubeconfig: string;
-  /** Runs kubectl with `args` (and optional stdin). */
-  kubectl(args: readonly string[], stdin?: string): Promise<KubectlResult>;
+  /** Runs kubectl with `args` (and optional stdin and extra environment). */
+  kubectl(
+    args: readonly string[],
+    stdin?: string,
+    env?: Record<string, string>,
+  ): Promise<KubectlResult>;
   /** Starts kubectl and returns the process (for `get -w`). */
   spawnKubectl(args: readonly string[]): Deno.ChildProcess;
   /** An HTTPS request to the server with the admin token (or `token`). */
@@ -80,10 +84,10 @@ export async function startTestCluster(
   await Deno.mkdir(home);
   const client = Deno.createHttpClient({ caCerts: [pki.caCert] });
   const env = { HOME: home, KUBECONFIG: kubeconfig, PATH: "/usr/bin:/bin" };
-  const command = (args: readonly string[], stdin: boolean) =>
+  const command = (args: readonly string[], stdin: boolean, extra: Record<string, string> = {}) =>
     new Deno.Command("/usr/bin/kubectl", {
       args: [...args],
-      env,
+      env: { ...env, ...extra },
       clearEnv: true,
       stdin: stdin ? "piped" : "null",
       stdout: "piped",
@@ -96,8 +100,8 @@ export async function startTestCluster(
     pki,
     dir,
     kubeconfig,
-    async kubectl(args, stdin) {
-      const child = command(args, stdin !== undefined).spawn();
+    async kubectl(args, stdin, extra) {
+      const child = command(args, stdin !== undefined, extra).spawn();
       if (stdin !== undefined) {
         const w = child.stdin.getWriter();
         await w.write(new TextEncoder().encode(stdin));

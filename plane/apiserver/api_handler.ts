@@ -15,10 +15,11 @@ import {
 } from "../store/errors.ts";
 import type { KvStore } from "../store/kv_store.ts";
 import { openapiV3Document, openapiV3Index } from "./_pending_openapi.ts";
-import { applyPatch, PatchError, type PatchType } from "./_pending_patch.ts";
-import { type ApiResource, findResource } from "./_pending_resources.ts";
-import { parseFieldSelector, parseLabelSelector, SelectorError } from "./_pending_selectors.ts";
-import { toTable } from "./_pending_table.ts";
+import { applyPatch, PATCH_TYPES_ACCEPTED, PatchError, type PatchType } from "../api/patch.ts";
+import { type ApiResource, findResource } from "../api/resources.ts";
+import { parseFieldSelector } from "../api/field_selector.ts";
+import { parseLabelSelector, SelectorError } from "../api/label_selector.ts";
+import { toTable } from "../api/table/mod.ts";
 import { ApiError } from "./api_error.ts";
 import {
   aggregatedDiscovery,
@@ -37,8 +38,10 @@ import {
   tokenMatches,
   wantsTable,
 } from "./http_io.ts";
+import { GarbageCollector } from "./garbage_collector.ts";
 import { NamespaceLifecycle } from "./namespace_lifecycle.ts";
 import { type NodeConnector, noNodeConnector } from "./node_connector.ts";
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf_body.ts";
 import { podExecResponse, podLogResponse } from "./pod_proxy.ts";
 import { type ApiObject, resourcePrefix } from "./object_codec.ts";
 import { parseRequestInfo, type ResourceRequest } from "./request_info.ts";
@@ -64,12 +67,6 @@ export interface ApiHandlerOptions {
 }
 
 const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version"]);
-const patchTypes: readonly PatchType[] = [
-  "application/json-patch+json",
-  "application/merge-patch+json",
-  "application/strategic-merge-patch+json",
-  "application/apply-patch+yaml",
-];
 
 function intParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
@@ -91,6 +88,8 @@ export class ApiHandler {
   readonly #closing = new AbortController();
   /** Namespace creation, deletion and bootstrap. */
   readonly namespaces: NamespaceLifecycle;
+  /** Cascading deletion by owner references. */
+  readonly gc: GarbageCollector;
 
   /** Creates the handler; call {@linkcode ApiHandler.bootstrap} before serving. */
   constructor(opts: ApiHandlerOptions) {
@@ -101,13 +100,19 @@ export class ApiHandler {
     this.#log = opts.log ?? ((l) => console.error(l));
     this.#nodes = opts.nodes ?? noNodeConnector;
     this.namespaces = new NamespaceLifecycle(this.#store, (r) => this.storage(r));
+    this.gc = new GarbageCollector((r) => this.storage(r), this.#log);
   }
 
   /** The storage of one resource. */
   storage(r: ApiResource): RestStorage {
     let s = this.#storages.get(r);
     if (!s) {
-      s = new RestStorage(this.#store, r, (ns) => this.namespaces.state(ns));
+      s = new RestStorage(
+        this.#store,
+        r,
+        (ns) => this.namespaces.state(ns),
+        (res, obj) => this.#removed(res, obj),
+      );
       this.#storages.set(r, s);
     }
     return s;
@@ -128,6 +133,14 @@ export class ApiHandler {
     return this.#caches.size;
   }
 
+  #removed(r: ApiResource, obj: ApiObject): void {
+    if (r.kind === "Namespace") return; // its objects went with it
+    const ns = r.namespaced && typeof obj.metadata.namespace === "string"
+      ? obj.metadata.namespace
+      : undefined;
+    this.gc.collect(ns, String(obj.metadata.uid));
+  }
+
   /** Creates the system namespaces and default service accounts. */
   bootstrap(): Promise<void> {
     return this.namespaces.bootstrap();
@@ -139,6 +152,7 @@ export class ApiHandler {
     for (const c of this.#caches.values()) c.close();
     this.#caches.clear();
     await this.namespaces.close();
+    await this.gc.close();
   }
 
   /** Answers one request. */
@@ -162,11 +176,13 @@ export class ApiHandler {
     if (e instanceof ApiError) return e;
     if (e instanceof SelectorError) return ApiError.badRequest(e.message);
     if (e instanceof PatchError) {
-      return e.code === 415 ? ApiError.unsupportedMediaType("", patchTypes) : new ApiError(
-        e.code,
-        e.code === 422 ? "Invalid" : e.code === 409 ? "Conflict" : "BadRequest",
-        e.message,
-      );
+      return e.code === 415
+        ? ApiError.unsupportedMediaType("", PATCH_TYPES_ACCEPTED)
+        : new ApiError(
+          e.code,
+          e.code === 422 ? "Invalid" : e.code === 409 ? "Conflict" : "BadRequest",
+          e.message,
+        );
     }
     if (e instanceof CompactedError) {
       return ApiError.expired("The resourceVersion for the provided list is too old.");
@@ -249,7 +265,7 @@ export class ApiHandler {
     if (ls) out.labelSelector = parseLabelSelector(ls);
     const fs = [q.get("fieldSelector") ?? "", name !== undefined ? `metadata.name=${name}` : ""]
       .filter((s) => s !== "").join(",");
-    if (fs) out.fieldSelector = parseFieldSelector(fs, r.resource);
+    if (fs) out.fieldSelector = parseFieldSelector(fs, r.resource, r.group);
     const limit = intParam(q, "limit");
     if (limit !== undefined) out.limit = limit;
     const cont = q.get("continue");
@@ -287,7 +303,7 @@ export class ApiHandler {
     }
   }
 
-  async #bodyObject(req: Request): Promise<ApiObject> {
+  async #bodyObject(req: Request, r: ApiResource, kind: string = r.kind): Promise<ApiObject> {
     const type = mediaType(req.headers.get("content-type"));
     const bytes = await readBody(req);
     const text = new TextDecoder().decode(bytes);
@@ -300,6 +316,8 @@ export class ApiHandler {
           `couldn't get version/kind; json parse error: ${e instanceof Error ? e.message : e}`,
         );
       }
+    } else if (type === PROTOBUF_MEDIA_TYPE) {
+      value = await decodeProtobufObject(bytes, r.group, r.version, kind);
     } else if (type === "application/yaml") {
       const { parse } = await import("yaml");
       try {
@@ -310,7 +328,11 @@ export class ApiHandler {
         );
       }
     } else {
-      throw ApiError.unsupportedMediaType(type, ["application/json", "application/yaml"]);
+      throw ApiError.unsupportedMediaType(type, [
+        "application/json",
+        "application/yaml",
+        PROTOBUF_MEDIA_TYPE,
+      ]);
     }
     if (!isRecord(value)) {
       throw ApiError.badRequest("Object 'Kind' is missing in the request body: expected an object");
@@ -435,7 +457,7 @@ export class ApiHandler {
         if (sub === "binding") return await this.#bind(req, st, ns!, name!, dryRun);
         if (sub === "exec") return this.#exec(req, st, ns, name!, q);
         if (name !== undefined || sub !== undefined) throw ApiError.methodNotAllowed();
-        const body = await this.#bodyObject(req);
+        const body = await this.#bodyObject(req, r);
         const created = await st.create(ns, body, { dryRun, now: this.#now() });
         if (r.kind === "Namespace" && !dryRun) {
           await this.namespaces.ensureServiceAccount(String(created.metadata.name));
@@ -445,7 +467,7 @@ export class ApiHandler {
       case "update": {
         this.#checkFieldValidation(q);
         const dryRun = this.#dryRun(q);
-        const body = await this.#bodyObject(req);
+        const body = await this.#bodyObject(req, r, sub === "scale" ? "Scale" : r.kind);
         if (sub === "scale") return await this.#updateScale(st, ns, name!, () => body, dryRun);
         const updated = await st.update(
           ns,
@@ -463,7 +485,9 @@ export class ApiHandler {
         this.#checkFieldValidation(q);
         const dryRun = this.#dryRun(q);
         const type = mediaType(req.headers.get("content-type")) as PatchType;
-        if (!patchTypes.includes(type)) throw ApiError.unsupportedMediaType(type, patchTypes);
+        if (!PATCH_TYPES_ACCEPTED.includes(type)) {
+          throw ApiError.unsupportedMediaType(type, PATCH_TYPES_ACCEPTED);
+        }
         const text = new TextDecoder().decode(await readBody(req));
         let patch: unknown;
         try {
@@ -492,7 +516,18 @@ export class ApiHandler {
         if (r.kind === "Namespace") {
           return jsonResponse(await this.namespaces.delete(name!, dryRun, this.#now()));
         }
-        return jsonResponse(await st.delete(ns, name!, d, { dryRun, now: this.#now() }));
+        const opts = { dryRun, now: this.#now() };
+        if (dryRun || d.propagationPolicy === undefined || d.propagationPolicy === "Background") {
+          return jsonResponse(await st.delete(ns, name!, d, opts));
+        }
+        // Check existence and preconditions before touching dependents.
+        const current = await st.delete(ns, name!, d, { ...opts, dryRun: true });
+        const depNs = r.namespaced ? ns : undefined;
+        if (d.propagationPolicy === "Orphan") {
+          await this.gc.orphan(depNs, String(current.metadata.uid));
+          return jsonResponse(await st.delete(ns, name!, d, opts));
+        }
+        return jsonResponse(await this.gc.markForeground(st, ns, name!));
       }
       case "deletecollection": {
         const dryRun = this.#dryRun(q);
@@ -604,7 +639,7 @@ export class ApiHandler {
     name: string,
     dryRun: boolean,
   ): Promise<Response> {
-    const body = await this.#bodyObject(req);
+    const body = await this.#bodyObject(req, st.resource, "Binding");
     const target = isRecord(body.target) ? body.target : {};
     const node = target.name;
     if (typeof node !== "string" || node === "") {

@@ -3,6 +3,7 @@
  * kubectl as the client, plus raw HTTPS requests for what kubectl does not show.
  */
 import assert from "node:assert/strict";
+import { waitFor } from "../../core/testing.ts";
 import { LineReader, startTestCluster, type TestCluster } from "./_testing.ts";
 
 const podYaml = (name: string, labels = "app: web") =>
@@ -155,7 +156,14 @@ for (const transport of ["http", "grpc"] as const) {
         assert.match(none.stderr, /No resources found in default namespace\./);
         const labels = await ok(c, ["get", "pods", "--show-labels"]);
         assert.match(labels, /app=web/);
+        const table = await ok(c, ["get", "pods"]);
+        assert.match(table, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/m);
+        assert.match(table, /^web\s+0\/1\s+Pending\s+0\s+\d+s$/m);
         const wide = await ok(c, ["get", "pods", "-o", "wide"]);
+        assert.match(
+          wide,
+          /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/m,
+        );
         assert.match(wide, /^web\s/m);
         const desc = await ok(c, ["describe", "pod", "web"]);
         assert.match(desc, /^Name:\s+web$/m);
@@ -174,6 +182,96 @@ for (const transport of ["http", "grpc"] as const) {
         ]);
         assert.equal(out, "front hi");
       });
+
+      await t.step(
+        "apply -f: created, configured, unchanged; patch --type=json; edit; diff",
+        async () => {
+          const dep = (image: string, replicas: number) =>
+            `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, labels: {tier: back}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+      - name: api
+        image: ${image}
+        env: [{name: A, value: "1"}]
+        ports: [{containerPort: 8080}]
+`;
+          assert.match(
+            await ok(c, ["apply", "-f", "-"], dep("busybox:1.36", 1)),
+            /deployment.apps\/api created/,
+          );
+          assert.match(
+            await ok(c, ["apply", "-f", "-"], dep("busybox:1.37", 2)),
+            /deployment.apps\/api configured/,
+          );
+          assert.match(
+            await ok(c, ["apply", "-f", "-"], dep("busybox:1.37", 2)),
+            /deployment.apps\/api unchanged/,
+          );
+          const d = JSON.parse(await ok(c, ["get", "deploy", "api", "-o", "json"]));
+          const ctr = d.spec.template.spec.containers[0];
+          assert.equal(ctr.image, "busybox:1.37");
+          assert.deepEqual(ctr.env, [{ name: "A", value: "1" }], "SMP merged the env list by name");
+          assert.equal(ctr.ports[0].protocol, "TCP");
+          assert.equal(d.spec.replicas, 2);
+          assert.equal(d.metadata.generation, 2);
+          await ok(c, [
+            "patch",
+            "deploy",
+            "api",
+            "--type=json",
+            "-p",
+            '[{"op":"replace","path":"/spec/replicas","value":4}]',
+          ]);
+          const bad = await c.kubectl([
+            "patch",
+            "deploy",
+            "api",
+            "--type=json",
+            "-p",
+            '[{"op":"test","path":"/spec/replicas","value":9}]',
+          ]);
+          assert.equal(bad.code, 1);
+          assert.match(bad.stderr, /testing value \/spec\/replicas failed/);
+          // edit: the editor changes a label; kubectl sends a strategic merge patch.
+          const editor = `${c.dir}/editor.sh`;
+          await Deno.writeTextFile(
+            editor,
+            "#!/bin/sh\nsed -i 's/tier: back/tier: edited/' \"$1\"\n",
+            { mode: 0o755 },
+          );
+          const edited = await c.kubectl(["edit", "deploy", "api"], undefined, {
+            KUBE_EDITOR: editor,
+          });
+          assert.match(edited.stdout, /deployment.apps\/api edited/, edited.stderr);
+          const tier = await ok(c, [
+            "get",
+            "deploy",
+            "api",
+            "-o",
+            "jsonpath={.metadata.labels.tier} {.spec.replicas}",
+          ]);
+          assert.equal(tier, "edited 4");
+          const diff = await c.kubectl(["diff", "-f", "-"], dep("busybox:1.38", 4));
+          assert.equal(diff.code, 1, diff.stderr); // 1 = differences found
+          assert.match(diff.stdout, /-\s+image: busybox:1\.37/);
+          assert.match(diff.stdout, /\+\s+image: busybox:1\.38/);
+          const still = await ok(c, [
+            "get",
+            "deploy",
+            "api",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[0].image}",
+          ]);
+          assert.equal(still, "busybox:1.37", "diff is a dry run");
+        },
+      );
 
       await t.step(
         "get -w sees ADDED, MODIFIED and DELETED; delete waits for removal",
@@ -202,6 +300,60 @@ for (const transport of ["http", "grpc"] as const) {
           assert.match(gone.stderr, /Error from server \(NotFound\): pods "web" not found/);
         },
       );
+
+      await t.step("graceful deletion, finalizers and preconditions", async () => {
+        const pods = "/api/v1/namespaces/default/pods";
+        const bound = {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: "bound", finalizers: ["example.com/hold"] },
+          spec: { nodeName: "n1", containers: [{ name: "c", image: "busybox:1.36" }] },
+        };
+        const created = await json(
+          await c.request(pods, { method: "POST", body: JSON.stringify(bound) }),
+        );
+        const uid = (created.metadata as { uid: string }).uid;
+        const wrong = await c.request(`${pods}/bound`, {
+          method: "DELETE",
+          body: JSON.stringify({ preconditions: { uid: "not-" + uid } }),
+        });
+        assert.equal(wrong.status, 409);
+        assert.equal(
+          (await json(wrong)).message,
+          `Operation cannot be fulfilled on pods "bound": Precondition failed: UID in precondition: not-${uid}, UID in object meta: ${uid}`,
+        );
+        // On a node: the pod stays with deletionTimestamp = now + grace period.
+        const del = await json(
+          await c.request(`${pods}/bound?gracePeriodSeconds=20`, { method: "DELETE" }),
+        );
+        const meta = del.metadata as Record<string, unknown>;
+        assert.equal(meta.deletionGracePeriodSeconds, 20);
+        assert.ok(typeof meta.deletionTimestamp === "string");
+        const rv = Number(meta.resourceVersion);
+        // Grace period 0 (what the kubelet sends when the containers are gone): the finalizer
+        // still holds the object.
+        const zero = await json(
+          await c.request(`${pods}/bound?gracePeriodSeconds=0`, { method: "DELETE" }),
+        );
+        assert.equal((zero.metadata as Record<string, unknown>).deletionGracePeriodSeconds, 0);
+        const ac = new AbortController();
+        const watch = await c.request(`${pods}?watch=true&resourceVersion=${rv}`, {
+          signal: ac.signal,
+        });
+        const patched = await c.request(`${pods}/bound`, {
+          method: "PATCH",
+          headers: { "content-type": "application/merge-patch+json" },
+          body: JSON.stringify({ metadata: { finalizers: null } }),
+        });
+        assert.equal(patched.status, 200);
+        await patched.body?.cancel();
+        const evs = await watchEvents(watch, 2);
+        assert.deepEqual(evs.map((e) => e.type), ["MODIFIED", "DELETED"]);
+        ac.abort();
+        const gone = await c.request(`${pods}/bound`);
+        assert.equal(gone.status, 404);
+        await gone.body?.cancel();
+      });
 
       await t.step("invalid names give 422 Invalid with the field cause", async () => {
         const r = await c.kubectl(["create", "-f", "-"], podYaml("Bad_Name"));
@@ -367,6 +519,79 @@ for (const transport of ["http", "grpc"] as const) {
           assert.equal(err!.object.code, 410);
           assert.equal(err!.object.reason, "Expired");
           ac.abort();
+        },
+      );
+
+      await t.step(
+        "kubectl's typed create commands send protobuf bodies; rks decodes them",
+        async () => {
+          assert.match(await ok(c, ["create", "namespace", "typed"]), /namespace\/typed created/);
+          assert.match(
+            await ok(c, ["create", "-n", "typed", "configmap", "cm", "--from-literal=a=b"]),
+            /configmap\/cm created/,
+          );
+          assert.match(
+            await ok(c, ["create", "-n", "typed", "secret", "generic", "s", "--from-literal=x=y"]),
+            /secret\/s created/,
+          );
+          assert.match(
+            await ok(c, [
+              "create",
+              "-n",
+              "typed",
+              "deployment",
+              "d",
+              "--image=nginx:1.25",
+              "--replicas=0",
+            ]),
+            /deployment.apps\/d created/,
+          );
+          const cm = JSON.parse(await ok(c, ["get", "-n", "typed", "cm", "cm", "-o", "json"]));
+          assert.deepEqual(cm.data, { a: "b" });
+          const sec = JSON.parse(await ok(c, ["get", "-n", "typed", "secret", "s", "-o", "json"]));
+          assert.deepEqual(sec.data, { x: btoa("y") });
+          assert.equal(sec.type, "Opaque");
+          const d = JSON.parse(await ok(c, ["get", "-n", "typed", "deploy", "d", "-o", "json"]));
+          assert.equal(d.spec.replicas, 0, "an explicit zero survives");
+          assert.equal(d.spec.strategy.type, "RollingUpdate");
+          assert.equal(d.spec.template.spec.containers[0].image, "nginx:1.25");
+          assert.equal(d.spec.template.metadata.creationTimestamp, undefined);
+          assert.equal(d.spec.template.spec.containers[0].stdin, undefined, "zero values dropped");
+          const garbage = await c.request("/api/v1/namespaces/typed/configmaps", {
+            method: "POST",
+            headers: { "content-type": "application/vnd.kubernetes.protobuf" },
+            body: "not protobuf",
+          });
+          assert.equal(garbage.status, 400);
+          await garbage.body?.cancel();
+        },
+      );
+
+      await t.step(
+        "an etcd restart under a running kubectl get -w: the watch carries on",
+        async () => {
+          const w = c.spawnKubectl([
+            "get",
+            "configmaps",
+            "-w",
+            "--output-watch-events",
+            "--no-headers",
+          ]);
+          const out = new LineReader(w.stdout);
+          try {
+            await ok(c, ["create", "-f", "-"], cm("before-restart"));
+            await out.until((l) => l.some((x) => /^ADDED\s+before-restart\b/.test(x)));
+            await c.etcd.restart();
+            await waitFor("a create after the etcd restart", async () => {
+              const r = await c.kubectl(["create", "-f", "-"], cm("after-restart"));
+              return r.code === 0 || /AlreadyExists/.test(r.stderr);
+            }, { timeoutMs: 60_000, intervalMs: 500 });
+            await out.until((l) => l.some((x) => /^ADDED\s+after-restart\b/.test(x)), 60_000);
+          } finally {
+            w.kill();
+            await out.cancel();
+            await w.status;
+          }
         },
       );
 

@@ -5,7 +5,12 @@
  *
  * @module
  */
-import { type ApiResource, apiResources } from "./_pending_resources.ts";
+import {
+  type ApiResource,
+  apiResources,
+  type ApiSubresource,
+  subresourceInfo,
+} from "../api/resources.ts";
 
 /** The aggregated discovery version a client accepts, or `undefined` for legacy discovery. */
 export type DiscoveryVersion = "v2" | "v2beta1" | undefined;
@@ -48,34 +53,12 @@ export function discoveryContentType(v: "v2" | "v2beta1"): string {
   return `application/json;g=apidiscovery.k8s.io;v=${v};as=APIGroupDiscoveryList`;
 }
 
-interface SubresourceInfo {
-  group: string;
-  version: string;
-  kind: string;
-  verbs: string[];
-}
-
-function subresourceInfo(r: ApiResource, sub: string): SubresourceInfo {
-  const self = { group: r.group, version: r.version };
-  switch (sub) {
-    case "scale":
-      return {
-        group: "autoscaling",
-        version: "v1",
-        kind: "Scale",
-        verbs: ["get", "patch", "update"],
-      };
-    case "log":
-      return { ...self, kind: r.kind, verbs: ["get"] };
-    case "exec":
-      return { ...self, kind: "PodExecOptions", verbs: ["create", "get"] };
-    case "binding":
-      return { ...self, kind: "Binding", verbs: ["create"] };
-    case "finalize":
-      return { ...self, kind: r.kind, verbs: ["update"] };
-    default:
-      return { ...self, kind: r.kind, verbs: ["get", "patch", "update"] };
-  }
+function subresourceEntry(r: ApiResource, sub: string): ApiSubresource {
+  return subresourceInfo(r, sub) ?? {
+    subresource: sub,
+    responseKind: { group: r.group, version: r.version, kind: r.kind },
+    verbs: ["get", "patch", "update"],
+  };
 }
 
 function groupsInOrder(): string[] {
@@ -102,14 +85,7 @@ function aggregatedGroup(group: string, v: "v2" | "v2beta1"): Record<string, unk
         ...(r.categories.length ? { categories: r.categories } : {}),
         ...(r.subresources.length
           ? {
-            subresources: r.subresources.map((s) => {
-              const info = subresourceInfo(r, s);
-              return {
-                subresource: s,
-                responseKind: { group: info.group, version: info.version, kind: info.kind },
-                verbs: info.verbs,
-              };
-            }),
+            subresources: r.subresources.map((s) => subresourceEntry(r, s)),
           }
           : {}),
       })),
@@ -203,13 +179,14 @@ export function apiResourceList(
       ...(r.categories.length ? { categories: r.categories } : {}),
     });
     for (const s of r.subresources) {
-      const info = subresourceInfo(r, s);
+      const info = subresourceEntry(r, s);
+      const kind = info.responseKind;
       resources.push({
         name: `${r.resource}/${s}`,
         singularName: "",
         namespaced: r.namespaced,
-        ...(info.group !== r.group ? { group: info.group, version: info.version } : {}),
-        kind: info.kind,
+        ...(kind.group !== r.group ? { group: kind.group, version: kind.version } : {}),
+        kind: kind.kind,
         verbs: info.verbs,
       });
     }

@@ -8,7 +8,7 @@
  */
 import { isRecord } from "../../core/is_record.ts";
 import type { KvStore } from "../store/kv_store.ts";
-import { type ApiResource, apiResources } from "./_pending_resources.ts";
+import { type ApiResource, apiResources } from "../api/resources.ts";
 import { ApiError } from "./api_error.ts";
 import { type ApiObject, encodeObject, objectKey } from "./object_codec.ts";
 import { kubeTime } from "./object_prepare.ts";

@@ -7,7 +7,7 @@
 import { isRecord } from "../../core/is_record.ts";
 import type { KeyValue } from "../store/kv_store.ts";
 import { registryKey } from "../store/kube_object.ts";
-import type { ApiResource } from "./_pending_resources.ts";
+import type { ApiResource } from "../api/resources.ts";
 
 /** A Kubernetes object as JSON. */
 export type ApiObject = Record<string, unknown> & { metadata: Record<string, unknown> };

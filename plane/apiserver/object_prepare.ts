@@ -7,7 +7,7 @@
  * @module
  */
 import { isRecord } from "../../core/is_record.ts";
-import type { ApiResource } from "./_pending_resources.ts";
+import type { ApiResource } from "../api/resources.ts";
 import type { ApiObject } from "./object_codec.ts";
 import { applyDefaults } from "./object_defaults.ts";
 

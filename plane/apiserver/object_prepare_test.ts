@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import type { ApiResource } from "./_pending_resources.ts";
+import type { ApiResource } from "../api/resources.ts";
 import { filterEvent } from "./watch_stream.ts";
 import { prepareForCreate, prepareForUpdate, sameObject } from "./object_prepare.ts";
-import { parseLabelSelector } from "./_pending_selectors.ts";
+import { parseLabelSelector } from "../api/label_selector.ts";
 
 const res = (kind: string, resource: string, subresources: string[]): ApiResource => ({
   group: kind === "Deployment" ? "apps" : "",

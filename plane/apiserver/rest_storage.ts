@@ -9,13 +9,9 @@
 import { isRecord } from "../../core/is_record.ts";
 import { CompactedError } from "../store/errors.ts";
 import type { KeyValue, KvStore } from "../store/kv_store.ts";
-import type { ApiResource } from "./_pending_resources.ts";
-import {
-  type FieldRequirement,
-  type LabelRequirement,
-  matchesFieldSelector,
-  matchesLabelSelector,
-} from "./_pending_selectors.ts";
+import type { ApiResource } from "../api/resources.ts";
+import { type FieldRequirement, matchesFieldSelector } from "../api/field_selector.ts";
+import { type LabelRequirement, matchesLabelSelector } from "../api/label_selector.ts";
 import { validateObject } from "./_pending_validation.ts";
 import { ApiError, type GroupResource } from "./api_error.ts";
 import {
@@ -120,17 +116,23 @@ export class RestStorage {
   /** Group and resource for error messages. */
   readonly gr: GroupResource;
   #namespaceState: (ns: string) => Promise<NamespaceState>;
+  #onRemoved: (r: ApiResource, obj: ApiObject) => void;
 
-  /** Creates the storage; `namespaceState` checks the namespace of a namespaced create. */
+  /**
+   * Creates the storage; `namespaceState` checks the namespace of a namespaced create,
+   * `onRemoved` hears of every object removed from the store (for garbage collection).
+   */
   constructor(
     store: KvStore,
     resource: ApiResource,
     namespaceState: (ns: string) => Promise<NamespaceState>,
+    onRemoved: (r: ApiResource, obj: ApiObject) => void = () => {},
   ) {
     this.store = store;
     this.resource = resource;
     this.gr = { group: resource.group, resource: resource.resource };
     this.#namespaceState = namespaceState;
+    this.#onRemoved = onRemoved;
   }
 
   #key(ns: string | undefined, name: string): string {
@@ -365,6 +367,7 @@ export class RestStorage {
         continue;
       }
       next.metadata.resourceVersion = String(res.revision);
+      if (finalized) this.#onRemoved(this.resource, next);
       return next;
     }
     throw ApiError.conflict(this.gr, name);
@@ -475,7 +478,9 @@ export class RestStorage {
       marked.metadata.resourceVersion = String(res.revision);
       return marked;
     }
-    return decodeObject(kv);
+    const removed = decodeObject(kv);
+    this.#onRemoved(this.resource, removed);
+    return removed;
   }
 
   /** Deletes every object that matches `q` (one namespace or all); returns them. */

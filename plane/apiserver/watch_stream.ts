@@ -6,8 +6,8 @@
  *
  * @module
  */
-import type { ApiResource } from "./_pending_resources.ts";
-import { toTable } from "./_pending_table.ts";
+import type { ApiResource } from "../api/resources.ts";
+import { toTable } from "../api/table/mod.ts";
 import type { ApiObject } from "./object_codec.ts";
 import { type ListQuery, RestStorage } from "./rest_storage.ts";
 import type { WatchCache, WatchItem } from "./watch_cache.ts";
@@ -99,8 +99,8 @@ export function watchResponse(
               now: new Date(),
               includeObject: opts.table.includeObject,
               listMeta: { resourceVersion: String(ev.object.metadata.resourceVersion) },
+              noHeaders: !first,
             });
-            if (!first) delete t.columnDefinitions;
             object = t;
           }
           first = false;
