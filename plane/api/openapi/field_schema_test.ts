@@ -4,8 +4,6 @@ import { POD_SPEC_EXTRA_FIELDS } from "../../../core/pod/pod_manifest_spec.ts";
 import { CONTAINER_FIELDS } from "../../../core/container/fields.ts";
 import { isRecord } from "../../../core/is_record.ts";
 import { type FieldSchema, fieldSchema } from "./field_schema.ts";
-import { allSchemas } from "./schemas.ts";
-import { PATCH_TYPES } from "../patch_strategies.ts";
 
 function at(schema: FieldSchema, path: string): FieldSchema {
   let node = schema;
@@ -228,35 +226,4 @@ Deno.test("the Pod schema lists every field rk8s parses", () => {
     }),
     [],
   );
-});
-
-Deno.test("the OpenAPI patch extensions agree with the strategic merge patch table of patch_strategies.ts", () => {
-  const byType = (type: string) => {
-    const names = Object.keys(allSchemas).filter((n) =>
-      n.endsWith(`.${type}`) && n.startsWith("io.k8s.")
-    );
-    return names.map((n) => allSchemas[n]!).find((s) => s["properties"]);
-  };
-  for (const [type, fields] of Object.entries(PATCH_TYPES)) {
-    const schema = byType(type);
-    assert.ok(schema, type);
-    const props = schema["properties"] as Record<string, Record<string, unknown>>;
-    for (const [field, meta] of Object.entries(fields)) {
-      assert.ok(props[field], `${type}.${field}`);
-      assert.equal(
-        props[field]["x-kubernetes-patch-strategy"],
-        meta.strategy,
-        `${type}.${field} strategy`,
-      );
-      assert.equal(
-        props[field]["x-kubernetes-patch-merge-key"],
-        meta.mergeKey,
-        `${type}.${field} merge key`,
-      );
-    }
-    for (const [field, prop] of Object.entries(props)) {
-      if (prop["x-kubernetes-patch-strategy"] === undefined) continue;
-      assert.ok(fields[field], `${type}.${field} is in PATCH_TYPES`);
-    }
-  }
 });
