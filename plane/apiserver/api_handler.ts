@@ -155,8 +155,11 @@ export class ApiHandler {
     await this.gc.close();
   }
 
-  /** Answers one request. */
-  async handle(req: Request): Promise<Response> {
+  /**
+   * Answers one request. `done` aborts when the client is gone or the response is complete
+   * (default `req.signal`); streaming answers (watch, logs) stop then.
+   */
+  async handle(req: Request, done: AbortSignal = req.signal): Promise<Response> {
     const url = new URL(req.url);
     const path = url.pathname.replace(/\/+$/, "") || "/";
     try {
@@ -166,7 +169,7 @@ export class ApiHandler {
           return statusResponse(ApiError.unauthorized().status);
         }
       }
-      return await this.#route(req, url, path);
+      return await this.#route(req, url, path, done);
     } catch (e) {
       return statusResponse(this.#toApiError(e).status);
     }
@@ -195,7 +198,7 @@ export class ApiHandler {
     return ApiError.internal(msg);
   }
 
-  async #route(req: Request, url: URL, path: string): Promise<Response> {
+  async #route(req: Request, url: URL, path: string, done: AbortSignal): Promise<Response> {
     const accept = req.headers.get("accept");
     switch (path) {
       case "/version":
@@ -256,7 +259,7 @@ export class ApiHandler {
       throw ApiError.pathNotFound();
     }
     if (!r.namespaced && info.namespace !== undefined) throw ApiError.pathNotFound();
-    return await this.#resource(req, q, r, info);
+    return await this.#resource(req, q, r, info, done);
   }
 
   #listQuery(q: URLSearchParams, r: ApiResource, name?: string): ListQuery {
@@ -386,6 +389,7 @@ export class ApiHandler {
     q: URLSearchParams,
     r: ApiResource,
     info: ResourceRequest,
+    done: AbortSignal,
   ): Promise<Response> {
     const st = this.storage(r);
     const ns = r.namespaced ? info.namespace : undefined;
@@ -395,7 +399,7 @@ export class ApiHandler {
       case "get": {
         if (sub === "scale") return jsonResponse(scaleOf(await st.get(ns, name!)));
         if (sub === "log") {
-          return await podLogResponse(this.#nodes, await st.get(ns, name!), q, req.signal);
+          return await podLogResponse(this.#nodes, await st.get(ns, name!), q, done);
         }
         if (sub === "exec") return this.#exec(req, st, ns, name!, q);
         return this.#encodeOne(req, q, r, await st.get(ns, name!));
@@ -448,7 +452,7 @@ export class ApiHandler {
           allowBookmarks: q.get("allowWatchBookmarks") === "true",
           table,
           timeoutSeconds: timeout,
-          signal: AbortSignal.any([req.signal, this.#closing.signal]),
+          signal: AbortSignal.any([done, this.#closing.signal]),
         });
       }
       case "create": {

@@ -73,7 +73,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       (opts.log ?? console.error)(`rks: ${e instanceof Error ? e.message : e}`);
       return new Response("internal error", { status: 500 });
     },
-  }, (req) => handler.handle(req));
+  }, (req, info) => {
+    // The client left or the response is complete (instead of req.signal's legacy abort).
+    const done = new AbortController();
+    info.completed.finally(() => done.abort());
+    return handler.handle(req, done.signal);
+  });
   port = server.addr.port;
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   let closed: Promise<void> | undefined;
