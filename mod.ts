@@ -41,6 +41,8 @@ export * from "./core/daemon/mod.ts";
 export * from "./plane/store/mod.ts";
 export * from "./core/network.ts";
 export * from "./core/network_gc.ts";
+export * from "./core/owner_process.ts";
+export * from "./core/interrupted_gc.ts";
 export * from "./net/mod.ts";
 export { main } from "./cli/main.ts";
 export type { CliIo } from "./cli/context.ts";

@@ -13,6 +13,7 @@ import { formatData, formatTable, printExecResult, printWarnings } from "./outpu
 import { parseGraceSeconds, parseLogsOptions, parseSignal } from "./container.ts";
 import { networkProviderFor } from "./network.ts";
 import type { Engine } from "../core/container/engine.ts";
+import type { PortMapping } from "../core/network.ts";
 import { execSync } from "../core/container/exec.ts";
 import { killContainer } from "../core/container/kill.ts";
 import { containerLogs, followLogs } from "../core/container/logs.ts";
@@ -164,9 +165,11 @@ function networkOps(net: CniNetworkProvider): ComposeNetworkOps {
       }
     },
     create: async (req) => {
-      await net.createNetwork(
-        req.subnet ? { name: req.name, subnet: req.subnet } : { name: req.name },
-      );
+      await net.createNetwork({
+        name: req.name,
+        ...(req.subnet ? { subnet: req.subnet } : {}),
+        ...(req.internal ? { internal: true } : {}),
+      });
     },
     remove: async (name) => {
       try {
@@ -550,6 +553,36 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
       });
     });
 
+  group.command("port")
+    .description("print the public address and port of a service's container port")
+    .option("--index <n>", "replica of the service (default 1)")
+    .option("--protocol <protocol>", "tcp or udp", "tcp")
+    .argument("<service>", "service")
+    .argument("<private_port>", "container port")
+    .action(async (service, privatePort, o) => {
+      const { name } = projectName();
+      const index = o.index === undefined ? 1 : Number(o.index);
+      if (!Number.isInteger(index) || index < 1) {
+        throw new UsageError(`Invalid --index "${o.index}": expected a replica number from 1`);
+      }
+      const target = Number(privatePort);
+      if (!Number.isInteger(target) || target < 1 || target > 65535) {
+        throw new UsageError(`Invalid port "${privatePort}": expected 1 to 65535`);
+      }
+      const protocol = o.protocol.toUpperCase();
+      const address = await withEngine(io, globals, (e) => {
+        const p = projectPods(e, name).find((x) => x.service === service && x.replica === index);
+        if (!p) {
+          throw new NotFoundError("service replica", `${service} ${index}`);
+        }
+        return Promise.resolve(publishedAddress(p, target, protocol));
+      });
+      if (address === undefined) {
+        throw new RkError(`no port ${target}/${o.protocol.toLowerCase()} for container ${service}`);
+      }
+      io.stdout(`${address}\n`);
+    });
+
   group.command("config")
     .description("print the normalized, interpolated model")
     .option("--services", "print the service names")
@@ -681,6 +714,40 @@ const COLOURS = [36, 33, 32, 35, 34, 91, 92, 93, 94, 95, 96];
 
 function colour(text: string, i: number, tty: boolean): string {
   return tty ? `\x1b[${COLOURS[i % COLOURS.length]}m${text}\x1b[0m` : text;
+}
+
+/**
+ * `HOST_IP:HOST_PORT` where the pod publishes `containerPort`/`protocol` (`0.0.0.0` when it is
+ * published on every address), or undefined when it is not published.
+ *
+ * @example
+ * ```ts
+ * import { publishedAddress } from "./compose.ts";
+ * import assert from "node:assert/strict";
+ * const p = { record: { manifest: { containers: [{ ports: [
+ *   { containerPort: 80, hostPort: 40000, protocol: "TCP" as const },
+ * ] }] } } };
+ * assert.equal(publishedAddress(p, 80, "TCP"), "0.0.0.0:40000");
+ * assert.equal(publishedAddress(p, 81, "TCP"), undefined);
+ * ```
+ */
+export function publishedAddress(
+  p: {
+    record: {
+      manifest?: {
+        containers: readonly {
+          ports: readonly Pick<PortMapping, "containerPort" | "hostPort" | "hostIP" | "protocol">[];
+        }[];
+      };
+    };
+  },
+  containerPort: number,
+  protocol: string,
+): string | undefined {
+  const port = (p.record.manifest?.containers ?? []).flatMap((c) => c.ports).find((pt) =>
+    pt.containerPort === containerPort && pt.protocol === protocol && pt.hostPort !== undefined
+  );
+  return port ? `${port.hostIP ?? "0.0.0.0"}:${port.hostPort}` : undefined;
 }
 
 function psRow(p: ProjectPod, v: PodView | undefined) {

@@ -328,3 +328,117 @@ rootTest("down from a fresh process after kill -9 of up half way leaves nothing"
   await ok(root, cwd, ["compose", "down", "-t", "0"]);
   assert.deepEqual(await leftovers(root, subnets), []);
 });
+
+function composeNetApp(subnets: { outer: string; inner: string; plain: string }): string {
+  const outerIp = subnets.outer.replace(/0\/24$/, "10");
+  const www = "mkdir -p /tmp/www && echo web-$$(id -u) > /tmp/www/index.html && " +
+    "exec httpd -f -p 8080 -h /tmp/www";
+  return `services:
+  web:
+    image: ${testBundles.busybox}
+    user: nobody
+    command: ["sh", "-c", "${www}"]
+    ports: ["8080"]
+    networks:
+      inner: {}
+      outer: { ipv4_address: ${outerIp} }
+  iso:
+    image: ${testBundles.busybox}
+    command: ["sleep", "3600"]
+    dns: [192.0.2.53]
+    dns_search: example.org
+    networks: [inner]
+  ctl:
+    image: ${testBundles.busybox}
+    command: ["sleep", "3600"]
+    networks: [plain]
+networks:
+  outer:
+    ipam: { config: [{ subnet: ${subnets.outer} }] }
+  inner:
+    internal: true
+    ipam: { config: [{ subnet: ${subnets.inner} }] }
+  plain:
+    ipam: { config: [{ subnet: ${subnets.plain} }] }
+`;
+}
+
+rootTest(
+  "internal network, ipv4_address, an ephemeral host port, user by name, dns",
+  async (t) => {
+    await using dir = await tempDir("rkl-compose-net-");
+    const root = join(dir.path, "root");
+    const cwd = join(dir.path, "app");
+    await Deno.mkdir(cwd, { recursive: true });
+    const subnets = { outer: randomSubnet(), inner: randomSubnet(), plain: randomSubnet() };
+    const outerIp = subnets.outer.replace(/0\/24$/, "10");
+    await Deno.writeTextFile(join(cwd, "compose.yaml"), composeNetApp(subnets));
+    const exec = (svc: string, script: string) =>
+      rkl(root, cwd, ["compose", "exec", "-T", svc, "sh", "-c", script]);
+    try {
+      const up = await ok(root, cwd, ["compose", "up", "-d"]);
+      assert.doesNotMatch(up.err, /not applied|not supported|not published/);
+
+      await t.step("ipv4_address is the address on that network", async () => {
+        const ps = JSON.parse((await ok(root, cwd, ["compose", "ps", "--format", "json"])).out) as {
+          Service: string;
+          IP: string;
+          Ports: string;
+        }[];
+        assert.equal(ps.find((r) => r.Service === "web")?.IP, outerIp);
+      });
+
+      await t.step("a port without a host port is published on an ephemeral one", async () => {
+        const port = await ok(root, cwd, ["compose", "port", "web", "8080"]);
+        const m = /^0\.0\.0\.0:(\d+)\n$/.exec(port.out);
+        assert.ok(m, port.out);
+        const hostPort = Number(m[1]);
+        assert.ok(hostPort > 1024 && hostPort !== 8080);
+        const ps = await ok(root, cwd, ["compose", "ps"]);
+        assert.match(ps.out, new RegExp(`0\\.0\\.0\\.0:${hostPort}->8080/tcp`));
+        const body = await waitFor("the ephemeral port to answer", async () => {
+          try {
+            const res = await fetch(`http://127.0.0.1:${hostPort}/`);
+            return res.ok ? await res.text() : (await res.body?.cancel(), false);
+          } catch {
+            return false;
+          }
+        });
+        // user: nobody resolved from the image's /etc/passwd (uid 65534).
+        assert.equal(body.trim(), "web-65534");
+        const none = await rkl(root, cwd, ["compose", "port", "web", "80"]);
+        assert.equal(none.code, 1);
+        assert.match(none.err, /no port 80\/tcp for container web/);
+      });
+
+      await t.step("an internal network reaches its peers only", async () => {
+        // busybox nc, not wget: the static busybox's wget crashes (SIGSEGV) in a namespace
+        // without a default route.
+        const get = (svc: string, host: string) =>
+          exec(svc, `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${host} 8080`);
+        // Same internal network: web answers by name.
+        const peer = await get("iso", "web");
+        assert.equal(peer.code, 0, peer.err);
+        assert.match(peer.out, /^web-65534$/m);
+        // No default route, so web's address on another network is unreachable...
+        const routes = await exec("iso", "cat /proc/net/route");
+        assert.doesNotMatch(routes.out, /^\S+\t00000000\t/m, routes.out);
+        const out = await get("iso", outerIp);
+        assert.notEqual(out.code, 0, "the internal network forwards nothing outward");
+        assert.doesNotMatch(out.out, /web-65534/);
+        // ...while a service on an ordinary network reaches it through its gateway.
+        const ctl = await get("ctl", outerIp);
+        assert.equal(ctl.code, 0, ctl.err);
+        assert.match(ctl.out, /^web-65534$/m);
+      });
+
+      await t.step("dns and dns_search make the resolv.conf", async () => {
+        const r = await exec("iso", "cat /etc/resolv.conf");
+        assert.equal(r.out, "nameserver 192.0.2.53\nsearch example.org\n");
+      });
+    } finally {
+      await rkl(root, cwd, ["compose", "down", "-v", "-t", "0"]);
+    }
+    assert.deepEqual(await leftovers(root, Object.values(subnets)), []);
+  },
+);

@@ -73,9 +73,13 @@ export function containerInfo(v: ContainerView): ContainerInfo {
 }
 
 function portsText(v: ContainerView): string {
+  // A host port is shown only while it is published: the container is up with its network
+  // attached (not once it stopped, nor when its creation was interrupted before the attach).
+  const published = (v.status === "running" || v.status === "created") && !v.interrupted &&
+    (v.record.netnsPath !== undefined || v.record.config.hostNetwork === true);
   return v.record.ports.map((p) =>
     `${
-      p.hostPort ? `${p.hostIP ?? "0.0.0.0"}:${p.hostPort}->` : ""
+      published && p.hostPort ? `${p.hostIP ?? "0.0.0.0"}:${p.hostPort}->` : ""
     }${p.containerPort}/${p.protocol.toLowerCase()}`
   ).join(",");
 }

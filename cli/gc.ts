@@ -12,6 +12,7 @@ import type { NetworkGcReport } from "../core/network.ts";
 import { collectNetworkGarbage } from "../core/network_gc.ts";
 import { releaseTerminalPods } from "../core/pod/pod_terminal.ts";
 import { collectOrphans } from "../core/orphan_gc.ts";
+import { collectInterrupted } from "../core/interrupted_gc.ts";
 
 /**
  * Formats a gc report.
@@ -59,11 +60,24 @@ export function gcCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkno
               (p.ips.length > 0 ? `, released ${p.ips.join(", ")}` : "") + "\n",
           );
         }
+        // Creations whose process died (kill -9 of run or create): removed as their rollback
+        // would have removed them. A failure here is reported after the rest of gc ran.
+        let failure: unknown;
+        const interrupted = await collectInterrupted(engine).catch((e) => {
+          failure = e;
+          return { details: [] };
+        });
         // Processes, runtime containers and state dirs that belong to no record, then the
         // network of whatever is no longer live.
         const orphans = await collectOrphans(engine);
         const net = await collectNetworkGarbage(engine);
-        io.stdout(formatGcReport({ ...net, details: [...orphans.details, ...net.details] }));
+        io.stdout(
+          formatGcReport({
+            ...net,
+            details: [...interrupted.details, ...orphans.details, ...net.details],
+          }),
+        );
+        if (failure !== undefined) throw failure;
       } finally {
         engine.close();
       }

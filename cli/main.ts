@@ -74,6 +74,21 @@ export const commandGroups: readonly CommandGroupEntry[] = [
       "containers and state dirs that belong to no container or pod",
     load: async () => (await import("./gc.ts")).gcCommand,
   },
+  {
+    name: "daemon",
+    aliases: [],
+    description: "run the node's reconcile loop in the foreground: static pods, restarts, " +
+      "probes (SIGTERM stops supervision; containers keep running)",
+    hasOptions: true,
+    load: async () => (await import("./daemon.ts")).daemonCommand,
+  },
+  {
+    name: "events",
+    aliases: [],
+    description: "show the events the daemon recorded (-w: keep following)",
+    hasOptions: true,
+    load: async () => (await import("./events.ts")).eventsCommand,
+  },
 ];
 
 /** Global options that take a value (the next argument) before the command word. */

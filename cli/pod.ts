@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { daemonRunCommand } from "./daemon_options.ts";
 import { Command, type CommandUnknownOpts } from "./_command.ts";
 import { type CliIo, type GlobalOptions, userPath } from "./context.ts";
 import { withEngine, withEngineEach } from "./engine.ts";
@@ -276,6 +277,8 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
         return printLogs(io, e, name, o);
       });
     });
+
+  group.addCommand(daemonRunCommand(io, globals, "daemon"));
 
   return group;
 }

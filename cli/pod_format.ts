@@ -73,7 +73,19 @@ export function formatPodState(p: PodView, now: number = Date.now()): string {
   if (p.pausePid !== undefined) lines.push(`Pause pid:  ${p.pausePid}`);
   if (p.failure) lines.push(`Failure:    ${p.failure}`);
   const table = formatTable(
-    ["container", "kind", "state", "exit code", "reason", "restarts", "pid", "started", "finished"],
+    [
+      "container",
+      "kind",
+      "state",
+      "exit code",
+      "reason",
+      "restarts",
+      "ready",
+      "last state",
+      "pid",
+      "started",
+      "finished",
+    ],
     p.containers.map((c) => [
       c.name,
       c.init ? "init" : "app",
@@ -81,6 +93,12 @@ export function formatPodState(p: PodView, now: number = Date.now()): string {
       c.exitCode === undefined ? "-" : String(c.exitCode),
       c.reason,
       String(c.restartCount),
+      c.init ? "-" : String(c.ready),
+      c.lastState
+        ? `${c.lastState.reason} (exit ${c.lastState.exitCode}${
+          c.lastState.signal ? `, signal ${c.lastState.signal}` : ""
+        }) ${formatTime(c.lastState.finishedAt, "")}`.trim()
+        : "-",
       c.pid === undefined ? "-" : String(c.pid),
       formatTime(c.startedAt, "-"),
       formatTime(c.finishedAt, "-"),

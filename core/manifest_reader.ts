@@ -84,12 +84,7 @@ export async function readManifestFile(
   shown: string = path,
   maxBytes: number = MANIFEST_MAX_BYTES,
 ): Promise<string> {
-  const fail = (reason: string, cause?: unknown): ManifestError =>
-    new ManifestError(
-      `cannot read file: ${reason}`,
-      { file: shorten(shown), line: 0, column: 0, path: "" },
-      cause === undefined ? undefined : { cause },
-    );
+  const fail = readFailure(shown);
   if (path.includes("\0")) throw fail("the path contains a NUL byte");
   let info: Deno.FileInfo;
   try {
@@ -97,6 +92,92 @@ export async function readManifestFile(
   } catch (e) {
     throw fail(fsErrorReason(e), e);
   }
+  const problem = fileProblem(info, maxBytes);
+  if (problem) throw fail(problem);
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (e) {
+    throw fail(fsErrorReason(e), e);
+  }
+  const chunks = new BoundedChunks(maxBytes, fail);
+  try {
+    // Read at most maxBytes + 1 bytes: files such as those in /proc report size 0.
+    const buf = new Uint8Array(64 * 1024);
+    for (let n = await file.read(buf); n !== null; n = await file.read(buf)) chunks.add(buf, n);
+  } catch (e) {
+    if (e instanceof ManifestError) throw e;
+    throw fail(fsErrorReason(e), e);
+  } finally {
+    file.close();
+  }
+  return chunks.text();
+}
+
+/**
+ * {@linkcode readManifestFile} for synchronous callers (the compose loader): the same checks,
+ * limit and one-line {@linkcode ManifestError}s. A missing file's error has the
+ * `Deno.errors.NotFound` as its `cause` (an optional file may be skipped).
+ *
+ * @example
+ * ```ts
+ * import { readManifestFileSync } from "./manifest_reader.ts";
+ * import assert from "node:assert/strict";
+ * assert.throws(
+ *   () => readManifestFileSync("/"),
+ *   /\/: cannot read file: expected a regular file, got a directory$/,
+ * );
+ * const missing = (() => { try { readManifestFileSync("/nonexistent.yaml"); } catch (e) { return e; } })();
+ * assert.ok(missing instanceof Error && missing.cause instanceof Deno.errors.NotFound);
+ * ```
+ */
+export function readManifestFileSync(
+  path: string,
+  shown: string = path,
+  maxBytes: number = MANIFEST_MAX_BYTES,
+): string {
+  const fail = readFailure(shown);
+  if (path.includes("\0")) throw fail("the path contains a NUL byte");
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch (e) {
+    throw fail(fsErrorReason(e), e);
+  }
+  const problem = fileProblem(info, maxBytes);
+  if (problem) throw fail(problem);
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch (e) {
+    throw fail(fsErrorReason(e), e);
+  }
+  const chunks = new BoundedChunks(maxBytes, fail);
+  try {
+    const buf = new Uint8Array(64 * 1024);
+    for (let n = file.readSync(buf); n !== null; n = file.readSync(buf)) chunks.add(buf, n);
+  } catch (e) {
+    if (e instanceof ManifestError) throw e;
+    throw fail(fsErrorReason(e), e);
+  } finally {
+    file.close();
+  }
+  return chunks.text();
+}
+
+type ReadFailure = (reason: string, cause?: unknown) => ManifestError;
+
+function readFailure(shown: string): ReadFailure {
+  return (reason, cause) =>
+    new ManifestError(
+      `cannot read file: ${reason}`,
+      { file: shorten(shown), line: 0, column: 0, path: "" },
+      cause === undefined ? undefined : { cause },
+    );
+}
+
+/** Why a file with this `stat` is not read: not a regular file, or larger than the limit. */
+function fileProblem(info: Deno.FileInfo, maxBytes: number): string | undefined {
   if (!info.isFile) {
     const kind = info.isDirectory
       ? "a directory"
@@ -109,43 +190,44 @@ export async function readManifestFile(
       : info.isSocket
       ? "a socket"
       : "not a regular file";
-    throw fail(`expected a regular file, got ${kind}`);
+    return `expected a regular file, got ${kind}`;
   }
-  if (info.size > maxBytes) throw fail(`larger than the ${limitText(maxBytes)} limit`);
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (e) {
-    throw fail(fsErrorReason(e), e);
+  if (info.size > maxBytes) return `larger than the ${limitText(maxBytes)} limit`;
+  return undefined;
+}
+
+/** Bytes read so far, refused past `maxBytes`, decoded as strict UTF-8 at the end. */
+class BoundedChunks {
+  readonly #chunks: Uint8Array[] = [];
+  #total = 0;
+  readonly #maxBytes: number;
+  readonly #fail: ReadFailure;
+
+  constructor(maxBytes: number, fail: ReadFailure) {
+    this.#maxBytes = maxBytes;
+    this.#fail = fail;
   }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    // Read at most maxBytes + 1 bytes: files such as those in /proc report size 0.
-    const buf = new Uint8Array(64 * 1024);
-    for (;;) {
-      const n = await file.read(buf);
-      if (n === null) break;
-      total += n;
-      if (total > maxBytes) throw fail(`larger than the ${limitText(maxBytes)} limit`);
-      chunks.push(buf.slice(0, n));
+
+  add(buf: Uint8Array, n: number): void {
+    this.#total += n;
+    if (this.#total > this.#maxBytes) {
+      throw this.#fail(`larger than the ${limitText(this.#maxBytes)} limit`);
     }
-  } catch (e) {
-    if (e instanceof ManifestError) throw e;
-    throw fail(fsErrorReason(e), e);
-  } finally {
-    file.close();
+    this.#chunks.push(buf.slice(0, n));
   }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch (e) {
-    throw fail("not UTF-8 text", e);
+
+  text(): string {
+    const bytes = new Uint8Array(this.#total);
+    let at = 0;
+    for (const c of this.#chunks) {
+      bytes.set(c, at);
+      at += c.length;
+    }
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch (e) {
+      throw this.#fail("not UTF-8 text", e);
+    }
   }
 }
 

@@ -44,6 +44,12 @@ export interface NetworkAttachRequest {
    * hosts file maps the address to `hostname.domain` first, as the kubelet's does.
    */
   domain?: string;
+  /**
+   * Static IPv4 addresses by network name (compose `ipv4_address`, the multi-network
+   * annotation's `ips`), asked of host-local through `CNI_ARGS` `IP=`; each must lie in its
+   * network's subnet.
+   */
+  staticIps?: Readonly<Record<string, string>>;
 }
 
 /** The result of attaching a sandbox to its networks. */

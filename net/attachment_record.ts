@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { RkError } from "../core/errors.ts";
 import { isRecord } from "../core/is_record.ts";
 import { readDirIfExists, readTextIfExists, removeIfExists } from "../core/fs.ts";
+import type { OwnerProcess } from "../core/owner_process.ts";
 import { parseCniResult } from "./cni_result.ts";
 import { parseNetworkConfig } from "./cni_config.ts";
 import type { CniNetworkConfigList, CniPortMapping, CniResult } from "./cni_types.ts";
@@ -51,6 +52,12 @@ export interface AttachmentRecord {
   networks: AttachedNetwork[];
   /** Creation time (ISO 8601). */
   createdAt: string;
+  /**
+   * The process that set the attachment up (pid and start time), written with the record
+   * before anything is acquired: an attachment still `adding` whose owner is gone was
+   * interrupted and is released by gc at once. Absent in records of older rkl versions.
+   */
+  owner?: OwnerProcess;
 }
 
 /**
@@ -85,6 +92,16 @@ export function recordIps(rec: Pick<AttachmentRecord, "networks">): string[] {
  * import { parseAttachmentRecord } from "./attachment_record.ts";
  * import assert from "node:assert/strict";
  * assert.throws(() => parseAttachmentRecord({ id: 1 }, "a.json"), /a\.json: id must be a string/);
+ * const rec = {
+ *   id: "c1", name: "web", hostname: "web", netnsPath: "/run/rkl/netns/c1", state: "adding",
+ *   ports: [], cniArgs: {}, networks: [], createdAt: "2026-01-01T00:00:00Z",
+ *   owner: { pid: 42, startedAt: 1_000 },
+ * };
+ * assert.deepEqual(parseAttachmentRecord(rec, "a.json").owner, { pid: 42, startedAt: 1_000 });
+ * assert.throws(
+ *   () => parseAttachmentRecord({ ...rec, owner: { pid: "42" } }, "a.json"),
+ *   /a\.json: owner must be an object with integer pid and startedAt/,
+ * );
  * ```
  */
 export function parseAttachmentRecord(value: unknown, file: string): AttachmentRecord {
@@ -111,6 +128,15 @@ export function parseAttachmentRecord(value: unknown, file: string): AttachmentR
       ...(typeof p.hostIP === "string" ? { hostIP: p.hostIP } : {}),
     };
   });
+  let owner: OwnerProcess | undefined;
+  if (value.owner !== undefined) {
+    const o = value.owner;
+    if (
+      !isRecord(o) || !Number.isSafeInteger(o.pid) || (o.pid as number) <= 0 ||
+      !Number.isSafeInteger(o.startedAt)
+    ) throw fail("owner must be an object with integer pid and startedAt");
+    owner = { pid: o.pid as number, startedAt: o.startedAt as number };
+  }
   if (!isRecord(value.cniArgs)) throw fail("cniArgs must be an object");
   const cniArgs: Record<string, string> = {};
   for (const [k, v] of Object.entries(value.cniArgs)) {
@@ -141,6 +167,7 @@ export function parseAttachmentRecord(value: unknown, file: string): AttachmentR
     cniArgs,
     networks,
     createdAt: s("createdAt"),
+    ...(owner ? { owner } : {}),
   };
 }
 

@@ -31,6 +31,12 @@ export interface BridgeNetworkSpec {
   ipamDataDir: string;
   /** Run the firewall plugin (default true). */
   firewall?: boolean;
+  /**
+   * An internal network (compose `internal: true`, docker `--internal`): the bridge is no
+   * gateway (`isGateway: false`, no address on the host side), no masquerade (`ipMasq: false`)
+   * and no default route, so sandboxes reach only each other on it.
+   */
+  internal?: boolean;
 }
 
 const NETWORK_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]{0,62}$/;
@@ -83,23 +89,27 @@ export function validateBridgeName(bridge: string): void {
  * const c = bridgeNetworkConfig({ name: "rkl", bridge: "rkl0", subnet: "10.77.0.0/16", ipamDataDir: "/var/lib/rkl/cni/ipam" });
  * const plugins = c.plugins as { type: string }[];
  * assert.deepEqual(plugins.map((p) => p.type), ["bridge", "portmap", "firewall", "loopback"]);
+ * const internal = bridgeNetworkConfig({ name: "i", bridge: "br2", subnet: "10.9.1.0/24", ipamDataDir: "/x", internal: true });
+ * const bridge = (internal.plugins as Record<string, unknown>[])[0]!;
+ * assert.deepEqual([bridge.isGateway, bridge.ipMasq, (bridge.ipam as { routes: unknown[] }).routes], [false, false, []]);
  * ```
  */
 export function bridgeNetworkConfig(spec: BridgeNetworkSpec): Record<string, unknown> {
   validateNetworkName(spec.name);
   validateBridgeName(spec.bridge);
   const subnet = formatSubnet(parseSubnet(spec.subnet));
+  const internal = spec.internal ?? false;
   const plugins: Record<string, unknown>[] = [
     {
       type: "bridge",
       bridge: spec.bridge,
-      isGateway: true,
-      ipMasq: true,
+      isGateway: !internal,
+      ipMasq: !internal,
       hairpinMode: true,
       ipam: {
         type: "host-local",
         ranges: [[{ subnet }]],
-        routes: [{ dst: "0.0.0.0/0" }],
+        routes: internal ? [] : [{ dst: "0.0.0.0/0" }],
         dataDir: spec.ipamDataDir,
       },
     },

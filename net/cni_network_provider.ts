@@ -19,6 +19,7 @@ import { readTextIfExists } from "../core/fs.ts";
 import { StepRunner } from "../core/step_runner.ts";
 import { UndoStack } from "../core/undo.ts";
 import { run } from "../core/exec.ts";
+import { currentOwner } from "../core/owner_process.ts";
 import { withFileLock } from "./_lock.ts";
 import { type AttachmentRecord, AttachmentStore, recordIps } from "./attachment_record.ts";
 import { hostPluginExecutor, type PluginExecutor } from "./cni_exec.ts";
@@ -30,7 +31,7 @@ import { NetnsManager } from "./netns.ts";
 import { type CreateNetworkRequest, NetworkStore } from "./network_store.ts";
 import { DEFAULT_NETWORK, summarizeNetwork, withoutDefaultRoute } from "./bridge_network.ts";
 import { type NetworkInfo, networkInfo } from "./network_info.ts";
-import { linkExists } from "./subnet.ts";
+import { linkExists, parseSubnet, staticAddressProblem } from "./subnet.ts";
 import { removeMasqRules } from "./masq_rules.ts";
 import { collectNetworkGc } from "./cni_network_provider_gc.ts";
 import {
@@ -154,12 +155,14 @@ export class CniNetworkProvider implements NetworkProvider {
       : [DEFAULT_NETWORK];
     const lists: CniNetworkConfigList[] = [];
     for (const n of names) lists.push(await this.networks.get(n));
+    const staticIps = staticIpsByNetwork(req, lists);
     const cniArgs: Record<string, string> = {};
     if (req.namespace !== undefined) {
       cniArgs.K8S_POD_NAMESPACE = req.namespace;
       cniArgs.K8S_POD_NAME = req.name;
       cniArgs.K8S_POD_INFRA_CONTAINER_ID = req.id;
     }
+    const owner = await currentOwner();
     // Reserve under the lock: the port check and the record that holds the ports (and keeps
     // the network's bridge from being removed as idle) are one step for concurrent rkl
     // processes. The plugins run outside the lock (they lock what they share themselves).
@@ -187,6 +190,8 @@ export class CniNetworkProvider implements NetworkProvider {
           ifName: `eth${i}`,
         })),
         createdAt: new Date().toISOString(),
+        // Write-ahead: gc releases an "adding" record at once when this process is gone.
+        owner,
       };
       await this.store.put(rec);
       return rec;
@@ -198,7 +203,16 @@ export class CniNetworkProvider implements NetworkProvider {
       for (const net of rec.networks) {
         net.result = await this.cni.add(
           net.config,
-          { containerId: req.id, netns: rec.netnsPath, ifName: net.ifName, args: cniArgs },
+          {
+            containerId: req.id,
+            netns: rec.netnsPath,
+            ifName: net.ifName,
+            // host-local takes a requested address from CNI_ARGS IP= (not recorded: DEL
+            // releases by container id).
+            args: staticIps[net.config.name] !== undefined
+              ? { ...cniArgs, IP: staticIps[net.config.name]! }
+              : cniArgs,
+          },
           ports.length > 0 ? { portMappings: ports } : {},
           async (partial) => {
             net.result = partial;
@@ -386,4 +400,35 @@ export class CniNetworkProvider implements NetworkProvider {
       removeIdleBridges: (lists) => this.#locked(() => this.#removeIdleBridges(lists)),
     }, liveIds);
   }
+}
+
+/**
+ * The requested static addresses, checked against their networks' subnets before anything is
+ * created: a network the sandbox does not join, or an address outside the subnet, is an error.
+ */
+function staticIpsByNetwork(
+  req: NetworkAttachRequest,
+  lists: readonly CniNetworkConfigList[],
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, ip] of Object.entries(req.staticIps ?? {})) {
+    const list = lists.find((l) => l.name === name);
+    if (!list) {
+      throw new RkError(
+        `Static address ${ip} is for network "${name}", which ${req.name} does not join`,
+      );
+    }
+    const subnet = summarizeNetwork(list).subnet;
+    if (subnet === undefined) {
+      throw new RkError(
+        `Network "${name}" has no subnet in its configuration: ${ip} cannot be asked for`,
+      );
+    }
+    const problem = staticAddressProblem(ip, parseSubnet(subnet));
+    if (problem) {
+      throw new RkError(`Static address for ${req.name} on network "${name}": ${problem}`);
+    }
+    out[name] = ip;
+  }
+  return out;
 }

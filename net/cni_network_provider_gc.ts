@@ -25,6 +25,7 @@ import {
   planNetworkGc,
 } from "./network_gc_plan.ts";
 import { linkExists } from "./subnet.ts";
+import { liveOwners } from "../core/owner_process.ts";
 
 /** What network gc works on: the provider's parts and its locked operations. */
 export interface NetworkGcTarget {
@@ -105,6 +106,7 @@ export async function observeNetworkGc(
   return {
     liveIds,
     now,
+    liveOwners: await liveOwners(records.flatMap((r) => r.owner ? [r.owner] : [])),
     records,
     recordDirs: await target.store.ids(),
     networks: lists,

@@ -4,6 +4,7 @@ import { rootTest, tempDir, waitFor } from "../core/testing.ts";
 import { UndoStack } from "../core/undo.ts";
 import { ConflictError, ManifestError } from "../core/errors.ts";
 import { run } from "../core/exec.ts";
+import { currentOwner } from "../core/owner_process.ts";
 import { CniPluginError } from "./cni_plugin_error.ts";
 import {
   bridgePorts,
@@ -42,6 +43,9 @@ const ID = {
   multi1: uid("multi1"),
   dns1: uid("dns1"),
   bad1: uid("bad1"),
+  cut1: uid("cut1"),
+  cut2: uid("cut2"),
+  busy1: uid("busy1"),
 };
 
 function ipFiles(files: string[]): string[] {
@@ -495,5 +499,49 @@ rootTest(
     assert.equal(undo.size, 0);
     assert.deepEqual(await net.netns.list(), []);
     assert.deepEqual(await net.attachments(), []);
+  },
+);
+
+rootTest(
+  "CniNetworkProvider: gc releases at once an attachment left adding by a dead process; its host port is free again",
+  async () => {
+    await using dir = await tempDir("rk8s-net-");
+    const net = testProvider(dir.path);
+    const hostPort = freePort();
+    const ports = [{ containerPort: 80, hostPort, protocol: "TCP" as const }];
+    const undo = new UndoStack();
+    try {
+      const first = await net.attach({ id: ID.cut1, name: "cut", ports }, new UndoStack());
+      // As if `rkl pod run` was killed during CNI ADD: the record still says "adding", written
+      // a moment ago, by a process that is gone (this pid, but started an hour earlier).
+      const me = await currentOwner();
+      const rec = (await net.store.get(ID.cut1))!;
+      await net.store.put({
+        ...rec,
+        state: "adding",
+        createdAt: new Date().toISOString(),
+        owner: { pid: me.pid, startedAt: me.startedAt - 3_600_000 },
+      });
+      // While its owner runs, an attachment being set up is left alone.
+      await net.store.put({ ...rec, id: ID.busy1, state: "adding", owner: me, networks: [] });
+      const report = await net.gc(new Set());
+      assert.ok(report.details.includes(`skipped attachment ${ID.busy1} (cut): being set up`));
+      assert.deepEqual(report.released, [ID.cut1], report.details.join("\n"));
+      assert.deepEqual(await natRulesMentioning(`--dports ${hostPort} `), []);
+      assert.deepEqual(await net.netns.list(), []);
+      assert.ok(
+        !ipFiles(await filesIn(join(dir.path, "lib", "cni", "ipam", "rkl"))).includes(
+          first.ips[0]!,
+        ),
+      );
+      await net.store.remove(ID.busy1);
+      // The same host port can be published again at once.
+      const again = await net.attach({ id: ID.cut2, name: "cut", ports }, undo);
+      assert.equal(again.ips.length, 1);
+      assert.notDeepEqual(await natRulesMentioning(`--dports ${hostPort} `), []);
+    } finally {
+      await undo.rollback();
+    }
+    assert.deepEqual(await natRulesMentioning(`--dports ${hostPort} `), []);
   },
 );

@@ -6,12 +6,16 @@
  *
  * @module
  */
+import { ownerKey } from "../core/owner_process.ts";
 import type { AttachmentRecord } from "./attachment_record.ts";
 import { recordIps } from "./attachment_record.ts";
 import { summarizeNetwork } from "./bridge_network.ts";
 import type { CniNetworkConfigList, CniResult } from "./cni_types.ts";
 
-/** How long an attachment in state "adding" is left alone by gc (ms). */
+/**
+ * How long an attachment in state "adding" without a recorded owner (written by an older rkl)
+ * is left alone by gc (ms). One with an owner is left alone exactly while its owner runs.
+ */
 export const ADDING_GRACE_MS = 5 * 60_000;
 
 /** One host-local IP allocation: a file named by the IP in rkl's IPAM directory. */
@@ -42,6 +46,8 @@ export interface NetworkGcObservation {
   liveIds: ReadonlySet<string>;
   /** The current time (ms since the epoch). */
   now: number;
+  /** `ownerKey`s of the records' owners that are still running (`core/owner_process.ts`). */
+  liveOwners: ReadonlySet<string>;
   /** Every attachment record. */
   records: readonly AttachmentRecord[];
   /** Ids that have an attachment directory (with or without a record in it). */
@@ -80,7 +86,8 @@ export type NetworkGcAction =
 
 /**
  * Decides what network gc releases: attachments of sandboxes that are not live (except those
- * being set up for less than {@linkcode ADDING_GRACE_MS}), then what no record accounts for —
+ * being set up: by an owner that still runs, or — for a record without owner — for less than
+ * {@linkcode ADDING_GRACE_MS}), then what no record accounts for —
  * empty attachment directories, IP allocations, namespaces, and veths on rkl's bridges (a
  * bridge with an attachment being set up is left alone: its veth is not recorded yet). Ids of
  * records are never collected as orphans: releasing the record releases them.
@@ -90,8 +97,8 @@ export type NetworkGcAction =
  * import { planNetworkGc } from "./network_gc_plan.ts";
  * import assert from "node:assert/strict";
  * const actions = planNetworkGc({
- *   liveIds: new Set(["live"]), now: 0, records: [], recordDirs: [], networks: [],
- *   allocations: [], netns: ["live", "dead"], bridgePorts: [],
+ *   liveIds: new Set(["live"]), now: 0, liveOwners: new Set(), records: [], recordDirs: [],
+ *   networks: [], allocations: [], netns: ["live", "dead"], bridgePorts: [],
  * });
  * assert.deepEqual(actions, [{ kind: "remove-netns", name: "dead" }]);
  * ```
@@ -100,9 +107,18 @@ export function planNetworkGc(obs: NetworkGcObservation): NetworkGcAction[] {
   const actions: NetworkGcAction[] = [];
   const recorded = new Set(obs.records.map((r) => r.id));
   const keep = (id: string) => obs.liveIds.has(id) || recorded.has(id);
+  // Attachments being set up right now: their veths are not recorded yet.
+  const settingUp = new Set<string>();
+  for (const rec of obs.records) {
+    if (rec.state !== "adding") continue;
+    const running = rec.owner
+      ? obs.liveOwners.has(ownerKey(rec.owner))
+      : obs.now - Date.parse(rec.createdAt) < ADDING_GRACE_MS;
+    if (running) settingUp.add(rec.id);
+  }
   for (const rec of obs.records) {
     if (obs.liveIds.has(rec.id)) continue;
-    if (rec.state === "adding" && obs.now - Date.parse(rec.createdAt) < ADDING_GRACE_MS) {
+    if (settingUp.has(rec.id)) {
       actions.push({ kind: "skip-adding", id: rec.id, name: rec.name });
     } else {
       actions.push({ kind: "release", id: rec.id, name: rec.name, ips: recordIps(rec) });
@@ -140,7 +156,9 @@ export function planNetworkGc(obs: NetworkGcObservation): NetworkGcAction[] {
   const busy = new Set<string>();
   for (const r of obs.records) {
     for (const n of r.networks) {
-      if (r.state === "adding") busy.add(n.config.name);
+      if (r.state === "adding" && (settingUp.has(r.id) || obs.liveIds.has(r.id))) {
+        busy.add(n.config.name);
+      }
       for (const i of n.result?.interfaces ?? []) if (i.sandbox === undefined) known.add(i.name);
     }
   }

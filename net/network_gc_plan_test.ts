@@ -29,7 +29,13 @@ const BACK = net("back", "rk-back", "10.88.1.0/24");
 
 function record(
   id: string,
-  opts: { state?: AttachmentRecord["state"]; ageMs?: number; veth?: string; ip?: string } = {},
+  opts: {
+    state?: AttachmentRecord["state"];
+    ageMs?: number;
+    veth?: string;
+    ip?: string;
+    owner?: AttachmentRecord["owner"];
+  } = {},
 ): AttachmentRecord {
   return {
     id,
@@ -58,13 +64,19 @@ function record(
         : {}),
     }],
     createdAt: new Date(NOW - (opts.ageMs ?? 60 * 60_000)).toISOString(),
+    ...(opts.owner ? { owner: opts.owner } : {}),
   };
 }
+
+/** The owner of an attachment being set up by a process that runs, and one that died. */
+const RUNNING = { pid: 100, startedAt: NOW - 1_000 };
+const DEAD = { pid: 200, startedAt: NOW - 1_000 };
 
 function observe(o: Partial<NetworkGcObservation>): NetworkGcObservation {
   return {
     liveIds: new Set(),
     now: NOW,
+    liveOwners: new Set([`${RUNNING.pid}@${RUNNING.startedAt}`]),
     records: [],
     recordDirs: o.records?.map((r) => r.id) ?? [],
     networks: [RKL, BACK],
@@ -128,6 +140,28 @@ Deno.test("planNetworkGc() decides what network gc releases", async (t) => {
         ],
       }),
       want: ["skip-adding new", "release old"],
+    },
+    {
+      name:
+        "an attachment being set up by a process that died is released at once, whatever its age",
+      obs: observe({
+        records: [
+          record("busy", { state: "adding", ageMs: 1_000, owner: RUNNING, veth: "veth7" }),
+          record("cut", { state: "adding", ageMs: 1_000, owner: DEAD, ip: "10.77.0.9" }),
+          record("slow", { state: "adding", ageMs: ADDING_GRACE_MS + 1, owner: RUNNING }),
+        ],
+        bridgePorts: [{ network: "rkl", bridge: "rkl0", name: "veth-unrecorded" }],
+      }),
+      // The bridge stays busy while "busy" and "slow" are set up: no veth on it is removed.
+      want: ["skip-adding busy", "release cut", "skip-adding slow"],
+    },
+    {
+      name: "once no live process sets an attachment up, unrecorded veths on its bridge go",
+      obs: observe({
+        records: [record("cut", { state: "adding", ageMs: 1_000, owner: DEAD })],
+        bridgePorts: [{ network: "rkl", bridge: "rkl0", name: "veth-unrecorded" }],
+      }),
+      want: ["release cut", "remove-veth veth-unrecorded on rkl0"],
     },
     {
       name: "a directory without a record is removed unless its sandbox is live",

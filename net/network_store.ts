@@ -54,6 +54,8 @@ export interface CreateNetworkRequest {
   subnet?: string | undefined;
   /** Bridge device; derived from the name when absent. */
   bridge?: string | undefined;
+  /** No gateway, masquerade or default route (see `BridgeNetworkSpec.internal`). */
+  internal?: boolean | undefined;
 }
 
 /**
@@ -222,6 +224,7 @@ export class NetworkStore {
       subnet,
       ipamDataDir: this.#opts.ipamDataDir,
       firewall: this.#opts.firewall ?? true,
+      ...(req.internal ? { internal: true } : {}),
     });
     await this.#write(req.name, config);
     return (await loadNetworkConfig(this.fileOf(req.name))).list;

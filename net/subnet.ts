@@ -56,6 +56,32 @@ export function parseSubnet(cidr: string): Ipv4Subnet {
   return { base, prefix };
 }
 
+/**
+ * Why `ip` cannot be asked for as a static address on `subnet` (host-local's rules: inside the
+ * subnet, not the network or broadcast address, not the gateway `.1`), or undefined.
+ *
+ * @example
+ * ```ts
+ * import { parseSubnet, staticAddressProblem } from "./subnet.ts";
+ * import assert from "node:assert/strict";
+ * const s = parseSubnet("172.28.0.0/16");
+ * assert.equal(staticAddressProblem("172.28.5.9", s), undefined);
+ * assert.match(staticAddressProblem("10.0.0.5", s) ?? "", /not in the subnet 172\.28\.0\.0\/16/);
+ * assert.match(staticAddressProblem("172.28.0.1", s) ?? "", /gateway/);
+ * ```
+ */
+export function staticAddressProblem(ip: string, subnet: Ipv4Subnet): string | undefined {
+  if (!isIpv4(ip)) return `"${ip}" is not an IPv4 address`;
+  const n = ipToNumber(ip);
+  const size = 2 ** (32 - subnet.prefix);
+  const cidr = formatSubnet(subnet);
+  if (n < subnet.base || n >= subnet.base + size) return `${ip} is not in the subnet ${cidr}`;
+  if (n === subnet.base) return `${ip} is the network address of ${cidr}`;
+  if (n === subnet.base + size - 1) return `${ip} is the broadcast address of ${cidr}`;
+  if (n === subnet.base + 1) return `${ip} is the gateway of ${cidr}`;
+  return undefined;
+}
+
 /** Formats a subnet as CIDR. */
 export function formatSubnet(s: Ipv4Subnet): string {
   return `${numberToIp(s.base)}/${s.prefix}`;

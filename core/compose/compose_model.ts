@@ -94,8 +94,11 @@ export interface ComposeService {
   hostname?: string;
   /** `working_dir`. */
   workingDir?: string;
-  /** `user` as numeric uid and gid. */
-  user?: { uid: number; gid?: number };
+  /**
+   * `user` resolved to ids against the image's /etc/passwd and /etc/group (docker's rules):
+   * uid, primary gid, and the supplementary groups that list the user.
+   */
+  user?: { uid: number; gid?: number; groups?: number[] };
   /** `labels`. */
   labels: Record<string, string>;
   /** `configs`. */

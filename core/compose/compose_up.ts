@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import type { Engine } from "../container/engine.ts";
-import { RkError } from "../errors.ts";
+import { ConflictError, RkError } from "../errors.ts";
 import { podContainerName } from "../pod/pod_containers.ts";
 import { runPod } from "../pod/pod_runner.ts";
 import { teardownSandbox } from "../pod/sandbox_remove.ts";
@@ -34,6 +34,7 @@ import {
   volumePath,
 } from "./translate.ts";
 import { planUp } from "./up_planner.ts";
+import { pickEphemeralPort, type PortPicker, withEphemeralPorts } from "./ephemeral_ports.ts";
 import { waitCompleted, waitHealthy } from "./wait_conditions.ts";
 
 /** A progress event, printed as docker compose does (`✔ Container back  Started`). */
@@ -74,6 +75,8 @@ export interface ComposeUpOptions {
   wait?: boolean;
   /** Image check passed to the pod parser (tests). */
   checkImage?: (path: string) => string | undefined;
+  /** Picks host ports for `ports` without one (default: the kernel's ephemeral port). */
+  pickPort?: PortPicker;
 }
 
 /** Several services failed. */
@@ -151,7 +154,11 @@ export async function prepareProject(
         `network ${net.name} declared as external, but could not be found (create it with: rkl network create ${net.name})`,
       );
     }
-    await host.networks.create({ name: net.name, ...(net.subnet ? { subnet: net.subnet } : {}) });
+    await host.networks.create({
+      name: net.name,
+      ...(net.subnet ? { subnet: net.subnet } : {}),
+      ...(net.internal ? { internal: true } : {}),
+    });
     emit({ kind: "Network", name: net.name, status: "Created" });
   }
   for (const vol of Object.values(model.volumes)) {
@@ -314,18 +321,29 @@ export async function composeUp(
       for (const v of svc.volumes) {
         if (v.type === "bind" && v.createHostPath && v.source) await ensureDirectory(v.source);
       }
-      const obj = servicePod(model, svc, a.replica, {
-        volumesDir: dirs.volumesDir,
-        filesDir,
-        configHash: hashes[name]!,
-      });
-      const { pod } = podManifestOf(
-        obj,
-        `${model.files[0] ?? "compose.yaml"} (service ${name})`,
-        opts.checkImage,
-      );
-      const result = await runPod(engine, pod);
-      if (result.failure) throw new RkError(result.failure.reason);
+      // `ports: ["80"]` gets an ephemeral host port; another process may take it first, and
+      // the network provider's check then refuses the pod: pick again (bounded).
+      const ephemeral = svc.ports.some((p) => p.published === undefined);
+      for (let attempt = 1;; attempt++) {
+        const obj = servicePod(
+          model,
+          await withEphemeralPorts(svc, opts.pickPort ?? pickEphemeralPort),
+          a.replica,
+          { volumesDir: dirs.volumesDir, filesDir, configHash: hashes[name]! },
+        );
+        const { pod } = podManifestOf(
+          obj,
+          `${model.files[0] ?? "compose.yaml"} (service ${name})`,
+          opts.checkImage,
+        );
+        try {
+          const result = await runPod(engine, pod);
+          if (result.failure) throw new RkError(result.failure.reason);
+          break;
+        } catch (e) {
+          if (!(ephemeral && e instanceof ConflictError && attempt < 3)) throw e;
+        }
+      }
       emit({
         kind: "Container",
         name: podName,

@@ -9,13 +9,15 @@
  */
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { ManifestError, RkError } from "../errors.ts";
-import { type ManifestWarning, readYamlTree } from "../manifest_reader.ts";
+import { type ManifestWarning, readManifestFileSync, readYamlTree } from "../manifest_reader.ts";
 import { bundleProblem } from "../pod/pod_manifest.ts";
 import type { LoadedCompose } from "./compose_model.ts";
 import { EnvFileError, parseEnvFile } from "./env_file.ts";
 import { interpolate, InterpolationError } from "./interpolate.ts";
 import { mergeComposeFiles } from "./merge.ts";
 import { normalizeCompose } from "./normalize.ts";
+import { Field } from "./_field.ts";
+import { parseIncludes } from "./include.ts";
 
 /** Default file names, in the order docker compose looks for them. */
 export const COMPOSE_FILE_NAMES: readonly string[] = [
@@ -50,6 +52,8 @@ export interface ComposeLoadOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Image check (default: the bundle must hold `rootfs/`). */
   checkImage?: (path: string) => string | undefined;
+  /** The files of the projects that include this one, outermost first (cycle detection). */
+  includedFrom?: readonly string[];
 }
 
 /** A project that could not be loaded for a reason that is not in one file (no file found). */
@@ -135,6 +139,20 @@ export function projectNameProblem(name: string): string | undefined {
 }
 
 /**
+ * Reads a compose, `.env` or `env_file` file as manifests are read (`readManifestFileSync`):
+ * only a regular file, at most 1 MiB, strict UTF-8, a one-line error naming the file. A missing
+ * file throws `Deno.errors.NotFound` itself, so callers can skip an optional one.
+ */
+function readProjectFile(path: string): string {
+  try {
+    return readManifestFileSync(path);
+  } catch (e) {
+    if (e instanceof ManifestError && e.cause instanceof Deno.errors.NotFound) throw e.cause;
+    throw e;
+  }
+}
+
+/**
  * Loads a project: files, environment, interpolation, merge, validation. Every problem is an
  * error with file, line, column and field path before anything is created.
  *
@@ -160,7 +178,7 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
   for (const ef of envFiles) {
     let text: string;
     try {
-      text = Deno.readTextFileSync(ef.path);
+      text = readProjectFile(ef.path);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound && !ef.required) continue;
       if (e instanceof Deno.errors.NotFound) throw new RkError(`env file ${ef.path} not found`);
@@ -181,7 +199,7 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
   const docs = files.map((file) => {
     let text: string;
     try {
-      text = Deno.readTextFileSync(file);
+      text = readProjectFile(file);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
         throw new RkError(`open ${file}: no such file or directory`);
@@ -235,14 +253,66 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
     ...(opts.profiles ?? []),
     ...(lookup("COMPOSE_PROFILES") ?? "").split(",").map((p) => p.trim()).filter(Boolean),
   ];
+  const included = loadIncludes(
+    merged.include,
+    files,
+    workingDir,
+    projectName,
+    profiles,
+    opts,
+    warnings,
+  );
+  for (const i of included) warnings.push(...i.warnings);
   return normalizeCompose(merged, {
+    included: included.map((i) => i.model),
     projectName,
     workingDir,
     files,
     lookup,
-    readTextFile: (p) => Deno.readTextFileSync(p),
+    readTextFile: readProjectFile,
     checkImage: opts.checkImage ?? bundleProblem,
     profiles,
     warnings,
+  });
+}
+
+/**
+ * Loads the `include` entries of a project as projects of their own (same project name and
+ * profiles; their own directory and env files), recursively; an include cycle is an error.
+ */
+function loadIncludes(
+  value: unknown,
+  files: readonly string[],
+  workingDir: string,
+  projectName: string,
+  profiles: readonly string[],
+  opts: ComposeLoadOptions,
+  warnings: ManifestWarning[],
+): LoadedCompose[] {
+  if (value === undefined || value === null) return [];
+  const chain = [...(opts.includedFrom ?? []), ...files];
+  const field = new Field(value, "include", { file: files[0]!, line: 1, column: 1 }, warnings);
+  return parseIncludes(field, workingDir).map((entry) => {
+    const cycle = entry.paths.find((p) => chain.includes(p));
+    if (cycle !== undefined) {
+      throw entry.field.error(`include cycle: ${[...chain, cycle].join(" -> ")}`);
+    }
+    try {
+      return loadCompose({
+        cwd: workingDir,
+        files: entry.paths,
+        projectName,
+        projectDirectory: entry.projectDirectory,
+        ...(entry.envFiles.length > 0 ? { envFiles: entry.envFiles } : {}),
+        profiles,
+        env: opts.env,
+        ...(opts.checkImage ? { checkImage: opts.checkImage } : {}),
+        includedFrom: chain,
+      });
+    } catch (e) {
+      // A missing file or a bad env file has no position of its own: name the include entry.
+      if (e instanceof RkError && !(e instanceof ManifestError)) throw entry.field.error(e.message);
+      throw e;
+    }
   });
 }

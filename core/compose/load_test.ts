@@ -352,3 +352,136 @@ Deno.test("loadCompose() applies profiles and the long syntaxes", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("include: other compose files join the project with their own directory and env", async () => {
+  const dir = await project({
+    "app/compose.yaml": `name: shop
+include:
+  - ../db/compose.yaml
+  - path: [../cache/compose.yaml, ../cache/override.yaml]
+    env_file: ../cache/cache.env
+services:
+  web:
+    image: ./img
+    depends_on: [db, cache]
+    networks: [default, backend]
+`,
+    "db/compose.yaml": `services:
+  db:
+    image: ./dbimg
+    environment: ["PASSWORD=\${DB_PASSWORD}"]
+    volumes: [./data:/var/lib/db, dbdata:/srv]
+    networks: [backend]
+networks:
+  backend: {}
+volumes:
+  dbdata: {}
+`,
+    "db/.env": "DB_PASSWORD=from-db-env\n",
+    "cache/compose.yaml": 'services:\n  cache:\n    image: ./c\n    command: ["\${CACHE_CMD}"]\n',
+    "cache/override.yaml": "services:\n  cache:\n    environment: {LAYER: override}\n",
+    "cache/cache.env": "CACHE_CMD=redis-server\n",
+  });
+  try {
+    const { model, warnings } = load(join(dir, "app"));
+    assert.deepEqual(warnings, []);
+    assert.equal(model.name, "shop");
+    assert.deepEqual(Object.keys(model.services).sort(), ["cache", "db", "web"]);
+    const db = model.services.db!;
+    assert.equal(db.image, join(dir, "db/dbimg"), "relative to the included project's directory");
+    assert.equal(db.environment.PASSWORD, "from-db-env", "interpolated from its own .env");
+    assert.equal(db.volumes[0]!.source, join(dir, "db/data"));
+    assert.equal(model.volumes.dbdata!.name, "shop_dbdata", "named in the including project");
+    assert.equal(model.networks.backend!.name, "shop_backend");
+    assert.deepEqual(model.services.cache!.command, ["redis-server"]);
+    assert.equal(model.services.cache!.environment.LAYER, "override");
+    assert.equal(model.services.web!.image, join(dir, "app/img"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("include: conflicts, cycles and missing files are errors with their position", async () => {
+  const dir = await project({
+    "conflict/compose.yaml":
+      "include: [../lib/compose.yaml]\nservices:\n  db:\n    image: ./other\n",
+    "same/compose.yaml": "include: [../lib/compose.yaml]\nservices:\n  web:\n    image: ./w\n",
+    "lib/compose.yaml": "services:\n  db:\n    image: ./dbimg\n",
+    "cycle/compose.yaml": "include: [./b.yaml]\nservices:\n  a:\n    image: ./a\n",
+    "cycle/b.yaml": "include: [./compose.yaml]\nservices:\n  b:\n    image: ./b\n",
+    "missing/compose.yaml": "services:\n  a:\n    image: ./a\ninclude:\n  - ./nope.yaml\n",
+  });
+  try {
+    assert.throws(
+      () => load(join(dir, "conflict")),
+      /conflict\/compose\.yaml:3:\d+: services\.db: services\.db conflicts with imported resource/,
+    );
+    // The implicit default network is the same on both sides: no conflict.
+    const { model } = load(join(dir, "same"));
+    assert.deepEqual(Object.keys(model.services).sort(), ["db", "web"]);
+    assert.equal(model.networks.default!.name, "same_default");
+    assert.throws(
+      () => load(join(dir, "cycle")),
+      /include cycle: .*compose\.yaml -> .*b\.yaml -> .*compose\.yaml/,
+    );
+    assert.throws(
+      () => load(join(dir, "missing")),
+      /missing\/compose\.yaml:5:\d+: include\[0\]: open .*nope\.yaml: no such file or directory/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadCompose() reads compose, .env and env_file files as manifests: regular files up to 1 MiB, one-line errors", async (t) => {
+  const dir = await project({ "compose.yaml": "services:\n  web:\n    image: ./i\n" });
+  const oneLine = (file: string, reason: RegExp) => (e: unknown) => {
+    assert.ok(e instanceof ManifestError, String(e));
+    assert.ok(!e.message.includes("\n"), e.message);
+    assert.ok(e.message.startsWith(`${file}: cannot read file: `), e.message);
+    assert.match(e.message, reason);
+    return true;
+  };
+  try {
+    await t.step("a directory given with -f", () => {
+      const sub = join(dir, "sub");
+      Deno.mkdirSync(sub);
+      assert.throws(
+        () => load(dir, { files: [sub] }),
+        oneLine(sub, /expected a regular file, got a directory$/),
+      );
+    });
+    await t.step("a FIFO is refused at once instead of blocking", async () => {
+      const fifo = join(dir, "fifo.yaml");
+      // busybox is on the test permission list; mkfifo itself is not.
+      const mk = await new Deno.Command("/usr/bin/busybox", { args: ["mkfifo", fifo] }).output();
+      assert.ok(mk.success, "busybox mkfifo");
+      assert.throws(() => load(dir, { files: [fifo] }), oneLine(fifo, /got a FIFO$/));
+    });
+    await t.step("a file over 1 MiB", async () => {
+      const big = join(dir, "big.yaml");
+      await Deno.writeTextFile(big, `# ${"x".repeat(1024 * 1024)}\nservices: {}\n`);
+      assert.throws(
+        () => load(dir, { files: [big] }),
+        oneLine(big, /larger than the 1 MiB limit$/),
+      );
+    });
+    await t.step("a .env that is not UTF-8", async () => {
+      await Deno.writeFile(join(dir, ".env"), new Uint8Array([0x41, 0x3d, 0xff, 0x0a]));
+      assert.throws(() => load(dir), oneLine(join(dir, ".env"), /not UTF-8 text$/));
+      await Deno.remove(join(dir, ".env"));
+    });
+    await t.step("a service's env_file that is a directory", async () => {
+      await Deno.writeTextFile(
+        join(dir, "compose.yaml"),
+        "services:\n  web:\n    image: ./i\n    env_file: sub\n",
+      );
+      assert.throws(() => load(dir), oneLine(join(dir, "sub"), /got a directory$/));
+    });
+    await t.step("a missing optional .env is still skipped, a missing -f file still named", () => {
+      assert.throws(() => load(dir, { files: ["nope.yaml"] }), /open .*nope\.yaml: no such file/);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -8,6 +8,7 @@
  * - `load.ts` — {@linkcode loadCompose}, {@linkcode findComposeFiles}, project names
  * - `interpolate.ts` — {@linkcode interpolate} (`${VAR:-default}` and the other forms)
  * - `env_file.ts` — {@linkcode parseEnvFile} (`.env`, `env_file`)
+ * - `include.ts` — the top-level `include` (entries, and resources imported with conflict checks)
  * - `merge.ts` — {@linkcode mergeComposeFiles} (the specification's merge rules)
  * - `normalize.ts` — {@linkcode normalizeCompose} (validation, warnings for unsupported keys)
  * - `syntax.ts` — durations, byte sizes, ports, volumes, shell words
@@ -16,6 +17,8 @@
  * - `compose_model.ts` — the normalized model's types
  * - `up_planner.ts` — the pure {@linkcode planUp} (create, recreate, keep, remove, orphans)
  * - `compose_up.ts`, `compose_down.ts` — the executors ({@linkcode composeUp}, {@linkcode composeDown})
+ * - `ephemeral_ports.ts` — host ports for `ports: ["80"]` ({@linkcode withEphemeralPorts})
+ * - `user_lookup.ts` — `user: name[:group]` from the image's passwd/group ({@linkcode resolveUser})
  * - `project_state.ts`, `hosts_sync.ts`, `wait_conditions.ts` — state read back from the store, /etc/hosts, depends_on conditions
  *
  * @example
@@ -43,3 +46,5 @@ export * from "./hosts_sync.ts";
 export * from "./wait_conditions.ts";
 export * from "./compose_up.ts";
 export * from "./compose_down.ts";
+export * from "./ephemeral_ports.ts";
+export * from "./user_lookup.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import type { SourcePosition } from "../errors.ts";
 import type { ManifestWarning } from "../manifest_reader.ts";
 import { Field } from "./_field.ts";
@@ -36,6 +36,8 @@ import {
   splitShellWords,
 } from "./syntax.ts";
 import { parseEnvFile } from "./env_file.ts";
+import { resolveUser } from "./user_lookup.ts";
+import { importResources } from "./include.ts";
 import { DependencyCycleError, dependencyLevels } from "./plan.ts";
 import { LINUX_STOP_SIGNALS } from "../pod/pod_manifest_container.ts";
 
@@ -57,6 +59,11 @@ export interface NormalizeOptions {
   profiles: readonly string[];
   /** Warnings collected so far (interpolation); appended to. */
   warnings?: ManifestWarning[];
+  /**
+   * Projects of the `include` entries, already loaded and normalized: their resources join this
+   * one (services here may depend on theirs, use their networks, ...).
+   */
+  included?: readonly ComposeModel[];
 }
 
 const SERVICE_KEYS = new Set([
@@ -218,19 +225,28 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
   for (const [k, f] of root.entries()) {
     if (
       k.startsWith("x-") ||
-      ["name", "services", "networks", "volumes", "configs", "secrets"].includes(k)
+      ["name", "services", "networks", "volumes", "configs", "secrets", "include"].includes(k)
     ) {
       continue;
     }
     if (k === "version") f.warn('the attribute "version" is obsolete, ignored');
-    else if (k === "include") f.warn('"include" is not supported by rk8s, ignored');
     else f.warn(`unknown top-level key "${k}", ignored`);
   }
+  // The included projects' resources, merged among themselves first.
+  const imported: Pick<ComposeModel, "services" | "networks" | "volumes" | "configs" | "secrets"> =
+    { services: {}, networks: {}, volumes: {}, configs: {}, secrets: {} };
+  for (const m of opts.included ?? []) {
+    importResources(
+      imported,
+      m,
+      (kind, name) => root.get("include").error(`${kind}.${name} conflicts with imported resource`),
+    );
+  }
   const servicesField = root.get("services");
-  if (servicesField.isNull) {
+  if (servicesField.isNull && Object.keys(imported.services).length === 0) {
     throw servicesField.error("no services defined (services: is empty or missing)");
   }
-  servicesField.map();
+  if (!servicesField.isNull) servicesField.map();
 
   const services: Record<string, ComposeService> = {};
   const fields = new Map<string, Field>();
@@ -245,7 +261,7 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
       fields.set(name, f);
     }
   }
-  if (Object.keys(services).length === 0) {
+  if (Object.keys(services).length === 0 && Object.keys(imported.services).length === 0) {
     throw servicesField.error(
       "no service is enabled (every service has a profile that is not enabled)",
     );
@@ -271,6 +287,7 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
         continue;
       }
       const nf = declaredNets.get(net);
+      if (!nf && imported.networks[net]) continue;
       if (!nf) {
         throw f.get("networks").error(
           `service "${name}" refers to undefined network "${net}" (top-level networks has ${
@@ -283,7 +300,7 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
       networks[net] ??= normalizeNetwork(net, nf, ctx);
     }
     for (const [dep, d] of Object.entries(svc.dependsOn)) {
-      if (services[dep]) continue;
+      if (services[dep] || imported.services[dep]) continue;
       const df = f.get("depends_on");
       if (!d.required || (servicesField.get(dep).isMap && !services[dep])) {
         if (!d.required) df.warn(`optional dependency "${dep}" is not defined, ignored`);
@@ -294,7 +311,7 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
     }
     svc.volumes.forEach((v, i) => {
       if (v.type !== "volume" || v.source === undefined) return;
-      if (!declaredVols.has(v.source)) {
+      if (!declaredVols.has(v.source) && !imported.volumes[v.source]) {
         throw f.get("volumes").items()[i]?.error(
           `service "${name}" refers to undefined volume "${v.source}" (declare it under the top-level volumes:)`,
         ) ?? f.error(`undefined volume "${v.source}"`);
@@ -307,7 +324,7 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
       ] as const
     ) {
       for (const r of refs) {
-        const def = defs.sources[r.source];
+        const def = defs.sources[r.source] ?? imported[`${kind}s`][r.source];
         const rf = f.get(`${kind}s`);
         if (!def) throw rf.error(`service "${name}" refers to undefined ${kind} "${r.source}"`);
         if (def.kind === "file") {
@@ -323,16 +340,56 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
       }
     }
   }
+  checkStaticAddresses(services, networks, fields);
+  // Resources declared here and imported must be the same (compose-go's rule).
+  const own: Record<string, Map<string, { field: Field; value: () => unknown }>> = {
+    services: new Map(
+      [...fields].map(([n, sf]) => [n, { field: sf, value: () => services[n] }]),
+    ),
+    networks: new Map(
+      [...declaredNets].map(([n, nf]) => [n, {
+        field: nf,
+        value: () => networks[n] ?? normalizeNetwork(n, nf, ctx),
+      }]),
+    ),
+    volumes: new Map(
+      [...declaredVols].map((
+        [n, vf],
+      ) => [n, { field: vf, value: () => normalizeVolume(n, vf, ctx) }]),
+    ),
+    configs: new Map(
+      [...configs.fields].map(([n, cf]) => [n, { field: cf, value: () => configs.sources[n] }]),
+    ),
+    secrets: new Map(
+      [...secrets.fields].map(([n, cf]) => [n, { field: cf, value: () => secrets.sources[n] }]),
+    ),
+  };
+  for (const [kind, defs] of Object.entries(imported)) {
+    for (const [name, value] of Object.entries(defs as Record<string, unknown>)) {
+      const mine = own[kind]!.get(name);
+      if (mine && JSON.stringify(mine.value()) !== JSON.stringify(value)) {
+        throw mine.field.error(`${kind}.${name} conflicts with imported resource`);
+      }
+    }
+  }
+  importResources(
+    { services, networks, volumes: {}, configs: {}, secrets: {} },
+    { ...imported, volumes: {}, configs: {}, secrets: {} },
+    () => new Error("unreachable: conflicts were checked"),
+  );
   try {
     dependencyLevels(services);
   } catch (e) {
     if (e instanceof DependencyCycleError) {
-      throw fields.get(e.cycle[0]!)!.get("depends_on").error(e.message);
+      throw (fields.get(e.cycle[0]!)?.get("depends_on") ?? root.get("include")).error(e.message);
     }
     throw e;
   }
   const volumes: Record<string, ComposeVolume> = {};
   for (const [name, vf] of declaredVols) volumes[name] = normalizeVolume(name, vf, ctx);
+  for (const [name, v] of Object.entries(imported.volumes)) volumes[name] ??= v;
+  for (const [name, c] of Object.entries(imported.configs)) configs.sources[name] ??= c;
+  for (const [name, s] of Object.entries(imported.secrets)) secrets.sources[name] ??= s;
 
   const model: ComposeModel = {
     name: opts.projectName,
@@ -345,6 +402,76 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
     secrets: secrets.sources,
   };
   return { model, warnings };
+}
+
+/**
+ * `ipv4_address`: as docker, only on a network with a configured subnet (`ipam.config[].subnet`;
+ * an external network is checked when the pod joins it), inside that subnet, not its network,
+ * broadcast or gateway (`.1`) address, used once, and not on a service with several replicas.
+ */
+function checkStaticAddresses(
+  services: Record<string, ComposeService>,
+  networks: Record<string, ComposeNetwork>,
+  fields: Map<string, Field>,
+): void {
+  const used = new Map<string, string>();
+  for (const [name, svc] of Object.entries(services)) {
+    for (const [net, sn] of Object.entries(svc.networks)) {
+      if (sn.ipv4Address === undefined) continue;
+      const f = fields.get(name)!.get("networks").get(net).get("ipv4_address");
+      const n = networks[net];
+      if (svc.replicas > 1) {
+        throw f.error(
+          `service "${name}" has ipv4_address and ${svc.replicas} replicas: an address is for one container`,
+        );
+      }
+      if (n && !n.external) {
+        if (n.subnet === undefined) {
+          throw f.error(
+            `user specified IP address is supported only when connecting to networks with user configured subnets (set networks.${net}.ipam.config[].subnet)`,
+          );
+        }
+        const problem = addressInSubnetProblem(sn.ipv4Address, n.subnet);
+        if (problem) throw f.error(`ipv4_address ${problem}`);
+      }
+      const key = `${n?.name ?? net}/${sn.ipv4Address}`;
+      const other = used.get(key);
+      if (other !== undefined) {
+        throw f.error(
+          `${sn.ipv4Address} on network "${net}" is also the address of service "${other}"`,
+        );
+      }
+      used.set(key, name);
+    }
+  }
+}
+
+function ipNumber(ip: string): number {
+  return ip.split(".").reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+/**
+ * Why `ip` cannot be a static address in `subnet` (outside it, or its network, broadcast or
+ * gateway address), or undefined.
+ *
+ * @example
+ * ```ts
+ * import { addressInSubnetProblem } from "./normalize.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(addressInSubnetProblem("172.28.1.5", "172.28.0.0/16"), undefined);
+ * assert.match(addressInSubnetProblem("10.1.1.1", "172.28.0.0/16") ?? "", /not in the subnet/);
+ * ```
+ */
+export function addressInSubnetProblem(ip: string, subnet: string): string | undefined {
+  const [base = "", bits = "32"] = subnet.split("/");
+  const size = 2 ** (32 - Number(bits));
+  const start = ipNumber(base) - (ipNumber(base) % size);
+  const n = ipNumber(ip);
+  if (n < start || n >= start + size) return `${ip} is not in the subnet ${subnet}`;
+  if (n === start) return `${ip} is the network address of ${subnet}`;
+  if (n === start + size - 1) return `${ip} is the broadcast address of ${subnet}`;
+  if (n === start + 1) return `${ip} is the gateway of ${subnet}`;
+  return undefined;
 }
 
 function fileSources(
@@ -417,9 +544,6 @@ function normalizeNetwork(name: string, f: Field, ctx: Ctx): ComposeNetwork {
   if (!f.get("name").isNull) out.name = f.get("name").string();
   if (!f.get("internal").isNull) {
     out.internal = f.get("internal").boolean();
-    if (out.internal) {
-      f.get("internal").warn("internal networks still have outbound access in rk8s");
-    }
   }
   const ipam = f.get("ipam");
   if (!ipam.isNull) {
@@ -584,13 +708,8 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
       ports.push(p);
     } else {
       const v = pf.value;
-      const expanded = ok(pf, parsePortShort(typeof v === "number" ? v : pf.string()));
-      if (expanded.some((p) => p.published === undefined)) {
-        pf.warn(
-          "no host port given: rk8s does not pick ephemeral host ports, so this port is not published",
-        );
-      }
-      ports.push(...expanded);
+      // A port without a host port is published on an ephemeral one at `up` (docker's rule).
+      ports.push(...ok(pf, parsePortShort(typeof v === "number" ? v : pf.string())));
     }
   }
   const expose: ServicePort[] = [];
@@ -690,9 +809,9 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
         sn.aliases = nf.get("aliases").items().map((a) => a.string());
         if (!nf.get("ipv4_address").isNull) {
           sn.ipv4Address = nf.get("ipv4_address").string();
-          nf.get("ipv4_address").warn(
-            "ipv4_address is not applied: rk8s allocates addresses from the subnet",
-          );
+          if (!IPV4_ADDRESS.test(sn.ipv4Address)) {
+            throw nf.get("ipv4_address").error(`"${sn.ipv4Address}" is not an IPv4 address`);
+          }
         }
       }
       networks[net] = sn;
@@ -823,17 +942,17 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
   }
   const user = f.get("user");
   if (!user.isNull) {
-    const u = user.scalar();
-    const m = /^(\d+)(?::(\d+))?$/.exec(u);
-    if (!m) {
-      if (u === "root" || u === "root:root") svc.user = { uid: 0, gid: 0 };
-      else {throw user.error(
-          `user "${u}" must be numeric (UID[:GID]): names need the image's /etc/passwd, which rk8s does not read`,
-        );}
-    } else {
-      svc.user = { uid: Number(m[1]) };
-      if (m[2] !== undefined) svc.user.gid = Number(m[2]);
-    }
+    const file = (name: string): string | undefined => {
+      try {
+        return ctx.readTextFile(join(image, "rootfs", "etc", name));
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return undefined;
+        throw e;
+      }
+    };
+    const r = ok(user, resolveUser(user.scalar(), file("passwd"), file("group")));
+    svc.user = { uid: r.uid, gid: r.gid };
+    if (r.groups.length > 0) svc.user.groups = r.groups;
   }
   const hc = healthcheck(f.get("healthcheck"));
   if (hc) svc.healthcheck = hc;

@@ -17,7 +17,7 @@ export interface ComposeNetworkOps {
   /** True when the network exists. */
   exists(name: string): Promise<boolean>;
   /** Creates a bridge network (its own bridge and subnet). */
-  create(req: { name: string; subnet?: string }): Promise<void>;
+  create(req: { name: string; subnet?: string; internal?: boolean }): Promise<void>;
   /** Removes a network; a missing one is not an error. */
   remove(name: string): Promise<void>;
   /** The sandbox's address on each network it is attached to (network name → IP). */

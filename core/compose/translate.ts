@@ -165,8 +165,17 @@ export function servicePod(
   const annotations: Record<string, string> = {};
   for (const [k, v] of Object.entries(svc.labels)) annotations[k] = v;
   annotations[ANNOTATION_CONFIG_HASH] = ctx.configHash;
-  annotations[ANNOTATION_NETWORKS] = Object.keys(svc.networks)
-    .map((n) => model.networks[n]?.name ?? n).join(",");
+  // Internal networks last: the first network gives the default route, which an internal
+  // network has none of (docker takes the gateway from a non-internal network too).
+  const nets = Object.keys(svc.networks).sort((a, b) =>
+    Number(model.networks[a]?.internal ?? false) - Number(model.networks[b]?.internal ?? false)
+  );
+  annotations[ANNOTATION_NETWORKS] = nets.some((n) => svc.networks[n]?.ipv4Address !== undefined)
+    ? JSON.stringify(nets.map((n) => {
+      const ip = svc.networks[n]!.ipv4Address;
+      return { name: model.networks[n]?.name ?? n, ...(ip !== undefined ? { ips: [ip] } : {}) };
+    }))
+    : nets.map((n) => model.networks[n]?.name ?? n).join(",");
   const dnsNames: Record<string, string[]> = {};
   for (const [net, names] of Object.entries(dnsNamesOf(svc, name))) {
     dnsNames[model.networks[net]?.name ?? net] = names;
@@ -270,6 +279,10 @@ export function servicePod(
     sc.runAsUser = svc.user.uid;
     if (svc.user.gid !== undefined) sc.runAsGroup = svc.user.gid;
   }
+  // The user's groups from the image's /etc/group (docker's AdditionalGids): pod-level only.
+  const podSecurity = (svc.user?.groups ?? []).length > 0
+    ? { supplementalGroups: [...svc.user!.groups!] }
+    : undefined;
   if (svc.capAdd.length > 0 || svc.capDrop.length > 0) {
     sc.capabilities = {
       ...(svc.capAdd.length > 0 ? { add: svc.capAdd } : {}),
@@ -294,6 +307,7 @@ export function servicePod(
     containers: [container],
   };
   if (svc.init) spec.shareProcessNamespace = true;
+  if (podSecurity) spec.securityContext = podSecurity;
   // lifecycle.stopSignal needs spec.os.name (Kubernetes 1.33).
   if (svc.stopSignal !== undefined) spec.os = { name: "linux" };
   const dnsConfig = composeDnsConfig(svc);

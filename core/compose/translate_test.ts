@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { loadCompose } from "./load.ts";
 import { dependencyLevels, serviceConfigHash } from "./plan.ts";
 import { convertService, podManifestOf, servicePod } from "./translate.ts";
+import { withEphemeralPorts } from "./ephemeral_ports.ts";
 
 async function loadText(text: string) {
   const dir = await Deno.makeTempDir({ prefix: "rkl-compose-" });
@@ -301,4 +302,123 @@ Deno.test("dns, dns_search, dns_opt and stop_signal become dnsConfig and lifecyc
   for (const [line, re] of bad) {
     await assert.rejects(loadText(`services:\n  a:\n    image: ./img\n    ${line}\n`), re, line);
   }
+});
+
+Deno.test("user: names resolve from the image's /etc/passwd and /etc/group as docker does", async () => {
+  await using dir = await (async () => {
+    const path = await Deno.makeTempDir({ prefix: "rkl-compose-user-" });
+    return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+  })();
+  await Deno.mkdir(join(dir.path, "img/rootfs/etc"), { recursive: true });
+  await Deno.writeTextFile(
+    join(dir.path, "img/rootfs/etc/passwd"),
+    "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1001::/home/app:/bin/sh\n",
+  );
+  await Deno.writeTextFile(
+    join(dir.path, "img/rootfs/etc/group"),
+    "root:x:0:\napp:x:1001:\nstaff:x:50:app,other\naudio:x:63:app\n",
+  );
+  const load = (user: string) => {
+    Deno.writeTextFileSync(
+      join(dir.path, "compose.yaml"),
+      `services:\n  a:\n    image: ./img\n    user: "${user}"\n`,
+    );
+    return loadCompose({ cwd: dir.path, env: {}, projectName: "u", checkImage: () => undefined });
+  };
+  const table: [string, { uid: number; gid: number; groups?: number[] }, number[] | undefined][] = [
+    ["app", { uid: 1000, gid: 1001, groups: [50, 63] }, [50, 63]],
+    ["app:staff", { uid: 1000, gid: 50, groups: [63] }, [63]],
+    ["app:7", { uid: 1000, gid: 7, groups: [50, 63] }, [50, 63]],
+    ["1000", { uid: 1000, gid: 1001, groups: [50, 63] }, [50, 63]],
+    ["4242", { uid: 4242, gid: 0 }, undefined],
+    ["4242:audio", { uid: 4242, gid: 63 }, undefined],
+    ["root", { uid: 0, gid: 0 }, undefined],
+  ];
+  for (const [user, want, groups] of table) {
+    const { model } = load(user);
+    assert.deepEqual(model.services.a!.user, want, user);
+    const { pod } = podManifestOf(
+      servicePod(model, model.services.a!, 1, ctx),
+      "a",
+      () => undefined,
+    );
+    assert.equal(pod.containers[0]!.securityContext.runAsUser, want.uid, user);
+    assert.equal(pod.containers[0]!.securityContext.runAsGroup, want.gid, user);
+    assert.deepEqual(pod.securityContext?.supplementalGroups, groups, user);
+  }
+  assert.throws(
+    () => load("ghost"),
+    /compose\.yaml:4:\d+: services\.a\.user: unable to find user ghost: no matching entries in the image's \/etc\/passwd/,
+  );
+  assert.throws(() => load("app:nogroup"), /unable to find group nogroup/);
+  assert.throws(() => load("app:"), /user "app:" is not USER\[:GROUP\]/);
+});
+
+Deno.test("ipv4_address, internal networks and ports without a host port", async () => {
+  const { model, warnings } = await loadText(`services:
+  a:
+    image: ./img
+    ports: ["80", "9000-9001:90-91", "53/udp"]
+    networks:
+      private: {}
+      front: { ipv4_address: 172.28.5.9 }
+  b:
+    image: ./img
+    networks: [front]
+networks:
+  front:
+    ipam: { config: [{ subnet: 172.28.0.0/16 }] }
+  private: { internal: true }
+`);
+  assert.deepEqual(warnings, []);
+  assert.equal(model.networks.private!.internal, true);
+  assert.deepEqual(model.services.a!.ports.map((p) => p.published), [
+    undefined,
+    9000,
+    9001,
+    undefined,
+  ]);
+  let next = 41000;
+  const a = await withEphemeralPorts(model.services.a!, () => next++);
+  const pa = podManifestOf(servicePod(model, a, 1, ctx), "a", () => undefined).pod;
+  // The internal network comes last (no default route through it); the address is kept.
+  assert.deepEqual(pa.networks, ["app_front", "app_private"]);
+  assert.deepEqual(pa.networkIps, { app_front: "172.28.5.9" });
+  assert.deepEqual(
+    pa.containers[0]!.ports.map((p) => `${p.hostPort}:${p.containerPort}/${p.protocol}`),
+    ["41000:80/TCP", "9000:90/TCP", "9001:91/TCP", "41001:53/UDP"],
+  );
+  const pb = podManifestOf(servicePod(model, model.services.b!, 1, ctx), "b", () => undefined).pod;
+  assert.deepEqual(pb.networks, ["app_front"]);
+  assert.equal(pb.networkIps, undefined);
+  // The hash is the model's: the picked port does not make a kept pod look changed.
+  assert.equal(
+    await serviceConfigHash(model, model.services.a!),
+    await serviceConfigHash(model, { ...model.services.a! }),
+  );
+
+  const net = (svc: string, nets: string) =>
+    `services:\n  a:\n    image: ./img\n${svc}    networks:\n      n: { ipv4_address: 10.5.0.7 }\nnetworks:\n  n: ${nets}\n`;
+  const bad: [string, RegExp][] = [
+    [
+      net("", "{}"),
+      /compose\.yaml:5:\d+: services\.a\.networks\.n\.ipv4_address: user specified IP address is supported only when connecting to networks with user configured subnets/,
+    ],
+    [
+      net("", "{ ipam: { config: [{ subnet: 10.6.0.0/16 }] } }"),
+      /ipv4_address 10\.5\.0\.7 is not in the subnet 10\.6\.0\.0\/16/,
+    ],
+    [
+      net("", "{ ipam: { config: [{ subnet: 10.5.0.0/24 }] } }").replace("10.5.0.7", "10.5.0.1"),
+      /10\.5\.0\.1 is the gateway/,
+    ],
+    [
+      net("    scale: 2\n", "{ ipam: { config: [{ subnet: 10.5.0.0/24 }] } }"),
+      /has ipv4_address and 2 replicas/,
+    ],
+    [net("", "{}").replace("10.5.0.7", "10.5.0"), /"10\.5\.0" is not an IPv4 address/],
+  ];
+  for (const [text, re] of bad) await assert.rejects(loadText(text), re, text);
+  const ext = await loadText(net("", "{ external: true }"));
+  assert.equal(ext.model.services.a!.networks.n!.ipv4Address, "10.5.0.7", "checked when joining");
 });

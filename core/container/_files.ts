@@ -10,7 +10,7 @@ export { containerCgroupPath as cgroupPathOf } from "../cgroup/cgroup_path.ts";
 import { removeIfExists } from "../fs.ts";
 /** Removes a directory tree when present (the one helper of `../fs.ts`). */
 export { removeIfExists } from "../fs.ts";
-import type { ExitInfo } from "../runtime/conmon.ts";
+import { type ExitInfo, killProcessTree, processTable } from "../runtime/conmon.ts";
 import type { Engine } from "./engine.ts";
 
 /** Files in a container's state directory. */
@@ -54,9 +54,32 @@ export async function waitForExit(
 }
 
 /**
+ * Kills every monitor (conmon) of container `id` that writes its exit file into `exitDir`, with
+ * the runtime processes under it: what a create killed half way may have left running. Returns
+ * the pids killed.
+ */
+export async function killMonitorsOf(id: string, exitDir: string): Promise<number[]> {
+  const killed: number[] = [];
+  for (const p of await processTable()) {
+    const words = p.args.split(/\s+/);
+    if (words[0]?.split("/").pop() !== "conmon") continue;
+    const after = (flag: string) => {
+      const i = words.indexOf(flag);
+      return i < 0 ? undefined : words[i + 1];
+    };
+    if (after("-c") === id && after("--exit-dir") === exitDir) {
+      killed.push(...await killProcessTree(p.pid));
+    }
+  }
+  return killed;
+}
+
+/**
  * Deletes the runtime container (killing it), waits for its monitor to record the exit (when
  * the container was ever created, so the exit file is not written after we removed it), then
- * removes the cgroup, the exit file and the attach socket entry. Idempotent.
+ * removes the cgroup, the exit file and the attach socket entry. A container never recorded
+ * as created may still have a monitor (its create was killed half way): it is killed first.
+ * Idempotent.
  */
 export async function destroyRuntimeContainer(
   engine: Engine,
@@ -64,6 +87,7 @@ export async function destroyRuntimeContainer(
   cgroupsPath: string,
   wasCreated: boolean,
 ): Promise<void> {
+  if (!wasCreated) await killMonitorsOf(id, engine.paths.exitDir);
   await engine.runtime.delete(id, { force: true });
   if (wasCreated) await waitForExit(engine, id, 5_000);
   await removeCgroup(cgroupsPath);

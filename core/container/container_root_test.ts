@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cgroupDirs, containerCgroupPath, readCgroupLimits } from "../cgroup/mod.ts";
-import { ConflictError } from "../errors.ts";
+import { CleanupError, ConflictError } from "../errors.ts";
+import { run } from "../exec.ts";
 import { isMountPoint } from "../rootfs.ts";
 import { RuntimeError, type RuntimeFailure } from "../runtime/oci_runtime.ts";
 import { rootTest, tempDir, testBundles, waitFor, withTempEngine } from "../testing.ts";
@@ -272,6 +273,33 @@ rootTest(
       const count = (t: string) => t.split("\n").filter((l) => l.includes(":")).length;
       assert.ok(count(links.stdout) > count(own.stdout), "host network shows more interfaces");
       assert.equal(count(own.stdout), 1, "a fresh namespace has only loopback");
+    });
+  },
+);
+
+rootTest(
+  "state is never half-removed: a state dir that cannot be removed keeps the record; rm -f again finishes",
+  async () => {
+    await withEngine(async (engine) => {
+      const rec = await runContainer(engine, { name: "busy", image, args: ["sleep", "60"] });
+      // A mount inside the state dir makes its removal fail (EBUSY), as a leaked mount would.
+      const busy = join(rec.stateDir, "busy");
+      await Deno.mkdir(busy);
+      await run(["mount", "-t", "tmpfs", "tmpfs", busy]);
+      try {
+        await assert.rejects(
+          removeContainer(engine, rec.id, { force: true }),
+          (e: unknown) => e instanceof CleanupError && /remove state dir/.test(e.message),
+        );
+        // The record stays (and says where the dir is), so the removal can be retried.
+        const left = await listContainers(engine);
+        assert.deepEqual(left.map((v) => v.record.id), [rec.id]);
+        assert.ok((await Deno.stat(rec.stateDir)).isDirectory);
+      } finally {
+        await run(["umount", busy]);
+      }
+      await removeContainer(engine, rec.id, { force: true });
+      await assertGone(engine, rec.id);
     });
   },
 );

@@ -13,6 +13,7 @@ import { capabilitiesOfMask, capabilityName } from "../oci/capabilities.ts";
 import { type BindMount, buildSpec, type NamespaceChoice } from "../oci/spec.ts";
 import { linuxResources } from "../cgroup/linux_resources.ts";
 import { checkImageDir } from "../rootfs.ts";
+import { currentOwner } from "../owner_process.ts";
 import {
   type ContainerRecord,
   deleteContainerRecord,
@@ -86,7 +87,11 @@ export async function createContainer(
 ): Promise<ContainerRecord> {
   if (undo) return await createSteps(engine, config, undo);
   const own = new UndoStack();
-  return await own.guard(() => createSteps(engine, config, own));
+  const rec = await own.guard(() => createSteps(engine, config, own));
+  // A plain create is finished here (a caller with its own undo finishes when it starts it).
+  delete rec.creator;
+  updateContainer(engine.db, rec.id, { creator: undefined });
+  return rec;
 }
 
 async function createSteps(
@@ -109,6 +114,8 @@ async function createSteps(
     createdAt: Date.now(),
     ips: [],
     ports: config.ports ?? [],
+    // Write-ahead: who creates it, so a crash at any later step is recognised at once.
+    creator: await currentOwner(),
   };
   if (config.owner !== undefined) record.owner = config.owner;
 

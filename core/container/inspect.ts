@@ -5,16 +5,22 @@
  *
  * @module
  */
+import { ownerAlive, ownerKey } from "../owner_process.ts";
 import type { ExitInfo } from "../runtime/conmon.ts";
 import { type ContainerRecord, findContainer, updateContainer } from "../store/containers.ts";
 import type { Engine } from "./engine.ts";
 import { type ContainerView, deriveStatus, type RuntimeFact } from "./status.ts";
 
-/** Derives the view of `rec` from a runtime fact, reading the exit file and recording it. */
+/**
+ * Derives the view of `rec` from a runtime fact, reading the exit file and recording it. A
+ * record still being created asks whether its creator is alive: in `liveCreators` (the
+ * `ownerKey`s of live creators, when the caller asked for many at once) or with one `ps` call.
+ */
 export async function viewOf(
   engine: Engine,
   rec: ContainerRecord,
   runtime: RuntimeFact,
+  liveCreators?: ReadonlySet<string>,
 ): Promise<ContainerView> {
   let exit: ExitInfo | undefined;
   if (rec.exitCode === undefined) {
@@ -25,7 +31,10 @@ export async function viewOf(
       rec.finishedAt = exit.finishedAt;
     }
   }
-  return deriveStatus(rec, runtime, exit);
+  const creator = rec.creator;
+  const creatorGone = creator !== undefined && exit === undefined && rec.exitCode === undefined &&
+    !(liveCreators ? liveCreators.has(ownerKey(creator)) : await ownerAlive(creator));
+  return deriveStatus(rec, runtime, exit, { creatorGone });
 }
 
 /** The view of a record, asking the runtime for its state (one runtime call). */

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { liveOwners } from "../owner_process.ts";
 import { type ContainerRecordFilter, listContainerRecords } from "../store/containers.ts";
 import type { Engine } from "./engine.ts";
 import { viewOf } from "./inspect.ts";
@@ -31,9 +32,12 @@ export async function listContainers(
   const records = listContainerRecords(engine.db, filter);
   if (records.length === 0) return [];
   const states = new Map((await engine.runtime.list()).map((s) => [s.id, s]));
+  // Records still being created: one `ps` call says whose creator is alive.
+  const creators = records.flatMap((r) => r.creator ? [r.creator] : []);
+  const live = await liveOwners(creators);
   const views: ContainerView[] = [];
   for (const rec of records) {
-    const view = await viewOf(engine, rec, states.get(rec.id) ?? "missing");
+    const view = await viewOf(engine, rec, states.get(rec.id) ?? "missing", live);
     if (filter.status === undefined || view.status === filter.status) views.push(view);
   }
   return views;

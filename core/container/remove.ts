@@ -33,7 +33,12 @@ export async function teardownRecord(engine: Engine, rec: ContainerRecord): Prom
         rec.pid !== undefined,
       ),
   );
-  if (rec.netnsPath !== undefined) {
+  // Write-ahead: a create killed during CNI ADD leaves an attachment its record does not name
+  // yet, so detach whenever the engine could have attached one (detach is idempotent).
+  const mayBeAttached = rec.netnsPath !== undefined ||
+    (engine.network !== undefined && !rec.config.hostNetwork &&
+      rec.config.namespaces?.network === undefined);
+  if (mayBeAttached) {
     const provider = engine.network;
     await steps.run(`detach network of ${rec.name}`, () => {
       if (!provider) throw new Error("no network provider configured to detach it");

@@ -18,7 +18,10 @@ export async function startCreated(engine: Engine, rec: ContainerRecord): Promis
   const startedAt = Date.now();
   await engine.runtime.start(rec.id);
   rec.startedAt = startedAt;
-  updateContainer(engine.db, rec.id, { startedAt });
+  // Started: whoever created it is done with it (a `run` killed before this is interrupted).
+  const finished = rec.creator !== undefined;
+  delete rec.creator;
+  updateContainer(engine.db, rec.id, { startedAt, ...(finished ? { creator: undefined } : {}) });
 }
 
 /**

@@ -38,6 +38,17 @@ export interface ContainerView {
   startedAt?: number;
   /** Finish time (ms), from the exit file. */
   finishedAt?: number;
+  /**
+   * True when the process creating the container is gone (killed, crashed) before it finished:
+   * nothing will finish the creation; `rm -f` or `gc` removes what it acquired.
+   */
+  interrupted?: boolean;
+}
+
+/** Facts about a container that come neither from its record nor from the runtime. */
+export interface StatusFacts {
+  /** The record names a creator (`record.creator`) and that process is gone. */
+  creatorGone?: boolean;
 }
 
 /** The Kubernetes reason of a terminated container. */
@@ -66,8 +77,10 @@ export type RuntimeFact = RuntimeState | "missing";
 
 /**
  * Derives a container's status. The exit file (or an exit recorded earlier) wins: the
- * container is `stopped` with that code. Otherwise the runtime's state decides; a container
- * the runtime does not know is `unknown`.
+ * container is `stopped` with that code. Otherwise, when the process creating it is gone
+ * (`facts.creatorGone`), the creation was interrupted: `unknown` (or what the runtime says, when
+ * it got that far) with `interrupted` set and a reason saying how to remove it. Otherwise the
+ * runtime's state decides; a container the runtime does not know is `unknown`.
  *
  * @example
  * ```ts
@@ -81,12 +94,18 @@ export type RuntimeFact = RuntimeState | "missing";
  * assert.equal(deriveStatus(record, running, undefined).status, "running");
  * assert.equal(deriveStatus(record, running, { code: 3, finishedAt: 9 }).exitCode, 3);
  * assert.equal(deriveStatus(record, "missing", undefined).status, "unknown");
+ * const cut = deriveStatus({ ...record, creator: { pid: 9, startedAt: 0 } }, "missing", undefined, {
+ *   creatorGone: true,
+ * });
+ * assert.equal(cut.interrupted, true);
+ * assert.match(cut.reason, /^Interrupted: the process creating it \(pid 9\) is gone/);
  * ```
  */
 export function deriveStatus(
   record: ContainerRecord,
   runtime: RuntimeFact,
   exit: ExitInfo | undefined,
+  facts: StatusFacts = {},
 ): ContainerView {
   const base = {
     record,
@@ -104,6 +123,20 @@ export function deriveStatus(
       exitCode: code,
       ...(finishedAt !== undefined ? { finishedAt } : {}),
     };
+  }
+  if (facts.creatorGone) {
+    const reason = `Interrupted: the process creating it (pid ${record.creator?.pid}) is gone; ` +
+      "remove it with rm -f or gc";
+    if (runtime === "missing" || runtime.status === "creating") {
+      return { ...base, status: "unknown", reason, interrupted: true };
+    }
+    // Created (or even started) by the runtime, but its creator never finished.
+    const status = runtime.status === "created"
+      ? "created"
+      : runtime.status === "stopped"
+      ? "stopped"
+      : "running";
+    return { ...base, status, reason, pid: runtime.pid, interrupted: true };
   }
   if (runtime === "missing") {
     return {

@@ -5,6 +5,14 @@
  *
  * Files:
  * - `pod_sync_planner.ts` — the pure {@linkcode planPodSync}(desired, observed, now) → actions
+ * - `daemon.ts` — {@linkcode NodeDaemon}: the loop (relist, plan, apply), control socket, watches
+ * - `observe.ts` — {@linkcode observeNode}: the relist (store + runtime + exit files, OOM kills)
+ * - `pod_sync_executor.ts` — {@linkcode applyPodActions}: applies actions, records events
+ * - `static_pods.ts` — {@linkcode StaticPodSource}: the manifest directory
+ * - `prober.ts`, `probe_handler.ts` — startup/liveness/readiness probes and lifecycle hooks
+ * - `grpc_health.ts` — the gRPC probe ({@linkcode grpcHealthCheck})
+ * - `events.ts` — the events table ({@linkcode recordEvent}, {@linkcode listEvents})
+ * - `daemon_lock.ts` — one daemon per root ({@linkcode acquireDaemonLock})
  *
  * @example
  * ```ts
@@ -16,3 +24,12 @@
  * @module
  */
 export * from "./pod_sync_planner.ts";
+export * from "./daemon.ts";
+export * from "./observe.ts";
+export * from "./pod_sync_executor.ts";
+export * from "./static_pods.ts";
+export * from "./prober.ts";
+export * from "./probe_handler.ts";
+export * from "./grpc_health.ts";
+export * from "./events.ts";
+export * from "./daemon_lock.ts";

@@ -19,6 +19,8 @@ import type {
   PodManifest,
   PodResources,
   PortInput,
+  ProbeInput,
+  ProbeSpec,
   PullPolicy,
 } from "../pod/pod_types.ts";
 
@@ -34,6 +36,14 @@ export const DEFAULT_DNS_POLICY = "ClusterFirst";
 export const DEFAULT_TERMINATION_MESSAGE_PATH = "/dev/termination-log";
 /** `terminationMessagePolicy` default. */
 export const DEFAULT_TERMINATION_MESSAGE_POLICY = "File";
+/** Probe `periodSeconds` default, in seconds. */
+export const DEFAULT_PROBE_PERIOD_SECONDS = 10;
+/** Probe `timeoutSeconds` default, in seconds. */
+export const DEFAULT_PROBE_TIMEOUT_SECONDS = 1;
+/** Probe `successThreshold` default. */
+export const DEFAULT_PROBE_SUCCESS_THRESHOLD = 1;
+/** Probe `failureThreshold` default. */
+export const DEFAULT_PROBE_FAILURE_THRESHOLD = 3;
 /** The longest hostname the kernel and DNS accept (a DNS-1123 label). */
 export const MAX_HOSTNAME_LENGTH = 63;
 
@@ -93,8 +103,38 @@ export function defaultResources(r: ContainerInput["resources"]): PodResources {
 }
 
 /**
+ * A probe with the API server's defaults (`SetDefaults_Probe`): `periodSeconds` 10,
+ * `timeoutSeconds` 1, `successThreshold` 1, `failureThreshold` 3, `initialDelaySeconds` 0.
+ *
+ * @example
+ * ```ts
+ * import { defaultProbe } from "./defaults.ts";
+ * import assert from "node:assert/strict";
+ * const p = defaultProbe({ handler: { kind: "tcpSocket", port: 80 }, failureThreshold: 5 });
+ * assert.equal(p.periodSeconds, 10);
+ * assert.equal(p.timeoutSeconds, 1);
+ * assert.equal(p.failureThreshold, 5);
+ * ```
+ */
+export function defaultProbe(p: ProbeInput): ProbeSpec {
+  const out: ProbeSpec = {
+    handler: p.handler,
+    initialDelaySeconds: p.initialDelaySeconds ?? 0,
+    periodSeconds: p.periodSeconds ?? DEFAULT_PROBE_PERIOD_SECONDS,
+    timeoutSeconds: p.timeoutSeconds ?? DEFAULT_PROBE_TIMEOUT_SECONDS,
+    successThreshold: p.successThreshold ?? DEFAULT_PROBE_SUCCESS_THRESHOLD,
+    failureThreshold: p.failureThreshold ?? DEFAULT_PROBE_FAILURE_THRESHOLD,
+  };
+  if (p.terminationGracePeriodSeconds !== undefined) {
+    out.terminationGracePeriodSeconds = p.terminationGracePeriodSeconds;
+  }
+  return out;
+}
+
+/**
  * A container with the API server's defaults: port protocols, requests from limits,
- * `imagePullPolicy`, `terminationMessagePath` and `terminationMessagePolicy`, empty lists.
+ * `imagePullPolicy`, `terminationMessagePath` and `terminationMessagePolicy`, probe timings
+ * ({@linkcode defaultProbe}), empty lists.
  *
  * @example
  * ```ts
@@ -124,6 +164,10 @@ export function defaultContainer(c: ContainerInput): PodContainerSpec {
   if (c.args !== undefined) out.args = [...c.args];
   if (c.workingDir !== undefined) out.workingDir = c.workingDir;
   if (c.stopSignal !== undefined) out.stopSignal = c.stopSignal;
+  if (c.startupProbe !== undefined) out.startupProbe = defaultProbe(c.startupProbe);
+  if (c.livenessProbe !== undefined) out.livenessProbe = defaultProbe(c.livenessProbe);
+  if (c.readinessProbe !== undefined) out.readinessProbe = defaultProbe(c.readinessProbe);
+  if (c.lifecycle !== undefined) out.lifecycle = { ...c.lifecycle };
   return out;
 }
 
@@ -192,5 +236,6 @@ export function defaultPod(p: PodInput): PodManifest {
   if (p.os !== undefined) out.os = p.os;
   if (p.securityContext !== undefined) out.securityContext = { ...p.securityContext };
   if (p.networks !== undefined) out.networks = [...p.networks];
+  if (p.networkIps !== undefined) out.networkIps = { ...p.networkIps };
   return out;
 }

@@ -63,6 +63,8 @@ export interface PodSandboxConfig {
    * the kubelet's `hostDomainName`): /etc/hosts maps the pod IP to `hostname.domain hostname`.
    */
   domain?: string;
+  /** Static IPv4 address by network name. */
+  staticIps?: Record<string, string>;
   /** DNS settings from dnsPolicy/dnsConfig; undefined to use the node's resolv.conf as it is. */
   dns?: SandboxDnsConfig;
 }

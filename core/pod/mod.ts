@@ -63,3 +63,5 @@ export * from "./pause_image.ts";
 export { applyPodLimits, type CgroupWrite, podCgroupWrites } from "../cgroup/mod.ts";
 export * from "./pod_volumes.ts";
 export * from "./pod_store.ts";
+export * from "./container_facts.ts";
+export * from "./probe_spec.ts";

@@ -34,9 +34,25 @@ async function stampOf(path: string): Promise<string> {
  * // bundle === "/var/lib/rkl/images/pause", holding rootfs/catatonit
  * ```
  */
-export async function ensurePauseBundle(
+export function ensurePauseBundle(
   dataDir: string,
   catatonitCandidates: readonly string[] = CATATONIT_PATHS,
+): Promise<string> {
+  // Pods started in parallel by one process (compose up) share one build: a second build
+  // would swap the directory away under a pod whose pause container is being created.
+  const key = `${dataDir}\0${catatonitCandidates.join("\0")}`;
+  const pending = building.get(key);
+  if (pending) return pending;
+  const p = buildPauseBundle(dataDir, catatonitCandidates).finally(() => building.delete(key));
+  building.set(key, p);
+  return p;
+}
+
+const building = new Map<string, Promise<string>>();
+
+async function buildPauseBundle(
+  dataDir: string,
+  catatonitCandidates: readonly string[],
 ): Promise<string> {
   let catatonit: string | undefined;
   for (const p of catatonitCandidates) {
@@ -69,6 +85,11 @@ export async function ensurePauseBundle(
     await Deno.copyFile(catatonit, join(rootfs, "catatonit"));
     await Deno.chmod(join(rootfs, "catatonit"), 0o755);
     await Deno.writeTextFile(join(tmp, ".stamp"), stamp);
+    // Another process may have finished meanwhile: keep its bundle (pods may be using it).
+    if ((await readTextIfExists(join(dir, ".stamp"))) === stamp) {
+      await removeIfExists(tmp);
+      return dir;
+    }
     const old = `${dir}.old-${crypto.randomUUID().slice(0, 8)}`;
     let moved = false;
     if (await pathExists(dir)) {

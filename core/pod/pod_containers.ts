@@ -36,6 +36,7 @@ import {
   type PodContainerState,
 } from "./pod_status.ts";
 import type { SandboxRecord } from "./pod_store.ts";
+import { backoffStepsOf, type TerminationFact } from "./container_facts.ts";
 import { LABEL_CONTAINER_NAME } from "./pod_translate.ts";
 import { runtimeContainerName } from "./_names.ts";
 import { LABEL_SANDBOX_ROLE, sandboxById } from "./sandbox.ts";
@@ -71,14 +72,25 @@ export function criState(v: ContainerView): PodContainerState {
   }
 }
 
-/** What the pod planner and status need to know about an engine container view. */
-export function containerObservation(v: ContainerView): ContainerObservation {
+/**
+ * What the pod planner and status need to know about an engine container view, plus what a
+ * supervisor recorded about it (termination reason such as `OOMKilled`, probe verdicts).
+ */
+export function containerObservation(
+  v: ContainerView,
+  facts: { termination?: TerminationFact; probes?: ContainerObservation["probes"] } = {},
+): ContainerObservation {
   const obs: ContainerObservation = {
     state: criState(v),
     restartCount: attemptOf(v.record.labels),
   };
   if (v.exitCode !== undefined) obs.exitCode = v.exitCode;
   if (v.finishedAt !== undefined) obs.finishedAt = v.finishedAt;
+  if (v.startedAt !== undefined) obs.startedAt = v.startedAt;
+  const steps = backoffStepsOf(v.record.labels);
+  if (steps !== undefined) obs.backoffSteps = steps;
+  if (obs.state === "exited" && facts.termination) obs.reason = facts.termination.reason;
+  if (obs.state === "running" && facts.probes) obs.probes = facts.probes;
   return obs;
 }
 

@@ -206,14 +206,10 @@ function parsePodInput(
   if (namespace !== undefined) input.namespace = namespace;
   const nets = annotations[NETWORKS_ANNOTATION];
   if (nets !== undefined) {
-    const names = nets.split(",").map((n) => n.trim()).filter((n) => n !== "");
-    const bad = names.find((n) => !/^[A-Za-z0-9][A-Za-z0-9_.\-]{0,62}$/.test(n));
-    if (bad !== undefined) {
-      throw meta.get("annotations").get(NETWORKS_ANNOTATION).error(
-        `"${bad}" is not an rkl network name (a comma-separated list of network names is expected)`,
-      );
-    }
-    if (names.length > 0) input.networks = names;
+    const field = meta.get("annotations").get(NETWORKS_ANNOTATION);
+    const selection = parseNetworkSelection(nets, (m) => field.error(m));
+    if (selection.networks.length > 0) input.networks = selection.networks;
+    if (Object.keys(selection.ips).length > 0) input.networkIps = selection.ips;
   }
   if (labels.bundle !== undefined) {
     input.pauseBundle = absoluteFrom(opts.baseDir, labels.bundle);
@@ -285,4 +281,74 @@ function parseVolume(f: ManifestField): PodVolume {
     );
   }
   return { name, kind: "hostPath", path, type };
+}
+
+const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.\-]{0,62}$/;
+const IPV4_ADDRESS = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+
+/**
+ * The `k8s.v1.cni.cncf.io/networks` annotation as the Network Plumbing Working Group's
+ * multi-network specification defines it: a comma-separated list of network names, or a JSON
+ * list of selection elements `{"name": ..., "ips": ["10.1.1.11/24"]}` (the static address of
+ * the pod on that network; one IPv4 address, prefix optional). `fail` builds the error.
+ *
+ * @example
+ * ```ts
+ * import { parseNetworkSelection } from "./pod_manifest.ts";
+ * import assert from "node:assert/strict";
+ * const fail = (m: string) => new Error(m);
+ * assert.deepEqual(parseNetworkSelection("a, b", fail), { networks: ["a", "b"], ips: {} });
+ * assert.deepEqual(
+ *   parseNetworkSelection('[{"name":"a","ips":["172.28.0.5/16"]},{"name":"b"}]', fail),
+ *   { networks: ["a", "b"], ips: { a: "172.28.0.5" } },
+ * );
+ * assert.throws(() => parseNetworkSelection('[{"name":"a","ips":["x"]}]', fail), /not an IPv4 address/);
+ * ```
+ */
+export function parseNetworkSelection(
+  text: string,
+  fail: (message: string) => Error,
+): { networks: string[]; ips: Record<string, string> } {
+  const ips: Record<string, string> = {};
+  let names: string[];
+  if (text.trim().startsWith("[")) {
+    let list: unknown;
+    try {
+      list = JSON.parse(text);
+    } catch (e) {
+      throw fail(`not a JSON list of network selection elements: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(list)) throw fail("expected a JSON list of network selection elements");
+    names = list.map((el, i) => {
+      if (typeof el !== "object" || el === null || typeof el.name !== "string") {
+        throw fail(`element ${i} needs "name" (a network name)`);
+      }
+      const known = ["name", "namespace", "ips", "interface"];
+      const other = Object.keys(el).find((k) => !known.includes(k));
+      if (other !== undefined) throw fail(`element ${i}: "${other}" is not supported by rk8s`);
+      if (el.ips !== undefined) {
+        if (!Array.isArray(el.ips) || el.ips.some((x: unknown) => typeof x !== "string")) {
+          throw fail(`element ${i}: "ips" must be a list of addresses`);
+        }
+        if (el.ips.length > 1) throw fail(`element ${i}: at most one IPv4 address per network`);
+        const ip = String(el.ips[0] ?? "").replace(/\/\d{1,2}$/, "");
+        if (el.ips.length === 1) {
+          if (!IPV4_ADDRESS.test(ip)) {
+            throw fail(`element ${i}: "${el.ips[0]}" is not an IPv4 address`);
+          }
+          ips[el.name] = ip;
+        }
+      }
+      return el.name as string;
+    });
+  } else {
+    names = text.split(",").map((n) => n.trim()).filter((n) => n !== "");
+  }
+  const bad = names.find((n) => !NETWORK_NAME.test(n));
+  if (bad !== undefined) {
+    throw fail(
+      `"${bad}" is not an rkl network name (a comma-separated list of network names, or a JSON list of {"name": ...}, is expected)`,
+    );
+  }
+  return { networks: names, ips };
 }

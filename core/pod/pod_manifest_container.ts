@@ -23,6 +23,7 @@ import {
   SECURITY_CONTEXT_FIELDS,
 } from "../container/fields.ts";
 import { dns1123LabelProblem } from "./_names.ts";
+import { parseLifecycle, parseProbe } from "./probe_spec.ts";
 import {
   type ContainerInput,
   type PodEnvVar,
@@ -92,6 +93,9 @@ export function parsePodContainer(
     "stdin",
     "terminationMessagePath",
     "terminationMessagePolicy",
+    "startupProbe",
+    "livenessProbe",
+    "readinessProbe",
     "lifecycle",
   ]);
   const name = f.requiredString("name");
@@ -124,8 +128,18 @@ export function parsePodContainer(
     "FallbackToLogsOnError",
   ]);
   if (tmPolicy !== undefined) c.terminationMessagePolicy = tmPolicy;
-  const stopSignal = parseLifecycle(f.get("lifecycle"));
+  for (const probe of ["startupProbe", "livenessProbe", "readinessProbe"] as const) {
+    if (init && f.has(probe)) throw f.get(probe).error(`init containers may not have a ${probe}`);
+    const spec = parseProbe(f, probe);
+    if (spec) c[probe] = spec;
+  }
+  const stopSignal = parseStopSignal(f.get("lifecycle"));
   if (stopSignal !== undefined) c.stopSignal = stopSignal;
+  const lifecycle = parseLifecycle(f);
+  if (lifecycle?.postStart || lifecycle?.preStop) {
+    if (init) throw f.get("lifecycle").error("init containers may not have lifecycle hooks");
+    c.lifecycle = lifecycle;
+  }
   if (f.optionalBoolean("tty") === true) {
     f.get("tty").warn("tty is not supported for pod containers; ignored");
   }
@@ -233,13 +247,9 @@ export const LINUX_STOP_SIGNALS: readonly string[] = [
   "SIGRTMAX",
 ];
 
-/** `lifecycle`: `stopSignal` is applied; the hooks are not supported (a warning). */
-function parseLifecycle(f: ManifestField): string | undefined {
+/** `lifecycle.stopSignal` (the hooks are parsed by `parseLifecycle` in probe_spec.ts). */
+function parseStopSignal(f: ManifestField): string | undefined {
   if (f.isNull) return undefined;
-  f.object().known(["stopSignal", "postStart", "preStop"]);
-  for (const hook of ["postStart", "preStop"]) {
-    if (!f.get(hook).isNull) f.get(hook).warn(`lifecycle.${hook} is not supported; ignored`);
-  }
   const signal = optionalText(f, "stopSignal");
   if (signal === undefined) return undefined;
   if (!LINUX_STOP_SIGNALS.includes(signal)) {

@@ -35,7 +35,7 @@ import {
   sandboxConfig,
 } from "./pod_translate.ts";
 import type { PodFaultHook } from "./sandbox.ts";
-import { createPodSandbox, runPodSandbox } from "./sandbox_run.ts";
+import { createPodSandbox, finishCreation, runPodSandbox } from "./sandbox_run.ts";
 import { pausePid, sandboxState } from "./sandbox_status.ts";
 import { resolveSubPathMounts } from "./pod_volumes.ts";
 
@@ -51,6 +51,11 @@ export interface PodRunOptions {
   nodeName?: string;
   /** Give up waiting for init containers after this many ms (default: no limit). */
   timeoutMs?: number;
+  /**
+   * Restart counts of the containers by name (a supervisor recreating a dead sandbox keeps
+   * counting; default 0).
+   */
+  attempts?: Readonly<Record<string, number>>;
 }
 
 /** How a pod failed (a failing init container, a sandbox that stopped). */
@@ -150,8 +155,9 @@ async function reconcile(
     if (existing?.state === "created") {
       id = findContainer(engine.db, podContainerName(rec, name)).id;
     } else {
+      const attempt = opts.attempts?.[name] ?? 0;
       const cfg = await resolveSubPathMounts(
-        containerConfig(pod, entry.c, { volumes, fields, init: entry.init, attempt: 0 }),
+        containerConfig(pod, entry.c, { volumes, fields, init: entry.init, attempt }),
         entry.c,
         volumes,
       );
@@ -310,6 +316,7 @@ export async function runPod(
     ]);
     if (started.status === "rejected") throw started.reason;
     if (reconciled.status === "rejected") throw reconciled.reason;
+    finishCreation(engine, rec);
     const failure = reconciled.value;
     return failure ? { sandbox: rec, failure } : { sandbox: rec };
   });

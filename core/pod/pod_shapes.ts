@@ -25,6 +25,8 @@ import type { SandboxDnsConfig } from "./pod_dns.ts";
 import type { PodDnsConfig, PodDnsConfigOption } from "./pod_types.ts";
 import {
   hostPathTypes,
+  type HttpHeader,
+  type LifecycleSpec,
   type PodContainerSpec,
   type PodEnvVar,
   podFieldPaths,
@@ -34,6 +36,8 @@ import {
   type PodSecurityContext,
   type PodVolume,
   type PodVolumeMount,
+  type ProbeHandler,
+  type ProbeSpec,
   type ResourceQuantities,
   type Sysctl,
 } from "./pod_manifest.ts";
@@ -78,6 +82,7 @@ export const podSandboxConfigShape: Shape<PodSandboxConfig> = object<PodSandboxC
   networks: optional(strings),
   extraHosts: optional(list(object<{ ip: string; names: string[] }>({ ip: text, names: strings }))),
   domain: optional(text),
+  staticIps: optional(dict(text)),
   dns: optional(object<SandboxDnsConfig>({
     replace: boolean,
     servers: strings,
@@ -93,6 +98,52 @@ const envVar: Shape<PodEnvVar> = oneOf(
     fieldRef: literal(...podFieldPaths),
   }),
 );
+
+const port: Shape<number | string> = oneOf<[number, string]>(integer, text);
+
+const handler: Shape<ProbeHandler> = variant<ProbeHandler>("kind", {
+  exec: object<Extract<ProbeHandler, { kind: "exec" }>>({
+    kind: literal("exec"),
+    command: strings,
+  }),
+  httpGet: object<Extract<ProbeHandler, { kind: "httpGet" }>>({
+    kind: literal("httpGet"),
+    host: optional(text),
+    path: text,
+    port,
+    scheme: literal("HTTP", "HTTPS"),
+    headers: list(object<HttpHeader>({ name: text, value: text })),
+  }),
+  tcpSocket: object<Extract<ProbeHandler, { kind: "tcpSocket" }>>({
+    kind: literal("tcpSocket"),
+    host: optional(text),
+    port,
+  }),
+  grpc: object<Extract<ProbeHandler, { kind: "grpc" }>>({
+    kind: literal("grpc"),
+    port: integer,
+    service: optional(text),
+  }),
+  sleep: object<Extract<ProbeHandler, { kind: "sleep" }>>({
+    kind: literal("sleep"),
+    seconds: integer,
+  }),
+});
+
+const probe: Shape<ProbeSpec> = object<ProbeSpec>({
+  handler,
+  initialDelaySeconds: integer,
+  periodSeconds: integer,
+  timeoutSeconds: integer,
+  successThreshold: integer,
+  failureThreshold: integer,
+  terminationGracePeriodSeconds: optional(integer),
+});
+
+const lifecycle: Shape<LifecycleSpec> = object<LifecycleSpec>({
+  postStart: optional(handler),
+  preStop: optional(handler),
+});
 
 const container: Shape<PodContainerSpec> = object<PodContainerSpec>({
   name: text,
@@ -126,6 +177,10 @@ const container: Shape<PodContainerSpec> = object<PodContainerSpec>({
   }),
   tty: boolean,
   stopSignal: optional(text),
+  startupProbe: optional(probe),
+  livenessProbe: optional(probe),
+  readinessProbe: optional(probe),
+  lifecycle: optional(lifecycle),
 });
 
 const volume: Shape<PodVolume> = variant<PodVolume>("kind", {
@@ -175,6 +230,7 @@ export const podManifestShape: Shape<PodManifest> = object<PodManifest>({
     hostnames: strings,
   }))),
   networks: optional(strings),
+  networkIps: optional(dict(text)),
   subdomain: optional(text),
   setHostnameAsFQDN: optional(boolean),
   dnsPolicy: optional(literal("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None")),

@@ -7,6 +7,8 @@
  */
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { Database, SqlRow } from "../store/db.ts";
+import type { OwnerProcess } from "../owner_process.ts";
+import { creatorValues, readCreator } from "../store/creator_columns.ts";
 import { RowReader } from "../store/row_reader.ts";
 import { list, text } from "../store/shape.ts";
 import { podManifestShape, podSandboxConfigShape } from "./pod_shapes.ts";
@@ -47,6 +49,12 @@ export interface SandboxRecord {
   failure?: string;
   /** Creation time, ms since the epoch. */
   createdAt: number;
+  /**
+   * The process creating the pod (`pod run`, `pod create`), recorded before anything is
+   * acquired and cleared once it finished: while this is set and that process is gone, the
+   * pod's creation was interrupted (see `core/owner_process.ts`).
+   */
+  creator?: OwnerProcess;
 }
 
 /**
@@ -78,6 +86,8 @@ export function sandboxFromRow(row: SqlRow): SandboxRecord {
   };
   const manifest = r.optionalJson("manifest", podManifestShape);
   if (manifest) rec.manifest = manifest;
+  const creator = readCreator(r);
+  if (creator) rec.creator = creator;
   for (
     const [key, col] of [
       ["pauseContainerId", "pause_container"],
@@ -112,7 +122,8 @@ export function insertSandbox(db: Database, rec: SandboxRecord): void {
     tx.run(
       `INSERT INTO pod_sandboxes (id, name, namespace, uid, config, manifest, pause_container,
         state_dir, cgroup_parent, netns_path, ips, hosts_file, resolv_conf_file, stopped, failure,
-        created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        created_at, creator_pid, creator_started_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       rec.id,
       rec.name,
       rec.namespace,
@@ -129,23 +140,26 @@ export function insertSandbox(db: Database, rec: SandboxRecord): void {
       rec.stopped ? 1 : 0,
       rec.failure ?? null,
       rec.createdAt,
+      ...creatorValues(rec.creator),
     );
   });
 }
 
-/** The mutable fields of a sandbox record. */
-export type SandboxUpdate = Partial<
-  Pick<
-    SandboxRecord,
-    | "pauseContainerId"
-    | "netnsPath"
-    | "ips"
-    | "hostsFile"
-    | "resolvConfFile"
-    | "stopped"
-    | "failure"
+/** The mutable fields of a sandbox record (`creator: undefined` clears the creator). */
+export type SandboxUpdate =
+  & Partial<
+    Pick<
+      SandboxRecord,
+      | "pauseContainerId"
+      | "netnsPath"
+      | "ips"
+      | "hostsFile"
+      | "resolvConfFile"
+      | "stopped"
+      | "failure"
+    >
   >
->;
+  & { creator?: OwnerProcess | undefined };
 
 /** Updates fields of a sandbox record. */
 export function updateSandbox(db: Database, id: string, patch: SandboxUpdate): void {
@@ -162,6 +176,11 @@ export function updateSandbox(db: Database, id: string, patch: SandboxUpdate): v
   if ("resolvConfFile" in patch) set("resolv_conf_file", patch.resolvConfFile ?? null);
   if (patch.stopped !== undefined) set("stopped", patch.stopped ? 1 : 0);
   if ("failure" in patch) set("failure", patch.failure ?? null);
+  if ("creator" in patch) {
+    const [pid, startedAt] = creatorValues(patch.creator);
+    set("creator_pid", pid);
+    set("creator_started_at", startedAt);
+  }
   if (cols.length === 0) return;
   db.run(`UPDATE pod_sandboxes SET ${cols.join(", ")} WHERE id = ?`, ...vals, id);
 }

@@ -120,6 +120,7 @@ export function sandboxConfig(pod: PodManifest, uid: string, attempt = 0): PodSa
     cfg.linux.sysctls = Object.fromEntries(sysctls.map((s) => [s.name, s.value]));
   }
   if (pod.networks !== undefined) cfg.networks = [...pod.networks];
+  if (pod.networkIps !== undefined) cfg.staticIps = { ...pod.networkIps };
   if (fqdn !== undefined) cfg.domain = fqdn.slice(pod.hostname.length + 1);
   const dns = sandboxDnsConfig(pod);
   if (dns !== undefined) cfg.dns = dns;

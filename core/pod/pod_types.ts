@@ -143,6 +143,70 @@ export interface HostAlias {
   hostnames: string[];
 }
 
+/** An HTTP header of an `httpGet` probe or hook. */
+export interface HttpHeader {
+  /** Header name. */
+  name: string;
+  /** Header value. */
+  value: string;
+}
+
+/**
+ * What a probe or lifecycle hook does (`v1 ProbeHandler` / `LifecycleHandler`). `port` is a
+ * number or the name of a container port (a number only for `grpc`, which exists only for
+ * probes: the standard gRPC health check of `service`); `sleep` exists only for hooks.
+ */
+export type ProbeHandler =
+  | { kind: "exec"; command: string[] }
+  | {
+    kind: "httpGet";
+    host?: string;
+    path: string;
+    port: number | string;
+    scheme: "HTTP" | "HTTPS";
+    headers: HttpHeader[];
+  }
+  | { kind: "tcpSocket"; host?: string; port: number | string }
+  | { kind: "grpc"; port: number; service?: string }
+  | { kind: "sleep"; seconds: number };
+
+/** Which probe of a container. */
+export type ProbeName = "startupProbe" | "livenessProbe" | "readinessProbe";
+
+/**
+ * A probe with every timing field defaulted (`SetDefaults_Probe`: period 10 s, timeout 1 s,
+ * success threshold 1, failure threshold 3; initial delay 0).
+ */
+export interface ProbeSpec {
+  /** The check. */
+  handler: ProbeHandler;
+  /** Seconds after start before the first probe (default 0). */
+  initialDelaySeconds: number;
+  /** Seconds between probes (default 10). */
+  periodSeconds: number;
+  /** Seconds before one attempt times out (default 1). */
+  timeoutSeconds: number;
+  /** Consecutive successes to count as healthy after a failure (default 1). */
+  successThreshold: number;
+  /** Consecutive failures to count as failed (default 3). */
+  failureThreshold: number;
+  /** Grace period when a failed probe kills the container (default: the pod's). */
+  terminationGracePeriodSeconds?: number;
+}
+
+/** A probe before defaulting: the timing fields the manifest left unset (or 0) are absent. */
+export type ProbeInput =
+  & Pick<ProbeSpec, "handler" | "terminationGracePeriodSeconds">
+  & Partial<Omit<ProbeSpec, "handler" | "terminationGracePeriodSeconds">>;
+
+/** `lifecycle` hooks of a container. */
+export interface LifecycleSpec {
+  /** Runs right after the container started; a failure kills the container. */
+  postStart?: ProbeHandler;
+  /** Runs before the container is stopped, within the grace period. */
+  preStop?: ProbeHandler;
+}
+
 /** One container of a pod (init or app), defaulted. */
 export interface PodContainerSpec {
   /** DNS-1123 label, unique within the pod. */
@@ -181,6 +245,14 @@ export interface PodContainerSpec {
    * stopped, e.g. `SIGUSR1`; undefined for SIGTERM.
    */
   stopSignal?: string;
+  /** Startup probe: liveness and readiness probes wait until it passed. */
+  startupProbe?: ProbeSpec;
+  /** Liveness probe: failing `failureThreshold` times in a row restarts the container. */
+  livenessProbe?: ProbeSpec;
+  /** Readiness probe: gates the container's READY. */
+  readinessProbe?: ProbeSpec;
+  /** postStart / preStop hooks. */
+  lifecycle?: LifecycleSpec;
 }
 
 /** A pod volume. */
@@ -261,6 +333,8 @@ export interface PodManifest {
    * network names); undefined for the default network.
    */
   networks?: string[];
+  /** Static IPv4 address by network name (the annotation's JSON form, `ips`). */
+  networkIps?: Record<string, string>;
 }
 
 /**
@@ -304,6 +378,14 @@ export interface ContainerInput {
   terminationMessagePolicy?: TerminationMessagePolicy;
   /** `lifecycle.stopSignal`. */
   stopSignal?: string;
+  /** Startup probe. */
+  startupProbe?: ProbeInput;
+  /** Liveness probe. */
+  livenessProbe?: ProbeInput;
+  /** Readiness probe. */
+  readinessProbe?: ProbeInput;
+  /** Lifecycle hooks. */
+  lifecycle?: LifecycleSpec;
 }
 
 /** A pod before defaulting: every field the API server defaults may be absent. */
@@ -350,4 +432,6 @@ export interface PodInput {
   securityContext?: PodLevelSecurityContext;
   /** Networks to join (the `k8s.v1.cni.cncf.io/networks` annotation). */
   networks?: string[];
+  /** Static IPv4 address by network name. */
+  networkIps?: Record<string, string>;
 }

@@ -7,10 +7,12 @@
  */
 import { type ContainerView, type Engine, listContainers } from "../container/mod.ts";
 import { containerObservation, criState } from "./pod_containers.ts";
+import { liveOwners, ownerAlive, ownerKey } from "../owner_process.ts";
 import { findSandbox, listSandboxRecords, type SandboxRecord } from "./pod_store.ts";
 import {
   type ContainerObservation,
   containerReason,
+  inCrashLoop,
   type PodContainerState,
   type PodPhase,
   type SandboxState,
@@ -19,6 +21,16 @@ import {
 import { LABEL_CONTAINER_NAME } from "./pod_translate.ts";
 import { podShape } from "./pod_runner.ts";
 import { sandboxState } from "./sandbox_status.ts";
+import {
+  lastStateOf,
+  type ProbeKind,
+  type ProbeResult,
+  probeResults,
+  probeVerdicts,
+  type TerminationFact,
+  terminationFacts,
+  type TerminationState,
+} from "./container_facts.ts";
 
 /** One container of a pod as shown by `rkl pod state`. */
 export interface PodContainerInfo {
@@ -44,6 +56,10 @@ export interface PodContainerInfo {
   finishedAt?: number;
   /** Image bundle. */
   image: string;
+  /** Readiness (false while a readiness or startup probe has not passed). */
+  ready: boolean;
+  /** How the container this one replaced terminated (after a restart). */
+  lastState?: TerminationState;
 }
 
 /** One pod as shown by `rkl pod list` / `rkl pod state`. */
@@ -84,8 +100,30 @@ export interface PodView {
   containers: PodContainerInfo[];
 }
 
-/** Builds the view of one pod from its record and the views of the containers it owns. */
-export function buildPodView(rec: SandboxRecord, owned: readonly ContainerView[]): PodView {
+/** What supervisors recorded about containers: termination reasons and probe results. */
+export interface PodFacts {
+  /** Termination facts by container id. */
+  terminations: ReadonlyMap<string, TerminationFact>;
+  /** Probe results by container id. */
+  probes: ReadonlyMap<string, ReadonlyMap<ProbeKind, ProbeResult>>;
+}
+
+/** Reads every {@linkcode PodFacts} from the store. */
+export function readPodFacts(engine: Engine): PodFacts {
+  return { terminations: terminationFacts(engine.db), probes: probeResults(engine.db) };
+}
+
+/**
+ * Builds the view of one pod from its record and the views of the containers it owns.
+ * `creatorGone` (the process creating the pod died before it finished) makes the pod `Unknown`
+ * with status `Interrupted` and a failure saying how to remove it.
+ */
+export function buildPodView(
+  rec: SandboxRecord,
+  owned: readonly ContainerView[],
+  facts: PodFacts = { terminations: new Map(), probes: new Map() },
+  creatorGone = false,
+): PodView {
   const pause = owned.find((v) => v.record.id === rec.pauseContainerId);
   const byName = new Map<string, ContainerView>();
   for (const v of owned) {
@@ -96,8 +134,21 @@ export function buildPodView(rec: SandboxRecord, owned: readonly ContainerView[]
   const shape = rec.manifest
     ? podShape(rec.manifest)
     : { initContainers: [], containers: [...byName.keys()], restartPolicy: "Never" as const };
+  const specs = new Map(
+    [...(rec.manifest?.initContainers ?? []), ...(rec.manifest?.containers ?? [])].map((c) => [
+      c.name,
+      c,
+    ]),
+  );
   const observed: Record<string, ContainerObservation> = {};
-  for (const [n, v] of byName) observed[n] = containerObservation(v);
+  for (const [n, v] of byName) {
+    const termination = facts.terminations.get(v.record.id);
+    const probes = probeVerdicts(specs.get(n), facts.probes.get(v.record.id));
+    observed[n] = containerObservation(v, {
+      ...(termination ? { termination } : {}),
+      ...(probes ? { probes } : {}),
+    });
+  }
   const summary = summarizePod(shape, { sandbox, containers: observed });
   const images = new Map(
     [...(rec.manifest?.initContainers ?? []), ...(rec.manifest?.containers ?? [])].map((c) => [
@@ -110,13 +161,15 @@ export function buildPodView(rec: SandboxRecord, owned: readonly ContainerView[]
   for (const [i, name] of [...shape.initContainers, ...shape.containers].entries()) {
     const init = i < shape.initContainers.length;
     const v = byName.get(name);
+    const o = observed[name];
     const info: PodContainerInfo = {
       name,
       init,
       state: v ? criState(v) : "waiting",
       reason: v
-        ? containerReason(observed[name])
+        ? (inCrashLoop(shape.restartPolicy, o) ? "CrashLoopBackOff" : containerReason(o))
         : (!init && !initDone ? "PodInitializing" : "ContainerCreating"),
+      ready: o?.state === "running" && o.probes?.ready !== false && o.probes?.started !== false,
       restartCount: observed[name]?.restartCount ?? 0,
       image: v?.record.image ?? images.get(name) ?? "",
     };
@@ -126,6 +179,8 @@ export function buildPodView(rec: SandboxRecord, owned: readonly ContainerView[]
       if (v.status === "running" && v.pid !== undefined) info.pid = v.pid;
       if (v.startedAt !== undefined) info.startedAt = v.startedAt;
       if (v.finishedAt !== undefined) info.finishedAt = v.finishedAt;
+      const last = lastStateOf(v.record.labels);
+      if (last) info.lastState = last;
     }
     containers.push(info);
   }
@@ -147,6 +202,12 @@ export function buildPodView(rec: SandboxRecord, owned: readonly ContainerView[]
     containers,
   };
   if (rec.failure) view.failure = rec.failure;
+  if (creatorGone) {
+    view.phase = "Unknown";
+    view.status = "Interrupted";
+    view.failure = `creation interrupted: the process creating the pod (pid ${rec.creator?.pid}) ` +
+      `is gone; remove it with "rkl pod rm -f ${rec.name}" or "rkl gc"`;
+  }
   if (sandbox === "ready" && pause?.pid !== undefined) view.pausePid = pause.pid;
   return view;
 }
@@ -168,6 +229,7 @@ export async function listPods(
     opts.namespace === undefined || r.namespace === opts.namespace
   );
   if (recs.length === 0) return [];
+  const facts = readPodFacts(engine);
   const byOwner = new Map<string, ContainerView[]>();
   for (const v of await listContainers(engine)) {
     if (v.record.owner === undefined) continue;
@@ -175,7 +237,15 @@ export async function listPods(
     list.push(v);
     byOwner.set(v.record.owner, list);
   }
-  return recs.map((r) => buildPodView(r, byOwner.get(r.id) ?? []));
+  const live = await liveOwners(recs.flatMap((r) => r.creator ? [r.creator] : []));
+  return recs.map((r) =>
+    buildPodView(
+      r,
+      byOwner.get(r.id) ?? [],
+      facts,
+      r.creator !== undefined && !live.has(ownerKey(r.creator)),
+    )
+  );
 }
 
 /**
@@ -194,5 +264,11 @@ export async function podView(
   namespace = "default",
 ): Promise<PodView> {
   const rec = findSandbox(engine.db, ref, namespace);
-  return buildPodView(rec, await listContainers(engine, { owner: rec.id }));
+  const creatorGone = rec.creator !== undefined && !(await ownerAlive(rec.creator));
+  return buildPodView(
+    rec,
+    await listContainers(engine, { owner: rec.id }),
+    readPodFacts(engine),
+    creatorGone,
+  );
 }

@@ -55,21 +55,31 @@ export function podStateDir(engine: Engine, id: string): string {
 }
 
 /**
- * True when the sandbox's network was attached through the engine's network provider (a
- * namespace rkl created), so stopping or removing it must detach it. False for host network
- * and for a loopback-only namespace owned by the pause process (`/proc/PID/ns/net`).
+ * True when the sandbox's network may have been attached through the engine's network provider
+ * (a namespace rkl created), so stopping or removing it must detach it (detach is idempotent).
+ * That is every sandbox without host network whose namespace is not the pause process's own
+ * loopback-only one (`/proc/PID/ns/net`) — also one whose record names no namespace yet: a
+ * `pod run` killed during CNI ADD leaves an attachment its record does not know.
  *
  * @example
  * ```ts
- * import { attachedNetwork } from "./sandbox.ts";
+ * import { mayHaveAttachment } from "./sandbox.ts";
  * import assert from "node:assert/strict";
- * assert.ok(attachedNetwork({ netnsPath: "/run/rkl/netns/abc" }));
- * assert.ok(!attachedNetwork({ netnsPath: "/proc/42/ns/net" }));
- * assert.ok(!attachedNetwork({ netnsPath: "" }));
+ * const pod = { linux: { namespaceOptions: { network: "pod" as const } } };
+ * const host = { linux: { namespaceOptions: { network: "node" as const } } };
+ * assert.ok(mayHaveAttachment({ netnsPath: "/run/rkl/netns/abc", config: pod }));
+ * assert.ok(mayHaveAttachment({ netnsPath: "", config: pod })); // interrupted during CNI ADD
+ * assert.ok(!mayHaveAttachment({ netnsPath: "/proc/42/ns/net", config: pod }));
+ * assert.ok(!mayHaveAttachment({ netnsPath: "", config: host }));
  * ```
  */
-export function attachedNetwork(rec: Pick<SandboxRecord, "netnsPath">): boolean {
-  return rec.netnsPath !== "" && !rec.netnsPath.startsWith("/proc/");
+export function mayHaveAttachment(
+  rec: Pick<SandboxRecord, "netnsPath"> & {
+    config: { linux: { namespaceOptions: { network?: string } } };
+  },
+): boolean {
+  return rec.config.linux.namespaceOptions.network !== "node" &&
+    !rec.netnsPath.startsWith("/proc/");
 }
 
 /** The sandbox record with this exact id, or a {@linkcode NotFoundError}. */

@@ -19,7 +19,7 @@ import { StepRunner } from "../step_runner.ts";
 import { deleteSandboxRecord, findSandbox, type SandboxRecord } from "./pod_store.ts";
 import { planVolumes } from "./pod_translate.ts";
 import { releaseVolumes } from "./pod_volumes.ts";
-import { attachedNetwork } from "./sandbox.ts";
+import { mayHaveAttachment } from "./sandbox.ts";
 import { removeIfExists } from "../fs.ts";
 
 /**
@@ -61,7 +61,7 @@ export async function teardownSandbox(engine: Engine, rec: SandboxRecord): Promi
         : `remove container ${v.record.name}`,
       run: () => remove(v),
     })),
-    ...(attachedNetwork(rec) && provider
+    ...(mayHaveAttachment(rec) && provider
       ? [{ name: `detach network of ${rec.name}`, run: () => provider.detach(rec.id) }]
       : []),
   ]);

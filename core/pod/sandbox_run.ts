@@ -38,6 +38,7 @@ import {
   type SandboxOptions,
 } from "./sandbox.ts";
 import { readTextIfExists, removeIfExists } from "../fs.ts";
+import { currentOwner } from "../owner_process.ts";
 
 async function fault(opts: SandboxOptions, step: PodStep, id: string): Promise<void> {
   if (opts.faults) await opts.faults(step, id);
@@ -78,7 +79,17 @@ export async function runPodSandbox(
 ): Promise<SandboxRecord> {
   const { sandbox, pause } = await createPodSandbox(engine, config, undo, opts);
   await startCreated(engine, pause);
+  finishCreation(engine, sandbox);
   return sandbox;
+}
+
+/**
+ * The pod's creation finished (whatever its outcome): forget who was creating it, so its
+ * process exiting later does not make the pod look interrupted.
+ */
+export function finishCreation(engine: Engine, sandbox: SandboxRecord): void {
+  delete sandbox.creator;
+  updateSandbox(engine.db, sandbox.id, { creator: undefined });
 }
 
 /** A sandbox whose pause container is created but not started yet. */
@@ -117,6 +128,8 @@ export async function createPodSandbox(
     ips: [],
     stopped: false,
     createdAt: Date.now(),
+    // Write-ahead: who creates it, so a crash at any later step is recognised at once.
+    creator: await currentOwner(),
   };
   if (opts.manifest) rec.manifest = opts.manifest;
 
@@ -157,6 +170,7 @@ export async function createPodSandbox(
       ...(config.networks ? { networks: config.networks } : {}),
       ...(config.extraHosts ? { extraHosts: config.extraHosts } : {}),
       ...(config.domain !== undefined ? { domain: config.domain } : {}),
+      ...(config.staticIps !== undefined ? { staticIps: config.staticIps } : {}),
     }, undo);
     network = { path: attachment.netnsPath };
     rec.netnsPath = attachment.netnsPath;

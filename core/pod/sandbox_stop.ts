@@ -11,7 +11,7 @@ import {
 } from "../container/mod.ts";
 import { StepRunner } from "../step_runner.ts";
 import { findSandbox, type SandboxRecord, updateSandbox } from "./pod_store.ts";
-import { attachedNetwork } from "./sandbox.ts";
+import { mayHaveAttachment } from "./sandbox.ts";
 
 /**
  * Stops every container of the sandbox (app containers with `graceSeconds`, then the pause
@@ -42,7 +42,7 @@ export async function stopPodSandbox(
     );
   }
   const provider = engine.network;
-  if (attachedNetwork(rec) && provider) {
+  if (mayHaveAttachment(rec) && provider) {
     await steps.run(`detach network of ${rec.name}`, async () => {
       await provider.detach(rec.id);
       // The addresses are free again: a stopped pod shows no IP.

@@ -212,6 +212,9 @@ export class Conmon implements ContainerMonitor {
     const [cmd, ...args] = conmonArgs(await this.binary(), runtime, req);
     const status = await new Deno.Command(cmd!, {
       args,
+      // conmon writes an `oom` file into its working directory when the container is OOM-killed
+      // (Podman reads it from the bundle): the bundle, not whatever directory rkl runs in.
+      cwd: req.bundle,
       stdin: "null",
       stdout: "null",
       stderr: "null",

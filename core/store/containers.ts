@@ -8,6 +8,8 @@
 import { ConflictError, NotFoundError } from "../errors.ts";
 import type { PortMapping } from "../network.ts";
 import type { ContainerConfig } from "../container/config.ts";
+import type { OwnerProcess } from "../owner_process.ts";
+import { creatorValues, readCreator } from "./creator_columns.ts";
 import { containerConfigShape, portMappingShape } from "../container/config_shape.ts";
 import type { Database, SqlRow, SqlValue } from "./db.ts";
 import { RowReader } from "./row_reader.ts";
@@ -49,19 +51,30 @@ export interface ContainerRecord {
   ips: string[];
   /** Ports. */
   ports: PortMapping[];
+  /**
+   * The process creating the container, recorded before anything is acquired and cleared once
+   * the container is created (or, when the caller starts it, started): while this is set and
+   * that process is gone, the creation was interrupted (see `core/owner_process.ts`).
+   */
+  creator?: OwnerProcess;
 }
 
 /**
  * Fields that change after creation. A field given as `undefined` is cleared (stored as NULL);
  * a field left out is kept.
  */
-export type ContainerFacts = {
-  [K in "startedAt" | "finishedAt" | "pid" | "monitorPid" | "exitCode" | "netnsPath" | "ips"]?:
-    | ContainerRecord[K]
-    | undefined;
-};
+export type ContainerFacts =
+  & {
+    [K in "startedAt" | "finishedAt" | "pid" | "monitorPid" | "exitCode" | "netnsPath" | "ips"]?:
+      | ContainerRecord[K]
+      | undefined;
+  }
+  & {
+    /** Who is creating it; `undefined` clears it (the creation finished). */
+    creator?: OwnerProcess | undefined;
+  };
 
-const COLUMNS: Record<keyof ContainerFacts, string> = {
+const COLUMNS: Record<Exclude<keyof ContainerFacts, "creator">, string> = {
   startedAt: "started_at",
   finishedAt: "finished_at",
   pid: "pid",
@@ -83,7 +96,7 @@ const COLUMNS: Record<keyof ContainerFacts, string> = {
  *   id: "abc", name: "web", image: "/i", spec: '{"name":"web","image":"/i"}', labels: "{}",
  *   owner: null, runtime: "runc", state_dir: "/s", created_at: 1, started_at: null,
  *   finished_at: null, pid: null, monitor_pid: null, exit_code: null, netns_path: null,
- *   ips: '["10.88.0.2"]', ports: "[]",
+ *   ips: '["10.88.0.2"]', ports: "[]", creator_pid: null, creator_started_at: null,
  * };
  * assert.deepEqual(rowToRecord(row).ips, ["10.88.0.2"]);
  * assert.throws(
@@ -123,6 +136,8 @@ export function rowToRecord(row: SqlRow): ContainerRecord {
   }
   const netns = r.optionalText("netns_path");
   if (netns !== undefined) rec.netnsPath = netns;
+  const creator = readCreator(r);
+  if (creator) rec.creator = creator;
   return rec;
 }
 
@@ -142,8 +157,9 @@ export function insertContainer(db: Database, rec: ContainerRecord): void {
     }
     tx.run(
       `INSERT INTO containers (id, name, image, spec, labels, owner, runtime, state_dir,
-        created_at, started_at, finished_at, pid, monitor_pid, exit_code, netns_path, ips, ports)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        created_at, started_at, finished_at, pid, monitor_pid, exit_code, netns_path, ips, ports,
+        creator_pid, creator_started_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       rec.id,
       rec.name,
       rec.image,
@@ -161,6 +177,7 @@ export function insertContainer(db: Database, rec: ContainerRecord): void {
       rec.netnsPath ?? null,
       JSON.stringify(rec.ips),
       JSON.stringify(rec.ports),
+      ...creatorValues(rec.creator),
     );
   });
 }
@@ -170,6 +187,11 @@ export function updateContainer(db: Database, id: string, facts: ContainerFacts)
   const sets: string[] = [];
   const values: SqlValue[] = [];
   for (const [k, v] of Object.entries(facts) as [keyof ContainerFacts, unknown][]) {
+    if (k === "creator") {
+      sets.push("creator_pid = ?", "creator_started_at = ?");
+      values.push(...creatorValues(v as OwnerProcess | undefined));
+      continue;
+    }
     sets.push(`${COLUMNS[k]} = ?`);
     values.push(
       v === undefined ? null : Array.isArray(v) ? JSON.stringify(v) : (v as SqlValue),

@@ -68,4 +68,48 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    description: "who is creating a container or pod sandbox (pid and start time; NULL once " +
+      "created), so a creation whose process died is recognised at once (core/owner_process.ts)",
+    up: [
+      "ALTER TABLE containers ADD COLUMN creator_pid INTEGER",
+      "ALTER TABLE containers ADD COLUMN creator_started_at INTEGER",
+      "ALTER TABLE pod_sandboxes ADD COLUMN creator_pid INTEGER",
+      "ALTER TABLE pod_sandboxes ADD COLUMN creator_started_at INTEGER",
+    ],
+  },
+  {
+    version: 4,
+    description: "daemon: events, container terminations, probe results (core/daemon)",
+    up: [
+      `CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        object TEXT NOT NULL,
+        container TEXT,
+        message TEXT NOT NULL
+      )`,
+      "CREATE INDEX events_at ON events(at)",
+      `CREATE TABLE container_terminations (
+        container_id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,
+        reason TEXT NOT NULL,
+        signal INTEGER,
+        message TEXT NOT NULL DEFAULT '',
+        observed_at INTEGER NOT NULL
+      )`,
+      `CREATE TABLE probe_results (
+        container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+        probe TEXT NOT NULL,
+        healthy INTEGER NOT NULL,
+        successes INTEGER NOT NULL,
+        failures INTEGER NOT NULL,
+        output TEXT NOT NULL DEFAULT '',
+        at INTEGER NOT NULL,
+        PRIMARY KEY (container_id, probe)
+      )`,
+    ],
+  },
 ];

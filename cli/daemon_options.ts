@@ -1,0 +1,140 @@
+/**
+ * The flags of `rkl daemon` (also `rkl pod daemon`, the original command) and their pure parser.
+ * Light on purpose: `rkl pod` registers the `daemon` subcommand from here, and the daemon itself
+ * (`./daemon.ts`, with the reconcile loop under it) is imported only when the command runs.
+ *
+ * @module
+ */
+import { Command, type CommandUnknownOpts } from "./_command.ts";
+import type { CliIo, GlobalOptions } from "./context.ts";
+import { userPath } from "./context.ts";
+import { UsageError } from "../core/errors.ts";
+
+/** Default static pod directory (the original rk8s's). */
+export const DEFAULT_MANIFEST_DIR = "/etc/rk8s/manifests";
+
+/** Typed options of `rkl daemon`. */
+export interface DaemonCliOptions {
+  /** Static pod directory. */
+  manifestDir: string;
+  /** Node name. */
+  nodeName: string;
+  /** Log format on stderr. */
+  logFormat: "text" | "json";
+  /** Longest time between syncs, ms. */
+  syncIntervalMs: number;
+  /** First restart back-off, ms. */
+  baseBackoffMs: number;
+  /** Longest restart back-off, ms. */
+  maxBackoffMs: number;
+  /** Running time that resets the back-off, ms. */
+  backoffResetMs: number;
+}
+
+function positiveMs(value: string | undefined, flag: string, dflt: number): number {
+  if (value === undefined) return dflt;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`${flag}: expected a positive number of milliseconds, got "${value}"`);
+  }
+  return n;
+}
+
+function hostName(): string {
+  try {
+    return Deno.hostname().toLowerCase();
+  } catch {
+    return "localhost";
+  }
+}
+
+/**
+ * Turns raw `rkl daemon` flags into typed options (defaults: kubelet back-off 10 s → 5 min,
+ * reset after 10 min; relist every second; node name = host name).
+ *
+ * @example
+ * ```ts
+ * import { parseDaemonOptions } from "./daemon.ts";
+ * import assert from "node:assert/strict";
+ * const io = { stdout() {}, stderr() {}, env: {}, cwd: "/w" };
+ * const o = parseDaemonOptions(io, { manifests: "m", nodeName: "n1", logFormat: "json" });
+ * assert.equal(o.manifestDir, "/w/m");
+ * assert.equal(o.baseBackoffMs, 10_000);
+ * assert.throws(() => parseDaemonOptions(io, { logFormat: "xml" }), /text or json/);
+ * ```
+ */
+export function parseDaemonOptions(
+  io: CliIo,
+  raw: {
+    manifests?: string;
+    nodeName?: string;
+    logFormat?: string;
+    syncInterval?: string;
+    backoffBase?: string;
+    backoffMax?: string;
+    backoffReset?: string;
+  },
+): DaemonCliOptions {
+  const logFormat = raw.logFormat ?? "text";
+  if (logFormat !== "text" && logFormat !== "json") {
+    throw new UsageError(`--log-format: expected text or json, got "${logFormat}"`);
+  }
+  const nodeName = (raw.nodeName ?? hostName()).toLowerCase();
+  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(nodeName)) {
+    throw new UsageError(`--node-name: expected a DNS-1123 label, got "${nodeName}"`);
+  }
+  return {
+    manifestDir: raw.manifests ? userPath(io, raw.manifests) : DEFAULT_MANIFEST_DIR,
+    nodeName,
+    logFormat,
+    syncIntervalMs: positiveMs(raw.syncInterval, "--sync-interval", 1000),
+    baseBackoffMs: positiveMs(raw.backoffBase, "--backoff-base", 10_000),
+    maxBackoffMs: positiveMs(raw.backoffMax, "--backoff-max", 300_000),
+    backoffResetMs: positiveMs(raw.backoffReset, "--backoff-reset", 600_000),
+  };
+}
+
+function addDaemonFlags<T extends CommandUnknownOpts>(cmd: T): T {
+  cmd.option("--manifests <dir>", `static pod directory (default ${DEFAULT_MANIFEST_DIR})`)
+    .option("--node-name <name>", "node name: static pod suffix (default: the host name)")
+    .option("--log-format <format>", "text or json (default text)")
+    .option("--sync-interval <ms>", "longest time between relists (default 1000)")
+    .option("--backoff-base <ms>", "first restart back-off (default 10000)")
+    .option("--backoff-max <ms>", "longest restart back-off (default 300000)")
+    .option(
+      "--backoff-reset <ms>",
+      "a container running this long resets its back-off (default 600000)",
+    );
+  return cmd;
+}
+
+/**
+ * The daemon's run command under `name` (`rkl daemon`, `rkl pod daemon`): the flags, and an
+ * action that imports the daemon when it runs.
+ *
+ * @example
+ * ```ts
+ * import { daemonRunCommand } from "./daemon_options.ts";
+ * import assert from "node:assert/strict";
+ * const io = { stdout() {}, stderr() {}, env: {}, cwd: "/" };
+ * const cmd = daemonRunCommand(io, () => ({ root: undefined, runtime: undefined }), "daemon");
+ * assert.ok(cmd.options.some((o) => o.long === "--manifests"));
+ * ```
+ */
+export function daemonRunCommand(
+  io: CliIo,
+  globals: () => GlobalOptions,
+  name: string,
+): CommandUnknownOpts {
+  const cmd = new Command(name)
+    .description(
+      "run the node's reconcile loop in the foreground: static pods, restarts, probes (SIGTERM stops supervision; containers keep running)",
+    );
+  addDaemonFlags(cmd);
+  cmd.action(async (raw: Record<string, string | undefined>) => {
+    const options = parseDaemonOptions(io, raw);
+    const { runDaemon } = await import("./daemon.ts");
+    await runDaemon(io, globals(), options);
+  });
+  return cmd as unknown as CommandUnknownOpts;
+}

@@ -1,0 +1,376 @@
+/**
+ * The daemon's executor: applies {@linkcode planPodSync}'s actions through the pod runtime
+ * (sandbox and container operations of `core/pod`) and records each result as an event. Each
+ * action is one operation: a failed create undoes what it acquired (the pod layer's undo stack)
+ * and is retried by a later sync.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type ContainerView, type Engine, startCreated, teardownRecord } from "../container/mod.ts";
+import { findContainer } from "../store/containers.ts";
+import {
+  LABEL_BACKOFF_STEPS,
+  LABEL_LAST_STATE,
+  terminationFacts,
+  type TerminationState,
+} from "../pod/container_facts.ts";
+import { createPodContainer, podContainerName, stopPodContainer } from "../pod/pod_containers.ts";
+import type { PodContainerSpec, PodManifest } from "../pod/pod_manifest.ts";
+import { runPod } from "../pod/pod_runner.ts";
+import { type SandboxRecord, updateSandbox } from "../pod/pod_store.ts";
+import { resolveSubPathMounts } from "../pod/pod_volumes.ts";
+import { containerConfig, planVolumes, type PodFieldValues } from "../pod/pod_translate.ts";
+import { stopPodSandbox } from "../pod/sandbox_stop.ts";
+import { teardownSandbox } from "../pod/sandbox_remove.ts";
+import type { ProbeHandler } from "../pod/pod_types.ts";
+import type { NewEvent } from "./events.ts";
+import type { NodeObservation, ObservedPodDetail } from "./observe.ts";
+import type { DesiredPod, PodSyncAction } from "./pod_sync_planner.ts";
+import { runProbeHandler } from "./probe_handler.ts";
+
+/** What the executor needs. */
+export interface ExecutorContext {
+  /** The engine. */
+  engine: Engine;
+  /** Node name (`spec.nodeName` references). */
+  nodeName: string;
+  /** Records an event (store + log). */
+  event: (ev: NewEvent) => void;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function specOf(pod: PodManifest, name: string): { c: PodContainerSpec; init: boolean } {
+  const init = pod.initContainers.find((c) => c.name === name);
+  if (init) return { c: init, init: true };
+  const app = pod.containers.find((c) => c.name === name);
+  if (!app) throw new Error(`Pod "${pod.name}" has no container "${name}"`);
+  return { c: app, init: false };
+}
+
+/** The last termination state of an exited container (for the replacing container's label). */
+export function terminationState(
+  v: ContainerView,
+  reason: string | undefined,
+): TerminationState {
+  const code = v.exitCode ?? 137;
+  const s: TerminationState = {
+    exitCode: code,
+    reason: reason ?? (code === 0 ? "Completed" : "Error"),
+    containerId: v.record.id,
+  };
+  if (code > 128) s.signal = code - 128;
+  if (v.startedAt !== undefined) s.startedAt = v.startedAt;
+  if (v.finishedAt !== undefined) s.finishedAt = v.finishedAt;
+  return s;
+}
+
+/** The pod a hook runs in: its key, manifest and IPs. */
+type HookPod = { key: string; record: Pick<SandboxRecord, "manifest" | "ips"> };
+
+function hookPod(detail: ObservedPodDetail): HookPod {
+  return { key: detail.pod.key, record: detail.record };
+}
+
+async function runHook(
+  ctx: ExecutorContext,
+  pod: HookPod,
+  name: string,
+  hook: "postStart" | "preStop",
+  handler: ProbeHandler | undefined,
+  containerId: string,
+  timeoutMs: number,
+): Promise<boolean> {
+  if (!handler) return true;
+  const { c } = specOf(pod.record.manifest!, name);
+  const out = handler.kind === "tcpSocket"
+    ? { ok: false, output: "TCPSocket is not supported as a lifecycle handler" }
+    : await runProbeHandler(ctx.engine, handler, {
+      containerId,
+      podIP: pod.record.ips[0] ?? "",
+      ports: c.ports,
+    }, timeoutMs);
+  ctx.event(
+    out.ok
+      ? {
+        type: "Normal",
+        reason: hook === "postStart" ? "PostStartHook" : "PreStopHook",
+        object: pod.key,
+        container: name,
+        message: `${hook} hook of container ${name} succeeded${
+          out.output ? `: ${out.output}` : ""
+        }`,
+      }
+      : {
+        type: "Warning",
+        reason: hook === "postStart" ? "FailedPostStartHook" : "FailedPreStopHook",
+        object: pod.key,
+        container: name,
+        message: out.output,
+      },
+  );
+  return out.ok;
+}
+
+/**
+ * Runs container `name`'s postStart hook (if any) right after it started; a failed hook kills
+ * the container, which is then restarted per the pod's restart policy (the kubelet's rule).
+ */
+async function postStart(
+  ctx: ExecutorContext,
+  pod: HookPod,
+  name: string,
+  containerId: string,
+): Promise<void> {
+  const manifest = pod.record.manifest!;
+  const hook = specOf(manifest, name).c.lifecycle?.postStart;
+  if (!hook) return;
+  const grace = manifest.terminationGracePeriodSeconds;
+  if (!await runHook(ctx, pod, name, "postStart", hook, containerId, Math.max(1, grace) * 1000)) {
+    await stopPodContainer(ctx.engine, containerId, grace);
+  }
+}
+
+/** postStart hooks of the app containers of a pod that `runPod` just started, in order. */
+async function postStartAll(ctx: ExecutorContext, key: string, rec: SandboxRecord): Promise<void> {
+  for (const c of rec.manifest?.containers ?? []) {
+    if (!c.lifecycle?.postStart) continue;
+    const id = findContainer(ctx.engine.db, podContainerName(rec, c.name)).id;
+    await postStart(ctx, { key, record: rec }, c.name, id);
+  }
+}
+
+/** Creates (when needed) and starts container `name` of an observed pod. */
+async function startContainer(
+  ctx: ExecutorContext,
+  detail: ObservedPodDetail,
+  name: string,
+  attempt: number,
+  labels: Record<string, string>,
+): Promise<void> {
+  const rec = detail.record;
+  const pod = rec.manifest!;
+  const existing = detail.containers.get(name);
+  let id: string;
+  if (existing?.status === "created") {
+    id = existing.record.id;
+  } else {
+    const { c, init } = specOf(pod, name);
+    const fields: PodFieldValues = {
+      name: pod.name,
+      namespace: pod.namespace,
+      uid: rec.uid,
+      nodeName: ctx.nodeName,
+      podIPs: rec.ips,
+    };
+    const volumes = planVolumes(pod.volumes, join(rec.stateDir, "volumes"));
+    // subPath mounts are resolved inside their volume, as `runPod` does (no escape by symlink).
+    const cfg = await resolveSubPathMounts(
+      containerConfig(pod, c, { volumes, fields, init, attempt }),
+      c,
+      volumes,
+    );
+    cfg.labels = { ...cfg.labels, ...labels };
+    id = await createPodContainer(ctx.engine, rec.id, cfg, rec.config);
+  }
+  await startCreated(ctx.engine, findContainer(ctx.engine.db, id));
+  ctx.event({
+    type: "Normal",
+    reason: "Started",
+    object: detail.pod.key,
+    container: name,
+    message: attempt > 0
+      ? `Started container ${name} (restart ${attempt})`
+      : `Started container ${name}`,
+  });
+  if (!specOf(pod, name).init) await postStart(ctx, hookPod(detail), name, id);
+}
+
+/** Stops a running container after its preStop hook, within the grace period. */
+async function killContainer(
+  ctx: ExecutorContext,
+  detail: ObservedPodDetail,
+  name: string,
+  graceSeconds: number,
+): Promise<void> {
+  const v = detail.containers.get(name);
+  if (!v) return;
+  const { c } = specOf(detail.record.manifest!, name);
+  const started = Date.now();
+  await runHook(
+    ctx,
+    hookPod(detail),
+    name,
+    "preStop",
+    c.lifecycle?.preStop,
+    v.record.id,
+    graceSeconds * 1000,
+  );
+  const left = Math.max(0, graceSeconds - Math.floor((Date.now() - started) / 1000));
+  await stopPodContainer(ctx.engine, v.record.id, left);
+}
+
+/**
+ * Applies one pod's actions in order. Returns normally when every action was applied; an action
+ * that fails is recorded as a Warning event and stops the remaining actions of this pod.
+ */
+export async function applyPodActions(
+  ctx: ExecutorContext,
+  actions: readonly PodSyncAction[],
+  desired: ReadonlyMap<string, DesiredPod>,
+  observed: NodeObservation,
+): Promise<boolean> {
+  for (const a of actions) {
+    try {
+      await applyAction(ctx, a, desired, observed);
+    } catch (e) {
+      ctx.event({
+        type: "Warning",
+        reason: a.kind === "createPod" ? "FailedCreatePodSandBox" : "FailedSync",
+        object: a.pod,
+        ...("container" in a && a.container ? { container: a.container } : {}),
+        message: `${a.kind} failed: ${errorText(e)}`,
+      });
+      return false;
+    }
+  }
+  return true;
+}
+
+async function applyAction(
+  ctx: ExecutorContext,
+  a: PodSyncAction,
+  desired: ReadonlyMap<string, DesiredPod>,
+  observed: NodeObservation,
+): Promise<void> {
+  const { engine } = ctx;
+  if (a.kind === "createPod") {
+    const d = desired.get(a.pod);
+    if (!d) return;
+    const { sandbox, failure } = await runPod(engine, d.manifest, { nodeName: ctx.nodeName });
+    ctx.event({
+      type: failure ? "Warning" : "Normal",
+      reason: failure ? "Failed" : "Created",
+      object: a.pod,
+      message: failure
+        ? failure.reason
+        : `Created pod sandbox ${sandbox.id.slice(0, 12)} and started its containers (${a.reason})`,
+    });
+    if (!failure) await postStartAll(ctx, a.pod, sandbox);
+    return;
+  }
+  const detail = observed.pods.get(a.pod);
+  if (!detail) return;
+  switch (a.kind) {
+    case "removePod": {
+      for (const name of detail.containers.keys()) {
+        const v = detail.containers.get(name)!;
+        const spec = detail.record.manifest?.containers.find((c) => c.name === name);
+        if (v.status === "running" && spec?.lifecycle?.preStop) {
+          await killContainer(
+            ctx,
+            detail,
+            name,
+            detail.record.manifest!.terminationGracePeriodSeconds,
+          );
+        }
+      }
+      await teardownSandbox(engine, detail.record);
+      ctx.event({
+        type: "Normal",
+        reason: "Killing",
+        object: a.pod,
+        message: `Removed pod: ${a.reason}`,
+      });
+      return;
+    }
+    case "stopPod":
+      await stopPodSandbox(engine, detail.record.id, 0);
+      ctx.event({ type: "Normal", reason: "Completed", object: a.pod, message: a.reason });
+      return;
+    case "failPod":
+      updateSandbox(engine.db, detail.record.id, { failure: a.reason });
+      await stopPodSandbox(engine, detail.record.id, 0);
+      ctx.event({
+        type: "Warning",
+        reason: "Failed",
+        object: a.pod,
+        ...(a.container ? { container: a.container } : {}),
+        message: a.reason,
+      });
+      return;
+    case "recreateSandbox": {
+      const rec = detail.record;
+      ctx.event({
+        type: "Normal",
+        reason: "SandboxChanged",
+        object: a.pod,
+        message: `Pod sandbox changed (${a.reason}), it will be killed and re-created`,
+      });
+      // The containers are created again: each restart count goes on from the old one.
+      const attempts: Record<string, number> = {};
+      for (const [name, c] of Object.entries(detail.pod.observation.containers)) {
+        if (c) attempts[name] = c.restartCount + 1;
+      }
+      await teardownSandbox(engine, rec);
+      const { sandbox, failure } = await runPod(engine, rec.manifest!, {
+        nodeName: ctx.nodeName,
+        uid: rec.uid,
+        attempts,
+      });
+      if (!failure) await postStartAll(ctx, a.pod, sandbox);
+      if (failure) {
+        ctx.event({ type: "Warning", reason: "Failed", object: a.pod, message: failure.reason });
+      }
+      return;
+    }
+    case "runInit":
+    case "startContainer":
+      await startContainer(
+        ctx,
+        detail,
+        a.container,
+        detail.pod.observation.containers[a.container]?.restartCount ?? 0,
+        {},
+      );
+      return;
+    case "restartContainer": {
+      const old = detail.containers.get(a.container);
+      const labels: Record<string, string> = { [LABEL_BACKOFF_STEPS]: String(a.backoffSteps) };
+      if (old) {
+        const reason = terminationFacts(engine.db).get(old.record.id)?.reason;
+        labels[LABEL_LAST_STATE] = JSON.stringify(terminationState(old, reason));
+        await teardownRecord(engine, old.record);
+        detail.containers.delete(a.container);
+      }
+      ctx.event({
+        type: "Normal",
+        reason: "Restarting",
+        object: a.pod,
+        container: a.container,
+        message: a.reason,
+      });
+      await startContainer(ctx, detail, a.container, a.attempt, labels);
+      return;
+    }
+    case "killContainer": {
+      const { c } = specOf(detail.record.manifest!, a.container);
+      const grace = c.livenessProbe?.terminationGracePeriodSeconds ??
+        detail.record.manifest!.terminationGracePeriodSeconds;
+      ctx.event({
+        type: "Warning",
+        reason: "Unhealthy",
+        object: a.pod,
+        container: a.container,
+        message: `${a.reason}; container will be killed and restarted per policy`,
+      });
+      await killContainer(ctx, detail, a.container, grace);
+      return;
+    }
+    case "wait":
+      return;
+  }
+}

@@ -1,0 +1,341 @@
+/**
+ * The pod spec checks of kube-apiserver (`ValidatePodSpec`, `ValidatePodUpdate`) that matter
+ * for what rks runs: containers, ports, env, volumes and mounts, policies, and which spec
+ * fields an update may change.
+ *
+ * Source: https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/ and
+ * `pkg/apis/core/validation/validation.go` (messages).
+ *
+ * @module
+ */
+
+import { isRecord } from "../../core/is_record.ts";
+import { type FieldErrors, FieldPath } from "./_field_errors.ts";
+import {
+  dns1123LabelErrors,
+  dns1123SubdomainErrors,
+  portNameErrors,
+  portNumErrors,
+} from "./_name_rules.ts";
+import { validateAnnotations, validateLabels } from "./_validate_meta.ts";
+import { VOLUME_SOURCES } from "./_volume_sources.ts";
+
+type Obj = Record<string, unknown>;
+
+const RESTART_POLICIES = ["Always", "OnFailure", "Never"];
+const DNS_POLICIES = ["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"];
+const PULL_POLICIES = ["Always", "IfNotPresent", "Never"];
+const PROTOCOLS = ["SCTP", "TCP", "UDP"];
+const CONTAINER_RESTART_POLICIES = ["Always"];
+
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** Checks `value` (when present) against `supported`; `""` is a missing required value. */
+function oneOf(errs: FieldErrors, path: FieldPath, value: unknown, supported: string[]): void {
+  if (value === undefined || value === null) return;
+  if (value === "") errs.required(path);
+  else if (typeof value !== "string" || !supported.includes(value)) {
+    errs.notSupported(path, value, supported);
+  }
+}
+
+function validateEnvName(errs: FieldErrors, path: FieldPath, name: unknown): void {
+  if (typeof name !== "string" || name === "") {
+    errs.required(path);
+    return;
+  }
+  // RelaxedEnvironmentVariableValidation (beta, on by default in 1.32).
+  if ([...name].some((c) => c < " " || c > "~" || c === "=")) {
+    errs.invalid(
+      path,
+      name,
+      "a valid environment variable name must consist only of printable ASCII characters other than '='",
+    );
+  }
+}
+
+function validatePorts(errs: FieldErrors, ports: unknown, path: FieldPath): void {
+  const names = new Set<string>();
+  list(ports).forEach((p, i) => {
+    const pp = path.index(i);
+    if (!isRecord(p)) {
+      errs.invalid(pp, p, "must be an object");
+      return;
+    }
+    if (typeof p.name === "string" && p.name !== "") {
+      errs.invalidEach(pp.child("name"), p.name, portNameErrors(p.name));
+      if (names.has(p.name)) errs.duplicate(pp.child("name"), p.name);
+      names.add(p.name);
+    }
+    if (p.containerPort === undefined || p.containerPort === 0) {
+      errs.required(pp.child("containerPort"));
+    } else {
+      errs.invalidEach(
+        pp.child("containerPort"),
+        p.containerPort,
+        portNumErrors(Number(p.containerPort)),
+      );
+    }
+    if (p.hostPort !== undefined && p.hostPort !== 0) {
+      errs.invalidEach(pp.child("hostPort"), p.hostPort, portNumErrors(Number(p.hostPort)));
+    }
+    oneOf(errs, pp.child("protocol"), p.protocol, PROTOCOLS);
+  });
+}
+
+function validateContainer(
+  errs: FieldErrors,
+  c: Obj,
+  path: FieldPath,
+  volumes: ReadonlySet<string>,
+  isInit: boolean,
+): void {
+  if (typeof c.image !== "string" || c.image.trim() === "") {
+    if (typeof c.image === "string" && c.image !== "") {
+      errs.invalid(path.child("image"), c.image, "must not have leading or trailing whitespace");
+    } else errs.required(path.child("image"));
+  } else if (c.image !== c.image.trim()) {
+    errs.invalid(path.child("image"), c.image, "must not have leading or trailing whitespace");
+  }
+  oneOf(errs, path.child("imagePullPolicy"), c.imagePullPolicy, PULL_POLICIES);
+  if (c.restartPolicy !== undefined) {
+    if (!isInit) {
+      errs.forbidden(path.child("restartPolicy"), "may not be set for non-init containers");
+    } else oneOf(errs, path.child("restartPolicy"), c.restartPolicy, CONTAINER_RESTART_POLICIES);
+  }
+  validatePorts(errs, c.ports, path.child("ports"));
+  list(c.env).forEach((e, i) => {
+    const ep = path.child("env").index(i);
+    if (!isRecord(e)) errs.invalid(ep, e, "must be an object");
+    else {
+      validateEnvName(errs, ep.child("name"), e.name);
+      if (e.value !== undefined && e.valueFrom !== undefined) {
+        errs.invalid(
+          ep.child("valueFrom"),
+          "",
+          "may not be specified when `value` is not empty",
+        );
+      }
+    }
+  });
+  const mountPaths = new Set<string>();
+  list(c.volumeMounts).forEach((m, i) => {
+    const mp = path.child("volumeMounts").index(i);
+    if (!isRecord(m)) {
+      errs.invalid(mp, m, "must be an object");
+      return;
+    }
+    if (typeof m.name !== "string" || m.name === "") errs.required(mp.child("name"));
+    else if (!volumes.has(m.name)) errs.notFound(mp.child("name"), m.name);
+    if (typeof m.mountPath !== "string" || m.mountPath === "") errs.required(mp.child("mountPath"));
+    else {
+      if (mountPaths.has(m.mountPath)) {
+        errs.invalid(mp.child("mountPath"), m.mountPath, "must be unique");
+      }
+      mountPaths.add(m.mountPath);
+    }
+  });
+}
+
+function validateContainerList(
+  errs: FieldErrors,
+  items: unknown,
+  path: FieldPath,
+  names: Set<string>,
+  volumes: ReadonlySet<string>,
+  isInit: boolean,
+): void {
+  list(items).forEach((c, i) => {
+    const cp = path.index(i);
+    if (!isRecord(c)) {
+      errs.invalid(cp, c, "must be an object");
+      return;
+    }
+    if (typeof c.name !== "string" || c.name === "") errs.required(cp.child("name"));
+    else {
+      errs.invalidEach(cp.child("name"), c.name, dns1123LabelErrors(c.name));
+      if (names.has(c.name)) errs.duplicate(cp.child("name"), c.name);
+      names.add(c.name);
+    }
+    validateContainer(errs, c, cp, volumes, isInit);
+  });
+}
+
+function validateVolumes(errs: FieldErrors, vols: unknown, path: FieldPath): Set<string> {
+  const names = new Set<string>();
+  list(vols).forEach((v, i) => {
+    const vp = path.index(i);
+    if (!isRecord(v)) {
+      errs.invalid(vp, v, "must be an object");
+      return;
+    }
+    if (typeof v.name !== "string" || v.name === "") errs.required(vp.child("name"));
+    else {
+      errs.invalidEach(vp.child("name"), v.name, dns1123LabelErrors(v.name));
+      if (names.has(v.name)) errs.duplicate(vp.child("name"), v.name);
+      names.add(v.name);
+    }
+    const sources = Object.keys(v).filter((k) => VOLUME_SOURCES.includes(k) && v[k] !== null);
+    if (sources.length === 0) errs.required(vp, "must specify a volume type");
+    for (const extra of sources.slice(1)) {
+      errs.forbidden(vp.child(extra), "may not specify more than 1 volume type");
+    }
+    if (isRecord(v.hostPath) && (typeof v.hostPath.path !== "string" || v.hostPath.path === "")) {
+      errs.required(vp.child("hostPath", "path"));
+    }
+  });
+  return names;
+}
+
+/** `ValidatePodSpec` (the parts rks enforces) at `path` (`spec` or `spec.template.spec`). */
+export function validatePodSpec(errs: FieldErrors, spec: unknown, path: FieldPath): void {
+  if (!isRecord(spec)) {
+    errs.required(path);
+    return;
+  }
+  const volumes = validateVolumes(errs, spec.volumes, path.child("volumes"));
+  if (list(spec.containers).length === 0) errs.required(path.child("containers"));
+  const names = new Set<string>();
+  validateContainerList(errs, spec.containers, path.child("containers"), names, volumes, false);
+  validateContainerList(
+    errs,
+    spec.initContainers,
+    path.child("initContainers"),
+    names,
+    volumes,
+    true,
+  );
+  validateContainerList(
+    errs,
+    spec.ephemeralContainers,
+    path.child("ephemeralContainers"),
+    names,
+    volumes,
+    false,
+  );
+  oneOf(errs, path.child("restartPolicy"), spec.restartPolicy, RESTART_POLICIES);
+  oneOf(errs, path.child("dnsPolicy"), spec.dnsPolicy, DNS_POLICIES);
+  validateLabels(errs, spec.nodeSelector, path.child("nodeSelector"));
+  for (const f of ["nodeName", "serviceAccountName"]) {
+    const v = spec[f];
+    if (typeof v === "string" && v !== "") {
+      errs.invalidEach(path.child(f), v, dns1123SubdomainErrors(v));
+    }
+  }
+  for (const f of ["hostname", "subdomain"]) {
+    const v = spec[f];
+    if (typeof v === "string" && v !== "") {
+      errs.invalidEach(path.child(f), v, dns1123LabelErrors(v));
+    }
+  }
+  const ads = spec.activeDeadlineSeconds;
+  if (
+    ads !== undefined && ads !== null && (typeof ads !== "number" || ads < 1 || ads > 2147483647)
+  ) {
+    errs.invalid(
+      path.child("activeDeadlineSeconds"),
+      ads,
+      "must be between 1 and 2147483647, inclusive",
+    );
+  }
+  if (spec.dnsPolicy === "None" && !isRecord(spec.dnsConfig)) {
+    errs.required(path.child("dnsConfig"), "must provide `dnsConfig` when `dnsPolicy` is None");
+  }
+  if (spec.hostNetwork === true) {
+    for (const [i, c] of list(spec.containers).entries()) {
+      if (!isRecord(c)) continue;
+      for (const [j, p] of list(c.ports).entries()) {
+        if (isRecord(p) && p.hostPort !== undefined && p.hostPort !== p.containerPort) {
+          errs.invalid(
+            path.child("containers").index(i).child("ports").index(j).child("containerPort"),
+            p.containerPort,
+            "must match `hostPort` when `hostNetwork` is true",
+          );
+        }
+      }
+    }
+  }
+}
+
+/** `ValidatePodTemplateSpec` for controllers (`spec.template`). */
+export function validatePodTemplate(errs: FieldErrors, template: unknown, path: FieldPath): void {
+  if (!isRecord(template)) {
+    errs.required(path);
+    return;
+  }
+  const meta = isRecord(template.metadata) ? template.metadata : {};
+  validateLabels(errs, meta.labels, path.child("metadata", "labels"));
+  validateAnnotations(errs, meta.annotations, path.child("metadata", "annotations"));
+  validatePodSpec(errs, template.spec, path.child("spec"));
+  const spec = isRecord(template.spec) ? template.spec : {};
+  if (spec.restartPolicy !== undefined && spec.restartPolicy !== "Always") {
+    errs.notSupported(path.child("spec", "restartPolicy"), spec.restartPolicy, ["Always"]);
+  }
+  if (spec.activeDeadlineSeconds !== undefined && spec.activeDeadlineSeconds !== null) {
+    errs.forbidden(
+      path.child("spec", "activeDeadlineSeconds"),
+      "activeDeadlineSeconds in ReplicaSet is not Supported",
+    );
+  }
+}
+
+const UPDATABLE_POD_SPEC_FIELDS = [
+  "`spec.containers[*].image`",
+  "`spec.initContainers[*].image`",
+  "`spec.activeDeadlineSeconds`",
+  "`spec.tolerations` (only additions to existing tolerations)",
+  "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
+];
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (isRecord(v)) {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])]));
+  }
+  return v;
+}
+
+/**
+ * `ValidatePodUpdate`: a pod's spec may only change container images, activeDeadlineSeconds,
+ * additions to tolerations, terminationGracePeriodSeconds and removal of scheduling gates.
+ */
+export function validatePodSpecUpdate(errs: FieldErrors, spec: unknown, old: unknown): void {
+  if (!isRecord(spec) || !isRecord(old)) return;
+  const munged: Obj = structuredClone(spec);
+  for (const f of ["containers", "initContainers"]) {
+    const oldList = list(old[f]);
+    const cur = munged[f];
+    if (!Array.isArray(cur)) continue;
+    cur.forEach((c, i) => {
+      const o = oldList[i];
+      if (isRecord(c) && isRecord(o)) c.image = o.image;
+    });
+  }
+  munged.activeDeadlineSeconds = old.activeDeadlineSeconds;
+  munged.terminationGracePeriodSeconds = old.terminationGracePeriodSeconds;
+  const oldTol = list(old.tolerations);
+  const newTol = list(spec.tolerations);
+  if (oldTol.every((t) => newTol.some((n) => sameJson(t, n)))) munged.tolerations = old.tolerations;
+  const oldGates = list(old.schedulingGates);
+  const newGates = list(spec.schedulingGates);
+  if (newGates.every((g) => oldGates.some((o) => sameJson(g, o)))) {
+    munged.schedulingGates = old.schedulingGates;
+  }
+  for (const k of Object.keys(munged)) if (munged[k] === undefined) delete munged[k];
+  const oldClean: Obj = { ...old };
+  for (const k of Object.keys(oldClean)) if (oldClean[k] === undefined) delete oldClean[k];
+  if (sameJson(munged, oldClean)) return;
+  const changed = [...new Set([...Object.keys(munged), ...Object.keys(oldClean)])]
+    .filter((k) => !sameJson(munged[k], oldClean[k])).sort();
+  errs.forbidden(
+    new FieldPath("spec"),
+    `pod updates may not change fields other than ${UPDATABLE_POD_SPEC_FIELDS.join(",")}\n` +
+      `changed: ${changed.map((k) => `spec.${k}`).join(", ")}`,
+  );
+}

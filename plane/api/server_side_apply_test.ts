@@ -1,0 +1,293 @@
+import assert from "node:assert/strict";
+import { decodeFieldsV1, encodeFieldsV1, formatPath } from "./_field_set.ts";
+import { type ManagedFieldsEntry, updateManagedFields } from "./managed_fields.ts";
+import { ApplyConflictError, serverSideApply } from "./server_side_apply.ts";
+
+type Obj = Record<string, unknown>;
+const T0 = new Date("2026-11-30T08:00:00.500Z");
+const T1 = new Date("2026-11-30T09:00:00Z");
+
+function managed(obj: Obj): ManagedFieldsEntry[] {
+  return ((obj.metadata as Obj).managedFields ?? []) as ManagedFieldsEntry[];
+}
+
+function entry(obj: Obj, manager: string): ManagedFieldsEntry | undefined {
+  return managed(obj).find((e) => e.manager === manager);
+}
+
+function podConfig(image: string, extra: Obj = {}): Obj {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "web", namespace: "default", labels: { app: "web" } },
+    spec: { containers: [{ name: "nginx", image, ...extra }] },
+  };
+}
+
+const apply = (live: Obj | undefined, cfg: Obj, manager: string, force = false, now = T0) =>
+  serverSideApply(live, cfg, { manager, force, now, kind: cfg.kind as string }).object;
+
+Deno.test("serverSideApply() creates the object and records the Apply entry", () => {
+  const obj = apply(undefined, podConfig("nginx:1.25"), "kubectl");
+  assert.equal((obj.spec as { containers: Obj[] }).containers[0]?.image, "nginx:1.25");
+  assert.deepEqual(managed(obj), [{
+    manager: "kubectl",
+    operation: "Apply",
+    apiVersion: "v1",
+    time: "2026-11-30T08:00:00Z",
+    fieldsType: "FieldsV1",
+    fieldsV1: {
+      "f:metadata": { "f:labels": { "f:app": {} } },
+      "f:spec": {
+        "f:containers": {
+          'k:{"name":"nginx"}': { ".": {}, "f:image": {}, "f:name": {} },
+        },
+      },
+    },
+  }]);
+});
+
+Deno.test("serverSideApply() re-applied unchanged by the same manager changes nothing", () => {
+  const first = apply(undefined, podConfig("nginx:1.25"), "kubectl");
+  const again = apply(first, podConfig("nginx:1.25"), "kubectl");
+  assert.deepEqual(again, first);
+});
+
+Deno.test("serverSideApply() lets the same manager change its own fields", () => {
+  const first = apply(undefined, podConfig("nginx:1.25"), "kubectl");
+  const next = apply(first, podConfig("nginx:1.26"), "kubectl", false, T1);
+  assert.equal((next.spec as { containers: Obj[] }).containers[0]?.image, "nginx:1.26");
+  assert.equal(entry(next, "kubectl")?.time, "2026-11-30T09:00:00Z");
+});
+
+Deno.test("serverSideApply() shares fields applied with the same value", () => {
+  const first = apply(undefined, podConfig("nginx:1.25"), "kubectl");
+  const shared = apply(first, podConfig("nginx:1.25"), "ci");
+  assert.ok(entry(shared, "kubectl"));
+  assert.ok(entry(shared, "ci"));
+  // kubectl now stops applying the label; ci still owns it, so it stays.
+  const cfg = podConfig("nginx:1.25");
+  delete (cfg.metadata as Obj).labels;
+  const after = apply(shared, cfg, "kubectl");
+  assert.deepEqual((after.metadata as Obj).labels, { app: "web" });
+});
+
+Deno.test("serverSideApply() reports conflicts as kube-apiserver does", async (t) => {
+  const first = apply(undefined, podConfig("nginx:1.25"), "kubectl");
+  await t.step("one conflict with an Apply manager", () => {
+    assert.throws(() => apply(first, podConfig("nginx:1.26"), "ci"), (e: unknown) => {
+      assert.ok(e instanceof ApplyConflictError);
+      assert.equal(e.code, 409);
+      assert.equal(
+        e.message,
+        'Apply failed with 1 conflict: conflict with "kubectl": .spec.containers[name="nginx"].image',
+      );
+      assert.deepEqual(e.causes, [{
+        reason: "FieldManagerConflict",
+        message: 'conflict with "kubectl"',
+        field: '.spec.containers[name="nginx"].image',
+      }]);
+      return true;
+    });
+  });
+  await t.step("several conflicts, grouped by manager", () => {
+    const cfg = podConfig("nginx:1.26");
+    (cfg.metadata as Obj).labels = { app: "other" };
+    assert.throws(() => apply(first, cfg, "ci"), {
+      message: 'Apply failed with 2 conflicts: conflicts with "kubectl":\n' +
+        "- .metadata.labels.app\n" +
+        '- .spec.containers[name="nginx"].image',
+    });
+  });
+  await t.step("force moves ownership", () => {
+    const forced = apply(first, podConfig("nginx:1.26"), "ci", true);
+    assert.equal((forced.spec as { containers: Obj[] }).containers[0]?.image, "nginx:1.26");
+    const kubectlFields = decodeFieldsV1(entry(forced, "kubectl")?.fieldsV1);
+    assert.ok(!kubectlFields.paths().some((p) => formatPath(p).endsWith(".image")));
+    // kubectl applying its old value now conflicts with ci.
+    assert.throws(() => apply(forced, podConfig("nginx:1.25"), "kubectl"), {
+      message:
+        'Apply failed with 1 conflict: conflict with "ci": .spec.containers[name="nginx"].image',
+    });
+  });
+});
+
+Deno.test("serverSideApply() conflicts with Update managers, naming their version and time", () => {
+  const created = apply(undefined, {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "default" },
+    spec: { replicas: 1 },
+  }, "kubectl");
+  const scaled = updateManagedFields(created, {
+    ...created,
+    spec: { replicas: 3 },
+  }, { manager: "kubectl-scale", kind: "Deployment", now: T1 });
+  assert.deepEqual(entry(scaled, "kubectl-scale")?.fieldsV1, { "f:spec": { "f:replicas": {} } });
+  assert.equal(entry(scaled, "kubectl"), undefined, "kubectl lost its only field");
+  assert.throws(
+    () =>
+      apply(scaled, {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "web", namespace: "default" },
+        spec: { replicas: 1 },
+      }, "kubectl"),
+    {
+      message: 'Apply failed with 1 conflict: conflict with "kubectl-scale" using apps/v1 at ' +
+        "2026-11-30T09:00:00Z: .spec.replicas",
+    },
+  );
+});
+
+Deno.test("serverSideApply() gives an untracked object to before-first-apply", () => {
+  const live = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c", namespace: "d" },
+    data: { a: "1", b: "2" },
+  };
+  assert.throws(() => apply(live, { ...live, data: { a: "9" } }, "kubectl"), {
+    message: 'Apply failed with 1 conflict: conflict with "before-first-apply" using v1: .data.a',
+  });
+  const ok = apply(live, { ...live, data: { a: "1" } }, "kubectl");
+  assert.deepEqual(ok.data, { a: "1", b: "2" });
+  assert.deepEqual(managed(ok).map((e) => [e.manager, e.operation]), [
+    ["kubectl", "Apply"],
+    ["before-first-apply", "Update"],
+  ]);
+});
+
+Deno.test("serverSideApply() removes fields the manager stops applying", async (t) => {
+  await t.step("a label", () => {
+    const first = apply(undefined, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "c", namespace: "d", labels: { a: "1", b: "2" } },
+    }, "kubectl");
+    const next = apply(first, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "c", namespace: "d", labels: { a: "1" } },
+    }, "kubectl");
+    assert.deepEqual((next.metadata as Obj).labels, { a: "1" });
+  });
+  await t.step("a container, while a field another manager set elsewhere stays", () => {
+    const cfg = podConfig("nginx");
+    (cfg.spec as { containers: Obj[] }).containers.push({ name: "sidecar", image: "busybox" });
+    const first = apply(undefined, cfg, "kubectl");
+    const withStatus = updateManagedFields(first, {
+      ...first,
+      spec: { ...(first.spec as Obj), nodeName: "n1" },
+    }, { manager: "scheduler", kind: "Pod", now: T1 });
+    const next = apply(withStatus, podConfig("nginx"), "kubectl");
+    assert.deepEqual((next.spec as { containers: Obj[] }).containers.map((c) => c.name), ["nginx"]);
+    assert.equal((next.spec as Obj).nodeName, "n1");
+  });
+  await t.step("a finalizer of a set list", () => {
+    const first = apply(undefined, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "c", namespace: "d", finalizers: ["x.io/a", "x.io/b"] },
+    }, "kubectl");
+    assert.deepEqual(entry(first, "kubectl")?.fieldsV1, {
+      "f:metadata": { "f:finalizers": { 'v:"x.io/a"': {}, 'v:"x.io/b"': {} } },
+    });
+    const next = apply(first, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "c", namespace: "d", finalizers: ["x.io/b"] },
+    }, "kubectl");
+    assert.deepEqual((next.metadata as Obj).finalizers, ["x.io/b"]);
+  });
+});
+
+Deno.test("serverSideApply() merges lists by their strategy", () => {
+  const first = apply(
+    undefined,
+    podConfig("nginx", { env: [{ name: "A", value: "1" }] }),
+    "kubectl",
+  );
+  // Another manager adds an env var to the same container.
+  const cfg = podConfig("nginx", { env: [{ name: "B", value: "2" }] });
+  const both = apply(first, cfg, "ci");
+  assert.deepEqual((both.spec as { containers: Obj[] }).containers[0]?.env, [
+    { name: "A", value: "1" },
+    { name: "B", value: "2" },
+  ]);
+});
+
+Deno.test("serverSideApply() refuses managedFields in the applied configuration", () => {
+  const cfg = podConfig("nginx");
+  (cfg.metadata as Obj).managedFields = [];
+  assert.throws(() => apply(undefined, cfg, "kubectl"), {
+    code: 400,
+    message: "metadata.managedFields must be nil",
+  });
+});
+
+Deno.test("updateManagedFields() tracks ordinary writes", async (t) => {
+  const cm = (data: Obj): Obj => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c", namespace: "d" },
+    data,
+  });
+  const opts = (manager: string, now = T0) => ({ manager, kind: "ConfigMap", now });
+  const created = updateManagedFields(undefined, cm({ a: "1", b: "2" }), opts("kubectl-create"));
+  await t.step("create owns every field", () => {
+    assert.deepEqual(entry(created, "kubectl-create")?.fieldsV1, {
+      "f:data": { "f:a": {}, "f:b": {} },
+    });
+  });
+  const edited = updateManagedFields(
+    created,
+    { ...cm({ a: "9" }), metadata: created.metadata as Obj },
+    opts("kubectl-edit", T1),
+  );
+  await t.step("an edit takes what it changes and drops what it removes", () => {
+    assert.equal(entry(edited, "kubectl-create"), undefined);
+    assert.deepEqual(entry(edited, "kubectl-edit")?.fieldsV1, { "f:data": { "f:a": {} } });
+    assert.equal(entry(edited, "kubectl-edit")?.time, "2026-11-30T09:00:00Z");
+  });
+  await t.step("an empty managedFields list in the request clears them", () => {
+    const cleared = updateManagedFields(edited, {
+      ...edited,
+      metadata: { ...(edited.metadata as Obj), managedFields: [] },
+    }, opts("x"));
+    assert.equal((cleared.metadata as Obj).managedFields, undefined);
+  });
+  await t.step("an unchanged write adds no entry", () => {
+    const same = updateManagedFields(edited, edited, opts("noop"));
+    assert.equal(entry(same, "noop"), undefined);
+  });
+});
+
+Deno.test("FieldsV1 decodes and re-encodes kube-apiserver's format", () => {
+  const fields = {
+    "f:metadata": {
+      "f:annotations": { ".": {}, "f:kubectl.kubernetes.io/last-applied-configuration": {} },
+      "f:finalizers": { 'v:"a.io/x"': {} },
+    },
+    "f:spec": {
+      "f:containers": {
+        'k:{"name":"nginx"}': {
+          ".": {},
+          "f:image": {},
+          "f:ports": {
+            'k:{"containerPort":80,"protocol":"TCP"}': { ".": {}, "f:containerPort": {} },
+          },
+        },
+      },
+      "f:tolerations": {},
+    },
+  };
+  const set = decodeFieldsV1(fields);
+  assert.deepEqual(encodeFieldsV1(set), fields);
+  assert.ok(
+    set.paths().map(formatPath).includes(
+      '.spec.containers[name="nginx"].ports[containerPort=80,protocol="TCP"].containerPort',
+    ),
+  );
+  assert.ok(set.paths().map(formatPath).includes('.metadata.finalizers[="a.io/x"]'));
+});
