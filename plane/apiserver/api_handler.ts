@@ -14,7 +14,10 @@ import {
   ValueTooLargeError,
 } from "../store/errors.ts";
 import type { KvStore } from "../store/kv_store.ts";
-import { openapiV3Document, openapiV3Index } from "./_pending_openapi.ts";
+import { openapiV3Document, openapiV3Index } from "../api/openapi/mod.ts";
+import { unknownFields } from "../api/validation.ts";
+import { ApplyConflictError, serverSideApply } from "../api/server_side_apply.ts";
+import { updateManagedFields } from "../api/managed_fields.ts";
 import { applyPatch, PATCH_TYPES_ACCEPTED, PatchError, type PatchType } from "../api/patch.ts";
 import { type ApiResource, findResource } from "../api/resources.ts";
 import { parseFieldSelector } from "../api/field_selector.ts";
@@ -178,6 +181,9 @@ export class ApiHandler {
   #toApiError(e: unknown): ApiError {
     if (e instanceof ApiError) return e;
     if (e instanceof SelectorError) return ApiError.badRequest(e.message);
+    if (e instanceof ApplyConflictError) {
+      return new ApiError(409, "Conflict", e.message, { causes: [...e.causes] });
+    }
     if (e instanceof PatchError) {
       return e.code === 415
         ? ApiError.unsupportedMediaType("", PATCH_TYPES_ACCEPTED)
@@ -297,13 +303,45 @@ export class ApiHandler {
     return values.length > 0;
   }
 
-  #checkFieldValidation(q: URLSearchParams): void {
-    const v = q.get("fieldValidation");
-    if (v && !["Strict", "Warn", "Ignore"].includes(v)) {
+  /**
+   * The `fieldValidation` check of a write (kube-apiserver's default is `Warn`): returns a
+   * function that looks for unknown fields in an object of `kind` and, with `Strict`, fails
+   * with 400 `strict decoding error: unknown field "spec.x"`, with `Warn` adds one warning per
+   * field to `warnings`.
+   */
+  #fieldValidation(
+    q: URLSearchParams,
+    warnings: string[],
+  ): (kind: string, obj: unknown) => void {
+    const v = q.get("fieldValidation") || "Warn";
+    if (!["Strict", "Warn", "Ignore"].includes(v)) {
       throw ApiError.badRequest(
         `fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`,
       );
     }
+    return (kind, obj) => {
+      if (v === "Ignore") return;
+      const unknown = unknownFields(kind, obj);
+      if (unknown.length === 0) return;
+      const texts = unknown.map((f) => `unknown field ${JSON.stringify(f)}`);
+      if (v === "Strict") throw ApiError.badRequest(`strict decoding error: ${texts.join(", ")}`);
+      warnings.push(...texts);
+    };
+  }
+
+  /** The field manager of a write: `?fieldManager=`, else the client's user agent name. */
+  #manager(req: Request, q: URLSearchParams): string {
+    const given = q.get("fieldManager");
+    if (given) {
+      if (given.length > 128) {
+        throw ApiError.badRequest(
+          `fieldManager: Too long: may not be more than 128 bytes`,
+        );
+      }
+      return given;
+    }
+    const ua = req.headers.get("user-agent") ?? "unknown";
+    return ua.split("/")[0]!.slice(0, 128) || "unknown";
   }
 
   async #bodyObject(req: Request, r: ApiResource, kind: string = r.kind): Promise<ApiObject> {
@@ -391,6 +429,20 @@ export class ApiHandler {
     info: ResourceRequest,
     done: AbortSignal,
   ): Promise<Response> {
+    const warnings: string[] = [];
+    const res = await this.#verb(req, q, r, info, done, warnings);
+    for (const w of warnings) res.headers.append("warning", `299 - ${JSON.stringify(w)}`);
+    return res;
+  }
+
+  async #verb(
+    req: Request,
+    q: URLSearchParams,
+    r: ApiResource,
+    info: ResourceRequest,
+    done: AbortSignal,
+    warnings: string[],
+  ): Promise<Response> {
     const st = this.storage(r);
     const ns = r.namespaced ? info.namespace : undefined;
     const name = info.name;
@@ -456,37 +508,42 @@ export class ApiHandler {
         });
       }
       case "create": {
-        this.#checkFieldValidation(q);
+        const check = this.#fieldValidation(q, warnings);
         const dryRun = this.#dryRun(q);
         if (sub === "binding") return await this.#bind(req, st, ns!, name!, dryRun);
         if (sub === "exec") return this.#exec(req, st, ns, name!, q);
         if (name !== undefined || sub !== undefined) throw ApiError.methodNotAllowed();
         const body = await this.#bodyObject(req, r);
-        const created = await st.create(ns, body, { dryRun, now: this.#now() });
+        check(r.kind, body);
+        const tracked = updateManagedFields(undefined, body, {
+          manager: this.#manager(req, q),
+          kind: r.kind,
+          now: this.#now(),
+        }) as ApiObject;
+        const created = await st.create(ns, tracked, { dryRun, now: this.#now() });
         if (r.kind === "Namespace" && !dryRun) {
           await this.namespaces.ensureServiceAccount(String(created.metadata.name));
         }
         return jsonResponse(created, 201);
       }
       case "update": {
-        this.#checkFieldValidation(q);
+        const check = this.#fieldValidation(q, warnings);
         const dryRun = this.#dryRun(q);
         const body = await this.#bodyObject(req, r, sub === "scale" ? "Scale" : r.kind);
+        check(sub === "scale" ? "Scale" : r.kind, body);
         if (sub === "scale") return await this.#updateScale(st, ns, name!, () => body, dryRun);
+        const manager = this.#manager(req, q);
         const updated = await st.update(
           ns,
           name!,
           sub === "finalize" ? undefined : sub,
-          () => body,
-          {
-            dryRun,
-            now: this.#now(),
-          },
+          (cur) => this.#track(cur, body, manager, r, sub),
+          { dryRun, now: this.#now() },
         );
         return jsonResponse(updated);
       }
       case "patch": {
-        this.#checkFieldValidation(q);
+        const check = this.#fieldValidation(q, warnings);
         const dryRun = this.#dryRun(q);
         const type = mediaType(req.headers.get("content-type")) as PatchType;
         if (!PATCH_TYPES_ACCEPTED.includes(type)) {
@@ -503,16 +560,30 @@ export class ApiHandler {
             `error decoding patch: ${e instanceof Error ? e.message.split("\n")[0] : e}`,
           );
         }
+        if (type === "application/apply-patch+yaml") {
+          return await this.#apply(q, st, ns, name!, sub, patch, dryRun, check);
+        }
         const setsRv = isRecord(patch) && isRecord(patch.metadata) &&
           patch.metadata.resourceVersion !== undefined;
-        const mutate = (cur: ApiObject): ApiObject => {
-          const out = applyPatch(type, cur, patch, r.kind) as ApiObject;
+        const kind = sub === "scale" ? "Scale" : r.kind;
+        const patched = (cur: ApiObject): ApiObject => {
+          const out = applyPatch(type, cur, patch, kind) as ApiObject;
           if (!isRecord(out.metadata)) out.metadata = {};
           if (!setsRv) delete out.metadata.resourceVersion;
+          check(kind, out);
           return out;
         };
-        if (sub === "scale") return await this.#updateScale(st, ns, name!, mutate, dryRun);
-        return jsonResponse(await st.update(ns, name!, sub, mutate, { dryRun, now: this.#now() }));
+        if (sub === "scale") return await this.#updateScale(st, ns, name!, patched, dryRun);
+        const manager = this.#manager(req, q);
+        return jsonResponse(
+          await st.update(
+            ns,
+            name!,
+            sub,
+            (cur) => this.#track(cur, patched(cur), manager, r, sub),
+            { dryRun, now: this.#now() },
+          ),
+        );
       }
       case "delete": {
         const dryRun = this.#dryRun(q);
@@ -561,6 +632,78 @@ export class ApiHandler {
       throw ApiError.badRequest("Upgrade request required");
     }
     return podExecResponse(req, this.#nodes, () => st.get(ns, name), q);
+  }
+
+  /** The desired object with its managed fields updated for a non-apply write. */
+  #track(
+    cur: ApiObject,
+    desired: ApiObject,
+    manager: string,
+    r: ApiResource,
+    sub: string | undefined,
+  ): ApiObject {
+    return updateManagedFields(cur, desired, {
+      manager,
+      kind: r.kind,
+      now: this.#now(),
+      ...(sub ? { subresource: sub } : {}),
+    }) as ApiObject;
+  }
+
+  /** Server-side apply: creates the object when absent (201), else merges and tracks owners. */
+  async #apply(
+    q: URLSearchParams,
+    st: RestStorage,
+    ns: string | undefined,
+    name: string,
+    sub: string | undefined,
+    patch: unknown,
+    dryRun: boolean,
+    check: (kind: string, obj: unknown) => void,
+  ): Promise<Response> {
+    const manager = q.get("fieldManager");
+    if (!manager) {
+      throw ApiError.badRequest(
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      );
+    }
+    if (!isRecord(patch)) throw ApiError.badRequest("the applied configuration must be an object");
+    const force = q.get("force") === "true";
+    const r = st.resource;
+    check(r.kind, patch);
+    const opts = {
+      manager,
+      force,
+      now: this.#now(),
+      kind: r.kind,
+      ...(sub ? { subresource: sub } : {}),
+    };
+    const existing = await st.find(ns, name);
+    if (!existing) {
+      if (sub !== undefined) throw ApiError.notFound(st.gr, name);
+      const applied = structuredClone(patch) as ApiObject;
+      if (!isRecord(applied.metadata)) applied.metadata = {};
+      const metaName = applied.metadata.name;
+      if (metaName !== undefined && metaName !== name) {
+        throw ApiError.badRequest(
+          `the name of the object (${
+            String(metaName)
+          }) does not match the name on the URL (${name})`,
+        );
+      }
+      applied.metadata.name = name;
+      const obj = serverSideApply(undefined, applied, opts).object as ApiObject;
+      return jsonResponse(await st.create(ns, obj, { dryRun, now: this.#now() }), 201);
+    }
+    const setsRv = isRecord(patch.metadata) && patch.metadata.resourceVersion !== undefined;
+    return jsonResponse(
+      await st.update(ns, name, sub, (cur) => {
+        const out = serverSideApply(cur, patch, opts).object as ApiObject;
+        if (!isRecord(out.metadata)) out.metadata = {};
+        if (!setsRv) delete out.metadata.resourceVersion;
+        return out;
+      }, { dryRun, now: this.#now() }),
+    );
   }
 
   async #deleteQuery(req: Request, q: URLSearchParams): Promise<DeleteQuery> {

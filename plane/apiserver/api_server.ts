@@ -76,7 +76,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   }, (req, info) => {
     // The client left or the response is complete (instead of req.signal's legacy abort).
     const done = new AbortController();
-    info.completed.finally(() => done.abort());
+    info.completed.then(() => done.abort(), () => done.abort());
     return handler.handle(req, done.signal);
   });
   port = server.addr.port;

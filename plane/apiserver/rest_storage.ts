@@ -12,7 +12,7 @@ import type { KeyValue, KvStore } from "../store/kv_store.ts";
 import type { ApiResource } from "../api/resources.ts";
 import { type FieldRequirement, matchesFieldSelector } from "../api/field_selector.ts";
 import { type LabelRequirement, matchesLabelSelector } from "../api/label_selector.ts";
-import { validateObject } from "./_pending_validation.ts";
+import { validateObject } from "../api/validation.ts";
 import { ApiError, type GroupResource } from "./api_error.ts";
 import {
   type ApiObject,
