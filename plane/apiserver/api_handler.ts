@@ -19,7 +19,7 @@ import { unknownFields } from "../api/validation.ts";
 import { ApplyConflictError, serverSideApply } from "../api/server_side_apply.ts";
 import { updateManagedFields } from "../api/managed_fields.ts";
 import { applyPatch, PATCH_TYPES_ACCEPTED, PatchError, type PatchType } from "../api/patch.ts";
-import { type ApiResource, findResource } from "../api/resources.ts";
+import { type ApiResource, apiVersionOf, findResource } from "../api/resources.ts";
 import { parseFieldSelector } from "../api/field_selector.ts";
 import { parseLabelSelector, SelectorError } from "../api/label_selector.ts";
 import { toTable } from "../api/table/mod.ts";
@@ -46,7 +46,8 @@ import { NamespaceLifecycle } from "./namespace_lifecycle.ts";
 import { type NodeConnector, noNodeConnector } from "./node_connector.ts";
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf_body.ts";
 import { podExecResponse, podLogResponse } from "./pod_proxy.ts";
-import { type ApiObject, resourcePrefix } from "./object_codec.ts";
+import { type ApiObject, decodeObject, resourcePrefix } from "./object_codec.ts";
+import { convertEvent } from "./event_conversion.ts";
 import { parseRequestInfo, type ResourceRequest } from "./request_info.ts";
 import { type DeleteQuery, type ListQuery, RestStorage } from "./rest_storage.ts";
 import { serverVersion } from "./server_version.ts";
@@ -125,7 +126,9 @@ export class ApiHandler {
   watchCache(r: ApiResource): WatchCache {
     let c = this.#caches.get(r);
     if (!c) {
-      c = new WatchCache(this.#store, `/registry/${r.resource}/`);
+      c = new WatchCache(this.#store, `/registry/${r.resource}/`, {
+        decode: (kv) => convertEvent(decodeObject(kv), apiVersionOf(r)),
+      });
       this.#caches.set(r, c);
     }
     return c;

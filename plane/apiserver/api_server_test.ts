@@ -177,6 +177,36 @@ for (const transport of ["http", "grpc"] as const) {
         assert.match(desc, /^Namespace:\s+default$/m);
       });
 
+      await t.step(
+        "Events: one storage served as v1 and events.k8s.io/v1; describe shows them",
+        async () => {
+          const pod = JSON.parse(await ok(c, ["get", "pod", "web", "-o", "json"]));
+          const res = await c.request("/apis/events.k8s.io/v1/namespaces/default/events", {
+            method: "POST",
+            body: JSON.stringify({
+              apiVersion: "events.k8s.io/v1",
+              kind: "Event",
+              metadata: { name: "web.1" },
+              eventTime: "2026-11-30T00:00:00.000000Z",
+              reportingController: "rk8s.io/scheduler",
+              reportingInstance: "rks",
+              action: "Binding",
+              reason: "Scheduled",
+              type: "Normal",
+              note: "Successfully assigned default/web to n1",
+              regarding: { kind: "Pod", namespace: "default", name: "web", uid: pod.metadata.uid },
+            }),
+          });
+          assert.equal(res.status, 201, await res.text());
+          const core = await json(await c.request("/api/v1/namespaces/default/events/web.1"));
+          assert.equal(core.apiVersion, "v1");
+          assert.equal(core.message, "Successfully assigned default/web to n1");
+          assert.equal((core.involvedObject as { name: string }).name, "web");
+          const desc = await ok(c, ["describe", "pod", "web"]);
+          assert.match(desc, /Normal\s+Scheduled\s+.*Successfully assigned default\/web to n1/);
+        },
+      );
+
       await t.step("label and annotate patch the pod", async () => {
         assert.match(await ok(c, ["label", "pod", "web", "tier=front"]), /pod\/web labeled/);
         assert.match(await ok(c, ["annotate", "pod", "web", "note=hi"]), /pod\/web annotated/);
