@@ -42,6 +42,7 @@ import {
   wantsTable,
 } from "./http_io.ts";
 import { GarbageCollector } from "./garbage_collector.ts";
+import { cidrRange, SERVICE_CIDR, ServiceAllocator } from "./service_allocator.ts";
 import { NamespaceLifecycle } from "./namespace_lifecycle.ts";
 import { type NodeConnector, noNodeConnector } from "./node_connector.ts";
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf_body.ts";
@@ -87,6 +88,7 @@ export class ApiHandler {
   readonly #now: () => Date;
   readonly #log: (line: string) => void;
   readonly #nodes: NodeConnector;
+  readonly #services: ServiceAllocator;
   readonly #storages = new Map<ApiResource, RestStorage>();
   readonly #caches = new Map<ApiResource, WatchCache>();
   readonly #closing = new AbortController();
@@ -103,6 +105,7 @@ export class ApiHandler {
     this.#now = opts.now ?? (() => new Date());
     this.#log = opts.log ?? ((l) => console.error(l));
     this.#nodes = opts.nodes ?? noNodeConnector;
+    this.#services = new ServiceAllocator(this.#store);
     this.namespaces = new NamespaceLifecycle(this.#store, (r) => this.storage(r));
     this.gc = new GarbageCollector((r) => this.storage(r), this.#log);
   }
@@ -141,6 +144,13 @@ export class ApiHandler {
 
   #removed(r: ApiResource, obj: ApiObject): void {
     if (r.kind === "Namespace") return; // its objects went with it
+    if (r.kind === "Service") {
+      this.#services.release(obj).catch((e) =>
+        this.#log(
+          `rks: releasing the addresses of a service failed: ${e instanceof Error ? e.message : e}`,
+        )
+      );
+    }
     const ns = r.namespaced && typeof obj.metadata.namespace === "string"
       ? obj.metadata.namespace
       : undefined;
@@ -148,8 +158,70 @@ export class ApiHandler {
   }
 
   /** Creates the system namespaces and default service accounts. */
-  bootstrap(): Promise<void> {
-    return this.namespaces.bootstrap();
+  async bootstrap(): Promise<void> {
+    await this.namespaces.bootstrap();
+    await this.#kubernetesService();
+  }
+
+  /**
+   * The `default/kubernetes` Service (10.96.0.1:443, the first address of the service range)
+   * and its Endpoints pointing at this server, as kube-apiserver keeps them.
+   */
+  async #kubernetesService(): Promise<void> {
+    const svcs = this.storage(findResource("", "v1", "services")!);
+    const m = /^\[?([^\]]*)\]?:(\d+)$/.exec(this.#serverAddress);
+    const host = m?.[1] && /^\d+\.\d+\.\d+\.\d+$/.test(m[1]) ? m[1] : "127.0.0.1";
+    const port = Number(m?.[2] ?? 6443);
+    if (!(await svcs.find("default", "kubernetes"))) {
+      const svc: ApiObject = {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: {
+          name: "kubernetes",
+          namespace: "default",
+          labels: { component: "apiserver", provider: "kubernetes" },
+        },
+        spec: {
+          type: "ClusterIP",
+          clusterIP: cidrRange(SERVICE_CIDR)[0],
+          ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: port }],
+          sessionAffinity: "None",
+        },
+      };
+      const release = await this.#services.allocate(svc);
+      try {
+        await svcs.create("default", svc);
+      } catch (e) {
+        await release();
+        if (!(e instanceof ApiError && e.code === 409)) throw e;
+      }
+    }
+    const eps = this.storage(findResource("", "v1", "endpoints")!);
+    const subsets = [{
+      addresses: [{ ip: host }],
+      ports: [{ name: "https", port, protocol: "TCP" }],
+    }];
+    const current = await eps.find("default", "kubernetes");
+    if (!current) {
+      await eps.create("default", {
+        apiVersion: "v1",
+        kind: "Endpoints",
+        metadata: {
+          name: "kubernetes",
+          namespace: "default",
+          labels: { "endpointslice.kubernetes.io/skip-mirror": "true" },
+        },
+        subsets,
+      }).catch((e) => {
+        if (!(e instanceof ApiError && e.code === 409)) throw e;
+      });
+    } else if (JSON.stringify(current.subsets) !== JSON.stringify(subsets)) {
+      await eps.update("default", "kubernetes", undefined, (cur) => {
+        cur.subsets = subsets;
+        delete cur.metadata.resourceVersion;
+        return cur;
+      });
+    }
   }
 
   /** Stops watches and background work. */
@@ -518,12 +590,23 @@ export class ApiHandler {
         if (name !== undefined || sub !== undefined) throw ApiError.methodNotAllowed();
         const body = await this.#bodyObject(req, r);
         check(r.kind, body);
+        let release = async () => {};
+        if (r.kind === "Service" && !dryRun) {
+          body.metadata.namespace = ns;
+          release = await this.#services.allocate(body);
+        }
         const tracked = updateManagedFields(undefined, body, {
           manager: this.#manager(req, q),
           kind: r.kind,
           now: this.#now(),
         }) as ApiObject;
-        const created = await st.create(ns, tracked, { dryRun, now: this.#now() });
+        let created: ApiObject;
+        try {
+          created = await st.create(ns, tracked, { dryRun, now: this.#now() });
+        } catch (e) {
+          await release();
+          throw e;
+        }
         if (r.kind === "Namespace" && !dryRun) {
           await this.namespaces.ensureServiceAccount(String(created.metadata.name));
         }

@@ -207,6 +207,48 @@ for (const transport of ["http", "grpc"] as const) {
         },
       );
 
+      await t.step(
+        "Services get cluster IPs and node ports; the kubernetes service exists",
+        async () => {
+          const k = await ok(c, ["get", "svc", "kubernetes", "--no-headers"]);
+          assert.match(k, /^kubernetes\s+ClusterIP\s+10\.96\.0\.1\s+<none>\s+443\/TCP\s/);
+          const ep = JSON.parse(await ok(c, ["get", "endpoints", "kubernetes", "-o", "json"]));
+          assert.equal(ep.subsets[0].ports[0].port, Number(new URL(c.server.url).port));
+          assert.match(
+            await ok(c, ["create", "service", "nodeport", "np", "--tcp=80:8080"]),
+            /service\/np created/,
+          );
+          const np = JSON.parse(await ok(c, ["get", "svc", "np", "-o", "json"]));
+          assert.match(np.spec.clusterIP, /^10\.(9[6-9]|10\d|11[01])\.\d+\.\d+$/);
+          assert.deepEqual(np.spec.clusterIPs, [np.spec.clusterIP]);
+          assert.ok(np.spec.ports[0].nodePort >= 30000 && np.spec.ports[0].nodePort <= 32767);
+          const svc = (name: string) => ({
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name },
+            spec: { clusterIP: np.spec.clusterIP, ports: [{ port: 80 }] },
+          });
+          const taken = await c.request("/api/v1/namespaces/default/services", {
+            method: "POST",
+            body: JSON.stringify(svc("same-ip")),
+          });
+          assert.equal(taken.status, 422);
+          assert.match(
+            (await json(taken)).message as string,
+            /spec\.clusterIPs: Invalid value: \["10\.[\d.]+"\]: failed to allocate IP 10\.[\d.]+: provided IP is already allocated/,
+          );
+          await ok(c, ["delete", "svc", "np"]);
+          await waitFor("the IP to be released", async () => {
+            const again = await c.request("/api/v1/namespaces/default/services", {
+              method: "POST",
+              body: JSON.stringify(svc("same-ip")),
+            });
+            await again.body?.cancel();
+            return again.status === 201;
+          });
+        },
+      );
+
       await t.step("label and annotate patch the pod", async () => {
         assert.match(await ok(c, ["label", "pod", "web", "tier=front"]), /pod\/web labeled/);
         assert.match(await ok(c, ["annotate", "pod", "web", "note=hi"]), /pod\/web annotated/);

@@ -28,7 +28,7 @@ const coreToEvents: readonly [string, string][] = [
  * ```ts
  * import { convertEvent } from "./event_conversion.ts";
  * import assert from "node:assert/strict";
- * const core = { apiVersion: "v1", kind: "Event", metadata: { name: "e" },
+ * const core: Record<string, unknown> = { apiVersion: "v1", kind: "Event", metadata: { name: "e" },
  *   involvedObject: { kind: "Pod", name: "web" }, message: "Pulled", reason: "Pulled", count: 2 };
  * const ev = convertEvent(core, "events.k8s.io/v1");
  * assert.deepEqual(ev.regarding, { kind: "Pod", name: "web" });
