@@ -227,3 +227,21 @@ Deno.test("the Pod schema lists every field rk8s parses", () => {
     [],
   );
 });
+
+Deno.test("fieldSchema() leaves list types without patch strategy where upstream has none", () => {
+  const pod = fieldSchema("Pod")!;
+  const claims = at(pod, "spec.containers.[].resources.claims");
+  assert.equal(claims.listType, "map");
+  assert.deepEqual(claims.listMapKeys, ["name"]);
+  assert.equal(
+    claims.patchStrategy,
+    undefined,
+    "ResourceRequirements.claims has no patchStrategy tag",
+  );
+  const hostIPs = at(pod, "status.hostIPs");
+  assert.deepEqual([hostIPs.listType, hostIPs.patchMergeKey, hostIPs.patchStrategy], [
+    "atomic",
+    "ip",
+    "merge",
+  ]);
+});

@@ -24,6 +24,7 @@ import {
   opaque,
   quantities,
   r,
+  ref,
   s,
   type Schema,
   stringMap,
@@ -517,10 +518,10 @@ export const podSchemas: Readonly<Record<string, Schema>> = {
   [`${CORE}ResourceRequirements`]: struct(
     "ResourceRequirements describes the compute resource requirements.",
     {
-      claims: keyed(
-        `${CORE}ResourceClaim`,
-        "name",
+      claims: arr(
+        ref(`${CORE}ResourceClaim`),
         "Claims lists the names of resources, defined in spec.resourceClaims, that are used by this container.",
+        { listType: "map", mapKeys: ["name"] },
       ),
       limits: quantities(
         "Limits describes the maximum amount of compute resources allowed. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/",
@@ -1184,10 +1185,10 @@ export const podSchemas: Readonly<Record<string, Schema>> = {
       hostIP: s(
         "hostIP holds the IP address of the host to which the pod is assigned. Empty if the pod has not started yet.",
       ),
-      hostIPs: keyed(
-        `${CORE}HostIP`,
-        "ip",
+      hostIPs: arr(
+        ref(`${CORE}HostIP`),
         "hostIPs holds the IP addresses allocated to the host. If this field is specified, the first entry must match the hostIP field.",
+        { listType: "atomic", mergeKey: "ip", strategy: "merge" },
       ),
       initContainerStatuses: atomic(
         `${CORE}ContainerStatus`,
