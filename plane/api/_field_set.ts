@@ -1,9 +1,9 @@
 /**
  * Field sets of server-side apply: the paths of an object's fields, the `FieldsV1` encoding of
  * a set (`f:<field>`, `k:<key json>`, `v:<value json>`, `i:<index>`, `.`), and reading, comparing
- * and removing the value at a path. List kinds come from the patch strategies: a merge list
- * with a merge key is an associative list (items addressed `k:{"name":"web"}`), a merge list of
- * scalars is a set (`v:"x"`), every other list is atomic (a single leaf).
+ * and removing the value at a path. List kinds come from the OpenAPI list types: a `map` list's
+ * items are addressed by their keys (`k:{"containerPort":80,"protocol":"TCP"}`), a `set`'s
+ * scalars by value (`v:"x"`), an `atomic` list or map is a single leaf.
  *
  * Source: https://kubernetes.io/docs/reference/using-api/server-side-apply/#field-management
  * (format of `managedFields`), structured-merge-diff's path elements (written anew).
@@ -12,7 +12,13 @@
  */
 
 import { isRecord } from "../../core/is_record.ts";
-import { fieldPatchMeta } from "./patch_strategies.ts";
+import {
+  applyListKind,
+  childSchema,
+  type FieldSchema,
+  itemKey,
+  patchSchemaOf,
+} from "./patch_strategies.ts";
 
 /** One step of a field path. */
 export type PathElement =
@@ -108,47 +114,36 @@ export class FieldSet {
   }
 }
 
-/** How a list field is managed, from the patch strategies of `type`. */
-function listKind(type: string | undefined, field: string): { key?: string; set: boolean } {
-  const fm = fieldPatchMeta(type, field);
-  const merging = fm.strategy === "merge" || fm.strategy === "merge,retainKeys";
-  if (!merging) return { set: false };
-  if (fm.mergeKey !== undefined) return { key: fm.mergeKey, set: false };
-  return { set: true };
-}
-
 function walkValue(
   v: unknown,
-  type: string | undefined,
-  field: string,
+  fs: FieldSchema | undefined,
   path: PathElement[],
   out: FieldSet,
 ): void {
   if (isRecord(v)) {
     const entries = Object.entries(v);
-    if (entries.length === 0) {
+    if (entries.length === 0 || fs?.mapType === "atomic") {
       out.add(path);
       return;
     }
-    const childType = fieldPatchMeta(type, field).type;
-    for (const [k, c] of entries) walkValue(c, childType, k, [...path, { f: k }], out);
+    for (const [k, c] of entries) walkValue(c, childSchema(fs, k), [...path, { f: k }], out);
     return;
   }
   if (Array.isArray(v)) {
-    const lk = listKind(type, field);
-    const itemType = fieldPatchMeta(type, field).type;
-    if (lk.key !== undefined) {
+    const lk = applyListKind(fs);
+    if (lk.kind === "map") {
       for (const item of v) {
-        if (!isRecord(item) || !Object.hasOwn(item, lk.key)) continue;
-        const ip: PathElement[] = [...path, { k: { [lk.key]: item[lk.key] } }];
+        const key = itemKey(item, lk.keys);
+        if (key === undefined || !isRecord(item)) continue;
+        const ip: PathElement[] = [...path, { k: key }];
         out.add(ip);
         for (const [k, c] of Object.entries(item)) {
-          walkValue(c, itemType, k, [...ip, { f: k }], out);
+          walkValue(c, childSchema(fs?.items, k), [...ip, { f: k }], out);
         }
       }
       return;
     }
-    if (lk.set && v.every((x) => !isRecord(x) && !Array.isArray(x))) {
+    if (lk.kind === "set" && v.every((x) => !isRecord(x) && !Array.isArray(x))) {
       for (const item of v) out.add([...path, { v: item }]);
       return;
     }
@@ -157,22 +152,24 @@ function walkValue(
 }
 
 /**
- * The field set of an object of `kind`: every leaf, every associative list item, every set
- * element; `apiVersion`, `kind` and server-owned metadata (`name`, `uid`, `managedFields`, ...)
- * excluded. With `skipStatus`, the top-level `status` is left out too.
+ * The field set of an object of `kind`: every leaf (an atomic list or map counts as one),
+ * every map-list item, every set element; `apiVersion`, `kind` and server-owned metadata
+ * (`name`, `uid`, `managedFields`, ...) excluded.
  */
 export function fieldSetOf(obj: Readonly<Record<string, unknown>>, kind: string): FieldSet {
   const out = new FieldSet();
+  const root = patchSchemaOf(kind, typeof obj.apiVersion === "string" ? obj.apiVersion : undefined);
   for (const [k, v] of Object.entries(obj)) {
     if (IGNORED_ROOT.has(k)) continue;
     if (k === "metadata" && isRecord(v)) {
+      const meta = childSchema(root, "metadata");
       for (const [mk, mv] of Object.entries(v)) {
         if (IGNORED_META.has(mk)) continue;
-        walkValue(mv, "ObjectMeta", mk, [{ f: "metadata" }, { f: mk }], out);
+        walkValue(mv, childSchema(meta, mk), [{ f: "metadata" }, { f: mk }], out);
       }
       continue;
     }
-    walkValue(v, kind, k, [{ f: k }], out);
+    walkValue(v, childSchema(root, k), [{ f: k }], out);
   }
   return out;
 }
@@ -250,10 +247,8 @@ export function decodeFieldsV1(fields: unknown): FieldSet {
 
 function findItem(list: unknown[], e: PathElement): number {
   if ("k" in e) {
-    return list.findIndex((item) =>
-      isRecord(item) &&
-      Object.entries(e.k).every(([k, v]) => canonicalJson(item[k]) === canonicalJson(v))
-    );
+    const want = canonicalJson(e.k);
+    return list.findIndex((item) => canonicalJson(itemKey(item, Object.keys(e.k))) === want);
   }
   if ("v" in e) return list.findIndex((item) => canonicalJson(item) === canonicalJson(e.v));
   if ("i" in e) return e.i < list.length ? e.i : -1;

@@ -10,6 +10,7 @@
  */
 
 import { isRecord } from "../../core/is_record.ts";
+import { type ExactQuantity, parseExactQuantity } from "../../core/quantity.ts";
 import { type FieldErrors, FieldPath } from "./_field_errors.ts";
 import {
   dns1123LabelErrors,
@@ -85,6 +86,55 @@ function validatePorts(errs: FieldErrors, ports: unknown, path: FieldPath): void
   });
 }
 
+const QUANTITY_MESSAGE =
+  "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+
+function quantity(
+  errs: FieldErrors,
+  path: FieldPath,
+  v: unknown,
+): ExactQuantity | undefined {
+  if (typeof v !== "string" && typeof v !== "number") {
+    errs.invalid(path, v, QUANTITY_MESSAGE);
+    return undefined;
+  }
+  try {
+    const q = parseExactQuantity(v);
+    if (q.num < 0n) {
+      errs.invalid(path, String(v), "must be greater than or equal to 0");
+      return undefined;
+    }
+    return q;
+  } catch {
+    errs.invalid(path, String(v), QUANTITY_MESSAGE);
+    return undefined;
+  }
+}
+
+/** `ValidateResourceRequirements`: valid, non-negative quantities; requests ≤ limits. */
+function validateResources(errs: FieldErrors, res: unknown, path: FieldPath): void {
+  if (!isRecord(res)) return;
+  const limits = new Map<string, [ExactQuantity, string]>();
+  if (isRecord(res.limits)) {
+    for (const [name, v] of Object.entries(res.limits)) {
+      const q = quantity(errs, path.child("limits").key(name), v);
+      if (q !== undefined) limits.set(name, [q, String(v)]);
+    }
+  }
+  if (isRecord(res.requests)) {
+    for (const [name, v] of Object.entries(res.requests)) {
+      const rp = path.child("requests").key(name);
+      const q = quantity(errs, rp, v);
+      const limit = limits.get(name);
+      if (q === undefined || limit === undefined) continue;
+      const [l, text] = limit;
+      if (q.num * l.den > l.num * q.den) {
+        errs.invalid(rp, String(v), `must be less than or equal to ${name} limit of ${text}`);
+      }
+    }
+  }
+}
+
 function validateContainer(
   errs: FieldErrors,
   c: Obj,
@@ -106,6 +156,8 @@ function validateContainer(
     } else oneOf(errs, path.child("restartPolicy"), c.restartPolicy, CONTAINER_RESTART_POLICIES);
   }
   validatePorts(errs, c.ports, path.child("ports"));
+  validateResources(errs, c.resources, path.child("resources"));
+  validateProbes(errs, c, path);
   list(c.env).forEach((e, i) => {
     const ep = path.child("env").index(i);
     if (!isRecord(e)) errs.invalid(ep, e, "must be an object");
@@ -189,6 +241,75 @@ function validateVolumes(errs: FieldErrors, vols: unknown, path: FieldPath): Set
   return names;
 }
 
+/** `AccumulateUniqueHostPorts`: a host port (protocol, IP) is used once per pod. */
+function validateHostPorts(errs: FieldErrors, spec: Obj, path: FieldPath): void {
+  const seen = new Set<string>();
+  for (const f of ["containers", "initContainers"]) {
+    list(spec[f]).forEach((c, i) => {
+      list(isRecord(c) ? c.ports : undefined).forEach((p, j) => {
+        if (!isRecord(p) || p.hostPort === undefined || p.hostPort === 0) return;
+        const key = `${p.protocol ?? "TCP"}/${p.hostIP ?? ""}/${p.hostPort}`;
+        const hp = path.child(f).index(i).child("ports").index(j).child("hostPort");
+        if (seen.has(key)) errs.duplicate(hp, key);
+        seen.add(key);
+      });
+    });
+  }
+}
+
+const PROBE_HANDLERS = ["exec", "httpGet", "tcpSocket", "grpc"];
+const LIFECYCLE_HANDLERS = ["exec", "httpGet", "tcpSocket", "sleep"];
+
+/** One handler per probe or hook (`validateHandler`). */
+function validateHandler(
+  errs: FieldErrors,
+  h: unknown,
+  path: FieldPath,
+  kinds: readonly string[],
+): void {
+  if (!isRecord(h)) return;
+  const set = kinds.filter((k) => h[k] !== undefined && h[k] !== null);
+  if (set.length === 0) errs.required(path, "must specify a handler type");
+  for (const extra of set.slice(1)) {
+    errs.forbidden(path.child(extra), "may not specify more than 1 handler type");
+  }
+}
+
+function validateProbes(errs: FieldErrors, c: Obj, path: FieldPath): void {
+  for (const f of ["livenessProbe", "readinessProbe", "startupProbe"]) {
+    const probe = c[f];
+    if (!isRecord(probe)) continue;
+    validateHandler(errs, probe, path.child(f), PROBE_HANDLERS);
+    for (
+      const n of [
+        "initialDelaySeconds",
+        "timeoutSeconds",
+        "periodSeconds",
+        "successThreshold",
+        "failureThreshold",
+      ]
+    ) {
+      const v = probe[n];
+      if (typeof v === "number" && v < 0) {
+        errs.invalid(path.child(f, n), v, "must be greater than or equal to 0");
+      }
+    }
+    if (
+      f !== "readinessProbe" && probe.successThreshold !== undefined && probe.successThreshold !== 1
+    ) {
+      errs.invalid(path.child(f, "successThreshold"), probe.successThreshold, "must be 1");
+    }
+  }
+  const lc = c.lifecycle;
+  if (isRecord(lc)) {
+    for (const hook of ["postStart", "preStop"]) {
+      if (lc[hook] !== undefined) {
+        validateHandler(errs, lc[hook], path.child("lifecycle", hook), LIFECYCLE_HANDLERS);
+      }
+    }
+  }
+}
+
 /** `ValidatePodSpec` (the parts rks enforces) at `path` (`spec` or `spec.template.spec`). */
 export function validatePodSpec(errs: FieldErrors, spec: unknown, path: FieldPath): void {
   if (!isRecord(spec)) {
@@ -215,6 +336,7 @@ export function validatePodSpec(errs: FieldErrors, spec: unknown, path: FieldPat
     volumes,
     false,
   );
+  validateHostPorts(errs, spec, path);
   oneOf(errs, path.child("restartPolicy"), spec.restartPolicy, RESTART_POLICIES);
   oneOf(errs, path.child("dnsPolicy"), spec.dnsPolicy, DNS_POLICIES);
   validateLabels(errs, spec.nodeSelector, path.child("nodeSelector"));

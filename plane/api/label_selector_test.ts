@@ -194,3 +194,22 @@ Deno.test("formatLabelSelector() round-trips through parseLabelSelector()", () =
   assert.equal(formatLabelSelector(parseLabelSelector(text)), text);
   assert.equal(formatLabelSelector(parseLabelSelector("b==1,a")), "a,b==1");
 });
+
+Deno.test("parseLabelSelector() matches like the examples of the Labels and Selectors page", () => {
+  // https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/ (selectors
+  // written anew with the page's keys).
+  const prodFrontend = { environment: "production", tier: "frontend" };
+  const qaBackend = { environment: "qa", tier: "backend", partition: "customerA" };
+  const devCache = { environment: "dev", tier: "cache" };
+  const pick = (sel: string) =>
+    [prodFrontend, qaBackend, devCache].filter((l) =>
+      matchesLabelSelector(parseLabelSelector(sel), l)
+    ).map((l) => l.environment);
+  assert.deepEqual(pick("environment in (production, qa)"), ["production", "qa"]);
+  assert.deepEqual(pick("tier notin (frontend, backend)"), ["dev"]);
+  assert.deepEqual(pick("partition"), ["qa"]);
+  assert.deepEqual(pick("!partition"), ["production", "dev"]);
+  assert.deepEqual(pick("environment=production,tier!=frontend"), []);
+  assert.deepEqual(pick("environment!=production,tier!=frontend"), ["qa", "dev"]);
+  assert.deepEqual(pick("partition,environment notin (qa)"), []);
+});

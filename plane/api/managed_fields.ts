@@ -40,10 +40,12 @@ export interface UpdateManagedFieldsOptions {
  * (absent on create) in `next`'s `metadata.managedFields`, as an `Update` entry of `manager`:
  * the manager gains every field it added or changed, and other managers lose those fields and
  * any field that was removed. The returned object is `next` with the new entries (the input
- * is not modified). The managed fields of `old` are the starting point; a request that sets
- * `metadata.managedFields: []` clears them all, as kube-apiserver allows.
+ * is not modified). The starting point is the request's own `metadata.managedFields` when it
+ * carries any (so clients can rewrite them, and `[{}]` clears them all), else those of `old`
+ * (an absent, `null` or `[]` list never drops them), as kube-apiserver does.
  *
  * Source: https://kubernetes.io/docs/reference/using-api/server-side-apply/#field-management
+ * and #clearing-managedfields
  *
  * @example
  * ```ts
@@ -65,9 +67,13 @@ export function updateManagedFields(
   opts: UpdateManagedFieldsOptions,
 ): Record<string, unknown> {
   const nextMeta = isRecord(next.metadata) ? next.metadata : {};
-  const reset = Array.isArray(nextMeta.managedFields) && nextMeta.managedFields.length === 0;
-  if (reset) return withManagedFields({ ...next }, []);
-  const sets = readManagedFields(old);
+  // A request that carries managed fields sets them (kubectl's client-side to server-side
+  // apply migration does that; `[{}]` clears them); none, `null` or `[]` keeps the stored ones,
+  // so clients unaware of the field cannot drop it. Subresource writes always keep them.
+  const given = nextMeta.managedFields;
+  const sets = Array.isArray(given) && given.length > 0 && opts.subresource === undefined
+    ? readManagedFields(next)
+    : readManagedFields(old);
   const oldFields = old === undefined ? new FieldSet() : fieldSetOf(old, opts.kind);
   const newFields = fieldSetOf(next, opts.kind);
   const changed = new FieldSet();

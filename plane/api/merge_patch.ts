@@ -5,6 +5,7 @@
  */
 
 import { isRecord } from "../../core/is_record.ts";
+import { setOwn } from "./_set_own.ts";
 
 /**
  * Applies an RFC 7386 merge patch: objects merge key by key, `null` removes a key, anything
@@ -27,7 +28,7 @@ export function jsonMergePatch(target: unknown, patch: unknown): unknown {
   const out: Record<string, unknown> = isRecord(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = jsonMergePatch(out[k], v);
+    else setOwn(out, k, jsonMergePatch(out[k], v));
   }
   return out;
 }

@@ -1,159 +1,143 @@
 /**
- * The `patchStrategy` / `patchMergeKey` tags of the Kubernetes API types that rks serves, as
- * data: which lists merge by a key (`containers` by `name`, `ports` by `containerPort`, ...),
- * which merge as sets of scalars (`finalizers`), which maps clear unlisted keys
- * (`retainKeys`), and which struct type each field holds. Fields not listed here follow the
- * defaults of strategic merge patch: objects merge key by key, lists are replaced whole.
+ * The patch and list strategies of the served kinds, read from their OpenAPI schemas
+ * ({@link ./openapi/field_schema.ts}): `x-kubernetes-patch-strategy` /
+ * `x-kubernetes-patch-merge-key` for strategic merge patch (`containers` merge by `name`,
+ * container `ports` by `containerPort`, `finalizers` merge as a set, `strategy` retains keys,
+ * lists without a strategy are replaced) and `x-kubernetes-list-type` /
+ * `x-kubernetes-list-map-keys` / `x-kubernetes-map-type` for server-side apply.
  *
- * Used by strategic merge patch and by server-side apply (the same keys identify list items
- * in `managedFields`).
- *
- * Source: the `+patchMergeKey` / `+patchStrategy` markers in `k8s.io/api/core/v1/types.go`,
- * `k8s.io/api/apps/v1/types.go` and `k8s.io/apimachinery/pkg/apis/meta/v1/types.go` (also
- * published as `x-kubernetes-patch-merge-key` / `x-kubernetes-patch-strategy` in the OpenAPI
- * documents); https://kubernetes.io/docs/tasks/manage-kubernetes-objects/update-api-object-kubectl-patch/
+ * Source: https://kubernetes.io/docs/reference/using-api/server-side-apply/#merge-strategy and
+ * https://kubernetes.io/docs/tasks/manage-kubernetes-objects/update-api-object-kubectl-patch/#notes-on-the-strategic-merge-patch
  *
  * @module
  */
 
-/** How strategic merge patch treats one field. */
-export interface FieldPatchMeta {
-  /**
-   * `merge`: a list merged item by item (by `mergeKey` for objects, as a set for scalars);
-   * `retainKeys`: a map whose keys missing from the patch's `$retainKeys` are cleared;
-   * `merge,retainKeys`: both (each list item honours `$retainKeys`);
-   * `replace`: replaced whole. Absent: the SMP default (maps merge, lists replace).
-   */
-  strategy?: "merge" | "retainKeys" | "merge,retainKeys" | "replace";
-  /** The field of each list item that identifies it (`name`, `containerPort`, ...). */
-  mergeKey?: string;
-  /** The struct type of the value (or of each list item), a key of {@linkcode PATCH_TYPES}. */
-  type?: string;
-}
+import { isRecord } from "../../core/is_record.ts";
+import { type FieldSchema, fieldSchema } from "./openapi/field_schema.ts";
 
-/** One struct type: its fields that differ from the SMP defaults or hold other structs. */
-export type PatchTypeMeta = Readonly<Record<string, FieldPatchMeta>>;
-
-const merge = (mergeKey?: string, type?: string): FieldPatchMeta => ({
-  strategy: "merge",
-  ...(mergeKey === undefined ? {} : { mergeKey }),
-  ...(type === undefined ? {} : { type }),
-});
-
-const meta: FieldPatchMeta = { type: "ObjectMeta" };
+export type { FieldSchema } from "./openapi/field_schema.ts";
 
 /**
- * Patch metadata per struct type of the served kinds. Keys are Go type names (`PodSpec`,
- * `Container`) or kinds (`Pod`, `Deployment`) for the roots.
+ * The schema of a kind's root object (`apiVersion` picks the group for kinds served by
+ * several, such as `Event`). A kind rks does not publish gets a schema that only knows its
+ * `metadata` (an `ObjectMeta`), so patches of it use the defaults: maps merge, lists replace.
  *
  * @example
  * ```ts
- * import { PATCH_TYPES } from "./patch_strategies.ts";
+ * import { patchSchemaOf } from "./patch_strategies.ts";
  * import assert from "node:assert/strict";
- * assert.equal(PATCH_TYPES.Container?.ports?.mergeKey, "containerPort");
+ * const pod = patchSchemaOf("Pod");
+ * assert.equal(pod.properties?.spec?.properties?.containers?.patchMergeKey, "name");
+ * assert.equal(patchSchemaOf("Widget").properties?.metadata?.properties?.finalizers?.listType, "set");
  * ```
  */
-export const PATCH_TYPES: Readonly<Record<string, PatchTypeMeta>> = {
-  ObjectMeta: {
-    ownerReferences: merge("uid"),
-    finalizers: merge(),
-  },
-  Pod: { metadata: meta, spec: { type: "PodSpec" }, status: { type: "PodStatus" } },
-  PodTemplateSpec: { metadata: meta, spec: { type: "PodSpec" } },
-  PodSpec: {
-    volumes: { strategy: "merge,retainKeys", mergeKey: "name" },
-    initContainers: merge("name", "Container"),
-    containers: merge("name", "Container"),
-    ephemeralContainers: merge("name", "Container"),
-    imagePullSecrets: merge("name"),
-    hostAliases: merge("ip"),
-    topologySpreadConstraints: merge("topologyKey"),
-    resourceClaims: { strategy: "merge,retainKeys", mergeKey: "name" },
-    schedulingGates: merge("name"),
-  },
-  Container: {
-    ports: merge("containerPort"),
-    env: merge("name"),
-    volumeMounts: merge("mountPath"),
-    volumeDevices: merge("devicePath"),
-  },
-  PodStatus: {
-    conditions: merge("type"),
-    podIPs: merge("ip"),
-    hostIPs: merge("ip"),
-    resourceClaimStatuses: { strategy: "merge,retainKeys", mergeKey: "name" },
-  },
-  Deployment: {
-    metadata: meta,
-    spec: { type: "DeploymentSpec" },
-    status: { type: "DeploymentStatus" },
-  },
-  DeploymentSpec: {
-    template: { type: "PodTemplateSpec" },
-    strategy: { strategy: "retainKeys" },
-  },
-  DeploymentStatus: { conditions: merge("type") },
-  ReplicaSet: {
-    metadata: meta,
-    spec: { type: "ReplicaSetSpec" },
-    status: { type: "ReplicaSetStatus" },
-  },
-  ReplicaSetSpec: { template: { type: "PodTemplateSpec" } },
-  ReplicaSetStatus: { conditions: merge("type") },
-  Service: { metadata: meta, spec: { type: "ServiceSpec" }, status: { type: "ServiceStatus" } },
-  ServiceSpec: { ports: merge("port") },
-  ServiceStatus: { conditions: merge("type") },
-  Node: { metadata: meta, spec: { type: "NodeSpec" }, status: { type: "NodeStatus" } },
-  NodeSpec: { podCIDRs: merge() },
-  NodeStatus: { conditions: merge("type"), addresses: merge("type") },
-  Namespace: { metadata: meta, status: { type: "NamespaceStatus" } },
-  NamespaceStatus: { conditions: merge("type") },
-  ServiceAccount: { metadata: meta, secrets: merge("name") },
-  ConfigMap: { metadata: meta },
-  Secret: { metadata: meta },
-  Endpoints: { metadata: meta },
-  EndpointSlice: { metadata: meta },
-  Event: { metadata: meta },
-  Lease: { metadata: meta },
-  Scale: { metadata: meta },
-  Binding: { metadata: meta },
-};
-
-/** The metadata of an unknown kind: only `metadata` is typed. */
-const UNKNOWN_ROOT: PatchTypeMeta = { metadata: meta };
-
-/**
- * The patch metadata of a kind's root object; kinds rks does not know get the SMP defaults
- * plus `ObjectMeta` for `metadata`.
- *
- * @example
- * ```ts
- * import { patchTypeOf, PATCH_TYPES } from "./patch_strategies.ts";
- * import assert from "node:assert/strict";
- * assert.equal(patchTypeOf("Pod"), PATCH_TYPES.Pod);
- * assert.equal(patchTypeOf("Widget").metadata?.type, "ObjectMeta");
- * ```
- */
-export function patchTypeOf(kind: string): PatchTypeMeta {
-  return PATCH_TYPES[kind] ?? UNKNOWN_ROOT;
+export function patchSchemaOf(kind: string, apiVersion?: string): FieldSchema {
+  const known = fieldSchema(kind, apiVersion) ??
+    (apiVersion === undefined ? undefined : fieldSchema(kind));
+  if (known !== undefined) return known;
+  const meta = fieldSchema("Namespace")?.properties?.["metadata"];
+  return { type: "object", properties: meta === undefined ? {} : { metadata: meta } };
 }
 
 /**
- * The metadata of field `field` inside a value of struct type `type` (`undefined` type or
- * unknown field: the SMP defaults, `{}`; a type name not in {@linkcode PATCH_TYPES} is an
- * unknown kind's root, whose `metadata` is still `ObjectMeta`).
+ * The schema of field `field` in a value described by `schema`: a declared property, else the
+ * map's value schema; `undefined` when unknown (then the defaults apply).
  *
  * @example
  * ```ts
- * import { fieldPatchMeta } from "./patch_strategies.ts";
+ * import { childSchema, patchSchemaOf } from "./patch_strategies.ts";
  * import assert from "node:assert/strict";
- * assert.deepEqual(fieldPatchMeta("PodSpec", "containers"), {
- *   strategy: "merge", mergeKey: "name", type: "Container",
+ * const spec = childSchema(patchSchemaOf("Pod"), "spec");
+ * assert.equal(childSchema(spec, "tolerations")?.patchStrategy, undefined);
+ * assert.equal(childSchema(childSchema(patchSchemaOf("Pod"), "metadata"), "labels")?.type, "object");
+ * ```
+ */
+export function childSchema(
+  schema: FieldSchema | undefined,
+  field: string,
+): FieldSchema | undefined {
+  if (schema === undefined) return undefined;
+  const props = schema.properties;
+  if (props !== undefined && Object.hasOwn(props, field)) return props[field];
+  return schema.additionalProperties;
+}
+
+/** True when SMP merges the list item by item (`merge` or `merge,retainKeys`). */
+export function isMergeList(schema: FieldSchema | undefined): boolean {
+  const s = schema?.patchStrategy;
+  return s === "merge" || s === "merge,retainKeys";
+}
+
+/** How server-side apply treats a list: keyed items, a set of scalars, or one atomic value. */
+export type ApplyListKind =
+  | { kind: "map"; keys: readonly string[] }
+  | { kind: "set" }
+  | { kind: "atomic" };
+
+/**
+ * The server-side apply kind of a list field: `x-kubernetes-list-type` (`map` with its
+ * `list-map-keys`, `set`, `atomic`); without it, a merge strategy with a merge key is a map,
+ * a merge strategy without one is a set, anything else atomic.
+ *
+ * @example
+ * ```ts
+ * import { applyListKind, childSchema, patchSchemaOf } from "./patch_strategies.ts";
+ * import assert from "node:assert/strict";
+ * const container = childSchema(childSchema(patchSchemaOf("Pod"), "spec"), "containers")?.items;
+ * assert.deepEqual(applyListKind(childSchema(container, "ports")), {
+ *   kind: "map", keys: ["containerPort", "protocol"],
  * });
- * assert.deepEqual(fieldPatchMeta("PodSpec", "tolerations"), {});
+ * assert.deepEqual(applyListKind(childSchema(container, "args")), { kind: "atomic" });
  * ```
  */
-export function fieldPatchMeta(type: string | undefined, field: string): FieldPatchMeta {
-  if (type === undefined) return {};
-  return (PATCH_TYPES[type] ?? UNKNOWN_ROOT)[field] ?? {};
+export function applyListKind(schema: FieldSchema | undefined): ApplyListKind {
+  switch (schema?.listType) {
+    case "map": {
+      const keys = schema.listMapKeys ??
+        (schema.patchMergeKey === undefined ? [] : [schema.patchMergeKey]);
+      return keys.length > 0 ? { kind: "map", keys } : { kind: "atomic" };
+    }
+    case "set":
+      return { kind: "set" };
+    case "atomic":
+      return { kind: "atomic" };
+  }
+  if (isMergeList(schema)) {
+    return schema?.patchMergeKey === undefined
+      ? { kind: "set" }
+      : { kind: "map", keys: [schema.patchMergeKey] };
+  }
+  return { kind: "atomic" };
+}
+
+/** Key fields that the API defaults, so items that omit them still have a full key. */
+const KEY_DEFAULTS: Readonly<Record<string, unknown>> = { protocol: "TCP" };
+
+/**
+ * The key of a map-list item: its values of `keys` (a defaulted key such as a port's
+ * `protocol: TCP` is filled in), `undefined` when the item is not an object or lacks a key
+ * field without a default.
+ *
+ * @example
+ * ```ts
+ * import { itemKey } from "./patch_strategies.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(itemKey({ containerPort: 80 }, ["containerPort", "protocol"]), {
+ *   containerPort: 80, protocol: "TCP",
+ * });
+ * assert.equal(itemKey({ image: "x" }, ["name"]), undefined);
+ * ```
+ */
+export function itemKey(
+  item: unknown,
+  keys: readonly string[],
+): Record<string, unknown> | undefined {
+  if (!isRecord(item)) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const v = Object.hasOwn(item, k) ? item[k] : KEY_DEFAULTS[k];
+    if (v === undefined) return undefined;
+    out[k] = v;
+  }
+  return out;
 }

@@ -386,11 +386,32 @@ Deno.test("applyPatch() reports patches that do not apply with the right code", 
       /^testing value \/spec\/replicas failed: test failed$/,
     ],
     [
-      "remove missing",
+      "remove a missing key",
       JSONP,
       [{ op: "remove", path: "/spec/nope" }],
       422,
-      /^remove operation does not apply: doc is missing path: "\/spec\/nope": missing value$/,
+      /^error in remove for path: '\/spec\/nope': Unable to remove nonexistent key: nope: missing value$/,
+    ],
+    [
+      "remove under a missing parent",
+      JSONP,
+      [{ op: "remove", path: "/spec/nope/deeper" }],
+      422,
+      /^remove operation does not apply: doc is missing path: "\/spec\/nope\/deeper": missing value$/,
+    ],
+    [
+      "replace a missing key after an earlier operation",
+      JSONP,
+      [{ op: "add", path: "/spec/x", value: {} }, { op: "replace", path: "/spec/x/y", value: 1 }],
+      422,
+      /^replace operation does not apply: doc is missing key: \/spec\/x\/y: missing value$/,
+    ],
+    [
+      "add under a missing parent",
+      JSONP,
+      [{ op: "add", path: "/nope/x", value: 1 }],
+      422,
+      /^add operation does not apply: doc is missing path: "\/nope\/x": missing value$/,
     ],
     ["unknown op", JSONP, [{ op: "frob", path: "/a" }], 422, /^Unexpected kind: frob$/],
     [
@@ -491,5 +512,30 @@ Deno.test("strategicMergePatch() replays a client-side apply update from kubectl
       }],
       restartPolicy: "Always",
     },
+  });
+});
+
+Deno.test("applyPatch() keeps a __proto__ key a plain key and never touches prototypes", async (t) => {
+  const evil = JSON.parse('{"metadata":{"__proto__":{"polluted":true}}}');
+  for (const type of [MERGE, SMP]) {
+    await t.step(type, () => {
+      const out = applyPatch(type, deployment(), evil, "Deployment");
+      const meta = out.metadata as Record<string, unknown>;
+      assert.ok(Object.hasOwn(meta, "__proto__"));
+      assert.equal(Object.getPrototypeOf(meta), Object.prototype);
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    });
+  }
+  await t.step(JSONP, () => {
+    assert.throws(
+      () =>
+        applyPatch(JSONP, deployment(), [{
+          op: "add",
+          path: "/__proto__/polluted",
+          value: true,
+        }], "Deployment"),
+      { code: 422 },
+    );
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 });

@@ -12,6 +12,7 @@
  */
 
 import { isRecord } from "../../core/is_record.ts";
+import { setOwn } from "./_set_own.ts";
 import type { StatusCause } from "./_field_errors.ts";
 import {
   canonicalJson,
@@ -32,7 +33,13 @@ import {
   withManagedFields,
 } from "./_managed_entries.ts";
 import { PatchError } from "./patch_error.ts";
-import { fieldPatchMeta } from "./patch_strategies.ts";
+import {
+  applyListKind,
+  childSchema,
+  type FieldSchema,
+  itemKey,
+  patchSchemaOf,
+} from "./patch_strategies.ts";
 
 export { PatchError } from "./patch_error.ts";
 export type { StatusCause } from "./_field_errors.ts";
@@ -126,38 +133,32 @@ export interface ServerSideApplyOptions {
   subresource?: string;
 }
 
-/** Merges the applied configuration into the live object (lists by their strategies). */
-function mergeApplied(
-  live: unknown,
-  applied: unknown,
-  type: string | undefined,
-  field: string,
-): unknown {
+/**
+ * Merges the applied configuration into the live object: granular maps key by key, `map`
+ * lists item by item (by their keys), `set` lists as a union, atomic lists and maps replaced.
+ */
+function mergeApplied(live: unknown, applied: unknown, fs: FieldSchema | undefined): unknown {
   if (isRecord(applied)) {
-    if (!isRecord(live)) return structuredClone(applied);
-    const childType = field === "" ? type : fieldPatchMeta(type, field).type;
+    if (!isRecord(live) || fs?.mapType === "atomic") return structuredClone(applied);
     const out: Record<string, unknown> = { ...live };
     for (const [k, v] of Object.entries(applied)) {
-      out[k] = mergeApplied(live[k], v, childType, k);
+      setOwn(out, k, mergeApplied(live[k], v, childSchema(fs, k)));
     }
     return out;
   }
   if (Array.isArray(applied) && Array.isArray(live)) {
-    const fm = fieldPatchMeta(type, field);
-    const merging = fm.strategy === "merge" || fm.strategy === "merge,retainKeys";
-    if (merging && fm.mergeKey !== undefined) {
-      const key = fm.mergeKey;
+    const lk = applyListKind(fs);
+    if (lk.kind === "map") {
       const out = [...live];
       for (const item of applied) {
-        const at = isRecord(item)
-          ? out.findIndex((o) => isRecord(o) && canonicalJson(o[key]) === canonicalJson(item[key]))
-          : -1;
-        if (at >= 0) out[at] = mergeApplied(out[at], item, fm.type, "");
+        const key = canonicalJson(itemKey(item, lk.keys) ?? null);
+        const at = out.findIndex((o) => canonicalJson(itemKey(o, lk.keys) ?? null) === key);
+        if (at >= 0 && key !== "null") out[at] = mergeApplied(out[at], item, fs?.items);
         else out.push(structuredClone(item));
       }
       return out;
     }
-    if (merging) {
+    if (lk.kind === "set") {
       const out = [...live];
       for (const item of applied) {
         if (!out.some((o) => canonicalJson(o) === canonicalJson(item))) out.push(item);
@@ -176,14 +177,17 @@ function mergeApplied(
  *    {@linkcode ApplyConflictError} (409) unless `force`, which moves them to this manager.
  *    Equal values become shared ownership. A live object without managed fields is first
  *    owned by the `before-first-apply` manager, as kube-apiserver does.
- * 2. `applied` is merged into `live`: maps by key, lists by their patch strategy
- *    (`containers` by `name`, finalizers as a set, other lists replaced).
+ * 2. `applied` is merged into `live`: maps by key, lists by their OpenAPI list type
+ *    (`containers` by `name`, ports by `containerPort` and `protocol`, finalizers as a set,
+ *    atomic lists such as `args` and atomic maps such as `nodeSelector` replaced).
  * 3. Fields this manager applied before but not now are removed unless another manager owns
  *    them.
  * 4. The manager's `Apply` entry in `metadata.managedFields` becomes the applied field set.
  *
  * `apiVersion`/`kind`/`metadata.name` in `applied` are the caller's to check against the URL;
- * defaulting and validation of the result are the caller's too.
+ * defaulting and validation of the result are the caller's too, and so is dropping the fields
+ * the endpoint resets before calling (`status` when applying to the main resource, everything
+ * but `status` on the `status` subresource), so that they are neither merged nor owned.
  *
  * @throws {ApplyConflictError} 409 on conflicts without `force`.
  * @throws {PatchError} 400 when `applied` is not an object or sets `metadata.managedFields`.
@@ -269,10 +273,8 @@ export function serverSideApply(
   for (const [s, p] of taken) s.fields.delete(p);
 
   // 2. Merge.
-  const merged = mergeApplied(structuredClone(base), applied, opts.kind, "") as Record<
-    string,
-    unknown
-  >;
+  const schema = patchSchemaOf(opts.kind, apiVersion === "" ? undefined : apiVersion);
+  const merged = mergeApplied(structuredClone(base), applied, schema) as Record<string, unknown>;
 
   // 3. Remove what this manager no longer applies and nobody else owns.
   const dropped = previous.paths().filter((p) => !applying.has(p));

@@ -250,12 +250,34 @@ Deno.test("updateManagedFields() tracks ordinary writes", async (t) => {
     assert.deepEqual(entry(edited, "kubectl-edit")?.fieldsV1, { "f:data": { "f:a": {} } });
     assert.equal(entry(edited, "kubectl-edit")?.time, "2026-11-30T09:00:00Z");
   });
-  await t.step("an empty managedFields list in the request clears them", () => {
-    const cleared = updateManagedFields(edited, {
+  await t.step("an empty managedFields list in the request keeps the stored ones", () => {
+    const kept = updateManagedFields(edited, {
       ...edited,
       metadata: { ...(edited.metadata as Obj), managedFields: [] },
     }, opts("x"));
+    assert.deepEqual(managed(kept), managed(edited));
+  });
+  await t.step("a list with one empty entry clears them", () => {
+    const cleared = updateManagedFields(edited, {
+      ...edited,
+      metadata: { ...(edited.metadata as Obj), managedFields: [{}] },
+    }, opts("x"));
     assert.equal((cleared.metadata as Obj).managedFields, undefined);
+  });
+  await t.step("managed fields sent by the client replace the stored ones", () => {
+    const mine: ManagedFieldsEntry = {
+      manager: "kubectl",
+      operation: "Apply",
+      apiVersion: "v1",
+      time: "2026-11-30T08:00:00Z",
+      fieldsType: "FieldsV1",
+      fieldsV1: { "f:data": { "f:a": {} } },
+    };
+    const migrated = updateManagedFields(edited, {
+      ...edited,
+      metadata: { ...(edited.metadata as Obj), managedFields: [mine] },
+    }, opts("kubectl-client-side-apply"));
+    assert.deepEqual(managed(migrated), [mine]);
   });
   await t.step("an unchanged write adds no entry", () => {
     const same = updateManagedFields(edited, edited, opts("noop"));
@@ -290,4 +312,78 @@ Deno.test("FieldsV1 decodes and re-encodes kube-apiserver's format", () => {
     ),
   );
   assert.ok(set.paths().map(formatPath).includes('.metadata.finalizers[="a.io/x"]'));
+});
+
+Deno.test("serverSideApply() follows the OpenAPI list and map types", async (t) => {
+  await t.step("container ports are keyed by containerPort and the defaulted protocol", () => {
+    const cfg = podConfig("nginx", { ports: [{ containerPort: 80 }] });
+    const created = apply(undefined, cfg, "kubectl");
+    const fields = decodeFieldsV1(entry(created, "kubectl")?.fieldsV1);
+    assert.ok(
+      fields.paths().map(formatPath).includes(
+        '.spec.containers[name="nginx"].ports[containerPort=80,protocol="TCP"].containerPort',
+      ),
+    );
+    // The server defaults protocol; the next apply without it still finds the same item.
+    const live = structuredClone(created) as { spec: { containers: { ports: Obj[] }[] } };
+    live.spec.containers[0]!.ports[0]!.protocol = "TCP";
+    const again = apply(live as unknown as Obj, cfg, "kubectl");
+    assert.deepEqual((again.spec as { containers: { ports: Obj[] }[] }).containers[0]?.ports, [
+      { containerPort: 80, protocol: "TCP" },
+    ]);
+  });
+  await t.step("an atomic map (nodeSelector) is replaced whole and owned as one field", () => {
+    const first = apply(undefined, {
+      ...podConfig("nginx"),
+      spec: { containers: [{ name: "nginx", image: "nginx" }], nodeSelector: { a: "1", b: "2" } },
+    }, "kubectl");
+    assert.deepEqual(
+      (entry(first, "kubectl")?.fieldsV1 as { "f:spec": Obj })["f:spec"]["f:nodeSelector"],
+      {},
+    );
+    const next = apply(first, {
+      ...podConfig("nginx"),
+      spec: { containers: [{ name: "nginx", image: "nginx" }], nodeSelector: { c: "3" } },
+    }, "kubectl");
+    assert.deepEqual((next.spec as Obj).nodeSelector, { c: "3" });
+  });
+  await t.step("an atomic list (args) is replaced whole", () => {
+    const first = apply(undefined, podConfig("nginx", { args: ["-a", "-b"] }), "kubectl");
+    const next = apply(first, podConfig("nginx", { args: ["-c"] }), "kubectl");
+    assert.deepEqual((next.spec as { containers: Obj[] }).containers[0]?.args, ["-c"]);
+  });
+});
+
+Deno.test("serverSideApply() names subresource writers in conflicts (kubectl scale)", () => {
+  const dep = (replicas: number): Obj => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "default" },
+    spec: { replicas, selector: { matchLabels: { app: "web" } } },
+  });
+  const applied = apply(undefined, dep(1), "kubectl");
+  const scaled = updateManagedFields(applied, {
+    ...applied,
+    spec: { ...(applied.spec as Obj), replicas: 5 },
+  }, {
+    manager: "kubectl",
+    kind: "Deployment",
+    now: T1,
+    subresource: "scale",
+  });
+  assert.deepEqual(
+    managed(scaled).map((e) => [e.manager, e.operation, e.subresource ?? "", e.fieldsV1]),
+    [
+      ["kubectl", "Apply", "", { "f:spec": { "f:selector": {} } }],
+      ["kubectl", "Update", "scale", { "f:spec": { "f:replicas": {} } }],
+    ],
+  );
+  assert.throws(() => apply(scaled, dep(1), "kubectl"), {
+    code: 409,
+    message: 'Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" ' +
+      "using apps/v1 at 2026-11-30T09:00:00Z: .spec.replicas",
+  });
+  // Applying the scaled value is no conflict: ownership is shared.
+  const agreed = apply(scaled, dep(5), "kubectl");
+  assert.equal((agreed.spec as Obj).replicas, 5);
 });

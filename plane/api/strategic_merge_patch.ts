@@ -13,8 +13,9 @@
  */
 
 import { isRecord } from "../../core/is_record.ts";
+import { setOwn } from "./_set_own.ts";
 import { PatchError } from "./patch_error.ts";
-import { type FieldPatchMeta, fieldPatchMeta } from "./patch_strategies.ts";
+import { childSchema, type FieldSchema, isMergeList, patchSchemaOf } from "./patch_strategies.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -51,19 +52,24 @@ export function strategicMergePatch(
   kind: string,
 ): Record<string, unknown> {
   if (!isRecord(patch)) throw new PatchError(400, "invalid JSON document");
-  return mergeMap(structuredClone(original) as Obj, structuredClone(patch), kind);
+  const apiVersion = typeof original.apiVersion === "string" ? original.apiVersion : undefined;
+  return mergeMap(
+    structuredClone(original) as Obj,
+    structuredClone(patch),
+    patchSchemaOf(kind, apiVersion),
+  );
 }
 
 function show(v: unknown): string {
   return JSON.stringify(v) ?? String(v);
 }
 
-function mergeMap(original: Obj | undefined, patch: Obj, type: string | undefined): Obj {
+function mergeMap(original: Obj | undefined, patch: Obj, schema: FieldSchema | undefined): Obj {
   if (Object.hasOwn(patch, PATCH)) {
     const d = patch[PATCH];
     if (d === "replace") {
       delete patch[PATCH];
-      return mergeMap({}, patch, type);
+      return mergeMap({}, patch, schema);
     }
     if (d === "delete") return {};
     if (d === "merge") {
@@ -74,7 +80,7 @@ function mergeMap(original: Obj | undefined, patch: Obj, type: string | undefine
   }
   const out = original ?? {};
   applyRetainKeys(out, patch);
-  applySetElementOrders(out, patch, type);
+  applySetElementOrders(out, patch, schema);
   for (const [key, pv] of Object.entries(patch)) {
     let k = key;
     let isDeleteList = false;
@@ -89,31 +95,29 @@ function mergeMap(original: Obj | undefined, patch: Obj, type: string | undefine
       delete out[k];
       continue;
     }
-    const fm = fieldPatchMeta(type, k);
+    const fm = childSchema(schema, k);
     if (!Object.hasOwn(out, k)) {
-      if (!isDeleteList) out[k] = clean(pv, fm);
+      if (!isDeleteList) setOwn(out, k, clean(pv, fm));
       continue;
     }
     const ov = out[k];
     if (valueKind(ov) !== valueKind(pv)) {
-      if (!isDeleteList) out[k] = clean(pv, fm);
+      if (!isDeleteList) setOwn(out, k, clean(pv, fm));
       continue;
     }
     if (isRecord(ov) && isRecord(pv)) {
-      out[k] = fm.strategy === "replace" ? clean(pv, fm) : mergeMap(ov, pv, fm.type);
+      setOwn(out, k, fm?.patchStrategy === "replace" ? clean(pv, fm) : mergeMap(ov, pv, fm));
     } else if (Array.isArray(ov) && Array.isArray(pv)) {
-      out[k] = isMergeList(fm) || isDeleteList
-        ? mergeSlice(ov, pv, fm, isDeleteList)
-        : clean(pv, fm);
+      setOwn(
+        out,
+        k,
+        isMergeList(fm) || isDeleteList ? mergeSlice(ov, pv, fm, isDeleteList) : clean(pv, fm),
+      );
     } else {
-      out[k] = pv;
+      setOwn(out, k, pv);
     }
   }
   return out;
-}
-
-function isMergeList(fm: FieldPatchMeta): boolean {
-  return fm.strategy === "merge" || fm.strategy === "merge,retainKeys";
 }
 
 function valueKind(v: unknown): string {
@@ -123,11 +127,11 @@ function valueKind(v: unknown): string {
 }
 
 /** A value taken from the patch as is, minus directives (as `removeDirectives` does). */
-function clean(v: unknown, fm: FieldPatchMeta): unknown {
-  if (isRecord(v)) return mergeMap({}, v, fm.type);
+function clean(v: unknown, fm: FieldSchema | undefined): unknown {
+  if (isRecord(v)) return mergeMap({}, v, fm);
   if (Array.isArray(v)) {
     if (isMergeList(fm)) return mergeSlice([], v, fm, false);
-    return v.map((item) => isRecord(item) ? mergeMap({}, item, fm.type) : item);
+    return v.map((item) => isRecord(item) ? mergeMap({}, item, fm?.items) : item);
   }
   return v;
 }
@@ -147,7 +151,7 @@ function applyRetainKeys(original: Obj, patch: Obj): void {
 }
 
 /** Merges each list named by a `$setElementOrder/<list>` directive and orders it. */
-function applySetElementOrders(original: Obj, patch: Obj, type: string | undefined): void {
+function applySetElementOrders(original: Obj, patch: Obj, schema: FieldSchema | undefined): void {
   for (const key of Object.keys(patch)) {
     if (!key.startsWith(SET_ORDER)) continue;
     const order = patch[key];
@@ -156,8 +160,8 @@ function applySetElementOrders(original: Obj, patch: Obj, type: string | undefin
       throw new PatchError(400, "invalid patch format of setElementOrder list");
     }
     const field = key.slice(SET_ORDER.length);
-    const fm = fieldPatchMeta(type, field);
-    const mergeKey = fm.mergeKey ?? "";
+    const fm = childSchema(schema, field);
+    const mergeKey = fm?.patchMergeKey ?? "";
     const ov = original[field];
     const pv = patch[field];
     if (pv === null) continue; // the list is deleted by the main loop
@@ -218,7 +222,7 @@ function indexIn(list: readonly unknown[], item: unknown, mergeKey: string): num
 function mergeSlice(
   original: unknown[],
   patch: unknown[],
-  fm: FieldPatchMeta,
+  fm: FieldSchema | undefined,
   isDeleteList: boolean,
 ): unknown[] {
   if (original.length === 0 && patch.length === 0) return original;
@@ -230,7 +234,7 @@ function mergeSlice(
   if (maps !== 0 && maps !== all.length) {
     throw new PatchError(422, `mismatched element types in list: ${show(all)}`);
   }
-  const mergeKey = fm.mergeKey ?? "";
+  const mergeKey = fm?.patchMergeKey ?? "";
   let merged: unknown[];
   if (maps === 0) {
     if (isDeleteList) return original.filter((o) => !patch.some((p) => equalJson(o, p)));
@@ -250,8 +254,8 @@ function mergeSlice(
         );
       }
       const at = indexIn(merged, item, mergeKey);
-      if (at >= 0) merged[at] = mergeMap(merged[at] as Obj, item, fm.type);
-      else merged.push(mergeMap({}, item, fm.type));
+      if (at >= 0) merged[at] = mergeMap(merged[at] as Obj, item, fm?.items);
+      else merged.push(mergeMap({}, item, fm?.items));
     }
   }
   const inPatch = merged.filter((m) => indexIn(patch, m, mergeKey) >= 0);

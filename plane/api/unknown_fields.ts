@@ -2,11 +2,10 @@
  * The unknown-field walk behind `fieldValidation=Strict|Warn`: which field paths of an object
  * are not fields of its kind's API type.
  *
- * The field lists below are the Kubernetes 1.32 API types of the served kinds, down to the
- * structs manifests usually spell out (pod spec, containers, ports, env, mounts, volumes'
- * names, tolerations, controller specs, services, config maps, secrets); deeper or rarer
- * structs (probes, security contexts, affinity, volume sources, status) are taken as
- * free-form, so a typo there is not reported — never a false alarm.
+ * The walk follows the kind's OpenAPI schema ({@link ./openapi/field_schema.ts}, the same
+ * documents `/openapi/v3` serves and `kubectl explain` reads): declared properties, map
+ * values, list items; `x-kubernetes-preserve-unknown-fields` and objects without declared
+ * properties (free-form) are not walked.
  *
  * Source: https://kubernetes.io/docs/reference/kubernetes-api/ (type pages) and
  * https://kubernetes.io/docs/reference/using-api/api-concepts/#field-validation
@@ -15,274 +14,29 @@
  */
 
 import { isRecord } from "../../core/is_record.ts";
-import { VOLUME_SOURCES } from "./_volume_sources.ts";
+import { type FieldSchema, fieldSchema } from "./openapi/field_schema.ts";
 
-/**
- * A field's type: `"s"` scalar, `"any"` free-form, `"map"` map of scalars, `"[T]"` list of T,
- * `"{T}"` map of T, or a struct name of {@linkcode STRUCTS}.
- */
-type FieldType = string;
-
-const scalars = (...names: string[]): Record<string, FieldType> =>
-  Object.fromEntries(names.map((n) => [n, "s"]));
-const free = (...names: string[]): Record<string, FieldType> =>
-  Object.fromEntries(names.map((n) => [n, "any"]));
-
-const TYPE_META = scalars("apiVersion", "kind");
-
-const STRUCTS: Readonly<Record<string, Readonly<Record<string, FieldType>>>> = {
-  ObjectMeta: {
-    ...scalars(
-      "name",
-      "generateName",
-      "namespace",
-      "selfLink",
-      "uid",
-      "resourceVersion",
-      "generation",
-      "creationTimestamp",
-      "deletionTimestamp",
-      "deletionGracePeriodSeconds",
-    ),
-    labels: "map",
-    annotations: "map",
-    ownerReferences: "[OwnerReference]",
-    finalizers: "[s]",
-    managedFields: "[any]",
-  },
-  OwnerReference: scalars("apiVersion", "kind", "name", "uid", "controller", "blockOwnerDeletion"),
-  LabelSelector: { matchLabels: "map", matchExpressions: "[LabelSelectorRequirement]" },
-  LabelSelectorRequirement: { ...scalars("key", "operator"), values: "[s]" },
-  Pod: { ...TYPE_META, metadata: "ObjectMeta", spec: "PodSpec", status: "any" },
-  PodTemplateSpec: { metadata: "ObjectMeta", spec: "PodSpec" },
-  PodSpec: {
-    ...scalars(
-      "restartPolicy",
-      "terminationGracePeriodSeconds",
-      "activeDeadlineSeconds",
-      "dnsPolicy",
-      "serviceAccountName",
-      "serviceAccount",
-      "automountServiceAccountToken",
-      "nodeName",
-      "hostNetwork",
-      "hostPID",
-      "hostIPC",
-      "shareProcessNamespace",
-      "hostname",
-      "subdomain",
-      "schedulerName",
-      "priorityClassName",
-      "priority",
-      "runtimeClassName",
-      "enableServiceLinks",
-      "preemptionPolicy",
-      "setHostnameAsFQDN",
-      "hostUsers",
-    ),
-    volumes: "[Volume]",
-    initContainers: "[Container]",
-    containers: "[Container]",
-    ephemeralContainers: "[any]",
-    nodeSelector: "map",
-    tolerations: "[Toleration]",
-    ...free(
-      "securityContext",
-      "imagePullSecrets",
-      "affinity",
-      "hostAliases",
-      "dnsConfig",
-      "readinessGates",
-      "overhead",
-      "topologySpreadConstraints",
-      "os",
-      "schedulingGates",
-      "resourceClaims",
-      "resources",
-    ),
-  },
-  Container: {
-    ...scalars(
-      "name",
-      "image",
-      "workingDir",
-      "restartPolicy",
-      "terminationMessagePath",
-      "terminationMessagePolicy",
-      "imagePullPolicy",
-      "stdin",
-      "stdinOnce",
-      "tty",
-    ),
-    command: "[s]",
-    args: "[s]",
-    ports: "[ContainerPort]",
-    env: "[EnvVar]",
-    volumeMounts: "[VolumeMount]",
-    ...free(
-      "envFrom",
-      "resources",
-      "resizePolicy",
-      "volumeDevices",
-      "livenessProbe",
-      "readinessProbe",
-      "startupProbe",
-      "lifecycle",
-      "securityContext",
-    ),
-  },
-  ContainerPort: scalars("name", "hostPort", "containerPort", "protocol", "hostIP"),
-  EnvVar: { ...scalars("name", "value"), valueFrom: "any" },
-  VolumeMount: scalars(
-    "name",
-    "readOnly",
-    "recursiveReadOnly",
-    "mountPath",
-    "subPath",
-    "mountPropagation",
-    "subPathExpr",
-  ),
-  Volume: { name: "s", ...free(...VOLUME_SOURCES) },
-  Toleration: scalars("key", "operator", "value", "effect", "tolerationSeconds"),
-  Deployment: { ...TYPE_META, metadata: "ObjectMeta", spec: "DeploymentSpec", status: "any" },
-  DeploymentSpec: {
-    ...scalars(
-      "replicas",
-      "minReadySeconds",
-      "revisionHistoryLimit",
-      "paused",
-      "progressDeadlineSeconds",
-    ),
-    selector: "LabelSelector",
-    template: "PodTemplateSpec",
-    strategy: "DeploymentStrategy",
-  },
-  DeploymentStrategy: { type: "s", rollingUpdate: "RollingUpdateDeployment" },
-  RollingUpdateDeployment: scalars("maxUnavailable", "maxSurge"),
-  ReplicaSet: { ...TYPE_META, metadata: "ObjectMeta", spec: "ReplicaSetSpec", status: "any" },
-  ReplicaSetSpec: {
-    ...scalars("replicas", "minReadySeconds"),
-    selector: "LabelSelector",
-    template: "PodTemplateSpec",
-  },
-  Service: { ...TYPE_META, metadata: "ObjectMeta", spec: "ServiceSpec", status: "any" },
-  ServiceSpec: {
-    ...scalars(
-      "clusterIP",
-      "type",
-      "sessionAffinity",
-      "loadBalancerIP",
-      "externalName",
-      "externalTrafficPolicy",
-      "healthCheckNodePort",
-      "publishNotReadyAddresses",
-      "ipFamilyPolicy",
-      "allocateLoadBalancerNodePorts",
-      "loadBalancerClass",
-      "internalTrafficPolicy",
-      "trafficDistribution",
-    ),
-    ports: "[ServicePort]",
-    selector: "map",
-    clusterIPs: "[s]",
-    externalIPs: "[s]",
-    loadBalancerSourceRanges: "[s]",
-    ipFamilies: "[s]",
-    sessionAffinityConfig: "any",
-  },
-  ServicePort: scalars("name", "protocol", "appProtocol", "port", "targetPort", "nodePort"),
-  ConfigMap: {
-    ...TYPE_META,
-    metadata: "ObjectMeta",
-    immutable: "s",
-    data: "map",
-    binaryData: "map",
-  },
-  Secret: {
-    ...TYPE_META,
-    metadata: "ObjectMeta",
-    immutable: "s",
-    data: "map",
-    stringData: "map",
-    type: "s",
-  },
-  Namespace: { ...TYPE_META, metadata: "ObjectMeta", spec: "any", status: "any" },
-  Node: { ...TYPE_META, metadata: "ObjectMeta", spec: "any", status: "any" },
-  ServiceAccount: {
-    ...TYPE_META,
-    metadata: "ObjectMeta",
-    secrets: "[any]",
-    imagePullSecrets: "[any]",
-    automountServiceAccountToken: "s",
-  },
-  Endpoints: { ...TYPE_META, metadata: "ObjectMeta", subsets: "[any]" },
-  EndpointSlice: {
-    ...TYPE_META,
-    metadata: "ObjectMeta",
-    addressType: "s",
-    endpoints: "[any]",
-    ports: "[any]",
-  },
-  Event: {
-    ...TYPE_META,
-    metadata: "ObjectMeta",
-    ...scalars(
-      "reason",
-      "message",
-      "firstTimestamp",
-      "lastTimestamp",
-      "count",
-      "type",
-      "eventTime",
-      "action",
-      "reportingComponent",
-      "reportingInstance",
-    ),
-    ...free("involvedObject", "source", "series", "related"),
-  },
-  "Event.events.k8s.io": {
-    ...TYPE_META,
-    metadata: "ObjectMeta",
-    ...scalars(
-      "eventTime",
-      "reportingController",
-      "reportingInstance",
-      "action",
-      "reason",
-      "note",
-      "type",
-      "deprecatedFirstTimestamp",
-      "deprecatedLastTimestamp",
-      "deprecatedCount",
-    ),
-    ...free("series", "regarding", "related", "deprecatedSource"),
-  },
-  Lease: { ...TYPE_META, metadata: "ObjectMeta", spec: "any" },
-  Scale: { ...TYPE_META, metadata: "ObjectMeta", spec: "any", status: "any" },
-  Binding: { ...TYPE_META, metadata: "ObjectMeta", target: "any" },
-};
-
-function walk(v: unknown, type: FieldType, path: string, out: string[]): void {
-  if (type === "s" || type === "any" || type === "map" || v === null || v === undefined) return;
-  if (type.startsWith("[")) {
-    if (!Array.isArray(v)) return;
-    const inner = type.slice(1, -1);
-    v.forEach((item, i) => walk(item, inner, `${path}[${i}]`, out));
+function walk(v: unknown, schema: FieldSchema | undefined, path: string, out: string[]): void {
+  if (schema === undefined || schema.preserveUnknownFields === true) return;
+  if (Array.isArray(v)) {
+    v.forEach((item, i) => walk(item, schema.items, `${path}[${i}]`, out));
     return;
   }
-  if (type.startsWith("{")) {
-    if (!isRecord(v)) return;
-    const inner = type.slice(1, -1);
-    for (const [k, item] of Object.entries(v)) walk(item, inner, `${path}[${k}]`, out);
-    return;
-  }
-  const struct = STRUCTS[type];
-  if (struct === undefined || !isRecord(v)) return;
-  for (const [k, item] of Object.entries(v)) {
-    const p = path === "" ? k : `${path}.${k}`;
-    const ft = struct[k];
-    if (ft === undefined) out.push(p);
-    else walk(item, ft, p, out);
+  if (!isRecord(v)) return;
+  const props = schema.properties;
+  if (props !== undefined) {
+    for (const [k, item] of Object.entries(v)) {
+      const p = path === "" ? k : `${path}.${k}`;
+      const child = Object.hasOwn(props, k) ? props[k] : undefined;
+      if (child !== undefined) walk(item, child, p, out);
+      else if (schema.additionalProperties !== undefined) {
+        walk(item, schema.additionalProperties, p, out);
+      } else out.push(p);
+    }
+  } else if (schema.additionalProperties !== undefined) {
+    for (const [k, item] of Object.entries(v)) {
+      walk(item, schema.additionalProperties, `${path}[${k}]`, out);
+    }
   }
 }
 
@@ -310,14 +64,12 @@ function walk(v: unknown, type: FieldType, path: string, out: string[]): void {
  * ```
  */
 export function unknownFields(kind: string, obj: unknown): string[] {
-  let type = kind;
-  if (
-    kind === "Event" && isRecord(obj) && typeof obj.apiVersion === "string" &&
-    obj.apiVersion.startsWith("events.k8s.io/")
-  ) {
-    type = "Event.events.k8s.io";
-  }
+  const apiVersion = isRecord(obj) && typeof obj.apiVersion === "string"
+    ? obj.apiVersion
+    : undefined;
+  const schema = fieldSchema(kind, apiVersion) ??
+    (apiVersion === undefined ? undefined : fieldSchema(kind));
   const out: string[] = [];
-  walk(obj, type, "", out);
+  walk(obj, schema, "", out);
   return out;
 }

@@ -211,6 +211,92 @@ Deno.test("validateObject() reports kube-apiserver's causes", async (t) => {
       message: 'Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
     }]],
     [
+      "requests above limits",
+      "Pod",
+      pod({
+        containers: [{
+          name: "a",
+          image: "x",
+          resources: {
+            limits: { cpu: "500m", memory: "1Gi" },
+            requests: { cpu: "1", memory: "1Gi" },
+          },
+        }],
+      }),
+      [{
+        reason: "FieldValueInvalid",
+        field: "spec.containers[0].resources.requests[cpu]",
+        message: 'Invalid value: "1": must be less than or equal to cpu limit of 500m',
+      }],
+    ],
+    [
+      "negative limit",
+      "Pod",
+      pod({
+        containers: [{ name: "a", image: "x", resources: { limits: { memory: "-1Mi" } } }],
+      }),
+      [{
+        reason: "FieldValueInvalid",
+        field: "spec.containers[0].resources.limits[memory]",
+        message: 'Invalid value: "-1Mi": must be greater than or equal to 0',
+      }],
+    ],
+    [
+      "a host port used twice",
+      "Pod",
+      pod({
+        containers: [
+          {
+            name: "a",
+            image: "x",
+            ports: [{ containerPort: 80, hostPort: 8080, protocol: "TCP" }],
+          },
+          {
+            name: "b",
+            image: "x",
+            ports: [{ containerPort: 81, hostPort: 8080, protocol: "TCP" }],
+          },
+        ],
+      }),
+      [{
+        reason: "FieldValueDuplicate",
+        field: "spec.containers[1].ports[0].hostPort",
+        message: 'Duplicate value: "TCP//8080"',
+      }],
+    ],
+    [
+      "a probe with two handlers",
+      "Pod",
+      pod({
+        containers: [{
+          name: "a",
+          image: "x",
+          livenessProbe: { exec: { command: ["true"] }, tcpSocket: { port: 80 } },
+        }],
+      }),
+      [{
+        reason: "FieldValueForbidden",
+        field: "spec.containers[0].livenessProbe.tcpSocket",
+        message: "Forbidden: may not specify more than 1 handler type",
+      }],
+    ],
+    [
+      "a liveness probe with successThreshold 2",
+      "Pod",
+      pod({
+        containers: [{
+          name: "a",
+          image: "x",
+          livenessProbe: { exec: { command: ["true"] }, successThreshold: 2 },
+        }],
+      }),
+      [{
+        reason: "FieldValueInvalid",
+        field: "spec.containers[0].livenessProbe.successThreshold",
+        message: "Invalid value: 2: must be 1",
+      }],
+    ],
+    [
       "mount of an undeclared volume",
       "Pod",
       pod({
@@ -450,8 +536,21 @@ Deno.test("unknownFields() finds misspelt fields and nothing else", async (t) =>
       "spec.replica",
     ]);
   });
+  await t.step("deep structs are checked too (from the OpenAPI schema)", () => {
+    assert.deepEqual(
+      unknownFields("Pod", pod({ securityContext: { runAsUser: 1, runAsUsr: 1 } })),
+      ["spec.securityContext.runAsUsr"],
+    );
+  });
+  await t.step("a __proto__ key is an unknown field", () => {
+    const p = JSON.parse('{"kind":"Pod","metadata":{"name":"a","__proto__":{}}}');
+    assert.deepEqual(unknownFields("Pod", p), ["metadata.__proto__"]);
+  });
   await t.step("free-form parts are not walked", () => {
-    assert.deepEqual(unknownFields("Pod", pod({ securityContext: { anything: 1 } })), []);
+    const p = pod({}, {
+      managedFields: [{ manager: "m", fieldsV1: { "f:spec": { "f:anything": {} } } }],
+    });
+    assert.deepEqual(unknownFields("Pod", p), []);
     assert.deepEqual(unknownFields("Widget", { whatever: 1 }), []);
   });
   await t.step("events.k8s.io events use their own field names", () => {

@@ -1,6 +1,7 @@
 /** Unit tests of the resolved per-kind schemas (patch strategies, list types, known fields). */
 import assert from "node:assert/strict";
 import { POD_SPEC_EXTRA_FIELDS } from "../../../core/pod/pod_manifest_spec.ts";
+import { CONTAINER_FIELDS } from "../../../core/container/fields.ts";
 import { isRecord } from "../../../core/is_record.ts";
 import { type FieldSchema, fieldSchema } from "./field_schema.ts";
 
@@ -194,7 +195,35 @@ Deno.test("fieldSchema() knows every field of ordinary manifests and finds typos
   ]);
 });
 
-Deno.test("PodSpec lists every pod-level field rk8s parses", () => {
-  const spec = fieldSchema("Pod")!.properties!["spec"]!.properties!;
+Deno.test("the Pod schema lists every field rk8s parses", () => {
+  const pod = fieldSchema("Pod")!;
+  const spec = pod.properties!["spec"]!.properties!;
   for (const field of POD_SPEC_EXTRA_FIELDS) assert.ok(spec[field], field);
+  const container = at(pod, "spec.containers.[]").properties!;
+  for (
+    const field of [
+      ...CONTAINER_FIELDS,
+      "imagePullPolicy",
+      "tty",
+      "stdin",
+      "terminationMessagePath",
+      "terminationMessagePolicy",
+      "startupProbe",
+      "livenessProbe",
+      "readinessProbe",
+      "lifecycle",
+    ]
+  ) {
+    assert.ok(container[field], field);
+  }
+  assert.ok(at(pod, "spec.containers.[].lifecycle.stopSignal"));
+  assert.deepEqual(
+    unknown(pod, {
+      spec: {
+        os: { name: "linux" },
+        containers: [{ name: "c", lifecycle: { stopSignal: "SIGUSR1" } }],
+      },
+    }),
+    [],
+  );
 });

@@ -31,6 +31,7 @@ import {
   struct,
   time,
 } from "./_dsl.ts";
+import { LINUX_STOP_SIGNALS } from "../../../core/pod/pod_manifest_container.ts";
 
 const IOS = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
 const QTY = "io.k8s.apimachinery.pkg.api.resource.Quantity";
@@ -644,6 +645,10 @@ export const podSchemas: Readonly<Record<string, Schema>> = {
       preStop: r(
         `${CORE}LifecycleHandler`,
         "PreStop is called immediately before a container is terminated due to an API request or management event such as liveness/startup probe failure, preemption, resource contention, etc.",
+      ),
+      stopSignal: e(
+        "StopSignal defines which signal will be sent to a container when it is being stopped. If not specified, the default is defined by the container runtime in use. StopSignal can only be set for Pods with a non-empty .spec.os.name (Kubernetes 1.33, served by rks).",
+        [...LINUX_STOP_SIGNALS],
       ),
     },
   ),
