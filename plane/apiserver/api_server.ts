@@ -55,7 +55,8 @@ export interface ApiServer extends AsyncDisposable {
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const hostname = opts.hostname ?? "127.0.0.1";
   const log = opts.log ?? ((l: string) => console.error(l));
-  let ready: ApiHandler | undefined;
+  // Set once bootstrap finished; until then every request gets 503.
+  const serving: { handler?: ApiHandler } = {};
   const starting = new ApiError(503, "ServiceUnavailable", "the API server is starting").status;
   const ac = new AbortController();
   const server = Deno.serve({
@@ -70,6 +71,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       return new Response("internal error", { status: 500 });
     },
   }, (req, info) => {
+    const ready = serving.handler;
     if (!ready) return statusResponse(starting);
     // The client left or the response is complete (instead of req.signal's legacy abort).
     const done = new AbortController();
@@ -102,7 +104,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     await close();
     throw e;
   }
-  ready = handler;
+  serving.handler = handler;
   return {
     url: `https://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     port,
