@@ -77,7 +77,8 @@ export async function startTestCluster(
       cert: pki.serverCert,
       key: pki.serverKey,
       token: pki.adminToken,
-      log: () => {},
+      // Unexpected server errors show in the test output.
+      log: (line) => console.error(line),
       ...(nodes ? { nodes } : {}),
     });
   } catch (e) {
