@@ -63,18 +63,31 @@ export async function startTestCluster(
   nodes?: NodeConnector,
 ): Promise<TestCluster> {
   const dir = await Deno.makeTempDir({ prefix: "rks-test-" });
-  const etcd = await startEtcd();
-  const store = connectStore({ endpoints: transport === "http" ? etcd.httpUrl : etcd.grpcUrl });
-  const pki = await ensureClusterPki(join(dir, "pki"), []);
-  const server = await startApiServer({
-    store,
-    port: 0,
-    cert: pki.serverCert,
-    key: pki.serverKey,
-    token: pki.adminToken,
-    log: () => {},
-    ...(nodes ? { nodes } : {}),
-  });
+  let etcd: EtcdServer | undefined;
+  let store: KvStore | undefined;
+  let server: ApiServer;
+  let pki: ClusterPki;
+  try {
+    etcd = await startEtcd();
+    store = connectStore({ endpoints: transport === "http" ? etcd.httpUrl : etcd.grpcUrl });
+    pki = await ensureClusterPki(join(dir, "pki"), []);
+    server = await startApiServer({
+      store,
+      port: 0,
+      cert: pki.serverCert,
+      key: pki.serverKey,
+      token: pki.adminToken,
+      // Unexpected server errors show in the test output.
+      log: (line) => console.error(line),
+      ...(nodes ? { nodes } : {}),
+    });
+  } catch (e) {
+    // A failed start leaves nothing behind.
+    await store?.close();
+    await etcd?.stop();
+    await Deno.remove(dir, { recursive: true });
+    throw e;
+  }
   const kubeconfig = join(dir, "admin.kubeconfig");
   await Deno.writeTextFile(
     kubeconfig,

@@ -580,6 +580,7 @@ export class ApiHandler {
           table,
           timeoutSeconds: timeout,
           signal: AbortSignal.any([done, this.#closing.signal]),
+          log: this.#log,
         });
       }
       case "create": {
@@ -886,14 +887,14 @@ export class ApiHandler {
       const spec = isRecord(cur.spec) ? cur.spec : {};
       if (cur.metadata.deletionTimestamp !== undefined) {
         throw ApiError.conflict(
-          st.gr,
+          { group: "", resource: "pods/binding" },
           name,
           `pod ${name} is being deleted, cannot be assigned to a host`,
         );
       }
       if (typeof spec.nodeName === "string" && spec.nodeName !== "") {
         throw ApiError.conflict(
-          st.gr,
+          { group: "", resource: "pods/binding" },
           name,
           `pod ${name} is already assigned to node "${spec.nodeName}"`,
         );
@@ -902,7 +903,7 @@ export class ApiHandler {
       cur.spec = spec;
       delete cur.metadata.resourceVersion;
       return cur;
-    }, { dryRun, now: this.#now() });
+    }, { dryRun, now: this.#now(), validateAsNew: true });
     return jsonResponse({
       kind: "Status",
       apiVersion: "v1",

@@ -601,6 +601,25 @@ spec:
         }
         // kube-root-ca-style extras do not exist; the late configmap is not in the old revision.
         assert.deepEqual(names, ["page-0", "page-1", "page-2", "page-3", "page-4"]);
+        const future = Number(m1.resourceVersion) + 1000;
+        for (
+          const match of ["", "&resourceVersionMatch=Exact", "&resourceVersionMatch=NotOlderThan"]
+        ) {
+          const tooNew = await c.request(
+            `/api/v1/namespaces/other/configmaps?resourceVersion=${future}${match}`,
+          );
+          assert.equal(tooNew.status, 504, match);
+          assert.match(
+            (await json(tooNew)).message as string,
+            /^Too large resource version: \d+, current: \d+$/,
+          );
+        }
+        const exact = await json(
+          await c.request(
+            `/api/v1/namespaces/other/configmaps?resourceVersion=${m1.resourceVersion}&resourceVersionMatch=Exact`,
+          ),
+        );
+        assert.equal((exact.items as unknown[]).length, 5, "the list as it was at that revision");
       });
 
       await t.step(
@@ -724,9 +743,18 @@ spec:
               const r = await c.kubectl(["create", "-f", "-"], cm("after-restart"));
               return r.code === 0 || /AlreadyExists/.test(r.stderr);
             }, { timeoutMs: 60_000, intervalMs: 500 });
-            await out.until((l) => l.some((x) => /^ADDED\s+after-restart\b/.test(x)), 60_000);
+            try {
+              await out.until((l) => l.some((x) => /^ADDED\s+after-restart\b/.test(x)), 60_000);
+            } catch (e) {
+              const err = await new Response(w.stderr).text();
+              throw new Error(`${(e as Error).message}\nkubectl stderr: ${err}`);
+            }
           } finally {
-            w.kill();
+            try {
+              w.kill();
+            } catch {
+              // It exited on its own; the assertion above says why.
+            }
             await out.cancel();
             await w.status;
           }

@@ -100,6 +100,32 @@ Deno.test({
       },
     );
 
+    await t.step(
+      "pods/binding assigns a node once (compare-and-swap), 409 the second time",
+      async () => {
+        const bind = (node: string) =>
+          c.request("/api/v1/namespaces/default/pods/pending/binding", {
+            method: "POST",
+            body: JSON.stringify({
+              apiVersion: "v1",
+              kind: "Binding",
+              metadata: { name: "pending" },
+              target: { apiVersion: "v1", kind: "Node", name: node },
+            }),
+          });
+        const first = await bind("n2");
+        assert.equal(first.status, 201, await first.text());
+        const pod = await (await c.request("/api/v1/namespaces/default/pods/pending")).json();
+        assert.equal(pod.spec.nodeName, "n2");
+        const again = await bind("n3");
+        assert.equal(again.status, 409);
+        assert.equal(
+          (await again.json()).message,
+          'Operation cannot be fulfilled on pods/binding "pending": pod pending is already assigned to node "n2"',
+        );
+      },
+    );
+
     await t.step("scale patches the scale subresource; generation follows the spec", async () => {
       const dep = `apiVersion: apps/v1
 kind: Deployment

@@ -7,7 +7,7 @@
  * @module
  */
 import { isRecord } from "../../core/is_record.ts";
-import { CompactedError } from "../store/errors.ts";
+import { CompactedError, KvStoreError } from "../store/errors.ts";
 import type { KeyValue, KvStore } from "../store/kv_store.ts";
 import { type ApiResource, apiVersionOf } from "../api/resources.ts";
 import { convertEvent } from "./event_conversion.ts";
@@ -75,6 +75,11 @@ export interface WriteOptions {
   dryRun?: boolean;
   /** The clock (tests). */
   now?: Date;
+  /**
+   * Validate an update as a new object (no update rules): `pods/binding` sets `spec.nodeName`,
+   * which a pod update may not change.
+   */
+  validateAsNew?: boolean;
 }
 
 /** What a namespace lookup says: absent, active, or being deleted. */
@@ -103,6 +108,18 @@ function decodeContinue(token: string): ContinueToken {
   throw ApiError.badRequest(
     "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)",
   );
+}
+
+/** kube-apiserver's answer to a list at a revision the store has not reached (504). */
+function tooLarge(asked: number, current: number): ApiError {
+  return new ApiError(504, "Timeout", `Too large resource version: ${asked}, current: ${current}`, {
+    causes: [{
+      reason: "ResourceVersionTooLarge",
+      message: "Too large resource version",
+      field: "",
+    }],
+    retryAfterSeconds: 1,
+  });
 }
 
 const continueTooOld =
@@ -206,7 +223,11 @@ export class RestStorage {
       for (;;) {
         const want = limit === 0 ? 0 : Math.max(limit - items.length, filtered ? 100 : 0);
         const page = await this.store.range(start, { rangeEnd: end, limit: want, revision });
-        if (revision === 0) revision = page.revision;
+        if (revision === 0) {
+          revision = page.revision;
+          const asked = Number(q.resourceVersion ?? 0);
+          if (!q.continue && asked > revision) throw tooLarge(asked, revision);
+        }
         let consumed = 0;
         for (const kv of page.kvs) {
           consumed++;
@@ -225,6 +246,9 @@ export class RestStorage {
         start = lastKey + "\0";
       }
     } catch (e) {
+      if (e instanceof KvStoreError && /future revision/.test(e.message)) {
+        throw tooLarge(revision, (await this.store.range(prefix, { countOnly: true })).revision);
+      }
       if (e instanceof CompactedError) {
         throw ApiError.expired(
           q.continue ? continueTooOld : "The resourceVersion for the provided list is too old.",
@@ -356,7 +380,7 @@ export class RestStorage {
       }
       const next = prepareForUpdate(this.resource, subresource, current, desired);
       next.metadata.name = name;
-      this.#validate(next, current);
+      this.#validate(next, opts.validateAsNew ? undefined : current);
       if (sameObject(next, current)) return current;
       const finalized = next.metadata.deletionTimestamp !== undefined &&
         !(Array.isArray(next.metadata.finalizers) && next.metadata.finalizers.length > 0);

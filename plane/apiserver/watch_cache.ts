@@ -37,6 +37,8 @@ export interface WatchCacheOptions {
   window?: number;
   /** Items a slow watcher may have queued before it is dropped (default 20,000). */
   maxQueue?: number;
+  /** How long the shared store watch may keep failing before watchers get an error (default 120 s). */
+  resumeMs?: number;
   /** Decodes a stored value (default {@linkcode decodeObject}). */
   decode?: (kv: KeyValue) => ApiObject;
 }
@@ -77,6 +79,7 @@ export class WatchCache {
   readonly #window: number;
   readonly #maxQueue: number;
   readonly #decode: (kv: KeyValue) => ApiObject;
+  readonly #resumeMs: number;
   #objects = new Map<string, ApiObject>();
   #buffer: CacheEvent[] = [];
   /** Every event with a revision above this is in `#buffer`. */
@@ -94,6 +97,7 @@ export class WatchCache {
     this.#window = opts.window ?? 10_000;
     this.#maxQueue = opts.maxQueue ?? 20_000;
     this.#decode = opts.decode ?? ((kv) => decodeObject(kv));
+    this.#resumeMs = opts.resumeMs ?? 120_000;
   }
 
   /** The highest store revision the cache has seen. */
@@ -109,14 +113,7 @@ export class WatchCache {
     this.#ready = (async () => {
       const list = await this.#store.list(this.#prefix);
       this.#reset(list.kvs.map((kv) => [kv.key, this.#decode(kv)]), list.revision);
-      const stream = this.#store.watch(this.#prefix, {
-        prefix: true,
-        prevKv: true,
-        progressNotify: true,
-        startRevision: list.revision + 1,
-        signal: this.#abort.signal,
-      });
-      this.#run(stream);
+      this.#run();
     })();
     return this.#ready;
   }
@@ -128,16 +125,45 @@ export class WatchCache {
     this.#revision = revision;
   }
 
-  async #run(stream: AsyncIterable<WatchEvent>): Promise<void> {
-    try {
-      for await (const ev of stream) this.#apply(ev);
-      if (!this.#abort.signal.aborted) throw new Error("the store watch ended");
-    } catch (e) {
-      if (this.#abort.signal.aborted) return;
-      this.#failed = e;
-      const status = ApiError.internal(e instanceof Error ? e.message : String(e)).status;
-      for (const s of this.#subs) s.close({ type: "ERROR", status });
-      this.#subs.clear();
+  /**
+   * Follows the store from the cache's revision. When the store watch fails or ends (a
+   * restarted or unreachable store), it is opened again from the last revision the cache
+   * holds, so API watchers do not notice; only after `resumeMs` of failures do they get an
+   * `ERROR` and the cache starts over on the next watch.
+   */
+  async #run(): Promise<void> {
+    let failingSince: number | undefined;
+    let delay = 100;
+    for (;;) {
+      try {
+        const stream = this.#store.watch(this.#prefix, {
+          prefix: true,
+          prevKv: true,
+          progressNotify: true,
+          startRevision: this.#revision + 1,
+          signal: this.#abort.signal,
+        });
+        for await (const ev of stream) {
+          this.#apply(ev);
+          failingSince = undefined;
+          delay = 100;
+        }
+        if (this.#abort.signal.aborted) return;
+        throw new Error("the store watch ended");
+      } catch (e) {
+        if (this.#abort.signal.aborted) return;
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince < this.#resumeMs) {
+          await new Promise((r) => setTimeout(r, delay));
+          delay = Math.min(delay * 2, 2000);
+          continue;
+        }
+        this.#failed = e;
+        const status = ApiError.internal(e instanceof Error ? e.message : String(e)).status;
+        for (const s of this.#subs) s.close({ type: "ERROR", status });
+        this.#subs.clear();
+        return;
+      }
     }
   }
 

@@ -28,6 +28,8 @@ export interface WatchStreamOptions {
   timeoutSeconds: number;
   /** The client went away. */
   signal: AbortSignal;
+  /** Reports a stream that fails (one line). */
+  log?: (line: string) => void;
 }
 
 const encoder = new TextEncoder();
@@ -129,6 +131,7 @@ export function watchResponse(
         }
       } catch (e) {
         cleanup();
+        opts.log?.(`rks: watch stream failed: ${e instanceof Error ? e.message : e}`);
         controller.error(e);
       }
     },
