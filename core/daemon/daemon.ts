@@ -107,6 +107,7 @@ export class NodeDaemon {
   #lastRelistAt = 0;
   #dataVersion: unknown;
   #exitDirStamp = "";
+  #manifestStamp = "";
   #startedAt = 0;
   #syncs = 0;
   #lastSyncAt = 0;
@@ -242,15 +243,24 @@ export class NodeDaemon {
 
   /**
    * The cheap check of a tick: did another process write to the store (SQLite's
-   * `data_version`), did conmon's exit-file directory change, did a back-off, retry or adoption
-   * come due, or is a full relist due anyway?
+   * `data_version`), did conmon's exit-file directory or a manifest file change (an edit in
+   * place), did a back-off, retry or adoption come due, or is a full relist due anyway?
    */
   #relistDue(now: number): boolean {
     if (now >= this.#nextDue) return true;
     if (now - this.#lastRelistAt >= (this.#o.relistIntervalMs ?? 10_000)) return true;
     const version = this.#o.engine.db.get("PRAGMA data_version")?.data_version;
     const exitDir = this.#stampOf(this.#o.engine.paths.exitDir);
-    return version !== this.#dataVersion || exitDir !== this.#exitDirStamp;
+    return version !== this.#dataVersion || exitDir !== this.#exitDirStamp ||
+      this.#manifestStampNow() !== this.#manifestStamp;
+  }
+
+  #manifestStampNow(): string {
+    try {
+      return this.#source.stamp();
+    } catch (e) {
+      return `error:${errorText(e)}`;
+    }
   }
 
   #stampOf(dir: string): string {
@@ -375,6 +385,7 @@ export class NodeDaemon {
           // while it runs is seen as a change.
           this.#dataVersion = this.#o.engine.db.get("PRAGMA data_version")?.data_version;
           this.#exitDirStamp = this.#stampOf(this.#o.engine.paths.exitDir);
+          this.#manifestStamp = this.#manifestStampNow();
           this.#lastRelistAt = Date.now();
           try {
             await this.#sync();
