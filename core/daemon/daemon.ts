@@ -107,6 +107,7 @@ export class NodeDaemon {
   #lastRelistAt = 0;
   #dataVersion: unknown;
   #exitDirStamp = "";
+  #manifestStamp = "";
   #startedAt = 0;
   #syncs = 0;
   #lastSyncAt = 0;
@@ -242,20 +243,29 @@ export class NodeDaemon {
 
   /**
    * The cheap check of a tick: did another process write to the store (SQLite's
-   * `data_version`), did conmon's exit-file directory change, did a back-off, retry or adoption
-   * come due, or is a full relist due anyway?
+   * `data_version`), did conmon's exit-file directory or a manifest file change (an edit in
+   * place), did a back-off, retry or adoption come due, or is a full relist due anyway?
    */
-  async #relistDue(now: number): Promise<boolean> {
+  #relistDue(now: number): boolean {
     if (now >= this.#nextDue) return true;
     if (now - this.#lastRelistAt >= (this.#o.relistIntervalMs ?? 10_000)) return true;
     const version = this.#o.engine.db.get("PRAGMA data_version")?.data_version;
-    const exitDir = await this.#stampOf(this.#o.engine.paths.exitDir);
-    return version !== this.#dataVersion || exitDir !== this.#exitDirStamp;
+    const exitDir = this.#stampOf(this.#o.engine.paths.exitDir);
+    return version !== this.#dataVersion || exitDir !== this.#exitDirStamp ||
+      this.#manifestStampNow() !== this.#manifestStamp;
   }
 
-  async #stampOf(dir: string): Promise<string> {
+  #manifestStampNow(): string {
     try {
-      const st = await Deno.stat(dir);
+      return this.#source.stamp();
+    } catch (e) {
+      return `error:${errorText(e)}`;
+    }
+  }
+
+  #stampOf(dir: string): string {
+    try {
+      const st = Deno.statSync(dir); // a local stat: no thread-pool round trip
       return `${st.ino}:${st.mtime?.getTime()}`;
     } catch (e) {
       return e instanceof Deno.errors.NotFound ? "missing" : `error:${errorText(e)}`;
@@ -304,7 +314,7 @@ export class NodeDaemon {
     while (!this.#stopping) {
       let stamp: string;
       try {
-        const st = await Deno.stat(this.#o.manifestDir);
+        const st = Deno.statSync(this.#o.manifestDir); // a local stat: no thread-pool round trip
         stamp = `${st.ino}:${st.mtime?.getTime()}:${st.ctime?.getTime()}`;
       } catch (e) {
         stamp = e instanceof Deno.errors.NotFound ? "missing" : `error:${errorText(e)}`;
@@ -374,7 +384,8 @@ export class NodeDaemon {
           // What the relist is compared with next tick: read before it, so that a change made
           // while it runs is seen as a change.
           this.#dataVersion = this.#o.engine.db.get("PRAGMA data_version")?.data_version;
-          this.#exitDirStamp = await this.#stampOf(this.#o.engine.paths.exitDir);
+          this.#exitDirStamp = this.#stampOf(this.#o.engine.paths.exitDir);
+          this.#manifestStamp = this.#manifestStampNow();
           this.#lastRelistAt = Date.now();
           try {
             await this.#sync();
@@ -388,7 +399,7 @@ export class NodeDaemon {
           }
         }
         const woken = await this.#sleep(tick);
-        relist = woken || (!this.#stopping && await this.#relistDue(Date.now()));
+        relist = woken || (!this.#stopping && this.#relistDue(Date.now()));
       }
     } finally {
       await Promise.allSettled([...this.#busy.values()]);

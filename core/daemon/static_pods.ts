@@ -171,6 +171,31 @@ export class StaticPodSource {
     this.#checkImage = opts.checkImage;
   }
 
+  /**
+   * A cheap fingerprint of the directory: the size, mtime and inode of every manifest file,
+   * read with synchronous stats (no file is opened or parsed). Two equal stamps mean a scan
+   * would find nothing new; the daemon compares it on each tick to see edits in place, which
+   * do not change the directory's own mtime.
+   */
+  stamp(): string {
+    const parts: string[] = [];
+    try {
+      for (const e of Deno.readDirSync(this.dir)) {
+        if (e.isDirectory || !isManifestFileName(e.name)) continue;
+        try {
+          const st = Deno.statSync(join(this.dir, e.name));
+          parts.push(`${e.name}:${st.size}:${st.mtime?.getTime() ?? 0}:${st.ino ?? 0}`);
+        } catch (err) {
+          if (!(err instanceof Deno.errors.NotFound)) throw err;
+        }
+      }
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return "missing";
+      throw err;
+    }
+    return parts.sort().join("|");
+  }
+
   /** Scans the directory (a missing directory holds no pods). */
   async scan(): Promise<StaticPodScan> {
     const names: string[] = [];

@@ -103,3 +103,21 @@ Deno.test("StaticPodSource reads one pod per file and reports each problem once 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("StaticPodSource.stamp() changes with an edit in place, not with ignored files", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "rkl-static-stamp-" });
+  try {
+    const src = new StaticPodSource(dir, "node1");
+    assert.equal(new StaticPodSource(join(dir, "nope"), "n").stamp(), "missing");
+    await Deno.writeTextFile(join(dir, "web.yaml"), pod("web"));
+    const before = src.stamp();
+    assert.equal(src.stamp(), before, "stable while nothing changes");
+    await Deno.writeTextFile(join(dir, ".web.yaml.swp"), "x");
+    assert.equal(src.stamp(), before, "editor files do not count");
+    // Rewrite in place with a different size: the directory's own mtime does not change.
+    await Deno.writeTextFile(join(dir, "web.yaml"), pod("web", "/another-image"));
+    assert.notEqual(src.stamp(), before);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
