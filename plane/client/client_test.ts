@@ -101,6 +101,18 @@ Deno.test({
       assert.match(String(err), /already assigned to node "n1"/);
       const bound = await kube.get("pods", "default", "p3");
       assert.equal((bound.spec as { nodeName: string }).nodeName, "n1");
+      // As kube-apiserver's binding: the PodScheduled condition is now True.
+      const conds = (bound.status as { conditions: { type: string; status: string }[] }).conditions;
+      assert.equal(conds.find((c) => c.type === "PodScheduled")?.status, "True");
+      // A binding for another incarnation of the pod (uid) is refused.
+      const other = await kube.create("pods", pod("p5"));
+      const stale = await kube.bind(
+        { metadata: { ...other.metadata, uid: "not-this-pod" } },
+        "n1",
+      ).catch((e) => e);
+      assert.equal(isConflict(stale), true, String(stale));
+      assert.match(String(stale), /Precondition failed: UID in precondition: not-this-pod/);
+      await kube.delete("pods", "default", "p5", { gracePeriodSeconds: 0 });
     });
 
     await t.step("delete with preconditions and grace period", async () => {
@@ -157,7 +169,12 @@ Deno.test({
       const lw = new ApiListWatch(kube, "configmaps", { labelSelector: "app=q" });
       const first = await lw.list();
       await kube.create("configmaps", cm("b"));
-      const head = await kube.list("pods");
+      // One more write: compacting at the head then removes the revision after `first`.
+      await kube.create("configmaps", {
+        ...cm("z"),
+        metadata: { name: "z", namespace: "default" },
+      });
+      const head = await kube.list("configmaps");
       await c.store.compact(Number(head.resourceVersion));
       const ac = new AbortController();
       const evs = lw.watch(undefined, {
