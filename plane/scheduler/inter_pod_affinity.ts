@@ -70,8 +70,7 @@ function live(p: PodInfo): boolean {
   return p.pod.metadata.deletionTimestamp === undefined;
 }
 
-/** Computes the pre-filter counts (exported for tests). */
-export function interPodAffinityCounts(ctx: CycleContext): FilterState {
+function interPodAffinityCounts(ctx: CycleContext): FilterState {
   const pod = ctx.pod;
   const st: FilterState = { existingAnti: new Map(), affinity: new Map(), anti: new Map() };
   for (const node of ctx.nodes) {

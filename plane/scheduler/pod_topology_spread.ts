@@ -87,8 +87,7 @@ interface FilterState {
   min: number[];
 }
 
-/** Pre-filter state: matching-pod counts per domain of each hard constraint (exported for tests). */
-export function spreadCounts(ctx: CycleContext, hard = true): FilterState {
+function spreadCounts(ctx: CycleContext, hard = true): FilterState {
   const cs = constraints(ctx.pod, hard);
   const counts = cs.map(() => new Map<string, number>());
   for (const node of ctx.nodes) {
