@@ -141,6 +141,8 @@ export interface ContainerLike {
   ports?: ContainerPort[];
   /** `Always` on an init container makes it a sidecar (restartable init container). */
   restartPolicy?: string;
+  /** Any other container field (image, command, ...). */
+  [field: string]: unknown;
 }
 
 /** The parts of `v1.PodSpec` the scheduler reads. */
@@ -169,6 +171,8 @@ export interface PodSpecLike {
   preemptionPolicy?: string;
   /** While non-empty, the pod is not scheduled. */
   schedulingGates?: { name: string }[];
+  /** Any other spec field. */
+  [field: string]: unknown;
 }
 
 /** A pod as the scheduler sees it. */
