@@ -11,6 +11,7 @@ import { containerBench } from "./container_bench.ts";
 import { composeBench } from "./compose_bench.ts";
 import { startupBench } from "./startup_bench.ts";
 import { daemonBench } from "./daemon_bench.ts";
+import { schedulerBench } from "./scheduler_bench.ts";
 
 /** A benchmark section. */
 export interface Section {
@@ -28,6 +29,7 @@ const sections: Section[] = [
   { name: "net", run: netBench },
   { name: "compose", run: composeBench },
   { name: "daemon", run: daemonBench },
+  { name: "scheduler", run: schedulerBench },
 ];
 
 const wanted = Deno.args.filter((a) => !a.startsWith("-"));
