@@ -35,6 +35,7 @@ Options:
   --data-dir DIR         CA, serving certificate, admin token, kubeconfig (default /var/lib/rks)
   --kubeconfig-out FILE  also write the admin kubeconfig here (start)
   --server URL           server URL to put in the printed kubeconfig (kubeconfig)
+  --scheduler on|off     run the scheduler inside rks start (default on)
   --kubeconfig FILE      the API to schedule for (scheduler; default <data-dir>/admin.kubeconfig)
 `;
 

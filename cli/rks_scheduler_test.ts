@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor } from "../core/testing.ts";
-import { configFromYaml } from "../plane/apiserver/rks_config.ts";
+import { configFromYaml, parseRksArgs, resolveRksConfig } from "../plane/apiserver/rks_config.ts";
 import { startTestCluster } from "../plane/apiserver/_testing.ts";
 import { freePort } from "../plane/store/etcd_server.ts";
 
@@ -149,7 +149,15 @@ Deno.test({
   },
 });
 
-Deno.test("rks config: the scheduler section is validated with file and field path", () => {
+Deno.test("rks config: --scheduler on|off and the scheduler section, validated with file and field path", () => {
+  assert.equal(
+    resolveRksConfig(parseRksArgs(["start", "--scheduler", "off"]).flags, {}).runScheduler,
+    false,
+  );
+  assert.throws(
+    () => parseRksArgs(["start", "--scheduler=maybe"]),
+    /option '--scheduler' expects on or off, got 'maybe'/,
+  );
   const c = configFromYaml({
     scheduler: { scoringStrategy: "MostAllocated", weights: { PodTopologySpread: 5 } },
   }, "rks.yaml");

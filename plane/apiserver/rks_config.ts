@@ -32,6 +32,8 @@ export interface RksConfig {
   kubeconfigOut?: string;
   /** The `scheduler:` section (weights, scoring strategy, name); see plane/scheduler/profile.ts. */
   scheduler?: SchedulerConfig;
+  /** Run the scheduler inside `rks start` (default true). */
+  runScheduler?: boolean;
 }
 
 /** Flags of the `rks` command line. */
@@ -50,6 +52,8 @@ export interface RksFlags {
   server?: string;
   /** `--kubeconfig FILE` (rks scheduler: the API to schedule for). */
   kubeconfig?: string;
+  /** `--scheduler on|off` (rks start: run the scheduler in-process, default on). */
+  scheduler?: string;
 }
 
 /** A parsed command line. */
@@ -69,6 +73,7 @@ const flagNames: Record<string, keyof RksFlags> = {
   "--kubeconfig-out": "kubeconfigOut",
   "--server": "server",
   "--kubeconfig": "kubeconfig",
+  "--scheduler": "scheduler",
 };
 
 /**
@@ -106,6 +111,9 @@ export function parseRksArgs(argv: readonly string[]): RksArgs {
     const value = eq > 0 ? w.slice(eq + 1) : words[++i];
     if (value === undefined || value === "") {
       throw new UsageError(`option '${name}' needs a value`);
+    }
+    if (key === "scheduler" && value !== "on" && value !== "off") {
+      throw new UsageError(`option '--scheduler' expects on or off, got '${value}'`);
     }
     flags[key] = value;
   }
@@ -246,6 +254,7 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
   if (file.prefix !== undefined) out.prefix = file.prefix;
   if (file.networkConfig !== undefined) out.networkConfig = file.networkConfig;
   if (file.scheduler !== undefined) out.scheduler = file.scheduler;
+  if (flags.scheduler !== undefined) out.runScheduler = flags.scheduler === "on";
   if (flags.kubeconfigOut !== undefined) out.kubeconfigOut = flags.kubeconfigOut;
   return out;
 }

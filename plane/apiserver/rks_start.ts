@@ -28,8 +28,8 @@ export interface Rks extends AsyncDisposable {
   readonly store: KvStore;
   /** The embedded etcd, when rks started one. */
   readonly etcd: EtcdServer | undefined;
-  /** The scheduler running inside rks. */
-  readonly scheduler: Scheduler;
+  /** The scheduler running inside rks (unless `--scheduler off`). */
+  readonly scheduler: Scheduler | undefined;
   /** Path of the admin kubeconfig in the data directory. */
   readonly kubeconfigPath: string;
   /** The admin kubeconfig text. */
@@ -124,32 +124,37 @@ export async function startRks(
     if (config.kubeconfigOut) {
       await Deno.writeTextFile(config.kubeconfigOut, kubeconfig, { mode: 0o600 });
     }
-    const kube = new KubeClient(
-      new ApiClient({
-        server: clientUrl(config.hostname, server.port),
-        caCert: pki.caCert,
-        token: pki.adminToken,
-      }),
-      { fieldManager: "kube-scheduler" },
-    );
-    const scheduler = new Scheduler(kube, {
-      ...(config.scheduler ? { config: config.scheduler } : {}),
-      log,
-    });
-    try {
-      await scheduler.start();
-    } catch (err) {
-      kube.close();
-      await server.close();
-      throw err;
+    let scheduler: Scheduler | undefined;
+    let kube: KubeClient | undefined;
+    if (config.runScheduler !== false) {
+      kube = new KubeClient(
+        new ApiClient({
+          server: clientUrl(config.hostname, server.port),
+          caCert: pki.caCert,
+          token: pki.adminToken,
+        }),
+        { fieldManager: "kube-scheduler" },
+      );
+      scheduler = new Scheduler(kube, {
+        ...(config.scheduler ? { config: config.scheduler } : {}),
+        log,
+      });
+      try {
+        await scheduler.start();
+      } catch (err) {
+        kube.close();
+        await server.close();
+        throw err;
+      }
+      log(`rks: scheduler ${scheduler.profile.schedulerName} running`);
     }
     const s = store;
     const e = etcd;
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
-        await scheduler.stop();
-        kube.close();
+        await scheduler?.stop();
+        kube?.close();
         await server.close();
         await s.close();
         await e?.kill();
