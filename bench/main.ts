@@ -12,6 +12,7 @@ import { composeBench } from "./compose_bench.ts";
 import { startupBench } from "./startup_bench.ts";
 import { rksBench } from "./rks_bench.ts";
 import { daemonBench } from "./daemon_bench.ts";
+import { schedulerBench } from "./scheduler_bench.ts";
 
 /** A benchmark section. */
 export interface Section {
@@ -30,6 +31,7 @@ const sections: Section[] = [
   { name: "compose", run: composeBench },
   { name: "rks", run: rksBench },
   { name: "daemon", run: daemonBench },
+  { name: "scheduler", run: schedulerBench },
 ];
 
 const wanted = Deno.args.filter((a) => !a.startsWith("-"));

@@ -8,6 +8,7 @@
  */
 import { RkError } from "../core/errors.ts";
 import denoJson from "../deno.json" with { type: "json" };
+import type { RksConfig } from "../plane/apiserver/rks_config.ts";
 
 /** Where `rks` writes. */
 export interface RksIo {
@@ -24,6 +25,7 @@ rk8s control plane: the Kubernetes API server over HTTPS, state in etcd or Xline
 Commands:
   start        run the API server until SIGINT/SIGTERM
   kubeconfig   print the admin kubeconfig of a data directory
+  scheduler    run a scheduler against an API (rks start already runs one)
 
 Options:
   --config, -c FILE      YAML config (the original project's addr, xline_config, network_config)
@@ -33,6 +35,8 @@ Options:
   --data-dir DIR         CA, serving certificate, admin token, kubeconfig (default /var/lib/rks)
   --kubeconfig-out FILE  also write the admin kubeconfig here (start)
   --server URL           server URL to put in the printed kubeconfig (kubeconfig)
+  --scheduler on|off     run the scheduler inside rks start (default on)
+  --kubeconfig FILE      the API to schedule for (scheduler; default <data-dir>/admin.kubeconfig)
 `;
 
 /**
@@ -95,6 +99,14 @@ export async function rksMain(
       io.stdout(await readKubeconfig(config.dataDir, args.flags.server));
       return 0;
     }
+    if (args.command === "scheduler") {
+      return await runScheduler(
+        args.flags.kubeconfig ?? `${config.dataDir}/admin.kubeconfig`,
+        config,
+        io,
+        stop,
+      );
+    }
     const { startRks } = await import("../plane/apiserver/rks_start.ts");
     const rks = await startRks(config, (l) => io.stderr(`${l}\n`));
     io.stderr(
@@ -108,6 +120,33 @@ export async function rksMain(
     const code = e instanceof RkError ? e.exitCode : 1;
     io.stderr(`rks: ${e instanceof Error ? e.message : String(e)}\n`);
     return code;
+  }
+}
+
+async function runScheduler(
+  kubeconfig: string,
+  config: RksConfig,
+  io: RksIo,
+  stop: Promise<unknown> | undefined,
+): Promise<number> {
+  const { KubeClient } = await import("../plane/client/kube_client.ts");
+  const { Scheduler } = await import("../plane/scheduler/scheduler.ts");
+  const kube = await KubeClient.connect({ kubeconfig, fieldManager: "kube-scheduler" });
+  const scheduler = new Scheduler(kube, {
+    ...(config.scheduler ? { config: config.scheduler } : {}),
+    log: (l) => io.stderr(`${l}\n`),
+  });
+  try {
+    await scheduler.start();
+    io.stderr(
+      `rks: scheduler ${scheduler.profile.schedulerName} running against ${kube.api.server}\n`,
+    );
+    await (stop ?? signalled());
+    io.stderr("rks: stopping the scheduler\n");
+    await scheduler.stop();
+    return 0;
+  } finally {
+    kube.close();
   }
 }
 

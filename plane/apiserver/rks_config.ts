@@ -1,12 +1,14 @@
 /**
  * rks's configuration: command-line flags of `rks start` / `rks kubeconfig` and the YAML file
  * of `--config`, which accepts the original project's keys (`addr`,
- * `xline_config.endpoints/prefix/username/password`, `network_config`). Pure.
+ * `xline_config.endpoints/prefix/username/password`, `network_config`) and rk8s's `scheduler:`
+ * section. Pure.
  *
  * @module
  */
 import { isRecord } from "../../core/is_record.ts";
 import { UsageError } from "../../core/errors.ts";
+import { parseSchedulerConfig, type SchedulerConfig } from "../scheduler/profile.ts";
 
 /** The resolved settings of `rks start`. */
 export interface RksConfig {
@@ -28,6 +30,10 @@ export interface RksConfig {
   dataDir: string;
   /** Where to write the admin kubeconfig in addition to `<data-dir>/admin.kubeconfig`. */
   kubeconfigOut?: string;
+  /** The `scheduler:` section (weights, scoring strategy, name); see plane/scheduler/profile.ts. */
+  scheduler?: SchedulerConfig;
+  /** Run the scheduler inside `rks start` (default true). */
+  runScheduler?: boolean;
 }
 
 /** Flags of the `rks` command line. */
@@ -44,12 +50,16 @@ export interface RksFlags {
   kubeconfigOut?: string;
   /** `--server URL` (rks kubeconfig). */
   server?: string;
+  /** `--kubeconfig FILE` (rks scheduler: the API to schedule for). */
+  kubeconfig?: string;
+  /** `--scheduler on|off` (rks start: run the scheduler in-process, default on). */
+  scheduler?: string;
 }
 
 /** A parsed command line. */
 export interface RksArgs {
   /** The command. */
-  command: "start" | "kubeconfig" | "help" | "version";
+  command: "start" | "kubeconfig" | "scheduler" | "help" | "version";
   /** Its flags. */
   flags: RksFlags;
 }
@@ -62,6 +72,8 @@ const flagNames: Record<string, keyof RksFlags> = {
   "--data-dir": "dataDir",
   "--kubeconfig-out": "kubeconfigOut",
   "--server": "server",
+  "--kubeconfig": "kubeconfig",
+  "--scheduler": "scheduler",
 };
 
 /**
@@ -85,8 +97,8 @@ export function parseRksArgs(argv: readonly string[]): RksArgs {
     return { command: "help", flags: {} };
   }
   if (first === "--version" || first === "-V") return { command: "version", flags: {} };
-  if (first !== "start" && first !== "kubeconfig") {
-    throw new UsageError(`unknown command '${first}' (expected start or kubeconfig)`);
+  if (first !== "start" && first !== "kubeconfig" && first !== "scheduler") {
+    throw new UsageError(`unknown command '${first}' (expected start, kubeconfig or scheduler)`);
   }
   const flags: RksFlags = {};
   for (let i = 1; i < words.length; i++) {
@@ -99,6 +111,9 @@ export function parseRksArgs(argv: readonly string[]): RksArgs {
     const value = eq > 0 ? w.slice(eq + 1) : words[++i];
     if (value === undefined || value === "") {
       throw new UsageError(`option '${name}' needs a value`);
+    }
+    if (key === "scheduler" && value !== "on" && value !== "off") {
+      throw new UsageError(`option '--scheduler' expects on or off, got '${value}'`);
     }
     flags[key] = value;
   }
@@ -167,7 +182,14 @@ export function configFromYaml(doc: unknown, file: string): Partial<RksConfig> {
   if (doc === null || doc === undefined) return {};
   if (!isRecord(doc)) return fail("(top level)", "expected a mapping");
   const out: Partial<RksConfig> = {};
-  const known = new Set(["addr", "xline_config", "network_config", "data_dir", "listen"]);
+  const known = new Set([
+    "addr",
+    "xline_config",
+    "network_config",
+    "data_dir",
+    "listen",
+    "scheduler",
+  ]);
   for (const k of Object.keys(doc)) if (!known.has(k)) fail(k, "unknown key");
   const addr = doc.listen ?? doc.addr;
   if (addr !== undefined) {
@@ -203,6 +225,13 @@ export function configFromYaml(doc: unknown, file: string): Partial<RksConfig> {
       out[k] = v as string;
     }
   }
+  if (doc.scheduler !== undefined && doc.scheduler !== null) {
+    try {
+      out.scheduler = parseSchedulerConfig(doc.scheduler);
+    } catch (e) {
+      throw new UsageError(`${file}: ${e instanceof Error ? e.message : e}`);
+    }
+  }
   const n = doc.network_config;
   if (n !== undefined && n !== null) {
     if (!isRecord(n)) return fail("network_config", "expected a mapping");
@@ -224,6 +253,8 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
   if (file.password !== undefined) out.password = file.password;
   if (file.prefix !== undefined) out.prefix = file.prefix;
   if (file.networkConfig !== undefined) out.networkConfig = file.networkConfig;
+  if (file.scheduler !== undefined) out.scheduler = file.scheduler;
+  if (flags.scheduler !== undefined) out.runScheduler = flags.scheduler === "on";
   if (flags.kubeconfigOut !== undefined) out.kubeconfigOut = flags.kubeconfigOut;
   return out;
 }

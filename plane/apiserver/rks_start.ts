@@ -1,7 +1,8 @@
 /**
  * `startRks`: the control plane as `rks start` runs it — the data directory, the cluster PKI,
  * the store (the given endpoints, or an embedded etcd under `<data-dir>/etcd` on loopback,
- * stopped with rks), the API server over HTTPS, and the admin kubeconfig.
+ * stopped with rks), the API server over HTTPS, the admin kubeconfig, and the scheduler (a
+ * client of that API).
  *
  * @module
  */
@@ -15,6 +16,9 @@ import { type ApiServer, startApiServer } from "./api_server.ts";
 import { ensureClusterPki } from "./cluster_pki.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import type { RksConfig } from "./rks_config.ts";
+import { ApiClient } from "./api_client.ts";
+import { KubeClient } from "../client/kube_client.ts";
+import { Scheduler } from "../scheduler/scheduler.ts";
 
 /** A running control plane. */
 export interface Rks extends AsyncDisposable {
@@ -24,6 +28,8 @@ export interface Rks extends AsyncDisposable {
   readonly store: KvStore;
   /** The embedded etcd, when rks started one. */
   readonly etcd: EtcdServer | undefined;
+  /** The scheduler running inside rks (unless `--scheduler off`). */
+  readonly scheduler: Scheduler | undefined;
   /** Path of the admin kubeconfig in the data directory. */
   readonly kubeconfigPath: string;
   /** The admin kubeconfig text. */
@@ -118,18 +124,53 @@ export async function startRks(
     if (config.kubeconfigOut) {
       await Deno.writeTextFile(config.kubeconfigOut, kubeconfig, { mode: 0o600 });
     }
+    let scheduler: Scheduler | undefined;
+    let kube: KubeClient | undefined;
+    if (config.runScheduler !== false) {
+      kube = new KubeClient(
+        new ApiClient({
+          server: clientUrl(config.hostname, server.port),
+          caCert: pki.caCert,
+          token: pki.adminToken,
+        }),
+        { fieldManager: "kube-scheduler" },
+      );
+      scheduler = new Scheduler(kube, {
+        ...(config.scheduler ? { config: config.scheduler } : {}),
+        log,
+      });
+      try {
+        await scheduler.start();
+      } catch (err) {
+        kube.close();
+        await server.close();
+        throw err;
+      }
+      log(`rks: scheduler ${scheduler.profile.schedulerName} running`);
+    }
     const s = store;
     const e = etcd;
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
+        await scheduler?.stop();
+        kube?.close();
         await server.close();
         await s.close();
         await e?.kill();
       })();
       return closing;
     };
-    return { server, store, etcd, kubeconfigPath, kubeconfig, close, [Symbol.asyncDispose]: close };
+    return {
+      server,
+      store,
+      etcd,
+      scheduler,
+      kubeconfigPath,
+      kubeconfig,
+      close,
+      [Symbol.asyncDispose]: close,
+    };
   } catch (err) {
     await store?.close();
     await etcd?.kill();
