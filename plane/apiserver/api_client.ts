@@ -160,34 +160,67 @@ export class ApiClient implements AsyncDisposable {
     this.#http = Deno.createHttpClient({ caCerts: [creds.caCert] });
   }
 
+  /** The server URL (`https://host:port`). */
+  get server(): string {
+    return this.#creds.server;
+  }
+
   /**
    * Sends a request and returns the parsed JSON answer; an error answer throws
-   * {@linkcode ApiClientError}, an unreachable server `RkError` naming it.
+   * {@linkcode ApiClientError}, an unreachable server `RkError` naming it. `contentType` is the
+   * body's media type (a patch type for PATCH).
    */
   async request(
     method: string,
     path: string,
     body?: unknown,
     accept = "application/json",
+    contentType = "application/json",
   ): Promise<Record<string, unknown>> {
-    let res: Response;
+    const res = await this.#fetch(method, path, body, accept, contentType);
+    return await this.#answer(res, path);
+  }
+
+  /**
+   * Sends a GET and returns the response with its body unread (for `watch=true` streams); an
+   * error answer throws {@linkcode ApiClientError}. Aborting `signal` ends the stream.
+   */
+  async open(path: string, signal?: AbortSignal): Promise<Response> {
+    const res = await this.#fetch("GET", path, undefined, "application/json", "", signal);
+    if (!res.ok) await this.#answer(res, path);
+    return res;
+  }
+
+  async #fetch(
+    method: string,
+    path: string,
+    body: unknown,
+    accept: string,
+    contentType: string,
+    signal?: AbortSignal,
+  ): Promise<Response> {
     try {
-      res = await fetch(`${this.#creds.server}${path}`, {
+      return await fetch(`${this.#creds.server}${path}`, {
         method,
         client: this.#http,
         headers: {
           authorization: `Bearer ${this.#creds.token}`,
           accept,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...(body === undefined ? {} : { "content-type": contentType }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(signal ? { signal } : {}),
       });
     } catch (e) {
+      if (signal?.aborted) throw e;
       throw new RkError(
         `Cannot reach the cluster at ${this.#creds.server}: ${e instanceof Error ? e.message : e}`,
         { cause: e },
       );
     }
+  }
+
+  async #answer(res: Response, path: string): Promise<Record<string, unknown>> {
     const text = await res.text();
     let json: unknown;
     try {

@@ -649,8 +649,19 @@ export class ApiHandler {
         field: "target.name",
       }]);
     }
-    await st.update(ns, name, undefined, (cur) => {
+    const meta = isRecord(body.metadata) ? body.metadata : {};
+    const now = this.#now();
+    await st.update(ns, name, "binding", (cur) => {
       const spec = isRecord(cur.spec) ? cur.spec : {};
+      if (typeof meta.uid === "string" && meta.uid !== "" && meta.uid !== cur.metadata.uid) {
+        throw ApiError.conflict(
+          st.gr,
+          name,
+          `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${
+            String(cur.metadata.uid ?? "")
+          }`,
+        );
+      }
       if (cur.metadata.deletionTimestamp !== undefined) {
         throw ApiError.conflict(
           st.gr,
@@ -667,9 +678,25 @@ export class ApiHandler {
       }
       spec.nodeName = node;
       cur.spec = spec;
+      if (isRecord(meta.annotations)) {
+        const had = isRecord(cur.metadata.annotations) ? cur.metadata.annotations : {};
+        cur.metadata.annotations = { ...had, ...meta.annotations };
+      }
+      // As kube-apiserver's assignPod: the PodScheduled condition becomes True.
+      const status = isRecord(cur.status) ? cur.status : {};
+      const conds = (Array.isArray(status.conditions) ? status.conditions : []).filter((c) =>
+        !(isRecord(c) && c.type === "PodScheduled")
+      );
+      conds.push({
+        type: "PodScheduled",
+        status: "True",
+        lastProbeTime: null,
+        lastTransitionTime: now.toISOString().replace(/\.\d+Z$/, "Z"),
+      });
+      cur.status = { ...status, conditions: conds };
       delete cur.metadata.resourceVersion;
       return cur;
-    }, { dryRun, now: this.#now() });
+    }, { dryRun, now });
     return jsonResponse({
       kind: "Status",
       apiVersion: "v1",

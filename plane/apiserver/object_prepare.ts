@@ -178,7 +178,7 @@ export function prepareForUpdate(
   }
   delete meta.selfLink;
   applyDefaults(r.kind, out);
-  if (r.subresources.includes("status")) {
+  if (r.subresources.includes("status") && subresource !== "binding") {
     if (old.status === undefined) delete out.status;
     else out.status = structuredClone(old.status);
   }

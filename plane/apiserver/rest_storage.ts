@@ -350,7 +350,8 @@ export class RestStorage {
       }
       const next = prepareForUpdate(this.resource, subresource, current, desired);
       next.metadata.name = name;
-      this.#validate(next, current);
+      // pods/binding changes spec.nodeName, which a pod update may not: validate it as a whole.
+      this.#validate(next, subresource === "binding" ? undefined : current);
       if (sameObject(next, current)) return current;
       const finalized = next.metadata.deletionTimestamp !== undefined &&
         !(Array.isArray(next.metadata.finalizers) && next.metadata.finalizers.length > 0);

@@ -6,7 +6,18 @@
  * @module
  */
 import type { KubeObject } from "./kube_object.ts";
-import type { ObjectStore } from "./object_store.ts";
+import type { ObjectEvent, ObjectList, ObjectWatchOptions } from "./object_store.ts";
+
+/**
+ * Where an {@linkcode Informer} lists and watches: an `ObjectStore` (straight on the store) or
+ * the API client's list-watch (plane/client).
+ */
+export interface ListWatcher<T> {
+  /** Every object (or one namespace's) at one revision. */
+  list(namespace?: string): Promise<ObjectList<T>>;
+  /** Changes after `opts.resourceVersion`; `RESET` replaces the cache. */
+  watch(namespace: string | undefined, opts: ObjectWatchOptions): AsyncIterable<ObjectEvent<T>>;
+}
 
 /** Callbacks of an {@linkcode Informer}; each is awaited before the next event is applied. */
 export interface InformerHandlers<T> {
@@ -69,7 +80,7 @@ export function cacheKey(obj: KubeObject): string {
  * ```
  */
 export class Informer<T extends KubeObject> {
-  #objects: ObjectStore<T>;
+  #objects: ListWatcher<T>;
   #opts: InformerOptions<T>;
   #cache = new Map<string, T>();
   #rv = "0";
@@ -78,7 +89,7 @@ export class Informer<T extends KubeObject> {
   #loop: Promise<void> | undefined;
 
   /** Creates the informer; call {@linkcode Informer.start}. */
-  constructor(objects: ObjectStore<T>, opts: InformerOptions<T> = {}) {
+  constructor(objects: ListWatcher<T>, opts: InformerOptions<T> = {}) {
     this.#objects = objects;
     this.#opts = opts;
   }

@@ -1,0 +1,99 @@
+/**
+ * The plugin interfaces of rk8s's scheduler, after kube-scheduler's scheduling framework:
+ * filter plugins (with an optional `preFilter` computed once per pod) say whether a pod fits a
+ * node and why not; score plugins rank the feasible nodes 0–100 (after `normalize`), each
+ * multiplied by its weight in the profile.
+ *
+ * Source: https://kubernetes.io/docs/concepts/scheduling-eviction/scheduling-framework/
+ *
+ * @module
+ */
+import type { NodeInfo, PodInfo } from "./node_info.ts";
+
+/** The highest score a plugin gives a node (`framework.MaxNodeScore`). */
+export const MAX_NODE_SCORE = 100;
+
+/**
+ * Why a pod does not fit: `Unschedulable` (preemption or cluster changes could help) or
+ * `UnschedulableAndUnresolvable` (removing pods from the node would not help).
+ */
+export type FailureCode = "Unschedulable" | "UnschedulableAndUnresolvable";
+
+/** A filter's refusal of one node. */
+export interface FilterFailure {
+  /** Plugin name, e.g. `NodeResourcesFit`. */
+  plugin: string;
+  /** How final the refusal is. */
+  code: FailureCode;
+  /** Reasons as kube-scheduler words them (`Insufficient cpu`, ...). */
+  reasons: string[];
+}
+
+/** State of one scheduling cycle: the pod, every node, and what plugins precomputed. */
+export interface CycleContext {
+  /** The pod being scheduled. */
+  pod: PodInfo;
+  /** Every node of the cluster (the snapshot). */
+  nodes: readonly NodeInfo[];
+  /** Nodes by name. */
+  nodeByName: ReadonlyMap<string, NodeInfo>;
+  /** Plugin data computed in `preFilter` / `preScore`, keyed by plugin name. */
+  data: Map<string, unknown>;
+}
+
+/** A filter plugin. */
+export interface FilterPlugin {
+  /** kube-scheduler's plugin name. */
+  readonly name: string;
+  /** Computes per-pod data once (stored in `ctx.data`). */
+  preFilter?(ctx: CycleContext): void;
+  /** `undefined` when the pod fits `node`, else why not. */
+  filter(ctx: CycleContext, node: NodeInfo): FilterFailure | undefined;
+}
+
+/** A score plugin. */
+export interface ScorePlugin {
+  /** kube-scheduler's plugin name. */
+  readonly name: string;
+  /** Computes per-pod data once for the feasible nodes. */
+  preScore?(ctx: CycleContext, feasible: readonly NodeInfo[]): void;
+  /** Raw score of `node`. */
+  score(ctx: CycleContext, node: NodeInfo): number;
+  /** Rescales raw scores in place to 0..{@linkcode MAX_NODE_SCORE}. */
+  normalize?(ctx: CycleContext, scores: number[]): void;
+}
+
+/**
+ * Rescales `scores` in place to 0..100 by the maximum (`reverse`: the lowest raw score gets
+ * 100), as kube-scheduler's `helper.DefaultNormalizeScore`.
+ *
+ * @example
+ * ```ts
+ * import { defaultNormalizeScore } from "./framework.ts";
+ * import assert from "node:assert/strict";
+ * const s = [1, 2, 4];
+ * defaultNormalizeScore(s, false);
+ * assert.deepEqual(s, [25, 50, 100]);
+ * const r = [0, 2];
+ * defaultNormalizeScore(r, true);
+ * assert.deepEqual(r, [100, 0]);
+ * ```
+ */
+export function defaultNormalizeScore(scores: number[], reverse: boolean): void {
+  let max = 0;
+  for (const s of scores) max = Math.max(max, s);
+  if (max === 0) {
+    if (reverse) scores.fill(MAX_NODE_SCORE);
+    return;
+  }
+  for (let i = 0; i < scores.length; i++) {
+    let s = Math.floor(scores[i]! * MAX_NODE_SCORE / max);
+    if (reverse) s = MAX_NODE_SCORE - s;
+    scores[i] = s;
+  }
+}
+
+/** Shorthand for a failure. */
+export function fail(plugin: string, code: FailureCode, ...reasons: string[]): FilterFailure {
+  return { plugin, code, reasons };
+}

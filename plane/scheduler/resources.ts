@@ -1,0 +1,141 @@
+/**
+ * Resource arithmetic of the scheduler: a pod's effective request (as Kubernetes computes it
+ * for scheduling, with init and sidecar containers and overhead), the non-zero requests used for
+ * scoring, and a node's allocatable resources.
+ *
+ * Source: https://kubernetes.io/docs/concepts/workloads/pods/init-containers/#resource-sharing-within-containers
+ * and `k8s.io/component-helpers/resource` `PodRequests`; non-zero defaults from kube-scheduler's
+ * `schedutil.GetNonzeroRequests` (100m CPU, 200 MiB memory).
+ *
+ * @module
+ */
+import { cpuMillis, memoryBytes, parseQuantity } from "../../core/quantity.ts";
+import type { ContainerLike, Node, Pod } from "./types.ts";
+
+/** Amounts of resources: CPU in millicores, memory in bytes, others in their own units. */
+export interface Resources {
+  /** Millicores. */
+  milliCPU: number;
+  /** Bytes. */
+  memory: number;
+  /** Other resources by name (`ephemeral-storage` in bytes, extended resources as counts). */
+  scalar: Record<string, number>;
+}
+
+/** CPU request assumed for scoring when a container requests none (millicores). */
+export const DEFAULT_MILLI_CPU_REQUEST = 100;
+/** Memory request assumed for scoring when a container requests none (bytes). */
+export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
+
+/** An empty amount. */
+export function emptyResources(): Resources {
+  return { milliCPU: 0, memory: 0, scalar: {} };
+}
+
+function amount(name: string, q: string | number): number {
+  if (name === "cpu") return cpuMillis(q);
+  if (name === "memory" || name === "ephemeral-storage") return memoryBytes(q);
+  return parseQuantity(q);
+}
+
+function fromList(list: Record<string, string | number> | undefined): Resources {
+  const r = emptyResources();
+  for (const [k, v] of Object.entries(list ?? {})) {
+    if (k === "cpu") r.milliCPU = amount(k, v);
+    else if (k === "memory") r.memory = amount(k, v);
+    else if (k !== "pods") r.scalar[k] = amount(k, v);
+  }
+  return r;
+}
+
+function add(a: Resources, b: Resources): Resources {
+  const scalar = { ...a.scalar };
+  for (const [k, v] of Object.entries(b.scalar)) scalar[k] = (scalar[k] ?? 0) + v;
+  return { milliCPU: a.milliCPU + b.milliCPU, memory: a.memory + b.memory, scalar };
+}
+
+function max(a: Resources, b: Resources): Resources {
+  const scalar = { ...a.scalar };
+  for (const [k, v] of Object.entries(b.scalar)) scalar[k] = Math.max(scalar[k] ?? 0, v);
+  return {
+    milliCPU: Math.max(a.milliCPU, b.milliCPU),
+    memory: Math.max(a.memory, b.memory),
+    scalar,
+  };
+}
+
+function containerRequests(c: ContainerLike, nonZero: boolean): Resources {
+  const r = fromList(c.resources?.requests);
+  if (nonZero) {
+    const req = c.resources?.requests ?? {};
+    if (req.cpu === undefined) r.milliCPU = DEFAULT_MILLI_CPU_REQUEST;
+    if (req.memory === undefined) r.memory = DEFAULT_MEMORY_REQUEST;
+  }
+  return r;
+}
+
+/**
+ * The pod's effective request: the larger of (a) the sum of app containers plus every sidecar
+ * (init container with `restartPolicy: Always`) and (b) for each regular init container, its own
+ * request plus the sidecars started before it; plus `spec.overhead`. With `nonZero`, a container
+ * without a cpu/memory request counts as 100m / 200Mi (kube-scheduler's scoring view). Throws
+ * `QuantityError` for a malformed quantity.
+ *
+ * @example
+ * ```ts
+ * import { podRequests } from "./resources.ts";
+ * import assert from "node:assert/strict";
+ * const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: {
+ *   initContainers: [{ resources: { requests: { cpu: "2" } } }],
+ *   containers: [{ resources: { requests: { cpu: "500m", memory: "1Gi" } } }, { resources: { requests: { cpu: "500m" } } }],
+ * } };
+ * const r = podRequests(pod);
+ * assert.equal(r.milliCPU, 2000); // the init container needs more than the app containers' sum
+ * assert.equal(r.memory, 1024 ** 3);
+ * assert.equal(podRequests(pod, true).memory, 1024 ** 3 + 200 * 1024 ** 2); // second container: default 200Mi
+ * ```
+ */
+export function podRequests(pod: Pod, nonZero = false): Resources {
+  const spec = pod.spec ?? {};
+  let apps = emptyResources();
+  for (const c of spec.containers ?? []) apps = add(apps, containerRequests(c, nonZero));
+  let sidecars = emptyResources();
+  let initMax = emptyResources();
+  for (const c of spec.initContainers ?? []) {
+    const r = containerRequests(c, nonZero);
+    if (c.restartPolicy === "Always") {
+      sidecars = add(sidecars, r);
+      initMax = max(initMax, sidecars);
+    } else {
+      initMax = max(initMax, add(r, sidecars));
+    }
+  }
+  let total = max(add(apps, sidecars), initMax);
+  if (spec.overhead) total = add(total, fromList(spec.overhead));
+  return total;
+}
+
+/** What a node offers: resources plus how many pods it takes. */
+export interface Allocatable extends Resources {
+  /** Maximum pods (`pods`; default 110 as the kubelet's). */
+  pods: number;
+}
+
+/**
+ * A node's `status.allocatable` (else `status.capacity`). Missing cpu/memory are 0; missing
+ * `pods` is 110 (the kubelet's default `maxPods`).
+ *
+ * @example
+ * ```ts
+ * import { nodeAllocatable } from "./resources.ts";
+ * import assert from "node:assert/strict";
+ * const a = nodeAllocatable({ apiVersion: "v1", kind: "Node", metadata: { name: "n" },
+ *   status: { allocatable: { cpu: "4", memory: "8Gi", pods: "10" } } });
+ * assert.deepEqual([a.milliCPU, a.memory, a.pods], [4000, 8 * 1024 ** 3, 10]);
+ * ```
+ */
+export function nodeAllocatable(node: Node): Allocatable {
+  const list = node.status?.allocatable ?? node.status?.capacity ?? {};
+  const r = fromList(list);
+  return { ...r, pods: list.pods === undefined ? 110 : parseQuantity(list.pods) };
+}

@@ -1,0 +1,381 @@
+/**
+ * `Scheduler`: rk8s's kube-scheduler — a client of the API that watches nodes and pods
+ * (informers), keeps pending pods of its `schedulerName` in a {@linkcode SchedulingQueue},
+ * places each with {@linkcode schedulePod} on the {@linkcode SchedulerCache} (assuming the pod
+ * on its node at once), and binds it through `pods/binding`, a compare-and-swap on the server:
+ * a binding that loses (another scheduler bound the pod first) releases the assumed pod and
+ * re-queues it with back-off. Writes `Scheduled` and `FailedScheduling` events and the
+ * `PodScheduled=False` condition (reason `Unschedulable`, or `SchedulingGated`) as
+ * kube-scheduler does.
+ *
+ * @module
+ */
+import { ApiClientError } from "../apiserver/api_client.ts";
+import { isNotFound } from "../client/client_errors.ts";
+import { EventRecorder } from "../client/event_recorder.ts";
+import type { KubeClient } from "../client/kube_client.ts";
+import { SharedInformer } from "../client/shared_informer.ts";
+import { podInfo } from "./node_info.ts";
+import { buildProfile, type SchedulerConfig, type SchedulerProfile } from "./profile.ts";
+import { schedulePod } from "./schedule_pod.ts";
+import { SchedulerCache } from "./scheduler_cache.ts";
+import {
+  podKey,
+  type QueuedPod,
+  SchedulingQueue,
+  type SchedulingQueueOptions,
+} from "./scheduling_queue.ts";
+import type { Node, Pod } from "./types.ts";
+
+/** Options of {@linkcode Scheduler}. */
+export interface SchedulerOptions {
+  /** The `scheduler:` config (weights, strategy, name). */
+  config?: SchedulerConfig;
+  /** Queue timing (tests). */
+  queue?: SchedulingQueueOptions;
+  /** `reportingInstance` of its events (default `<schedulerName>-<random>`). */
+  identity?: string;
+  /** Log lines (default: none). */
+  log?: (line: string) => void;
+  /** Random numbers for ties (default `Math.random`). */
+  random?: () => number;
+}
+
+/** Counters of a running scheduler. */
+export interface SchedulerStats {
+  /** Scheduling cycles run. */
+  attempts: number;
+  /** Pods bound by this scheduler. */
+  scheduled: number;
+  /** Cycles where no node fit. */
+  unschedulable: number;
+  /** Bindings refused because the pod was already bound (lost compare-and-swap). */
+  bindConflicts: number;
+  /** Other binding failures. */
+  bindErrors: number;
+}
+
+const GATED_MESSAGE = "Scheduling is blocked due to non-empty scheduling gates";
+
+function responsible(pod: Pod, name: string): boolean {
+  return (pod.spec?.schedulerName || "default-scheduler") === name &&
+    pod.metadata.deletionTimestamp === undefined &&
+    pod.status?.phase !== "Succeeded" && pod.status?.phase !== "Failed";
+}
+
+function assigned(pod: Pod): boolean {
+  return !!pod.spec?.nodeName;
+}
+
+/** Spec and metadata without the fields every write changes (kube-scheduler's `isPodUpdated`). */
+function schedulingRelevant(pod: Pod): string {
+  const { resourceVersion: _r, managedFields: _m, generation: _g, ...meta } = pod.metadata;
+  return JSON.stringify([meta, pod.spec]);
+}
+
+function nodeRelevant(node: Node): string {
+  return JSON.stringify([
+    node.metadata.labels,
+    node.spec,
+    node.status?.allocatable ?? node.status?.capacity,
+  ]);
+}
+
+function serverMessage(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return e instanceof ApiClientError ? m.replace(/^Error from server \([^)]*\): /, "") : m;
+}
+
+function now(): string {
+  return new Date().toISOString().replace(/\.\d+Z$/, "Z");
+}
+
+/**
+ * The scheduler loop. `start()` lists nodes and pods and begins scheduling; `stop()` ends it
+ * after in-flight bindings finish.
+ *
+ * @example
+ * ```ts
+ * import { Scheduler } from "./scheduler.ts";
+ * import { KubeClient } from "../client/kube_client.ts";
+ * import { startTestCluster } from "../apiserver/_testing.ts";
+ * import assert from "node:assert/strict";
+ * await using cluster = await startTestCluster("http");
+ * await using kube = await KubeClient.connect({ kubeconfig: cluster.kubeconfig });
+ * await kube.create("nodes", { apiVersion: "v1", kind: "Node", metadata: { name: "n1" },
+ *   status: { allocatable: { cpu: "2", memory: "4Gi", pods: "110" } } });
+ * const scheduler = new Scheduler(kube);
+ * await scheduler.start();
+ * await kube.create("pods", { apiVersion: "v1", kind: "Pod", metadata: { name: "web", namespace: "default" },
+ *   spec: { containers: [{ name: "c", image: "nginx" }] } });
+ * await scheduler.waitFor(() => scheduler.stats.scheduled === 1);
+ * const pod = await kube.get("pods", "default", "web");
+ * assert.equal((pod.spec as { nodeName: string }).nodeName, "n1");
+ * await scheduler.stop();
+ * ```
+ */
+export class Scheduler {
+  /** The profile in use. */
+  readonly profile: SchedulerProfile;
+  /** The queue. */
+  readonly queue: SchedulingQueue;
+  /** The cache. */
+  readonly cache: SchedulerCache = new SchedulerCache();
+  /** Counters. */
+  readonly stats: SchedulerStats = {
+    attempts: 0,
+    scheduled: 0,
+    unschedulable: 0,
+    bindConflicts: 0,
+    bindErrors: 0,
+  };
+  readonly #client: KubeClient;
+  readonly #opts: SchedulerOptions;
+  readonly #events: EventRecorder;
+  readonly #nodes: SharedInformer<Node>;
+  readonly #pods: SharedInformer<Pod>;
+  readonly #stop = new AbortController();
+  readonly #binds = new Set<Promise<void>>();
+  readonly #waiters = new Set<() => void>();
+  #loop: Promise<void> | undefined;
+  #startIndex = 0;
+
+  /** Creates the scheduler (no request is made). */
+  constructor(client: KubeClient, opts: SchedulerOptions = {}) {
+    this.#client = client;
+    this.#opts = opts;
+    this.profile = buildProfile(opts.config);
+    this.queue = new SchedulingQueue(opts.queue);
+    const name = this.profile.schedulerName;
+    const log = opts.log ?? (() => {});
+    this.#events = new EventRecorder(client, {
+      component: name,
+      instance: opts.identity ?? `${name}-${crypto.randomUUID().slice(0, 8)}`,
+      onError: (e) => log(`scheduler: event not recorded: ${serverMessage(e)}`),
+    });
+    const onError = (e: unknown) => log(`scheduler: watch failed, re-listing: ${serverMessage(e)}`);
+    this.#nodes = new SharedInformer<Node>(client, "nodes", { onError });
+    this.#pods = new SharedInformer<Pod>(client, "pods", { onError });
+  }
+
+  #wake(): void {
+    for (const w of [...this.#waiters]) w();
+  }
+
+  /**
+   * Resolves once `condition()` holds (re-checked after each cycle, binding and cache
+   * change); rejects after `timeoutMs` (default 60 s).
+   */
+  waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!condition()) return;
+        done();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`scheduler: condition not met within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+      };
+      this.#waiters.add(check);
+    });
+  }
+
+  /** Lists nodes and pods, then schedules in the background until {@linkcode Scheduler.stop}. */
+  async start(): Promise<void> {
+    const name = this.profile.schedulerName;
+    await this.#nodes.addHandlers({
+      add: (n) => {
+        this.cache.addNode(n);
+        this.queue.moveAllToActiveOrBackoff("NodeAdd");
+        this.#wake();
+      },
+      update: (n, old) => {
+        this.cache.updateNode(n);
+        if (nodeRelevant(n) !== nodeRelevant(old)) {
+          this.queue.moveAllToActiveOrBackoff("NodeUpdate");
+        }
+        this.#wake();
+      },
+      delete: (n) => {
+        this.cache.removeNode(n.metadata.name);
+        this.#wake();
+      },
+    });
+    await this.#pods.addHandlers({
+      add: (p) => {
+        if (assigned(p)) this.cache.addPod(p);
+        else if (responsible(p, name)) this.#enqueue(p);
+        this.#wake();
+      },
+      update: (p, old) => {
+        const key = podKey(p);
+        if (assigned(p)) {
+          this.queue.delete(key);
+          this.cache.updatePod(p);
+        } else if (!responsible(p, name)) {
+          this.queue.delete(key);
+        } else if (schedulingRelevant(p) !== schedulingRelevant(old)) {
+          this.#enqueue(p);
+        }
+        this.#wake();
+      },
+      delete: (p) => {
+        const key = podKey(p);
+        this.queue.delete(key);
+        if (this.cache.nodeOf(key) !== undefined) {
+          this.cache.removePod(key);
+          this.queue.moveAllToActiveOrBackoff("AssignedPodDelete");
+        }
+        this.#wake();
+      },
+    });
+    await this.#nodes.start();
+    await this.#pods.start();
+    this.#loop = this.#run();
+  }
+
+  #enqueue(p: Pod): void {
+    const key = podKey(p);
+    const wasGated = (p.spec?.schedulingGates ?? []).length > 0;
+    if (this.queue.has(key)) this.queue.update(p);
+    else this.queue.add(p);
+    if (wasGated) void this.#setCondition(p, "SchedulingGated", GATED_MESSAGE);
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stop.signal;
+    while (!signal.aborted) {
+      const q = this.queue.pop();
+      if (!q) {
+        await this.queue.wait(signal);
+        continue;
+      }
+      try {
+        await this.#scheduleOne(q);
+      } catch (e) {
+        (this.#opts.log ?? (() => {}))(`scheduler: ${q.key}: ${serverMessage(e)}`);
+        this.queue.addBackoff(q);
+      }
+      this.#wake();
+    }
+  }
+
+  async #scheduleOne(q: QueuedPod): Promise<void> {
+    const ns = q.pod.metadata.namespace ?? "default";
+    const pod = this.#pods.get(ns, q.pod.metadata.name) ?? q.pod;
+    if (assigned(pod) || !responsible(pod, this.profile.schedulerName)) {
+      this.queue.done(q.key);
+      return;
+    }
+    this.stats.attempts++;
+    let info;
+    try {
+      info = podInfo(pod);
+    } catch (e) {
+      await this.#unschedulable(q, pod, serverMessage(e));
+      return;
+    }
+    const r = schedulePod(info, this.cache.nodes(), this.profile, {
+      startIndex: this.#startIndex,
+      ...(this.#opts.random ? { random: this.#opts.random } : {}),
+    });
+    this.#startIndex = r.nextStartIndex;
+    if (!r.ok) {
+      await this.#unschedulable(q, pod, r.message);
+      return;
+    }
+    this.cache.assume(info, r.node);
+    const p = this.#bind(q, pod, r.node);
+    this.#binds.add(p);
+    p.finally(() => this.#binds.delete(p));
+  }
+
+  async #unschedulable(q: QueuedPod, pod: Pod, message: string): Promise<void> {
+    this.stats.unschedulable++;
+    this.queue.addUnschedulable(q);
+    void this.#events.event(pod, "Warning", "FailedScheduling", message);
+    await this.#setCondition(pod, "Unschedulable", message);
+  }
+
+  async #setCondition(pod: Pod, reason: string, message: string): Promise<void> {
+    const conds = pod.status?.conditions ?? [];
+    const cur = conds.find((c) => c.type === "PodScheduled");
+    if (cur && cur.status === "False" && cur.reason === reason && cur.message === message) return;
+    try {
+      await this.#client.patch(
+        "pods",
+        pod.metadata.namespace,
+        pod.metadata.name,
+        {
+          status: {
+            conditions: [{
+              type: "PodScheduled",
+              status: "False",
+              reason,
+              message,
+              lastProbeTime: null,
+              lastTransitionTime: cur?.status === "False" ? cur.lastTransitionTime : now(),
+            }],
+          },
+        },
+        "strategic",
+        { subresource: "status" },
+      );
+    } catch (e) {
+      if (!isNotFound(e)) {
+        (this.#opts.log ?? (() => {}))(
+          `scheduler: ${podKey(pod)}: condition not written: ${serverMessage(e)}`,
+        );
+      }
+    }
+  }
+
+  async #bind(q: QueuedPod, pod: Pod, node: string): Promise<void> {
+    try {
+      await this.#client.bind(pod, node);
+      this.stats.scheduled++;
+      this.queue.done(q.key);
+      void this.#events.event(
+        pod,
+        "Normal",
+        "Scheduled",
+        `Successfully assigned ${
+          pod.metadata.namespace ?? "default"
+        }/${pod.metadata.name} to ${node}`,
+      );
+    } catch (e) {
+      this.cache.forget(q.key);
+      if (e instanceof ApiClientError && e.code === 409) this.stats.bindConflicts++;
+      else this.stats.bindErrors++;
+      if (isNotFound(e)) {
+        this.queue.done(q.key);
+      } else {
+        this.queue.addBackoff(q);
+        void this.#events.event(
+          pod,
+          "Warning",
+          "FailedScheduling",
+          `running Bind plugin "DefaultBinder": ${serverMessage(e)}`,
+        );
+      }
+    } finally {
+      this.#wake();
+    }
+  }
+
+  /** Stops scheduling; waits for in-flight bindings and event writes. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#loop;
+    await Promise.all([...this.#binds]);
+    await this.#pods.stop();
+    await this.#nodes.stop();
+    await this.#events.flush();
+  }
+}
