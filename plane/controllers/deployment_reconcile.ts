@@ -22,6 +22,7 @@ import {
 import { podTemplateHash } from "./pod_template_hash.ts";
 import { maxSurge, maxUnavailable } from "./rolling_update_bounds.ts";
 import { isRecord } from "../../core/is_record.ts";
+import { semanticJson } from "./_semantic_json.ts";
 
 /** Label that ties a ReplicaSet and its pods to one template of a Deployment. */
 export const POD_TEMPLATE_HASH = "pod-template-hash";
@@ -818,7 +819,20 @@ function roundHalfAway(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
-/** Templates equal once the `pod-template-hash` label is removed from both. */
+/**
+ * Whether two pod templates are equal once the `pod-template-hash` label is removed from both,
+ * compared semantically (null, `{}` and `[]` equal to absent), as upstream `EqualIgnoreHash`.
+ *
+ * @example
+ * ```ts
+ * import { equalIgnoreHash } from "./deployment_reconcile.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(equalIgnoreHash(
+ *   { metadata: { labels: { app: "a", "pod-template-hash": "x" } }, spec: { c: 1 } },
+ *   { metadata: { creationTimestamp: null, labels: { app: "a" } }, spec: { c: 1, d: {} } },
+ * ));
+ * ```
+ */
 export function equalIgnoreHash(a: unknown, b: unknown): boolean {
   const strip = (t: unknown) => {
     const c = clone(isRecord(t) ? t : {}) as Record<string, unknown>;
@@ -827,20 +841,7 @@ export function equalIgnoreHash(a: unknown, b: unknown): boolean {
       delete meta.labels[POD_TEMPLATE_HASH];
       if (Object.keys(meta.labels).length === 0) delete meta.labels;
     }
-    return canonical(c);
+    return semanticJson(c) ?? "";
   };
   return strip(a) === strip(b);
-}
-
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (isRecord(v)) {
-    return `{${
-      Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) =>
-        `${JSON.stringify(k)}:${canonical(v[k])}`
-      )
-        .join(",")
-    }}`;
-  }
-  return JSON.stringify(v) ?? "null";
 }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { semanticJson } from "./_semantic_json.ts";
+
 /** Characters of upstream's `rand.SafeEncodeString` (no vowels, no 0/1/3 look-alikes). */
 const SAFE_ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789";
 
@@ -13,7 +15,7 @@ const SAFE_ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789";
  *
  * 1. upstream feeds FNV-1a 32-bit with a `spew` dump of the Go struct; rk8s has no Go struct, so
  *    it feeds FNV-1a 32-bit with the template as canonical JSON (object keys sorted at every
- *    level, no whitespace, UTF-8). The value therefore differs from what kube-controller-manager
+ *    level, no whitespace, UTF-8, and `null`/`{}`/`[]` fields left out as Go's zero values). The value therefore differs from what kube-controller-manager
  *    would compute for the same template, but it is stable for a template and changes with it;
  * 2. when `collisionCount` is given (`status.collisionCount`), its value as 4 little-endian bytes
  *    is fed after the template, as upstream;
@@ -42,7 +44,7 @@ export function podTemplateHash(template: unknown, collisionCount?: number): str
       h = Math.imul(h, 0x01000193) >>> 0;
     }
   };
-  feed(new TextEncoder().encode(canonicalJson(template)));
+  feed(new TextEncoder().encode(semanticJson(template) ?? ""));
   if (collisionCount !== undefined) {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, collisionCount >>> 0, true);
@@ -56,17 +58,4 @@ function safeEncode(s: string): string {
   let out = "";
   for (const ch of s) out += SAFE_ALPHANUMS[ch.charCodeAt(0) % SAFE_ALPHANUMS.length];
   return out;
-}
-
-function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  if (typeof v === "object" && v !== null) {
-    const o = v as Record<string, unknown>;
-    return `{${
-      Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) =>
-        `${JSON.stringify(k)}:${canonicalJson(o[k])}`
-      ).join(",")
-    }}`;
-  }
-  return JSON.stringify(v) ?? "null";
 }

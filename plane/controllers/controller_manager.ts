@@ -1,0 +1,100 @@
+/**
+ * `startControllerManager`: the workload controllers of rks (ReplicaSet, Deployment) on shared
+ * informers, as kube-controller-manager runs them — inside `rks start` or as `rks controllers`.
+ *
+ * @module
+ */
+import { EventRecorder } from "../client/event_recorder.ts";
+import type { KubeClient } from "../client/kube_client.ts";
+import { SharedInformer } from "../client/shared_informer.ts";
+import type { KubeObject } from "../store/kube_object.ts";
+import { errorMessage } from "./_executor.ts";
+import { DeploymentController } from "./deployment_controller.ts";
+import { ReplicaSetController } from "./replica_set_controller.ts";
+
+/** Options of {@linkcode startControllerManager}. */
+export interface ControllerManagerOptions {
+  /** The API client (the manager does not close it). */
+  kube: KubeClient;
+  /** One line per failed sync or watch (default: ignored). */
+  log?: (line: string) => void;
+  /** The clock (tests). */
+  now?: () => Date;
+}
+
+/** Running controllers; `close()` stops them and their informers. */
+export interface ControllerManager extends AsyncDisposable {
+  /** The ReplicaSet controller. */
+  readonly replicaSets: ReplicaSetController;
+  /** The Deployment controller. */
+  readonly deployments: DeploymentController;
+  /** Pending Event writes (tests). */
+  readonly events: EventRecorder;
+  /** Stops the loops and the watches. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the shared informers (`pods`, `apps/replicasets`, `apps/deployments`), waits for their
+ * first list, and runs the ReplicaSet and Deployment controllers until `close()`. Throws what
+ * the first list throws (e.g. `ApiClientError` 401 for a bad token).
+ *
+ * @example
+ * ```ts ignore
+ * await using kube = await KubeClient.connect({ kubeconfig });
+ * await using cm = await startControllerManager({ kube });
+ * ```
+ */
+export async function startControllerManager(
+  o: ControllerManagerOptions,
+): Promise<ControllerManager> {
+  const log = o.log ?? (() => {});
+  const onError = (what: string) => (e: unknown) => log(`${what}: ${errorMessage(e)}`);
+  const informer = (resource: string) =>
+    new SharedInformer<KubeObject>(o.kube, resource, { onError: onError(`watch ${resource}`) });
+  const pods = informer("pods");
+  const replicaSets = informer("apps/replicasets");
+  const deployments = informer("apps/deployments");
+  const events = new EventRecorder(o.kube, {
+    component: "kube-controller-manager",
+    onError: onError("event"),
+  });
+  const now = o.now ? { now: o.now } : {};
+  const rsc = new ReplicaSetController({
+    kube: o.kube,
+    replicaSets,
+    pods,
+    events,
+    onError: (key, e) => onError(`replicaset ${key}`)(e),
+    ...now,
+  });
+  const dc = new DeploymentController({
+    kube: o.kube,
+    deployments,
+    replicaSets,
+    pods,
+    events,
+    onError: (key, e) => onError(`deployment ${key}`)(e),
+    ...now,
+  });
+  await rsc.register();
+  await dc.register();
+  const informers = [pods, replicaSets, deployments];
+  try {
+    for (const i of informers) await i.start();
+  } catch (e) {
+    for (const i of informers) await i.stop();
+    throw e;
+  }
+  const loops = [rsc.run(), dc.run()];
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      rsc.stop();
+      dc.stop();
+      for (const i of informers) await i.stop();
+      await Promise.allSettled(loops);
+      await events.flush();
+    })();
+  return { replicaSets: rsc, deployments: dc, events, close, [Symbol.asyncDispose]: close };
+}
