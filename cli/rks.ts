@@ -24,6 +24,7 @@ rk8s control plane: the Kubernetes API server over HTTPS, state in etcd or Xline
 Commands:
   start        run the API server until SIGINT/SIGTERM
   kubeconfig   print the admin kubeconfig of a data directory
+  controllers  run the ReplicaSet and Deployment controllers against a running rks
 
 Options:
   --config, -c FILE      YAML config (the original project's addr, xline_config, network_config)
@@ -33,6 +34,8 @@ Options:
   --data-dir DIR         CA, serving certificate, admin token, kubeconfig (default /var/lib/rks)
   --kubeconfig-out FILE  also write the admin kubeconfig here (start)
   --server URL           server URL to put in the printed kubeconfig (kubeconfig)
+  --controllers on|off   run the controllers inside rks start (default on)
+  --kubeconfig FILE      the API to run against (controllers; default <data-dir>/admin.kubeconfig)
 `;
 
 /**
@@ -93,6 +96,15 @@ export async function rksMain(
     if (args.command === "kubeconfig") {
       const { readKubeconfig } = await import("../plane/apiserver/rks_start.ts");
       io.stdout(await readKubeconfig(config.dataDir, args.flags.server));
+      return 0;
+    }
+    if (args.command === "controllers") {
+      const { runControllers } = await import("../plane/controllers/run_controllers.ts");
+      await runControllers({
+        kubeconfig: args.flags.kubeconfig ?? `${config.dataDir}/admin.kubeconfig`,
+        log: (l) => io.stderr(`${l}\n`),
+        stop: stop ?? signalled(),
+      });
       return 0;
     }
     const { startRks } = await import("../plane/apiserver/rks_start.ts");

@@ -28,6 +28,8 @@ export interface RksConfig {
   dataDir: string;
   /** Where to write the admin kubeconfig in addition to `<data-dir>/admin.kubeconfig`. */
   kubeconfigOut?: string;
+  /** Run the ReplicaSet and Deployment controllers inside `rks start` (default true). */
+  controllers?: boolean;
 }
 
 /** Flags of the `rks` command line. */
@@ -44,12 +46,16 @@ export interface RksFlags {
   kubeconfigOut?: string;
   /** `--server URL` (rks kubeconfig). */
   server?: string;
+  /** `--kubeconfig FILE` (rks controllers: the API to run against). */
+  kubeconfig?: string;
+  /** `--controllers on|off` (rks start: run the workload controllers in-process, default on). */
+  controllers?: string;
 }
 
 /** A parsed command line. */
 export interface RksArgs {
   /** The command. */
-  command: "start" | "kubeconfig" | "help" | "version";
+  command: "start" | "kubeconfig" | "controllers" | "help" | "version";
   /** Its flags. */
   flags: RksFlags;
 }
@@ -62,6 +68,8 @@ const flagNames: Record<string, keyof RksFlags> = {
   "--data-dir": "dataDir",
   "--kubeconfig-out": "kubeconfigOut",
   "--server": "server",
+  "--kubeconfig": "kubeconfig",
+  "--controllers": "controllers",
 };
 
 /**
@@ -85,8 +93,8 @@ export function parseRksArgs(argv: readonly string[]): RksArgs {
     return { command: "help", flags: {} };
   }
   if (first === "--version" || first === "-V") return { command: "version", flags: {} };
-  if (first !== "start" && first !== "kubeconfig") {
-    throw new UsageError(`unknown command '${first}' (expected start or kubeconfig)`);
+  if (first !== "start" && first !== "kubeconfig" && first !== "controllers") {
+    throw new UsageError(`unknown command '${first}' (expected start, kubeconfig or controllers)`);
   }
   const flags: RksFlags = {};
   for (let i = 1; i < words.length; i++) {
@@ -99,6 +107,9 @@ export function parseRksArgs(argv: readonly string[]): RksArgs {
     const value = eq > 0 ? w.slice(eq + 1) : words[++i];
     if (value === undefined || value === "") {
       throw new UsageError(`option '${name}' needs a value`);
+    }
+    if (key === "controllers" && value !== "on" && value !== "off") {
+      throw new UsageError(`option '--controllers' expects on or off, got '${value}'`);
     }
     flags[key] = value;
   }
@@ -225,5 +236,6 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
   if (file.prefix !== undefined) out.prefix = file.prefix;
   if (file.networkConfig !== undefined) out.networkConfig = file.networkConfig;
   if (flags.kubeconfigOut !== undefined) out.kubeconfigOut = flags.kubeconfigOut;
+  if (flags.controllers !== undefined) out.controllers = flags.controllers === "on";
   return out;
 }

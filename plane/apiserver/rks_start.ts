@@ -15,6 +15,12 @@ import { type ApiServer, startApiServer } from "./api_server.ts";
 import { ensureClusterPki } from "./cluster_pki.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import type { RksConfig } from "./rks_config.ts";
+import { ApiClient } from "./api_client.ts";
+import { KubeClient } from "../client/kube_client.ts";
+import {
+  type ControllerManager,
+  startControllerManager,
+} from "../controllers/controller_manager.ts";
 
 /** A running control plane. */
 export interface Rks extends AsyncDisposable {
@@ -118,11 +124,33 @@ export async function startRks(
     if (config.kubeconfigOut) {
       await Deno.writeTextFile(config.kubeconfigOut, kubeconfig, { mode: 0o600 });
     }
+    let controllers: ControllerManager | undefined;
+    let kube: KubeClient | undefined;
+    if (config.controllers !== false) {
+      kube = new KubeClient(
+        new ApiClient({
+          server: clientUrl(config.hostname, server.port),
+          caCert: pki.caCert,
+          token: pki.adminToken,
+        }),
+        { fieldManager: "kube-controller-manager" },
+      );
+      try {
+        controllers = await startControllerManager({ kube, log });
+      } catch (err) {
+        kube.close();
+        await server.close();
+        throw err;
+      }
+      log("rks: controllers running (replicaset, deployment)");
+    }
     const s = store;
     const e = etcd;
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
+        await controllers?.close();
+        kube?.close();
         await server.close();
         await s.close();
         await e?.kill();
