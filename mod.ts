@@ -39,7 +39,6 @@ export * from "./core/compose/mod.ts";
 export * from "./core/k8s/mod.ts";
 export * from "./core/daemon/mod.ts";
 export * from "./plane/store/mod.ts";
-export * from "./plane/store/mod.ts";
 export * as client from "./plane/client/mod.ts";
 export * as scheduler from "./plane/scheduler/mod.ts";
 export * as controllers from "./plane/controllers/mod.ts";
