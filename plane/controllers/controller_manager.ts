@@ -40,9 +40,24 @@ export interface ControllerManager extends AsyncDisposable {
  * the first list throws (e.g. `ApiClientError` 401 for a bad token).
  *
  * @example
- * ```ts ignore
- * await using kube = await KubeClient.connect({ kubeconfig });
+ * ```ts
+ * import { startControllerManager } from "./controller_manager.ts";
+ * import { KubeClient } from "../client/kube_client.ts";
+ * import { startTestCluster } from "../apiserver/_testing.ts";
+ * import assert from "node:assert/strict";
+ * await using cluster = await startTestCluster("http");
+ * await using kube = await KubeClient.connect({ kubeconfig: cluster.kubeconfig });
  * await using cm = await startControllerManager({ kube });
+ * await kube.create("apps/replicasets", {
+ *   apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "web", namespace: "default" },
+ *   spec: { replicas: 2, selector: { matchLabels: { app: "web" } },
+ *     template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "nginx" }] } } },
+ * });
+ * for (let i = 0; i < 300; i++) {
+ *   if ((await kube.list("pods", { labelSelector: "app=web" })).items.length === 2) break;
+ *   await new Promise((r) => setTimeout(r, 100));
+ * }
+ * assert.equal((await kube.list("pods", { labelSelector: "app=web" })).items.length, 2);
  * ```
  */
 export async function startControllerManager(

@@ -62,6 +62,7 @@ export interface DeploymentControllerOptions {
  * ```
  */
 export class DeploymentController {
+  /** Deployment keys to sync. */
   readonly queue: WorkQueue = new WorkQueue();
   readonly #o: DeploymentControllerOptions;
   readonly #retries = new Map<string, number>();

@@ -13,6 +13,11 @@ export * from "./pod_availability.ts";
 export * from "./pod_template_hash.ts";
 export * from "./rolling_update_bounds.ts";
 export * from "./controller_expectations.ts";
+export * from "./work_queue.ts";
+export * from "./replica_set_controller.ts";
+export * from "./deployment_controller.ts";
+export * from "./controller_manager.ts";
+export * from "./run_controllers.ts";
 export type {
   Condition,
   Deployment,

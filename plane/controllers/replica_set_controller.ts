@@ -58,7 +58,9 @@ export interface ReplicaSetControllerOptions {
  * ```
  */
 export class ReplicaSetController {
+  /** ReplicaSet keys to sync. */
   readonly queue: WorkQueue = new WorkQueue();
+  /** Pending creations/deletions per ReplicaSet. */
   readonly expectations: ControllerExpectations = new ControllerExpectations();
   readonly #o: ReplicaSetControllerOptions;
   readonly #errors = new Map<
