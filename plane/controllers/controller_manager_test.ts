@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { waitFor } from "../../core/testing.ts";
 import { startTestCluster, type TestCluster } from "../apiserver/_testing.ts";
 import { isNotFound } from "../client/client_errors.ts";
 import { KubeClient } from "../client/kube_client.ts";
@@ -89,6 +90,13 @@ class SimulatedNodes {
     await this.pods.stop();
     await this.#chain;
   }
+}
+
+async function waitForCondition(c: TestCluster, reason: string): Promise<void> {
+  await waitFor(`Progressing reason ${reason}`, async () => {
+    const d = JSON.parse(await kubectlOk(c, ["get", "deployment", "web", "-o", "json"]));
+    return (d.status.conditions ?? []).some((x: { reason: string }) => x.reason === reason);
+  }, { timeoutMs: 30_000, intervalMs: 100 });
 }
 
 async function kubectlOk(c: TestCluster, args: string[], stdin?: string): Promise<string> {
@@ -229,6 +237,25 @@ Deno.test({
         assert.match(hist2, /^2\s/m);
         assert.match(hist2, /^3\s/m);
         assert.doesNotMatch(hist2, /^1\s/m);
+      });
+
+      await t.step("kubectl rollout pause, resume and restart", async () => {
+        const webRSs = () =>
+          rsInformer.list().filter((r) => r.metadata.name.startsWith("web-")).length;
+        await kubectlOk(c, ["rollout", "pause", "deployment/web"]);
+        await kubectlOk(c, ["set", "image", "deployment/web", "nginx=nginx:3"]);
+        const paused = JSON.parse(await kubectlOk(c, ["get", "deployment", "web", "-o", "json"]));
+        assert.equal(paused.spec.paused, true);
+        await waitForCondition(c, "DeploymentPaused");
+        assert.equal(webRSs(), 2, "no new ReplicaSet while paused");
+        await kubectlOk(c, ["rollout", "resume", "deployment/web"]);
+        await kubectlOk(c, ["rollout", "status", "deployment/web", "--timeout=90s"]);
+        assert.equal(webRSs(), 3, "resumed: the nginx:3 ReplicaSet");
+        await kubectlOk(c, ["rollout", "restart", "deployment/web"]);
+        await kubectlOk(c, ["rollout", "status", "deployment/web", "--timeout=90s"]);
+        assert.equal(webRSs(), 4, "restart: a new ReplicaSet for the restartedAt annotation");
+        const hist = await kubectlOk(c, ["rollout", "history", "deployment/web"]);
+        assert.match(hist, /^5\s/m);
       });
 
       await t.step("bad input: 422 with field paths, nothing stored", async () => {
