@@ -74,6 +74,8 @@ export interface Condition {
   lastUpdateTime?: string;
   /** RFC 3339. */
   lastProbeTime?: string | null;
+  /** RFC 3339: the node's last heartbeat (Node conditions). */
+  lastHeartbeatTime?: string;
 }
 
 /** `v1.PodTemplateSpec`. */
