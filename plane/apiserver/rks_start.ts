@@ -136,13 +136,17 @@ export async function startRks(
         { fieldManager: "kube-controller-manager" },
       );
       try {
-        controllers = await startControllerManager({ kube, log });
+        controllers = await startControllerManager({
+          kube,
+          log,
+          ...(config.networkConfig ? { networkConfig: config.networkConfig } : {}),
+        });
       } catch (err) {
         kube.close();
         await server.close();
         throw err;
       }
-      log("rks: controllers running (replicaset, deployment)");
+      log("rks: controllers running (replicaset, deployment, node lifecycle)");
     }
     const s = store;
     const e = etcd;

@@ -1,5 +1,5 @@
 /**
- * `startControllerManager`: the workload controllers of rks (ReplicaSet, Deployment) on shared
+ * `startControllerManager`: the controllers of rks (ReplicaSet, Deployment, node lifecycle and IPAM) on shared
  * informers, as kube-controller-manager runs them — inside `rks start` or as `rks controllers`.
  *
  * @module
@@ -11,6 +11,9 @@ import type { KubeObject } from "../store/kube_object.ts";
 import { errorMessage } from "./_executor.ts";
 import { DeploymentController } from "./deployment_controller.ts";
 import { ReplicaSetController } from "./replica_set_controller.ts";
+import { NodeLifecycleController } from "./node_lifecycle_controller.ts";
+import type { NodeLifecycleOptions } from "./node_lifecycle_reconcile.ts";
+import { parseClusterCidr } from "./node_ipam_reconcile.ts";
 
 /** Options of {@linkcode startControllerManager}. */
 export interface ControllerManagerOptions {
@@ -20,6 +23,11 @@ export interface ControllerManagerOptions {
   log?: (line: string) => void;
   /** The clock (tests). */
   now?: () => Date;
+  /** Node lifecycle settings (grace 40 s, default toleration 300 s, monitor period 5 s). */
+  nodeLifecycle?: NodeLifecycleOptions & { monitorPeriodMs?: number };
+  /** The original config's `network_config` (`Network`, `SubnetLen`) for node podCIDRs; throws
+   * `ClusterCidrError` when invalid. Without `Network`, no podCIDR allocation. */
+  networkConfig?: Record<string, unknown>;
 }
 
 /** Running controllers; `close()` stops them and their informers. */
@@ -28,6 +36,8 @@ export interface ControllerManager extends AsyncDisposable {
   readonly replicaSets: ReplicaSetController;
   /** The Deployment controller. */
   readonly deployments: DeploymentController;
+  /** The node lifecycle (and IPAM) controller. */
+  readonly nodes: NodeLifecycleController;
   /** Pending Event writes (tests). */
   readonly events: EventRecorder;
   /** Stops the loops and the watches. */
@@ -35,8 +45,9 @@ export interface ControllerManager extends AsyncDisposable {
 }
 
 /**
- * Starts the shared informers (`pods`, `apps/replicasets`, `apps/deployments`), waits for their
- * first list, and runs the ReplicaSet and Deployment controllers until `close()`. Throws what
+ * Starts the shared informers (`pods`, `apps/replicasets`, `apps/deployments`, `nodes`,
+ * `kube-node-lease` Leases), waits for their first list, and runs the ReplicaSet, Deployment and
+ * node lifecycle (+ IPAM with `networkConfig`) controllers until `close()`. Throws what
  * the first list throws (e.g. `ApiClientError` 401 for a bad token).
  *
  * @example
@@ -64,12 +75,20 @@ export async function startControllerManager(
   o: ControllerManagerOptions,
 ): Promise<ControllerManager> {
   const log = o.log ?? (() => {});
+  const clusterCidr = o.networkConfig?.Network !== undefined
+    ? parseClusterCidr(o.networkConfig)
+    : undefined;
   const onError = (what: string) => (e: unknown) => log(`${what}: ${errorMessage(e)}`);
   const informer = (resource: string) =>
     new SharedInformer<KubeObject>(o.kube, resource, { onError: onError(`watch ${resource}`) });
   const pods = informer("pods");
   const replicaSets = informer("apps/replicasets");
   const deployments = informer("apps/deployments");
+  const nodeInformer = informer("nodes");
+  const leases = new SharedInformer<KubeObject>(o.kube, "coordination.k8s.io/leases", {
+    namespace: "kube-node-lease",
+    onError: onError("watch leases"),
+  });
   const events = new EventRecorder(o.kube, {
     component: "kube-controller-manager",
     onError: onError("event"),
@@ -92,24 +111,44 @@ export async function startControllerManager(
     onError: (key, e) => onError(`deployment ${key}`)(e),
     ...now,
   });
+  const nlc = new NodeLifecycleController({
+    kube: o.kube,
+    nodes: nodeInformer,
+    leases,
+    pods,
+    events,
+    onError: onError("node lifecycle"),
+    ...(clusterCidr ? { clusterCidr } : {}),
+    ...o.nodeLifecycle,
+    ...now,
+  });
   await rsc.register();
   await dc.register();
-  const informers = [pods, replicaSets, deployments];
+  await nlc.register();
+  const informers = [pods, replicaSets, deployments, nodeInformer, leases];
   try {
     for (const i of informers) await i.start();
   } catch (e) {
     for (const i of informers) await i.stop();
     throw e;
   }
-  const loops = [rsc.run(), dc.run()];
+  const loops = [rsc.run(), dc.run(), nlc.run()];
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
       rsc.stop();
       dc.stop();
+      nlc.stop();
       for (const i of informers) await i.stop();
       await Promise.allSettled(loops);
       await events.flush();
     })();
-  return { replicaSets: rsc, deployments: dc, events, close, [Symbol.asyncDispose]: close };
+  return {
+    replicaSets: rsc,
+    deployments: dc,
+    nodes: nlc,
+    events,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }

@@ -17,6 +17,9 @@ export * from "./work_queue.ts";
 export * from "./replica_set_controller.ts";
 export * from "./deployment_controller.ts";
 export * from "./controller_manager.ts";
+export * from "./node_lifecycle_reconcile.ts";
+export * from "./node_ipam_reconcile.ts";
+export * from "./node_lifecycle_controller.ts";
 export * from "./run_controllers.ts";
 export type {
   Condition,

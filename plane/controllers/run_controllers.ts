@@ -32,7 +32,9 @@ export async function runControllers(o: RunControllersOptions): Promise<void> {
     fieldManager: "kube-controller-manager",
   });
   await using _cm = await startControllerManager({ kube, log: o.log });
-  o.log(`rks: controllers running against ${kube.api.server} (replicaset, deployment)`);
+  o.log(
+    `rks: controllers running against ${kube.api.server} (replicaset, deployment, node lifecycle)`,
+  );
   await o.stop;
   o.log("rks: stopping the controllers");
 }

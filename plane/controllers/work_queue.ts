@@ -27,7 +27,7 @@ export class WorkQueue {
   #queued = new Set<string>();
   #processing = new Set<string>();
   #dirty = new Set<string>();
-  #timers = new Map<string, ReturnType<typeof setTimeout>>();
+  #timers = new Map<string, { id: ReturnType<typeof setTimeout>; due: number }>();
   #wake: (() => void) | undefined;
   #down = false;
 
@@ -46,12 +46,16 @@ export class WorkQueue {
 
   /** Queues `key` after `ms` milliseconds (the earliest pending request wins). */
   addAfter(key: string, ms: number): void {
-    if (this.#down || this.#timers.has(key)) return;
+    if (this.#down || !Number.isFinite(ms)) return;
+    const due = Date.now() + Math.max(0, ms);
+    const pending = this.#timers.get(key);
+    if (pending && pending.due <= due) return;
+    if (pending) clearTimeout(pending.id);
     const id = setTimeout(() => {
       this.#timers.delete(key);
       this.add(key);
     }, Math.max(0, ms));
-    this.#timers.set(key, id);
+    this.#timers.set(key, { id, due });
   }
 
   /** Keys waiting now. */
@@ -82,7 +86,7 @@ export class WorkQueue {
   /** Stops `run` after the current key and cancels the delayed adds. */
   shutDown(): void {
     this.#down = true;
-    for (const id of this.#timers.values()) clearTimeout(id);
+    for (const t of this.#timers.values()) clearTimeout(t.id);
     this.#timers.clear();
     this.#wake?.();
   }
