@@ -17,8 +17,9 @@ import { testBundles } from "../core/testing.ts";
 import type { UndoStack } from "../core/undo.ts";
 
 const projectDir = new URL("../", import.meta.url).pathname;
-const PODS = 20;
-const IDLE_PODS = 50;
+// Overridable for a quick check of the section itself (e.g. 2 pods, 3 pods, 2000 ms).
+const PODS = Number(Deno.env.get("RKL_BENCH_DAEMON_PODS") ?? 20);
+const IDLE_PODS = Number(Deno.env.get("RKL_BENCH_DAEMON_IDLE_PODS") ?? 50);
 const WINDOW_MS = Number(Deno.env.get("RKL_BENCH_DAEMON_WINDOW_MS") ?? 60_000);
 
 function podYaml(name: string, image: string): string {

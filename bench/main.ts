@@ -10,6 +10,7 @@ import { netBench } from "./net_bench.ts";
 import { containerBench } from "./container_bench.ts";
 import { composeBench } from "./compose_bench.ts";
 import { startupBench } from "./startup_bench.ts";
+import { rksBench } from "./rks_bench.ts";
 import { daemonBench } from "./daemon_bench.ts";
 
 /** A benchmark section. */
@@ -27,6 +28,7 @@ const sections: Section[] = [
   { name: "pod", run: podBench },
   { name: "net", run: netBench },
   { name: "compose", run: composeBench },
+  { name: "rks", run: rksBench },
   { name: "daemon", run: daemonBench },
 ];
 

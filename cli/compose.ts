@@ -169,6 +169,8 @@ function networkOps(net: CniNetworkProvider): ComposeNetworkOps {
         name: req.name,
         ...(req.subnet ? { subnet: req.subnet } : {}),
         ...(req.internal ? { internal: true } : {}),
+        // One set of rules per network instead of iptables work per pod (network_rules.ts).
+        networkRules: true,
       });
     },
     remove: async (name) => {

@@ -375,6 +375,7 @@ rootTest(
     await Deno.writeTextFile(join(cwd, "compose.yaml"), composeNetApp(subnets));
     const exec = (svc: string, script: string) =>
       rkl(root, cwd, ["compose", "exec", "-T", svc, "sh", "-c", script]);
+    const bridges: string[] = [];
     try {
       const up = await ok(root, cwd, ["compose", "up", "-d"]);
       assert.doesNotMatch(up.err, /not applied|not supported|not published/);
@@ -432,6 +433,24 @@ rootTest(
         assert.match(ctl.out, /^web-65534$/m);
       });
 
+      await t.step("the network's rules are network-wide, not per pod", async () => {
+        const info = JSON.parse((await ok(root, cwd, ["network", "inspect", "app_outer"])).out);
+        assert.deepEqual(info.plugins, ["bridge", "portmap", "loopback"]);
+        const bridge = String(info.bridge);
+        bridges.push(bridge);
+        const nat = (await run(["iptables", "-w", "-t", "nat", "-S", "POSTROUTING"])).stdout;
+        const masq = nat.split("\n").filter((l) => l.includes(`! -o ${bridge} `));
+        assert.equal(masq.length, 1, nat);
+        assert.match(
+          masq[0]!,
+          new RegExp(`-s ${subnets.outer.replace(/\./g, "\\.")} .*MASQUERADE`),
+        );
+        const fwd = (await run(["iptables", "-w", "-S", "FORWARD"])).stdout;
+        assert.equal(fwd.split("\n").filter((l) => l.includes(` ${bridge} `)).length, 2, fwd);
+        // No per-pod masquerade chain for web's address.
+        assert.doesNotMatch(nat, new RegExp(`-s ${outerIp.replace(/\./g, "\\.")}(/32)? -j CNI-`));
+      });
+
       await t.step("dns and dns_search make the resolv.conf", async () => {
         const r = await exec("iso", "cat /etc/resolv.conf");
         assert.equal(r.out, "nameserver 192.0.2.53\nsearch example.org\n");
@@ -440,5 +459,10 @@ rootTest(
       await rkl(root, cwd, ["compose", "down", "-v", "-t", "0"]);
     }
     assert.deepEqual(await leftovers(root, Object.values(subnets)), []);
+    const rules = (await run(["iptables", "-w", "-S"])).stdout +
+      (await run(["iptables", "-w", "-t", "nat", "-S"])).stdout;
+    for (const b of bridges) {
+      assert.deepEqual(rules.split("\n").filter((l) => l.includes(` ${b} `)), [], `rules of ${b}`);
+    }
   },
 );

@@ -67,6 +67,7 @@ export async function runDaemon(
       manifestDir: o.manifestDir,
       nodeName: o.nodeName,
       syncIntervalMs: o.syncIntervalMs,
+      relistIntervalMs: o.relistIntervalMs,
       baseBackoffMs: o.baseBackoffMs,
       maxBackoffMs: o.maxBackoffMs,
       backoffResetMs: o.backoffResetMs,

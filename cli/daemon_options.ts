@@ -23,6 +23,8 @@ export interface DaemonCliOptions {
   logFormat: "text" | "json";
   /** Longest time between syncs, ms. */
   syncIntervalMs: number;
+  /** Longest time between full relists, ms. */
+  relistIntervalMs: number;
   /** First restart back-off, ms. */
   baseBackoffMs: number;
   /** Longest restart back-off, ms. */
@@ -50,7 +52,8 @@ function hostName(): string {
 
 /**
  * Turns raw `rkl daemon` flags into typed options (defaults: kubelet back-off 10 s → 5 min,
- * reset after 10 min; relist every second; node name = host name).
+ * reset after 10 min; a tick every second, a full relist at least every 10 s; node name = host
+ * name).
  *
  * @example
  * ```ts
@@ -70,6 +73,7 @@ export function parseDaemonOptions(
     nodeName?: string;
     logFormat?: string;
     syncInterval?: string;
+    relistInterval?: string;
     backoffBase?: string;
     backoffMax?: string;
     backoffReset?: string;
@@ -88,6 +92,7 @@ export function parseDaemonOptions(
     nodeName,
     logFormat,
     syncIntervalMs: positiveMs(raw.syncInterval, "--sync-interval", 1000),
+    relistIntervalMs: positiveMs(raw.relistInterval, "--relist-interval", 10_000),
     baseBackoffMs: positiveMs(raw.backoffBase, "--backoff-base", 10_000),
     maxBackoffMs: positiveMs(raw.backoffMax, "--backoff-max", 300_000),
     backoffResetMs: positiveMs(raw.backoffReset, "--backoff-reset", 600_000),
@@ -98,7 +103,11 @@ function addDaemonFlags<T extends CommandUnknownOpts>(cmd: T): T {
   cmd.option("--manifests <dir>", `static pod directory (default ${DEFAULT_MANIFEST_DIR})`)
     .option("--node-name <name>", "node name: static pod suffix (default: the host name)")
     .option("--log-format <format>", "text or json (default text)")
-    .option("--sync-interval <ms>", "longest time between relists (default 1000)")
+    .option(
+      "--sync-interval <ms>",
+      "the loop's tick: how often it checks cheaply for changes (default 1000)",
+    )
+    .option("--relist-interval <ms>", "longest time between full relists (default 10000)")
     .option("--backoff-base <ms>", "first restart back-off (default 10000)")
     .option("--backoff-max <ms>", "longest restart back-off (default 300000)")
     .option(

@@ -9,6 +9,7 @@ import { RkError } from "../core/errors.ts";
 import { isRecord } from "../core/is_record.ts";
 import { fnv1a, formatSubnet, type Ipv4Subnet, numberToIp, parseSubnet } from "./subnet.ts";
 import type { CniNetworkConfigList } from "./cni_types.ts";
+import { NETWORK_RULES_KEY } from "./network_rules.ts";
 
 /** Name of the default network. */
 export const DEFAULT_NETWORK = "rkl";
@@ -37,6 +38,11 @@ export interface BridgeNetworkSpec {
    * and no default route, so sandboxes reach only each other on it.
    */
   internal?: boolean;
+  /**
+   * rkl installs the network's rules itself, once per network (`network_rules.ts`): no
+   * per-container masquerade (`ipMasq: false`) and no firewall plugin. Used for compose networks.
+   */
+  networkRules?: boolean;
 }
 
 const NETWORK_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.\-]{0,62}$/;
@@ -99,13 +105,15 @@ export function bridgeNetworkConfig(spec: BridgeNetworkSpec): Record<string, unk
   validateBridgeName(spec.bridge);
   const subnet = formatSubnet(parseSubnet(spec.subnet));
   const internal = spec.internal ?? false;
+  const own = spec.networkRules ?? false;
   const plugins: Record<string, unknown>[] = [
     {
       type: "bridge",
       bridge: spec.bridge,
       isGateway: !internal,
-      ipMasq: !internal,
+      ipMasq: !internal && !own,
       hairpinMode: true,
+      ...(own ? { [NETWORK_RULES_KEY]: true } : {}),
       ipam: {
         type: "host-local",
         ranges: [[{ subnet }]],
@@ -115,7 +123,7 @@ export function bridgeNetworkConfig(spec: BridgeNetworkSpec): Record<string, unk
     },
     { type: "portmap", capabilities: { portMappings: true }, snat: true },
   ];
-  if (spec.firewall ?? true) plugins.push({ type: "firewall", backend: "iptables" });
+  if ((spec.firewall ?? true) && !own) plugins.push({ type: "firewall", backend: "iptables" });
   plugins.push({ type: "loopback" });
   return { cniVersion: "1.0.0", name: spec.name, plugins };
 }

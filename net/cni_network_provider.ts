@@ -33,6 +33,7 @@ import { DEFAULT_NETWORK, summarizeNetwork, withoutDefaultRoute } from "./bridge
 import { type NetworkInfo, networkInfo } from "./network_info.ts";
 import { linkExists, parseSubnet, staticAddressProblem } from "./subnet.ts";
 import { removeMasqRules } from "./masq_rules.ts";
+import { ensureNetworkRules, networkRulesOf, removeNetworkRules } from "./network_rules.ts";
 import { collectNetworkGc } from "./cni_network_provider_gc.ts";
 import {
   assertPortsFree,
@@ -194,6 +195,9 @@ export class CniNetworkProvider implements NetworkProvider {
         owner,
       };
       await this.store.put(rec);
+      // Network-wide rules, under the lock and after the record: an idle-bridge removal in
+      // another process sees this attachment and leaves them.
+      for (const list of lists) await ensureNetworkRules(networkRulesOf(list) ?? []);
       return rec;
     });
     const local = new UndoStack();
@@ -308,6 +312,7 @@ export class CniNetworkProvider implements NetworkProvider {
         await run(["ip", "link", "del", bridge]);
         removed.push(bridge);
       }
+      await removeNetworkRules(networkRulesOf(list) ?? []);
     }
     return removed;
   }
@@ -378,6 +383,7 @@ export class CniNetworkProvider implements NetworkProvider {
       }
       const bridge = summarizeNetwork(list).bridge;
       if (bridge && await linkExists(bridge)) await run(["ip", "link", "del", bridge]);
+      await removeNetworkRules(networkRulesOf(list) ?? []);
       await this.networks.remove(name);
     });
   }

@@ -56,6 +56,8 @@ export interface CreateNetworkRequest {
   bridge?: string | undefined;
   /** No gateway, masquerade or default route (see `BridgeNetworkSpec.internal`). */
   internal?: boolean | undefined;
+  /** rkl installs network-wide rules (see `BridgeNetworkSpec.networkRules`). */
+  networkRules?: boolean | undefined;
 }
 
 /**
@@ -225,6 +227,7 @@ export class NetworkStore {
       ipamDataDir: this.#opts.ipamDataDir,
       firewall: this.#opts.firewall ?? true,
       ...(req.internal ? { internal: true } : {}),
+      ...(req.networkRules ? { networkRules: true } : {}),
     });
     await this.#write(req.name, config);
     return (await loadNetworkConfig(this.fileOf(req.name))).list;

@@ -46,8 +46,11 @@ export async function composeDown(
     projectPods(engine, project).map(async (p) => {
       const rec = p.record;
       emit({ kind: "Container", name: rec.name, status: "Stopping" });
-      // A graceful stop first (SIGTERM, then SIGKILL after the grace period), then removal.
-      if (!rec.stopped && rec.pauseContainerId) {
+      // A graceful stop first (the stop signal, then SIGKILL after the grace period), then
+      // removal. With no grace period (`-t 0`) removal alone kills everything at once, as
+      // docker's SIGKILL does, without listing and stopping the containers a first time.
+      const grace = opts.timeoutSeconds ?? rec.manifest?.terminationGracePeriodSeconds;
+      if (!rec.stopped && rec.pauseContainerId && grace !== 0) {
         await step(
           `stop ${rec.name}`,
           () => stopPodSandbox(engine, rec.id, opts.timeoutSeconds, rec.namespace),

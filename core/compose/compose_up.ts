@@ -198,6 +198,9 @@ export async function composeUp(
     if (svc.containerName !== undefined && n > 1) {
       throw new RkError(`service "${name}" has container_name: it cannot be scaled to ${n}`);
     }
+    if (n > 1 && Object.values(svc.networks).some((sn) => sn.ipv4Address !== undefined)) {
+      throw new RkError(`service "${name}" has an ipv4_address: it cannot be scaled to ${n}`);
+    }
     model.services[name] = { ...svc, replicas: n };
   }
   const selected = selectServices(model.services, opts.services ?? [], opts.noDeps ?? false);

@@ -4,6 +4,7 @@ import { loadCompose } from "./load.ts";
 import { dependencyLevels, serviceConfigHash } from "./plan.ts";
 import { convertService, podManifestOf, servicePod } from "./translate.ts";
 import { withEphemeralPorts } from "./ephemeral_ports.ts";
+import { composeUp } from "./compose_up.ts";
 
 async function loadText(text: string) {
   const dir = await Deno.makeTempDir({ prefix: "rkl-compose-" });
@@ -421,4 +422,28 @@ networks:
   for (const [text, re] of bad) await assert.rejects(loadText(text), re, text);
   const ext = await loadText(net("", "{ external: true }"));
   assert.equal(ext.model.services.a!.networks.n!.ipv4Address, "10.5.0.7", "checked when joining");
+});
+
+Deno.test("--scale refuses a service with container_name or ipv4_address before anything starts", async () => {
+  const { model } = await loadText(`services:
+  a:
+    image: ./img
+    networks: { n: { ipv4_address: 10.5.0.7 } }
+  b:
+    image: ./img
+    container_name: bee
+networks:
+  n: { ipam: { config: [{ subnet: 10.5.0.0/24 }] } }
+`);
+  // The engine and host are never reached: the check comes first.
+  const engine = {} as Parameters<typeof composeUp>[0];
+  const host = {} as Parameters<typeof composeUp>[1];
+  await assert.rejects(
+    composeUp(engine, host, model, { scale: { a: 2 } }),
+    /service "a" has an ipv4_address: it cannot be scaled to 2/,
+  );
+  await assert.rejects(
+    composeUp(engine, host, model, { scale: { b: 3 } }),
+    /service "b" has container_name: it cannot be scaled to 3/,
+  );
 });

@@ -28,8 +28,17 @@ export interface DaemonOptions extends BackoffOptions {
   manifestDir: string;
   /** Node name: static pod name suffix and `spec.nodeName`. */
   nodeName: string;
-  /** Longest time between syncs, ms (default 1000). */
+  /**
+   * The loop's tick, ms (default 1000): each tick checks, cheaply, whether anything changed (a
+   * write to the store by another process, conmon's exit-file directory, a back-off or retry
+   * that came due) and relists only then. Exits and manifest changes wake the loop at once.
+   */
   syncIntervalMs?: number;
+  /**
+   * Longest time between two full relists (store, runtime, exit files), ms (default 10000):
+   * the safety net for what no exit file reports (a killed monitor).
+   */
+  relistIntervalMs?: number;
   /** Wait before retrying a pod whose creation failed, ms (default 10 s). */
   createRetryMs?: number;
   /** Supervise pods started by the CLI only once they are this old, ms (default 5 s). */
@@ -93,6 +102,11 @@ export class NodeDaemon {
   #stopping = false;
   #wake: (() => void) | undefined;
   #woken = false;
+  /** When the next back-off, retry or adoption comes due (ms since the epoch). */
+  #nextDue = Infinity;
+  #lastRelistAt = 0;
+  #dataVersion: unknown;
+  #exitDirStamp = "";
   #startedAt = 0;
   #syncs = 0;
   #lastSyncAt = 0;
@@ -103,7 +117,7 @@ export class NodeDaemon {
   constructor(opts: DaemonOptions) {
     this.#o = opts;
     this.#source = new StaticPodSource(opts.manifestDir, opts.nodeName);
-    this.#prober = new Prober(opts.engine, (ev) => this.#event(ev));
+    this.#prober = new Prober(opts.engine, (ev) => this.#event(ev), () => this.#wakeUp());
   }
 
   /** The control socket path. */
@@ -206,10 +220,11 @@ export class NodeDaemon {
     this.#wake?.();
   }
 
-  async #sleep(ms: number): Promise<void> {
+  /** Waits `ms` or until woken; true when woken (or stopping). */
+  async #sleep(ms: number): Promise<boolean> {
     if (this.#woken || this.#stopping) {
       this.#woken = false;
-      return;
+      return true;
     }
     await new Promise<void>((resolve) => {
       const t = setTimeout(done, ms);
@@ -220,7 +235,31 @@ export class NodeDaemon {
       this.#wake = done;
     });
     this.#wake = undefined;
+    const woken = this.#woken;
     this.#woken = false;
+    return woken;
+  }
+
+  /**
+   * The cheap check of a tick: did another process write to the store (SQLite's
+   * `data_version`), did conmon's exit-file directory change, did a back-off, retry or adoption
+   * come due, or is a full relist due anyway?
+   */
+  async #relistDue(now: number): Promise<boolean> {
+    if (now >= this.#nextDue) return true;
+    if (now - this.#lastRelistAt >= (this.#o.relistIntervalMs ?? 10_000)) return true;
+    const version = this.#o.engine.db.get("PRAGMA data_version")?.data_version;
+    const exitDir = await this.#stampOf(this.#o.engine.paths.exitDir);
+    return version !== this.#dataVersion || exitDir !== this.#exitDirStamp;
+  }
+
+  async #stampOf(dir: string): Promise<string> {
+    try {
+      const st = await Deno.stat(dir);
+      return `${st.ino}:${st.mtime?.getTime()}`;
+    } catch (e) {
+      return e instanceof Deno.errors.NotFound ? "missing" : `error:${errorText(e)}`;
+    }
   }
 
   #watch(): void {
@@ -327,20 +366,29 @@ export class NodeDaemon {
   }
 
   async #run(): Promise<void> {
-    const interval = this.#o.syncIntervalMs ?? 1000;
+    const tick = this.#o.syncIntervalMs ?? 1000;
     try {
+      let relist = true;
       while (!this.#stopping) {
-        try {
-          await this.#sync();
-        } catch (e) {
-          this.#event({
-            type: "Warning",
-            reason: "SyncFailed",
-            object: "node",
-            message: errorText(e),
-          });
+        if (relist) {
+          // What the relist is compared with next tick: read before it, so that a change made
+          // while it runs is seen as a change.
+          this.#dataVersion = this.#o.engine.db.get("PRAGMA data_version")?.data_version;
+          this.#exitDirStamp = await this.#stampOf(this.#o.engine.paths.exitDir);
+          this.#lastRelistAt = Date.now();
+          try {
+            await this.#sync();
+          } catch (e) {
+            this.#event({
+              type: "Warning",
+              reason: "SyncFailed",
+              object: "node",
+              message: errorText(e),
+            });
+          }
         }
-        await this.#sleep(interval);
+        const woken = await this.#sleep(tick);
+        relist = woken || (!this.#stopping && await this.#relistDue(Date.now()));
       }
     } finally {
       await Promise.allSettled([...this.#busy.values()]);
@@ -381,7 +429,10 @@ export class NodeDaemon {
     const out: DesiredPod[] = [];
     for (const d of obs.pods.values()) {
       if (d.pod.source !== "store" || d.pod.stopped || !d.record.manifest) continue;
-      if (now - d.record.createdAt < adoptAfter) continue;
+      if (now - d.record.createdAt < adoptAfter) {
+        this.#due(d.record.createdAt + adoptAfter);
+        continue;
+      }
       // Only once the CLI has started every app container: a pod that `rkl pod run` is still
       // creating (a container record in state "created", or none yet) or that `rkl pod create`
       // left unstarted belongs to the CLI, and starting it here would race it.
@@ -395,8 +446,14 @@ export class NodeDaemon {
     return out;
   }
 
+  /** Notes that something comes due at `at` (a relist is needed then). */
+  #due(at: number): void {
+    if (at < this.#nextDue) this.#nextDue = at;
+  }
+
   async #sync(): Promise<void> {
     const { engine } = this.#o;
+    this.#nextDue = Infinity;
     const scan = await this.#source.scan();
     this.#problems = scan.problems;
     for (const p of scan.newProblems) {
@@ -423,10 +480,15 @@ export class NodeDaemon {
     for (const a of actions) {
       if (this.#busy.has(a.pod)) continue;
       if (a.kind === "wait") {
+        if (a.untilMs !== undefined) this.#due(a.untilMs);
         this.#reportWait(a, obs);
         continue;
       }
-      if ((this.#retryAt.get(a.pod) ?? 0) > now) continue;
+      const retry = this.#retryAt.get(a.pod) ?? 0;
+      if (retry > now) {
+        this.#due(retry);
+        continue;
+      }
       const list = groups.get(a.pod) ?? [];
       list.push(a);
       groups.set(a.pod, list);

@@ -1,12 +1,12 @@
 /**
  * `rkl pod daemon` (the original command) end to end on the real runtime: startup and
- * tcpSocket probes, postStart and preStop hooks, and the bad manifests of a static pod directory
- * (two files defining one pod, a FIFO). The daemon runs as a child process with its own
+ * tcpSocket probes, postStart and preStop hooks, the bad manifests of a static pod directory
+ * (two files defining one pod, a FIFO), and compose services supervised with their `restart:`. The daemon runs as a child process with its own
  * `--root`; every check polls with a deadline.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { rootTest, waitFor } from "../testing.ts";
+import { rootTest, testBundles, waitFor } from "../testing.ts";
 import { runRkl } from "../../cli/testing.ts";
 import {
   daemonLogs,
@@ -15,12 +15,13 @@ import {
   long,
   NODE,
   pod,
+  pods,
   podYaml,
   removeEverything,
 } from "./_testing.ts";
 
 rootTest(
-  "rkl pod daemon runs startup and tcpSocket probes and lifecycle hooks, and reports duplicate and unreadable manifests",
+  "rkl pod daemon runs startup and tcpSocket probes and lifecycle hooks, reports duplicate and unreadable manifests, and supervises compose services",
   async (t) => {
     const root = await Deno.makeTempDir({ prefix: "rkl-daemon-hooks-" });
     const manifests = join(root, "manifests");
@@ -28,6 +29,8 @@ rootTest(
     await Deno.mkdir(manifests);
     await Deno.mkdir(out);
     const name = `hooks-${NODE}`;
+    const app = join(root, "app");
+    let composeUp = false;
     const exec = async (pod: string, ...argv: string[]) => {
       const r = await runRkl(["--root", root, "pod", "exec", pod, "--", ...argv]);
       assert.equal(r.code, 0, r.err);
@@ -179,13 +182,57 @@ rootTest(
         assert.ok((await eventsOf(name)).some((e) => e.reason === "PreStopHook"));
       });
 
+      await step(
+        "compose services with restart: on-failure are supervised: a failing one restarts, a finished one does not",
+        async () => {
+          await Deno.mkdir(app);
+          await Deno.writeTextFile(
+            join(app, "compose.yaml"),
+            [
+              "services:",
+              "  flaky:",
+              `    image: ${testBundles.busybox}`,
+              `    command: ["sh", "-c", "sleep 1; exit 2"]`,
+              "    restart: on-failure",
+              "  finished:",
+              `    image: ${testBundles.busybox}`,
+              `    command: ["sh", "-c", "exit 0"]`,
+              "    restart: on-failure",
+              "",
+            ].join("\n"),
+          );
+          const up = await runRkl(["--root", root, "compose", "up", "-d"], { cwd: app });
+          assert.equal(up.code, 0, up.err);
+          composeUp = true;
+          const flaky = await waitFor("the daemon to restart the flaky service", async () => {
+            const p = (await pods(root)).find((p) => p.name.includes("flaky"));
+            return p && p.restarts >= 2 ? p : undefined;
+          }, long);
+          assert.ok(
+            (await eventsOf(flaky.name)).some((e) => e.reason === "Restarting"),
+            "the daemon restarted it",
+          );
+          const finished = (await pods(root)).find((p) => p.name.includes("finished"))!;
+          assert.equal(finished.restarts, 0, "exit 0 is not restarted under on-failure");
+          assert.equal(finished.containers[0]!.exitCode, 0);
+        },
+      );
+
       await step("SIGTERM stops the daemon cleanly", async () => {
         const status = await daemon!.stop("SIGTERM");
         daemon = undefined;
         assert.equal(status.code, 0);
       });
+
+      await step("compose down after the daemon stopped removes the services", async () => {
+        const down = await runRkl(["--root", root, "compose", "down", "-t", "0"], { cwd: app });
+        assert.equal(down.code, 0, down.err);
+        composeUp = false;
+        assert.deepEqual((await pods(root)).map((p) => p.name), []);
+      });
     } finally {
       await daemon?.stop("SIGKILL");
+      if (composeUp) await runRkl(["--root", root, "compose", "down", "-t", "0"], { cwd: app });
       if (failed) console.error(`daemon logs:\n${daemonLogs.join("\n----\n")}`);
       await removeEverything(root);
       await Deno.remove(root, { recursive: true });

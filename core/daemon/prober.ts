@@ -86,6 +86,7 @@ class Worker {
     readonly engine: Engine,
     readonly job: ProbeJob,
     readonly event: (ev: NewEvent) => void,
+    readonly changed: () => void,
   ) {
     this.#results = new Map(probeResults(engine.db).get(job.containerId) ?? []);
     for (const [kind, field] of KINDS) {
@@ -134,6 +135,7 @@ class Worker {
         if (e instanceof Error && /FOREIGN KEY/.test(e.message)) return;
         throw e;
       }
+      if (next.healthy !== prev?.healthy) this.changed();
       if (!outcome.ok) {
         const name = kind[0]!.toUpperCase() + kind.slice(1);
         this.event({
@@ -167,11 +169,16 @@ export class Prober {
   readonly #workers = new Map<string, Worker>();
   readonly #engine: Engine;
   readonly #event: (ev: NewEvent) => void;
+  readonly #changed: () => void;
 
-  /** Creates a prober; `event` records events. */
-  constructor(engine: Engine, event: (ev: NewEvent) => void) {
+  /**
+   * Creates a prober; `event` records events, `changed` is called when a verdict flips (the
+   * daemon then syncs at once: a failed liveness probe kills the container).
+   */
+  constructor(engine: Engine, event: (ev: NewEvent) => void, changed: () => void = () => {}) {
     this.#engine = engine;
     this.#event = event;
+    this.#changed = changed;
   }
 
   /** Number of containers being probed. */
@@ -191,7 +198,7 @@ export class Prober {
     for (const [id, job] of want) {
       if (this.#workers.has(id)) continue;
       if (!job.spec.startupProbe && !job.spec.livenessProbe && !job.spec.readinessProbe) continue;
-      this.#workers.set(id, new Worker(this.#engine, job, this.#event));
+      this.#workers.set(id, new Worker(this.#engine, job, this.#event, this.#changed));
     }
   }
 

@@ -31,6 +31,62 @@ export function dns1123SubdomainProblem(name: string): string | undefined {
 
 export { envNameProblem, quantityProblem } from "../container/fields.ts";
 
+const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/**
+ * Why `key` is not a Kubernetes label (or annotation) key, or undefined: an optional DNS-1123
+ * subdomain prefix and `/`, then a name of at most 63 characters (letters, digits, `-`, `_`,
+ * `.`, starting and ending with a letter or digit) — apimachinery's `IsQualifiedName`.
+ *
+ * @example
+ * ```ts
+ * import { labelKeyProblem } from "./_names.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(labelKeyProblem("app.kubernetes.io/name"), undefined);
+ * assert.match(labelKeyProblem("my key") ?? "", /name part must consist of/);
+ * ```
+ */
+export function labelKeyProblem(key: string): string | undefined {
+  const parts = key.split("/");
+  if (parts.length > 2) return `"${key}" has more than one "/"`;
+  const name = parts.at(-1)!;
+  if (parts.length === 2) {
+    const prefix = dns1123SubdomainProblem(parts[0]!);
+    if (prefix) return `prefix part ${prefix}`;
+  }
+  if (name.length === 0) return `"${key}": name part must be non-empty`;
+  if (name.length > 63) return `"${key}": name part must be no more than 63 characters`;
+  if (!QUALIFIED_NAME.test(name)) {
+    return `"${key}": name part must consist of alphanumeric characters, '-', '_' or '.', and ` +
+      "must start and end with an alphanumeric character";
+  }
+  return undefined;
+}
+
+/**
+ * Why `value` is not a Kubernetes label value, or undefined: empty, or at most 63 characters of
+ * letters, digits, `-`, `_` and `.`, starting and ending with a letter or digit
+ * (apimachinery's `IsValidLabelValue`).
+ *
+ * @example
+ * ```ts
+ * import { labelValueProblem } from "./_names.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(labelValueProblem("v1.2_beta"), undefined);
+ * assert.equal(labelValueProblem(""), undefined);
+ * assert.match(labelValueProblem("./dir") ?? "", /must start and end with an alphanumeric/);
+ * ```
+ */
+export function labelValueProblem(value: string): string | undefined {
+  if (value === "") return undefined;
+  if (value.length > 63) return `"${value}": must be no more than 63 characters`;
+  if (!QUALIFIED_NAME.test(value)) {
+    return `"${value}": a valid label value must be an empty string or consist of alphanumeric ` +
+      "characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+  }
+  return undefined;
+}
+
 /**
  * The engine (runtime) name of a pod's container: `namespace_pod_container` when that is a valid
  * runtime name (each part a DNS-1123 label, at most 253 characters), else the pod part is

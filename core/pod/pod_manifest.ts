@@ -17,7 +17,13 @@ import {
 import { imageBundleProblem } from "../rootfs.ts";
 import { absolutePath, optionalText } from "../container/fields.ts";
 import { defaultPod } from "../k8s/defaults.ts";
-import { dns1123LabelProblem, dns1123SubdomainProblem, quantityProblem } from "./_names.ts";
+import {
+  dns1123LabelProblem,
+  dns1123SubdomainProblem,
+  labelKeyProblem,
+  labelValueProblem,
+  quantityProblem,
+} from "./_names.ts";
 import {
   absoluteFrom,
   type ContainerParseContext,
@@ -139,6 +145,13 @@ function parsePodInput(
   const namespace = optionalText(meta, "namespace");
   if (namespace !== undefined) nameCheck(meta.get("namespace"), dns1123LabelProblem(namespace));
   const labels = meta.stringMap("labels") ?? {};
+  for (const [key, value] of Object.entries(labels)) {
+    // Kubernetes' label rules; rk8s's own `bundle` label holds a path, as the original
+    // project's example has it, so only its key is checked.
+    const problem = labelKeyProblem(key) ??
+      (key === "bundle" ? undefined : labelValueProblem(value));
+    if (problem) throw meta.get("labels").get(key).error(problem);
+  }
   const annotations = meta.stringMap("annotations") ?? {};
   const check = opts.checkImage ?? bundleProblem;
 

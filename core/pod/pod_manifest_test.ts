@@ -192,6 +192,36 @@ Deno.test("parsePodManifest() rejects bad input with line and field path", async
       message: /pause bundle: image directory "\/w\/p" does not exist/,
     },
     {
+      name: "label value that Kubernetes refuses",
+      text: pod(
+        "  containers:\n    - {name: app, image: img}\n",
+        "  name: web\n  labels: {tier: /front}\n",
+      ),
+      path: "metadata.labels.tier",
+      line: 5,
+      message: /"\/front": a valid label value must be an empty string or consist of alphanumeric/,
+    },
+    {
+      name: "label key that Kubernetes refuses",
+      text: pod(
+        "  containers:\n    - {name: app, image: img}\n",
+        "  name: web\n  labels: {'my tier': a}\n",
+      ),
+      path: 'metadata.labels."my tier"',
+      line: 5,
+      message: /name part must consist of alphanumeric characters/,
+    },
+    {
+      name: "label value longer than 63 characters",
+      text: pod(
+        "  containers:\n    - {name: app, image: img}\n",
+        `  name: web\n  labels: {app: ${"a".repeat(64)}}\n`,
+      ),
+      path: "metadata.labels.app",
+      line: 5,
+      message: /must be no more than 63 characters/,
+    },
+    {
       name: "bad quantity",
       text: pod(
         "  containers:\n    - name: app\n      image: img\n      resources: {limits: {memory: 12 MiB}}\n",

@@ -10,6 +10,7 @@ import { isRecord } from "../../core/is_record.ts";
 import { type FieldErrors, FieldPath } from "./_field_errors.ts";
 import {
   byteLength,
+  dns1123LabelErrors,
   labelValueErrors,
   maxLenError,
   portNameErrors,
@@ -233,7 +234,9 @@ export function validateService(errs: FieldErrors, obj: Obj, old: Obj | undefine
     if (typeof p.name !== "string" || p.name === "") {
       if (ports.length > 1) errs.required(pp.child("name"));
     } else {
-      errs.invalidEach(pp.child("name"), p.name, portNameErrors(p.name));
+      // Service port names are DNS-1123 labels (ValidateService), not IANA service names:
+      // kubectl create service names them "80-8080".
+      errs.invalidEach(pp.child("name"), p.name, dns1123LabelErrors(p.name));
       if (names.has(p.name)) errs.duplicate(pp.child("name"), p.name);
       names.add(p.name);
     }

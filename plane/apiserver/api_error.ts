@@ -6,16 +6,10 @@
  *
  * @module
  */
+import { invalidMessage, type StatusCause } from "../api/validation.ts";
 
-/** One `details.causes` entry. */
-export interface StatusCause {
-  /** e.g. `FieldValueInvalid`, `FieldValueRequired`. */
-  reason: string;
-  /** Human-readable description. */
-  message: string;
-  /** Field path, e.g. `metadata.name`. */
-  field: string;
-}
+/** One `details.causes` entry (`reason`, `message`, `field`). */
+export type { StatusCause };
 
 /** `Status.details`. */
 export interface StatusDetails {
@@ -142,8 +136,9 @@ export class ApiError extends Error {
   }
 
   /**
-   * `422 Invalid`: `Pod "web" is invalid: <cause>` (several causes in `[a, b]`), with
-   * `details.kind` the Kind and `details.causes` the field errors.
+   * `422 Invalid`: `Pod "web" is invalid: <cause>` (`Deployment.apps "web" ...` for other
+   * groups; several causes in `[a, b]`), with `details.kind` the Kind and `details.causes` the
+   * field errors.
    */
   static invalid(
     group: string,
@@ -151,9 +146,7 @@ export class ApiError extends Error {
     name: string,
     causes: readonly StatusCause[],
   ): ApiError {
-    const texts = causes.map((c) => c.field ? `${c.field}: ${c.message}` : c.message);
-    const joined = texts.length === 1 ? texts[0]! : `[${texts.join(", ")}]`;
-    return new ApiError(422, "Invalid", `${kind} "${name}" is invalid: ${joined}`, {
+    return new ApiError(422, "Invalid", invalidMessage(kind, group, name, causes), {
       name,
       ...(group ? { group } : {}),
       kind,

@@ -14,9 +14,12 @@ import {
   ValueTooLargeError,
 } from "../store/errors.ts";
 import type { KvStore } from "../store/kv_store.ts";
-import { openapiV3Document, openapiV3Index } from "./_pending_openapi.ts";
+import { openapiV3Document, openapiV3Index } from "../api/openapi/mod.ts";
+import { unknownFields } from "../api/validation.ts";
+import { ApplyConflictError, serverSideApply } from "../api/server_side_apply.ts";
+import { updateManagedFields } from "../api/managed_fields.ts";
 import { applyPatch, PATCH_TYPES_ACCEPTED, PatchError, type PatchType } from "../api/patch.ts";
-import { type ApiResource, findResource } from "../api/resources.ts";
+import { type ApiResource, apiVersionOf, findResource } from "../api/resources.ts";
 import { parseFieldSelector } from "../api/field_selector.ts";
 import { parseLabelSelector, SelectorError } from "../api/label_selector.ts";
 import { toTable } from "../api/table/mod.ts";
@@ -39,11 +42,13 @@ import {
   wantsTable,
 } from "./http_io.ts";
 import { GarbageCollector } from "./garbage_collector.ts";
+import { cidrRange, SERVICE_CIDR, ServiceAllocator } from "./service_allocator.ts";
 import { NamespaceLifecycle } from "./namespace_lifecycle.ts";
 import { type NodeConnector, noNodeConnector } from "./node_connector.ts";
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf_body.ts";
 import { podExecResponse, podLogResponse } from "./pod_proxy.ts";
-import { type ApiObject, resourcePrefix } from "./object_codec.ts";
+import { type ApiObject, decodeObject, resourcePrefix } from "./object_codec.ts";
+import { convertEvent } from "./event_conversion.ts";
 import { parseRequestInfo, type ResourceRequest } from "./request_info.ts";
 import { type DeleteQuery, type ListQuery, RestStorage } from "./rest_storage.ts";
 import { serverVersion } from "./server_version.ts";
@@ -83,6 +88,7 @@ export class ApiHandler {
   readonly #now: () => Date;
   readonly #log: (line: string) => void;
   readonly #nodes: NodeConnector;
+  readonly #services: ServiceAllocator;
   readonly #storages = new Map<ApiResource, RestStorage>();
   readonly #caches = new Map<ApiResource, WatchCache>();
   readonly #closing = new AbortController();
@@ -99,6 +105,7 @@ export class ApiHandler {
     this.#now = opts.now ?? (() => new Date());
     this.#log = opts.log ?? ((l) => console.error(l));
     this.#nodes = opts.nodes ?? noNodeConnector;
+    this.#services = new ServiceAllocator(this.#store);
     this.namespaces = new NamespaceLifecycle(this.#store, (r) => this.storage(r));
     this.gc = new GarbageCollector((r) => this.storage(r), this.#log);
   }
@@ -122,7 +129,9 @@ export class ApiHandler {
   watchCache(r: ApiResource): WatchCache {
     let c = this.#caches.get(r);
     if (!c) {
-      c = new WatchCache(this.#store, `/registry/${r.resource}/`);
+      c = new WatchCache(this.#store, `/registry/${r.resource}/`, {
+        decode: (kv) => convertEvent(decodeObject(kv), apiVersionOf(r)),
+      });
       this.#caches.set(r, c);
     }
     return c;
@@ -135,6 +144,13 @@ export class ApiHandler {
 
   #removed(r: ApiResource, obj: ApiObject): void {
     if (r.kind === "Namespace") return; // its objects went with it
+    if (r.kind === "Service") {
+      this.#services.release(obj).catch((e) =>
+        this.#log(
+          `rks: releasing the addresses of a service failed: ${e instanceof Error ? e.message : e}`,
+        )
+      );
+    }
     const ns = r.namespaced && typeof obj.metadata.namespace === "string"
       ? obj.metadata.namespace
       : undefined;
@@ -142,8 +158,70 @@ export class ApiHandler {
   }
 
   /** Creates the system namespaces and default service accounts. */
-  bootstrap(): Promise<void> {
-    return this.namespaces.bootstrap();
+  async bootstrap(): Promise<void> {
+    await this.namespaces.bootstrap();
+    await this.#kubernetesService();
+  }
+
+  /**
+   * The `default/kubernetes` Service (10.96.0.1:443, the first address of the service range)
+   * and its Endpoints pointing at this server, as kube-apiserver keeps them.
+   */
+  async #kubernetesService(): Promise<void> {
+    const svcs = this.storage(findResource("", "v1", "services")!);
+    const m = /^\[?([^\]]*)\]?:(\d+)$/.exec(this.#serverAddress);
+    const host = m?.[1] && /^\d+\.\d+\.\d+\.\d+$/.test(m[1]) ? m[1] : "127.0.0.1";
+    const port = Number(m?.[2] ?? 6443);
+    if (!(await svcs.find("default", "kubernetes"))) {
+      const svc: ApiObject = {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: {
+          name: "kubernetes",
+          namespace: "default",
+          labels: { component: "apiserver", provider: "kubernetes" },
+        },
+        spec: {
+          type: "ClusterIP",
+          clusterIP: cidrRange(SERVICE_CIDR)[0],
+          ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: port }],
+          sessionAffinity: "None",
+        },
+      };
+      const release = await this.#services.allocate(svc);
+      try {
+        await svcs.create("default", svc);
+      } catch (e) {
+        await release();
+        if (!(e instanceof ApiError && e.code === 409)) throw e;
+      }
+    }
+    const eps = this.storage(findResource("", "v1", "endpoints")!);
+    const subsets = [{
+      addresses: [{ ip: host }],
+      ports: [{ name: "https", port, protocol: "TCP" }],
+    }];
+    const current = await eps.find("default", "kubernetes");
+    if (!current) {
+      await eps.create("default", {
+        apiVersion: "v1",
+        kind: "Endpoints",
+        metadata: {
+          name: "kubernetes",
+          namespace: "default",
+          labels: { "endpointslice.kubernetes.io/skip-mirror": "true" },
+        },
+        subsets,
+      }).catch((e) => {
+        if (!(e instanceof ApiError && e.code === 409)) throw e;
+      });
+    } else if (JSON.stringify(current.subsets) !== JSON.stringify(subsets)) {
+      await eps.update("default", "kubernetes", undefined, (cur) => {
+        cur.subsets = subsets;
+        delete cur.metadata.resourceVersion;
+        return cur;
+      });
+    }
   }
 
   /** Stops watches and background work. */
@@ -155,8 +233,11 @@ export class ApiHandler {
     await this.gc.close();
   }
 
-  /** Answers one request. */
-  async handle(req: Request): Promise<Response> {
+  /**
+   * Answers one request. `done` aborts when the client is gone or the response is complete
+   * (default `req.signal`); streaming answers (watch, logs) stop then.
+   */
+  async handle(req: Request, done: AbortSignal = req.signal): Promise<Response> {
     const url = new URL(req.url);
     const path = url.pathname.replace(/\/+$/, "") || "/";
     try {
@@ -166,7 +247,7 @@ export class ApiHandler {
           return statusResponse(ApiError.unauthorized().status);
         }
       }
-      return await this.#route(req, url, path);
+      return await this.#route(req, url, path, done);
     } catch (e) {
       return statusResponse(this.#toApiError(e).status);
     }
@@ -175,6 +256,9 @@ export class ApiHandler {
   #toApiError(e: unknown): ApiError {
     if (e instanceof ApiError) return e;
     if (e instanceof SelectorError) return ApiError.badRequest(e.message);
+    if (e instanceof ApplyConflictError) {
+      return new ApiError(409, "Conflict", e.message, { causes: [...e.causes] });
+    }
     if (e instanceof PatchError) {
       return e.code === 415
         ? ApiError.unsupportedMediaType("", PATCH_TYPES_ACCEPTED)
@@ -195,7 +279,7 @@ export class ApiHandler {
     return ApiError.internal(msg);
   }
 
-  async #route(req: Request, url: URL, path: string): Promise<Response> {
+  async #route(req: Request, url: URL, path: string, done: AbortSignal): Promise<Response> {
     const accept = req.headers.get("accept");
     switch (path) {
       case "/version":
@@ -256,7 +340,7 @@ export class ApiHandler {
       throw ApiError.pathNotFound();
     }
     if (!r.namespaced && info.namespace !== undefined) throw ApiError.pathNotFound();
-    return await this.#resource(req, q, r, info);
+    return await this.#resource(req, q, r, info, done);
   }
 
   #listQuery(q: URLSearchParams, r: ApiResource, name?: string): ListQuery {
@@ -294,13 +378,45 @@ export class ApiHandler {
     return values.length > 0;
   }
 
-  #checkFieldValidation(q: URLSearchParams): void {
-    const v = q.get("fieldValidation");
-    if (v && !["Strict", "Warn", "Ignore"].includes(v)) {
+  /**
+   * The `fieldValidation` check of a write (kube-apiserver's default is `Warn`): returns a
+   * function that looks for unknown fields in an object of `kind` and, with `Strict`, fails
+   * with 400 `strict decoding error: unknown field "spec.x"`, with `Warn` adds one warning per
+   * field to `warnings`.
+   */
+  #fieldValidation(
+    q: URLSearchParams,
+    warnings: string[],
+  ): (kind: string, obj: unknown) => void {
+    const v = q.get("fieldValidation") || "Warn";
+    if (!["Strict", "Warn", "Ignore"].includes(v)) {
       throw ApiError.badRequest(
         `fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`,
       );
     }
+    return (kind, obj) => {
+      if (v === "Ignore") return;
+      const unknown = unknownFields(kind, obj);
+      if (unknown.length === 0) return;
+      const texts = unknown.map((f) => `unknown field ${JSON.stringify(f)}`);
+      if (v === "Strict") throw ApiError.badRequest(`strict decoding error: ${texts.join(", ")}`);
+      warnings.push(...texts);
+    };
+  }
+
+  /** The field manager of a write: `?fieldManager=`, else the client's user agent name. */
+  #manager(req: Request, q: URLSearchParams): string {
+    const given = q.get("fieldManager");
+    if (given) {
+      if (given.length > 128) {
+        throw ApiError.badRequest(
+          `fieldManager: Too long: may not be more than 128 bytes`,
+        );
+      }
+      return given;
+    }
+    const ua = req.headers.get("user-agent") ?? "unknown";
+    return ua.split("/")[0]!.slice(0, 128) || "unknown";
   }
 
   async #bodyObject(req: Request, r: ApiResource, kind: string = r.kind): Promise<ApiObject> {
@@ -386,6 +502,21 @@ export class ApiHandler {
     q: URLSearchParams,
     r: ApiResource,
     info: ResourceRequest,
+    done: AbortSignal,
+  ): Promise<Response> {
+    const warnings: string[] = [];
+    const res = await this.#verb(req, q, r, info, done, warnings);
+    for (const w of warnings) res.headers.append("warning", `299 - ${JSON.stringify(w)}`);
+    return res;
+  }
+
+  async #verb(
+    req: Request,
+    q: URLSearchParams,
+    r: ApiResource,
+    info: ResourceRequest,
+    done: AbortSignal,
+    warnings: string[],
   ): Promise<Response> {
     const st = this.storage(r);
     const ns = r.namespaced ? info.namespace : undefined;
@@ -395,7 +526,7 @@ export class ApiHandler {
       case "get": {
         if (sub === "scale") return jsonResponse(scaleOf(await st.get(ns, name!)));
         if (sub === "log") {
-          return await podLogResponse(this.#nodes, await st.get(ns, name!), q, req.signal);
+          return await podLogResponse(this.#nodes, await st.get(ns, name!), q, done);
         }
         if (sub === "exec") return this.#exec(req, st, ns, name!, q);
         return this.#encodeOne(req, q, r, await st.get(ns, name!));
@@ -448,41 +579,57 @@ export class ApiHandler {
           allowBookmarks: q.get("allowWatchBookmarks") === "true",
           table,
           timeoutSeconds: timeout,
-          signal: AbortSignal.any([req.signal, this.#closing.signal]),
+          signal: AbortSignal.any([done, this.#closing.signal]),
         });
       }
       case "create": {
-        this.#checkFieldValidation(q);
+        const check = this.#fieldValidation(q, warnings);
         const dryRun = this.#dryRun(q);
         if (sub === "binding") return await this.#bind(req, st, ns!, name!, dryRun);
         if (sub === "exec") return this.#exec(req, st, ns, name!, q);
         if (name !== undefined || sub !== undefined) throw ApiError.methodNotAllowed();
         const body = await this.#bodyObject(req, r);
-        const created = await st.create(ns, body, { dryRun, now: this.#now() });
+        check(r.kind, body);
+        let release = async () => {};
+        if (r.kind === "Service" && !dryRun) {
+          body.metadata.namespace = ns;
+          release = await this.#services.allocate(body);
+        }
+        const tracked = updateManagedFields(undefined, body, {
+          manager: this.#manager(req, q),
+          kind: r.kind,
+          now: this.#now(),
+        }) as ApiObject;
+        let created: ApiObject;
+        try {
+          created = await st.create(ns, tracked, { dryRun, now: this.#now() });
+        } catch (e) {
+          await release();
+          throw e;
+        }
         if (r.kind === "Namespace" && !dryRun) {
           await this.namespaces.ensureServiceAccount(String(created.metadata.name));
         }
         return jsonResponse(created, 201);
       }
       case "update": {
-        this.#checkFieldValidation(q);
+        const check = this.#fieldValidation(q, warnings);
         const dryRun = this.#dryRun(q);
         const body = await this.#bodyObject(req, r, sub === "scale" ? "Scale" : r.kind);
+        check(sub === "scale" ? "Scale" : r.kind, body);
         if (sub === "scale") return await this.#updateScale(st, ns, name!, () => body, dryRun);
+        const manager = this.#manager(req, q);
         const updated = await st.update(
           ns,
           name!,
           sub === "finalize" ? undefined : sub,
-          () => body,
-          {
-            dryRun,
-            now: this.#now(),
-          },
+          (cur) => this.#track(cur, body, manager, r, sub),
+          { dryRun, now: this.#now() },
         );
         return jsonResponse(updated);
       }
       case "patch": {
-        this.#checkFieldValidation(q);
+        const check = this.#fieldValidation(q, warnings);
         const dryRun = this.#dryRun(q);
         const type = mediaType(req.headers.get("content-type")) as PatchType;
         if (!PATCH_TYPES_ACCEPTED.includes(type)) {
@@ -499,16 +646,30 @@ export class ApiHandler {
             `error decoding patch: ${e instanceof Error ? e.message.split("\n")[0] : e}`,
           );
         }
+        if (type === "application/apply-patch+yaml") {
+          return await this.#apply(q, st, ns, name!, sub, patch, dryRun, check);
+        }
         const setsRv = isRecord(patch) && isRecord(patch.metadata) &&
           patch.metadata.resourceVersion !== undefined;
-        const mutate = (cur: ApiObject): ApiObject => {
-          const out = applyPatch(type, cur, patch, r.kind) as ApiObject;
+        const kind = sub === "scale" ? "Scale" : r.kind;
+        const patched = (cur: ApiObject): ApiObject => {
+          const out = applyPatch(type, cur, patch, kind) as ApiObject;
           if (!isRecord(out.metadata)) out.metadata = {};
           if (!setsRv) delete out.metadata.resourceVersion;
+          check(kind, out);
           return out;
         };
-        if (sub === "scale") return await this.#updateScale(st, ns, name!, mutate, dryRun);
-        return jsonResponse(await st.update(ns, name!, sub, mutate, { dryRun, now: this.#now() }));
+        if (sub === "scale") return await this.#updateScale(st, ns, name!, patched, dryRun);
+        const manager = this.#manager(req, q);
+        return jsonResponse(
+          await st.update(
+            ns,
+            name!,
+            sub,
+            (cur) => this.#track(cur, patched(cur), manager, r, sub),
+            { dryRun, now: this.#now() },
+          ),
+        );
       }
       case "delete": {
         const dryRun = this.#dryRun(q);
@@ -557,6 +718,78 @@ export class ApiHandler {
       throw ApiError.badRequest("Upgrade request required");
     }
     return podExecResponse(req, this.#nodes, () => st.get(ns, name), q);
+  }
+
+  /** The desired object with its managed fields updated for a non-apply write. */
+  #track(
+    cur: ApiObject,
+    desired: ApiObject,
+    manager: string,
+    r: ApiResource,
+    sub: string | undefined,
+  ): ApiObject {
+    return updateManagedFields(cur, desired, {
+      manager,
+      kind: r.kind,
+      now: this.#now(),
+      ...(sub ? { subresource: sub } : {}),
+    }) as ApiObject;
+  }
+
+  /** Server-side apply: creates the object when absent (201), else merges and tracks owners. */
+  async #apply(
+    q: URLSearchParams,
+    st: RestStorage,
+    ns: string | undefined,
+    name: string,
+    sub: string | undefined,
+    patch: unknown,
+    dryRun: boolean,
+    check: (kind: string, obj: unknown) => void,
+  ): Promise<Response> {
+    const manager = q.get("fieldManager");
+    if (!manager) {
+      throw ApiError.badRequest(
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      );
+    }
+    if (!isRecord(patch)) throw ApiError.badRequest("the applied configuration must be an object");
+    const force = q.get("force") === "true";
+    const r = st.resource;
+    check(r.kind, patch);
+    const opts = {
+      manager,
+      force,
+      now: this.#now(),
+      kind: r.kind,
+      ...(sub ? { subresource: sub } : {}),
+    };
+    const existing = await st.find(ns, name);
+    if (!existing) {
+      if (sub !== undefined) throw ApiError.notFound(st.gr, name);
+      const applied = structuredClone(patch) as ApiObject;
+      if (!isRecord(applied.metadata)) applied.metadata = {};
+      const metaName = applied.metadata.name;
+      if (metaName !== undefined && metaName !== name) {
+        throw ApiError.badRequest(
+          `the name of the object (${
+            String(metaName)
+          }) does not match the name on the URL (${name})`,
+        );
+      }
+      applied.metadata.name = name;
+      const obj = serverSideApply(undefined, applied, opts).object as ApiObject;
+      return jsonResponse(await st.create(ns, obj, { dryRun, now: this.#now() }), 201);
+    }
+    const setsRv = isRecord(patch.metadata) && patch.metadata.resourceVersion !== undefined;
+    return jsonResponse(
+      await st.update(ns, name, sub, (cur) => {
+        const out = serverSideApply(cur, patch, opts).object as ApiObject;
+        if (!isRecord(out.metadata)) out.metadata = {};
+        if (!setsRv) delete out.metadata.resourceVersion;
+        return out;
+      }, { dryRun, now: this.#now() }),
+    );
   }
 
   async #deleteQuery(req: Request, q: URLSearchParams): Promise<DeleteQuery> {

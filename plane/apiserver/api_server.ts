@@ -6,6 +6,8 @@
  */
 import type { KvStore } from "../store/kv_store.ts";
 import { ApiHandler } from "./api_handler.ts";
+import { ApiError } from "./api_error.ts";
+import { statusResponse } from "./http_io.ts";
 import type { NodeConnector } from "./node_connector.ts";
 
 /** Options of {@linkcode startApiServer}. */
@@ -52,29 +54,40 @@ export interface ApiServer extends AsyncDisposable {
  */
 export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer> {
   const hostname = opts.hostname ?? "127.0.0.1";
-  let port = opts.port;
-  const handler = new ApiHandler({
-    store: opts.store,
-    token: opts.token,
-    serverAddress: `${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${port}`,
-    ...(opts.log ? { log: opts.log } : {}),
-    ...(opts.nodes ? { nodes: opts.nodes } : {}),
-  });
-  await handler.bootstrap();
+  const log = opts.log ?? ((l: string) => console.error(l));
+  // Set once bootstrap finished; until then every request gets 503.
+  const serving: { handler?: ApiHandler } = {};
+  const starting = new ApiError(503, "ServiceUnavailable", "the API server is starting").status;
   const ac = new AbortController();
   const server = Deno.serve({
     hostname,
-    port,
+    port: opts.port,
     cert: opts.cert,
     key: opts.key,
     signal: ac.signal,
     onListen: () => {},
     onError: (e) => {
-      (opts.log ?? console.error)(`rks: ${e instanceof Error ? e.message : e}`);
+      log(`rks: ${e instanceof Error ? e.message : e}`);
       return new Response("internal error", { status: 500 });
     },
-  }, (req) => handler.handle(req));
-  port = server.addr.port;
+  }, (req, info) => {
+    const ready = serving.handler;
+    if (!ready) return statusResponse(starting);
+    // The client left or the response is complete (instead of req.signal's legacy abort).
+    const done = new AbortController();
+    info.completed.then(() => done.abort(), () => done.abort());
+    return ready.handle(req, done.signal);
+  });
+  const port = server.addr.port;
+  const handler = new ApiHandler({
+    store: opts.store,
+    token: opts.token,
+    serverAddress: `${
+      hostname === "0.0.0.0" || hostname === "::" ? "127.0.0.1" : hostname
+    }:${port}`,
+    log,
+    ...(opts.nodes ? { nodes: opts.nodes } : {}),
+  });
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   let closed: Promise<void> | undefined;
   const close = () => {
@@ -85,6 +98,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     })();
     return closed;
   };
+  try {
+    await handler.bootstrap();
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  serving.handler = handler;
   return {
     url: `https://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     port,

@@ -105,6 +105,13 @@ for (const transport of ["http", "grpc"] as const) {
         },
       );
 
+      await t.step("kubectl explain reads the OpenAPI v3 schemas", async () => {
+        const out = await ok(c, ["explain", "pod.spec.containers"]);
+        assert.match(out, /^KIND:\s+Pod$/m);
+        assert.match(out, /^FIELD:\s+containers <\[\]Container>$/m);
+        assert.match(out, /^\s+image\s+<string>$/m);
+      });
+
       await t.step("the system namespaces and their default service accounts exist", async () => {
         const ns = await ok(c, ["get", "ns", "-o", "name"]);
         assert.deepEqual(ns.trim().split("\n").sort(), [
@@ -169,6 +176,78 @@ for (const transport of ["http", "grpc"] as const) {
         assert.match(desc, /^Name:\s+web$/m);
         assert.match(desc, /^Namespace:\s+default$/m);
       });
+
+      await t.step(
+        "Events: one storage served as v1 and events.k8s.io/v1; describe shows them",
+        async () => {
+          const pod = JSON.parse(await ok(c, ["get", "pod", "web", "-o", "json"]));
+          const res = await c.request("/apis/events.k8s.io/v1/namespaces/default/events", {
+            method: "POST",
+            body: JSON.stringify({
+              apiVersion: "events.k8s.io/v1",
+              kind: "Event",
+              metadata: { name: "web.1" },
+              eventTime: "2026-11-30T00:00:00.000000Z",
+              reportingController: "rk8s.io/scheduler",
+              reportingInstance: "rks",
+              action: "Binding",
+              reason: "Scheduled",
+              type: "Normal",
+              note: "Successfully assigned default/web to n1",
+              regarding: { kind: "Pod", namespace: "default", name: "web", uid: pod.metadata.uid },
+            }),
+          });
+          assert.equal(res.status, 201, await res.text());
+          const core = await json(await c.request("/api/v1/namespaces/default/events/web.1"));
+          assert.equal(core.apiVersion, "v1");
+          assert.equal(core.message, "Successfully assigned default/web to n1");
+          assert.equal((core.involvedObject as { name: string }).name, "web");
+          const desc = await ok(c, ["describe", "pod", "web"]);
+          assert.match(desc, /Normal\s+Scheduled\s+.*Successfully assigned default\/web to n1/);
+        },
+      );
+
+      await t.step(
+        "Services get cluster IPs and node ports; the kubernetes service exists",
+        async () => {
+          const k = await ok(c, ["get", "svc", "kubernetes", "--no-headers"]);
+          assert.match(k, /^kubernetes\s+ClusterIP\s+10\.96\.0\.1\s+<none>\s+443\/TCP\s/);
+          const ep = JSON.parse(await ok(c, ["get", "endpoints", "kubernetes", "-o", "json"]));
+          assert.equal(ep.subsets[0].ports[0].port, Number(new URL(c.server.url).port));
+          assert.match(
+            await ok(c, ["create", "service", "nodeport", "np", "--tcp=80:8080"]),
+            /service\/np created/,
+          );
+          const np = JSON.parse(await ok(c, ["get", "svc", "np", "-o", "json"]));
+          assert.match(np.spec.clusterIP, /^10\.(9[6-9]|10\d|11[01])\.\d+\.\d+$/);
+          assert.deepEqual(np.spec.clusterIPs, [np.spec.clusterIP]);
+          assert.ok(np.spec.ports[0].nodePort >= 30000 && np.spec.ports[0].nodePort <= 32767);
+          const svc = (name: string) => ({
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name },
+            spec: { clusterIP: np.spec.clusterIP, ports: [{ port: 80 }] },
+          });
+          const taken = await c.request("/api/v1/namespaces/default/services", {
+            method: "POST",
+            body: JSON.stringify(svc("same-ip")),
+          });
+          assert.equal(taken.status, 422);
+          assert.match(
+            (await json(taken)).message as string,
+            /spec\.clusterIPs: Invalid value: \["10\.[\d.]+"\]: failed to allocate IP 10\.[\d.]+: provided IP is already allocated/,
+          );
+          await ok(c, ["delete", "svc", "np"]);
+          await waitFor("the IP to be released", async () => {
+            const again = await c.request("/api/v1/namespaces/default/services", {
+              method: "POST",
+              body: JSON.stringify(svc("same-ip")),
+            });
+            await again.body?.cancel();
+            return again.status === 201;
+          });
+        },
+      );
 
       await t.step("label and annotate patch the pod", async () => {
         assert.match(await ok(c, ["label", "pod", "web", "tier=front"]), /pod\/web labeled/);
@@ -270,6 +349,62 @@ spec:
             "jsonpath={.spec.template.spec.containers[0].image}",
           ]);
           assert.equal(still, "busybox:1.37", "diff is a dry run");
+        },
+      );
+
+      await t.step(
+        "server-side apply, managedFields, fieldValidation Strict and Warn",
+        async () => {
+          const cfg = (value: string, extra = "") =>
+            `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ssa}\ndata: {a: "${value}"}\n${extra}`;
+          const first = await c.kubectl(["apply", "--server-side", "-f", "-"], cfg("1"));
+          assert.match(first.stdout, /configmap\/ssa serverside-applied/, first.stderr);
+          const again = await c.kubectl(["apply", "--server-side", "-f", "-"], cfg("2"));
+          assert.match(again.stdout, /configmap\/ssa serverside-applied/, again.stderr);
+          const got = JSON.parse(
+            await ok(c, ["get", "cm", "ssa", "-o", "json", "--show-managed-fields"]),
+          );
+          assert.equal(got.data.a, "2");
+          assert.ok(
+            got.metadata.managedFields.some((m: { manager: string; operation: string }) =>
+              m.manager === "kubectl" && m.operation === "Apply"
+            ),
+            JSON.stringify(got.metadata.managedFields),
+          );
+          const other = await c.kubectl(
+            ["apply", "--server-side", "--field-manager=other", "-f", "-"],
+            cfg("3"),
+          );
+          assert.equal(other.code, 1);
+          assert.match(
+            other.stderr,
+            /Apply failed with 1 conflict: conflict with "kubectl": \.data\.a/,
+          );
+          const forced = await c.kubectl(
+            ["apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", "-"],
+            cfg("3"),
+          );
+          assert.equal(forced.code, 0, forced.stderr);
+          assert.equal(await ok(c, ["get", "cm", "ssa", "-o", "jsonpath={.data.a}"]), "3");
+          // A non-apply write is tracked too.
+          const created = JSON.parse(
+            await ok(c, ["get", "pod", "web", "-o", "json", "--show-managed-fields"]),
+          );
+          assert.equal(created.metadata.managedFields[0].manager, "kubectl-create");
+          // Unknown fields: Strict (kubectl's default for create -f) refuses, Warn warns.
+          const typo = cfg("4", "spec: {x: 1}\n");
+          const strict = await c.kubectl(
+            ["create", "-f", "-"],
+            typo.replace("name: ssa", "name: typo"),
+          );
+          assert.equal(strict.code, 1);
+          assert.match(strict.stderr, /strict decoding error: unknown field "spec"/);
+          const warn = await c.kubectl(
+            ["create", "--validate=warn", "-f", "-"],
+            typo.replace("name: ssa", "name: typo"),
+          );
+          assert.equal(warn.code, 0, warn.stderr);
+          assert.match(warn.stderr, /Warning: unknown field "spec"/);
         },
       );
 
@@ -397,7 +532,10 @@ spec:
           assert.equal(big.status, 413);
           assert.equal((await json(big)).message, "Request entity too large: limit is 3145728");
           const list = await json(await c.request("/api/v1/namespaces/default/configmaps"));
-          assert.deepEqual(list.items, []);
+          const names = (list.items as { metadata: { name: string } }[]).map((i) =>
+            i.metadata.name
+          );
+          assert.ok(!names.includes("big") && !names.includes("k"), names.join(","));
         },
       );
 

@@ -9,10 +9,11 @@
 import { isRecord } from "../../core/is_record.ts";
 import { CompactedError } from "../store/errors.ts";
 import type { KeyValue, KvStore } from "../store/kv_store.ts";
-import type { ApiResource } from "../api/resources.ts";
+import { type ApiResource, apiVersionOf } from "../api/resources.ts";
+import { convertEvent } from "./event_conversion.ts";
 import { type FieldRequirement, matchesFieldSelector } from "../api/field_selector.ts";
 import { type LabelRequirement, matchesLabelSelector } from "../api/label_selector.ts";
-import { validateObject } from "./_pending_validation.ts";
+import { validateObject } from "../api/validation.ts";
 import { ApiError, type GroupResource } from "./api_error.ts";
 import {
   type ApiObject,
@@ -143,17 +144,22 @@ export class RestStorage {
     }
   }
 
+  /** Decodes a stored value in this resource's version (Events are served in two). */
+  #decode(kv: KeyValue): ApiObject {
+    return convertEvent(decodeObject(kv), apiVersionOf(this.resource));
+  }
+
   /** Reads one object; 404 when absent. */
   async get(ns: string | undefined, name: string): Promise<ApiObject> {
     const kv = await this.store.get(this.#key(ns, name));
     if (!kv) throw ApiError.notFound(this.gr, name);
-    return decodeObject(kv);
+    return this.#decode(kv);
   }
 
   /** Reads one object; undefined when absent. */
   async find(ns: string | undefined, name: string): Promise<ApiObject | undefined> {
     const kv = await this.store.get(this.#key(ns, name));
-    return kv ? decodeObject(kv) : undefined;
+    return kv ? this.#decode(kv) : undefined;
   }
 
   /** True when `obj` satisfies the list's selectors. */
@@ -205,7 +211,7 @@ export class RestStorage {
         for (const kv of page.kvs) {
           consumed++;
           lastKey = kv.key;
-          const obj = decodeObject(kv);
+          const obj = this.#decode(kv);
           if (RestStorage.matches(obj, q)) items.push(obj);
           if (limit > 0 && items.length >= limit) break;
         }
@@ -334,7 +340,7 @@ export class RestStorage {
     for (let attempt = 0; attempt < 20; attempt++) {
       const kv = await this.store.get(key);
       if (!kv) throw ApiError.notFound(this.gr, name);
-      const current = decodeObject(kv);
+      const current = this.#decode(kv);
       const desired = await mutate(structuredClone(current));
       if (!isRecord(desired.metadata)) desired.metadata = {};
       this.#checkBody(desired, ns);
@@ -389,7 +395,7 @@ export class RestStorage {
     for (let attempt = 0; attempt < 20; attempt++) {
       const kv = await this.store.get(key);
       if (!kv) throw ApiError.notFound(this.gr, name);
-      const current = decodeObject(kv);
+      const current = this.#decode(kv);
       this.#checkPreconditions(current, q);
       const marked = this.#markForDeletion(current, q, opts.now ?? new Date());
       if (opts.dryRun) return marked ?? current;
@@ -462,7 +468,7 @@ export class RestStorage {
   ): Promise<ApiObject | undefined> {
     if (
       marked && marked.metadata.resourceVersion === String(kv.modRevision) &&
-      sameObject(marked, decodeObject(kv))
+      sameObject(marked, this.#decode(kv))
     ) {
       return marked;
     }
@@ -479,7 +485,7 @@ export class RestStorage {
       marked.metadata.resourceVersion = String(res.revision);
       return marked;
     }
-    const removed = decodeObject(kv);
+    const removed = this.#decode(kv);
     this.#onRemoved(this.resource, removed);
     return removed;
   }

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { KvStore, WatchEvent } from "../store/kv_store.ts";
+import type { KeyValue, KvStore, WatchEvent } from "../store/kv_store.ts";
 import { ApiError, type Status } from "./api_error.ts";
 import { type ApiObject, decodeObject } from "./object_codec.ts";
 
@@ -37,6 +37,8 @@ export interface WatchCacheOptions {
   window?: number;
   /** Items a slow watcher may have queued before it is dropped (default 20,000). */
   maxQueue?: number;
+  /** Decodes a stored value (default {@linkcode decodeObject}). */
+  decode?: (kv: KeyValue) => ApiObject;
 }
 
 class Subscriber {
@@ -74,6 +76,7 @@ export class WatchCache {
   readonly #prefix: string;
   readonly #window: number;
   readonly #maxQueue: number;
+  readonly #decode: (kv: KeyValue) => ApiObject;
   #objects = new Map<string, ApiObject>();
   #buffer: CacheEvent[] = [];
   /** Every event with a revision above this is in `#buffer`. */
@@ -90,6 +93,7 @@ export class WatchCache {
     this.#prefix = prefix;
     this.#window = opts.window ?? 10_000;
     this.#maxQueue = opts.maxQueue ?? 20_000;
+    this.#decode = opts.decode ?? ((kv) => decodeObject(kv));
   }
 
   /** The highest store revision the cache has seen. */
@@ -104,7 +108,7 @@ export class WatchCache {
     this.#abort = new AbortController();
     this.#ready = (async () => {
       const list = await this.#store.list(this.#prefix);
-      this.#reset(list.kvs.map((kv) => [kv.key, decodeObject(kv)]), list.revision);
+      this.#reset(list.kvs.map((kv) => [kv.key, this.#decode(kv)]), list.revision);
       const stream = this.#store.watch(this.#prefix, {
         prefix: true,
         prevKv: true,
@@ -141,9 +145,9 @@ export class WatchCache {
     let ce: CacheEvent | undefined;
     switch (ev.type) {
       case "put": {
-        const object = decodeObject(ev.kv);
+        const object = this.#decode(ev.kv);
         const prev = this.#objects.get(ev.kv.key) ??
-          (ev.prevKv ? decodeObject(ev.prevKv) : undefined);
+          (ev.prevKv ? this.#decode(ev.prevKv) : undefined);
         this.#objects.set(ev.kv.key, object);
         ce = {
           type: prev ? "MODIFIED" : "ADDED",
@@ -156,7 +160,7 @@ export class WatchCache {
       }
       case "delete": {
         const last = this.#objects.get(ev.kv.key) ??
-          (ev.prevKv ? decodeObject(ev.prevKv) : undefined);
+          (ev.prevKv ? this.#decode(ev.prevKv) : undefined);
         this.#objects.delete(ev.kv.key);
         if (!last) return;
         const object = structuredClone(last);
@@ -172,7 +176,7 @@ export class WatchCache {
         return;
       case "reset": {
         // History was compacted under the cache: every watcher must re-list (410).
-        this.#reset(ev.kvs.map((kv) => [kv.key, decodeObject(kv)]), ev.revision);
+        this.#reset(ev.kvs.map((kv) => [kv.key, this.#decode(kv)]), ev.revision);
         const status = ApiError.expired(
           `too old resource version: ${ev.compactRevision} (${ev.revision})`,
         ).status;
@@ -280,8 +284,8 @@ export class WatchCache {
         }
         if (ev.type === "progress") continue;
         if (ev.type === "put") {
-          const object = decodeObject(ev.kv);
-          const before = prev.get(ev.kv.key) ?? (ev.prevKv ? decodeObject(ev.prevKv) : undefined);
+          const object = this.#decode(ev.kv);
+          const before = prev.get(ev.kv.key) ?? (ev.prevKv ? this.#decode(ev.prevKv) : undefined);
           prev.set(ev.kv.key, object);
           yield {
             type: ev.kv.version === 1 ? "ADDED" : "MODIFIED",
@@ -291,7 +295,7 @@ export class WatchCache {
             key: ev.kv.key,
           };
         } else {
-          const was = prev.get(ev.kv.key) ?? (ev.prevKv ? decodeObject(ev.prevKv) : undefined);
+          const was = prev.get(ev.kv.key) ?? (ev.prevKv ? this.#decode(ev.prevKv) : undefined);
           prev.delete(ev.kv.key);
           if (was) {
             const object = structuredClone(was);

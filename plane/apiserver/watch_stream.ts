@@ -32,6 +32,26 @@ export interface WatchStreamOptions {
 
 const encoder = new TextEncoder();
 
+/**
+ * Encoded JSON lines of shared cache events, per event type: every watcher of a kind gets the
+ * same event object, so it is serialized once, not once per watcher.
+ */
+const encoded = new WeakMap<object, Map<string, Uint8Array>>();
+
+function encodeShared(item: object, type: string, object: unknown): Uint8Array {
+  let byType = encoded.get(item);
+  if (!byType) {
+    byType = new Map();
+    encoded.set(item, byType);
+  }
+  let bytes = byType.get(type);
+  if (!bytes) {
+    bytes = encoder.encode(JSON.stringify({ type, object }) + "\n");
+    byType.set(type, bytes);
+  }
+  return bytes;
+}
+
 /** Maps a cache event through the selectors: undefined when the watcher should not see it. */
 export function filterEvent(
   item: WatchItem,
@@ -93,18 +113,18 @@ export function watchResponse(
           }
           const ev = filterEvent(item, opts.query);
           if (!ev) continue;
-          let object: unknown = ev.object;
-          if (opts.table) {
-            const t = toTable(resource, [ev.object], {
-              now: new Date(),
-              includeObject: opts.table.includeObject,
-              listMeta: { resourceVersion: String(ev.object.metadata.resourceVersion) },
-              noHeaders: !first,
-            });
-            object = t;
+          if (!opts.table) {
+            controller.enqueue(encodeShared(item, ev.type, ev.object));
+            return;
           }
+          const table = toTable(resource, [ev.object], {
+            now: new Date(),
+            includeObject: opts.table.includeObject,
+            listMeta: { resourceVersion: String(ev.object.metadata.resourceVersion) },
+            noHeaders: !first,
+          });
           first = false;
-          controller.enqueue(encode(ev.type, object));
+          controller.enqueue(encode(ev.type, table));
           return;
         }
       } catch (e) {

@@ -284,6 +284,18 @@ const columnsByResource: Readonly<Record<string, readonly TableColumnDefinition[
       "Selector is a label query over pods that should match the replica count. If the selector is empty, it is defaulted to the labels present on the pod template. Label keys and values that must match in order to be controlled by this replica set. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors",
     ),
   ],
+  // The `scale` subresource (autoscaling/v1 Scale, `kubectl get deploy web --subresource=scale`);
+  // upstream gives its Name column no "name" format.
+  "autoscaling/scale": [
+    col("Name", "string", NAME),
+    col("Desired", "integer", "replicas is the desired number of instances for the scaled object."),
+    col(
+      "Available",
+      "integer",
+      "replicas is the actual number of observed instances of the scaled object.",
+    ),
+    ageCol,
+  ],
   "discovery.k8s.io/endpointslices": [
     nameCol,
     col(

@@ -239,6 +239,12 @@ const printers: Readonly<Record<string, Printer>> = {
       formatLabelSelector(spec["selector"]),
     ];
   },
+  "autoscaling/scale": (scale, now) => [
+    name(scale),
+    num(rec(scale, "spec"), "replicas"),
+    num(rec(scale, "status"), "replicas"),
+    age(scale, now),
+  ],
   "discovery.k8s.io/endpointslices": (slice, now) => {
     const ports = recs(slice, "ports").map((p) => {
       if (typeof p["port"] === "number") return String(p["port"]);

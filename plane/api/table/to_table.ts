@@ -33,6 +33,12 @@ export interface ToTableOptions {
    * first one, `TableOptions.noHeaders`). Default `false`.
    */
   noHeaders?: boolean;
+  /**
+   * The subresource the objects come from (`kubectl get … --subresource=status|scale`):
+   * `"scale"` prints autoscaling/v1 Scale objects (`NAME DESIRED AVAILABLE AGE`); `"status"`
+   * and absent print the resource's own kind.
+   */
+  subresource?: string;
 }
 
 /**
@@ -87,13 +93,16 @@ export function toTable(
     apiVersion: "meta.k8s.io/v1",
     metadata,
   };
+  const [group, plural] = opts.subresource === "scale"
+    ? ["autoscaling", "scale"]
+    : [resource.group, resource.resource];
   if (!opts.noHeaders) {
-    table["columnDefinitions"] = tableColumns(resource.group, resource.resource).map((c) => ({
+    table["columnDefinitions"] = tableColumns(group, plural).map((c) => ({
       ...c,
     }));
   }
   table["rows"] = objects.map((obj) => {
-    const { cells, conditions } = rowCells(resource.group, resource.resource, obj, opts.now);
+    const { cells, conditions } = rowCells(group, plural, obj, opts.now);
     const row: Record<string, unknown> = { cells };
     if (conditions) row["conditions"] = conditions;
     if (opts.includeObject === "Object") {

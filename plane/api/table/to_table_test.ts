@@ -80,3 +80,38 @@ Deno.test("toTable() adds the Completed row condition for finished pods", () => 
   const row = (table.rows as { conditions?: { type: string; reason: string }[] }[])[0]!;
   assert.deepEqual(row.conditions?.map((c) => `${c.type}/${c.reason}`), ["Completed/Succeeded"]);
 });
+
+Deno.test("toTable() prints the scale subresource as autoscaling/v1 Scale", () => {
+  const deployments = findResource("apps", "v1", "deployments")!;
+  const scale = {
+    kind: "Scale",
+    apiVersion: "autoscaling/v1",
+    metadata: {
+      name: "web",
+      namespace: "default",
+      resourceVersion: "8",
+      creationTimestamp: "2026-01-01T00:00:00Z",
+    },
+    spec: { replicas: 3 },
+    status: { replicas: 2, selector: "app=web" },
+  };
+  const table = toTable(deployments, [scale], {
+    now: NOW,
+    includeObject: "None",
+    subresource: "scale",
+  });
+  const columns = table.columnDefinitions as { name: string; format: string }[];
+  assert.deepEqual(columns.map((c) => c.name), ["Name", "Desired", "Available", "Age"]);
+  assert.equal(columns[0]!.format, "");
+  assert.deepEqual((table.rows as { cells: unknown[] }[])[0]!.cells, ["web", 3, 2, "60s"]);
+  const status = toTable(deployments, [{ metadata: { name: "web" }, spec: { replicas: 1 } }], {
+    now: NOW,
+    includeObject: "None",
+    subresource: "status",
+  });
+  assert.equal(
+    (status.columnDefinitions as unknown[]).length,
+    8,
+    "status prints the Deployment columns",
+  );
+});
