@@ -12,6 +12,7 @@ import { errorMessage } from "./_executor.ts";
 import { DeploymentController } from "./deployment_controller.ts";
 import { ReplicaSetController } from "./replica_set_controller.ts";
 import { NodeLifecycleController } from "./node_lifecycle_controller.ts";
+import { EndpointsController } from "./endpoints_controller.ts";
 import type { NodeLifecycleOptions } from "./node_lifecycle_reconcile.ts";
 import { parseClusterCidr } from "./node_ipam_reconcile.ts";
 
@@ -38,6 +39,8 @@ export interface ControllerManager extends AsyncDisposable {
   readonly deployments: DeploymentController;
   /** The node lifecycle (and IPAM) controller. */
   readonly nodes: NodeLifecycleController;
+  /** The Endpoints and EndpointSlice controller. */
+  readonly endpoints: EndpointsController;
   /** Pending Event writes (tests). */
   readonly events: EventRecorder;
   /** Stops the loops and the watches. */
@@ -46,8 +49,9 @@ export interface ControllerManager extends AsyncDisposable {
 
 /**
  * Starts the shared informers (`pods`, `apps/replicasets`, `apps/deployments`, `nodes`,
- * `kube-node-lease` Leases), waits for their first list, and runs the ReplicaSet, Deployment and
- * node lifecycle (+ IPAM with `networkConfig`) controllers until `close()`. Throws what
+ * `kube-node-lease` Leases, `services`, `endpoints`, `discovery.k8s.io/endpointslices`), waits for their first list, and runs the ReplicaSet, Deployment,
+ * node lifecycle (+ IPAM with `networkConfig`) and Endpoints/EndpointSlice controllers until
+ * `close()`. Throws what
  * the first list throws (e.g. `ApiClientError` 401 for a bad token).
  *
  * @example
@@ -85,6 +89,9 @@ export async function startControllerManager(
   const replicaSets = informer("apps/replicasets");
   const deployments = informer("apps/deployments");
   const nodeInformer = informer("nodes");
+  const services = informer("services");
+  const endpoints = informer("endpoints");
+  const endpointSlices = informer("discovery.k8s.io/endpointslices");
   const leases = new SharedInformer<KubeObject>(o.kube, "coordination.k8s.io/leases", {
     namespace: "kube-node-lease",
     onError: onError("watch leases"),
@@ -122,23 +129,42 @@ export async function startControllerManager(
     ...o.nodeLifecycle,
     ...now,
   });
+  const epc = new EndpointsController({
+    kube: o.kube,
+    services,
+    pods,
+    endpoints,
+    endpointSlices,
+    onError: (key, e) => onError(`endpoints ${key}`)(e),
+  });
   await rsc.register();
   await dc.register();
   await nlc.register();
-  const informers = [pods, replicaSets, deployments, nodeInformer, leases];
+  await epc.register();
+  const informers = [
+    pods,
+    replicaSets,
+    deployments,
+    nodeInformer,
+    leases,
+    services,
+    endpoints,
+    endpointSlices,
+  ];
   try {
     for (const i of informers) await i.start();
   } catch (e) {
     for (const i of informers) await i.stop();
     throw e;
   }
-  const loops = [rsc.run(), dc.run(), nlc.run()];
+  const loops = [rsc.run(), dc.run(), nlc.run(), epc.run()];
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
       rsc.stop();
       dc.stop();
       nlc.stop();
+      epc.stop();
       for (const i of informers) await i.stop();
       await Promise.allSettled(loops);
       await events.flush();
@@ -147,6 +173,7 @@ export async function startControllerManager(
     replicaSets: rsc,
     deployments: dc,
     nodes: nlc,
+    endpoints: epc,
     events,
     close,
     [Symbol.asyncDispose]: close,

@@ -20,6 +20,8 @@ export * from "./controller_manager.ts";
 export * from "./node_lifecycle_reconcile.ts";
 export * from "./node_ipam_reconcile.ts";
 export * from "./node_lifecycle_controller.ts";
+export * from "./endpoints_reconcile.ts";
+export * from "./endpoints_controller.ts";
 export * from "./run_controllers.ts";
 export type {
   Condition,
