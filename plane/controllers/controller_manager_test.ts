@@ -182,6 +182,12 @@ Deno.test({
         ]);
         assert.match(rsev, /SuccessfulCreate\s+.*Created pod: web-/);
         assert.match(rsev, /SuccessfulDelete\s+.*Deleted pod: web-/);
+        const desc = await kubectlOk(c, ["describe", "deployment", "web"]);
+        assert.match(desc, /Available\s+True\s+MinimumReplicasAvailable/);
+        assert.match(
+          desc,
+          /Normal\s+ScalingReplicaSet\s+.*Scaled down replica set web-\w+ from 5 to 2/,
+        );
       });
 
       await t.step(
