@@ -41,6 +41,7 @@ export * from "./core/daemon/mod.ts";
 export * from "./plane/store/mod.ts";
 export * as client from "./plane/client/mod.ts";
 export * as scheduler from "./plane/scheduler/mod.ts";
+export * as controllers from "./plane/controllers/mod.ts";
 export * from "./core/network.ts";
 export * from "./core/network_gc.ts";
 export * from "./core/owner_process.ts";

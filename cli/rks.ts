@@ -26,6 +26,7 @@ Commands:
   start        run the API server until SIGINT/SIGTERM
   kubeconfig   print the admin kubeconfig of a data directory
   scheduler    run a scheduler against an API (rks start already runs one)
+  controllers  run the ReplicaSet and Deployment controllers against a running rks
 
 Options:
   --config, -c FILE      YAML config (the original project's addr, xline_config, network_config)
@@ -36,7 +37,8 @@ Options:
   --kubeconfig-out FILE  also write the admin kubeconfig here (start)
   --server URL           server URL to put in the printed kubeconfig (kubeconfig)
   --scheduler on|off     run the scheduler inside rks start (default on)
-  --kubeconfig FILE      the API to schedule for (scheduler; default <data-dir>/admin.kubeconfig)
+  --kubeconfig FILE      the API to schedule for (scheduler, controllers; default <data-dir>/admin.kubeconfig)
+  --controllers on|off   run the controllers inside rks start (default on)
 `;
 
 /**
@@ -106,6 +108,15 @@ export async function rksMain(
         io,
         stop,
       );
+    }
+    if (args.command === "controllers") {
+      const { runControllers } = await import("../plane/controllers/run_controllers.ts");
+      await runControllers({
+        kubeconfig: args.flags.kubeconfig ?? `${config.dataDir}/admin.kubeconfig`,
+        log: (l) => io.stderr(`${l}\n`),
+        stop: stop ?? signalled(),
+      });
+      return 0;
     }
     const { startRks } = await import("../plane/apiserver/rks_start.ts");
     const rks = await startRks(config, (l) => io.stderr(`${l}\n`));

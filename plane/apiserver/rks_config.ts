@@ -34,6 +34,8 @@ export interface RksConfig {
   scheduler?: SchedulerConfig;
   /** Run the scheduler inside `rks start` (default true). */
   runScheduler?: boolean;
+  /** Run the ReplicaSet and Deployment controllers inside `rks start` (default true). */
+  controllers?: boolean;
 }
 
 /** Flags of the `rks` command line. */
@@ -50,16 +52,18 @@ export interface RksFlags {
   kubeconfigOut?: string;
   /** `--server URL` (rks kubeconfig). */
   server?: string;
-  /** `--kubeconfig FILE` (rks scheduler: the API to schedule for). */
+  /** `--kubeconfig FILE` (rks scheduler, rks controllers: the API to run against). */
   kubeconfig?: string;
   /** `--scheduler on|off` (rks start: run the scheduler in-process, default on). */
   scheduler?: string;
+  /** `--controllers on|off` (rks start: run the workload controllers in-process, default on). */
+  controllers?: string;
 }
 
 /** A parsed command line. */
 export interface RksArgs {
   /** The command. */
-  command: "start" | "kubeconfig" | "scheduler" | "help" | "version";
+  command: "start" | "kubeconfig" | "scheduler" | "controllers" | "help" | "version";
   /** Its flags. */
   flags: RksFlags;
 }
@@ -74,6 +78,7 @@ const flagNames: Record<string, keyof RksFlags> = {
   "--server": "server",
   "--kubeconfig": "kubeconfig",
   "--scheduler": "scheduler",
+  "--controllers": "controllers",
 };
 
 /**
@@ -97,8 +102,13 @@ export function parseRksArgs(argv: readonly string[]): RksArgs {
     return { command: "help", flags: {} };
   }
   if (first === "--version" || first === "-V") return { command: "version", flags: {} };
-  if (first !== "start" && first !== "kubeconfig" && first !== "scheduler") {
-    throw new UsageError(`unknown command '${first}' (expected start, kubeconfig or scheduler)`);
+  if (
+    first !== "start" && first !== "kubeconfig" && first !== "scheduler" &&
+    first !== "controllers"
+  ) {
+    throw new UsageError(
+      `unknown command '${first}' (expected start, kubeconfig, scheduler or controllers)`,
+    );
   }
   const flags: RksFlags = {};
   for (let i = 1; i < words.length; i++) {
@@ -112,8 +122,8 @@ export function parseRksArgs(argv: readonly string[]): RksArgs {
     if (value === undefined || value === "") {
       throw new UsageError(`option '${name}' needs a value`);
     }
-    if (key === "scheduler" && value !== "on" && value !== "off") {
-      throw new UsageError(`option '--scheduler' expects on or off, got '${value}'`);
+    if ((key === "scheduler" || key === "controllers") && value !== "on" && value !== "off") {
+      throw new UsageError(`option '--${key}' expects on or off, got '${value}'`);
     }
     flags[key] = value;
   }
@@ -256,5 +266,6 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
   if (file.scheduler !== undefined) out.scheduler = file.scheduler;
   if (flags.scheduler !== undefined) out.runScheduler = flags.scheduler === "on";
   if (flags.kubeconfigOut !== undefined) out.kubeconfigOut = flags.kubeconfigOut;
+  if (flags.controllers !== undefined) out.controllers = flags.controllers === "on";
   return out;
 }

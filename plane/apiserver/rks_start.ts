@@ -19,6 +19,10 @@ import type { RksConfig } from "./rks_config.ts";
 import { ApiClient } from "./api_client.ts";
 import { KubeClient } from "../client/kube_client.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
+import {
+  type ControllerManager,
+  startControllerManager,
+} from "../controllers/controller_manager.ts";
 
 /** A running control plane. */
 export interface Rks extends AsyncDisposable {
@@ -125,36 +129,51 @@ export async function startRks(
       await Deno.writeTextFile(config.kubeconfigOut, kubeconfig, { mode: 0o600 });
     }
     let scheduler: Scheduler | undefined;
-    let kube: KubeClient | undefined;
-    if (config.runScheduler !== false) {
-      kube = new KubeClient(
+    let controllers: ControllerManager | undefined;
+    const clients: KubeClient[] = [];
+    const client = (fieldManager: string) => {
+      const kube = new KubeClient(
         new ApiClient({
           server: clientUrl(config.hostname, server.port),
           caCert: pki.caCert,
           token: pki.adminToken,
         }),
-        { fieldManager: "kube-scheduler" },
+        { fieldManager },
       );
-      scheduler = new Scheduler(kube, {
-        ...(config.scheduler ? { config: config.scheduler } : {}),
-        log,
-      });
-      try {
+      clients.push(kube);
+      return kube;
+    };
+    try {
+      if (config.runScheduler !== false) {
+        scheduler = new Scheduler(client("kube-scheduler"), {
+          ...(config.scheduler ? { config: config.scheduler } : {}),
+          log,
+        });
         await scheduler.start();
-      } catch (err) {
-        kube.close();
-        await server.close();
-        throw err;
+        log(`rks: scheduler ${scheduler.profile.schedulerName} running`);
       }
-      log(`rks: scheduler ${scheduler.profile.schedulerName} running`);
+      if (config.controllers !== false) {
+        controllers = await startControllerManager({
+          kube: client("kube-controller-manager"),
+          log,
+          ...(config.networkConfig ? { networkConfig: config.networkConfig } : {}),
+        });
+        log("rks: controllers running (replicaset, deployment, node lifecycle)");
+      }
+    } catch (err) {
+      await scheduler?.stop();
+      for (const c of clients) c.close();
+      await server.close();
+      throw err;
     }
     const s = store;
     const e = etcd;
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
+        await controllers?.close();
         await scheduler?.stop();
-        kube?.close();
+        for (const c of clients) c.close();
         await server.close();
         await s.close();
         await e?.kill();

@@ -1,0 +1,181 @@
+/**
+ * `startControllerManager`: the controllers of rks (ReplicaSet, Deployment, node lifecycle and IPAM) on shared
+ * informers, as kube-controller-manager runs them — inside `rks start` or as `rks controllers`.
+ *
+ * @module
+ */
+import { EventRecorder } from "../client/event_recorder.ts";
+import type { KubeClient } from "../client/kube_client.ts";
+import { SharedInformer } from "../client/shared_informer.ts";
+import type { KubeObject } from "../store/kube_object.ts";
+import { errorMessage } from "./_executor.ts";
+import { DeploymentController } from "./deployment_controller.ts";
+import { ReplicaSetController } from "./replica_set_controller.ts";
+import { NodeLifecycleController } from "./node_lifecycle_controller.ts";
+import { EndpointsController } from "./endpoints_controller.ts";
+import type { NodeLifecycleOptions } from "./node_lifecycle_reconcile.ts";
+import { parseClusterCidr } from "./node_ipam_reconcile.ts";
+
+/** Options of {@linkcode startControllerManager}. */
+export interface ControllerManagerOptions {
+  /** The API client (the manager does not close it). */
+  kube: KubeClient;
+  /** One line per failed sync or watch (default: ignored). */
+  log?: (line: string) => void;
+  /** The clock (tests). */
+  now?: () => Date;
+  /** Node lifecycle settings (grace 40 s, default toleration 300 s, monitor period 5 s). */
+  nodeLifecycle?: NodeLifecycleOptions & { monitorPeriodMs?: number };
+  /** The original config's `network_config` (`Network`, `SubnetLen`) for node podCIDRs; throws
+   * `ClusterCidrError` when invalid. Without `Network`, no podCIDR allocation. */
+  networkConfig?: Record<string, unknown>;
+}
+
+/** Running controllers; `close()` stops them and their informers. */
+export interface ControllerManager extends AsyncDisposable {
+  /** The ReplicaSet controller. */
+  readonly replicaSets: ReplicaSetController;
+  /** The Deployment controller. */
+  readonly deployments: DeploymentController;
+  /** The node lifecycle (and IPAM) controller. */
+  readonly nodes: NodeLifecycleController;
+  /** The Endpoints and EndpointSlice controller. */
+  readonly endpoints: EndpointsController;
+  /** Pending Event writes (tests). */
+  readonly events: EventRecorder;
+  /** Stops the loops and the watches. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the shared informers (`pods`, `apps/replicasets`, `apps/deployments`, `nodes`,
+ * `kube-node-lease` Leases, `services`, `endpoints`, `discovery.k8s.io/endpointslices`), waits for their first list, and runs the ReplicaSet, Deployment,
+ * node lifecycle (+ IPAM with `networkConfig`) and Endpoints/EndpointSlice controllers until
+ * `close()`. Throws what
+ * the first list throws (e.g. `ApiClientError` 401 for a bad token).
+ *
+ * @example
+ * ```ts
+ * import { startControllerManager } from "./controller_manager.ts";
+ * import { KubeClient } from "../client/kube_client.ts";
+ * import { startTestCluster } from "../apiserver/_testing.ts";
+ * import assert from "node:assert/strict";
+ * await using cluster = await startTestCluster("http");
+ * await using kube = await KubeClient.connect({ kubeconfig: cluster.kubeconfig });
+ * await using cm = await startControllerManager({ kube });
+ * await kube.create("apps/replicasets", {
+ *   apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name: "web", namespace: "default" },
+ *   spec: { replicas: 2, selector: { matchLabels: { app: "web" } },
+ *     template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "nginx" }] } } },
+ * });
+ * for (let i = 0; i < 300; i++) {
+ *   if ((await kube.list("pods", { labelSelector: "app=web" })).items.length === 2) break;
+ *   await new Promise((r) => setTimeout(r, 100));
+ * }
+ * assert.equal((await kube.list("pods", { labelSelector: "app=web" })).items.length, 2);
+ * ```
+ */
+export async function startControllerManager(
+  o: ControllerManagerOptions,
+): Promise<ControllerManager> {
+  const log = o.log ?? (() => {});
+  const clusterCidr = o.networkConfig?.Network !== undefined
+    ? parseClusterCidr(o.networkConfig)
+    : undefined;
+  const onError = (what: string) => (e: unknown) => log(`${what}: ${errorMessage(e)}`);
+  const informer = (resource: string) =>
+    new SharedInformer<KubeObject>(o.kube, resource, { onError: onError(`watch ${resource}`) });
+  const pods = informer("pods");
+  const replicaSets = informer("apps/replicasets");
+  const deployments = informer("apps/deployments");
+  const nodeInformer = informer("nodes");
+  const services = informer("services");
+  const endpoints = informer("endpoints");
+  const endpointSlices = informer("discovery.k8s.io/endpointslices");
+  const leases = new SharedInformer<KubeObject>(o.kube, "coordination.k8s.io/leases", {
+    namespace: "kube-node-lease",
+    onError: onError("watch leases"),
+  });
+  const events = new EventRecorder(o.kube, {
+    component: "kube-controller-manager",
+    onError: onError("event"),
+  });
+  const now = o.now ? { now: o.now } : {};
+  const rsc = new ReplicaSetController({
+    kube: o.kube,
+    replicaSets,
+    pods,
+    events,
+    onError: (key, e) => onError(`replicaset ${key}`)(e),
+    ...now,
+  });
+  const dc = new DeploymentController({
+    kube: o.kube,
+    deployments,
+    replicaSets,
+    pods,
+    events,
+    onError: (key, e) => onError(`deployment ${key}`)(e),
+    ...now,
+  });
+  const nlc = new NodeLifecycleController({
+    kube: o.kube,
+    nodes: nodeInformer,
+    leases,
+    pods,
+    events,
+    onError: onError("node lifecycle"),
+    ...(clusterCidr ? { clusterCidr } : {}),
+    ...o.nodeLifecycle,
+    ...now,
+  });
+  const epc = new EndpointsController({
+    kube: o.kube,
+    services,
+    pods,
+    endpoints,
+    endpointSlices,
+    onError: (key, e) => onError(`endpoints ${key}`)(e),
+  });
+  await rsc.register();
+  await dc.register();
+  await nlc.register();
+  await epc.register();
+  const informers = [
+    pods,
+    replicaSets,
+    deployments,
+    nodeInformer,
+    leases,
+    services,
+    endpoints,
+    endpointSlices,
+  ];
+  try {
+    for (const i of informers) await i.start();
+  } catch (e) {
+    for (const i of informers) await i.stop();
+    throw e;
+  }
+  const loops = [rsc.run(), dc.run(), nlc.run(), epc.run()];
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      rsc.stop();
+      dc.stop();
+      nlc.stop();
+      epc.stop();
+      for (const i of informers) await i.stop();
+      await Promise.allSettled(loops);
+      await events.flush();
+    })();
+  return {
+    replicaSets: rsc,
+    deployments: dc,
+    nodes: nlc,
+    endpoints: epc,
+    events,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

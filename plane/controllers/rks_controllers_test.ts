@@ -1,0 +1,126 @@
+/**
+ * The controllers as `rks` runs them: inside `rks start` (default) and as `rks controllers
+ * --kubeconfig F` beside `rks start --controllers off`, through the real entry point with the
+ * `rks` permission set, an embedded etcd, and the real kubectl.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { waitFor } from "../../core/testing.ts";
+import { freePort } from "../store/etcd_server.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+
+function rks(args: string[]): Deno.ChildProcess {
+  return new Deno.Command("deno", {
+    args: ["run", "-q", "--frozen", "-P=rks", "cli/rks.ts", ...args],
+    cwd: root,
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function stop(p: Deno.ChildProcess): Promise<{ code: number; stderr: string }> {
+  try {
+    p.kill("SIGTERM");
+  } catch {
+    // already exited
+  }
+  const out = await p.output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+async function kubectl(home: string, kubeconfig: string, args: string[]) {
+  const out = await new Deno.Command("/usr/bin/kubectl", {
+    args,
+    env: { HOME: home, KUBECONFIG: kubeconfig, PATH: "/usr/bin:/bin" },
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+async function waitServing(home: string, kubeconfig: string): Promise<void> {
+  await waitFor("rks to serve", async () => {
+    try {
+      await Deno.stat(kubeconfig);
+    } catch {
+      return false;
+    }
+    const r = await kubectl(home, kubeconfig, ["get", "--raw", "/readyz"]);
+    return r.code === 0 && r.stdout.trim() === "ok";
+  }, { timeoutMs: 60_000, intervalMs: 200 });
+}
+
+async function podCount(home: string, kubeconfig: string, selector: string): Promise<number> {
+  const r = await kubectl(home, kubeconfig, ["get", "pods", "-l", selector, "-o", "name"]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.split("\n").filter((l) => l.startsWith("pod/")).length;
+}
+
+Deno.test({
+  name:
+    "rks start runs the controllers; rks start --controllers off + rks controllers --kubeconfig",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "rks-ctrl-" });
+    const home = join(dir, "home");
+    await Deno.mkdir(home);
+    const out = join(dir, "admin.kubeconfig");
+    const dataDir = join(dir, "data");
+    const base = ["--data-dir", dataDir, "--listen", `127.0.0.1:${freePort()}`];
+    const procs: Deno.ChildProcess[] = [];
+    try {
+      await t.step("in-process: kubectl create deployment gets its pods", async () => {
+        const p = rks(["start", ...base, "--kubeconfig-out", out]);
+        procs.push(p);
+        await waitServing(home, out);
+        const r = await kubectl(home, out, [
+          "create",
+          "deployment",
+          "a",
+          "--image=nginx",
+          "--replicas=2",
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        await waitFor("2 pods of a", async () => await podCount(home, out, "app=a") === 2, {
+          timeoutMs: 60_000,
+          intervalMs: 200,
+        });
+        const s = await stop(procs.pop()!);
+        assert.equal(s.code, 0, s.stderr);
+        assert.match(s.stderr, /controllers running/);
+      });
+      await t.step("separate process: nothing happens until rks controllers runs", async () => {
+        procs.push(rks(["start", ...base, "--controllers", "off"]));
+        await waitServing(home, out);
+        const r = await kubectl(home, out, [
+          "create",
+          "deployment",
+          "b",
+          "--image=nginx",
+          "--replicas=3",
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        await new Promise((res) => setTimeout(res, 1000));
+        assert.equal(await podCount(home, out, "app=b"), 0, "no controllers in rks start");
+        const c = rks(["controllers", "--kubeconfig", out]);
+        procs.push(c);
+        await waitFor("3 pods of b", async () => await podCount(home, out, "app=b") === 3, {
+          timeoutMs: 60_000,
+          intervalMs: 200,
+        });
+        const s = await stop(procs.pop()!);
+        assert.equal(s.code, 0, s.stderr);
+        assert.match(s.stderr, /controllers running against https:\/\/127\.0\.0\.1:\d+/);
+      });
+    } finally {
+      for (const p of procs.reverse()) await stop(p);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

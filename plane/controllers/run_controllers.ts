@@ -1,0 +1,40 @@
+/**
+ * `rks controllers`: the controller manager as its own process against a running rks.
+ *
+ * @module
+ */
+import { KubeClient } from "../client/kube_client.ts";
+import { startControllerManager } from "./controller_manager.ts";
+
+/** Options of {@linkcode runControllers}. */
+export interface RunControllersOptions {
+  /** Kubeconfig of the API to run against. */
+  kubeconfig: string;
+  /** Progress and failures, one line each. */
+  log: (line: string) => void;
+  /** Resolves when the process should stop (SIGINT/SIGTERM). */
+  stop: Promise<unknown>;
+}
+
+/**
+ * Connects with `kubeconfig`, runs the ReplicaSet and Deployment controllers until `stop`
+ * resolves, then stops them. Throws `RkError` for an unreadable kubeconfig and
+ * `ApiClientError` when the first list fails (e.g. 401).
+ *
+ * @example
+ * ```ts ignore
+ * await runControllers({ kubeconfig: "/var/lib/rks/admin.kubeconfig", log: console.error, stop });
+ * ```
+ */
+export async function runControllers(o: RunControllersOptions): Promise<void> {
+  await using kube = await KubeClient.connect({
+    kubeconfig: o.kubeconfig,
+    fieldManager: "kube-controller-manager",
+  });
+  await using _cm = await startControllerManager({ kube, log: o.log });
+  o.log(
+    `rks: controllers running against ${kube.api.server} (replicaset, deployment, node lifecycle)`,
+  );
+  await o.stop;
+  o.log("rks: stopping the controllers");
+}
