@@ -39,6 +39,7 @@ export * from "./core/compose/mod.ts";
 export * from "./core/k8s/mod.ts";
 export * from "./core/daemon/mod.ts";
 export * from "./plane/store/mod.ts";
+export * from "./plane/node_protocol/mod.ts";
 export * from "./core/network.ts";
 export * from "./core/network_gc.ts";
 export * from "./core/owner_process.ts";
