@@ -24,6 +24,9 @@ rk8s control plane: the Kubernetes API server over HTTPS, state in etcd or Xline
 Commands:
   start        run the API server until SIGINT/SIGTERM
   kubeconfig   print the admin kubeconfig of a data directory
+  token create print a join command for a new node (kubeadm style bootstrap token)
+  node revoke NAME
+               revoke a node's credential; the node is refused from then on
 
 Options:
   --config, -c FILE      YAML config (the original project's addr, xline_config, network_config)
@@ -33,6 +36,11 @@ Options:
   --data-dir DIR         CA, serving certificate, admin token, kubeconfig (default /var/lib/rks)
   --kubeconfig-out FILE  also write the admin kubeconfig here (start)
   --server URL           server URL to put in the printed kubeconfig (kubeconfig)
+  --node-listen HOST:PORT
+                         start: QUIC (UDP) endpoint for node agents, e.g. 127.0.0.1:50051,
+                         with CA discovery on TCP at the same port; token create: the address
+                         to print (default: the one rks start recorded in the data directory)
+  --ttl DURATION         token create: lifetime of the token (default 24h; 0 = never expires)
 `;
 
 /**
@@ -90,6 +98,24 @@ export async function rksMain(
       file = configFromYaml(doc, args.flags.config);
     }
     const config = resolveRksConfig(args.flags, file);
+    if (args.command === "token-create" || args.command === "node-revoke") {
+      const { createJoinToken, revokeNode, parseTtl } = await import(
+        "../plane/node_gateway/node_admin.ts"
+      );
+      if (args.command === "node-revoke") {
+        await revokeNode(config.dataDir, args.args[0]!);
+        io.stdout(`node "${args.args[0]}" revoked\n`);
+        return 0;
+      }
+      io.stdout(
+        `${await createJoinToken(
+          config.dataDir,
+          parseTtl(args.flags.ttl ?? "24h"),
+          args.flags.nodeListen,
+        )}\n`,
+      );
+      return 0;
+    }
     if (args.command === "kubeconfig") {
       const { readKubeconfig } = await import("../plane/apiserver/rks_start.ts");
       io.stdout(await readKubeconfig(config.dataDir, args.flags.server));

@@ -28,6 +28,8 @@ export interface RksConfig {
   dataDir: string;
   /** Where to write the admin kubeconfig in addition to `<data-dir>/admin.kubeconfig`. */
   kubeconfigOut?: string;
+  /** QUIC (UDP) listen address for node agents (`--node-listen`); unset = no node endpoint. */
+  nodeListen?: { hostname: string; port: number };
 }
 
 /** Flags of the `rks` command line. */
@@ -44,14 +46,20 @@ export interface RksFlags {
   kubeconfigOut?: string;
   /** `--server URL` (rks kubeconfig). */
   server?: string;
+  /** `--node-listen HOST:PORT` (start: the QUIC endpoint for nodes; token create: the address to print). */
+  nodeListen?: string;
+  /** `--ttl DURATION` (token create), e.g. `24h`, `30m`, `0` = never expires. */
+  ttl?: string;
 }
 
 /** A parsed command line. */
 export interface RksArgs {
-  /** The command. */
-  command: "start" | "kubeconfig" | "help" | "version";
+  /** The command (`token create` and `node revoke` as one word each). */
+  command: "start" | "kubeconfig" | "token-create" | "node-revoke" | "help" | "version";
   /** Its flags. */
   flags: RksFlags;
+  /** Positional arguments after the command (the node name of `node revoke`). */
+  args: string[];
 }
 
 const flagNames: Record<string, keyof RksFlags> = {
@@ -62,6 +70,8 @@ const flagNames: Record<string, keyof RksFlags> = {
   "--data-dir": "dataDir",
   "--kubeconfig-out": "kubeconfigOut",
   "--server": "server",
+  "--node-listen": "nodeListen",
+  "--ttl": "ttl",
 };
 
 /**
@@ -82,16 +92,30 @@ export function parseRksArgs(argv: readonly string[]): RksArgs {
   const words = [...argv];
   const first = words[0];
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
-    return { command: "help", flags: {} };
+    return { command: "help", flags: {}, args: [] };
   }
-  if (first === "--version" || first === "-V") return { command: "version", flags: {} };
-  if (first !== "start" && first !== "kubeconfig") {
-    throw new UsageError(`unknown command '${first}' (expected start or kubeconfig)`);
+  if (first === "--version" || first === "-V") return { command: "version", flags: {}, args: [] };
+  let command: RksArgs["command"];
+  let start = 1;
+  if (first === "start" || first === "kubeconfig") command = first;
+  else if (first === "token" && words[1] === "create") [command, start] = ["token-create", 2];
+  else if (first === "node" && words[1] === "revoke") [command, start] = ["node-revoke", 2];
+  else {
+    throw new UsageError(
+      `unknown command '${
+        [first, ...(first === "token" || first === "node" ? [words[1] ?? ""] : [])].join(" ").trim()
+      }' (expected start, kubeconfig, token create or node revoke)`,
+    );
   }
   const flags: RksFlags = {};
-  for (let i = 1; i < words.length; i++) {
+  const args: string[] = [];
+  for (let i = start; i < words.length; i++) {
     const w = words[i]!;
-    if (w === "--help" || w === "-h") return { command: "help", flags: {} };
+    if (w === "--help" || w === "-h") return { command: "help", flags: {}, args: [] };
+    if (!w.startsWith("-")) {
+      args.push(w);
+      continue;
+    }
     const eq = w.indexOf("=");
     const name = eq > 0 ? w.slice(0, eq) : w;
     const key = flagNames[name];
@@ -102,7 +126,13 @@ export function parseRksArgs(argv: readonly string[]): RksArgs {
     }
     flags[key] = value;
   }
-  return { command: first, flags };
+  if (command === "node-revoke" && args.length !== 1) {
+    throw new UsageError("node revoke: expected exactly one NODE name");
+  }
+  if (command !== "node-revoke" && args.length > 0) {
+    throw new UsageError(`unexpected argument '${args[0]}'`);
+  }
+  return { command, flags, args };
 }
 
 /**
@@ -225,5 +255,8 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
   if (file.prefix !== undefined) out.prefix = file.prefix;
   if (file.networkConfig !== undefined) out.networkConfig = file.networkConfig;
   if (flags.kubeconfigOut !== undefined) out.kubeconfigOut = flags.kubeconfigOut;
+  if (flags.nodeListen !== undefined) {
+    out.nodeListen = parseListen(flags.nodeListen, "--node-listen");
+  }
   return out;
 }

@@ -15,6 +15,7 @@ import { type ApiServer, startApiServer } from "./api_server.ts";
 import { ensureClusterPki } from "./cluster_pki.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import type { RksConfig } from "./rks_config.ts";
+import type { NodeGateway } from "../node_gateway/node_gateway.ts";
 
 /** A running control plane. */
 export interface Rks extends AsyncDisposable {
@@ -22,6 +23,8 @@ export interface Rks extends AsyncDisposable {
   readonly server: ApiServer;
   /** The store client. */
   readonly store: KvStore;
+  /** The QUIC endpoint for node agents, when `nodeListen` is set. */
+  readonly nodes: NodeGateway | undefined;
   /** The embedded etcd, when rks started one. */
   readonly etcd: EtcdServer | undefined;
   /** Path of the admin kubeconfig in the data directory. */
@@ -118,18 +121,58 @@ export async function startRks(
     if (config.kubeconfigOut) {
       await Deno.writeTextFile(config.kubeconfigOut, kubeconfig, { mode: 0o600 });
     }
+    let nodes: NodeGateway | undefined;
+    if (config.nodeListen) {
+      const { startNodeGateway, ApiRelay, nodeAddressFile } = await import(
+        "../node_gateway/mod.ts"
+      );
+      try {
+        nodes = await startNodeGateway({
+          ...config.nodeListen,
+          caCert: pki.caCert,
+          cert: pki.serverCert,
+          key: pki.serverKey,
+          api: new ApiRelay({
+            server: clientUrl(config.hostname, server.port),
+            caCert: pki.caCert,
+            token: pki.adminToken,
+          }),
+          log,
+        });
+      } catch (err) {
+        await server.close();
+        throw err;
+      }
+      const host = config.nodeListen.hostname === "0.0.0.0" || config.nodeListen.hostname === ""
+        ? "127.0.0.1"
+        : config.nodeListen.hostname;
+      const address = `${host.includes(":") ? `[${host}]` : host}:${nodes.port}`;
+      await Deno.writeTextFile(nodeAddressFile(config.dataDir), `${address}\n`);
+      log(`rks: listening for nodes on ${address} (QUIC/UDP; CA discovery on TCP)`);
+    }
     const s = store;
     const e = etcd;
+    const g = nodes;
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
+        await g?.close();
         await server.close();
         await s.close();
         await e?.kill();
       })();
       return closing;
     };
-    return { server, store, etcd, kubeconfigPath, kubeconfig, close, [Symbol.asyncDispose]: close };
+    return {
+      server,
+      store,
+      nodes,
+      etcd,
+      kubeconfigPath,
+      kubeconfig,
+      close,
+      [Symbol.asyncDispose]: close,
+    };
   } catch (err) {
     await store?.close();
     await etcd?.kill();

@@ -3,8 +3,11 @@
  * {@linkcode parseMessage} (an `unknown` from a frame becomes a {@linkcode NodeMessage} or a
  * {@linkcode MessageError} naming the field). Who sends what:
  *
- * - node → rks, first stream of a connection: `join` (bootstrap token → `joined` with a
- *   per-node credential) or `hello` (credential → `welcome`); refusals are `error`.
+ * - rks → node, discovery (TCP): `clusterInfo` with the CA certificate.
+ * - rks → node, discovery (TCP): `clusterInfo` with the CA certificate.
+ * - node → rks, first stream of a connection (the control stream): `join` (bootstrap token →
+ *   `joined` with a per-node credential), then `hello` (credential → `welcome`); refusals are
+ *   `error`. The control stream stays open while the node is connected.
  * - node → rks, one stream per request: `request` → `response`.
  * - node → rks, one long-lived stream per watch: `watch` → `event`…
  * - rks → node, streams rks opens (logs, exec): `open`, then `data`/`resize` both ways and
@@ -13,6 +16,18 @@
  * @module
  */
 import { isRecord } from "../../core/is_record.ts";
+
+/**
+ * `clusterInfo`: the cluster CA certificate, sent unauthenticated on rks's discovery port (TCP,
+ * same number as the QUIC port) — kubeadm's `cluster-info`. The node trusts it only when its
+ * SubjectPublicKeyInfo hashes to the `--ca-cert-hash` pin.
+ */
+export interface ClusterInfoMessage {
+  /** Message type. */
+  type: "clusterInfo";
+  /** The CA certificate, PEM. */
+  caCert: string;
+}
 
 /** `join`: trade a bootstrap token (`<id>.<secret>`, kubeadm format) for a node credential. */
 export interface JoinMessage {
@@ -163,6 +178,7 @@ export interface ExitMessage {
 
 /** Every message of protocol version 1. */
 export type NodeMessage =
+  | ClusterInfoMessage
   | JoinMessage
   | JoinedMessage
   | HelloMessage
@@ -210,6 +226,7 @@ const n = { kind: "number" } as const;
 const o = { kind: "object" } as const;
 
 const specs: Record<MessageType, Spec> = {
+  clusterInfo: { caCert: s },
   join: { token: s, nodeName: s },
   joined: { nodeName: s, credential: s },
   hello: { nodeName: s, credential: s, agentVersion: s },

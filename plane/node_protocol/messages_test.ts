@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { MESSAGE_TYPES, MessageError, parseMessage } from "./messages.ts";
 
 const valid: Record<string, unknown>[] = [
+  { type: "clusterInfo", caCert: "-----BEGIN CERTIFICATE-----" },
   { type: "join", token: "abcdef.0123456789abcdef", nodeName: "n1" },
   { type: "joined", nodeName: "n1", credential: "c" },
   { type: "hello", nodeName: "n1", credential: "c", agentVersion: "0.1.0" },
