@@ -40,6 +40,8 @@ export * from "./core/k8s/mod.ts";
 export * from "./core/daemon/mod.ts";
 export * from "./plane/store/mod.ts";
 export * from "./plane/node_protocol/mod.ts";
+export * from "./plane/node_gateway/mod.ts";
+export * from "./plane/node_agent/mod.ts";
 export * from "./core/network.ts";
 export * from "./core/network_gc.ts";
 export * from "./core/owner_process.ts";

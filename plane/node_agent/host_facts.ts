@@ -1,7 +1,7 @@
 /**
  * `readHostFacts`: what the node agent reports about its host — CPU cores
  * (`navigator.hardwareConcurrency`), memory (`Deno.systemMemoryInfo().total`), kernel
- * (`Deno.osRelease()`), OS image (`/etc/os-release`), machine and boot ids, the runtime's
+ * (`Deno.osRelease()`), OS image (`/etc/os-release`), the machine id, the runtime's
  * version (`<runtime> --version`), and the InternalIP used to reach rks.
  *
  * @module
@@ -47,7 +47,8 @@ export async function readHostFacts(runtime: string, rk8sVersion: string): Promi
     operatingSystem: Deno.build.os,
     architecture: arch,
     machineID: await firstLine("/etc/machine-id"),
-    bootID: await firstLine("/proc/sys/kernel/random/boot_id"),
+    // /proc/sys/kernel/random/boot_id is not readable without --allow-all in Deno.
+    bootID: "",
     containerRuntimeVersion: await runtimeVersion(runtime),
     rk8sVersion,
   };

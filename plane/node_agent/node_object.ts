@@ -27,7 +27,7 @@ export interface HostFacts {
   architecture: string;
   /** `/etc/machine-id`, or empty. */
   machineID: string;
-  /** `/proc/sys/kernel/random/boot_id`, or empty. */
+  /** Boot id; empty (Deno reads `/proc/sys` only with `--allow-all`). */
   bootID: string;
   /** Runtime as `<name>://<version>`, e.g. `runc://1.1.12`. */
   containerRuntimeVersion: string;
