@@ -77,20 +77,25 @@ Deno.test({
       children.push(p);
       return collect(p);
     };
-    const rks = deno("rks", [
-      "cli/rks.ts",
-      "start",
-      "--listen",
-      `127.0.0.1:${freePort()}`,
-      "--node-listen",
-      `127.0.0.1:${nodePort}`,
-      "--store",
-      etcd.grpcUrl,
-      "--data-dir",
-      dataDir,
-    ]).spawn();
-    children.push(rks);
-    const rksLog = collect(rks);
+    const apiPort = freePort();
+    const startRks = () => {
+      const p = deno("rks", [
+        "cli/rks.ts",
+        "start",
+        "--listen",
+        `127.0.0.1:${apiPort}`,
+        "--node-listen",
+        `127.0.0.1:${nodePort}`,
+        "--store",
+        etcd.grpcUrl,
+        "--data-dir",
+        dataDir,
+      ]).spawn();
+      children.push(p);
+      return { p, log: collect(p) };
+    };
+    let rks = startRks();
+    let rksLog = rks.log;
     try {
       await waitFor("rks to serve", async () => {
         if (rksLog.text().includes("rks: ") && /error|failed/i.test(rksLog.text())) {
@@ -252,6 +257,46 @@ Deno.test({
         },
       );
 
+      await t.step("after an rks restart the node reconnects and keeps renewing", async () => {
+        rks.p.kill("SIGTERM");
+        assert.equal(await rks.log.done, 0, rks.log.text());
+        const before = (await Deno.readTextFile(join(dataDir, "node-address"))).trim();
+        rks = startRks();
+        rksLog = rks.log;
+        await waitFor(
+          "node-1 to reconnect",
+          () => rksLog.text().includes('node "node-1" connected'),
+          {
+            timeoutMs: 90_000,
+            intervalMs: 200,
+          },
+        ).catch((e) => {
+          throw new Error(`${e.message}\nnode-1:\n${node1.text()}\nrks:\n${rksLog.text()}`);
+        });
+        assert.equal(before, address);
+        assert.match(node1.text(), /retrying in \d+ ms|closed; reconnecting/);
+        await waitFor(
+          "node-1 to find its Node registered",
+          () => /node "node-1" already registered; status updated/.test(node1.text()),
+          { timeoutMs: 30_000, intervalMs: 100 },
+        );
+        const nodes = await kubectl(["get", "nodes", "-o", "name"]);
+        assert.equal(nodes.stdout.trim(), "node/node-1");
+        const renewTime = async () =>
+          (await kubectl(
+            ["get", "lease", "-n", "kube-node-lease", "node-1", "-o", "jsonpath={.spec.renewTime}"],
+          )).stdout;
+        const after = await renewTime();
+        await waitFor(
+          "a renewal through the restarted rks",
+          async () => (await renewTime()) > after,
+          {
+            timeoutMs: 30_000,
+            intervalMs: 200,
+          },
+        );
+      });
+
       await t.step("rks node revoke refuses the node at once and on its next start", async () => {
         const out = await deno("rks", [
           "cli/rks.ts",
@@ -276,6 +321,7 @@ Deno.test({
         } catch { /* exited */ }
       }
       for (const c of children) await c.status;
+      void rks;
       await etcd.stop();
       await Deno.remove(dir, { recursive: true });
     }
