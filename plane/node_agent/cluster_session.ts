@@ -18,6 +18,7 @@ import {
   type EventMessage,
   MessageReader,
   type NodeMessage,
+  type OpenMessage,
   type RequestVerb,
   writeMessage,
 } from "../node_protocol/mod.ts";
@@ -80,8 +81,23 @@ export interface ClusterSession {
     resourceVersion: string | undefined,
     signal: AbortSignal,
   ): AsyncGenerator<EventMessage>;
+  /**
+   * The streams rks opens towards the node (logs, exec), each announced by an `open` message;
+   * a stream starting with anything else is answered with an `error` and closed.
+   */
+  incoming(): AsyncGenerator<IncomingStream>;
   /** Closes the connection. */
   close(): void;
+}
+
+/** A stream rks opened towards the node. */
+export interface IncomingStream {
+  /** What rks asked for. */
+  open: OpenMessage;
+  /** The rest of the stream from rks (`data`, `resize`). */
+  reader: MessageReader;
+  /** The node's side (`data`, `exit`, `error`). */
+  writer: WritableStreamDefaultWriter<Uint8Array>;
 }
 
 /** Splits `HOST:PORT` (IPv6 in brackets). */
@@ -274,6 +290,36 @@ function session(
       } finally {
         signal.removeEventListener("abort", stop);
         await r.cancel();
+      }
+    },
+    async *incoming() {
+      for await (const stream of conn.incomingBidirectionalStreams) {
+        const reader = new MessageReader(stream.readable);
+        const writer = stream.writable.getWriter();
+        let first: NodeMessage | undefined;
+        try {
+          first = await reader.next();
+        } catch (e) {
+          first = undefined;
+          await writeMessage(writer, {
+            type: "error",
+            reason: "BadRequest",
+            message: e instanceof Error ? e.message : String(e),
+          }).catch(() => {});
+        }
+        if (first?.type === "open") {
+          yield { open: first, reader, writer };
+          continue;
+        }
+        if (first !== undefined) {
+          await writeMessage(writer, {
+            type: "error",
+            reason: "BadRequest",
+            message: `a stream from rks must start with open, not ${first.type}`,
+          }).catch(() => {});
+        }
+        await writer.close().catch(() => {});
+        await reader.cancel();
       }
     },
     close() {

@@ -130,6 +130,35 @@ Deno.test({
       s.close();
     });
 
+    await t.step("rks opens a stream towards the node (logs/exec)", async () => {
+      const s = await connectCluster(known);
+      await waitFor("node-a to be connected", () => gw.connectedNodes().includes("node-a"));
+      const accepted = s.incoming().next();
+      const st = await gw.openStream("node-a", {
+        type: "open",
+        purpose: "logs",
+        namespace: "default",
+        pod: "web",
+        container: "c",
+        options: { follow: true },
+      });
+      const got = await accepted;
+      assert.equal(got.done, false);
+      const inc = got.value!;
+      assert.deepEqual(inc.open.options, { follow: true });
+      await inc.writer.write(encodeFrame({ type: "data", channel: 1, data: btoa("hello\n") }));
+      await inc.writer.write(encodeFrame({ type: "exit", code: 0 }));
+      await inc.writer.close();
+      const r = new MessageReader(st.readable);
+      assert.deepEqual(await r.next(), { type: "data", channel: 1, data: btoa("hello\n") });
+      assert.deepEqual(await r.next(), { type: "exit", code: 0 });
+      await assert.rejects(
+        () => gw.openStream("node-q", { type: "exit", code: 0 }),
+        /Node "node-q" is not connected/,
+      );
+      s.close();
+    });
+
     await t.step("a wrong CA hash is refused before anything is sent", async () => {
       const dir = await Deno.makeTempDir();
       const other = await ensureClusterPki(dir, []);
