@@ -15,7 +15,12 @@ import { RkError } from "../core/errors.ts";
 import { rklPaths } from "../core/paths.ts";
 import { type DaemonStatus, NodeDaemon } from "../core/daemon/daemon.ts";
 import { formatEvent, type NodeEvent } from "../core/daemon/events.ts";
-import { type DaemonCliOptions, daemonRunCommand } from "./daemon_options.ts";
+import {
+  type DaemonCliOptions,
+  type DaemonClusterOptions,
+  daemonRunCommand,
+} from "./daemon_options.ts";
+import { join } from "node:path";
 
 export {
   type DaemonCliOptions,
@@ -74,11 +79,25 @@ export async function runDaemon(
       onEvent: (ev) => io.stderr(formatLogLine(ev, o.logFormat)),
     });
     await daemon.start();
-    const stop = () => void daemon.stop();
+    const agentStop = new AbortController();
+    const stop = () => {
+      agentStop.abort();
+      void daemon.stop();
+    };
     Deno.addSignalListener("SIGTERM", stop);
     Deno.addSignalListener("SIGINT", stop);
+    let agentError: unknown;
+    const agent = o.cluster
+      ? startClusterAgent(io, globals, o, o.cluster, agentStop.signal).catch((e) => {
+        agentError = e;
+        void daemon.stop();
+      })
+      : Promise.resolve();
     try {
       await daemon.done;
+      agentStop.abort();
+      await agent;
+      if (agentError !== undefined) throw agentError;
     } finally {
       Deno.removeSignalListener("SIGTERM", stop);
       Deno.removeSignalListener("SIGINT", stop);
@@ -86,6 +105,45 @@ export async function runDaemon(
   } finally {
     engine.close();
   }
+}
+
+async function startClusterAgent(
+  io: CliIo,
+  globals: GlobalOptions,
+  o: DaemonCliOptions,
+  c: DaemonClusterOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const { runNodeAgent, readHostFacts, internalIpFor, splitAddress } = await import(
+    "../plane/node_agent/mod.ts"
+  );
+  const { default: denoJson } = await import("../deno.json", { with: { type: "json" } });
+  const paths = rklPaths(globals.root);
+  const { resolveRuntime } = await import("../core/runtime/oci_runtime.ts");
+  const runtime = await resolveRuntime(globals.runtime, { PATH: io.env.PATH });
+  const facts = await readHostFacts(runtime.binary, denoJson.version);
+  await runNodeAgent({
+    connect: {
+      address: c.address,
+      caCertHash: c.caCertHash,
+      ...(c.token !== undefined ? { token: c.token } : {}),
+      nodeName: o.nodeName,
+      stateDir: join(paths.dataDir, "node"),
+      agentVersion: denoJson.version,
+      log: (l) => io.stderr(`${l}\n`),
+    },
+    registration: {
+      name: o.nodeName,
+      internalIP: internalIpFor(splitAddress(c.address).hostname),
+      labels: c.labels,
+      taints: c.taints,
+    },
+    facts,
+    leaseIntervalMs: c.leaseIntervalMs,
+    statusIntervalMs: c.statusIntervalMs,
+    log: (l) => io.stderr(`${l}\n`),
+    signal,
+  });
 }
 
 /** Asks the daemon of `root` for its status over the control socket. */

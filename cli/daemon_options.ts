@@ -9,6 +9,9 @@ import { Command, type CommandUnknownOpts } from "./_command.ts";
 import type { CliIo, GlobalOptions } from "./context.ts";
 import { userPath } from "./context.ts";
 import { UsageError } from "../core/errors.ts";
+import { parseNodeLabels, parseTaints, type Taint } from "../plane/node_agent/node_object.ts";
+import { parseCaCertHash } from "../plane/node_protocol/ca_cert_hash.ts";
+import { parseBootstrapToken } from "../plane/node_protocol/bootstrap_token.ts";
 
 /** Default static pod directory (the original rk8s's). */
 export const DEFAULT_MANIFEST_DIR = "/etc/rk8s/manifests";
@@ -31,6 +34,26 @@ export interface DaemonCliOptions {
   maxBackoffMs: number;
   /** Running time that resets the back-off, ms. */
   backoffResetMs: number;
+  /** Cluster membership (`--cluster`), when the node joins rks. */
+  cluster?: DaemonClusterOptions;
+}
+
+/** The cluster flags of `rkl daemon --cluster` (kubeadm join / kubelet flag names). */
+export interface DaemonClusterOptions {
+  /** rks's node address, `HOST:PORT`. */
+  address: string;
+  /** `--token`: bootstrap token `id.secret` (needed for the first join only). */
+  token?: string;
+  /** `--ca-cert-hash`: `sha256:<hex>` pin of the cluster CA. */
+  caCertHash: string;
+  /** `--node-labels`. */
+  labels: Record<string, string>;
+  /** `--register-with-taints`. */
+  taints: Taint[];
+  /** `--node-lease-interval`: Lease renewal period, ms (default 10 000). */
+  leaseIntervalMs: number;
+  /** `--node-status-interval`: status report period, ms (default 60 000). */
+  statusIntervalMs: number;
 }
 
 function positiveMs(value: string | undefined, flag: string, dflt: number): number {
@@ -77,6 +100,13 @@ export function parseDaemonOptions(
     backoffBase?: string;
     backoffMax?: string;
     backoffReset?: string;
+    cluster?: string;
+    token?: string;
+    caCertHash?: string;
+    nodeLabels?: string;
+    registerWithTaints?: string;
+    nodeLeaseInterval?: string;
+    nodeStatusInterval?: string;
   },
 ): DaemonCliOptions {
   const logFormat = raw.logFormat ?? "text";
@@ -87,7 +117,40 @@ export function parseDaemonOptions(
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(nodeName)) {
     throw new UsageError(`--node-name: expected a DNS-1123 label, got "${nodeName}"`);
   }
+  let cluster: DaemonClusterOptions | undefined;
+  if (raw.cluster !== undefined) {
+    if (!/^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/.test(raw.cluster)) {
+      throw new UsageError(`--cluster: expected HOST:PORT, got "${raw.cluster}"`);
+    }
+    if (raw.caCertHash === undefined) {
+      throw new UsageError(
+        "--cluster needs --ca-cert-hash sha256:<hex> (rks token create prints it)",
+      );
+    }
+    const usage = <T>(f: () => T): T => {
+      try {
+        return f();
+      } catch (e) {
+        throw new UsageError(e instanceof Error ? e.message : String(e));
+      }
+    };
+    if (raw.token !== undefined) usage(() => parseBootstrapToken(raw.token!));
+    cluster = {
+      address: raw.cluster,
+      ...(raw.token !== undefined ? { token: raw.token } : {}),
+      caCertHash: usage(() => parseCaCertHash(raw.caCertHash!)),
+      labels: usage(() => parseNodeLabels(raw.nodeLabels)),
+      taints: usage(() => parseTaints(raw.registerWithTaints)),
+      leaseIntervalMs: positiveMs(raw.nodeLeaseInterval, "--node-lease-interval", 10_000),
+      statusIntervalMs: positiveMs(raw.nodeStatusInterval, "--node-status-interval", 60_000),
+    };
+  } else {
+    for (const [flag, v] of [["--token", raw.token], ["--ca-cert-hash", raw.caCertHash]]) {
+      if (v !== undefined) throw new UsageError(`${flag} needs --cluster HOST:PORT`);
+    }
+  }
   return {
+    ...(cluster ? { cluster } : {}),
     manifestDir: raw.manifests ? userPath(io, raw.manifests) : DEFAULT_MANIFEST_DIR,
     nodeName,
     logFormat,
@@ -113,7 +176,14 @@ function addDaemonFlags<T extends CommandUnknownOpts>(cmd: T): T {
     .option(
       "--backoff-reset <ms>",
       "a container running this long resets its back-off (default 600000)",
-    );
+    )
+    .option("--cluster <host:port>", "join the rks cluster at this node address (QUIC)")
+    .option("--token <id.secret>", "bootstrap token for the first join (rks token create)")
+    .option("--ca-cert-hash <sha256:hex>", "pin of the cluster CA's public key")
+    .option("--node-labels <k=v,...>", "labels to register the Node with")
+    .option("--register-with-taints <k=v:Effect,...>", "taints to register the Node with")
+    .option("--node-lease-interval <ms>", "Lease renewal period (default 10000)")
+    .option("--node-status-interval <ms>", "node status report period (default 60000)");
   return cmd;
 }
 

@@ -27,6 +27,9 @@ Commands:
   kubeconfig   print the admin kubeconfig of a data directory
   scheduler    run a scheduler against an API (rks start already runs one)
   controllers  run the ReplicaSet and Deployment controllers against a running rks
+  token create print a join command for a new node (kubeadm style bootstrap token)
+  node revoke NAME
+               revoke a node's credential; the node is refused from then on
 
 Options:
   --config, -c FILE      YAML config (the original project's addr, xline_config, network_config)
@@ -39,6 +42,11 @@ Options:
   --scheduler on|off     run the scheduler inside rks start (default on)
   --kubeconfig FILE      the API to schedule for (scheduler, controllers; default <data-dir>/admin.kubeconfig)
   --controllers on|off   run the controllers inside rks start (default on)
+  --node-listen HOST:PORT
+                         start: QUIC (UDP) endpoint for node agents, e.g. 127.0.0.1:50051,
+                         with CA discovery on TCP at the same port; token create: the address
+                         to print (default: the one rks start recorded in the data directory)
+  --ttl DURATION         token create: lifetime of the token (default 24h; 0 = never expires)
 `;
 
 /**
@@ -96,6 +104,24 @@ export async function rksMain(
       file = configFromYaml(doc, args.flags.config);
     }
     const config = resolveRksConfig(args.flags, file);
+    if (args.command === "token-create" || args.command === "node-revoke") {
+      const { createJoinToken, revokeNode, parseTtl } = await import(
+        "../plane/node_gateway/node_admin.ts"
+      );
+      if (args.command === "node-revoke") {
+        await revokeNode(config.dataDir, args.args[0]!);
+        io.stdout(`node "${args.args[0]}" revoked\n`);
+        return 0;
+      }
+      io.stdout(
+        `${await createJoinToken(
+          config.dataDir,
+          parseTtl(args.flags.ttl ?? "24h"),
+          args.flags.nodeListen,
+        )}\n`,
+      );
+      return 0;
+    }
     if (args.command === "kubeconfig") {
       const { readKubeconfig } = await import("../plane/apiserver/rks_start.ts");
       io.stdout(await readKubeconfig(config.dataDir, args.flags.server));

@@ -36,6 +36,8 @@ export interface RksConfig {
   runScheduler?: boolean;
   /** Run the ReplicaSet and Deployment controllers inside `rks start` (default true). */
   controllers?: boolean;
+  /** QUIC (UDP) listen address for node agents (`--node-listen`); unset = no node endpoint. */
+  nodeListen?: { hostname: string; port: number };
 }
 
 /** Flags of the `rks` command line. */
@@ -58,14 +60,28 @@ export interface RksFlags {
   scheduler?: string;
   /** `--controllers on|off` (rks start: run the workload controllers in-process, default on). */
   controllers?: string;
+  /** `--node-listen HOST:PORT` (start: the QUIC endpoint for nodes; token create: the address to print). */
+  nodeListen?: string;
+  /** `--ttl DURATION` (token create), e.g. `24h`, `30m`, `0` = never expires. */
+  ttl?: string;
 }
 
 /** A parsed command line. */
 export interface RksArgs {
-  /** The command. */
-  command: "start" | "kubeconfig" | "scheduler" | "controllers" | "help" | "version";
+  /** The command (`token create` and `node revoke` as one word each). */
+  command:
+    | "start"
+    | "kubeconfig"
+    | "scheduler"
+    | "controllers"
+    | "token-create"
+    | "node-revoke"
+    | "help"
+    | "version";
   /** Its flags. */
   flags: RksFlags;
+  /** Positional arguments after the command (the node name of `node revoke`). */
+  args: string[];
 }
 
 const flagNames: Record<string, keyof RksFlags> = {
@@ -79,6 +95,8 @@ const flagNames: Record<string, keyof RksFlags> = {
   "--kubeconfig": "kubeconfig",
   "--scheduler": "scheduler",
   "--controllers": "controllers",
+  "--node-listen": "nodeListen",
+  "--ttl": "ttl",
 };
 
 /**
@@ -99,21 +117,34 @@ export function parseRksArgs(argv: readonly string[]): RksArgs {
   const words = [...argv];
   const first = words[0];
   if (first === undefined || first === "--help" || first === "-h" || first === "help") {
-    return { command: "help", flags: {} };
+    return { command: "help", flags: {}, args: [] };
   }
-  if (first === "--version" || first === "-V") return { command: "version", flags: {} };
+  if (first === "--version" || first === "-V") return { command: "version", flags: {}, args: [] };
+  let command: RksArgs["command"];
+  let start = 1;
   if (
-    first !== "start" && first !== "kubeconfig" && first !== "scheduler" &&
-    first !== "controllers"
+    first === "start" || first === "kubeconfig" || first === "scheduler" ||
+    first === "controllers"
   ) {
+    command = first;
+  } else if (first === "token" && words[1] === "create") [command, start] = ["token-create", 2];
+  else if (first === "node" && words[1] === "revoke") [command, start] = ["node-revoke", 2];
+  else {
     throw new UsageError(
-      `unknown command '${first}' (expected start, kubeconfig, scheduler or controllers)`,
+      `unknown command '${
+        [first, ...(first === "token" || first === "node" ? [words[1] ?? ""] : [])].join(" ").trim()
+      }' (expected start, kubeconfig, scheduler, controllers, token create or node revoke)`,
     );
   }
   const flags: RksFlags = {};
-  for (let i = 1; i < words.length; i++) {
+  const args: string[] = [];
+  for (let i = start; i < words.length; i++) {
     const w = words[i]!;
-    if (w === "--help" || w === "-h") return { command: "help", flags: {} };
+    if (w === "--help" || w === "-h") return { command: "help", flags: {}, args: [] };
+    if (!w.startsWith("-")) {
+      args.push(w);
+      continue;
+    }
     const eq = w.indexOf("=");
     const name = eq > 0 ? w.slice(0, eq) : w;
     const key = flagNames[name];
@@ -127,7 +158,13 @@ export function parseRksArgs(argv: readonly string[]): RksArgs {
     }
     flags[key] = value;
   }
-  return { command: first, flags };
+  if (command === "node-revoke" && args.length !== 1) {
+    throw new UsageError("node revoke: expected exactly one NODE name");
+  }
+  if (command !== "node-revoke" && args.length > 0) {
+    throw new UsageError(`unexpected argument '${args[0]}'`);
+  }
+  return { command, flags, args };
 }
 
 /**
@@ -267,5 +304,8 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
   if (flags.scheduler !== undefined) out.runScheduler = flags.scheduler === "on";
   if (flags.kubeconfigOut !== undefined) out.kubeconfigOut = flags.kubeconfigOut;
   if (flags.controllers !== undefined) out.controllers = flags.controllers === "on";
+  if (flags.nodeListen !== undefined) {
+    out.nodeListen = parseListen(flags.nodeListen, "--node-listen");
+  }
   return out;
 }

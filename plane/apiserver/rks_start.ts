@@ -23,6 +23,7 @@ import {
   type ControllerManager,
   startControllerManager,
 } from "../controllers/controller_manager.ts";
+import type { NodeGateway } from "../node_gateway/node_gateway.ts";
 
 /** A running control plane. */
 export interface Rks extends AsyncDisposable {
@@ -30,6 +31,8 @@ export interface Rks extends AsyncDisposable {
   readonly server: ApiServer;
   /** The store client. */
   readonly store: KvStore;
+  /** The QUIC endpoint for node agents, when `nodeListen` is set. */
+  readonly nodes: NodeGateway | undefined;
   /** The embedded etcd, when rks started one. */
   readonly etcd: EtcdServer | undefined;
   /** The scheduler running inside rks (unless `--scheduler off`). */
@@ -166,14 +169,45 @@ export async function startRks(
       await server.close();
       throw err;
     }
+    let nodes: NodeGateway | undefined;
+    if (config.nodeListen) {
+      const { startNodeGateway, ApiRelay, nodeAddressFile } = await import(
+        "../node_gateway/mod.ts"
+      );
+      try {
+        nodes = await startNodeGateway({
+          ...config.nodeListen,
+          caCert: pki.caCert,
+          cert: pki.serverCert,
+          key: pki.serverKey,
+          api: new ApiRelay({
+            server: clientUrl(config.hostname, server.port),
+            caCert: pki.caCert,
+            token: pki.adminToken,
+          }),
+          log,
+        });
+      } catch (err) {
+        await server.close();
+        throw err;
+      }
+      const host = config.nodeListen.hostname === "0.0.0.0" || config.nodeListen.hostname === ""
+        ? "127.0.0.1"
+        : config.nodeListen.hostname;
+      const address = `${host.includes(":") ? `[${host}]` : host}:${nodes.port}`;
+      await Deno.writeTextFile(nodeAddressFile(config.dataDir), `${address}\n`);
+      log(`rks: listening for nodes on ${address} (QUIC/UDP; CA discovery on TCP)`);
+    }
     const s = store;
     const e = etcd;
+    const g = nodes;
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
         await controllers?.close();
         await scheduler?.stop();
         for (const c of clients) c.close();
+        await g?.close();
         await server.close();
         await s.close();
         await e?.kill();
@@ -183,6 +217,7 @@ export async function startRks(
     return {
       server,
       store,
+      nodes,
       etcd,
       scheduler,
       kubeconfigPath,

@@ -1,0 +1,329 @@
+/**
+ * End to end, as an operator runs it: `rks start --node-listen` on a real etcd, `rks token
+ * create`, a real `rkl daemon --cluster … --token … --ca-cert-hash …` process joining over QUIC
+ * on loopback; kubectl sees the Node Ready and its Lease renewing; garbage frames do not hurt
+ * rks; a wrong CA pin and a revoked credential are refused.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { waitFor } from "../../core/testing.ts";
+import { freePort, startEtcd } from "../store/etcd_server.ts";
+import { NODE_ALPN } from "../node_gateway/node_gateway.ts";
+import { MessageReader } from "../node_protocol/mod.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+const dec = new TextDecoder();
+
+function deno(permissionSet: string, args: string[]): Deno.Command {
+  return new Deno.Command("deno", {
+    args: ["run", "-q", "--frozen", `-P=${permissionSet}`, ...args],
+    cwd: root,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+/** Collects a child's stderr as text while it runs. */
+function collect(p: Deno.ChildProcess): { text: () => string; done: Promise<number> } {
+  let text = "";
+  const reading = (async () => {
+    for await (const c of p.stderr.pipeThrough(new TextDecoderStream())) text += c;
+  })();
+  p.stdout.cancel();
+  return { text: () => text, done: reading.then(() => p.status).then((s) => s.code) };
+}
+
+Deno.test({
+  name:
+    "rkl daemon --cluster joins rks over QUIC, is Ready, renews its Lease; pins and revocation hold",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "rk8s-join-" });
+    const etcd = await startEtcd();
+    const children: Deno.ChildProcess[] = [];
+    const home = join(dir, "home");
+    await Deno.mkdir(home);
+    const dataDir = join(dir, "rks");
+    const kubeconfig = join(dataDir, "admin.kubeconfig");
+    const kubectl = async (args: string[]) => {
+      const out = await new Deno.Command("/usr/bin/kubectl", {
+        args,
+        env: { HOME: home, KUBECONFIG: kubeconfig, PATH: "/usr/bin:/bin" },
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+    };
+    const nodePort = freePort();
+    const daemon = (name: string, extra: string[]) => {
+      const manifests = join(dir, `${name}-manifests`);
+      Deno.mkdirSync(manifests, { recursive: true });
+      const p = deno("daemon", [
+        "cli/main.ts",
+        "--root",
+        join(dir, name),
+        "daemon",
+        "--manifests",
+        manifests,
+        "--node-name",
+        name,
+        "--node-lease-interval",
+        "300",
+        ...extra,
+      ]).spawn();
+      children.push(p);
+      return collect(p);
+    };
+    const apiPort = freePort();
+    const startRks = () => {
+      const p = deno("rks", [
+        "cli/rks.ts",
+        "start",
+        "--listen",
+        `127.0.0.1:${apiPort}`,
+        "--node-listen",
+        `127.0.0.1:${nodePort}`,
+        "--store",
+        etcd.grpcUrl,
+        "--data-dir",
+        dataDir,
+      ]).spawn();
+      children.push(p);
+      return { p, log: collect(p) };
+    };
+    let rks = startRks();
+    let rksLog = rks.log;
+    try {
+      await waitFor("rks to serve", async () => {
+        if (rksLog.text().includes("rks: ") && /error|failed/i.test(rksLog.text())) {
+          throw new Error(rksLog.text());
+        }
+        if (!rksLog.text().includes("listening for nodes")) return false;
+        const r = await kubectl(["get", "--raw", "/readyz"]);
+        return r.code === 0;
+      }, { timeoutMs: 60_000, intervalMs: 200 });
+
+      const tokenOut = await deno("rks", ["cli/rks.ts", "token", "create", "--data-dir", dataDir])
+        .output();
+      assert.equal(tokenOut.code, 0, dec.decode(tokenOut.stderr));
+      const join_ = dec.decode(tokenOut.stdout).trim();
+      const m = /^rkl daemon --cluster (\S+) --token (\S+) --ca-cert-hash (sha256:[0-9a-f]{64})$/
+        .exec(join_);
+      assert.ok(m, join_);
+      const [, address, token, pin] = m;
+      assert.equal(address, `127.0.0.1:${nodePort}`);
+      const secret = await kubectl([
+        "get",
+        "secret",
+        "-n",
+        "kube-system",
+        `bootstrap-token-${token!.split(".")[0]}`,
+        "-o",
+        "jsonpath={.type} {.data.expiration}",
+      ]);
+      assert.match(secret.stdout, /^bootstrap\.kubernetes\.io\/token \S+$/);
+
+      const node1 = daemon("node-1", [
+        "--cluster",
+        address!,
+        "--token",
+        token!,
+        "--ca-cert-hash",
+        pin!,
+        "--node-labels",
+        "zone=a",
+        "--register-with-taints",
+        "dedicated=infra:NoSchedule",
+      ]);
+
+      let node1Exited = false;
+      node1.done.then(() => node1Exited = true);
+      await t.step("the node appears Ready in kubectl get nodes", async () => {
+        await waitFor("node-1 Ready", async () => {
+          if (node1Exited) throw new Error("the node daemon exited");
+          const r = await kubectl(["get", "nodes", "--no-headers"]);
+          return /^node-1\s+Ready\s/m.test(r.stdout) ? r.stdout : false;
+        }, { timeoutMs: 60_000, intervalMs: 300 }).catch((e) => {
+          throw new Error(`${e.message}\nnode-1:\n${node1.text()}\nrks:\n${rksLog.text()}`);
+        });
+        const n = JSON.parse((await kubectl(["get", "node", "node-1", "-o", "json"])).stdout);
+        assert.equal(n.metadata.labels["kubernetes.io/hostname"], "node-1");
+        assert.equal(n.metadata.labels["kubernetes.io/os"], "linux");
+        assert.equal(n.metadata.labels.zone, "a");
+        assert.deepEqual(n.spec.taints, [{
+          key: "dedicated",
+          value: "infra",
+          effect: "NoSchedule",
+        }]);
+        assert.equal(n.status.capacity.pods, "110");
+        assert.equal(Number(n.status.capacity.cpu), navigator.hardwareConcurrency);
+        assert.match(n.status.capacity.memory, /^\d+Ki$/);
+        assert.equal(n.status.nodeInfo.kernelVersion, Deno.osRelease());
+        assert.match(n.status.nodeInfo.containerRuntimeVersion, /^\w+:\/\//);
+        assert.deepEqual(n.status.addresses[0], { type: "InternalIP", address: "127.0.0.1" });
+        const cred = await Deno.stat(join(dir, "node-1", "lib", "node", "credential.json"));
+        assert.equal(cred.mode! & 0o777, 0o600);
+      });
+
+      await t.step("its Lease in kube-node-lease renews", async () => {
+        const renew = async () =>
+          (await kubectl([
+            "get",
+            "lease",
+            "-n",
+            "kube-node-lease",
+            "node-1",
+            "-o",
+            "jsonpath={.spec.renewTime}",
+          ])).stdout;
+        const first = await waitFor("the Lease", async () => (await renew()) || false, {
+          timeoutMs: 30_000,
+          intervalMs: 200,
+        });
+        await waitFor("a later renewTime", async () => (await renew()) > first, {
+          timeoutMs: 30_000,
+          intervalMs: 200,
+        });
+      });
+
+      await t.step("garbage on the QUIC and discovery ports does not hurt rks", async () => {
+        const ca = await Deno.readTextFile(join(dataDir, "pki", "ca.crt"));
+        for (
+          const bytes of [Uint8Array.of(0xff, 0xff, 0xff, 0xff, 1), Uint8Array.of(0, 0, 0, 2, 7, 7)]
+        ) {
+          const conn = await Deno.connectQuic({
+            hostname: "127.0.0.1",
+            port: nodePort,
+            caCerts: [ca],
+            alpnProtocols: [NODE_ALPN],
+          });
+          const s = await conn.createBidirectionalStream();
+          const w = s.writable.getWriter();
+          await w.write(bytes);
+          const reply = await new MessageReader(s.readable).next().catch((e) => e);
+          assert.equal(reply?.type, "error", String(reply));
+          conn.close();
+        }
+        const tcp = await Deno.connect({ hostname: "127.0.0.1", port: nodePort });
+        await tcp.write(new Uint8Array(64 * 1024).fill(0x41)).catch(() => {});
+        tcp.close();
+        assert.match(rksLog.text(), /refused .*exceeds the limit/);
+        const before = (await kubectl([
+          "get",
+          "lease",
+          "-n",
+          "kube-node-lease",
+          "node-1",
+          "-o",
+          "jsonpath={.spec.renewTime}",
+        ])).stdout;
+        await waitFor(
+          "the Lease to renew after the garbage",
+          async () =>
+            (await kubectl([
+              "get",
+              "lease",
+              "-n",
+              "kube-node-lease",
+              "node-1",
+              "-o",
+              "jsonpath={.spec.renewTime}",
+            ])).stdout > before,
+          { timeoutMs: 30_000, intervalMs: 200 },
+        );
+      });
+
+      await t.step(
+        "a wrong CA hash is refused: the daemon exits 1 naming both hashes",
+        async () => {
+          const bad = daemon("node-bad", [
+            "--cluster",
+            address!,
+            "--token",
+            token!,
+            "--ca-cert-hash",
+            "sha256:" + "ab".repeat(32),
+          ]);
+          assert.equal(await bad.done, 1);
+          assert.match(
+            bad.text(),
+            /has the public key hash sha256:[0-9a-f]{64}, not the expected sha256:(ab){32}/,
+          );
+          const nodes = await kubectl(["get", "nodes", "-o", "name"]);
+          assert.doesNotMatch(nodes.stdout, /node-bad/);
+        },
+      );
+
+      await t.step("after an rks restart the node reconnects and keeps renewing", async () => {
+        rks.p.kill("SIGTERM");
+        assert.equal(await rks.log.done, 0, rks.log.text());
+        const before = (await Deno.readTextFile(join(dataDir, "node-address"))).trim();
+        rks = startRks();
+        rksLog = rks.log;
+        await waitFor(
+          "node-1 to reconnect",
+          () => rksLog.text().includes('node "node-1" connected'),
+          {
+            timeoutMs: 90_000,
+            intervalMs: 200,
+          },
+        ).catch((e) => {
+          throw new Error(`${e.message}\nnode-1:\n${node1.text()}\nrks:\n${rksLog.text()}`);
+        });
+        assert.equal(before, address);
+        assert.match(node1.text(), /retrying in \d+ ms|closed; reconnecting/);
+        await waitFor(
+          "node-1 to find its Node registered",
+          () => /node "node-1" already registered; status updated/.test(node1.text()),
+          { timeoutMs: 30_000, intervalMs: 100 },
+        );
+        const nodes = await kubectl(["get", "nodes", "-o", "name"]);
+        assert.equal(nodes.stdout.trim(), "node/node-1");
+        const renewTime = async () =>
+          (await kubectl(
+            ["get", "lease", "-n", "kube-node-lease", "node-1", "-o", "jsonpath={.spec.renewTime}"],
+          )).stdout;
+        const after = await renewTime();
+        await waitFor(
+          "a renewal through the restarted rks",
+          async () => (await renewTime()) > after,
+          {
+            timeoutMs: 30_000,
+            intervalMs: 200,
+          },
+        );
+      });
+
+      await t.step("rks node revoke refuses the node at once and on its next start", async () => {
+        const out = await deno("rks", [
+          "cli/rks.ts",
+          "node",
+          "revoke",
+          "node-1",
+          "--data-dir",
+          dataDir,
+        ]).output();
+        assert.equal(out.code, 0, dec.decode(out.stderr));
+        assert.equal(await node1.done, 1);
+        assert.match(node1.text(), /revoked at/);
+        const again = daemon("node-1", ["--cluster", address!, "--ca-cert-hash", pin!]);
+        assert.equal(await again.done, 1);
+        assert.match(again.text(), /credential of node "node-1" was revoked/);
+        assert.match(rksLog.text(), /refused .*node-1.*was revoked/);
+      });
+    } finally {
+      for (const c of children) {
+        try {
+          c.kill("SIGTERM");
+        } catch { /* exited */ }
+      }
+      for (const c of children) await c.status;
+      void rks;
+      await etcd.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

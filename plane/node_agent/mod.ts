@@ -1,0 +1,17 @@
+/**
+ * The node agent's cluster side: joining rks over QUIC with a bootstrap token and a pinned CA,
+ * registering the Node, renewing its Lease and reporting its status.
+ *
+ * @example
+ * ```ts
+ * import { parseTaints } from "./mod.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(parseTaints("a:NoExecute")[0]!.effect, "NoExecute");
+ * ```
+ *
+ * @module
+ */
+export * from "./cluster_session.ts";
+export * from "./node_object.ts";
+export * from "./host_facts.ts";
+export { type NodeAgentOptions, runNodeAgent } from "./node_agent.ts";

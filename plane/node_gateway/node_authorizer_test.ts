@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { authorizeNodeRequest } from "./node_authorizer.ts";
+
+const own = { metadata: { name: "n1" } };
+const other = { metadata: { name: "n2" } };
+const L = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases";
+
+Deno.test("authorizeNodeRequest: a node reaches only its own Node, Lease and pods", () => {
+  const allowed: [string, string, unknown, boolean?][] = [
+    ["POST", "/api/v1/nodes", own],
+    ["GET", "/api/v1/nodes/n1", undefined],
+    ["PUT", "/api/v1/nodes/n1", own],
+    ["PATCH", "/api/v1/nodes/n1/status", {}],
+    ["GET", "/api/v1/nodes?fieldSelector=metadata.name=n1", undefined],
+    ["POST", L, own],
+    ["PATCH", `${L}/n1`, {}],
+    ["GET", "/api/v1/pods?fieldSelector=spec.nodeName=n1", undefined],
+    ["GET", "/api/v1/pods?fieldSelector=spec.nodeName=n1", undefined, true],
+  ];
+  for (const [verb, path, body, watch] of allowed) {
+    assert.equal(authorizeNodeRequest("n1", verb, path, body, watch), undefined, `${verb} ${path}`);
+  }
+  const denied: [string, string, unknown, boolean?][] = [
+    ["POST", "/api/v1/nodes", other],
+    ["PUT", "/api/v1/nodes/n1", other],
+    ["PATCH", "/api/v1/nodes/n2/status", {}],
+    ["DELETE", "/api/v1/nodes/n1", undefined],
+    ["GET", "/api/v1/nodes", undefined],
+    ["PATCH", `${L}/n2`, {}],
+    ["GET", "/api/v1/pods", undefined],
+    ["GET", "/api/v1/pods?fieldSelector=spec.nodeName=n2", undefined],
+    ["GET", "/api/v1/namespaces/kube-system/secrets", undefined],
+    ["GET", "/api/v1/nodes/n1/../n2", undefined],
+    ["GET", "/api/v1/nodes/n1", undefined, true],
+  ];
+  for (const [verb, path, body, watch] of denied) {
+    assert.match(
+      authorizeNodeRequest("n1", verb, path, body, watch) ?? "",
+      /node "n1" cannot/,
+      `${verb} ${path}`,
+    );
+  }
+});
