@@ -61,6 +61,9 @@ export interface LeaseObject {
 export interface NodeLifecycleOptions {
   /** Seconds without a lease renewal or heartbeat before the node is `Unknown` (default 40). */
   gracePeriodSeconds?: number;
+  /** Grace for a node that never reported Ready, seconds (default 60, upstream's
+   * `--node-startup-grace-period`; at least `gracePeriodSeconds`). */
+  startupGracePeriodSeconds?: number;
   /** tolerationSeconds for pods without a not-ready/unreachable toleration (default 300, as the
    * `DefaultTolerationSeconds` admission plugin adds). */
   defaultTolerationSeconds?: number;
@@ -97,7 +100,9 @@ const PRESSURE_CONDITIONS = ["MemoryPressure", "DiskPressure", "PIDPressure"];
 
 /**
  * Decides, for every node at `now`: if neither its Lease `renewTime` nor its Ready
- * `lastHeartbeatTime` (nor, for a new node, its creation) is within `gracePeriodSeconds`, its
+ * `lastHeartbeatTime` (nor, for a new node, its creation) is within `gracePeriodSeconds` (for a
+ * node that never posted Ready: `startupGracePeriodSeconds`, and until then its taints are left
+ * alone), its
  * Ready (and pressure) conditions become `Unknown` with reason `NodeStatusUnknown` ("Kubelet
  * stopped posting node status.", or `NodeStatusNeverUpdated` when it never had Ready), its pods
  * are marked not ready, and a `NodeNotReady` event is recorded. The taints follow Ready:
@@ -149,8 +154,9 @@ export function reconcileNodeLifecycle(
       timeOf(ready?.lastHeartbeatTime) ?? -Infinity,
       timeOf(node.metadata.creationTimestamp) ?? -Infinity,
     );
-    let readyStatus = ready?.status ?? "Unknown";
-    if (last + grace <= t) {
+    let readyStatus: string | undefined = ready?.status;
+    const g = ready ? grace : Math.max(grace, (opts.startupGracePeriodSeconds ?? 60) * 1000);
+    if (last + g <= t) {
       if (ready?.status !== "Unknown") {
         const stamp = rfc3339(now);
         const updated: Condition[] = conds.map((c) =>
@@ -199,7 +205,7 @@ export function reconcileNodeLifecycle(
       }
       readyStatus = "Unknown";
     } else {
-      soon(last + grace - t);
+      soon(last + g - t);
     }
     // taints
     const want = readyStatus === "Unknown"
@@ -208,6 +214,10 @@ export function reconcileNodeLifecycle(
       ? TAINT_NOT_READY
       : undefined;
     const taints = node.spec?.taints ?? [];
+    if (readyStatus === undefined) {
+      // never reported and still within the startup grace: leave its taints alone
+      continue;
+    }
     const kept = taints.filter((x) => x.key !== TAINT_UNREACHABLE && x.key !== TAINT_NOT_READY);
     const current = taints.filter((x) => x.key === TAINT_UNREACHABLE || x.key === TAINT_NOT_READY);
     const matches = want !== undefined &&

@@ -92,12 +92,18 @@ Deno.test("reconcileNodeLifecycle() judges health by the lease and the grace per
     });
     assert.equal(plan.actions[0]?.type, "updateNodeConditions");
   });
-  await t.step("never reported: NodeStatusNeverUpdated", () => {
-    const plan = reconcileNodeLifecycle([node("n1", undefined)], [], [], at(60));
-    const c = plan.actions[0];
-    assert.ok(c?.type === "updateNodeConditions");
-    assert.equal(c.conditions.at(-1)?.reason, "NodeStatusNeverUpdated");
-  });
+  await t.step(
+    "never reported: untouched within the startup grace (60 s), then NodeStatusNeverUpdated",
+    () => {
+      const early = reconcileNodeLifecycle([node("n1", undefined)], [], [], at(59));
+      assert.deepEqual(early.actions, [], "no taints for a node that has not reported yet");
+      assert.equal(early.nextCheckMs, 1000);
+      const plan = reconcileNodeLifecycle([node("n1", undefined)], [], [], at(60));
+      const c = plan.actions[0];
+      assert.ok(c?.type === "updateNodeConditions");
+      assert.equal(c.conditions.at(-1)?.reason, "NodeStatusNeverUpdated");
+    },
+  );
   await t.step(
     "Ready False: not-ready taints; Ready True again: taints removed, others kept",
     () => {
