@@ -144,12 +144,15 @@ export async function rksMain(
       });
       return 0;
     }
+    // Listen for SIGINT/SIGTERM before starting: a signal during start-up (the scheduler and
+    // controllers syncing their informers) stops rks once it has started, instead of killing it.
+    const stopped = stop ?? signalled();
     const { startRks } = await import("../plane/apiserver/rks_start.ts");
     const rks = await startRks(config, (l) => io.stderr(`${l}\n`));
     io.stderr(
       `rks: serving the Kubernetes API on ${rks.server.url}; admin kubeconfig: ${rks.kubeconfigPath}\n`,
     );
-    await (stop ?? signalled());
+    await stopped;
     io.stderr("rks: stopping\n");
     await rks.close();
     return 0;
