@@ -10,7 +10,7 @@
  *
  * Reports pods/s and p50/p99 per-pod latency. Anchor: kube-scheduler's CI threshold is 680 pods/s
  * at 5,000 nodes / 10,000 pods; issue 15's target is ≥ 1,000 pods/s on this 2-core machine.
- * `RK8S_BENCH_SCHED_API_PODS` sets the API run's measured pods (default 10,000; 0 skips it).
+ * `RK8S_BENCH_SCHED_API_PODS=N` runs the API run with N measured pods (default 0: skipped).
  *
  * @module
  */
@@ -160,7 +160,9 @@ async function apiRun(measured: number): Promise<Result> {
 export async function schedulerBench(): Promise<void> {
   const results = [coreRun()];
   const env = Deno.env.get("RK8S_BENCH_SCHED_API_PODS");
-  const measured = env === undefined ? MEASURED : Number(env);
+  // The API run is opt-in: on this machine it did not finish within 5 minutes (under load ~10);
+  // see the issue's notes.
+  const measured = env === undefined ? 0 : Number(env);
   if (measured > 0) results.push(await apiRun(measured));
   print(results);
 }
