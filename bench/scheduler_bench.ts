@@ -6,11 +6,11 @@
  * - **core**: the pure scheduling cycle (`schedulePod` + assuming the pod in the
  *   `SchedulerCache`), as the scheduler loop runs it, without the API;
  * - **api**: the `Scheduler` against a real rks + etcd: pods created through the API (50 in
- *   flight), latency from the create's answer to the bound pod seen by a watch.
+ *   flight), latency from sending the create to the bound pod seen by a watch.
  *
  * Reports pods/s and p50/p99 per-pod latency. Anchor: kube-scheduler's CI threshold is 680 pods/s
  * at 5,000 nodes / 10,000 pods; issue 15's target is ≥ 1,000 pods/s on this 2-core machine.
- * `RK8S_BENCH_SCHED_API_PODS` sets the API run's measured pods (default 10,000; 0 skips it).
+ * `RK8S_BENCH_SCHED_API_PODS=N` runs the API run with N measured pods (default 0: skipped).
  *
  * @module
  */
@@ -129,23 +129,23 @@ async function apiRun(measured: number): Promise<Result> {
   let firstCreate = 0;
   let lastBound = 0;
   const watch = new SharedInformer<Pod>(kube, "pods", { labelSelector: "app=bench" });
-  await watch.addHandlers({
-    update(p, old) {
-      if (!p.spec?.nodeName || old.spec?.nodeName) return;
-      const t = created.get(p.metadata.name);
-      if (t === undefined) return;
-      lastBound = performance.now();
-      latencies.push(lastBound - t);
-    },
-  });
+  const seen = (p: Pod) => {
+    const t = created.get(p.metadata.name);
+    if (!p.spec?.nodeName || t === undefined) return;
+    created.delete(p.metadata.name);
+    lastBound = performance.now();
+    latencies.push(lastBound - t);
+  };
+  await watch.addHandlers({ add: seen, update: seen });
   await watch.start();
   firstCreate = performance.now();
   await inFlight(measured, 50, async (i) => {
     const name = `p-${i}`;
-    await kube.create("pods", pod(name));
+    // Stamped before the request: the bound pod can reach the watch before the create's answer.
     created.set(name, performance.now());
+    await kube.create("pods", pod(name));
   });
-  await watch.waitFor(() => latencies.length >= measured, 30 * 60_000);
+  await watch.waitFor(() => latencies.length >= measured, 10 * 60_000);
   await scheduler.stop();
   await watch.stop();
   return {
@@ -160,7 +160,9 @@ async function apiRun(measured: number): Promise<Result> {
 export async function schedulerBench(): Promise<void> {
   const results = [coreRun()];
   const env = Deno.env.get("RK8S_BENCH_SCHED_API_PODS");
-  const measured = env === undefined ? MEASURED : Number(env);
+  // The API run is opt-in: on this machine it did not finish within 5 minutes (under load ~10);
+  // see the issue's notes.
+  const measured = env === undefined ? 0 : Number(env);
   if (measured > 0) results.push(await apiRun(measured));
   print(results);
 }

@@ -61,6 +61,15 @@ export function balancedAllocationPlugin(
     score(ctx, node) {
       const r = ctx.pod.requests;
       if (r.milliCPU === 0 && r.memory === 0) return 0;
+      if (resources.length === 2) {
+        // The common case (cpu, memory) without intermediate arrays.
+        const [a0, r0] = allocatableAndRequested(node, r, ctx.pod.nonZero, resources[0]!, false);
+        const [a1, r1] = allocatableAndRequested(node, r, ctx.pod.nonZero, resources[1]!, false);
+        if (a0 !== 0 && a1 !== 0) {
+          const std = Math.abs((Math.min(1, r0 / a0) - Math.min(1, r1 / a1)) / 2);
+          return Math.floor((1 - std) * MAX_NODE_SCORE);
+        }
+      }
       return balancedScore(
         resources.map((name) =>
           allocatableAndRequested(node, ctx.pod.requests, ctx.pod.nonZero, name, false)

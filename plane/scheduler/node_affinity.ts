@@ -112,12 +112,13 @@ export function podMatchesNodeSelectorAndAffinity(
   pod: Pod,
   node: { metadata: { name: string; labels?: Record<string, string> } },
 ): boolean {
-  const spec = pod.spec ?? {};
+  const spec = pod.spec;
+  const req = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  if (!spec?.nodeSelector && !req) return true;
   const labels = node.metadata.labels ?? {};
-  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) {
-    if (labels[k] !== v) return false;
+  for (const k in spec.nodeSelector) {
+    if (labels[k] !== spec.nodeSelector[k]) return false;
   }
-  const req = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (req) return req.nodeSelectorTerms.some((t) => termMatches(t, node));
   return true;
 }

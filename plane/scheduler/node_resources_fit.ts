@@ -48,19 +48,28 @@ export const DEFAULT_RESOURCE_WEIGHTS: readonly ResourceWeight[] = Object.freeze
  * ```
  */
 export function insufficientResources(req: Resources, node: NodeInfo): string[] {
-  const out: string[] = [];
   const a = node.allocatable;
   const used = node.requested;
-  if (node.pods.size + 1 > a.pods) out.push("Too many pods");
-  if (req.milliCPU > 0 && req.milliCPU > a.milliCPU - used.milliCPU) out.push("Insufficient cpu");
-  if (req.memory > 0 && req.memory > a.memory - used.memory) out.push("Insufficient memory");
-  for (const [name, q] of Object.entries(req.scalar)) {
+  const pods = node.pods.size + 1 > a.pods;
+  const cpu = req.milliCPU > 0 && req.milliCPU > a.milliCPU - used.milliCPU;
+  const mem = req.memory > 0 && req.memory > a.memory - used.memory;
+  let scalar: string[] | undefined;
+  for (const name in req.scalar) {
+    const q = req.scalar[name]!;
     if (q > 0 && q > (a.scalar[name] ?? 0) - (used.scalar[name] ?? 0)) {
-      out.push(`Insufficient ${name}`);
+      (scalar ??= []).push(`Insufficient ${name}`);
     }
   }
+  if (!pods && !cpu && !mem && !scalar) return NONE;
+  const out: string[] = [];
+  if (pods) out.push("Too many pods");
+  if (cpu) out.push("Insufficient cpu");
+  if (mem) out.push("Insufficient memory");
+  if (scalar) out.push(...scalar);
   return out;
 }
+
+const NONE: string[] = [];
 
 function get(r: Resources, name: string): number {
   return name === "cpu" ? r.milliCPU : name === "memory" ? r.memory : r.scalar[name] ?? 0;
