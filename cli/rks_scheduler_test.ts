@@ -7,47 +7,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor } from "../core/testing.ts";
 import { configFromYaml, parseRksArgs, resolveRksConfig } from "../plane/apiserver/rks_config.ts";
-import { startTestCluster } from "../plane/apiserver/_testing.ts";
+import {
+  runKubectl as kubectl,
+  startRksProcess as rks,
+  startTestCluster,
+  stopRksProcess as stop,
+} from "../plane/apiserver/_testing.ts";
 import { freePort } from "../plane/store/etcd_server.ts";
-
-const root = new URL("..", import.meta.url).pathname;
-
-function rks(args: string[]): Deno.ChildProcess {
-  return new Deno.Command("deno", {
-    args: ["run", "-q", "--frozen", "-P=rks", "cli/rks.ts", ...args],
-    cwd: root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
-
-async function stop(p: Deno.ChildProcess): Promise<{ code: number; stderr: string }> {
-  try {
-    p.kill("SIGTERM");
-  } catch { /* already gone */ }
-  const out = await p.output();
-  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
-}
-
-async function kubectl(home: string, kubeconfig: string, args: string[], stdin?: string) {
-  const child = new Deno.Command("/usr/bin/kubectl", {
-    args,
-    env: { HOME: home, KUBECONFIG: kubeconfig, PATH: "/usr/bin:/bin" },
-    clearEnv: true,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 const nodeAndPod = (node: string, podName: string) =>
   `apiVersion: v1

@@ -3,47 +3,17 @@
  * etcd under the data directory, kubectl against it, a restart that keeps everything, and a
  * config file with the original project's keys pointing at an external etcd.
  */
+import {
+  runKubectl as kubectl,
+  startRksProcess,
+  stopRksProcess as stopRks,
+} from "../plane/apiserver/_testing.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor } from "../core/testing.ts";
 import { freePort, startEtcd } from "../plane/store/etcd_server.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-
-function startRksProcess(args: string[]): Deno.ChildProcess {
-  return new Deno.Command("deno", {
-    args: ["run", "-q", "--frozen", "-P=rks", "cli/rks.ts", ...args],
-    cwd: root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
-
-async function stopRks(p: Deno.ChildProcess): Promise<{ code: number; stderr: string }> {
-  p.kill("SIGTERM");
-  const out = await p.output();
-  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
-}
-
-async function kubectl(home: string, kubeconfig: string, args: string[], stdin?: string) {
-  const child = new Deno.Command("/usr/bin/kubectl", {
-    args,
-    env: { HOME: home, KUBECONFIG: kubeconfig, PATH: "/usr/bin:/bin" },
-    clearEnv: true,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 async function waitServing(home: string, kubeconfig: string, p: Deno.ChildProcess) {
   let exited = false;

@@ -260,3 +260,52 @@ export class FakeNodes implements NodeConnector {
     });
   }
 }
+
+const repoRoot = new URL("../..", import.meta.url).pathname;
+
+/** Starts `deno task rks`'s entry point (`cli/rks.ts`, permission set `rks`) as a real process. */
+export function startRksProcess(args: string[]): Deno.ChildProcess {
+  return new Deno.Command("deno", {
+    args: ["run", "-q", "--frozen", "-P=rks", "cli/rks.ts", ...args],
+    cwd: repoRoot,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Sends SIGTERM (unless the process already exited) and returns its exit code and stderr. */
+export async function stopRksProcess(
+  p: Deno.ChildProcess,
+): Promise<{ code: number; stderr: string }> {
+  try {
+    p.kill("SIGTERM");
+  } catch { /* already gone */ }
+  const out = await p.output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+/** Runs the real kubectl with its own `HOME` and `kubeconfig` (and optional stdin). */
+export async function runKubectl(
+  home: string,
+  kubeconfig: string,
+  args: string[],
+  stdin?: string,
+): Promise<KubectlResult> {
+  const child = new Deno.Command("/usr/bin/kubectl", {
+    args,
+    env: { HOME: home, KUBECONFIG: kubeconfig, PATH: "/usr/bin:/bin" },
+    clearEnv: true,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(stdin));
+    await w.close();
+  }
+  const out = await child.output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}

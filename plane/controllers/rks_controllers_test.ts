@@ -3,45 +3,15 @@
  * --kubeconfig F` beside `rks start --controllers off`, through the real entry point with the
  * `rks` permission set, an embedded etcd, and the real kubectl.
  */
+import {
+  runKubectl as kubectl,
+  startRksProcess as rks,
+  stopRksProcess as stop,
+} from "../apiserver/_testing.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor } from "../../core/testing.ts";
 import { freePort } from "../store/etcd_server.ts";
-
-const root = new URL("../..", import.meta.url).pathname;
-
-function rks(args: string[]): Deno.ChildProcess {
-  return new Deno.Command("deno", {
-    args: ["run", "-q", "--frozen", "-P=rks", "cli/rks.ts", ...args],
-    cwd: root,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-}
-
-async function stop(p: Deno.ChildProcess): Promise<{ code: number; stderr: string }> {
-  try {
-    p.kill("SIGTERM");
-  } catch {
-    // already exited
-  }
-  const out = await p.output();
-  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
-}
-
-async function kubectl(home: string, kubeconfig: string, args: string[]) {
-  const out = await new Deno.Command("/usr/bin/kubectl", {
-    args,
-    env: { HOME: home, KUBECONFIG: kubeconfig, PATH: "/usr/bin:/bin" },
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 async function waitServing(home: string, kubeconfig: string): Promise<void> {
   await waitFor("rks to serve", async () => {
