@@ -260,8 +260,24 @@ export class CniNetworkProvider implements NetworkProvider {
     return /^nameserver /m.test(upstream) ? upstream : text;
   }
 
-  /** Runs CNI DEL for every network, removes the namespace, the record and idle bridges. */
+  /**
+   * Runs CNI DEL for every network, removes the namespace, the record and idle bridges.
+   * Concurrent teardowns of one attachment (`rm -f` and `gc` in two processes) take turns on a
+   * per-attachment lock: otherwise one could unmount the namespace while the other's DEL is
+   * still using it. The lock file is deleted once the record is gone; a later holder of the
+   * same lock then finds no record and has nothing left to do.
+   */
   async #teardown(id: string): Promise<void> {
+    const lockFile = join(this.#paths.cniDataDir, "locks", `${id}.lock`);
+    await withFileLock(lockFile, async () => {
+      await this.#teardownLocked(id);
+      await Deno.remove(lockFile).catch((e) => {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      });
+    });
+  }
+
+  async #teardownLocked(id: string): Promise<void> {
     const rec = await this.store.get(id);
     if (!rec) {
       await this.netns.remove(id);
@@ -276,19 +292,24 @@ export class CniNetworkProvider implements NetworkProvider {
     const steps = new StepRunner();
     for (const net of [...rec.networks].reverse()) {
       await steps.run(`CNI DEL on network "${net.config.name}" for ${rec.name}`, async () => {
-        await this.cni.del(
-          net.config,
-          {
-            containerId: id,
-            netns: mounted ? rec.netnsPath : "",
-            ifName: net.ifName,
-            args: rec.cniArgs,
-          },
-          rec.ports.length > 0 ? { portMappings: rec.ports } : {},
-          net.result,
-        );
+        const del = (netns: string) =>
+          this.cni.del(
+            net.config,
+            { containerId: id, netns, ifName: net.ifName, args: rec.cniArgs },
+            rec.ports.length > 0 ? { portMappings: rec.ports } : {},
+            net.result,
+          );
+        let withoutNetns = !mounted;
+        try {
+          await del(mounted ? rec.netnsPath : "");
+        } catch (error) {
+          // The namespace went away during DEL: CNI DEL without one is still a full DEL.
+          if (!mounted || await this.netns.exists(id)) throw error;
+          withoutNetns = true;
+          await del("");
+        }
         // Without the namespace the bridge plugin cannot find the addresses to unmasquerade.
-        if (!mounted) await removeMasqRules(net.config.name, id);
+        if (withoutNetns) await removeMasqRules(net.config.name, id);
       });
     }
     await steps.run(`remove network namespace ${rec.netnsPath}`, () => this.netns.remove(id));

@@ -46,6 +46,7 @@ const ID = {
   cut1: uid("cut1"),
   cut2: uid("cut2"),
   busy1: uid("busy1"),
+  race1: uid("race1"),
 };
 
 function ipFiles(files: string[]): string[] {
@@ -303,6 +304,31 @@ rootTest("CniNetworkProvider: detach works when the namespace is already gone", 
   assert.deepEqual(await natRulesMentioning(`id: \\"${ID.g1}\\"`), []);
   assert.deepEqual(await filterRulesMentioning(`${a.ips[0]}/32`), []);
   assert.ok(!(await hostLinks()).includes(net.bridge));
+});
+
+rootTest("CniNetworkProvider: concurrent detach and gc of one attachment take turns", async () => {
+  await using dir = await tempDir("rk8s-net-");
+  // Two providers on one root stand for two rkl processes (`rm -f` and `gc`).
+  const [one, two] = [testProvider(dir.path), testProvider(dir.path)];
+  const a = await one.attach({ id: ID.race1, name: "race", ports: [] }, new UndoStack());
+  const results = await Promise.allSettled([
+    one.detach(ID.race1),
+    two.detach(ID.race1),
+    two.gc(new Set()),
+    one.gc(new Set()),
+  ]);
+  assert.deepEqual(results.map((r) => r.status === "rejected" ? String(r.reason) : "ok"), [
+    "ok",
+    "ok",
+    "ok",
+    "ok",
+  ]);
+  assert.equal(await one.store.get(ID.race1), undefined);
+  assert.deepEqual(await filesIn(join(dir.path, "lib", "cni", "locks")), [], "lock files");
+  assert.deepEqual(ipFiles(await filesIn(join(dir.path, "lib", "cni", "ipam", "rkl"))), []);
+  assert.deepEqual(await one.netns.list(), []);
+  assert.deepEqual(await natRulesMentioning(`id: \\"${ID.race1}\\"`), []);
+  assert.deepEqual(await filterRulesMentioning(`${a.ips[0]}/32`), []);
 });
 
 rootTest("CniNetworkProvider: gc frees attachments and allocations of dead sandboxes", async () => {
