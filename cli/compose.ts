@@ -18,7 +18,7 @@ import { execSync } from "../core/container/exec.ts";
 import { killContainer } from "../core/container/kill.ts";
 import { containerLogs, followLogs } from "../core/container/logs.ts";
 import { formatLogLines, type LogLine } from "../core/runtime/cri_log.ts";
-import { NotFoundError, RkError, UsageError } from "../core/errors.ts";
+import { ConflictError, NotFoundError, RkError, UsageError } from "../core/errors.ts";
 import { toYaml } from "../core/manifest_reader.ts";
 import { run } from "../core/exec.ts";
 import { rklPaths } from "../core/paths.ts";
@@ -59,9 +59,15 @@ import {
   servicePod,
 } from "../core/compose/translate.ts";
 import { waitCompleted } from "../core/compose/wait_conditions.ts";
+import {
+  ANNOTATION_EPHEMERAL_PORTS,
+  pickEphemeralPort,
+  withNewEphemeralPorts,
+} from "../core/compose/ephemeral_ports.ts";
 import { renderHosts } from "../net/hosts_files.ts";
 import type { CniNetworkProvider } from "../net/cni_network_provider.ts";
 import { recordIps } from "../net/attachment_record.ts";
+import { summarizeNetwork } from "../net/bridge_network.ts";
 
 /** The global flags of `rkl compose`. */
 export interface ComposeGlobalFlags {
@@ -163,6 +169,18 @@ function networkOps(net: CniNetworkProvider): ComposeNetworkOps {
         if (e instanceof NotFoundError) return false;
         throw e;
       }
+    },
+    inspect: async (name) => {
+      let list;
+      try {
+        list = await net.networks.get(name);
+      } catch (e) {
+        if (e instanceof NotFoundError) return undefined;
+        throw e;
+      }
+      const subnet = summarizeNetwork(list).subnet;
+      const bridge = list.plugins.find((p) => p.type === "bridge");
+      return { ...(subnet ? { subnet } : {}), internal: bridge?.raw.isGateway === false };
     },
     create: async (req) => {
       await net.createNetwork({
@@ -510,8 +528,22 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
               const manifest = p.record.manifest;
               if (!manifest) continue;
               await teardownSandbox(e, p.record);
-              const r = await runPod(e, manifest);
-              if (r.failure) throw new RkError(r.failure.reason);
+              // Ephemeral host ports are allocated anew on each start, as docker does; another
+              // process may take the picked one first: pick again (bounded).
+              for (let attempt = 1;; attempt++) {
+                try {
+                  const r = await runPod(
+                    e,
+                    await withNewEphemeralPorts(manifest, pickEphemeralPort),
+                  );
+                  if (r.failure) throw new RkError(r.failure.reason);
+                  break;
+                } catch (err) {
+                  const retry = err instanceof ConflictError && attempt < 3 &&
+                    manifest.annotations[ANNOTATION_EPHEMERAL_PORTS] !== undefined;
+                  if (!retry) throw err;
+                }
+              }
               host.onEvent?.({ kind: "Container", name: p.record.name, status: "Started" });
             }
           }

@@ -455,6 +455,59 @@ rootTest(
         const r = await exec("iso", "cat /etc/resolv.conf");
         assert.equal(r.out, "nameserver 192.0.2.53\nsearch example.org\n");
       });
+
+      await t.step("start publishes an ephemeral port anew, as docker does", async () => {
+        const portOf = async () => {
+          const out = (await ok(root, cwd, ["compose", "port", "web", "8080"])).out;
+          const m = /^0\.0\.0\.0:(\d+)\n$/.exec(out);
+          assert.ok(m, out);
+          return Number(m[1]);
+        };
+        const before = await portOf();
+        await ok(root, cwd, ["compose", "stop", "-t", "0", "web"]);
+        // Another program takes the old port while web is stopped: start must pick another.
+        const hold = Deno.listen({ hostname: "0.0.0.0", port: before });
+        try {
+          await ok(root, cwd, ["compose", "start", "web"]);
+        } finally {
+          hold.close();
+        }
+        const after = await portOf();
+        assert.notEqual(after, before);
+        const body = await waitFor("the new ephemeral port to answer", async () => {
+          try {
+            const res = await fetch(`http://127.0.0.1:${after}/`);
+            return res.ok ? await res.text() : (await res.body?.cancel(), false);
+          } catch {
+            return false;
+          }
+        });
+        assert.equal(body.trim(), "web-65534");
+      });
+
+      await t.step("a network whose internal changed is recreated with its pods", async () => {
+        await Deno.writeTextFile(
+          join(cwd, "compose.yaml"),
+          composeNetApp(subnets).replace(
+            "  plain:\n",
+            "  plain:\n    internal: true\n",
+          ),
+        );
+        const up = await ok(root, cwd, ["compose", "up", "-d"]);
+        assert.match(up.err, /Network app_plain {2}Recreated/);
+        assert.match(up.err, /Container app-ctl-1 {2}Started/);
+        // Pods on the unchanged networks stay.
+        assert.doesNotMatch(up.err, /app-(web|iso)-1 {2}(Started|Recreated|Removed)/);
+        const info = JSON.parse((await ok(root, cwd, ["network", "inspect", "app_plain"])).out);
+        assert.equal(info.config.plugins[0].isGateway, false);
+        assert.equal(info.subnet, subnets.plain);
+        const routes = await exec("ctl", "cat /proc/net/route");
+        assert.equal(routes.code, 0, routes.err);
+        assert.doesNotMatch(routes.out, /^\S+\t00000000\t/m, routes.out);
+        // A second up leaves the recreated network alone.
+        const again = await ok(root, cwd, ["compose", "up", "-d"]);
+        assert.doesNotMatch(again.err, /Recreate/);
+      });
     } finally {
       await rkl(root, cwd, ["compose", "down", "-v", "-t", "0"]);
     }

@@ -13,6 +13,7 @@ import { ConflictError, RkError } from "../errors.ts";
 import { podContainerName } from "../pod/pod_containers.ts";
 import { runPod } from "../pod/pod_runner.ts";
 import { teardownSandbox } from "../pod/sandbox_remove.ts";
+import { stopPodSandbox } from "../pod/sandbox_stop.ts";
 import { listPods } from "../pod/pod_view.ts";
 import type { ComposeModel, ComposeService } from "./compose_model.ts";
 import { type HostsRenderer, syncProjectHosts } from "./hosts_sync.ts";
@@ -21,6 +22,7 @@ import {
   composeDirs,
   type ComposeNetworkOps,
   ensureDirectory,
+  networkDiverged,
   projectDir,
   projectPods,
   readProjectState,
@@ -34,7 +36,13 @@ import {
   volumePath,
 } from "./translate.ts";
 import { planUp } from "./up_planner.ts";
-import { pickEphemeralPort, type PortPicker, withEphemeralPorts } from "./ephemeral_ports.ts";
+import {
+  ANNOTATION_EPHEMERAL_PORTS,
+  ephemeralPortsAnnotation,
+  pickEphemeralPort,
+  type PortPicker,
+  withEphemeralPorts,
+} from "./ephemeral_ports.ts";
 import { waitCompleted, waitHealthy } from "./wait_conditions.ts";
 
 /** A progress event, printed as docker compose does (`✔ Container back  Started`). */
@@ -120,6 +128,26 @@ export function serviceContainerRef(
   );
 }
 
+/** Stops (gracefully) and removes the project's pods attached to `network`. */
+async function removeAttachedPods(
+  engine: Engine,
+  project: string,
+  network: string,
+  emit: (e: ComposeEvent) => void,
+): Promise<void> {
+  const attached = projectPods(engine, project).filter((p) =>
+    p.record.manifest?.networks?.includes(network)
+  );
+  await Promise.all(attached.map(async ({ record }) => {
+    const grace = record.manifest?.terminationGracePeriodSeconds;
+    if (!record.stopped && record.pauseContainerId && grace !== 0) {
+      await stopPodSandbox(engine, record.id, undefined, record.namespace);
+    }
+    await teardownSandbox(engine, record);
+    emit({ kind: "Container", name: record.name, status: "Removed" });
+  }));
+}
+
 /**
  * Creates what the services need before any pod: records the project's networks and volumes in
  * its state file (before creating them, so `down` finds them after a crash), creates the networks
@@ -148,8 +176,15 @@ export async function prepareProject(
 
   // 2. Networks and volumes.
   for (const net of Object.values(model.networks)) {
-    if (await host.networks.exists(net.name)) continue;
-    if (net.external) {
+    const actual = await host.networks.inspect(net.name);
+    if (actual && (net.external || !networkDiverged(net, actual))) continue;
+    if (actual) {
+      // Changed in the file (e.g. `internal`): docker compose removes the pods attached to it,
+      // recreates the network, and the pods are then created again on the new one.
+      emit({ kind: "Network", name: net.name, status: "Recreate" });
+      await removeAttachedPods(engine, model.name, net.name, emit);
+      await host.networks.remove(net.name);
+    } else if (net.external) {
       throw new RkError(
         `network ${net.name} declared as external, but could not be found (create it with: rkl network create ${net.name})`,
       );
@@ -159,7 +194,7 @@ export async function prepareProject(
       ...(net.subnet ? { subnet: net.subnet } : {}),
       ...(net.internal ? { internal: true } : {}),
     });
-    emit({ kind: "Network", name: net.name, status: "Created" });
+    emit({ kind: "Network", name: net.name, status: actual ? "Recreated" : "Created" });
   }
   for (const vol of Object.values(model.volumes)) {
     const path = volumePath(dirs.volumesDir, vol.name);
@@ -241,13 +276,26 @@ export async function composeUp(
   });
   const recordByName = new Map(projectPods(engine, model.name).map((p) => [p.record.name, p]));
 
+  // Hosts files are rewritten one sync at a time; a request made while a sync is still queued
+  // joins it (that sync reads the store after the request), so n services starting together
+  // cost one or two rewrites of every pod's file, not n.
   let hostsChain: Promise<void> = Promise.resolve();
-  const syncHosts = () => {
-    hostsChain = hostsChain.then(() =>
-      syncProjectHosts(engine, host.networks, host.renderHosts, model.name)
-    );
-    return hostsChain;
+  let queuedSync: Promise<void> | undefined;
+  const syncHosts = (): Promise<void> => {
+    if (queuedSync) return queuedSync;
+    const next = hostsChain.then(() => {
+      queuedSync = undefined;
+      return syncProjectHosts(engine, host.networks, host.renderHosts, model.name);
+    });
+    queuedSync = next;
+    hostsChain = next.catch(() => {});
+    return next;
   };
+  // A service's dependents must resolve it when they start; everyone else is brought up to date
+  // by the sync after the last service.
+  const hasDependents = new Set(
+    Object.values(model.services).flatMap((s) => Object.keys(s.dependsOn)),
+  );
 
   // 4. Orphans and scale-downs.
   for (const a of actions) {
@@ -328,12 +376,18 @@ export async function composeUp(
       // the network provider's check then refuses the pod: pick again (bounded).
       const ephemeral = svc.ports.some((p) => p.published === undefined);
       for (let attempt = 1;; attempt++) {
-        const obj = servicePod(
-          model,
-          await withEphemeralPorts(svc, opts.pickPort ?? pickEphemeralPort),
-          a.replica,
-          { volumesDir: dirs.volumesDir, filesDir, configHash: hashes[name]! },
-        );
+        const filled = await withEphemeralPorts(svc, opts.pickPort ?? pickEphemeralPort);
+        const obj = servicePod(model, filled, a.replica, {
+          volumesDir: dirs.volumesDir,
+          filesDir,
+          configHash: hashes[name]!,
+        });
+        const picked = ephemeralPortsAnnotation(svc, filled);
+        if (picked !== undefined) {
+          (obj.metadata as { annotations: Record<string, string> }).annotations[
+            ANNOTATION_EPHEMERAL_PORTS
+          ] = picked;
+        }
         const { pod } = podManifestOf(
           obj,
           `${model.files[0] ?? "compose.yaml"} (service ${name})`,
@@ -353,7 +407,7 @@ export async function composeUp(
         status: a.kind === "recreate" ? "Recreated" : "Started",
       });
     }));
-    await syncHosts();
+    if (hasDependents.has(name)) await syncHosts();
     if (opts.wait && svc.healthcheck) {
       for (let r = 1; r <= svc.replicas; r++) {
         await waitHealthy(engine, name, serviceContainerRef(model, svc, r), svc.healthcheck);

@@ -16,12 +16,47 @@ import { LABEL_PROJECT, LABEL_REPLICA, LABEL_SERVICE } from "./translate.ts";
 export interface ComposeNetworkOps {
   /** True when the network exists. */
   exists(name: string): Promise<boolean>;
+  /** The existing network's settings compose compares with the file; undefined when missing. */
+  inspect(name: string): Promise<ComposeNetworkSettings | undefined>;
   /** Creates a bridge network (its own bridge and subnet). */
   create(req: { name: string; subnet?: string; internal?: boolean }): Promise<void>;
   /** Removes a network; a missing one is not an error. */
   remove(name: string): Promise<void>;
   /** The sandbox's address on each network it is attached to (network name → IP). */
   addresses(sandboxId: string): Promise<Record<string, string>>;
+}
+
+/** What an existing network is, as far as a compose file can ask for it. */
+export interface ComposeNetworkSettings {
+  /** Its subnet (CIDR). */
+  subnet?: string;
+  /** No gateway, no masquerade, no default route (`internal: true`). */
+  internal: boolean;
+}
+
+/**
+ * True when an existing network no longer matches the compose file's definition, so `up` must
+ * recreate it (docker compose compares a config hash label on the network and recreates a
+ * diverged one, with the containers attached to it). A subnet the file does not fix is whatever
+ * was picked: not a change.
+ *
+ * @example
+ * ```ts
+ * import { networkDiverged } from "./project_state.ts";
+ * import assert from "node:assert/strict";
+ * const actual = { subnet: "10.9.0.0/24", internal: false };
+ * assert.equal(networkDiverged({ internal: false }, actual), false);
+ * assert.equal(networkDiverged({ internal: true }, actual), true);
+ * assert.equal(networkDiverged({ internal: false, subnet: "10.9.1.0/24" }, actual), true);
+ * assert.equal(networkDiverged({ internal: false, subnet: "10.9.0.0/24" }, actual), false);
+ * ```
+ */
+export function networkDiverged(
+  wanted: { subnet?: string; internal?: boolean },
+  actual: ComposeNetworkSettings,
+): boolean {
+  if (wanted.subnet !== undefined && wanted.subnet !== actual.subnet) return true;
+  return (wanted.internal ?? false) !== actual.internal;
 }
 
 /** The state file of a project. */
