@@ -53,12 +53,12 @@ import {
 } from "../core/compose/project_state.ts";
 import {
   ANNOTATION_CONFIG_FILES,
-  convertService,
   LABEL_REPLICA,
   podManifestOf,
   servicePod,
 } from "../core/compose/translate.ts";
 import { waitCompleted } from "../core/compose/wait_conditions.ts";
+import { convertProject } from "../core/compose/convert.ts";
 import {
   ANNOTATION_EPHEMERAL_PORTS,
   pickEphemeralPort,
@@ -635,17 +635,11 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
     .action(async () => {
       const model = load();
       const dirs = composeDirs(rklPaths(globals().root).dataDir);
-      const docs: string[] = [];
-      for (const svc of Object.values(model.services)) {
-        for (
-          const obj of convertService(model, svc, {
-            volumesDir: dirs.volumesDir,
-            filesDir: projectDir(dirs, model.name),
-            configHash: await serviceConfigHash(model, svc),
-          })
-        ) docs.push(toYaml(obj));
-      }
-      io.stdout(docs.join("---\n"));
+      const objects = await convertProject(model, {
+        volumesDir: dirs.volumesDir,
+        filesDir: projectDir(dirs, model.name),
+      });
+      io.stdout(objects.map((o) => toYaml(o)).join("---\n"));
     });
 
   group.command("ls")

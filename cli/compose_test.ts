@@ -137,12 +137,54 @@ rootTest("the original example runs verbatim: up -d, ps, pod list, down", async 
     const top = await ok(root, cwd, ["compose", "top", "backend"]);
     assert.match(top.out, /^back\n/);
     assert.match(top.out, /root\s+\S+\s+sleep 300$/m);
-    const convert = await ok(root, cwd, ["compose", "convert"]);
-    const kinds = [...convert.out.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]);
-    assert.deepEqual(kinds, ["Pod", "Service", "Pod", "Service"]);
-    assert.match(convert.out, /k8s\.v1\.cni\.cncf\.io\/networks: original_libra-net/);
   } finally {
     await ok(root, cwd, ["compose", "down", "-t", "0"]);
+  }
+  assert.deepEqual(await leftovers(root, []), []);
+
+  // convert prints the networks too, so its Pods run unchanged with `rkl pod run` once
+  // `rkl network create -f` has created the networks from the same output.
+  const convert = await ok(root, cwd, ["compose", "convert"]);
+  const docs = convert.out.split(/^---\n/m);
+  const kinds = docs.map((d) => /^kind: (\w+)$/m.exec(d)?.[1]);
+  assert.deepEqual(kinds, [
+    "NetworkAttachmentDefinition",
+    "NetworkAttachmentDefinition",
+    "Pod",
+    "Service",
+    "Pod",
+    "Service",
+  ]);
+  assert.match(convert.out, /k8s\.v1\.cni\.cncf\.io\/networks: original-libra-net$/m);
+  const all = join(dir.path, "app.yaml");
+  await Deno.writeTextFile(all, convert.out);
+  const created = await ok(root, "/", ["network", "create", "-f", all]);
+  assert.deepEqual(created.out.split("\n").filter(Boolean).sort(), [
+    "original-default",
+    "original-libra-net",
+  ]);
+  try {
+    for (const [i, doc] of docs.entries()) {
+      if (kinds[i] !== "Pod") continue;
+      const file = join(dir.path, `pod-${i}.yaml`);
+      await Deno.writeTextFile(file, doc);
+      await waitFor("host ports 80 and 8080 to be free for the converted pods", async () => {
+        const r = await rkl(root, "/", ["pod", "run", file]);
+        if (r.code === 0 || !/already published|already in use/.test(r.err)) return r;
+        await new Promise((res) => setTimeout(res, 1000));
+        return false;
+      }, { timeoutMs: 300_000, intervalMs: 100 }).then((r) =>
+        assert.equal(r.code, 0, `rkl pod run ${file}: ${r.err}`)
+      );
+    }
+    const running = await pods(root);
+    assert.deepEqual(running.map((p) => [p.name, p.status]).sort(), [
+      ["back", "Running"],
+      ["front", "Running"],
+    ]);
+  } finally {
+    await rkl(root, "/", ["pod", "rm", "-f", "back", "front"]);
+    await rkl(root, "/", ["network", "rm", "original-default", "original-libra-net"]);
   }
   assert.deepEqual(await leftovers(root, []), []);
 });

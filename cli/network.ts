@@ -19,6 +19,12 @@ import { CniNetworkProvider } from "../net/cni_network_provider.ts";
 import { parseCniPath } from "../net/cni_env.ts";
 import type { NetworkInfo } from "../net/network_info.ts";
 import type { CreateNetworkRequest } from "../net/network_store.ts";
+import {
+  NAD_API_VERSION,
+  parseNetworkAttachmentDefinitions,
+} from "../core/network_attachment_definition.ts";
+import { readManifestFile } from "../core/manifest_reader.ts";
+import { resolve } from "node:path";
 
 /**
  * The network provider for one CLI invocation: state under `--root`, plugins on `CNI_PATH`.
@@ -146,11 +152,36 @@ export function networkCommand(io: CliIo, globals: () => GlobalOptions): Command
     .description("create a bridge network; a free /24 is picked when --subnet is not given")
     .option("--subnet <cidr>", "IPv4 subnet, e.g. 10.5.0.0/24")
     .option("--bridge <device>", "bridge device name (at most 15 characters)")
-    .argument("<name>", "network name")
-    .action(async (name, opts) => {
-      const req = parseCreateNetworkOptions(name, opts);
-      const list = await networkProviderFor(io, globals()).createNetwork(req);
-      io.stdout(`${list.name}\n`);
+    .option(
+      "-f, --file <file>",
+      "create the networks of the NetworkAttachmentDefinitions in FILE (other kinds are skipped)",
+    )
+    .argument("[name]", "network name")
+    .action(async (name: string | undefined, opts) => {
+      let reqs;
+      if (opts.file !== undefined) {
+        if (name !== undefined || opts.subnet !== undefined || opts.bridge !== undefined) {
+          throw new UsageError(
+            "-f takes the networks from the file: no name, --subnet or --bridge",
+          );
+        }
+        const file = resolve(io.cwd, opts.file);
+        reqs = parseNetworkAttachmentDefinitions(
+          await readManifestFile(file, opts.file),
+          opts.file,
+        );
+        if (reqs.length === 0) {
+          throw new UsageError(`${opts.file}: no NetworkAttachmentDefinition (${NAD_API_VERSION})`);
+        }
+      } else {
+        if (name === undefined) throw new UsageError("a network name or -f FILE is required");
+        reqs = [parseCreateNetworkOptions(name, opts)];
+      }
+      const net = networkProviderFor(io, globals());
+      for (const req of reqs) {
+        const list = await net.createNetwork(req);
+        io.stdout(`${list.name}\n`);
+      }
     });
 
   group.command("rm")

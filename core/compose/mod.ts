@@ -18,6 +18,7 @@
  * - `up_planner.ts` — the pure {@linkcode planUp} (create, recreate, keep, remove, orphans)
  * - `compose_up.ts`, `compose_down.ts` — the executors ({@linkcode composeUp}, {@linkcode composeDown})
  * - `ephemeral_ports.ts` — host ports for `ports: ["80"]` ({@linkcode withEphemeralPorts})
+ * - `convert.ts` — {@linkcode convertProject} (`rkl compose convert`: network definitions, Pods or Deployments, Services)
  * - `user_lookup.ts` — `user: name[:group]` from the image's passwd/group ({@linkcode resolveUser})
  * - `project_state.ts`, `hosts_sync.ts`, `wait_conditions.ts` — state read back from the store, /etc/hosts, depends_on conditions
  *
@@ -48,3 +49,4 @@ export * from "./compose_up.ts";
 export * from "./compose_down.ts";
 export * from "./ephemeral_ports.ts";
 export * from "./user_lookup.ts";
+export * from "./convert.ts";

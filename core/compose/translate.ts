@@ -44,6 +44,11 @@ export interface TranslateContext {
   filesDir: string;
   /** The service's config hash. */
   configHash: string;
+  /**
+   * The network names to print (network name → another name), for `convert`, whose
+   * NetworkAttachmentDefinitions need DNS-1123 names; default the names `up` uses.
+   */
+  networkNames?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -167,18 +172,22 @@ export function servicePod(
   annotations[ANNOTATION_CONFIG_HASH] = ctx.configHash;
   // Internal networks last: the first network gives the default route, which an internal
   // network has none of (docker takes the gateway from a non-internal network too).
+  const netName = (n: string): string => {
+    const actual = model.networks[n]?.name ?? n;
+    return ctx.networkNames?.[actual] ?? actual;
+  };
   const nets = Object.keys(svc.networks).sort((a, b) =>
     Number(model.networks[a]?.internal ?? false) - Number(model.networks[b]?.internal ?? false)
   );
   annotations[ANNOTATION_NETWORKS] = nets.some((n) => svc.networks[n]?.ipv4Address !== undefined)
     ? JSON.stringify(nets.map((n) => {
       const ip = svc.networks[n]!.ipv4Address;
-      return { name: model.networks[n]?.name ?? n, ...(ip !== undefined ? { ips: [ip] } : {}) };
+      return { name: netName(n), ...(ip !== undefined ? { ips: [ip] } : {}) };
     }))
-    : nets.map((n) => model.networks[n]?.name ?? n).join(",");
+    : nets.map(netName).join(",");
   const dnsNames: Record<string, string[]> = {};
   for (const [net, names] of Object.entries(dnsNamesOf(svc, name))) {
-    dnsNames[model.networks[net]?.name ?? net] = names;
+    dnsNames[netName(net)] = names;
   }
   annotations[ANNOTATION_DNS_NAMES] = JSON.stringify(dnsNames);
   annotations[ANNOTATION_CONFIG_FILES] = JSON.stringify(model.files);
