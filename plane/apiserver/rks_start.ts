@@ -94,7 +94,11 @@ export async function startRks(
   log: (line: string) => void = () => {},
 ): Promise<Rks> {
   await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const pki = await ensureClusterPki(join(config.dataDir, "pki"), [config.hostname]);
+  const pki = await ensureClusterPki(join(config.dataDir, "pki"), [
+    config.hostname,
+    ...(config.nodeListen ? [config.nodeListen.hostname] : []),
+    ...(config.advertiseAddress ? [config.advertiseAddress] : []),
+  ]);
   if (pki.created) {
     log(`rks: created the cluster CA and credentials in ${join(config.dataDir, "pki")}`);
   }
@@ -192,7 +196,7 @@ export async function startRks(
         throw err;
       }
       const host = config.nodeListen.hostname === "0.0.0.0" || config.nodeListen.hostname === ""
-        ? "127.0.0.1"
+        ? config.advertiseAddress ?? "127.0.0.1"
         : config.nodeListen.hostname;
       const address = `${host.includes(":") ? `[${host}]` : host}:${nodes.port}`;
       await Deno.writeTextFile(nodeAddressFile(config.dataDir), `${address}\n`);
