@@ -12,49 +12,18 @@ import { waitFor } from "../../core/testing.ts";
 import { testBundles } from "../../core/testing.ts";
 import { freePort, startEtcd } from "../store/etcd_server.ts";
 import { runKubectl } from "../apiserver/_testing.ts";
+import {
+  cleanNodeRoot,
+  collect,
+  denoRun,
+  type LocalPod,
+  localPods as podsOf,
+  type Proc,
+} from "./_cluster_testing.ts";
 
-const repo = new URL("../..", import.meta.url).pathname;
 const dec = new TextDecoder();
 const long = { timeoutMs: 120_000, intervalMs: 300 };
-
-function deno(permissionSet: string, args: string[]): Deno.Command {
-  return new Deno.Command("deno", {
-    args: ["run", "-q", "--frozen", `-P=${permissionSet}`, ...args],
-    cwd: repo,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  });
-}
-
-/** A child whose stderr is collected as text. */
-interface Proc {
-  p: Deno.ChildProcess;
-  text: () => string;
-  done: Promise<number>;
-}
-
-function collect(p: Deno.ChildProcess): Proc {
-  let text = "";
-  const reading = (async () => {
-    for await (const c of p.stderr.pipeThrough(new TextDecoderStream())) text += c;
-  })();
-  p.stdout.cancel();
-  return { p, text: () => text, done: reading.then(() => p.status).then((s) => s.code) };
-}
-
-async function rkl(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const o = await deno("rkl", ["cli/main.ts", ...args]).output();
-  return { code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr) };
-}
-
-interface LocalPod {
-  name: string;
-  uid: string;
-  ip: string;
-  status: string;
-  containers: { name: string; id?: string; restartCount: number; state: string }[];
-}
+const deno = (set: string, args: string[]) => denoRun(set, args);
 
 type ApiPod = {
   metadata: { name: string; uid: string; deletionTimestamp?: string };
@@ -152,11 +121,7 @@ Deno.test({
       procs.push(p);
       return p;
     };
-    const localPods = async (): Promise<LocalPod[]> => {
-      const r = await rkl(["--root", nodeRoot, "pod", "list", "-o", "json"]);
-      assert.equal(r.code, 0, r.err);
-      return JSON.parse(r.out) as LocalPod[];
-    };
+    const localPods = () => podsOf(nodeRoot);
     const apiPods = async (selector = "app=web"): Promise<ApiPod[]> => {
       const r = await kubectl(["get", "pods", "-l", selector, "-o", "json"]);
       assert.equal(r.code, 0, r.stderr);
@@ -399,10 +364,7 @@ ${extra === "volume" ? "  volumes: [{name: cfg, configMap: {name: cfg}}]" : ""}
         node.p.kill("SIGTERM");
         await node.done;
       }
-      for (const p of await localPods().catch(() => [])) {
-        await rkl(["--root", nodeRoot, "pod", "rm", "-f", p.name]);
-      }
-      await rkl(["--root", nodeRoot, "gc"]);
+      await cleanNodeRoot(nodeRoot);
       for (const p of procs) {
         try {
           p.p.kill("SIGTERM");
