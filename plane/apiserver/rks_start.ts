@@ -116,7 +116,12 @@ export async function startRks(
       ...(config.username !== undefined ? { username: config.username } : {}),
       ...(config.password !== undefined ? { password: config.password } : {}),
     });
+    // pods/log reaches the node through the node gateway, which starts after the server.
+    const connector = config.nodeListen
+      ? new (await import("../node_gateway/quic_node_connector.ts")).QuicNodeConnector()
+      : undefined;
     const server = await startApiServer({
+      ...(connector ? { nodes: connector } : {}),
       store,
       hostname: config.hostname,
       port: config.port,
@@ -195,6 +200,7 @@ export async function startRks(
         await server.close();
         throw err;
       }
+      if (connector) connector.gateway = nodes;
       const host = config.nodeListen.hostname === "0.0.0.0" || config.nodeListen.hostname === ""
         ? config.advertiseAddress ?? "127.0.0.1"
         : config.nodeListen.hostname;

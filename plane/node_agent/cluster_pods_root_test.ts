@@ -62,7 +62,7 @@ spec:
       containers:
         - name: app
           image: ${testBundles.busybox}
-          args: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+          args: ["sh", "-c", "trap 'exit 0' TERM; echo started $(hostname); i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done"]
 `;
 
 Deno.test({
@@ -213,6 +213,40 @@ Deno.test({
           assert.match(String(c!.state.running?.startedAt), /^\d{4}-.*Z$/);
           assert.deepEqual(c!.lastState, {});
         }
+      });
+
+      await t.step("kubectl logs and logs -f reach the container's log over QUIC", async () => {
+        const name = running[0]!.metadata.name;
+        const all = await kubectl(["logs", name]);
+        assert.equal(all.code, 0, all.stderr);
+        assert.match(all.stdout, new RegExp(`^started ${name}\\n`));
+        const last = await kubectl(["logs", name, "--timestamps", "--tail=1"]);
+        assert.equal(last.code, 0, last.stderr);
+        assert.match(last.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z tick \d+\n$/);
+        // -f: new lines arrive while the stream is open.
+        const follow = new Deno.Command("/usr/bin/kubectl", {
+          args: ["logs", "-f", "--tail=1", name],
+          env: { HOME: home, KUBECONFIG: kubeconfig, PATH: "/usr/bin:/bin" },
+          clearEnv: true,
+          stdout: "piped",
+          stderr: "null",
+        }).spawn();
+        let text = "";
+        const reading = (async () => {
+          for await (const c of follow.stdout.pipeThrough(new TextDecoderStream())) text += c;
+        })();
+        try {
+          await waitFor("new ticks through logs -f", () => {
+            return new Set(text.match(/tick \d+/g) ?? []).size >= 3;
+          }, long);
+        } finally {
+          follow.kill("SIGTERM");
+          await reading.catch(() => {});
+          await follow.status;
+        }
+        const prev = await kubectl(["logs", name, "--previous"]);
+        assert.notEqual(prev.code, 0);
+        assert.match(prev.stderr, /previous terminated container "app" in pod/);
       });
 
       await t.step(
