@@ -22,6 +22,7 @@ import {
 } from "./daemon_options.ts";
 import { join } from "node:path";
 import type { ClusterPods } from "../plane/node_agent/cluster_pods.ts";
+import type { Engine } from "../core/container/engine.ts";
 
 export {
   type DaemonCliOptions,
@@ -97,10 +98,12 @@ export async function runDaemon(
     Deno.addSignalListener("SIGINT", stop);
     let agentError: unknown;
     const agent = o.cluster
-      ? startClusterAgent(io, globals, o, o.cluster, agentStop.signal, clusterPods).catch((e) => {
-        agentError = e;
-        void daemon.stop();
-      })
+      ? startClusterAgent(io, globals, o, o.cluster, agentStop.signal, clusterPods, engine).catch(
+        (e) => {
+          agentError = e;
+          void daemon.stop();
+        },
+      )
       : Promise.resolve();
     try {
       await daemon.done;
@@ -123,10 +126,12 @@ async function startClusterAgent(
   c: DaemonClusterOptions,
   signal: AbortSignal,
   pods: ClusterPods | undefined,
+  engine: Engine,
 ): Promise<void> {
-  const { runNodeAgent, readHostFacts, internalIpFor, splitAddress } = await import(
-    "../plane/node_agent/mod.ts"
-  );
+  const { runNodeAgent, readHostFacts, internalIpFor, splitAddress, serveNodeStream } =
+    await import(
+      "../plane/node_agent/mod.ts"
+    );
   const { default: denoJson } = await import("../deno.json", { with: { type: "json" } });
   const paths = rklPaths(globals.root);
   const { resolveRuntime } = await import("../core/runtime/oci_runtime.ts");
@@ -153,6 +158,7 @@ async function startClusterAgent(
     statusIntervalMs: c.statusIntervalMs,
     log: (l) => io.stderr(`${l}\n`),
     ...(pods ? { pods } : {}),
+    streams: (stream) => serveNodeStream(engine, stream),
     signal,
   });
 }

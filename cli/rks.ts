@@ -47,6 +47,8 @@ Options:
                          with CA discovery on TCP at the same port; token create: the address
                          to print (default: the one rks start recorded in the data directory)
   --ttl DURATION         token create: lifetime of the token (default 24h; 0 = never expires)
+  --advertise-address IP start: the address nodes reach rks at when it listens on 0.0.0.0
+                         (put in the serving certificate and the join command)
 `;
 
 /**

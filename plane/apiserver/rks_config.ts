@@ -38,6 +38,11 @@ export interface RksConfig {
   controllers?: boolean;
   /** QUIC (UDP) listen address for node agents (`--node-listen`); unset = no node endpoint. */
   nodeListen?: { hostname: string; port: number };
+  /**
+   * `--advertise-address IP` (kube-apiserver's flag): the address nodes reach rks at when it
+   * listens on all interfaces; put in the serving certificate and in the join command.
+   */
+  advertiseAddress?: string;
 }
 
 /** Flags of the `rks` command line. */
@@ -64,6 +69,8 @@ export interface RksFlags {
   nodeListen?: string;
   /** `--ttl DURATION` (token create), e.g. `24h`, `30m`, `0` = never expires. */
   ttl?: string;
+  /** `--advertise-address IP` (start). */
+  advertiseAddress?: string;
 }
 
 /** A parsed command line. */
@@ -97,6 +104,7 @@ const flagNames: Record<string, keyof RksFlags> = {
   "--controllers": "controllers",
   "--node-listen": "nodeListen",
   "--ttl": "ttl",
+  "--advertise-address": "advertiseAddress",
 };
 
 /**
@@ -306,6 +314,13 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
   if (flags.controllers !== undefined) out.controllers = flags.controllers === "on";
   if (flags.nodeListen !== undefined) {
     out.nodeListen = parseListen(flags.nodeListen, "--node-listen");
+  }
+  if (flags.advertiseAddress !== undefined) {
+    const a = flags.advertiseAddress;
+    if (!/^(\d{1,3}\.){3}\d{1,3}$/.test(a) || a.split(".").some((o) => Number(o) > 255)) {
+      throw new UsageError(`--advertise-address: expected an IPv4 address, got "${a}"`);
+    }
+    out.advertiseAddress = a;
   }
   return out;
 }

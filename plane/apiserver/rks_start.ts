@@ -94,7 +94,11 @@ export async function startRks(
   log: (line: string) => void = () => {},
 ): Promise<Rks> {
   await Deno.mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const pki = await ensureClusterPki(join(config.dataDir, "pki"), [config.hostname]);
+  const pki = await ensureClusterPki(join(config.dataDir, "pki"), [
+    config.hostname,
+    ...(config.nodeListen ? [config.nodeListen.hostname] : []),
+    ...(config.advertiseAddress ? [config.advertiseAddress] : []),
+  ]);
   if (pki.created) {
     log(`rks: created the cluster CA and credentials in ${join(config.dataDir, "pki")}`);
   }
@@ -112,7 +116,12 @@ export async function startRks(
       ...(config.username !== undefined ? { username: config.username } : {}),
       ...(config.password !== undefined ? { password: config.password } : {}),
     });
+    // pods/log reaches the node through the node gateway, which starts after the server.
+    const connector = config.nodeListen
+      ? new (await import("../node_gateway/quic_node_connector.ts")).QuicNodeConnector()
+      : undefined;
     const server = await startApiServer({
+      ...(connector ? { nodes: connector } : {}),
       store,
       hostname: config.hostname,
       port: config.port,
@@ -191,8 +200,9 @@ export async function startRks(
         await server.close();
         throw err;
       }
+      if (connector) connector.gateway = nodes;
       const host = config.nodeListen.hostname === "0.0.0.0" || config.nodeListen.hostname === ""
-        ? "127.0.0.1"
+        ? config.advertiseAddress ?? "127.0.0.1"
         : config.nodeListen.hostname;
       const address = `${host.includes(":") ? `[${host}]` : host}:${nodes.port}`;
       await Deno.writeTextFile(nodeAddressFile(config.dataDir), `${address}\n`);

@@ -12,49 +12,18 @@ import { waitFor } from "../../core/testing.ts";
 import { testBundles } from "../../core/testing.ts";
 import { freePort, startEtcd } from "../store/etcd_server.ts";
 import { runKubectl } from "../apiserver/_testing.ts";
+import {
+  cleanNodeRoot,
+  collect,
+  denoRun,
+  type LocalPod,
+  localPods as podsOf,
+  type Proc,
+} from "./_cluster_testing.ts";
 
-const repo = new URL("../..", import.meta.url).pathname;
 const dec = new TextDecoder();
 const long = { timeoutMs: 120_000, intervalMs: 300 };
-
-function deno(permissionSet: string, args: string[]): Deno.Command {
-  return new Deno.Command("deno", {
-    args: ["run", "-q", "--frozen", `-P=${permissionSet}`, ...args],
-    cwd: repo,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  });
-}
-
-/** A child whose stderr is collected as text. */
-interface Proc {
-  p: Deno.ChildProcess;
-  text: () => string;
-  done: Promise<number>;
-}
-
-function collect(p: Deno.ChildProcess): Proc {
-  let text = "";
-  const reading = (async () => {
-    for await (const c of p.stderr.pipeThrough(new TextDecoderStream())) text += c;
-  })();
-  p.stdout.cancel();
-  return { p, text: () => text, done: reading.then(() => p.status).then((s) => s.code) };
-}
-
-async function rkl(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const o = await deno("rkl", ["cli/main.ts", ...args]).output();
-  return { code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr) };
-}
-
-interface LocalPod {
-  name: string;
-  uid: string;
-  ip: string;
-  status: string;
-  containers: { name: string; id?: string; restartCount: number; state: string }[];
-}
+const deno = (set: string, args: string[]) => denoRun(set, args);
 
 type ApiPod = {
   metadata: { name: string; uid: string; deletionTimestamp?: string };
@@ -93,7 +62,7 @@ spec:
       containers:
         - name: app
           image: ${testBundles.busybox}
-          args: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+          args: ["sh", "-c", "trap 'exit 0' TERM; echo started $(hostname); i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done"]
 `;
 
 Deno.test({
@@ -152,11 +121,7 @@ Deno.test({
       procs.push(p);
       return p;
     };
-    const localPods = async (): Promise<LocalPod[]> => {
-      const r = await rkl(["--root", nodeRoot, "pod", "list", "-o", "json"]);
-      assert.equal(r.code, 0, r.err);
-      return JSON.parse(r.out) as LocalPod[];
-    };
+    const localPods = () => podsOf(nodeRoot);
     const apiPods = async (selector = "app=web"): Promise<ApiPod[]> => {
       const r = await kubectl(["get", "pods", "-l", selector, "-o", "json"]);
       assert.equal(r.code, 0, r.stderr);
@@ -248,6 +213,40 @@ Deno.test({
           assert.match(String(c!.state.running?.startedAt), /^\d{4}-.*Z$/);
           assert.deepEqual(c!.lastState, {});
         }
+      });
+
+      await t.step("kubectl logs and logs -f reach the container's log over QUIC", async () => {
+        const name = running[0]!.metadata.name;
+        const all = await kubectl(["logs", name]);
+        assert.equal(all.code, 0, all.stderr);
+        assert.match(all.stdout, new RegExp(`^started ${name}\\n`));
+        const last = await kubectl(["logs", name, "--timestamps", "--tail=1"]);
+        assert.equal(last.code, 0, last.stderr);
+        assert.match(last.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z tick \d+\n$/);
+        // -f: new lines arrive while the stream is open.
+        const follow = new Deno.Command("/usr/bin/kubectl", {
+          args: ["logs", "-f", "--tail=1", name],
+          env: { HOME: home, KUBECONFIG: kubeconfig, PATH: "/usr/bin:/bin" },
+          clearEnv: true,
+          stdout: "piped",
+          stderr: "null",
+        }).spawn();
+        let text = "";
+        const reading = (async () => {
+          for await (const c of follow.stdout.pipeThrough(new TextDecoderStream())) text += c;
+        })();
+        try {
+          await waitFor("new ticks through logs -f", () => {
+            return new Set(text.match(/tick \d+/g) ?? []).size >= 3;
+          }, long);
+        } finally {
+          follow.kill("SIGTERM");
+          await reading.catch(() => {});
+          await follow.status;
+        }
+        const prev = await kubectl(["logs", name, "--previous"]);
+        assert.notEqual(prev.code, 0);
+        assert.match(prev.stderr, /previous terminated container "app" in pod/);
       });
 
       await t.step(
@@ -399,10 +398,7 @@ ${extra === "volume" ? "  volumes: [{name: cfg, configMap: {name: cfg}}]" : ""}
         node.p.kill("SIGTERM");
         await node.done;
       }
-      for (const p of await localPods().catch(() => [])) {
-        await rkl(["--root", nodeRoot, "pod", "rm", "-f", p.name]);
-      }
-      await rkl(["--root", nodeRoot, "gc"]);
+      await cleanNodeRoot(nodeRoot);
       for (const p of procs) {
         try {
           p.p.kill("SIGTERM");

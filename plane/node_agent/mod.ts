@@ -17,4 +17,5 @@ export * from "./host_facts.ts";
 export * from "./cluster_pod_manifest.ts";
 export * from "./cluster_pods.ts";
 export * from "./pod_status_report.ts";
+export * from "./node_streams.ts";
 export { type NodeAgentOptions, runNodeAgent } from "./node_agent.ts";

@@ -15,6 +15,7 @@ import {
   type ClusterConnectOptions,
   type ClusterSession,
   connectCluster,
+  type IncomingStream,
   type SessionResponse,
 } from "./cluster_session.ts";
 import {
@@ -51,6 +52,8 @@ export interface NodeAgentOptions {
    * `ClusterPods.serve`); it must return when the session closes or the signal aborts.
    */
   pods?: { serve(session: ClusterSession, signal: AbortSignal): Promise<void> };
+  /** Serves each stream rks opens towards the node (`pods/log`); must not throw. */
+  streams?: (stream: IncomingStream) => Promise<void>;
   /** Stops the agent. */
   signal: AbortSignal;
 }
@@ -164,6 +167,15 @@ export async function runNodeAgent(o: NodeAgentOptions): Promise<void> {
       const stopPods = () => podsStop.abort();
       o.signal.addEventListener("abort", stopPods, { once: true });
       const pods = o.pods?.serve(s, podsStop.signal) ?? Promise.resolve();
+      if (o.streams) {
+        const serve = o.streams;
+        const session = s;
+        void (async () => {
+          try {
+            for await (const stream of session.incoming()) void serve(stream);
+          } catch { /* the connection closed */ }
+        })();
+      }
       try {
         while (!o.signal.aborted) {
           const closed = await Promise.race([gone, sleep(leaseMs, o.signal).then(() => false)]);

@@ -1,0 +1,152 @@
+/**
+ * Helpers of the node agent's root tests: processes of the real `rks` and `rkl daemon` with
+ * their stderr collected, `rkl` runs, and test "nodes" in network namespaces of their own. Not
+ * exported from `mod.ts`.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+
+const repo = new URL("../..", import.meta.url).pathname;
+const dec = new TextDecoder();
+
+/** `deno run` of this repository's entry point with a named permission set. */
+export function denoRun(
+  permissionSet: string,
+  args: string[],
+  prefix: string[] = [],
+): Deno.Command {
+  const deno = ["deno", "run", "-q", "--frozen", `-P=${permissionSet}`, ...args];
+  const [cmd, ...rest] = [...prefix, ...deno];
+  return new Deno.Command(cmd!, {
+    args: rest,
+    cwd: repo,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+/** A child whose stderr is collected as text. */
+export interface Proc {
+  /** The child. */
+  p: Deno.ChildProcess;
+  /** Its stderr so far. */
+  text: () => string;
+  /** Its exit code, once its stderr ended and it exited. */
+  done: Promise<number>;
+}
+
+/** Starts collecting a child's stderr (its stdout is discarded). */
+export function collect(p: Deno.ChildProcess): Proc {
+  let text = "";
+  const reading = (async () => {
+    for await (const c of p.stderr.pipeThrough(new TextDecoderStream())) text += c;
+  })();
+  p.stdout.cancel();
+  return { p, text: () => text, done: reading.then(() => p.status).then((s) => s.code) };
+}
+
+/** Runs `rkl ARGS` (permission set `rkl`), optionally inside a network namespace. */
+export async function rkl(
+  args: string[],
+  netns?: string,
+): Promise<{ code: number; out: string; err: string }> {
+  const prefix = netns ? ["nsenter", `--net=/run/netns/${netns}`] : [];
+  const o = await denoRun("rkl", ["cli/main.ts", ...args], prefix).output();
+  return { code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr) };
+}
+
+/** One pod as `rkl pod list -o json` prints it (the fields the tests read). */
+export interface LocalPod {
+  /** Name. */
+  name: string;
+  /** Uid. */
+  uid: string;
+  /** IP. */
+  ip: string;
+  /** STATUS column. */
+  status: string;
+  /** Containers. */
+  containers: { name: string; id?: string; restartCount: number; state: string }[];
+}
+
+/** The pods of a node root. */
+export async function localPods(root: string, netns?: string): Promise<LocalPod[]> {
+  const r = await rkl(["--root", root, "pod", "list", "-o", "json"], netns);
+  assert.equal(r.code, 0, r.err);
+  return JSON.parse(r.out) as LocalPod[];
+}
+
+/** Removes every pod of a node root and collects its garbage. */
+export async function cleanNodeRoot(root: string, netns?: string): Promise<void> {
+  for (const p of await localPods(root, netns).catch(() => [])) {
+    await rkl(["--root", root, "pod", "rm", "-f", p.name], netns);
+  }
+  await rkl(["--root", root, "gc"], netns);
+}
+
+async function ip(args: string[], allowFailure = false): Promise<string> {
+  const o = await new Deno.Command("ip", { args, stdout: "piped", stderr: "piped" }).output();
+  if (!allowFailure && o.code !== 0) {
+    throw new Error(`ip ${args.join(" ")}: ${dec.decode(o.stderr).trim()}`);
+  }
+  return dec.decode(o.stdout);
+}
+
+/** Test nodes: network namespaces on a test bridge (the issue's multi-node layout). */
+export interface NodeNetwork extends AsyncDisposable {
+  /** The bridge's address (where rks is reached). */
+  gateway: string;
+  /** Per node: its network namespace and address. */
+  nodes: { netns: string; address: string }[];
+}
+
+/**
+ * Creates a bridge with `10.250.N.1/24` (N picked from the free ones) and `count` network
+ * namespaces, each with a veth on the bridge (`eth0`, `10.250.N.(10+i)/24`) and `lo` up.
+ * Disposing deletes them all.
+ */
+export async function createNodeNetwork(count: number): Promise<NodeNetwork> {
+  const used = await ip(["-4", "-o", "addr"]);
+  let n = 0;
+  for (let tries = 0; tries < 50; tries++) {
+    const c = 100 + Math.floor(Math.random() * 100);
+    if (!used.includes(`10.250.${c}.`)) {
+      n = c;
+      break;
+    }
+  }
+  if (n === 0) throw new Error("no free 10.250.N.0/24 for the test nodes");
+  const tag = crypto.randomUUID().slice(0, 4);
+  const bridge = `rkn${tag}br`;
+  const nodes: NodeNetwork["nodes"] = [];
+  const dispose = async () => {
+    for (const node of nodes) await ip(["netns", "del", node.netns], true);
+    await ip(["link", "del", bridge], true);
+  };
+  try {
+    await ip(["link", "add", bridge, "type", "bridge"]);
+    await ip(["addr", "add", `10.250.${n}.1/24`, "dev", bridge]);
+    await ip(["link", "set", bridge, "up"]);
+    for (let i = 0; i < count; i++) {
+      const netns = `rkn${tag}n${i}`;
+      const host = `rkn${tag}h${i}`;
+      const peer = `rkn${tag}p${i}`;
+      const address = `10.250.${n}.${10 + i}`;
+      await ip(["netns", "add", netns]);
+      nodes.push({ netns, address });
+      await ip(["link", "add", host, "type", "veth", "peer", "name", peer]);
+      await ip(["link", "set", peer, "netns", netns]);
+      await ip(["link", "set", host, "master", bridge, "up"]);
+      await ip(["-n", netns, "link", "set", peer, "name", "eth0"]);
+      await ip(["-n", netns, "addr", "add", `${address}/24`, "dev", "eth0"]);
+      await ip(["-n", netns, "link", "set", "eth0", "up"]);
+      await ip(["-n", netns, "link", "set", "lo", "up"]);
+    }
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
+  return { gateway: `10.250.${n}.1`, nodes, [Symbol.asyncDispose]: dispose };
+}
