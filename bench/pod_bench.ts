@@ -13,8 +13,9 @@
  * - host memory per idle pod: rkl's conmon monitors + pause process vs podman's conmon monitors
  *   + infra (catatonit), RSS from `ps`.
  *
- * Environment: `RK8S_BENCH_POD_RUNS` (default 10) timed runs per table, `RK8S_BENCH_POD_SCALE`
- * (default 100; 0 skips) pods in the scaling run.
+ * Environment: `RK8S_BENCH_POD_RUNS` (default 10) timed runs per table, `RK8S_BENCH_POD_SERIES`
+ * (default 20) pods per series, `RK8S_BENCH_POD_SCALE` (default 100; 0 skips) pods in the
+ * scaling run.
  *
  * @module
  */
@@ -45,7 +46,7 @@ import type { CliIo } from "../cli/context.ts";
 const projectDir = new URL("../", import.meta.url).pathname;
 const RUNS = Number(Deno.env.get("RK8S_BENCH_POD_RUNS") ?? "10");
 const SCALE = Number(Deno.env.get("RK8S_BENCH_POD_SCALE") ?? "100");
-const SERIES = 20;
+const SERIES = Number(Deno.env.get("RK8S_BENCH_POD_SERIES") ?? "20");
 const IDLE_PODS = 5;
 
 function podYaml(name: string, image: string): string {
