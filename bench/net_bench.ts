@@ -3,7 +3,8 @@
  * side in one run (interleaved, medians):
  * - `rkl run, no network` — `runContainer()` in-process with a loopback-only namespace;
  * - `rkl run, bridge network` — the same with rkl's CNI provider (netns + bridge, host-local,
- *   portmap, firewall, loopback plugins): the difference is the CNI ADD overhead;
+ *   portmap, loopback plugins and the network-wide rules' check, while the runtime creates the
+ *   container): the difference is what networking adds to a start;
  * - `podman run -d --network none` and `podman run -d` (its default CNI bridge network), when
  *   podman is installed (the bench setup installs it).
  * Then the provider's own attach (netns + CNI ADD) and detach (CNI DEL + netns) medians.

@@ -75,7 +75,10 @@ rootTest("rkl network create|ls|inspect|rm manage named networks", async () => {
 
   const info = JSON.parse(await ok([...root, "network", "inspect", "front"]));
   assert.equal(info.subnet, subnet);
-  assert.deepEqual(info.plugins, ["bridge", "portmap", "firewall", "loopback"]);
+  // Network-wide rules instead of the firewall plugin and per-sandbox masquerade.
+  assert.deepEqual(info.plugins, ["bridge", "portmap", "loopback"]);
+  assert.equal(info.config.plugins[0].ipMasq, false);
+  assert.equal(info.config.plugins[0].rklNetworkRules, true);
   assert.equal(info.config.plugins[0].ipam.dataDir, join(dir.path, "lib", "cni", "ipam"));
 
   const dup = await rkl([...root, "network", "create", "front"]);

@@ -141,6 +141,29 @@ rootTest(
         "echo $POD_IP",
       );
       assert.equal(env.out.trim(), ip);
+      // The containers share the pod's IPC and UTS namespaces, pinned at files in the pod's
+      // state dir (so they were created alongside the pause container), and its hostname.
+      const [podDir] = await filesIn(join(dir.path, "lib", "pods"));
+      for (const kind of ["ipc", "uts"]) {
+        const nsOf = async (c: string) =>
+          (await rkl(
+            dir.path,
+            "p",
+            "exec",
+            "web",
+            "-c",
+            c,
+            "--",
+            "readlink",
+            `/proc/self/ns/${kind}`,
+          ))
+            .out.trim();
+        const pinned = await Deno.stat(join(dir.path, "lib", "pods", podDir!, "ns", kind));
+        assert.equal(await nsOf("server"), `${kind}:[${pinned.ino}]`, `the pinned ${kind}`);
+        assert.equal(await nsOf("client"), `${kind}:[${pinned.ino}]`);
+      }
+      const hostname = await rkl(dir.path, "p", "exec", "web", "-c", "client", "--", "hostname");
+      assert.equal(hostname.out.trim(), "web");
       // The host reaches the pod on its IP (a namespace this test created).
       const res = await fetch(`http://${ip}:8080/`);
       assert.equal(await res.text(), "hello from web\n");

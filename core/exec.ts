@@ -4,6 +4,7 @@
  * @module
  */
 import { CommandError, CommandTimeoutError } from "./errors.ts";
+import { traced, tracing } from "./trace.ts";
 
 /** Options for {@linkcode run}. */
 export interface RunOptions {
@@ -48,7 +49,15 @@ const decoder = new TextDecoder();
  * assert.equal(r.code, 0);
  * ```
  */
-export async function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+export function run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+  if (!tracing()) return runProgram(argv, opts);
+  // `exec iptables -C`: the program and an iptables-style command letter, when there is one.
+  const op = argv.find((a) => /^-[A-Z]$/.test(a));
+  const name = `exec ${argv[0]?.split("/").pop()}${op ? ` ${op}` : ""}`;
+  return traced(name, () => runProgram(argv, opts));
+}
+
+async function runProgram(argv: readonly string[], opts: RunOptions): Promise<RunResult> {
   const [cmd, ...args] = argv;
   if (cmd === undefined) throw new TypeError("run() needs a program name");
   const child = new Deno.Command(cmd, {

@@ -64,6 +64,24 @@ export interface NetworkAttachment {
   resolvConfFile: string;
 }
 
+/**
+ * An attachment whose namespace and files exist while its networks are still being set up
+ * (see {@linkcode NetworkProvider.attachInBackground}).
+ */
+export interface PendingNetworkAttachment {
+  /** Path of the bind-mounted network namespace to put in the OCI spec. */
+  netnsPath: string;
+  /** File to bind-mount at /etc/hosts (its content is final once `ready` resolved). */
+  hostsFile: string;
+  /** File to bind-mount at /etc/resolv.conf. */
+  resolvConfFile: string;
+  /**
+   * Resolves with the attachment once every network is set up; rejects with the plugin's
+   * error after everything was released.
+   */
+  ready: Promise<NetworkAttachment>;
+}
+
 /** What garbage collection released. */
 export interface NetworkGcReport {
   /** Sandbox ids whose attachments were torn down. */
@@ -82,6 +100,16 @@ export interface NetworkProvider {
    * before ADD runs), so a later failure of the caller releases everything.
    */
   attach(req: NetworkAttachRequest, undo: UndoStack): Promise<NetworkAttachment>;
+  /**
+   * Optional: like `attach`, but resolves once the namespace and the files exist, with CNI ADD
+   * still running (`ready`), so the caller can create containers meanwhile; nothing may start
+   * in the namespace before `ready` resolved. The undo step (detach once `ready` settled) is on
+   * `undo` when this resolves.
+   */
+  attachInBackground?(
+    req: NetworkAttachRequest,
+    undo: UndoStack,
+  ): Promise<PendingNetworkAttachment>;
   /** Runs CNI DEL (also when the namespace is gone), removes the namespace, frees IPs. Idempotent. */
   detach(id: string): Promise<void>;
   /** Releases every attachment whose id is not in `liveIds`. */

@@ -15,6 +15,7 @@ import { killProcessTree, type ProcessEntry, processTable } from "./runtime/conm
 import { listSandboxRecords } from "./pod/pod_store.ts";
 import { listContainerRecords } from "./store/containers.ts";
 import { containerCgroupPath, removeCgroup } from "./cgroup/mod.ts";
+import { unpinNamespaces } from "./pod/pod_namespaces.ts";
 
 /** One thing to release. */
 export type OrphanAction =
@@ -206,6 +207,8 @@ export async function collectOrphans(engine: Engine): Promise<OrphanGcReport> {
         details.push(`deleted runtime container ${a.id} (no record)`);
         break;
       case "removeStateDir":
+        // A pod's pinned namespaces are mounted files, which removeTree does not look for.
+        if (a.owner === "pod") await unpinNamespaces(a.path);
         await removeTree(a.path);
         details.push(`removed ${a.owner} state dir ${a.path} (no record)`);
         break;

@@ -73,7 +73,35 @@ async function psProcesses(pids: readonly number[]): Promise<Map<number, Observe
 let self: Promise<OwnerProcess> | undefined;
 
 /**
- * This process as an owner (asks `ps` once per process).
+ * Start time (ms since the epoch, whole seconds, as `ps -o lstart` computes it: boot time plus
+ * the process's start in clock ticks, 100 per second) from `/proc/stat` and `/proc/PID/stat`
+ * as one `cat` prints them; undefined when they do not parse.
+ *
+ * @example
+ * ```ts
+ * import { procStartTime } from "./owner_process.ts";
+ * import assert from "node:assert/strict";
+ * const text = "cpu  1 2 3\nbtime 1796013109\n" +
+ *   "42 (de no) S 1 42 42 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 2150061 0 0\n";
+ * assert.equal(procStartTime(text, 42), (1796013109 + 21500) * 1000);
+ * assert.equal(procStartTime("btime 1\n", 42), undefined);
+ * ```
+ */
+export function procStartTime(text: string, pid: number): number | undefined {
+  const btime = /^btime (\d+)$/m.exec(text)?.[1];
+  const line = text.split("\n").find((l) => l.startsWith(`${pid} (`));
+  if (btime === undefined || line === undefined) return undefined;
+  // Fields after "(COMM)": state is field 3, starttime field 22.
+  const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[19]);
+  if (!Number.isInteger(ticks)) return undefined;
+  return (Number(btime) + Math.floor(ticks / 100)) * 1000;
+}
+
+/**
+ * This process as an owner, asked once per process: `cat` of `/proc/stat` and
+ * `/proc/PID/stat` (Deno reads `/proc` only with every permission; `ps` would read every
+ * process's files, many times the cost), `ps` when that fails.
  *
  * @example
  * ```ts
@@ -87,11 +115,15 @@ let self: Promise<OwnerProcess> | undefined;
  * @throws {Error} When `ps` does not report this process.
  */
 export function currentOwner(): Promise<OwnerProcess> {
-  self ??= psProcesses([Deno.pid]).then((seen) => {
-    const me = seen.get(Deno.pid);
+  self ??= (async () => {
+    const r = await run(["cat", "/proc/stat", `/proc/${Deno.pid}/stat`], { allowFailure: true })
+      .catch(() => undefined);
+    const startedAt = r?.code === 0 ? procStartTime(r.stdout, Deno.pid) : undefined;
+    if (startedAt !== undefined) return { pid: Deno.pid, startedAt };
+    const me = (await psProcesses([Deno.pid])).get(Deno.pid);
     if (!me) throw new Error(`ps does not report this process (pid ${Deno.pid})`);
     return { pid: Deno.pid, startedAt: me.startedAt };
-  });
+  })();
   return self;
 }
 

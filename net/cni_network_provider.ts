@@ -12,6 +12,7 @@ import type {
   NetworkAttachRequest,
   NetworkGcReport,
   NetworkProvider,
+  PendingNetworkAttachment,
 } from "../core/network.ts";
 import type { RklPaths } from "../core/paths.ts";
 import { ConflictError, NotFoundError, RkError } from "../core/errors.ts";
@@ -21,11 +22,12 @@ import { UndoStack } from "../core/undo.ts";
 import { run } from "../core/exec.ts";
 import { currentOwner } from "../core/owner_process.ts";
 import { withFileLock } from "./_lock.ts";
+import { traced } from "../core/trace.ts";
 import { type AttachmentRecord, AttachmentStore, recordIps } from "./attachment_record.ts";
 import { hostPluginExecutor, type PluginExecutor } from "./cni_exec.ts";
 import { defaultCniPath } from "./cni_env.ts";
 import { CniRuntime } from "./cni_runtime.ts";
-import type { CniNetworkConfigList } from "./cni_types.ts";
+import type { CniNetworkConfigList, CniPortMapping } from "./cni_types.ts";
 import { renderHosts, renderResolvConf } from "./hosts_files.ts";
 import { NetnsManager } from "./netns.ts";
 import { type CreateNetworkRequest, NetworkStore } from "./network_store.ts";
@@ -57,8 +59,13 @@ export interface CniNetworkProviderOptions {
   defaultBridge?: string | undefined;
   /** Subnet of the default network when it is first written. */
   defaultSubnet?: string | undefined;
-  /** Run the firewall plugin in networks rkl writes (default true). */
+  /** Run the firewall plugin in networks rkl writes with `networkRules: false` (default true). */
   firewall?: boolean;
+  /**
+   * Networks rkl writes get network-wide iptables rules instead of per-sandbox ones (default
+   * true; see `NetworkStoreOptions.networkRules`).
+   */
+  networkRules?: boolean;
   /** The host's resolv.conf (default `/etc/resolv.conf`). */
   hostResolvConf?: string;
   /**
@@ -116,6 +123,7 @@ export class CniNetworkProvider implements NetworkProvider {
       defaultBridge: opts.defaultBridge,
       defaultSubnet: opts.defaultSubnet,
       ...(opts.firewall === undefined ? {} : { firewall: opts.firewall }),
+      ...(opts.networkRules === undefined ? {} : { networkRules: opts.networkRules }),
     });
     this.store = new AttachmentStore(join(opts.paths.cniDataDir, "attachments"));
     this.netns = new NetnsManager(opts.paths.netnsDir);
@@ -149,6 +157,86 @@ export class CniNetworkProvider implements NetworkProvider {
    * step (a full detach) is pushed onto `undo`.
    */
   async attach(req: NetworkAttachRequest, undo: UndoStack): Promise<NetworkAttachment> {
+    const pending = await this.attachInBackground(req, new UndoStack());
+    // On failure the provider has released everything itself.
+    const attachment = await pending.ready;
+    undo.push(`detach network of "${req.name}"`, () => this.detach(req.id));
+    return attachment;
+  }
+
+  /**
+   * Like {@linkcode CniNetworkProvider.attach}, but returns once the namespace and the
+   * sandbox's files exist, while CNI ADD goes on: the caller can create its containers in the
+   * namespace meanwhile and must await `ready` before starting any (the hosts file gets the
+   * sandbox's address then). Port conflicts are detected before anything is created. The undo
+   * step (a full detach, after `ready` settled) is pushed onto `undo` before this returns; when
+   * `ready` rejects, everything was already released.
+   */
+  async attachInBackground(
+    req: NetworkAttachRequest,
+    undo: UndoStack,
+  ): Promise<PendingNetworkAttachment> {
+    const { rec, lists, ports, staticIps } = await this.#reserve(req);
+    const dir = this.store.dirOf(req.id);
+    const hostsFile = join(dir, "hosts");
+    const resolvConfFile = join(dir, "resolv.conf");
+    const hosts = (ips: string[]) =>
+      renderHosts({
+        hostname: rec.hostname,
+        aliases: [req.name],
+        ips: ips.slice(0, 1),
+        ...(req.extraHosts ? { extraHosts: req.extraHosts } : {}),
+        ...(req.domain !== undefined ? { domain: req.domain } : {}),
+      });
+    // Each phase releases everything when it fails (a guard forgets its steps on success).
+    const guarded = <T>(fn: () => Promise<T>): Promise<T> => {
+      const local = new UndoStack();
+      local.push(`release network attachment "${req.id}"`, () => this.detach(req.id));
+      return local.guard(fn);
+    };
+    await guarded(async () => {
+      await traced("net: netns create", () => this.netns.create(req.id));
+      // The files exist before any container bind-mounts them; the hosts file is rewritten in
+      // place (same inode, so the mounts see it) once the address is known.
+      await Deno.writeTextFile(hostsFile, hosts([]));
+      await Deno.writeTextFile(resolvConfFile, await this.#sandboxResolvConf());
+    });
+    const ready = guarded(async () => {
+      // Network-wide rules, after the record (an idle-bridge removal in another process sees
+      // this attachment and leaves them), while the plugins run.
+      const rules = traced("net: network rules (iptables -C)", () => this.#ensureRules(lists));
+      const added = await Promise.allSettled([
+        rules,
+        this.#addAll(rec, ports, staticIps),
+      ]);
+      for (const r of added) if (r.status === "rejected") throw r.reason;
+      const ips = recordIps(rec);
+      await Deno.writeTextFile(hostsFile, hosts(ips));
+      rec.state = "ready";
+      await this.store.put(rec);
+      return { netnsPath: rec.netnsPath, ips, hostsFile, resolvConfFile };
+    });
+    // Observed here too: a caller that fails before awaiting it must not crash the process.
+    ready.catch(() => {});
+    undo.push(`detach network of "${req.name}"`, async () => {
+      await ready.catch(() => {});
+      await this.detach(req.id);
+    });
+    return { netnsPath: rec.netnsPath, hostsFile, resolvConfFile, ready };
+  }
+
+  /**
+   * Checks the request and reserves the attachment: under the lock, the port check and the
+   * record that holds the ports (and keeps the network's bridge from being removed as idle)
+   * are one step for concurrent rkl processes. The plugins run outside the lock (they lock what
+   * they share themselves).
+   */
+  async #reserve(req: NetworkAttachRequest): Promise<{
+    rec: AttachmentRecord;
+    lists: CniNetworkConfigList[];
+    ports: CniPortMapping[];
+    staticIps: Record<string, string>;
+  }> {
     if (!ID_RE.test(req.id)) throw new RkError(`Invalid sandbox id "${req.id}" for networking`);
     const ports = publishedPorts(req.ports);
     const names = req.networks && req.networks.length > 0
@@ -164,88 +252,80 @@ export class CniNetworkProvider implements NetworkProvider {
       cniArgs.K8S_POD_INFRA_CONTAINER_ID = req.id;
     }
     const owner = await currentOwner();
-    // Reserve under the lock: the port check and the record that holds the ports (and keeps
-    // the network's bridge from being removed as idle) are one step for concurrent rkl
-    // processes. The plugins run outside the lock (they lock what they share themselves).
-    const rec = await this.#locked(async () => {
-      if (await this.store.get(req.id)) {
-        throw new ConflictError(`Network attachment "${req.id}" already exists`);
-      }
-      if (ports.length > 0) {
-        const records = await this.store.list();
-        const own = new Set(records.map((r) => r.id));
-        const sockets = [...await hostBoundSockets(), ...await this.#forwardedElsewhere(own)];
-        assertPortsFree(ports, records, sockets);
-      }
-      const rec: AttachmentRecord = {
-        id: req.id,
-        name: req.name,
-        hostname: req.hostname ?? req.name,
-        netnsPath: this.netns.path(req.id),
-        state: "adding",
-        ports,
-        cniArgs,
-        // Only the first network gives the sandbox its default route.
-        networks: lists.map((config, i) => ({
-          config: i === 0 ? config : withoutDefaultRoute(config),
-          ifName: `eth${i}`,
-        })),
-        createdAt: new Date().toISOString(),
-        // Write-ahead: gc releases an "adding" record at once when this process is gone.
-        owner,
-      };
-      await this.store.put(rec);
-      // Network-wide rules, under the lock and after the record: an idle-bridge removal in
-      // another process sees this attachment and leaves them.
-      for (const list of lists) await ensureNetworkRules(networkRulesOf(list) ?? []);
-      return rec;
-    });
-    const local = new UndoStack();
-    local.push(`release network attachment "${req.id}"`, () => this.detach(req.id));
-    const attachment = await local.guard(async () => {
-      await this.netns.create(req.id);
-      for (const net of rec.networks) {
-        net.result = await this.cni.add(
-          net.config,
-          {
-            containerId: req.id,
-            netns: rec.netnsPath,
-            ifName: net.ifName,
-            // host-local takes a requested address from CNI_ARGS IP= (not recorded: DEL
-            // releases by container id).
-            args: staticIps[net.config.name] !== undefined
-              ? { ...cniArgs, IP: staticIps[net.config.name]! }
-              : cniArgs,
-          },
-          ports.length > 0 ? { portMappings: ports } : {},
-          async (partial) => {
-            net.result = partial;
-            await this.store.put(rec);
-          },
-        );
+    const rec = await traced("net: reserve (lock, record)", () =>
+      this.#locked(async () => {
+        if (await this.store.get(req.id)) {
+          throw new ConflictError(`Network attachment "${req.id}" already exists`);
+        }
+        if (ports.length > 0) {
+          const records = await this.store.list();
+          const own = new Set(records.map((r) => r.id));
+          const sockets = [...await hostBoundSockets(), ...await this.#forwardedElsewhere(own)];
+          assertPortsFree(ports, records, sockets);
+        }
+        const rec: AttachmentRecord = {
+          id: req.id,
+          name: req.name,
+          hostname: req.hostname ?? req.name,
+          netnsPath: this.netns.path(req.id),
+          state: "adding",
+          ports,
+          cniArgs,
+          // Only the first network gives the sandbox its default route.
+          networks: lists.map((config, i) => ({
+            config: i === 0 ? config : withoutDefaultRoute(config),
+            ifName: `eth${i}`,
+          })),
+          createdAt: new Date().toISOString(),
+          // Write-ahead: gc releases an "adding" record at once when this process is gone.
+          owner,
+        };
         await this.store.put(rec);
-      }
-      const ips = recordIps(rec);
-      const dir = this.store.dirOf(req.id);
-      const hostsFile = join(dir, "hosts");
-      const resolvConfFile = join(dir, "resolv.conf");
-      await Deno.writeTextFile(
-        hostsFile,
-        renderHosts({
-          hostname: rec.hostname,
-          aliases: [req.name],
-          ips: ips.slice(0, 1),
-          ...(req.extraHosts ? { extraHosts: req.extraHosts } : {}),
-          ...(req.domain !== undefined ? { domain: req.domain } : {}),
-        }),
+        return rec;
+      }));
+    return { rec, lists, ports, staticIps };
+  }
+
+  /**
+   * The network-wide rules of `lists` (those written with `networkRules`). Concurrent
+   * attachments take turns on a lock of their own, so a rule missing for both is added once.
+   */
+  #ensureRules(lists: readonly CniNetworkConfigList[]): Promise<void> {
+    const rules = lists.flatMap((l) => networkRulesOf(l) ?? []);
+    if (rules.length === 0) return Promise.resolve();
+    return withFileLock(
+      join(this.#paths.cniDataDir, "rules.lock"),
+      () => ensureNetworkRules(rules),
+    );
+  }
+
+  /** CNI ADD on each network in turn, caching each plugin's result in the record. */
+  async #addAll(
+    rec: AttachmentRecord,
+    ports: readonly CniPortMapping[],
+    staticIps: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    for (const net of rec.networks) {
+      net.result = await this.cni.add(
+        net.config,
+        {
+          containerId: rec.id,
+          netns: rec.netnsPath,
+          ifName: net.ifName,
+          // host-local takes a requested address from CNI_ARGS IP= (not recorded: DEL
+          // releases by container id).
+          args: staticIps[net.config.name] !== undefined
+            ? { ...rec.cniArgs, IP: staticIps[net.config.name]! }
+            : rec.cniArgs,
+        },
+        ports.length > 0 ? { portMappings: [...ports] } : {},
+        async (partial) => {
+          net.result = partial;
+          await this.store.put(rec);
+        },
       );
-      await Deno.writeTextFile(resolvConfFile, await this.#sandboxResolvConf());
-      rec.state = "ready";
       await this.store.put(rec);
-      return { netnsPath: rec.netnsPath, ips, hostsFile, resolvConfFile };
-    });
-    undo.push(`detach network of "${req.name}"`, () => this.detach(req.id));
-    return attachment;
+    }
   }
 
   /**

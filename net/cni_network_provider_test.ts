@@ -113,11 +113,26 @@ rootTest("CniNetworkProvider: two sandboxes on the default network reach each ot
     }
     assert.deepEqual((await net.attachments()).map((r) => r.id).sort(), [ID.a1, ID.b1]);
     await net.check(ID.a1);
+    // Network-wide rules, not per sandbox: one masquerade for the subnet, two forward accepts
+    // for the bridge, however many sandboxes; nothing names a sandbox or its address.
+    assert.deepEqual(
+      (await natRulesMentioning(net.bridge)).map((r) => r.split(" -m ")[0]),
+      [`-A POSTROUTING -s ${net.subnet} ! -o ${net.bridge}`],
+    );
+    assert.equal((await filterRulesMentioning(net.bridge)).length, 2);
+    for (const id of [ID.a1, ID.b1]) {
+      assert.deepEqual(await natRulesMentioning(`id: \\"${id}\\"`), [], `masquerade of ${id}`);
+    }
+    for (const ip of [a.ips[0], b.ips[0]]) {
+      assert.deepEqual(await filterRulesMentioning(`${ip}/32`), [], `firewall rules of ${ip}`);
+    }
   } finally {
     await undo.rollback();
   }
   assert.deepEqual(await net.attachments(), []);
   assert.ok(!(await hostLinks()).includes(net.bridge), "idle bridge removed");
+  assert.deepEqual(await natRulesMentioning(net.bridge), [], "the network's rules went with it");
+  assert.deepEqual(await filterRulesMentioning(net.bridge), []);
 });
 
 rootTest("CniNetworkProvider: a published port answers on 127.0.0.1:hostPort", async () => {

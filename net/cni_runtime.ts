@@ -11,6 +11,7 @@ import { cniEnv, type CniRuntimeArgs, defaultCniPath, pluginStdin } from "./cni_
 import { parsePluginStdout, pluginFailure } from "./cni_result.ts";
 import type { CniCommand, CniNetworkConfigList, CniResult, CniRuntimeConfig } from "./cni_types.ts";
 import { CniPluginError } from "./cni_plugin_error.ts";
+import { traced } from "../core/trace.ts";
 
 /** Options of {@linkcode CniRuntime}. */
 export interface CniRuntimeOptions {
@@ -75,7 +76,10 @@ export class CniRuntime {
     const env = cniEnv(command, rt, this.#cniPath, this.#pluginPath);
     let out;
     try {
-      out = await this.#executor.exec(path, env, stdin);
+      out = await traced(
+        `cni ${plugin.type} ${command}`,
+        () => this.#executor.exec(path, env, stdin),
+      );
     } catch (error) {
       if (error instanceof Deno.errors.NotCapable) {
         throw new CniPluginError({

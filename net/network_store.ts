@@ -42,8 +42,17 @@ export interface NetworkStoreOptions {
   defaultBridge?: string | undefined;
   /** Subnet of the default network (overrides the derived one). */
   defaultSubnet?: string | undefined;
-  /** Run the firewall plugin in networks rkl writes (default true). */
+  /**
+   * Run the firewall plugin in networks rkl writes (default true). Only for networks written
+   * with `networkRules: false`: network-wide rules replace the plugin's per-address ones.
+   */
   firewall?: boolean;
+  /**
+   * Networks rkl writes (the default network and `create`) get network-wide rules
+   * (`network_rules.ts`: one masquerade and two forward accepts per network, no per-sandbox
+   * rules; default true). False writes the bridge plugin's `ipMasq` and the firewall plugin.
+   */
+  networkRules?: boolean;
 }
 
 /** Request of {@linkcode NetworkStore.create}. */
@@ -56,7 +65,10 @@ export interface CreateNetworkRequest {
   bridge?: string | undefined;
   /** No gateway, masquerade or default route (see `BridgeNetworkSpec.internal`). */
   internal?: boolean | undefined;
-  /** rkl installs network-wide rules (see `BridgeNetworkSpec.networkRules`). */
+  /**
+   * rkl installs network-wide rules (see `BridgeNetworkSpec.networkRules`); default: the
+   * store's `networkRules` option (true).
+   */
   networkRules?: boolean | undefined;
 }
 
@@ -113,6 +125,7 @@ export class NetworkStore {
       subnet,
       ipamDataDir: this.#opts.ipamDataDir,
       firewall: this.#opts.firewall ?? true,
+      networkRules: this.#opts.networkRules ?? true,
     });
     await this.#write(DEFAULT_NETWORK, config);
     return (await loadNetworkConfig(file)).list;
@@ -227,7 +240,7 @@ export class NetworkStore {
       ipamDataDir: this.#opts.ipamDataDir,
       firewall: this.#opts.firewall ?? true,
       ...(req.internal ? { internal: true } : {}),
-      ...(req.networkRules ? { networkRules: true } : {}),
+      networkRules: req.networkRules ?? this.#opts.networkRules ?? true,
     });
     await this.#write(req.name, config);
     return (await loadNetworkConfig(this.fileOf(req.name))).list;

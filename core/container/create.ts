@@ -8,7 +8,7 @@
 import { isAbsolute, join } from "node:path";
 import { RkError } from "../errors.ts";
 import { run } from "../exec.ts";
-import type { NetworkAttachment } from "../network.ts";
+import type { NetworkAttachment, NetworkAttachRequest } from "../network.ts";
 import { capabilitiesOfMask, capabilityName } from "../oci/capabilities.ts";
 import { type BindMount, buildSpec, type NamespaceChoice } from "../oci/spec.ts";
 import { linuxResources } from "../cgroup/linux_resources.ts";
@@ -21,6 +21,7 @@ import {
   updateContainer,
 } from "../store/containers.ts";
 import { UndoStack } from "../undo.ts";
+import { traced, tracedSync } from "../trace.ts";
 import { cgroupPathOf, destroyRuntimeContainer, removeIfExists, stateFiles } from "./_files.ts";
 import { type ContainerConfig, containerNameProblem, envPairs, processArgs } from "./config.ts";
 import { type Engine, faultPoint } from "./engine.ts";
@@ -120,30 +121,48 @@ async function createSteps(
   if (config.owner !== undefined) record.owner = config.owner;
 
   // 1. The record reserves the name (ConflictError when taken: nothing acquired yet).
-  insertContainer(engine.db, record);
+  tracedSync("container: insert record (SQLite)", () => insertContainer(engine.db, record));
   undo.push(`delete record of ${config.name}`, () => deleteContainerRecord(engine.db, id));
   await faultPoint(engine, "after-record", id);
 
   // 2. State dir and writable layer over the image.
   await Deno.mkdir(stateDir, { recursive: true });
   undo.push(`remove ${stateDir}`, () => removeIfExists(stateDir));
-  const rootfs = await engine.rootfs.mount(config.image, stateDir, undo);
+  const rootfs = await traced(
+    "container: overlay rootfs mount",
+    () => engine.rootfs.mount(config.image, stateDir, undo),
+  );
   await faultPoint(engine, "after-rootfs", id);
 
   // 3. Network namespace.
   let network: NamespaceChoice;
   let attachment: NetworkAttachment | undefined;
+  let networkReady: Promise<NetworkAttachment> | undefined;
   if (config.namespaces?.network !== undefined) network = config.namespaces.network;
   else if (config.hostNetwork) network = "host";
   else if (engine.network) {
     const provider = engine.network;
-    attachment = await provider.attach({
+    const request: NetworkAttachRequest = {
       id,
       name: config.name,
       ...(config.hostname !== undefined ? { hostname: config.hostname } : {}),
       ...(config.networks ? { networks: config.networks } : {}),
       ports: config.ports ?? [],
-    }, undo);
+    };
+    if (provider.attachInBackground) {
+      // The namespace now; CNI ADD runs while the runtime creates the container (below).
+      const pending = await traced(
+        "container: network namespace (CNI ADD goes on in the background)",
+        () => provider.attachInBackground!(request, undo),
+      );
+      attachment = { ...pending, ips: [] };
+      networkReady = traced("container: network (until ready)", () => pending.ready);
+      // Observed below; never an unhandled rejection when a step before fails first (the undo
+      // step waits for CNI ADD to settle before it detaches).
+      networkReady.catch(() => {});
+    } else {
+      attachment = await traced("container: network attach", () => provider.attach(request, undo));
+    }
     network = { path: attachment.netnsPath };
     record.netnsPath = attachment.netnsPath;
     record.ips = attachment.ips;
@@ -206,7 +225,10 @@ async function createSteps(
     ...(engine.nofileHardLimit !== undefined ? { nofileHardLimit: engine.nofileHardLimit } : {}),
     annotations: { "io.rk8s.container.name": config.name },
   });
-  await Deno.writeTextFile(files.config, JSON.stringify(spec, null, 2));
+  await traced(
+    "container: write config.json",
+    () => Deno.writeTextFile(files.config, JSON.stringify(spec, null, 2)),
+  );
   await faultPoint(engine, "before-runtime-create", id);
 
   // 5. Runtime create under conmon. The undo is registered first: create can half-succeed.
@@ -214,20 +236,33 @@ async function createSteps(
     `delete runtime container ${id}`,
     () => destroyRuntimeContainer(engine, id, cgroupsPath, record.pid !== undefined),
   );
-  const created = await engine.monitor.create(engine.runtime, {
-    id,
-    name: config.name,
-    bundle: stateDir,
-    pidFile: files.pid,
-    monitorPidFile: files.monitorPid,
-    logPath: files.log,
-    runtimeLogPath: files.runtimeLog,
-    exitDir: engine.paths.exitDir,
-    socketDir: engine.paths.socketDir,
-  });
+  const creating = traced(
+    `container: conmon + ${engine.runtime.name} create`,
+    () =>
+      engine.monitor.create(engine.runtime, {
+        id,
+        name: config.name,
+        bundle: stateDir,
+        pidFile: files.pid,
+        monitorPidFile: files.monitorPid,
+        logPath: files.log,
+        runtimeLogPath: files.runtimeLog,
+        exitDir: engine.paths.exitDir,
+        socketDir: engine.paths.socketDir,
+      }),
+  );
+  // Both settle before a failure rolls back (the undo steps wait for them anyway).
+  const [made, networked] = await Promise.allSettled([creating, networkReady]);
+  if (made.status === "rejected") throw made.reason;
+  const created = made.value;
   record.pid = created.pid;
   record.monitorPid = created.monitorPid;
   updateContainer(engine.db, id, { pid: created.pid, monitorPid: created.monitorPid });
+  if (networked.status === "rejected") throw networked.reason;
+  if (networked.value) {
+    record.ips = networked.value.ips;
+    updateContainer(engine.db, id, { ips: record.ips });
+  }
   await faultPoint(engine, "after-runtime-create", id);
   return record;
 }

@@ -410,7 +410,9 @@ export function buildSpec(opts: SpecOptions): OciSpec {
       readonlyPaths: privileged ? [] : [...DEFAULT_READONLY_PATHS],
     },
   };
-  if (opts.hostname !== undefined && choices.uts === "new") spec.hostname = opts.hostname;
+  // A UTS namespace of its own or one it joins by path (a pod's pinned one): the runtime sets
+  // the hostname there; never in the host's.
+  if (opts.hostname !== undefined && choices.uts !== "host") spec.hostname = opts.hostname;
   if (opts.cgroupsPath !== undefined) spec.linux.cgroupsPath = opts.cgroupsPath;
   if (opts.user?.additionalGids?.length) {
     spec.process.user.additionalGids = [...opts.user.additionalGids];

@@ -41,20 +41,30 @@ Deno.test("buildSpec() applies overrides", async (t) => {
     assert.equal(s.root.readonly, true);
     assert.equal(s.hostname, "web");
   });
-  await t.step("namespaces: join by path, host omitted, hostname only with own UTS", () => {
-    const s = buildSpec({
-      args: ["sh"],
-      rootfs: "/r",
-      hostname: "web",
-      namespaces: { network: { path: "/run/netns/a" }, uts: "host", pid: "host" },
-    });
-    assert.deepEqual(s.linux.namespaces, [
-      { type: "network", path: "/run/netns/a" },
-      { type: "ipc" },
-      { type: "mount" },
-    ]);
-    assert.equal(s.hostname, undefined);
-  });
+  await t.step(
+    "namespaces: join by path, host omitted, hostname only with own or joined UTS",
+    () => {
+      const s = buildSpec({
+        args: ["sh"],
+        rootfs: "/r",
+        hostname: "web",
+        namespaces: { network: { path: "/run/netns/a" }, uts: "host", pid: "host" },
+      });
+      assert.deepEqual(s.linux.namespaces, [
+        { type: "network", path: "/run/netns/a" },
+        { type: "ipc" },
+        { type: "mount" },
+      ]);
+      assert.equal(s.hostname, undefined);
+      const joined = buildSpec({
+        args: ["sh"],
+        rootfs: "/r",
+        hostname: "web",
+        namespaces: { uts: { path: "/var/lib/rkl/pods/p/ns/uts" } },
+      });
+      assert.equal(joined.hostname, "web", "set in the UTS namespace it joins");
+    },
+  );
   await t.step("binds, read-only and read-write", () => {
     const s = buildSpec({
       args: ["sh"],

@@ -28,6 +28,8 @@
  * - `pod_view.ts` — {@linkcode listPods}, {@linkcode podView} for `rkl pod list|state`
  * - `pause_image.ts` — the built-in pause image ({@linkcode ensurePauseBundle})
  * - `pod_volumes.ts`, `pod_store.ts` — volumes, records; pod cgroup limits are `../cgroup/`
+ * - `pod_namespaces.ts` — the pod's IPC and UTS namespaces pinned at files
+ *   ({@linkcode pinNamespaces}), so its containers are created alongside the pause container
  *
  * @example
  * ```ts ignore
@@ -62,6 +64,7 @@ export * from "./pod_view.ts";
 export * from "./pause_image.ts";
 export { applyPodLimits, type CgroupWrite, podCgroupWrites } from "../cgroup/mod.ts";
 export * from "./pod_volumes.ts";
+export * from "./pod_namespaces.ts";
 export * from "./pod_store.ts";
 export * from "./container_facts.ts";
 export * from "./probe_spec.ts";

@@ -41,6 +41,7 @@ import { LABEL_CONTAINER_NAME } from "./pod_translate.ts";
 import { runtimeContainerName } from "./_names.ts";
 import { LABEL_SANDBOX_ROLE, sandboxById } from "./sandbox.ts";
 import { pausePid } from "./sandbox_status.ts";
+import type { PinnedNamespaces } from "./pod_namespaces.ts";
 
 /** Label holding a pod container's restart attempt. */
 export const LABEL_ATTEMPT = "io.rk8s.container.attempt";
@@ -94,14 +95,27 @@ export function containerObservation(
   return obs;
 }
 
-/** The engine config of a container joining `sandbox` (whose pause process is `pid`). */
+/**
+ * The engine config of a container joining `sandbox`: the namespaces in `pinned` by their
+ * paths, the others of its pause process `pid`.
+ *
+ * @throws {RkError} When a namespace is neither pinned nor has a pause process to join.
+ */
 export function engineConfig(
   sandbox: SandboxRecord,
-  pid: number,
+  pid: number | undefined,
   cfg: CriContainerConfig,
+  pinned: PinnedNamespaces = {},
 ): ContainerConfig {
   const ns = sandbox.config.linux.namespaceOptions;
-  const join = (kind: string): NamespaceChoice => ({ path: `/proc/${pid}/ns/${kind}` });
+  const join = (kind: string): NamespaceChoice => {
+    const path = kind === "ipc" || kind === "uts" ? pinned[kind] : undefined;
+    if (path !== undefined) return { path };
+    if (pid === undefined) {
+      throw new RkError(`Pod "${sandbox.name}": no pause process whose ${kind} namespace to join`);
+    }
+    return { path: `/proc/${pid}/ns/${kind}` };
+  };
   const network: NamespaceChoice = ns.network === "node"
     ? "host"
     : sandbox.netnsPath && !sandbox.netnsPath.startsWith("/proc/")
@@ -163,8 +177,9 @@ export function engineConfig(
 
 /**
  * Creates a container in a ready sandbox (CRI CreateContainer). With `undo`, cleanup steps are
- * registered there for the caller to roll back. `knownPausePid` (the pod runner knows it) skips
- * asking the runtime for the pause process.
+ * registered there for the caller to roll back. The pod runner, creating the sandbox, passes
+ * what it knows in `known` (the pause process, or the pinned namespaces while the pause
+ * container is still being created), which skips asking the runtime for the pause process.
  */
 export async function createPodContainer(
   engine: Engine,
@@ -172,15 +187,19 @@ export async function createPodContainer(
   cfg: CriContainerConfig,
   _sandboxConfig?: PodSandboxConfig,
   undo?: UndoStack,
-  knownPausePid?: number,
+  known?: { pausePid?: number; pinned?: PinnedNamespaces },
 ): Promise<string> {
   const sandbox = sandboxById(engine, podSandboxId);
-  const pid = knownPausePid ?? await pausePid(engine, sandbox);
-  const state = sandbox.stopped || pid === undefined ? "notready" : "ready";
+  const pid = known ? known.pausePid : await pausePid(engine, sandbox);
+  const state = sandbox.stopped || (pid === undefined && !known?.pinned) ? "notready" : "ready";
   if (!canAddContainer(state)) {
     throw new StateError("add a container to", "pod", sandbox.name, state);
   }
-  const rec = await createContainer(engine, engineConfig(sandbox, pid!, cfg), undo);
+  const rec = await createContainer(
+    engine,
+    engineConfig(sandbox, pid, cfg, known?.pinned),
+    undo,
+  );
   return rec.id;
 }
 

@@ -38,6 +38,13 @@ import type { PodFaultHook } from "./sandbox.ts";
 import { createPodSandbox, finishCreation, runPodSandbox } from "./sandbox_run.ts";
 import { pausePid, sandboxState } from "./sandbox_status.ts";
 import { resolveSubPathMounts } from "./pod_volumes.ts";
+import { traced } from "../trace.ts";
+import type { PinnedNamespaces } from "./pod_namespaces.ts";
+
+/** True when the container's environment refers to the pod's addresses (`status.podIP(s)`). */
+function refersToPodIps(c: PodManifest["containers"][number]): boolean {
+  return c.env.some((e) => "fieldRef" in e && e.fieldRef.startsWith("status.podIP"));
+}
 
 /** Options of {@linkcode runPod}, {@linkcode createPod} and {@linkcode startPod}. */
 export interface PodRunOptions {
@@ -129,7 +136,9 @@ async function reconcile(
   undo: UndoStack,
   opts: PodRunOptions,
   knownObs?: PodObservation,
-  knownPausePid?: number,
+  known?: { pausePid?: number; pinned?: PinnedNamespaces },
+  networkReady: Promise<void> = Promise.resolve(),
+  startGate: Promise<unknown> = networkReady,
 ): Promise<PodFailure | undefined> {
   const pod = manifestOf(rec);
   const shape = podShape(pod);
@@ -156,15 +165,25 @@ async function reconcile(
       id = findContainer(engine.db, podContainerName(rec, name)).id;
     } else {
       const attempt = opts.attempts?.[name] ?? 0;
+      // The pod's addresses are known once its network is set up.
+      if (refersToPodIps(entry.c)) await networkReady;
       const cfg = await resolveSubPathMounts(
-        containerConfig(pod, entry.c, { volumes, fields, init: entry.init, attempt }),
+        containerConfig(pod, entry.c, {
+          volumes,
+          fields: { ...fields, podIPs: rec.ips },
+          init: entry.init,
+          attempt,
+        }),
         entry.c,
         volumes,
       );
-      id = await createPodContainer(engine, rec.id, cfg, rec.config, undo, knownPausePid);
+      id = await createPodContainer(engine, rec.id, cfg, rec.config, undo, known);
     }
     const crec = findContainer(engine.db, id);
-    await startCreated(engine, crec);
+    // Created while CNI ADD (and the pause container's creation) may still run; nothing starts
+    // before the network is ready and the pause container exists.
+    await startGate;
+    await traced(`pod: start container ${name}`, () => startCreated(engine, crec));
     if (opts.faults) await opts.faults(entry.init ? "after-init" : "after-container", rec.id);
     obs = {
       ...obs,
@@ -298,7 +317,7 @@ export async function runPod(
 ): Promise<PodRunResult> {
   const undo = new UndoStack();
   return await undo.guard(async () => {
-    const { sandbox: rec, pause } = await createPodSandbox(
+    const created = await createPodSandbox(
       engine,
       sandboxConfig(pod, opts.uid ?? crypto.randomUUID()),
       undo,
@@ -308,13 +327,34 @@ export async function runPod(
         ...(opts.cgroupRoot ? { cgroupRoot: opts.cgroupRoot } : {}),
       },
     );
-    // The created pause process already holds the namespaces: start it while the first
-    // containers are created (both settle before a failure rolls back).
-    const [started, reconciled] = await Promise.allSettled([
-      startCreated(engine, pause),
-      reconcile(engine, rec, undo, opts, { sandbox: "ready", containers: {} }, pause.pid),
+    const { sandbox: rec, pause, networkReady } = created;
+    // The app containers are created while CNI ADD runs, and while the pause container is
+    // created (pinned namespaces) or started (its created process already holds them); they
+    // start once the network is ready and the pause container exists. Everything settles
+    // before a failure rolls back.
+    const known = {
+      ...(created.pausePid !== undefined ? { pausePid: created.pausePid } : {}),
+      ...(created.pinned ? { pinned: created.pinned } : {}),
+    };
+    const gate = Promise.all([networkReady, pause]);
+    // Observed through the results below; never an unhandled rejection.
+    gate.catch(() => {});
+    const [started, networked, reconciled] = await Promise.allSettled([
+      pause.then((p) => traced("pod: start pause", () => startCreated(engine, p))),
+      networkReady,
+      reconcile(
+        engine,
+        rec,
+        undo,
+        opts,
+        { sandbox: "ready", containers: {} },
+        known,
+        networkReady,
+        gate,
+      ),
     ]);
     if (started.status === "rejected") throw started.reason;
+    if (networked.status === "rejected") throw networked.reason;
     if (reconciled.status === "rejected") throw reconciled.reason;
     finishCreation(engine, rec);
     const failure = reconciled.value;

@@ -7,18 +7,14 @@
  */
 import { join } from "node:path";
 import { removeCgroup } from "../cgroup/mod.ts";
-import {
-  type ContainerView,
-  type Engine,
-  listContainers as engineListContainers,
-  stopRecord,
-  teardownRecord,
-} from "../container/mod.ts";
+import { type Engine, teardownRecord } from "../container/mod.ts";
+import { listContainerRecords } from "../store/containers.ts";
 import { NotFoundError } from "../errors.ts";
 import { StepRunner } from "../step_runner.ts";
 import { deleteSandboxRecord, findSandbox, type SandboxRecord } from "./pod_store.ts";
 import { planVolumes } from "./pod_translate.ts";
 import { releaseVolumes } from "./pod_volumes.ts";
+import { unpinNamespaces } from "./pod_namespaces.ts";
 import { mayHaveAttachment } from "./sandbox.ts";
 import { removeIfExists } from "../fs.ts";
 
@@ -48,22 +44,23 @@ export async function teardownSandbox(engine: Engine, rec: SandboxRecord): Promi
   const steps = new StepRunner();
   // Containers (app and pause) are killed and removed, and the network detached, all at once:
   // nothing is left to protect once the pod goes, and CNI DEL does not need the processes.
-  const views = await engineListContainers(engine, { owner: rec.id });
-  const remove = async (v: ContainerView) => {
-    if (v.status === "running" || v.status === "created") await stopRecord(engine, v.record, v, 0);
-    await teardownRecord(engine, v.record);
-  };
+  // The runtime's forced delete kills a running or created container (SIGKILL) and removes it
+  // in one process; the teardown waits for its monitor's exit file.
+  // The records are enough (no runtime list first).
+  const records = listContainerRecords(engine.db, { owner: rec.id });
   const provider = engine.network;
   await steps.runAll([
-    ...views.map((v) => ({
-      name: v.record.id === rec.pauseContainerId
+    ...records.map((c) => ({
+      name: c.id === rec.pauseContainerId
         ? `remove pause container of ${rec.name}`
-        : `remove container ${v.record.name}`,
-      run: () => remove(v),
+        : `remove container ${c.name}`,
+      run: () => teardownRecord(engine, c),
     })),
     ...(mayHaveAttachment(rec) && provider
       ? [{ name: `detach network of ${rec.name}`, run: () => provider.detach(rec.id) }]
       : []),
+    // The namespaces live on while a process is in them: unpinning can go with the rest.
+    { name: `unpin the namespaces of ${rec.name}`, run: () => unpinNamespaces(rec.stateDir) },
   ]);
   const volumes = planVolumes(rec.manifest?.volumes ?? [], join(rec.stateDir, "volumes"));
   await steps.run(`release volumes of ${rec.name}`, () => releaseVolumes(volumes));

@@ -7,14 +7,14 @@
  * @module
  */
 import { join } from "node:path";
-import { applyPodLimits, removeCgroup } from "../cgroup/mod.ts";
+import { applyPodLimits, podCgroupWrites, removeCgroup } from "../cgroup/mod.ts";
 import {
   type ContainerConfig,
   createContainer,
   type Engine,
   startCreated,
 } from "../container/mod.ts";
-import type { NetworkAttachment } from "../network.ts";
+import type { NetworkAttachment, NetworkAttachRequest } from "../network.ts";
 import type { NamespaceChoice } from "../oci/spec.ts";
 import type { ContainerRecord } from "../store/containers.ts";
 import type { UndoStack } from "../undo.ts";
@@ -29,6 +29,7 @@ import {
 import { planVolumes } from "./pod_translate.ts";
 import { renderPodResolvConf } from "./pod_dns.ts";
 import { prepareVolumes } from "./pod_volumes.ts";
+import { pinNamespaces, type PinnedKind, type PinnedNamespaces } from "./pod_namespaces.ts";
 import {
   LABEL_SANDBOX_ROLE,
   newSandboxId,
@@ -39,6 +40,7 @@ import {
 } from "./sandbox.ts";
 import { readTextIfExists, removeIfExists } from "../fs.ts";
 import { currentOwner } from "../owner_process.ts";
+import { traced, tracedSync } from "../trace.ts";
 
 async function fault(opts: SandboxOptions, step: PodStep, id: string): Promise<void> {
   if (opts.faults) await opts.faults(step, id);
@@ -77,8 +79,13 @@ export async function runPodSandbox(
   undo: UndoStack,
   opts: SandboxOptions = {},
 ): Promise<SandboxRecord> {
-  const { sandbox, pause } = await createPodSandbox(engine, config, undo, opts);
-  await startCreated(engine, pause);
+  const { sandbox, pause, networkReady } = await createPodSandbox(engine, config, undo, opts);
+  const [started, networked] = await Promise.allSettled([
+    pause.then((p) => startCreated(engine, p)),
+    networkReady,
+  ]);
+  if (started.status === "rejected") throw started.reason;
+  if (networked.status === "rejected") throw networked.reason;
   finishCreation(engine, sandbox);
   return sandbox;
 }
@@ -92,7 +99,7 @@ export function finishCreation(engine: Engine, sandbox: SandboxRecord): void {
   updateSandbox(engine.db, sandbox.id, { creator: undefined });
 }
 
-/** A sandbox whose pause container is created but not started yet. */
+/** A sandbox whose pause container is created (or being created) but not started yet. */
 export interface CreatedSandbox {
   /** The sandbox record. */
   sandbox: SandboxRecord;
@@ -100,7 +107,22 @@ export interface CreatedSandbox {
    * The pause container (created: its process already holds the pod's namespaces, so app
    * containers can join them while it is being started).
    */
-  pause: ContainerRecord;
+  pause: Promise<ContainerRecord>;
+  /**
+   * The pause process, when the app containers join its namespaces (`/proc/PID/ns/...`): the
+   * pause container was created before this returned.
+   */
+  pausePid?: number;
+  /**
+   * The pinned IPC and UTS namespaces the app containers join instead: `pause` is then still
+   * being created, and the app containers may be created meanwhile.
+   */
+  pinned?: PinnedNamespaces;
+  /**
+   * Settles when the pod's network is set up (`sandbox.ips` filled in); rejects when CNI ADD
+   * failed (the network is released then). No app container may start before it resolved.
+   */
+  networkReady: Promise<void>;
 }
 
 /**
@@ -134,60 +156,104 @@ export async function createPodSandbox(
   if (opts.manifest) rec.manifest = opts.manifest;
 
   // 1. The record reserves the pod name (ConflictError before anything is acquired).
-  insertSandbox(engine.db, rec);
+  tracedSync("pod: insert record (SQLite)", () => insertSandbox(engine.db, rec));
   undo.push(`delete pod record ${rec.name}`, () => deleteSandboxRecord(engine.db, id));
   await fault(opts, "after-record", id);
 
   // 2. State dir and volumes.
-  await Deno.mkdir(join(stateDir, "volumes"), { recursive: true });
-  undo.push(`remove ${stateDir}`, () => removeIfExists(stateDir));
-  const volumes = planVolumes(
-    opts.manifest?.volumes ?? [],
-    join(stateDir, "volumes"),
-    opts.manifest?.securityContext?.fsGroup,
-  );
-  await prepareVolumes(volumes, undo);
+  await traced("pod: state dir and volumes", async () => {
+    await Deno.mkdir(join(stateDir, "volumes"), { recursive: true });
+    undo.push(`remove ${stateDir}`, () => removeIfExists(stateDir));
+    const volumes = planVolumes(
+      opts.manifest?.volumes ?? [],
+      join(stateDir, "volumes"),
+      opts.manifest?.securityContext?.fsGroup,
+    );
+    await prepareVolumes(volumes, undo);
+  });
   await fault(opts, "after-volumes", id);
 
   // 3. The pod cgroup: created by the runtime with the pause container (step 5), removed here.
   undo.push(`remove pod cgroup ${cgroupParent}`, () => removeCgroup(cgroupParent));
 
-  // 4. Network, once per pod.
+  // 4. Network, once per pod. When the app containers need nothing of the pause process
+  // (network namespace from the provider or the host's, no shared PID namespace, no pod-level
+  // limits to write before they join the pod cgroup), its IPC and UTS namespaces are pinned
+  // meanwhile, and everyone joins them by path: the app containers are then created while the
+  // pause container is (the caller awaits `pause` before starting them).
   const ns = config.linux.namespaceOptions;
-  let network: NamespaceChoice;
-  let attachment: NetworkAttachment | undefined;
-  if (ns.network === "node") {
-    network = "host";
-    rec.hostsFile = "/etc/hosts";
-    rec.resolvConfFile = "/etc/resolv.conf";
-  } else if (engine.network) {
-    attachment = await engine.network.attach({
-      id,
-      name: config.metadata.name,
-      hostname: config.hostname,
-      namespace: config.metadata.namespace,
-      ports: config.portMappings,
-      ...(config.networks ? { networks: config.networks } : {}),
-      ...(config.extraHosts ? { extraHosts: config.extraHosts } : {}),
-      ...(config.domain !== undefined ? { domain: config.domain } : {}),
-      ...(config.staticIps !== undefined ? { staticIps: config.staticIps } : {}),
-    }, undo);
-    network = { path: attachment.netnsPath };
-    rec.netnsPath = attachment.netnsPath;
-    rec.ips = attachment.ips;
-    rec.hostsFile = attachment.hostsFile;
-    rec.resolvConfFile = attachment.resolvConfFile;
-  } else {
-    // No provider: a loopback-only namespace created by the runtime for the pause process.
-    network = "new";
-    rec.hostsFile = join(stateDir, "hosts");
-    rec.resolvConfFile = join(stateDir, "resolv.conf");
-    await Deno.writeTextFile(
-      rec.hostsFile,
-      renderHosts(config.hostname, [], config.extraHosts, config.domain),
-    );
-    await Deno.writeTextFile(rec.resolvConfFile, await hostResolvConf());
-  }
+  const parallel = (ns.network === "node" || engine.network !== undefined) &&
+    ns.pid !== "pod" && podCgroupWrites(1, config.linux.resources ?? {}).length === 0;
+  const kinds: PinnedKind[] = [];
+  if (parallel && ns.ipc !== "node") kinds.push("ipc");
+  if (parallel && ns.network !== "node") kinds.push("uts");
+  const pinning = parallel
+    ? traced("pod: pin IPC and UTS namespaces", () => pinNamespaces(stateDir, kinds, undo))
+    : undefined;
+  // Settled before a failure below rolls back.
+  pinning?.catch(() => {});
+  let network = "new" as NamespaceChoice;
+  let networkReady: Promise<void> = Promise.resolve();
+  const attachNetwork = async () => {
+    if (ns.network === "node") {
+      network = "host";
+      rec.hostsFile = "/etc/hosts";
+      rec.resolvConfFile = "/etc/resolv.conf";
+    } else if (engine.network) {
+      const provider = engine.network;
+      const request: NetworkAttachRequest = {
+        id,
+        name: config.metadata.name,
+        hostname: config.hostname,
+        namespace: config.metadata.namespace,
+        ports: config.portMappings,
+        ...(config.networks ? { networks: config.networks } : {}),
+        ...(config.extraHosts ? { extraHosts: config.extraHosts } : {}),
+        ...(config.domain !== undefined ? { domain: config.domain } : {}),
+        ...(config.staticIps !== undefined ? { staticIps: config.staticIps } : {}),
+      };
+      let files: Omit<NetworkAttachment, "ips">;
+      if (provider.attachInBackground) {
+        // The namespace now, CNI ADD while the pause and app containers are created.
+        const pending = await traced(
+          "pod: network namespace (CNI ADD goes on in the background)",
+          () => provider.attachInBackground!(request, undo),
+        );
+        files = pending;
+        networkReady = traced("pod: network (netns + CNI ADD, until ready)", () => pending.ready)
+          .then((a) => {
+            rec.ips = a.ips;
+            updateSandbox(engine.db, id, { ips: a.ips });
+          });
+        // Observed by the caller; never an unhandled rejection when the caller failed first.
+        networkReady.catch(() => {});
+      } else {
+        const attachment = await traced(
+          "pod: network attach",
+          () => provider.attach(request, undo),
+        );
+        files = attachment;
+        rec.ips = attachment.ips;
+      }
+      network = { path: files.netnsPath };
+      rec.netnsPath = files.netnsPath;
+      rec.hostsFile = files.hostsFile;
+      rec.resolvConfFile = files.resolvConfFile;
+    } else {
+      // No provider: a loopback-only namespace created by the runtime for the pause process.
+      network = "new";
+      rec.hostsFile = join(stateDir, "hosts");
+      rec.resolvConfFile = join(stateDir, "resolv.conf");
+      await Deno.writeTextFile(
+        rec.hostsFile,
+        renderHosts(config.hostname, [], config.extraHosts, config.domain),
+      );
+      await Deno.writeTextFile(rec.resolvConfFile, await hostResolvConf());
+    }
+  };
+  const [attached, pinned] = await Promise.allSettled([attachNetwork(), pinning]);
+  if (attached.status === "rejected") throw attached.reason;
+  if (pinned.status === "rejected") throw pinned.reason;
   if (config.dns !== undefined) {
     // dnsPolicy/dnsConfig: the pod's own resolv.conf, built on the one the sandbox would get.
     const base = config.dns.replace || rec.resolvConfFile === undefined
@@ -204,7 +270,8 @@ export async function createPodSandbox(
   });
   await fault(opts, "after-network", id);
 
-  // 5. The pause container holds the namespaces.
+  // 5. The pause container holds the namespaces (or joins the pinned ones).
+  const pins = pinned.value;
   const bundle = config.pauseBundle ?? await ensurePauseBundle(engine.paths.dataDir);
   const pauseConfig: ContainerConfig = {
     name: pauseContainerName(id),
@@ -213,8 +280,8 @@ export async function createPodSandbox(
     hostname: config.hostname,
     namespaces: {
       network,
-      ipc: ns.ipc === "node" ? "host" : "new",
-      uts: ns.network === "node" ? "host" : "new",
+      ipc: ns.ipc === "node" ? "host" : pins?.ipc ? { path: pins.ipc } : "new",
+      uts: ns.network === "node" ? "host" : pins?.uts ? { path: pins.uts } : "new",
       pid: ns.pid === "node" ? "host" : "new",
     },
     cgroupParent,
@@ -223,14 +290,35 @@ export async function createPodSandbox(
   };
   if (rec.hostsFile) pauseConfig.hostsFile = rec.hostsFile;
   if (rec.resolvConfFile) pauseConfig.resolvConfFile = rec.resolvConfFile;
-  const pause = await createContainer(engine, pauseConfig, undo);
-  rec.pauseContainerId = pause.id;
-  if (network === "new") rec.netnsPath = `/proc/${pause.pid}/ns/net`;
-  updateSandbox(engine.db, id, { pauseContainerId: pause.id, netnsPath: rec.netnsPath });
-  await fault(opts, "after-pause", id);
+  const createPause = async (): Promise<ContainerRecord> => {
+    const pause = await traced(
+      "pod: pause container create",
+      () => createContainer(engine, pauseConfig, undo),
+    );
+    rec.pauseContainerId = pause.id;
+    if (network === "new") rec.netnsPath = `/proc/${pause.pid}/ns/net`;
+    updateSandbox(engine.db, id, { pauseContainerId: pause.id, netnsPath: rec.netnsPath });
+    await fault(opts, "after-pause", id);
 
-  // 6. Pod-level limits on the pod cgroup, before any app container joins it.
-  await applyPodLimits(cgroupParent, config.linux.resources ?? {});
-  await fault(opts, "after-cgroup", id);
-  return { sandbox: rec, pause };
+    // 6. Pod-level limits on the pod cgroup, before any app container joins it.
+    await traced(
+      "pod: pod cgroup limits",
+      () => applyPodLimits(cgroupParent, config.linux.resources ?? {}),
+    );
+    await fault(opts, "after-cgroup", id);
+    return pause;
+  };
+  if (!pins) {
+    const pause = await createPause();
+    return {
+      sandbox: rec,
+      pause: Promise.resolve(pause),
+      ...(pause.pid !== undefined ? { pausePid: pause.pid } : {}),
+      networkReady,
+    };
+  }
+  const pause = createPause();
+  // Observed by the caller; never an unhandled rejection when the caller failed first.
+  pause.catch(() => {});
+  return { sandbox: rec, pause, pinned: pins, networkReady };
 }

@@ -10,6 +10,7 @@ import { RkError, shorten } from "../errors.ts";
 import { pathExists, readTextIfExists } from "../fs.ts";
 import { run } from "../exec.ts";
 import type { OciRuntime } from "./oci_runtime.ts";
+import { traced } from "../trace.ts";
 
 /** Files and directories of one monitored container. */
 export interface MonitorRequest {
@@ -210,20 +211,24 @@ export class Conmon implements ContainerMonitor {
    */
   async create(runtime: OciRuntime, req: MonitorRequest): Promise<MonitoredContainer> {
     const [cmd, ...args] = conmonArgs(await this.binary(), runtime, req);
-    const status = await new Deno.Command(cmd!, {
-      args,
-      // conmon writes an `oom` file into its working directory when the container is OOM-killed
-      // (Podman reads it from the bundle): the bundle, not whatever directory rkl runs in.
-      cwd: req.bundle,
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).output();
+    const status = await traced("conmon spawn (until it daemonizes)", () =>
+      new Deno.Command(cmd!, {
+        args,
+        // conmon writes an `oom` file into its working directory when the container is OOM-killed
+        // (Podman reads it from the bundle): the bundle, not whatever directory rkl runs in.
+        cwd: req.bundle,
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).output());
     if (status.code !== 0) {
       throw new MonitorError(req.id, `conmon exited with code ${status.code} for "${req.name}"`);
     }
     try {
-      return await this.#waitCreated(runtime, req);
+      return await traced(
+        `conmon: wait for ${runtime.name} create`,
+        () => this.#waitCreated(runtime, req),
+      );
     } catch (error) {
       // A failed create leaves nothing running: the monitor and the runtime under it may be
       // blocked (e.g. runc writing an oversized error into conmon's pipe) and would never exit.
@@ -237,6 +242,7 @@ export class Conmon implements ContainerMonitor {
     const started = Date.now();
     const deadline = started + this.#timeoutMs;
     let nextLivenessCheck = 100;
+    let livenessInterval = 100;
     // Poll every millisecond at first (runtimes create in ~25 ms), then back off.
     for (let delay = 1;; delay = Date.now() - started > 200 ? 10 : 1) {
       const pidText = await readTextIfExists(req.pidFile);
@@ -261,9 +267,12 @@ export class Conmon implements ContainerMonitor {
         );
       }
       // A runtime that dies without logging leaves only one trace: conmon exits. Look for that
-      // on the slow path (every ~100 ms after the first 100 ms), not on every poll.
+      // on the slow path (after 100 ms, then at doubling intervals up to 1 s: each look may
+      // spawn `ps`, which on a loaded host costs as much as the create itself), not on every
+      // poll.
       if (Date.now() - started >= nextLivenessCheck) {
-        nextLivenessCheck += 100;
+        nextLivenessCheck += livenessInterval;
+        livenessInterval = Math.min(livenessInterval * 2, 1000);
         const monitorPid = Number((await readTextIfExists(req.monitorPidFile))?.trim() ?? 0);
         if (monitorPid > 0 && !(await processAlive(monitorPid))) {
           // The runtime may have finished, or logged its error, right before conmon exited (the
@@ -351,11 +360,17 @@ export async function killProcessTree(pid: number): Promise<number[]> {
   return victims;
 }
 
+/** The state letter of a `/proc/PID/stat` line ("PID (COMM) STATE ..."; COMM may hold ")"). */
+function statState(stat: string): string | undefined {
+  return stat.slice(stat.lastIndexOf(")") + 1).trim()[0];
+}
+
 /**
  * True when process `pid` exists and is not a zombie (`kill -0` succeeds on zombies, which an
  * init that does not reap leaves behind). Reads the state field of `/proc/PID/stat` (polled
- * while a runtime creates a container: spawning `ps` each time cost ~0.3 s of CPU per container
- * under load); asks `ps` when Deno may not read `/proc`.
+ * while a runtime creates a container); Deno reads `/proc` only with `--allow-all`, so otherwise
+ * `cat` reads that one file (`ps` scans every process: on a loaded host with hundreds of
+ * processes each call cost as much as the container's create), and `ps` is the last resort.
  *
  * @example
  * ```ts
@@ -366,16 +381,21 @@ export async function killProcessTree(pid: number): Promise<number[]> {
  * ```
  */
 export async function processAlive(pid: number): Promise<boolean> {
+  const alive = (state: string | undefined) =>
+    state !== undefined && state !== "Z" && state !== "X";
+  const denied = (e: unknown) =>
+    e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable;
   try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    // "PID (COMM) STATE ...": COMM may hold spaces and parentheses, so take the last ")".
-    const state = stat.slice(stat.lastIndexOf(")") + 1).trim()[0];
-    return state !== undefined && state !== "Z" && state !== "X";
+    return alive(statState(await Deno.readTextFile(`/proc/${pid}/stat`)));
   } catch (e) {
     // Gone (ENOENT, or ESRCH while it exits) unless Deno was not allowed to look.
-    if (!(e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable)) {
-      return false;
-    }
+    if (!denied(e)) return false;
+  }
+  try {
+    const r = await run(["cat", `/proc/${pid}/stat`], { allowFailure: true, timeoutMs: 30_000 });
+    return r.code === 0 && alive(statState(r.stdout));
+  } catch (e) {
+    if (!denied(e)) throw e;
   }
   const r = await run(["ps", "-o", "stat=", "-p", String(pid)], {
     allowFailure: true,

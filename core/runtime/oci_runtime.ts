@@ -7,6 +7,7 @@
 import { isAbsolute, join } from "node:path";
 import { CommandError, RkError } from "../errors.ts";
 import { run, type RunResult } from "../exec.ts";
+import { traced } from "../trace.ts";
 
 /** Status reported by the runtime (`runc state`). */
 export type RuntimeStatus = "creating" | "created" | "running" | "stopped" | "paused";
@@ -226,7 +227,10 @@ export class CliRuntime implements OciRuntime {
     args: string[],
     reportArgv: readonly string[] = this.argv(...args),
   ): Promise<RunResult> {
-    const r = await run(this.argv(...args), { allowFailure: true, timeoutMs: this.#timeoutMs });
+    const r = await traced(
+      `${this.name} ${args[0]}`,
+      () => run(this.argv(...args), { allowFailure: true, timeoutMs: this.#timeoutMs }),
+    );
     if (r.code !== 0) throw new RuntimeError(reportArgv, r.code, r.stderr || r.stdout);
     return r;
   }

@@ -1,0 +1,83 @@
+/**
+ * Pinned namespaces of a pod: its IPC and UTS namespaces bind-mounted at files in the pod's
+ * state dir (`ns/ipc`, `ns/uts`), created by one `unshare` before any container (as CRI-O's
+ * `pinns` does). The pause container and the app containers all join them by path, so the app
+ * containers can be created while the pause container is still being created, instead of
+ * waiting for its process to join `/proc/PID/ns/...`. The network namespace is the provider's
+ * (`/run/rkl/netns/ID`); a shared PID namespace still comes from the pause process.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { run } from "../exec.ts";
+import { removeIfExists } from "../fs.ts";
+import { isMountPoint } from "../rootfs.ts";
+import type { UndoStack } from "../undo.ts";
+
+/** A namespace kind that can be pinned. */
+export type PinnedKind = "ipc" | "uts";
+
+/** Paths of a pod's pinned namespaces, by kind. */
+export type PinnedNamespaces = Partial<Record<PinnedKind, string>>;
+
+/**
+ * Where namespace `kind` of the pod with state dir `stateDir` is pinned.
+ *
+ * @example
+ * ```ts
+ * import { pinnedNamespacePath } from "./pod_namespaces.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(pinnedNamespacePath("/var/lib/rkl/pods/abc", "ipc"), "/var/lib/rkl/pods/abc/ns/ipc");
+ * ```
+ */
+export function pinnedNamespacePath(stateDir: string, kind: PinnedKind): string {
+  return join(stateDir, "ns", kind);
+}
+
+/**
+ * Creates new namespaces of `kinds` and bind-mounts each at its
+ * {@linkcode pinnedNamespacePath}; their release ({@linkcode unpinNamespaces}) is registered on
+ * `undo` first (the `unshare` can half-succeed).
+ */
+export async function pinNamespaces(
+  stateDir: string,
+  kinds: readonly PinnedKind[],
+  undo: UndoStack,
+): Promise<PinnedNamespaces> {
+  const out: PinnedNamespaces = {};
+  if (kinds.length === 0) return out;
+  await Deno.mkdir(join(stateDir, "ns"), { recursive: true });
+  undo.push(`unpin the namespaces in ${stateDir}`, () => unpinNamespaces(stateDir));
+  const args: string[] = [];
+  for (const kind of kinds) {
+    const path = pinnedNamespacePath(stateDir, kind);
+    await Deno.writeFile(path, new Uint8Array(), { mode: 0o444 });
+    args.push(`--${kind}=${path}`);
+    out[kind] = path;
+  }
+  await run(["unshare", ...args, "true"]);
+  return out;
+}
+
+/**
+ * The pinned namespaces of the pod with state dir `stateDir` (those mounted); empty for pods
+ * created without them.
+ */
+export async function pinnedNamespaces(stateDir: string): Promise<PinnedNamespaces> {
+  const out: PinnedNamespaces = {};
+  for (const kind of ["ipc", "uts"] as const) {
+    const path = pinnedNamespacePath(stateDir, kind);
+    if (await isMountPoint(path)) out[kind] = path;
+  }
+  return out;
+}
+
+/**
+ * Unmounts (one `umount` for all) and deletes the pod's pinned namespaces; nothing to do for a
+ * pod without them. Idempotent.
+ */
+export async function unpinNamespaces(stateDir: string): Promise<void> {
+  const mounted = Object.values(await pinnedNamespaces(stateDir));
+  if (mounted.length > 0) await run(["umount", ...mounted]);
+  await removeIfExists(join(stateDir, "ns"));
+}
