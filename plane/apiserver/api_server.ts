@@ -1,14 +1,17 @@
 /**
  * `startApiServer`: serves an {@linkcode ApiHandler} over HTTPS only (kubectl sends its bearer
- * token only over TLS).
+ * token only over TLS). The HTTP server itself listens on a Unix socket in a private temporary
+ * directory; {@linkcode startTlsFront} terminates TLS in front of it.
  *
  * @module
  */
+import { join } from "node:path";
 import type { KvStore } from "../store/kv_store.ts";
 import { ApiHandler } from "./api_handler.ts";
 import { ApiError } from "./api_error.ts";
 import { statusResponse } from "./http_io.ts";
 import type { NodeConnector } from "./node_connector.ts";
+import { startTlsFront, type TlsFront } from "./tls_front.ts";
 
 /** Options of {@linkcode startApiServer}. */
 export interface ApiServerOptions {
@@ -59,11 +62,12 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const serving: { handler?: ApiHandler } = {};
   const starting = new ApiError(503, "ServiceUnavailable", "the API server is starting").status;
   const ac = new AbortController();
+  // Plain HTTP on a Unix socket in a private directory; TLS is terminated in front of it with
+  // TCP_NODELAY (see tls_front.ts for the 40 ms this saves on every answer).
+  const socketDir = await Deno.makeTempDir({ prefix: "rks-api-" });
+  const socketPath = join(socketDir, "http.sock");
   const server = Deno.serve({
-    hostname,
-    port: opts.port,
-    cert: opts.cert,
-    key: opts.key,
+    path: socketPath,
     signal: ac.signal,
     onListen: () => {},
     onError: (e) => {
@@ -78,7 +82,22 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     info.completed.then(() => done.abort(), () => done.abort());
     return ready.handle(req, done.signal);
   });
-  const port = server.addr.port;
+  let front: TlsFront;
+  try {
+    front = await startTlsFront({
+      hostname,
+      port: opts.port,
+      cert: opts.cert,
+      key: opts.key,
+      upstream: socketPath,
+    });
+  } catch (e) {
+    ac.abort();
+    await server.finished;
+    await Deno.remove(socketDir, { recursive: true });
+    throw e;
+  }
+  const port = front.port;
   const handler = new ApiHandler({
     store: opts.store,
     token: opts.token,
@@ -93,8 +112,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const close = () => {
     closed ??= (async () => {
       await handler.close();
+      await front.close();
       ac.abort();
       await server.finished;
+      await Deno.remove(socketDir, { recursive: true });
     })();
     return closed;
   };
