@@ -117,7 +117,7 @@ export class ApiHandler {
       s = new RestStorage(
         this.#store,
         r,
-        (ns) => this.namespaces.state(ns),
+        this.namespaces,
         (res, obj) => this.#removed(res, obj),
       );
       this.#storages.set(r, s);
@@ -243,7 +243,7 @@ export class ApiHandler {
     try {
       const anonymous = req.headers.get("authorization") === null;
       if (!(anonymous && publicPaths.has(path))) {
-        if (!(await tokenMatches(req.headers.get("authorization"), this.#token))) {
+        if (!tokenMatches(req.headers.get("authorization"), this.#token)) {
           return statusResponse(ApiError.unauthorized().status);
         }
       }
