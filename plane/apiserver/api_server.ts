@@ -1,11 +1,10 @@
 /**
  * `startApiServer`: serves an {@linkcode ApiHandler} over HTTPS only (kubectl sends its bearer
- * token only over TLS). The HTTP server itself listens on a Unix socket in a private temporary
- * directory; {@linkcode startTlsFront} terminates TLS in front of it.
+ * token only over TLS). The HTTP server itself listens on a loopback port;
+ * {@linkcode startTlsFront} terminates TLS in front of it.
  *
  * @module
  */
-import { join } from "node:path";
 import type { KvStore } from "../store/kv_store.ts";
 import { ApiHandler } from "./api_handler.ts";
 import { ApiError } from "./api_error.ts";
@@ -62,12 +61,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const serving: { handler?: ApiHandler } = {};
   const starting = new ApiError(503, "ServiceUnavailable", "the API server is starting").status;
   const ac = new AbortController();
-  // Plain HTTP on a Unix socket in a private directory; TLS is terminated in front of it with
-  // TCP_NODELAY (see tls_front.ts for the 40 ms this saves on every answer).
-  const socketDir = await Deno.makeTempDir({ prefix: "rks-api-" });
-  const socketPath = join(socketDir, "http.sock");
+  // Plain HTTP on a loopback port; TLS is terminated in front of it with TCP_NODELAY (see
+  // tls_front.ts for the 40 ms this saves on every answer).
   const server = Deno.serve({
-    path: socketPath,
+    hostname: "127.0.0.1",
+    port: 0,
     signal: ac.signal,
     onListen: () => {},
     onError: (e) => {
@@ -89,12 +87,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       port: opts.port,
       cert: opts.cert,
       key: opts.key,
-      upstream: socketPath,
+      upstreamPort: server.addr.port,
     });
   } catch (e) {
     ac.abort();
     await server.finished;
-    await Deno.remove(socketDir, { recursive: true });
     throw e;
   }
   const port = front.port;
@@ -115,7 +112,6 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       await front.close();
       ac.abort();
       await server.finished;
-      await Deno.remove(socketDir, { recursive: true });
     })();
     return closed;
   };

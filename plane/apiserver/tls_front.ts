@@ -1,6 +1,6 @@
 /**
  * `startTlsFront`: the HTTPS listener of the API server. It terminates TLS on sockets with
- * `TCP_NODELAY` set and passes the bytes through to the HTTP server on a Unix socket.
+ * `TCP_NODELAY` set and passes the bytes through to the plain HTTP server on a loopback port.
  *
  * Why: `Deno.serve` with `cert`/`key` leaves Nagle's algorithm on for its accepted sockets and
  * writes a response's head and body as two TLS records. The second record then waits for the
@@ -9,6 +9,12 @@
  * curl and `fetch`. Watch events written while an earlier one is unacknowledged waited too.
  * `Deno.serve` has no option for `TCP_NODELAY`, and a `Deno.TlsConn` has no `setNoDelay`. A
  * `node:tls` server does: its sockets are `node:net` sockets.
+ *
+ * The inner server listens on a loopback TCP port, not on a Unix socket: Deno's permissions
+ * name a Unix socket only by its exact path (`--allow-net=unix:/path`), and every rks instance
+ * would need its own. Plain HTTP over loopback does not stall either: hyper writes a plain
+ * response's head and body with one vectored write. The port takes plain HTTP from local
+ * processes only, and every request still needs the bearer token.
  *
  * @module
  */
@@ -25,8 +31,8 @@ export interface TlsFrontOptions {
   cert: string;
   /** Serving key (PEM). */
   key: string;
-  /** Path of the Unix socket the plain HTTP server listens on. */
-  upstream: string;
+  /** Loopback port of the plain HTTP server (on `127.0.0.1`). */
+  upstreamPort: number;
 }
 
 /** A running TLS front. */
@@ -39,15 +45,16 @@ export interface TlsFront {
 
 /**
  * Listens for TLS on `hostname:port` and joins each connection to a new connection to
- * `upstream`, byte for byte in both directions. ALPN offers `h2` and `http/1.1`; `Deno.serve`
- * on the Unix socket speaks both (HTTP/2 with prior knowledge). Closing either side closes the
- * other. Rejects when the address cannot be bound (for example `EADDRINUSE`).
+ * `127.0.0.1:upstreamPort`, byte for byte in both directions, both with `TCP_NODELAY`. ALPN
+ * offers `h2` and `http/1.1`; `Deno.serve` speaks both on a plain port (HTTP/2 with prior
+ * knowledge). Closing either side closes the other. Rejects when the address cannot be bound
+ * (for example `EADDRINUSE`).
  *
  * @example
  * ```ts ignore
  * import { startTlsFront } from "./tls_front.ts";
- * const inner = Deno.serve({ path: "/tmp/x.sock" }, () => new Response("ok"));
- * const front = await startTlsFront({ hostname: "127.0.0.1", port: 0, cert, key, upstream: "/tmp/x.sock" });
+ * const inner = Deno.serve({ hostname: "127.0.0.1", port: 0 }, () => new Response("ok"));
+ * const front = await startTlsFront({ hostname: "127.0.0.1", port: 0, cert, key, upstreamPort: inner.addr.port });
  * await front.close();
  * await inner.shutdown();
  * ```
@@ -64,7 +71,8 @@ export async function startTlsFront(opts: TlsFrontOptions): Promise<TlsFront> {
     ALPNProtocols: ["h2", "http/1.1"],
   }, (client) => {
     track(client);
-    const up = net.connect({ path: opts.upstream });
+    const up = net.connect({ host: "127.0.0.1", port: opts.upstreamPort });
+    up.setNoDelay(true);
     track(up);
     const end = () => {
       client.destroy();
