@@ -47,6 +47,12 @@ import { NamespaceLifecycle } from "./namespace_lifecycle.ts";
 import { type NodeConnector, noNodeConnector } from "./node_connector.ts";
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf_body.ts";
 import { podExecResponse, podLogResponse } from "./pod_proxy.ts";
+import {
+  OPENAPI_V2_PROTOBUF,
+  openapiV2Json,
+  openapiV2Protobuf,
+  wantsOpenapiV2Protobuf,
+} from "./openapi_v2.ts";
 import { type ApiObject, decodeObject, resourcePrefix } from "./object_codec.ts";
 import { convertEvent } from "./event_conversion.ts";
 import { parseRequestInfo, type ResourceRequest } from "./request_info.ts";
@@ -313,6 +319,13 @@ export class ApiHandler {
       }
       case "/openapi/v3":
         return jsonResponse(openapiV3Index());
+      case "/openapi/v2":
+        if (wantsOpenapiV2Protobuf(accept)) {
+          return new Response(openapiV2Protobuf(), {
+            headers: { "content-type": OPENAPI_V2_PROTOBUF, vary: "Accept" },
+          });
+        }
+        return jsonResponse(openapiV2Json(), 200, "application/json", { vary: "Accept" });
     }
     if (path.startsWith("/openapi/v3/")) {
       const doc = openapiV3Document(path.slice("/openapi/v3/".length));
@@ -474,6 +487,7 @@ export class ApiHandler {
     r: ApiResource,
     obj: ApiObject,
     code = 200,
+    subresource?: string,
   ): Response {
     if (wantsTable(req.headers.get("accept"))) {
       return jsonResponse(
@@ -481,6 +495,7 @@ export class ApiHandler {
           now: this.#now(),
           includeObject: this.#includeObject(q),
           listMeta: { resourceVersion: String(obj.metadata.resourceVersion ?? "") },
+          ...(subresource ? { subresource } : {}),
         }),
         code,
         "application/json;as=Table;v=v1;g=meta.k8s.io",
@@ -524,7 +539,9 @@ export class ApiHandler {
     const sub = info.subresource;
     switch (info.verb) {
       case "get": {
-        if (sub === "scale") return jsonResponse(scaleOf(await st.get(ns, name!)));
+        if (sub === "scale") {
+          return this.#encodeOne(req, q, r, scaleOf(await st.get(ns, name!)), 200, "scale");
+        }
         if (sub === "log") {
           return await podLogResponse(this.#nodes, await st.get(ns, name!), q, done);
         }
