@@ -43,6 +43,17 @@ export interface WatchCacheOptions {
   decode?: (kv: KeyValue) => ApiObject;
 }
 
+/** Options of {@linkcode WatchCache.subscribe}. */
+export interface SubscribeOptions {
+  /**
+   * Send BOOKMARKs at the cache's revision (besides the store's progress notifications), as
+   * kube-apiserver's watch cache does for `allowWatchBookmarks=true`: every `everyMs` (its
+   * bookmark frequency is one minute) and 2 s before `deadline` (ms since the epoch, when the
+   * watch times out), so a client can resume from a recent revision.
+   */
+  bookmarks?: { everyMs: number; deadline: number };
+}
+
 class Subscriber {
   queue: WatchItem[] = [];
   #wake: (() => void) | undefined;
@@ -226,16 +237,28 @@ export class WatchCache {
    * Streams the changes under `prefix` (a namespace's or the whole kind's) after
    * `resourceVersion`; without one, first an ADDED for every current object. Ends with an
    * `ERROR` item (410 Expired when the revision was compacted) or when `signal` aborts.
+   * BOOKMARKs come on the store's progress notifications and as `opts.bookmarks` asks.
    */
   async *subscribe(
     prefix: string,
     resourceVersion: number | undefined,
     signal: AbortSignal,
+    opts: SubscribeOptions = {},
   ): AsyncGenerator<WatchItem> {
     await this.start();
     const sub = new Subscriber(prefix, this.#maxQueue);
     const onAbort = () => sub.close();
     signal.addEventListener("abort", onAbort);
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    const bookmark = () => {
+      if (sub.live) sub.push({ type: "BOOKMARK", revision: this.#revision });
+    };
+    if (opts.bookmarks) {
+      const { everyMs, deadline } = opts.bookmarks;
+      timers.push(setInterval(bookmark, everyMs));
+      const last = deadline - Date.now() - 2000;
+      if (last > 0) timers.push(setTimeout(bookmark, last));
+    }
     try {
       let from: number;
       if (resourceVersion === undefined) {
@@ -272,6 +295,7 @@ export class WatchCache {
         await sub.wait();
       }
     } finally {
+      for (const t of timers) clearTimeout(t);
       signal.removeEventListener("abort", onAbort);
       this.#subs.delete(sub);
     }
