@@ -60,6 +60,7 @@ import { type DeleteQuery, type ListQuery, RestStorage } from "./rest_storage.ts
 import { serverVersion } from "./server_version.ts";
 import { WatchCache } from "./watch_cache.ts";
 import { watchResponse } from "./watch_stream.ts";
+import { cloneJson } from "../api/clone_json.ts";
 
 /** Options of {@linkcode ApiHandler}. */
 export interface ApiHandlerOptions {
@@ -785,7 +786,7 @@ export class ApiHandler {
     const existing = await st.find(ns, name);
     if (!existing) {
       if (sub !== undefined) throw ApiError.notFound(st.gr, name);
-      const applied = structuredClone(patch) as ApiObject;
+      const applied = cloneJson(patch) as ApiObject;
       if (!isRecord(applied.metadata)) applied.metadata = {};
       const metaName = applied.metadata.name;
       if (metaName !== undefined && metaName !== name) {
@@ -873,7 +874,7 @@ export class ApiHandler {
           field: "spec.replicas",
         }]);
       }
-      const next = structuredClone(cur);
+      const next = cloneJson(cur);
       (next.spec as Record<string, unknown>).replicas = replicas;
       const rv = scale.metadata.resourceVersion;
       if (rv === undefined || rv === "") delete next.metadata.resourceVersion;

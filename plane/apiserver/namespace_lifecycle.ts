@@ -13,6 +13,7 @@ import { ApiError } from "./api_error.ts";
 import { type ApiObject, decodeObject, encodeObject, objectKey } from "./object_codec.ts";
 import { kubeTime } from "./object_prepare.ts";
 import type { RestStorage } from "./rest_storage.ts";
+import { cloneJson } from "../api/clone_json.ts";
 
 /** Namespaces created at first start. */
 export const SYSTEM_NAMESPACES: readonly string[] = [
@@ -163,7 +164,7 @@ export class NamespaceLifecycle {
     }
     const marked = await this.#namespaces().get(undefined, name);
     if (marked.metadata.deletionTimestamp !== undefined) return marked;
-    const next = structuredClone(marked);
+    const next = cloneJson(marked);
     next.metadata.deletionTimestamp = kubeTime(now);
     next.metadata.deletionGracePeriodSeconds = 0;
     next.status = { ...(isRecord(next.status) ? next.status : {}), phase: "Terminating" };

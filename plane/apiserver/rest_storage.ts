@@ -31,6 +31,7 @@ import {
   sameObject,
 } from "./object_prepare.ts";
 import type { NamespaceView } from "./namespace_lifecycle.ts";
+import { cloneJson } from "../api/clone_json.ts";
 
 /** Options of a list. */
 export interface ListQuery {
@@ -412,7 +413,7 @@ export class RestStorage {
       const kv = await this.store.get(key);
       if (!kv) throw ApiError.notFound(this.gr, name);
       const current = this.#decode(kv);
-      const desired = await mutate(structuredClone(current));
+      const desired = await mutate(cloneJson(current));
       if (!isRecord(desired.metadata)) desired.metadata = {};
       this.#checkBody(desired, ns);
       const dn = desired.metadata.name;
@@ -525,7 +526,7 @@ export class RestStorage {
     if (meta.deletionTimestamp !== undefined && grace === meta.deletionGracePeriodSeconds) {
       return current; // already being deleted: nothing changes
     }
-    const next = structuredClone(current);
+    const next = cloneJson(current);
     next.metadata.deletionTimestamp = kubeTime(new Date(now.getTime() + grace * 1000));
     next.metadata.deletionGracePeriodSeconds = grace;
     if (grace <= 0 && finalizers.length === 0) return undefined;

@@ -10,6 +10,7 @@
 import type { KeyValue, KvStore, WatchEvent } from "../store/kv_store.ts";
 import { ApiError, type Status } from "./api_error.ts";
 import { type ApiObject, decodeObject } from "./object_codec.ts";
+import { cloneJson } from "../api/clone_json.ts";
 
 /** A change of one object. */
 export interface CacheEvent {
@@ -200,7 +201,7 @@ export class WatchCache {
           (ev.prevKv ? this.#decode(ev.prevKv) : undefined);
         this.#objects.delete(ev.kv.key);
         if (!last) return;
-        const object = structuredClone(last);
+        const object = cloneJson(last);
         object.metadata.resourceVersion = String(ev.kv.modRevision);
         ce = { type: "DELETED", object, revision: ev.kv.modRevision, key: ev.kv.key };
         break;
@@ -267,7 +268,7 @@ export class WatchCache {
           if (!key.startsWith(prefix)) continue;
           yield {
             type: "ADDED",
-            object: structuredClone(object),
+            object: cloneJson(object),
             revision: Number(object.metadata.resourceVersion),
             key,
           };
@@ -348,7 +349,7 @@ export class WatchCache {
           const was = prev.get(ev.kv.key) ?? (ev.prevKv ? this.#decode(ev.prevKv) : undefined);
           prev.delete(ev.kv.key);
           if (was) {
-            const object = structuredClone(was);
+            const object = cloneJson(was);
             object.metadata.resourceVersion = String(ev.kv.modRevision);
             yield { type: "DELETED", object, revision: ev.kv.modRevision, key: ev.kv.key };
           }
