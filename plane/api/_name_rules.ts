@@ -49,9 +49,26 @@ export function regexError(msg: string, fmt: string, ...examples: string[]): str
   return out + `regex used for validation is '${fmt}')`;
 }
 
-/** Byte length of a string in UTF-8 (Go's `len(s)`). */
+/**
+ * Byte length of a string in UTF-8 (Go's `len(s)`), counted without encoding it (names and
+ * labels are checked on every write). A lone surrogate counts 3, as `TextEncoder` writes it as
+ * U+FFFD.
+ */
 export function byteLength(s: string): number {
-  return new TextEncoder().encode(s).length;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
 }
 
 /** `IsQualifiedName`: label keys, annotation keys (lower-cased), finalizers' name part. */

@@ -20,6 +20,7 @@ import {
 } from "./_name_rules.ts";
 import { validateAnnotations, validateLabels } from "./_validate_meta.ts";
 import { VOLUME_SOURCES } from "./_volume_sources.ts";
+import { cloneJson } from "./clone_json.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -429,7 +430,7 @@ function canonical(v: unknown): unknown {
  */
 export function validatePodSpecUpdate(errs: FieldErrors, spec: unknown, old: unknown): void {
   if (!isRecord(spec) || !isRecord(old)) return;
-  const munged: Obj = structuredClone(spec);
+  const munged: Obj = cloneJson(spec);
   for (const f of ["containers", "initContainers"]) {
     const oldList = list(old[f]);
     const cur = munged[f];

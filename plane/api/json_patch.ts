@@ -8,6 +8,7 @@
 import jsonpatch from "fast-json-patch";
 import { isRecord } from "../../core/is_record.ts";
 import { PatchError } from "./patch_error.ts";
+import { cloneJson } from "./clone_json.ts";
 
 /** kube-apiserver's limit on operations in one JSON patch (`maxJSONPatchOperations`). */
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
@@ -116,7 +117,7 @@ export function applyJsonPatch(doc: unknown, patch: unknown): unknown {
     );
   }
   try {
-    return jsonpatch.applyPatch(structuredClone(doc), structuredClone(patch), true, true, true)
+    return jsonpatch.applyPatch(cloneJson(doc), cloneJson(patch), true, true, true)
       .newDocument;
   } catch (e) {
     if (e instanceof TypeError && /banned for security reasons/.test(e.message)) {

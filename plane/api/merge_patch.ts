@@ -6,6 +6,7 @@
 
 import { isRecord } from "../../core/is_record.ts";
 import { setOwn } from "./_set_own.ts";
+import { cloneJson } from "./clone_json.ts";
 
 /**
  * Applies an RFC 7386 merge patch: objects merge key by key, `null` removes a key, anything
@@ -24,7 +25,7 @@ import { setOwn } from "./_set_own.ts";
  * ```
  */
 export function jsonMergePatch(target: unknown, patch: unknown): unknown {
-  if (!isRecord(patch)) return structuredClone(patch);
+  if (!isRecord(patch)) return cloneJson(patch);
   const out: Record<string, unknown> = isRecord(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];

@@ -40,6 +40,7 @@ import {
   itemKey,
   patchSchemaOf,
 } from "./patch_strategies.ts";
+import { cloneJson } from "./clone_json.ts";
 
 export { PatchError } from "./patch_error.ts";
 export type { StatusCause } from "./_field_errors.ts";
@@ -139,7 +140,7 @@ export interface ServerSideApplyOptions {
  */
 function mergeApplied(live: unknown, applied: unknown, fs: FieldSchema | undefined): unknown {
   if (isRecord(applied)) {
-    if (!isRecord(live) || fs?.mapType === "atomic") return structuredClone(applied);
+    if (!isRecord(live) || fs?.mapType === "atomic") return cloneJson(applied);
     const out: Record<string, unknown> = { ...live };
     for (const [k, v] of Object.entries(applied)) {
       setOwn(out, k, mergeApplied(live[k], v, childSchema(fs, k)));
@@ -154,7 +155,7 @@ function mergeApplied(live: unknown, applied: unknown, fs: FieldSchema | undefin
         const key = canonicalJson(itemKey(item, lk.keys) ?? null);
         const at = out.findIndex((o) => canonicalJson(itemKey(o, lk.keys) ?? null) === key);
         if (at >= 0 && key !== "null") out[at] = mergeApplied(out[at], item, fs?.items);
-        else out.push(structuredClone(item));
+        else out.push(cloneJson(item));
       }
       return out;
     }
@@ -166,7 +167,7 @@ function mergeApplied(live: unknown, applied: unknown, fs: FieldSchema | undefin
       return out;
     }
   }
-  return structuredClone(applied);
+  return cloneJson(applied);
 }
 
 /**
@@ -274,7 +275,7 @@ export function serverSideApply(
 
   // 2. Merge.
   const schema = patchSchemaOf(opts.kind, apiVersion === "" ? undefined : apiVersion);
-  const merged = mergeApplied(structuredClone(base), applied, schema) as Record<string, unknown>;
+  const merged = mergeApplied(cloneJson(base), applied, schema) as Record<string, unknown>;
 
   // 3. Remove what this manager no longer applies and nobody else owns.
   const dropped = previous.paths().filter((p) => !applying.has(p));

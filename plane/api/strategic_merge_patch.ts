@@ -16,6 +16,7 @@ import { isRecord } from "../../core/is_record.ts";
 import { setOwn } from "./_set_own.ts";
 import { PatchError } from "./patch_error.ts";
 import { childSchema, type FieldSchema, isMergeList, patchSchemaOf } from "./patch_strategies.ts";
+import { cloneJson } from "./clone_json.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -54,8 +55,8 @@ export function strategicMergePatch(
   if (!isRecord(patch)) throw new PatchError(400, "invalid JSON document");
   const apiVersion = typeof original.apiVersion === "string" ? original.apiVersion : undefined;
   return mergeMap(
-    structuredClone(original) as Obj,
-    structuredClone(patch),
+    cloneJson(original) as Obj,
+    cloneJson(patch),
     patchSchemaOf(kind, apiVersion),
   );
 }

@@ -47,6 +47,12 @@ import { NamespaceLifecycle } from "./namespace_lifecycle.ts";
 import { type NodeConnector, noNodeConnector } from "./node_connector.ts";
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf_body.ts";
 import { podExecResponse, podLogResponse } from "./pod_proxy.ts";
+import {
+  OPENAPI_V2_PROTOBUF,
+  openapiV2Json,
+  openapiV2Protobuf,
+  wantsOpenapiV2Protobuf,
+} from "./openapi_v2.ts";
 import { type ApiObject, decodeObject, resourcePrefix } from "./object_codec.ts";
 import { convertEvent } from "./event_conversion.ts";
 import { parseRequestInfo, type ResourceRequest } from "./request_info.ts";
@@ -54,6 +60,7 @@ import { type DeleteQuery, type ListQuery, RestStorage } from "./rest_storage.ts
 import { serverVersion } from "./server_version.ts";
 import { WatchCache } from "./watch_cache.ts";
 import { watchResponse } from "./watch_stream.ts";
+import { cloneJson } from "../api/clone_json.ts";
 
 /** Options of {@linkcode ApiHandler}. */
 export interface ApiHandlerOptions {
@@ -117,7 +124,7 @@ export class ApiHandler {
       s = new RestStorage(
         this.#store,
         r,
-        (ns) => this.namespaces.state(ns),
+        this.namespaces,
         (res, obj) => this.#removed(res, obj),
       );
       this.#storages.set(r, s);
@@ -243,7 +250,7 @@ export class ApiHandler {
     try {
       const anonymous = req.headers.get("authorization") === null;
       if (!(anonymous && publicPaths.has(path))) {
-        if (!(await tokenMatches(req.headers.get("authorization"), this.#token))) {
+        if (!tokenMatches(req.headers.get("authorization"), this.#token)) {
           return statusResponse(ApiError.unauthorized().status);
         }
       }
@@ -313,6 +320,13 @@ export class ApiHandler {
       }
       case "/openapi/v3":
         return jsonResponse(openapiV3Index());
+      case "/openapi/v2":
+        if (wantsOpenapiV2Protobuf(accept)) {
+          return new Response(openapiV2Protobuf(), {
+            headers: { "content-type": OPENAPI_V2_PROTOBUF, vary: "Accept" },
+          });
+        }
+        return jsonResponse(openapiV2Json(), 200, "application/json", { vary: "Accept" });
     }
     if (path.startsWith("/openapi/v3/")) {
       const doc = openapiV3Document(path.slice("/openapi/v3/".length));
@@ -474,6 +488,7 @@ export class ApiHandler {
     r: ApiResource,
     obj: ApiObject,
     code = 200,
+    subresource?: string,
   ): Response {
     if (wantsTable(req.headers.get("accept"))) {
       return jsonResponse(
@@ -481,6 +496,7 @@ export class ApiHandler {
           now: this.#now(),
           includeObject: this.#includeObject(q),
           listMeta: { resourceVersion: String(obj.metadata.resourceVersion ?? "") },
+          ...(subresource ? { subresource } : {}),
         }),
         code,
         "application/json;as=Table;v=v1;g=meta.k8s.io",
@@ -524,7 +540,9 @@ export class ApiHandler {
     const sub = info.subresource;
     switch (info.verb) {
       case "get": {
-        if (sub === "scale") return jsonResponse(scaleOf(await st.get(ns, name!)));
+        if (sub === "scale") {
+          return this.#encodeOne(req, q, r, scaleOf(await st.get(ns, name!)), 200, "scale");
+        }
         if (sub === "log") {
           return await podLogResponse(this.#nodes, await st.get(ns, name!), q, done);
         }
@@ -768,7 +786,7 @@ export class ApiHandler {
     const existing = await st.find(ns, name);
     if (!existing) {
       if (sub !== undefined) throw ApiError.notFound(st.gr, name);
-      const applied = structuredClone(patch) as ApiObject;
+      const applied = cloneJson(patch) as ApiObject;
       if (!isRecord(applied.metadata)) applied.metadata = {};
       const metaName = applied.metadata.name;
       if (metaName !== undefined && metaName !== name) {
@@ -856,7 +874,7 @@ export class ApiHandler {
           field: "spec.replicas",
         }]);
       }
-      const next = structuredClone(cur);
+      const next = cloneJson(cur);
       (next.spec as Record<string, unknown>).replicas = replicas;
       const rv = scale.metadata.resourceVersion;
       if (rv === undefined || rv === "") delete next.metadata.resourceVersion;

@@ -1,6 +1,7 @@
 /**
  * `startApiServer`: serves an {@linkcode ApiHandler} over HTTPS only (kubectl sends its bearer
- * token only over TLS).
+ * token only over TLS). The HTTP server itself listens on a loopback port;
+ * {@linkcode startTlsFront} terminates TLS in front of it.
  *
  * @module
  */
@@ -9,6 +10,7 @@ import { ApiHandler } from "./api_handler.ts";
 import { ApiError } from "./api_error.ts";
 import { statusResponse } from "./http_io.ts";
 import type { NodeConnector } from "./node_connector.ts";
+import { startTlsFront, type TlsFront } from "./tls_front.ts";
 
 /** Options of {@linkcode startApiServer}. */
 export interface ApiServerOptions {
@@ -59,11 +61,11 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const serving: { handler?: ApiHandler } = {};
   const starting = new ApiError(503, "ServiceUnavailable", "the API server is starting").status;
   const ac = new AbortController();
+  // Plain HTTP on a loopback port; TLS is terminated in front of it with TCP_NODELAY (see
+  // tls_front.ts for the 40 ms this saves on every answer).
   const server = Deno.serve({
-    hostname,
-    port: opts.port,
-    cert: opts.cert,
-    key: opts.key,
+    hostname: "127.0.0.1",
+    port: 0,
     signal: ac.signal,
     onListen: () => {},
     onError: (e) => {
@@ -78,7 +80,21 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     info.completed.then(() => done.abort(), () => done.abort());
     return ready.handle(req, done.signal);
   });
-  const port = server.addr.port;
+  let front: TlsFront;
+  try {
+    front = await startTlsFront({
+      hostname,
+      port: opts.port,
+      cert: opts.cert,
+      key: opts.key,
+      upstreamPort: server.addr.port,
+    });
+  } catch (e) {
+    ac.abort();
+    await server.finished;
+    throw e;
+  }
+  const port = front.port;
   const handler = new ApiHandler({
     store: opts.store,
     token: opts.token,
@@ -93,6 +109,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const close = () => {
     closed ??= (async () => {
       await handler.close();
+      await front.close();
       ac.abort();
       await server.finished;
     })();

@@ -353,6 +353,62 @@ spec:
       );
 
       await t.step(
+        "apply -f of a kind: List; get --subresource=scale prints the Scale columns",
+        async () => {
+          const list = (replicas: number, extra = "") =>
+            `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: listed}
+  data: {x: "1"}
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: listed}
+  spec:
+    replicas: ${replicas}
+    selector: {matchLabels: {app: listed}}
+    template:
+      metadata: {labels: {app: listed}}
+      spec: {containers: [{name: c, image: busybox:1.36${extra}}]}
+`;
+          // kubectl checks a List on the client against /openapi/v2 (protobuf), then sends
+          // each item with fieldValidation=Strict.
+          const created = await ok(c, ["apply", "-f", "-"], list(3));
+          assert.match(created, /configmap\/listed created/);
+          assert.match(created, /deployment.apps\/listed created/);
+          const again = await ok(c, ["apply", "-f", "-"], list(3));
+          assert.match(again, /configmap\/listed unchanged/);
+          assert.match(again, /deployment.apps\/listed unchanged/);
+          const typo = await c.kubectl(["apply", "-f", "-"], list(3, ", imagePolicy: x"));
+          assert.equal(typo.code, 1, typo.stdout);
+          assert.match(
+            typo.stderr,
+            /unknown field "spec.template.spec.containers\[0\].imagePolicy"/,
+          );
+          const scale = await ok(c, ["get", "deploy", "listed", "--subresource=scale"]);
+          const [head, row] = scale.trim().split("\n");
+          assert.deepEqual(head!.split(/\s+/), ["NAME", "DESIRED", "AVAILABLE", "AGE"]);
+          assert.deepEqual(row!.split(/\s+/).slice(0, 3), ["listed", "3", "0"]);
+          const res = await c.request("/openapi/v2", {
+            headers: { accept: "application/com.github.proto-openapi.spec.v2@v1.0+protobuf" },
+          });
+          assert.equal(
+            res.headers.get("content-type"),
+            "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
+          );
+          assert.deepEqual([...new Uint8Array(await res.arrayBuffer()).subarray(0, 5)], [
+            0x0a,
+            3,
+            0x32,
+            0x2e,
+            0x30,
+          ]);
+        },
+      );
+
+      await t.step(
         "server-side apply, managedFields, fieldValidation Strict and Warn",
         async () => {
           const cfg = (value: string, extra = "") =>
@@ -676,6 +732,38 @@ spec:
           assert.equal(err!.object.code, 410);
           assert.equal(err!.object.reason, "Expired");
           ac.abort();
+        },
+      );
+
+      await t.step(
+        "allowWatchBookmarks: a BOOKMARK 2 s before the timeout, as JSON or as a Table",
+        async () => {
+          const head = await json(await c.request("/api/v1/namespaces/default/configmaps"));
+          const rv = Number((head.metadata as { resourceVersion: string }).resourceVersion);
+          const whole = async (query: string, accept = "application/json") => {
+            // timeoutSeconds=3: the server ends the stream by itself.
+            const res = await c.request(
+              `/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}&timeoutSeconds=3${query}`,
+              { headers: { accept } },
+            );
+            return (await res.text()).trim().split("\n").filter((l) => l !== "").map((l) =>
+              JSON.parse(l) as { type: string; object: Record<string, unknown> }
+            );
+          };
+          const plain = await whole("&allowWatchBookmarks=true");
+          assert.deepEqual(plain.map((e) => e.type), ["BOOKMARK"]);
+          assert.equal(plain[0]!.object.kind, "ConfigMap");
+          const bookmarkRv = (plain[0]!.object.metadata as { resourceVersion: string })
+            .resourceVersion;
+          assert.ok(Number(bookmarkRv) >= rv, `${bookmarkRv} >= ${rv}`);
+          assert.deepEqual(await whole(""), [], "no BOOKMARK unless asked for");
+          const table = await whole(
+            "&allowWatchBookmarks=true",
+            "application/json;as=Table;v=v1;g=meta.k8s.io",
+          );
+          assert.deepEqual(table.map((e) => e.type), ["BOOKMARK"]);
+          assert.equal(table[0]!.object.kind, "Table");
+          assert.equal((table[0]!.object.rows as unknown[]).length, 1);
         },
       );
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import { ApiError, type Status } from "./api_error.ts";
 
 /** The largest request body accepted, in bytes (kube-apiserver: 3 MiB). */
@@ -85,31 +86,30 @@ export function wantsTable(accept: string | null): boolean {
 
 /**
  * Compares a presented bearer token with the expected one in constant time (over their
- * SHA-256 digests, so the length does not leak either).
+ * SHA-256 digests, so the length does not leak either). Synchronous: `node:crypto`'s hash and
+ * `timingSafeEqual` cost microseconds, where two WebCrypto digests cost about 0.8 ms of the
+ * request's time.
  *
  * @example
  * ```ts
  * import { tokenMatches } from "./http_io.ts";
  * import assert from "node:assert/strict";
- * assert.equal(await tokenMatches("Bearer abc", "abc"), true);
- * assert.equal(await tokenMatches("Bearer abd", "abc"), false);
- * assert.equal(await tokenMatches(null, "abc"), false);
+ * assert.equal(tokenMatches("Bearer abc", "abc"), true);
+ * assert.equal(tokenMatches("Bearer abd", "abc"), false);
+ * assert.equal(tokenMatches(null, "abc"), false);
  * ```
  */
-export async function tokenMatches(
-  authorization: string | null,
-  expected: string,
-): Promise<boolean> {
+export function tokenMatches(authorization: string | null, expected: string): boolean {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
-  const given = m?.[1] ?? "";
-  const enc = new TextEncoder();
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", enc.encode(given)),
-    crypto.subtle.digest("SHA-256", enc.encode(expected)),
-  ]);
-  const x = new Uint8Array(a);
-  const y = new Uint8Array(b);
-  let diff = m ? 0 : 1;
-  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
-  return diff === 0;
+  const given = createHash("sha256").update(m?.[1] ?? "").digest();
+  let want = expectedDigests.get(expected);
+  if (!want) {
+    want = createHash("sha256").update(expected).digest();
+    if (expectedDigests.size > 16) expectedDigests.clear();
+    expectedDigests.set(expected, want);
+  }
+  return timingSafeEqual(given, want) && m !== null;
 }
+
+/** SHA-256 digests of the expected tokens (one per server; computed once). */
+const expectedDigests = new Map<string, Uint8Array>();

@@ -7,12 +7,13 @@
  * @module
  */
 import { isRecord } from "../../core/is_record.ts";
-import type { KvStore } from "../store/kv_store.ts";
+import type { KeyValue, KvStore } from "../store/kv_store.ts";
 import { type ApiResource, apiResources } from "../api/resources.ts";
 import { ApiError } from "./api_error.ts";
-import { type ApiObject, encodeObject, objectKey } from "./object_codec.ts";
+import { type ApiObject, decodeObject, encodeObject, objectKey } from "./object_codec.ts";
 import { kubeTime } from "./object_prepare.ts";
 import type { RestStorage } from "./rest_storage.ts";
+import { cloneJson } from "../api/clone_json.ts";
 
 /** Namespaces created at first start. */
 export const SYSTEM_NAMESPACES: readonly string[] = [
@@ -31,12 +32,25 @@ export const UNDELETABLE_NAMESPACES: ReadonlySet<string> = new Set([
 
 const nsResource = { group: "", resource: "namespaces" };
 
+/** What a namespace lookup says: absent, active, or being deleted. */
+export type NamespaceState = "missing" | "active" | "terminating";
+
+/** A namespace's state and the `mod_revision` of its key when it was read (0 when absent). */
+export interface NamespaceView {
+  /** Absent, active or being deleted. */
+  state: NamespaceState;
+  /** The key's `mod_revision` at that read. */
+  modRevision: number;
+}
+
 /** Creates, finalizes and reports namespaces for the API server. */
 export class NamespaceLifecycle {
   readonly #store: KvStore;
   readonly #storage: (r: ApiResource) => RestStorage;
   readonly #running = new Map<string, Promise<void>>();
   readonly #abort = new AbortController();
+  /** Namespaces seen in the store, with the revision they were seen at (a create checks it). */
+  readonly #known = new Map<string, NamespaceView>();
 
   /** Creates the lifecycle over the store and the server's storages. */
   constructor(store: KvStore, storage: (r: ApiResource) => RestStorage) {
@@ -44,8 +58,12 @@ export class NamespaceLifecycle {
     this.#storage = storage;
   }
 
+  #nsResource(): ApiResource {
+    return apiResources.find((r) => r.resource === "namespaces" && r.group === "")!;
+  }
+
   #namespaces(): RestStorage {
-    return this.#storage(apiResources.find((r) => r.resource === "namespaces" && r.group === "")!);
+    return this.#storage(this.#nsResource());
   }
 
   #serviceAccounts(): RestStorage {
@@ -54,11 +72,47 @@ export class NamespaceLifecycle {
     );
   }
 
-  /** Whether `ns` exists and is active. */
-  async state(ns: string): Promise<"missing" | "active" | "terminating"> {
-    const obj = await this.#namespaces().find(undefined, ns);
-    if (!obj) return "missing";
-    return obj.metadata.deletionTimestamp !== undefined ? "terminating" : "active";
+  /** Whether `ns` exists and is active (read from the store). */
+  async state(ns: string): Promise<NamespaceState> {
+    return (await this.view(ns, true)).state;
+  }
+
+  /**
+   * The state of `ns` with the `mod_revision` of its key it was read at. An active namespace
+   * is remembered, so a create does not read it each time: the create's txn compares the key's
+   * `mod_revision` with this one and, when the namespace changed since, reports the current key
+   * back through {@linkcode NamespaceLifecycle.observe}. `fresh` skips the memory.
+   */
+  async view(ns: string, fresh = false): Promise<NamespaceView> {
+    const known = fresh ? undefined : this.#known.get(ns);
+    if (known) return known;
+    const key = this.keyOf(ns);
+    return this.observe(ns, await this.#store.get(key) ?? undefined);
+  }
+
+  /** The store key of namespace `ns`. */
+  keyOf(ns: string): string {
+    return objectKey(this.#nsResource(), undefined, ns);
+  }
+
+  /** Records what the store holds for namespace `ns` (`undefined`: absent) and returns it. */
+  observe(ns: string, kv: KeyValue | undefined): NamespaceView {
+    if (!kv) {
+      this.#known.delete(ns);
+      return { state: "missing", modRevision: 0 };
+    }
+    const obj = decodeObject(kv);
+    const view: NamespaceView = {
+      state: obj.metadata.deletionTimestamp !== undefined ? "terminating" : "active",
+      modRevision: kv.modRevision,
+    };
+    // Only an active namespace is remembered: a create's txn proves it still is. A refusal
+    // (terminating, missing) is always read afresh.
+    if (view.state === "active") {
+      if (this.#known.size >= 10_000) this.#known.clear();
+      this.#known.set(ns, view);
+    } else this.#known.delete(ns);
+    return view;
   }
 
   /** Creates the `default` service account of `ns` when it is missing. */
@@ -110,7 +164,7 @@ export class NamespaceLifecycle {
     }
     const marked = await this.#namespaces().get(undefined, name);
     if (marked.metadata.deletionTimestamp !== undefined) return marked;
-    const next = structuredClone(marked);
+    const next = cloneJson(marked);
     next.metadata.deletionTimestamp = kubeTime(now);
     next.metadata.deletionGracePeriodSeconds = 0;
     next.status = { ...(isRecord(next.status) ? next.status : {}), phase: "Terminating" };

@@ -10,6 +10,7 @@ import { isRecord } from "../../core/is_record.ts";
 import type { ApiResource } from "../api/resources.ts";
 import type { ApiObject } from "./object_codec.ts";
 import { applyDefaults } from "./object_defaults.ts";
+import { cloneJson } from "../api/clone_json.ts";
 
 /** Kinds whose `metadata.generation` kube-apiserver 1.32 maintains. */
 const generationKinds = new Set(["Deployment", "ReplicaSet"]);
@@ -87,7 +88,7 @@ export function prepareForCreate(
   now: Date,
   uid: string = crypto.randomUUID(),
 ): ApiObject {
-  const out = structuredClone(obj);
+  const out = cloneJson(obj);
   const meta = out.metadata;
   delete meta.resourceVersion;
   delete meta.deletionTimestamp;
@@ -165,22 +166,22 @@ export function prepareForUpdate(
   incoming: ApiObject,
 ): ApiObject {
   if (subresource === "status") {
-    const out = structuredClone(old);
+    const out = cloneJson(old);
     if (incoming.status === undefined) delete out.status;
-    else out.status = structuredClone(incoming.status);
+    else out.status = cloneJson(incoming.status);
     return out;
   }
-  const out = structuredClone(incoming);
+  const out = cloneJson(incoming);
   const meta = out.metadata;
   for (const k of keptMetadata) {
     if (old.metadata[k] === undefined) delete meta[k];
-    else meta[k] = structuredClone(old.metadata[k]);
+    else meta[k] = cloneJson(old.metadata[k]);
   }
   delete meta.selfLink;
   applyDefaults(r.kind, out);
   if (r.subresources.includes("status") && subresource !== "binding") {
     if (old.status === undefined) delete out.status;
-    else out.status = structuredClone(old.status);
+    else out.status = cloneJson(old.status);
   }
   if (generationKinds.has(r.kind) && specPart(out) !== specPart(old)) {
     meta.generation = (typeof old.metadata.generation === "number" ? old.metadata.generation : 0) +

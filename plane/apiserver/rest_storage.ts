@@ -30,6 +30,8 @@ import {
   prepareForUpdate,
   sameObject,
 } from "./object_prepare.ts";
+import type { NamespaceView } from "./namespace_lifecycle.ts";
+import { cloneJson } from "../api/clone_json.ts";
 
 /** Options of a list. */
 export interface ListQuery {
@@ -82,8 +84,18 @@ export interface WriteOptions {
   validateAsNew?: boolean;
 }
 
-/** What a namespace lookup says: absent, active, or being deleted. */
-type NamespaceState = "missing" | "active" | "terminating";
+/**
+ * The namespace check of a namespaced create: a remembered view of the namespace, its store key,
+ * and a way to report what a txn found there (`NamespaceLifecycle` implements it).
+ */
+export interface NamespaceGate {
+  /** The namespace's state and the `mod_revision` it was read at (may be remembered). */
+  view(ns: string): Promise<NamespaceView>;
+  /** The namespace's store key. */
+  keyOf(ns: string): string;
+  /** Records the namespace's current key (`undefined`: absent) and returns the new view. */
+  observe(ns: string, kv: KeyValue | undefined): NamespaceView;
+}
 
 interface ContinueToken {
   v: string;
@@ -133,23 +145,23 @@ export class RestStorage {
   readonly resource: ApiResource;
   /** Group and resource for error messages. */
   readonly gr: GroupResource;
-  #namespaceState: (ns: string) => Promise<NamespaceState>;
+  #namespaces: NamespaceGate;
   #onRemoved: (r: ApiResource, obj: ApiObject) => void;
 
   /**
-   * Creates the storage; `namespaceState` checks the namespace of a namespaced create,
+   * Creates the storage; `namespaces` checks the namespace of a namespaced create,
    * `onRemoved` hears of every object removed from the store (for garbage collection).
    */
   constructor(
     store: KvStore,
     resource: ApiResource,
-    namespaceState: (ns: string) => Promise<NamespaceState>,
+    namespaces: NamespaceGate,
     onRemoved: (r: ApiResource, obj: ApiObject) => void = () => {},
   ) {
     this.store = store;
     this.resource = resource;
     this.gr = { group: resource.group, resource: resource.resource };
-    this.#namespaceState = namespaceState;
+    this.#namespaces = namespaces;
     this.#onRemoved = onRemoved;
   }
 
@@ -321,30 +333,66 @@ export class RestStorage {
     const obj = prepareForCreate(r, body, opts.now ?? new Date());
     this.#validate(obj);
     const name = String(obj.metadata.name);
-    if (r.namespaced && ns !== undefined) {
-      const state = await this.#namespaceState(ns);
-      if (state === "missing") throw ApiError.notFound({ group: "", resource: "namespaces" }, ns);
-      if (state === "terminating") {
-        throw ApiError.forbidden(
-          this.gr,
-          name,
-          `unable to create new content in namespace ${ns} because it is being terminated`,
-        );
+    const key = this.#key(ns, name);
+    const gated = r.namespaced && ns !== undefined ? ns : undefined;
+    let view = gated === undefined ? undefined : await this.#namespaces.view(gated);
+    for (let attempt = 0;; attempt++) {
+      if (attempt >= 20) throw ApiError.conflict(this.gr, name);
+      if (gated !== undefined && view) this.#checkNamespace(gated, view, name);
+      if (opts.dryRun) {
+        if (await this.store.get(key)) throw ApiError.alreadyExists(this.gr, name);
+        return obj;
+      }
+      // One txn: the name is free and the namespace is still what `view` says (kube-apiserver
+      // reads it from an informer; here a changed namespace fails the compare and is re-read).
+      const nsKey = gated === undefined ? undefined : this.#namespaces.keyOf(gated);
+      const res = await this.store.txn({
+        compare: [
+          { key, target: "create", result: "equal", value: 0 },
+          ...(nsKey === undefined ? [] : [{
+            key: nsKey,
+            target: "mod" as const,
+            result: "equal" as const,
+            value: view!.modRevision,
+          }]),
+        ],
+        success: [{ type: "put", key, value: encodeObject(obj) }],
+        failure: [
+          { type: "get", key, countOnly: true },
+          ...(nsKey === undefined ? [] : [{ type: "get" as const, key: nsKey }]),
+        ],
+      });
+      if (res.succeeded) {
+        obj.metadata.resourceVersion = String(res.revision);
+        return obj;
+      }
+      const taken = res.results[0]?.type === "get" && res.results[0].count > 0;
+      if (gated === undefined) {
+        if (taken) throw ApiError.alreadyExists(this.gr, name);
+        continue;
+      }
+      const nsNow = res.results[1]?.type === "get" ? res.results[1].kvs[0] : undefined;
+      const before = view!.modRevision;
+      view = this.#namespaces.observe(gated, nsNow);
+      // The namespace is unchanged (or only changed in a way that still admits content): the
+      // name was the reason.
+      if (taken && (view.modRevision === before || view.state === "active")) {
+        throw ApiError.alreadyExists(this.gr, name);
       }
     }
-    const key = this.#key(ns, name);
-    if (opts.dryRun) {
-      if (await this.store.get(key)) throw ApiError.alreadyExists(this.gr, name);
-      return obj;
+  }
+
+  #checkNamespace(ns: string, view: NamespaceView, name: string): void {
+    if (view.state === "missing") {
+      throw ApiError.notFound({ group: "", resource: "namespaces" }, ns);
     }
-    const res = await this.store.txn({
-      compare: [{ key, target: "create", result: "equal", value: 0 }],
-      success: [{ type: "put", key, value: encodeObject(obj) }],
-      failure: [],
-    });
-    if (!res.succeeded) throw ApiError.alreadyExists(this.gr, name);
-    obj.metadata.resourceVersion = String(res.revision);
-    return obj;
+    if (view.state === "terminating") {
+      throw ApiError.forbidden(
+        this.gr,
+        name,
+        `unable to create new content in namespace ${ns} because it is being terminated`,
+      );
+    }
   }
 
   /**
@@ -365,7 +413,7 @@ export class RestStorage {
       const kv = await this.store.get(key);
       if (!kv) throw ApiError.notFound(this.gr, name);
       const current = this.#decode(kv);
-      const desired = await mutate(structuredClone(current));
+      const desired = await mutate(cloneJson(current));
       if (!isRecord(desired.metadata)) desired.metadata = {};
       this.#checkBody(desired, ns);
       const dn = desired.metadata.name;
@@ -478,7 +526,7 @@ export class RestStorage {
     if (meta.deletionTimestamp !== undefined && grace === meta.deletionGracePeriodSeconds) {
       return current; // already being deleted: nothing changes
     }
-    const next = structuredClone(current);
+    const next = cloneJson(current);
     next.metadata.deletionTimestamp = kubeTime(new Date(now.getTime() + grace * 1000));
     next.metadata.deletionGracePeriodSeconds = grace;
     if (grace <= 0 && finalizers.length === 0) return undefined;

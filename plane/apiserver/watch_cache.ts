@@ -10,6 +10,7 @@
 import type { KeyValue, KvStore, WatchEvent } from "../store/kv_store.ts";
 import { ApiError, type Status } from "./api_error.ts";
 import { type ApiObject, decodeObject } from "./object_codec.ts";
+import { cloneJson } from "../api/clone_json.ts";
 
 /** A change of one object. */
 export interface CacheEvent {
@@ -41,6 +42,17 @@ export interface WatchCacheOptions {
   resumeMs?: number;
   /** Decodes a stored value (default {@linkcode decodeObject}). */
   decode?: (kv: KeyValue) => ApiObject;
+}
+
+/** Options of {@linkcode WatchCache.subscribe}. */
+export interface SubscribeOptions {
+  /**
+   * Send BOOKMARKs at the cache's revision (besides the store's progress notifications), as
+   * kube-apiserver's watch cache does for `allowWatchBookmarks=true`: every `everyMs` (its
+   * bookmark frequency is one minute) and 2 s before `deadline` (ms since the epoch, when the
+   * watch times out), so a client can resume from a recent revision.
+   */
+  bookmarks?: { everyMs: number; deadline: number };
 }
 
 class Subscriber {
@@ -189,7 +201,7 @@ export class WatchCache {
           (ev.prevKv ? this.#decode(ev.prevKv) : undefined);
         this.#objects.delete(ev.kv.key);
         if (!last) return;
-        const object = structuredClone(last);
+        const object = cloneJson(last);
         object.metadata.resourceVersion = String(ev.kv.modRevision);
         ce = { type: "DELETED", object, revision: ev.kv.modRevision, key: ev.kv.key };
         break;
@@ -226,16 +238,28 @@ export class WatchCache {
    * Streams the changes under `prefix` (a namespace's or the whole kind's) after
    * `resourceVersion`; without one, first an ADDED for every current object. Ends with an
    * `ERROR` item (410 Expired when the revision was compacted) or when `signal` aborts.
+   * BOOKMARKs come on the store's progress notifications and as `opts.bookmarks` asks.
    */
   async *subscribe(
     prefix: string,
     resourceVersion: number | undefined,
     signal: AbortSignal,
+    opts: SubscribeOptions = {},
   ): AsyncGenerator<WatchItem> {
     await this.start();
     const sub = new Subscriber(prefix, this.#maxQueue);
     const onAbort = () => sub.close();
     signal.addEventListener("abort", onAbort);
+    const timers: ReturnType<typeof setTimeout>[] = [];
+    const bookmark = () => {
+      if (sub.live) sub.push({ type: "BOOKMARK", revision: this.#revision });
+    };
+    if (opts.bookmarks) {
+      const { everyMs, deadline } = opts.bookmarks;
+      timers.push(setInterval(bookmark, everyMs));
+      const last = deadline - Date.now() - 2000;
+      if (last > 0) timers.push(setTimeout(bookmark, last));
+    }
     try {
       let from: number;
       if (resourceVersion === undefined) {
@@ -244,7 +268,7 @@ export class WatchCache {
           if (!key.startsWith(prefix)) continue;
           yield {
             type: "ADDED",
-            object: structuredClone(object),
+            object: cloneJson(object),
             revision: Number(object.metadata.resourceVersion),
             key,
           };
@@ -272,6 +296,7 @@ export class WatchCache {
         await sub.wait();
       }
     } finally {
+      for (const t of timers) clearTimeout(t);
       signal.removeEventListener("abort", onAbort);
       this.#subs.delete(sub);
     }
@@ -324,7 +349,7 @@ export class WatchCache {
           const was = prev.get(ev.kv.key) ?? (ev.prevKv ? this.#decode(ev.prevKv) : undefined);
           prev.delete(ev.kv.key);
           if (was) {
-            const object = structuredClone(was);
+            const object = cloneJson(was);
             object.metadata.resourceVersion = String(ev.kv.modRevision);
             yield { type: "DELETED", object, revision: ev.kv.modRevision, key: ev.kv.key };
           }

@@ -34,6 +34,9 @@ export interface WatchStreamOptions {
 
 const encoder = new TextEncoder();
 
+/** How often a watch with `allowWatchBookmarks=true` gets a BOOKMARK (kube-apiserver: 1 min). */
+export const BOOKMARK_EVERY_MS = 60_000;
+
 /**
  * Encoded JSON lines of shared cache events, per event type: every watcher of a kind gets the
  * same event object, so it is serialized once, not once per watcher.
@@ -79,7 +82,19 @@ export function watchResponse(
   const onAbort = () => ac.abort();
   opts.signal.addEventListener("abort", onAbort);
   const timer = setTimeout(() => ac.abort(), opts.timeoutSeconds * 1000);
-  const events = cache.subscribe(opts.prefix, opts.resourceVersion, ac.signal);
+  const events = cache.subscribe(
+    opts.prefix,
+    opts.resourceVersion,
+    ac.signal,
+    opts.allowBookmarks
+      ? {
+        bookmarks: {
+          everyMs: BOOKMARK_EVERY_MS,
+          deadline: Date.now() + opts.timeoutSeconds * 1000,
+        },
+      }
+      : {},
+  );
   let first = true;
   const apiVersion = resource.group ? `${resource.group}/${resource.version}` : resource.version;
   const encode = (type: string, object: unknown) =>
@@ -105,12 +120,28 @@ export function watchResponse(
             continue;
           }
           if (item.type === "BOOKMARK") {
-            if (!opts.allowBookmarks || opts.table) continue;
-            controller.enqueue(encode("BOOKMARK", {
+            if (!opts.allowBookmarks) continue;
+            const object = {
               kind: resource.kind,
               apiVersion,
               metadata: { resourceVersion: String(item.revision) },
-            }));
+            };
+            if (!opts.table) {
+              controller.enqueue(encode("BOOKMARK", object));
+              return;
+            }
+            // kube-apiserver converts a bookmark's (empty) object like any other: a one-row
+            // Table of zero values.
+            controller.enqueue(encode(
+              "BOOKMARK",
+              toTable(resource, [object], {
+                now: new Date(),
+                includeObject: opts.table.includeObject,
+                listMeta: { resourceVersion: String(item.revision) },
+                noHeaders: !first,
+              }),
+            ));
+            first = false;
             return;
           }
           const ev = filterEvent(item, opts.query);
