@@ -96,7 +96,8 @@ function coreRun(): Result {
   for (let i = 0; i < MEASURED; i++) {
     const s = performance.now();
     const info = podInfo(pod(`p-${i}`));
-    const r = schedulePod(info, cache.nodes(), profile, { startIndex: start });
+    const snap = cache.snapshot();
+    const r = schedulePod(info, snap.nodes, profile, { ...snap, startIndex: start });
     if (!r.ok) throw new Error(`pod ${i} did not fit: ${r.message}`);
     start = r.nextStartIndex;
     cache.assume(info, r.node);

@@ -281,7 +281,10 @@ export class Scheduler {
       await this.#unschedulable(q, pod, serverMessage(e));
       return;
     }
-    const r = schedulePod(info, this.cache.nodes(), this.profile, {
+    const snap = this.cache.snapshot();
+    const r = schedulePod(info, snap.nodes, this.profile, {
+      nodesWithAffinity: snap.nodesWithAffinity,
+      nodesWithRequiredAntiAffinity: snap.nodesWithRequiredAntiAffinity,
       startIndex: this.#startIndex,
       ...(this.#opts.random ? { random: this.#opts.random } : {}),
     });
