@@ -19,7 +19,8 @@
  * Anchor: kube-scheduler's CI threshold is 680 pods/s at 5,000 nodes / 10,000 pods; issue 15's
  * target is ≥ 1,000 pods/s on this 2-core machine.
  *
- * Environment: `RK8S_BENCH_SCHED_API_PODS=N` measured pods of the API runs (default 1,000;
+ * Environment: `RK8S_BENCH_SCHED_CORE_PODS=N` measured pods of the core run (default 10,000;
+ * 0 skips it), `RK8S_BENCH_SCHED_API_PODS=N` measured pods of the API runs (default 1,000;
  * 0 skips them), `RK8S_BENCH_SCHED_DEPLOY_REPLICAS=N` replicas of the Deployment run (default
  * 1,000; 0 skips it).
  *
@@ -40,7 +41,6 @@ import { quantile } from "./_harness.ts";
 
 const NODES = 1000;
 const PLACED = 1000;
-const MEASURED = 10_000;
 const DEPLOY_NODES = 100;
 
 function node(i: number): Node {
@@ -123,7 +123,7 @@ function print(results: readonly Result[]): void {
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  "));
 }
 
-function coreRun(): Result {
+function coreRun(measured: number): Result {
   const cache = new SchedulerCache();
   for (let i = 0; i < NODES; i++) cache.addNode(node(i));
   for (let i = 0; i < PLACED; i++) cache.addPod(pod(`placed-${i}`, `node-${i % NODES}`));
@@ -132,7 +132,7 @@ function coreRun(): Result {
   const latencies: number[] = [];
   const cpu0 = cpuSeconds();
   const t0 = performance.now();
-  for (let i = 0; i < MEASURED; i++) {
+  for (let i = 0; i < measured; i++) {
     const s = performance.now();
     const info = podInfo(pod(`p-${i}`));
     const snap = cache.snapshot();
@@ -144,7 +144,7 @@ function coreRun(): Result {
   }
   return {
     what: "core (schedulePod + assume)",
-    pods: MEASURED,
+    pods: measured,
     seconds: (performance.now() - t0) / 1000,
     latencies,
     cpu: cpuSeconds() - cpu0,
@@ -293,7 +293,9 @@ function count(name: string, fallback: number): number {
 export async function schedulerBench(): Promise<void> {
   const measured = count("RK8S_BENCH_SCHED_API_PODS", 1000);
   const replicas = count("RK8S_BENCH_SCHED_DEPLOY_REPLICAS", 1000);
-  const results = [coreRun()];
+  const core = count("RK8S_BENCH_SCHED_CORE_PODS", 10_000);
+  const results: Result[] = [];
+  if (core > 0) results.push(coreRun(core));
   if (measured > 0) results.push(...await apiRuns(measured));
   if (replicas > 0) results.push(await deploymentRun(replicas));
   print(results);
