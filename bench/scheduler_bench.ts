@@ -1,22 +1,36 @@
 /**
  * Scheduler benchmark, after upstream `scheduler_perf` SchedulingBasic: 1,000 nodes (4 cpu,
- * 32 GiB, 110 pods each), 1,000 pods already placed, then 10,000 pods measured (100m cpu,
- * 500 MiB each). Two runs:
+ * 32 GiB, 110 pods each), 1,000 pods already placed, then the measured pods (100m cpu,
+ * 500 MiB each). Runs:
  *
  * - **core**: the pure scheduling cycle (`schedulePod` + assuming the pod in the
- *   `SchedulerCache`), as the scheduler loop runs it, without the API;
- * - **api**: the `Scheduler` against a real rks + etcd: pods created through the API (50 in
- *   flight), latency from sending the create to the bound pod seen by a watch.
+ *   `SchedulerCache`), as the scheduler loop runs it, without the API — 10,000 pods;
+ * - **api create → bound**: the `Scheduler` against a real rks + etcd (in this process), pods
+ *   created through the API (50 in flight) while it runs; latency from sending the create to
+ *   the bound pod seen by a watch; pods/s from the first create to the last binding;
+ * - **api backlog → bound**: the same number of pods created while no scheduler runs, then a
+ *   new `Scheduler` binds them all; pods/s between the first and the last binding seen (the
+ *   scheduler's own rate through the API: cycle, `pods/binding`, `Scheduled` event);
+ * - **deployment**: a Deployment of 1,000 replicas on 100 simulated nodes with the
+ *   controllers (Deployment → ReplicaSet → pods) and the scheduler running: time from the
+ *   Deployment's create to the last pod bound.
  *
- * Reports pods/s and p50/p99 per-pod latency. Anchor: kube-scheduler's CI threshold is 680 pods/s
- * at 5,000 nodes / 10,000 pods; issue 15's target is ≥ 1,000 pods/s on this 2-core machine.
- * `RK8S_BENCH_SCHED_API_PODS=N` runs the API run with N measured pods (default 0: skipped).
+ * Reports pods/s, p50/p99 per-pod latency, the process's CPU seconds, and the load average.
+ * Anchor: kube-scheduler's CI threshold is 680 pods/s at 5,000 nodes / 10,000 pods; issue 15's
+ * target is ≥ 1,000 pods/s on this 2-core machine.
+ *
+ * Environment: `RK8S_BENCH_SCHED_CORE_PODS=N` measured pods of the core run (default 10,000;
+ * 0 skips it), `RK8S_BENCH_SCHED_API_PODS=N` measured pods of the API runs (default 1,000;
+ * 0 skips them), `RK8S_BENCH_SCHED_DEPLOY_REPLICAS=N` replicas of the Deployment run (default
+ * 1,000; 0 skips it).
  *
  * @module
  */
+import process from "node:process";
 import { startTestCluster } from "../plane/apiserver/_testing.ts";
 import { KubeClient } from "../plane/client/kube_client.ts";
 import { SharedInformer } from "../plane/client/shared_informer.ts";
+import { startControllerManager } from "../plane/controllers/controller_manager.ts";
 import { podInfo } from "../plane/scheduler/node_info.ts";
 import { buildProfile } from "../plane/scheduler/profile.ts";
 import { schedulePod } from "../plane/scheduler/schedule_pod.ts";
@@ -27,7 +41,7 @@ import { quantile } from "./_harness.ts";
 
 const NODES = 1000;
 const PLACED = 1000;
-const MEASURED = 10_000;
+const DEPLOY_NODES = 100;
 
 function node(i: number): Node {
   const name = `node-${i}`;
@@ -41,23 +55,23 @@ function node(i: number): Node {
     status: {
       allocatable: { cpu: "4", memory: "32Gi", pods: "110" },
       capacity: { cpu: "4", memory: "32Gi", pods: "110" },
+      conditions: [{ type: "Ready", status: "True", reason: "KubeletReady" }],
     },
   };
 }
+
+const CONTAINER = {
+  name: "pause",
+  image: "registry.k8s.io/pause:3.10",
+  resources: { requests: { cpu: "100m", memory: "500Mi" } },
+};
 
 function pod(name: string, nodeName?: string): Pod {
   return {
     apiVersion: "v1",
     kind: "Pod",
     metadata: { name, namespace: "default", labels: { app: "bench" } },
-    spec: {
-      ...(nodeName ? { nodeName } : {}),
-      containers: [{
-        name: "pause",
-        image: "registry.k8s.io/pause:3.10",
-        resources: { requests: { cpu: "100m", memory: "500Mi" } },
-      }],
-    },
+    spec: { ...(nodeName ? { nodeName } : {}), containers: [CONTAINER] },
   };
 }
 
@@ -65,38 +79,64 @@ interface Result {
   what: string;
   pods: number;
   seconds: number;
+  /** Per-pod latencies (ms); empty when not measured. */
   latencies: number[];
+  /** CPU seconds of this process during the run. */
+  cpu: number;
+  /** 1-minute load average at the end of the run. */
+  load: number;
+}
+
+function loadAverage(): number {
+  try {
+    return Deno.loadavg()[0]!;
+  } catch {
+    return NaN;
+  }
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 function print(results: readonly Result[]): void {
-  console.log(`\n## scheduler: ${NODES} nodes, ${PLACED} pods placed, then the measured pods`);
-  const rows = [["run", "pods", "seconds", "pods/s", "p50 ms", "p99 ms"]];
+  console.log(
+    `\n## scheduler: ${NODES} nodes, ${PLACED} pods placed, then the measured pods ` +
+      `(deployment: ${DEPLOY_NODES} nodes)`,
+  );
+  const rows = [["run", "pods", "seconds", "pods/s", "p50 ms", "p99 ms", "cpu s", "load"]];
   for (const r of results) {
+    const q = (x: number) => r.latencies.length ? quantile(r.latencies, x).toFixed(3) : "-";
     rows.push([
       r.what,
       String(r.pods),
       r.seconds.toFixed(2),
       (r.pods / r.seconds).toFixed(0),
-      quantile(r.latencies, 0.5).toFixed(3),
-      quantile(r.latencies, 0.99).toFixed(3),
+      q(0.5),
+      q(0.99),
+      r.cpu.toFixed(1),
+      r.load.toFixed(1),
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  "));
 }
 
-function coreRun(): Result {
+function coreRun(measured: number): Result {
   const cache = new SchedulerCache();
   for (let i = 0; i < NODES; i++) cache.addNode(node(i));
   for (let i = 0; i < PLACED; i++) cache.addPod(pod(`placed-${i}`, `node-${i % NODES}`));
   const profile = buildProfile();
   let start = 0;
   const latencies: number[] = [];
+  const cpu0 = cpuSeconds();
   const t0 = performance.now();
-  for (let i = 0; i < MEASURED; i++) {
+  for (let i = 0; i < measured; i++) {
     const s = performance.now();
     const info = podInfo(pod(`p-${i}`));
-    const r = schedulePod(info, cache.nodes(), profile, { startIndex: start });
+    const snap = cache.snapshot();
+    const r = schedulePod(info, snap.nodes, profile, { ...snap, startIndex: start });
     if (!r.ok) throw new Error(`pod ${i} did not fit: ${r.message}`);
     start = r.nextStartIndex;
     cache.assume(info, r.node);
@@ -104,65 +144,159 @@ function coreRun(): Result {
   }
   return {
     what: "core (schedulePod + assume)",
-    pods: MEASURED,
+    pods: measured,
     seconds: (performance.now() - t0) / 1000,
     latencies,
+    cpu: cpuSeconds() - cpu0,
+    load: loadAverage(),
   };
 }
 
-async function inFlight<T>(n: number, limit: number, f: (i: number) => Promise<T>): Promise<void> {
+async function inFlight(n: number, limit: number, f: (i: number) => Promise<unknown>) {
   let next = 0;
   await Promise.all(Array.from({ length: limit }, async () => {
     while (next < n) await f(next++);
   }));
 }
 
-async function apiRun(measured: number): Promise<Result> {
+/** Watches pods with `selector` and records when each named one is first seen bound. */
+class BoundWatch {
+  readonly informer: SharedInformer<Pod>;
+  /** Pod name → when it was first seen bound (performance.now()). */
+  readonly bound = new Map<string, number>();
+  constructor(kube: KubeClient, selector: string) {
+    this.informer = new SharedInformer<Pod>(kube, "pods", { labelSelector: selector });
+  }
+  async start(): Promise<void> {
+    const seen = (p: Pod) => {
+      if (p.spec?.nodeName && !this.bound.has(p.metadata.name)) {
+        this.bound.set(p.metadata.name, performance.now());
+      }
+    };
+    await this.informer.addHandlers({ add: seen, update: seen });
+    await this.informer.start();
+  }
+  /** Resolves when `n` pods are bound; rejects after `timeoutMs` with how many were. */
+  async waitFor(n: number, timeoutMs: number): Promise<void> {
+    try {
+      await this.informer.waitFor(() => this.bound.size >= n, timeoutMs);
+    } catch {
+      throw new Error(`only ${this.bound.size} of ${n} pods bound within ${timeoutMs / 1000} s`);
+    }
+  }
+}
+
+async function apiRuns(measured: number): Promise<Result[]> {
   await using c = await startTestCluster("grpc");
   await using kube = await KubeClient.connect({ kubeconfig: c.kubeconfig });
   await inFlight(NODES, 50, (i) => kube.create("nodes", node(i)));
   await inFlight(PLACED, 50, (i) => kube.create("pods", pod(`placed-${i}`, `node-${i % NODES}`)));
-  const scheduler = new Scheduler(kube, { identity: "bench" });
+  const watch = new BoundWatch(kube, "app=bench");
+  await watch.start();
+  const results: Result[] = [];
+  const timeout = 10 * 60_000;
+
+  // create → bound, the scheduler running
+  let scheduler = new Scheduler(kube, { identity: "bench" });
   await scheduler.start();
   const created = new Map<string, number>();
-  const latencies: number[] = [];
-  let firstCreate = 0;
-  let lastBound = 0;
-  const watch = new SharedInformer<Pod>(kube, "pods", { labelSelector: "app=bench" });
-  const seen = (p: Pod) => {
-    const t = created.get(p.metadata.name);
-    if (!p.spec?.nodeName || t === undefined) return;
-    created.delete(p.metadata.name);
-    lastBound = performance.now();
-    latencies.push(lastBound - t);
-  };
-  await watch.addHandlers({ add: seen, update: seen });
-  await watch.start();
-  firstCreate = performance.now();
+  let cpu0 = cpuSeconds();
+  const firstCreate = performance.now();
   await inFlight(measured, 50, async (i) => {
     const name = `p-${i}`;
     // Stamped before the request: the bound pod can reach the watch before the create's answer.
     created.set(name, performance.now());
     await kube.create("pods", pod(name));
   });
-  await watch.waitFor(() => latencies.length >= measured, 10 * 60_000);
-  await scheduler.stop();
-  await watch.stop();
-  return {
-    what: "api (rks + etcd, create → bound)",
+  await watch.waitFor(PLACED + measured, timeout);
+  const latencies = [...created].map(([name, t]) => watch.bound.get(name)! - t);
+  const lastBound = Math.max(...[...created.keys()].map((n) => watch.bound.get(n)!));
+  results.push({
+    what: "api create → bound",
     pods: measured,
     seconds: (lastBound - firstCreate) / 1000,
     latencies,
+    cpu: cpuSeconds() - cpu0,
+    load: loadAverage(),
+  });
+  await scheduler.stop();
+
+  // backlog → bound: pods created while no scheduler runs, then one binds them all
+  await inFlight(measured, 50, (i) => kube.create("pods", pod(`b-${i}`)));
+  scheduler = new Scheduler(kube, { identity: "bench-backlog" });
+  cpu0 = cpuSeconds();
+  await scheduler.start();
+  await watch.waitFor(PLACED + 2 * measured, timeout);
+  await scheduler.stop();
+  const times = [...watch.bound].filter(([n]) => n.startsWith("b-")).map(([, t]) => t);
+  results.push({
+    what: "api backlog → bound",
+    pods: measured,
+    seconds: (Math.max(...times) - Math.min(...times)) / 1000,
+    latencies: [],
+    cpu: cpuSeconds() - cpu0,
+    load: loadAverage(),
+  });
+  await watch.informer.stop();
+  return results;
+}
+
+async function deploymentRun(replicas: number): Promise<Result> {
+  await using c = await startTestCluster("grpc");
+  await using kube = await KubeClient.connect({ kubeconfig: c.kubeconfig });
+  await inFlight(DEPLOY_NODES, 50, (i) => kube.create("nodes", node(i)));
+  // The simulated nodes post no Leases: the node lifecycle controller must not time them out.
+  await using _cm = await startControllerManager({
+    kube,
+    nodeLifecycle: { gracePeriodSeconds: 3600, startupGracePeriodSeconds: 3600 },
+  });
+  const scheduler = new Scheduler(kube, { identity: "bench-deploy" });
+  await scheduler.start();
+  const watch = new BoundWatch(kube, "app=web");
+  await watch.start();
+  const cpu0 = cpuSeconds();
+  const t0 = performance.now();
+  await kube.create("apps/deployments", {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "default" },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: "web" } },
+      template: { metadata: { labels: { app: "web" } }, spec: { containers: [CONTAINER] } },
+    },
+  });
+  await watch.waitFor(replicas, 10 * 60_000);
+  const seconds = (Math.max(...watch.bound.values()) - t0) / 1000;
+  const result = {
+    what: `deployment ${replicas} replicas → bound`,
+    pods: replicas,
+    seconds,
+    latencies: [],
+    cpu: cpuSeconds() - cpu0,
+    load: loadAverage(),
   };
+  await watch.informer.stop();
+  await scheduler.stop();
+  return result;
+}
+
+function count(name: string, fallback: number): number {
+  const v = Deno.env.get(name);
+  if (v === undefined || v === "") return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name}: expected a whole number, got ${v}`);
+  return n;
 }
 
 /** Runs the scheduler benchmark and prints its table. */
 export async function schedulerBench(): Promise<void> {
-  const results = [coreRun()];
-  const env = Deno.env.get("RK8S_BENCH_SCHED_API_PODS");
-  // The API run is opt-in: on this machine it did not finish within 5 minutes (under load ~10);
-  // see the issue's notes.
-  const measured = env === undefined ? 0 : Number(env);
-  if (measured > 0) results.push(await apiRun(measured));
+  const measured = count("RK8S_BENCH_SCHED_API_PODS", 1000);
+  const replicas = count("RK8S_BENCH_SCHED_DEPLOY_REPLICAS", 1000);
+  const core = count("RK8S_BENCH_SCHED_CORE_PODS", 10_000);
+  const results: Result[] = [];
+  if (core > 0) results.push(coreRun(core));
+  if (measured > 0) results.push(...await apiRuns(measured));
+  if (replicas > 0) results.push(await deploymentRun(replicas));
   print(results);
 }

@@ -698,14 +698,14 @@ export class ApiHandler {
         }
         const opts = { dryRun, now: this.#now() };
         if (dryRun || d.propagationPolicy === undefined || d.propagationPolicy === "Background") {
-          return jsonResponse(await st.delete(ns, name!, d, opts));
+          const out = await st.delete(ns, name!, d, opts);
+          if (!dryRun) this.gc.afterDelete(st, out); // an `orphan`/`foregroundDeletion` finalizer
+          return jsonResponse(out);
         }
         // Check existence and preconditions before touching dependents.
-        const current = await st.delete(ns, name!, d, { ...opts, dryRun: true });
-        const depNs = r.namespaced ? ns : undefined;
+        await st.delete(ns, name!, d, { ...opts, dryRun: true });
         if (d.propagationPolicy === "Orphan") {
-          await this.gc.orphan(depNs, String(current.metadata.uid));
-          return jsonResponse(await st.delete(ns, name!, d, opts));
+          return jsonResponse(await this.gc.markOrphan(st, ns, name!));
         }
         return jsonResponse(await this.gc.markForeground(st, ns, name!));
       }

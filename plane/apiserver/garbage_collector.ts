@@ -2,7 +2,10 @@
  * `GarbageCollector`: deletion by owner references, as Kubernetes' garbage collector does it for
  * the three `propagationPolicy` values — `Background` (the owner goes at once, its dependents
  * after it), `Foreground` (the owner stays with the `foregroundDeletion` finalizer until its
- * dependents are gone) and `Orphan` (the dependents lose their owner reference and stay).
+ * dependents whose owner reference has `blockOwnerDeletion: true` are gone; the others are
+ * deleted too but do not hold the owner) and `Orphan` (the owner stays with the `orphan`
+ * finalizer while its dependents lose their owner reference, then goes). An object deleted while
+ * it carries either finalizer (set by its author) is finished the same way.
  * Dependents are the objects, in the owner's namespace (or anywhere for a cluster-scoped owner),
  * whose `metadata.ownerReferences` name the owner's uid.
  *
@@ -16,11 +19,25 @@ import type { RestStorage } from "./rest_storage.ts";
 
 /** The finalizer of a foreground deletion. */
 export const FOREGROUND_FINALIZER = "foregroundDeletion";
+/** The finalizer of an orphaning deletion. */
+export const ORPHAN_FINALIZER = "orphan";
+
+function finalizersOf(obj: ApiObject): string[] {
+  const f = obj.metadata.finalizers;
+  return Array.isArray(f) ? f.filter((x): x is string => typeof x === "string") : [];
+}
 
 /** One dependent: its resource and object. */
 interface Dependent {
   resource: ApiResource;
   object: ApiObject;
+}
+
+/** True when `obj`'s owner reference to `uid` has `blockOwnerDeletion: true`. */
+export function blocksOwnerDeletion(obj: ApiObject, uid: string): boolean {
+  const refs = obj.metadata.ownerReferences;
+  return Array.isArray(refs) &&
+    refs.some((r) => isRecord(r) && r.uid === uid && r.blockOwnerDeletion === true);
 }
 
 /** True when `obj` has an owner reference with `uid`. */
@@ -33,6 +50,8 @@ export function ownedBy(obj: ApiObject, uid: string): boolean {
 export class GarbageCollector {
   readonly #storage: (r: ApiResource) => RestStorage;
   readonly #running = new Set<Promise<void>>();
+  /** Finalizer work under way, by `fg/<uid>` or `orphan/<uid>`. */
+  readonly #finishing = new Set<string>();
   readonly #log: (line: string) => void;
   #closed = false;
 
@@ -112,38 +131,91 @@ export class GarbageCollector {
   }
 
   /**
-   * Finishes a foreground deletion: deletes the dependents (foreground too), waits until they
-   * are gone, then removes the owner's `foregroundDeletion` finalizer (which removes the owner
-   * when no other finalizer holds it).
+   * Finishes a foreground deletion: deletes the dependents (foreground too), waits until those
+   * with `blockOwnerDeletion: true` are gone (upstream's `blockingDependents`), then removes the
+   * owner's `foregroundDeletion` finalizer (which removes the owner when no other finalizer holds
+   * it). Non-blocking dependents still present then are collected after the owner.
    */
   finishForeground(r: ApiResource, owner: ApiObject): void {
     if (this.#closed) return;
     const ns = typeof owner.metadata.namespace === "string" ? owner.metadata.namespace : undefined;
     const uid = String(owner.metadata.uid);
     const name = String(owner.metadata.name);
+    this.#finishing.add(`fg/${uid}`);
     this.#spawn(`${r.resource} "${name}"`, async () => {
-      for (let round = 0; round < 600 && !this.#closed; round++) {
-        const deps = await this.dependents(r.namespaced ? ns : undefined, uid);
-        if (deps.length === 0) break;
-        for (const d of deps) {
-          if (d.object.metadata.deletionTimestamp !== undefined) continue;
-          const m = d.object.metadata;
-          const dns = typeof m.namespace === "string" ? m.namespace : undefined;
-          const st = this.#storage(d.resource);
-          await this.#ignoreNotFound(this.markForeground(st, dns, String(m.name)));
-        }
-        await new Promise((res) => setTimeout(res, Math.min(50 * (round + 1), 1000)));
+      try {
+        await this.#foreground(r, ns, name, uid);
+      } finally {
+        this.#finishing.delete(`fg/${uid}`);
       }
-      if (this.#closed) return;
-      await this.#ignoreNotFound(
-        this.#storage(r).update(ns, name, undefined, (cur) => {
-          const f = Array.isArray(cur.metadata.finalizers) ? cur.metadata.finalizers : [];
-          cur.metadata.finalizers = f.filter((x) => x !== FOREGROUND_FINALIZER);
+    });
+  }
+
+  async #foreground(r: ApiResource, ns: string | undefined, name: string, uid: string) {
+    for (let round = 0; round < 600 && !this.#closed; round++) {
+      const deps = await this.dependents(r.namespaced ? ns : undefined, uid);
+      if (!deps.some((d) => blocksOwnerDeletion(d.object, uid))) break;
+      for (const d of deps) {
+        if (d.object.metadata.deletionTimestamp !== undefined) continue;
+        const m = d.object.metadata;
+        const dns = typeof m.namespace === "string" ? m.namespace : undefined;
+        const st = this.#storage(d.resource);
+        await this.#ignoreNotFound(this.markForeground(st, dns, String(m.name)));
+      }
+      await new Promise((res) => setTimeout(res, Math.min(50 * (round + 1), 1000)));
+    }
+    if (this.#closed) return;
+    await this.#ignoreNotFound(
+      this.#storage(r).update(ns, name, undefined, (cur) => {
+        const f = Array.isArray(cur.metadata.finalizers) ? cur.metadata.finalizers : [];
+        cur.metadata.finalizers = f.filter((x) => x !== FOREGROUND_FINALIZER);
+        delete cur.metadata.resourceVersion;
+        return cur;
+      }),
+    );
+  }
+
+  /**
+   * After a delete left `obj` in place (finalizers): finishes the garbage collector's own
+   * finalizers — `orphan` (dependents lose their owner reference, then the finalizer goes) and
+   * `foregroundDeletion` ({@linkcode GarbageCollector.finishForeground}).
+   */
+  afterDelete(st: RestStorage, obj: ApiObject): void {
+    if (this.#closed || obj.metadata.deletionTimestamp === undefined) return;
+    const f = finalizersOf(obj);
+    const uid = String(obj.metadata.uid);
+    if (f.includes(FOREGROUND_FINALIZER) && !this.#finishing.has(`fg/${uid}`)) {
+      this.finishForeground(st.resource, obj);
+    }
+    if (!f.includes(ORPHAN_FINALIZER) || this.#finishing.has(`orphan/${uid}`)) return;
+    const ns = typeof obj.metadata.namespace === "string" ? obj.metadata.namespace : undefined;
+    const name = String(obj.metadata.name);
+    this.#finishing.add(`orphan/${uid}`);
+    this.#spawn(`${st.resource.resource} "${name}"`, async () => {
+      try {
+        await this.orphan(st.resource.namespaced ? ns : undefined, uid);
+        await this.#ignoreNotFound(st.update(ns, name, undefined, (cur) => {
+          cur.metadata.finalizers = finalizersOf(cur).filter((x) => x !== ORPHAN_FINALIZER);
           delete cur.metadata.resourceVersion;
           return cur;
-        }),
-      );
+        }));
+      } finally {
+        this.#finishing.delete(`orphan/${uid}`);
+      }
     });
+  }
+
+  /** Starts an orphaning deletion: adds the `orphan` finalizer, deletes, finishes later. */
+  async markOrphan(st: RestStorage, ns: string | undefined, name: string): Promise<ApiObject> {
+    await st.update(ns, name, undefined, (cur) => {
+      const f = finalizersOf(cur);
+      if (!f.includes(ORPHAN_FINALIZER)) cur.metadata.finalizers = [...f, ORPHAN_FINALIZER];
+      delete cur.metadata.resourceVersion;
+      return cur;
+    });
+    const marked = await st.delete(ns, name, { propagationPolicy: "Orphan" });
+    this.afterDelete(st, marked);
+    return marked;
   }
 
   /** Starts a foreground deletion of one object: adds the finalizer, deletes, finishes later. */

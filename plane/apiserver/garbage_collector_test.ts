@@ -116,5 +116,90 @@ Deno.test({
       assert.equal(await exists(c, `${apps}/replicasets/fg-rs`), false);
       assert.equal(await exists(c, `${core}/pods/fg-pod`), false);
     });
+
+    await t.step(
+      "foreground: only dependents with blockOwnerDeletion hold the owner",
+      async () => {
+        const cm = (name: string, extra: Record<string, unknown> = {}) => ({
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name, ...extra },
+        });
+        const del = (name: string, body: unknown) =>
+          c.request(`${core}/configmaps/${name}`, { method: "DELETE", body: JSON.stringify(body) })
+            .then((r) => r.body?.cancel());
+        const ref = (name: string, uid: string, block: boolean) => ({
+          ownerReferences: [{
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            name,
+            uid,
+            blockOwnerDeletion: block,
+          }],
+          finalizers: ["example.com/hold"],
+        });
+        const release = (name: string) =>
+          c.request(`${core}/configmaps/${name}`, {
+            method: "PATCH",
+            headers: { "content-type": "application/merge-patch+json" },
+            body: JSON.stringify({ metadata: { finalizers: null } }),
+          }).then((r) => r.body?.cancel());
+        // A non-blocking dependent held by its own finalizer does not keep the owner.
+        const a = await create(c, `${core}/configmaps`, cm("owner-a"));
+        await create(c, `${core}/configmaps`, cm("loose", ref("owner-a", a, false)));
+        await del("owner-a", { propagationPolicy: "Foreground" });
+        await waitFor(
+          "owner-a to go",
+          async () => !(await exists(c, `${core}/configmaps/owner-a`)),
+        );
+        // A blocking one does, until its finalizer is removed.
+        const b = await create(c, `${core}/configmaps`, cm("owner-b"));
+        await create(c, `${core}/configmaps`, cm("tight", ref("owner-b", b, true)));
+        await del("owner-b", { propagationPolicy: "Foreground" });
+        await waitFor("tight to be terminating", async () => {
+          const o = await (await c.request(`${core}/configmaps/tight`)).json();
+          return o.metadata?.deletionTimestamp !== undefined;
+        });
+        await new Promise((r) => setTimeout(r, 500));
+        assert.ok(await exists(c, `${core}/configmaps/owner-b`), "the blocking dependent holds it");
+        await release("tight");
+        await waitFor(
+          "owner-b to go",
+          async () => !(await exists(c, `${core}/configmaps/owner-b`)),
+        );
+        await release("loose");
+        await waitFor("loose to go", async () => !(await exists(c, `${core}/configmaps/loose`)));
+      },
+    );
+
+    await t.step(
+      "an orphan finalizer set by the author: a plain delete orphans the dependents",
+      async () => {
+        const owner = await create(c, `${core}/configmaps`, {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "owner-o", finalizers: ["orphan"] },
+        });
+        await create(c, `${core}/configmaps`, {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: {
+            name: "child-o",
+            ownerReferences: [{ apiVersion: "v1", kind: "ConfigMap", name: "owner-o", uid: owner }],
+          },
+        });
+        const res = await c.request(`${core}/configmaps/owner-o`, { method: "DELETE" });
+        const body = await res.json();
+        assert.equal(res.status, 200, JSON.stringify(body));
+        assert.deepEqual(body.metadata.finalizers, ["orphan"]); // kept until the dependents are free
+        await waitFor(
+          "owner-o to go",
+          async () => !(await exists(c, `${core}/configmaps/owner-o`)),
+        );
+        const child = await (await c.request(`${core}/configmaps/child-o`)).json();
+        assert.equal(child.metadata.ownerReferences, undefined);
+        assert.equal(child.metadata.deletionTimestamp, undefined);
+      },
+    );
   },
 });

@@ -8,7 +8,7 @@ import { startTestCluster } from "../apiserver/_testing.ts";
 import type { KubeObject } from "../store/kube_object.ts";
 import { isAlreadyExists, isConflict, isNotFound } from "./client_errors.ts";
 import { ApiListWatch } from "./api_list_watch.ts";
-import { EventRecorder } from "./event_recorder.ts";
+import { EventDroppedError, EventRecorder } from "./event_recorder.ts";
 import { KubeClient } from "./kube_client.ts";
 import { SharedInformer } from "./shared_informer.ts";
 
@@ -224,5 +224,67 @@ Deno.test({
         /Warning\s+FailedScheduling\s+\S+\s+\(x3 over \S+\)\s+default-scheduler\s+0\/1 nodes are available: 1 Insufficient cpu\./,
       );
     });
+
+    await t.step(
+      "events: similar ones combine, spam is throttled (client-go's correlator)",
+      async () => {
+        const rec = new EventRecorder(kube, { component: "correlator-test" });
+        const p = await kube.create("pods", pod("similar"));
+        for (let i = 0; i < 15; i++) await rec.event(p, "Normal", "Created", `message ${i}`);
+        // 30 repeats of one message: the object's bucket (25) is empty after 10 more.
+        for (let i = 0; i < 30; i++) await rec.event(p, "Normal", "Pulled", "same message");
+        await rec.flush();
+        const evs = await kube.list("events", {
+          namespace: "default",
+          fieldSelector: "involvedObject.name=similar",
+        });
+        const created = evs.items.filter((e) => e.reason === "Created");
+        const combined = created.filter((e) => String(e.message).startsWith("(combined"));
+        assert.equal(created.length, 10); // 9 single ones, then one combined
+        assert.equal(combined.length, 1);
+        assert.equal(combined[0]!.message, "(combined from similar events): message 14");
+        assert.equal(combined[0]!.count, 6);
+        const pulled = evs.items.filter((e) => e.reason === "Pulled");
+        assert.equal(pulled.length, 1);
+        assert.equal(pulled[0]!.count, 10); // 25 tokens − 15 Created events
+      },
+    );
+
+    await t.step(
+      "events: a burst is bounded — repeats in flight fold, a full backlog drops",
+      async () => {
+        const errors: unknown[] = [];
+        const rec = new EventRecorder(kube, {
+          component: "burst-test",
+          maxInFlight: 2,
+          maxBacklog: 5,
+          spamBurst: 0,
+          aggregateMaxEvents: 1000,
+          onError: (e) => errors.push(e),
+        });
+        const p = await kube.create("pods", pod("burst"));
+        // 30 repeats sent at once: one Event whose count reaches 30, in a few writes.
+        await Promise.all(
+          Array.from({ length: 30 }, () => rec.event(p, "Normal", "Pulled", "same message")),
+        );
+        await rec.flush();
+        // 20 distinct events sent at once: 2 writing + 5 waiting fit, the rest is dropped.
+        for (let i = 0; i < 20; i++) void rec.event(p, "Normal", "Distinct", `message ${i}`);
+        await rec.flush();
+        const evs = await kube.list("events", {
+          namespace: "default",
+          fieldSelector: "involvedObject.name=burst",
+        });
+        const same = evs.items.filter((e) => e.reason === "Pulled");
+        assert.equal(same.length, 1);
+        assert.equal(same[0]!.count, 30);
+        const distinct = evs.items.filter((e) => e.reason === "Distinct");
+        const dropped = errors.filter((e) => e instanceof EventDroppedError);
+        assert.equal(dropped.length, errors.length, String(errors[0]));
+        assert.equal(distinct.length + dropped.length, 20);
+        assert.ok(dropped.length > 0 && distinct.length >= 5, `${distinct.length} written`);
+        assert.match(String(dropped[0]), /event Distinct about Pod default\/burst dropped/);
+      },
+    );
   },
 });

@@ -338,14 +338,26 @@ export class KubeClient implements AsyncDisposable {
     }, false);
     const res = await this.api.open(path, opts.signal);
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    // Aborting the fetch does not always settle a pending read of its body (seen with a busy
+    // in-process server: an informer's stop() then hung forever), so the read races the signal.
+    const signal = opts.signal;
+    let onAbort: (() => void) | undefined;
+    const aborted = signal
+      ? new Promise<never>((_, reject) => {
+        onAbort = () => reject(signal.reason);
+        if (signal.aborted) onAbort();
+        else signal.addEventListener("abort", onAbort, { once: true });
+      })
+      : undefined;
+    aborted?.catch(() => {});
     let buf = "";
     try {
       for (;;) {
         let chunk: ReadableStreamReadResult<string>;
         try {
-          chunk = await reader.read();
+          chunk = await (aborted ? Promise.race([reader.read(), aborted]) : reader.read());
         } catch (e) {
-          if (opts.signal?.aborted) return;
+          if (signal?.aborted) return;
           throw new RkError(`Watch of ${resource} broke: ${e instanceof Error ? e.message : e}`, {
             cause: e,
           });
@@ -371,7 +383,10 @@ export class KubeClient implements AsyncDisposable {
         }
       }
     } finally {
-      await reader.cancel().catch(() => {});
+      if (onAbort) signal?.removeEventListener("abort", onAbort);
+      // After an abort the cancel may not settle either: it is not waited for then.
+      const cancelled = reader.cancel().catch(() => {});
+      if (!signal?.aborted) await cancelled;
     }
   }
 

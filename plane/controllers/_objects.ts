@@ -232,15 +232,21 @@ export function selectorMatches(
   labels: Readonly<Record<string, string>> | undefined,
 ): boolean {
   if (!isRecord(selector)) return false;
-  let reqs;
-  try {
-    reqs = labelSelectorFromObject(selector);
-  } catch (e) {
-    if (e instanceof SelectorError) return false;
-    throw e;
+  // Parsed once per selector object: a sync matches one selector against every pod.
+  let reqs = parsedSelectors.get(selector);
+  if (reqs === undefined) {
+    try {
+      reqs = labelSelectorFromObject(selector);
+    } catch (e) {
+      if (!(e instanceof SelectorError)) throw e;
+      reqs = null;
+    }
+    parsedSelectors.set(selector, reqs);
   }
-  return reqs.length > 0 && matchesLabelSelector(reqs, labels);
+  return reqs !== null && reqs.length > 0 && matchesLabelSelector(reqs, labels);
 }
+
+const parsedSelectors = new WeakMap<object, ReturnType<typeof labelSelectorFromObject> | null>();
 
 /** Milliseconds since the epoch of an RFC 3339 time, or undefined when absent/invalid. */
 export function timeOf(t: string | null | undefined): number | undefined {

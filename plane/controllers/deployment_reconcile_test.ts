@@ -397,3 +397,18 @@ Deno.test("equalIgnoreHash() and podTemplateHash(): the hash label does not coun
     "key order does not matter",
   );
 });
+
+Deno.test("podTemplateHash(): FNV-32a, collisionCount fed as 8 bytes (uint32 LE + 4 zeros), safe-encoded decimal", () => {
+  // Reference computed independently: FNV-1a 32 over the canonical JSON then the 8 bytes.
+  const fnv = (bytes: number[]) => {
+    let h = 0x811c9dc5;
+    for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+    return h;
+  };
+  const json = [...new TextEncoder().encode('{"a":1}')];
+  const alphabet = "bcdfghjklmnpqrstvwxz2456789";
+  const encode = (n: number) => [...String(n)].map((d) => alphabet[d.charCodeAt(0) % 27]).join("");
+  assert.equal(podTemplateHash({ a: 1 }), encode(fnv(json)));
+  assert.equal(podTemplateHash({ a: 1 }, 2), encode(fnv([...json, 2, 0, 0, 0, 0, 0, 0, 0])));
+  assert.notEqual(podTemplateHash({ a: 1 }, 0), podTemplateHash({ a: 1 }));
+});

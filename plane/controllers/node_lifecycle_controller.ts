@@ -32,7 +32,10 @@ export interface NodeLifecycleControllerOptions extends NodeLifecycleOptions {
   leases: SharedInformer<KubeObject>;
   /** Shared informer of `pods`. */
   pods: SharedInformer<KubeObject>;
-  /** Where Events go (`NodeNotReady`, `TaintManagerEviction`, `CIDRNotAvailable`). */
+  /**
+   * Where Events go (`RegisteredNode`, `RemovingNode`, `NodeNotReady`, `TaintManagerEviction`,
+   * `CIDRNotAvailable`).
+   */
   events: EventRecorder;
   /** The pod network for node IPAM; none: no podCIDR allocation. */
   clusterCidr?: ClusterCidr;
@@ -73,14 +76,42 @@ export class NodeLifecycleController {
   /** Adds the handlers that trigger a pass. */
   async register(): Promise<void> {
     const kick = () => this.queue.add(KEY);
-    await this.#o.nodes.addHandlers({ add: kick, update: kick, delete: kick });
+    // Upstream's RecordNodeEvent: "Node <name> event: <what>", about the Node.
+    const nodeEvent = (node: KubeObject, reason: string, what: string) =>
+      void this.#o.events.event(
+        node,
+        "Normal",
+        reason,
+        `Node ${node.metadata.name} event: ${what}`,
+      );
+    await this.#o.nodes.addHandlers({
+      add: (n) => {
+        nodeEvent(n, "RegisteredNode", `Registered Node ${n.metadata.name} in Controller`);
+        kick();
+      },
+      update: kick,
+      delete: (n) => {
+        nodeEvent(n, "RemovingNode", `Removing Node ${n.metadata.name} from Controller`);
+        kick();
+      },
+    });
     await this.#o.leases.addHandlers({ add: kick, update: kick });
+    // A pod placed on a node matters only when the node has NoExecute taints (eviction): a
+    // burst of bindings on healthy nodes does not rerun the pass over every node and pod.
+    const onTaintedNode = (p: KubeObject) => {
+      const name = (p.spec as Pod["spec"])?.nodeName;
+      if (!name) return false;
+      const node = this.#o.nodes.get(undefined, name) as unknown as NodeObject | undefined;
+      return (node?.spec?.taints ?? []).some((t) => t.effect === "NoExecute");
+    };
     await this.#o.pods.addHandlers({
       add: (p) => {
-        if ((p.spec as Pod["spec"])?.nodeName) kick();
+        if (onTaintedNode(p)) kick();
       },
       update: (p, old) => {
-        if ((p.spec as Pod["spec"])?.nodeName !== (old.spec as Pod["spec"])?.nodeName) kick();
+        if ((p.spec as Pod["spec"])?.nodeName !== (old.spec as Pod["spec"])?.nodeName) {
+          if (onTaintedNode(p)) kick();
+        }
       },
     });
   }

@@ -13,12 +13,20 @@ const SAFE_ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789";
  * Hashes a pod template as kube-controller-manager's `controller.ComputeHash` does, with one
  * documented difference in the input bytes:
  *
- * 1. upstream feeds FNV-1a 32-bit with a `spew` dump of the Go struct; rk8s has no Go struct, so
- *    it feeds FNV-1a 32-bit with the template as canonical JSON (object keys sorted at every
- *    level, no whitespace, UTF-8, and `null`/`{}`/`[]` fields left out as Go's zero values). The value therefore differs from what kube-controller-manager
- *    would compute for the same template, but it is stable for a template and changes with it;
- * 2. when `collisionCount` is given (`status.collisionCount`), its value as 4 little-endian bytes
- *    is fed after the template, as upstream;
+ * 1. upstream feeds FNV-1a 32-bit with `hashutil.DeepHashObject`'s output: spew's `%#v` print
+ *    of the Go `v1.PodTemplateSpec` struct, which lists every field of every nested struct in
+ *    Go declaration order (zero values and nil pointers included) and the unexported internals
+ *    of each `resource.Quantity`, so the bytes depend on the Kubernetes version's struct layout
+ *    (upstream's hash changes when a release adds a PodSpec field, which is why it compares
+ *    templates with `EqualIgnoreHash`, never by hash). rk8s has no Go structs; it feeds FNV-1a
+ *    32-bit with the template as canonical JSON (object keys sorted at every level, no
+ *    whitespace, UTF-8, and `null`/`{}`/`[]` fields left out as Go's zero values). The value
+ *    therefore differs from kube-controller-manager's for the same template, but it is stable
+ *    for a template and changes with it, and rk8s, like upstream, finds a Deployment's
+ *    ReplicaSets by comparing templates, not hashes;
+ * 2. when `collisionCount` is given (`status.collisionCount`), 8 bytes are fed after the
+ *    template — the count as a little-endian uint32 then 4 zero bytes — as upstream
+ *    (`make([]byte, 8)` filled by `binary.LittleEndian.PutUint32`);
  * 3. the 32-bit result is written in decimal and each digit mapped through
  *    `rand.SafeEncodeString` (`bcdfghjklmnpqrstvwxz2456789`), as upstream — so the label is 1 to
  *    10 characters from that alphabet, e.g. `5d4b8c8f7b`-like values.
@@ -46,7 +54,7 @@ export function podTemplateHash(template: unknown, collisionCount?: number): str
   };
   feed(new TextEncoder().encode(semanticJson(template) ?? ""));
   if (collisionCount !== undefined) {
-    const b = new Uint8Array(4);
+    const b = new Uint8Array(8);
     new DataView(b.buffer).setUint32(0, collisionCount >>> 0, true);
     feed(b);
   }

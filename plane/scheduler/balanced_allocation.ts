@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { MAX_NODE_SCORE, type ScorePlugin } from "./framework.ts";
+import { MAX_NODE_SCORE, type ScorePlugin, SKIP } from "./framework.ts";
 import { allocatableAndRequested, DEFAULT_RESOURCE_WEIGHTS } from "./node_resources_fit.ts";
 
 /**
@@ -56,17 +56,25 @@ export function balancedScore(amounts: readonly [number, number][]): number {
 export function balancedAllocationPlugin(
   resources: readonly string[] = DEFAULT_RESOURCE_WEIGHTS.map((r) => r.name),
 ): ScorePlugin {
+  const cpuMemory = resources.length === 2 && resources[0] === "cpu" && resources[1] === "memory";
   return {
     name: "NodeResourcesBalancedAllocation",
+    preScore(ctx) {
+      const r = ctx.pod.requests;
+      // A pod without cpu/memory requests gets 0 everywhere (upstream skips best-effort pods).
+      if (r.milliCPU === 0 && r.memory === 0) return SKIP;
+    },
     score(ctx, node) {
       const r = ctx.pod.requests;
       if (r.milliCPU === 0 && r.memory === 0) return 0;
-      if (resources.length === 2) {
-        // The common case (cpu, memory) without intermediate arrays.
-        const [a0, r0] = allocatableAndRequested(node, r, ctx.pod.nonZero, resources[0]!, false);
-        const [a1, r1] = allocatableAndRequested(node, r, ctx.pod.nonZero, resources[1]!, false);
+      if (cpuMemory) {
+        // The default (cpu, memory) without intermediate arrays.
+        const a0 = node.allocatable.milliCPU;
+        const a1 = node.allocatable.memory;
         if (a0 !== 0 && a1 !== 0) {
-          const std = Math.abs((Math.min(1, r0 / a0) - Math.min(1, r1 / a1)) / 2);
+          const f0 = Math.min(1, (node.requested.milliCPU + r.milliCPU) / a0);
+          const f1 = Math.min(1, (node.requested.memory + r.memory) / a1);
+          const std = Math.abs((f0 - f1) / 2);
           return Math.floor((1 - std) * MAX_NODE_SCORE);
         }
       }

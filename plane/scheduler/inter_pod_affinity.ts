@@ -17,7 +17,9 @@ import {
   fail,
   type FilterPlugin,
   MAX_NODE_SCORE,
+  nodesWithAffinityPods,
   type ScorePlugin,
+  SKIP,
 } from "./framework.ts";
 import type { AffinityTerm, NodeInfo, PodInfo } from "./node_info.ts";
 
@@ -73,14 +75,16 @@ function live(p: PodInfo): boolean {
 function interPodAffinityCounts(ctx: CycleContext): FilterState {
   const pod = ctx.pod;
   const st: FilterState = { existingAnti: new Map(), affinity: new Map(), anti: new Map() };
-  for (const node of ctx.nodes) {
+  for (const node of nodesWithAffinityPods(ctx, true)) {
     for (const existing of node.podsWithRequiredAntiAffinity) {
       if (!live(existing)) continue;
       for (const t of existing.requiredAntiAffinity) {
         if (termSelects(t, pod)) bump(st.existingAnti, node, t.topologyKey, 1);
       }
     }
-    if (pod.requiredAffinity.length === 0 && pod.requiredAntiAffinity.length === 0) continue;
+  }
+  if (pod.requiredAffinity.length === 0 && pod.requiredAntiAffinity.length === 0) return st;
+  for (const node of ctx.nodes) {
     for (const existing of node.pods.values()) {
       if (!live(existing) || existing.key === pod.key) continue;
       if (
@@ -104,7 +108,7 @@ function scoreState(ctx: CycleContext): ScoreState {
   const pod = ctx.pod;
   const scores = new Map<string, number>();
   const hasOwn = pod.preferredAffinity.length > 0 || pod.preferredAntiAffinity.length > 0;
-  for (const node of ctx.nodes) {
+  for (const node of hasOwn ? ctx.nodes : nodesWithAffinityPods(ctx)) {
     const pods = hasOwn ? node.pods.values() : node.podsWithAffinity.values();
     for (const existing of pods) {
       if (!live(existing) || existing.key === pod.key) continue;
@@ -152,7 +156,14 @@ function scoreState(ctx: CycleContext): ScoreState {
 export const interPodAffinityPlugin: FilterPlugin & ScorePlugin = {
   name: "InterPodAffinity",
   preFilter(ctx) {
-    ctx.data.set("InterPodAffinity", interPodAffinityCounts(ctx));
+    const st = interPodAffinityCounts(ctx);
+    const pod = ctx.pod;
+    // Nothing to check on any node: the filter lets every node through.
+    if (
+      st.existingAnti.size === 0 && pod.requiredAffinity.length === 0 &&
+      pod.requiredAntiAffinity.length === 0
+    ) return SKIP;
+    ctx.data.set("InterPodAffinity", st);
   },
   filter(ctx, node) {
     const st = ctx.data.get("InterPodAffinity") as FilterState | undefined;
@@ -189,6 +200,11 @@ export const interPodAffinityPlugin: FilterPlugin & ScorePlugin = {
     return undefined;
   },
   preScore(ctx) {
+    const pod = ctx.pod;
+    if (
+      pod.preferredAffinity.length === 0 && pod.preferredAntiAffinity.length === 0 &&
+      nodesWithAffinityPods(ctx).length === 0
+    ) return SKIP; // no term on either side: every node scores 0
     ctx.data.set("InterPodAffinity/score", scoreState(ctx));
   },
   score(ctx, node) {

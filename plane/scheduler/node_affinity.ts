@@ -8,7 +8,13 @@
  *
  * @module
  */
-import { defaultNormalizeScore, fail, type FilterPlugin, type ScorePlugin } from "./framework.ts";
+import {
+  defaultNormalizeScore,
+  fail,
+  type FilterPlugin,
+  type ScorePlugin,
+  SKIP,
+} from "./framework.ts";
 import type { NodeInfo } from "./node_info.ts";
 import type { NodeSelectorRequirement, NodeSelectorTerm, Pod } from "./types.ts";
 
@@ -142,9 +148,21 @@ export function podMatchesNodeSelectorAndAffinity(
  */
 export const nodeAffinityPlugin: FilterPlugin & ScorePlugin = {
   name: "NodeAffinity",
+  preFilter(ctx) {
+    const spec = ctx.pod.pod.spec;
+    if (
+      !spec?.nodeSelector &&
+      !spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+    ) return SKIP; // every node matches
+  },
   filter(ctx, node: NodeInfo) {
     if (podMatchesNodeSelectorAndAffinity(ctx.pod.pod, node.node)) return undefined;
     return fail("NodeAffinity", "UnschedulableAndUnresolvable", ERR_NODE_AFFINITY);
+  },
+  preScore(ctx) {
+    const terms = ctx.pod.pod.spec?.affinity?.nodeAffinity
+      ?.preferredDuringSchedulingIgnoredDuringExecution;
+    if (!terms?.length) return SKIP; // every node scores 0
   },
   score(ctx, node) {
     const terms = ctx.pod.pod.spec?.affinity?.nodeAffinity

@@ -171,6 +171,8 @@ export class NodeInfo {
   allocatable: Allocatable;
   /** Taints. */
   taints: Taint[];
+  /** Whether any taint has the `PreferNoSchedule` effect. */
+  hasPreferNoSchedule: boolean;
   /** Pods by `namespace/name`. */
   readonly pods: Map<string, PodInfo> = new Map();
   /** Sum of the pods' requests. */
@@ -191,6 +193,7 @@ export class NodeInfo {
     this.labels = node.metadata.labels ?? {};
     this.allocatable = nodeAllocatable(node);
     this.taints = node.spec?.taints ?? [];
+    this.hasPreferNoSchedule = this.taints.some((t) => t.effect === "PreferNoSchedule");
   }
 
   /** Replaces the node object (labels, taints, allocatable). */
@@ -199,6 +202,7 @@ export class NodeInfo {
     this.labels = node.metadata.labels ?? {};
     this.allocatable = nodeAllocatable(node);
     this.taints = node.spec?.taints ?? [];
+    this.hasPreferNoSchedule = this.taints.some((t) => t.effect === "PreferNoSchedule");
     this.generation++;
   }
 

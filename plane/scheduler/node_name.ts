@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { fail, type FilterPlugin } from "./framework.ts";
+import { fail, type FilterPlugin, SKIP } from "./framework.ts";
 
 /** kube-scheduler's reason. */
 export const ERR_NODE_NAME = "node(s) didn't match the requested node name";
@@ -26,6 +26,9 @@ export const ERR_NODE_NAME = "node(s) didn't match the requested node name";
  */
 export const nodeNamePlugin: FilterPlugin = {
   name: "NodeName",
+  preFilter(ctx) {
+    if (!ctx.pod.pod.spec?.nodeName) return SKIP;
+  },
   filter(ctx, node) {
     const want = ctx.pod.pod.spec?.nodeName;
     if (!want || want === node.name) return undefined;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { fail, type FilterPlugin } from "./framework.ts";
+import { fail, type FilterPlugin, SKIP } from "./framework.ts";
 
 /** kube-scheduler's reason. */
 export const ERR_NODE_PORTS = "node(s) didn't have free ports for the requested pod ports";
@@ -29,6 +29,9 @@ export const ERR_NODE_PORTS = "node(s) didn't have free ports for the requested 
  */
 export const nodePortsPlugin: FilterPlugin = {
   name: "NodePorts",
+  preFilter(ctx) {
+    if (ctx.pod.hostPorts.length === 0) return SKIP;
+  },
   filter(ctx, node) {
     for (const p of ctx.pod.hostPorts) {
       if (node.portInUse(p)) return fail("NodePorts", "Unschedulable", ERR_NODE_PORTS);

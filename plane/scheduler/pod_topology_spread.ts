@@ -23,6 +23,7 @@ import {
   type FilterPlugin,
   MAX_NODE_SCORE,
   type ScorePlugin,
+  SKIP,
 } from "./framework.ts";
 import { podMatchesNodeSelectorAndAffinity } from "./node_affinity.ts";
 import type { NodeInfo, PodInfo } from "./node_info.ts";
@@ -89,9 +90,10 @@ interface FilterState {
 
 function spreadCounts(ctx: CycleContext, hard = true): FilterState {
   const cs = constraints(ctx.pod, hard);
+  if (cs.length === 0) return { cs, counts: [], min: [] };
   const counts = cs.map(() => new Map<string, number>());
   for (const node of ctx.nodes) {
-    if (cs.length === 0 || !eligible(ctx, node, cs)) continue;
+    if (!eligible(ctx, node, cs)) continue;
     cs.forEach(({ c, selector }, i) => {
       const v = node.labels[c.topologyKey]!;
       counts[i]!.set(v, (counts[i]!.get(v) ?? 0) + countMatching(node, ctx.pod, selector));
@@ -134,7 +136,8 @@ export const podTopologySpreadPlugin: FilterPlugin & ScorePlugin = {
   name: "PodTopologySpread",
   preFilter(ctx) {
     const st = spreadCounts(ctx, true);
-    if (st.cs.length) ctx.data.set("PodTopologySpread", st);
+    if (st.cs.length === 0) return SKIP; // no DoNotSchedule constraint
+    ctx.data.set("PodTopologySpread", st);
   },
   filter(ctx, node) {
     const st = ctx.data.get("PodTopologySpread") as FilterState | undefined;
@@ -152,7 +155,7 @@ export const podTopologySpreadPlugin: FilterPlugin & ScorePlugin = {
   },
   preScore(ctx, feasible) {
     const cs = constraints(ctx.pod, false);
-    if (cs.length === 0) return;
+    if (cs.length === 0) return SKIP; // every node scores the same
     const counts = cs.map(() => new Map<string, number>());
     for (const node of ctx.nodes) {
       if (!eligible(ctx, node, cs)) continue;

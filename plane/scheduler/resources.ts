@@ -32,10 +32,29 @@ export function emptyResources(): Resources {
   return { milliCPU: 0, memory: 0, scalar: {} };
 }
 
-function amount(name: string, q: string | number): number {
+function parseAmount(name: string, q: string | number): number {
   if (name === "cpu") return cpuMillis(q);
   if (name === "memory" || name === "ephemeral-storage") return memoryBytes(q);
   return parseQuantity(q);
+}
+
+/**
+ * Parsed amounts by kind and text: pods of one workload repeat the same few quantities, and
+ * exact parsing (bigint) dominated `podInfo`. Bounded: cleared past {@linkcode MEMO_MAX}.
+ */
+const memo = new Map<string, number>();
+const MEMO_MAX = 4096;
+
+function amount(name: string, q: string | number): number {
+  const kind = name === "cpu" ? "c" : name === "memory" || name === "ephemeral-storage" ? "b" : "n";
+  const key = `${kind}${typeof q === "number" ? "#" : ":"}${q}`;
+  let v = memo.get(key);
+  if (v === undefined) {
+    v = parseAmount(name, q); // throws for a malformed quantity; nothing is remembered then
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(key, v);
+  }
+  return v;
 }
 
 function fromList(list: Record<string, string | number> | undefined): Resources {

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { CycleContext, FilterFailure } from "./framework.ts";
+import { type CycleContext, type FilterFailure, type FilterPlugin, SKIP } from "./framework.ts";
 import type { NodeInfo, PodInfo } from "./node_info.ts";
 import type { SchedulerProfile } from "./profile.ts";
 
@@ -48,6 +48,13 @@ export interface SchedulePodOptions {
   startIndex?: number;
   /** Random numbers in [0, 1) for ties (default `Math.random`). */
   random?: () => number;
+  /**
+   * The nodes holding pods with pod affinity terms / required anti-affinity terms, when the
+   * caller keeps them (`SchedulerCache.snapshot()`); else computed from `nodes`.
+   */
+  nodesWithAffinity?: readonly NodeInfo[];
+  /** See `nodesWithAffinity`. */
+  nodesWithRequiredAntiAffinity?: readonly NodeInfo[];
 }
 
 /** kube-scheduler's message when the cluster has no nodes. */
@@ -170,8 +177,14 @@ export function schedulePod(
     nodes,
     nodeByName: new Map(),
     data: new Map(),
+    ...(opts.nodesWithAffinity ? { nodesWithAffinity: opts.nodesWithAffinity } : {}),
+    ...(opts.nodesWithRequiredAntiAffinity
+      ? { nodesWithRequiredAntiAffinity: opts.nodesWithRequiredAntiAffinity }
+      : {}),
   };
-  for (const f of profile.filters) f.preFilter?.(ctx);
+  // Filters whose preFilter says they let every node through are not run for this pod.
+  const filters: FilterPlugin[] = [];
+  for (const f of profile.filters) if (f.preFilter?.(ctx) !== SKIP) filters.push(f);
   const want = numFeasibleNodesToFind(n, profile.percentageOfNodesToScore);
   const start = (opts.startIndex ?? 0) % n;
   const feasible: NodeInfo[] = [];
@@ -180,8 +193,8 @@ export function schedulePod(
   for (; processed < n && feasible.length < want; processed++) {
     const node = nodes[(start + processed) % n]!;
     let failure: FilterFailure | undefined;
-    for (const f of profile.filters) {
-      failure = f.filter(ctx, node);
+    for (let i = 0; i < filters.length; i++) {
+      failure = filters[i]!.filter(ctx, node);
       if (failure) break;
     }
     if (failure) failures.set(node.name, failure);
@@ -209,12 +222,15 @@ export function schedulePod(
     nextStartIndex,
   });
   if (feasible.length === 1) return result(feasible[0]!.name);
-  const totals = new Array<number>(feasible.length).fill(0);
+  const m = feasible.length;
+  const totals = new Array<number>(m).fill(0);
+  const scores = new Array<number>(m);
   for (const { plugin, weight } of profile.scores) {
-    plugin.preScore?.(ctx, feasible);
-    const scores = feasible.map((node) => plugin.score(ctx, node));
+    // A skipped plugin would give every feasible node the same score: it cannot change the pick.
+    if (plugin.preScore?.(ctx, feasible) === SKIP) continue;
+    for (let i = 0; i < m; i++) scores[i] = plugin.score(ctx, feasible[i]!);
     plugin.normalize?.(ctx, scores);
-    for (let i = 0; i < scores.length; i++) totals[i]! += scores[i]! * weight;
+    for (let i = 0; i < m; i++) totals[i]! += scores[i]! * weight;
   }
   // selectHost: the highest total; among ties, each is equally likely (reservoir sampling).
   let best = 0;

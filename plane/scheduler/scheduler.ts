@@ -39,6 +39,11 @@ export interface SchedulerOptions {
   log?: (line: string) => void;
   /** Random numbers for ties (default `Math.random`). */
   random?: () => number;
+  /**
+   * Bindings in flight at most (default 64): past it the loop waits before the next cycle, so
+   * a backlog of pending pods does not open thousands of requests to the API server at once.
+   */
+  maxBindsInFlight?: number;
 }
 
 /** Counters of a running scheduler. */
@@ -250,7 +255,12 @@ export class Scheduler {
 
   async #run(): Promise<void> {
     const signal = this.#stop.signal;
+    const maxBinds = this.#opts.maxBindsInFlight ?? 64;
     while (!signal.aborted) {
+      if (this.#binds.size >= maxBinds) {
+        await Promise.race(this.#binds);
+        continue;
+      }
       const q = this.queue.pop();
       if (!q) {
         await this.queue.wait(signal);
@@ -281,7 +291,10 @@ export class Scheduler {
       await this.#unschedulable(q, pod, serverMessage(e));
       return;
     }
-    const r = schedulePod(info, this.cache.nodes(), this.profile, {
+    const snap = this.cache.snapshot();
+    const r = schedulePod(info, snap.nodes, this.profile, {
+      nodesWithAffinity: snap.nodesWithAffinity,
+      nodesWithRequiredAntiAffinity: snap.nodesWithRequiredAntiAffinity,
       startIndex: this.#startIndex,
       ...(this.#opts.random ? { random: this.#opts.random } : {}),
     });

@@ -14,6 +14,21 @@ import { NodeInfo, type PodInfo, podInfo } from "./node_info.ts";
 import { podKey } from "./scheduling_queue.ts";
 import type { Node, Pod } from "./types.ts";
 
+/** What a scheduling cycle reads: the nodes and the nodes whose pods carry affinity terms. */
+export interface CacheSnapshot {
+  /** Every node pods can be placed on, in a stable order. */
+  nodes: NodeInfo[];
+  /** Nodes holding pods with any pod affinity or anti-affinity term. */
+  nodesWithAffinity: NodeInfo[];
+  /** Nodes holding pods with required anti-affinity terms. */
+  nodesWithRequiredAntiAffinity: NodeInfo[];
+}
+
+function hasAffinity(p: PodInfo): boolean {
+  return p.requiredAffinity.length > 0 || p.requiredAntiAffinity.length > 0 ||
+    p.preferredAffinity.length > 0 || p.preferredAntiAffinity.length > 0;
+}
+
 interface PodState {
   info: PodInfo;
   node: string;
@@ -43,6 +58,11 @@ export class SchedulerCache {
   readonly #present = new Set<string>();
   readonly #pods = new Map<string, PodState>();
   #list: NodeInfo[] | undefined;
+  #snapshot: CacheSnapshot | undefined;
+
+  #changed(info?: PodInfo): void {
+    if (!info || hasAffinity(info)) this.#snapshot = undefined;
+  }
 
   #info(name: string): NodeInfo {
     let n = this.#infos.get(name);
@@ -61,6 +81,7 @@ export class SchedulerCache {
     else this.#infos.set(name, new NodeInfo(node));
     this.#present.add(name);
     this.#list = undefined;
+    this.#changed();
   }
 
   /** A node changed (labels, taints, allocatable, unschedulable). */
@@ -74,12 +95,42 @@ export class SchedulerCache {
     const n = this.#infos.get(name);
     if (n && n.pods.size === 0) this.#infos.delete(name);
     this.#list = undefined;
+    this.#changed();
   }
 
   /** The nodes pods can be placed on, in a stable order. */
   nodes(): NodeInfo[] {
     this.#list ??= [...this.#present].sort().map((n) => this.#infos.get(n)!);
     return this.#list;
+  }
+
+  /**
+   * The nodes plus the nodes with affinity pods (kube-scheduler's snapshot lists), rebuilt only
+   * after a node change or a change of a pod with affinity terms.
+   *
+   * @example
+   * ```ts
+   * import { SchedulerCache } from "./scheduler_cache.ts";
+   * import { podInfo } from "./node_info.ts";
+   * import assert from "node:assert/strict";
+   * const cache = new SchedulerCache();
+   * cache.addNode({ apiVersion: "v1", kind: "Node", metadata: { name: "n1" } });
+   * assert.equal(cache.snapshot().nodesWithAffinity.length, 0);
+   * cache.assume(podInfo({ apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { affinity: { podAntiAffinity: {
+   *   requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname" }] } } } }), "n1");
+   * assert.deepEqual(cache.snapshot().nodesWithRequiredAntiAffinity.map((n) => n.name), ["n1"]);
+   * ```
+   */
+  snapshot(): CacheSnapshot {
+    if (!this.#snapshot) {
+      const nodes = this.nodes();
+      this.#snapshot = {
+        nodes,
+        nodesWithAffinity: nodes.filter((n) => n.podsWithAffinity.size > 0),
+        nodesWithRequiredAntiAffinity: nodes.filter((n) => n.podsWithRequiredAntiAffinity.size > 0),
+      };
+    }
+    return this.#snapshot;
   }
 
   /** One node's info (present or not). */
@@ -104,8 +155,12 @@ export class SchedulerCache {
 
   #place(info: PodInfo, node: string, assumed: boolean): void {
     const old = this.#pods.get(info.key);
-    if (old) this.#infos.get(old.node)?.removePod(info.key);
+    if (old) {
+      this.#infos.get(old.node)?.removePod(info.key);
+      this.#changed(old.info);
+    }
     this.#info(node).addPod(info);
+    this.#changed(info);
     this.#pods.set(info.key, { info, node, assumed });
   }
 
@@ -119,6 +174,7 @@ export class SchedulerCache {
     const st = this.#pods.get(key);
     if (!st?.assumed) return;
     this.#infos.get(st.node)?.removePod(key);
+    this.#changed(st.info);
     this.#pods.delete(key);
     this.#gc(st.node);
   }
@@ -146,6 +202,7 @@ export class SchedulerCache {
     const st = this.#pods.get(key);
     if (!st) return;
     this.#infos.get(st.node)?.removePod(key);
+    this.#changed(st.info);
     this.#pods.delete(key);
     this.#gc(st.node);
   }

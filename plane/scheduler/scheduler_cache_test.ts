@@ -78,3 +78,47 @@ Deno.test("cache: a removed node is no candidate; re-added, it still knows its p
   cache.removeNode("n1");
   assert.equal(cache.node("n1"), undefined);
 });
+
+Deno.test("cache: the snapshot's affinity lists follow assumed, forgotten and deleted pods", () => {
+  const cache = new SchedulerCache();
+  const hostname = (n: Node) => ({
+    ...n,
+    metadata: { ...n.metadata, labels: { "kubernetes.io/hostname": n.metadata.name } },
+  });
+  for (const n of ["n1", "n2"]) cache.addNode(hostname(node(n, "4")));
+  const web = (name: string): Pod => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "default", labels: { app: "web" } },
+    spec: {
+      containers: [{ resources: { requests: { cpu: "100m" } } }],
+      affinity: {
+        podAntiAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: [{
+            labelSelector: { matchLabels: { app: "web" } },
+            topologyKey: "kubernetes.io/hostname",
+          }],
+        },
+      },
+    },
+  });
+  const place = (name: string) => {
+    const snap = cache.snapshot();
+    const info = podInfo(web(name));
+    const r = schedulePod(info, snap.nodes, buildProfile(), snap);
+    if (r.ok) cache.assume(info, r.node);
+    return r.ok ? r.node : undefined;
+  };
+  const first = place("w1");
+  assert.ok(first);
+  assert.deepEqual(cache.snapshot().nodesWithRequiredAntiAffinity.map((n) => n.name), [first]);
+  const second = place("w2");
+  assert.ok(second && second !== first); // the existing pod's anti-affinity is seen
+  assert.equal(place("w3"), undefined); // both hosts taken
+  cache.forget("default/w1");
+  assert.deepEqual(cache.snapshot().nodesWithAffinity.map((n) => n.name), [second]);
+  assert.equal(place("w3"), first);
+  cache.removePod("default/w2");
+  cache.removePod("default/w3");
+  assert.deepEqual(cache.snapshot().nodesWithAffinity, []);
+});

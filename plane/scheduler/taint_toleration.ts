@@ -7,7 +7,13 @@
  *
  * @module
  */
-import { defaultNormalizeScore, fail, type FilterPlugin, type ScorePlugin } from "./framework.ts";
+import {
+  defaultNormalizeScore,
+  fail,
+  type FilterPlugin,
+  type ScorePlugin,
+  SKIP,
+} from "./framework.ts";
 import type { Taint, Toleration } from "./types.ts";
 
 /**
@@ -54,6 +60,8 @@ export function untoleratedTaint(
   );
 }
 
+const NO_TOLERATIONS: readonly Toleration[] = [];
+
 /**
  * The plugin (filter and score).
  *
@@ -73,7 +81,8 @@ export function untoleratedTaint(
 export const taintTolerationPlugin: FilterPlugin & ScorePlugin = {
   name: "TaintToleration",
   filter(ctx, node) {
-    const taint = untoleratedTaint(node.taints, ctx.pod.pod.spec?.tolerations ?? [], [
+    if (node.taints.length === 0) return undefined;
+    const taint = untoleratedTaint(node.taints, ctx.pod.pod.spec?.tolerations ?? NO_TOLERATIONS, [
       "NoSchedule",
       "NoExecute",
     ]);
@@ -84,13 +93,29 @@ export const taintTolerationPlugin: FilterPlugin & ScorePlugin = {
       `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`,
     );
   },
-  score(ctx, node) {
-    const tols = (ctx.pod.pod.spec?.tolerations ?? []).filter((t) =>
-      !t.effect || t.effect === "PreferNoSchedule"
+  preScore(ctx, feasible) {
+    // Every node without a PreferNoSchedule taint scores the same (0 before normalizing).
+    let any = false;
+    for (let i = 0; i < feasible.length && !any; i++) any = feasible[i]!.hasPreferNoSchedule;
+    if (!any) return SKIP;
+    ctx.data.set(
+      "TaintToleration/score",
+      (ctx.pod.pod.spec?.tolerations ?? []).filter((t) =>
+        !t.effect || t.effect === "PreferNoSchedule"
+      ),
     );
-    return node.taints.filter((taint) =>
-      taint.effect === "PreferNoSchedule" && !tols.some((t) => tolerates(t, taint))
-    ).length;
+  },
+  score(ctx, node) {
+    if (!node.hasPreferNoSchedule) return 0;
+    const tols = (ctx.data.get("TaintToleration/score") as Toleration[] | undefined) ??
+      (ctx.pod.pod.spec?.tolerations ?? []).filter((t) =>
+        !t.effect || t.effect === "PreferNoSchedule"
+      );
+    let n = 0;
+    for (const taint of node.taints) {
+      if (taint.effect === "PreferNoSchedule" && !tols.some((t) => tolerates(t, taint))) n++;
+    }
+    return n;
   },
   normalize(_ctx, scores) {
     defaultNormalizeScore(scores, true);
