@@ -9,14 +9,9 @@
 import { Command, type CommandUnknownOpts } from "./_command.ts";
 import { type CliIo, type GlobalOptions, userPath } from "./context.ts";
 import { withEngine, withEngineEach } from "./engine.ts";
-import {
-  formatData,
-  parseDataFormat,
-  parseOutputFormat,
-  printExecResult,
-  printWarnings,
-} from "./output.ts";
-import { containerInfo, formatContainerList, printLogs } from "./container_format.ts";
+import { formatData, parseDataFormat, printExecResult, printWarnings } from "./output.ts";
+import { containerInfo, printLogs } from "./container_format.ts";
+import { containerList } from "./container_list.ts";
 import {
   parseExecOptions,
   parseGraceSeconds,
@@ -33,7 +28,6 @@ import { stopContainer } from "../core/container/stop.ts";
 import { killContainer } from "../core/container/kill.ts";
 import { removeContainer } from "../core/container/remove.ts";
 import { containerStatus } from "../core/container/inspect.ts";
-import { listContainers } from "../core/container/list.ts";
 import { execSync } from "../core/container/exec.ts";
 
 export * from "./container_options.ts";
@@ -139,12 +133,7 @@ export function containerCommand(io: CliIo, globals: () => GlobalOptions): Comma
     .description("list containers with status, pid, exit code and times")
     .option("-o, --output <format>", "table, wide, json or yaml")
     .option("-q, --quiet", "print ids only")
-    .action(async (opts) => {
-      const format = parseOutputFormat(opts.output);
-      const views = await withEngine(io, globals, (e) => listContainers(e, { owner: null }));
-      if (opts.quiet) io.stdout(views.map((v) => `${v.record.id}\n`).join(""));
-      else io.stdout(formatContainerList(views, format));
-    });
+    .action((opts) => containerList(io, globals, opts));
 
   group.command("state")
     .alias("inspect")

@@ -8,7 +8,28 @@ import { type Engine, openEngine } from "../core/container/engine.ts";
 import { rklPaths } from "../core/paths.ts";
 import { CliRuntime, resolveRuntime } from "../core/runtime/oci_runtime.ts";
 import type { CliIo, GlobalOptions } from "./context.ts";
-import { networkProviderFor } from "./network.ts";
+import { CniNetworkProvider } from "../net/cni_network_provider.ts";
+import { parseCniPath } from "../net/cni_env.ts";
+
+/**
+ * The network provider for one CLI invocation: state under `--root`, plugins on `CNI_PATH`.
+ *
+ * @example
+ * ```ts
+ * import { networkProviderFor } from "./engine.ts";
+ * import assert from "node:assert/strict";
+ * const io = { stdout() {}, stderr() {}, env: {}, cwd: "/" };
+ * const net = networkProviderFor(io, { root: "/tmp/r", runtime: undefined });
+ * assert.equal(net.netns.dir, "/tmp/r/run/netns");
+ * ```
+ */
+export function networkProviderFor(io: CliIo, globals: GlobalOptions): CniNetworkProvider {
+  return new CniNetworkProvider({
+    paths: rklPaths(globals.root),
+    root: globals.root,
+    cniPath: parseCniPath(io.env.CNI_PATH),
+  });
+}
 
 /**
  * Opens the engine for one CLI invocation. Close it with `engine.close()`.

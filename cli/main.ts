@@ -13,7 +13,19 @@ import type { CommandUnknownOpts } from "./_command.ts";
 import type { CliIo, GlobalOptions } from "./context.ts";
 import { RkError } from "../core/errors.ts";
 import { formatError } from "./format_error.ts";
+import { type FastFlags, fastInvocation } from "./fast_path.ts";
+import { formatHelp, type HelpText } from "./help_text.ts";
 import denoJson from "../deno.json" with { type: "json" };
+
+/**
+ * `import(specifier)`, hidden from Deno's module graph: Deno reads and resolves every module a
+ * literal `import("…")` names (npm packages included) when the program starts, before the import
+ * runs; with a specifier it cannot see, a group's modules are loaded only when it is run.
+ * `specifier` is relative to this file.
+ */
+function lazyImport<T>(specifier: string): Promise<T> {
+  return import(specifier);
+}
 
 /** rkl's version: the `version` of the project's `deno.json`. */
 export const VERSION: string = denoJson.version;
@@ -45,26 +57,29 @@ export const commandGroups: readonly CommandGroupEntry[] = [
     name: "container",
     aliases: ["c"],
     description: "run single containers (the original project's container YAML)",
-    load: async () => (await import("./container.ts")).containerCommand,
+    load: async () =>
+      (await lazyImport<typeof import("./container.ts")>("./container.ts")).containerCommand,
   },
   {
     name: "pod",
     aliases: ["p"],
     description: "run Kubernetes-style pods (v1 Pod manifests) with a pause sandbox",
-    load: async () => (await import("./pod.ts")).podCommand,
+    load: async () => (await lazyImport<typeof import("./pod.ts")>("./pod.ts")).podCommand,
   },
   {
     name: "compose",
     aliases: ["C"],
     description: "run Docker Compose apps as Kubernetes-compatible pods",
     hasOptions: true,
-    load: async () => (await import("./compose.ts")).composeCommand,
+    load: async () =>
+      (await lazyImport<typeof import("./compose.ts")>("./compose.ts")).composeCommand,
   },
   {
     name: "network",
     aliases: ["net"],
     description: "manage rkl's CNI networks (one bridge and subnet each)",
-    load: async () => (await import("./network.ts")).networkCommand,
+    load: async () =>
+      (await lazyImport<typeof import("./network.ts")>("./network.ts")).networkCommand,
   },
   {
     name: "gc",
@@ -72,7 +87,7 @@ export const commandGroups: readonly CommandGroupEntry[] = [
     description: "stop finished pods; release IPs, veths, network namespaces and CNI cache " +
       "entries of dead containers and pods; kill monitor and runtime processes, delete runtime " +
       "containers and state dirs that belong to no container or pod",
-    load: async () => (await import("./gc.ts")).gcCommand,
+    load: async () => (await lazyImport<typeof import("./gc.ts")>("./gc.ts")).gcCommand,
   },
   {
     name: "daemon",
@@ -80,19 +95,105 @@ export const commandGroups: readonly CommandGroupEntry[] = [
     description: "run the node's reconcile loop in the foreground: static pods, restarts, " +
       "probes (SIGTERM stops supervision; containers keep running)",
     hasOptions: true,
-    load: async () => (await import("./daemon.ts")).daemonCommand,
+    load: async () => (await lazyImport<typeof import("./daemon.ts")>("./daemon.ts")).daemonCommand,
   },
   {
     name: "events",
     aliases: [],
     description: "show the events the daemon recorded (-w: keep following)",
     hasOptions: true,
-    load: async () => (await import("./events.ts")).eventsCommand,
+    load: async () => (await lazyImport<typeof import("./events.ts")>("./events.ts")).eventsCommand,
   },
 ];
 
 /** Global options that take a value (the next argument) before the command word. */
 const globalsWithValue: ReadonlySet<string> = new Set(["--root", "--runtime"]);
+
+/** `rkl`'s description (first paragraph of `rkl --help`). */
+const DESCRIPTION = "rk8s node tool: run containers and Kubernetes-style pods on an OCI runtime";
+
+/** `rkl`'s own options besides `--version` and `--help`: commander flags and description. */
+const GLOBAL_OPTIONS: readonly (readonly [string, string])[] = [
+  ["--root <dir>", "state root (default /var/lib/rkl and /run/rkl; env RKL_ROOT)"],
+  ["--runtime <name|path>", "OCI runtime: youki, runc or crun (env RKL_RUNTIME)"],
+];
+
+/** How `rkl --help` lists a group: `name|alias`, and ` [options]` when it has options. */
+function groupTerm(g: CommandGroupEntry): string {
+  return `${g.name}${g.aliases[0] ? `|${g.aliases[0]}` : ""}${g.hasOptions ? " [options]" : ""}`;
+}
+
+/**
+ * The text of `rkl --help`, from the same entries `buildProgram` gives commander, for printing
+ * it without loading commander (`main_test.ts` checks that both are equal).
+ *
+ * @example
+ * ```ts
+ * import { rklHelp } from "./main.ts";
+ * import assert from "node:assert/strict";
+ * const help = rklHelp();
+ * assert.equal(help.usage, "rkl [options] [command]");
+ * assert.ok(help.sections[1]?.items.some(([term]) => term === "container|c"));
+ * ```
+ */
+export function rklHelp(): HelpText {
+  const help = "display help for command";
+  return {
+    usage: "rkl [options] [command]",
+    description: DESCRIPTION,
+    sections: [
+      {
+        title: "Options:",
+        items: [["-V, --version", "output the version number"], ...GLOBAL_OPTIONS, [
+          "-h, --help",
+          help,
+        ]],
+      },
+      {
+        title: "Commands:",
+        items: [...commandGroups.map((g) => [groupTerm(g), g.description] as const), [
+          "help [command]",
+          help,
+        ]],
+      },
+    ],
+  };
+}
+
+/** Group names and aliases → group name. */
+const groupNames: ReadonlyMap<string, string> = new Map(
+  commandGroups.flatMap((g) => [g.name, ...g.aliases].map((n) => [n, g.name] as const)),
+);
+
+/** The width commander wraps help to: the terminal's columns, else 80. */
+function helpWidth(io: CliIo): number {
+  if (!io.terminal) return 80;
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80;
+  }
+}
+
+/** Runs a command the fast path recognized (see `fast_path.ts`) with its group's own action. */
+async function runFast(
+  io: CliIo,
+  group: string,
+  globalFlags: FastFlags,
+  flags: FastFlags,
+): Promise<void> {
+  const { resolveGlobals } = await lazyImport<typeof import("./context.ts")>("./context.ts");
+  const globals = () => resolveGlobals(io, globalFlags as { root?: string; runtime?: string });
+  if (group === "container") {
+    const { containerList } = await lazyImport<typeof import("./container_list.ts")>(
+      "./container_list.ts",
+    );
+    await containerList(io, globals, flags);
+  } else {
+    const { podList } = await lazyImport<typeof import("./pod_list.ts")>("./pod_list.ts");
+    await podList(io, globals, flags);
+  }
+}
 
 /**
  * The group `argv` runs: the first word that is neither a global option nor its value
@@ -146,15 +247,12 @@ export async function buildProgram(
   opts: BuildProgramOptions = {},
 ): Promise<CommandUnknownOpts> {
   const [{ Command, Help }, { resolveGlobals }] = await Promise.all([
-    import("./_command.ts"),
+    lazyImport<typeof import("./_command.ts")>("./_command.ts"),
     import("./context.ts"),
   ]);
-  const program = new Command()
-    .name("rkl")
-    .description("rk8s node tool: run containers and Kubernetes-style pods on an OCI runtime")
-    .version(VERSION)
-    .option("--root <dir>", "state root (default /var/lib/rkl and /run/rkl; env RKL_ROOT)")
-    .option("--runtime <name|path>", "OCI runtime: youki, runc or crun (env RKL_RUNTIME)")
+  const program = new Command().name("rkl").description(DESCRIPTION).version(VERSION);
+  for (const [flags, description] of GLOBAL_OPTIONS) program.option(flags, description);
+  program
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError(false);
@@ -164,10 +262,7 @@ export async function buildProgram(
   program.configureHelp({
     subcommandTerm: (cmd) => {
       const g = stubs.get(cmd);
-      if (!g) return help.subcommandTerm(cmd);
-      return `${g.name}${g.aliases[0] ? `|${g.aliases[0]}` : ""}${
-        g.hasOptions ? " [options]" : ""
-      }`;
+      return g ? groupTerm(g) : help.subcommandTerm(cmd);
     },
   });
   const globals = () => resolveGlobals(io, program.opts());
@@ -190,6 +285,15 @@ export async function buildProgram(
   return program;
 }
 
+/** Options of {@linkcode main}. */
+export interface MainOptions {
+  /**
+   * Run `rkl --help` and the list commands without commander (default true; see
+   * `fast_path.ts`). Tests turn it off to compare both paths.
+   */
+  fastPath?: boolean;
+}
+
 /**
  * Runs `rkl` with `argv` (without the program name) and returns the exit code. `io` defaults to
  * the real process's (`processIo()` of `context.ts`).
@@ -204,24 +308,36 @@ export async function buildProgram(
  * assert.match(out, /Usage: rkl/);
  * ```
  */
-export async function main(argv: readonly string[], io?: CliIo): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io?: CliIo,
+  opts: MainOptions = {},
+): Promise<number> {
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
     // Answered before the parser and Node compatibility load; commander prints the same.
     if (io) io.stdout(`${VERSION}\n`);
     else console.log(VERSION);
     return 0;
   }
-  const [{ CommanderError }, { processIo }] = await Promise.all([
-    import("./_command.ts"),
-    import("./context.ts"),
-  ]);
-  io ??= processIo();
+  io ??= (await lazyImport<typeof import("./context.ts")>("./context.ts")).processIo();
+  const fast = opts.fastPath === false ? undefined : fastInvocation(argv, groupNames);
+  if (fast?.kind === "help") {
+    io.stdout(formatHelp(rklHelp(), helpWidth(io)));
+    return 0;
+  }
+  // Loaded only when commander parses: the fast path must not pay for it.
+  let CommanderError: (typeof import("./_command.ts"))["CommanderError"] | undefined;
   try {
-    const program = await buildProgram(io, argv);
-    await program.parseAsync([...argv], { from: "user" });
+    if (fast) await runFast(io, fast.group, fast.globals, fast.flags);
+    else {
+      CommanderError =
+        (await lazyImport<typeof import("./_command.ts")>("./_command.ts")).CommanderError;
+      const program = await buildProgram(io, argv);
+      await program.parseAsync([...argv], { from: "user" });
+    }
     return io.exitCode ?? 0;
   } catch (error) {
-    if (error instanceof CommanderError) {
+    if (CommanderError && error instanceof CommanderError) {
       if (
         error.code === "commander.helpDisplayed" || error.code === "commander.version" ||
         error.code === "commander.help"

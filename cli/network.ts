@@ -14,31 +14,12 @@ import {
   parseOutputFormat,
 } from "./output.ts";
 import { UsageError } from "../core/errors.ts";
-import { rklPaths } from "../core/paths.ts";
-import { CniNetworkProvider } from "../net/cni_network_provider.ts";
-import { parseCniPath } from "../net/cni_env.ts";
+import { networkProviderFor } from "./engine.ts";
 import type { NetworkInfo } from "../net/network_info.ts";
 import type { CreateNetworkRequest } from "../net/network_store.ts";
 
-/**
- * The network provider for one CLI invocation: state under `--root`, plugins on `CNI_PATH`.
- *
- * @example
- * ```ts
- * import { networkProviderFor } from "./network.ts";
- * import assert from "node:assert/strict";
- * const io = { stdout() {}, stderr() {}, env: {}, cwd: "/" };
- * const net = networkProviderFor(io, { root: "/tmp/r", runtime: undefined });
- * assert.equal(net.netns.dir, "/tmp/r/run/netns");
- * ```
- */
-export function networkProviderFor(io: CliIo, globals: GlobalOptions): CniNetworkProvider {
-  return new CniNetworkProvider({
-    paths: rklPaths(globals.root),
-    root: globals.root,
-    cniPath: parseCniPath(io.env.CNI_PATH),
-  });
-}
+// Built with the engine (engine.ts, which loads no command-line parser); re-exported for callers.
+export { networkProviderFor };
 
 /**
  * Turns `network create` arguments into a request.
