@@ -10,21 +10,17 @@
  * @module
  */
 import type { CommandUnknownOpts } from "./_command.ts";
-import type { CliIo, GlobalOptions } from "./context.ts";
 import { RkError } from "../core/errors.ts";
 import { formatError } from "./format_error.ts";
-import { type FastFlags, fastInvocation } from "./fast_path.ts";
+import { lazyImport } from "./_lazy_import.ts";
+import { type CliIo, type GlobalOptions, processIo, resolveGlobals } from "./context.ts";
+import { type FastInvocation, fastInvocation } from "./fast_path.ts";
 import { formatHelp, type HelpText } from "./help_text.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
-/**
- * `import(specifier)`, hidden from Deno's module graph: Deno reads and resolves every module a
- * literal `import("…")` names (npm packages included) when the program starts, before the import
- * runs; with a specifier it cannot see, a group's modules are loaded only when it is run.
- * `specifier` is relative to this file.
- */
-function lazyImport<T>(specifier: string): Promise<T> {
-  return import(specifier);
+/** Imports a module of this directory only when it is needed (see `_lazy_import.ts`). */
+function load<T>(path: string): Promise<T> {
+  return lazyImport<T>(new URL(path, import.meta.url));
 }
 
 /** rkl's version: the `version` of the project's `deno.json`. */
@@ -58,28 +54,26 @@ export const commandGroups: readonly CommandGroupEntry[] = [
     aliases: ["c"],
     description: "run single containers (the original project's container YAML)",
     load: async () =>
-      (await lazyImport<typeof import("./container.ts")>("./container.ts")).containerCommand,
+      (await load<typeof import("./container.ts")>("./container.ts")).containerCommand,
   },
   {
     name: "pod",
     aliases: ["p"],
     description: "run Kubernetes-style pods (v1 Pod manifests) with a pause sandbox",
-    load: async () => (await lazyImport<typeof import("./pod.ts")>("./pod.ts")).podCommand,
+    load: async () => (await load<typeof import("./pod.ts")>("./pod.ts")).podCommand,
   },
   {
     name: "compose",
     aliases: ["C"],
     description: "run Docker Compose apps as Kubernetes-compatible pods",
     hasOptions: true,
-    load: async () =>
-      (await lazyImport<typeof import("./compose.ts")>("./compose.ts")).composeCommand,
+    load: async () => (await load<typeof import("./compose.ts")>("./compose.ts")).composeCommand,
   },
   {
     name: "network",
     aliases: ["net"],
     description: "manage rkl's CNI networks (one bridge and subnet each)",
-    load: async () =>
-      (await lazyImport<typeof import("./network.ts")>("./network.ts")).networkCommand,
+    load: async () => (await load<typeof import("./network.ts")>("./network.ts")).networkCommand,
   },
   {
     name: "gc",
@@ -87,7 +81,7 @@ export const commandGroups: readonly CommandGroupEntry[] = [
     description: "stop finished pods; release IPs, veths, network namespaces and CNI cache " +
       "entries of dead containers and pods; kill monitor and runtime processes, delete runtime " +
       "containers and state dirs that belong to no container or pod",
-    load: async () => (await lazyImport<typeof import("./gc.ts")>("./gc.ts")).gcCommand,
+    load: async () => (await load<typeof import("./gc.ts")>("./gc.ts")).gcCommand,
   },
   {
     name: "daemon",
@@ -95,14 +89,14 @@ export const commandGroups: readonly CommandGroupEntry[] = [
     description: "run the node's reconcile loop in the foreground: static pods, restarts, " +
       "probes (SIGTERM stops supervision; containers keep running)",
     hasOptions: true,
-    load: async () => (await lazyImport<typeof import("./daemon.ts")>("./daemon.ts")).daemonCommand,
+    load: async () => (await load<typeof import("./daemon.ts")>("./daemon.ts")).daemonCommand,
   },
   {
     name: "events",
     aliases: [],
     description: "show the events the daemon recorded (-w: keep following)",
     hasOptions: true,
-    load: async () => (await lazyImport<typeof import("./events.ts")>("./events.ts")).eventsCommand,
+    load: async () => (await load<typeof import("./events.ts")>("./events.ts")).eventsCommand,
   },
 ];
 
@@ -176,22 +170,21 @@ function helpWidth(io: CliIo): number {
 }
 
 /** Runs a command the fast path recognized (see `fast_path.ts`) with its group's own action. */
-async function runFast(
-  io: CliIo,
-  group: string,
-  globalFlags: FastFlags,
-  flags: FastFlags,
-): Promise<void> {
-  const { resolveGlobals } = await lazyImport<typeof import("./context.ts")>("./context.ts");
-  const globals = () => resolveGlobals(io, globalFlags as { root?: string; runtime?: string });
-  if (group === "container") {
-    const { containerList } = await lazyImport<typeof import("./container_list.ts")>(
+async function runFast(io: CliIo, fast: FastInvocation & { kind: "command" }): Promise<void> {
+  const globals = () => resolveGlobals(io, fast.globals as { root?: string; runtime?: string });
+  if (fast.group === "pod") {
+    const { podList } = await load<typeof import("./pod_list.ts")>("./pod_list.ts");
+    await podList(io, globals, fast.flags);
+  } else if (fast.command === "list") {
+    const { containerList } = await load<typeof import("./container_list.ts")>(
       "./container_list.ts",
     );
-    await containerList(io, globals, flags);
+    await containerList(io, globals, fast.flags);
   } else {
-    const { podList } = await lazyImport<typeof import("./pod_list.ts")>("./pod_list.ts");
-    await podList(io, globals, flags);
+    const { containerFromManifest } = await load<typeof import("./container_run.ts")>(
+      "./container_run.ts",
+    );
+    await containerFromManifest(io, globals, fast.argument!, fast.command === "run");
   }
 }
 
@@ -246,10 +239,7 @@ export async function buildProgram(
   argv: readonly string[] = [],
   opts: BuildProgramOptions = {},
 ): Promise<CommandUnknownOpts> {
-  const [{ Command, Help }, { resolveGlobals }] = await Promise.all([
-    lazyImport<typeof import("./_command.ts")>("./_command.ts"),
-    import("./context.ts"),
-  ]);
+  const { Command, Help } = await load<typeof import("./_command.ts")>("./_command.ts");
   const program = new Command().name("rkl").description(DESCRIPTION).version(VERSION);
   for (const [flags, description] of GLOBAL_OPTIONS) program.option(flags, description);
   program
@@ -319,7 +309,7 @@ export async function main(
     else console.log(VERSION);
     return 0;
   }
-  io ??= (await lazyImport<typeof import("./context.ts")>("./context.ts")).processIo();
+  io ??= processIo();
   const fast = opts.fastPath === false ? undefined : fastInvocation(argv, groupNames);
   if (fast?.kind === "help") {
     io.stdout(formatHelp(rklHelp(), helpWidth(io)));
@@ -328,10 +318,9 @@ export async function main(
   // Loaded only when commander parses: the fast path must not pay for it.
   let CommanderError: (typeof import("./_command.ts"))["CommanderError"] | undefined;
   try {
-    if (fast) await runFast(io, fast.group, fast.globals, fast.flags);
+    if (fast) await runFast(io, fast);
     else {
-      CommanderError =
-        (await lazyImport<typeof import("./_command.ts")>("./_command.ts")).CommanderError;
+      CommanderError = (await load<typeof import("./_command.ts")>("./_command.ts")).CommanderError;
       const program = await buildProgram(io, argv);
       await program.parseAsync([...argv], { from: "user" });
     }

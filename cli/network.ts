@@ -14,11 +14,11 @@ import {
   parseOutputFormat,
 } from "./output.ts";
 import { UsageError } from "../core/errors.ts";
-import { networkProviderFor } from "./engine.ts";
+import { networkProviderFor } from "./network_provider.ts";
 import type { NetworkInfo } from "../net/network_info.ts";
 import type { CreateNetworkRequest } from "../net/network_store.ts";
 
-// Built with the engine (engine.ts, which loads no command-line parser); re-exported for callers.
+// In its own module (the engine loads it on demand); re-exported for callers.
 export { networkProviderFor };
 
 /**

@@ -9,7 +9,7 @@ import { withEngine } from "./engine.ts";
 import { parseOutputFormat } from "./output.ts";
 import { formatPodList } from "./pod_format.ts";
 import { parseNamespace } from "./pod_options.ts";
-import { clusterListPods, clusterTarget } from "./pod_cluster.ts";
+import { lazyImport } from "./_lazy_import.ts";
 import { listPods } from "../core/pod/pod_view.ts";
 import { releaseTerminalPods } from "../core/pod/pod_terminal.ts";
 
@@ -54,8 +54,12 @@ export async function podList(
   const format = parseOutputFormat(flags.output);
   const all = flags.allNamespaces ?? false;
   const namespace = parseNamespace(flags.namespace);
-  const target = clusterTarget(io, flags);
-  if (target) {
+  if (flags.cluster ?? io.env.RKS_ADDRESS) {
+    // Cluster mode loads the API client; the local listing does not need it.
+    const { clusterListPods, clusterTarget } = await lazyImport<typeof import("./pod_cluster.ts")>(
+      new URL("./pod_cluster.ts", import.meta.url),
+    );
+    const target = clusterTarget(io, flags)!;
     return await clusterListPods(io, target, {
       format,
       all,
@@ -63,10 +67,13 @@ export async function podList(
       quiet: flags.quiet ?? false,
     });
   }
+  const filter = all ? {} : { namespace };
   const pods = await withEngine(io, globals, async (e) => {
-    // Observing is when terminal pods are noticed: stop their sandboxes (IP, ports).
-    await releaseTerminalPods(e, all ? {} : { namespace });
-    return await listPods(e, all ? {} : { namespace });
+    const listed = await listPods(e, filter);
+    // Observing is when terminal pods are noticed: stop their sandboxes (IP, ports), then list
+    // again to show them stopped.
+    const released = await releaseTerminalPods(e, { ...filter, views: listed });
+    return released.length === 0 ? listed : await listPods(e, filter);
   });
   if (flags.quiet) io.stdout(pods.map((p) => `${p.name}\n`).join(""));
   else io.stdout(formatPodList(pods, format, all));
