@@ -2,12 +2,13 @@
  * The invocations `main.ts` runs without loading commander, to keep the start-up of the commands
  * users type most at the floor of a Deno process (commander is CommonJS that requires `node:fs`,
  * `node:child_process`, `node:events`…, and setting up Deno's Node compatibility for it costs more
- * than the rest of these commands): `rkl --help` and `rkl container|pod list` with their list
- * options.
+ * than the rest of these commands): `rkl --help`, `rkl container|pod list` with their list
+ * options, and `rkl container run|create FILE`.
  *
  * The recognizer is deliberately narrower than commander: it accepts only well-formed argument
  * lists (`--opt value`, `--opt=value`, `-o value`, `-ovalue`, boolean flags, each option at most
- * once, global options before the group) and returns undefined for anything else — help of a
+ * once, global options before the group, the one argument a command takes) and returns undefined
+ * for anything else — help of a
  * subcommand, an unknown or repeated option, a missing value, `--`, combined short flags, extra
  * arguments — so that commander handles it, errors and their messages included. `main_test.ts`
  * checks that the options here are commander's (same flags, value or not, attribute name) and
@@ -28,12 +29,14 @@ export interface FastOption {
   readonly value: boolean;
 }
 
-/** A command the fast path runs: a group's `list` (or one of its aliases). */
+/** A command the fast path runs, e.g. a group's `list` (or one of its aliases). */
 export interface FastCommand {
   /** The group's name, as in `commandGroups` (`container`, `pod`). */
   readonly group: string;
-  /** The subcommand's name and aliases. */
+  /** The subcommand's name and aliases; the first is its name. */
   readonly names: readonly string[];
+  /** True when it takes exactly one argument (`<file>`), false when none. */
+  readonly argument: boolean;
   /** Its options (commander's, see `main_test.ts`). */
   readonly options: readonly FastOption[];
 }
@@ -49,10 +52,13 @@ const quiet: FastOption = { short: "-q", long: "--quiet", key: "quiet", value: f
 
 /** The commands the fast path runs. */
 export const FAST_COMMANDS: readonly FastCommand[] = [
-  { group: "container", names: ["list", "ls", "ps"], options: [output, quiet] },
+  { group: "container", names: ["list", "ls", "ps"], argument: false, options: [output, quiet] },
+  { group: "container", names: ["run"], argument: true, options: [] },
+  { group: "container", names: ["create"], argument: true, options: [] },
   {
     group: "pod",
     names: ["list", "ls", "ps"],
+    argument: false,
     options: [
       output,
       { short: "-n", long: "--namespace", key: "namespace", value: true },
@@ -74,6 +80,10 @@ export type FastInvocation =
     readonly kind: "command";
     /** The group's name (`container`, `pod`). */
     readonly group: string;
+    /** The subcommand's name (`list`, `run`, `create`), not an alias. */
+    readonly command: string;
+    /** The command's argument, if it takes one. */
+    readonly argument?: string;
     /** `--root`, `--runtime`. */
     readonly globals: FastFlags;
     /** The command's options. */
@@ -130,9 +140,11 @@ function takeOption(
  * assert.deepEqual(fastInvocation(["--root=/r", "c", "ls", "-ojson"], groups), {
  *   kind: "command",
  *   group: "container",
+ *   command: "list",
  *   globals: { root: "/r" },
  *   flags: { output: "json" },
  * });
+ * assert.equal(fastInvocation(["c", "run", "web.yaml"], groups)?.kind, "command");
  * assert.deepEqual(fastInvocation(["--help"], groups), { kind: "help" });
  * assert.equal(fastInvocation(["c", "list", "--help"], groups), undefined);
  * assert.equal(fastInvocation(["c", "list", "-q", "-q"], groups), undefined);
@@ -156,10 +168,23 @@ export function fastInvocation(
   const command = FAST_COMMANDS.find((c) => c.group === group && c.names.includes(argv[i + 1]!));
   if (!group || !command) return undefined;
   const flags: FastFlags = {};
+  const args: string[] = [];
   for (i += 2; i < argv.length;) {
+    if (!argv[i]!.startsWith("-")) {
+      args.push(argv[i++]!);
+      continue;
+    }
     const next = takeOption(argv, i, command.options, flags);
     if (next === undefined) return undefined;
     i = next;
   }
-  return { kind: "command", group, globals, flags };
+  if (args.length !== (command.argument ? 1 : 0)) return undefined;
+  return {
+    kind: "command",
+    group,
+    command: command.names[0]!,
+    ...(command.argument ? { argument: args[0]! } : {}),
+    globals,
+    flags,
+  };
 }

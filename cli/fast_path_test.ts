@@ -34,29 +34,57 @@ Deno.test("the fast path's commands and options are commander's", async () => {
   for (const fast of FAST_COMMANDS) {
     const group = program.commands.find((c) => c.name() === fast.group);
     assert.ok(group, fast.group);
-    const list = group.commands.find((c) => c.name() === fast.names[0]);
-    assert.ok(list, `${fast.group} ${fast.names[0]}`);
-    assert.deepEqual([list.name(), ...list.aliases()], fast.names);
-    assert.equal(list.registeredArguments.length, 0, "list takes no arguments");
-    assertSameOptions(list, fast.options);
+    const command = group.commands.find((c) => c.name() === fast.names[0]);
+    assert.ok(command, `${fast.group} ${fast.names[0]}`);
+    assert.deepEqual([command.name(), ...command.aliases()], fast.names);
+    const args = command.registeredArguments;
+    assert.equal(args.length, fast.argument ? 1 : 0, `${fast.names[0]}: arguments`);
+    if (fast.argument) assert.deepEqual([args[0]!.required, args[0]!.variadic], [true, false]);
+    assertSameOptions(command, fast.options);
   }
 });
 
-Deno.test("fastInvocation accepts well-formed list commands and leaves the rest to commander", () => {
+Deno.test("fastInvocation accepts well-formed list, run and create commands and leaves the rest to commander", () => {
   const accepted: [string[], object][] = [
-    [["c", "list"], { group: "container", globals: {}, flags: {} }],
-    [["container", "ps", "-q"], { group: "container", globals: {}, flags: { quiet: true } }],
+    [["c", "list"], { group: "container", command: "list", globals: {}, flags: {} }],
+    [["container", "ps", "-q"], {
+      group: "container",
+      command: "list",
+      globals: {},
+      flags: { quiet: true },
+    }],
+    [["--root", "/r", "c", "run", "web.yaml"], {
+      group: "container",
+      command: "run",
+      argument: "web.yaml",
+      globals: { root: "/r" },
+      flags: {},
+    }],
+    [["c", "create", "/x/web.yaml"], {
+      group: "container",
+      command: "create",
+      argument: "/x/web.yaml",
+      globals: {},
+      flags: {},
+    }],
     [["--root", "/r", "--runtime=runc", "c", "ls", "-o", "json"], {
       group: "container",
+      command: "list",
       globals: { root: "/r", runtime: "runc" },
       flags: { output: "json" },
     }],
     [["p", "list", "-owide", "--namespace=kube-system", "-A", "--quiet"], {
       group: "pod",
+      command: "list",
       globals: {},
       flags: { output: "wide", namespace: "kube-system", allNamespaces: true, quiet: true },
     }],
-    [["pod", "ls", "--output="], { group: "pod", globals: {}, flags: { output: "" } }],
+    [["pod", "ls", "--output="], {
+      group: "pod",
+      command: "list",
+      globals: {},
+      flags: { output: "" },
+    }],
   ];
   for (const [argv, expected] of accepted) {
     assert.deepEqual(
@@ -71,7 +99,12 @@ Deno.test("fastInvocation accepts well-formed list commands and leaves the rest 
   const declined = [
     [],
     ["c"],
-    ["c", "run", "x.yaml"],
+    ["c", "run"],
+    ["c", "run", "a.yaml", "b.yaml"],
+    ["c", "run", "-"],
+    ["c", "run", "a.yaml", "--help"],
+    ["c", "start", "x"],
+    ["pod", "run", "x.yaml"],
     ["c", "list", "--help"],
     ["c", "list", "-h"],
     ["c", "list", "extra"],
@@ -125,6 +158,8 @@ Deno.test("main() prints the same with and without the fast path", async (t) => 
       ["--root", root, "pod", "list", "-n", "kube-system", "-o", "yaml"],
       ["--root", root, "pod", "list", "-n", "Not_A_Namespace"],
       ["--root", root, "pod", "list", "--cluster", "127.0.0.1:1", "-o", "bogus"],
+      ["--root", root, "c", "run", "no-such.yaml"],
+      ["--root", root, "c", "create", "testdata/pods/bad_duplicate.yaml"],
     ];
     for (const argv of cases) {
       await t.step(argv.join(" "), async () => {
