@@ -50,7 +50,7 @@ export * from "./core/network_gc.ts";
 export * from "./core/owner_process.ts";
 export * from "./core/interrupted_gc.ts";
 export * from "./net/mod.ts";
-export { main } from "./cli/main.ts";
+export { main, type MainOptions } from "./cli/main.ts";
 export type { CliIo } from "./cli/context.ts";
 
 import { main } from "./cli/main.ts";

@@ -10,6 +10,7 @@ import { netBench } from "./net_bench.ts";
 import { containerBench } from "./container_bench.ts";
 import { composeBench } from "./compose_bench.ts";
 import { startupBench } from "./startup_bench.ts";
+import { podListBench } from "./pod_list_bench.ts";
 import { rksBench } from "./rks_bench.ts";
 import { daemonBench } from "./daemon_bench.ts";
 import { schedulerBench } from "./scheduler_bench.ts";
@@ -24,6 +25,7 @@ export interface Section {
 
 const sections: Section[] = [
   { name: "startup", run: startupBench },
+  { name: "podlist", run: podListBench },
   { name: "container", run: containerBench },
   { name: "store", run: storeBench },
   { name: "pod", run: podBench },

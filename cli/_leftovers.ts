@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../core/path.ts";
 import { cgroupDirs, containerCgroupPath } from "../core/cgroup/mod.ts";
 import { run } from "../core/exec.ts";
 import { processTable } from "../core/runtime/conmon.ts";

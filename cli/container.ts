@@ -7,43 +7,27 @@
  * @module
  */
 import { Command, type CommandUnknownOpts } from "./_command.ts";
-import { type CliIo, type GlobalOptions, userPath } from "./context.ts";
+import type { CliIo, GlobalOptions } from "./context.ts";
 import { withEngine, withEngineEach } from "./engine.ts";
-import {
-  formatData,
-  parseDataFormat,
-  parseOutputFormat,
-  printExecResult,
-  printWarnings,
-} from "./output.ts";
-import { containerInfo, formatContainerList, printLogs } from "./container_format.ts";
+import { formatData, parseDataFormat, printExecResult } from "./output.ts";
+import { containerInfo, printLogs } from "./container_format.ts";
+import { containerList } from "./container_list.ts";
+import { containerFromManifest } from "./container_run.ts";
 import {
   parseExecOptions,
   parseGraceSeconds,
   parseLogsOptions,
   parseSignal,
 } from "./container_options.ts";
-import type { Engine } from "../core/container/engine.ts";
-import { loadContainerManifest } from "../core/container/manifest.ts";
-import type { ContainerConfig } from "../core/container/config.ts";
-import { createContainer } from "../core/container/create.ts";
-import { runContainer } from "../core/container/run.ts";
 import { startContainer } from "../core/container/start.ts";
 import { stopContainer } from "../core/container/stop.ts";
 import { killContainer } from "../core/container/kill.ts";
 import { removeContainer } from "../core/container/remove.ts";
 import { containerStatus } from "../core/container/inspect.ts";
-import { listContainers } from "../core/container/list.ts";
 import { execSync } from "../core/container/exec.ts";
 
 export * from "./container_options.ts";
 export * from "./container_format.ts";
-
-async function loadManifest(io: CliIo, file: string): Promise<ContainerConfig> {
-  const { config, warnings } = await loadContainerManifest(userPath(io, file), { cwd: io.cwd });
-  printWarnings(io, warnings);
-  return config;
-}
 
 /**
  * Builds the `container` command group.
@@ -64,24 +48,15 @@ export function containerCommand(io: CliIo, globals: () => GlobalOptions): Comma
     .description("run single containers (the original project's container YAML)")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  // `run` and `create`: load the manifest (printing its warnings), apply `op`, print the id.
-  const fromManifest =
-    (op: (e: Engine, config: ContainerConfig) => Promise<{ id: string }>) =>
-    async (file: string): Promise<void> => {
-      const config = await loadManifest(io, file);
-      const rec = await withEngine(io, globals, (e) => op(e, config));
-      io.stdout(`${rec.id}\n`);
-    };
-
   group.command("run")
     .description("create and start a container from a YAML file; prints its id")
     .argument("<file>", "container manifest")
-    .action(fromManifest(runContainer));
+    .action((file) => containerFromManifest(io, globals, file, true));
 
   group.command("create")
     .description("create a container from a YAML file without starting it; prints its id")
     .argument("<file>", "container manifest")
-    .action(fromManifest(createContainer));
+    .action((file) => containerFromManifest(io, globals, file, false));
 
   group.command("start")
     .description("start created containers")
@@ -139,12 +114,7 @@ export function containerCommand(io: CliIo, globals: () => GlobalOptions): Comma
     .description("list containers with status, pid, exit code and times")
     .option("-o, --output <format>", "table, wide, json or yaml")
     .option("-q, --quiet", "print ids only")
-    .action(async (opts) => {
-      const format = parseOutputFormat(opts.output);
-      const views = await withEngine(io, globals, (e) => listContainers(e, { owner: null }));
-      if (opts.quiet) io.stdout(views.map((v) => `${v.record.id}\n`).join(""));
-      else io.stdout(formatContainerList(views, format));
-    });
+    .action((opts) => containerList(io, globals, opts));
 
   group.command("state")
     .alias("inspect")

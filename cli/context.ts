@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve } from "../core/path.ts";
 
 /** Output and environment of one CLI invocation (real process or in-process test). */
 export interface CliIo {

@@ -8,7 +8,42 @@ import { type Engine, openEngine } from "../core/container/engine.ts";
 import { rklPaths } from "../core/paths.ts";
 import { CliRuntime, resolveRuntime } from "../core/runtime/oci_runtime.ts";
 import type { CliIo, GlobalOptions } from "./context.ts";
-import { networkProviderFor } from "./network.ts";
+import type {
+  NetworkAttachment,
+  NetworkAttachRequest,
+  NetworkGcReport,
+  NetworkProvider,
+} from "../core/network.ts";
+import type { UndoStack } from "../core/undo.ts";
+import { lazyImport } from "./_lazy_import.ts";
+
+/**
+ * A network provider that imports the CNI provider (`net/`, dozens of modules) on its first
+ * call, so that commands which never attach or release a network do not load it.
+ */
+class LazyNetworkProvider implements NetworkProvider {
+  #provider: Promise<NetworkProvider> | undefined;
+  readonly #io: CliIo;
+  readonly #globals: GlobalOptions;
+  constructor(io: CliIo, globals: GlobalOptions) {
+    this.#io = io;
+    this.#globals = globals;
+  }
+  #get(): Promise<NetworkProvider> {
+    return this.#provider ??= lazyImport<typeof import("./network_provider.ts")>(
+      new URL("./network_provider.ts", import.meta.url),
+    ).then((m) => m.networkProviderFor(this.#io, this.#globals));
+  }
+  async attach(req: NetworkAttachRequest, undo: UndoStack): Promise<NetworkAttachment> {
+    return await (await this.#get()).attach(req, undo);
+  }
+  async detach(id: string): Promise<void> {
+    return await (await this.#get()).detach(id);
+  }
+  async gc(liveIds: ReadonlySet<string>): Promise<NetworkGcReport> {
+    return await (await this.#get()).gc(liveIds);
+  }
+}
 
 /**
  * Opens the engine for one CLI invocation. Close it with `engine.close()`.
@@ -28,7 +63,7 @@ export async function engineFor(io: CliIo, globals: GlobalOptions): Promise<Engi
     root: paths.runtimeRoot,
     name: resolved.name,
   });
-  return await openEngine({ paths, runtime, network: networkProviderFor(io, globals) });
+  return await openEngine({ paths, runtime, network: new LazyNetworkProvider(io, globals) });
 }
 
 /**

@@ -10,10 +10,18 @@
  * @module
  */
 import type { CommandUnknownOpts } from "./_command.ts";
-import type { CliIo, GlobalOptions } from "./context.ts";
 import { RkError } from "../core/errors.ts";
 import { formatError } from "./format_error.ts";
+import { lazyImport } from "./_lazy_import.ts";
+import { type CliIo, type GlobalOptions, processIo, resolveGlobals } from "./context.ts";
+import { type FastInvocation, fastInvocation } from "./fast_path.ts";
+import { formatHelp, type HelpText } from "./help_text.ts";
 import denoJson from "../deno.json" with { type: "json" };
+
+/** Imports a module of this directory only when it is needed (see `_lazy_import.ts`). */
+function load<T>(path: string): Promise<T> {
+  return lazyImport<T>(new URL(path, import.meta.url));
+}
 
 /** rkl's version: the `version` of the project's `deno.json`. */
 export const VERSION: string = denoJson.version;
@@ -45,26 +53,27 @@ export const commandGroups: readonly CommandGroupEntry[] = [
     name: "container",
     aliases: ["c"],
     description: "run single containers (the original project's container YAML)",
-    load: async () => (await import("./container.ts")).containerCommand,
+    load: async () =>
+      (await load<typeof import("./container.ts")>("./container.ts")).containerCommand,
   },
   {
     name: "pod",
     aliases: ["p"],
     description: "run Kubernetes-style pods (v1 Pod manifests) with a pause sandbox",
-    load: async () => (await import("./pod.ts")).podCommand,
+    load: async () => (await load<typeof import("./pod.ts")>("./pod.ts")).podCommand,
   },
   {
     name: "compose",
     aliases: ["C"],
     description: "run Docker Compose apps as Kubernetes-compatible pods",
     hasOptions: true,
-    load: async () => (await import("./compose.ts")).composeCommand,
+    load: async () => (await load<typeof import("./compose.ts")>("./compose.ts")).composeCommand,
   },
   {
     name: "network",
     aliases: ["net"],
     description: "manage rkl's CNI networks (one bridge and subnet each)",
-    load: async () => (await import("./network.ts")).networkCommand,
+    load: async () => (await load<typeof import("./network.ts")>("./network.ts")).networkCommand,
   },
   {
     name: "gc",
@@ -72,7 +81,7 @@ export const commandGroups: readonly CommandGroupEntry[] = [
     description: "stop finished pods; release IPs, veths, network namespaces and CNI cache " +
       "entries of dead containers and pods; kill monitor and runtime processes, delete runtime " +
       "containers and state dirs that belong to no container or pod",
-    load: async () => (await import("./gc.ts")).gcCommand,
+    load: async () => (await load<typeof import("./gc.ts")>("./gc.ts")).gcCommand,
   },
   {
     name: "daemon",
@@ -80,19 +89,104 @@ export const commandGroups: readonly CommandGroupEntry[] = [
     description: "run the node's reconcile loop in the foreground: static pods, restarts, " +
       "probes (SIGTERM stops supervision; containers keep running)",
     hasOptions: true,
-    load: async () => (await import("./daemon.ts")).daemonCommand,
+    load: async () => (await load<typeof import("./daemon.ts")>("./daemon.ts")).daemonCommand,
   },
   {
     name: "events",
     aliases: [],
     description: "show the events the daemon recorded (-w: keep following)",
     hasOptions: true,
-    load: async () => (await import("./events.ts")).eventsCommand,
+    load: async () => (await load<typeof import("./events.ts")>("./events.ts")).eventsCommand,
   },
 ];
 
 /** Global options that take a value (the next argument) before the command word. */
 const globalsWithValue: ReadonlySet<string> = new Set(["--root", "--runtime"]);
+
+/** `rkl`'s description (first paragraph of `rkl --help`). */
+const DESCRIPTION = "rk8s node tool: run containers and Kubernetes-style pods on an OCI runtime";
+
+/** `rkl`'s own options besides `--version` and `--help`: commander flags and description. */
+const GLOBAL_OPTIONS: readonly (readonly [string, string])[] = [
+  ["--root <dir>", "state root (default /var/lib/rkl and /run/rkl; env RKL_ROOT)"],
+  ["--runtime <name|path>", "OCI runtime: youki, runc or crun (env RKL_RUNTIME)"],
+];
+
+/** How `rkl --help` lists a group: `name|alias`, and ` [options]` when it has options. */
+function groupTerm(g: CommandGroupEntry): string {
+  return `${g.name}${g.aliases[0] ? `|${g.aliases[0]}` : ""}${g.hasOptions ? " [options]" : ""}`;
+}
+
+/**
+ * The text of `rkl --help`, from the same entries `buildProgram` gives commander, for printing
+ * it without loading commander (`main_test.ts` checks that both are equal).
+ *
+ * @example
+ * ```ts
+ * import { rklHelp } from "./main.ts";
+ * import assert from "node:assert/strict";
+ * const help = rklHelp();
+ * assert.equal(help.usage, "rkl [options] [command]");
+ * assert.ok(help.sections[1]?.items.some(([term]) => term === "container|c"));
+ * ```
+ */
+export function rklHelp(): HelpText {
+  const help = "display help for command";
+  return {
+    usage: "rkl [options] [command]",
+    description: DESCRIPTION,
+    sections: [
+      {
+        title: "Options:",
+        items: [["-V, --version", "output the version number"], ...GLOBAL_OPTIONS, [
+          "-h, --help",
+          help,
+        ]],
+      },
+      {
+        title: "Commands:",
+        items: [...commandGroups.map((g) => [groupTerm(g), g.description] as const), [
+          "help [command]",
+          help,
+        ]],
+      },
+    ],
+  };
+}
+
+/** Group names and aliases → group name. */
+const groupNames: ReadonlyMap<string, string> = new Map(
+  commandGroups.flatMap((g) => [g.name, ...g.aliases].map((n) => [n, g.name] as const)),
+);
+
+/** The width commander wraps help to: the terminal's columns, else 80. */
+function helpWidth(io: CliIo): number {
+  if (!io.terminal) return 80;
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80;
+  }
+}
+
+/** Runs a command the fast path recognized (see `fast_path.ts`) with its group's own action. */
+async function runFast(io: CliIo, fast: FastInvocation & { kind: "command" }): Promise<void> {
+  const globals = () => resolveGlobals(io, fast.globals as { root?: string; runtime?: string });
+  if (fast.group === "pod") {
+    const { podList } = await load<typeof import("./pod_list.ts")>("./pod_list.ts");
+    await podList(io, globals, fast.flags);
+  } else if (fast.command === "list") {
+    const { containerList } = await load<typeof import("./container_list.ts")>(
+      "./container_list.ts",
+    );
+    await containerList(io, globals, fast.flags);
+  } else {
+    const { containerFromManifest } = await load<typeof import("./container_run.ts")>(
+      "./container_run.ts",
+    );
+    await containerFromManifest(io, globals, fast.argument!, fast.command === "run");
+  }
+}
 
 /**
  * The group `argv` runs: the first word that is neither a global option nor its value
@@ -145,16 +239,10 @@ export async function buildProgram(
   argv: readonly string[] = [],
   opts: BuildProgramOptions = {},
 ): Promise<CommandUnknownOpts> {
-  const [{ Command, Help }, { resolveGlobals }] = await Promise.all([
-    import("./_command.ts"),
-    import("./context.ts"),
-  ]);
-  const program = new Command()
-    .name("rkl")
-    .description("rk8s node tool: run containers and Kubernetes-style pods on an OCI runtime")
-    .version(VERSION)
-    .option("--root <dir>", "state root (default /var/lib/rkl and /run/rkl; env RKL_ROOT)")
-    .option("--runtime <name|path>", "OCI runtime: youki, runc or crun (env RKL_RUNTIME)")
+  const { Command, Help } = await load<typeof import("./_command.ts")>("./_command.ts");
+  const program = new Command().name("rkl").description(DESCRIPTION).version(VERSION);
+  for (const [flags, description] of GLOBAL_OPTIONS) program.option(flags, description);
+  program
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError(false);
@@ -164,10 +252,7 @@ export async function buildProgram(
   program.configureHelp({
     subcommandTerm: (cmd) => {
       const g = stubs.get(cmd);
-      if (!g) return help.subcommandTerm(cmd);
-      return `${g.name}${g.aliases[0] ? `|${g.aliases[0]}` : ""}${
-        g.hasOptions ? " [options]" : ""
-      }`;
+      return g ? groupTerm(g) : help.subcommandTerm(cmd);
     },
   });
   const globals = () => resolveGlobals(io, program.opts());
@@ -190,6 +275,15 @@ export async function buildProgram(
   return program;
 }
 
+/** Options of {@linkcode main}. */
+export interface MainOptions {
+  /**
+   * Run `rkl --help` and the list commands without commander (default true; see
+   * `fast_path.ts`). Tests turn it off to compare both paths.
+   */
+  fastPath?: boolean;
+}
+
 /**
  * Runs `rkl` with `argv` (without the program name) and returns the exit code. `io` defaults to
  * the real process's (`processIo()` of `context.ts`).
@@ -204,24 +298,35 @@ export async function buildProgram(
  * assert.match(out, /Usage: rkl/);
  * ```
  */
-export async function main(argv: readonly string[], io?: CliIo): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io?: CliIo,
+  opts: MainOptions = {},
+): Promise<number> {
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
     // Answered before the parser and Node compatibility load; commander prints the same.
     if (io) io.stdout(`${VERSION}\n`);
     else console.log(VERSION);
     return 0;
   }
-  const [{ CommanderError }, { processIo }] = await Promise.all([
-    import("./_command.ts"),
-    import("./context.ts"),
-  ]);
   io ??= processIo();
+  const fast = opts.fastPath === false ? undefined : fastInvocation(argv, groupNames);
+  if (fast?.kind === "help") {
+    io.stdout(formatHelp(rklHelp(), helpWidth(io)));
+    return 0;
+  }
+  // Loaded only when commander parses: the fast path must not pay for it.
+  let CommanderError: (typeof import("./_command.ts"))["CommanderError"] | undefined;
   try {
-    const program = await buildProgram(io, argv);
-    await program.parseAsync([...argv], { from: "user" });
+    if (fast) await runFast(io, fast);
+    else {
+      CommanderError = (await load<typeof import("./_command.ts")>("./_command.ts")).CommanderError;
+      const program = await buildProgram(io, argv);
+      await program.parseAsync([...argv], { from: "user" });
+    }
     return io.exitCode ?? 0;
   } catch (error) {
-    if (error instanceof CommanderError) {
+    if (CommanderError && error instanceof CommanderError) {
       if (
         error.code === "commander.helpDisplayed" || error.code === "commander.version" ||
         error.code === "commander.help"

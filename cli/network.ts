@@ -14,9 +14,7 @@ import {
   parseOutputFormat,
 } from "./output.ts";
 import { UsageError } from "../core/errors.ts";
-import { rklPaths } from "../core/paths.ts";
-import { CniNetworkProvider } from "../net/cni_network_provider.ts";
-import { parseCniPath } from "../net/cni_env.ts";
+import { networkProviderFor } from "./network_provider.ts";
 import type { NetworkInfo } from "../net/network_info.ts";
 import type { CreateNetworkRequest } from "../net/network_store.ts";
 import {
@@ -26,25 +24,8 @@ import {
 import { readManifestFile } from "../core/manifest_reader.ts";
 import { resolve } from "node:path";
 
-/**
- * The network provider for one CLI invocation: state under `--root`, plugins on `CNI_PATH`.
- *
- * @example
- * ```ts
- * import { networkProviderFor } from "./network.ts";
- * import assert from "node:assert/strict";
- * const io = { stdout() {}, stderr() {}, env: {}, cwd: "/" };
- * const net = networkProviderFor(io, { root: "/tmp/r", runtime: undefined });
- * assert.equal(net.netns.dir, "/tmp/r/run/netns");
- * ```
- */
-export function networkProviderFor(io: CliIo, globals: GlobalOptions): CniNetworkProvider {
-  return new CniNetworkProvider({
-    paths: rklPaths(globals.root),
-    root: globals.root,
-    cniPath: parseCniPath(io.env.CNI_PATH),
-  });
-}
+// In its own module (the engine loads it on demand); re-exported for callers.
+export { networkProviderFor };
 
 /**
  * Turns `network create` arguments into a request.

@@ -9,13 +9,9 @@ import { Command, type CommandUnknownOpts } from "./_command.ts";
 import { type CliIo, type GlobalOptions, userPath } from "./context.ts";
 import { withEngine, withEngineEach } from "./engine.ts";
 import { formatData, parseOutputFormat, printExecResult, printWarnings } from "./output.ts";
-import { formatPodList, formatPodState } from "./pod_format.ts";
-import {
-  clusterCreatePod,
-  clusterDeletePods,
-  clusterListPods,
-  clusterTarget,
-} from "./pod_cluster.ts";
+import { formatPodState } from "./pod_format.ts";
+import { podList } from "./pod_list.ts";
+import { clusterCreatePod, clusterDeletePods, clusterTarget } from "./pod_cluster.ts";
 import {
   manifestFor,
   parseNamespace,
@@ -29,7 +25,7 @@ import { loadPodManifest, type PodManifest } from "../core/pod/pod_manifest.ts";
 import { createPod, type PodFailure, runPod, startPod } from "../core/pod/pod_runner.ts";
 import { podContainerName } from "../core/pod/pod_containers.ts";
 import { findSandbox } from "../core/pod/pod_store.ts";
-import { listPods, podView } from "../core/pod/pod_view.ts";
+import { podView } from "../core/pod/pod_view.ts";
 import { stopPodSandbox } from "../core/pod/sandbox_stop.ts";
 import { releaseTerminalPods } from "../core/pod/pod_terminal.ts";
 import { removePod } from "../core/pod/pod_remove.ts";
@@ -196,31 +192,7 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
     .option("-q, --quiet", "print names only")
     .option(...clusterOption)
     .option(...kubeconfigOption)
-    .action(async (opts) => {
-      const format = parseOutputFormat(opts.output);
-      const all = opts.allNamespaces ?? false;
-      const namespace = parseNamespace(opts.namespace);
-      const target = clusterTarget(io, opts);
-      if (target) {
-        return await clusterListPods(io, target, {
-          format,
-          all,
-          ns: namespace,
-          quiet: opts.quiet ?? false,
-        });
-      }
-      const pods = await withEngine(
-        io,
-        globals,
-        async (e) => {
-          // Observing is when terminal pods are noticed: stop their sandboxes (IP, ports).
-          await releaseTerminalPods(e, all ? {} : { namespace });
-          return await listPods(e, all ? {} : { namespace });
-        },
-      );
-      if (opts.quiet) io.stdout(pods.map((p) => `${p.name}\n`).join(""));
-      else io.stdout(formatPodList(pods, format, all));
-    });
+    .action((opts) => podList(io, globals, opts));
 
   group.command("state")
     .alias("inspect")

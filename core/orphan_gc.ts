@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "./path.ts";
 import type { Engine } from "./container/engine.ts";
 import { isMountPoint } from "./rootfs.ts";
 import { run } from "./exec.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "./path.ts";
 
 /** The directories and files rkl uses. */
 export interface RklPaths {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "./path.ts";
 import { fsErrorReason, RkError, shorten } from "./errors.ts";
 import { removeIfExists, statIfExists } from "./fs.ts";
 import { run } from "./exec.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { dirname } from "node:path";
+import { dirname } from "../core/path.ts";
 
 /** Runs `fn` while holding an exclusive lock on `file` (created when missing). */
 export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../core/path.ts";
 import { RkError } from "../core/errors.ts";
 import { isRecord } from "../core/is_record.ts";
 import { readDirIfExists, readTextIfExists, removeIfExists } from "../core/fs.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { basename, extname, join } from "node:path";
+import { basename, extname, join } from "../core/path.ts";
 import {
   type ManifestField,
   type ManifestWarning,

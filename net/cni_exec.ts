@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../core/path.ts";
 import { statIfExists } from "../core/fs.ts";
 import { CniPluginError } from "./cni_plugin_error.ts";
 

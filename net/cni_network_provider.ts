@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../core/path.ts";
 import type {
   NetworkAttachment,
   NetworkAttachRequest,

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../core/path.ts";
 import type { NetworkGcReport } from "../core/network.ts";
 import { run } from "../core/exec.ts";
 import { StepRunner } from "../core/step_runner.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { dirname, join } from "../core/path.ts";
 import { run } from "../core/exec.ts";
 import { ConflictError } from "../core/errors.ts";
 import { readDirIfExists, removeIfExists, statIfExists } from "../core/fs.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../core/path.ts";
 import { ConflictError, NotFoundError } from "../core/errors.ts";
 import { removeIfExists } from "../core/fs.ts";
 import { loadNetworkConfig, loadNetworkConfigDir } from "./cni_config.ts";

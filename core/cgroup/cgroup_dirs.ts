@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { existingFiles, removeDirs } from "./_cgroupfs.ts";
 import { CGROUP_ROOT, cgroupDirCandidates } from "./cgroup_path.ts";
 

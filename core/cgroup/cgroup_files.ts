@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import type { LinuxResources } from "../oci/spec.ts";
 import { CGROUP_ROOT, relativeCgroupPath } from "./cgroup_path.ts";
 import { CPU_PERIOD_US } from "./linux_resources.ts";

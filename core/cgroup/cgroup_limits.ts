@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { CommandError, RkError } from "../errors.ts";
 import { catLines, requireLines, writeCgroupFile } from "./_cgroupfs.ts";
 import { cgroupLimitFiles, type CgroupVersion } from "./cgroup_files.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 
 /** Where cgroup hierarchies are mounted. */
 export const CGROUP_ROOT = "/sys/fs/cgroup";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { removeCgroup } from "../cgroup/cgroup_dirs.ts";
 export { containerCgroupPath as cgroupPathOf } from "../cgroup/cgroup_path.ts";
 import { removeIfExists } from "../fs.ts";

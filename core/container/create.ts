@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isAbsolute, join } from "node:path";
+import { isAbsolute, join } from "../path.ts";
 import { RkError } from "../errors.ts";
 import { run } from "../exec.ts";
 import type { NetworkAttachment, NetworkAttachRequest } from "../network.ts";

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { isAbsolute } from "node:path";
+import { isAbsolute } from "../path.ts";
 import type { ManifestField } from "../manifest_reader.ts";
 import type { Protocol } from "../network.ts";
 import type { PortInput } from "../pod/pod_types.ts";

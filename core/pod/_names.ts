@@ -4,7 +4,9 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+// Deferred: evaluating node:crypto sets up Node compatibility (tens of ms at start-up); only
+// names too long for a runtime container name need it.
+import defer * as nodeCrypto from "node:crypto";
 import { containerNameProblem, DNS1123_LABEL as LABEL } from "../container/config.ts";
 
 /** Returns why `name` is not a DNS-1123 label, or undefined when it is one. */
@@ -105,7 +107,10 @@ export function labelValueProblem(value: string): string | undefined {
 export function runtimeContainerName(namespace: string, pod: string, container: string): string {
   const plain = `${namespace}_${pod}_${container}`;
   if (containerNameProblem(plain, true) === undefined) return plain;
-  const hash = createHash("sha256").update(`${namespace}/${pod}`).digest("hex").slice(0, 16);
+  const hash = nodeCrypto.createHash("sha256").update(`${namespace}/${pod}`).digest("hex").slice(
+    0,
+    16,
+  );
   const head = pod.slice(0, 40).replace(/[^a-z0-9]+$/, "").replaceAll(".", "-");
   return `${namespace}_${head ? `${head}-` : ""}${hash}_${container}`;
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { RkError } from "../errors.ts";
 import { pathExists, readTextIfExists, removeIfExists } from "../fs.ts";
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve } from "../path.ts";
 import type { ManifestField } from "../manifest_reader.ts";
 import {
   absolutePath,

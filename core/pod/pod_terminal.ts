@@ -106,7 +106,8 @@ export interface ReleasedPod {
 /**
  * Stops the sandbox of every terminal pod (optionally of one namespace, or the pods `only`
  * names by sandbox id). Statuses, exit codes and logs stay; the IP and host ports are released.
- * A pod whose stop fails is skipped and the error rethrown after the others were handled.
+ * `views`: the pods as the caller just listed them with `listPods` (same namespace), so they are
+ * not listed again. A pod whose stop fails is skipped and the error rethrown after the others were handled.
  *
  * @example
  * ```ts ignore
@@ -116,11 +117,12 @@ export interface ReleasedPod {
  */
 export async function releaseTerminalPods(
   engine: Engine,
-  opts: { namespace?: string; only?: readonly string[] } = {},
+  opts: { namespace?: string; only?: readonly string[]; views?: readonly PodView[] } = {},
 ): Promise<ReleasedPod[]> {
   const released: ReleasedPod[] = [];
   const errors: unknown[] = [];
-  const views = await listPods(engine, opts.namespace ? { namespace: opts.namespace } : {});
+  const views = opts.views ??
+    await listPods(engine, opts.namespace ? { namespace: opts.namespace } : {});
   const recs = new Map(listSandboxRecords(engine.db).map((r) => [r.id, r]));
   for (const view of views) {
     if (opts.only !== undefined && !opts.only.includes(view.id)) continue;

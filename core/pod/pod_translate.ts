@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { podLimits } from "../cgroup/pod_limits.ts";
 import type { CriContainerConfig, PodSandboxConfig } from "./cri_types.ts";
 import { expandCommand, expandEnv } from "../k8s/expansion.ts";

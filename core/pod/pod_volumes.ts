@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, join, relative, sep } from "../path.ts";
 import { fsErrorReason, RkError, shorten } from "../errors.ts";
 import { run } from "../exec.ts";
 import { memoryBytes } from "../quantity.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import type { Engine } from "../container/mod.ts";
 import { NotFoundError } from "../errors.ts";
 import type { PodManifest } from "./pod_manifest.ts";

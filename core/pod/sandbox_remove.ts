@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { removeCgroup } from "../cgroup/mod.ts";
 import { type Engine, teardownRecord } from "../container/mod.ts";
 import { listContainerRecords } from "../store/containers.ts";

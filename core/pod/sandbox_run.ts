@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { applyPodLimits, podCgroupWrites, removeCgroup } from "../cgroup/mod.ts";
 import {
   type ContainerConfig,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { RkError, shorten } from "../errors.ts";
 import { pathExists, readTextIfExists } from "../fs.ts";
 import { run } from "../exec.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isAbsolute, join } from "node:path";
+import { isAbsolute, join } from "../path.ts";
 import { CommandError, RkError } from "../errors.ts";
 import { run, type RunResult } from "../exec.ts";
 import { traced } from "../trace.ts";

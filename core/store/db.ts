@@ -5,7 +5,7 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
-import { dirname } from "node:path";
+import { dirname } from "../path.ts";
 import { RkError } from "../errors.ts";
 import { type Migration, MIGRATIONS } from "./migrations.ts";
 
