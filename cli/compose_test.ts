@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { rootTest, tempDir, testBundles, waitFor } from "../core/testing.ts";
 import { composeLoadOptions, formatEvent, parseScale } from "./compose.ts";
+import { buildProgram } from "./main.ts";
 import { projectDir, type RklResult, rklTaskArgs, runRkl } from "./testing.ts";
 import { run } from "../core/exec.ts";
 
@@ -29,6 +30,31 @@ Deno.test("compose CLI flags become typed options", () => {
     formatEvent({ kind: "Container", name: "web", status: "Error", detail: "boom" }, true),
     " ✘ Container web  Error boom\n",
   );
+});
+
+Deno.test("a subcommand's -f is its own: compose -f FILE logs -f SERVICE", async () => {
+  const io = { stdout() {}, stderr() {}, env: {}, cwd: "/" };
+  const cases: [string[], unknown][] = [
+    [["compose", "logs", "-f", "web"], { file: undefined, follow: true, services: ["web"] }],
+    [
+      ["--root", "/tmp/r", "compose", "-f", "a.yaml", "logs", "--tail", "1", "-f"],
+      { file: ["a.yaml"], follow: true, services: [] },
+    ],
+    [["compose", "--file", "b.yaml", "logs", "db"], { file: ["b.yaml"], services: ["db"] }],
+  ];
+  for (const [argv, want] of cases) {
+    const program = await buildProgram(io, argv);
+    const compose = program.commands.find((c) => c.name() === "compose")!;
+    const logs = compose.commands.find((c) => c.name() === "logs")!;
+    let seen: unknown;
+    logs.action((...args: unknown[]) => {
+      const [services, o] = args as [string[], { follow?: boolean }];
+      const file = (compose.opts() as { file?: string[] }).file;
+      seen = { file, services, ...(o.follow ? { follow: true } : {}) };
+    });
+    await program.parseAsync(argv, { from: "user" });
+    assert.deepEqual(seen, want, argv.join(" "));
+  }
 });
 
 async function rkl(root: string, cwd: string, argv: string[]): Promise<RklResult> {
