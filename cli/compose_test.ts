@@ -587,3 +587,61 @@ rootTest(
     }
   },
 );
+
+rootTest("foreground up streams prefixed logs and stops the app on SIGTERM", async () => {
+  await using dir = await tempDir("rkl-compose-fg-");
+  const root = join(dir.path, "root");
+  const cwd = join(dir.path, "app");
+  await Deno.mkdir(cwd, { recursive: true });
+  await Deno.writeTextFile(
+    join(cwd, "compose.yaml"),
+    `name: fg\nservices:\n  talker:\n    image: ${testBundles.busybox}\n` +
+      `    command: ["sh", "-c", "echo hello-fg; exec sleep 300"]\n    stop_grace_period: 1s\n` +
+      `  quiet:\n    image: ${testBundles.busybox}\n    command: ["sleep", "300"]\n` +
+      `    stop_grace_period: 1s\n`,
+  );
+  const child = new Deno.Command("deno", {
+    args: [...await rklTaskArgs(), "--root", root, "compose", "up"],
+    cwd: projectDir,
+    env: { INIT_CWD: cwd, NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let out = "";
+  const pump = (async () => {
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) out += chunk;
+  })();
+  const stderr = new Response(child.stderr).text();
+  let exited = false;
+  try {
+    // The prefix is the pod name padded to the longest one, as docker compose aligns them.
+    await waitFor(
+      "the talker's line on up's stdout",
+      () => /^fg-talker-1 \| hello-fg$/m.test(out),
+      { timeoutMs: 180_000, intervalMs: 100 },
+    );
+    const ps = await ok(root, cwd, ["compose", "ps"]);
+    assert.match(ps.out, /^fg-talker-1\s+talker\s+Running/m);
+    assert.match(ps.out, /^fg-quiet-1\s+quiet\s+Running/m);
+    child.kill("SIGTERM");
+    const status = await child.status;
+    exited = true;
+    // docker compose: containers stopped by Ctrl-C / SIGTERM, exit code 0.
+    assert.equal(status.code, 0, await stderr);
+    assert.match(await stderr, /Gracefully stopping/);
+    const after = await ok(root, cwd, ["compose", "ps", "-a", "--format", "json"]);
+    const rows = JSON.parse(after.out) as { Name: string; State: string }[];
+    assert.deepEqual(rows.map((r) => r.Name).sort(), ["fg-quiet-1", "fg-talker-1"]);
+    for (const r of rows) assert.notEqual(r.State, "Running", `${r.Name} still runs`);
+  } finally {
+    if (!exited) {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+    await pump.catch(() => {});
+    await stderr.catch(() => "");
+    await ok(root, cwd, ["compose", "down", "-t", "0"]);
+  }
+  assert.deepEqual(await leftovers(root, []), []);
+});
