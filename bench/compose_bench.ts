@@ -150,8 +150,23 @@ export async function composeBench(): Promise<void> {
       for (let i = 0; i < RUNS + 1; i++) {
         for (const t of active) {
           const f = files.get(t.name)!;
-          const t0 = performance.now();
-          await t.up(f);
+          let t0 = performance.now();
+          // podman 4.3's network create fails now and then while other processes add and remove
+          // interfaces ("route ip+net: no such network interface"): clean up and try again
+          // (bounded); only the attempt that succeeded is timed.
+          for (let attempt = 1;; attempt++) {
+            try {
+              await t.up(f);
+              break;
+            } catch (e) {
+              if (attempt >= 3) throw e;
+              console.log(
+                `  (${t.name} up failed, attempt ${attempt}: ${String(e).slice(0, 160)})`,
+              );
+              await t.down(f).catch(() => {});
+              t0 = performance.now();
+            }
+          }
           const t1 = performance.now();
           await t.down(f);
           const t2 = performance.now();
