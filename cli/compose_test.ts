@@ -645,3 +645,23 @@ rootTest("foreground up streams prefixed logs and stops the app on SIGTERM", asy
   }
   assert.deepEqual(await leftovers(root, []), []);
 });
+
+rootTest("ps says restart policies need the daemon only when no daemon runs", async () => {
+  await using dir = await tempDir("rkl-compose-note-");
+  const root = join(dir.path, "root");
+  const cwd = join(dir.path, "app");
+  await Deno.mkdir(cwd, { recursive: true });
+  await Deno.writeTextFile(
+    join(cwd, "compose.yaml"),
+    `services:\n  web:\n    image: ${testBundles.busybox}\n    restart: always\n`,
+  );
+  const note = /restart policies \(web: always\) are applied only while "rkl daemon" runs/;
+  assert.match((await ok(root, cwd, ["compose", "ps"])).err, note);
+  // A lock file naming a live process is a running daemon (this test process stands in).
+  await Deno.mkdir(join(root, "run"), { recursive: true });
+  await Deno.writeTextFile(join(root, "run", "daemon.pid"), `${Deno.pid}\n`);
+  assert.doesNotMatch((await ok(root, cwd, ["compose", "ps"])).err, note);
+  // One left by a daemon that died is not.
+  await Deno.writeTextFile(join(root, "run", "daemon.pid"), "999999999\n");
+  assert.match((await ok(root, cwd, ["compose", "ps"])).err, note);
+});
