@@ -249,8 +249,14 @@ export async function composeUp(
   for (const name of Object.keys(model.services)) {
     hashes[name] = await serviceConfigHash(model, model.services[name]!);
   }
-  const views = new Map((await listPods(engine, { namespace: "default" })).map((v) => [v.id, v]));
-  const observed = projectPods(engine, model.name).filter((p) => p.replica > 0).map((p) => {
+  // The runtime is asked about pods only when the project has some (a first `up` has none).
+  const existing = projectPods(engine, model.name).filter((p) => p.replica > 0);
+  const views = new Map(
+    existing.length === 0
+      ? []
+      : (await listPods(engine, { namespace: "default" })).map((v) => [v.id, v]),
+  );
+  const observed = existing.map((p) => {
     const v = views.get(p.record.id);
     return {
       pod: p.record.name,
