@@ -561,7 +561,8 @@ rootTest(
             "  plain:\n    internal: true\n",
           ),
         );
-        const up = await ok(root, cwd, ["compose", "up", "-d"]);
+        // Only iso is named: ctl, removed with the network it is on, comes back all the same.
+        const up = await ok(root, cwd, ["compose", "up", "-d", "iso"]);
         assert.match(up.err, /Network app_plain {2}Recreated/);
         assert.match(up.err, /Container app-ctl-1 {2}Started/);
         // Pods on the unchanged networks stay.
