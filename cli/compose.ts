@@ -59,6 +59,7 @@ import {
 } from "../core/compose/translate.ts";
 import { waitCompleted } from "../core/compose/wait_conditions.ts";
 import { convertProject } from "../core/compose/convert.ts";
+import { runningDaemon } from "../core/daemon/daemon_lock.ts";
 import {
   ANNOTATION_EPHEMERAL_PORTS,
   pickEphemeralPort,
@@ -324,12 +325,13 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
       if (o.format !== "table" && o.format !== "json") {
         throw new UsageError(`Invalid --format "${o.format}": expected table or json`);
       }
-      const rows = await withEngine(io, globals, async (e) => {
+      const { rows, daemon } = await withEngine(io, globals, async (e) => {
         const views = new Map((await listPods(e)).map((v) => [v.id, v]));
-        return projectPods(e, name)
+        const rows = projectPods(e, name)
           .filter((p) => services.length === 0 || services.includes(p.service))
           .map((p) => ({ p, v: views.get(p.record.id) }))
           .filter(({ v }) => o.all || v?.phase === "Running" || v?.phase === "Pending");
+        return { rows, daemon: await runningDaemon(e.paths.runDir) };
       });
       if (o.quiet) {
         io.stdout(rows.map(({ p }) => `${p.record.name}\n`).join(""));
@@ -344,7 +346,7 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
         ));
       }
       const restarting = Object.values(model?.services ?? {}).filter((s) => s.restart !== "no");
-      if (restarting.length > 0) {
+      if (restarting.length > 0 && daemon === undefined) {
         io.stderr(
           `Note: restart policies (${
             restarting.map((s) => `${s.name}: ${s.restart}`).join(", ")

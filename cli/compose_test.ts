@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { rootTest, tempDir, testBundles, waitFor } from "../core/testing.ts";
 import { composeLoadOptions, formatEvent, parseScale } from "./compose.ts";
+import { buildProgram } from "./main.ts";
 import { projectDir, type RklResult, rklTaskArgs, runRkl } from "./testing.ts";
 import { run } from "../core/exec.ts";
 
@@ -29,6 +30,31 @@ Deno.test("compose CLI flags become typed options", () => {
     formatEvent({ kind: "Container", name: "web", status: "Error", detail: "boom" }, true),
     " ✘ Container web  Error boom\n",
   );
+});
+
+Deno.test("a subcommand's -f is its own: compose -f FILE logs -f SERVICE", async () => {
+  const io = { stdout() {}, stderr() {}, env: {}, cwd: "/" };
+  const cases: [string[], unknown][] = [
+    [["compose", "logs", "-f", "web"], { file: undefined, follow: true, services: ["web"] }],
+    [
+      ["--root", "/tmp/r", "compose", "-f", "a.yaml", "logs", "--tail", "1", "-f"],
+      { file: ["a.yaml"], follow: true, services: [] },
+    ],
+    [["compose", "--file", "b.yaml", "logs", "db"], { file: ["b.yaml"], services: ["db"] }],
+  ];
+  for (const [argv, want] of cases) {
+    const program = await buildProgram(io, argv);
+    const compose = program.commands.find((c) => c.name() === "compose")!;
+    const logs = compose.commands.find((c) => c.name() === "logs")!;
+    let seen: unknown;
+    logs.action((...args: unknown[]) => {
+      const [services, o] = args as [string[], { follow?: boolean }];
+      const file = (compose.opts() as { file?: string[] }).file;
+      seen = { file, services, ...(o.follow ? { follow: true } : {}) };
+    });
+    await program.parseAsync(argv, { from: "user" });
+    assert.deepEqual(seen, want, argv.join(" "));
+  }
 });
 
 async function rkl(root: string, cwd: string, argv: string[]): Promise<RklResult> {
@@ -535,7 +561,8 @@ rootTest(
             "  plain:\n    internal: true\n",
           ),
         );
-        const up = await ok(root, cwd, ["compose", "up", "-d"]);
+        // Only iso is named: ctl, removed with the network it is on, comes back all the same.
+        const up = await ok(root, cwd, ["compose", "up", "-d", "iso"]);
         assert.match(up.err, /Network app_plain {2}Recreated/);
         assert.match(up.err, /Container app-ctl-1 {2}Started/);
         // Pods on the unchanged networks stay.
@@ -561,3 +588,81 @@ rootTest(
     }
   },
 );
+
+rootTest("foreground up streams prefixed logs and stops the app on SIGTERM", async () => {
+  await using dir = await tempDir("rkl-compose-fg-");
+  const root = join(dir.path, "root");
+  const cwd = join(dir.path, "app");
+  await Deno.mkdir(cwd, { recursive: true });
+  await Deno.writeTextFile(
+    join(cwd, "compose.yaml"),
+    `name: fg\nservices:\n  talker:\n    image: ${testBundles.busybox}\n` +
+      `    command: ["sh", "-c", "echo hello-fg; exec sleep 300"]\n    stop_grace_period: 1s\n` +
+      `  quiet:\n    image: ${testBundles.busybox}\n    command: ["sleep", "300"]\n` +
+      `    stop_grace_period: 1s\n`,
+  );
+  const child = new Deno.Command("deno", {
+    args: [...await rklTaskArgs(), "--root", root, "compose", "up"],
+    cwd: projectDir,
+    env: { INIT_CWD: cwd, NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let out = "";
+  const pump = (async () => {
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) out += chunk;
+  })();
+  const stderr = new Response(child.stderr).text();
+  let exited = false;
+  try {
+    // The prefix is the pod name padded to the longest one, as docker compose aligns them.
+    await waitFor(
+      "the talker's line on up's stdout",
+      () => /^fg-talker-1 \| hello-fg$/m.test(out),
+      { timeoutMs: 180_000, intervalMs: 100 },
+    );
+    const ps = await ok(root, cwd, ["compose", "ps"]);
+    assert.match(ps.out, /^fg-talker-1\s+talker\s+Running/m);
+    assert.match(ps.out, /^fg-quiet-1\s+quiet\s+Running/m);
+    child.kill("SIGTERM");
+    const status = await child.status;
+    exited = true;
+    // docker compose: containers stopped by Ctrl-C / SIGTERM, exit code 0.
+    assert.equal(status.code, 0, await stderr);
+    assert.match(await stderr, /Gracefully stopping/);
+    const after = await ok(root, cwd, ["compose", "ps", "-a", "--format", "json"]);
+    const rows = JSON.parse(after.out) as { Name: string; State: string }[];
+    assert.deepEqual(rows.map((r) => r.Name).sort(), ["fg-quiet-1", "fg-talker-1"]);
+    for (const r of rows) assert.notEqual(r.State, "Running", `${r.Name} still runs`);
+  } finally {
+    if (!exited) {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+    await pump.catch(() => {});
+    await stderr.catch(() => "");
+    await ok(root, cwd, ["compose", "down", "-t", "0"]);
+  }
+  assert.deepEqual(await leftovers(root, []), []);
+});
+
+rootTest("ps says restart policies need the daemon only when no daemon runs", async () => {
+  await using dir = await tempDir("rkl-compose-note-");
+  const root = join(dir.path, "root");
+  const cwd = join(dir.path, "app");
+  await Deno.mkdir(cwd, { recursive: true });
+  await Deno.writeTextFile(
+    join(cwd, "compose.yaml"),
+    `services:\n  web:\n    image: ${testBundles.busybox}\n    restart: always\n`,
+  );
+  const note = /restart policies \(web: always\) are applied only while "rkl daemon" runs/;
+  assert.match((await ok(root, cwd, ["compose", "ps"])).err, note);
+  // A lock file naming a live process is a running daemon (this test process stands in).
+  await Deno.mkdir(join(root, "run"), { recursive: true });
+  await Deno.writeTextFile(join(root, "run", "daemon.pid"), `${Deno.pid}\n`);
+  assert.doesNotMatch((await ok(root, cwd, ["compose", "ps"])).err, note);
+  // One left by a daemon that died is not.
+  await Deno.writeTextFile(join(root, "run", "daemon.pid"), "999999999\n");
+  assert.match((await ok(root, cwd, ["compose", "ps"])).err, note);
+});

@@ -43,6 +43,13 @@ export interface CommandGroupEntry {
   readonly description: string;
   /** The group has options of its own (`rkl --help` then lists it as `NAME [options]`). */
   readonly hasOptions?: boolean;
+  /**
+   * The group's own options go before its subcommand and a subcommand may reuse their letters
+   * (`rkl compose -f app.yaml logs -f web`: the first `-f` is compose's `--file`, the second
+   * `logs --follow`); rkl's options then go before the group's name. Commander needs positional
+   * options on the program too, or it hands the subcommand's options to the group.
+   */
+  readonly positionalOptions?: boolean;
   /** Imports the group's module and returns its builder. */
   load(): Promise<CommandGroup>;
 }
@@ -67,6 +74,7 @@ export const commandGroups: readonly CommandGroupEntry[] = [
     aliases: ["C"],
     description: "run Docker Compose apps as Kubernetes-compatible pods",
     hasOptions: true,
+    positionalOptions: true,
     load: async () => (await load<typeof import("./compose.ts")>("./compose.ts")).composeCommand,
   },
   {
@@ -257,6 +265,7 @@ export async function buildProgram(
   });
   const globals = () => resolveGlobals(io, program.opts());
   const invoked = opts.loadAll ? undefined : invokedGroup(argv);
+  if (invoked?.positionalOptions) program.enablePositionalOptions();
   const loaded = await Promise.all(
     commandGroups.map((g) => opts.loadAll || g === invoked ? g.load() : undefined),
   );

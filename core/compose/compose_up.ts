@@ -128,13 +128,16 @@ export function serviceContainerRef(
   );
 }
 
-/** Stops (gracefully) and removes the project's pods attached to `network`. */
+/**
+ * Stops (gracefully) and removes the project's pods attached to `network`; returns the services
+ * of the service replicas among them.
+ */
 async function removeAttachedPods(
   engine: Engine,
   project: string,
   network: string,
   emit: (e: ComposeEvent) => void,
-): Promise<void> {
+): Promise<string[]> {
   const attached = projectPods(engine, project).filter((p) =>
     p.record.manifest?.networks?.includes(network)
   );
@@ -146,19 +149,23 @@ async function removeAttachedPods(
     await teardownSandbox(engine, record);
     emit({ kind: "Container", name: record.name, status: "Removed" });
   }));
+  return attached.filter((p) => p.replica > 0).map((p) => p.service);
 }
 
 /**
  * Creates what the services need before any pod: records the project's networks and volumes in
  * its state file (before creating them, so `down` finds them after a crash), creates the networks
  * and named volumes that do not exist yet, and writes configs and secrets given as `content` or
- * `environment`. External networks and volumes must exist.
+ * `environment`. External networks and volumes must exist. A network whose definition changed is
+ * recreated after the project's pods on it are removed; returns the services of those pods (to be
+ * created again).
  */
 export async function prepareProject(
   engine: Engine,
   host: ComposeHost,
   model: ComposeModel,
-): Promise<void> {
+): Promise<string[]> {
+  const removed: string[] = [];
   const emit = host.onEvent ?? (() => {});
   const dirs = composeDirs(engine.paths.dataDir);
   const filesDir = projectDir(dirs, model.name);
@@ -182,7 +189,7 @@ export async function prepareProject(
       // Changed in the file (e.g. `internal`): docker compose removes the pods attached to it,
       // recreates the network, and the pods are then created again on the new one.
       emit({ kind: "Network", name: net.name, status: "Recreate" });
-      await removeAttachedPods(engine, model.name, net.name, emit);
+      removed.push(...await removeAttachedPods(engine, model.name, net.name, emit));
       await host.networks.remove(net.name);
     } else if (net.external) {
       throw new RkError(
@@ -213,6 +220,7 @@ export async function prepareProject(
     emit({ kind: "Volume", name: vol.name, status: "Created" });
   }
   await writeGeneratedFiles(model, filesDir);
+  return [...new Set(removed)];
 }
 
 /**
@@ -238,19 +246,27 @@ export async function composeUp(
     }
     model.services[name] = { ...svc, replicas: n };
   }
-  const selected = selectServices(model.services, opts.services ?? [], opts.noDeps ?? false);
+  let selected = selectServices(model.services, opts.services ?? [], opts.noDeps ?? false);
   const dirs = composeDirs(engine.paths.dataDir);
   const filesDir = projectDir(dirs, model.name);
 
-  await prepareProject(engine, host, model);
+  // Pods removed with a recreated network come back even when their service was not named.
+  const removed = await prepareProject(engine, host, model);
+  selected = [...new Set([...selected, ...removed.filter((s) => s in model.services)])].sort();
 
   // 3. Plan against what runs.
   const hashes: Record<string, string> = {};
   for (const name of Object.keys(model.services)) {
     hashes[name] = await serviceConfigHash(model, model.services[name]!);
   }
-  const views = new Map((await listPods(engine, { namespace: "default" })).map((v) => [v.id, v]));
-  const observed = projectPods(engine, model.name).filter((p) => p.replica > 0).map((p) => {
+  // The runtime is asked about pods only when the project has some (a first `up` has none).
+  const existing = projectPods(engine, model.name).filter((p) => p.replica > 0);
+  const views = new Map(
+    existing.length === 0
+      ? []
+      : (await listPods(engine, { namespace: "default" })).map((v) => [v.id, v]),
+  );
+  const observed = existing.map((p) => {
     const v = views.get(p.record.id);
     return {
       pod: p.record.name,

@@ -96,3 +96,28 @@ export async function acquireDaemonLock(
   }
   throw new RkError(`Cannot take the daemon lock ${path}: it keeps changing`);
 }
+
+/**
+ * The pid of the daemon that holds `runDir`'s lock and still runs; undefined when none does (no
+ * lock file, or one left by a daemon that died). `rkl compose ps` says restart policies are not
+ * applied when this is undefined.
+ *
+ * @example
+ * ```ts
+ * import { runningDaemon } from "./daemon_lock.ts";
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(await runningDaemon(dir), undefined);
+ * await Deno.writeTextFile(`${dir}/daemon.pid`, "4242\n");
+ * assert.equal(await runningDaemon(dir, () => Promise.resolve(true)), 4242);
+ * assert.equal(await runningDaemon(dir, () => Promise.resolve(false)), undefined);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function runningDaemon(
+  runDir: string,
+  alive: (pid: number) => Promise<boolean> = processAlive,
+): Promise<number | undefined> {
+  const pid = await readPid(daemonLockPath(runDir));
+  return pid !== undefined && await alive(pid) ? pid : undefined;
+}
