@@ -13,6 +13,7 @@ import { findContainer } from "../store/containers.ts";
 import { tempDir, waitFor } from "../testing.ts";
 import type { UndoStack } from "../undo.ts";
 import { parsePodManifest, type PodManifest } from "./pod_manifest.ts";
+import { pinnedNamespacePath } from "./pod_namespaces.ts";
 import { runPod } from "./pod_runner.ts";
 import { podView } from "./pod_view.ts";
 import { removePodSandbox } from "./sandbox_remove.ts";
@@ -125,12 +126,12 @@ Deno.test("runPod() attaches the network once and makes every container join the
       [
         { type: "pid" },
         { type: "network", path: `/run/fake-netns/${sandbox.id}` },
-        { type: "ipc" },
-        { type: "uts" },
+        { type: "ipc", path: pinnedNamespacePath(sandbox.stateDir, "ipc") },
+        { type: "uts", path: pinnedNamespacePath(sandbox.stateDir, "uts") },
       ],
+      "IPC and UTS are pinned before any container, so pause and apps are created at once",
     );
     assert.equal(pause.cgroupsPath.startsWith(`/rkl/pod-${sandbox.id}/`), true);
-    const pausePid = rt.containers.get(findContainer(engine.db, `pause_${sandbox.id}`).id)!.pid;
 
     const b = await specOf(engine, "default_unit_b");
     assert.deepEqual(
@@ -138,8 +139,8 @@ Deno.test("runPod() attaches the network once and makes every container join the
       [
         { type: "pid" },
         { type: "network", path: `/run/fake-netns/${sandbox.id}` },
-        { type: "ipc", path: `/proc/${pausePid}/ns/ipc` },
-        { type: "uts", path: `/proc/${pausePid}/ns/uts` },
+        { type: "ipc", path: pinnedNamespacePath(sandbox.stateDir, "ipc") },
+        { type: "uts", path: pinnedNamespacePath(sandbox.stateDir, "uts") },
       ],
     );
     assert.equal(b.cgroupsPath.startsWith(`/rkl/pod-${sandbox.id}/`), true);
