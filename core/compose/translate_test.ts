@@ -10,14 +10,18 @@ async function loadText(text: string) {
   const dir = await Deno.makeTempDir({ prefix: "rkl-compose-" });
   await Deno.writeTextFile(join(dir, "compose.yaml"), text);
   await Deno.writeTextFile(join(dir, "app.conf"), "x=1\n");
-  const loaded = loadCompose({
-    cwd: dir,
-    env: {},
-    projectName: "app",
-    checkImage: () => undefined,
-  });
-  await Deno.remove(dir, { recursive: true });
-  return { ...loaded, dir };
+  try {
+    const loaded = loadCompose({
+      cwd: dir,
+      env: {},
+      projectName: "app",
+      checkImage: () => undefined,
+    });
+    return { ...loaded, dir };
+  } finally {
+    // Also when loading throws (the tests of bad input): no temp dir left behind.
+    await Deno.remove(dir, { recursive: true });
+  }
 }
 
 const ORIGINAL = `services:
