@@ -155,7 +155,7 @@ export function parseDaemonOptions(
     nodeName,
     logFormat,
     syncIntervalMs: positiveMs(raw.syncInterval, "--sync-interval", 1000),
-    relistIntervalMs: positiveMs(raw.relistInterval, "--relist-interval", 10_000),
+    relistIntervalMs: positiveMs(raw.relistInterval, "--relist-interval", 60_000),
     baseBackoffMs: positiveMs(raw.backoffBase, "--backoff-base", 10_000),
     maxBackoffMs: positiveMs(raw.backoffMax, "--backoff-max", 300_000),
     backoffResetMs: positiveMs(raw.backoffReset, "--backoff-reset", 600_000),
@@ -170,7 +170,10 @@ function addDaemonFlags<T extends CommandUnknownOpts>(cmd: T): T {
       "--sync-interval <ms>",
       "the loop's tick: how often it checks cheaply for changes (default 1000)",
     )
-    .option("--relist-interval <ms>", "longest time between full relists (default 10000)")
+    .option(
+      "--relist-interval <ms>",
+      "longest time between full relists, the safety net (default 60000)",
+    )
     .option("--backoff-base <ms>", "first restart back-off (default 10000)")
     .option("--backoff-max <ms>", "longest restart back-off (default 300000)")
     .option(
