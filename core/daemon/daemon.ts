@@ -796,11 +796,14 @@ export class NodeDaemon {
         this.#touched.set(key, ++this.#clock);
         // New containers: their logs join inotify's watch set (once for a burst of tasks).
         this.#rewatchSoon();
-        // Synced again only when something waits for it: an action held back meanwhile, or
-        // probes to start for the containers just started.
-        const probes = ok && list.some((a) => a.kind !== "removePod") &&
-          hasProbes(byKey.get(key)?.manifest ?? obs.pods.get(key)?.record.manifest);
-        if (this.#deferred.delete(key) || probes) this.#wakeUp();
+        // Relisted after what it did, except a static pod just created without probes: nothing
+        // waits for that relist (a `runc list` while the next pod may be starting). An action
+        // held back meanwhile, probes to start or a restart's outcome do wait for it.
+        const quiet = ok && list.every((a) =>
+          a.kind === "createPod" && byKey.get(a.pod)?.source === "file"
+        ) &&
+          !hasProbes(byKey.get(key)?.manifest);
+        if (this.#deferred.delete(key) || !quiet) this.#wakeUp();
       }, () => {});
       this.#busy.set(key, task);
     }
