@@ -66,6 +66,8 @@ export interface DaemonOptions extends BackoffOptions {
   manifestPollMs?: number;
   /** The `inotifywait` binary (default `inotifywait` on PATH; a missing one means polling). */
   inotifywait?: string;
+  /** `inotify` (default; polling when `inotifywait` is missing) or `poll` (never inotify). */
+  watch?: "inotify" | "poll";
   /** Control socket path (default `<runDir>/daemon.sock`). */
   controlSocket?: string;
   /**
@@ -404,11 +406,14 @@ export class NodeDaemon {
   async #watch(): Promise<void> {
     const { engine } = this.#o;
     await Deno.mkdir(engine.paths.exitDir, { recursive: true });
-    try {
-      await this.#inotify.watch(this.#watchSet());
-    } catch (e) {
-      this.#watchLost(errorText(e));
-      return;
+    if (this.#o.watch === "poll") {
+      this.#startPolling();
+    } else {
+      try {
+        await this.#inotify.watch(this.#watchSet());
+      } catch (e) {
+        this.#watchLost(errorText(e));
+      }
     }
     // A daemon killed with SIGKILL leaves its inotifywait behind, blocked until its next event;
     // this one makes it write to its closed pipe and exit (SIGPIPE).
@@ -477,7 +482,6 @@ export class NodeDaemon {
   /** inotify is not available (or its process ended): poll instead, as before inotify. */
   #watchLost(why: string): void {
     if (this.#stopping || this.#polling) return;
-    this.#polling = true;
     this.#event({
       type: "Warning",
       reason: "WatchFailed",
@@ -486,6 +490,13 @@ export class NodeDaemon {
         this.#o.manifestPollMs ?? 100
       } ms instead`,
     });
+    this.#startPolling();
+  }
+
+  /** Polls the manifest directory and watches conmon's exit-file directory with Deno.watchFs. */
+  #startPolling(): void {
+    if (this.#stopping || this.#polling) return;
+    this.#polling = true;
     // Only conmon's exit-file directory is watched with Deno.watchFs. Deno's watcher opens the
     // files it reports, so a FIFO dropped into a watched directory blocks its thread for good
     // (the process then cannot exit): the manifest directory, where users put files, is polled.
