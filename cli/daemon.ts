@@ -21,6 +21,7 @@ import {
   daemonRunCommand,
 } from "./daemon_options.ts";
 import { join } from "node:path";
+import type { ClusterPods } from "../plane/node_agent/cluster_pods.ts";
 
 export {
   type DaemonCliOptions,
@@ -67,6 +68,9 @@ export async function runDaemon(
 ): Promise<void> {
   const engine = await engineFor(io, globals);
   try {
+    const clusterPods = o.cluster
+      ? await clusterPodSource(io, o, o.cluster, engine.runtime.name)
+      : undefined;
     const daemon = new NodeDaemon({
       engine,
       manifestDir: o.manifestDir,
@@ -77,8 +81,13 @@ export async function runDaemon(
       baseBackoffMs: o.baseBackoffMs,
       maxBackoffMs: o.maxBackoffMs,
       backoffResetMs: o.backoffResetMs,
-      onEvent: (ev) => io.stderr(formatLogLine(ev, o.logFormat)),
+      onEvent: (ev) => {
+        io.stderr(formatLogLine(ev, o.logFormat));
+        clusterPods?.onEvent(ev);
+      },
+      ...(clusterPods ? { sources: [clusterPods], onSync: (obs) => clusterPods.onSync(obs) } : {}),
     });
+    if (clusterPods) clusterPods.onChange = () => daemon.wake();
     await daemon.start();
     const agentStop = new AbortController();
     const stop = () => {
@@ -89,7 +98,7 @@ export async function runDaemon(
     Deno.addSignalListener("SIGINT", stop);
     let agentError: unknown;
     const agent = o.cluster
-      ? startClusterAgent(io, globals, o, o.cluster, agentStop.signal).catch((e) => {
+      ? startClusterAgent(io, globals, o, o.cluster, agentStop.signal, clusterPods).catch((e) => {
         agentError = e;
         void daemon.stop();
       })
@@ -114,6 +123,7 @@ async function startClusterAgent(
   o: DaemonCliOptions,
   c: DaemonClusterOptions,
   signal: AbortSignal,
+  pods: ClusterPods | undefined,
 ): Promise<void> {
   const { runNodeAgent, readHostFacts, internalIpFor, splitAddress } = await import(
     "../plane/node_agent/mod.ts"
@@ -143,7 +153,24 @@ async function startClusterAgent(
     leaseIntervalMs: c.leaseIntervalMs,
     statusIntervalMs: c.statusIntervalMs,
     log: (l) => io.stderr(`${l}\n`),
+    ...(pods ? { pods } : {}),
     signal,
+  });
+}
+
+/** The cluster's pods bound to this node, as a source for the daemon (`--cluster`). */
+async function clusterPodSource(
+  io: CliIo,
+  o: DaemonCliOptions,
+  c: DaemonClusterOptions,
+  runtime: string,
+): Promise<ClusterPods> {
+  const { ClusterPods, internalIpFor, splitAddress } = await import("../plane/node_agent/mod.ts");
+  return new ClusterPods({
+    nodeName: o.nodeName,
+    hostIP: internalIpFor(splitAddress(c.address).hostname),
+    runtime,
+    log: (l) => io.stderr(`${l}\n`),
   });
 }
 

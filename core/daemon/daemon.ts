@@ -78,6 +78,24 @@ export interface DaemonOptions extends BackoffOptions {
   gc?: boolean;
   /** Receives every event as it is recorded (the CLI logs them). */
   onEvent?: (ev: NodeEvent) => void;
+  /**
+   * Sources of desired pods besides the manifest directory (the cluster's pods bound to this
+   * node). Each sync asks each source once; a source calls {@linkcode NodeDaemon.wake} when
+   * its pods changed.
+   */
+  sources?: readonly DesiredPodSource[];
+  /** Called after every sync with what the relist observed (the cluster's status writer). */
+  onSync?: (obs: NodeObservation) => void;
+}
+
+/**
+ * A source of desired pods for the daemon's loop (the static manifest directory is built in).
+ * `desired` gets the current relist, so a source that cannot reach its origin (rks down) can
+ * keep the pods it created as they run.
+ */
+export interface DesiredPodSource {
+  /** The pods this source wants on the node now. Must not throw. */
+  desired(obs: NodeObservation, now: number): DesiredPod[];
 }
 
 /** What `rkl daemon status` prints. */
@@ -317,6 +335,11 @@ export class NodeDaemon {
       lastSyncAt: this.#lastSyncAt,
       manifestErrors: this.#problems.map((p) => p.message),
     };
+  }
+
+  /** Starts a sync soon (a source's pods changed). */
+  wake(): void {
+    this.#wakeUp();
   }
 
   #wakeUp(): void {
@@ -842,12 +865,17 @@ export class NodeDaemon {
     }
     await this.#checkMonitors(suspects, obs);
     const now = Date.now();
-    const desired = [...scan.desired, ...this.#storePods(obs, now)];
+    const desired = [
+      ...scan.desired,
+      ...this.#storePods(obs, now),
+      ...(this.#o.sources ?? []).flatMap((src) => src.desired(obs, now)),
+    ];
     const byKey = new Map(desired.map((d) => [d.key, d]));
     this.#pods = desired.map((d) => d.key);
     const actions = planPodSync(desired, [...obs.pods.values()].map((d) => d.pod), now, this.#o);
     this.#dispatch(actions, byKey, obs, since);
     this.#prober.sync(this.#probeJobs(obs));
+    this.#o.onSync?.(obs);
     this.#rewatch();
     this.#syncs++;
     this.#lastSyncAt = Date.now();

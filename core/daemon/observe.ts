@@ -20,7 +20,7 @@ import { sandboxState } from "../pod/sandbox_status.ts";
 import { probeVerdicts, recordTermination, type TerminationFact } from "../pod/container_facts.ts";
 import { readPodFacts } from "../pod/pod_view.ts";
 import { listContainerRecords } from "../store/containers.ts";
-import type { ObservedPod } from "./pod_sync_planner.ts";
+import type { ObservedPod, PodSource } from "./pod_sync_planner.ts";
 import { STATIC_POD_ANNOTATION_HASH, STATIC_POD_ANNOTATION_SOURCE } from "./static_pods.ts";
 
 /** One observed pod with the records and views behind it (for the executor). */
@@ -41,6 +41,11 @@ export interface NodeObservation {
   newTerminations: { pod: string; container: string; id: string; fact: TerminationFact }[];
   /** Ids of every container (pause containers included) the runtime says is running. */
   running: Set<string>;
+}
+
+/** The source a sandbox was created from, by its `kubernetes.io/config.source` annotation. */
+function podSourceOf(annotation: string | undefined): PodSource {
+  return annotation === "file" || annotation === "api" ? annotation : "store";
 }
 
 /** A created container the runtime no longer knows, without a recorded exit. */
@@ -168,7 +173,7 @@ export async function observeNode(engine: Engine): Promise<NodeObservation> {
     const pod: ObservedPod = {
       key,
       sandboxId: rec.id,
-      source: annotations[STATIC_POD_ANNOTATION_SOURCE] === "file" ? "file" : "store",
+      source: podSourceOf(annotations[STATIC_POD_ANNOTATION_SOURCE]),
       stopped: rec.stopped,
       shape: podShape(rec.manifest),
       observation: { sandbox, containers },

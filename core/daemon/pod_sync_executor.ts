@@ -250,7 +250,10 @@ async function applyAction(
   if (a.kind === "createPod") {
     const d = desired.get(a.pod);
     if (!d) return;
-    const { sandbox, failure } = await runPod(engine, d.manifest, { nodeName: ctx.nodeName });
+    const { sandbox, failure } = await runPod(engine, d.manifest, {
+      nodeName: ctx.nodeName,
+      ...(d.uid ? { uid: d.uid } : {}),
+    });
     ctx.event({
       type: failure ? "Warning" : "Normal",
       reason: failure ? "Failed" : "Created",
@@ -266,10 +269,19 @@ async function applyAction(
   if (!detail) return;
   switch (a.kind) {
     case "removePod": {
+      if (a.graceSeconds !== undefined) {
+        // A graceful deletion: every running container gets its preStop hook and SIGTERM, all at
+        // once, within the deletion's grace period (the kubelet's killPod).
+        await Promise.all(
+          [...detail.containers].filter(([, v]) => v.status === "running").map(([name]) =>
+            killContainer(ctx, detail, name, a.graceSeconds!)
+          ),
+        );
+      }
       for (const name of detail.containers.keys()) {
         const v = detail.containers.get(name)!;
         const spec = detail.record.manifest?.containers.find((c) => c.name === name);
-        if (v.status === "running" && spec?.lifecycle?.preStop) {
+        if (a.graceSeconds === undefined && v.status === "running" && spec?.lifecycle?.preStop) {
           await killContainer(
             ctx,
             detail,

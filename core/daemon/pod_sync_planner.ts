@@ -12,8 +12,11 @@ import { type BackoffOptions, planPod, type PodAction } from "../pod/pod_planner
 import type { PodManifest } from "../pod/pod_manifest.ts";
 import type { PodObservation, PodShape } from "../pod/pod_status.ts";
 
-/** Where a supervised pod comes from. */
-export type PodSource = "file" | "store";
+/**
+ * Where a supervised pod comes from: `file` (a static manifest), `store` (started by the CLI),
+ * `api` (bound to this node in the cluster; the kubelet's source name).
+ */
+export type PodSource = "file" | "store" | "api";
 
 /** A pod the node should run. */
 export interface DesiredPod {
@@ -25,6 +28,13 @@ export interface DesiredPod {
   hash: string;
   /** Its source. */
   source: PodSource;
+  /** The pod's uid, when its source fixes it (cluster pods); default a new random one. */
+  uid?: string;
+  /**
+   * Set when the pod is being deleted (the API object has a `deletionTimestamp`): its containers
+   * are stopped within `graceSeconds` and the pod removed; it is never created.
+   */
+  deletion?: { graceSeconds: number };
 }
 
 /** A pod the node has (a sandbox record), with what the runtime says about it. */
@@ -48,7 +58,14 @@ export interface ObservedPod {
 /** One step of the node's reconcile, with the pod it is about and why. */
 export type PodSyncAction =
   | { kind: "createPod"; pod: string; reason: string }
-  | { kind: "removePod"; pod: string; sandboxId: string; reason: string }
+  | {
+    kind: "removePod";
+    pod: string;
+    sandboxId: string;
+    reason: string;
+    /** Stop every running container within this many seconds first (a graceful deletion). */
+    graceSeconds?: number;
+  }
   | { kind: "stopPod"; pod: string; sandboxId: string; reason: string }
   | (Exclude<PodAction, { kind: "runSandbox" }> & { pod: string; sandboxId: string });
 
@@ -86,7 +103,9 @@ export function podFinished(shape: PodShape, obs: PodObservation): boolean {
  *
  * - a desired pod without a sandbox → `createPod`;
  * - a static pod whose file changed (other hash) → `removePod` then `createPod`;
- * - a static pod whose file is gone → `removePod`;
+ * - a static pod whose file is gone, or a cluster pod no longer bound here → `removePod`;
+ * - a pod being deleted (`deletion`) → `removePod` with its grace period, never `createPod`;
+ * - a pod of another uid (cluster) or spec hash (static) than the one running → replaced;
  * - a pod stopped on purpose → nothing;
  * - otherwise the pod planner decides (start, restart after back-off, kill an unhealthy
  *   container, recreate a dead sandbox), and a finished pod with a live sandbox → `stopPod`.
@@ -118,18 +137,32 @@ export function planPodSync(
   const have = new Map(observed.map((o) => [o.key, o]));
 
   for (const o of observed) {
-    if (o.source === "file" && !want.has(o.key)) {
+    if (o.source !== "store" && !want.has(o.key)) {
       actions.push({
         kind: "removePod",
         pod: o.key,
         sandboxId: o.sandboxId,
-        reason: "its manifest file was removed",
+        reason: o.source === "file"
+          ? "its manifest file was removed"
+          : "it is no longer bound to this node",
       });
     }
   }
 
   for (const d of desired) {
     const o = have.get(d.key);
+    if (d.deletion) {
+      if (o !== undefined && o.source === d.source) {
+        actions.push({
+          kind: "removePod",
+          pod: d.key,
+          sandboxId: o.sandboxId,
+          reason: `the pod is being deleted (grace period ${d.deletion.graceSeconds}s)`,
+          graceSeconds: d.deletion.graceSeconds,
+        });
+      }
+      continue;
+    }
     if (o === undefined) {
       actions.push({ kind: "createPod", pod: d.key, reason: `pod comes from ${d.source}` });
       continue;
@@ -143,15 +176,16 @@ export function planPodSync(
       });
       continue;
     }
-    if (d.source === "file" && o.hash !== d.hash) {
+    if (d.source !== "store" && o.hash !== d.hash) {
+      const what = d.source === "file" ? "its manifest changed" : "the pod was replaced (new uid)";
       actions.push(
         {
           kind: "removePod",
           pod: d.key,
           sandboxId: o.sandboxId,
-          reason: "its manifest changed; replacing it",
+          reason: `${what}; replacing it`,
         },
-        { kind: "createPod", pod: d.key, reason: "its manifest changed" },
+        { kind: "createPod", pod: d.key, reason: what },
       );
       continue;
     }

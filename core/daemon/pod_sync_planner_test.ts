@@ -236,3 +236,35 @@ Deno.test("planPodSync() creates, replaces and removes pods", async (t) => {
     for (const a of all) assert.ok(a.reason.length > 0);
   });
 });
+
+Deno.test("planPodSync() runs cluster pods: created once, adopted, replaced on a new uid, removed gracefully when deleted or unbound", () => {
+  const running = { state: "running", restartCount: 0 } as const;
+  const api = (hash = "uid-1", extra: Partial<DesiredPod> = {}): DesiredPod => ({
+    ...desired(hash, "api"),
+    uid: hash,
+    ...extra,
+  });
+  const have = (hash = "uid-1") => observed("Always", running, { source: "api", hash });
+  // Not there yet: created.
+  assert.deepEqual(plan([api()], []), ["createPod"]);
+  // Already running with the same uid (a restarted daemon, a reconnect): adopted, nothing done.
+  assert.deepEqual(plan([api()], [have()]), []);
+  // Same name, new uid (deleted and created again while the node was away): replaced.
+  assert.deepEqual(plan([api("uid-2")], [have()]), ["removePod", "createPod"]);
+  // Being deleted: its containers are stopped within the grace period, then it is removed.
+  const deleting = planPodSync([api("uid-1", { deletion: { graceSeconds: 7 } })], [have()], 0);
+  assert.deepEqual(deleting.map((a) => [a.kind, "graceSeconds" in a ? a.graceSeconds : -1]), [[
+    "removePod",
+    7,
+  ]]);
+  // Being deleted and not here: never created.
+  assert.deepEqual(plan([api("uid-1", { deletion: { graceSeconds: 7 } })], []), []);
+  // No longer bound here (deleted while the node was away): removed at once.
+  const gone = planPodSync([], [have()], 0);
+  assert.deepEqual(gone.map((a) => [a.kind, a.reason]), [[
+    "removePod",
+    "it is no longer bound to this node",
+  ]]);
+  // Pods started by the CLI are never removed for not being desired.
+  assert.deepEqual(plan([], [observed("Always", running, { source: "store" })]), []);
+});

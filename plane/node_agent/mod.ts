@@ -14,4 +14,7 @@
 export * from "./cluster_session.ts";
 export * from "./node_object.ts";
 export * from "./host_facts.ts";
+export * from "./cluster_pod_manifest.ts";
+export * from "./cluster_pods.ts";
+export * from "./pod_status_report.ts";
 export { type NodeAgentOptions, runNodeAgent } from "./node_agent.ts";

@@ -46,6 +46,11 @@ export interface NodeAgentOptions {
   maxBackoffMs?: number;
   /** Log sink. */
   log: (line: string) => void;
+  /**
+   * Served on every connection once the Node is registered (the pods bound to the node:
+   * `ClusterPods.serve`); it must return when the session closes or the signal aborts.
+   */
+  pods?: { serve(session: ClusterSession, signal: AbortSignal): Promise<void> };
   /** Stops the agent. */
   signal: AbortSignal;
 }
@@ -155,14 +160,24 @@ export async function runNodeAgent(o: NodeAgentOptions): Promise<void> {
       backoff = minBackoff;
       let lastStatus = Date.now();
       const gone = s.closed.then(() => true);
-      while (!o.signal.aborted) {
-        const closed = await Promise.race([gone, sleep(leaseMs, o.signal).then(() => false)]);
-        if (closed || o.signal.aborted) break;
-        await renewLease(s, o, uid);
-        if (Date.now() - lastStatus >= statusMs) {
-          await postStatus(s, o);
-          lastStatus = Date.now();
+      const podsStop = new AbortController();
+      const stopPods = () => podsStop.abort();
+      o.signal.addEventListener("abort", stopPods, { once: true });
+      const pods = o.pods?.serve(s, podsStop.signal) ?? Promise.resolve();
+      try {
+        while (!o.signal.aborted) {
+          const closed = await Promise.race([gone, sleep(leaseMs, o.signal).then(() => false)]);
+          if (closed || o.signal.aborted) break;
+          await renewLease(s, o, uid);
+          if (Date.now() - lastStatus >= statusMs) {
+            await postStatus(s, o);
+            lastStatus = Date.now();
+          }
         }
+      } finally {
+        o.signal.removeEventListener("abort", stopPods);
+        podsStop.abort();
+        await pods;
       }
       if (!o.signal.aborted) o.log(`node agent: connection to rks closed; reconnecting`);
     } catch (e) {

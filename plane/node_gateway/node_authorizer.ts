@@ -2,8 +2,9 @@
  * `authorizeNodeRequest`: what a node may do through rks's node gateway, in the spirit of
  * Kubernetes' Node authorizer and NodeRestriction admission plugin
  * (https://kubernetes.io/docs/reference/access-authn-authz/node/): a node reads and writes only
- * its own Node (and its status) and its own Lease in `kube-node-lease`, and reads and watches
- * only the pods bound to it. Pure.
+ * its own Node (and its status) and its own Lease in `kube-node-lease`, reads and watches only
+ * the pods bound to it, writes the status of and deletes only pods bound to it (the caller
+ * checks the binding: {@linkcode podBindingToCheck}), and creates Events. Pure.
  *
  * @module
  */
@@ -65,10 +66,46 @@ export function authorizeNodeRequest(
       return ["GET", "PUT", "PATCH"].includes(verb) ? undefined : deny;
     }
   }
+  if (!watch && podBindingToCheck(verb, path) !== undefined) return undefined;
+  if (!watch && verb === "POST" && /^\/api\/v1\/namespaces\/[a-z0-9-]{1,63}\/events$/.test(base)) {
+    return undefined;
+  }
   if (base === "/api/v1/pods" && verb === "GET") {
     return query.get("fieldSelector") === `spec.nodeName=${node}`
       ? undefined
       : `${deny}: ${"only with fieldSelector=spec.nodeName=" + node}`;
   }
   return deny;
+}
+
+/**
+ * The pod a node's request is about when {@linkcode authorizeNodeRequest} allows it only for a
+ * pod bound to that node: reading one pod, writing its status (`PUT`/`PATCH …/status`) and
+ * deleting it (the kubelet's final delete). The caller must read the pod and refuse unless its
+ * `spec.nodeName` is the node (NodeRestriction's rule). `undefined` for any other request.
+ *
+ * @example
+ * ```ts
+ * import { podBindingToCheck } from "./node_authorizer.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(podBindingToCheck("PATCH", "/api/v1/namespaces/default/pods/web/status"), {
+ *   namespace: "default",
+ *   name: "web",
+ * });
+ * assert.equal(podBindingToCheck("PATCH", "/api/v1/namespaces/default/pods/web"), undefined);
+ * assert.equal(podBindingToCheck("POST", "/api/v1/namespaces/default/pods"), undefined);
+ * ```
+ */
+export function podBindingToCheck(
+  verb: string,
+  path: string,
+): { namespace: string; name: string } | undefined {
+  const q = path.indexOf("?");
+  const base = q >= 0 ? path.slice(0, q) : path;
+  const m = /^\/api\/v1\/namespaces\/([a-z0-9-]{1,63})\/pods\/([a-z0-9.-]{1,253})(\/status)?$/.exec(
+    base,
+  );
+  if (!m) return undefined;
+  const ok = m[3] ? verb === "PUT" || verb === "PATCH" : verb === "GET" || verb === "DELETE";
+  return ok ? { namespace: m[1]!, name: m[2]! } : undefined;
 }

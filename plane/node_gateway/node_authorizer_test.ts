@@ -16,6 +16,12 @@ Deno.test("authorizeNodeRequest: a node reaches only its own Node, Lease and pod
     ["PATCH", `${L}/n1`, {}],
     ["GET", "/api/v1/pods?fieldSelector=spec.nodeName=n1", undefined],
     ["GET", "/api/v1/pods?fieldSelector=spec.nodeName=n1", undefined, true],
+    // Pods: the gateway then checks that the pod is bound to n1.
+    ["PATCH", "/api/v1/namespaces/default/pods/web-1/status", {}],
+    ["PUT", "/api/v1/namespaces/default/pods/web-1/status", {}],
+    ["DELETE", "/api/v1/namespaces/default/pods/web-1", {}],
+    ["GET", "/api/v1/namespaces/default/pods/web-1", undefined],
+    ["POST", "/api/v1/namespaces/default/events", {}],
   ];
   for (const [verb, path, body, watch] of allowed) {
     assert.equal(authorizeNodeRequest("n1", verb, path, body, watch), undefined, `${verb} ${path}`);
@@ -32,6 +38,14 @@ Deno.test("authorizeNodeRequest: a node reaches only its own Node, Lease and pod
     ["GET", "/api/v1/namespaces/kube-system/secrets", undefined],
     ["GET", "/api/v1/nodes/n1/../n2", undefined],
     ["GET", "/api/v1/nodes/n1", undefined, true],
+    ["PATCH", "/api/v1/namespaces/default/pods/web-1", {}],
+    ["PUT", "/api/v1/namespaces/default/pods/web-1", {}],
+    ["POST", "/api/v1/namespaces/default/pods", {}],
+    ["DELETE", "/api/v1/namespaces/default/pods", undefined],
+    ["DELETE", "/api/v1/namespaces/default/pods/web-1/status", undefined],
+    ["GET", "/api/v1/namespaces/default/pods/web-1", undefined, true],
+    ["DELETE", "/api/v1/namespaces/default/events/x", undefined],
+    ["POST", "/api/v1/namespaces/default/secrets", {}],
   ];
   for (const [verb, path, body, watch] of denied) {
     assert.match(

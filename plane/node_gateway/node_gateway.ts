@@ -23,7 +23,7 @@ import {
 } from "../node_protocol/mod.ts";
 import { isRecord } from "../../core/is_record.ts";
 import type { ApiRelay } from "./api_relay.ts";
-import { authorizeNodeRequest } from "./node_authorizer.ts";
+import { authorizeNodeRequest, podBindingToCheck } from "./node_authorizer.ts";
 import { checkNodeCredential, issueNodeCredential } from "./node_credentials.ts";
 
 /** The ALPN protocol id nodes and rks speak over QUIC. */
@@ -259,6 +259,22 @@ export function startNodeGateway(o: NodeGatewayOptions): Promise<NodeGateway> {
     })());
   };
 
+  /** NodeRestriction: a node touches one pod only when the pod is bound to it. */
+  const notBoundHere = async (
+    node: string,
+    verb: string,
+    path: string,
+  ): Promise<string | undefined> => {
+    const pod = podBindingToCheck(verb, path);
+    if (!pod) return undefined;
+    const r = await o.api.call("GET", `/api/v1/namespaces/${pod.namespace}/pods/${pod.name}`);
+    if (r.status === 404) return undefined; // the API server answers 404 itself
+    const spec = isRecord(r.body) && isRecord(r.body.spec) ? r.body.spec : {};
+    return spec.nodeName === node
+      ? undefined
+      : `node "${node}" cannot ${verb} pod ${pod.namespace}/${pod.name}: it is not bound to this node`;
+  };
+
   const serveStream = async (
     conn: Deno.QuicConn,
     node: string,
@@ -277,7 +293,8 @@ export function startNodeGateway(o: NodeGatewayOptions): Promise<NodeGateway> {
         return;
       }
       if (m.type === "request") {
-        const forbidden = authorizeNodeRequest(node, m.verb, m.path, m.body);
+        const forbidden = authorizeNodeRequest(node, m.verb, m.path, m.body) ??
+          await notBoundHere(node, m.verb, m.path);
         if (forbidden) {
           o.log(`node-gateway: forbidden: ${forbidden}`);
           await writeMessage(w, {

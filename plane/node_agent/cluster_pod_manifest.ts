@@ -1,0 +1,158 @@
+/**
+ * `desiredFromApiPod`: turns a Pod bound to this node (as the API server returns it) into the
+ * daemon's {@linkcode DesiredPod}: the same parser and checks as a static pod or `rkl pod run`
+ * (image directories must exist on the node, volumes must be of a kind the node supports), the
+ * pod's uid kept, and the kubelet's `kubernetes.io/config.source: api` annotation on the local
+ * sandbox so a restarted daemon knows which pods came from the cluster. A pod the node cannot run
+ * becomes a {@linkcode PodProblem} carrying the waiting reason the kubelet reports.
+ *
+ * @module
+ */
+import { ManifestError } from "../../core/errors.ts";
+import { isRecord } from "../../core/is_record.ts";
+import { parsePodManifest } from "../../core/pod/pod_manifest.ts";
+import type { DesiredPod } from "../../core/daemon/pod_sync_planner.ts";
+import {
+  STATIC_POD_ANNOTATION_HASH,
+  STATIC_POD_ANNOTATION_SOURCE,
+} from "../../core/daemon/static_pods.ts";
+
+/** Why the node cannot run a pod, as the kubelet reports it in the containers' waiting state. */
+export interface PodProblem {
+  /**
+   * The waiting reason: `ErrImageNeverPull` (an image directory is missing on the node; rk8s
+   * never pulls), `CreateContainerConfigError` (the spec uses something this node does not
+   * support), `CreateContainerError` (creating the pod's containers failed).
+   */
+  reason: "ErrImageNeverPull" | "CreateContainerConfigError" | "CreateContainerError";
+  /** One line: field path and what is wrong. */
+  message: string;
+}
+
+/** The identity of an API pod: `namespace/name`, uid, and the grace of a pending deletion. */
+export interface ApiPodRef {
+  /** `namespace/name`. */
+  key: string;
+  /** `metadata.uid`. */
+  uid: string;
+  /** Set when `metadata.deletionTimestamp` is: `deletionGracePeriodSeconds` (or the spec's). */
+  deletionGraceSeconds?: number;
+}
+
+/**
+ * The identity of an API pod object; `undefined` when it has no name or uid (not a pod).
+ *
+ * @example
+ * ```ts
+ * import { apiPodRef } from "./cluster_pod_manifest.ts";
+ * import assert from "node:assert/strict";
+ * const pod = { metadata: { name: "web", namespace: "ns", uid: "u1", deletionTimestamp: "2026-01-01T00:00:00Z", deletionGracePeriodSeconds: 5 } };
+ * assert.deepEqual(apiPodRef(pod), { key: "ns/web", uid: "u1", deletionGraceSeconds: 5 });
+ * ```
+ */
+export function apiPodRef(obj: unknown): ApiPodRef | undefined {
+  if (!isRecord(obj) || !isRecord(obj.metadata)) return undefined;
+  const m = obj.metadata;
+  if (typeof m.name !== "string" || typeof m.uid !== "string") return undefined;
+  const ns = typeof m.namespace === "string" && m.namespace ? m.namespace : "default";
+  const ref: ApiPodRef = { key: `${ns}/${m.name}`, uid: m.uid };
+  if (typeof m.deletionTimestamp === "string") {
+    const spec = isRecord(obj.spec) ? obj.spec : {};
+    const grace = typeof m.deletionGracePeriodSeconds === "number"
+      ? m.deletionGracePeriodSeconds
+      : typeof spec.terminationGracePeriodSeconds === "number"
+      ? spec.terminationGracePeriodSeconds
+      : 30;
+    ref.deletionGraceSeconds = Math.max(0, Math.floor(grace));
+  }
+  return ref;
+}
+
+/**
+ * Parses an API pod into a desired pod, or says why the node cannot run it. Only `metadata`'s
+ * name, namespace, labels, annotations and uid and the `spec` are read (server-set fields such
+ * as `managedFields` and `status` are not the node's input). `checkImage` defaults to a stat of
+ * the image directory.
+ *
+ * @example
+ * ```ts
+ * import { desiredFromApiPod } from "./cluster_pod_manifest.ts";
+ * import assert from "node:assert/strict";
+ * const pod = {
+ *   apiVersion: "v1", kind: "Pod",
+ *   metadata: { name: "web", namespace: "default", uid: "u1", managedFields: [] },
+ *   spec: { nodeName: "n1", schedulerName: "default-scheduler", containers: [{ name: "a", image: "/img" }] },
+ *   status: { phase: "Pending" },
+ * };
+ * const ok = desiredFromApiPod(pod, { checkImage: () => undefined });
+ * assert.ok("desired" in ok);
+ * assert.equal(ok.desired.uid, "u1");
+ * assert.equal(ok.desired.manifest.annotations["kubernetes.io/config.source"], "api");
+ * const bad = desiredFromApiPod(pod, { checkImage: () => "does not exist" });
+ * assert.ok("problem" in bad && bad.problem.reason === "ErrImageNeverPull");
+ * ```
+ */
+export function desiredFromApiPod(
+  obj: Record<string, unknown>,
+  opts: { checkImage?: (path: string) => string | undefined } = {},
+): { desired: DesiredPod } | { problem: PodProblem } {
+  const ref = apiPodRef(obj);
+  const meta = isRecord(obj.metadata) ? obj.metadata : {};
+  const input = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: meta.name,
+      ...(meta.namespace !== undefined ? { namespace: meta.namespace } : {}),
+      ...(meta.labels !== undefined ? { labels: meta.labels } : {}),
+      ...(meta.annotations !== undefined ? { annotations: meta.annotations } : {}),
+      ...(meta.uid !== undefined ? { uid: meta.uid } : {}),
+    },
+    spec: obj.spec,
+  };
+  const file = `pod ${ref?.key ?? String(meta.name)}`;
+  try {
+    const { pod } = parsePodManifest(JSON.stringify(input, null, 1), file, {
+      baseDir: "/",
+      ...(opts.checkImage ? { checkImage: opts.checkImage } : {}),
+    });
+    const uid = ref?.uid ?? "";
+    pod.annotations = {
+      ...pod.annotations,
+      [STATIC_POD_ANNOTATION_SOURCE]: "api",
+      [STATIC_POD_ANNOTATION_HASH]: uid,
+    };
+    return {
+      desired: {
+        key: `${pod.namespace}/${pod.name}`,
+        manifest: pod,
+        hash: uid,
+        source: "api",
+        uid,
+      },
+    };
+  } catch (e) {
+    if (!(e instanceof ManifestError)) throw e;
+    const image = /^spec\.(initContainers|containers)\[\d+\]\.image$/.test(e.path);
+    if (image) {
+      const spec = isRecord(obj.spec) ? obj.spec : {};
+      const m = /^spec\.(initContainers|containers)\[(\d+)\]/.exec(e.path)!;
+      const list = Array.isArray(spec[m[1]!]) ? spec[m[1]!] as unknown[] : [];
+      const c = list[Number(m[2])];
+      const name = isRecord(c) && typeof c.image === "string" ? c.image : "";
+      return {
+        problem: {
+          reason: "ErrImageNeverPull",
+          message:
+            `Container image "${name}" is not present with pull policy of Never (${e.reason})`,
+        },
+      };
+    }
+    return {
+      problem: {
+        reason: "CreateContainerConfigError",
+        message: `${e.path ? `${e.path}: ` : ""}${e.reason}`,
+      },
+    };
+  }
+}

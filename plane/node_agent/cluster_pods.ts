@@ -1,0 +1,502 @@
+/**
+ * {@linkcode ClusterPods}: the cluster as a source of pods for the node's reconcile loop, and
+ * the node's writer of pod status — the kubelet's apiserver config source plus its status
+ * manager, over the QUIC session to rks.
+ *
+ * - **Watch.** Lists the pods bound to this node (`fieldSelector=spec.nodeName=<node>`, the only
+ *   pod read rks allows a node), then watches from the list's resourceVersion. A watch that ends
+ *   (rks ended it, the connection dropped) resumes from the last resourceVersion seen, also on a
+ *   new connection: nothing is re-listed or re-created; only a 410 Gone re-lists.
+ * - **Desired pods.** Each pod parses like a static pod (`./cluster_pod_manifest.ts`); the
+ *   daemon creates it with its uid, adopts it when it already runs (a restarted daemon), and
+ *   replaces it when the uid changed. Until the first list succeeded (rks unreachable since the
+ *   daemon started) the pods this node already runs stay desired as they are.
+ * - **Status.** After every relist the status of each pod is rebuilt
+ *   (`./pod_status_report.ts`) and written through the status subresource only when it
+ *   changed (JSON patch `replace /status`). A pod the node cannot run gets the kubelet's waiting
+ *   reason and a Warning event.
+ * - **Deletion.** A pod with a `deletionTimestamp` is stopped within its grace period by the
+ *   daemon; once its sandbox is gone the node deletes the object with grace 0 and a uid
+ *   precondition (the kubelet's final delete).
+ * - **Events.** The daemon's events about cluster pods are written as core/v1 Events (source
+ *   `kubelet`, the node as host), at most {@linkcode MAX_PENDING_EVENTS} kept while disconnected.
+ *
+ * @module
+ */
+import { isRecord } from "../../core/is_record.ts";
+import type { DesiredPodSource } from "../../core/daemon/daemon.ts";
+import type { NodeEvent } from "../../core/daemon/events.ts";
+import type { NodeObservation } from "../../core/daemon/observe.ts";
+import type { DesiredPod } from "../../core/daemon/pod_sync_planner.ts";
+import type { ClusterSession } from "./cluster_session.ts";
+import { apiPodRef, desiredFromApiPod, type PodProblem } from "./cluster_pod_manifest.ts";
+import { buildPodStatus, sameStatus } from "./pod_status_report.ts";
+
+/** Most events kept for rks while it cannot be reached (older ones are dropped). */
+export const MAX_PENDING_EVENTS = 500;
+
+/** Settings of {@linkcode ClusterPods}. */
+export interface ClusterPodsOptions {
+  /** This node's name. */
+  nodeName: string;
+  /** This node's address (`status.hostIP`). */
+  hostIP: string;
+  /** Runtime name for `containerID` (`<runtime>://<id>`). */
+  runtime: string;
+  /** Log sink. */
+  log: (line: string) => void;
+  /** Image check (default: the image directory must hold `rootfs/`). */
+  checkImage?: (path: string) => string | undefined;
+  /** Longest time between two status passes, ms (default 5000). */
+  reportIntervalMs?: number;
+}
+
+type Obj = Record<string, unknown>;
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function rvOf(obj: unknown): string | undefined {
+  return isRecord(obj) && isRecord(obj.metadata) && typeof obj.metadata.resourceVersion === "string"
+    ? obj.metadata.resourceVersion
+    : undefined;
+}
+
+function newer(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined) return false;
+  if (b === undefined) return true;
+  try {
+    return BigInt(a) > BigInt(b);
+  } catch {
+    return a !== b;
+  }
+}
+
+function phaseOf(pod: Obj): string {
+  return isRecord(pod.status) && typeof pod.status.phase === "string" ? pod.status.phase : "";
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** The pods bound to this node, as a source for the daemon and a status writer. */
+export class ClusterPods implements DesiredPodSource {
+  readonly #o: ClusterPodsOptions;
+  readonly #path: string;
+  /** API pods by `namespace/name`. */
+  readonly #pods = new Map<string, Obj>();
+  #rv: string | undefined;
+  #synced = false;
+  readonly #parsed = new Map<
+    string,
+    { spec: string; result: ReturnType<typeof desiredFromApiPod>; at: number }
+  >();
+  /** Creation failures the daemon reported, by pod key (until a sandbox exists). */
+  readonly #createFailures = new Map<string, PodProblem>();
+  /** Problems already reported as events (`uid|message`). */
+  readonly #reported = new Set<string>();
+  /** The last status written per uid (canonical comparison). */
+  readonly #sent = new Map<string, Obj>();
+  /** Final deletes sent, by uid → when. */
+  readonly #deleted = new Map<string, number>();
+  #events: Obj[] = [];
+  #eventSeq = 0;
+  #obs: NodeObservation | undefined;
+  #wakeDaemon: () => void = () => {};
+  #kick: () => void = () => {};
+  #kicked = false;
+
+  /** Creates the source (nothing is read until {@linkcode ClusterPods.serve}). */
+  constructor(o: ClusterPodsOptions) {
+    this.#o = o;
+    this.#path = `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${o.nodeName}`)}`;
+  }
+
+  /** Where to signal that the desired pods changed (the daemon's `wake`). */
+  set onChange(wake: () => void) {
+    this.#wakeDaemon = wake;
+  }
+
+  /** True once the pods bound to this node were listed. */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /** The resourceVersion the next watch resumes from. */
+  get resourceVersion(): string | undefined {
+    return this.#rv;
+  }
+
+  #changed(): void {
+    this.#wakeDaemon();
+    this.#nudge();
+  }
+
+  #nudge(): void {
+    this.#kicked = true;
+    this.#kick();
+  }
+
+  #parse(key: string, pod: Obj): ReturnType<typeof desiredFromApiPod> {
+    const spec = JSON.stringify([rvUid(pod), pod.spec, labelsOf(pod)]);
+    const cached = this.#parsed.get(key);
+    // A pod the node could not run is checked again after a while (an image directory may have
+    // appeared since), as the kubelet retries an image pull.
+    if (cached?.spec === spec && ("desired" in cached.result || Date.now() < cached.at + 10_000)) {
+      return cached.result;
+    }
+    let result: ReturnType<typeof desiredFromApiPod>;
+    try {
+      result = desiredFromApiPod(
+        pod,
+        this.#o.checkImage ? { checkImage: this.#o.checkImage } : {},
+      );
+    } catch (e) {
+      result = { problem: { reason: "CreateContainerConfigError", message: errorText(e) } };
+    }
+    this.#parsed.set(key, { spec, result, at: Date.now() });
+    return result;
+  }
+
+  /** The daemon's question: which cluster pods should run now (see the module doc). */
+  desired(obs: NodeObservation, _now: number): DesiredPod[] {
+    const out: DesiredPod[] = [];
+    if (!this.#synced) {
+      for (const d of obs.pods.values()) {
+        if (d.pod.source !== "api" || !d.record.manifest) continue;
+        out.push({
+          key: d.pod.key,
+          manifest: d.record.manifest,
+          hash: d.pod.hash ?? "",
+          source: "api",
+          uid: d.record.uid,
+        });
+      }
+      return out;
+    }
+    for (const [key, pod] of this.#pods) {
+      const ref = apiPodRef(pod);
+      if (!ref) continue;
+      const have = obs.pods.get(key);
+      if (ref.deletionGraceSeconds !== undefined) {
+        const manifest = have?.record.manifest;
+        if (manifest && have.pod.source === "api") {
+          out.push({
+            key,
+            manifest,
+            hash: ref.uid,
+            source: "api",
+            uid: ref.uid,
+            deletion: { graceSeconds: ref.deletionGraceSeconds },
+          });
+        }
+        continue;
+      }
+      const phase = phaseOf(pod);
+      // A finished pod is never run again (the kubelet's rule); its stopped sandbox stays.
+      if ((phase === "Succeeded" || phase === "Failed") && have?.record.uid !== ref.uid) continue;
+      const r = this.#parse(key, pod);
+      if ("desired" in r) out.push(r.desired);
+    }
+    return out;
+  }
+
+  /** The daemon's relist, after every sync: status is rebuilt from it. */
+  onSync(obs: NodeObservation): void {
+    this.#obs = obs;
+    this.#nudge();
+  }
+
+  /** A daemon event: kept for rks when it is about a cluster pod. */
+  onEvent(ev: NodeEvent): void {
+    const pod = this.#pods.get(ev.object);
+    if (!pod) return;
+    const ref = apiPodRef(pod);
+    if (!ref) return;
+    if (ev.reason === "FailedCreatePodSandBox" || (ev.reason === "Failed" && !ev.container)) {
+      this.#createFailures.set(ev.object, { reason: "CreateContainerError", message: ev.message });
+    }
+    this.#queueEvent(pod, ref.uid, ev.type, ev.reason, ev.message, ev.container, ev.at);
+    this.#nudge();
+  }
+
+  #queueEvent(
+    pod: Obj,
+    uid: string,
+    type: string,
+    reason: string,
+    message: string,
+    container: string | undefined,
+    at: number,
+  ): void {
+    const meta = isRecord(pod.metadata) ? pod.metadata : {};
+    const name = String(meta.name);
+    const namespace = typeof meta.namespace === "string" ? meta.namespace : "default";
+    const when = new Date(Math.floor(at / 1000) * 1000).toISOString().replace(".000Z", "Z");
+    const seq = (at * 1000 + (this.#eventSeq++ % 1000)).toString(16);
+    this.#events.push({
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name: `${name}.${seq}`, namespace },
+      involvedObject: {
+        apiVersion: "v1",
+        kind: "Pod",
+        namespace,
+        name,
+        uid,
+        ...(container ? { fieldPath: `spec.containers{${container}}` } : {}),
+      },
+      reason,
+      message: message.slice(0, 1024),
+      type,
+      count: 1,
+      firstTimestamp: when,
+      lastTimestamp: when,
+      source: { component: "kubelet", host: this.#o.nodeName },
+      reportingComponent: "kubelet",
+      reportingInstance: this.#o.nodeName,
+    });
+    if (this.#events.length > MAX_PENDING_EVENTS) {
+      this.#events.splice(0, this.#events.length - MAX_PENDING_EVENTS);
+    }
+  }
+
+  /**
+   * Watches and writes status over `session` until it closes or `signal` aborts. Errors are
+   * logged and retried; it never throws.
+   */
+  async serve(session: ClusterSession, signal: AbortSignal): Promise<void> {
+    const ac = new AbortController();
+    const stop = () => ac.abort();
+    signal.addEventListener("abort", stop, { once: true });
+    void session.closed.then(stop);
+    try {
+      await Promise.all([
+        this.#watchLoop(session, ac.signal),
+        this.#reportLoop(session, ac.signal),
+      ]);
+    } finally {
+      signal.removeEventListener("abort", stop);
+      this.#kick();
+    }
+  }
+
+  async #list(session: ClusterSession): Promise<void> {
+    const r = await session.request("GET", this.#path);
+    if (r.status !== 200 || !isRecord(r.body)) {
+      throw new Error(`cannot list the pods bound to this node: HTTP ${r.status}`);
+    }
+    const items = Array.isArray(r.body.items) ? r.body.items.filter(isRecord) : [];
+    this.#pods.clear();
+    for (const p of items) {
+      const ref = apiPodRef(p);
+      if (ref) this.#pods.set(ref.key, { apiVersion: "v1", kind: "Pod", ...p });
+    }
+    this.#rv = rvOf(r.body);
+    this.#synced = true;
+    this.#o.log(
+      `node agent: ${items.length} pod(s) bound to this node at resourceVersion ${this.#rv}`,
+    );
+    this.#changed();
+  }
+
+  async #watchLoop(session: ClusterSession, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      let events = 0;
+      try {
+        if (this.#rv === undefined) await this.#list(session);
+        for await (const ev of session.watch(this.#path, this.#rv, signal)) {
+          events++;
+          const obj = ev.object;
+          if (ev.eventType === "ERROR") {
+            if (obj.code === 410) {
+              this.#o.log(
+                `node agent: pod watch: resourceVersion ${this.#rv} is too old; listing again`,
+              );
+              this.#rv = undefined;
+              break;
+            }
+            throw new Error(`pod watch: ${String(obj.message ?? JSON.stringify(obj))}`);
+          }
+          const rv = rvOf(obj);
+          if (rv !== undefined) this.#rv = rv;
+          if (ev.eventType === "BOOKMARK") continue;
+          const ref = apiPodRef(obj);
+          if (!ref) continue;
+          if (ev.eventType === "DELETED") {
+            const cur = this.#pods.get(ref.key);
+            if (cur && apiPodRef(cur)?.uid === ref.uid) this.#pods.delete(ref.key);
+          } else {
+            this.#pods.set(ref.key, { apiVersion: "v1", kind: "Pod", ...obj });
+          }
+          this.#changed();
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+        this.#o.log(`node agent: ${errorText(e)}; retrying`);
+        await sleep(1000, signal);
+        continue;
+      }
+      // rks ended the watch: resume from the last resourceVersion (no re-list, no re-create);
+      // a watch that ended at once waits a moment before the next.
+      if (events === 0) await sleep(500, signal);
+    }
+  }
+
+  async #reportLoop(session: ClusterSession, signal: AbortSignal): Promise<void> {
+    const every = this.#o.reportIntervalMs ?? 5000;
+    while (!signal.aborted) {
+      if (!this.#kicked) {
+        await new Promise<void>((resolve) => {
+          const finish = () => {
+            clearTimeout(timer);
+            signal.removeEventListener("abort", finish);
+            this.#kick = () => {};
+            resolve();
+          };
+          const timer = setTimeout(finish, every);
+          signal.addEventListener("abort", finish, { once: true });
+          this.#kick = finish;
+        });
+      }
+      this.#kicked = false;
+      if (signal.aborted) return;
+      try {
+        await this.#report(session);
+        await this.#flushEvents(session);
+      } catch (e) {
+        if (signal.aborted) return;
+        this.#o.log(`node agent: pod status: ${errorText(e)}`);
+        await sleep(1000, signal);
+      }
+    }
+  }
+
+  async #report(session: ClusterSession): Promise<void> {
+    const obs = this.#obs;
+    if (!obs || !this.#synced) return;
+    for (const [key, pod] of [...this.#pods]) {
+      const ref = apiPodRef(pod);
+      if (!ref) continue;
+      const [namespace, name] = key.split("/") as [string, string];
+      let detail = obs.pods.get(key);
+      if (detail && (detail.record.uid !== ref.uid || detail.pod.source !== "api")) {
+        detail = undefined;
+      }
+      if (detail) this.#createFailures.delete(key);
+      if (ref.deletionGraceSeconds !== undefined) {
+        const at = this.#deleted.get(ref.uid);
+        if (!detail && (at === undefined || Date.now() - at > 10_000)) {
+          this.#deleted.set(ref.uid, Date.now());
+          await this.#finalDelete(session, namespace, name, ref.uid);
+        }
+        continue;
+      }
+      const phase = phaseOf(pod);
+      if (!detail && (phase === "Succeeded" || phase === "Failed")) continue;
+      const parsed = this.#parse(key, pod);
+      const problem = "problem" in parsed
+        ? parsed.problem
+        : detail
+        ? undefined
+        : this.#createFailures.get(key);
+      if (problem && !this.#reported.has(`${ref.uid}|${problem.message}`)) {
+        this.#reported.add(`${ref.uid}|${problem.message}`);
+        if ("problem" in parsed) {
+          this.#queueEvent(
+            pod,
+            ref.uid,
+            "Warning",
+            "Failed",
+            `Error: ${problem.message}`,
+            undefined,
+            Date.now(),
+          );
+        }
+      }
+      const status = buildPodStatus({
+        apiPod: pod,
+        ...(detail ? { detail } : {}),
+        ...(problem ? { problem } : {}),
+        hostIP: this.#o.hostIP,
+        runtime: this.#o.runtime,
+        now: new Date(),
+      });
+      if (sameStatus(status, pod.status)) continue;
+      const last = this.#sent.get(ref.uid);
+      if (last && sameStatus(status, last)) continue;
+      const r = await session.request(
+        "PATCH",
+        `/api/v1/namespaces/${namespace}/pods/${name}/status`,
+        [
+          { op: "test", path: "/metadata/uid", value: ref.uid },
+          { op: "replace", path: "/status", value: status },
+        ],
+        "application/json-patch+json",
+      );
+      if (r.status === 200 && isRecord(r.body)) {
+        this.#sent.set(ref.uid, status);
+        const cur = this.#pods.get(key);
+        if (cur && apiPodRef(cur)?.uid === ref.uid && newer(rvOf(r.body), rvOf(cur))) {
+          this.#pods.set(key, { apiVersion: "v1", kind: "Pod", ...r.body });
+        }
+      } else if (r.status !== 404 && r.status !== 409 && r.status !== 422) {
+        const m = isRecord(r.body) && typeof r.body.message === "string" ? r.body.message : "";
+        this.#o.log(`node agent: cannot write the status of pod ${key}: HTTP ${r.status} ${m}`);
+      }
+    }
+  }
+
+  async #finalDelete(
+    session: ClusterSession,
+    namespace: string,
+    name: string,
+    uid: string,
+  ): Promise<void> {
+    const r = await session.request(
+      "DELETE",
+      `/api/v1/namespaces/${namespace}/pods/${name}`,
+      {
+        kind: "DeleteOptions",
+        apiVersion: "v1",
+        gracePeriodSeconds: 0,
+        preconditions: { uid },
+      },
+    );
+    if (r.status === 200 || r.status === 202 || r.status === 404 || r.status === 409) {
+      this.#o.log(`node agent: pod ${namespace}/${name} stopped; deleted its object`);
+      return;
+    }
+    const m = isRecord(r.body) && typeof r.body.message === "string" ? r.body.message : "";
+    this.#o.log(`node agent: cannot delete pod ${namespace}/${name}: HTTP ${r.status} ${m}`);
+  }
+
+  async #flushEvents(session: ClusterSession): Promise<void> {
+    while (this.#events.length > 0) {
+      const ev = this.#events[0]!;
+      const ns = String((ev.metadata as Obj).namespace);
+      const r = await session.request("POST", `/api/v1/namespaces/${ns}/events`, ev);
+      if (r.status >= 500) throw new Error(`cannot write an event: HTTP ${r.status}`);
+      this.#events.shift();
+    }
+  }
+}
+
+function rvUid(pod: Obj): string {
+  return isRecord(pod.metadata) ? String(pod.metadata.uid) : "";
+}
+
+function labelsOf(pod: Obj): unknown {
+  return isRecord(pod.metadata) ? [pod.metadata.labels, pod.metadata.annotations] : undefined;
+}
