@@ -52,6 +52,11 @@ async function usage(pid: number): Promise<{ rssKiB: number; cpuS: number }> {
   return { rssKiB: rss, cpuS: ticks / 100 };
 }
 
+/** The load average (1, 5, 15 min), as `uptime` prints it. */
+async function loadAverage(): Promise<string> {
+  return (await run(["cat", "/proc/loadavg"])).stdout.split(" ").slice(0, 3).join(" ");
+}
+
 async function idle(pid: number): Promise<{ rssMiB: number; cpuPercent: number }> {
   const a = await usage(pid);
   await new Promise((r) => setTimeout(r, WINDOW_MS));
@@ -65,6 +70,7 @@ export function daemonBench(): Promise<void> {
 }
 
 async function daemonSection(work: string, undo: UndoStack): Promise<void> {
+  const loadBefore = await loadAverage();
   const root = join(work, "root");
   const manifests = join(work, "manifests");
   await Deno.mkdir(manifests, { recursive: true });
@@ -161,6 +167,7 @@ async function daemonSection(work: string, undo: UndoStack): Promise<void> {
     xs.length
       ? `p50 ${quantile(xs, 0.5).toFixed(0)} ms, p95 ${quantile(xs, 0.95).toFixed(0)} ms`
       : "skipped";
+  console.log(`\n(load average ${loadBefore} before, ${await loadAverage()} after)`);
   console.log(`\n## manifest written → all containers running (${PODS} pods, 1 container each)`);
   console.log(
     `  rkl daemon (static pod):  ${fmt(rklTimes)}   (targets p50 ≤ 400 ms, p95 ≤ 800 ms)`,

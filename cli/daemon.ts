@@ -76,6 +76,7 @@ export async function runDaemon(
       engine,
       manifestDir: o.manifestDir,
       nodeName: o.nodeName,
+      watch: o.watch,
       syncIntervalMs: o.syncIntervalMs,
       relistIntervalMs: o.relistIntervalMs,
       baseBackoffMs: o.baseBackoffMs,

@@ -24,6 +24,8 @@ export interface DaemonCliOptions {
   nodeName: string;
   /** Log format on stderr. */
   logFormat: "text" | "json";
+  /** How changes are noticed: inotify (default) or polling. */
+  watch: "inotify" | "poll";
   /** Longest time between syncs, ms. */
   syncIntervalMs: number;
   /** Longest time between full relists, ms. */
@@ -75,8 +77,8 @@ function hostName(): string {
 
 /**
  * Turns raw `rkl daemon` flags into typed options (defaults: kubelet back-off 10 s → 5 min,
- * reset after 10 min; a tick every second, a full relist at least every 10 s; node name = host
- * name).
+ * reset after 10 min; a tick every second, a full relist at least every 60 s; inotify; node name
+ * = host name).
  *
  * @example
  * ```ts
@@ -87,6 +89,9 @@ function hostName(): string {
  * assert.equal(o.manifestDir, "/w/m");
  * assert.equal(o.baseBackoffMs, 10_000);
  * assert.throws(() => parseDaemonOptions(io, { logFormat: "xml" }), /text or json/);
+ * assert.equal(o.relistIntervalMs, 60_000);
+ * assert.equal(o.watch, "inotify");
+ * assert.throws(() => parseDaemonOptions(io, { watch: "fanotify" }), /inotify or poll/);
  * ```
  */
 export function parseDaemonOptions(
@@ -95,6 +100,7 @@ export function parseDaemonOptions(
     manifests?: string;
     nodeName?: string;
     logFormat?: string;
+    watch?: string;
     syncInterval?: string;
     relistInterval?: string;
     backoffBase?: string;
@@ -112,6 +118,10 @@ export function parseDaemonOptions(
   const logFormat = raw.logFormat ?? "text";
   if (logFormat !== "text" && logFormat !== "json") {
     throw new UsageError(`--log-format: expected text or json, got "${logFormat}"`);
+  }
+  const watch = raw.watch ?? "inotify";
+  if (watch !== "inotify" && watch !== "poll") {
+    throw new UsageError(`--watch: expected inotify or poll, got "${watch}"`);
   }
   const nodeName = (raw.nodeName ?? hostName()).toLowerCase();
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(nodeName)) {
@@ -154,8 +164,9 @@ export function parseDaemonOptions(
     manifestDir: raw.manifests ? userPath(io, raw.manifests) : DEFAULT_MANIFEST_DIR,
     nodeName,
     logFormat,
+    watch,
     syncIntervalMs: positiveMs(raw.syncInterval, "--sync-interval", 1000),
-    relistIntervalMs: positiveMs(raw.relistInterval, "--relist-interval", 10_000),
+    relistIntervalMs: positiveMs(raw.relistInterval, "--relist-interval", 60_000),
     baseBackoffMs: positiveMs(raw.backoffBase, "--backoff-base", 10_000),
     maxBackoffMs: positiveMs(raw.backoffMax, "--backoff-max", 300_000),
     backoffResetMs: positiveMs(raw.backoffReset, "--backoff-reset", 600_000),
@@ -167,10 +178,17 @@ function addDaemonFlags<T extends CommandUnknownOpts>(cmd: T): T {
     .option("--node-name <name>", "node name: static pod suffix (default: the host name)")
     .option("--log-format <format>", "text or json (default text)")
     .option(
+      "--watch <mode>",
+      "inotify (default: inotifywait; polls when it is missing) or poll (the manifest dir every 100 ms)",
+    )
+    .option(
       "--sync-interval <ms>",
       "the loop's tick: how often it checks cheaply for changes (default 1000)",
     )
-    .option("--relist-interval <ms>", "longest time between full relists (default 10000)")
+    .option(
+      "--relist-interval <ms>",
+      "longest time between full relists, the safety net (default 60000)",
+    )
     .option("--backoff-base <ms>", "first restart back-off (default 10000)")
     .option("--backoff-max <ms>", "longest restart back-off (default 300000)")
     .option(

@@ -28,6 +28,8 @@ export const coreRequirements: readonly HostRequirement[] = [
   },
   { paths: ["/usr/sbin/ip", "/usr/bin/ip"], debianPackage: "iproute2" },
   { paths: ["/usr/sbin/iptables"], debianPackage: "iptables" },
+  // The daemon's inotify (it polls without it).
+  { paths: ["/usr/bin/inotifywait"], debianPackage: "inotify-tools" },
 ];
 
 /** What the cluster store tests need. */

@@ -1,24 +1,38 @@
 /**
- * {@linkcode NodeDaemon}: the node's one reconcile loop. Every sync (at most `syncIntervalMs`
- * apart, sooner when a manifest file or an exit file changes) reads the static pod directory,
+ * {@linkcode NodeDaemon}: the node's one reconcile loop. A sync reads the static pod directory,
  * relists the node (store + one runtime `list` + exit files), plans with
  * {@linkcode planPodSync} and applies the actions, one pod at a time per pod and pods in
  * parallel. It keeps no state that could drift from the store: a daemon killed with `kill -9`
  * and started again adopts what runs, restarts nothing healthy and keeps restart counts.
+ *
+ * The loop sleeps between changes. inotify ({@linkcode NodeWatcher}) reports manifest files,
+ * conmon's exit files and conmon's own exit (its container log closed) as they happen; a 1 s
+ * tick checks what no file reports (another process writing to the store, a back-off or retry
+ * coming due, containers whose conmon died); a full relist runs only on such a change and at
+ * least every `relistIntervalMs` as a safety net. A new static pod file skips the relist: the
+ * store says the pod does not exist, so it is created at once.
  *
  * @module
  */
 import { join } from "node:path";
 import type { Engine } from "../container/mod.ts";
 import { collectNetworkGarbage } from "../network_gc.ts";
+import { collectInterrupted } from "../interrupted_gc.ts";
+import { collectOrphans } from "../orphan_gc.ts";
 import type { BackoffOptions } from "../pod/pod_planner.ts";
 import { acquireDaemonLock, type DaemonLock } from "./daemon_lock.ts";
 import { type NewEvent, type NodeEvent, recordEvent } from "./events.ts";
 import { type NodeObservation, observeNode } from "./observe.ts";
+import { containerLogPath, NodeWatcher, type WatchChange, type WatchSet } from "./node_watcher.ts";
+import { listSandboxRecords } from "../pod/pod_store.ts";
+import type { PodManifest } from "../pod/pod_manifest.ts";
+import { run } from "../exec.ts";
+import { LABEL_CONTAINER_NAME } from "../pod/pod_translate.ts";
+import { listContainerRecords } from "../store/containers.ts";
 import { applyPodActions } from "./pod_sync_executor.ts";
 import { type DesiredPod, planPodSync, type PodSyncAction } from "./pod_sync_planner.ts";
 import { type ProbeJob, Prober } from "./prober.ts";
-import { type ManifestProblem, StaticPodSource } from "./static_pods.ts";
+import { type ManifestProblem, type StaticPodScan, StaticPodSource } from "./static_pods.ts";
 
 /** Options of {@linkcode NodeDaemon}. */
 export interface DaemonOptions extends BackoffOptions {
@@ -29,14 +43,15 @@ export interface DaemonOptions extends BackoffOptions {
   /** Node name: static pod name suffix and `spec.nodeName`. */
   nodeName: string;
   /**
-   * The loop's tick, ms (default 1000): each tick checks, cheaply, whether anything changed (a
-   * write to the store by another process, conmon's exit-file directory, a back-off or retry
-   * that came due) and relists only then. Exits and manifest changes wake the loop at once.
+   * The loop's tick, ms (default 1000): each tick checks, cheaply, whether anything changed that
+   * no file reports (a write to the store by another process, a back-off or retry that came
+   * due, a container whose conmon died) and relists only then. Exits, conmon exits and manifest
+   * changes wake the loop at once.
    */
   syncIntervalMs?: number;
   /**
-   * Longest time between two full relists (store, runtime, exit files), ms (default 10000):
-   * the safety net for what no exit file reports (a killed monitor).
+   * Longest time between two full relists (store, runtime, exit files), ms (default 60000, the
+   * kubelet's pod resync period): the safety net for what no event reports.
    */
   relistIntervalMs?: number;
   /** Wait before retrying a pod whose creation failed, ms (default 10 s). */
@@ -44,15 +59,23 @@ export interface DaemonOptions extends BackoffOptions {
   /** Supervise pods started by the CLI only once they are this old, ms (default 5 s). */
   adoptAfterMs?: number;
   /**
-   * How often the manifest directory's own mtime is checked, ms (default 100): a file created,
-   * removed or renamed there (how editors save) starts a sync at once; an edit in place is seen
-   * by the next relist.
+   * Without inotify (`inotifywait` missing or failed): how often the manifest directory's own
+   * mtime is checked, ms (default 100); each tick then also compares every manifest file's size,
+   * mtime and inode, and conmon's exit-file directory.
    */
   manifestPollMs?: number;
+  /** The `inotifywait` binary (default `inotifywait` on PATH; a missing one means polling). */
+  inotifywait?: string;
+  /** `inotify` (default; polling when `inotifywait` is missing) or `poll` (never inotify). */
+  watch?: "inotify" | "poll";
   /** Control socket path (default `<runDir>/daemon.sock`). */
   controlSocket?: string;
-  /** Run network garbage collection at start (default true when the engine has a network). */
-  networkGc?: boolean;
+  /**
+   * Run `rkl gc`'s collections once at start (default true): creations whose process died,
+   * processes, runtime containers and state dirs that belong to no record, and (with a network)
+   * network garbage.
+   */
+  gc?: boolean;
   /** Receives every event as it is recorded (the CLI logs them). */
   onEvent?: (ev: NodeEvent) => void;
   /**
@@ -103,6 +126,43 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** An observation of nothing (a pod the store does not have). */
+const EMPTY_OBSERVATION: NodeObservation = {
+  pods: new Map(),
+  newTerminations: [],
+  running: new Set(),
+};
+
+function hasProbes(m: PodManifest | undefined): boolean {
+  return (m?.containers ?? []).some((c) =>
+    c.startupProbe !== undefined || c.livenessProbe !== undefined ||
+    c.readinessProbe !== undefined
+  );
+}
+
+/** The pids among `pids` that are alive and not zombies (one `ps` call). */
+async function livePids(pids: readonly number[]): Promise<Set<number>> {
+  if (pids.length === 0) return new Set();
+  const r = await run(["ps", "-o", "pid=,stat=", "-p", [...new Set(pids)].join(",")], {
+    allowFailure: true, // exit 1 when none of them exists
+    timeoutMs: 30_000,
+  });
+  const alive = new Set<number>();
+  for (const line of r.stdout.split("\n")) {
+    const m = /^\s*(\d+)\s+(\S+)/.exec(line);
+    if (m && !m[2]!.startsWith("Z")) alive.add(Number(m[1]));
+  }
+  return alive;
+}
+
+async function readTextOrEmpty(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch {
+    return "";
+  }
+}
+
 /** The node's reconcile loop. `start()`, then `stop()` (containers keep running). */
 export class NodeDaemon {
   readonly #o: DaemonOptions;
@@ -111,9 +171,27 @@ export class NodeDaemon {
   readonly #busy = new Map<string, Promise<void>>();
   readonly #retryAt = new Map<string, number>();
   readonly #reportedBackoff = new Set<string>();
+  /** Pods an action was held back for while a task ran on them: synced again when it ends. */
+  readonly #deferred = new Set<string>();
+  /** Per pod, the {@linkcode NodeDaemon.#clock} when a task on it last started or ended. */
+  readonly #touched = new Map<string, number>();
+  #clock = 0;
+  /** Containers whose log conmon closed (conmon exited): checked by the next relist. */
+  readonly #suspects = new Set<string>();
+  /** Running containers whose conmon is gone: relisted every tick until they stop. */
+  readonly #unmonitored = new Set<string>();
+  /** Spec hash by pod of the last manifest scan (to tell a new file from an edit). */
+  #lastScan = new Map<string, string>();
+  #scanning: Promise<unknown> = Promise.resolve();
+  #watchUpdate: Promise<void> = Promise.resolve();
+  #watchStale = false;
+  #createTimer: ReturnType<typeof setTimeout> | undefined;
+  #rewatchTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #inotify: NodeWatcher;
   #lock: DaemonLock | undefined;
   #listener: Deno.Listener | undefined;
   #watcher: Deno.FsWatcher | undefined;
+  #polling = false;
   #pollDone: Promise<void> = Promise.resolve();
   #stopPoll: () => void = () => {};
   #loop: Promise<void> | undefined;
@@ -137,6 +215,11 @@ export class NodeDaemon {
     this.#o = opts;
     this.#source = new StaticPodSource(opts.manifestDir, opts.nodeName);
     this.#prober = new Prober(opts.engine, (ev) => this.#event(ev), () => this.#wakeUp());
+    this.#inotify = new NodeWatcher(
+      (c) => this.#onWatch(c),
+      (why) => this.#watchLost(why),
+      opts.inotifywait,
+    );
   }
 
   /** The control socket path. */
@@ -176,33 +259,53 @@ export class NodeDaemon {
         message:
           `rkl daemon (pid ${Deno.pid}) on node ${this.#o.nodeName}, manifests in ${this.#o.manifestDir}`,
       });
-      if (engine.network && this.#o.networkGc !== false) {
-        try {
-          const report = await collectNetworkGarbage(engine);
-          if (report.released.length > 0) {
-            this.#event({
-              type: "Normal",
-              reason: "NetworkGC",
-              object: "node",
-              message: report.details.join("; ") || `released ${report.released.length}`,
-            });
-          }
-        } catch (e) {
-          this.#event({
-            type: "Warning",
-            reason: "NetworkGC",
-            object: "node",
-            message: errorText(e),
-          });
-        }
-      }
+      if (this.#o.gc !== false) await this.#collectGarbage();
       await this.#listen();
-      this.#watch();
+      await this.#watch();
     } catch (e) {
       await this.#cleanup();
       throw e;
     }
     this.#loop = this.#run();
+  }
+
+  /** `rkl gc`'s collections, each reported as a `GarbageCollected` or `GCFailed` event. */
+  async #collectGarbage(): Promise<void> {
+    const { engine } = this.#o;
+    const steps: [string, () => Promise<{ details: string[] }>][] = [
+      ["interrupted creations", () => collectInterrupted(engine)],
+      ["orphans", () => collectOrphans(engine)],
+    ];
+    if (engine.network) {
+      steps.push(["network", async () => {
+        const r = await collectNetworkGarbage(engine);
+        return {
+          details: r.details.length > 0 || r.released.length === 0
+            ? r.details
+            : [`released ${r.released.length}`],
+        };
+      }]);
+    }
+    for (const [what, step] of steps) {
+      try {
+        const { details } = await step();
+        if (details.length > 0) {
+          this.#event({
+            type: "Normal",
+            reason: "GarbageCollected",
+            object: "node",
+            message: `${what}: ${details.join("; ")}`,
+          });
+        }
+      } catch (e) {
+        this.#event({
+          type: "Warning",
+          reason: "GCFailed",
+          object: "node",
+          message: `${what}: ${errorText(e)}`,
+        });
+      }
+    }
   }
 
   /** Resolves when the loop ended (after {@linkcode NodeDaemon.stop}). */
@@ -270,12 +373,18 @@ export class NodeDaemon {
    * place), did a back-off, retry or adoption come due, or is a full relist due anyway?
    */
   #relistDue(now: number): boolean {
-    if (now >= this.#nextDue) return true;
-    if (now - this.#lastRelistAt >= (this.#o.relistIntervalMs ?? 10_000)) return true;
+    if (now >= this.#nextDue || this.#unmonitored.size > 0 || this.#suspects.size > 0) return true;
+    if (now - this.#lastRelistAt >= (this.#o.relistIntervalMs ?? 60_000)) return true;
     const version = this.#o.engine.db.get("PRAGMA data_version")?.data_version;
+    if (version !== this.#dataVersion) return true;
+    if (this.#watchStale) {
+      // The manifest directory was removed or moved: relist (and watch again) once it is back.
+      const dir = this.#stampOf(this.#o.manifestDir);
+      if (dir !== "missing") return true;
+    }
+    if (!this.#polling) return false;
     const exitDir = this.#stampOf(this.#o.engine.paths.exitDir);
-    return version !== this.#dataVersion || exitDir !== this.#exitDirStamp ||
-      this.#manifestStampNow() !== this.#manifestStamp;
+    return exitDir !== this.#exitDirStamp || this.#manifestStampNow() !== this.#manifestStamp;
   }
 
   #manifestStampNow(): string {
@@ -295,14 +404,127 @@ export class NodeDaemon {
     }
   }
 
-  #watch(): void {
+  /** What inotify should watch now: the directories and the log of every live container. */
+  #watchSet(): WatchSet {
     const { engine } = this.#o;
+    const logs = new Map<string, string>();
+    for (const r of listContainerRecords(engine.db)) {
+      if (r.exitCode !== undefined || r.pid === undefined) continue;
+      const log = containerLogPath(r.stateDir);
+      try {
+        if (Deno.statSync(log).isFile) logs.set(log, r.id);
+      } catch {
+        // not there (yet, or any more)
+      }
+    }
+    const set: WatchSet = { exitDir: engine.paths.exitDir, logs };
+    if (this.#stampOf(this.#o.manifestDir) !== "missing") set.manifestDir = this.#o.manifestDir;
+    return set;
+  }
+
+  /**
+   * Starts inotify. Without it (no `inotifywait`), conmon's exit-file directory is watched with
+   * `Deno.watchFs` and the manifest directory is polled (see {@linkcode NodeDaemon.#poll}).
+   */
+  async #watch(): Promise<void> {
+    const { engine } = this.#o;
+    await Deno.mkdir(engine.paths.exitDir, { recursive: true });
+    if (this.#o.watch === "poll") {
+      this.#startPolling();
+    } else {
+      try {
+        await this.#inotify.watch(this.#watchSet());
+      } catch (e) {
+        this.#watchLost(errorText(e));
+      }
+    }
+    // A daemon killed with SIGKILL leaves its inotifywait behind, blocked until its next event;
+    // this one makes it write to its closed pipe and exit (SIGPIPE).
+    const poke = join(engine.paths.exitDir, `.rkl-daemon-${Deno.pid}`);
+    try {
+      await Deno.writeTextFile(poke, "");
+      await Deno.remove(poke);
+    } catch {
+      // best effort
+    }
+  }
+
+  /** Renews inotify's watch set (new containers, containers gone), one renewal at a time. */
+  #rewatch(): void {
+    if (this.#stopping || this.#polling) return;
+    this.#watchUpdate = this.#watchUpdate.then(async () => {
+      if (this.#stopping) return;
+      try {
+        const set = this.#watchSet();
+        await this.#inotify.watch(set);
+        if (set.manifestDir !== undefined) this.#watchStale = false;
+      } catch {
+        // A log file removed meanwhile: the previous process keeps watching; the next relist
+        // tries again.
+      }
+    });
+  }
+
+  /** {@linkcode NodeDaemon.#rewatch} in a second: tasks that end together renew it once. */
+  #rewatchSoon(): void {
+    if (this.#rewatchTimer !== undefined || this.#stopping) return;
+    this.#rewatchTimer = setTimeout(() => {
+      this.#rewatchTimer = undefined;
+      this.#rewatch();
+    }, 1000);
+  }
+
+  #onWatch(c: WatchChange): void {
+    if (this.#stopping) return;
+    switch (c.kind) {
+      case "manifest":
+        if (c.settled) {
+          clearTimeout(this.#createTimer);
+          void this.#manifestChanged();
+        } else {
+          // A file just created: its writer is probably still writing, and its close_write
+          // follows. Created any other way (a FIFO, a hard link), it is read 50 ms later.
+          clearTimeout(this.#createTimer);
+          this.#createTimer = setTimeout(() => void this.#manifestChanged(), 50);
+        }
+        return;
+      case "exit":
+        this.#wakeUp();
+        return;
+      case "monitor":
+        this.#suspects.add(c.containerId);
+        this.#wakeUp();
+        return;
+      case "gone":
+        this.#watchStale = true;
+        this.#wakeUp();
+        return;
+    }
+  }
+
+  /** inotify is not available (or its process ended): poll instead, as before inotify. */
+  #watchLost(why: string): void {
+    if (this.#stopping || this.#polling) return;
+    this.#event({
+      type: "Warning",
+      reason: "WatchFailed",
+      object: "node",
+      message: `inotify: ${why}; polling the manifest directory every ${
+        this.#o.manifestPollMs ?? 100
+      } ms instead`,
+    });
+    this.#startPolling();
+  }
+
+  /** Polls the manifest directory and watches conmon's exit-file directory with Deno.watchFs. */
+  #startPolling(): void {
+    if (this.#stopping || this.#polling) return;
+    this.#polling = true;
     // Only conmon's exit-file directory is watched with Deno.watchFs. Deno's watcher opens the
     // files it reports, so a FIFO dropped into a watched directory blocks its thread for good
-    // (the process then cannot exit): the manifest directory, where users put files, is polled
-    // by #pollManifestDir instead.
+    // (the process then cannot exit): the manifest directory, where users put files, is polled.
     try {
-      this.#watcher = Deno.watchFs(engine.paths.exitDir, { recursive: false });
+      this.#watcher = Deno.watchFs(this.#o.engine.paths.exitDir, { recursive: false });
     } catch (e) {
       this.#event({
         type: "Warning",
@@ -310,28 +532,33 @@ export class NodeDaemon {
         object: "node",
         message: `${errorText(e)}; relisting only`,
       });
-      return;
     }
     const watcher = this.#watcher;
-    (async () => {
-      try {
-        for await (const _ of watcher) this.#wakeUp();
-      } catch (e) {
-        if (!this.#stopping) {
-          this.#event({
-            type: "Warning",
-            reason: "WatchFailed",
-            object: "node",
-            message: errorText(e),
-          });
+    if (watcher) {
+      (async () => {
+        try {
+          for await (const _ of watcher) this.#wakeUp();
+        } catch (e) {
+          if (!this.#stopping) {
+            this.#event({
+              type: "Warning",
+              reason: "WatchFailed",
+              object: "node",
+              message: errorText(e),
+            });
+          }
         }
-      }
-    })();
-    this.#pollDone = this.#pollManifestDir();
+      })();
+    }
+    this.#pollDone = this.#poll();
+    this.#wakeUp();
   }
 
-  /** Wakes the loop when the manifest directory's mtime, ctime or inode changes. */
-  async #pollManifestDir(): Promise<void> {
+  /**
+   * Without inotify: handles a change of the manifest directory's mtime, ctime or inode (a file
+   * created, removed or renamed there) as inotify's events are handled.
+   */
+  async #poll(): Promise<void> {
     const every = this.#o.manifestPollMs ?? 100;
     let last = "";
     while (!this.#stopping) {
@@ -342,7 +569,7 @@ export class NodeDaemon {
       } catch (e) {
         stamp = e instanceof Deno.errors.NotFound ? "missing" : `error:${errorText(e)}`;
       }
-      if (last !== "" && stamp !== last) this.#wakeUp();
+      if (last !== "" && stamp !== last) void this.#manifestChanged();
       last = stamp;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, every);
@@ -407,8 +634,10 @@ export class NodeDaemon {
           // What the relist is compared with next tick: read before it, so that a change made
           // while it runs is seen as a change.
           this.#dataVersion = this.#o.engine.db.get("PRAGMA data_version")?.data_version;
-          this.#exitDirStamp = this.#stampOf(this.#o.engine.paths.exitDir);
-          this.#manifestStamp = this.#manifestStampNow();
+          if (this.#polling) {
+            this.#exitDirStamp = this.#stampOf(this.#o.engine.paths.exitDir);
+            this.#manifestStamp = this.#manifestStampNow();
+          }
           this.#lastRelistAt = Date.now();
           try {
             await this.#sync();
@@ -437,8 +666,13 @@ export class NodeDaemon {
   }
 
   async #cleanup(): Promise<void> {
+    clearTimeout(this.#createTimer);
+    clearTimeout(this.#rewatchTimer);
     this.#stopPoll();
     await this.#pollDone;
+    await this.#watchUpdate;
+    await this.#inotify.stop();
+    await this.#scanning.catch(() => {});
     await this.#prober.stop();
     try {
       this.#watcher?.close();
@@ -485,38 +719,79 @@ export class NodeDaemon {
     if (at < this.#nextDue) this.#nextDue = at;
   }
 
-  async #sync(): Promise<void> {
-    const { engine } = this.#o;
-    this.#nextDue = Infinity;
-    const scan = await this.#source.scan();
-    this.#problems = scan.problems;
-    for (const p of scan.newProblems) {
-      this.#event({ type: "Warning", reason: p.reason, object: p.file, message: p.message });
+  /**
+   * Scans the manifest directory (one scan at a time: the source re-parses only changed files)
+   * and records each new problem as an event.
+   */
+  #scan(): Promise<StaticPodScan> {
+    const next = this.#scanning.catch(() => {}).then(async () => {
+      const scan = await this.#source.scan();
+      this.#problems = scan.problems;
+      for (const p of scan.newProblems) {
+        this.#event({ type: "Warning", reason: p.reason, object: p.file, message: p.message });
+      }
+      return scan;
+    });
+    this.#scanning = next;
+    return next;
+  }
+
+  /**
+   * A manifest file changed (inotify): scans the directory; a pod whose file is new (the store
+   * has no such pod) is created at once, without a relist — there is nothing to observe.
+   * An edit or a removal needs the relist, which is started.
+   */
+  async #manifestChanged(): Promise<void> {
+    if (this.#stopping) return;
+    let scan: StaticPodScan;
+    try {
+      scan = await this.#scan();
+    } catch (e) {
+      this.#event({ type: "Warning", reason: "SyncFailed", object: "node", message: errorText(e) });
+      return;
     }
-    const obs = await observeNode(engine);
-    for (const t of obs.newTerminations) {
-      this.#event({
-        type: t.fact.reason === "Completed" ? "Normal" : "Warning",
-        reason: t.fact.reason === "OOMKilled" ? "OOMKilled" : "Terminated",
-        object: t.pod,
-        container: t.container,
-        message: `${t.fact.reason}${t.fact.signal ? ` (signal ${t.fact.signal})` : ""}${
-          t.fact.message ? `: ${t.fact.message}` : ""
-        }`,
-      });
+    if (this.#stopping) return;
+    const since = ++this.#clock;
+    const existing = new Set(
+      listSandboxRecords(this.#o.engine.db).map((r) => `${r.namespace}/${r.name}`),
+    );
+    const fresh = scan.desired.filter((d) => !existing.has(d.key));
+    const hashes = new Map(scan.desired.map((d) => [d.key, d.hash]));
+    const changed =
+      scan.desired.some((d) => existing.has(d.key) && this.#lastScan.get(d.key) !== d.hash) ||
+      [...this.#lastScan.keys()].some((k) => !hashes.has(k));
+    this.#lastScan = hashes;
+    if (fresh.length > 0) {
+      const actions = planPodSync(fresh, [], Date.now(), this.#o);
+      this.#dispatch(actions, new Map(fresh.map((d) => [d.key, d])), EMPTY_OBSERVATION, since);
+      this.#pods = [...new Set([...this.#pods, ...fresh.map((d) => d.key)])];
     }
+    if (changed) this.#wakeUp();
+  }
+
+  /**
+   * Runs each pod's actions as one task, pods in parallel. An action is held back when a task
+   * runs on its pod, or ran since `since` (the observation the actions were planned from may
+   * predate what that task did): the pod is synced again once the task ends.
+   */
+  #dispatch(
+    actions: readonly PodSyncAction[],
+    byKey: ReadonlyMap<string, DesiredPod>,
+    obs: NodeObservation,
+    since: number,
+  ): void {
     const now = Date.now();
-    const desired = [
-      ...scan.desired,
-      ...this.#storePods(obs, now),
-      ...(this.#o.sources ?? []).flatMap((src) => src.desired(obs, now)),
-    ];
-    const byKey = new Map(desired.map((d) => [d.key, d]));
-    this.#pods = desired.map((d) => d.key);
-    const actions = planPodSync(desired, [...obs.pods.values()].map((d) => d.pod), now, this.#o);
     const groups = new Map<string, PodSyncAction[]>();
+    let stale = false;
     for (const a of actions) {
-      if (this.#busy.has(a.pod)) continue;
+      if (this.#busy.has(a.pod)) {
+        if (a.kind !== "wait") this.#deferred.add(a.pod);
+        continue;
+      }
+      if ((this.#touched.get(a.pod) ?? -1) >= since) {
+        if (a.kind !== "wait") stale = true;
+        continue;
+      }
       if (a.kind === "wait") {
         if (a.untilMs !== undefined) this.#due(a.untilMs);
         this.#reportWait(a, obs);
@@ -531,7 +806,10 @@ export class NodeDaemon {
       list.push(a);
       groups.set(a.pod, list);
     }
+    if (stale) this.#wakeUp();
+    const { engine } = this.#o;
     for (const [key, list] of groups) {
+      this.#touched.set(key, ++this.#clock);
       const task = (async () => {
         const ok = await applyPodActions(
           { engine, nodeName: this.#o.nodeName, event: (ev) => this.#event(ev) },
@@ -539,18 +817,114 @@ export class NodeDaemon {
           byKey,
           obs,
         );
-        if (ok) this.#retryAt.delete(key);
-        else this.#retryAt.set(key, Date.now() + (this.#o.createRetryMs ?? 10_000));
-      })().finally(() => {
+        if (ok) {
+          this.#retryAt.delete(key);
+        } else {
+          const at = Date.now() + (this.#o.createRetryMs ?? 10_000);
+          this.#retryAt.set(key, at);
+          this.#due(at);
+        }
+        return ok;
+      })().then((ok) => {
         this.#busy.delete(key);
-        this.#wakeUp();
-      });
+        this.#touched.set(key, ++this.#clock);
+        // New containers: their logs join inotify's watch set (once for a burst of tasks).
+        this.#rewatchSoon();
+        // Relisted after what it did, except a static pod just created without probes: nothing
+        // waits for that relist (a `runc list` while the next pod may be starting). An action
+        // held back meanwhile, probes to start or a restart's outcome do wait for it.
+        const quiet = ok && list.every((a) =>
+          a.kind === "createPod" && byKey.get(a.pod)?.source === "file"
+        ) &&
+          !hasProbes(byKey.get(key)?.manifest);
+        if (this.#deferred.delete(key) || !quiet) this.#wakeUp();
+      }, () => {});
       this.#busy.set(key, task);
     }
+  }
+
+  async #sync(): Promise<void> {
+    const { engine } = this.#o;
+    this.#nextDue = Infinity;
+    const since = ++this.#clock;
+    const scan = await this.#scan();
+    this.#lastScan = new Map(scan.desired.map((d) => [d.key, d.hash]));
+    const suspects = [...this.#suspects];
+    this.#suspects.clear();
+    const obs = await observeNode(engine);
+    for (const t of obs.newTerminations) {
+      this.#event({
+        type: t.fact.reason === "Completed" ? "Normal" : "Warning",
+        reason: t.fact.reason === "OOMKilled" ? "OOMKilled" : "Terminated",
+        object: t.pod,
+        container: t.container,
+        message: `${t.fact.reason}${t.fact.signal ? ` (signal ${t.fact.signal})` : ""}${
+          t.fact.message ? `: ${t.fact.message}` : ""
+        }`,
+      });
+    }
+    await this.#checkMonitors(suspects, obs);
+    const now = Date.now();
+    const desired = [
+      ...scan.desired,
+      ...this.#storePods(obs, now),
+      ...(this.#o.sources ?? []).flatMap((src) => src.desired(obs, now)),
+    ];
+    const byKey = new Map(desired.map((d) => [d.key, d]));
+    this.#pods = desired.map((d) => d.key);
+    const actions = planPodSync(desired, [...obs.pods.values()].map((d) => d.pod), now, this.#o);
+    this.#dispatch(actions, byKey, obs, since);
     this.#prober.sync(this.#probeJobs(obs));
     this.#o.onSync?.(obs);
+    this.#rewatch();
     this.#syncs++;
     this.#lastSyncAt = Date.now();
+  }
+
+  /**
+   * Containers whose conmon closed its log: if the container still runs, its conmon was killed
+   * and no exit file will report its end, so it is relisted every tick until it stops.
+   */
+  async #checkMonitors(suspects: readonly string[], obs: NodeObservation): Promise<void> {
+    for (const id of this.#unmonitored) if (!obs.running.has(id)) this.#unmonitored.delete(id);
+    const { engine } = this.#o;
+    const podOf = new Map<string, string>();
+    for (const d of obs.pods.values()) {
+      if (d.record.pauseContainerId) podOf.set(d.record.pauseContainerId, d.pod.key);
+      for (const v of d.containers.values()) podOf.set(v.record.id, d.pod.key);
+    }
+    const candidates: { id: string; name: string; container?: string; pid: number }[] = [];
+    // Only the pods' containers: the daemon supervises no other.
+    const wanted = suspects.filter((id) =>
+      obs.running.has(id) && !this.#unmonitored.has(id) && podOf.has(id)
+    );
+    if (wanted.length === 0) return;
+    const records = new Map(listContainerRecords(engine.db).map((r) => [r.id, r]));
+    for (const id of wanted) {
+      const rec = records.get(id);
+      if (!rec) continue;
+      const pid = rec.monitorPid ??
+        Number((await readTextOrEmpty(join(rec.stateDir, "conmon.pid"))).trim());
+      const container = rec.labels[LABEL_CONTAINER_NAME];
+      candidates.push({ id, name: rec.name, pid, ...(container ? { container } : {}) });
+    }
+    if (candidates.length === 0) return;
+    const alive = await livePids(candidates.map((c) => c.pid).filter((p) => p > 0));
+    for (const c of candidates) {
+      if (alive.has(c.pid)) continue; // it closed its log, but it runs
+      this.#unmonitored.add(c.id);
+      this.#event({
+        type: "Warning",
+        reason: "MonitorLost",
+        object: podOf.get(c.id) ?? c.name,
+        ...(c.container ? { container: c.container } : {}),
+        message: `conmon of container ${
+          c.id.slice(0, 12)
+        } is gone while the container runs; no exit file will report its end, so the node is relisted every ${
+          (this.#o.syncIntervalMs ?? 1000) / 1000
+        } s until it stops`,
+      });
+    }
   }
 
   #reportWait(a: Extract<PodSyncAction, { kind: "wait" }>, obs: NodeObservation): void {

@@ -60,7 +60,8 @@ rootTest(
               "        postStart: {exec: {command: [sh, -c, 'echo started > /out/poststart']}}",
               "        preStop: {exec: {command: [sh, -c, 'echo stopping > /out/prestop']}}",
             ].join("\n"),
-          }),
+            // The preStop hook gets the grace period: 1 s is less than one `runc exec` under load.
+          }).replace("terminationGracePeriodSeconds: 1", "terminationGracePeriodSeconds: 10"),
         );
         await waitFor("two failed startup probes", async () => {
           const evs = await eventsOf(name);

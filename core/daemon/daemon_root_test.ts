@@ -283,8 +283,9 @@ rootTest(
             before.containers[0]!.pid,
             "containers keep running",
           );
-          daemon = new DaemonProcess(root, manifests);
-          await waitFor("the new daemon to relist twice (at start and 10 s later)", async () => {
+          // A short safety-net period, so that the second relist comes soon.
+          daemon = new DaemonProcess(root, manifests, { extra: ["--relist-interval", "3000"] });
+          await waitFor("the new daemon to relist twice (at start and 3 s later)", async () => {
             const s = await runRkl(["--root", root, "daemon", "status", "-o", "json"]);
             return s.code === 0 && (JSON.parse(s.out) as { syncs: number }).syncs >= 2;
           }, long);
@@ -341,6 +342,33 @@ rootTest(
             }, long);
           }
           assert.equal((await pods(root)).filter((p) => p.name === `web-${NODE}`).length, 1);
+        },
+      );
+
+      await step(
+        "a killed conmon is noticed; the end of its container is then seen without an exit file",
+        async () => {
+          const before = (await pod(root, `web-${NODE}`))!;
+          const app = before.containers[0]!;
+          const id = app.id ?? "";
+          assert.notEqual(id, "");
+          const db = await openDatabase(join(root, "lib", "rkl.db"));
+          const row = db.get("SELECT pid, monitor_pid FROM containers WHERE id = ?", id);
+          db.close();
+          assert.equal(typeof row?.monitor_pid, "number");
+          await run(["kill", "-9", String(row!.monitor_pid)]);
+          const lost = await waitFor("a MonitorLost event", async () => {
+            return (await events(root)).find((e) =>
+              e.reason === "MonitorLost" && e.object === `default/web-${NODE}`
+            );
+          }, long);
+          assert.match(lost.message, new RegExp(`conmon of container ${id.slice(0, 12)}`));
+          await run(["kill", "-9", String(row!.pid)]);
+          const after = await waitFor("web-n1 to be restarted", async () => {
+            const p = await pod(root, `web-${NODE}`);
+            return p?.status === "Running" && p.restarts === before.restarts + 1 ? p : undefined;
+          }, long);
+          assert.notEqual(after.containers[0]!.pid, app.pid);
         },
       );
 

@@ -39,6 +39,8 @@ export interface NodeObservation {
   pods: Map<string, ObservedPodDetail>;
   /** Containers whose exit was classified in this relist (for events). */
   newTerminations: { pod: string; container: string; id: string; fact: TerminationFact }[];
+  /** Ids of every container (pause containers included) the runtime says is running. */
+  running: Set<string>;
 }
 
 /** The source a sandbox was created from, by its `kubernetes.io/config.source` annotation. */
@@ -136,6 +138,8 @@ export async function observeNode(engine: Engine): Promise<NodeObservation> {
     }
   }
   if (newTerminations.length > 0) facts = readPodFacts(engine);
+  const running = new Set<string>();
+  for (const { view } of views.values()) if (view.status === "running") running.add(view.record.id);
 
   const pods = new Map<string, ObservedPodDetail>();
   for (const rec of recs) {
@@ -178,5 +182,5 @@ export async function observeNode(engine: Engine): Promise<NodeObservation> {
     if (hash !== undefined) pod.hash = hash;
     pods.set(key, { pod, record: rec, containers: byName });
   }
-  return { pods, newTerminations };
+  return { pods, newTerminations, running };
 }
