@@ -10,6 +10,7 @@ import { Informer } from "../store/informer.ts";
 import type { KubeObject } from "../store/kube_object.ts";
 import { ApiListWatch, type ApiListWatchOptions } from "./api_list_watch.ts";
 import type { KubeClient } from "./kube_client.ts";
+import { ConditionWaiters } from "./condition_waiters.ts";
 
 /**
  * Callbacks of a {@linkcode SharedInformer}. Each is awaited before the next event is applied,
@@ -62,7 +63,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   readonly #informer: Informer<T>;
   readonly #handlers: ResourceEventHandlers<T>[] = [];
   readonly #byNamespace = new Map<string, Map<string, T>>();
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new ConditionWaiters();
   #started = false;
 
   /** Creates the informer; add handlers, then {@linkcode SharedInformer.start}. */
@@ -101,7 +102,7 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   }
 
   #wake(): void {
-    for (const w of [...this.#waiters]) w();
+    this.#waiters.notify();
   }
 
   /**
@@ -155,22 +156,6 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
    * `timeoutMs` (default 30 s) with an `Error` saying so.
    */
   waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!condition()) return;
-        done();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`${this.resource} informer: condition not met within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-      };
-      this.#waiters.add(check);
-    });
+    return this.#waiters.wait(condition, timeoutMs, `${this.resource} informer`);
   }
 }

@@ -26,6 +26,7 @@ import {
   type SchedulingQueueOptions,
 } from "./scheduling_queue.ts";
 import type { Node, Pod } from "./types.ts";
+import { ConditionWaiters } from "../client/condition_waiters.ts";
 
 /** Options of {@linkcode Scheduler}. */
 export interface SchedulerOptions {
@@ -141,7 +142,7 @@ export class Scheduler {
   readonly #pods: SharedInformer<Pod>;
   readonly #stop = new AbortController();
   readonly #binds = new Set<Promise<void>>();
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new ConditionWaiters();
   #loop: Promise<void> | undefined;
   #startIndex = 0;
 
@@ -164,7 +165,7 @@ export class Scheduler {
   }
 
   #wake(): void {
-    for (const w of [...this.#waiters]) w();
+    this.#waiters.notify();
   }
 
   /**
@@ -172,23 +173,7 @@ export class Scheduler {
    * change); rejects after `timeoutMs` (default 60 s).
    */
   waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!condition()) return;
-        done();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`scheduler: condition not met within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-      };
-      this.#waiters.add(check);
-    });
+    return this.#waiters.wait(condition, timeoutMs, "scheduler");
   }
 
   /** Lists nodes and pods, then schedules in the background until {@linkcode Scheduler.stop}. */
