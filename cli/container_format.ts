@@ -6,12 +6,15 @@
  */
 import type { CliIo } from "./context.ts";
 import type { LogsCliOptions } from "./container_options.ts";
-import { formatAge, formatData, formatTable, formatTime, type OutputFormat } from "./output.ts";
+import { formatData, formatTime, type OutputFormat } from "./output.ts";
 import { formatLogLines } from "../core/runtime/cri_log.ts";
 import type { Engine } from "../core/container/engine.ts";
 import { processArgs } from "../core/container/config.ts";
 import { containerLogs, followLogs } from "../core/container/logs.ts";
 import type { ContainerView } from "../core/container/status.ts";
+import { formatContainerTable } from "./container_table.ts";
+
+export { formatContainerTable } from "./container_table.ts";
 
 /** A container view as plain data for `state` and `list -o json|yaml`. */
 export interface ContainerInfo {
@@ -72,24 +75,13 @@ export function containerInfo(v: ContainerView): ContainerInfo {
   };
 }
 
-function portsText(v: ContainerView): string {
-  // A host port is shown only while it is published: the container is up with its network
-  // attached (not once it stopped, nor when its creation was interrupted before the attach).
-  const published = (v.status === "running" || v.status === "created") && !v.interrupted &&
-    (v.record.netnsPath !== undefined || v.record.config.hostNetwork === true);
-  return v.record.ports.map((p) =>
-    `${
-      published && p.hostPort ? `${p.hostIP ?? "0.0.0.0"}:${p.hostPort}->` : ""
-    }${p.containerPort}/${p.protocol.toLowerCase()}`
-  ).join(",");
-}
-
 /**
- * Formats views for `list` in the given output format.
+ * Formats views for `list` in the given output format: JSON/YAML data of
+ * {@linkcode containerInfo}, or the table of {@linkcode formatContainerTable}.
  *
  * @example
  * ```ts ignore
- * io.stdout(formatContainerList(views, "table"));
+ * io.stdout(formatContainerList(views, "json"));
  * ```
  */
 export function formatContainerList(
@@ -98,25 +90,7 @@ export function formatContainerList(
   now: number = Date.now(),
 ): string {
   if (format === "json" || format === "yaml") return formatData(views.map(containerInfo), format);
-  const headers = ["id", "name", "status", "pid", "exit", "created", "started", "ports"];
-  if (format === "wide") headers.push("ip", "command");
-  const rows = views.map((v) => {
-    const row = [
-      v.record.id.slice(0, 12),
-      v.record.name,
-      v.status,
-      v.pid ? String(v.pid) : "-",
-      v.exitCode !== undefined ? String(v.exitCode) : "-",
-      `${formatAge(v.createdAt, now)} ago`,
-      v.startedAt !== undefined ? `${formatAge(v.startedAt, now)} ago` : "-",
-      portsText(v) || "-",
-    ];
-    if (format === "wide") {
-      row.push(v.record.ips.join(",") || "-", processArgs(v.record.config).join(" "));
-    }
-    return row;
-  });
-  return formatTable(headers, rows);
+  return formatContainerTable(views, format, now);
 }
 
 /**

@@ -6,8 +6,9 @@
  */
 import type { CliIo, GlobalOptions } from "./context.ts";
 import { withEngine } from "./engine.ts";
-import { parseOutputFormat } from "./output.ts";
-import { formatContainerList } from "./container_format.ts";
+import { lazyImport } from "./_lazy_import.ts";
+import { parseOutputFormat } from "./table.ts";
+import { formatContainerTable } from "./container_table.ts";
 import { listContainers } from "../core/container/list.ts";
 
 /** The options of `rkl container list`, as typed on the command line. */
@@ -42,5 +43,11 @@ export async function containerList(
   const format = parseOutputFormat(flags.output);
   const views = await withEngine(io, globals, (e) => listContainers(e, { owner: null }));
   if (flags.quiet) io.stdout(views.map((v) => `${v.record.id}\n`).join(""));
-  else io.stdout(formatContainerList(views, format));
+  else if (format === "json" || format === "yaml") {
+    // Data output loads the YAML library; the table does not.
+    const { formatContainerList } = await lazyImport<typeof import("./container_format.ts")>(
+      new URL("./container_format.ts", import.meta.url),
+    );
+    io.stdout(formatContainerList(views, format));
+  } else io.stdout(formatContainerTable(views, format));
 }

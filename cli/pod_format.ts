@@ -6,23 +6,22 @@
  */
 import { formatAge, formatData, formatTable, formatTime, type OutputFormat } from "./output.ts";
 import type { PodView } from "../core/pod/pod_view.ts";
+import { formatPodTable, type PodListRow } from "./pod_table.ts";
 
-/** The fields of a pod that `rkl pod list` shows. */
-export type PodListRow =
-  & Pick<PodView, "name" | "namespace" | "ready" | "status" | "restarts" | "createdAt" | "ip">
-  & { id?: string; pausePid?: number };
+export { formatPodTable, type PodListRow } from "./pod_table.ts";
 
 /**
- * Formats pods like `kubectl get pods`: NAME READY STATUS RESTARTS AGE IP (`wide` adds the id
- * and pause pid; a NAMESPACE column is added when pods of several namespaces are shown).
+ * Formats pods for `rkl pod list` in any `-o` format: JSON/YAML data, or the table of
+ * {@linkcode formatPodTable}.
  *
  * @example
  * ```ts
  * import { formatPodList } from "./pod_format.ts";
  * import assert from "node:assert/strict";
- * const out = formatPodList([{ name: "web", namespace: "default", ready: "2/2", status: "Running",
- *   restarts: 0, createdAt: 0, ip: "10.88.0.4" }], "table", false, 5_000);
- * assert.equal(out, "NAME   READY   STATUS    RESTARTS   AGE   IP\nweb    2/2     Running   0          5s    10.88.0.4\n");
+ * const pods = [{ name: "web", namespace: "default", ready: "2/2", status: "Running",
+ *   restarts: 0, createdAt: 0, ip: "10.88.0.4" }];
+ * assert.equal(JSON.parse(formatPodList(pods, "json", false))[0].name, "web");
+ * assert.match(formatPodList(pods, "table", false, 5_000), /^NAME +READY/);
  * ```
  */
 export function formatPodList(
@@ -32,27 +31,7 @@ export function formatPodList(
   now: number = Date.now(),
 ): string {
   if (format === "json" || format === "yaml") return formatData(pods, format);
-  const headers = [
-    ...(allNamespaces ? ["namespace"] : []),
-    "name",
-    "ready",
-    "status",
-    "restarts",
-    "age",
-    "ip",
-    ...(format === "wide" ? ["id", "pause pid"] : []),
-  ];
-  const rows = pods.map((p) => [
-    ...(allNamespaces ? [p.namespace] : []),
-    p.name,
-    p.ready,
-    p.status,
-    String(p.restarts),
-    formatAge(p.createdAt, now),
-    p.ip || "<none>",
-    ...(format === "wide" ? [(p.id ?? "").slice(0, 12), String(p.pausePid ?? "-")] : []),
-  ]);
-  return formatTable(headers, rows);
+  return formatPodTable(pods, format, allNamespaces, now);
 }
 
 /**

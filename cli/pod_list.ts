@@ -6,8 +6,8 @@
  */
 import type { CliIo, GlobalOptions } from "./context.ts";
 import { withEngine } from "./engine.ts";
-import { parseOutputFormat } from "./output.ts";
-import { formatPodList } from "./pod_format.ts";
+import { parseOutputFormat } from "./table.ts";
+import { formatPodTable } from "./pod_table.ts";
 import { parseNamespace } from "./pod_options.ts";
 import { lazyImport } from "./_lazy_import.ts";
 import { listPods } from "../core/pod/pod_view.ts";
@@ -76,5 +76,11 @@ export async function podList(
     return released.length === 0 ? listed : await listPods(e, filter);
   });
   if (flags.quiet) io.stdout(pods.map((p) => `${p.name}\n`).join(""));
-  else io.stdout(formatPodList(pods, format, all));
+  else if (format === "json" || format === "yaml") {
+    // Data output loads the YAML library; the table does not.
+    const { formatData } = await lazyImport<typeof import("./output.ts")>(
+      new URL("./output.ts", import.meta.url),
+    );
+    io.stdout(formatData(pods, format));
+  } else io.stdout(formatPodTable(pods, format, all));
 }

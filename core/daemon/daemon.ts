@@ -27,7 +27,7 @@ import { containerLogPath, NodeWatcher, type WatchChange, type WatchSet } from "
 import { listSandboxRecords } from "../pod/pod_store.ts";
 import type { PodManifest } from "../pod/pod_manifest.ts";
 import { run } from "../exec.ts";
-import { LABEL_CONTAINER_NAME } from "../pod/pod_translate.ts";
+import { LABEL_CONTAINER_NAME } from "../pod/pod_labels.ts";
 import { listContainerRecords } from "../store/containers.ts";
 import { applyPodActions } from "./pod_sync_executor.ts";
 import { type DesiredPod, planPodSync, type PodSyncAction } from "./pod_sync_planner.ts";

@@ -5,19 +5,16 @@
  *
  * @module
  */
-import {
-  type ContainerConfig,
-  type ContainerView,
-  createContainer,
-  type Engine,
-  execSync as engineExecSync,
-  exitReason,
-  inspectRecord,
-  listContainers as engineListContainers,
-  removeContainer as engineRemoveContainer,
-  startContainer as engineStartContainer,
-  stopContainer as engineStopContainer,
-} from "../container/mod.ts";
+import type { ContainerConfig } from "../container/config.ts";
+import { type ContainerView, exitReason } from "../container/status.ts";
+import { createContainer } from "../container/create.ts";
+import type { Engine } from "../container/engine.ts";
+import { execSync as engineExecSync } from "../container/exec.ts";
+import { inspectRecord } from "../container/inspect.ts";
+import { listContainers as engineListContainers } from "../container/list.ts";
+import { removeContainer as engineRemoveContainer } from "../container/remove.ts";
+import { startContainer as engineStartContainer } from "../container/start.ts";
+import { stopContainer as engineStopContainer } from "../container/stop.ts";
 import { RkError, StateError } from "../errors.ts";
 import type { NamespaceChoice } from "../oci/spec.ts";
 import { findContainer } from "../store/containers.ts";
@@ -30,21 +27,17 @@ import type {
   ExecSyncResult,
   PodSandboxConfig,
 } from "./cri_types.ts";
-import {
-  canAddContainer,
-  type ContainerObservation,
-  type PodContainerState,
-} from "./pod_status.ts";
+import { canAddContainer } from "./pod_status.ts";
 import type { SandboxRecord } from "./pod_store.ts";
-import { backoffStepsOf, type TerminationFact } from "./container_facts.ts";
-import { LABEL_CONTAINER_NAME } from "./pod_translate.ts";
+import { attemptOf, criState, LABEL_ATTEMPT } from "./container_observation.ts";
+
+export { containerObservation, criState, LABEL_ATTEMPT } from "./container_observation.ts";
+import { LABEL_CONTAINER_NAME } from "./pod_labels.ts";
 import { runtimeContainerName } from "./_names.ts";
 import { LABEL_SANDBOX_ROLE, sandboxById } from "./sandbox.ts";
 import { pausePid } from "./sandbox_status.ts";
 import type { PinnedNamespaces } from "./pod_namespaces.ts";
 
-/** Label holding a pod container's restart attempt. */
-export const LABEL_ATTEMPT = "io.rk8s.container.attempt";
 /** Label holding the owning sandbox id. */
 export const LABEL_SANDBOX_ID = "io.rk8s.sandbox.id";
 
@@ -57,42 +50,6 @@ export function podContainerName(
   name: string,
 ): string {
   return runtimeContainerName(sandbox.namespace, sandbox.name, name);
-}
-
-/** Maps the engine's status to the CRI container state. */
-export function criState(v: ContainerView): PodContainerState {
-  switch (v.status) {
-    case "created":
-      return "created";
-    case "running":
-      return "running";
-    case "stopped":
-      return "exited";
-    case "unknown":
-      return "unknown";
-  }
-}
-
-/**
- * What the pod planner and status need to know about an engine container view, plus what a
- * supervisor recorded about it (termination reason such as `OOMKilled`, probe verdicts).
- */
-export function containerObservation(
-  v: ContainerView,
-  facts: { termination?: TerminationFact; probes?: ContainerObservation["probes"] } = {},
-): ContainerObservation {
-  const obs: ContainerObservation = {
-    state: criState(v),
-    restartCount: attemptOf(v.record.labels),
-  };
-  if (v.exitCode !== undefined) obs.exitCode = v.exitCode;
-  if (v.finishedAt !== undefined) obs.finishedAt = v.finishedAt;
-  if (v.startedAt !== undefined) obs.startedAt = v.startedAt;
-  const steps = backoffStepsOf(v.record.labels);
-  if (steps !== undefined) obs.backoffSteps = steps;
-  if (obs.state === "exited" && facts.termination) obs.reason = facts.termination.reason;
-  if (obs.state === "running" && facts.probes) obs.probes = facts.probes;
-  return obs;
 }
 
 /**
@@ -205,11 +162,6 @@ export async function createPodContainer(
 
 function isPodContainer(v: ContainerView): boolean {
   return v.record.owner !== undefined && v.record.labels[LABEL_SANDBOX_ROLE] !== "pause";
-}
-
-function attemptOf(labels: Record<string, string>): number {
-  const n = Number(labels[LABEL_ATTEMPT] ?? "0");
-  return Number.isInteger(n) && n >= 0 ? n : 0;
 }
 
 /** The CRI status of an engine container view. */

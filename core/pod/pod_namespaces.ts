@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { run } from "../exec.ts";
 import { removeIfExists } from "../fs.ts";
 import { isMountPoint } from "../rootfs.ts";

@@ -5,12 +5,12 @@
  *
  * @module
  */
-import type { Engine } from "../container/mod.ts";
+import type { Engine } from "../container/engine.ts";
 import { StateError } from "../errors.ts";
 import { canRemovePod } from "./pod_status.ts";
 import { findSandbox, type SandboxRecord } from "./pod_store.ts";
 import { buildPodView } from "./pod_view.ts";
-import { listContainers } from "../container/mod.ts";
+import { listContainers } from "../container/list.ts";
 import { teardownSandbox } from "./sandbox_remove.ts";
 
 /** Options of {@linkcode removePod}. */

@@ -8,12 +8,9 @@
  * @module
  */
 import { join } from "../path.ts";
-import {
-  containerStatus as engineContainerStatus,
-  type Engine,
-  inspectRecord,
-  startCreated,
-} from "../container/mod.ts";
+import { containerStatus as engineContainerStatus, inspectRecord } from "../container/inspect.ts";
+import type { Engine } from "../container/engine.ts";
+import { startCreated } from "../container/start.ts";
 import { RkError } from "../errors.ts";
 import { findContainer, getContainer } from "../store/containers.ts";
 import { UndoStack } from "../undo.ts";
@@ -25,7 +22,7 @@ import {
 } from "./pod_containers.ts";
 import type { PodManifest } from "./pod_manifest.ts";
 import { planPod, type PodAction } from "./pod_planner.ts";
-import type { ContainerObservation, PodObservation, PodShape } from "./pod_status.ts";
+import { type ContainerObservation, type PodObservation, podShape } from "./pod_status.ts";
 import { findSandbox, type SandboxRecord, updateSandbox } from "./pod_store.ts";
 import {
   containerConfig,
@@ -81,15 +78,6 @@ export interface PodRunResult {
   sandbox: SandboxRecord;
   /** Set when the pod failed. */
   failure?: PodFailure;
-}
-
-/** The part of a manifest the planner needs. */
-export function podShape(pod: PodManifest): PodShape {
-  return {
-    initContainers: pod.initContainers.map((c) => c.name),
-    containers: pod.containers.map((c) => c.name),
-    restartPolicy: pod.restartPolicy,
-  };
 }
 
 function manifestOf(rec: SandboxRecord): PodManifest {

@@ -40,7 +40,7 @@ import {
   type ProbeSpec,
   type ResourceQuantities,
   type Sysctl,
-} from "./pod_manifest.ts";
+} from "./pod_types.ts";
 
 const strings = list(text);
 const quantities = object<ResourceQuantities>({ cpu: optional(text), memory: optional(text) });

@@ -5,7 +5,7 @@
  * @module
  */
 import { exitReason } from "../container/status.ts";
-import type { RestartPolicy } from "./pod_manifest.ts";
+import type { PodManifest, RestartPolicy } from "./pod_types.ts";
 
 /** State of a pod sandbox (the pause process and its namespaces). */
 export type SandboxState = "ready" | "notready" | "unknown";
@@ -197,6 +197,15 @@ export interface PodShape {
   containers: readonly string[];
   /** Restart policy. */
   restartPolicy: RestartPolicy;
+}
+
+/** The part of a manifest the planner needs: container names and the restart policy. */
+export function podShape(pod: PodManifest): PodShape {
+  return {
+    initContainers: pod.initContainers.map((c) => c.name),
+    containers: pod.containers.map((c) => c.name),
+    restartPolicy: pod.restartPolicy,
+  };
 }
 
 /** A kubectl-style one-line summary of a pod. */

@@ -11,10 +11,10 @@
  *
  * @module
  */
-import type { Engine } from "../container/mod.ts";
+import type { Engine } from "../container/engine.ts";
 import type { ContainerObservation, PodObservation, PodShape } from "./pod_status.ts";
 import { summarizePod } from "./pod_status.ts";
-import { podShape } from "./pod_runner.ts";
+import { podShape } from "./pod_status.ts";
 import { listSandboxRecords } from "./pod_store.ts";
 import { listPods, type PodView } from "./pod_view.ts";
 import { stopPodSandbox } from "./sandbox_stop.ts";

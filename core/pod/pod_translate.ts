@@ -6,6 +6,13 @@
  * @module
  */
 import { join } from "../path.ts";
+import {
+  LABEL_CONTAINER_NAME,
+  LABEL_INIT,
+  LABEL_POD_NAME,
+  LABEL_POD_NAMESPACE,
+  LABEL_POD_UID,
+} from "./pod_labels.ts";
 import { podLimits } from "../cgroup/pod_limits.ts";
 import type { CriContainerConfig, PodSandboxConfig } from "./cri_types.ts";
 import { expandCommand, expandEnv } from "../k8s/expansion.ts";
@@ -17,16 +24,13 @@ import { sandboxDnsConfig } from "./pod_dns.ts";
 /** Pod-level limits now live with the other cgroup code (`../cgroup/pod_limits.ts`). */
 export { podLimits };
 
-/** Label holding the pod name on sandboxes and containers. */
-export const LABEL_POD_NAME = "io.kubernetes.pod.name";
-/** Label holding the pod namespace. */
-export const LABEL_POD_NAMESPACE = "io.kubernetes.pod.namespace";
-/** Label holding the pod uid. */
-export const LABEL_POD_UID = "io.kubernetes.pod.uid";
-/** Label holding the container's name within the pod. */
-export const LABEL_CONTAINER_NAME = "io.kubernetes.container.name";
-/** Label marking init containers (`"true"`). */
-export const LABEL_INIT = "io.rk8s.container.init";
+export {
+  LABEL_CONTAINER_NAME,
+  LABEL_INIT,
+  LABEL_POD_NAME,
+  LABEL_POD_NAMESPACE,
+  LABEL_POD_UID,
+} from "./pod_labels.ts";
 
 /** A volume made ready for mounting. */
 export interface VolumePlan {

@@ -5,8 +5,10 @@
  *
  * @module
  */
-import { type ContainerView, type Engine, listContainers } from "../container/mod.ts";
-import { containerObservation, criState } from "./pod_containers.ts";
+import type { ContainerView } from "../container/status.ts";
+import type { Engine } from "../container/engine.ts";
+import { listContainers } from "../container/list.ts";
+import { containerObservation, criState } from "./container_observation.ts";
 import { liveOwners, ownerAlive, ownerKey } from "../owner_process.ts";
 import { findSandbox, listSandboxRecords, type SandboxRecord } from "./pod_store.ts";
 import {
@@ -18,8 +20,8 @@ import {
   type SandboxState,
   summarizePod,
 } from "./pod_status.ts";
-import { LABEL_CONTAINER_NAME } from "./pod_translate.ts";
-import { podShape } from "./pod_runner.ts";
+import { LABEL_CONTAINER_NAME } from "./pod_labels.ts";
+import { podShape } from "./pod_status.ts";
 import { sandboxState } from "./sandbox_status.ts";
 import {
   lastStateOf,

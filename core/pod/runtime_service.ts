@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Engine } from "../container/mod.ts";
+import type { Engine } from "../container/engine.ts";
 import { UndoStack } from "../undo.ts";
 import type {
   ContainerFilter,

@@ -7,7 +7,7 @@
  * @module
  */
 import { join } from "../path.ts";
-import type { Engine } from "../container/mod.ts";
+import type { Engine } from "../container/engine.ts";
 import { NotFoundError } from "../errors.ts";
 import type { PodManifest } from "./pod_manifest.ts";
 import { getSandboxRecord, type SandboxRecord } from "./pod_store.ts";

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type Engine, listContainers as engineListContainers } from "../container/mod.ts";
+import type { Engine } from "../container/engine.ts";
+import { listContainers as engineListContainers } from "../container/list.ts";
 import type { PodSandbox, PodSandboxFilter } from "./cri_types.ts";
 import { listSandboxRecords } from "./pod_store.ts";
 import { LABEL_SANDBOX_ROLE } from "./sandbox.ts";

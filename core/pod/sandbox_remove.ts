@@ -7,7 +7,8 @@
  */
 import { join } from "../path.ts";
 import { removeCgroup } from "../cgroup/mod.ts";
-import { type Engine, teardownRecord } from "../container/mod.ts";
+import type { Engine } from "../container/engine.ts";
+import { teardownRecord } from "../container/remove.ts";
 import { listContainerRecords } from "../store/containers.ts";
 import { NotFoundError } from "../errors.ts";
 import { StepRunner } from "../step_runner.ts";

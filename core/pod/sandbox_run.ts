@@ -8,12 +8,10 @@
  */
 import { join } from "../path.ts";
 import { applyPodLimits, podCgroupWrites, removeCgroup } from "../cgroup/mod.ts";
-import {
-  type ContainerConfig,
-  createContainer,
-  type Engine,
-  startCreated,
-} from "../container/mod.ts";
+import type { ContainerConfig } from "../container/config.ts";
+import { createContainer } from "../container/create.ts";
+import type { Engine } from "../container/engine.ts";
+import { startCreated } from "../container/start.ts";
 import type { NetworkAttachment, NetworkAttachRequest } from "../network.ts";
 import type { NamespaceChoice } from "../oci/spec.ts";
 import type { ContainerRecord } from "../store/containers.ts";

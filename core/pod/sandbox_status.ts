@@ -4,11 +4,9 @@
  *
  * @module
  */
-import {
-  containerStatus as engineContainerStatus,
-  type ContainerView,
-  type Engine,
-} from "../container/mod.ts";
+import { containerStatus as engineContainerStatus } from "../container/inspect.ts";
+import type { ContainerView } from "../container/status.ts";
+import type { Engine } from "../container/engine.ts";
 import { getContainer } from "../store/containers.ts";
 import type { PodSandboxStatus } from "./cri_types.ts";
 import type { SandboxState } from "./pod_status.ts";

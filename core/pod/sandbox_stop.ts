@@ -4,11 +4,9 @@
  *
  * @module
  */
-import {
-  type Engine,
-  listContainers as engineListContainers,
-  stopRecord,
-} from "../container/mod.ts";
+import type { Engine } from "../container/engine.ts";
+import { listContainers as engineListContainers } from "../container/list.ts";
+import { stopRecord } from "../container/stop.ts";
 import { StepRunner } from "../step_runner.ts";
 import { findSandbox, type SandboxRecord, updateSandbox } from "./pod_store.ts";
 import { mayHaveAttachment } from "./sandbox.ts";

@@ -13,7 +13,7 @@ import type { Engine } from "../../core/container/engine.ts";
 import { containerLogs, followLogs } from "../../core/container/logs.ts";
 import { formatLogLines, type LogLine } from "../../core/runtime/cri_log.ts";
 import { listSandboxRecords } from "../../core/pod/pod_store.ts";
-import { LABEL_CONTAINER_NAME } from "../../core/pod/pod_translate.ts";
+import { LABEL_CONTAINER_NAME } from "../../core/pod/pod_labels.ts";
 import { listContainerRecords } from "../../core/store/containers.ts";
 import { writeMessage } from "../node_protocol/mod.ts";
 import type { IncomingStream } from "./cluster_session.ts";
