@@ -72,19 +72,25 @@ async function runProgram(argv: readonly string[], opts: RunOptions): Promise<Ru
   const stdout = collect(child.stdout);
   const stderr = collect(child.stderr);
   let timedOut = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  // `AbortSignal.timeout` rather than `setTimeout`: in Deno 2.9 the global `setTimeout` is
+  // Node's, and its first use loads `node:timers` and `async_hooks` (tens of ms of CPU in
+  // every short-lived `rkl` command). These timers do not keep the process alive; the child and
+  // its pipes do, for as long as they matter.
+  const deadline = new AbortController();
   if (opts.timeoutMs) {
-    timer = setTimeout(() => {
+    const expired = AbortSignal.any([AbortSignal.timeout(opts.timeoutMs), deadline.signal]);
+    expired.addEventListener("abort", () => {
+      if (deadline.signal.aborted) return; // finished in time
       timedOut = true;
       try {
         child.kill("SIGKILL");
       } catch { /* it exited just now */ }
       // A grandchild may keep the pipes open after the child died: stop reading soon.
-      setTimeout(() => {
+      AbortSignal.timeout(500).addEventListener("abort", () => {
         stdout.cancel();
         stderr.cancel();
-      }, 500);
-    }, opts.timeoutMs);
+      });
+    }, { once: true });
   }
   try {
     if (opts.stdin !== undefined) {
@@ -107,7 +113,7 @@ async function runProgram(argv: readonly string[], opts: RunOptions): Promise<Ru
     }
     return result;
   } finally {
-    clearTimeout(timer);
+    deadline.abort();
   }
 }
 
