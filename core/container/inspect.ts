@@ -21,9 +21,12 @@ export async function viewOf(
   rec: ContainerRecord,
   runtime: RuntimeFact,
   liveCreators?: ReadonlySet<string>,
+  exitedIds?: ReadonlySet<string>,
 ): Promise<ContainerView> {
   let exit: ExitInfo | undefined;
-  if (rec.exitCode === undefined) {
+  // `exitedIds` (one read of the exit directory, taken after the runtime's answer) says which
+  // containers have an exit file: the others are not read.
+  if (rec.exitCode === undefined && (exitedIds === undefined || exitedIds.has(rec.id))) {
     exit = await engine.monitor.readExit(engine.paths.exitDir, rec.id);
     if (exit) {
       updateContainer(engine.db, rec.id, { exitCode: exit.code, finishedAt: exit.finishedAt });

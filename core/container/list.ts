@@ -35,9 +35,11 @@ export async function listContainers(
   // Records still being created: one `ps` call says whose creator is alive.
   const creators = records.flatMap((r) => r.creator ? [r.creator] : []);
   const live = await liveOwners(creators);
+  // After the runtime's answer, so that a container exiting in between is seen as exited.
+  const exited = await engine.monitor.exitedIds?.(engine.paths.exitDir);
   const views: ContainerView[] = [];
   for (const rec of records) {
-    const view = await viewOf(engine, rec, states.get(rec.id) ?? "missing", live);
+    const view = await viewOf(engine, rec, states.get(rec.id) ?? "missing", live, exited);
     if (filter.status === undefined || view.status === filter.status) views.push(view);
   }
   return views;

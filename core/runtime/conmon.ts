@@ -56,6 +56,12 @@ export interface ContainerMonitor {
   create(runtime: OciRuntime, req: MonitorRequest): Promise<MonitoredContainer>;
   /** Reads the exit file of `id`, or undefined when the container has not exited. */
   readExit(exitDir: string, id: string): Promise<ExitInfo | undefined>;
+  /**
+   * The ids that have an exit file in `exitDir` (one directory read), so that a listing reads
+   * exit files only for those instead of trying one per container. Optional: without it,
+   * callers use {@linkcode ContainerMonitor.readExit} for each container.
+   */
+  exitedIds?(exitDir: string): Promise<ReadonlySet<string>>;
 }
 
 /** Candidate conmon locations. */
@@ -297,6 +303,17 @@ export class Conmon implements ContainerMonitor {
   /** Reads `exitDir/id`. */
   async readExit(exitDir: string, id: string): Promise<ExitInfo | undefined> {
     return await readExitFile(join(exitDir, id));
+  }
+
+  /** The names of the files in `exitDir` (none when it does not exist yet). */
+  async exitedIds(exitDir: string): Promise<ReadonlySet<string>> {
+    const ids = new Set<string>();
+    try {
+      for await (const e of Deno.readDir(exitDir)) if (e.isFile) ids.add(e.name);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    return ids;
   }
 }
 
