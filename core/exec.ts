@@ -72,25 +72,19 @@ async function runProgram(argv: readonly string[], opts: RunOptions): Promise<Ru
   const stdout = collect(child.stdout);
   const stderr = collect(child.stderr);
   let timedOut = false;
-  // `AbortSignal.timeout` rather than `setTimeout`: in Deno 2.9 the global `setTimeout` is
-  // Node's, and its first use loads `node:timers` and `async_hooks` (tens of ms of CPU in
-  // every short-lived `rkl` command). These timers do not keep the process alive; the child and
-  // its pipes do, for as long as they matter.
-  const deadline = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
   if (opts.timeoutMs) {
-    const expired = AbortSignal.any([AbortSignal.timeout(opts.timeoutMs), deadline.signal]);
-    expired.addEventListener("abort", () => {
-      if (deadline.signal.aborted) return; // finished in time
+    timer = setTimeout(() => {
       timedOut = true;
       try {
         child.kill("SIGKILL");
       } catch { /* it exited just now */ }
       // A grandchild may keep the pipes open after the child died: stop reading soon.
-      AbortSignal.timeout(500).addEventListener("abort", () => {
+      setTimeout(() => {
         stdout.cancel();
         stderr.cancel();
-      });
-    }, { once: true });
+      }, 500);
+    }, opts.timeoutMs);
   }
   try {
     if (opts.stdin !== undefined) {
@@ -113,7 +107,7 @@ async function runProgram(argv: readonly string[], opts: RunOptions): Promise<Ru
     }
     return result;
   } finally {
-    deadline.abort();
+    clearTimeout(timer);
   }
 }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { dirname, join } from "../path.ts";
+import { join } from "../path.ts";
 import { RkError, shorten } from "../errors.ts";
 import { pathExists, readTextIfExists } from "../fs.ts";
 import { run } from "../exec.ts";
@@ -245,32 +245,12 @@ export class Conmon implements ContainerMonitor {
   }
 
   async #waitCreated(runtime: OciRuntime, req: MonitorRequest): Promise<MonitoredContainer> {
-    // Woken by inotify when the runtime writes into the container's state directory (the pid
-    // file, its log), rather than polling every millisecond: on a 2-core host the polling
-    // competed for the CPU with the very `runtime create` it waited for.
-    const changes = new DirectoryChanges(dirname(req.pidFile));
-    try {
-      return await this.#pollCreated(runtime, req, changes);
-    } finally {
-      changes.close();
-    }
-  }
-
-  async #pollCreated(
-    runtime: OciRuntime,
-    req: MonitorRequest,
-    changes: DirectoryChanges,
-  ): Promise<MonitoredContainer> {
     const started = Date.now();
     const deadline = started + this.#timeoutMs;
     let nextLivenessCheck = 100;
     let livenessInterval = 100;
-    // Without inotify: poll every millisecond at first (runtimes create in ~25 ms), then back
-    // off. With it, the polls are only a safety net.
-    for (
-      let delay = changes.watching ? 20 : 1;;
-      delay = changes.watching ? 20 : Date.now() - started > 200 ? 10 : 1
-    ) {
+    // Poll every millisecond at first (runtimes create in ~25 ms), then back off.
+    for (let delay = 1;; delay = Date.now() - started > 200 ? 10 : 1) {
       const pidText = await readTextIfExists(req.pidFile);
       if (pidText !== undefined && pidText.trim() !== "") {
         const pid = Number(pidText.trim());
@@ -316,7 +296,7 @@ export class Conmon implements ContainerMonitor {
           continue;
         }
       }
-      await changes.next(delay);
+      await new Promise((r) => setTimeout(r, delay));
     }
   }
 
@@ -459,52 +439,4 @@ export async function readExitFile(path: string): Promise<ExitInfo | undefined> 
   const code = Number(text.trim());
   if (!Number.isInteger(code)) throw new RkError(`Exit file ${path} holds "${text.trim()}"`);
   return { code, finishedAt: st.mtime?.getTime() ?? Date.now() };
-}
-
-/**
- * Changes in one directory, through inotify (`Deno.watchFs`): {@linkcode DirectoryChanges.next}
- * resolves at the next change or after `ms`, whichever comes first. When the directory cannot be
- * watched, `watching` is false and `next` only waits.
- */
-class DirectoryChanges {
-  readonly #watcher: Deno.FsWatcher | undefined;
-  #pending: Promise<unknown> | undefined;
-
-  constructor(dir: string) {
-    try {
-      this.#watcher = Deno.watchFs(dir, { recursive: false });
-    } catch {
-      this.#watcher = undefined;
-    }
-  }
-
-  /** Whether changes are watched (else `next` is a plain wait). */
-  get watching(): boolean {
-    return this.#watcher !== undefined;
-  }
-
-  /** Resolves at the next change in the directory, or after `ms`. */
-  async next(ms: number): Promise<void> {
-    // A timer that keeps the process alive (`AbortSignal.timeout` would not).
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
-    try {
-      if (!this.#watcher) return await timeout;
-      this.#pending ??= this.#watcher[Symbol.asyncIterator]().next().then(() => {
-        this.#pending = undefined;
-      }, () => {
-        this.#pending = undefined;
-      });
-      await Promise.race([this.#pending, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Stops watching. */
-  close(): void {
-    try {
-      this.#watcher?.close();
-    } catch { /* already closed */ }
-  }
 }
