@@ -15,7 +15,7 @@ import type { LoadedCompose } from "./compose_model.ts";
 import { EnvFileError, parseEnvFile } from "./env_file.ts";
 import { interpolate, InterpolationError } from "./interpolate.ts";
 import { mergeComposeFiles } from "./merge.ts";
-import { normalizeCompose } from "./normalize.ts";
+import { normalizeCompose, throwCollected } from "./normalize.ts";
 import { Field } from "./_field.ts";
 import { parseIncludes } from "./include.ts";
 
@@ -196,6 +196,8 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
   const lookup = (k: string): string | undefined => opts.env[k] ?? dotenv[k];
 
   const unsetSeen = new Set<string>();
+  // Interpolation errors are reported with the validation errors, all in one run.
+  const errors: ManifestError[] = [];
   const docs = files.map((file) => {
     let text: string;
     try {
@@ -221,7 +223,8 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
           });
         } catch (e) {
           if (e instanceof InterpolationError) {
-            throw new ManifestError(e.message, where, { cause: e });
+            errors.push(new ManifestError(e.message, where, { cause: e }));
+            return "";
           }
           throw e;
         }
@@ -230,12 +233,15 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
   });
   docs.forEach((d, i) => {
     if (d !== null && (typeof d !== "object" || Array.isArray(d))) {
-      throw new ManifestError("expected a mapping at the top of the file", {
-        file: files[i]!,
-        line: 1,
-        column: 1,
-        path: "",
-      });
+      errors.push(
+        new ManifestError("expected a mapping at the top of the file", {
+          file: files[i]!,
+          line: 1,
+          column: 1,
+          path: "",
+        }),
+      );
+      throwCollected(errors, files);
     }
   });
   const merged = mergeComposeFiles(docs.map((d) => d ?? {})) as Record<string, unknown>;
@@ -273,6 +279,7 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
     checkImage: opts.checkImage ?? bundleProblem,
     profiles,
     warnings,
+    errors,
   });
 }
 
