@@ -250,8 +250,12 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   const flags = (): ComposeGlobalFlags => group.opts() as ComposeGlobalFlags;
-  const load = () => {
-    const loaded = loadCompose(composeLoadOptions(io, flags()));
+  /** Loads the project; `forRun` when its services are about to run (they need a command). */
+  const load = (forRun = false) => {
+    const loaded = loadCompose({
+      ...composeLoadOptions(io, flags()),
+      ...(forRun ? { requireCommand: true } : {}),
+    });
     printWarnings(io, loaded.warnings);
     return loaded.model;
   };
@@ -285,7 +289,7 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
     .option("--scale <svc=n>", "scale SERVICE to NUM replicas (repeatable)", collect)
     .argument("[service...]", "services (default: all)")
     .action(async (services, o) => {
-      const model = load();
+      const model = load(true);
       const detach = o.detach || o.wait;
       await withHost(async (e, host) => {
         await composeUp(e, host, model, {
@@ -451,7 +455,8 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
     .argument("<service>", "service")
     .argument("[command...]", "command and arguments (default: the service's)")
     .action(async (service, argv, o) => {
-      const model = load();
+      // A one-off command given here stands in for the service's.
+      const model = load(argv.length === 0);
       const svc = model.services[service];
       if (!svc) throw new RkError(`no such service: ${service}`);
       await withHost(async (e, host) => {

@@ -759,3 +759,57 @@ networks:
     assert.deepEqual(await leftovers(root, [subnet]), []);
   },
 );
+
+rootTest(
+  "awesome-compose ELK: a service whose command is missing fails alone, named by its container; down removes all",
+  async () => {
+    await using dir = await tempDir("rkl-compose-elk-");
+    const root = join(dir.path, "root");
+    const cwd = join(dir.path, "app");
+    await Deno.mkdir(cwd, { recursive: true });
+    const text = await Deno.readTextFile(
+      join(projectDir, "testdata", "compose", "awesome-elk", "compose.yaml"),
+    );
+    const subnet = randomSubnet();
+    await Deno.writeTextFile(
+      join(cwd, "compose.yaml"),
+      text.replaceAll("image: ../../bundles/busybox", `image: ${testBundles.busybox}`)
+        .replace(
+          "    driver: bridge\n",
+          `    driver: bridge\n    ipam: { config: [{ subnet: "${subnet}" }] }\n`,
+        ),
+    );
+    try {
+      const up = await waitFor(
+        "host ports 9200, 5000, 5601 to be free for the ELK example",
+        async () => {
+          const r = await rkl(root, cwd, ["compose", "up", "-d"]);
+          if (!/already published|already in use/.test(r.err)) return r;
+          await ok(root, cwd, ["compose", "down", "-t", "0"]);
+          await new Promise((res) => setTimeout(res, 1000));
+          return false;
+        },
+        { timeoutMs: 300_000, intervalMs: 100 },
+      );
+      assert.equal(up.code, 1, up.err);
+      // docker compose names the container: `Container log  Error ...`.
+      assert.match(up.err, /Container log {2}Error .*"logstash": executable file not found/);
+      assert.match(up.err, /Container es {2}Started/);
+      assert.match(up.err, /Container kib {2}Started/);
+      assert.match(up.err, /^Error: service "logstash" failed: /m);
+      const rows = jsonLines(
+        (await ok(root, cwd, ["compose", "ps", "-a", "--format", "json"])).out,
+      ) as {
+        Name: string;
+        State: string;
+      }[];
+      assert.deepEqual(rows.map((r) => [r.Name, r.State]), [["es", "running"], ["kib", "running"]]);
+      // Names resolve on the shared network; the missing bind sources were made directories.
+      await ok(root, cwd, ["compose", "exec", "kibana", "ping", "-c1", "-W2", "es"]);
+      assert.ok((await Deno.stat(join(cwd, "logstash", "nginx.log"))).isDirectory);
+    } finally {
+      await ok(root, cwd, ["compose", "down", "-t", "0"]);
+    }
+    assert.deepEqual(await leftovers(root, [subnet]), []);
+  },
+);

@@ -478,7 +478,10 @@ export async function composeUp(
       startService(n).catch((e: unknown) => {
         const reason = e instanceof Error ? e.message : String(e);
         failures[n] = reason;
-        emit({ kind: "Container", name: n, status: "Error", detail: reason });
+        // Named as the container docker would name (`Container log  Error`).
+        const svc = model.services[n];
+        const shown = svc?.replicas === 1 ? podNameOf(model.name, svc, 1) : n;
+        emit({ kind: "Container", name: shown, status: "Error", detail: reason });
         throw e;
       }),
     );

@@ -52,6 +52,8 @@ export interface ComposeLoadOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Image check (default: the bundle must hold `rootfs/`). */
   checkImage?: (path: string) => string | undefined;
+  /** Every service needs `command` or `entrypoint` (for `up` and `run`; see normalize.ts). */
+  requireCommand?: boolean;
   /** The files of the projects that include this one, outermost first (cycle detection). */
   includedFrom?: readonly string[];
 }
@@ -280,6 +282,7 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
     profiles,
     warnings,
     errors,
+    ...(opts.requireCommand ? { requireCommand: true } : {}),
   });
 }
 
@@ -315,6 +318,7 @@ function loadIncludes(
         env: opts.env,
         ...(opts.checkImage ? { checkImage: opts.checkImage } : {}),
         includedFrom: chain,
+        ...(opts.requireCommand ? { requireCommand: true } : {}),
       });
     } catch (e) {
       // A missing file or a bad env file has no position of its own: name the include entry.

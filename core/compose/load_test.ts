@@ -588,3 +588,28 @@ Deno.test("loadCompose() reports one error as itself, not as a list", async () =
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("up's load (requireCommand) names each service without command or entrypoint, with its line (awesome-compose nextcloud)", () => {
+  const file =
+    new URL("../../testdata/compose/awesome-nextcloud/docker-compose.yaml", import.meta.url)
+      .pathname;
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  // `config` accepts it: the file is valid compose.
+  const { model } = load(dir, { files: [file] });
+  assert.deepEqual(Object.keys(model.services), ["nc", "redis", "db"]);
+  assert.deepEqual(Object.keys(model.networks).sort(), ["dbnet", "redisnet"]);
+  assert.deepEqual(model.services.db!.command, [
+    "--transaction-isolation=READ-COMMITTED",
+    "--binlog-format=ROW",
+  ]);
+  // `up` cannot run nc and redis: a bundle has no default command.
+  const err = caught(() => load(dir, { files: [file], requireCommand: true }));
+  assert.ok(err instanceof ManifestErrors, err.message);
+  assert.deepEqual(err.errors.map((e) => [e.line, e.column, e.path]), [
+    [5, 3, "services.nc"],
+    [21, 3, "services.redis"],
+  ]);
+  for (const e of err.errors) {
+    assert.match(e.reason, /needs command or entrypoint: the image has no default command/);
+  }
+});

@@ -66,6 +66,12 @@ export interface NormalizeOptions {
   included?: readonly ComposeModel[];
   /** Errors found before (interpolation); every error is reported together at the end. */
   errors?: ManifestError[];
+  /**
+   * Services that will run must have `command` or `entrypoint`: an rk8s image is a bundle
+   * directory without an image config, so there is no default command (`up` and `run` set it;
+   * `config` and `convert` do not).
+   */
+  requireCommand?: boolean;
 }
 
 const SERVICE_KEYS = new Set([
@@ -993,6 +999,17 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
   if (entrypoint) svc.entrypoint = entrypoint;
   const command = at(() => argv(f.get("command")), undefined);
   if (command) svc.command = command;
+  if (
+    ctx.requireCommand && !entrypoint?.length && !command?.length &&
+    f.get("command").isNull && f.get("entrypoint").isNull
+  ) {
+    // An rk8s image is a bundle directory without an image config (no ENTRYPOINT/CMD).
+    ctx.errors.push(
+      f.error(
+        `service "${name}" needs command or entrypoint: the image has no default command`,
+      ),
+    );
+  }
   const labelsField = f.get("labels");
   const lm = new Field(
     listToMap("labels", labelsField.value),
