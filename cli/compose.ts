@@ -66,6 +66,7 @@ import {
 import { waitCompleted } from "../core/compose/wait_conditions.ts";
 import { humanDuration, psCommand, psStatus } from "../core/compose/ps_status.ts";
 import { convertProject } from "../core/compose/convert.ts";
+import { composeDocument } from "../core/compose/compose_document.ts";
 import { runningDaemon } from "../core/daemon/daemon_lock.ts";
 import { renderHosts } from "../net/hosts_files.ts";
 import type { CniNetworkProvider } from "../net/cni_network_provider.ts";
@@ -623,16 +624,22 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
     });
 
   group.command("config")
-    .description("print the normalized, interpolated model")
+    .description("print the normalized, interpolated compose file")
     .option("--services", "print the service names")
     .option("--volumes", "print the volume names")
+    .option("--format <format>", "yaml or json", "yaml")
     .option("-q, --quiet", "only validate")
     .action((o) => {
+      if (o.format !== "yaml" && o.format !== "json") {
+        throw new UsageError(`Invalid --format "${o.format}": expected yaml or json`);
+      }
       const model = load();
       if (o.quiet) return;
       if (o.services) io.stdout(Object.keys(model.services).map((s) => `${s}\n`).join(""));
       else if (o.volumes) io.stdout(Object.keys(model.volumes).map((s) => `${s}\n`).join(""));
-      else io.stdout(toYaml(model));
+      // A compose file again, as docker compose prints it: it loads back to the same model.
+      else if (o.format === "json") io.stdout(formatData(composeDocument(model), "json"));
+      else io.stdout(toYaml(composeDocument(model)));
     });
 
   group.command("convert")

@@ -328,7 +328,7 @@ Deno.test("loadCompose() applies profiles and the long syntaxes", async () => {
         type: "tmpfs",
         target: "/cache",
         readOnly: false,
-        createHostPath: true,
+        createHostPath: false,
         tmpfsSize: 1048576,
       },
       {

@@ -855,7 +855,8 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
         type,
         target,
         readOnly: vf.get("read_only").isNull ? false : vf.get("read_only").boolean(),
-        createHostPath: true,
+        // Only a bind has a host path (a tmpfs is the same from either syntax).
+        createHostPath: type !== "tmpfs",
       };
       if (!vf.get("source").isNull) v.source = vf.get("source").string();
       if (type === "bind") {
