@@ -241,10 +241,16 @@ export class Conmon implements ContainerMonitor {
   async #waitCreated(runtime: OciRuntime, req: MonitorRequest): Promise<MonitoredContainer> {
     const started = Date.now();
     const deadline = started + this.#timeoutMs;
-    let nextLivenessCheck = 100;
-    let livenessInterval = 100;
-    // Poll every millisecond at first (runtimes create in ~25 ms), then back off.
-    for (let delay = 1;; delay = Date.now() - started > 200 ? 10 : 1) {
+    // The first liveness check (a `cat` process) comes after a normal create has finished
+    // (100–300 ms on this VM), so that a batch of creates (`rkl compose up` of 12 services:
+    // 24 at once) spawns none; a runtime that dies silently is still found within ~0.5 s.
+    let nextLivenessCheck = 500;
+    let livenessInterval = 250;
+    // Poll every 3 ms at first (runtimes create in 25–150 ms), then back off: many creates in
+    // flight (24 for 12 services) must not take the CPU the runtimes need; each poll reads
+    // files that are usually missing, which costs an exception.
+    const pollDelay = (elapsed: number) => elapsed > 1000 ? 25 : elapsed > 200 ? 10 : 3;
+    for (let delay = 3;; delay = pollDelay(Date.now() - started)) {
       const pidText = await readTextIfExists(req.pidFile);
       if (pidText !== undefined && pidText.trim() !== "") {
         const pid = Number(pidText.trim());
@@ -267,7 +273,7 @@ export class Conmon implements ContainerMonitor {
         );
       }
       // A runtime that dies without logging leaves only one trace: conmon exits. Look for that
-      // on the slow path (after 100 ms, then at doubling intervals up to 1 s: each look may
+      // on the slow path (after 500 ms, then at doubling intervals up to 1 s: each look may
       // spawn `ps`, which on a loaded host costs as much as the create itself), not on every
       // poll.
       if (Date.now() - started >= nextLivenessCheck) {
