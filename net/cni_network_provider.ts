@@ -83,6 +83,21 @@ export interface CniNetworkProviderOptions {
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$/;
 
+/**
+ * The chain without `portmap` when the sandbox publishes no port: its ADD returns at once
+ * without mappings, and its DEL lists iptables chains looking for rules that cannot exist —
+ * two plugin processes (and the iptables runs of the DEL) per pod for nothing. With ports the
+ * chain is unchanged.
+ */
+function withoutIdlePortmap(
+  list: CniNetworkConfigList,
+  ports: readonly CniPortMapping[],
+): CniNetworkConfigList {
+  if (ports.length > 0 || !list.plugins.some((p) => p.type === "portmap")) return list;
+  const plugins = list.plugins.filter((p) => p.type !== "portmap");
+  return { ...list, plugins, raw: { ...list.raw, plugins: plugins.map((p) => p.raw) } };
+}
+
 /** How long a network's rules count as checked by this process (ms). */
 const RULES_CHECK_TTL_MS = 10_000;
 
@@ -281,9 +296,10 @@ export class CniNetworkProvider implements NetworkProvider {
           state: "adding",
           ports,
           cniArgs,
-          // Only the first network gives the sandbox its default route.
+          // Only the first network gives the sandbox its default route. The record keeps the
+          // chain ADD runs, so DEL runs the same one.
           networks: lists.map((config, i) => ({
-            config: i === 0 ? config : withoutDefaultRoute(config),
+            config: withoutIdlePortmap(i === 0 ? config : withoutDefaultRoute(config), ports),
             ifName: `eth${i}`,
           })),
           createdAt: new Date().toISOString(),
