@@ -10,6 +10,12 @@
  * `RKL_BENCH_COMPOSE_RUNS` (default 3), `RKL_BENCH_COMPOSE_SIZES` (default `2,12`) and
  * `RKL_BENCH_COMPOSE_TOOLS` (name prefixes, e.g. `rkl,floor`) keep development runs short.
  *
+ * After the table, "where the time goes": `up -d` and `down -t 0` of the largest size run
+ * in-process through the CLI's own entry point (`main()`, so parsing, loading and the state are
+ * included) under a phase trace: each SQLite statement, pod phase, CNI plugin and spawned
+ * program, with how often it ran — the processes rkl spawns per service are what it adds over the
+ * floor on a 2-core machine (each spawn also costs the Deno process a fork on its main thread).
+ *
  * @module
  */
 import { join } from "node:path";
@@ -23,6 +29,8 @@ import { buildSpec } from "../core/oci/spec.ts";
 import { removeCgroup } from "../core/cgroup/cgroup_dirs.ts";
 import { resolveRuntime } from "../core/runtime/oci_runtime.ts";
 import { NetnsManager } from "../net/netns.ts";
+import { main } from "../cli/main.ts";
+import { printPhases, type TracedRun, traceRuns } from "./_phases.ts";
 import { CniRuntime } from "../net/cni_runtime.ts";
 import type { CniResult } from "../net/cni_types.ts";
 import { hostPluginExecutor } from "../net/cni_exec.ts";
@@ -196,7 +204,37 @@ export async function composeBench(): Promise<void> {
       for (const t of tools.filter((t) => t.skip)) console.log(`  (skipped ${t.name}: ${t.skip})`);
       console.log(`  load average: ${Deno.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
     }
+    if (ONLY === undefined || ONLY.some((w) => "rkl".startsWith(w))) {
+      await composePhases(work, Math.max(...SIZES), undo);
+    }
   });
+}
+
+/** "Where the time goes" for rkl's `up -d` and `down -t 0` of `services` services (in-process). */
+async function composePhases(work: string, services: number, undo: UndoStack): Promise<void> {
+  const root = join(work, "rkl-phases-root");
+  const dir = join(work, `rkl-phases-${services}`, "app");
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(join(dir, "compose.yaml"), composeFile(services, testBundles.busybox));
+  const io = {
+    stdout() {},
+    stderr() {},
+    env: { PATH: Deno.env.get("PATH") ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
+    cwd: dir,
+  };
+  const cli = async (...argv: string[]) => {
+    const code = await main(["--root", root, "compose", ...argv], io);
+    if (code !== 0) throw new Error(`rkl compose ${argv.join(" ")} exited with ${code}`);
+  };
+  undo.push("down the traced project", () => cli("down", "-t", "0"));
+  const ups: TracedRun[] = [];
+  const downs: TracedRun[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    ups.push(...await traceRuns(1, () => cli("up", "-d")));
+    downs.push(...await traceRuns(1, () => cli("down", "-t", "0")));
+  }
+  await printPhases(`rkl compose up -d, ${services} services (in-process CLI)`, ups);
+  await printPhases(`rkl compose down -t 0, ${services} services (in-process CLI)`, downs);
 }
 
 /**

@@ -18,7 +18,7 @@ import { execSync } from "../core/container/exec.ts";
 import { killContainer } from "../core/container/kill.ts";
 import { containerLogs, followLogs } from "../core/container/logs.ts";
 import { formatLogLines, type LogLine } from "../core/runtime/cri_log.ts";
-import { ConflictError, NotFoundError, RkError, UsageError } from "../core/errors.ts";
+import { NotFoundError, RkError, UsageError } from "../core/errors.ts";
 import { toYaml } from "../core/manifest_reader.ts";
 import { run } from "../core/exec.ts";
 import { rklPaths } from "../core/paths.ts";
@@ -41,7 +41,13 @@ import {
 } from "../core/compose/compose_up.ts";
 import { composeDown } from "../core/compose/compose_down.ts";
 import { syncProjectHosts } from "../core/compose/hosts_sync.ts";
-import { dnsName, serviceConfigHash } from "../core/compose/plan.ts";
+import {
+  dependencyLevels,
+  dnsName,
+  restartLevels,
+  serviceConfigHash,
+} from "../core/compose/plan.ts";
+import { startPodAgain } from "../core/compose/pod_restart.ts";
 import {
   composeDirs,
   type ComposeNetworkOps,
@@ -58,13 +64,10 @@ import {
   servicePod,
 } from "../core/compose/translate.ts";
 import { waitCompleted } from "../core/compose/wait_conditions.ts";
+import { humanDuration, psCommand, psStatus } from "../core/compose/ps_status.ts";
 import { convertProject } from "../core/compose/convert.ts";
+import { composeDocument } from "../core/compose/compose_document.ts";
 import { runningDaemon } from "../core/daemon/daemon_lock.ts";
-import {
-  ANNOTATION_EPHEMERAL_PORTS,
-  pickEphemeralPort,
-  withNewEphemeralPorts,
-} from "../core/compose/ephemeral_ports.ts";
 import { renderHosts } from "../net/hosts_files.ts";
 import type { CniNetworkProvider } from "../net/cni_network_provider.ts";
 import { recordIps } from "../net/attachment_record.ts";
@@ -248,8 +251,12 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   const flags = (): ComposeGlobalFlags => group.opts() as ComposeGlobalFlags;
-  const load = () => {
-    const loaded = loadCompose(composeLoadOptions(io, flags()));
+  /** Loads the project; `forRun` when its services are about to run (they need a command). */
+  const load = (forRun = false) => {
+    const loaded = loadCompose({
+      ...composeLoadOptions(io, flags()),
+      ...(forRun ? { requireCommand: true } : {}),
+    });
     printWarnings(io, loaded.warnings);
     return loaded.model;
   };
@@ -283,7 +290,7 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
     .option("--scale <svc=n>", "scale SERVICE to NUM replicas (repeatable)", collect)
     .argument("[service...]", "services (default: all)")
     .action(async (services, o) => {
-      const model = load();
+      const model = load(true);
       const detach = o.detach || o.wait;
       await withHost(async (e, host) => {
         await composeUp(e, host, model, {
@@ -337,12 +344,15 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
         io.stdout(rows.map(({ p }) => `${p.record.name}\n`).join(""));
         return;
       }
-      const data = rows.map(({ p, v }) => psRow(p, v));
-      if (o.format === "json") io.stdout(formatData(data, "json"));
+      const now = Date.now();
+      const images = new Map<string, string[]>();
+      const data = rows.map(({ p, v }) => psRow(name, p, v, now, images));
+      // One JSON object per line, as docker compose prints since v2.21 (docker/compose#10918).
+      if (o.format === "json") io.stdout(data.map((d) => `${JSON.stringify(d)}\n`).join(""));
       else {
         io.stdout(formatTable(
-          ["name", "service", "status", "created", "ports"],
-          data.map((d) => [d.Name, d.Service, d.State, d.Created, d.Ports]),
+          ["name", "image", "command", "service", "created", "status", "ports"],
+          data.map((d) => [d.Name, d.Image, d.Command, d.Service, d.RunningFor, d.Status, d.Ports]),
         ));
       }
       const restarting = Object.values(model?.services ?? {}).filter((s) => s.restart !== "no");
@@ -446,7 +456,8 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
     .argument("<service>", "service")
     .argument("[command...]", "command and arguments (default: the service's)")
     .action(async (service, argv, o) => {
-      const model = load();
+      // A one-off command given here stands in for the service's.
+      const model = load(argv.length === 0);
       const svc = model.services[service];
       if (!svc) throw new RkError(`no such service: ${service}`);
       await withHost(async (e, host) => {
@@ -505,16 +516,26 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
       ["restart", "stop and start the services' pods"],
     ] as const
   ) {
-    group.command(verb)
+    const cmd = group.command(verb)
       .description(description)
-      .option("-t, --timeout <seconds>", "shutdown timeout in seconds")
-      .argument("[service...]", "services")
-      .action(async (services, o) => {
-        const { name } = projectName();
-        const grace = o.timeout === undefined ? undefined : parseGraceSeconds(o.timeout);
-        await withHost(async (e, host) => {
+      .argument("[service...]", "services");
+    if (verb !== "start") cmd.option("-t, --timeout <seconds>", "shutdown timeout in seconds");
+    if (verb === "restart") cmd.option("--no-deps", "don't restart dependent services");
+    cmd.action(async (services: string[], o: { timeout?: string; deps?: boolean }) => {
+      const { name, model } = projectName();
+      const grace = o.timeout === undefined ? undefined : parseGraceSeconds(o.timeout);
+      // In dependency order as docker compose does (stop: dependents first). restart: the named
+      // services and, unless --no-deps, their dependents with depends_on.<service>.restart: true
+      // (docker compose's restart.go).
+      const levels = !model
+        ? [services]
+        : verb === "restart"
+        ? restartLevels(model.services, services, o.deps === false)
+        : serviceLevels(model.services, services, verb === "stop");
+      await withHost(async (e, host) => {
+        for (const level of levels) {
           const pods = projectPods(e, name).filter((p) =>
-            p.replica > 0 && (services.length === 0 || services.includes(p.service))
+            p.replica > 0 && (level.length === 0 || level.includes(p.service))
           );
           if (verb === "stop" || verb === "restart") {
             await Promise.all(pods.map(async (p) => {
@@ -524,34 +545,17 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
           }
           if (verb === "start" || verb === "restart") {
             const views = new Map((await listPods(e)).map((v) => [v.id, v]));
-            for (const p of pods) {
-              const v = views.get(p.record.id);
-              if (verb === "start" && v?.phase === "Running") continue;
-              const manifest = p.record.manifest;
-              if (!manifest) continue;
-              await teardownSandbox(e, p.record);
-              // Ephemeral host ports are allocated anew on each start, as docker does; another
-              // process may take the picked one first: pick again (bounded).
-              for (let attempt = 1;; attempt++) {
-                try {
-                  const r = await runPod(
-                    e,
-                    await withNewEphemeralPorts(manifest, pickEphemeralPort),
-                  );
-                  if (r.failure) throw new RkError(r.failure.reason);
-                  break;
-                } catch (err) {
-                  const retry = err instanceof ConflictError && attempt < 3 &&
-                    manifest.annotations[ANNOTATION_EPHEMERAL_PORTS] !== undefined;
-                  if (!retry) throw err;
-                }
+            await Promise.all(pods.map(async (p) => {
+              if (verb === "start" && views.get(p.record.id)?.phase === "Running") return;
+              if (await startPodAgain(e, p.record)) {
+                host.onEvent?.({ kind: "Container", name: p.record.name, status: "Started" });
               }
-              host.onEvent?.({ kind: "Container", name: p.record.name, status: "Started" });
-            }
+            }));
           }
-          await syncProjectHosts(e, host.networks, host.renderHosts, name);
-        });
+        }
+        await syncProjectHosts(e, host.networks, host.renderHosts, name);
       });
+    });
   }
 
   group.command("kill")
@@ -620,16 +624,22 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
     });
 
   group.command("config")
-    .description("print the normalized, interpolated model")
+    .description("print the normalized, interpolated compose file")
     .option("--services", "print the service names")
     .option("--volumes", "print the volume names")
+    .option("--format <format>", "yaml or json", "yaml")
     .option("-q, --quiet", "only validate")
     .action((o) => {
+      if (o.format !== "yaml" && o.format !== "json") {
+        throw new UsageError(`Invalid --format "${o.format}": expected yaml or json`);
+      }
       const model = load();
       if (o.quiet) return;
       if (o.services) io.stdout(Object.keys(model.services).map((s) => `${s}\n`).join(""));
       else if (o.volumes) io.stdout(Object.keys(model.volumes).map((s) => `${s}\n`).join(""));
-      else io.stdout(toYaml(model));
+      // A compose file again, as docker compose prints it: it loads back to the same model.
+      else if (o.format === "json") io.stdout(formatData(composeDocument(model), "json"));
+      else io.stdout(toYaml(composeDocument(model)));
     });
 
   group.command("convert")
@@ -684,6 +694,21 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
     });
 
   return group;
+}
+
+/**
+ * The named services (all when none) in dependency order, levels that may run in parallel;
+ * reversed for stopping (dependents first).
+ */
+function serviceLevels(
+  services: ComposeModel["services"],
+  named: readonly string[],
+  reverse: boolean,
+): string[][] {
+  for (const n of named) if (!services[n]) throw new RkError(`no such service: ${n}`);
+  const chosen = named.length === 0 ? Object.keys(services) : named;
+  const levels = dependencyLevels(Object.fromEntries(chosen.map((n) => [n, services[n]!])));
+  return reverse ? levels.reverse() : levels;
 }
 
 /** One line of `ps -e -o pid=,ppid=,user=,etime=,args=`. */
@@ -780,22 +805,70 @@ export function publishedAddress(
   return port ? `${port.hostIP ?? "0.0.0.0"}:${port.hostPort}` : undefined;
 }
 
-function psRow(p: ProjectPod, v: PodView | undefined) {
-  const ports = (p.record.manifest?.containers ?? []).flatMap((c) => c.ports)
-    .map((pt) =>
-      pt.hostPort !== undefined
-        ? `${
-          pt.hostIP ?? "0.0.0.0"
-        }:${pt.hostPort}->${pt.containerPort}/${pt.protocol.toLowerCase()}`
-        : `${pt.containerPort}/${pt.protocol.toLowerCase()}`
-    ).join(", ");
+/** The process a bundle runs by default (`process.args` of its config.json), or `[]`. */
+function bundleArgs(image: string, cache: Map<string, string[]>): string[] {
+  let args = cache.get(image);
+  if (args === undefined) {
+    args = [];
+    try {
+      const config: unknown = JSON.parse(Deno.readTextFileSync(`${image}/config.json`));
+      const a = (config as { process?: { args?: unknown } }).process?.args;
+      if (Array.isArray(a) && a.every((x) => typeof x === "string")) args = a;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound || e instanceof SyntaxError)) throw e;
+    }
+    cache.set(image, args);
+  }
+  return args;
+}
+
+/** One row of `rkl compose ps`, with docker compose's field names (`--format json`). */
+function psRow(
+  project: string,
+  p: ProjectPod,
+  v: PodView | undefined,
+  now: number,
+  images: Map<string, string[]>,
+) {
+  const spec = p.record.manifest?.containers.find((c) => c.name === dnsName(p.service)) ??
+    p.record.manifest?.containers[0];
+  const allPorts = (p.record.manifest?.containers ?? []).flatMap((c) => c.ports);
+  const ports = allPorts.map((pt) =>
+    pt.hostPort !== undefined
+      ? `${pt.hostIP ?? "0.0.0.0"}:${pt.hostPort}->${pt.containerPort}/${pt.protocol.toLowerCase()}`
+      : `${pt.containerPort}/${pt.protocol.toLowerCase()}`
+  ).join(", ");
+  const app = v?.containers.find((c) => !c.init && c.name === spec?.name) ??
+    v?.containers.find((c) => !c.init);
+  const argv = !spec
+    ? []
+    : spec.command
+    ? [...spec.command, ...(spec.args ?? [])]
+    : spec.args ?? bundleArgs(spec.image, images);
+  const status = psStatus(app, now);
   return {
+    Command: psCommand(argv),
+    CreatedAt: new Date(p.record.createdAt).toISOString(),
+    ExitCode: status.ExitCode,
+    Health: "",
+    ID: app?.id ?? "",
+    Image: spec?.image ?? "",
     Name: p.record.name,
+    Names: p.record.name,
+    Networks: (p.record.manifest?.networks ?? []).join(","),
+    Ports: ports,
+    Project: project,
+    Publishers: allPorts.map((pt) => ({
+      URL: pt.hostPort !== undefined ? (pt.hostIP ?? "0.0.0.0") : "",
+      TargetPort: pt.containerPort,
+      PublishedPort: pt.hostPort ?? 0,
+      Protocol: pt.protocol.toLowerCase(),
+    })),
+    RunningFor: `${humanDuration(now - p.record.createdAt)} ago`,
     Service: p.service,
     Replica: p.replica,
-    State: v?.status ?? "Unknown",
-    Created: new Date(p.record.createdAt).toISOString(),
-    Ports: ports,
+    State: status.State,
+    Status: status.Status,
     IP: v?.ip ?? "",
   };
 }

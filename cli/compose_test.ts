@@ -73,6 +73,11 @@ interface PodRow {
   status: string;
 }
 
+/** `ps --format json` output: one JSON object per line, as docker compose prints it. */
+function jsonLines(text: string): unknown[] {
+  return text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
+}
+
 async function pods(root: string): Promise<PodRow[]> {
   const r = await ok(root, "/", ["pod", "list", "-o", "json"]);
   return JSON.parse(r.out) as PodRow[];
@@ -144,8 +149,23 @@ rootTest("the original example runs verbatim: up -d, ps, pod list, down", async 
   assert.match(up.err, /Container front {2}Started/);
   try {
     const ps = await ok(root, cwd, ["compose", "ps"]);
-    assert.match(ps.out, /^back\s+backend\s+Running\s+\S+\s+0\.0\.0\.0:8080->8080\/tcp$/m);
-    assert.match(ps.out, /^front\s+frontend\s+Running\s+\S+\s+0\.0\.0\.0:80->80\/tcp$/m);
+    // docker compose ps's columns, State/Status spelled as docker prints them.
+    assert.match(ps.out, /^NAME\s+IMAGE\s+COMMAND\s+SERVICE\s+CREATED\s+STATUS\s+PORTS$/m);
+    assert.match(
+      ps.out,
+      /^back\s+\S+busybox\s+"sleep 300"\s+backend\s+.+ ago\s+Up (Less than a second|\d+ seconds?|About a minute)\s+0\.0\.0\.0:8080->8080\/tcp$/m,
+    );
+    assert.match(ps.out, /^front\s+.*\s+frontend\s+.+ ago\s+Up .+\s+0\.0\.0\.0:80->80\/tcp$/m);
+    const json = (await ok(root, cwd, ["compose", "ps", "--format", "json"])).out;
+    const rows = jsonLines(json) as Record<string, unknown>[];
+    assert.deepEqual(rows.map((r) => [r.Name, r.Service, r.State, r.ExitCode]), [
+      ["back", "backend", "running", 0],
+      ["front", "frontend", "running", 0],
+    ]);
+    assert.match(String(rows[0]?.Status), /^Up /);
+    assert.deepEqual(rows[0]?.Publishers, [
+      { URL: "0.0.0.0", TargetPort: 8080, PublishedPort: 8080, Protocol: "tcp" },
+    ]);
     assert.deepEqual((await pods(root)).map((p) => p.name).sort(), ["back", "front"]);
     // The bind source was created as a directory and is mounted.
     const stat = await Deno.stat(join(cwd, "tmp", "mount", "dir"));
@@ -449,7 +469,7 @@ rootTest(
       assert.doesNotMatch(up.err, /not applied|not supported|not published/);
 
       await t.step("ipv4_address is the address on that network", async () => {
-        const ps = JSON.parse((await ok(root, cwd, ["compose", "ps", "--format", "json"])).out) as {
+        const ps = jsonLines((await ok(root, cwd, ["compose", "ps", "--format", "json"])).out) as {
           Service: string;
           IP: string;
           Ports: string;
@@ -623,8 +643,8 @@ rootTest("foreground up streams prefixed logs and stops the app on SIGTERM", asy
       { timeoutMs: 180_000, intervalMs: 100 },
     );
     const ps = await ok(root, cwd, ["compose", "ps"]);
-    assert.match(ps.out, /^fg-talker-1\s+talker\s+Running/m);
-    assert.match(ps.out, /^fg-quiet-1\s+quiet\s+Running/m);
+    assert.match(ps.out, /^fg-talker-1\s.*\stalker\s.*\sUp /m);
+    assert.match(ps.out, /^fg-quiet-1\s.*\squiet\s.*\sUp /m);
     child.kill("SIGTERM");
     const status = await child.status;
     exited = true;
@@ -632,9 +652,9 @@ rootTest("foreground up streams prefixed logs and stops the app on SIGTERM", asy
     assert.equal(status.code, 0, await stderr);
     assert.match(await stderr, /Gracefully stopping/);
     const after = await ok(root, cwd, ["compose", "ps", "-a", "--format", "json"]);
-    const rows = JSON.parse(after.out) as { Name: string; State: string }[];
+    const rows = jsonLines(after.out) as { Name: string; State: string }[];
     assert.deepEqual(rows.map((r) => r.Name).sort(), ["fg-quiet-1", "fg-talker-1"]);
-    for (const r of rows) assert.notEqual(r.State, "Running", `${r.Name} still runs`);
+    for (const r of rows) assert.notEqual(r.State, "running", `${r.Name} still runs`);
   } finally {
     if (!exited) {
       child.kill("SIGKILL");
@@ -666,3 +686,130 @@ rootTest("ps says restart policies need the daemon only when no daemon runs", as
   await Deno.writeTextFile(join(root, "run", "daemon.pid"), "999999999\n");
   assert.match((await ok(root, cwd, ["compose", "ps"])).err, note);
 });
+
+rootTest(
+  "depends_on.restart: a recreated or restarted dependency restarts its dependents (not the others)",
+  async () => {
+    await using dir = await tempDir("rkl-compose-deprestart-");
+    const root = join(dir.path, "root");
+    const cwd = join(dir.path, "app");
+    await Deno.mkdir(cwd, { recursive: true });
+    const subnet = randomSubnet();
+    const file = (marker: string) =>
+      `name: deprestart
+services:
+  db:
+    image: ${testBundles.busybox}
+    command: ["sleep", "300"]
+    environment: { MARKER: "${marker}" }
+  web:
+    image: ${testBundles.busybox}
+    command: ["sleep", "300"]
+    depends_on:
+      db: { condition: service_started, restart: true }
+  job:
+    image: ${testBundles.busybox}
+    command: ["sleep", "300"]
+    depends_on: [db]
+networks:
+  default:
+    ipam: { config: [{ subnet: "${subnet}" }] }
+`;
+    const ids = async () => {
+      const out = (await ok(root, cwd, ["compose", "ps", "--format", "json"])).out;
+      const rows = jsonLines(out) as { Service: string; ID: string; State: string }[];
+      for (const r of rows) assert.equal(r.State, "running", `${r.Service} is ${r.State}`);
+      return Object.fromEntries(rows.map((r) => [r.Service, r.ID]));
+    };
+    await Deno.writeTextFile(join(cwd, "compose.yaml"), file("one"));
+    try {
+      await ok(root, cwd, ["compose", "up", "-d"]);
+      const first = await ids();
+      assert.equal(Object.keys(first).length, 3);
+
+      // db's configuration changes: db is recreated, web (restart: true) restarted, job kept.
+      await Deno.writeTextFile(join(cwd, "compose.yaml"), file("two"));
+      const up = await ok(root, cwd, ["compose", "up", "-d"]);
+      assert.match(up.err, /Container deprestart-db-1 {2}Recreated/);
+      assert.match(
+        up.err,
+        /Container deprestart-web-1 {2}Stopped[\s\S]*Container deprestart-web-1 {2}Started/,
+      );
+      assert.match(up.err, /Container deprestart-job-1 {2}Running/);
+      const second = await ids();
+      assert.notEqual(second.db, first.db);
+      assert.notEqual(second.web, first.web);
+      assert.equal(second.job, first.job);
+
+      // `restart db` restarts web too (docker compose's restart.go), job not; --no-deps only db.
+      const restart = await ok(root, cwd, ["compose", "restart", "db"]);
+      assert.match(restart.err, /deprestart-db-1 {2}Started[\s\S]*deprestart-web-1 {2}Started/);
+      const third = await ids();
+      assert.notEqual(third.db, second.db);
+      assert.notEqual(third.web, second.web);
+      assert.equal(third.job, first.job);
+      await ok(root, cwd, ["compose", "restart", "--no-deps", "db"]);
+      const fourth = await ids();
+      assert.notEqual(fourth.db, third.db);
+      assert.equal(fourth.web, third.web);
+      assert.equal(fourth.job, first.job);
+    } finally {
+      await ok(root, cwd, ["compose", "down", "-t", "0"]);
+    }
+    assert.deepEqual(await leftovers(root, [subnet]), []);
+  },
+);
+
+rootTest(
+  "awesome-compose ELK: a service whose command is missing fails alone, named by its container; down removes all",
+  async () => {
+    await using dir = await tempDir("rkl-compose-elk-");
+    const root = join(dir.path, "root");
+    const cwd = join(dir.path, "app");
+    await Deno.mkdir(cwd, { recursive: true });
+    const text = await Deno.readTextFile(
+      join(projectDir, "testdata", "compose", "awesome-elk", "compose.yaml"),
+    );
+    const subnet = randomSubnet();
+    await Deno.writeTextFile(
+      join(cwd, "compose.yaml"),
+      text.replaceAll("image: ../../bundles/busybox", `image: ${testBundles.busybox}`)
+        .replace(
+          "    driver: bridge\n",
+          `    driver: bridge\n    ipam: { config: [{ subnet: "${subnet}" }] }\n`,
+        ),
+    );
+    try {
+      const up = await waitFor(
+        "host ports 9200, 5000, 5601 to be free for the ELK example",
+        async () => {
+          const r = await rkl(root, cwd, ["compose", "up", "-d"]);
+          if (!/already published|already in use/.test(r.err)) return r;
+          await ok(root, cwd, ["compose", "down", "-t", "0"]);
+          await new Promise((res) => setTimeout(res, 1000));
+          return false;
+        },
+        { timeoutMs: 300_000, intervalMs: 100 },
+      );
+      assert.equal(up.code, 1, up.err);
+      // docker compose names the container: `Container log  Error ...`.
+      assert.match(up.err, /Container log {2}Error .*"logstash": executable file not found/);
+      assert.match(up.err, /Container es {2}Started/);
+      assert.match(up.err, /Container kib {2}Started/);
+      assert.match(up.err, /^Error: service "logstash" failed: /m);
+      const rows = jsonLines(
+        (await ok(root, cwd, ["compose", "ps", "-a", "--format", "json"])).out,
+      ) as {
+        Name: string;
+        State: string;
+      }[];
+      assert.deepEqual(rows.map((r) => [r.Name, r.State]), [["es", "running"], ["kib", "running"]]);
+      // Names resolve on the shared network; the missing bind sources were made directories.
+      await ok(root, cwd, ["compose", "exec", "kibana", "ping", "-c1", "-W2", "es"]);
+      assert.ok((await Deno.stat(join(cwd, "logstash", "nginx.log"))).isDirectory);
+    } finally {
+      await ok(root, cwd, ["compose", "down", "-t", "0"]);
+    }
+    assert.deepEqual(await leftovers(root, [subnet]), []);
+  },
+);

@@ -50,12 +50,65 @@ export function processIo(): CliIo {
   const enc = new TextEncoder();
   const env = readEnv();
   return {
-    stdout: (t) => void Deno.stdout.writeSync(enc.encode(t)),
+    stdout: (t) => writeStdout(enc.encode(t)),
     stderr: (t) => void Deno.stderr.writeSync(enc.encode(t)),
     env,
     cwd: env.INIT_CWD ?? Deno.cwd(),
     terminal: Deno.stdout.isTerminal(),
   };
+}
+
+/**
+ * Standard output was closed by its reader (`rkl pod list | head -1`): the command stops, and
+ * `rkl` exits quietly with status 141, what a shell reports for a process that SIGPIPE ended (Go
+ * programs such as docker die of that signal; Deno ignores it and returns EPIPE instead).
+ *
+ * @example
+ * ```ts
+ * import { StdoutClosedError } from "./context.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(new StdoutClosedError().exitCode, 141);
+ * ```
+ */
+export class StdoutClosedError extends Error {
+  /** The status `rkl` exits with: 128 + SIGPIPE (13). */
+  readonly exitCode: number = 141;
+  /** Creates the error. */
+  constructor(options?: ErrorOptions) {
+    super("standard output was closed", options);
+    this.name = "StdoutClosedError";
+  }
+}
+
+/**
+ * True when `error` or an error in its cause chain is a {@linkcode StdoutClosedError}.
+ *
+ * @example
+ * ```ts
+ * import { isStdoutClosed, StdoutClosedError } from "./context.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(isStdoutClosed(new Error("wrapped", { cause: new StdoutClosedError() })));
+ * assert.ok(!isStdoutClosed(new Deno.errors.BrokenPipe("a child's stdin")));
+ * ```
+ */
+export function isStdoutClosed(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e = error; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    if (e instanceof StdoutClosedError) return true;
+  }
+  return false;
+}
+
+/** Writes all of `bytes` to standard output; a closed reader becomes a StdoutClosedError. */
+function writeStdout(bytes: Uint8Array): void {
+  try {
+    let done = 0;
+    while (done < bytes.length) done += Deno.stdout.writeSync(bytes.subarray(done));
+  } catch (e) {
+    if (e instanceof Deno.errors.BrokenPipe) throw new StdoutClosedError({ cause: e });
+    throw e;
+  }
 }
 
 /** Environment variables rkl reads (the `rkl` task grants exactly these). */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { CleanupError, RkError, shorten } from "../core/errors.ts";
+import { CleanupError, ManifestErrors, RkError, shorten } from "../core/errors.ts";
 
 /** Longest error line printed, in characters (the middle of longer messages is elided). */
 export const MAX_ERROR_LINE = 2000;
@@ -54,7 +54,10 @@ function reasonOf(error: unknown): string {
  */
 export function formatError(error: unknown, debug: boolean): string {
   let out: string;
-  if (error instanceof RkError) {
+  if (error instanceof ManifestErrors) {
+    // Every error of the file, one line each.
+    out = error.errors.map((e) => `Error: ${oneLine(e.message)}\n`).join("");
+  } else if (error instanceof RkError) {
     out = `Error: ${oneLine(error.message)}\n`;
   } else if (error instanceof Error) {
     const hint = debug ? "" : " (unexpected; run with RKL_DEBUG=1 for details)";

@@ -13,7 +13,13 @@ import type { CommandUnknownOpts } from "./_command.ts";
 import { RkError } from "../core/errors.ts";
 import { formatError } from "./format_error.ts";
 import { lazyImport } from "./_lazy_import.ts";
-import { type CliIo, type GlobalOptions, processIo, resolveGlobals } from "./context.ts";
+import {
+  type CliIo,
+  type GlobalOptions,
+  isStdoutClosed,
+  processIo,
+  resolveGlobals,
+} from "./context.ts";
 import { type FastInvocation, fastInvocation } from "./fast_path.ts";
 import { formatHelp, type HelpText } from "./help_text.ts";
 import denoJson from "../deno.json" with { type: "json" };
@@ -284,6 +290,9 @@ export async function buildProgram(
   return program;
 }
 
+/** Exit status when standard output was closed early: 128 + SIGPIPE, as a shell reports docker's. */
+const STDOUT_CLOSED_STATUS = 141;
+
 /** Options of {@linkcode main}. */
 export interface MainOptions {
   /**
@@ -335,6 +344,8 @@ export async function main(
     }
     return io.exitCode ?? 0;
   } catch (error) {
+    // `rkl ... | head`: the reader has all it wanted; end quietly, as SIGPIPE ends docker.
+    if (isStdoutClosed(error)) return STDOUT_CLOSED_STATUS;
     if (CommanderError && error instanceof CommanderError) {
       if (
         error.code === "commander.helpDisplayed" || error.code === "commander.version" ||
@@ -352,6 +363,7 @@ if (import.meta.main) {
   // process with a stack trace either.
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
+    if (isStdoutClosed(event.reason)) Deno.exit(STDOUT_CLOSED_STATUS);
     Deno.stderr.writeSync(
       new TextEncoder().encode(formatError(event.reason, Boolean(Deno.env.get("RKL_DEBUG")))),
     );

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { buildProgram, commandGroups, main } from "./main.ts";
-import { captureIo } from "./testing.ts";
+import { join } from "node:path";
+import { captureIo, projectDir, rklTaskArgs } from "./testing.ts";
 
 Deno.test("main() exits 2 on an unknown option and names it", async () => {
   const io = captureIo();
@@ -68,5 +69,45 @@ Deno.test("buildProgram() loads only the group the arguments name", async (t) =>
     ] as [string[], string[]][]
   ) {
     await t.step(argv.join(" "), async () => assert.deepEqual(await loaded(argv), groups));
+  }
+});
+
+Deno.test("rkl ends quietly with status 141 when its standard output is closed early (| head)", async (t) => {
+  // A compose file whose `config` output is far larger than a pipe's buffer, so the writer
+  // meets the closed pipe however late the reader closes it.
+  const dir = await Deno.makeTempDir({ prefix: "rkl-epipe-" });
+  try {
+    const image = new URL("../testdata/bundles/busybox", import.meta.url).pathname;
+    const services = Array.from(
+      { length: 300 },
+      (_, i) =>
+        `  s${i}:\n    image: ${image}\n    environment:\n${
+          Array.from({ length: 10 }, (_, j) => `      V${j}: "${"x".repeat(40)}"\n`).join("")
+        }`,
+    ).join("");
+    await Deno.writeTextFile(join(dir, "compose.yaml"), `services:\n${services}`);
+    const cases = [
+      ["--help"],
+      ["compose", "--help"],
+      ["compose", "-f", join(dir, "compose.yaml"), "config"],
+    ];
+    for (const argv of cases) {
+      await t.step(argv.join(" "), async () => {
+        const child = new Deno.Command("deno", {
+          args: [...(await rklTaskArgs()), ...argv],
+          cwd: projectDir,
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+          env: { NO_COLOR: "1" },
+        }).spawn();
+        await child.stdout.cancel(); // the reader goes away, as `head` does once satisfied
+        const { code, stderr } = await child.output();
+        assert.equal(new TextDecoder().decode(stderr), "");
+        assert.equal(code, 141);
+      });
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

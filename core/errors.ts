@@ -98,6 +98,38 @@ export class ManifestError extends RkError {
 }
 
 /**
+ * Several {@linkcode ManifestError}s found in one pass over a file (docker compose's schema
+ * validation lists every violation at once). The message holds one error per line; the position
+ * fields are the first error's. Throw it only for two or more errors (one is thrown as itself).
+ *
+ * @example
+ * ```ts
+ * import { ManifestError, ManifestErrors } from "./errors.ts";
+ * import assert from "node:assert/strict";
+ * const e = new ManifestErrors([
+ *   new ManifestError("bad port", { file: "c.yaml", line: 4, column: 9, path: "services.web.ports[0]" }),
+ *   new ManifestError("bad restart", { file: "c.yaml", line: 7, column: 14, path: "services.db.restart" }),
+ * ]);
+ * assert.equal(e.message, "c.yaml:4:9: services.web.ports[0]: bad port\nc.yaml:7:14: services.db.restart: bad restart");
+ * assert.ok(e instanceof ManifestError);
+ * assert.equal(e.errors.length, 2);
+ * ```
+ */
+export class ManifestErrors extends ManifestError {
+  /** Every error, in the order of the file(s). */
+  readonly errors: readonly ManifestError[];
+  /** Creates the error from at least one error. */
+  constructor(errors: readonly ManifestError[]) {
+    const first = errors[0];
+    if (!first) throw new RangeError("ManifestErrors needs at least one error");
+    super(first.reason, first);
+    this.name = "ManifestErrors";
+    this.errors = errors;
+    this.message = errors.map((e) => e.message).join("\n");
+  }
+}
+
+/**
  * A named object does not exist.
  *
  * @example

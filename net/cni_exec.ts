@@ -40,13 +40,24 @@ export interface PluginExecutor {
  * ```
  */
 export function hostPluginExecutor(timeoutMs = 60_000): PluginExecutor {
+  // Where each plugin was found, for this executor's life: a pod runs three plugins, twelve pods
+  // thirty-six, each search a `stat` per directory. Only hits are kept (a plugin installed later
+  // is still found) and a hit is checked again after a minute.
+  const found = new Map<string, { path: string; at: number }>();
   return {
     async find(type, cniPath) {
+      const key = `${type}\0${cniPath.join("\0")}`;
+      const hit = found.get(key);
+      if (hit && Date.now() - hit.at < 60_000) return hit.path;
       for (const dir of cniPath) {
         const path = join(dir, type);
         const st = await statIfExists(path);
-        if (st?.isFile && ((st.mode ?? 0o755) & 0o111) !== 0) return path;
+        if (st?.isFile && ((st.mode ?? 0o755) & 0o111) !== 0) {
+          found.set(key, { path, at: Date.now() });
+          return path;
+        }
       }
+      found.delete(key);
       return undefined;
     },
     async exec(path, env, stdin) {

@@ -84,6 +84,24 @@ export interface CniNetworkProviderOptions {
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$/;
 
 /**
+ * The chain without `portmap` when the sandbox publishes no port: its ADD returns at once
+ * without mappings, and its DEL lists iptables chains looking for rules that cannot exist —
+ * two plugin processes (and the iptables runs of the DEL) per pod for nothing. With ports the
+ * chain is unchanged.
+ */
+function withoutIdlePortmap(
+  list: CniNetworkConfigList,
+  ports: readonly CniPortMapping[],
+): CniNetworkConfigList {
+  if (ports.length > 0 || !list.plugins.some((p) => p.type === "portmap")) return list;
+  const plugins = list.plugins.filter((p) => p.type !== "portmap");
+  return { ...list, plugins, raw: { ...list.raw, plugins: plugins.map((p) => p.raw) } };
+}
+
+/** How long a network's rules count as checked by this process (ms). */
+const RULES_CHECK_TTL_MS = 10_000;
+
+/**
  * Networking for rkl's sandboxes through CNI plugins.
  *
  * @example
@@ -109,6 +127,13 @@ export class CniNetworkProvider implements NetworkProvider {
   readonly #hostResolvConf: string;
   readonly #upstreamResolvConf: string;
   readonly #removeIdle: boolean;
+  /**
+   * Network rules this provider checked or added lately (key: the rules; value: the check and
+   * when it started): pods attached together (`rkl compose up` of 12 services) check a network's
+   * rules once instead of three `iptables -C` each under one file lock. Dropped when this
+   * provider removes the rules, and after {@linkcode RULES_CHECK_TTL_MS} (another process may).
+   */
+  readonly #rulesChecked = new Map<string, { at: number; done: Promise<void> }>();
 
   /** Creates the provider (nothing is touched until a method is called). */
   constructor(opts: CniNetworkProviderOptions) {
@@ -271,9 +296,10 @@ export class CniNetworkProvider implements NetworkProvider {
           state: "adding",
           ports,
           cniArgs,
-          // Only the first network gives the sandbox its default route.
+          // Only the first network gives the sandbox its default route. The record keeps the
+          // chain ADD runs, so DEL runs the same one.
           networks: lists.map((config, i) => ({
-            config: i === 0 ? config : withoutDefaultRoute(config),
+            config: withoutIdlePortmap(i === 0 ? config : withoutDefaultRoute(config), ports),
             ifName: `eth${i}`,
           })),
           createdAt: new Date().toISOString(),
@@ -293,10 +319,20 @@ export class CniNetworkProvider implements NetworkProvider {
   #ensureRules(lists: readonly CniNetworkConfigList[]): Promise<void> {
     const rules = lists.flatMap((l) => networkRulesOf(l) ?? []);
     if (rules.length === 0) return Promise.resolve();
-    return withFileLock(
+    const key = JSON.stringify(rules);
+    const cached = this.#rulesChecked.get(key);
+    if (cached && Date.now() - cached.at < RULES_CHECK_TTL_MS) return cached.done;
+    const done = withFileLock(
       join(this.#paths.cniDataDir, "rules.lock"),
       () => ensureNetworkRules(rules),
     );
+    const entry = { at: Date.now(), done };
+    this.#rulesChecked.set(key, entry);
+    // A failed check is not remembered.
+    done.catch(() => {
+      if (this.#rulesChecked.get(key) === entry) this.#rulesChecked.delete(key);
+    });
+    return done;
   }
 
   /** CNI ADD on each network in turn, caching each plugin's result in the record. */
@@ -413,6 +449,7 @@ export class CniNetworkProvider implements NetworkProvider {
         await run(["ip", "link", "del", bridge]);
         removed.push(bridge);
       }
+      this.#rulesChecked.clear();
       await removeNetworkRules(networkRulesOf(list) ?? []);
     }
     return removed;
@@ -484,6 +521,7 @@ export class CniNetworkProvider implements NetworkProvider {
       }
       const bridge = summarizeNetwork(list).bridge;
       if (bridge && await linkExists(bridge)) await run(["ip", "link", "del", bridge]);
+      this.#rulesChecked.clear();
       await removeNetworkRules(networkRulesOf(list) ?? []);
       await this.networks.remove(name);
     });

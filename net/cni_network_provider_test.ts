@@ -112,6 +112,11 @@ rootTest("CniNetworkProvider: two sandboxes on the default network reach each ot
       await stopChild(server);
     }
     assert.deepEqual((await net.attachments()).map((r) => r.id).sort(), [ID.a1, ID.b1]);
+    // No published port: the chain ADD ran (and DEL runs, from the record) skips portmap.
+    for (const r of await net.attachments()) {
+      const types = r.networks[0]!.config.plugins.map((p) => p.type);
+      assert.ok(types.includes("bridge") && !types.includes("portmap"), types.join(","));
+    }
     await net.check(ID.a1);
     // Network-wide rules, not per sandbox: one masquerade for the subnet, two forward accepts
     // for the bridge, however many sandboxes; nothing names a sandbox or its address.
@@ -150,6 +155,8 @@ rootTest("CniNetworkProvider: a published port answers on 127.0.0.1:hostPort", a
         { containerPort: 80, hostPort: localPort, protocol: "TCP", hostIP: "127.0.0.1" },
       ],
     }, undo);
+    const types = (await net.attachments())[0]!.networks[0]!.config.plugins.map((p) => p.type);
+    assert.ok(types.includes("portmap"), `published ports need portmap: ${types.join(",")}`);
     const server = new Deno.Command("nsenter", {
       args: [
         `--net=${a.netnsPath}`,

@@ -44,3 +44,24 @@ export async function cgroupDirs(path: string, mountRoot: string = CGROUP_ROOT):
 export async function removeCgroup(path: string, mountRoot: string = CGROUP_ROOT): Promise<void> {
   await removeDirs(cgroupDirCandidates(path, mountRoot), path);
 }
+
+/**
+ * Removes several cgroups with one `rmdir` process, in the order given (children before their
+ * parent: a pod's container cgroups, then the pod's). Missing directories are fine.
+ *
+ * @example
+ * ```ts ignore
+ * import { removeCgroups } from "./cgroup_dirs.ts";
+ * await removeCgroups(["/rkl/pod-1/c1", "/rkl/pod-1/c2", "/rkl/pod-1"]);
+ * ```
+ *
+ * @throws {TypeError} When a path is not a valid cgroup path.
+ * @throws {import("../errors.ts").CommandError} When a directory exists but cannot be removed.
+ */
+export async function removeCgroups(
+  paths: readonly string[],
+  mountRoot: string = CGROUP_ROOT,
+): Promise<void> {
+  if (paths.length === 0) return;
+  await removeDirs(paths.flatMap((p) => cgroupDirCandidates(p, mountRoot)), paths.join(", "));
+}

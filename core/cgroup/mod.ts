@@ -9,7 +9,7 @@
  * - `cgroup_files.ts` — the v1/v2 file-name table ({@linkcode CGROUP_LIMIT_FILES}),
  *   {@linkcode cgroupLimitFiles}, {@linkcode cgroupLimitWrites}
  * - `pod_limits.ts` — pod-level limits ({@linkcode podLimits}, {@linkcode podCgroupWrites})
- * - `cgroup_dirs.ts` — {@linkcode cgroupDirs}, {@linkcode removeCgroup}
+ * - `cgroup_dirs.ts` — {@linkcode cgroupDirs}, {@linkcode removeCgroup}, {@linkcode removeCgroups}
  * - `cgroup_limits.ts` — {@linkcode readCgroupLimits}, {@linkcode applyPodLimits}
  * - `_cgroupfs.ts` — private: `cat`/`tee`/`rmdir` (Deno reaches `/sys` only with
  *   `--allow-all`), the one place their "missing" messages are told apart from failures

@@ -35,7 +35,8 @@ import {
   servicePod,
   volumePath,
 } from "./translate.ts";
-import { planUp } from "./up_planner.ts";
+import { planUp, restartDependents } from "./up_planner.ts";
+import { startPodAgain } from "./pod_restart.ts";
 import {
   ANNOTATION_EPHEMERAL_PORTS,
   ephemeralPortsAnnotation,
@@ -289,6 +290,7 @@ export async function composeUp(
     selected,
     ...(opts.forceRecreate ? { forceRecreate: true } : {}),
     ...(opts.removeOrphans ? { removeOrphans: true } : {}),
+    restartDependents: restartDependents(model.services),
   });
   const recordByName = new Map(projectPods(engine, model.name).map((p) => [p.record.name, p]));
 
@@ -335,6 +337,27 @@ export async function composeUp(
   );
 
   // 5. Services in dependency order, independent ones in parallel.
+  // depends_on.restart: the dependents a service's recreate restarts are stopped before it (and
+  // started again by their own task, after it).
+  const restarts = actions.filter((a) => a.kind === "restart");
+  const restartedBy = new Map<string, typeof restarts>();
+  for (const a of restarts) {
+    for (const dep of Object.keys(model.services[a.service]?.dependsOn ?? {})) {
+      if (!model.services[a.service]?.dependsOn[dep]?.restart) continue;
+      restartedBy.set(dep, [...(restartedBy.get(dep) ?? []), a]);
+    }
+  }
+  const stopped = new Set<string>();
+  const stopDependents = async (name: string) => {
+    await Promise.all((restartedBy.get(name) ?? []).map(async (a) => {
+      if (stopped.has(a.pod)) return;
+      stopped.add(a.pod);
+      const p = recordByName.get(a.pod);
+      if (!p) return;
+      await stopPodSandbox(engine, p.record.id, undefined, p.record.namespace);
+      emit({ kind: "Container", name: a.pod, status: "Stopped" });
+    }));
+  };
   const tasks = new Map<string, Promise<void>>();
   const failures: Record<string, string> = {};
   const startService = async (name: string): Promise<void> => {
@@ -371,11 +394,20 @@ export async function composeUp(
       }
     }
     const mine = actions.filter((a) =>
-      a.service === name && (a.kind === "create" || a.kind === "recreate" || a.kind === "keep")
+      a.service === name &&
+      (a.kind === "create" || a.kind === "recreate" || a.kind === "keep" || a.kind === "restart")
     );
+    if (mine.some((a) => a.kind === "recreate")) await stopDependents(name);
     await Promise.all(mine.map(async (a) => {
       if (a.kind === "keep") {
         emit({ kind: "Container", name: a.pod, status: "Running" });
+        return;
+      }
+      if (a.kind === "restart") {
+        const p = recordByName.get(a.pod);
+        if (p && await startPodAgain(engine, p.record, opts.pickPort)) {
+          emit({ kind: "Container", name: a.pod, status: "Started" });
+        }
         return;
       }
       if (a.kind !== "create" && a.kind !== "recreate") return;
@@ -431,8 +463,9 @@ export async function composeUp(
       }
     }
   };
-  // Tasks are created in dependency order, so each finds its dependencies' tasks.
-  const order = selected.slice();
+  // Tasks are created in dependency order, so each finds its dependencies' tasks. Dependents
+  // restarted for depends_on.restart get a task even when they were not selected.
+  const order = [...new Set([...selected, ...restarts.map((a) => a.service)])];
   const placed = new Set<string>();
   const visit = (n: string) => {
     if (placed.has(n)) return;
@@ -445,7 +478,10 @@ export async function composeUp(
       startService(n).catch((e: unknown) => {
         const reason = e instanceof Error ? e.message : String(e);
         failures[n] = reason;
-        emit({ kind: "Container", name: n, status: "Error", detail: reason });
+        // Named as the container docker would name (`Container log  Error`).
+        const svc = model.services[n];
+        const shown = svc?.replicas === 1 ? podNameOf(model.name, svc, 1) : n;
+        emit({ kind: "Container", name: shown, status: "Error", detail: reason });
         throw e;
       }),
     );

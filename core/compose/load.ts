@@ -15,7 +15,7 @@ import type { LoadedCompose } from "./compose_model.ts";
 import { EnvFileError, parseEnvFile } from "./env_file.ts";
 import { interpolate, InterpolationError } from "./interpolate.ts";
 import { mergeComposeFiles } from "./merge.ts";
-import { normalizeCompose } from "./normalize.ts";
+import { normalizeCompose, throwCollected } from "./normalize.ts";
 import { Field } from "./_field.ts";
 import { parseIncludes } from "./include.ts";
 
@@ -52,6 +52,8 @@ export interface ComposeLoadOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Image check (default: the bundle must hold `rootfs/`). */
   checkImage?: (path: string) => string | undefined;
+  /** Every service needs `command` or `entrypoint` (for `up` and `run`; see normalize.ts). */
+  requireCommand?: boolean;
   /** The files of the projects that include this one, outermost first (cycle detection). */
   includedFrom?: readonly string[];
 }
@@ -196,6 +198,8 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
   const lookup = (k: string): string | undefined => opts.env[k] ?? dotenv[k];
 
   const unsetSeen = new Set<string>();
+  // Interpolation errors are reported with the validation errors, all in one run.
+  const errors: ManifestError[] = [];
   const docs = files.map((file) => {
     let text: string;
     try {
@@ -221,7 +225,8 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
           });
         } catch (e) {
           if (e instanceof InterpolationError) {
-            throw new ManifestError(e.message, where, { cause: e });
+            errors.push(new ManifestError(e.message, where, { cause: e }));
+            return "";
           }
           throw e;
         }
@@ -230,12 +235,15 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
   });
   docs.forEach((d, i) => {
     if (d !== null && (typeof d !== "object" || Array.isArray(d))) {
-      throw new ManifestError("expected a mapping at the top of the file", {
-        file: files[i]!,
-        line: 1,
-        column: 1,
-        path: "",
-      });
+      errors.push(
+        new ManifestError("expected a mapping at the top of the file", {
+          file: files[i]!,
+          line: 1,
+          column: 1,
+          path: "",
+        }),
+      );
+      throwCollected(errors, files);
     }
   });
   const merged = mergeComposeFiles(docs.map((d) => d ?? {})) as Record<string, unknown>;
@@ -273,6 +281,8 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
     checkImage: opts.checkImage ?? bundleProblem,
     profiles,
     warnings,
+    errors,
+    ...(opts.requireCommand ? { requireCommand: true } : {}),
   });
 }
 
@@ -308,6 +318,7 @@ function loadIncludes(
         env: opts.env,
         ...(opts.checkImage ? { checkImage: opts.checkImage } : {}),
         includedFrom: chain,
+        ...(opts.requireCommand ? { requireCommand: true } : {}),
       });
     } catch (e) {
       // A missing file or a bad env file has no position of its own: name the include entry.

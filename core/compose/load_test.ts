@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ManifestError } from "../errors.ts";
+import { ManifestError, ManifestErrors } from "../errors.ts";
 import { formatWarning } from "../manifest_reader.ts";
 import { type ComposeLoadOptions, loadCompose } from "./load.ts";
 
@@ -11,6 +11,16 @@ async function project(files: Record<string, string>): Promise<string> {
     await Deno.writeTextFile(join(dir, name), text);
   }
   return dir;
+}
+
+function caught(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof Error) return e;
+    throw e;
+  }
+  throw new Error("expected an error");
 }
 
 function load(dir: string, opts: Partial<ComposeLoadOptions> = {}) {
@@ -318,7 +328,7 @@ Deno.test("loadCompose() applies profiles and the long syntaxes", async () => {
         type: "tmpfs",
         target: "/cache",
         readOnly: false,
-        createHostPath: true,
+        createHostPath: false,
         tmpfsSize: 1048576,
       },
       {
@@ -483,5 +493,123 @@ Deno.test("loadCompose() reads compose, .env and env_file files as manifests: re
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadCompose() reports every error of the file in one run, each with file:line:col and field path", async () => {
+  const text = [
+    "services:", //                                                      1
+    "  web:", //                                                         2
+    "    image: ./img", //                                               3
+    "    ports: ['80:80', 'eighty']", //                                 4
+    "    restart: sometimes", //                                         5
+    "    stop_grace_period: 5 minutes", //                               6
+    "    networks: [front, nowhere]", //                                 7
+    "    environment: { A: '${NEED:?set NEED}' }", //                    8
+    "  db:", //                                                          9
+    "    image: ./img", //                                              10
+    "    depends_on: [ghost]", //                                       11
+    "    healthcheck: { test: [CMD, 'true'], interval: soon }", //      12
+    "    volumes: ['data:/data', 'other:/other']", //                   13
+    "  -bad:", //                                                       14
+    "    image: ./img", //                                              15
+    "  cache:", //                                                      16
+    "    image: ./img", //                                              17
+    "    depends_on: [db]", //                                          18
+    "    mem_limit: lots", //                                           19
+    "networks:", //                                                     20
+    "  front: { driver: overlay }", //                                  21
+    "volumes:", //                                                      22
+    "  data: {}", //                                                    23
+    "",
+  ].join("\n");
+  const dir = await project({ "compose.yaml": text });
+  try {
+    const f = join(dir, "compose.yaml");
+    const err = caught(() => load(dir));
+    assert.ok(err instanceof ManifestErrors, err.message);
+    const want: [number, string][] = [
+      [4, "services.web.ports[1]: "],
+      [5, "services.web.restart: expected no, always"],
+      [6, "services.web.stop_grace_period: "],
+      [7, 'services.web.networks: service "web" refers to undefined network "nowhere"'],
+      [8, "services.web.environment.A: required variable NEED is missing a value: set NEED"],
+      [11, 'services.db.depends_on: service "db" depends on undefined service "ghost"'],
+      [12, "services.db.healthcheck.interval: "],
+      [13, 'services.db.volumes[1]: service "db" refers to undefined volume "other"'],
+      [14, 'services."-bad": "-bad" is not a valid service name'],
+      [19, "services.cache.mem_limit: "],
+      [21, 'networks.front.driver: network driver "overlay" is not supported'],
+    ];
+    assert.deepEqual(
+      err.errors.map((e) => [e.line, e.path]),
+      want.map(([line, m]) => [line, m.slice(0, m.indexOf(":"))]),
+      err.message,
+    );
+    err.errors.forEach((e, i) => {
+      const [line, m] = want[i]!;
+      assert.ok(e.message.startsWith(`${f}:${line}:${e.column}: ${m}`), e.message);
+      assert.ok(e.column > 0, e.message);
+    });
+    // One line per error in the message, in file order.
+    assert.equal(err.message.split("\n").length, want.length);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadCompose() reports a YAML syntax error alone, before any other error", async () => {
+  const dir = await project({
+    "compose.yaml":
+      "services:\n  web:\n    image: ./img\n    restart: sometimes\n    ports: [80:80\n",
+  });
+  try {
+    const err = caught(() => load(dir));
+    assert.ok(err instanceof ManifestError, err.message);
+    assert.ok(!(err instanceof ManifestErrors));
+    assert.equal(err.message.split("\n").length, 1);
+    assert.doesNotMatch(err.message, /restart/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadCompose() reports one error as itself, not as a list", async () => {
+  const dir = await project({
+    "compose.yaml": "services:\n  web:\n    image: ./img\n    restart: sometimes\n",
+  });
+  try {
+    const err = caught(() => load(dir));
+    assert.ok(err instanceof ManifestError, err.message);
+    assert.ok(!(err instanceof ManifestErrors));
+    assert.equal(err.path, "services.web.restart");
+    assert.equal(err.line, 4);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("up's load (requireCommand) names each service without command or entrypoint, with its line (awesome-compose nextcloud)", () => {
+  const file =
+    new URL("../../testdata/compose/awesome-nextcloud/docker-compose.yaml", import.meta.url)
+      .pathname;
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  // `config` accepts it: the file is valid compose.
+  const { model } = load(dir, { files: [file] });
+  assert.deepEqual(Object.keys(model.services), ["nc", "redis", "db"]);
+  assert.deepEqual(Object.keys(model.networks).sort(), ["dbnet", "redisnet"]);
+  assert.deepEqual(model.services.db!.command, [
+    "--transaction-isolation=READ-COMMITTED",
+    "--binlog-format=ROW",
+  ]);
+  // `up` cannot run nc and redis: a bundle has no default command.
+  const err = caught(() => load(dir, { files: [file], requireCommand: true }));
+  assert.ok(err instanceof ManifestErrors, err.message);
+  assert.deepEqual(err.errors.map((e) => [e.line, e.column, e.path]), [
+    [5, 3, "services.nc"],
+    [21, 3, "services.redis"],
+  ]);
+  for (const e of err.errors) {
+    assert.match(e.reason, /needs command or entrypoint: the image has no default command/);
   }
 });

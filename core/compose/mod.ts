@@ -15,7 +15,10 @@
  * - `plan.ts` — {@linkcode dependencyLevels}, {@linkcode serviceConfigHash}, pod names
  * - `translate.ts` — {@linkcode servicePod}, {@linkcode convertService}, {@linkcode podManifestOf}
  * - `compose_model.ts` — the normalized model's types
- * - `up_planner.ts` — the pure {@linkcode planUp} (create, recreate, keep, remove, orphans)
+ * - `up_planner.ts` — the pure {@linkcode planUp} (create, recreate, keep, restart, remove, orphans)
+ * - `pod_restart.ts` — {@linkcode startPodAgain} (`start`/`restart`, depends_on.restart)
+ * - `ps_status.ts` — {@linkcode psStatus} (`ps`'s State and Status as docker prints them)
+ * - `compose_document.ts` — {@linkcode composeDocument} (`config`: the model as a compose file again)
  * - `compose_up.ts`, `compose_down.ts` — the executors ({@linkcode composeUp}, {@linkcode composeDown})
  * - `ephemeral_ports.ts` — host ports for `ports: ["80"]` ({@linkcode withEphemeralPorts})
  * - `convert.ts` — {@linkcode convertProject} (`rkl compose convert`: network definitions, Pods or Deployments, Services)
@@ -50,3 +53,6 @@ export * from "./compose_down.ts";
 export * from "./ephemeral_ports.ts";
 export * from "./user_lookup.ts";
 export * from "./convert.ts";
+export * from "./pod_restart.ts";
+export * from "./ps_status.ts";
+export * from "./compose_document.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 import { isAbsolute, join, resolve } from "node:path";
-import type { SourcePosition } from "../errors.ts";
+import { ManifestError, ManifestErrors, type SourcePosition } from "../errors.ts";
 import type { ManifestWarning } from "../manifest_reader.ts";
 import { Field } from "./_field.ts";
 import type {
@@ -64,6 +64,14 @@ export interface NormalizeOptions {
    * one (services here may depend on theirs, use their networks, ...).
    */
   included?: readonly ComposeModel[];
+  /** Errors found before (interpolation); every error is reported together at the end. */
+  errors?: ManifestError[];
+  /**
+   * Services that will run must have `command` or `entrypoint`: an rk8s image is a bundle
+   * directory without an image config, so there is no default command (`up` and `run` set it;
+   * `config` and `convert` do not).
+   */
+  requireCommand?: boolean;
 }
 
 const SERVICE_KEYS = new Set([
@@ -194,6 +202,41 @@ function absolute(dir: string, p: string, lookup: (n: string) => string | undefi
 
 interface Ctx extends NormalizeOptions {
   warnings: ManifestWarning[];
+  errors: ManifestError[];
+}
+
+/**
+ * Runs one check; a {@linkcode ManifestError} it throws is recorded and `fallback` returned, so
+ * that one run reports every error of the file (docker compose's schema validation lists them
+ * all) instead of stopping at the first.
+ */
+function attempt<T>(ctx: Ctx, fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!(e instanceof ManifestError)) throw e;
+    ctx.errors.push(...(e instanceof ManifestErrors ? e.errors : [e]));
+    return fallback;
+  }
+}
+
+/**
+ * Throws what {@linkcode attempt} recorded: nothing, the one error, or a
+ * {@linkcode ManifestErrors} with all of them in file order.
+ */
+export function throwCollected(errors: readonly ManifestError[], files: readonly string[]): void {
+  if (errors.length === 0) return;
+  const seen = new Set<string>();
+  const unique = errors.filter((e) => !seen.has(e.message) && seen.add(e.message));
+  const fileIndex = (f: string) => {
+    const i = files.indexOf(f);
+    return i < 0 ? files.length : i;
+  };
+  const sorted = unique.map((e, i) => ({ e, i })).sort((a, b) =>
+    fileIndex(a.e.file) - fileIndex(b.e.file) || a.e.line - b.e.line ||
+    a.e.column - b.e.column || a.i - b.i
+  ).map(({ e }) => e);
+  throw sorted.length === 1 ? sorted[0]! : new ManifestErrors(sorted);
 }
 
 /**
@@ -218,7 +261,9 @@ interface Ctx extends NormalizeOptions {
  */
 export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCompose {
   const warnings = opts.warnings ?? [];
-  const ctx: Ctx = { ...opts, warnings };
+  const errors = opts.errors ?? [];
+  const ctx: Ctx = { ...opts, warnings, errors };
+  const at = <T>(fn: () => T, fallback: T): T => attempt(ctx, fn, fallback);
   const file = opts.files[0] ?? "compose.yaml";
   const root = new Field(doc ?? {}, "", { file, line: 1, column: 1 }, warnings);
   root.map();
@@ -250,18 +295,28 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
 
   const services: Record<string, ComposeService> = {};
   const fields = new Map<string, Field>();
+  /** Services that failed validation: references to them are not reported again. */
+  const broken = new Set<string>();
   for (const [name, f] of servicesField.entries()) {
-    const problem = serviceNameProblem(name);
-    if (problem) throw f.error(problem);
-    if (f.isNull) throw f.error("a service needs at least an image");
-    const svc = normalizeService(name, f, ctx);
+    const before = errors.length;
+    const svc = at(() => {
+      const problem = serviceNameProblem(name);
+      if (problem) throw f.error(problem);
+      if (f.isNull) throw f.error("a service needs at least an image");
+      return normalizeService(name, f, ctx);
+    }, undefined);
+    if (svc === undefined || errors.length > before) broken.add(name);
+    if (svc === undefined) continue;
     const active = svc.profiles.length === 0 || svc.profiles.some((p) => opts.profiles.includes(p));
     if (active) {
       services[name] = svc;
       fields.set(name, f);
     }
   }
-  if (Object.keys(services).length === 0 && Object.keys(imported.services).length === 0) {
+  if (
+    Object.keys(services).length === 0 && Object.keys(imported.services).length === 0 &&
+    broken.size === 0
+  ) {
     throw servicesField.error(
       "no service is enabled (every service has a profile that is not enabled)",
     );
@@ -277,6 +332,10 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
 
   for (const [name, svc] of Object.entries(services)) {
     const f = fields.get(name)!;
+    at(() => checkReferences(name, svc, f), undefined);
+  }
+  // References, each reported on its own.
+  function checkReferences(name: string, svc: ComposeService, f: Field): void {
     for (const net of Object.keys(svc.networks)) {
       if (net === "default" && !declaredNets.has("default")) {
         networks.default ??= {
@@ -289,32 +348,40 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
       const nf = declaredNets.get(net);
       if (!nf && imported.networks[net]) continue;
       if (!nf) {
-        throw f.get("networks").error(
-          `service "${name}" refers to undefined network "${net}" (top-level networks has ${
-            declaredNets.size > 0
-              ? [...declaredNets.keys()].map((n) => `"${n}"`).join(", ")
-              : "none"
-          })`,
+        errors.push(
+          f.get("networks").error(
+            `service "${name}" refers to undefined network "${net}" (top-level networks has ${
+              declaredNets.size > 0
+                ? [...declaredNets.keys()].map((n) => `"${n}"`).join(", ")
+                : "none"
+            })`,
+          ),
         );
+        continue;
       }
-      networks[net] ??= normalizeNetwork(net, nf, ctx);
+      if (!(net in networks)) {
+        const n = at(() => normalizeNetwork(net, nf, ctx), undefined);
+        if (n) networks[net] = n;
+      }
     }
     for (const [dep, d] of Object.entries(svc.dependsOn)) {
-      if (services[dep] || imported.services[dep]) continue;
+      if (services[dep] || imported.services[dep] || broken.has(dep)) continue;
       const df = f.get("depends_on");
       if (!d.required || (servicesField.get(dep).isMap && !services[dep])) {
         if (!d.required) df.warn(`optional dependency "${dep}" is not defined, ignored`);
         delete svc.dependsOn[dep];
         continue;
       }
-      throw df.error(`service "${name}" depends on undefined service "${dep}"`);
+      errors.push(df.error(`service "${name}" depends on undefined service "${dep}"`));
     }
     svc.volumes.forEach((v, i) => {
       if (v.type !== "volume" || v.source === undefined) return;
       if (!declaredVols.has(v.source) && !imported.volumes[v.source]) {
-        throw f.get("volumes").items()[i]?.error(
-          `service "${name}" refers to undefined volume "${v.source}" (declare it under the top-level volumes:)`,
-        ) ?? f.error(`undefined volume "${v.source}"`);
+        errors.push(
+          f.get("volumes").items()[i]?.error(
+            `service "${name}" refers to undefined volume "${v.source}" (declare it under the top-level volumes:)`,
+          ) ?? f.error(`undefined volume "${v.source}"`),
+        );
       }
     });
     for (
@@ -326,21 +393,33 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
       for (const r of refs) {
         const def = defs.sources[r.source] ?? imported[`${kind}s`][r.source];
         const rf = f.get(`${kind}s`);
-        if (!def) throw rf.error(`service "${name}" refers to undefined ${kind} "${r.source}"`);
+        if (!def) {
+          if (!defs.fields.has(r.source)) {
+            errors.push(rf.error(`service "${name}" refers to undefined ${kind} "${r.source}"`));
+          }
+          continue;
+        }
         if (def.kind === "file") {
           try {
             Deno.statSync(def.file);
           } catch (e) {
             if (!(e instanceof Deno.errors.NotFound)) throw e;
-            throw (defs.fields.get(r.source) ?? rf).error(
-              `${kind} "${r.source}" file "${def.file}" does not exist`,
+            errors.push(
+              (defs.fields.get(r.source) ?? rf).error(
+                `${kind} "${r.source}" file "${def.file}" does not exist`,
+              ),
             );
           }
         }
       }
     }
   }
-  checkStaticAddresses(services, networks, fields);
+  checkStaticAddresses(services, networks, fields, ctx);
+  const volumes: Record<string, ComposeVolume> = {};
+  for (const [name, vf] of declaredVols) {
+    const v = at(() => normalizeVolume(name, vf, ctx), undefined);
+    if (v) volumes[name] = v;
+  }
   // Resources declared here and imported must be the same (compose-go's rule).
   const own: Record<string, Map<string, { field: Field; value: () => unknown }>> = {
     services: new Map(
@@ -349,13 +428,13 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
     networks: new Map(
       [...declaredNets].map(([n, nf]) => [n, {
         field: nf,
-        value: () => networks[n] ?? normalizeNetwork(n, nf, ctx),
+        value: () => networks[n] ?? at(() => normalizeNetwork(n, nf, ctx), undefined),
       }]),
     ),
     volumes: new Map(
       [...declaredVols].map((
         [n, vf],
-      ) => [n, { field: vf, value: () => normalizeVolume(n, vf, ctx) }]),
+      ) => [n, { field: vf, value: () => volumes[n] }]),
     ),
     configs: new Map(
       [...configs.fields].map(([n, cf]) => [n, { field: cf, value: () => configs.sources[n] }]),
@@ -368,25 +447,32 @@ export function normalizeCompose(doc: unknown, opts: NormalizeOptions): LoadedCo
     for (const [name, value] of Object.entries(defs as Record<string, unknown>)) {
       const mine = own[kind]!.get(name);
       if (mine && JSON.stringify(mine.value()) !== JSON.stringify(value)) {
-        throw mine.field.error(`${kind}.${name} conflicts with imported resource`);
+        errors.push(mine.field.error(`${kind}.${name} conflicts with imported resource`));
       }
     }
+  }
+  const checkCycles = () => {
+    try {
+      dependencyLevels(services);
+    } catch (e) {
+      if (!(e instanceof DependencyCycleError)) throw e;
+      errors.push(
+        (fields.get(e.cycle[0]!)?.get("depends_on") ?? root.get("include")).error(e.message),
+      );
+    }
+  };
+  // With errors (conflicts among them) nothing is imported: report this file's errors now.
+  if (errors.length > 0) {
+    checkCycles();
+    throwCollected(errors, opts.files);
   }
   importResources(
     { services, networks, volumes: {}, configs: {}, secrets: {} },
     { ...imported, volumes: {}, configs: {}, secrets: {} },
     () => new Error("unreachable: conflicts were checked"),
   );
-  try {
-    dependencyLevels(services);
-  } catch (e) {
-    if (e instanceof DependencyCycleError) {
-      throw (fields.get(e.cycle[0]!)?.get("depends_on") ?? root.get("include")).error(e.message);
-    }
-    throw e;
-  }
-  const volumes: Record<string, ComposeVolume> = {};
-  for (const [name, vf] of declaredVols) volumes[name] = normalizeVolume(name, vf, ctx);
+  checkCycles();
+  throwCollected(errors, opts.files);
   for (const [name, v] of Object.entries(imported.volumes)) volumes[name] ??= v;
   for (const [name, c] of Object.entries(imported.configs)) configs.sources[name] ??= c;
   for (const [name, s] of Object.entries(imported.secrets)) secrets.sources[name] ??= s;
@@ -413,11 +499,17 @@ function checkStaticAddresses(
   services: Record<string, ComposeService>,
   networks: Record<string, ComposeNetwork>,
   fields: Map<string, Field>,
+  ctx: Ctx,
 ): void {
   const used = new Map<string, string>();
   for (const [name, svc] of Object.entries(services)) {
     for (const [net, sn] of Object.entries(svc.networks)) {
-      if (sn.ipv4Address === undefined) continue;
+      attempt(ctx, () => checkAddress(name, svc, net, sn), undefined);
+    }
+  }
+  function checkAddress(name: string, svc: ComposeService, net: string, sn: ServiceNetwork): void {
+    {
+      if (sn.ipv4Address === undefined) return;
       const f = fields.get(name)!.get("networks").get(net).get("ipv4_address");
       const n = networks[net];
       if (svc.replicas > 1) {
@@ -481,7 +573,12 @@ function fileSources(
 ): { sources: Record<string, ComposeFileSource>; fields: Map<string, Field> } {
   const sources: Record<string, ComposeFileSource> = {};
   const fields = new Map<string, Field>();
-  for (const [name, e] of f.entries()) {
+  for (const [name, e] of attempt(ctx, () => f.entries(), [])) {
+    attempt(ctx, () => fileSource(name, e), undefined);
+  }
+  return { sources, fields };
+
+  function fileSource(name: string, e: Field): void {
     e.map();
     fields.set(name, e.get("file").isNull ? e : e.get("file"));
     for (const [k, kf] of e.entries()) {
@@ -512,7 +609,6 @@ function fileSources(
       throw e.error(`${kind} "${name}" needs one of file, environment, content`);
     }
   }
-  return { sources, fields };
 }
 
 function normalizeNetwork(name: string, f: Field, ctx: Ctx): ComposeNetwork {
@@ -621,27 +717,33 @@ function cpus(f: Field): number | undefined {
 
 function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
   f.map();
+  // Each key is checked on its own, so one run reports every bad key of the service.
+  const at = <T>(fn: () => T, fallback: T): T => attempt(ctx, fn, fallback);
   for (const [k, kf] of f.entries()) {
     if (SERVICE_KEYS.has(k) || k.startsWith("x-")) continue;
     if (UNSUPPORTED_SERVICE_KEYS.has(k)) kf.warn(`"${k}" is not supported by rk8s, ignored`);
     else kf.warn(`unknown service key "${k}", ignored`);
   }
   const imageField = f.get("image");
-  if (imageField.isNull) {
-    throw (f.get("build").isNull ? f : f.get("build")).error(
-      `service "${name}" has no image (building images is not supported; image: is a bundle directory)`,
-    );
-  }
-  const image = absolute(ctx.workingDir, imageField.string(), ctx.lookup);
-  const imageProblem = ctx.checkImage(image);
-  if (imageProblem) throw imageField.error(imageProblem);
+  const image = at(() => {
+    if (imageField.isNull) {
+      throw (f.get("build").isNull ? f : f.get("build")).error(
+        `service "${name}" has no image (building images is not supported; image: is a bundle directory)`,
+      );
+    }
+    const image = absolute(ctx.workingDir, imageField.string(), ctx.lookup);
+    const imageProblem = ctx.checkImage(image);
+    if (imageProblem) throw imageField.error(imageProblem);
+    return image;
+  }, undefined);
 
   const environment: Record<string, string> = {};
   for (
     const ef of f.get("env_file").isNull
       ? []
       : (Array.isArray(f.get("env_file").value) ? f.get("env_file").items() : [f.get("env_file")])
-  ) {
+  ) at(() => envFile(ef), undefined);
+  function envFile(ef: Field): void {
     let path: string;
     let required = true;
     if (ef.isMap) {
@@ -654,7 +756,7 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
       text = ctx.readTextFile(abs);
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
-      if (!required) continue;
+      if (!required) return;
       throw ef.error(`env file "${abs}" not found`);
     }
     try {
@@ -670,18 +772,23 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
     envField.pos,
     ctx.warnings,
   );
-  for (const [k, vf] of envMap.entries()) {
-    if (k.startsWith("\0")) throw vf.error(`expected "KEY=VALUE", got ${JSON.stringify(vf.value)}`);
-    if (k === "" || /[=\s]/.test(k)) throw vf.error(`invalid environment variable name "${k}"`);
-    if (vf.isNull) {
-      const v = ctx.lookup(k);
-      if (v !== undefined) environment[k] = v;
-      else delete environment[k];
-    } else environment[k] = vf.scalar();
+  for (const [k, vf] of at(() => envMap.entries(), [])) {
+    at(() => {
+      if (k.startsWith("\0")) {
+        throw vf.error(`expected "KEY=VALUE", got ${JSON.stringify(vf.value)}`);
+      }
+      if (k === "" || /[=\s]/.test(k)) throw vf.error(`invalid environment variable name "${k}"`);
+      if (vf.isNull) {
+        const v = ctx.lookup(k);
+        if (v !== undefined) environment[k] = v;
+        else delete environment[k];
+      } else environment[k] = vf.scalar();
+    }, undefined);
   }
 
   const ports: ServicePort[] = [];
-  for (const pf of f.get("ports").items()) {
+  for (const pf of at(() => f.get("ports").items(), [])) at(() => port(pf), undefined);
+  function port(pf: Field): void {
     if (pf.isMap) {
       for (const [k, kf] of pf.entries()) {
         if (
@@ -713,16 +820,19 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
     }
   }
   const expose: ServicePort[] = [];
-  for (const ef of f.get("expose").items()) {
-    const r = ok(ef, parsePortShort(typeof ef.value === "number" ? ef.value : ef.string()));
-    if (r.some((p) => p.published !== undefined)) {
-      throw ef.error('expose takes container ports only, e.g. "3000"');
-    }
-    expose.push(...r);
+  for (const ef of at(() => f.get("expose").items(), [])) {
+    at(() => {
+      const r = ok(ef, parsePortShort(typeof ef.value === "number" ? ef.value : ef.string()));
+      if (r.some((p) => p.published !== undefined)) {
+        throw ef.error('expose takes container ports only, e.g. "3000"');
+      }
+      expose.push(...r);
+    }, undefined);
   }
 
   const volumes: ServiceVolume[] = [];
-  for (const vf of f.get("volumes").items()) {
+  for (const vf of at(() => f.get("volumes").items(), [])) at(() => volume(vf), undefined);
+  function volume(vf: Field): void {
     let v: ServiceVolume;
     if (vf.isMap) {
       for (const [k, kf] of vf.entries()) {
@@ -745,7 +855,8 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
         type,
         target,
         readOnly: vf.get("read_only").isNull ? false : vf.get("read_only").boolean(),
-        createHostPath: true,
+        // Only a bind has a host path (a tmpfs is the same from either syntax).
+        createHostPath: type !== "tmpfs",
       };
       if (!vf.get("source").isNull) v.source = vf.get("source").string();
       if (type === "bind") {
@@ -769,7 +880,8 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
     const tf of f.get("tmpfs").isNull
       ? []
       : (Array.isArray(f.get("tmpfs").value) ? f.get("tmpfs").items() : [f.get("tmpfs")])
-  ) {
+  ) at(() => tmpfs(tf), undefined);
+  function tmpfs(tf: Field): void {
     const [target, ...optsList] = tf.string().split(":");
     if (!target?.startsWith("/")) throw tf.error(`the tmpfs path "${target}" is not absolute`);
     const v: ServiceVolume = { type: "tmpfs", target, readOnly: false, createHostPath: false };
@@ -782,7 +894,7 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
   const targets = new Map<string, number>();
   volumes.forEach((v, i) => {
     if (targets.has(v.target)) {
-      throw f.get("volumes").error(`mount target "${v.target}" is used twice`);
+      ctx.errors.push(f.get("volumes").error(`mount target "${v.target}" is used twice`));
     }
     targets.set(v.target, i);
   });
@@ -797,7 +909,12 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
       netField.pos,
       ctx.warnings,
     );
-    for (const [net, nf] of nm.entries()) {
+    for (const [net, nf] of at(() => nm.entries(), [])) {
+      at(() => serviceNetwork(net, nf), undefined);
+    }
+  }
+  function serviceNetwork(net: string, nf: Field): void {
+    {
       if (net.startsWith("\0")) throw nf.error("expected a network name");
       const sn: ServiceNetwork = { aliases: [] };
       if (!nf.isNull) {
@@ -826,7 +943,8 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
     depField.pos,
     ctx.warnings,
   );
-  for (const [dep, df] of dm.entries()) {
+  for (const [dep, df] of at(() => dm.entries(), [])) at(() => dependency(dep, df), undefined);
+  function dependency(dep: string, df: Field): void {
     if (dep.startsWith("\0")) throw df.error("expected a service name");
     const d: ServiceDependency = { condition: "service_started", restart: false, required: true };
     if (!df.isNull) {
@@ -849,9 +967,11 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
     dependsOn[dep] = d;
   }
 
+  const bool = (key: string) => at(() => f.get(key).isNull ? false : f.get(key).boolean(), false);
+  const list = (key: string) => at(() => f.get(key).stringOrList(), []);
   const svc: ComposeService = {
     name,
-    image,
+    image: image ?? "",
     environment: Object.fromEntries(
       Object.entries(environment).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0),
     ),
@@ -862,24 +982,35 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
     dependsOn,
     restart: "no",
     labels: {},
-    configs: fileRefs(f.get("configs"), "config"),
-    secrets: fileRefs(f.get("secrets"), "secret"),
+    configs: at(() => fileRefs(f.get("configs"), "config", ctx), []),
+    secrets: at(() => fileRefs(f.get("secrets"), "secret", ctx), []),
     replicas: 1,
     deployReplicas: false,
-    stopGracePeriodMs: durationMs(f.get("stop_grace_period"), 10_000),
-    init: f.get("init").isNull ? false : f.get("init").boolean(),
-    readOnly: f.get("read_only").isNull ? false : f.get("read_only").boolean(),
-    capAdd: f.get("cap_add").stringOrList(),
-    capDrop: f.get("cap_drop").stringOrList(),
-    privileged: f.get("privileged").isNull ? false : f.get("privileged").boolean(),
+    stopGracePeriodMs: at(() => durationMs(f.get("stop_grace_period"), 10_000), 10_000),
+    init: bool("init"),
+    readOnly: bool("read_only"),
+    capAdd: list("cap_add"),
+    capDrop: list("cap_drop"),
+    privileged: bool("privileged"),
     extraHosts: {},
-    dns: f.get("dns").stringOrList(),
-    profiles: f.get("profiles").stringOrList(),
+    dns: list("dns"),
+    profiles: list("profiles"),
   };
-  const entrypoint = argv(f.get("entrypoint"));
+  const entrypoint = at(() => argv(f.get("entrypoint")), undefined);
   if (entrypoint) svc.entrypoint = entrypoint;
-  const command = argv(f.get("command"));
+  const command = at(() => argv(f.get("command")), undefined);
   if (command) svc.command = command;
+  if (
+    ctx.requireCommand && !entrypoint?.length && !command?.length &&
+    f.get("command").isNull && f.get("entrypoint").isNull
+  ) {
+    // An rk8s image is a bundle directory without an image config (no ENTRYPOINT/CMD).
+    ctx.errors.push(
+      f.error(
+        `service "${name}" needs command or entrypoint: the image has no default command`,
+      ),
+    );
+  }
   const labelsField = f.get("labels");
   const lm = new Field(
     listToMap("labels", labelsField.value),
@@ -887,7 +1018,9 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
     labelsField.pos,
     ctx.warnings,
   );
-  for (const [k, lf] of lm.entries()) svc.labels[k] = lf.isNull ? "" : lf.scalar();
+  for (const [k, lf] of at(() => lm.entries(), [])) {
+    at(() => svc.labels[k] = lf.isNull ? "" : lf.scalar(), "");
+  }
   const ehField = f.get("extra_hosts");
   const em = new Field(
     listToMap("extra_hosts", ehField.value),
@@ -895,16 +1028,19 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
     ehField.pos,
     ctx.warnings,
   );
-  for (const [k, hf] of em.entries()) {
-    const ip = hf.isNull ? "" : hf.scalar();
-    if (!/^[0-9.]+$|^[0-9a-fA-F:]+$|^\[[0-9a-fA-F:]+\]$/.test(ip)) {
-      throw hf.error(`expected "HOST:IP" or HOST: IP, got address "${ip}"`);
-    }
-    svc.extraHosts[k] = ip.replace(/^\[|\]$/g, "");
+  for (const [k, hf] of at(() => em.entries(), [])) {
+    at(() => {
+      const ip = hf.isNull ? "" : hf.scalar();
+      if (!/^[0-9.]+$|^[0-9a-fA-F:]+$|^\[[0-9a-fA-F:]+\]$/.test(ip)) {
+        throw hf.error(`expected "HOST:IP" or HOST: IP, got address "${ip}"`);
+      }
+      svc.extraHosts[k] = ip.replace(/^\[|\]$/g, "");
+    }, undefined);
   }
-  checkDns(f, svc);
+  at(() => checkDns(f, svc), undefined);
   const restart = f.get("restart");
-  if (!restart.isNull) {
+  if (!restart.isNull) at(() => restartPolicy(restart), undefined);
+  function restartPolicy(restart: Field): void {
     const r = restart.scalar();
     const m = /^(no|always|unless-stopped|on-failure)(?::(\d+))?$/.exec(r);
     if (!m || (m[2] !== undefined && m[1] !== "on-failure")) {
@@ -920,28 +1056,37 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
     ]] as const
   ) {
     const kf = f.get(key);
-    if (!kf.isNull) svc[prop] = kf.string();
+    if (!kf.isNull) at(() => svc[prop] = kf.string(), "");
   }
   if (svc.containerName !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(svc.containerName)) {
-    throw f.get("container_name").error(`"${svc.containerName}" is not a valid container name`);
+    ctx.errors.push(
+      f.get("container_name").error(`"${svc.containerName}" is not a valid container name`),
+    );
   }
   if (
     svc.hostname !== undefined &&
     !/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(svc.hostname)
   ) {
-    throw f.get("hostname").error(`"${svc.hostname}" is not a valid hostname (RFC 1123 label)`);
+    ctx.errors.push(
+      f.get("hostname").error(`"${svc.hostname}" is not a valid hostname (RFC 1123 label)`),
+    );
   }
   if (svc.stopSignal !== undefined) {
-    svc.stopSignal = ok(f.get("stop_signal"), signalName(svc.stopSignal));
+    const sig = svc.stopSignal;
+    at(() => svc.stopSignal = ok(f.get("stop_signal"), signalName(sig)), "");
   }
   const wd = f.get("working_dir");
   if (!wd.isNull) {
-    const w = wd.string();
-    if (!w.startsWith("/")) throw wd.error(`working_dir "${w}" is not absolute`);
-    svc.workingDir = w;
+    at(() => {
+      const w = wd.string();
+      if (!w.startsWith("/")) throw wd.error(`working_dir "${w}" is not absolute`);
+      svc.workingDir = w;
+    }, undefined);
   }
   const user = f.get("user");
-  if (!user.isNull) {
+  // The user is looked up in the image: only when the image is valid.
+  if (!user.isNull && image !== undefined) at(() => serviceUser(image, user), undefined);
+  function serviceUser(image: string, user: Field): void {
     const file = (name: string): string | undefined => {
       try {
         return ctx.readTextFile(join(image, "rootfs", "etc", name));
@@ -954,19 +1099,20 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
     svc.user = { uid: r.uid, gid: r.gid };
     if (r.groups.length > 0) svc.user.groups = r.groups;
   }
-  const hc = healthcheck(f.get("healthcheck"));
+  const hc = at(() => healthcheck(f.get("healthcheck"), ctx), undefined);
   if (hc) svc.healthcheck = hc;
 
-  const c = cpus(f.get("cpus"));
+  const c = at(() => cpus(f.get("cpus")), undefined);
   if (c !== undefined) svc.cpus = c;
-  const ml = bytes(f.get("mem_limit"));
+  const ml = at(() => bytes(f.get("mem_limit")), undefined);
   if (ml !== undefined) svc.memLimit = ml;
-  const mr = bytes(f.get("mem_reservation"));
+  const mr = at(() => bytes(f.get("mem_reservation")), undefined);
   if (mr !== undefined) svc.memReservation = mr;
   const scale = f.get("scale");
-  if (!scale.isNull) svc.replicas = scale.integer(0, 1000);
+  if (!scale.isNull) at(() => svc.replicas = scale.integer(0, 1000), 1);
   const deploy = f.get("deploy");
-  if (!deploy.isNull) {
+  if (!deploy.isNull) at(() => deployKeys(deploy), undefined);
+  function deployKeys(deploy: Field): void {
     for (const [k, kf] of deploy.entries()) {
       if (k !== "resources" && k !== "replicas") {
         kf.warn(`deploy.${k} is not supported by rk8s, ignored`);
@@ -995,15 +1141,17 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
           kf.warn(`deploy.resources.${group}.${k} is not supported, ignored`);
         }
       }
-      const gc = cpus(g.get("cpus"));
+      const gc = at(() => cpus(g.get("cpus")), undefined);
       if (gc !== undefined) svc[cpuKey] = gc;
-      const gm = bytes(g.get("memory"));
+      const gm = at(() => bytes(g.get("memory")), undefined);
       if (gm !== undefined) svc[memKey] = gm;
     }
   }
   if (svc.containerName !== undefined && svc.replicas > 1) {
-    throw f.get("container_name").error(
-      `service "${name}" has container_name and ${svc.replicas} replicas: a container name must be unique`,
+    ctx.errors.push(
+      f.get("container_name").error(
+        `service "${name}" has container_name and ${svc.replicas} replicas: a container name must be unique`,
+      ),
     );
   }
   return svc;
@@ -1104,8 +1252,12 @@ function checkDns(f: Field, svc: ComposeService): void {
   if (opts.length > 0) svc.dnsOptions = opts;
 }
 
-function fileRefs(f: Field, kind: "config" | "secret"): ServiceFileRef[] {
-  return f.items().map((r) => {
+function fileRefs(f: Field, kind: "config" | "secret", ctx: Ctx): ServiceFileRef[] {
+  return f.items().flatMap((r) => attempt(ctx, () => [fileRef(r, kind)], []));
+}
+
+function fileRef(r: Field, kind: "config" | "secret"): ServiceFileRef {
+  {
     if (!r.isMap) {
       const source = r.string();
       return { source, target: kind === "secret" ? `/run/secrets/${source}` : `/${source}` };
@@ -1124,10 +1276,10 @@ function fileRefs(f: Field, kind: "config" | "secret"): ServiceFileRef[] {
       throw r.get("target").error(`the target "${target}" is not absolute`);
     }
     return { source, target };
-  });
+  }
 }
 
-function healthcheck(f: Field): ServiceHealthcheck | undefined {
+function healthcheck(f: Field, ctx: Ctx): ServiceHealthcheck | undefined {
   if (f.isNull) return undefined;
   f.map();
   for (const [k, kf] of f.entries()) {
@@ -1157,13 +1309,19 @@ function healthcheck(f: Field): ServiceHealthcheck | undefined {
     if (s === "NONE") return undefined;
     test = ["/bin/sh", "-c", s];
   }
+  const ms = (key: string, fallback: number) =>
+    attempt(ctx, () => durationMs(f.get(key), fallback), fallback);
   return {
     test,
-    intervalMs: durationMs(f.get("interval"), 30_000),
-    timeoutMs: durationMs(f.get("timeout"), 30_000),
-    retries: f.get("retries").isNull ? 3 : f.get("retries").integer(0, 1_000_000),
-    startPeriodMs: durationMs(f.get("start_period"), 0),
-    startIntervalMs: durationMs(f.get("start_interval"), 5_000),
+    intervalMs: ms("interval", 30_000),
+    timeoutMs: ms("timeout", 30_000),
+    retries: attempt(
+      ctx,
+      () => f.get("retries").isNull ? 3 : f.get("retries").integer(0, 1_000_000),
+      3,
+    ),
+    startPeriodMs: ms("start_period", 0),
+    startIntervalMs: ms("start_interval", 5_000),
   };
 }
 

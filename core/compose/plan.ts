@@ -187,3 +187,54 @@ export async function serviceConfigHash(
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/**
+ * The services `restart SERVICE...` acts on, in dependency order: the named ones (all when none
+ * is named) plus, unless `noDeps`, the services that depend on them with `restart: true`,
+ * transitively — docker compose drops the other `depends_on` edges for a restart, then includes
+ * dependents. Each level may restart in parallel once the previous one has.
+ *
+ * @example
+ * ```ts
+ * import { restartLevels } from "./plan.ts";
+ * import assert from "node:assert/strict";
+ * const on = (restart: boolean) => ({ restart });
+ * const services = {
+ *   db: { dependsOn: {} },
+ *   api: { dependsOn: { db: on(true) } },
+ *   web: { dependsOn: { api: on(true) } },
+ *   job: { dependsOn: { db: on(false) } },
+ * };
+ * assert.deepEqual(restartLevels(services, ["db"], false), [["db"], ["api"], ["web"]]);
+ * assert.deepEqual(restartLevels(services, ["db"], true), [["db"]]);
+ * ```
+ */
+export function restartLevels(
+  services: Readonly<Record<string, { dependsOn: Readonly<Record<string, { restart: boolean }>> }>>,
+  selected: readonly string[],
+  noDeps: boolean,
+): string[][] {
+  // Only the restart edges matter (compose's restart.go drops the others).
+  const edges: Record<string, { dependsOn: Record<string, unknown> }> = {};
+  for (const [name, s] of Object.entries(services)) {
+    edges[name] = {
+      dependsOn: Object.fromEntries(Object.entries(s.dependsOn).filter(([, d]) => d.restart)),
+    };
+  }
+  const chosen = new Set(selected.length === 0 ? Object.keys(services) : selected);
+  for (const n of chosen) if (!services[n]) throw new RkError(`no such service: ${n}`);
+  if (!noDeps) {
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const [name, s] of Object.entries(edges)) {
+        if (chosen.has(name)) continue;
+        if (Object.keys(s.dependsOn).some((d) => chosen.has(d))) {
+          chosen.add(name);
+          grew = true;
+        }
+      }
+    }
+  }
+  const sub = Object.fromEntries([...chosen].map((n) => [n, edges[n]!]));
+  return dependencyLevels(sub);
+}

@@ -34,6 +34,7 @@ export type UpAction =
   | { kind: "create"; service: string; replica: number; reason: string }
   | { kind: "recreate"; service: string; replica: number; pod: string; reason: string }
   | { kind: "keep"; service: string; replica: number; pod: string }
+  | { kind: "restart"; service: string; replica: number; pod: string; reason: string }
   | { kind: "remove"; service: string; replica: number; pod: string; reason: string }
   | { kind: "orphan"; service: string; pod: string };
 
@@ -47,13 +48,21 @@ export interface PlanUpOptions {
   modelServices: readonly string[];
   /** The services `up` acts on (all when empty). */
   selected?: readonly string[];
+  /**
+   * Service → the services that depend on it with `depends_on.<service>.restart: true`: their
+   * running replicas are restarted when it is recreated (docker compose stops them before the
+   * recreate and starts them after).
+   */
+  restartDependents?: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
  * Plans `up`: a missing replica is created; one whose config hash differs (or with
  * `forceRecreate`) or that is not running is recreated; one that runs with the same hash is kept;
  * replicas above the wanted count are removed; pods of services that are no longer in the model
- * are orphans (removed with `removeOrphans`, else reported).
+ * are orphans (removed with `removeOrphans`, else reported). The running replicas of a service
+ * that depends with `restart: true` on one whose configuration changed are restarted (docker
+ * compose's `depends_on.<service>.restart`, compose#10284).
  *
  * @example
  * ```ts
@@ -108,6 +117,53 @@ export function planUp(
     }
     if (!inScope(o.service)) continue;
     out.push({ ...base(o), kind: "remove", reason: "scaled down" });
+  }
+  // depends_on.restart: a dependency whose configuration changed (or was forced) takes its
+  // dependents' running replicas down and up with it; they are not recreated.
+  const recreated = new Set(
+    out.filter((a) => a.kind === "recreate" && a.reason !== "not running").map((a) => a.service),
+  );
+  for (const dep of [...recreated].sort()) {
+    for (const dependent of opts.restartDependents?.[dep] ?? []) {
+      if (recreated.has(dependent)) continue;
+      const reason = `dependency "${dep}" was recreated (depends_on.${dep}.restart: true)`;
+      for (const o of observed) {
+        if (o.service !== dependent || !o.running || !modelServices.has(o.service)) continue;
+        const i = out.findIndex((a) =>
+          a.kind !== "orphan" && a.kind !== "create" && a.pod === o.pod
+        );
+        const current = i < 0 ? undefined : out[i];
+        if (current && current.kind !== "keep") continue;
+        const action: UpAction = { ...base(o), kind: "restart", reason };
+        if (i < 0) out.push(action);
+        else out[i] = action;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Service → the services that depend on it with `restart: true` (compose-go's dependents
+ * filtered on `ServiceDependency.Restart`).
+ *
+ * @example
+ * ```ts
+ * import { restartDependents } from "./up_planner.ts";
+ * import assert from "node:assert/strict";
+ * const on = (restart: boolean) => ({ condition: "service_started", restart, required: true });
+ * assert.deepEqual(
+ *   restartDependents({ web: { dependsOn: { db: on(true) } }, job: { dependsOn: { db: on(false) } }, db: { dependsOn: {} } }),
+ *   { db: ["web"] },
+ * );
+ * ```
+ */
+export function restartDependents(
+  services: Readonly<Record<string, { dependsOn: Readonly<Record<string, { restart: boolean }>> }>>,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, s] of Object.entries(services).sort(([a], [b]) => a < b ? -1 : 1)) {
+    for (const [dep, d] of Object.entries(s.dependsOn)) if (d.restart) (out[dep] ??= []).push(name);
   }
   return out;
 }

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { type ObservedReplica, planUp, type PlanUpOptions } from "./up_planner.ts";
+import {
+  type ObservedReplica,
+  planUp,
+  type PlanUpOptions,
+  restartDependents,
+} from "./up_planner.ts";
 
 const d = (service: string, replica: number, hash: string) => ({ service, replica, hash });
 const o = (service: string, replica: number, hash: string, running = true): ObservedReplica => ({
@@ -56,6 +61,41 @@ Deno.test("planUp() reconciles desired replicas against the project's pods", asy
       { selected: ["a"] },
       ["recreate a/1"],
     ],
+    [
+      "depends_on.restart: a recreated dependency restarts its running dependents",
+      [d("db", 1, "h2"), d("web", 1, "h"), d("web", 2, "h"), d("job", 1, "h")],
+      [o("db", 1, "h"), o("web", 1, "h"), o("web", 2, "h"), o("job", 1, "h")],
+      { restartDependents: { db: ["web"] } },
+      ["recreate db/1", "restart web/1", "restart web/2", "keep job/1"],
+    ],
+    [
+      "depends_on.restart: nothing restarts when the dependency is kept",
+      [d("db", 1, "h"), d("web", 1, "h")],
+      [o("db", 1, "h"), o("web", 1, "h")],
+      { restartDependents: { db: ["web"] } },
+      ["keep db/1", "keep web/1"],
+    ],
+    [
+      "depends_on.restart: a dependency only restarted because it stopped does not restart others",
+      [d("db", 1, "h"), d("web", 1, "h")],
+      [o("db", 1, "h", false), o("web", 1, "h")],
+      { restartDependents: { db: ["web"] } },
+      ["recreate db/1", "keep web/1"],
+    ],
+    [
+      "depends_on.restart: a dependent recreated anyway, or not running, is not restarted too",
+      [d("db", 1, "h2"), d("web", 1, "h2"), d("api", 1, "h")],
+      [o("db", 1, "h"), o("web", 1, "h"), o("api", 1, "h", false)],
+      { restartDependents: { db: ["api", "web"] } },
+      ["recreate db/1", "recreate web/1", "recreate api/1"],
+    ],
+    [
+      "depends_on.restart: a dependent outside the selected services is restarted too",
+      [d("db", 1, "h2"), d("web", 1, "h")],
+      [o("db", 1, "h"), o("web", 1, "h")],
+      { selected: ["db"], restartDependents: { db: ["web"] } },
+      ["recreate db/1", "restart web/1"],
+    ],
   ];
   for (const [name, desired, observed, opts, want] of cases) {
     await t.step(name, () => {
@@ -66,4 +106,18 @@ Deno.test("planUp() reconciles desired replicas against the project's pods", asy
       assert.deepEqual(got, want);
     });
   }
+});
+
+Deno.test("restartDependents() lists only dependents with restart: true", () => {
+  const dep = (restart: boolean) => ({ restart });
+  assert.deepEqual(
+    restartDependents({
+      db: { dependsOn: {} },
+      cache: { dependsOn: {} },
+      web: { dependsOn: { db: dep(true), cache: dep(false) } },
+      worker: { dependsOn: { db: dep(true), cache: dep(true) } },
+      job: { dependsOn: { db: dep(false) } },
+    }),
+    { db: ["web", "worker"], cache: ["worker"] },
+  );
 });

@@ -86,11 +86,12 @@ export async function destroyRuntimeContainer(
   id: string,
   cgroupsPath: string,
   wasCreated: boolean,
+  removeCgroupDir = true,
 ): Promise<void> {
   if (!wasCreated) await killMonitorsOf(id, engine.paths.exitDir);
   await engine.runtime.delete(id, { force: true });
   if (wasCreated) await waitForExit(engine, id, 5_000);
-  await removeCgroup(cgroupsPath);
+  if (removeCgroupDir) await removeCgroup(cgroupsPath);
   await removeIfExists(join(engine.paths.exitDir, id));
   await removeIfExists(join(engine.paths.socketDir, id));
 }

@@ -20,8 +20,21 @@ export interface RemoveOptions {
   force?: boolean;
 }
 
+/** Options of {@linkcode teardownRecord}. */
+export interface TeardownOptions {
+  /**
+   * Leave the container's cgroup directory to the caller, which removes it with others in one
+   * `rmdir` (a pod's teardown: its containers' cgroups, then the pod's).
+   */
+  keepCgroup?: boolean;
+}
+
 /** Tears down everything of `rec` (the runtime container must not be running, or be forced). */
-export async function teardownRecord(engine: Engine, rec: ContainerRecord): Promise<void> {
+export async function teardownRecord(
+  engine: Engine,
+  rec: ContainerRecord,
+  opts: TeardownOptions = {},
+): Promise<void> {
   const steps = new StepRunner();
   await steps.run(
     `delete runtime container ${rec.name}`,
@@ -31,6 +44,7 @@ export async function teardownRecord(engine: Engine, rec: ContainerRecord): Prom
         rec.id,
         cgroupPathOf(rec.id, rec.config.cgroupParent),
         rec.pid !== undefined,
+        !opts.keepCgroup,
       ),
   );
   // Write-ahead: a create killed during CNI ADD leaves an attachment its record does not name

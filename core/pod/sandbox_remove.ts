@@ -6,7 +6,8 @@
  * @module
  */
 import { join } from "../path.ts";
-import { removeCgroup } from "../cgroup/mod.ts";
+import { removeCgroups } from "../cgroup/mod.ts";
+import { cgroupPathOf } from "../container/_files.ts";
 import type { Engine } from "../container/engine.ts";
 import { teardownRecord } from "../container/remove.ts";
 import { listContainerRecords } from "../store/containers.ts";
@@ -55,7 +56,8 @@ export async function teardownSandbox(engine: Engine, rec: SandboxRecord): Promi
       name: c.id === rec.pauseContainerId
         ? `remove pause container of ${rec.name}`
         : `remove container ${c.name}`,
-      run: () => teardownRecord(engine, c),
+      // Its cgroup goes with the pod's below (one `rmdir` per pod, not one per container).
+      run: () => teardownRecord(engine, c, { keepCgroup: true }),
     })),
     ...(mayHaveAttachment(rec) && provider
       ? [{ name: `detach network of ${rec.name}`, run: () => provider.detach(rec.id) }]
@@ -65,7 +67,14 @@ export async function teardownSandbox(engine: Engine, rec: SandboxRecord): Promi
   ]);
   const volumes = planVolumes(rec.manifest?.volumes ?? [], join(rec.stateDir, "volumes"));
   await steps.run(`release volumes of ${rec.name}`, () => releaseVolumes(volumes));
-  await steps.run(`remove pod cgroup ${rec.cgroupParent}`, () => removeCgroup(rec.cgroupParent));
+  await steps.run(
+    `remove the cgroups of ${rec.name} (${rec.cgroupParent})`,
+    () =>
+      removeCgroups([
+        ...records.map((c) => cgroupPathOf(c.id, c.config.cgroupParent)),
+        rec.cgroupParent,
+      ]),
+  );
   // The record is kept when anything failed, so the removal can be retried.
   await steps.runIfClean(
     `remove pod state dir ${rec.stateDir}`,
