@@ -126,6 +126,7 @@ export class ApiHandler {
         r,
         this.namespaces,
         (res, obj) => this.#removed(res, obj),
+        (key) => this.#caches.get(r)?.peek(key),
       );
       this.#storages.set(r, s);
     }
@@ -948,7 +949,7 @@ export class ApiHandler {
       cur.status = { ...status, conditions: conds };
       delete cur.metadata.resourceVersion;
       return cur;
-    }, { dryRun, now, validateAsNew: true });
+    }, { dryRun, now, skipValidation: true });
     return jsonResponse({
       kind: "Status",
       apiVersion: "v1",

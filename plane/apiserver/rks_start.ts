@@ -149,7 +149,7 @@ export async function startRks(
           server: clientUrl(config.hostname, server.port),
           caCert: pki.caCert,
           token: pki.adminToken,
-        }),
+        }, { loopback: server.loopback }),
         { fieldManager },
       );
       clients.push(kube);
