@@ -149,6 +149,11 @@ export class RestStorage {
   #namespaces: NamespaceGate;
   #onRemoved: (r: ApiResource, obj: ApiObject) => void;
   #cached: (key: string) => ApiObject | undefined;
+  /**
+   * Admission of this resource's writes (not of subresources): gets the object about to be
+   * stored (may change it) and, for an update, the current one; throws to refuse.
+   */
+  admission: ((obj: ApiObject, old: ApiObject | undefined) => Promise<void>) | undefined;
 
   /**
    * Creates the storage; `namespaces` checks the namespace of a namespaced create,
@@ -337,6 +342,7 @@ export class RestStorage {
       meta.name = generateName(meta.generateName);
     }
     const obj = prepareForCreate(r, body, opts.now ?? new Date());
+    await this.admission?.(obj, undefined);
     this.#validate(obj);
     const name = String(obj.metadata.name);
     const key = this.#key(ns, name);
@@ -491,6 +497,7 @@ export class RestStorage {
     }
     const next = prepareForUpdate(this.resource, subresource, current, desired);
     next.metadata.name = name;
+    if (subresource === undefined) await this.admission?.(next, current);
     if (!opts.skipValidation) this.#validate(next, current);
     return { next, rv };
   }

@@ -126,6 +126,11 @@ export class WatchCache {
     return this.#ready && this.#failed === undefined ? this.#objects.get(key) : undefined;
   }
 
+  /** Every cached object (read-only), or undefined when the cache is not following the store. */
+  peekAll(): Iterable<ApiObject> | undefined {
+    return this.#ready && this.#failed === undefined ? this.#objects.values() : undefined;
+  }
+
   /** Lists and starts the shared store watch (once). */
   start(): Promise<void> {
     if (this.#ready && this.#failed === undefined) return this.#ready;
