@@ -9,7 +9,12 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor } from "../core/testing.ts";
 import { configFromYaml, parseRksArgs, resolveRksConfig } from "../plane/apiserver/rks_config.ts";
-import { runKubectl, startRksProcess, stopRksProcess } from "../plane/apiserver/_testing.ts";
+import {
+  runKubectl,
+  startRksProcess,
+  stopRksProcess,
+  waitRksServing,
+} from "../plane/apiserver/_testing.ts";
 import { freePort, startEtcd } from "../plane/store/etcd_server.ts";
 
 const CONFIG = `leader_election:
@@ -77,15 +82,7 @@ Deno.test({
       ]);
       const m = { name, data, kubeconfig, process };
       members.push(m);
-      await waitFor(`rks ${name} to serve`, async () => {
-        try {
-          await Deno.stat(kubeconfig);
-        } catch {
-          return false;
-        }
-        const r = await runKubectl(home, kubeconfig, ["get", "--raw", "/readyz"]);
-        return r.code === 0 && r.stdout.trim() === "ok";
-      }, { timeoutMs: 60_000, intervalMs: 200 });
+      await waitRksServing(home, kubeconfig, process);
       return m;
     };
     const identity = async (m: Member) =>
