@@ -42,6 +42,9 @@ Options:
   --scheduler on|off     run the scheduler inside rks start (default on)
   --kubeconfig FILE      the API to schedule for (scheduler, controllers; default <data-dir>/admin.kubeconfig)
   --controllers on|off   run the controllers inside rks start (default on)
+  --leader-elect on|off  start: take the kube-system Leases kube-scheduler and
+                         kube-controller-manager before scheduling/reconciling, so several
+                         rks on one store run one scheduler and one controller set (default on)
   --node-listen HOST:PORT
                          start: QUIC (UDP) endpoint for node agents, e.g. 127.0.0.1:50051,
                          with CA discovery on TCP at the same port; token create: the address

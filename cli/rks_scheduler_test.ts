@@ -12,6 +12,7 @@ import {
   startRksProcess as rks,
   startTestCluster,
   stopRksProcess as stop,
+  waitRksServing,
 } from "../plane/apiserver/_testing.ts";
 import { freePort } from "../plane/store/etcd_server.ts";
 
@@ -62,15 +63,7 @@ Deno.test({
       kc,
     ]);
     try {
-      await waitFor("rks to serve", async () => {
-        try {
-          await Deno.stat(kc);
-        } catch {
-          return false;
-        }
-        const r = await kubectl(home, kc, ["get", "--raw", "/readyz"]);
-        return r.code === 0 && r.stdout.trim() === "ok";
-      }, { timeoutMs: 60_000, intervalMs: 200 });
+      await waitRksServing(home, kc, p);
       const created = await kubectl(home, kc, ["create", "-f", "-"], nodeAndPod("n1", "web"));
       assert.equal(created.code, 0, created.stderr);
       assert.equal(await waitNodeName(home, kc, "web"), "n1");

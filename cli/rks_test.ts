@@ -7,28 +7,13 @@ import {
   runKubectl as kubectl,
   startRksProcess,
   stopRksProcess as stopRks,
+  waitRksServing,
 } from "../plane/apiserver/_testing.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { waitFor } from "../core/testing.ts";
 import { freePort, startEtcd } from "../plane/store/etcd_server.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-
-async function waitServing(home: string, kubeconfig: string, p: Deno.ChildProcess) {
-  let exited = false;
-  p.status.then(() => exited = true);
-  await waitFor("rks to serve", async () => {
-    if (exited) throw new Error("rks exited");
-    try {
-      await Deno.stat(kubeconfig);
-    } catch {
-      return false;
-    }
-    const r = await kubectl(home, kubeconfig, ["get", "--raw", "/readyz"]);
-    return r.code === 0 && r.stdout.trim() === "ok";
-  }, { timeoutMs: 60_000, intervalMs: 200 });
-}
 
 async function portOpen(port: number): Promise<boolean> {
   try {
@@ -69,7 +54,7 @@ Deno.test({
     ];
     let p = startRksProcess(args);
     try {
-      await waitServing(home, out, p);
+      await waitRksServing(home, out, p);
       const created = await kubectl(home, out, ["create", "-f", "-"], pod);
       assert.equal(created.stdout.trim(), "pod/keep created", created.stderr);
       const first = await Deno.readTextFile(out);
@@ -81,7 +66,7 @@ Deno.test({
 
       await Deno.remove(join(home, ".kube"), { recursive: true });
       p = startRksProcess(args);
-      await waitServing(home, out, p);
+      await waitRksServing(home, out, p);
       assert.equal(await Deno.readTextFile(out), first, "same CA, token and address");
       const got = await kubectl(home, out, [
         "get",
@@ -151,7 +136,7 @@ network_config:
     const p = startRksProcess(["start", "--config", config, "--data-dir", join(dir, "data")]);
     try {
       const kc = join(dir, "data", "admin.kubeconfig");
-      await waitServing(home, kc, p);
+      await waitRksServing(home, kc, p);
       const r = await kubectl(home, kc, ["get", "ns", "default", "-o", "name"]);
       assert.equal(r.stdout.trim(), "namespace/default");
       // The objects are in the external etcd.

@@ -21,6 +21,12 @@ import {
 import { validateLabels } from "./_validate_meta.ts";
 import { validatePodTemplate } from "./_validate_pod.ts";
 import { labelSelectorFromObject, matchesLabelSelector } from "./label_selector.ts";
+import {
+  HIGHEST_USER_DEFINABLE_PRIORITY,
+  PREEMPTION_POLICIES,
+  SYSTEM_PRIORITY_CLASS_PREFIX,
+  unknownSystemClass,
+} from "./priority_classes.ts";
 
 type Obj = Record<string, unknown>;
 const SPEC = new FieldPath("spec");
@@ -388,6 +394,47 @@ export function validateSecret(errs: FieldErrors, obj: Obj, old: Obj | undefined
     errs.invalid(new FieldPath("type"), obj.type ?? "", "field is immutable");
   }
   immutableData(errs, obj, old, ["data"]);
+}
+
+/**
+ * PriorityClass (scheduling.k8s.io/v1), as `ValidatePriorityClass` / `ValidatePriorityClassUpdate`:
+ * a `system-` name must be one of the system classes with its value; other classes at most
+ * 1,000,000,000; `preemptionPolicy` `Never` or `PreemptLowerPriority`; `value` and
+ * `preemptionPolicy` immutable.
+ */
+export function validatePriorityClass(errs: FieldErrors, obj: Obj, old?: Obj): void {
+  const name = String(rec(obj.metadata).name ?? "");
+  const value = obj.value;
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    errs.required(new FieldPath("value"));
+  } else if (value < -2147483648 || value > 2147483647) {
+    errs.invalid(new FieldPath("value"), value, "must be a 32-bit integer");
+  }
+  if (name.startsWith(SYSTEM_PRIORITY_CLASS_PREFIX)) {
+    const why = unknownSystemClass(name, value, obj.globalDefault);
+    if (why !== undefined) {
+      errs.forbidden(
+        new FieldPath("metadata").child("name"),
+        `priority class names with '${SYSTEM_PRIORITY_CLASS_PREFIX}' prefix are reserved for system use only. error: ${why}`,
+      );
+    }
+  } else if (typeof value === "number" && value > HIGHEST_USER_DEFINABLE_PRIORITY) {
+    errs.forbidden(
+      new FieldPath("value"),
+      `maximum allowed value of a user defined priority is ${HIGHEST_USER_DEFINABLE_PRIORITY}`,
+    );
+  }
+  const policy = obj.preemptionPolicy;
+  if (policy !== undefined && !PREEMPTION_POLICIES.includes(String(policy))) {
+    errs.notSupported(new FieldPath("preemptionPolicy"), policy, PREEMPTION_POLICIES);
+  }
+  if (old === undefined) return;
+  if (old.value !== value) {
+    errs.forbidden(new FieldPath("value"), "may not be changed in an update.");
+  }
+  if (old.preemptionPolicy !== policy) {
+    errs.invalid(new FieldPath("preemptionPolicy"), policy ?? null, "field is immutable");
+  }
 }
 
 /** Lease (coordination.k8s.io/v1). */

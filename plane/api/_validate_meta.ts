@@ -20,7 +20,7 @@ import {
 export const TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * 1024;
 
 /** The kinds whose objects have no namespace. */
-const CLUSTER_SCOPED = new Set(["Namespace", "Node"]);
+const CLUSTER_SCOPED = new Set(["Namespace", "Node", "PriorityClass"]);
 
 /** True when objects of `kind` live in a namespace. */
 export function isNamespacedKind(kind: string): boolean {

@@ -187,6 +187,9 @@ export const apiResources: readonly ApiResource[] = Object.freeze([
   resource("events.k8s.io", "v1", "events", "event", "Event", true, {
     shortNames: ["ev"],
   }),
+  resource("scheduling.k8s.io", "v1", "priorityclasses", "priorityclass", "PriorityClass", false, {
+    shortNames: ["pc"],
+  }),
 ].map((r) => Object.freeze(r)));
 
 /**

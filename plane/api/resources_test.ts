@@ -8,7 +8,7 @@ import {
   subresourceInfo,
 } from "./resources.ts";
 
-Deno.test("apiResources lists every resource of issue 14 once", () => {
+Deno.test("apiResources lists every resource of issues 14 and 15 once", () => {
   const names = apiResources.map((r) => `${apiVersionOf(r)} ${r.resource}`).sort();
   assert.deepEqual(names, [
     "apps/v1 deployments",
@@ -16,6 +16,7 @@ Deno.test("apiResources lists every resource of issue 14 once", () => {
     "coordination.k8s.io/v1 leases",
     "discovery.k8s.io/v1 endpointslices",
     "events.k8s.io/v1 events",
+    "scheduling.k8s.io/v1 priorityclasses",
     "v1 configmaps",
     "v1 endpoints",
     "v1 events",
@@ -39,6 +40,7 @@ Deno.test("apiResources carries kube-apiserver's short names, scope and verbs", 
     ["", "serviceaccounts", ["sa"], true],
     ["", "endpoints", ["ep"], true],
     ["", "events", ["ev"], true],
+    ["scheduling.k8s.io", "priorityclasses", ["pc"], false],
     ["events.k8s.io", "events", ["ev"], true],
     ["apps", "deployments", ["deploy"], true],
     ["apps", "replicasets", ["rs"], true],

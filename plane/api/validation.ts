@@ -21,6 +21,7 @@ import {
   validateEndpointSlice,
   validateEvent,
   validateLease,
+  validatePriorityClass,
   validateReplicaSet,
   validateScale,
   validateSecret,
@@ -97,6 +98,9 @@ export function validateObject(
       break;
     case "Lease":
       validateLease(errs, obj);
+      break;
+    case "PriorityClass":
+      validatePriorityClass(errs, obj, old);
       break;
     case "Event":
       validateEvent(errs, obj);

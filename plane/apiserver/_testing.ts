@@ -6,6 +6,7 @@
  * @module
  */
 import { join } from "node:path";
+import { waitFor } from "../../core/testing.ts";
 import { connectStore } from "../store/etcd_client.ts";
 import { type EtcdServer, startEtcd } from "../store/etcd_server.ts";
 import type { KvStore } from "../store/kv_store.ts";
@@ -283,6 +284,29 @@ export async function stopRksProcess(
   } catch { /* already gone */ }
   const out = await p.output();
   return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+/**
+ * Waits until an rks process wrote `kubeconfig` and answers `/readyz` (60 s at most); fails at
+ * once when the process exits.
+ */
+export async function waitRksServing(
+  home: string,
+  kubeconfig: string,
+  p: Deno.ChildProcess,
+): Promise<void> {
+  let exited = false;
+  p.status.then(() => exited = true);
+  await waitFor("rks to serve", async () => {
+    if (exited) throw new Error("rks exited");
+    try {
+      await Deno.stat(kubeconfig);
+    } catch {
+      return false;
+    }
+    const r = await runKubectl(home, kubeconfig, ["get", "--raw", "/readyz"]);
+    return r.code === 0 && r.stdout.trim() === "ok";
+  }, { timeoutMs: 60_000, intervalMs: 200 });
 }
 
 /** Runs the real kubectl with its own `HOME` and `kubeconfig` (and optional stdin). */

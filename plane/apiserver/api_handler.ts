@@ -23,6 +23,7 @@ import { type ApiResource, apiVersionOf, findResource } from "../api/resources.t
 import { parseFieldSelector } from "../api/field_selector.ts";
 import { parseLabelSelector, SelectorError } from "../api/label_selector.ts";
 import { toTable } from "../api/table/mod.ts";
+import { PriorityAdmission, priorityClassResource } from "./priority_admission.ts";
 import { ApiError } from "./api_error.ts";
 import {
   aggregatedDiscovery,
@@ -103,6 +104,8 @@ export class ApiHandler {
   readonly namespaces: NamespaceLifecycle;
   /** Cascading deletion by owner references. */
   readonly gc: GarbageCollector;
+  /** The Priority admission plugin and the system PriorityClasses. */
+  readonly priority: PriorityAdmission;
 
   /** Creates the handler; call {@linkcode ApiHandler.bootstrap} before serving. */
   constructor(opts: ApiHandlerOptions) {
@@ -115,6 +118,14 @@ export class ApiHandler {
     this.#services = new ServiceAllocator(this.#store);
     this.namespaces = new NamespaceLifecycle(this.#store, (r) => this.storage(r));
     this.gc = new GarbageCollector((r) => this.storage(r), this.#log);
+    this.priority = new PriorityAdmission(
+      this.storage(priorityClassResource),
+      this.watchCache(priorityClassResource),
+    );
+    this.storage(findResource("", "v1", "pods")!).admission = (obj, old) =>
+      this.priority.admitPod(obj, old);
+    this.storage(priorityClassResource).admission = (obj, old) =>
+      this.priority.admitPriorityClass(obj, old !== undefined);
   }
 
   /** The storage of one resource. */
@@ -126,6 +137,7 @@ export class ApiHandler {
         r,
         this.namespaces,
         (res, obj) => this.#removed(res, obj),
+        (key) => this.#caches.get(r)?.peek(key),
       );
       this.#storages.set(r, s);
     }
@@ -168,6 +180,7 @@ export class ApiHandler {
   async bootstrap(): Promise<void> {
     await this.namespaces.bootstrap();
     await this.#kubernetesService();
+    await this.priority.bootstrap();
   }
 
   /**
@@ -693,6 +706,7 @@ export class ApiHandler {
       case "delete": {
         const dryRun = this.#dryRun(q);
         const d = await this.#deleteQuery(req, q);
+        if (r.kind === "PriorityClass") this.priority.checkDelete(name!);
         if (r.kind === "Namespace") {
           return jsonResponse(await this.namespaces.delete(name!, dryRun, this.#now()));
         }
@@ -948,7 +962,7 @@ export class ApiHandler {
       cur.status = { ...status, conditions: conds };
       delete cur.metadata.resourceVersion;
       return cur;
-    }, { dryRun, now, validateAsNew: true });
+    }, { dryRun, now, skipValidation: true });
     return jsonResponse({
       kind: "Status",
       apiVersion: "v1",

@@ -40,6 +40,11 @@ export interface ApiServer extends AsyncDisposable {
   readonly port: number;
   /** The request handler (for its storages and watch caches). */
   readonly handler: ApiHandler;
+  /**
+   * Answers a request in this process, without TLS and sockets (`ApiClient`'s `loopback`
+   * option): what the scheduler and controllers inside rks use.
+   */
+  readonly loopback: (req: Request) => Promise<Response>;
   /** Stops listening, ends watches, waits for the server to finish. */
   close(): Promise<void>;
 }
@@ -126,6 +131,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     url: `https://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     port,
     handler,
+    loopback: (req) => handler.handle(req),
     close,
     [Symbol.asyncDispose]: close,
   };

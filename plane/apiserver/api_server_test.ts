@@ -89,6 +89,7 @@ for (const transport of ["http", "grpc"] as const) {
             "coordination.k8s.io",
             "discovery.k8s.io",
             "events.k8s.io",
+            "scheduling.k8s.io",
           ]);
           const legacy = await json(await c.request("/api"));
           assert.equal(legacy.kind, "APIVersions");

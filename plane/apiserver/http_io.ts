@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import { ApiError, type Status } from "./api_error.ts";
 
 /** The largest request body accepted, in bytes (kube-apiserver: 3 MiB). */
@@ -47,6 +46,8 @@ export async function readBody(req: Request, limit = MAX_BODY_BYTES): Promise<Ui
     throw ApiError.tooLarge(limit);
   }
   if (!req.body) return new Uint8Array();
+  // A declared length within the limit: one read, without a JS round per chunk.
+  if (Number.isFinite(declared)) return await req.bytes();
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = req.body.getReader();
@@ -85,31 +86,31 @@ export function wantsTable(accept: string | null): boolean {
 }
 
 /**
- * Compares a presented bearer token with the expected one in constant time (over their
- * SHA-256 digests, so the length does not leak either). Synchronous: `node:crypto`'s hash and
- * `timingSafeEqual` cost microseconds, where two WebCrypto digests cost about 0.8 ms of the
- * request's time.
+ * Compares a presented bearer token with the expected one in constant time: every character
+ * of the presented token is compared (with the expected one's at the same position, wrapped
+ * around), and a length difference counts as a mismatch, so the time depends only on the
+ * presented token's length, never on how much of it is right or on the expected length.
+ * Plain string code units: a hash over `node:crypto` cost about 57 µs of every request.
  *
  * @example
  * ```ts
  * import { tokenMatches } from "./http_io.ts";
  * import assert from "node:assert/strict";
  * assert.equal(tokenMatches("Bearer abc", "abc"), true);
+ * assert.equal(tokenMatches("bearer  abc ", "abc"), true);
  * assert.equal(tokenMatches("Bearer abd", "abc"), false);
+ * assert.equal(tokenMatches("Bearer abcabc", "abc"), false);
+ * assert.equal(tokenMatches("Bearer ab", "abc"), false);
  * assert.equal(tokenMatches(null, "abc"), false);
  * ```
  */
 export function tokenMatches(authorization: string | null, expected: string): boolean {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
-  const given = createHash("sha256").update(m?.[1] ?? "").digest();
-  let want = expectedDigests.get(expected);
-  if (!want) {
-    want = createHash("sha256").update(expected).digest();
-    if (expectedDigests.size > 16) expectedDigests.clear();
-    expectedDigests.set(expected, want);
+  if (m === null || expected.length === 0) return false;
+  const given = m[1]!;
+  let diff = given.length ^ expected.length;
+  for (let i = 0; i < given.length; i++) {
+    diff |= given.charCodeAt(i) ^ expected.charCodeAt(i % expected.length);
   }
-  return timingSafeEqual(given, want) && m !== null;
+  return diff === 0;
 }
-
-/** SHA-256 digests of the expected tokens (one per server; computed once). */
-const expectedDigests = new Map<string, Uint8Array>();

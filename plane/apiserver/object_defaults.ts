@@ -129,6 +129,9 @@ export function applyDefaults<T extends Obj>(kind: string, obj: T): T {
     case "Secret":
       setIfUnset(obj, "type", "Opaque");
       break;
+    case "PriorityClass":
+      setIfUnset(obj, "preemptionPolicy", "PreemptLowerPriority");
+      break;
     case "Namespace": {
       const spec = rec(obj, "spec");
       setIfUnset(spec, "finalizers", ["kubernetes"]);

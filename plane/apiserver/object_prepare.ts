@@ -10,6 +10,7 @@ import { isRecord } from "../../core/is_record.ts";
 import type { ApiResource } from "../api/resources.ts";
 import type { ApiObject } from "./object_codec.ts";
 import { applyDefaults } from "./object_defaults.ts";
+import { jsonEqual } from "../api/json_equal.ts";
 import { cloneJson } from "../api/clone_json.ts";
 
 /** Kinds whose `metadata.generation` kube-apiserver 1.32 maintains. */
@@ -120,10 +121,11 @@ export function prepareForCreate(
   return out;
 }
 
+const notSpec = new Set(["metadata", "status", "apiVersion", "kind"]);
+
 /** The fields that are not spec: metadata and status (and the type header). */
-function specPart(obj: ApiObject): string {
-  const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
-  return JSON.stringify(canonical(rest));
+function isNotSpec(path: readonly string[]): boolean {
+  return path.length === 1 && notSpec.has(path[0]!);
 }
 
 const keptMetadata = [
@@ -183,24 +185,18 @@ export function prepareForUpdate(
     if (old.status === undefined) delete out.status;
     else out.status = cloneJson(old.status);
   }
-  if (generationKinds.has(r.kind) && specPart(out) !== specPart(old)) {
+  if (generationKinds.has(r.kind) && !jsonEqual(out, old, isNotSpec)) {
     meta.generation = (typeof old.metadata.generation === "number" ? old.metadata.generation : 0) +
       1;
   }
   return out;
 }
 
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (!isRecord(v)) return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])]));
-}
-
 /** True when two stored forms are the same, whatever their key order (ignoring `resourceVersion`). */
 export function sameObject(a: ApiObject, b: ApiObject): boolean {
-  const strip = (o: ApiObject) => {
-    const { resourceVersion: _rv, ...metadata } = o.metadata;
-    return JSON.stringify(canonical({ ...o, metadata }));
-  };
-  return strip(a) === strip(b);
+  return jsonEqual(a, b, isResourceVersion);
+}
+
+function isResourceVersion(path: readonly string[]): boolean {
+  return path.length === 2 && path[1] === "resourceVersion" && path[0] === "metadata";
 }

@@ -21,6 +21,7 @@ const files = [
   "k8s.io/api/coordination/v1/generated.proto",
   "k8s.io/api/discovery/v1/generated.proto",
   "k8s.io/api/events/v1/generated.proto",
+  "k8s.io/api/scheduling/v1/generated.proto",
 ];
 
 let rootPromise: Promise<protobuf.Root> | undefined;
@@ -46,6 +47,7 @@ const groupPackages: Record<string, string> = {
   "coordination.k8s.io": "coordination",
   "discovery.k8s.io": "discovery",
   "events.k8s.io": "events",
+  "scheduling.k8s.io": "scheduling",
 };
 
 const meta = "k8s.io.apimachinery.pkg.apis.meta.v1";
@@ -193,6 +195,8 @@ export async function decodeProtobufObject(
     );
   }
   const json = toJson(t, obj) as Record<string, unknown>;
+  // PriorityClass.value has no omitempty: a zero value is on the wire and in the JSON.
+  if (wantKind === "PriorityClass" && json.value === undefined) json.value = 0;
   return {
     apiVersion: typeMeta.apiVersion || (group ? `${group}/${version}` : version),
     kind: wantKind,

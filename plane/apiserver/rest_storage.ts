@@ -78,10 +78,11 @@ export interface WriteOptions {
   /** The clock (tests). */
   now?: Date;
   /**
-   * Validate an update as a new object (no update rules): `pods/binding` sets `spec.nodeName`,
-   * which a pod update may not change.
+   * Store the update without validating the object (`pods/binding`: kube-apiserver's
+   * `assignPod` sets `spec.nodeName`, annotations and the `PodScheduled` condition on the stored
+   * pod without pod validation; only the Binding is validated).
    */
-  validateAsNew?: boolean;
+  skipValidation?: boolean;
 }
 
 /**
@@ -147,22 +148,32 @@ export class RestStorage {
   readonly gr: GroupResource;
   #namespaces: NamespaceGate;
   #onRemoved: (r: ApiResource, obj: ApiObject) => void;
+  #cached: (key: string) => ApiObject | undefined;
+  /**
+   * Admission of this resource's writes (not of subresources): gets the object about to be
+   * stored (may change it) and, for an update, the current one; throws to refuse.
+   */
+  admission: ((obj: ApiObject, old: ApiObject | undefined) => Promise<void>) | undefined;
 
   /**
    * Creates the storage; `namespaces` checks the namespace of a namespaced create,
-   * `onRemoved` hears of every object removed from the store (for garbage collection).
+   * `onRemoved` hears of every object removed from the store (for garbage collection),
+   * `cached` returns the watch cache's copy of a key (read-only; may be stale) to start an
+   * update from, as kube-apiserver's `GuaranteedUpdate` starts from the watch cache's object.
    */
   constructor(
     store: KvStore,
     resource: ApiResource,
     namespaces: NamespaceGate,
     onRemoved: (r: ApiResource, obj: ApiObject) => void = () => {},
+    cached: (key: string) => ApiObject | undefined = () => undefined,
   ) {
     this.store = store;
     this.resource = resource;
     this.gr = { group: resource.group, resource: resource.resource };
     this.#namespaces = namespaces;
     this.#onRemoved = onRemoved;
+    this.#cached = cached;
   }
 
   #key(ns: string | undefined, name: string): string {
@@ -331,6 +342,7 @@ export class RestStorage {
       meta.name = generateName(meta.generateName);
     }
     const obj = prepareForCreate(r, body, opts.now ?? new Date());
+    await this.admission?.(obj, undefined);
     this.#validate(obj);
     const name = String(obj.metadata.name);
     const key = this.#key(ns, name);
@@ -409,40 +421,49 @@ export class RestStorage {
     opts: WriteOptions = {},
   ): Promise<ApiObject> {
     const key = this.#key(ns, name);
+    // The first attempt starts from the watch cache's copy when there is one (saves a store
+    // read); the txn compares its revision, so a stale copy only costs a retry. Any failure
+    // computed from a copy that may be stale is retried from the store, as kube-apiserver does
+    // (`origStateIsCurrent`).
+    let suggestion = this.#cached(key);
     for (let attempt = 0; attempt < 20; attempt++) {
-      const kv = await this.store.get(key);
-      if (!kv) throw ApiError.notFound(this.gr, name);
-      const current = this.#decode(kv);
-      const desired = await mutate(cloneJson(current));
-      if (!isRecord(desired.metadata)) desired.metadata = {};
-      this.#checkBody(desired, ns);
-      const dn = desired.metadata.name;
-      if (dn !== undefined && dn !== "" && dn !== name) {
-        throw ApiError.badRequest(
-          `the name of the object (${String(dn)}) does not match the name on the URL (${name})`,
-        );
+      let current: ApiObject;
+      let modRevision: number;
+      const fromCache = suggestion !== undefined;
+      if (suggestion !== undefined) {
+        current = suggestion;
+        modRevision = Number(suggestion.metadata.resourceVersion);
+        suggestion = undefined;
+      } else {
+        const kv = await this.store.get(key);
+        if (!kv) throw ApiError.notFound(this.gr, name);
+        current = this.#decode(kv);
+        modRevision = kv.modRevision;
       }
-      const rv = desired.metadata.resourceVersion;
-      if (rv !== undefined && rv !== "" && rv !== current.metadata.resourceVersion) {
-        throw ApiError.conflict(this.gr, name);
+      let next: ApiObject;
+      let rv: unknown;
+      try {
+        ({ next, rv } = await this.#nextVersion(ns, name, subresource, current, mutate, opts));
+      } catch (e) {
+        if (fromCache) continue;
+        throw e;
       }
-      const next = prepareForUpdate(this.resource, subresource, current, desired);
-      next.metadata.name = name;
-      // pods/binding changes spec.nodeName, which a pod update may not: validate it as a whole.
-      this.#validate(next, opts.validateAsNew || subresource === "binding" ? undefined : current);
-      if (sameObject(next, current)) return current;
+      if (sameObject(next, current)) {
+        if (fromCache) continue; // unchanged against a copy: check against the store
+        return current;
+      }
       const finalized = next.metadata.deletionTimestamp !== undefined &&
         !(Array.isArray(next.metadata.finalizers) && next.metadata.finalizers.length > 0);
       if (opts.dryRun) return next;
       const res = await this.store.txn({
-        compare: [{ key, target: "mod", result: "equal", value: kv.modRevision }],
+        compare: [{ key, target: "mod", result: "equal", value: modRevision }],
         success: finalized
           ? [{ type: "delete", key }]
           : [{ type: "put", key, value: encodeObject(next) }],
         failure: [],
       });
       if (!res.succeeded) {
-        if (rv !== undefined && rv !== "") throw ApiError.conflict(this.gr, name);
+        if (!fromCache && rv !== undefined && rv !== "") throw ApiError.conflict(this.gr, name);
         continue;
       }
       next.metadata.resourceVersion = String(res.revision);
@@ -450,6 +471,35 @@ export class RestStorage {
       return next;
     }
     throw ApiError.conflict(this.gr, name);
+  }
+
+  /** The object an update stores: `mutate`'s answer checked, prepared and validated. */
+  async #nextVersion(
+    ns: string | undefined,
+    name: string,
+    subresource: string | undefined,
+    current: ApiObject,
+    mutate: (current: ApiObject) => ApiObject | Promise<ApiObject>,
+    opts: WriteOptions,
+  ): Promise<{ next: ApiObject; rv: unknown }> {
+    const desired = await mutate(cloneJson(current));
+    if (!isRecord(desired.metadata)) desired.metadata = {};
+    this.#checkBody(desired, ns);
+    const dn = desired.metadata.name;
+    if (dn !== undefined && dn !== "" && dn !== name) {
+      throw ApiError.badRequest(
+        `the name of the object (${String(dn)}) does not match the name on the URL (${name})`,
+      );
+    }
+    const rv = desired.metadata.resourceVersion;
+    if (rv !== undefined && rv !== "" && rv !== current.metadata.resourceVersion) {
+      throw ApiError.conflict(this.gr, name);
+    }
+    const next = prepareForUpdate(this.resource, subresource, current, desired);
+    next.metadata.name = name;
+    if (subresource === undefined) await this.admission?.(next, current);
+    if (!opts.skipValidation) this.#validate(next, current);
+    return { next, rv };
   }
 
   /**

@@ -8,6 +8,7 @@
  */
 import { isRecord } from "../../core/is_record.ts";
 import { UsageError } from "../../core/errors.ts";
+import { parseDuration } from "../../core/compose/syntax.ts";
 import { parseSchedulerConfig, type SchedulerConfig } from "../scheduler/profile.ts";
 
 /** The resolved settings of `rks start`. */
@@ -36,6 +37,11 @@ export interface RksConfig {
   runScheduler?: boolean;
   /** Run the ReplicaSet and Deployment controllers inside `rks start` (default true). */
   controllers?: boolean;
+  /**
+   * Leader election of the scheduler and the controllers inside `rks start` (the
+   * `leader_election:` section and `--leader-elect`); default on with kube's timings.
+   */
+  leaderElection?: LeaderElectionSettings;
   /** QUIC (UDP) listen address for node agents (`--node-listen`); unset = no node endpoint. */
   nodeListen?: { hostname: string; port: number };
   /**
@@ -43,6 +49,85 @@ export interface RksConfig {
    * listens on all interfaces; put in the serving certificate and in the join command.
    */
   advertiseAddress?: string;
+}
+
+/**
+ * The `leader_election:` section of the rks config, as kube-scheduler's and
+ * kube-controller-manager's `LeaderElectionConfiguration`: `leaderElect` (default true),
+ * `leaseDuration` (15s), `renewDeadline` (10s), `retryPeriod` (2s), `resourceNamespace`
+ * (kube-system). The Leases are `kube-scheduler` and `kube-controller-manager`.
+ */
+export interface LeaderElectionSettings {
+  /** Take a Lease before scheduling / reconciling. */
+  leaderElect: boolean;
+  /** `leaseDuration` in seconds. */
+  leaseDurationSeconds: number;
+  /** `renewDeadline` in seconds. */
+  renewDeadlineSeconds: number;
+  /** `retryPeriod` in seconds. */
+  retryPeriodSeconds: number;
+  /** Namespace of the Leases. */
+  resourceNamespace: string;
+}
+
+/** kube-scheduler's and kube-controller-manager's defaults. */
+export const DEFAULT_LEADER_ELECTION: Readonly<LeaderElectionSettings> = Object.freeze({
+  leaderElect: true,
+  leaseDurationSeconds: 15,
+  renewDeadlineSeconds: 10,
+  retryPeriodSeconds: 2,
+  resourceNamespace: "kube-system",
+});
+
+/**
+ * Reads the `leader_election:` section; throws `UsageError` naming the field for unknown keys,
+ * bad durations, and timings kube would refuse (`leaseDuration` must be greater than
+ * `renewDeadline`, which must be greater than `retryPeriod`).
+ *
+ * @example
+ * ```ts
+ * import { parseLeaderElection } from "./rks_config.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(parseLeaderElection({ leaseDuration: "4s", renewDeadline: "3s", retryPeriod: "1s" }, "rks.yaml").leaseDurationSeconds, 4);
+ * assert.throws(() => parseLeaderElection({ leaseDuraton: "4s" }, "rks.yaml"), /rks.yaml: leader_election.leaseDuraton: unknown key/);
+ * ```
+ */
+export function parseLeaderElection(doc: unknown, file: string): LeaderElectionSettings {
+  const fail = (field: string, msg: string): never => {
+    throw new UsageError(`${file}: leader_election${field ? `.${field}` : ""}: ${msg}`);
+  };
+  if (!isRecord(doc)) return fail("", "expected a mapping");
+  const out: LeaderElectionSettings = { ...DEFAULT_LEADER_ELECTION };
+  const durations = {
+    leaseDuration: "leaseDurationSeconds",
+    renewDeadline: "renewDeadlineSeconds",
+    retryPeriod: "retryPeriodSeconds",
+  } as const;
+  for (const [k, v] of Object.entries(doc)) {
+    if (k === "leaderElect") {
+      if (typeof v !== "boolean") fail(k, "expected true or false");
+      out.leaderElect = v as boolean;
+    } else if (k === "resourceNamespace") {
+      if (typeof v !== "string" || v === "") fail(k, "expected a namespace name");
+      out.resourceNamespace = v as string;
+    } else if (k in durations) {
+      const d = typeof v === "string" || typeof v === "number"
+        ? parseDuration(v)
+        : { ok: false as const, reason: "expected a duration such as 15s" };
+      if (!d.ok) return fail(k, d.reason);
+      if (d.value <= 0) fail(k, "must be greater than zero");
+      out[durations[k as keyof typeof durations]] = d.value / 1000;
+    } else {
+      fail(k, "unknown key");
+    }
+  }
+  if (out.leaseDurationSeconds <= out.renewDeadlineSeconds) {
+    fail("leaseDuration", "must be greater than renewDeadline");
+  }
+  if (out.renewDeadlineSeconds <= out.retryPeriodSeconds * 1.2) {
+    fail("renewDeadline", "must be greater than retryPeriod × 1.2 (the retry jitter)");
+  }
+  return out;
 }
 
 /** Flags of the `rks` command line. */
@@ -71,6 +156,8 @@ export interface RksFlags {
   ttl?: string;
   /** `--advertise-address IP` (start). */
   advertiseAddress?: string;
+  /** `--leader-elect on|off` (start: take Leases before scheduling/reconciling, default on). */
+  leaderElect?: string;
 }
 
 /** A parsed command line. */
@@ -105,6 +192,7 @@ const flagNames: Record<string, keyof RksFlags> = {
   "--node-listen": "nodeListen",
   "--ttl": "ttl",
   "--advertise-address": "advertiseAddress",
+  "--leader-elect": "leaderElect",
 };
 
 /**
@@ -161,8 +249,11 @@ export function parseRksArgs(argv: readonly string[]): RksArgs {
     if (value === undefined || value === "") {
       throw new UsageError(`option '${name}' needs a value`);
     }
-    if ((key === "scheduler" || key === "controllers") && value !== "on" && value !== "off") {
-      throw new UsageError(`option '--${key}' expects on or off, got '${value}'`);
+    if (
+      (key === "scheduler" || key === "controllers" || key === "leaderElect") &&
+      value !== "on" && value !== "off"
+    ) {
+      throw new UsageError(`option '${name}' expects on or off, got '${value}'`);
     }
     flags[key] = value;
   }
@@ -244,6 +335,7 @@ export function configFromYaml(doc: unknown, file: string): Partial<RksConfig> {
     "data_dir",
     "listen",
     "scheduler",
+    "leader_election",
   ]);
   for (const k of Object.keys(doc)) if (!known.has(k)) fail(k, "unknown key");
   const addr = doc.listen ?? doc.addr;
@@ -287,6 +379,9 @@ export function configFromYaml(doc: unknown, file: string): Partial<RksConfig> {
       throw new UsageError(`${file}: ${e instanceof Error ? e.message : e}`);
     }
   }
+  if (doc.leader_election !== undefined && doc.leader_election !== null) {
+    out.leaderElection = parseLeaderElection(doc.leader_election, file);
+  }
   const n = doc.network_config;
   if (n !== undefined && n !== null) {
     if (!isRecord(n)) return fail("network_config", "expected a mapping");
@@ -312,6 +407,13 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
   if (flags.scheduler !== undefined) out.runScheduler = flags.scheduler === "on";
   if (flags.kubeconfigOut !== undefined) out.kubeconfigOut = flags.kubeconfigOut;
   if (flags.controllers !== undefined) out.controllers = flags.controllers === "on";
+  if (file.leaderElection !== undefined) out.leaderElection = file.leaderElection;
+  if (flags.leaderElect !== undefined) {
+    out.leaderElection = {
+      ...(out.leaderElection ?? DEFAULT_LEADER_ELECTION),
+      leaderElect: flags.leaderElect === "on",
+    };
+  }
   if (flags.nodeListen !== undefined) {
     out.nodeListen = parseListen(flags.nodeListen, "--node-listen");
   }

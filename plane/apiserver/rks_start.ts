@@ -15,7 +15,8 @@ import type { KvStore } from "../store/kv_store.ts";
 import { type ApiServer, startApiServer } from "./api_server.ts";
 import { ensureClusterPki } from "./cluster_pki.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
-import type { RksConfig } from "./rks_config.ts";
+import { DEFAULT_LEADER_ELECTION, type RksConfig } from "./rks_config.ts";
+import { LeaderElector } from "../client/leader_election.ts";
 import { ApiClient } from "./api_client.ts";
 import { KubeClient } from "../client/kube_client.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
@@ -35,14 +36,33 @@ export interface Rks extends AsyncDisposable {
   readonly nodes: NodeGateway | undefined;
   /** The embedded etcd, when rks started one. */
   readonly etcd: EtcdServer | undefined;
-  /** The scheduler running inside rks (unless `--scheduler off`). */
+  /**
+   * The scheduler running inside rks now (none with `--scheduler off`, or while another rks
+   * holds the `kube-scheduler` Lease).
+   */
   readonly scheduler: Scheduler | undefined;
+  /** The Leases this rks holds now (`kube-scheduler`, `kube-controller-manager`). */
+  readonly leading: string[];
   /** Path of the admin kubeconfig in the data directory. */
   readonly kubeconfigPath: string;
   /** The admin kubeconfig text. */
   readonly kubeconfig: string;
   /** Stops the API server, the store client and the embedded etcd. */
   close(): Promise<void>;
+}
+
+/**
+ * This rks's leader-election identity, `<hostname>_<uuid>` as client-go's, kept in
+ * `<data-dir>/leader-identity` so a restarted rks renews its own Lease at once instead of
+ * waiting for it to expire.
+ */
+async function leaderIdentity(dataDir: string): Promise<string> {
+  const file = join(dataDir, "leader-identity");
+  const kept = (await readTextIfExists(file))?.trim();
+  if (kept) return kept;
+  const id = `${Deno.hostname()}_${crypto.randomUUID()}`;
+  await Deno.writeTextFile(file, `${id}\n`, { mode: 0o600 });
+  return id;
 }
 
 /** The server URL clients use for a listen address. */
@@ -142,6 +162,7 @@ export async function startRks(
     }
     let scheduler: Scheduler | undefined;
     let controllers: ControllerManager | undefined;
+    const electors: LeaderElector[] = [];
     const clients: KubeClient[] = [];
     const client = (fieldManager: string) => {
       const kube = new KubeClient(
@@ -149,32 +170,80 @@ export async function startRks(
           server: clientUrl(config.hostname, server.port),
           caCert: pki.caCert,
           token: pki.adminToken,
-        }),
+        }, { loopback: server.loopback }),
         { fieldManager },
       );
       clients.push(kube);
       return kube;
     };
+    const le = config.leaderElection ?? DEFAULT_LEADER_ELECTION;
+    const identity = le.leaderElect ? await leaderIdentity(config.dataDir) : "";
+    /**
+     * Runs a component: at once without leader election, else while this rks holds the
+     * component's Lease (a lost Lease stops it; a regained one starts a fresh one).
+     */
+    const run = async (
+      lease: string,
+      kube: KubeClient,
+      start: () => Promise<void>,
+      stop: () => Promise<void>,
+    ) => {
+      if (!le.leaderElect) return await start();
+      const elector = new LeaderElector(kube, {
+        name: lease,
+        namespace: le.resourceNamespace,
+        identity,
+        leaseDurationSeconds: le.leaseDurationSeconds,
+        renewDeadlineSeconds: le.renewDeadlineSeconds,
+        retryPeriodSeconds: le.retryPeriodSeconds,
+        log,
+      });
+      electors.push(elector);
+      elector.start({ onStartedLeading: start, onStoppedLeading: stop });
+    };
+    const stopAll = async () => {
+      await Promise.all(electors.map((e) => e.stop()));
+      await controllers?.close();
+      controllers = undefined;
+      await scheduler?.stop();
+      scheduler = undefined;
+      for (const c of clients) c.close();
+    };
     try {
       if (config.runScheduler !== false) {
-        scheduler = new Scheduler(client("kube-scheduler"), {
-          ...(config.scheduler ? { config: config.scheduler } : {}),
-          log,
+        const kube = client("kube-scheduler");
+        await run("kube-scheduler", kube, async () => {
+          const s = new Scheduler(kube, {
+            ...(config.scheduler ? { config: config.scheduler } : {}),
+            ...(identity ? { identity } : {}),
+            log,
+          });
+          await s.start();
+          scheduler = s;
+          log(`rks: scheduler ${s.profile.schedulerName} running`);
+        }, async () => {
+          const s = scheduler;
+          scheduler = undefined;
+          await s?.stop();
         });
-        await scheduler.start();
-        log(`rks: scheduler ${scheduler.profile.schedulerName} running`);
       }
       if (config.controllers !== false) {
-        controllers = await startControllerManager({
-          kube: client("kube-controller-manager"),
-          log,
-          ...(config.networkConfig ? { networkConfig: config.networkConfig } : {}),
+        const kube = client("kube-controller-manager");
+        await run("kube-controller-manager", kube, async () => {
+          controllers = await startControllerManager({
+            kube,
+            log,
+            ...(config.networkConfig ? { networkConfig: config.networkConfig } : {}),
+          });
+          log("rks: controllers running (replicaset, deployment, node lifecycle)");
+        }, async () => {
+          const c = controllers;
+          controllers = undefined;
+          await c?.close();
         });
-        log("rks: controllers running (replicaset, deployment, node lifecycle)");
       }
     } catch (err) {
-      await scheduler?.stop();
-      for (const c of clients) c.close();
+      await stopAll();
       await server.close();
       throw err;
     }
@@ -214,9 +283,7 @@ export async function startRks(
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
-        await controllers?.close();
-        await scheduler?.stop();
-        for (const c of clients) c.close();
+        await stopAll();
         await g?.close();
         await server.close();
         await s.close();
@@ -229,7 +296,12 @@ export async function startRks(
       store,
       nodes,
       etcd,
-      scheduler,
+      get scheduler() {
+        return scheduler;
+      },
+      get leading() {
+        return electors.filter((e) => e.isLeader).map((e) => e.name);
+      },
       kubeconfigPath,
       kubeconfig,
       close,

@@ -117,6 +117,20 @@ export class WatchCache {
     return this.#revision;
   }
 
+  /**
+   * The cached object at store `key`, or undefined when absent or the cache is not following
+   * the store. Read-only and possibly behind the store: a starting point for a
+   * compare-and-swap, never an answer.
+   */
+  peek(key: string): ApiObject | undefined {
+    return this.#ready && this.#failed === undefined ? this.#objects.get(key) : undefined;
+  }
+
+  /** Every cached object (read-only), or undefined when the cache is not following the store. */
+  peekAll(): Iterable<ApiObject> | undefined {
+    return this.#ready && this.#failed === undefined ? this.#objects.values() : undefined;
+  }
+
   /** Lists and starts the shared store watch (once). */
   start(): Promise<void> {
     if (this.#ready && this.#failed === undefined) return this.#ready;

@@ -25,7 +25,7 @@ import {
   equalIgnoreHash,
   reconcileDeployment,
 } from "./deployment_reconcile.ts";
-import { WorkQueue } from "./work_queue.ts";
+import { KeyedController } from "./keyed_controller.ts";
 
 /** What the Deployment controller runs on. */
 export interface DeploymentControllerOptions {
@@ -61,14 +61,12 @@ export interface DeploymentControllerOptions {
  * await done;
  * ```
  */
-export class DeploymentController {
-  /** Deployment keys to sync. */
-  readonly queue: WorkQueue = new WorkQueue();
+export class DeploymentController extends KeyedController {
   readonly #o: DeploymentControllerOptions;
-  readonly #retries = new Map<string, number>();
 
   /** Creates the controller (nothing runs yet). */
   constructor(o: DeploymentControllerOptions) {
+    super(o.onError);
     this.#o = o;
   }
 
@@ -103,16 +101,6 @@ export class DeploymentController {
     });
   }
 
-  /** Processes keys until {@linkcode DeploymentController.stop}. */
-  run(): Promise<void> {
-    return this.queue.run((key) => this.#syncSafely(key));
-  }
-
-  /** Stops after the current sync. */
-  stop(): void {
-    this.queue.shutDown();
-  }
-
   #enqueueMatching(rs: KubeObject): void {
     for (const d of this.#o.deployments.byNamespace(rs.metadata.namespace ?? "")) {
       const spec = d.spec as Deployment["spec"] | undefined;
@@ -120,20 +108,8 @@ export class DeploymentController {
     }
   }
 
-  async #syncSafely(key: string): Promise<void> {
-    try {
-      await this.sync(key);
-      this.#retries.delete(key);
-    } catch (e) {
-      this.#o.onError?.(key, e);
-      const n = (this.#retries.get(key) ?? 0) + 1;
-      this.#retries.set(key, n);
-      this.queue.addAfter(key, Math.min(5_000, 50 * 2 ** Math.min(n, 7)));
-    }
-  }
-
   /** One sync of the Deployment `key` (`namespace/name`). */
-  async sync(key: string): Promise<void> {
+  override async sync(key: string): Promise<void> {
     const [ns, name] = splitKey(key);
     const obj = this.#o.deployments.get(ns, name);
     if (!obj) return;

@@ -22,7 +22,7 @@ import {
   SERVICE_NAME_LABEL,
   type ServiceObject,
 } from "./endpoints_reconcile.ts";
-import { WorkQueue } from "./work_queue.ts";
+import { KeyedController } from "./keyed_controller.ts";
 
 /** What the Endpoints controller runs on. */
 export interface EndpointsControllerOptions {
@@ -54,14 +54,12 @@ export interface EndpointsControllerOptions {
  * await done;
  * ```
  */
-export class EndpointsController {
-  /** Service keys to sync. */
-  readonly queue: WorkQueue = new WorkQueue();
+export class EndpointsController extends KeyedController {
   readonly #o: EndpointsControllerOptions;
-  readonly #retries = new Map<string, number>();
 
   /** Creates the controller (nothing runs yet). */
   constructor(o: EndpointsControllerOptions) {
+    super(o.onError);
     this.#o = o;
   }
 
@@ -87,26 +85,6 @@ export class EndpointsController {
     await this.#o.endpointSlices.addHandlers({ update: slice, delete: slice });
   }
 
-  /** Processes keys until {@linkcode EndpointsController.stop}. */
-  run(): Promise<void> {
-    return this.queue.run(async (key) => {
-      try {
-        await this.sync(key);
-        this.#retries.delete(key);
-      } catch (e) {
-        this.#o.onError?.(key, e);
-        const n = (this.#retries.get(key) ?? 0) + 1;
-        this.#retries.set(key, n);
-        this.queue.addAfter(key, Math.min(5_000, 50 * 2 ** Math.min(n, 7)));
-      }
-    });
-  }
-
-  /** Stops after the current sync. */
-  stop(): void {
-    this.queue.shutDown();
-  }
-
   #podChanged(p: KubeObject): void {
     for (const s of this.#o.services.byNamespace(p.metadata.namespace ?? "")) {
       const sel = (s.spec as ServiceObject["spec"])?.selector;
@@ -118,7 +96,7 @@ export class EndpointsController {
   }
 
   /** One sync of the Service `key` (`namespace/name`). */
-  async sync(key: string): Promise<void> {
+  override async sync(key: string): Promise<void> {
     const [ns, name] = splitKey(key);
     const { kube } = this.#o;
     const obj = this.#o.services.get(ns, name);

@@ -14,6 +14,7 @@ export * from "./pod_template_hash.ts";
 export * from "./rolling_update_bounds.ts";
 export * from "./controller_expectations.ts";
 export * from "./work_queue.ts";
+export * from "./keyed_controller.ts";
 export * from "./replica_set_controller.ts";
 export * from "./deployment_controller.ts";
 export * from "./controller_manager.ts";

@@ -23,7 +23,7 @@ import {
 } from "./_executor.ts";
 import { ControllerExpectations } from "./controller_expectations.ts";
 import { reconcileReplicaSet, type ReplicaSetAction } from "./replica_set_reconcile.ts";
-import { WorkQueue } from "./work_queue.ts";
+import { KeyedController } from "./keyed_controller.ts";
 
 /** What the ReplicaSet controller runs on. */
 export interface ReplicaSetControllerOptions {
@@ -57,9 +57,7 @@ export interface ReplicaSetControllerOptions {
  * await done;
  * ```
  */
-export class ReplicaSetController {
-  /** ReplicaSet keys to sync. */
-  readonly queue: WorkQueue = new WorkQueue();
+export class ReplicaSetController extends KeyedController {
   /** Pending creations/deletions per ReplicaSet. */
   readonly expectations: ControllerExpectations = new ControllerExpectations();
   readonly #o: ReplicaSetControllerOptions;
@@ -67,10 +65,10 @@ export class ReplicaSetController {
     string,
     { reason: "FailedCreate" | "FailedDelete"; message: string }
   >();
-  readonly #retries = new Map<string, number>();
 
   /** Creates the controller (nothing runs yet). */
   constructor(o: ReplicaSetControllerOptions) {
+    super(o.onError);
     this.#o = o;
   }
 
@@ -112,16 +110,6 @@ export class ReplicaSetController {
     });
   }
 
-  /** Processes keys until {@linkcode ReplicaSetController.stop}. */
-  run(): Promise<void> {
-    return this.queue.run((key) => this.#syncSafely(key));
-  }
-
-  /** Stops after the current sync. */
-  stop(): void {
-    this.queue.shutDown();
-  }
-
   #enqueueMatching(pod: KubeObject): void {
     if (pod.metadata.deletionTimestamp) return;
     for (const rs of this.#o.replicaSets.byNamespace(pod.metadata.namespace ?? "")) {
@@ -130,20 +118,8 @@ export class ReplicaSetController {
     }
   }
 
-  async #syncSafely(key: string): Promise<void> {
-    try {
-      await this.sync(key);
-      this.#retries.delete(key);
-    } catch (e) {
-      this.#o.onError?.(key, e);
-      const n = (this.#retries.get(key) ?? 0) + 1;
-      this.#retries.set(key, n);
-      this.queue.addAfter(key, Math.min(5_000, 50 * 2 ** Math.min(n, 7)));
-    }
-  }
-
   /** One sync of the ReplicaSet `key` (`namespace/name`). */
-  async sync(key: string): Promise<void> {
+  override async sync(key: string): Promise<void> {
     const [ns, name] = splitKey(key);
     const obj = this.#o.replicaSets.get(ns, name);
     if (!obj) {

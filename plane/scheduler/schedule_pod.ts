@@ -114,14 +114,7 @@ export function fitErrorMessage(
   preemptionPolicy?: string,
 ): string {
   if (numAllNodes === 0) return ERR_NO_NODES;
-  const histogram = (items: Iterable<string>) => {
-    const counts = new Map<string, number>();
-    for (const r of items) counts.set(r, (counts.get(r) ?? 0) + 1);
-    return [...counts].map(([r, n]) => `${n} ${r}`).sort();
-  };
-  const reasons = histogram([...failures.values()].flatMap((f) => f.reasons));
-  let msg = `0/${numAllNodes} nodes are available:`;
-  if (reasons.length) msg += ` ${reasons.join(", ")}.`;
+  const msg = filterErrorMessage(numAllNodes, failures);
   if (preemptionPolicy === "Never") {
     return `${msg} preemption: not eligible due to preemptionPolicy=Never.`;
   }
@@ -133,6 +126,34 @@ export function fitErrorMessage(
     ),
   );
   return `${msg} preemption: 0/${numAllNodes} nodes are available: ${pre.join(", ")}.`;
+}
+
+function histogram(items: Iterable<string>): string[] {
+  const counts = new Map<string, number>();
+  for (const r of items) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return [...counts].map(([r, n]) => `${n} ${r}`).sort();
+}
+
+/**
+ * The filters' part of kube-scheduler's `FailedScheduling` message, without what preemption
+ * says: `0/N nodes are available: <count> <reason>, ….` (reasons counted per node, sorted).
+ *
+ * @example
+ * ```ts
+ * import { filterErrorMessage } from "./schedule_pod.ts";
+ * import assert from "node:assert/strict";
+ * const f = new Map([["a", { plugin: "NodeResourcesFit", code: "Unschedulable" as const, reasons: ["Insufficient cpu"] }]]);
+ * assert.equal(filterErrorMessage(2, f), "0/2 nodes are available: 1 Insufficient cpu.");
+ * ```
+ */
+export function filterErrorMessage(
+  numAllNodes: number,
+  failures: ReadonlyMap<string, FilterFailure>,
+): string {
+  const reasons = histogram([...failures.values()].flatMap((f) => f.reasons));
+  let msg = `0/${numAllNodes} nodes are available:`;
+  if (reasons.length) msg += ` ${reasons.join(", ")}.`;
+  return msg;
 }
 
 /**

@@ -91,6 +91,22 @@ const hostAnti = (app: string) => ({
   },
 });
 
+/** A spec with one topology spread constraint over `app: web` pods (zones by default). */
+function spreadWeb(
+  maxSkew: number,
+  whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway",
+  topologyKey = "topology.kubernetes.io/zone",
+): PodSpecLike {
+  return {
+    topologySpreadConstraints: [{
+      maxSkew,
+      topologyKey,
+      whenUnsatisfiable,
+      labelSelector: { matchLabels: { app: "web" } },
+    }],
+  };
+}
+
 const cases: Case[] = [
   {
     name: "exact fit: a pod that needs exactly what is left fits",
@@ -393,27 +409,13 @@ const cases: Case[] = [
       [node("a", { zone: "z1" }), [pod("w1", undefined, undefined, {}, { app: "web" })]],
       [node("b", { zone: "z2", cpu: "1" }), []],
     ],
-    pod: pod("w2", undefined, undefined, {
-      topologySpreadConstraints: [{
-        maxSkew: 1,
-        topologyKey: "topology.kubernetes.io/zone",
-        whenUnsatisfiable: "DoNotSchedule",
-        labelSelector: { matchLabels: { app: "web" } },
-      }],
-    }, { app: "web" }),
+    pod: pod("w2", undefined, undefined, spreadWeb(1, "DoNotSchedule"), { app: "web" }),
     want: "b",
   },
   {
     name: "topology spread: node without the key is refused (missing required label)",
     nodes: [[node("a"), []]],
-    pod: pod("w", undefined, undefined, {
-      topologySpreadConstraints: [{
-        maxSkew: 1,
-        topologyKey: "topology.kubernetes.io/zone",
-        whenUnsatisfiable: "DoNotSchedule",
-        labelSelector: { matchLabels: { app: "web" } },
-      }],
-    }, { app: "web" }),
+    pod: pod("w", undefined, undefined, spreadWeb(1, "DoNotSchedule"), { app: "web" }),
     want: /1 node\(s\) didn't match pod topology spread constraints \(missing required label\)\./,
   },
   {
@@ -422,14 +424,7 @@ const cases: Case[] = [
       [node("a", { zone: "z1", cpu: "8" }), [pod("w1", undefined, undefined, {}, { app: "web" })]],
       [node("b", { zone: "z2", cpu: "1" }), [pod("filler", "900m")]],
     ],
-    pod: pod("w2", undefined, undefined, {
-      topologySpreadConstraints: [{
-        maxSkew: 2,
-        topologyKey: "topology.kubernetes.io/zone",
-        whenUnsatisfiable: "DoNotSchedule",
-        labelSelector: { matchLabels: { app: "web" } },
-      }],
-    }, { app: "web" }),
+    pod: pod("w2", undefined, undefined, spreadWeb(2, "DoNotSchedule"), { app: "web" }),
     want: "a",
   },
   {
@@ -497,14 +492,7 @@ const cases: Case[] = [
       ]],
       [node("b", { zone: "z2" }), [pod("x", "2", "4Gi")]],
     ],
-    pod: pod("w2", undefined, undefined, {
-      topologySpreadConstraints: [{
-        maxSkew: 1,
-        topologyKey: "topology.kubernetes.io/zone",
-        whenUnsatisfiable: "ScheduleAnyway",
-        labelSelector: { matchLabels: { app: "web" } },
-      }],
-    }, { app: "web" }),
+    pod: pod("w2", undefined, undefined, spreadWeb(1, "ScheduleAnyway"), { app: "web" }),
     want: "b",
   },
   {

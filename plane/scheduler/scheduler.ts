@@ -6,7 +6,12 @@
  * a binding that loses (another scheduler bound the pod first) releases the assumed pod and
  * re-queues it with back-off. Writes `Scheduled` and `FailedScheduling` events and the
  * `PodScheduled=False` condition (reason `Unschedulable`, or `SchedulingGated`) as
- * kube-scheduler does.
+ * kube-scheduler does. When a pod fits nowhere, `DefaultPreemption` ({@linkcode preemptionFor})
+ * may pick a node and lower-priority victims: the pod gets `status.nominatedNodeName`, each
+ * victim the `DisruptionTarget` condition (reason `PreemptionByScheduler`), a graceful delete and
+ * a `Preempted` event; nominated pods of lower priority on that node lose their nomination.
+ * Pods nominated to a node count on it for pods of no higher priority, so the space freed
+ * for them is not taken.
  *
  * @module
  */
@@ -15,9 +20,10 @@ import { isNotFound } from "../client/client_errors.ts";
 import { EventRecorder } from "../client/event_recorder.ts";
 import type { KubeClient } from "../client/kube_client.ts";
 import { SharedInformer } from "../client/shared_informer.ts";
-import { podInfo } from "./node_info.ts";
+import { NodeInfo, type PodInfo, podInfo } from "./node_info.ts";
 import { buildProfile, type SchedulerConfig, type SchedulerProfile } from "./profile.ts";
-import { schedulePod } from "./schedule_pod.ts";
+import { ERR_NO_NODES, filterErrorMessage, schedulePod } from "./schedule_pod.ts";
+import { podPriority, type PreemptionCandidate, preemptionFor } from "./default_preemption.ts";
 import { SchedulerCache } from "./scheduler_cache.ts";
 import {
   podKey,
@@ -59,6 +65,8 @@ export interface SchedulerStats {
   bindConflicts: number;
   /** Other binding failures. */
   bindErrors: number;
+  /** Pods evicted by preemption. */
+  preemptionVictims: number;
 }
 
 const GATED_MESSAGE = "Scheduling is blocked due to non-empty scheduling gates";
@@ -134,6 +142,7 @@ export class Scheduler {
     unschedulable: 0,
     bindConflicts: 0,
     bindErrors: 0,
+    preemptionVictims: 0,
   };
   readonly #client: KubeClient;
   readonly #opts: SchedulerOptions;
@@ -145,6 +154,8 @@ export class Scheduler {
   readonly #waiters = new ConditionWaiters();
   #loop: Promise<void> | undefined;
   #startIndex = 0;
+  /** Pending pods nominated to a node (`status.nominatedNodeName`), by key. */
+  readonly #nominated = new Map<string, { node: string; info: PodInfo }>();
 
   /** Creates the scheduler (no request is made). */
   constructor(client: KubeClient, opts: SchedulerOptions = {}) {
@@ -199,12 +210,14 @@ export class Scheduler {
     });
     await this.#pods.addHandlers({
       add: (p) => {
+        this.#nominate(p);
         if (assigned(p)) this.cache.addPod(p);
         else if (responsible(p, name)) this.#enqueue(p);
         this.#wake();
       },
       update: (p, old) => {
         const key = podKey(p);
+        this.#nominate(p);
         if (assigned(p)) {
           this.queue.delete(key);
           this.cache.updatePod(p);
@@ -217,6 +230,7 @@ export class Scheduler {
       },
       delete: (p) => {
         const key = podKey(p);
+        this.#nominated.delete(key);
         this.queue.delete(key);
         if (this.cache.nodeOf(key) !== undefined) {
           this.cache.removePod(key);
@@ -228,6 +242,50 @@ export class Scheduler {
     await this.#nodes.start();
     await this.#pods.start();
     this.#loop = this.#run();
+  }
+
+  /** Keeps the nomination of a pending pod (none once bound or without one). */
+  #nominate(p: Pod): void {
+    const key = podKey(p);
+    const node = p.status?.nominatedNodeName;
+    if (assigned(p) || typeof node !== "string" || node === "") {
+      this.#nominated.delete(key);
+      return;
+    }
+    const had = this.#nominated.get(key);
+    if (had?.node === node && had.info.pod === p) return;
+    try {
+      this.#nominated.set(key, { node, info: podInfo(p) });
+    } catch {
+      this.#nominated.delete(key); // a malformed request: nothing to reserve
+    }
+  }
+
+  /**
+   * The nodes as `pod` must see them: a node with pods nominated to it of at least `pod`'s
+   * priority (other than `pod`) counts them as placed (kube-scheduler's
+   * `addNominatedPods`).
+   */
+  #withNominated(nodes: NodeInfo[], pod: PodInfo): NodeInfo[] {
+    if (this.#nominated.size === 0) return nodes;
+    const prio = podPriority(pod.pod);
+    const byNode = new Map<string, PodInfo[]>();
+    for (const [key, n] of this.#nominated) {
+      if (key === pod.key || podPriority(n.info.pod) < prio) continue;
+      if (this.cache.nodeOf(key) !== undefined) continue; // assumed or bound meanwhile
+      const list = byNode.get(n.node) ?? [];
+      list.push(n.info);
+      byNode.set(n.node, list);
+    }
+    if (byNode.size === 0) return nodes;
+    return nodes.map((n) => {
+      const extra = byNode.get(n.name);
+      if (!extra) return n;
+      const copy = new NodeInfo(n.node);
+      for (const p of n.pods.values()) copy.addPod(p);
+      for (const p of extra) copy.addPod(p);
+      return copy;
+    });
   }
 
   #enqueue(p: Pod): void {
@@ -277,15 +335,34 @@ export class Scheduler {
       return;
     }
     const snap = this.cache.snapshot();
-    const r = schedulePod(info, snap.nodes, this.profile, {
-      nodesWithAffinity: snap.nodesWithAffinity,
-      nodesWithRequiredAntiAffinity: snap.nodesWithRequiredAntiAffinity,
+    const nodes = this.#withNominated(snap.nodes, info);
+    const r = schedulePod(info, nodes, this.profile, {
+      ...(nodes === snap.nodes
+        ? {
+          nodesWithAffinity: snap.nodesWithAffinity,
+          nodesWithRequiredAntiAffinity: snap.nodesWithRequiredAntiAffinity,
+        }
+        : {}),
       startIndex: this.#startIndex,
       ...(this.#opts.random ? { random: this.#opts.random } : {}),
     });
     this.#startIndex = r.nextStartIndex;
     if (!r.ok) {
-      await this.#unschedulable(q, pod, r.message);
+      if (r.numAllNodes === 0) {
+        await this.#unschedulable(q, pod, ERR_NO_NODES);
+        return;
+      }
+      // PostFilter: DefaultPreemption.
+      const pre = preemptionFor(info, nodes, r.failures, this.profile, {
+        ...(this.#opts.random ? { random: this.#opts.random } : {}),
+      });
+      const fit = filterErrorMessage(r.numAllNodes, r.failures);
+      if (!pre.ok) {
+        await this.#unschedulable(q, pod, `${fit} ${pre.message}`);
+        return;
+      }
+      await this.#preempt(info, pre);
+      await this.#unschedulable(q, pod, fit, pre.node);
       return;
     }
     this.cache.assume(info, r.node);
@@ -294,17 +371,100 @@ export class Scheduler {
     p.finally(() => this.#binds.delete(p));
   }
 
-  async #unschedulable(q: QueuedPod, pod: Pod, message: string): Promise<void> {
+  async #unschedulable(
+    q: QueuedPod,
+    pod: Pod,
+    message: string,
+    nominatedNode?: string,
+  ): Promise<void> {
     this.stats.unschedulable++;
     this.queue.addUnschedulable(q);
     void this.#events.event(pod, "Warning", "FailedScheduling", message);
-    await this.#setCondition(pod, "Unschedulable", message);
+    await this.#setCondition(pod, "Unschedulable", message, nominatedNode);
   }
 
-  async #setCondition(pod: Pod, reason: string, message: string): Promise<void> {
+  /**
+   * Carries out a preemption (kube-scheduler's `prepareCandidate`): each victim gets the
+   * `DisruptionTarget` condition, is deleted with its grace period and gets a `Preempted`
+   * event; pods of lower priority nominated to the node lose their nomination.
+   */
+  async #preempt(pod: PodInfo, c: PreemptionCandidate): Promise<void> {
+    const name = this.profile.schedulerName;
+    this.#nominated.set(pod.key, { node: c.node, info: pod });
+    await Promise.all(c.victims.map(async (v) => {
+      const victim = v.pod;
+      try {
+        await this.#client.patch(
+          "pods",
+          victim.metadata.namespace,
+          victim.metadata.name,
+          {
+            status: {
+              conditions: [{
+                type: "DisruptionTarget",
+                status: "True",
+                reason: "PreemptionByScheduler",
+                message: `${name}: preempting to accommodate a higher priority pod`,
+                lastTransitionTime: now(),
+              }],
+            },
+          },
+          "strategic",
+          { subresource: "status" },
+        );
+        await this.#client.delete("pods", victim.metadata.namespace, victim.metadata.name, {
+          ...(victim.metadata.uid ? { preconditions: { uid: victim.metadata.uid } } : {}),
+        });
+        this.stats.preemptionVictims++;
+        void this.#events.event(
+          victim,
+          "Normal",
+          "Preempted",
+          `Preempted by pod ${pod.pod.metadata.uid ?? pod.key} on node ${c.node}`,
+        );
+      } catch (e) {
+        if (!isNotFound(e)) {
+          (this.#opts.log ?? (() => {}))(
+            `scheduler: ${podKey(victim)}: preemption failed: ${serverMessage(e)}`,
+          );
+        }
+      }
+    }));
+    const prio = podPriority(pod.pod);
+    for (const [key, n] of [...this.#nominated]) {
+      if (key === pod.key || n.node !== c.node || podPriority(n.info.pod) >= prio) continue;
+      this.#nominated.delete(key);
+      try {
+        await this.#client.patch(
+          "pods",
+          n.info.pod.metadata.namespace,
+          n.info.pod.metadata.name,
+          { status: { nominatedNodeName: null } },
+          "merge",
+          { subresource: "status" },
+        );
+      } catch (e) {
+        if (!isNotFound(e)) {
+          (this.#opts.log ?? (() => {}))(
+            `scheduler: ${key}: nomination not cleared: ${serverMessage(e)}`,
+          );
+        }
+      }
+    }
+  }
+
+  async #setCondition(
+    pod: Pod,
+    reason: string,
+    message: string,
+    nominatedNode?: string,
+  ): Promise<void> {
     const conds = pod.status?.conditions ?? [];
     const cur = conds.find((c) => c.type === "PodScheduled");
-    if (cur && cur.status === "False" && cur.reason === reason && cur.message === message) return;
+    if (
+      cur && cur.status === "False" && cur.reason === reason && cur.message === message &&
+      (nominatedNode === undefined || pod.status?.nominatedNodeName === nominatedNode)
+    ) return;
     try {
       await this.#client.patch(
         "pods",
@@ -312,6 +472,7 @@ export class Scheduler {
         pod.metadata.name,
         {
           status: {
+            ...(nominatedNode === undefined ? {} : { nominatedNodeName: nominatedNode }),
             conditions: [{
               type: "PodScheduled",
               status: "False",

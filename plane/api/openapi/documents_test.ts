@@ -24,6 +24,7 @@ Deno.test("openapiV3Index() lists one document per served group-version with a s
     "apis/coordination.k8s.io/v1",
     "apis/discovery.k8s.io/v1",
     "apis/events.k8s.io/v1",
+    "apis/scheduling.k8s.io/v1",
   ]);
   assert.deepEqual(openapiV3Index(), index, "the same content gives the same hashes");
   for (const [path, { serverRelativeURL }] of Object.entries(index.paths)) {

@@ -126,7 +126,7 @@ export function fieldSchema(kind: string, apiVersion?: string): FieldSchema | un
   } else {
     const base = kind.endsWith("List") ? kind.slice(0, -4) : kind;
     const r = findResourceByKind("v1", base) ??
-      [..."apps coordination.k8s.io discovery.k8s.io events.k8s.io".split(" ")]
+      [..."apps coordination.k8s.io discovery.k8s.io events.k8s.io scheduling.k8s.io".split(" ")]
         .map((g) => findResourceByKind(`${g}/v1`, base))
         .find((x) => x !== undefined);
     if (r) candidates.push(schemaName(r.group, r.version, kind));

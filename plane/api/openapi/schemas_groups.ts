@@ -1,8 +1,9 @@
 /**
  * OpenAPI v3 schemas of the kinds outside the core group: apps/v1 Deployment and ReplicaSet
  * (with autoscaling/v1 Scale for their `scale` subresource), coordination.k8s.io/v1 Lease,
- * discovery.k8s.io/v1 EndpointSlice and events.k8s.io/v1 Event, with Kubernetes 1.32's fields
- * (k8s.io/api/{apps,autoscaling,coordination,discovery,events}/v1/types.go).
+ * discovery.k8s.io/v1 EndpointSlice, events.k8s.io/v1 Event and scheduling.k8s.io/v1 PriorityClass,
+ * with Kubernetes 1.32's fields (k8s.io/api/{apps,autoscaling,coordination,discovery,events,
+ * scheduling}/v1/types.go).
  *
  * @module
  */
@@ -30,6 +31,7 @@ import {
 
 const IOS = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
 const COORD = "io.k8s.api.coordination.v1.";
+const SCHED = "io.k8s.api.scheduling.v1.";
 const DISC = "io.k8s.api.discovery.v1.";
 const EVENTS = "io.k8s.api.events.v1.";
 const AUTOSCALING = "io.k8s.api.autoscaling.v1.";
@@ -237,6 +239,27 @@ export const groupSchemas: Readonly<Record<string, Schema>> = {
       ),
     },
     ["replicas"],
+  ),
+  ...kindWithList(
+    SCHED,
+    "scheduling.k8s.io",
+    "PriorityClass",
+    "PriorityClass defines mapping from a priority class name to the priority integer value. The value can be any valid integer.",
+    {
+      description: s(
+        "description is an arbitrary string that usually provides guidelines on when this priority class should be used.",
+      ),
+      globalDefault: b(
+        "globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority.",
+      ),
+      preemptionPolicy: s(
+        "preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.",
+      ),
+      value: i32(
+        "value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.",
+      ),
+    },
+    ["value"],
   ),
   ...kindWithList(COORD, "coordination.k8s.io", "Lease", "Lease defines a lease concept.", {
     spec: r(`${COORD}LeaseSpec`, "spec contains the specification of the Lease."),

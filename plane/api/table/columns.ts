@@ -237,6 +237,25 @@ const columnsByResource: Readonly<Record<string, readonly TableColumnDefinition[
   ],
   "/events": eventColumns,
   "events.k8s.io/events": eventColumns,
+  "scheduling.k8s.io/priorityclasses": [
+    nameCol,
+    col(
+      "Value",
+      "integer",
+      "value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.",
+    ),
+    col(
+      "Global-Default",
+      "boolean",
+      "globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority.",
+    ),
+    ageCol,
+    col(
+      "PreemptionPolicy",
+      "string",
+      "preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.",
+    ),
+  ],
   "coordination.k8s.io/leases": [
     nameCol,
     col(

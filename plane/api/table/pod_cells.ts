@@ -22,8 +22,8 @@ export interface TableRowCondition {
 
 /** Cells and conditions of one row. */
 export interface RowCells {
-  /** One value per column, in column order: strings or integers. */
-  cells: (string | number)[];
+  /** One value per column, in column order: strings, integers or booleans. */
+  cells: (string | number | boolean)[];
   /** Row conditions (`Completed` for finished pods), omitted when there are none. */
   conditions?: TableRowCondition[];
 }

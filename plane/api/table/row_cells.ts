@@ -11,7 +11,7 @@ import { formatLabels, formatLabelSelector, labelSelectorString } from "./label_
 import { podCells, type RowCells } from "./pod_cells.ts";
 import { bool, mapSize, num, optRec, rec, recs, str, strMap, strs } from "./_fields.ts";
 
-type Printer = (obj: Record<string, unknown>, now: Date) => (string | number)[];
+type Printer = (obj: Record<string, unknown>, now: Date) => (string | number | boolean)[];
 
 const name = (obj: unknown): string => str(rec(obj, "metadata"), "name");
 const age = (obj: unknown, now: Date): string =>
@@ -204,6 +204,13 @@ const printers: Readonly<Record<string, Printer>> = {
   "/serviceaccounts": (sa, now) => [name(sa), recs(sa, "secrets").length, age(sa, now)],
   "/events": eventCells,
   "events.k8s.io/events": eventCells,
+  "scheduling.k8s.io/priorityclasses": (pc, now) => [
+    name(pc),
+    num(pc, "value"),
+    bool(pc, "globalDefault"),
+    age(pc, now),
+    str(pc, "preemptionPolicy"),
+  ],
   "coordination.k8s.io/leases": (lease, now) => [
     name(lease),
     str(rec(lease, "spec"), "holderIdentity"),

@@ -314,4 +314,17 @@ Deno.test("rowCells() prints the simple kinds", () => {
     "",
     "24h",
   ]);
+  assert.deepEqual(
+    rowCells("scheduling.k8s.io", "priorityclasses", {
+      metadata: meta("high"),
+      value: 1000,
+      globalDefault: true,
+      preemptionPolicy: "Never",
+    }, NOW).cells,
+    ["high", 1000, true, "24h", "Never"],
+  );
+  assert.deepEqual(
+    rowCells("scheduling.k8s.io", "priorityclasses", { metadata: meta("z"), value: 0 }, NOW).cells,
+    ["z", 0, false, "24h", ""],
+  );
 });
