@@ -52,6 +52,11 @@ export interface NodeAgentOptions {
    * `ClusterPods.serve`); it must return when the session closes or the signal aborts.
    */
   pods?: { serve(session: ClusterSession, signal: AbortSignal): Promise<void> };
+  /**
+   * Served like `pods` (the node's pod network: `ClusterNetwork.serve`, which keeps routes,
+   * service rules and DNS in step with the cluster).
+   */
+  network?: { serve(session: ClusterSession, signal: AbortSignal): Promise<void> };
   /** Serves each stream rks opens towards the node (`pods/log`); must not throw. */
   streams?: (stream: IncomingStream) => Promise<void>;
   /** Stops the agent. */
@@ -166,7 +171,10 @@ export async function runNodeAgent(o: NodeAgentOptions): Promise<void> {
       const podsStop = new AbortController();
       const stopPods = () => podsStop.abort();
       o.signal.addEventListener("abort", stopPods, { once: true });
-      const pods = o.pods?.serve(s, podsStop.signal) ?? Promise.resolve();
+      const pods = Promise.all([
+        o.pods?.serve(s, podsStop.signal),
+        o.network?.serve(s, podsStop.signal),
+      ]);
       if (o.streams) {
         const serve = o.streams;
         const session = s;

@@ -4,7 +4,9 @@
  * (https://kubernetes.io/docs/reference/access-authn-authz/node/): a node reads and writes only
  * its own Node (and its status) and its own Lease in `kube-node-lease`, reads and watches only
  * the pods bound to it, writes the status of and deletes only pods bound to it (the caller
- * checks the binding: {@linkcode podBindingToCheck}), and creates Events. Pure.
+ * checks the binding: {@linkcode podBindingToCheck}), and creates Events. Like the kubelet and
+ * kube-proxy (RBAC `system:node`, `system:node-proxier`) it lists and watches all Nodes,
+ * Services and EndpointSlices: its pod network and service rules are built from them. Pure.
  *
  * @module
  */
@@ -54,6 +56,7 @@ export function authorizeNodeRequest(
       if (verb === "GET" && query.get("fieldSelector") === `metadata.name=${node}`) {
         return undefined;
       }
+      if (verb === "GET" && coll === NODES) return undefined;
       return deny;
     }
     const own = [`${coll}/${node}`, ...(coll === NODES ? [`${coll}/${node}/status`] : [])];
@@ -68,6 +71,12 @@ export function authorizeNodeRequest(
   }
   if (!watch && podBindingToCheck(verb, path) !== undefined) return undefined;
   if (!watch && verb === "POST" && /^\/api\/v1\/namespaces\/[a-z0-9-]{1,63}\/events$/.test(base)) {
+    return undefined;
+  }
+  if (
+    verb === "GET" &&
+    (base === "/api/v1/services" || base === "/apis/discovery.k8s.io/v1/endpointslices")
+  ) {
     return undefined;
   }
   if (base === "/api/v1/pods" && verb === "GET") {

@@ -5,7 +5,7 @@ const own = { metadata: { name: "n1" } };
 const other = { metadata: { name: "n2" } };
 const L = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases";
 
-Deno.test("authorizeNodeRequest: a node reaches only its own Node, Lease and pods", () => {
+Deno.test("authorizeNodeRequest: a node reaches its own Node, Lease and pods, and reads Nodes, Services and EndpointSlices", () => {
   const allowed: [string, string, unknown, boolean?][] = [
     ["POST", "/api/v1/nodes", own],
     ["GET", "/api/v1/nodes/n1", undefined],
@@ -22,6 +22,13 @@ Deno.test("authorizeNodeRequest: a node reaches only its own Node, Lease and pod
     ["DELETE", "/api/v1/namespaces/default/pods/web-1", {}],
     ["GET", "/api/v1/namespaces/default/pods/web-1", undefined],
     ["POST", "/api/v1/namespaces/default/events", {}],
+    // The pod network and service rules are built from these (system:node-proxier).
+    ["GET", "/api/v1/nodes", undefined],
+    ["GET", "/api/v1/nodes?resourceVersion=5", undefined, true],
+    ["GET", "/api/v1/services", undefined],
+    ["GET", "/api/v1/services", undefined, true],
+    ["GET", "/apis/discovery.k8s.io/v1/endpointslices", undefined],
+    ["GET", "/apis/discovery.k8s.io/v1/endpointslices", undefined, true],
   ];
   for (const [verb, path, body, watch] of allowed) {
     assert.equal(authorizeNodeRequest("n1", verb, path, body, watch), undefined, `${verb} ${path}`);
@@ -31,7 +38,9 @@ Deno.test("authorizeNodeRequest: a node reaches only its own Node, Lease and pod
     ["PUT", "/api/v1/nodes/n1", other],
     ["PATCH", "/api/v1/nodes/n2/status", {}],
     ["DELETE", "/api/v1/nodes/n1", undefined],
-    ["GET", "/api/v1/nodes", undefined],
+    ["POST", "/api/v1/namespaces/default/services", {}],
+    ["DELETE", "/api/v1/services", undefined],
+    ["POST", "/apis/discovery.k8s.io/v1/endpointslices", {}],
     ["PATCH", `${L}/n2`, {}],
     ["GET", "/api/v1/pods", undefined],
     ["GET", "/api/v1/pods?fieldSelector=spec.nodeName=n2", undefined],
