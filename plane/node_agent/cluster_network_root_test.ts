@@ -231,6 +231,43 @@ spec:
       },
     );
 
+    await t.step(
+      "with a second endpoint on node 1, new connections to the ClusterIP reach both pods",
+      async () => {
+        await must(
+          ["apply", "-f", "-"],
+          podYaml(
+            "server-1",
+            "node-1",
+            "app: web",
+            "mkdir -p /tmp/www && echo hello-from-node-1 > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www",
+          ),
+        );
+        // Each new connection picks an endpoint at random (1/2 each): both answer within a
+        // bounded number of requests; the local one is reached through the same node's bridge.
+        const seen = new Set<string>();
+        await waitFor("answers from the pods on node 1 and node 3", async () => {
+          const r = await execIn(0, "client", [
+            "timeout",
+            "3",
+            "wget",
+            "-q",
+            "-O",
+            "-",
+            `http://${clusterIP}/`,
+          ]);
+          if (r.out.trim()) seen.add(r.out.trim());
+          return seen.size === 2;
+        }, { timeoutMs: 120_000, intervalMs: 100 }).catch((e) => {
+          throw explain(new Error(`${e.message}; answers: ${[...seen]}`));
+        });
+        assert.deepEqual([...seen].sort(), ["hello-from-node-1", "hello-from-node-3"]);
+        const svc = (await inNetns(nodes[1]!.netns, ["iptables-save", "-t", "nat"])).split("\n")
+          .filter((l) => l.includes("--probability 0.5000000000"));
+        assert.equal(svc.length, 1, "node 2 balances the two endpoints 1/2 : 1/2");
+      },
+    );
+
     await t.step("deleting the Service removes its rules on every node", async () => {
       const chains = (s: string) => s.split("\n").filter((l) => /^:RK8S-(SVC|SEP)-/.test(l));
       assert.ok(chains(await inNetns(nodes[0]!.netns, ["iptables-save", "-t", "nat"])).length >= 2);
@@ -259,7 +296,7 @@ spec:
     await t.step(
       "a node that leaves loses its routes on the others and removes its own",
       async () => {
-        await must(["delete", "pod", "server", "--wait=true"]);
+        await must(["delete", "pod", "server", "server-1", "--wait=true"]);
         await c.stopNode(2);
         assert.deepEqual(await agentLeftovers(nodes[2]!.netns), [], "node-3 cleaned up on exit");
         await must(["delete", "node", "node-3"]);
