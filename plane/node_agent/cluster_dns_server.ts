@@ -1,5 +1,6 @@
 /**
- * {@linkcode ClusterDnsServer}: the node's cluster DNS server (UDP), answering the cluster zone
+ * {@linkcode ClusterDnsServer}: the node's cluster DNS server (UDP and TCP, RFC 7766's
+ * two-byte length framing on TCP), answering the cluster zone
  * from `./cluster_dns_records.ts` and forwarding every other name to the node's own name
  * servers (its `/etc/resolv.conf`), as CoreDNS's `kubernetes` and `forward` plugins do. Packets
  * are decoded and encoded with the `dns-packet` library.
@@ -131,20 +132,42 @@ export function resolvConfServers(text: string, exclude?: string): string[] {
 export class ClusterDnsServer {
   readonly #o: ClusterDnsServerOptions;
   #conn: Deno.DatagramConn | undefined;
+  #tcp: Deno.TcpListener | undefined;
   #loop: Promise<void> | undefined;
+  #tcpLoop: Promise<void> | undefined;
+  readonly #tcpConns = new Set<Deno.TcpConn>();
 
   /** Creates the server (nothing is bound until `start`). */
   constructor(o: ClusterDnsServerOptions) {
     this.#o = o;
   }
 
-  /** Binds `hostname:port`/udp and serves until {@linkcode ClusterDnsServer.close}. */
+  /**
+   * Binds `hostname:port` on UDP and TCP and serves until {@linkcode ClusterDnsServer.close};
+   * throws when either cannot be bound (nothing stays bound then).
+   */
   start(): void {
     const conn = Deno.listenDatagram({
       transport: "udp",
       hostname: this.#o.hostname,
       port: this.#o.port,
     });
+    let tcp: Deno.TcpListener;
+    try {
+      tcp = Deno.listen({ transport: "tcp", hostname: this.#o.hostname, port: this.#o.port });
+    } catch (e) {
+      conn.close();
+      throw e;
+    }
+    this.#tcp = tcp;
+    this.#tcpLoop = (async () => {
+      try {
+        for await (const c of tcp) {
+          this.#tcpConns.add(c);
+          void this.#serveTcp(c).finally(() => this.#tcpConns.delete(c));
+        }
+      } catch { /* closed */ }
+    })();
     this.#conn = conn;
     this.#loop = (async () => {
       try {
@@ -174,6 +197,41 @@ export class ClusterDnsServer {
     } catch { /* the server closed */ }
   }
 
+  /** One TCP connection: length-prefixed queries answered in order until the client closes. */
+  async #serveTcp(c: Deno.TcpConn): Promise<void> {
+    let buf = new Uint8Array(0);
+    const chunk = new Uint8Array(4096);
+    try {
+      for (;;) {
+        while (buf.length >= 2 && buf.length >= 2 + ((buf[0]! << 8) | buf[1]!)) {
+          const n = (buf[0]! << 8) | buf[1]!;
+          const query = buf.slice(2, 2 + n);
+          buf = buf.slice(2 + n);
+          const local = answerClusterQuery(query, this.#o.records());
+          const reply = local === undefined ? await this.#forward(query) : local;
+          if (!reply) return;
+          const out = new Uint8Array(2 + reply.length);
+          out[0] = reply.length >> 8;
+          out[1] = reply.length & 255;
+          out.set(reply, 2);
+          for (let off = 0; off < out.length;) off += await c.write(out.subarray(off));
+        }
+        const r = await c.read(chunk);
+        if (r === null) return;
+        const next = new Uint8Array(buf.length + r);
+        next.set(buf);
+        next.set(chunk.subarray(0, r), buf.length);
+        buf = next;
+      }
+    } catch {
+      /* the client went away */
+    } finally {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
+  }
+
   async #forward(query: Uint8Array): Promise<Uint8Array | null> {
     for (const server of this.#o.upstreams) {
       const [hostname, port] = server.split(":") as [string, string | undefined];
@@ -195,13 +253,22 @@ export class ClusterDnsServer {
     return servfail(query);
   }
 
-  /** Stops serving. */
+  /** Stops serving (UDP, the TCP listener and its open connections). */
   async close(): Promise<void> {
     const conn = this.#conn;
     this.#conn = undefined;
     try {
       conn?.close();
     } catch { /* closed */ }
+    try {
+      this.#tcp?.close();
+    } catch { /* closed */ }
+    for (const c of this.#tcpConns) {
+      try {
+        c.close();
+      } catch { /* closed */ }
+    }
     await this.#loop;
+    await this.#tcpLoop;
   }
 }

@@ -25,6 +25,7 @@ import { fnv1a } from "../../net/subnet.ts";
 import { CLUSTER_DOMAIN } from "../../core/pod/pod_manifest_spec.ts";
 import type { ClusterSession } from "./cluster_session.ts";
 import { SessionInformer } from "./session_informer.ts";
+import { Nudge, sleep } from "./_nudge.ts";
 import { nodePodNetwork, planHostGwRoutes } from "./host_gw_plan.ts";
 import { removeHostGwRoutes, syncHostGwRoutes } from "./host_gw_routes.ts";
 import { ServiceProxy } from "./service_proxy_apply.ts";
@@ -94,8 +95,7 @@ export class ClusterNetwork {
   #records: ClusterDnsRecords | undefined;
   #dns: ClusterDnsServer | undefined;
   #dnsAddress = false;
-  #kick: () => void = () => {};
-  #dirty = true;
+  readonly #nudge = new Nudge();
   #onReady: () => void = () => {};
   #closed = false;
   #inflight: Promise<void> | undefined;
@@ -105,8 +105,7 @@ export class ClusterNetwork {
     this.#o = o;
     const changed = () => {
       this.#records = undefined;
-      this.#dirty = true;
-      this.#kick();
+      this.#nudge.kick();
     };
     const io = { log: o.log, onChange: changed };
     this.#nodes = new SessionInformer("/api/v1/nodes", io);
@@ -166,31 +165,19 @@ export class ClusterNetwork {
 
   async #syncLoop(signal: AbortSignal): Promise<void> {
     const every = this.#o.resyncMs ?? 30_000;
+    this.#nudge.kick();
     while (!signal.aborted) {
-      if (!this.#dirty) {
-        await new Promise<void>((resolve) => {
-          const finish = () => {
-            clearTimeout(timer);
-            signal.removeEventListener("abort", finish);
-            this.#kick = () => {};
-            resolve();
-          };
-          const timer = setTimeout(finish, every);
-          signal.addEventListener("abort", finish, { once: true });
-          this.#kick = finish;
-        });
-        // Let a burst of watch events land before planning.
-        if (!signal.aborted) await new Promise((r) => setTimeout(r, 50));
-      }
-      this.#dirty = false;
+      await this.#nudge.wait(every, signal);
+      // Let a burst of watch events land before planning.
+      await sleep(50, signal);
       if (signal.aborted || this.#closed) return;
       try {
         this.#inflight = this.sync();
         await this.#inflight;
       } catch (e) {
         this.#o.log(`node agent: pod network: ${errorText(e)}`);
-        this.#dirty = true;
-        await new Promise((r) => setTimeout(r, 1000));
+        this.#nudge.kick();
+        await sleep(1000, signal);
       }
     }
   }
@@ -281,7 +268,6 @@ export class ClusterNetwork {
   /** Removes the routes, service rules and DNS address (the agent leaves). */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#kick();
     await this.#inflight?.catch(() => {});
     const dns = this.#dns;
     this.#dns = undefined;

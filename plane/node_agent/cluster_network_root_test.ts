@@ -74,6 +74,10 @@ Deno.test({
     };
     const execIn = (node: number, pod: string, argv: string[]) =>
       rkl(["--root", nodes[node]!.root, "pod", "exec", pod, "--", ...argv], nodes[node]!.netns);
+    /** `wget -O - URL` from the client pod on node 1, bounded by `timeout` (busybox's `wget -T`
+     * crashes in this build). */
+    const wget = (url: string, seconds: number) =>
+      execIn(0, "client", ["timeout", String(seconds), "wget", "-q", "-O", "-", url]);
     const cidrs: string[] = [];
 
     await t.step("each node has a podCIDR and host-gw routes to the other two", async () => {
@@ -94,7 +98,6 @@ Deno.test({
     });
 
     let serverIP = "";
-    // (busybox's `wget -T` crashes in this build: `timeout` bounds each request instead.)
     await t.step("a pod on node 1 reaches a pod on node 3 by IP", async () => {
       await must(
         ["apply", "-f", "-"],
@@ -131,15 +134,7 @@ Deno.test({
       assert.equal(ping.code, 0, ping.out + ping.err);
       // The server's httpd may still be starting (the pod has no readiness probe).
       await waitFor("the server pod by IP from node 1", async () => {
-        const get = await execIn(0, "client", [
-          "timeout",
-          "5",
-          "wget",
-          "-q",
-          "-O",
-          "-",
-          `http://${serverIP}:8080/`,
-        ]);
+        const get = await wget(`http://${serverIP}:8080/`, 5);
         return get.out.trim() === "hello-from-node-3";
       }, { timeoutMs: 60_000, intervalMs: 500 }).catch((e) => {
         throw explain(e);
@@ -175,15 +170,7 @@ spec:
         );
         assert.ok(nodePort >= 30000 && nodePort <= 32767, `nodePort ${nodePort}`);
         await waitFor("the Service by ClusterIP from node 1", async () => {
-          const r = await execIn(0, "client", [
-            "timeout",
-            "3",
-            "wget",
-            "-q",
-            "-O",
-            "-",
-            `http://${clusterIP}/`,
-          ]);
+          const r = await wget(`http://${clusterIP}/`, 3);
           return r.out.trim() === "hello-from-node-3";
         }, long).catch((e) => {
           throw explain(e);
@@ -192,15 +179,7 @@ spec:
         assert.equal(ns.code, 0, ns.out + ns.err);
         assert.match(ns.out, new RegExp(`Address:\\s+${clusterIP.replaceAll(".", "\\.")}`));
         for (const name of ["web", "web.default", "web.default.svc.cluster.local"]) {
-          const r = await execIn(0, "client", [
-            "timeout",
-            "5",
-            "wget",
-            "-q",
-            "-O",
-            "-",
-            `http://${name}/`,
-          ]);
+          const r = await wget(`http://${name}/`, 5);
           assert.equal(r.out.trim(), "hello-from-node-3", `${name}: ${r.err}`);
         }
         const missing = await execIn(0, "client", ["nslookup", "nope.default.svc.cluster.local"]);
@@ -247,15 +226,7 @@ spec:
         // bounded number of requests; the local one is reached through the same node's bridge.
         const seen = new Set<string>();
         await waitFor("answers from the pods on node 1 and node 3", async () => {
-          const r = await execIn(0, "client", [
-            "timeout",
-            "3",
-            "wget",
-            "-q",
-            "-O",
-            "-",
-            `http://${clusterIP}/`,
-          ]);
+          const r = await wget(`http://${clusterIP}/`, 3);
           if (r.out.trim()) seen.add(r.out.trim());
           return seen.size === 2;
         }, { timeoutMs: 120_000, intervalMs: 100 }).catch((e) => {
@@ -281,15 +252,7 @@ spec:
           throw explain(e);
         });
       }
-      const r = await execIn(0, "client", [
-        "timeout",
-        "3",
-        "wget",
-        "-q",
-        "-O",
-        "-",
-        `http://${clusterIP}/`,
-      ]);
+      const r = await wget(`http://${clusterIP}/`, 3);
       assert.notEqual(r.code, 0, "the ClusterIP no longer answers");
     });
 

@@ -26,6 +26,7 @@ import {
   type NodeRegistration,
   nodeStatus,
 } from "./node_object.ts";
+import { sleep } from "./_nudge.ts";
 
 export { ClusterAuthError };
 
@@ -70,19 +71,6 @@ const MERGE = "application/merge-patch+json";
 function failed(what: string, r: SessionResponse): Error {
   const m = isRecord(r.body) && typeof r.body.message === "string" ? r.body.message : "";
   return new Error(`${what}: HTTP ${r.status} ${m}`.trim());
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 async function register(s: ClusterSession, o: NodeAgentOptions): Promise<{ uid: string }> {

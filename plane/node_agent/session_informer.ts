@@ -8,6 +8,7 @@
  */
 import { isRecord } from "../../core/is_record.ts";
 import type { ClusterSession } from "./cluster_session.ts";
+import { sleep } from "./_nudge.ts";
 
 type Obj = Record<string, unknown>;
 
@@ -22,19 +23,6 @@ function rvOf(obj: unknown): string | undefined {
   return isRecord(obj) && isRecord(obj.metadata) && typeof obj.metadata.resourceVersion === "string"
     ? obj.metadata.resourceVersion
     : undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**
