@@ -239,6 +239,48 @@ spec:
       },
     );
 
+    await t.step(
+      "a UDP Service: DNS queries to its ClusterIP reach the endpoint through DNAT",
+      async () => {
+        // No selector: the endpoint is the node-local DNS address, written by hand (the
+        // EndpointSlice controller leaves selector-less Services alone).
+        await must(
+          ["apply", "-f", "-"],
+          `apiVersion: v1
+kind: Service
+metadata: {name: dns-udp}
+spec:
+  ports: [{name: dns, port: 53, protocol: UDP}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: dns-udp-1
+  labels: {kubernetes.io/service-name: dns-udp}
+addressType: IPv4
+ports: [{name: dns, port: 53, protocol: UDP}]
+endpoints: [{addresses: ["169.254.20.10"], conditions: {ready: true}}]
+`,
+        );
+        const ip = await must(["get", "service", "dns-udp", "-o", "jsonpath={.spec.clusterIP}"]);
+        const out = await waitFor("an answer through the UDP ClusterIP", async () => {
+          const r = await execIn(0, "client", ["nslookup", "web.default.svc.cluster.local", ip]);
+          return r.code === 0 && r.out;
+        }, long).catch((e) => {
+          throw explain(e);
+        });
+        assert.match(out, new RegExp(`Server:\\s+${ip.replaceAll(".", "\\.")}`));
+        assert.match(out, new RegExp(`Address:\\s+${clusterIP.replaceAll(".", "\\.")}`));
+        const rules = await inNetns(nodes[0]!.netns, ["iptables-save", "-t", "nat"]);
+        assert.match(
+          rules,
+          new RegExp(`-d ${ip.replaceAll(".", "\\.")}/32 -p udp -m udp .*--dport 53 `),
+        );
+        await must(["delete", "service", "dns-udp"]);
+        await must(["delete", "endpointslice", "dns-udp-1"]);
+      },
+    );
+
     await t.step("deleting the Service removes its rules on every node", async () => {
       const chains = (s: string) => s.split("\n").filter((l) => /^:RK8S-(SVC|SEP)-/.test(l));
       assert.ok(chains(await inNetns(nodes[0]!.netns, ["iptables-save", "-t", "nat"])).length >= 2);
