@@ -323,7 +323,7 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
   if (file.username !== undefined) out.username = file.username;
   if (file.password !== undefined) out.password = file.password;
   if (file.prefix !== undefined) out.prefix = file.prefix;
-  if (file.networkConfig !== undefined) out.networkConfig = file.networkConfig;
+  out.networkConfig = file.networkConfig ?? { ...DEFAULT_NETWORK_CONFIG };
   if (file.scheduler !== undefined) out.scheduler = file.scheduler;
   if (flags.scheduler !== undefined) out.runScheduler = flags.scheduler === "on";
   if (flags.kubeconfigOut !== undefined) out.kubeconfigOut = flags.kubeconfigOut;

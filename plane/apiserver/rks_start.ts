@@ -15,7 +15,7 @@ import type { KvStore } from "../store/kv_store.ts";
 import { type ApiServer, startApiServer } from "./api_server.ts";
 import { ensureClusterPki } from "./cluster_pki.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
-import { DEFAULT_NETWORK_CONFIG, type RksConfig } from "./rks_config.ts";
+import type { RksConfig } from "./rks_config.ts";
 import { ApiClient } from "./api_client.ts";
 import { KubeClient } from "../client/kube_client.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
@@ -168,7 +168,7 @@ export async function startRks(
         controllers = await startControllerManager({
           kube: client("kube-controller-manager"),
           log,
-          networkConfig: config.networkConfig ?? { ...DEFAULT_NETWORK_CONFIG },
+          ...(config.networkConfig ? { networkConfig: config.networkConfig } : {}),
         });
         log("rks: controllers running (replicaset, deployment, node lifecycle)");
       }

@@ -4,9 +4,11 @@
  * (https://kubernetes.io/docs/reference/access-authn-authz/node/): a node reads and writes only
  * its own Node (and its status) and its own Lease in `kube-node-lease`, reads and watches only
  * the pods bound to it, writes the status of and deletes only pods bound to it (the caller
- * checks the binding: {@linkcode podBindingToCheck}), and creates Events. Like the kubelet and
- * kube-proxy (RBAC `system:node`, `system:node-proxier`) it lists and watches all Nodes,
- * Services and EndpointSlices: its pod network and service rules are built from them. Pure.
+ * checks the binding: {@linkcode podBindingToCheck}), and creates Events. Pure.
+ *
+ * Like the kubelet and kube-proxy (RBAC `system:node`, `system:node-proxier`), a node also lists
+ * and watches all Nodes, Services and EndpointSlices: its pod network, service rules and
+ * cluster DNS are built from them.
  *
  * @module
  */

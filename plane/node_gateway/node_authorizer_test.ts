@@ -5,7 +5,7 @@ const own = { metadata: { name: "n1" } };
 const other = { metadata: { name: "n2" } };
 const L = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases";
 
-Deno.test("authorizeNodeRequest: a node reaches its own Node, Lease and pods, and reads Nodes, Services and EndpointSlices", () => {
+Deno.test("authorizeNodeRequest: a node reaches only its own Node, Lease and pods", () => {
   const allowed: [string, string, unknown, boolean?][] = [
     ["POST", "/api/v1/nodes", own],
     ["GET", "/api/v1/nodes/n1", undefined],
@@ -22,13 +22,6 @@ Deno.test("authorizeNodeRequest: a node reaches its own Node, Lease and pods, an
     ["DELETE", "/api/v1/namespaces/default/pods/web-1", {}],
     ["GET", "/api/v1/namespaces/default/pods/web-1", undefined],
     ["POST", "/api/v1/namespaces/default/events", {}],
-    // The pod network and service rules are built from these (system:node-proxier).
-    ["GET", "/api/v1/nodes", undefined],
-    ["GET", "/api/v1/nodes?resourceVersion=5", undefined, true],
-    ["GET", "/api/v1/services", undefined],
-    ["GET", "/api/v1/services", undefined, true],
-    ["GET", "/apis/discovery.k8s.io/v1/endpointslices", undefined],
-    ["GET", "/apis/discovery.k8s.io/v1/endpointslices", undefined, true],
   ];
   for (const [verb, path, body, watch] of allowed) {
     assert.equal(authorizeNodeRequest("n1", verb, path, body, watch), undefined, `${verb} ${path}`);
@@ -38,9 +31,6 @@ Deno.test("authorizeNodeRequest: a node reaches its own Node, Lease and pods, an
     ["PUT", "/api/v1/nodes/n1", other],
     ["PATCH", "/api/v1/nodes/n2/status", {}],
     ["DELETE", "/api/v1/nodes/n1", undefined],
-    ["POST", "/api/v1/namespaces/default/services", {}],
-    ["DELETE", "/api/v1/services", undefined],
-    ["POST", "/apis/discovery.k8s.io/v1/endpointslices", {}],
     ["PATCH", `${L}/n2`, {}],
     ["GET", "/api/v1/pods", undefined],
     ["GET", "/api/v1/pods?fieldSelector=spec.nodeName=n2", undefined],
@@ -62,5 +52,29 @@ Deno.test("authorizeNodeRequest: a node reaches its own Node, Lease and pods, an
       /node "n1" cannot/,
       `${verb} ${path}`,
     );
+  }
+});
+
+Deno.test("authorizeNodeRequest: a node lists and watches Nodes, Services and EndpointSlices, nothing more of them", () => {
+  const allowed: [string, string, boolean][] = [
+    ["GET", "/api/v1/nodes", false],
+    ["GET", "/api/v1/nodes?resourceVersion=5", true],
+    ["GET", "/api/v1/services", false],
+    ["GET", "/api/v1/services", true],
+    ["GET", "/apis/discovery.k8s.io/v1/endpointslices", false],
+    ["GET", "/apis/discovery.k8s.io/v1/endpointslices?resourceVersion=9", true],
+  ];
+  for (const [verb, path, watch] of allowed) {
+    assert.equal(authorizeNodeRequest("n1", verb, path, undefined, watch), undefined, path);
+  }
+  const denied: [string, string, unknown][] = [
+    ["POST", "/api/v1/namespaces/default/services", {}],
+    ["DELETE", "/api/v1/services", undefined],
+    ["POST", "/apis/discovery.k8s.io/v1/endpointslices", {}],
+    ["GET", "/api/v1/nodes/n2", undefined],
+    ["GET", "/api/v1/namespaces/kube-system/configmaps", undefined],
+  ];
+  for (const [verb, path, body] of denied) {
+    assert.match(authorizeNodeRequest("n1", verb, path, body) ?? "", /node "n1" cannot/, path);
   }
 });
