@@ -24,6 +24,7 @@
  * @module
  */
 import { isRecord } from "../../core/is_record.ts";
+import { type ClusterPodNetwork, withClusterNetworking } from "./cluster_pod_network.ts";
 import type { DesiredPodSource } from "../../core/daemon/daemon.ts";
 import type { NodeEvent } from "../../core/daemon/events.ts";
 import type { NodeObservation } from "../../core/daemon/observe.ts";
@@ -31,7 +32,6 @@ import type { DesiredPod } from "../../core/daemon/pod_sync_planner.ts";
 import type { ClusterSession } from "./cluster_session.ts";
 import { apiPodRef, desiredFromApiPod, type PodProblem } from "./cluster_pod_manifest.ts";
 import { buildPodStatus, sameStatus } from "./pod_status_report.ts";
-import { type ClusterPodNetwork, withClusterNetworking } from "./cluster_pod_network.ts";
 
 /** Most events kept for rks while it cannot be reached (older ones are dropped). */
 export const MAX_PENDING_EVENTS = 500;
