@@ -203,6 +203,7 @@ export class ClusterNetwork {
         services: this.#services.list(),
         endpointSlices: this.#slices.list(),
         podCIDR: this.#podCIDR,
+        nodeName: this.#o.nodeName,
         clusterCIDRs: nodes.flatMap((n) => n.podCIDR ? [n.podCIDR] : []),
       });
       await this.#startDns();

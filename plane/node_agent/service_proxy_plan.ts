@@ -11,6 +11,11 @@
  * - `RK8S-SVC-…`: one rule per ready endpoint, `-m statistic --mode random --probability
  *   1/(n-i)` on all but the last, so each endpoint gets 1/n of new connections.
  * - `RK8S-SEP-…`: hairpin mark (`-s ENDPOINT`) and `DNAT --to-destination IP:PORT`.
+ * - `sessionAffinity: ClientIP`: `-m recent --rcheck --seconds T` per endpoint ahead of the
+ *   random choice, `-m recent --set` on the DNAT. `spec.externalIPs` and a LoadBalancer's
+ *   ingress IPs are served like node ports (masqueraded). `internalTrafficPolicy: Local` (cluster
+ *   IP) and `externalTrafficPolicy: Local` (node port, external IPs; no masquerade) use
+ *   `RK8S-SVL-…` over this node's endpoints, and DROP when it has none.
  * - `RK8S-MARK-MASQ` sets mark `0x4000`; `RK8S-POSTROUTING` (from POSTROUTING) masquerades
  *   marked traffic, and sends traffic from this node's pod CIDR to `RK8S-POD-EGRESS`, which
  *   returns for every node's pod CIDR (one rule per node) and masquerades the rest: pods keep
@@ -48,8 +53,17 @@ export interface ServicePortPlan {
   port: number;
   /** The node port (NodePort and LoadBalancer Services). */
   nodePort?: number;
-  /** Ready endpoints, sorted. */
-  endpoints: { ip: string; port: number }[];
+  /** `spec.externalIPs` and a LoadBalancer's `status.loadBalancer.ingress[].ip`, sorted. */
+  externalIPs: string[];
+  /** `sessionAffinity: ClientIP`: how long a client sticks to its endpoint, seconds. */
+  affinitySeconds?: number;
+  /** `internalTrafficPolicy: Local`: the cluster IP uses this node's endpoints only. */
+  internalLocal?: true;
+  /** `externalTrafficPolicy: Local`: node port and external IPs use this node's endpoints only,
+   * without masquerade (the client's address is kept). */
+  externalLocal?: true;
+  /** Ready endpoints (with the node they run on, when the slice says), sorted. */
+  endpoints: { ip: string; port: number; nodeName?: string }[];
 }
 
 /** Input of {@linkcode planServiceProxy}. */
@@ -62,6 +76,8 @@ export interface ServiceProxyInput {
   podCIDR?: string | undefined;
   /** Every node's pod CIDR (this node's included): traffic to these is not masqueraded. */
   clusterCIDRs: readonly string[];
+  /** This node's name: its endpoints are the local ones of the `Local` traffic policies. */
+  nodeName?: string;
   /** `RK8S-*` chains present now, per table (from `iptables-save`); stale ones are deleted. */
   existingChains?: { nat: readonly string[]; filter: readonly string[] };
 }
@@ -79,6 +95,7 @@ export interface ServiceProxyPlan {
 }
 
 const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 
 function hash16(s: string): string {
   const a = fnv1a(s).toString(16).padStart(8, "0");
@@ -91,6 +108,10 @@ function svcChain(id: string, protocol: string): string {
   return `RK8S-SVC-${hash16(`${id}/${protocol}`)}`;
 }
 
+function svlChain(id: string, protocol: string): string {
+  return `RK8S-SVL-${hash16(`${id}/${protocol}`)}`;
+}
+
 function sepChain(id: string, protocol: string, ip: string, port: number): string {
   return `RK8S-SEP-${hash16(`${id}/${protocol}/${ip}:${port}`)}`;
 }
@@ -101,7 +122,7 @@ function compare(a: string, b: string): number {
 
 /**
  * The service ports with their ready endpoints: every port of every Service with a cluster IP
- * (not `None`) or a node port, protocols TCP and UDP (SCTP is left out), endpoints from the
+ * (not `None`), a node port or external IPs, protocols TCP and UDP (SCTP is left out), endpoints from the
  * EndpointSlices labelled `kubernetes.io/service-name` whose port has the service port's name
  * and protocol, ready (`conditions.ready` true or unset, the API's rule), IPv4, de-duplicated.
  *
@@ -115,7 +136,7 @@ function compare(a: string, b: string): number {
  *   addressType: "IPv4", ports: [{ name: "http", port: 8080, protocol: "TCP" }],
  *   endpoints: [{ addresses: ["10.244.1.5"], conditions: { ready: true } }, { addresses: ["10.244.2.5"], conditions: { ready: false } }] };
  * assert.deepEqual(servicePorts([svc], [slice]), [{ id: "default/web:http", protocol: "TCP", clusterIP: "10.96.0.7",
- *   port: 80, nodePort: 30080, endpoints: [{ ip: "10.244.1.5", port: 8080 }] }]);
+ *   port: 80, nodePort: 30080, externalIPs: [], endpoints: [{ ip: "10.244.1.5", port: 8080 }] }]);
  * ```
  */
 export function servicePorts(
@@ -147,6 +168,25 @@ export function servicePorts(
         ? spec.clusterIP
         : undefined;
     const ports = Array.isArray(spec.ports) ? spec.ports.filter(isRecord) : [];
+    const status = isRecord(svc.status) && isRecord(svc.status.loadBalancer)
+      ? svc.status.loadBalancer
+      : {};
+    const ingress = type === "LoadBalancer" && Array.isArray(status.ingress)
+      ? status.ingress.filter(isRecord).map((i) => i.ip)
+      : [];
+    const external = [...Array.isArray(spec.externalIPs) ? spec.externalIPs : [], ...ingress];
+    const externalIPs = [
+      ...new Set(
+        external.filter((ip): ip is string => typeof ip === "string" && IPV4.test(ip)),
+      ),
+    ].sort(compare);
+    const affinityConfig = isRecord(spec.sessionAffinityConfig) &&
+        isRecord(spec.sessionAffinityConfig.clientIP)
+      ? spec.sessionAffinityConfig.clientIP.timeoutSeconds
+      : undefined;
+    const affinitySeconds = spec.sessionAffinity === "ClientIP"
+      ? (typeof affinityConfig === "number" && affinityConfig > 0 ? affinityConfig : 10_800)
+      : undefined;
     for (const p of ports) {
       const protocol = p.protocol === undefined ? "TCP" : p.protocol;
       if (protocol !== "TCP" && protocol !== "UDP") continue;
@@ -156,9 +196,9 @@ export function servicePorts(
           typeof p.nodePort === "number" && p.nodePort > 0
         ? p.nodePort
         : undefined;
-      if (clusterIP === undefined && nodePort === undefined) continue;
+      if (clusterIP === undefined && nodePort === undefined && externalIPs.length === 0) continue;
       const seen = new Set<string>();
-      const endpoints: { ip: string; port: number }[] = [];
+      const endpoints: ServicePortPlan["endpoints"] = [];
       for (const s of slicesBySvc.get(`${ns}/${name}`) ?? []) {
         const sp = (Array.isArray(s.ports) ? s.ports.filter(isRecord) : []).find((x) =>
           (typeof x.name === "string" ? x.name : "") === portName &&
@@ -169,11 +209,15 @@ export function servicePorts(
           const cond = isRecord(e.conditions) ? e.conditions : {};
           if (cond.ready === false) continue;
           const ip = Array.isArray(e.addresses) ? e.addresses[0] : undefined;
-          if (typeof ip !== "string" || !/^\d+\.\d+\.\d+\.\d+$/.test(ip)) continue;
+          if (typeof ip !== "string" || !IPV4.test(ip)) continue;
           const k = `${ip}:${sp.port}`;
           if (seen.has(k)) continue;
           seen.add(k);
-          endpoints.push({ ip, port: sp.port });
+          endpoints.push({
+            ip,
+            port: sp.port,
+            ...(typeof e.nodeName === "string" ? { nodeName: e.nodeName } : {}),
+          });
         }
       }
       endpoints.sort((a, b) => compare(a.ip, b.ip) || a.port - b.port);
@@ -183,6 +227,12 @@ export function servicePorts(
         ...(clusterIP !== undefined ? { clusterIP } : {}),
         port: p.port,
         ...(nodePort !== undefined ? { nodePort } : {}),
+        externalIPs,
+        ...(affinitySeconds !== undefined ? { affinitySeconds } : {}),
+        ...(spec.internalTrafficPolicy === "Local" ? { internalLocal: true as const } : {}),
+        ...(spec.externalTrafficPolicy === "Local" && (nodePort !== undefined || externalIPs.length)
+          ? { externalLocal: true as const }
+          : {}),
         endpoints,
       });
     }
@@ -285,65 +335,120 @@ export function planServiceProxy(input: ServiceProxyInput): ServiceProxyPlan {
   for (const sp of ports) {
     const proto = sp.protocol.toLowerCase();
     const match = ["-p", proto, "-m", proto];
-    if (sp.endpoints.length === 0) {
-      if (sp.clusterIP !== undefined) {
-        filter.push([
-          "-A RK8S-SERVICES -d",
-          `${sp.clusterIP}/32`,
-          ...match,
-          ...comment(`${sp.id} has no endpoints`),
-          "--dport",
-          String(sp.port),
-          "-j REJECT --reject-with icmp-port-unreachable",
-        ].join(" "));
-      }
-      if (sp.nodePort !== undefined) {
-        filter.push([
-          "-A RK8S-SERVICES -m addrtype --dst-type LOCAL",
-          ...match,
-          ...comment(`${sp.id} has no endpoints`),
-          "--dport",
-          String(sp.nodePort),
-          "-j REJECT --reject-with icmp-port-unreachable",
-        ].join(" "));
-      }
-      continue;
-    }
+    const local = sp.endpoints.filter((e) =>
+      input.nodeName !== undefined && e.nodeName === input.nodeName
+    );
     const svc = svcChain(sp.id, sp.protocol);
-    natChains.push(svc);
+    const svl = svlChain(sp.id, sp.protocol);
+    const used = new Set<string>();
+    /** The chain serving one entry (cluster IP or external), or the filter verdict without one. */
+    const target = (onlyLocal: boolean): { chain: string } | { verdict: string; why: string } => {
+      const eps = onlyLocal ? local : sp.endpoints;
+      if (eps.length === 0) {
+        return onlyLocal && sp.endpoints.length > 0
+          ? { verdict: "DROP", why: "has no local endpoints" }
+          : { verdict: "REJECT --reject-with icmp-port-unreachable", why: "has no endpoints" };
+      }
+      used.add(onlyLocal ? svl : svc);
+      return { chain: onlyLocal ? svl : svc };
+    };
+    const entries: { head: string[]; port: number; where: string; external: boolean }[] = [];
     if (sp.clusterIP !== undefined) {
-      natServices.push([
-        "-A RK8S-SERVICES -d",
-        `${sp.clusterIP}/32`,
-        ...match,
-        ...comment(`${sp.id} cluster IP`),
-        "--dport",
-        String(sp.port),
-        "-j",
-        svc,
-      ].join(" "));
+      entries.push({
+        head: ["-A RK8S-SERVICES -d", `${sp.clusterIP}/32`],
+        port: sp.port,
+        where: "cluster IP",
+        external: false,
+      });
+    }
+    for (const ip of sp.externalIPs) {
+      entries.push({
+        head: ["-A RK8S-SERVICES -d", `${ip}/32`],
+        port: sp.port,
+        where: "external IP",
+        external: true,
+      });
     }
     if (sp.nodePort !== undefined) {
-      const head = ["-A RK8S-NODEPORTS", ...match, ...comment(`${sp.id} node port`)];
-      nodePortRules.push(
-        [...head, "--dport", String(sp.nodePort), "-j RK8S-MARK-MASQ"].join(" "),
-        [...head, "--dport", String(sp.nodePort), "-j", svc].join(" "),
-      );
+      entries.push({
+        head: ["-A RK8S-NODEPORTS"],
+        port: sp.nodePort,
+        where: "node port",
+        external: true,
+      });
     }
-    const n = sp.endpoints.length;
-    sp.endpoints.forEach((ep, i) => {
+    for (const e of entries) {
+      const onlyLocal = e.external ? sp.externalLocal === true : sp.internalLocal === true;
+      const t = target(onlyLocal);
+      const rule = (jump: string[]) =>
+        [...e.head, ...match, ...comment(`${sp.id} ${e.where}`), "--dport", String(e.port), ...jump]
+          .join(" ");
+      if ("verdict" in t) {
+        const filterHead = e.head[0] === "-A RK8S-NODEPORTS"
+          ? ["-A RK8S-SERVICES -m addrtype --dst-type LOCAL"]
+          : e.head;
+        filter.push(
+          [
+            ...filterHead,
+            ...match,
+            ...comment(`${sp.id} ${t.why}`),
+            "--dport",
+            String(e.port),
+            "-j",
+            t.verdict,
+          ].join(" "),
+        );
+        continue;
+      }
+      const out = e.head[0] === "-A RK8S-NODEPORTS" ? nodePortRules : natServices;
+      // External traffic is masqueraded so replies come back through this node; with the Local
+      // policy it reaches a pod here and keeps the client's address.
+      if (e.external && !onlyLocal) out.push(rule(["-j RK8S-MARK-MASQ"]));
+      out.push(rule(["-j", t.chain]));
+    }
+    for (const chain of [svc, svl]) {
+      if (!used.has(chain)) continue;
+      natChains.push(chain);
+      const eps = chain === svl ? local : sp.endpoints;
+      const seps = eps.map((ep) => ({ ep, sep: sepChain(sp.id, sp.protocol, ep.ip, ep.port) }));
+      if (sp.affinitySeconds !== undefined) {
+        for (const { ep, sep } of seps) {
+          perService.push(
+            [
+              "-A",
+              chain,
+              ...comment(`${sp.id} -> ${ep.ip}:${ep.port}`),
+              "-m recent --name",
+              sep,
+              "--mask 255.255.255.255 --rsource --rcheck --seconds",
+              String(sp.affinitySeconds),
+              "--reap -j",
+              sep,
+            ].join(" "),
+          );
+        }
+      }
+      seps.forEach(({ ep, sep }, i) => {
+        perService.push(
+          [
+            "-A",
+            chain,
+            ...comment(`${sp.id} -> ${ep.ip}:${ep.port}`),
+            ...(i < seps.length - 1
+              ? ["-m statistic --mode random --probability", probability(seps.length - i)]
+              : []),
+            "-j",
+            sep,
+          ].join(" "),
+        );
+      });
+    }
+    for (const ep of sp.endpoints) {
       const sep = sepChain(sp.id, sp.protocol, ep.ip, ep.port);
+      const wanted = (used.has(svc) ? sp.endpoints : []).includes(ep) ||
+        (used.has(svl) && local.includes(ep));
+      if (!wanted) continue;
       natChains.push(sep);
-      perService.push(
-        [
-          "-A",
-          svc,
-          ...comment(`${sp.id} -> ${ep.ip}:${ep.port}`),
-          ...(i < n - 1 ? ["-m statistic --mode random --probability", probability(n - i)] : []),
-          "-j",
-          sep,
-        ].join(" "),
-      );
       perService.push(
         ["-A", sep, "-s", `${ep.ip}/32`, ...comment(sp.id), "-j RK8S-MARK-MASQ"].join(" "),
         [
@@ -351,11 +456,14 @@ export function planServiceProxy(input: ServiceProxyInput): ServiceProxyPlan {
           sep,
           ...match,
           ...comment(sp.id),
+          ...(sp.affinitySeconds !== undefined
+            ? ["-m recent --set --name", sep, "--mask 255.255.255.255 --rsource"]
+            : []),
           "-j DNAT --to-destination",
           `${ep.ip}:${ep.port}`,
         ].join(" "),
       );
-    });
+    }
   }
   nat.push(...natServices);
   nat.push(

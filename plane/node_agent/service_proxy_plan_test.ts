@@ -13,7 +13,7 @@ function svc(name: string, spec: Record<string, unknown>, ns = "default") {
 function slice(
   svcName: string,
   ports: { name?: string; port: number; protocol?: string }[],
-  endpoints: { ip: string; ready?: boolean; hostname?: string }[],
+  endpoints: { ip: string; ready?: boolean; hostname?: string; nodeName?: string }[],
   ns = "default",
 ) {
   return {
@@ -26,6 +26,7 @@ function slice(
     ports,
     endpoints: endpoints.map((e) => ({
       addresses: [e.ip],
+      ...(e.nodeName ? { nodeName: e.nodeName } : {}),
       ...(e.ready === undefined ? {} : { conditions: { ready: e.ready } }),
     })),
   };
@@ -286,4 +287,121 @@ Deno.test("planServiceProxy() writes kube-proxy-style chains", async (t) => {
       "*nat\n:RK8S-A - [0:0]\n-X RK8S-A\nCOMMIT\n*filter\n:RK8S-B - [0:0]\n-X RK8S-B\nCOMMIT\n",
     );
   });
+});
+
+Deno.test("planServiceProxy(): affinity, external IPs and the Local traffic policies", async (t) => {
+  const eps = slice("web", [{ port: 8080 }], [
+    { ip: "10.244.1.5", nodeName: "node-1" },
+    { ip: "10.244.2.5", nodeName: "node-2" },
+  ]);
+  const plan = (spec: Record<string, unknown>, slices: unknown[] = [eps], status?: unknown) =>
+    planServiceProxy({
+      ...base,
+      nodeName: "node-1",
+      services: [{
+        ...svc("web", { clusterIP: "10.96.0.7", ports: [{ port: 80 }], ...spec }),
+        status,
+      }],
+      endpointSlices: slices,
+    }).restore;
+  const chainOf = (restore: string, prefix: string) =>
+    new Set(
+      restore.split("\n").filter((l) => l.startsWith(`:${prefix}`)).map((l) =>
+        l.slice(1).split(" ")[0]
+      ),
+    );
+
+  await t.step(
+    "sessionAffinity ClientIP: recent checks before the random choice, set on DNAT",
+    () => {
+      const r = plan({
+        sessionAffinity: "ClientIP",
+        sessionAffinityConfig: { clientIP: { timeoutSeconds: 600 } },
+      });
+      const svcRules = r.split("\n").filter((l) => l.startsWith("-A RK8S-SVC-"));
+      assert.equal(svcRules.length, 4);
+      assert.match(
+        svcRules[0]!,
+        /-m recent --name (RK8S-SEP-\S+) --mask 255\.255\.255\.255 --rsource --rcheck --seconds 600 --reap -j \1$/,
+      );
+      assert.match(svcRules[1]!, /--rcheck --seconds 600 --reap/);
+      assert.match(svcRules[2]!, /--probability 0\.5000000000/);
+      const dnat = r.split("\n").filter((l) => l.includes("-j DNAT"));
+      assert.equal(dnat.length, 2);
+      for (const d of dnat) {
+        assert.match(
+          d,
+          /-m recent --set --name RK8S-SEP-\S+ --mask 255\.255\.255\.255 --rsource -j DNAT/,
+        );
+      }
+      const dflt = plan({ sessionAffinity: "ClientIP" });
+      assert.match(
+        dflt,
+        /--rcheck --seconds 10800 --reap/,
+        "10800 s by default, as the API's default",
+      );
+      assert.doesNotMatch(plan({}), /-m recent/);
+    },
+  );
+
+  await t.step("externalIPs and LoadBalancer ingress IPs: marked, then the service chain", () => {
+    const r = plan(
+      { type: "LoadBalancer", externalIPs: ["192.0.2.10"], ports: [{ port: 80, nodePort: 30080 }] },
+      [eps],
+      { loadBalancer: { ingress: [{ ip: "192.0.2.20" }, { hostname: "lb.example" }] } },
+    );
+    for (const ip of ["192.0.2.10", "192.0.2.20"]) {
+      const rules = r.split("\n").filter((l) => l.startsWith(`-A RK8S-SERVICES -d ${ip}/32`));
+      assert.equal(rules.length, 2, ip);
+      assert.match(rules[0]!, /external IP" --dport 80 -j RK8S-MARK-MASQ$/);
+      assert.match(rules[1]!, /--dport 80 -j RK8S-SVC-/);
+    }
+    assert.equal(r.split("\n").filter((l) => l.startsWith("-A RK8S-NODEPORTS")).length, 2);
+  });
+
+  await t.step(
+    "internalTrafficPolicy Local: the cluster IP goes to this node's endpoints only",
+    () => {
+      const r = plan({ internalTrafficPolicy: "Local" });
+      const svl = [...chainOf(r, "RK8S-SVL-")];
+      assert.equal(svl.length, 1);
+      assert.deepEqual([...chainOf(r, "RK8S-SVC-")], [], "no chain over all endpoints is needed");
+      assert.match(r, new RegExp(`-A RK8S-SERVICES -d 10\\.96\\.0\\.7/32 .* -j ${svl[0]}$`, "m"));
+      const toLocal = r.split("\n").filter((l) => l.startsWith(`-A ${svl[0]} `));
+      assert.equal(toLocal.length, 1, "one local endpoint, no random choice");
+      assert.match(r, /-j DNAT --to-destination 10\.244\.1\.5:8080/);
+      assert.doesNotMatch(r, /10\.244\.2\.5:8080/);
+      const none = plan({ internalTrafficPolicy: "Local" }, [
+        slice("web", [{ port: 8080 }], [{ ip: "10.244.2.5", nodeName: "node-2" }]),
+      ]);
+      assert.match(
+        none,
+        /-A RK8S-SERVICES -d 10\.96\.0\.7\/32 .*has no local endpoints" --dport 80 -j DROP/,
+      );
+    },
+  );
+
+  await t.step(
+    "externalTrafficPolicy Local: node port to local endpoints, no masquerade; cluster IP to all",
+    () => {
+      const r = plan({
+        type: "NodePort",
+        externalTrafficPolicy: "Local",
+        ports: [{ port: 80, nodePort: 30080 }],
+      });
+      const np = r.split("\n").filter((l) => l.startsWith("-A RK8S-NODEPORTS"));
+      assert.equal(np.length, 1, "no RK8S-MARK-MASQ: the client's address is kept");
+      assert.match(np[0]!, /--dport 30080 -j RK8S-SVL-/);
+      assert.match(r, /-A RK8S-SERVICES -d 10\.96\.0\.7\/32 .* -j RK8S-SVC-/);
+      assert.equal(chainOf(r, "RK8S-SEP-").size, 2);
+      const none = plan({
+        type: "NodePort",
+        externalTrafficPolicy: "Local",
+        ports: [{ port: 80, nodePort: 30080 }],
+      }, [
+        slice("web", [{ port: 8080 }], [{ ip: "10.244.2.5", nodeName: "node-2" }]),
+      ]);
+      assert.match(none, /--dst-type LOCAL .*has no local endpoints" --dport 30080 -j DROP/);
+    },
+  );
 });
