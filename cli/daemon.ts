@@ -22,6 +22,7 @@ import {
 } from "./daemon_options.ts";
 import { join } from "node:path";
 import type { ClusterPods } from "../plane/node_agent/cluster_pods.ts";
+import type { ClusterNetwork } from "../plane/node_agent/cluster_network.ts";
 import type { Engine } from "../core/container/engine.ts";
 
 export {
@@ -69,8 +70,9 @@ export async function runDaemon(
 ): Promise<void> {
   const engine = await engineFor(io, globals);
   try {
+    const clusterNetwork = o.cluster ? await clusterNetworkFor(io, globals, o) : undefined;
     const clusterPods = o.cluster
-      ? await clusterPodSource(io, o, o.cluster, engine.runtime.name)
+      ? await clusterPodSource(io, o, o.cluster, engine.runtime.name, clusterNetwork)
       : undefined;
     const daemon = new NodeDaemon({
       engine,
@@ -89,6 +91,7 @@ export async function runDaemon(
       ...(clusterPods ? { sources: [clusterPods], onSync: (obs) => clusterPods.onSync(obs) } : {}),
     });
     if (clusterPods) clusterPods.onChange = () => daemon.wake();
+    if (clusterNetwork) clusterNetwork.onReady = () => daemon.wake();
     await daemon.start();
     const agentStop = new AbortController();
     const stop = () => {
@@ -99,7 +102,16 @@ export async function runDaemon(
     Deno.addSignalListener("SIGINT", stop);
     let agentError: unknown;
     const agent = o.cluster
-      ? startClusterAgent(io, globals, o, o.cluster, agentStop.signal, clusterPods, engine).catch(
+      ? startClusterAgent(
+        io,
+        globals,
+        o,
+        o.cluster,
+        agentStop.signal,
+        clusterPods,
+        engine,
+        clusterNetwork,
+      ).catch(
         (e) => {
           agentError = e;
           void daemon.stop();
@@ -110,6 +122,11 @@ export async function runDaemon(
       await daemon.done;
       agentStop.abort();
       await agent;
+      await clusterNetwork?.close().catch((e) =>
+        io.stderr(
+          `node agent: cannot remove the pod network: ${e instanceof Error ? e.message : e}\n`,
+        )
+      );
       if (agentError !== undefined) throw agentError;
     } finally {
       Deno.removeSignalListener("SIGTERM", stop);
@@ -128,6 +145,7 @@ async function startClusterAgent(
   signal: AbortSignal,
   pods: ClusterPods | undefined,
   engine: Engine,
+  network: ClusterNetwork | undefined,
 ): Promise<void> {
   const { runNodeAgent, readHostFacts, internalIpFor, splitAddress, serveNodeStream } =
     await import(
@@ -159,6 +177,7 @@ async function startClusterAgent(
     statusIntervalMs: c.statusIntervalMs,
     log: (l) => io.stderr(`${l}\n`),
     ...(pods ? { pods } : {}),
+    ...(network ? { network } : {}),
     streams: (stream) => serveNodeStream(engine, stream),
     signal,
   });
@@ -170,12 +189,31 @@ async function clusterPodSource(
   o: DaemonCliOptions,
   c: DaemonClusterOptions,
   runtime: string,
+  network: ClusterNetwork | undefined,
 ): Promise<ClusterPods> {
   const { ClusterPods, internalIpFor, splitAddress } = await import("../plane/node_agent/mod.ts");
   return new ClusterPods({
     nodeName: o.nodeName,
     hostIP: internalIpFor(splitAddress(c.address).hostname),
     runtime,
+    log: (l) => io.stderr(`${l}\n`),
+    ...(network ? { podNetwork: () => network.podNetwork() } : {}),
+  });
+}
+
+/** The node's pod network (podCIDR bridge, host-gw routes, service rules, DNS; `--cluster`). */
+async function clusterNetworkFor(
+  io: CliIo,
+  globals: GlobalOptions,
+  o: DaemonCliOptions,
+): Promise<ClusterNetwork> {
+  const { ClusterNetwork, clusterBridgeName } = await import("../plane/node_agent/mod.ts");
+  const paths = rklPaths(globals.root);
+  return new ClusterNetwork({
+    nodeName: o.nodeName,
+    bridge: clusterBridgeName(globals.root),
+    cniConfigDir: paths.cniConfigDir,
+    ipamDataDir: join(paths.cniDataDir, "ipam"),
     log: (l) => io.stderr(`${l}\n`),
   });
 }

@@ -390,6 +390,22 @@ export function configFromYaml(doc: unknown, file: string): Partial<RksConfig> {
   return out;
 }
 
+/**
+ * The pod network when the config has no `network_config`: flannel's default `10.244.0.0/16`,
+ * a /24 per node. Cluster nodes wait for their `spec.podCIDR`, so rks always allocates one.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_NETWORK_CONFIG } from "./rks_config.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(DEFAULT_NETWORK_CONFIG.Network, "10.244.0.0/16");
+ * ```
+ */
+export const DEFAULT_NETWORK_CONFIG: Readonly<{ Network: string; SubnetLen: number }> = {
+  Network: "10.244.0.0/16",
+  SubnetLen: 24,
+};
+
 /** Merges flags over the file's settings over the defaults. */
 export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): RksConfig {
   const listen = flags.listen !== undefined ? parseListen(flags.listen, "--listen") : undefined;
@@ -402,7 +418,7 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
   if (file.username !== undefined) out.username = file.username;
   if (file.password !== undefined) out.password = file.password;
   if (file.prefix !== undefined) out.prefix = file.prefix;
-  if (file.networkConfig !== undefined) out.networkConfig = file.networkConfig;
+  out.networkConfig = file.networkConfig ?? { ...DEFAULT_NETWORK_CONFIG };
   if (file.scheduler !== undefined) out.scheduler = file.scheduler;
   if (flags.scheduler !== undefined) out.runScheduler = flags.scheduler === "on";
   if (flags.kubeconfigOut !== undefined) out.kubeconfigOut = flags.kubeconfigOut;

@@ -150,3 +150,142 @@ export async function createNodeNetwork(count: number): Promise<NodeNetwork> {
   }
   return { gateway: `10.250.${n}.1`, nodes, [Symbol.asyncDispose]: dispose };
 }
+
+/** A running test cluster: etcd, rks and one `rkl daemon --cluster` per node namespace. */
+export interface TestCluster extends AsyncDisposable {
+  /** The node namespaces. */
+  net: NodeNetwork;
+  /** Per node: name, namespace, address, root and its daemon. */
+  nodes: { name: string; netns: string; address: string; root: string; daemon: Proc }[];
+  /** rks. */
+  rks: Proc;
+  /** `kubectl` against rks (admin kubeconfig). */
+  kubectl: (
+    args: string[],
+    stdin?: string,
+  ) => Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Adds the daemons' and rks's logs to an error. */
+  explain: (e: Error) => Error;
+  /** Stops node `i`'s daemon (SIGTERM) and waits for it to exit. */
+  stopNode: (i: number) => Promise<void>;
+}
+
+/**
+ * Starts etcd, `rks start` (reached by the nodes at the test bridge address; `rksConfig` is
+ * written as its `--config`, e.g. `network_config`) and `count` nodes, each `rkl daemon
+ * --cluster` in its own network namespace with its own `--root`; resolves once every node is
+ * Ready. Disposing stops the daemons, removes every pod of every node root, and stops rks and
+ * etcd and deletes the namespaces.
+ */
+export async function startTestCluster(
+  count: number,
+  opts: { rksConfig?: string; timeoutMs?: number } = {},
+): Promise<TestCluster> {
+  const { join } = await import("node:path");
+  const { freePort, startEtcd } = await import("../store/etcd_server.ts");
+  const { runKubectl } = await import("../apiserver/_testing.ts");
+  const { waitFor } = await import("../../core/testing.ts");
+  const long = { timeoutMs: opts.timeoutMs ?? 180_000, intervalMs: 500 };
+  const dir = await Deno.makeTempDir({ prefix: "rk8s-cluster-" });
+  const net = await createNodeNetwork(count);
+  const etcd = await startEtcd().catch(async (e) => {
+    await net[Symbol.asyncDispose]();
+    throw e;
+  });
+  const home = join(dir, "home");
+  await Deno.mkdir(home);
+  const dataDir = join(dir, "rks");
+  const kubeconfig = join(dataDir, "admin.kubeconfig");
+  const kubectl = (args: string[], stdin?: string) => runKubectl(home, kubeconfig, args, stdin);
+  const nodePort = freePort();
+  const configArgs: string[] = [];
+  if (opts.rksConfig !== undefined) {
+    await Deno.writeTextFile(join(dir, "rks.yaml"), opts.rksConfig);
+    configArgs.push("--config", join(dir, "rks.yaml"));
+  }
+  const rks = collect(
+    denoRun("rks", [
+      "cli/rks.ts",
+      "start",
+      ...configArgs,
+      "--listen",
+      `127.0.0.1:${freePort()}`,
+      "--node-listen",
+      `0.0.0.0:${nodePort}`,
+      "--advertise-address",
+      net.gateway,
+      "--store",
+      etcd.grpcUrl,
+      "--data-dir",
+      dataDir,
+    ]).spawn(),
+  );
+  const nodes: TestCluster["nodes"] = [];
+  const explain = (e: Error) =>
+    new Error(
+      `${e.message}\n${
+        nodes.map((n) => `${n.name}:\n${n.daemon.text().slice(-4000)}`).join("\n")
+      }\nrks:\n${rks.text().slice(-4000)}`,
+    );
+  const stopNode = async (i: number) => {
+    const n = nodes[i];
+    if (!n) return;
+    try {
+      n.daemon.p.kill("SIGTERM");
+    } catch { /* exited */ }
+    await n.daemon.done;
+  };
+  const dispose = async () => {
+    for (let i = 0; i < nodes.length; i++) await stopNode(i);
+    for (const n of nodes) await cleanNodeRoot(n.root, n.netns);
+    try {
+      rks.p.kill("SIGTERM");
+    } catch { /* exited */ }
+    await rks.done;
+    await etcd.stop();
+    await net[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  };
+  try {
+    await waitFor("rks to serve", async () => {
+      if (!rks.text().includes("listening for nodes")) return false;
+      return (await kubectl(["get", "--raw", "/readyz"])).code === 0;
+    }, long).catch((e) => {
+      throw explain(e);
+    });
+    const out = await denoRun("rks", ["cli/rks.ts", "token", "create", "--data-dir", dataDir])
+      .output();
+    assert.equal(out.code, 0, dec.decode(out.stderr));
+    const joinArgs = dec.decode(out.stdout).trim().split(/\s+/).slice(2);
+    for (const [i, n] of net.nodes.entries()) {
+      const name = `node-${i + 1}`;
+      const root = join(dir, name);
+      const manifests = join(dir, `${name}-manifests`);
+      await Deno.mkdir(manifests);
+      const daemon = collect(
+        denoRun("daemon", [
+          "cli/main.ts",
+          "--root",
+          root,
+          "daemon",
+          "--manifests",
+          manifests,
+          "--node-name",
+          name,
+          ...joinArgs,
+        ], ["nsenter", `--net=/run/netns/${n.netns}`]).spawn(),
+      );
+      nodes.push({ name, netns: n.netns, address: n.address, root, daemon });
+    }
+    await waitFor(`${count} Ready nodes`, async () => {
+      const r = await kubectl(["get", "nodes", "--no-headers"]);
+      return (r.stdout.match(/\sReady\s/g) ?? []).length === count;
+    }, long).catch((e) => {
+      throw explain(e);
+    });
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
+  return { net, nodes, rks, kubectl, explain, stopNode, [Symbol.asyncDispose]: dispose };
+}

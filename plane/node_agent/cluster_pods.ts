@@ -24,6 +24,7 @@
  * @module
  */
 import { isRecord } from "../../core/is_record.ts";
+import { type ClusterPodNetwork, withClusterNetworking } from "./cluster_pod_network.ts";
 import type { DesiredPodSource } from "../../core/daemon/daemon.ts";
 import type { NodeEvent } from "../../core/daemon/events.ts";
 import type { NodeObservation } from "../../core/daemon/observe.ts";
@@ -49,6 +50,11 @@ export interface ClusterPodsOptions {
   checkImage?: (path: string) => string | undefined;
   /** Longest time between two status passes, ms (default 5000). */
   reportIntervalMs?: number;
+  /**
+   * The node's cluster network (`ClusterNetwork.podNetwork`): pods join it and get the
+   * cluster DNS; while it returns `undefined` (no podCIDR yet) no new pod is started.
+   */
+  podNetwork?: () => ClusterPodNetwork | undefined;
 }
 
 type Obj = Record<string, unknown>;
@@ -172,7 +178,8 @@ export class ClusterPods implements DesiredPodSource {
   /** The daemon's question: which cluster pods should run now (see the module doc). */
   desired(obs: NodeObservation, _now: number): DesiredPod[] {
     const out: DesiredPod[] = [];
-    if (!this.#synced) {
+    const net = this.#o.podNetwork?.();
+    if (!this.#synced || (this.#o.podNetwork && !net)) {
       for (const d of obs.pods.values()) {
         if (d.pod.source !== "api" || !d.record.manifest) continue;
         out.push({
@@ -207,7 +214,13 @@ export class ClusterPods implements DesiredPodSource {
       // A finished pod is never run again (the kubelet's rule); its stopped sandbox stays.
       if ((phase === "Succeeded" || phase === "Failed") && have?.record.uid !== ref.uid) continue;
       const r = this.#parse(key, pod);
-      if ("desired" in r) out.push(r.desired);
+      if ("desired" in r) {
+        out.push(
+          net
+            ? { ...r.desired, manifest: withClusterNetworking(r.desired.manifest, net) }
+            : r.desired,
+        );
+      }
     }
     return out;
   }

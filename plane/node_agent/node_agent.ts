@@ -26,6 +26,7 @@ import {
   type NodeRegistration,
   nodeStatus,
 } from "./node_object.ts";
+import { sleep } from "./_nudge.ts";
 
 export { ClusterAuthError };
 
@@ -52,6 +53,11 @@ export interface NodeAgentOptions {
    * `ClusterPods.serve`); it must return when the session closes or the signal aborts.
    */
   pods?: { serve(session: ClusterSession, signal: AbortSignal): Promise<void> };
+  /**
+   * Served like `pods` (the node's pod network: `ClusterNetwork.serve`, which keeps routes,
+   * service rules and DNS in step with the cluster).
+   */
+  network?: { serve(session: ClusterSession, signal: AbortSignal): Promise<void> };
   /** Serves each stream rks opens towards the node (`pods/log`); must not throw. */
   streams?: (stream: IncomingStream) => Promise<void>;
   /** Stops the agent. */
@@ -65,19 +71,6 @@ const MERGE = "application/merge-patch+json";
 function failed(what: string, r: SessionResponse): Error {
   const m = isRecord(r.body) && typeof r.body.message === "string" ? r.body.message : "";
   return new Error(`${what}: HTTP ${r.status} ${m}`.trim());
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 async function register(s: ClusterSession, o: NodeAgentOptions): Promise<{ uid: string }> {
@@ -166,7 +159,10 @@ export async function runNodeAgent(o: NodeAgentOptions): Promise<void> {
       const podsStop = new AbortController();
       const stopPods = () => podsStop.abort();
       o.signal.addEventListener("abort", stopPods, { once: true });
-      const pods = o.pods?.serve(s, podsStop.signal) ?? Promise.resolve();
+      const pods = Promise.all([
+        o.pods?.serve(s, podsStop.signal),
+        o.network?.serve(s, podsStop.signal),
+      ]);
       if (o.streams) {
         const serve = o.streams;
         const session = s;

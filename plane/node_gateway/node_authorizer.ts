@@ -6,6 +6,10 @@
  * the pods bound to it, writes the status of and deletes only pods bound to it (the caller
  * checks the binding: {@linkcode podBindingToCheck}), and creates Events. Pure.
  *
+ * Like the kubelet and kube-proxy (RBAC `system:node`, `system:node-proxier`), a node also lists
+ * and watches all Nodes, Services and EndpointSlices: its pod network, service rules and
+ * cluster DNS are built from them.
+ *
  * @module
  */
 import { isRecord } from "../../core/is_record.ts";
@@ -54,6 +58,7 @@ export function authorizeNodeRequest(
       if (verb === "GET" && query.get("fieldSelector") === `metadata.name=${node}`) {
         return undefined;
       }
+      if (verb === "GET" && coll === NODES) return undefined;
       return deny;
     }
     const own = [`${coll}/${node}`, ...(coll === NODES ? [`${coll}/${node}/status`] : [])];
@@ -68,6 +73,12 @@ export function authorizeNodeRequest(
   }
   if (!watch && podBindingToCheck(verb, path) !== undefined) return undefined;
   if (!watch && verb === "POST" && /^\/api\/v1\/namespaces\/[a-z0-9-]{1,63}\/events$/.test(base)) {
+    return undefined;
+  }
+  if (
+    verb === "GET" &&
+    (base === "/api/v1/services" || base === "/apis/discovery.k8s.io/v1/endpointslices")
+  ) {
     return undefined;
   }
   if (base === "/api/v1/pods" && verb === "GET") {

@@ -31,7 +31,6 @@ Deno.test("authorizeNodeRequest: a node reaches only its own Node, Lease and pod
     ["PUT", "/api/v1/nodes/n1", other],
     ["PATCH", "/api/v1/nodes/n2/status", {}],
     ["DELETE", "/api/v1/nodes/n1", undefined],
-    ["GET", "/api/v1/nodes", undefined],
     ["PATCH", `${L}/n2`, {}],
     ["GET", "/api/v1/pods", undefined],
     ["GET", "/api/v1/pods?fieldSelector=spec.nodeName=n2", undefined],
@@ -53,5 +52,29 @@ Deno.test("authorizeNodeRequest: a node reaches only its own Node, Lease and pod
       /node "n1" cannot/,
       `${verb} ${path}`,
     );
+  }
+});
+
+Deno.test("authorizeNodeRequest: a node lists and watches Nodes, Services and EndpointSlices, nothing more of them", () => {
+  const allowed: [string, string, boolean][] = [
+    ["GET", "/api/v1/nodes", false],
+    ["GET", "/api/v1/nodes?resourceVersion=5", true],
+    ["GET", "/api/v1/services", false],
+    ["GET", "/api/v1/services", true],
+    ["GET", "/apis/discovery.k8s.io/v1/endpointslices", false],
+    ["GET", "/apis/discovery.k8s.io/v1/endpointslices?resourceVersion=9", true],
+  ];
+  for (const [verb, path, watch] of allowed) {
+    assert.equal(authorizeNodeRequest("n1", verb, path, undefined, watch), undefined, path);
+  }
+  const denied: [string, string, unknown][] = [
+    ["POST", "/api/v1/namespaces/default/services", {}],
+    ["DELETE", "/api/v1/services", undefined],
+    ["POST", "/apis/discovery.k8s.io/v1/endpointslices", {}],
+    ["GET", "/api/v1/nodes/n2", undefined],
+    ["GET", "/api/v1/namespaces/kube-system/configmaps", undefined],
+  ];
+  for (const [verb, path, body] of denied) {
+    assert.match(authorizeNodeRequest("n1", verb, path, body) ?? "", /node "n1" cannot/, path);
   }
 });

@@ -1,0 +1,99 @@
+/**
+ * Applies the service data plane planned by `./service_proxy_plan.ts`: one
+ * `iptables-restore --noflush` of the agent's own chains per sync (as kube-proxy does; other
+ * chains are never touched), then the jumps from the built-in chains (`-C`, then `-I`). A sync
+ * whose restore text equals the last one applied is skipped. {@linkcode removeServiceProxy}
+ * deletes the jumps and every `RK8S-*` chain (the agent leaves).
+ *
+ * @module
+ */
+import { run } from "../../core/exec.ts";
+import { ensureNetworkRules, removeNetworkRules } from "../../net/network_rules.ts";
+import {
+  CHAIN_PREFIX,
+  planServiceProxy,
+  planServiceProxyRemoval,
+  type ServiceProxyInput,
+  serviceProxyJumps,
+} from "./service_proxy_plan.ts";
+
+/**
+ * The `RK8S-*` chains declared in `iptables-save` output.
+ *
+ * @example
+ * ```ts
+ * import { ownChains } from "./service_proxy_apply.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(ownChains("*nat\n:PREROUTING ACCEPT [0:0]\n:RK8S-SERVICES - [0:0]\n-A X -j Y\n"), ["RK8S-SERVICES"]);
+ * ```
+ */
+export function ownChains(save: string): string[] {
+  const out: string[] = [];
+  for (const line of save.split("\n")) {
+    const m = /^:(\S+) /.exec(line);
+    if (m && m[1]!.startsWith(CHAIN_PREFIX)) out.push(m[1]!);
+  }
+  return out;
+}
+
+/** The `RK8S-*` chains present now in the nat and filter tables. */
+export async function existingOwnChains(): Promise<{ nat: string[]; filter: string[] }> {
+  const nat = await run(["iptables-save", "-t", "nat"], { timeoutMs: 30_000 });
+  const filter = await run(["iptables-save", "-t", "filter"], { timeoutMs: 30_000 });
+  return { nat: ownChains(nat.stdout), filter: ownChains(filter.stdout) };
+}
+
+async function restore(text: string): Promise<void> {
+  await run(["iptables-restore", "-w", "--noflush"], { stdin: text, timeoutMs: 30_000 });
+}
+
+/** Writes the service rules; remembers the last restore so an unchanged sync costs nothing. */
+export class ServiceProxy {
+  #last: string | undefined;
+  #chains: { nat: string[]; filter: string[] } | undefined;
+
+  /**
+   * Plans and applies; returns whether iptables was changed. Throws the `iptables-restore`
+   * error (nothing is half-applied: a restore is one transaction).
+   */
+  async sync(input: Omit<ServiceProxyInput, "existingChains">): Promise<boolean> {
+    const probe = planServiceProxy({
+      ...input,
+      existingChains: this.#chains ?? { nat: [], filter: [] },
+    });
+    if (this.#chains !== undefined && probe.restore === this.#last) return false;
+    const existing = this.#chains ?? await existingOwnChains();
+    const plan = this.#chains === undefined
+      ? planServiceProxy({ ...input, existingChains: existing })
+      : probe;
+    try {
+      await restore(plan.restore);
+      await ensureNetworkRules(plan.jumps);
+    } catch (e) {
+      // Unknown state: read the chains again on the next sync.
+      this.#chains = undefined;
+      this.#last = undefined;
+      throw e;
+    }
+    this.#last = plan.restore;
+    this.#chains = plan.chains;
+    return true;
+  }
+
+  /** Removes the jumps and every `RK8S-*` chain; returns the chains removed. */
+  async remove(): Promise<string[]> {
+    this.#last = undefined;
+    this.#chains = undefined;
+    return await removeServiceProxy();
+  }
+}
+
+/** Deletes the jumps and every `RK8S-*` chain of the nat and filter tables. */
+export async function removeServiceProxy(): Promise<string[]> {
+  await removeNetworkRules(serviceProxyJumps());
+  const existing = await existingOwnChains();
+  if (existing.nat.length + existing.filter.length > 0) {
+    await restore(planServiceProxyRemoval(existing));
+  }
+  return [...existing.nat, ...existing.filter];
+}
