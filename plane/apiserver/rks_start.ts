@@ -169,6 +169,7 @@ export async function startRks(
           kube: client("kube-controller-manager"),
           log,
           ...(config.networkConfig ? { networkConfig: config.networkConfig } : {}),
+          ...(config.nodeLifecycle ? { nodeLifecycle: config.nodeLifecycle } : {}),
         });
         log("rks: controllers running (replicaset, deployment, node lifecycle)");
       }
