@@ -259,7 +259,7 @@ Deno.test({
             "-E",
             "never",
             "-c",
-            `stty cols 91 rows 27; exec /usr/bin/kubectl exec -it ${name} -- sh -c 'stty size; tty; read line; echo got:$line; exit 4'`,
+            `stty cols 91 rows 27; exec /usr/bin/kubectl exec -it ${name} -- sh -c 'stty size; tty; while read line; do echo got:$line; stty size; [ $line = quit ] && exit 4; done'`,
             "/dev/null",
           ],
           env: { HOME: home, KUBECONFIG: kubeconfig, PATH: "/usr/bin:/bin", TERM: "xterm" },
@@ -274,8 +274,26 @@ Deno.test({
         })();
         const w = tty.stdin.getWriter();
         try {
+          const enc = new TextEncoder();
           await waitFor("the terminal's size in the container", () => /27 91/.test(out), long);
-          await w.write(new TextEncoder().encode("hello\r"));
+          await w.write(enc.encode("hello\r"));
+          await waitFor("the shell to read a line", () => /got:hello/.test(out), long);
+          // Resize kubectl's terminal: kubectl sends the size, the node resizes the container's.
+          const ps = await new Deno.Command("ps", {
+            args: ["-o", "tty=", "--ppid", String(tty.pid)],
+            stdout: "piped",
+          }).output();
+          const pts = new TextDecoder().decode(ps.stdout).trim();
+          assert.match(pts, /^pts\/\d+$/);
+          const stty = await new Deno.Command("stty", {
+            args: ["-F", `/dev/${pts}`, "cols", "120", "rows", "40"],
+          }).output();
+          assert.equal(stty.code, 0);
+          await waitFor("the new size in the container", async () => {
+            await w.write(enc.encode("again\r"));
+            return /40 120/.test(out);
+          }, long);
+          await w.write(enc.encode("quit\r"));
           const status = await tty.status;
           await reading;
           assert.equal(status.code, 4, out);
