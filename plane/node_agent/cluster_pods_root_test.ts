@@ -446,6 +446,7 @@ spec:
             node!.text(),
             /deleted mirror pod default\/static-web-node-1 \(deleted through the API\)/,
           );
+          assert.doesNotMatch(node!.text(), /its static pod changed|cannot create mirror pod/);
           // The manifest removed: the static pod stops and its mirror pod goes.
           await Deno.remove(file);
           await waitFor("the mirror pod gone", async () => (await mirror()) === undefined, long)
