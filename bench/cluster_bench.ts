@@ -115,6 +115,8 @@ async function clusterSection(work: string, undo: UndoStack): Promise<void> {
         manifests,
         "--node-name",
         name,
+        "--log-format",
+        "json",
         ...rks.joinArgs,
       ], ["nsenter", `--net=/run/netns/${n.netns}`]).spawn(),
     );
@@ -133,6 +135,7 @@ async function clusterSection(work: string, undo: UndoStack): Promise<void> {
   const running = new Map<string, number>();
   const scheduled = new Map<string, number>();
   const nodeOf = new Map<string, string>();
+  const nameOf = new Map<string, string>();
   const ac = new AbortController();
   const watching = (async () => {
     const list = await kube.list("pods", { namespace: "default", labelSelector: "app=lat" });
@@ -145,13 +148,14 @@ async function clusterSection(work: string, undo: UndoStack): Promise<void> {
       })
     ) {
       if (ev.type === "BOOKMARK") continue;
-      const now = performance.now();
+      const now = Date.now();
       const pod = ev.object as KubeObject & {
         spec?: { nodeName?: string; containers?: unknown[] };
         status?: { containerStatuses?: { state?: { running?: unknown } }[] };
       };
       const uid = String(pod.metadata.uid);
       if (!added.has(uid)) added.set(uid, now);
+      nameOf.set(uid, String(pod.metadata.name));
       if (pod.spec?.nodeName) {
         nodeOf.set(uid, pod.spec.nodeName);
         if (!scheduled.has(uid)) scheduled.set(uid, now);
@@ -170,7 +174,7 @@ async function clusterSection(work: string, undo: UndoStack): Promise<void> {
     await watching;
   });
   await new Promise((r) => setTimeout(r, 500));
-  const t0 = performance.now();
+  const t0 = Date.now();
   const apply = await rks.kubectl(
     ["apply", "-f", "-"],
     `apiVersion: apps/v1
@@ -200,10 +204,30 @@ spec:
       }`,
     );
   });
-  const allRunningS = (performance.now() - t0) / 1000;
+  const allRunningS = (Date.now() - t0) / 1000;
   const latencies = [...running].map(([uid, t]) => t - added.get(uid)!);
   const toBound = [...running.keys()].map((uid) => scheduled.get(uid)! - added.get(uid)!);
   const boundToRunning = [...running].map(([uid, t]) => t - scheduled.get(uid)!);
+  // The daemons' `Created` events (JSON log lines): when each pod's containers were running on
+  // its node, before the node reported it.
+  const createdAt = new Map<string, number>();
+  for (const d of daemons) {
+    for (const line of d.proc.text().split("\n")) {
+      if (!line.startsWith("{")) continue;
+      try {
+        const ev = JSON.parse(line) as { time: string; reason: string; object: string };
+        if (ev.reason === "Created") createdAt.set(ev.object, Date.parse(ev.time));
+      } catch { /* not an event line */ }
+    }
+  }
+  const boundToCreated: number[] = [];
+  const createdToReported: number[] = [];
+  for (const [uid, t] of running) {
+    const c = createdAt.get(`default/${nameOf.get(uid)}`);
+    if (c === undefined) continue;
+    boundToCreated.push(c - scheduled.get(uid)!);
+    createdToReported.push(t - c);
+  }
   const perNode = new Map<string, number>();
   for (const uid of running.keys()) {
     const n = nodeOf.get(uid) ?? "?";
@@ -256,6 +280,8 @@ spec:
   );
   console.log(`    of which created → bound (scheduler): ${fmt(toBound)}`);
   console.log(`    and bound → running (node agent, daemon, runtime): ${fmt(boundToRunning)}`);
+  console.log(`      bound → the daemon's Created event (pod started): ${fmt(boundToCreated)}`);
+  console.log(`      Created → status Running seen in the watch: ${fmt(createdToReported)}`);
   console.log(
     `  all ${PODS} running ${allRunningS.toFixed(1)} s after kubectl apply; per node: ${
       [...perNode].sort().map(([n, c]) => `${n} ${c}`).join(", ")
