@@ -14,6 +14,7 @@ import { podListBench } from "./pod_list_bench.ts";
 import { rksBench } from "./rks_bench.ts";
 import { daemonBench } from "./daemon_bench.ts";
 import { schedulerBench } from "./scheduler_bench.ts";
+import { clusterBench } from "./cluster_bench.ts";
 
 /** A benchmark section. */
 export interface Section {
@@ -34,6 +35,7 @@ const sections: Section[] = [
   { name: "rks", run: rksBench },
   { name: "daemon", run: daemonBench },
   { name: "scheduler", run: schedulerBench },
+  { name: "cluster", run: clusterBench },
 ];
 
 const wanted = Deno.args.filter((a) => !a.startsWith("-"));

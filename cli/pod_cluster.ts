@@ -8,7 +8,7 @@
  */
 import { type CliIo, userPath } from "./context.ts";
 import type { OutputFormat } from "./output.ts";
-import { formatData } from "./output.ts";
+import { formatData, printWarnings } from "./output.ts";
 import { RkError } from "../core/errors.ts";
 import { isRecord } from "../core/is_record.ts";
 import { readManifestFile } from "../core/manifest_reader.ts";
@@ -57,7 +57,13 @@ function nsPath(ns: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(ns)}/pods`;
 }
 
-/** `rkl pod create FILE --cluster`: creates the Pod of a manifest through the API. */
+/**
+ * `rkl pod create FILE --cluster`: creates the Pod of a manifest through the API. The file is
+ * read and checked as `rkl pod run` reads it (errors with file, line, column and field path);
+ * relative image paths and the original format's `labels.bundle` are resolved against the user's
+ * directory and sent as absolute paths (`labels.bundle` as an annotation: a label cannot hold a
+ * path).
+ */
 export async function clusterCreatePod(
   io: CliIo,
   target: NonNullable<ReturnType<typeof clusterTarget>>,
@@ -74,10 +80,19 @@ export async function clusterCreatePod(
   if (!isRecord(doc) || doc.kind !== "Pod") {
     throw new RkError(`${file}: expected a manifest with kind: Pod`);
   }
-  const meta = isRecord(doc.metadata) ? doc.metadata : {};
+  const { parsePodManifest } = await import("../core/pod/pod_manifest.ts");
+  const { apiPodFromManifest } = await import("../plane/node_agent/cluster_pod_manifest.ts");
+  // Images are looked up on the node that runs the pod, not here.
+  const { pod, warnings } = parsePodManifest(text, file, {
+    baseDir: io.cwd,
+    checkImage: () => undefined,
+  });
+  printWarnings(io, warnings);
+  const body = apiPodFromManifest(doc, pod);
+  const meta = body.metadata;
   const ns = typeof meta.namespace === "string" && meta.namespace ? meta.namespace : "default";
   await using api = await client(target);
-  const created = await api.request("POST", `${nsPath(ns)}?fieldManager=rkl`, doc);
+  const created = await api.request("POST", `${nsPath(ns)}?fieldManager=rkl`, body);
   io.stdout(`${String((created.metadata as Record<string, unknown>).name)}\n`);
 }
 

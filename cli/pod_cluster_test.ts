@@ -45,6 +45,39 @@ Deno.test({
       assert.match(again.err, /Error from server \(AlreadyExists\): pods "web" already exists/);
     });
 
+    await t.step(
+      "the original format: relative paths made absolute, labels.bundle as an annotation",
+      async () => {
+        await Deno.writeTextFile(
+          join(c.dir, "orig.yaml"),
+          "apiVersion: v1\nkind: Pod\nmetadata:\n  name: orig\n" +
+            "  labels: { app: my-app, bundle: ./bundles/pause }\n" +
+            "spec:\n  containers:\n    - name: main\n      image: ./bundles/busybox\n" +
+            "      args: [sleep, '1']\n",
+        );
+        const r = await rkl(["pod", "create", "orig.yaml", "--cluster", addr], files);
+        assert.equal(r.code, 0, r.err);
+        const got = JSON.parse((await c.kubectl(["get", "pod", "orig", "-o", "json"])).stdout);
+        assert.equal(got.spec.containers[0].image, join(c.dir, "bundles/busybox"));
+        assert.deepEqual(got.metadata.labels, { app: "my-app" });
+        assert.equal(
+          got.metadata.annotations["rk8s.io/pause-bundle"],
+          join(c.dir, "bundles/pause"),
+        );
+        await c.kubectl(["delete", "pod", "orig", "--grace-period=0", "--force"]);
+        await Deno.writeTextFile(
+          join(c.dir, "bad.yaml"),
+          "apiVersion: v1\nkind: Pod\nmetadata: {name: bad}\nspec:\n  containers:\n    - name: x\n      image: ./i\n      ports: [{containerPort: 99999}]\n",
+        );
+        const bad = await rkl(["pod", "create", "bad.yaml", "--cluster", addr], files);
+        assert.equal(bad.code, 1);
+        assert.match(
+          bad.err,
+          /bad\.yaml:8:\d+: .*spec\.containers\[0\]\.ports\[0\]\.containerPort/,
+        );
+      },
+    );
+
     await t.step("list as the server's Table, as JSON, and -q, with RKS_ADDRESS", async () => {
       const env = { ...files, RKS_ADDRESS: addr };
       const table = await rkl(["pod", "list"], env);

@@ -52,6 +52,12 @@ Options:
   --ttl DURATION         token create: lifetime of the token (default 24h; 0 = never expires)
   --advertise-address IP start: the address nodes reach rks at when it listens on 0.0.0.0
                          (put in the serving certificate and the join command)
+  --node-monitor-grace-period DURATION
+                         start: time without a lease renewal before a node is NotReady
+                         (kube-controller-manager's flag; default 40s)
+  --default-unreachable-toleration-seconds N
+                         start: how long pods stay on an unreachable node before they are
+                         evicted (kube-apiserver's flag; default 300)
 `;
 
 /**

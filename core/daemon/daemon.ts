@@ -832,8 +832,9 @@ export class NodeDaemon {
         this.#rewatchSoon();
         // Relisted after what it did, except a static pod just created without probes: nothing
         // waits for that relist (a `runc list` while the next pod may be starting). An action
-        // held back meanwhile, probes to start or a restart's outcome do wait for it.
-        const quiet = ok && list.every((a) =>
+        // held back meanwhile, probes to start or a restart's outcome do wait for it, and so does
+        // a cluster node (`onSync`: the static pod's mirror pod and status).
+        const quiet = ok && !this.#o.onSync && list.every((a) =>
           a.kind === "createPod" && byKey.get(a.pod)?.source === "file"
         ) &&
           !hasProbes(byKey.get(key)?.manifest);

@@ -1,8 +1,9 @@
 /**
  * `pods/log` and `pods/exec`: checks the pod and container as kube-apiserver does, then
  * proxies to the node through a {@linkcode NodeConnector}. Logs stream as `text/plain`; exec is
- * a websocket with the `v5.channel.k8s.io` protocol (binary frames whose first byte is the
- * channel: 0 stdin, 1 stdout, 2 stderr, 3 error/status, 4 resize, 255 close). The upgrade is
+ * a websocket with the `v5.channel.k8s.io` protocol, or `v4.channel.k8s.io` when only that is
+ * offered (binary frames whose first byte is the channel: 0 stdin, 1 stdout, 2 stderr, 3
+ * error/status, 4 resize; v5 adds 255 close, which ends stdin). The upgrade is
  * always accepted once the request is well-formed: failures are reported as a `Status` on
  * channel 3, because kubectl falls back to SPDY (which Deno cannot serve) on any other answer.
  *
@@ -168,14 +169,15 @@ export function podExecResponse(
   q: URLSearchParams,
 ): Response {
   const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((s) => s.trim());
-  if (!offered.includes("v5.channel.k8s.io")) {
+  const protocol = ["v5.channel.k8s.io", "v4.channel.k8s.io"].find((p) => offered.includes(p));
+  if (!protocol) {
     throw ApiError.badRequest(
-      `unable to upgrade: websocket subprotocol v5.channel.k8s.io is required, offered: ${
+      `unable to upgrade: websocket subprotocol v5.channel.k8s.io or v4.channel.k8s.io is required, offered: ${
         offered.filter((s) => s !== "").join(", ") || "none"
       }`,
     );
   }
-  const { socket, response } = Deno.upgradeWebSocket(req, { protocol: "v5.channel.k8s.io" });
+  const { socket, response } = Deno.upgradeWebSocket(req, { protocol });
   socket.binaryType = "arraybuffer";
   const enc = new TextEncoder();
   const ac = new AbortController();

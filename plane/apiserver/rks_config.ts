@@ -49,6 +49,12 @@ export interface RksConfig {
    * listens on all interfaces; put in the serving certificate and in the join command.
    */
   advertiseAddress?: string;
+  /**
+   * Node lifecycle timing: `--node-monitor-grace-period` (kube-controller-manager's flag,
+   * default 40 s) and `--default-unreachable-toleration-seconds` (kube-apiserver's flag, default
+   * 300 s: how long pods stay on a node that stopped reporting before they are evicted).
+   */
+  nodeLifecycle?: { gracePeriodSeconds?: number; defaultTolerationSeconds?: number };
 }
 
 /**
@@ -158,6 +164,10 @@ export interface RksFlags {
   advertiseAddress?: string;
   /** `--leader-elect on|off` (start: take Leases before scheduling/reconciling, default on). */
   leaderElect?: string;
+  /** `--node-monitor-grace-period DURATION` (start), e.g. `40s`. */
+  nodeMonitorGracePeriod?: string;
+  /** `--default-unreachable-toleration-seconds N` (start). */
+  defaultUnreachableTolerationSeconds?: string;
 }
 
 /** A parsed command line. */
@@ -193,6 +203,8 @@ const flagNames: Record<string, keyof RksFlags> = {
   "--ttl": "ttl",
   "--advertise-address": "advertiseAddress",
   "--leader-elect": "leaderElect",
+  "--node-monitor-grace-period": "nodeMonitorGracePeriod",
+  "--default-unreachable-toleration-seconds": "defaultUnreachableTolerationSeconds",
 };
 
 /**
@@ -440,5 +452,34 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
     }
     out.advertiseAddress = a;
   }
+  const lifecycle: NonNullable<RksConfig["nodeLifecycle"]> = {};
+  if (flags.nodeMonitorGracePeriod !== undefined) {
+    lifecycle.gracePeriodSeconds = durationSeconds(
+      flags.nodeMonitorGracePeriod,
+      "--node-monitor-grace-period",
+    );
+  }
+  if (flags.defaultUnreachableTolerationSeconds !== undefined) {
+    const v = flags.defaultUnreachableTolerationSeconds;
+    if (!/^\d+$/.test(v)) {
+      throw new UsageError(
+        `--default-unreachable-toleration-seconds: expected a whole number of seconds, got "${v}"`,
+      );
+    }
+    lifecycle.defaultTolerationSeconds = Number(v);
+  }
+  if (Object.keys(lifecycle).length > 0) out.nodeLifecycle = lifecycle;
   return out;
+}
+
+/** A Go-style duration of whole seconds (`40s`, `2m`, `1m30s`; a bare number is seconds). */
+function durationSeconds(text: string, flag: string): number {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (/^\d+$/.test(text)) return Number(text);
+  if (!m || text === "" || (m[1] ?? m[2] ?? m[3]) === undefined) {
+    throw new UsageError(`${flag}: expected a duration such as 40s or 1m30s, got "${text}"`);
+  }
+  const secs = Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+  if (secs < 1) throw new UsageError(`${flag}: must be at least 1s, got "${text}"`);
+  return secs;
 }

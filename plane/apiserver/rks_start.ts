@@ -234,6 +234,7 @@ export async function startRks(
             kube,
             log,
             ...(config.networkConfig ? { networkConfig: config.networkConfig } : {}),
+            ...(config.nodeLifecycle ? { nodeLifecycle: config.nodeLifecycle } : {}),
           });
           log("rks: controllers running (replicaset, deployment, node lifecycle)");
         }, async () => {

@@ -70,7 +70,7 @@ export class NodeLifecycleController {
 
   /** Creates the controller (nothing runs yet). */
   constructor(o: NodeLifecycleControllerOptions) {
-    this.#o = o;
+    this.#o = { watchingSinceMs: (o.now?.() ?? new Date()).getTime(), ...o };
   }
 
   /** Adds the handlers that trigger a pass. */

@@ -67,6 +67,13 @@ export interface NodeLifecycleOptions {
   /** tolerationSeconds for pods without a not-ready/unreachable toleration (default 300, as the
    * `DefaultTolerationSeconds` admission plugin adds). */
   defaultTolerationSeconds?: number;
+  /**
+   * When the controller started watching, ms since the epoch: a node is not judged before a
+   * full grace period after it (upstream starts each node's probe time at its first
+   * observation), so a restarted control plane does not evict the pods of nodes that could not
+   * renew while it was down.
+   */
+  watchingSinceMs?: number;
 }
 
 /** One thing the node lifecycle controller asks of the API. */
@@ -113,7 +120,9 @@ const PRESSURE_CONDITIONS = ["MemoryPressure", "DiskPressure", "PIDPressure"];
  * `defaultTolerationSeconds`, 300 by default).
  *
  * Health is judged from the objects' times (the Lease's renewTime) rather than the controller's own
- * observation times as upstream does, so controller and node agents are assumed to share a clock.
+ * observation times as upstream does, so controller and node agents are assumed to share a clock;
+ * as upstream, no node is judged before a grace period has passed since the controller started
+ * (`watchingSinceMs`).
  *
  * @example
  * ```ts
@@ -153,6 +162,7 @@ export function reconcileNodeLifecycle(
       timeOf(leaseOf.get(name)?.spec?.renewTime) ?? -Infinity,
       timeOf(ready?.lastHeartbeatTime) ?? -Infinity,
       timeOf(node.metadata.creationTimestamp) ?? -Infinity,
+      opts.watchingSinceMs ?? -Infinity,
     );
     let readyStatus: string | undefined = ready?.status;
     const g = ready ? grace : Math.max(grace, (opts.startupGracePeriodSeconds ?? 60) * 1000);

@@ -52,6 +52,14 @@ Deno.test("reconcileNodeLifecycle() judges health by the lease and the grace per
     assert.deepEqual(plan.actions, []);
     assert.equal(plan.nextCheckMs, 10_000);
   });
+  await t.step("a controller that started 10 s ago waits a full grace period first", () => {
+    const opts = { watchingSinceMs: at(50).getTime() };
+    const plan = reconcileNodeLifecycle([node("n1", "True")], [lease("n1", 0)], [], at(60), opts);
+    assert.deepEqual(plan.actions, []);
+    assert.equal(plan.nextCheckMs, 30_000);
+    const later = reconcileNodeLifecycle([node("n1", "True")], [lease("n1", 0)], [], at(90), opts);
+    assert.equal(later.actions[0]?.type, "updateNodeConditions");
+  });
   await t.step(
     "not renewed for 40 s: Unknown, NodeNotReady event, unreachable taints, pods not ready",
     () => {

@@ -10,17 +10,19 @@ import assert from "node:assert/strict";
 const repo = new URL("../..", import.meta.url).pathname;
 const dec = new TextDecoder();
 
-/** `deno run` of this repository's entry point with a named permission set. */
+/** `deno run` of this repository's entry point with a named permission set (and extra `env`). */
 export function denoRun(
   permissionSet: string,
   args: string[],
   prefix: string[] = [],
+  env?: Record<string, string>,
 ): Deno.Command {
   const deno = ["deno", "run", "-q", "--frozen", `-P=${permissionSet}`, ...args];
   const [cmd, ...rest] = [...prefix, ...deno];
   return new Deno.Command(cmd!, {
     args: rest,
     cwd: repo,
+    ...(env ? { env } : {}),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -47,13 +49,133 @@ export function collect(p: Deno.ChildProcess): Proc {
   return { p, text: () => text, done: reading.then(() => p.status).then((s) => s.code) };
 }
 
-/** Runs `rkl ARGS` (permission set `rkl`), optionally inside a network namespace. */
+/** A real `rks start` of a test, with what the tests need around it. */
+export interface TestRks extends AsyncDisposable {
+  /** rks's data directory (PKI, admin kubeconfig). */
+  dataDir: string;
+  /** The admin kubeconfig. */
+  kubeconfig: string;
+  /** kubectl's `HOME` (an empty `~/.kube/cache` per test). */
+  home: string;
+  /** The HTTPS API port (loopback). */
+  apiPort: number;
+  /** The QUIC node port. */
+  nodePort: number;
+  /** The running rks process (replaced by {@linkcode TestRks.restart}). */
+  proc: Proc;
+  /** The join command `rks token create` printed (`rkl daemon --cluster … --token … …`). */
+  joinCommand: string;
+  /** Its arguments after `rkl daemon`: `--cluster ADDR --token T --ca-cert-hash H`. */
+  joinArgs: string[];
+  /** kubectl against this rks. */
+  kubectl(
+    args: string[],
+    stdin?: string,
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** Stops rks (SIGTERM; asserts exit 0) and starts it again on the same ports and data. */
+  restart(): Promise<void>;
+  /** Stops rks (SIGTERM) and returns its exit code. */
+  stop(): Promise<number>;
+}
+
+/**
+ * Starts `rks start` on `etcdUrl` with its data under `dir/rks` (API on `127.0.0.1`, nodes on
+ * `nodeHost`, default `127.0.0.1`; `extraArgs` such as `--advertise-address`), waits until it
+ * listens for nodes and `/readyz` answers, and creates a bootstrap token (`rks token create`).
+ * Disposing stops it. Throws with rks's log when it does not come up within `timeoutMs`.
+ */
+export async function startTestRks(opts: {
+  dir: string;
+  etcdUrl: string;
+  nodeHost?: string;
+  extraArgs?: string[];
+  timeoutMs?: number;
+}): Promise<TestRks> {
+  const { join } = await import("node:path");
+  const { freePort } = await import("../store/etcd_server.ts");
+  const { runKubectl } = await import("../apiserver/_testing.ts");
+  const { waitFor } = await import("../../core/testing.ts");
+  const dataDir = join(opts.dir, "rks");
+  const home = join(opts.dir, "home");
+  await Deno.mkdir(home, { recursive: true });
+  const kubeconfig = join(dataDir, "admin.kubeconfig");
+  const apiPort = freePort();
+  const nodePort = freePort();
+  const kubectl = (args: string[], stdin?: string) => runKubectl(home, kubeconfig, args, stdin);
+  const spawn = () =>
+    collect(
+      denoRun("rks", [
+        "cli/rks.ts",
+        "start",
+        "--listen",
+        `127.0.0.1:${apiPort}`,
+        "--node-listen",
+        `${opts.nodeHost ?? "127.0.0.1"}:${nodePort}`,
+        "--store",
+        opts.etcdUrl,
+        "--data-dir",
+        dataDir,
+        ...(opts.extraArgs ?? []),
+      ]).spawn(),
+    );
+  const serving = async (p: Proc) => {
+    await waitFor("rks to serve", async () => {
+      if (!p.text().includes("listening for nodes")) return false;
+      return (await kubectl(["get", "--raw", "/readyz"])).code === 0;
+    }, { timeoutMs: opts.timeoutMs ?? 120_000, intervalMs: 300 }).catch((e) => {
+      throw new Error(`${e.message}\nrks:\n${p.text().slice(-4000)}`);
+    });
+  };
+  const stopProc = async (p: Proc) => {
+    try {
+      p.p.kill("SIGTERM");
+    } catch { /* exited */ }
+    return await p.done;
+  };
+  const rks: TestRks = {
+    dataDir,
+    kubeconfig,
+    home,
+    apiPort,
+    nodePort,
+    proc: spawn(),
+    joinCommand: "",
+    joinArgs: [],
+    kubectl,
+    async restart() {
+      const code = await stopProc(rks.proc);
+      assert.equal(code, 0, rks.proc.text());
+      rks.proc = spawn();
+      await serving(rks.proc);
+    },
+    stop: () => stopProc(rks.proc),
+    async [Symbol.asyncDispose]() {
+      await stopProc(rks.proc);
+    },
+  };
+  try {
+    await serving(rks.proc);
+    const out = await denoRun("rks", ["cli/rks.ts", "token", "create", "--data-dir", dataDir])
+      .output();
+    assert.equal(out.code, 0, dec.decode(out.stderr));
+    rks.joinCommand = dec.decode(out.stdout).trim();
+    rks.joinArgs = rks.joinCommand.split(/\s+/).slice(2);
+    assert.equal(rks.joinArgs[0], "--cluster");
+  } catch (e) {
+    await stopProc(rks.proc);
+    throw e;
+  }
+  return rks;
+}
+
+/** Runs `rkl ARGS` (permission set `rkl`), optionally inside a network namespace, with `env`. */
 export async function rkl(
   args: string[],
   netns?: string,
+  env?: Record<string, string>,
 ): Promise<{ code: number; out: string; err: string }> {
   const prefix = netns ? ["nsenter", `--net=/run/netns/${netns}`] : [];
-  const o = await denoRun("rkl", ["cli/main.ts", ...args], prefix).output();
+  const o = await denoRun("rkl", ["cli/main.ts", ...args], prefix, env).output();
   return { code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr) };
 }
 

@@ -7,32 +7,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor } from "../../core/testing.ts";
-import { freePort, startEtcd } from "../store/etcd_server.ts";
+import { startEtcd } from "../store/etcd_server.ts";
 import { NODE_ALPN } from "../node_gateway/node_gateway.ts";
 import { MessageReader } from "../node_protocol/mod.ts";
+import { collect, denoRun, type Proc, startTestRks, type TestRks } from "./_cluster_testing.ts";
 
-const root = new URL("../..", import.meta.url).pathname;
 const dec = new TextDecoder();
-
-function deno(permissionSet: string, args: string[]): Deno.Command {
-  return new Deno.Command("deno", {
-    args: ["run", "-q", "--frozen", `-P=${permissionSet}`, ...args],
-    cwd: root,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  });
-}
-
-/** Collects a child's stderr as text while it runs. */
-function collect(p: Deno.ChildProcess): { text: () => string; done: Promise<number> } {
-  let text = "";
-  const reading = (async () => {
-    for await (const c of p.stderr.pipeThrough(new TextDecoderStream())) text += c;
-  })();
-  p.stdout.cancel();
-  return { text: () => text, done: reading.then(() => p.status).then((s) => s.code) };
-}
+const deno = (permissionSet: string, args: string[]) => denoRun(permissionSet, args);
 
 Deno.test({
   name:
@@ -42,74 +23,40 @@ Deno.test({
   async fn(t) {
     const dir = await Deno.makeTempDir({ prefix: "rk8s-join-" });
     const etcd = await startEtcd();
-    const children: Deno.ChildProcess[] = [];
-    const home = join(dir, "home");
-    await Deno.mkdir(home);
-    const dataDir = join(dir, "rks");
-    const kubeconfig = join(dataDir, "admin.kubeconfig");
-    const kubectl = async (args: string[]) => {
-      const out = await new Deno.Command("/usr/bin/kubectl", {
-        args,
-        env: { HOME: home, KUBECONFIG: kubeconfig, PATH: "/usr/bin:/bin" },
-        clearEnv: true,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-    };
-    const nodePort = freePort();
+    const children: Proc[] = [];
+    let rks: TestRks;
+    try {
+      rks = await startTestRks({ dir, etcdUrl: etcd.grpcUrl, timeoutMs: 60_000 });
+    } catch (e) {
+      await etcd.stop();
+      await Deno.remove(dir, { recursive: true });
+      throw e;
+    }
+    const { kubectl, dataDir, nodePort } = rks;
+    const rksLog = { text: () => rks.proc.text() };
     const daemon = (name: string, extra: string[]) => {
       const manifests = join(dir, `${name}-manifests`);
       Deno.mkdirSync(manifests, { recursive: true });
-      const p = deno("daemon", [
-        "cli/main.ts",
-        "--root",
-        join(dir, name),
-        "daemon",
-        "--manifests",
-        manifests,
-        "--node-name",
-        name,
-        "--node-lease-interval",
-        "300",
-        ...extra,
-      ]).spawn();
+      const p = collect(
+        deno("daemon", [
+          "cli/main.ts",
+          "--root",
+          join(dir, name),
+          "daemon",
+          "--manifests",
+          manifests,
+          "--node-name",
+          name,
+          "--node-lease-interval",
+          "300",
+          ...extra,
+        ]).spawn(),
+      );
       children.push(p);
-      return collect(p);
+      return p;
     };
-    const apiPort = freePort();
-    const startRks = () => {
-      const p = deno("rks", [
-        "cli/rks.ts",
-        "start",
-        "--listen",
-        `127.0.0.1:${apiPort}`,
-        "--node-listen",
-        `127.0.0.1:${nodePort}`,
-        "--store",
-        etcd.grpcUrl,
-        "--data-dir",
-        dataDir,
-      ]).spawn();
-      children.push(p);
-      return { p, log: collect(p) };
-    };
-    let rks = startRks();
-    let rksLog = rks.log;
     try {
-      await waitFor("rks to serve", async () => {
-        if (rksLog.text().includes("rks: ") && /error|failed/i.test(rksLog.text())) {
-          throw new Error(rksLog.text());
-        }
-        if (!rksLog.text().includes("listening for nodes")) return false;
-        const r = await kubectl(["get", "--raw", "/readyz"]);
-        return r.code === 0;
-      }, { timeoutMs: 60_000, intervalMs: 200 });
-
-      const tokenOut = await deno("rks", ["cli/rks.ts", "token", "create", "--data-dir", dataDir])
-        .output();
-      assert.equal(tokenOut.code, 0, dec.decode(tokenOut.stderr));
-      const join_ = dec.decode(tokenOut.stdout).trim();
+      const join_ = rks.joinCommand;
       const m = /^rkl daemon --cluster (\S+) --token (\S+) --ca-cert-hash (sha256:[0-9a-f]{64})$/
         .exec(join_);
       assert.ok(m, join_);
@@ -258,11 +205,8 @@ Deno.test({
       );
 
       await t.step("after an rks restart the node reconnects and keeps renewing", async () => {
-        rks.p.kill("SIGTERM");
-        assert.equal(await rks.log.done, 0, rks.log.text());
         const before = (await Deno.readTextFile(join(dataDir, "node-address"))).trim();
-        rks = startRks();
-        rksLog = rks.log;
+        await rks.restart();
         await waitFor(
           "node-1 to reconnect",
           () => rksLog.text().includes('node "node-1" connected'),
@@ -317,11 +261,11 @@ Deno.test({
     } finally {
       for (const c of children) {
         try {
-          c.kill("SIGTERM");
+          c.p.kill("SIGTERM");
         } catch { /* exited */ }
       }
-      for (const c of children) await c.status;
-      void rks;
+      for (const c of children) await c.done;
+      await rks.stop();
       await etcd.stop();
       await Deno.remove(dir, { recursive: true });
     }

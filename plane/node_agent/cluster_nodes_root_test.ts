@@ -8,8 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { testBundles, waitFor } from "../../core/testing.ts";
-import { freePort, startEtcd } from "../store/etcd_server.ts";
-import { runKubectl } from "../apiserver/_testing.ts";
+import { startEtcd } from "../store/etcd_server.ts";
 import {
   cleanNodeRoot,
   collect,
@@ -17,9 +16,10 @@ import {
   denoRun,
   localPods,
   type Proc,
+  startTestRks,
+  type TestRks,
 } from "./_cluster_testing.ts";
 
-const dec = new TextDecoder();
 const long = { timeoutMs: 180_000, intervalMs: 500 };
 
 type ApiPod = {
@@ -42,29 +42,21 @@ Deno.test({
     await using net = await createNodeNetwork(2);
     const etcd = await startEtcd();
     const procs: Proc[] = [];
-    const home = join(dir, "home");
-    await Deno.mkdir(home);
-    const dataDir = join(dir, "rks");
-    const kubeconfig = join(dataDir, "admin.kubeconfig");
-    const kubectl = (args: string[], stdin?: string) => runKubectl(home, kubeconfig, args, stdin);
-    const nodePort = freePort();
-    const rks = collect(
-      denoRun("rks", [
-        "cli/rks.ts",
-        "start",
-        "--listen",
-        `127.0.0.1:${freePort()}`,
-        "--node-listen",
-        `0.0.0.0:${nodePort}`,
-        "--advertise-address",
-        net.gateway,
-        "--store",
-        etcd.grpcUrl,
-        "--data-dir",
-        dataDir,
-      ]).spawn(),
-    );
-    procs.push(rks);
+    let rks: TestRks;
+    try {
+      rks = await startTestRks({
+        dir,
+        etcdUrl: etcd.grpcUrl,
+        nodeHost: "0.0.0.0",
+        extraArgs: ["--advertise-address", net.gateway],
+        timeoutMs: long.timeoutMs,
+      });
+    } catch (e) {
+      await etcd.stop();
+      await Deno.remove(dir, { recursive: true });
+      throw e;
+    }
+    const { kubectl, joinArgs } = rks;
     const nodes = net.nodes.map((n, i) => ({
       ...n,
       name: `node-${i + 1}`,
@@ -75,22 +67,12 @@ Deno.test({
       new Error(
         `${e.message}\n${
           daemons.map((d, i) => `node-${i + 1}:\n${d.text().slice(-4000)}`).join("\n")
-        }\nrks:\n${rks.text().slice(-4000)}`,
+        }\nrks:\n${rks.proc.text().slice(-4000)}`,
       );
     try {
-      await waitFor("rks to serve", async () => {
-        if (!rks.text().includes("listening for nodes")) return false;
-        return (await kubectl(["get", "--raw", "/readyz"])).code === 0;
-      }, long).catch((e) => {
-        throw explain(e);
-      });
-      const out = await denoRun("rks", ["cli/rks.ts", "token", "create", "--data-dir", dataDir])
-        .output();
-      assert.equal(out.code, 0, dec.decode(out.stderr));
-      const joinArgs = dec.decode(out.stdout).trim().split(/\s+/).slice(2);
       assert.equal(
         joinArgs[1],
-        `${net.gateway}:${nodePort}`,
+        `${net.gateway}:${rks.nodePort}`,
         "the join command names the advertised address",
       );
 
@@ -222,6 +204,7 @@ spec:
         } catch { /* exited */ }
         await p.done;
       }
+      await rks.stop();
       await etcd.stop();
       await Deno.remove(dir, { recursive: true });
     }

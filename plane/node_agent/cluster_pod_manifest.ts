@@ -12,10 +12,70 @@ import { ManifestError } from "../../core/errors.ts";
 import { isRecord } from "../../core/is_record.ts";
 import { parsePodManifest } from "../../core/pod/pod_manifest.ts";
 import type { DesiredPod } from "../../core/daemon/pod_sync_planner.ts";
+import type { PodManifest } from "../../core/pod/pod_types.ts";
 import {
   STATIC_POD_ANNOTATION_HASH,
   STATIC_POD_ANNOTATION_SOURCE,
 } from "../../core/daemon/static_pods.ts";
+
+/**
+ * The annotation that carries the original pod format's `labels.bundle` (the pause bundle's
+ * path) through the API, where a label value cannot hold a path: `rkl pod create --cluster`
+ * moves it there and the node reads it back.
+ */
+export const PAUSE_BUNDLE_ANNOTATION = "rk8s.io/pause-bundle";
+
+/**
+ * The API Pod for a manifest in the original project's pod format (as `rkl pod run` reads it):
+ * `doc` is the parsed YAML, `pod` the validated manifest (paths made absolute against the user's
+ * directory). Relative image paths become the absolute ones, and `labels.bundle` moves to the
+ * {@linkcode PAUSE_BUNDLE_ANNOTATION} annotation; everything else is sent as written.
+ *
+ * @example
+ * ```ts
+ * import { apiPodFromManifest } from "./cluster_pod_manifest.ts";
+ * import assert from "node:assert/strict";
+ * const doc = { apiVersion: "v1", kind: "Pod",
+ *   metadata: { name: "t", labels: { app: "a", bundle: "./pause" } },
+ *   spec: { containers: [{ name: "c", image: "./busybox", args: ["sleep", "9"] }] } };
+ * const pod = { pauseBundle: "/w/pause", initContainers: [], containers: [{ name: "c", image: "/w/busybox" }] };
+ * const api = apiPodFromManifest(doc, pod as never);
+ * assert.deepEqual(api.metadata, { name: "t", labels: { app: "a" },
+ *   annotations: { "rk8s.io/pause-bundle": "/w/pause" } });
+ * assert.deepEqual(api.spec, { containers: [{ name: "c", image: "/w/busybox", args: ["sleep", "9"] }] });
+ * ```
+ */
+export function apiPodFromManifest(
+  doc: Record<string, unknown>,
+  pod: Pick<PodManifest, "pauseBundle" | "initContainers" | "containers">,
+): Record<string, unknown> & { metadata: Record<string, unknown>; spec: Record<string, unknown> } {
+  const meta: Record<string, unknown> = isRecord(doc.metadata) ? { ...doc.metadata } : {};
+  if (isRecord(meta.labels) && meta.labels.bundle !== undefined) {
+    const { bundle: _bundle, ...labels } = meta.labels;
+    if (Object.keys(labels).length > 0) meta.labels = labels;
+    else delete meta.labels;
+  }
+  if (pod.pauseBundle !== undefined) {
+    meta.annotations = {
+      ...(isRecord(meta.annotations) ? meta.annotations : {}),
+      [PAUSE_BUNDLE_ANNOTATION]: pod.pauseBundle,
+    };
+  }
+  const spec: Record<string, unknown> = isRecord(doc.spec) ? { ...doc.spec } : {};
+  for (
+    const [field, list] of [["initContainers", pod.initContainers], [
+      "containers",
+      pod.containers,
+    ]] as const
+  ) {
+    const images = new Map(list.map((c) => [c.name, c.image]));
+    if (!Array.isArray(spec[field])) continue;
+    spec[field] = (spec[field] as unknown[]).map((c) =>
+      isRecord(c) && images.has(String(c.name)) ? { ...c, image: images.get(String(c.name)) } : c
+    );
+  }
+  return { ...doc, metadata: meta, spec };
+}
 
 /** Why the node cannot run a pod, as the kubelet reports it in the containers' waiting state. */
 export interface PodProblem {
@@ -88,6 +148,9 @@ export function apiPodRef(obj: unknown): ApiPodRef | undefined {
  * assert.ok("desired" in ok);
  * assert.equal(ok.desired.uid, "u1");
  * assert.equal(ok.desired.manifest.annotations["kubernetes.io/config.source"], "api");
+ * const withPause = { ...pod, metadata: { ...pod.metadata, annotations: { "rk8s.io/pause-bundle": "/p" } } };
+ * const p = desiredFromApiPod(withPause, { checkImage: () => undefined });
+ * assert.ok("desired" in p && p.desired.manifest.pauseBundle === "/p");
  * const bad = desiredFromApiPod(pod, { checkImage: () => "does not exist" });
  * assert.ok("problem" in bad && bad.problem.reason === "ErrImageNeverPull");
  * ```
@@ -98,13 +161,17 @@ export function desiredFromApiPod(
 ): { desired: DesiredPod } | { problem: PodProblem } {
   const ref = apiPodRef(obj);
   const meta = isRecord(obj.metadata) ? obj.metadata : {};
+  const bundle = isRecord(meta.annotations) ? meta.annotations[PAUSE_BUNDLE_ANNOTATION] : undefined;
+  const labels = typeof bundle === "string"
+    ? { ...(isRecord(meta.labels) ? meta.labels : {}), bundle }
+    : meta.labels;
   const input = {
     apiVersion: "v1",
     kind: "Pod",
     metadata: {
       name: meta.name,
       ...(meta.namespace !== undefined ? { namespace: meta.namespace } : {}),
-      ...(meta.labels !== undefined ? { labels: meta.labels } : {}),
+      ...(labels !== undefined ? { labels } : {}),
       ...(meta.annotations !== undefined ? { annotations: meta.annotations } : {}),
       ...(meta.uid !== undefined ? { uid: meta.uid } : {}),
     },

@@ -18,6 +18,10 @@
  * - **Deletion.** A pod with a `deletionTimestamp` is stopped within its grace period by the
  *   daemon; once its sandbox is gone the node deletes the object with grace 0 and a uid
  *   precondition (the kubelet's final delete).
+ * - **Mirror pods.** Each static pod the node runs gets a mirror pod in the API
+ *   (`./mirror_pods.ts`): created, re-created after an API delete, replaced when its manifest
+ *   changed, deleted when its static pod is gone; its status is written like a cluster pod's.
+ *   Mirror pods are never run as cluster pods.
  * - **Events.** The daemon's events about cluster pods are written as core/v1 Events (source
  *   `kubelet`, the node as host), at most {@linkcode MAX_PENDING_EVENTS} kept while disconnected.
  *
@@ -29,9 +33,17 @@ import type { DesiredPodSource } from "../../core/daemon/daemon.ts";
 import type { NodeEvent } from "../../core/daemon/events.ts";
 import type { NodeObservation } from "../../core/daemon/observe.ts";
 import type { DesiredPod } from "../../core/daemon/pod_sync_planner.ts";
+import type { PodManifest } from "../../core/pod/pod_types.ts";
 import type { ClusterSession } from "./cluster_session.ts";
 import { apiPodRef, desiredFromApiPod, type PodProblem } from "./cluster_pod_manifest.ts";
 import { buildPodStatus, sameStatus } from "./pod_status_report.ts";
+import {
+  isMirrorPod,
+  mirrorPodObject,
+  planMirrorPods,
+  staticPodFile,
+  type StaticPodInfo,
+} from "./mirror_pods.ts";
 
 /** Most events kept for rks while it cannot be reached (older ones are dropped). */
 export const MAX_PENDING_EVENTS = 500;
@@ -119,6 +131,12 @@ export class ClusterPods implements DesiredPodSource {
   #events: Obj[] = [];
   #eventSeq = 0;
   #obs: NodeObservation | undefined;
+  /** This node's uid (the mirror pods' owner), read once per connection. */
+  #nodeUid: string | undefined;
+  /** Mirror pods whose creation was sent, by key → when (not sent again for 10 s). */
+  readonly #mirrorSent = new Map<string, number>();
+  /** Mirror pod conflicts already logged. */
+  readonly #mirrorConflicts = new Set<string>();
   #wakeDaemon: () => void = () => {};
   #kick: () => void = () => {};
   #kicked = false;
@@ -193,6 +211,7 @@ export class ClusterPods implements DesiredPodSource {
       return out;
     }
     for (const [key, pod] of this.#pods) {
+      if (isMirrorPod(pod)) continue;
       const ref = apiPodRef(pod);
       if (!ref) continue;
       const have = obs.pods.get(key);
@@ -294,6 +313,7 @@ export class ClusterPods implements DesiredPodSource {
     const stop = () => ac.abort();
     signal.addEventListener("abort", stop, { once: true });
     void session.closed.then(stop);
+    this.#nodeUid = undefined;
     try {
       await Promise.all([
         this.#watchLoop(session, ac.signal),
@@ -399,12 +419,17 @@ export class ClusterPods implements DesiredPodSource {
   async #report(session: ClusterSession): Promise<void> {
     const obs = this.#obs;
     if (!obs || !this.#synced) return;
+    await this.#syncMirrors(session, obs);
     for (const [key, pod] of [...this.#pods]) {
       const ref = apiPodRef(pod);
       if (!ref) continue;
       const [namespace, name] = key.split("/") as [string, string];
       let detail = obs.pods.get(key);
-      if (detail && (detail.record.uid !== ref.uid || detail.pod.source !== "api")) {
+      const mirror = isMirrorPod(pod);
+      if (mirror) {
+        // A mirror pod shows its static pod (another uid); #syncMirrors handles its deletion.
+        if (detail?.pod.source !== "file" || ref.deletionGraceSeconds !== undefined) continue;
+      } else if (detail && (detail.record.uid !== ref.uid || detail.pod.source !== "api")) {
         detail = undefined;
       }
       if (detail) this.#createFailures.delete(key);
@@ -418,15 +443,17 @@ export class ClusterPods implements DesiredPodSource {
       }
       const phase = phaseOf(pod);
       if (!detail && (phase === "Succeeded" || phase === "Failed")) continue;
-      const parsed = this.#parse(key, pod);
-      const problem = "problem" in parsed
+      const parsed: ReturnType<typeof desiredFromApiPod> | undefined = mirror
+        ? undefined
+        : this.#parse(key, pod);
+      const problem = parsed && "problem" in parsed
         ? parsed.problem
         : detail
         ? undefined
         : this.#createFailures.get(key);
       if (problem && !this.#reported.has(`${ref.uid}|${problem.message}`)) {
         this.#reported.add(`${ref.uid}|${problem.message}`);
-        if ("problem" in parsed) {
+        if (parsed && "problem" in parsed) {
           this.#queueEvent(
             pod,
             ref.uid,
@@ -467,6 +494,89 @@ export class ClusterPods implements DesiredPodSource {
       } else if (r.status !== 404 && r.status !== 409 && r.status !== 422) {
         const m = isRecord(r.body) && typeof r.body.message === "string" ? r.body.message : "";
         this.#o.log(`node agent: cannot write the status of pod ${key}: HTTP ${r.status} ${m}`);
+      }
+    }
+  }
+
+  /** Creates, replaces and deletes mirror pods (see `./mirror_pods.ts`). */
+  async #syncMirrors(session: ClusterSession, obs: NodeObservation): Promise<void> {
+    const statics: StaticPodInfo[] = [];
+    const manifests = new Map<string, PodManifest>();
+    for (const d of obs.pods.values()) {
+      if (d.pod.source !== "file" || d.pod.stopped || !d.record.manifest) continue;
+      statics.push({ key: d.pod.key, hash: d.pod.hash ?? "" });
+      manifests.set(d.pod.key, d.record.manifest);
+    }
+    const now = Date.now();
+    for (const [key, at] of this.#mirrorSent) {
+      if (this.#pods.has(key) || now - at > 10_000) this.#mirrorSent.delete(key);
+    }
+    const actions = planMirrorPods(statics, this.#pods, new Set(this.#mirrorSent.keys()));
+    for (const a of actions) {
+      const [namespace, name] = a.key.split("/") as [string, string];
+      if (a.kind === "conflict") {
+        if (!this.#mirrorConflicts.has(a.key)) {
+          this.#mirrorConflicts.add(a.key);
+          this.#o.log(
+            `node agent: static pod ${a.key}: a pod of that name that is not its mirror pod exists in the API; not replaced`,
+          );
+        }
+        continue;
+      }
+      if (a.kind === "delete") {
+        const r = await session.request("DELETE", `/api/v1/namespaces/${namespace}/pods/${name}`, {
+          kind: "DeleteOptions",
+          apiVersion: "v1",
+          gracePeriodSeconds: 0,
+          preconditions: { uid: a.uid },
+        });
+        if (r.status < 300 || r.status === 404 || r.status === 409) {
+          this.#o.log(
+            `node agent: deleted mirror pod ${a.key} (${
+              {
+                gone: "its static pod is gone",
+                stale: "its static pod changed",
+                deleted: "deleted through the API",
+              }[a.why]
+            })`,
+          );
+        } else {
+          this.#o.log(`node agent: cannot delete mirror pod ${a.key}: HTTP ${r.status}`);
+        }
+        continue;
+      }
+      const manifest = manifests.get(a.key)!;
+      const file = staticPodFile(manifest);
+      let source: Obj = {};
+      if (file) {
+        try {
+          const { parse } = await import("yaml");
+          const doc = parse(await Deno.readTextFile(file));
+          if (isRecord(doc)) source = doc;
+        } catch (e) {
+          this.#o.log(`node agent: mirror pod ${a.key}: cannot read ${file}: ${errorText(e)}`);
+          continue;
+        }
+      }
+      if (this.#nodeUid === undefined) {
+        const r = await session.request("GET", `/api/v1/nodes/${this.#o.nodeName}`);
+        const m = isRecord(r.body) && isRecord(r.body.metadata) ? r.body.metadata : {};
+        if (r.status !== 200 || typeof m.uid !== "string") {
+          throw new Error(`cannot read Node "${this.#o.nodeName}": HTTP ${r.status}`);
+        }
+        this.#nodeUid = m.uid;
+      }
+      const pod = mirrorPodObject(source, manifest, {
+        name: this.#o.nodeName,
+        uid: this.#nodeUid,
+      });
+      this.#mirrorSent.set(a.key, now);
+      const r = await session.request("POST", `/api/v1/namespaces/${namespace}/pods`, pod);
+      if (r.status === 201 || r.status === 200) {
+        this.#o.log(`node agent: created mirror pod ${a.key}`);
+      } else if (r.status !== 409) {
+        const m = isRecord(r.body) && typeof r.body.message === "string" ? r.body.message : "";
+        this.#o.log(`node agent: cannot create mirror pod ${a.key}: HTTP ${r.status} ${m}`);
       }
     }
   }

@@ -10,8 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor } from "../../core/testing.ts";
 import { testBundles } from "../../core/testing.ts";
-import { freePort, startEtcd } from "../store/etcd_server.ts";
-import { runKubectl } from "../apiserver/_testing.ts";
+import { startEtcd } from "../store/etcd_server.ts";
 import {
   cleanNodeRoot,
   collect,
@@ -19,6 +18,8 @@ import {
   type LocalPod,
   localPods as podsOf,
   type Proc,
+  startTestRks,
+  type TestRks,
 } from "./_cluster_testing.ts";
 
 const dec = new TextDecoder();
@@ -74,34 +75,18 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "rk8s-cpods-" });
     const etcd = await startEtcd();
     const procs: Proc[] = [];
-    const home = join(dir, "home");
-    await Deno.mkdir(home);
-    const dataDir = join(dir, "rks");
-    const kubeconfig = join(dataDir, "admin.kubeconfig");
-    const kubectl = (args: string[], stdin?: string) => runKubectl(home, kubeconfig, args, stdin);
+    let rks: TestRks;
+    try {
+      rks = await startTestRks({ dir, etcdUrl: etcd.grpcUrl });
+    } catch (e) {
+      await etcd.stop();
+      await Deno.remove(dir, { recursive: true });
+      throw e;
+    }
+    const { kubectl, home, kubeconfig, joinArgs } = rks;
     const nodeRoot = join(dir, "node-1");
     const manifests = join(dir, "manifests");
     await Deno.mkdir(manifests);
-    const nodePort = freePort();
-    const apiPort = freePort();
-    const startRks = () => {
-      const p = collect(
-        deno("rks", [
-          "cli/rks.ts",
-          "start",
-          "--listen",
-          `127.0.0.1:${apiPort}`,
-          "--node-listen",
-          `127.0.0.1:${nodePort}`,
-          "--store",
-          etcd.grpcUrl,
-          "--data-dir",
-          dataDir,
-        ]).spawn(),
-      );
-      procs.push(p);
-      return p;
-    };
     const startNode = (join_: string[]) => {
       const p = collect(
         deno("daemon", [
@@ -127,24 +112,14 @@ Deno.test({
       assert.equal(r.code, 0, r.stderr);
       return (JSON.parse(r.stdout) as { items: ApiPod[] }).items;
     };
-    let rks = startRks();
     let node: Proc | undefined;
     const explain = (e: Error) =>
       new Error(
-        `${e.message}\nnode-1:\n${node?.text().slice(-6000)}\nrks:\n${rks.text().slice(-4000)}`,
+        `${e.message}\nnode-1:\n${node?.text().slice(-6000)}\nrks:\n${
+          rks.proc.text().slice(-4000)
+        }`,
       );
     try {
-      await waitFor("rks to serve", async () => {
-        if (!rks.text().includes("listening for nodes")) return false;
-        return (await kubectl(["get", "--raw", "/readyz"])).code === 0;
-      }, long).catch((e) => {
-        throw explain(e);
-      });
-      const tokenOut = await deno("rks", ["cli/rks.ts", "token", "create", "--data-dir", dataDir])
-        .output();
-      assert.equal(tokenOut.code, 0, dec.decode(tokenOut.stderr));
-      const joinArgs = dec.decode(tokenOut.stdout).trim().split(/\s+/).slice(2);
-      assert.equal(joinArgs[0], "--cluster");
       node = startNode(joinArgs);
       await waitFor("node-1 Ready", async () => {
         const r = await kubectl(["get", "nodes", "--no-headers"]);
@@ -249,6 +224,95 @@ Deno.test({
         assert.match(prev.stderr, /previous terminated container "app" in pod/);
       });
 
+      await t.step("kubectl exec reaches the container over QUIC", async () => {
+        const name = running[0]!.metadata.name;
+        const three = await kubectl([
+          "exec",
+          name,
+          "--",
+          "sh",
+          "-c",
+          "echo out; echo err >&2; exit 3",
+        ]);
+        assert.equal(three.code, 3, three.stderr);
+        assert.equal(three.stdout, "out\n");
+        assert.match(three.stderr, /^err\n/);
+        assert.match(three.stderr, /command terminated with exit code 3/);
+        const ok = await kubectl(["exec", name, "--", "hostname"]);
+        assert.equal(ok.code, 0, ok.stderr);
+        assert.equal(ok.stdout, `${name}\n`);
+        // -i: stdin piped through, its end reaches the process (cat ends).
+        const big = "x".repeat(200_000);
+        const cat = await kubectl(
+          ["exec", "-i", name, "--", "sh", "-c", "wc -c; echo done >&2"],
+          `${big}\nline two\n`,
+        );
+        assert.equal(cat.code, 0, cat.stderr);
+        assert.equal(cat.stdout.trim(), String(big.length + 10));
+        assert.equal(cat.stderr, "done\n");
+        // -it in a terminal (script gives kubectl one): the size reaches the container's
+        // terminal, keystrokes reach the shell, the exit code comes back.
+        const tty = await new Deno.Command("script", {
+          args: [
+            "-q",
+            "-e",
+            "-E",
+            "never",
+            "-c",
+            `stty cols 91 rows 27; exec /usr/bin/kubectl exec -it ${name} -- sh -c 'stty size; tty; while read line; do echo got:$line; stty size; [ $line = quit ] && exit 4; done'`,
+            "/dev/null",
+          ],
+          env: { HOME: home, KUBECONFIG: kubeconfig, PATH: "/usr/bin:/bin", TERM: "xterm" },
+          clearEnv: true,
+          stdin: "piped",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        let out = "";
+        const reading = (async () => {
+          for await (const c of tty.stdout.pipeThrough(new TextDecoderStream())) out += c;
+        })();
+        const w = tty.stdin.getWriter();
+        try {
+          const enc = new TextEncoder();
+          await waitFor("the terminal's size in the container", () => /27 91/.test(out), long);
+          await w.write(enc.encode("hello\r"));
+          await waitFor("the shell to read a line", () => /got:hello/.test(out), long);
+          // Resize kubectl's terminal: kubectl sends the size, the node resizes the container's.
+          const ps = await new Deno.Command("ps", {
+            args: ["-o", "tty=", "--ppid", String(tty.pid)],
+            stdout: "piped",
+          }).output();
+          const pts = new TextDecoder().decode(ps.stdout).trim();
+          assert.match(pts, /^pts\/\d+$/);
+          const stty = await new Deno.Command("stty", {
+            args: ["-F", `/dev/${pts}`, "cols", "120", "rows", "40"],
+          }).output();
+          assert.equal(stty.code, 0);
+          await waitFor("the new size in the container", async () => {
+            await w.write(enc.encode("again\r"));
+            return /40 120/.test(out);
+          }, long);
+          await w.write(enc.encode("quit\r"));
+          const status = await tty.status;
+          await reading;
+          assert.equal(status.code, 4, out);
+          assert.match(out, /\/dev\/pts\/\d+/);
+          assert.match(out, /got:hello/);
+        } finally {
+          await w.close().catch(() => {});
+          try {
+            tty.kill("SIGKILL");
+          } catch { /* exited */ }
+          await tty.status;
+          await tty.stderr.cancel().catch(() => {});
+        }
+        // A container that does not exist: an error, not a hang.
+        const bad = await kubectl(["exec", name, "-c", "nope", "--", "true"]);
+        assert.notEqual(bad.code, 0);
+        assert.match(bad.stderr, /container nope is not valid for pod/);
+      });
+
       await t.step(
         "pods the node cannot run: the kubelet's waiting reasons and events",
         async () => {
@@ -310,6 +374,93 @@ ${extra === "volume" ? "  volumes: [{name: cfg, configMap: {name: cfg}}]" : ""}
         },
       );
 
+      await t.step(
+        "static pods show as mirror pods: re-created after kubectl delete, gone with the manifest",
+        async () => {
+          const file = join(manifests, "static-web.yaml");
+          await Deno.writeTextFile(
+            file,
+            `apiVersion: v1
+kind: Pod
+metadata: {name: static-web, labels: {tier: static}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: app
+      image: ${testBundles.busybox}
+      args: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+`,
+          );
+          type Mirror = ApiPod & {
+            metadata: {
+              annotations: Record<string, string>;
+              labels: Record<string, string>;
+              ownerReferences: { kind: string; name: string; uid: string; controller?: boolean }[];
+            };
+          };
+          const mirror = async (): Promise<Mirror | undefined> => {
+            const r = await kubectl(["get", "pods", "-l", "tier=static", "-o", "json"]);
+            assert.equal(r.code, 0, r.stderr);
+            return (JSON.parse(r.stdout) as { items: Mirror[] }).items[0];
+          };
+          const first = await waitFor("the mirror pod Running", async () => {
+            const m = await mirror();
+            return m?.status.phase === "Running" && m.status.containerStatuses?.[0]?.ready && m;
+          }, long).catch((e) => {
+            throw explain(e);
+          });
+          assert.equal(first.metadata.name, "static-web-node-1");
+          const a = first.metadata.annotations;
+          assert.equal(a["kubernetes.io/config.source"], "file");
+          assert.match(a["kubernetes.io/config.mirror"] ?? "", /^[0-9a-f]{16}$/);
+          assert.equal(a["kubernetes.io/config.mirror"], a["kubernetes.io/config.hash"]);
+          const nodeUid =
+            JSON.parse((await kubectl(["get", "node", "node-1", "-o", "json"])).stdout)
+              .metadata.uid;
+          assert.deepEqual(first.metadata.ownerReferences, [
+            { apiVersion: "v1", kind: "Node", name: "node-1", uid: nodeUid },
+          ]);
+          assert.equal(first.spec.nodeName, "node-1");
+          const local = (await localPods()).find((p) => p.name === "static-web-node-1");
+          assert.ok(local, "the node runs the static pod");
+          assert.equal(first.status.podIP, local.ip);
+          const containers = local.containers.map((c) => c.id);
+          // kubectl delete: the mirror pod comes back (a new object), the static pod keeps running.
+          const del = await kubectl(["delete", "pod", "static-web-node-1"]);
+          assert.equal(del.code, 0, del.stderr);
+          const again = await waitFor("the mirror pod re-created", async () => {
+            const m = await mirror();
+            return m && m.metadata.uid !== first.metadata.uid &&
+              m.status.containerStatuses?.[0]?.ready && m;
+          }, long).catch((e) => {
+            throw explain(e);
+          });
+          assert.equal(again.metadata.name, "static-web-node-1");
+          assert.deepEqual(
+            (await localPods()).find((p) => p.name === "static-web-node-1")?.containers.map((c) =>
+              c.id
+            ),
+            containers,
+          );
+          assert.match(
+            node!.text(),
+            /deleted mirror pod default\/static-web-node-1 \(deleted through the API\)/,
+          );
+          assert.doesNotMatch(node!.text(), /its static pod changed|cannot create mirror pod/);
+          // The manifest removed: the static pod stops and its mirror pod goes.
+          await Deno.remove(file);
+          await waitFor("the mirror pod gone", async () => (await mirror()) === undefined, long)
+            .catch((e) => {
+              throw explain(e);
+            });
+          await waitFor(
+            "the static pod gone from the node",
+            async () => !(await localPods()).some((p) => p.name === "static-web-node-1"),
+            long,
+          );
+        },
+      );
+
       const ids = (pods: LocalPod[]) =>
         pods.map((p) => `${p.name}:${p.containers.map((c) => c.id).join(",")}`).sort();
       await t.step("kill -9 of the node daemon: the new one adopts, restarts nothing", async () => {
@@ -351,13 +502,11 @@ ${extra === "volume" ? "  volumes: [{name: cfg, configMap: {name: cfg}}]" : ""}
         "rks restart: the node resumes its watch without re-listing or re-creating",
         async () => {
           const before = ids(await localPods());
-          rks.p.kill("SIGTERM");
-          assert.equal(await rks.done, 0, rks.text());
           const listsBefore = node!.text().match(/pod\(s\) bound to this node/g)?.length ?? 0;
-          rks = startRks();
+          await rks.restart();
           await waitFor(
             "node-1 to reconnect",
-            () => rks.text().includes('node "node-1" connected'),
+            () => rks.proc.text().includes('node "node-1" connected'),
             long,
           )
             .catch((e) => {
@@ -405,6 +554,7 @@ ${extra === "volume" ? "  volumes: [{name: cfg, configMap: {name: cfg}}]" : ""}
         } catch { /* exited */ }
         await p.done;
       }
+      await rks.stop();
       await etcd.stop();
       await Deno.remove(dir, { recursive: true });
     }

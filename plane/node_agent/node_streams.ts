@@ -5,7 +5,7 @@
  * `sinceSeconds`, `sinceTime`, `limitBytes`), then the stream closes. A pod or container the node
  * does not have, or a pod of another uid, is an `error` with reason `NotFound` worded as the
  * kubelet words it; `previous` is `BadRequest` (the node removes a replaced container with its
- * log); `exec` is not served yet.
+ * log). `open` with `purpose: "exec"` runs a command in the container (`./node_exec.ts`).
  *
  * @module
  */
@@ -15,18 +15,12 @@ import { formatLogLines, type LogLine } from "../../core/runtime/cri_log.ts";
 import { listSandboxRecords } from "../../core/pod/pod_store.ts";
 import { LABEL_CONTAINER_NAME } from "../../core/pod/pod_labels.ts";
 import { listContainerRecords } from "../../core/store/containers.ts";
-import { writeMessage } from "../node_protocol/mod.ts";
+import { inspectRecord } from "../../core/container/inspect.ts";
+import { encodeBase64, writeMessage } from "../node_protocol/mod.ts";
 import type { IncomingStream } from "./cluster_session.ts";
+import { execRequest, serveExec } from "./node_exec.ts";
 
 const enc = new TextEncoder();
-
-function base64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(s);
-}
 
 /** The log options rks sends (`PodLogOptions`), as the node reads them. */
 interface LogOpts {
@@ -87,41 +81,63 @@ export async function serveNodeStream(engine: Engine, s: IncomingStream): Promis
     await writeMessage(writer, { type: "error", reason, message }).catch(() => {});
   };
   const ac = new AbortController();
-  // rks (or kubectl behind it) going away ends the stream from its side.
-  void s.reader.next().then(() => ac.abort(), () => ac.abort());
-  try {
-    if (open.purpose !== "logs") {
-      await fail("BadRequest", `${open.purpose} through the node agent is not supported yet`);
-      return;
-    }
-    const o = logOpts(open.options);
+  /** The pod's newest container of the requested name, or undefined after an `error`. */
+  const container = async (uid: string | undefined, previous: boolean) => {
     const rec = listSandboxRecords(engine.db).find((r) =>
-      r.namespace === open.namespace && r.name === open.pod && (!o.uid || r.uid === o.uid)
+      r.namespace === open.namespace && r.name === open.pod && (!uid || r.uid === uid)
     );
     if (!rec) {
       await fail(
         "NotFound",
         `pod "${open.pod}" in namespace "${open.namespace}" not found on this node`,
       );
-      return;
+      return undefined;
     }
-    if (o.previous) {
+    if (previous) {
       await fail(
         "BadRequest",
         `previous terminated container "${open.container}" in pod "${open.pod}" not found`,
       );
-      return;
+      return undefined;
     }
-    const container = listContainerRecords(engine.db, { owner: rec.id })
+    const c = listContainerRecords(engine.db, { owner: rec.id })
       .filter((c) => c.labels[LABEL_CONTAINER_NAME] === open.container)
       .sort((a, b) => b.createdAt - a.createdAt)[0];
-    if (!container) {
+    if (!c) {
       await fail(
         "BadRequest",
         `container "${open.container}" in pod "${open.pod}" is waiting to start: ContainerCreating`,
       );
+    }
+    return c;
+  };
+  try {
+    if (open.purpose === "exec") {
+      let req;
+      try {
+        req = execRequest(open.options);
+      } catch (e) {
+        await fail("BadRequest", e instanceof Error ? e.message : String(e));
+        return;
+      }
+      const c = await container(req.uid, false);
+      if (!c) return;
+      const view = await inspectRecord(engine, c);
+      if (view.status !== "running") {
+        await fail(
+          "BadRequest",
+          `container "${open.container}" in pod "${open.pod}" is not running (status ${view.status})`,
+        );
+        return;
+      }
+      await serveExec(engine.runtime, c.id, req, s.reader, writer);
       return;
     }
+    // rks (or kubectl behind it) going away ends the stream from its side.
+    void s.reader.next().then(() => ac.abort(), () => ac.abort());
+    const o = logOpts(open.options);
+    const c = await container(o.uid, o.previous);
+    if (!c) return;
     const since = o.sinceSeconds !== undefined
       ? Date.now() - o.sinceSeconds * 1000
       : o.sinceTime !== undefined
@@ -137,12 +153,12 @@ export async function serveNodeStream(engine: Engine, s: IncomingStream): Promis
         await writeMessage(writer, {
           type: "data",
           channel: 1,
-          data: base64(bytes.subarray(i, i + 64 * 1024)),
+          data: encodeBase64(bytes.subarray(i, i + 64 * 1024)),
         });
       }
     };
     const fmt = { timestamps: o.timestamps };
-    const all = await containerLogs(engine, container.id);
+    const all = await containerLogs(engine, c.id);
     const lines = o.tailLines !== undefined
       ? all.slice(Math.max(0, all.length - o.tailLines))
       : all;
@@ -150,7 +166,7 @@ export async function serveNodeStream(engine: Engine, s: IncomingStream): Promis
     if (o.follow && left > 0) {
       let skip = all.length;
       let chain = Promise.resolve();
-      await followLogs(engine, container.id, (batch) => {
+      await followLogs(engine, c.id, (batch) => {
         // followLogs starts with every line so far: the ones already sent are skipped.
         const fresh = batch.slice(Math.min(skip, batch.length));
         skip = Math.max(0, skip - batch.length);

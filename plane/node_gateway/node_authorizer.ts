@@ -4,7 +4,9 @@
  * (https://kubernetes.io/docs/reference/access-authn-authz/node/): a node reads and writes only
  * its own Node (and its status) and its own Lease in `kube-node-lease`, reads and watches only
  * the pods bound to it, writes the status of and deletes only pods bound to it (the caller
- * checks the binding: {@linkcode podBindingToCheck}), and creates Events. Pure.
+ * checks the binding: {@linkcode podBindingToCheck}), creates mirror pods of its static pods
+ * (bound to it, annotated `kubernetes.io/config.mirror`, owned by its Node if owned at all, as
+ * NodeRestriction requires), and creates Events. Pure.
  *
  * Like the kubelet and kube-proxy (RBAC `system:node`, `system:node-proxier`), a node also lists
  * and watches all Nodes, Services and EndpointSlices: its pod network, service rules and
@@ -72,6 +74,10 @@ export function authorizeNodeRequest(
     }
   }
   if (!watch && podBindingToCheck(verb, path) !== undefined) return undefined;
+  if (!watch && verb === "POST" && /^\/api\/v1\/namespaces\/[a-z0-9-]{1,63}\/pods$/.test(base)) {
+    const why = mirrorPodProblem(node, body);
+    return why === undefined ? undefined : `${deny}: ${why}`;
+  }
   if (!watch && verb === "POST" && /^\/api\/v1\/namespaces\/[a-z0-9-]{1,63}\/events$/.test(base)) {
     return undefined;
   }
@@ -119,4 +125,52 @@ export function podBindingToCheck(
   if (!m) return undefined;
   const ok = m[3] ? verb === "PUT" || verb === "PATCH" : verb === "GET" || verb === "DELETE";
   return ok ? { namespace: m[1]!, name: m[2]! } : undefined;
+}
+
+/**
+ * Why node `node` may not create `pod`, or undefined: NodeRestriction lets a node create only
+ * mirror pods — the `kubernetes.io/config.mirror` annotation set, `spec.nodeName` the node, at
+ * most one ownerReference and only to its own Node, and no volumes that reference API objects
+ * (secret, configMap, projected, persistentVolumeClaim, ephemeral).
+ *
+ * @example
+ * ```ts
+ * import { mirrorPodProblem } from "./node_authorizer.ts";
+ * import assert from "node:assert/strict";
+ * const pod = { metadata: { annotations: { "kubernetes.io/config.mirror": "h" },
+ *   ownerReferences: [{ apiVersion: "v1", kind: "Node", name: "n1", uid: "u" }] },
+ *   spec: { nodeName: "n1", containers: [] } };
+ * assert.equal(mirrorPodProblem("n1", pod), undefined);
+ * assert.match(mirrorPodProblem("n2", pod)!, /bound to node "n2"/);
+ * assert.match(mirrorPodProblem("n1", { ...pod, metadata: {} })!, /only mirror pods/);
+ * ```
+ */
+export function mirrorPodProblem(node: string, pod: unknown): string | undefined {
+  if (!isRecord(pod) || !isRecord(pod.metadata) || !isRecord(pod.spec)) {
+    return "the body is not a pod";
+  }
+  const ann = pod.metadata.annotations;
+  if (!isRecord(ann) || typeof ann["kubernetes.io/config.mirror"] !== "string") {
+    return "a node may create only mirror pods (annotation kubernetes.io/config.mirror)";
+  }
+  if (pod.spec.nodeName !== node) {
+    return `a mirror pod must be bound to node "${node}"`;
+  }
+  const owners = pod.metadata.ownerReferences;
+  if (owners !== undefined) {
+    const ok = Array.isArray(owners) && owners.length <= 1 &&
+      owners.every((o) =>
+        isRecord(o) && o.apiVersion === "v1" && o.kind === "Node" && o.name === node &&
+        o.controller !== true
+      );
+    if (!ok) return `a mirror pod may be owned only by its Node "${node}"`;
+  }
+  const volumes = Array.isArray(pod.spec.volumes) ? pod.spec.volumes : [];
+  for (const v of volumes) {
+    if (!isRecord(v)) continue;
+    for (const k of ["secret", "configMap", "projected", "persistentVolumeClaim", "ephemeral"]) {
+      if (v[k] !== undefined) return `a mirror pod may not use ${k} volumes`;
+    }
+  }
+  return undefined;
 }

@@ -3,6 +3,15 @@ import { authorizeNodeRequest } from "./node_authorizer.ts";
 
 const own = { metadata: { name: "n1" } };
 const other = { metadata: { name: "n2" } };
+const mirror = (node: string, extra: Record<string, unknown> = {}) => ({
+  metadata: {
+    name: `web-${node}`,
+    annotations: { "kubernetes.io/config.mirror": "h1" },
+    ownerReferences: [{ apiVersion: "v1", kind: "Node", name: node, uid: "u" }],
+  },
+  spec: { nodeName: node, containers: [{ name: "a", image: "/i" }] },
+  ...extra,
+});
 const L = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases";
 
 Deno.test("authorizeNodeRequest: a node reaches only its own Node, Lease and pods", () => {
@@ -22,6 +31,7 @@ Deno.test("authorizeNodeRequest: a node reaches only its own Node, Lease and pod
     ["DELETE", "/api/v1/namespaces/default/pods/web-1", {}],
     ["GET", "/api/v1/namespaces/default/pods/web-1", undefined],
     ["POST", "/api/v1/namespaces/default/events", {}],
+    ["POST", "/api/v1/namespaces/default/pods", mirror("n1")],
   ];
   for (const [verb, path, body, watch] of allowed) {
     assert.equal(authorizeNodeRequest("n1", verb, path, body, watch), undefined, `${verb} ${path}`);
@@ -40,6 +50,24 @@ Deno.test("authorizeNodeRequest: a node reaches only its own Node, Lease and pod
     ["PATCH", "/api/v1/namespaces/default/pods/web-1", {}],
     ["PUT", "/api/v1/namespaces/default/pods/web-1", {}],
     ["POST", "/api/v1/namespaces/default/pods", {}],
+    // Mirror pods only, bound to and owned by this node, without API-object volumes.
+    ["POST", "/api/v1/namespaces/default/pods", mirror("n2")],
+    ["POST", "/api/v1/namespaces/default/pods", { ...mirror("n1"), metadata: { name: "x" } }],
+    ["POST", "/api/v1/namespaces/default/pods", {
+      ...mirror("n1"),
+      metadata: {
+        ...mirror("n1").metadata,
+        ownerReferences: [{ apiVersion: "v1", kind: "Node", name: "n2" }],
+      },
+    }],
+    ["POST", "/api/v1/namespaces/default/pods", {
+      ...mirror("n1"),
+      spec: {
+        nodeName: "n1",
+        containers: [],
+        volumes: [{ name: "s", secret: { secretName: "x" } }],
+      },
+    }],
     ["DELETE", "/api/v1/namespaces/default/pods", undefined],
     ["DELETE", "/api/v1/namespaces/default/pods/web-1/status", undefined],
     ["GET", "/api/v1/namespaces/default/pods/web-1", undefined, true],

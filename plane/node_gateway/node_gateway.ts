@@ -24,7 +24,7 @@ import {
 import { isRecord } from "../../core/is_record.ts";
 import type { ApiRelay } from "./api_relay.ts";
 import { authorizeNodeRequest, podBindingToCheck } from "./node_authorizer.ts";
-import { checkNodeCredential, issueNodeCredential } from "./node_credentials.ts";
+import { issueNodeCredential, NodeCredentialCache } from "./node_credentials.ts";
 
 /** The ALPN protocol id nodes and rks speak over QUIC. */
 export const NODE_ALPN = "rk8s-node/1";
@@ -110,6 +110,8 @@ export function startNodeGateway(o: NodeGatewayOptions): Promise<NodeGateway> {
     tasks.add(p);
     p.finally(() => tasks.delete(p));
   };
+  const credentials = new NodeCredentialCache(o.api, o.log);
+  credentials.start();
   const helloTimeout = o.helloTimeoutMs ?? 10_000;
   const maxBytes = o.maxFrameBytes;
   const reader = (s: ReadableStream<Uint8Array>) => new MessageReader(s, maxBytes);
@@ -218,7 +220,7 @@ export function startNodeGateway(o: NodeGatewayOptions): Promise<NodeGateway> {
         );
         return undefined;
       }
-      const why = await checkNodeCredential(o.api, msg.nodeName, msg.credential);
+      const why = await credentials.check(msg.nodeName, msg.credential);
       if (why !== undefined) {
         await refuse(
           conn,
@@ -287,7 +289,7 @@ export function startNodeGateway(o: NodeGatewayOptions): Promise<NodeGateway> {
     try {
       const m = await r.next();
       if (m === undefined) return;
-      const why = await checkNodeCredential(o.api, node, credential);
+      const why = await credentials.check(node, credential);
       if (why !== undefined) {
         await refuse(conn, w, "Unauthorized", why, CLOSE_CODES.unauthorized);
         return;
@@ -409,6 +411,7 @@ export function startNodeGateway(o: NodeGatewayOptions): Promise<NodeGateway> {
       listener.stop();
       endpoint.close();
       await Promise.allSettled([...tasks]);
+      await credentials.close();
       o.api.close();
     })();
     return closing;

@@ -10,8 +10,8 @@
  *   `error`. The control stream stays open while the node is connected.
  * - node → rks, one stream per request: `request` → `response`.
  * - node → rks, one long-lived stream per watch: `watch` → `event`…
- * - rks → node, streams rks opens (logs, exec): `open`, then `data`/`resize` both ways and
- *   `exit` from the node.
+ * - rks → node, streams rks opens (logs, exec): `open`, then `data` both ways, `resize` and
+ *   `close` (end of stdin) from rks, `exit` (or `error`) from the node.
  *
  * @module
  */
@@ -168,6 +168,14 @@ export interface ResizeMessage {
   height: number;
 }
 
+/** `close`: the sender will write no more on `channel` (0: the exec'd process's stdin ended). */
+export interface CloseMessage {
+  /** Message type. */
+  type: "close";
+  /** Channel number, 0–2. */
+  channel: number;
+}
+
 /** `exit`: the exec'd process ended. */
 export interface ExitMessage {
   /** Message type. */
@@ -191,6 +199,7 @@ export type NodeMessage =
   | OpenMessage
   | DataMessage
   | ResizeMessage
+  | CloseMessage
   | ExitMessage;
 
 /** The `type` values of {@linkcode NodeMessage}. */
@@ -253,11 +262,18 @@ const specs: Record<MessageType, Spec> = {
   },
   data: { channel: n, data: s },
   resize: { width: n, height: n },
+  close: { channel: n },
   exit: { code: n },
 };
 
 /** The message types protocol version 1 knows. */
 export const MESSAGE_TYPES: readonly MessageType[] = Object.keys(specs) as MessageType[];
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function isBase64(s: string): boolean {
+  return BASE64.test(s);
+}
 
 function kindOf(v: unknown): Kind | "other" {
   if (typeof v === "string") return "string";
@@ -269,7 +285,7 @@ function kindOf(v: unknown): Kind | "other" {
 /**
  * Validates a decoded frame value as a {@linkcode NodeMessage}: `type` must be known, every
  * required field present with the right JSON type (numbers finite, `channel` 0–2, `status`
- * 100–599, `width`/`height`/`code` integers), no field of another type. Unknown extra fields
+ * 100–599, `width`/`height`/`code` integers, `data` base64), no field of another type. Unknown extra fields
  * are ignored (forward compatibility within a version). Throws {@linkcode MessageError}.
  *
  * @example
@@ -323,7 +339,10 @@ export function parseMessage(value: unknown): NodeMessage {
       );
     }
   };
-  if (type === "data") intIn("channel", 0, 2);
+  if (type === "data" || type === "close") intIn("channel", 0, 2);
+  if (type === "data" && !isBase64(value.data as string)) {
+    throw new MessageError("data", `Invalid data message: data: expected base64`);
+  }
   if (type === "response") intIn("status", 100, 599);
   if (type === "resize") {
     intIn("width", 0, 65535);

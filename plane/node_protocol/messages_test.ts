@@ -15,6 +15,7 @@ const valid: Record<string, unknown>[] = [
   { type: "open", purpose: "exec", namespace: "d", pod: "p", container: "c", options: {} },
   { type: "data", channel: 1, data: "aGk=" },
   { type: "resize", width: 80, height: 24 },
+  { type: "close", channel: 0 },
   { type: "exit", code: 0 },
 ];
 
@@ -35,6 +36,9 @@ Deno.test("parseMessage refuses invalid messages naming the field", () => {
     [{ type: "response", status: 700, body: {} }, "status", /from 100 to 599/],
     [{ type: "data", channel: 3, data: "" }, "channel", /from 0 to 2/],
     [{ type: "data", channel: 1.5, data: "" }, "channel", /integer/],
+    [{ type: "data", channel: 1, data: "a*b=" }, "data", /expected base64/],
+    [{ type: "data", channel: 1, data: "aGk" }, "data", /expected base64/],
+    [{ type: "close", channel: 5 }, "channel", /from 0 to 2/],
     [{ type: "exit", code: Infinity }, "code", /expected a number/],
     [{ type: "event", eventType: "ADDED", object: [] }, "object", /expected an object/],
   ];

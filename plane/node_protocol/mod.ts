@@ -17,3 +17,4 @@ export * from "./messages.ts";
 export * from "./message_stream.ts";
 export * from "./ca_cert_hash.ts";
 export * from "./bootstrap_token.ts";
+export * from "./base64.ts";
