@@ -204,6 +204,16 @@ rootTest("CniNetworkProvider: a published port answers on 127.0.0.1:hostPort", a
   assert.deepEqual(await natRulesMentioning(`--dports ${localPort} `), []);
 });
 
+/** A loopback TCP listener on an ephemeral port other than `port` (bounded: 10 tries). */
+function listenAvoiding(port: number): Deno.TcpListener {
+  for (let i = 0; i < 10; i++) {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    if ((listener.addr as Deno.NetAddr).port !== port) return listener;
+    listener.close();
+  }
+  throw new Error(`the kernel kept handing out port ${port}`);
+}
+
 async function assertConflictsCreateNothing(
   net: ReturnType<typeof testProvider>,
   hostPort: number,
@@ -224,8 +234,9 @@ async function assertConflictsCreateNothing(
       e instanceof ConflictError && e.message.includes(`*:${hostPort}/tcp`) &&
       e.message.includes('"web"'),
   );
-  // A port bound by a host socket.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  // A port bound by a host socket. The kernel may hand out hostPort again (a published port
+  // is an iptables rule, not a socket), and that port would report the other conflict.
+  const listener = listenAvoiding(hostPort);
   try {
     const busy = (listener.addr as Deno.NetAddr).port;
     await assert.rejects(
