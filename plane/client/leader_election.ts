@@ -174,7 +174,22 @@ export class LeaderElector {
       this.#leading = true;
       this.acquisitions++;
       this.#log(`leader election: ${this.#identity} acquired lease ${this.#lease()}`);
-      await cb.onStartedLeading();
+      try {
+        await cb.onStartedLeading();
+      } catch (e) {
+        // The component could not start: give the Lease up (another candidate may do better)
+        // and try again after a retry period.
+        this.#log(
+          `leader election: starting under lease ${this.#lease()} failed: ${
+            e instanceof Error ? e.message : e
+          }`,
+        );
+        this.#leading = false;
+        await this.#stopped(cb);
+        await this.#release();
+        await this.#sleep(this.#retryMs);
+        continue;
+      }
       // renew: every retryPeriod; give up when no renewal succeeded within renewDeadline.
       let lastRenew = Date.now();
       while (!stopped()) {
@@ -188,8 +203,17 @@ export class LeaderElector {
         }
       }
       this.#leading = false;
-      await cb.onStoppedLeading();
+      await this.#stopped(cb);
       if (stopped()) await this.#release();
+    }
+  }
+
+  /** Calls `onStoppedLeading`, logging (not throwing) its failure. */
+  async #stopped(cb: LeaderCallbacks): Promise<void> {
+    try {
+      await cb.onStoppedLeading();
+    } catch (e) {
+      this.#log(`leader election: stopping failed: ${e instanceof Error ? e.message : e}`);
     }
   }
 
