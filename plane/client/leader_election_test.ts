@@ -3,7 +3,8 @@ import { startTestCluster } from "../apiserver/_testing.ts";
 import { KubeClient } from "./kube_client.ts";
 import { LeaderElector } from "./leader_election.ts";
 
-const timing = { leaseDurationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 0.5 };
+// A lease long enough that a leader starved of CPU for seconds on a loaded machine keeps it.
+const timing = { leaseDurationSeconds: 10, renewDeadlineSeconds: 8, retryPeriodSeconds: 1 };
 
 async function until(what: string, f: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -54,7 +55,7 @@ Deno.test({
         await until("a leading", () => a.isLeader && running.has("a"));
         const b = candidate("b");
         // Longer than the lease duration: a keeps renewing, b never leads.
-        const until2 = Date.now() + 4_000;
+        const until2 = Date.now() + 11_000;
         while (Date.now() < until2) {
           assert.ok(!b.isLeader && !running.has("b"), "b must not lead while a renews");
           await new Promise((r) => setTimeout(r, 100));
