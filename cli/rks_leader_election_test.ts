@@ -175,6 +175,29 @@ Deno.test({
           assert.equal(l.holderIdentity, undefined);
           assert.equal(l.leaseDurationSeconds, 1);
         }
+
+        // A standalone `rks scheduler` elects on the same Lease, and releases it on SIGTERM.
+        const standalone = startRksProcess([
+          "scheduler",
+          "--config",
+          config,
+          "--kubeconfig",
+          c.kubeconfig,
+        ]);
+        let got = "";
+        try {
+          await waitFor("the standalone scheduler to hold kube-scheduler", async () => {
+            got = (await lease(c, "kube-scheduler")).holderIdentity ?? "";
+            return got !== "";
+          }, { timeoutMs: 60_000, intervalMs: 200 });
+        } finally {
+          const s2 = await stopRksProcess(standalone);
+          assert.equal(s2.code, 0, s2.stderr);
+          assert.match(s2.stderr, /rks: scheduler default-scheduler running against/);
+        }
+        assert.match(got, new RegExp(`^${Deno.hostname()}_[0-9a-f-]{36}$`));
+        assert.ok(got !== idA && got !== idB);
+        assert.equal((await lease(c, "kube-scheduler")).holderIdentity, undefined);
       });
     } finally {
       for (const m of members) await stopRksProcess(m.process);

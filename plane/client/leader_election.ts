@@ -322,3 +322,50 @@ export class LeaderElector {
     }
   }
 }
+
+/** A component run under a Lease: `start` when leading, `stop` when not any more. */
+export interface ElectedComponent {
+  /** Starts the component (called on each acquisition). */
+  start(): Promise<void>;
+  /** Stops it (called on loss of the Lease and at the end). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `component` until `until` resolves: at once without `election`, else only while holding
+ * the Lease `election` names (as kube-scheduler and kube-controller-manager run). With
+ * election, the credentials are checked first (the namespace of the Lease is read), so a bad
+ * kubeconfig fails at once instead of retrying forever.
+ *
+ * @example
+ * ```ts ignore
+ * await runElected(kube, { name: "kube-scheduler", identity: "host_1" }, {
+ *   start: () => scheduler.start(),
+ *   stop: () => scheduler.stop(),
+ * }, signalled);
+ * ```
+ */
+export async function runElected(
+  kube: KubeClient,
+  election: LeaderElectionConfig | undefined,
+  component: ElectedComponent,
+  until: Promise<unknown>,
+): Promise<void> {
+  if (!election) {
+    await component.start();
+    try {
+      await until;
+    } finally {
+      await component.stop();
+    }
+    return;
+  }
+  await kube.get("namespaces", undefined, election.namespace ?? "kube-system");
+  const elector = new LeaderElector(kube, election);
+  elector.start({ onStartedLeading: component.start, onStoppedLeading: component.stop });
+  try {
+    await until;
+  } finally {
+    await elector.stop();
+  }
+}
