@@ -143,7 +143,7 @@ Deno.test({
       assert.match(resolv.out, /^nameserver 169\.254\.20\.10$/m);
       assert.match(
         resolv.out,
-        /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m,
+        /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local( |$)/m,
       );
       assert.match(resolv.out, /^options ndots:5$/m);
     });
