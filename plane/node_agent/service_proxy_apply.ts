@@ -43,6 +43,9 @@ export async function existingOwnChains(): Promise<{ nat: string[]; filter: stri
   return { nat: ownChains(nat.stdout), filter: ownChains(filter.stdout) };
 }
 
+/** How often an unchanged sync checks the chains and the jumps into them, ms. */
+const CHECK_MS = 30_000;
+
 async function restore(text: string): Promise<void> {
   await run(["iptables-restore", "-w", "--noflush"], { stdin: text, timeoutMs: 30_000 });
 }
@@ -51,6 +54,7 @@ async function restore(text: string): Promise<void> {
 export class ServiceProxy {
   #last: string | undefined;
   #chains: { nat: string[]; filter: string[] } | undefined;
+  #jumpsCheckedAt = 0;
 
   /**
    * Plans and applies; returns whether iptables was changed. Throws the `iptables-restore`
@@ -61,7 +65,21 @@ export class ServiceProxy {
       ...input,
       existingChains: this.#chains ?? { nat: [], filter: [] },
     });
-    if (this.#chains !== undefined && probe.restore === this.#last) return false;
+    if (this.#chains !== undefined && probe.restore === this.#last) {
+      // Unchanged: no restore. Now and then the chains and jumps are checked (someone may have
+      // flushed a table), and a missing chain makes the next restore a full one.
+      if (Date.now() - this.#jumpsCheckedAt < CHECK_MS) return false;
+      this.#jumpsCheckedAt = Date.now();
+      const have = await existingOwnChains();
+      const complete = this.#chains.nat.every((c) => have.nat.includes(c)) &&
+        this.#chains.filter.every((c) => have.filter.includes(c));
+      if (complete) {
+        await ensureNetworkRules(probe.jumps);
+        return false;
+      }
+      this.#chains = undefined;
+      this.#last = undefined;
+    }
     const existing = this.#chains ?? await existingOwnChains();
     const plan = this.#chains === undefined
       ? planServiceProxy({ ...input, existingChains: existing })
@@ -77,6 +95,7 @@ export class ServiceProxy {
     }
     this.#last = plan.restore;
     this.#chains = plan.chains;
+    this.#jumpsCheckedAt = Date.now();
     return true;
   }
 
