@@ -36,11 +36,33 @@ export function ownChains(save: string): string[] {
   return out;
 }
 
-/** The `RK8S-*` chains present now in the nat and filter tables. */
-export async function existingOwnChains(): Promise<{ nat: string[]; filter: string[] }> {
+/** The `RK8S-*` chains present now in the nat and filter tables, and how many rules they hold. */
+export async function existingOwnChains(): Promise<
+  { nat: string[]; filter: string[]; rules: number }
+> {
   const nat = await run(["iptables-save", "-t", "nat"], { timeoutMs: 30_000 });
   const filter = await run(["iptables-save", "-t", "filter"], { timeoutMs: 30_000 });
-  return { nat: ownChains(nat.stdout), filter: ownChains(filter.stdout) };
+  return {
+    nat: ownChains(nat.stdout),
+    filter: ownChains(filter.stdout),
+    rules: ownRuleCount(nat.stdout) + ownRuleCount(filter.stdout),
+  };
+}
+
+/**
+ * How many rules of `RK8S-*` chains an `iptables-save` (or restore) text holds.
+ *
+ * @example
+ * ```ts
+ * import { ownRuleCount } from "./service_proxy_apply.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(ownRuleCount("-A RK8S-SERVICES -j X\n-A PREROUTING -j RK8S-SERVICES\n-A RK8S-MARK-MASQ -j MARK\n"), 2);
+ * ```
+ */
+export function ownRuleCount(text: string): number {
+  let n = 0;
+  for (const line of text.split("\n")) if (line.startsWith(`-A ${CHAIN_PREFIX}`)) n++;
+  return n;
 }
 
 /** How often an unchanged sync checks the chains and the jumps into them, ms. */
@@ -72,7 +94,8 @@ export class ServiceProxy {
       this.#jumpsCheckedAt = Date.now();
       const have = await existingOwnChains();
       const complete = this.#chains.nat.every((c) => have.nat.includes(c)) &&
-        this.#chains.filter.every((c) => have.filter.includes(c));
+        this.#chains.filter.every((c) => have.filter.includes(c)) &&
+        have.rules === ownRuleCount(probe.restore);
       if (complete) {
         await ensureNetworkRules(probe.jumps);
         return false;
