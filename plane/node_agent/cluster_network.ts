@@ -258,11 +258,11 @@ export class ClusterNetwork {
     });
     try {
       dns.start();
-      this.#o.log(`node agent: cluster DNS on ${ip}:53/udp`);
+      this.#o.log(`node agent: cluster DNS on ${ip}:53 (UDP and TCP)`);
     } catch (e) {
       // Another node agent in this network namespace serves the address (tests that run
       // several nodes without namespaces of their own): its answers are used.
-      this.#o.log(`node agent: cluster DNS not started on ${ip}:53/udp: ${errorText(e)}`);
+      this.#o.log(`node agent: cluster DNS not started on ${ip}:53: ${errorText(e)}`);
     }
     this.#dns = dns;
   }
