@@ -25,9 +25,11 @@ async function statusOf(
     image: testBundles.busybox,
     args: ["cat", "/proc/self/status"],
   });
+  // The runtime reports the process stopped a moment before conmon writes its exit file: wait
+  // for the exit code too (on a loaded host the two were seen apart).
   const v = await waitFor(`container ${config.name} to exit`, async () => {
     const s = await containerStatus(engine, config.name);
-    return s.status === "stopped" ? s : undefined;
+    return s.status === "stopped" && s.exitCode !== undefined ? s : undefined;
   });
   assert.equal(v.exitCode, 0);
   const fields = new Map<string, string>();
