@@ -9,6 +9,7 @@
 import { RkError } from "../core/errors.ts";
 import denoJson from "../deno.json" with { type: "json" };
 import type { RksConfig } from "../plane/apiserver/rks_config.ts";
+import type { LeaderElectionConfig } from "../plane/client/leader_election.ts";
 
 /** Where `rks` writes. */
 export interface RksIo {
@@ -42,9 +43,9 @@ Options:
   --scheduler on|off     run the scheduler inside rks start (default on)
   --kubeconfig FILE      the API to schedule for (scheduler, controllers; default <data-dir>/admin.kubeconfig)
   --controllers on|off   run the controllers inside rks start (default on)
-  --leader-elect on|off  start: take the kube-system Leases kube-scheduler and
-                         kube-controller-manager before scheduling/reconciling, so several
-                         rks on one store run one scheduler and one controller set (default on)
+  --leader-elect on|off  start, scheduler, controllers: take the kube-system Leases
+                         kube-scheduler / kube-controller-manager before scheduling or
+                         reconciling, so only one of several runs at a time (default on)
   --node-listen HOST:PORT
                          start: QUIC (UDP) endpoint for node agents, e.g. 127.0.0.1:50051,
                          with CA discovery on TCP at the same port; token create: the address
@@ -148,10 +149,13 @@ export async function rksMain(
     }
     if (args.command === "controllers") {
       const { runControllers } = await import("../plane/controllers/run_controllers.ts");
+      const log = (l: string) => io.stderr(`${l}\n`);
+      const election = electionOf(config, "kube-controller-manager", log);
       await runControllers({
         kubeconfig: args.flags.kubeconfig ?? `${config.dataDir}/admin.kubeconfig`,
-        log: (l) => io.stderr(`${l}\n`),
+        log,
         stop: stop ?? signalled(),
+        ...(election ? { election } : {}),
       });
       return 0;
     }
@@ -182,23 +186,65 @@ async function runScheduler(
 ): Promise<number> {
   const { KubeClient } = await import("../plane/client/kube_client.ts");
   const { Scheduler } = await import("../plane/scheduler/scheduler.ts");
+  const { runElected } = await import("../plane/client/leader_election.ts");
   const kube = await KubeClient.connect({ kubeconfig, fieldManager: "kube-scheduler" });
-  const scheduler = new Scheduler(kube, {
-    ...(config.scheduler ? { config: config.scheduler } : {}),
-    log: (l) => io.stderr(`${l}\n`),
-  });
+  const election = electionOf(config, "kube-scheduler", (l) => io.stderr(`${l}\n`));
+  let scheduler: InstanceType<typeof Scheduler> | undefined;
   try {
-    await scheduler.start();
-    io.stderr(
-      `rks: scheduler ${scheduler.profile.schedulerName} running against ${kube.api.server}\n`,
-    );
-    await (stop ?? signalled());
-    io.stderr("rks: stopping the scheduler\n");
-    await scheduler.stop();
+    await runElected(kube, election, {
+      start: async () => {
+        const s = new Scheduler(kube, {
+          ...(config.scheduler ? { config: config.scheduler } : {}),
+          ...(election ? { identity: election.identity } : {}),
+          log: (l) => io.stderr(`${l}\n`),
+        });
+        try {
+          await s.start();
+        } catch (e) {
+          await s.stop();
+          throw e;
+        }
+        scheduler = s;
+        io.stderr(`rks: scheduler ${s.profile.schedulerName} running against ${kube.api.server}\n`);
+      },
+      stop: async () => {
+        const s = scheduler;
+        scheduler = undefined;
+        if (!s) return;
+        io.stderr("rks: stopping the scheduler\n");
+        await s.stop();
+      },
+    }, stop ?? signalled());
     return 0;
   } finally {
     kube.close();
   }
+}
+
+/**
+ * The leader election of a standalone `rks scheduler` / `rks controllers` (the same Leases as
+ * `rks start`'s), or undefined with `--leader-elect off` / `leaderElect: false`.
+ */
+function electionOf(
+  config: RksConfig,
+  name: string,
+  log: (line: string) => void,
+): LeaderElectionConfig | undefined {
+  const le = config.leaderElection;
+  if (le && !le.leaderElect) return undefined;
+  return {
+    name,
+    identity: `${Deno.hostname()}_${crypto.randomUUID()}`,
+    ...(le
+      ? {
+        namespace: le.resourceNamespace,
+        leaseDurationSeconds: le.leaseDurationSeconds,
+        renewDeadlineSeconds: le.renewDeadlineSeconds,
+        retryPeriodSeconds: le.retryPeriodSeconds,
+      }
+      : {}),
+    log,
+  };
 }
 
 function signalled(): Promise<void> {

@@ -17,10 +17,12 @@ import {
 } from "../plane/apiserver/_testing.ts";
 import { freePort, startEtcd } from "../plane/store/etcd_server.ts";
 
+// Shorter than the 15 s default so the hand-over test is quick, long enough that a leader starved
+// of CPU for a few seconds on a loaded machine keeps its Lease.
 const CONFIG = `leader_election:
-  leaseDuration: 4s
-  renewDeadline: 3s
-  retryPeriod: 1s
+  leaseDuration: 10s
+  renewDeadline: 8s
+  retryPeriod: 2s
 `;
 
 interface Member {
@@ -145,7 +147,7 @@ Deno.test({
         for (const p of ["p1", "p2", "p3"]) assert.deepEqual(await boundBy(b, p), [idA]);
         const l = await lease(b, "kube-scheduler");
         assert.equal(l.holderIdentity, idA);
-        assert.equal(l.leaseDurationSeconds, 4);
+        assert.equal(l.leaseDurationSeconds, 10);
       });
 
       await t.step(
@@ -173,6 +175,29 @@ Deno.test({
           assert.equal(l.holderIdentity, undefined);
           assert.equal(l.leaseDurationSeconds, 1);
         }
+
+        // A standalone `rks scheduler` elects on the same Lease, and releases it on SIGTERM.
+        const standalone = startRksProcess([
+          "scheduler",
+          "--config",
+          config,
+          "--kubeconfig",
+          c.kubeconfig,
+        ]);
+        let got = "";
+        try {
+          await waitFor("the standalone scheduler to hold kube-scheduler", async () => {
+            got = (await lease(c, "kube-scheduler")).holderIdentity ?? "";
+            return got !== "";
+          }, { timeoutMs: 60_000, intervalMs: 200 });
+        } finally {
+          const s2 = await stopRksProcess(standalone);
+          assert.equal(s2.code, 0, s2.stderr);
+          assert.match(s2.stderr, /rks: scheduler default-scheduler running against/);
+        }
+        assert.match(got, new RegExp(`^${Deno.hostname()}_[0-9a-f-]{36}$`));
+        assert.ok(got !== idA && got !== idB);
+        assert.equal((await lease(c, "kube-scheduler")).holderIdentity, undefined);
       });
     } finally {
       for (const m of members) await stopRksProcess(m.process);

@@ -9,6 +9,7 @@ import { join } from "./path.ts";
 import { fsErrorReason, RkError, shorten } from "./errors.ts";
 import { removeIfExists, statIfExists } from "./fs.ts";
 import { run } from "./exec.ts";
+import { umountBatched } from "./umount_batch.ts";
 import type { UndoStack } from "./undo.ts";
 
 /** Paths of one container's overlay. */
@@ -161,7 +162,8 @@ export async function isMountPoint(path: string): Promise<boolean> {
 /** Unmounts the overlay when mounted (idempotent). */
 export async function unmountOverlay(merged: string): Promise<void> {
   if (!(await isMountPoint(merged))) return;
-  await run(["umount", merged]);
+  // With the other unmounts of the moment (a pod's containers, a compose down's pods).
+  await umountBatched(merged);
 }
 
 /** Removes upper, work and merged dirs (idempotent; refuses while mounted). */

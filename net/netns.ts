@@ -7,6 +7,7 @@
  */
 import { dirname, join } from "../core/path.ts";
 import { run } from "../core/exec.ts";
+import { umountBatched } from "../core/umount_batch.ts";
 import { ConflictError } from "../core/errors.ts";
 import { readDirIfExists, removeIfExists, statIfExists } from "../core/fs.ts";
 
@@ -78,7 +79,7 @@ export class NetnsManager {
   /** Unmounts and deletes the namespace; does nothing when it does not exist. */
   async remove(name: string): Promise<void> {
     const path = this.path(name);
-    if (await isMountedNamespace(path)) await run(["umount", path]);
+    if (await isMountedNamespace(path)) await umountBatched(path);
     await removeIfExists(path, { recursive: false });
   }
 

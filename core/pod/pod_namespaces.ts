@@ -10,6 +10,7 @@
  */
 import { join } from "../path.ts";
 import { run } from "../exec.ts";
+import { umountBatched } from "../umount_batch.ts";
 import { removeIfExists } from "../fs.ts";
 import { isMountPoint } from "../rootfs.ts";
 import type { UndoStack } from "../undo.ts";
@@ -78,6 +79,6 @@ export async function pinnedNamespaces(stateDir: string): Promise<PinnedNamespac
  */
 export async function unpinNamespaces(stateDir: string): Promise<void> {
   const mounted = Object.values(await pinnedNamespaces(stateDir));
-  if (mounted.length > 0) await run(["umount", ...mounted]);
+  await Promise.all(mounted.map(umountBatched));
   await removeIfExists(join(stateDir, "ns"));
 }

@@ -424,8 +424,8 @@ export class RestStorage {
     // The first attempt starts from the watch cache's copy when there is one (saves a store
     // read); the txn compares its revision, so a stale copy only costs a retry. Any failure
     // computed from a copy that may be stale is retried from the store, as kube-apiserver does
-    // (`origStateIsCurrent`).
-    let suggestion = this.#cached(key);
+    // (`origStateIsCurrent`). A dry run answers from the store.
+    let suggestion = opts.dryRun ? undefined : this.#cached(key);
     for (let attempt = 0; attempt < 20; attempt++) {
       let current: ApiObject;
       let modRevision: number;

@@ -472,14 +472,13 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
   return out;
 }
 
-/** A Go-style duration of whole seconds (`40s`, `2m`, `1m30s`; a bare number is seconds). */
+/** A Go duration (`40s`, `1m30s`, `500ms`, as the upstream flag takes it) in whole seconds, ≥ 1. */
 function durationSeconds(text: string, flag: string): number {
-  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
-  if (/^\d+$/.test(text)) return Number(text);
-  if (!m || text === "" || (m[1] ?? m[2] ?? m[3]) === undefined) {
+  const d = parseDuration(text);
+  if (!d.ok) {
     throw new UsageError(`${flag}: expected a duration such as 40s or 1m30s, got "${text}"`);
   }
-  const secs = Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+  const secs = Math.round(d.value / 1000);
   if (secs < 1) throw new UsageError(`${flag}: must be at least 1s, got "${text}"`);
   return secs;
 }

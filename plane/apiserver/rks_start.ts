@@ -218,7 +218,12 @@ export async function startRks(
             ...(identity ? { identity } : {}),
             log,
           });
-          await s.start();
+          try {
+            await s.start();
+          } catch (e) {
+            await s.stop();
+            throw e;
+          }
           scheduler = s;
           log(`rks: scheduler ${s.profile.schedulerName} running`);
         }, async () => {

@@ -162,9 +162,11 @@ export class WatchCache {
     let delay = 100;
     for (;;) {
       try {
+        // No prevKv: the cache holds every object as of its revision (the list, then each
+        // event), so the previous version of a changed key is already here; etcd would send
+        // (and the client decode) every value twice.
         const stream = this.#store.watch(this.#prefix, {
           prefix: true,
-          prevKv: true,
           progressNotify: true,
           startRevision: this.#revision + 1,
           signal: this.#abort.signal,

@@ -174,7 +174,22 @@ export class LeaderElector {
       this.#leading = true;
       this.acquisitions++;
       this.#log(`leader election: ${this.#identity} acquired lease ${this.#lease()}`);
-      await cb.onStartedLeading();
+      try {
+        await cb.onStartedLeading();
+      } catch (e) {
+        // The component could not start: give the Lease up (another candidate may do better)
+        // and try again after a retry period.
+        this.#log(
+          `leader election: starting under lease ${this.#lease()} failed: ${
+            e instanceof Error ? e.message : e
+          }`,
+        );
+        this.#leading = false;
+        await this.#stopped(cb);
+        await this.#release();
+        await this.#sleep(this.#retryMs);
+        continue;
+      }
       // renew: every retryPeriod; give up when no renewal succeeded within renewDeadline.
       let lastRenew = Date.now();
       while (!stopped()) {
@@ -188,8 +203,17 @@ export class LeaderElector {
         }
       }
       this.#leading = false;
-      await cb.onStoppedLeading();
+      await this.#stopped(cb);
       if (stopped()) await this.#release();
+    }
+  }
+
+  /** Calls `onStoppedLeading`, logging (not throwing) its failure. */
+  async #stopped(cb: LeaderCallbacks): Promise<void> {
+    try {
+      await cb.onStoppedLeading();
+    } catch (e) {
+      this.#log(`leader election: stopping failed: ${e instanceof Error ? e.message : e}`);
     }
   }
 
@@ -296,5 +320,52 @@ export class LeaderElector {
         `leader election: releasing lease ${this.#lease()}: ${e instanceof Error ? e.message : e}`,
       );
     }
+  }
+}
+
+/** A component run under a Lease: `start` when leading, `stop` when not any more. */
+export interface ElectedComponent {
+  /** Starts the component (called on each acquisition). */
+  start(): Promise<void>;
+  /** Stops it (called on loss of the Lease and at the end). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `component` until `until` resolves: at once without `election`, else only while holding
+ * the Lease `election` names (as kube-scheduler and kube-controller-manager run). With
+ * election, the credentials are checked first (the namespace of the Lease is read), so a bad
+ * kubeconfig fails at once instead of retrying forever.
+ *
+ * @example
+ * ```ts ignore
+ * await runElected(kube, { name: "kube-scheduler", identity: "host_1" }, {
+ *   start: () => scheduler.start(),
+ *   stop: () => scheduler.stop(),
+ * }, signalled);
+ * ```
+ */
+export async function runElected(
+  kube: KubeClient,
+  election: LeaderElectionConfig | undefined,
+  component: ElectedComponent,
+  until: Promise<unknown>,
+): Promise<void> {
+  if (!election) {
+    await component.start();
+    try {
+      await until;
+    } finally {
+      await component.stop();
+    }
+    return;
+  }
+  await kube.get("namespaces", undefined, election.namespace ?? "kube-system");
+  const elector = new LeaderElector(kube, election);
+  elector.start({ onStartedLeading: component.start, onStoppedLeading: component.stop });
+  try {
+    await until;
+  } finally {
+    await elector.stop();
   }
 }

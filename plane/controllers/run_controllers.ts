@@ -4,7 +4,8 @@
  * @module
  */
 import { KubeClient } from "../client/kube_client.ts";
-import { startControllerManager } from "./controller_manager.ts";
+import { type ControllerManager, startControllerManager } from "./controller_manager.ts";
+import { type LeaderElectionConfig, runElected } from "../client/leader_election.ts";
 
 /** Options of {@linkcode runControllers}. */
 export interface RunControllersOptions {
@@ -14,11 +15,13 @@ export interface RunControllersOptions {
   log: (line: string) => void;
   /** Resolves when the process should stop (SIGINT/SIGTERM). */
   stop: Promise<unknown>;
+  /** Run only while holding this Lease (`kube-controller-manager`); default: at once. */
+  election?: LeaderElectionConfig;
 }
 
 /**
  * Connects with `kubeconfig`, runs the ReplicaSet and Deployment controllers until `stop`
- * resolves, then stops them. Throws `RkError` for an unreadable kubeconfig and
+ * resolves (only while holding the `election` Lease, when given), then stops them. Throws `RkError` for an unreadable kubeconfig and
  * `ApiClientError` when the first list fails (e.g. 401).
  *
  * @example
@@ -31,10 +34,20 @@ export async function runControllers(o: RunControllersOptions): Promise<void> {
     kubeconfig: o.kubeconfig,
     fieldManager: "kube-controller-manager",
   });
-  await using _cm = await startControllerManager({ kube, log: o.log });
-  o.log(
-    `rks: controllers running against ${kube.api.server} (replicaset, deployment, node lifecycle)`,
-  );
-  await o.stop;
-  o.log("rks: stopping the controllers");
+  let cm: ControllerManager | undefined;
+  await runElected(kube, o.election, {
+    start: async () => {
+      cm = await startControllerManager({ kube, log: o.log });
+      o.log(
+        `rks: controllers running against ${kube.api.server} (replicaset, deployment, node lifecycle)`,
+      );
+    },
+    stop: async () => {
+      const c = cm;
+      cm = undefined;
+      if (!c) return;
+      o.log("rks: stopping the controllers");
+      await c.close();
+    },
+  }, o.stop);
 }

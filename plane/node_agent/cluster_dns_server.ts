@@ -128,6 +128,25 @@ export function resolvConfServers(text: string, exclude?: string): string[] {
   return out;
 }
 
+/**
+ * The search domains of a resolv.conf (the last `search` or `domain` line, as glibc reads it).
+ *
+ * @example
+ * ```ts
+ * import { resolvConfSearches } from "./cluster_dns_server.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(resolvConfSearches("domain a.example\nsearch corp.example lab.example\n"), ["corp.example", "lab.example"]);
+ * ```
+ */
+export function resolvConfSearches(text: string): string[] {
+  let out: string[] = [];
+  for (const line of text.split("\n")) {
+    const [key, ...values] = line.trim().split(/\s+/);
+    if (key === "search" || key === "domain") out = values.filter((v) => v !== "" && v !== ".");
+  }
+  return out;
+}
+
 /** The node's DNS server; {@linkcode ClusterDnsServer.start} binds, `close` stops. */
 export class ClusterDnsServer {
   readonly #o: ClusterDnsServerOptions;

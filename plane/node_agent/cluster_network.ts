@@ -30,7 +30,7 @@ import { nodePodNetwork, planHostGwRoutes } from "./host_gw_plan.ts";
 import { removeHostGwRoutes, syncHostGwRoutes } from "./host_gw_routes.ts";
 import { ServiceProxy } from "./service_proxy_apply.ts";
 import { buildClusterDnsRecords, type ClusterDnsRecords } from "./cluster_dns_records.ts";
-import { ClusterDnsServer, resolvConfServers } from "./cluster_dns_server.ts";
+import { ClusterDnsServer, resolvConfSearches, resolvConfServers } from "./cluster_dns_server.ts";
 import type { ClusterPodNetwork } from "./cluster_pod_network.ts";
 
 /** The CNI network name of a cluster node's pods (Calico's name for its pod network). */
@@ -99,6 +99,7 @@ export class ClusterNetwork {
   #onReady: () => void = () => {};
   #closed = false;
   #inflight: Promise<void> | undefined;
+  #hostSearches: string[] = [];
 
   /** Creates the network (nothing is touched until `serve`). */
   constructor(o: ClusterNetworkOptions) {
@@ -213,6 +214,7 @@ export class ClusterNetwork {
         network: CLUSTER_NETWORK,
         dnsServer: this.#o.dnsIP ?? NODE_LOCAL_DNS_IP,
         clusterDomain: this.#o.clusterDomain ?? CLUSTER_DOMAIN,
+        ...(this.#hostSearches.length > 0 ? { hostSearches: this.#hostSearches } : {}),
       };
       this.#onReady();
     }
@@ -243,10 +245,9 @@ export class ClusterNetwork {
     this.#dnsAddress = true;
     let upstreams: string[] = [];
     try {
-      upstreams = resolvConfServers(
-        await Deno.readTextFile(this.#o.resolvConf ?? "/etc/resolv.conf"),
-        ip,
-      );
+      const text = await Deno.readTextFile(this.#o.resolvConf ?? "/etc/resolv.conf");
+      upstreams = resolvConfServers(text, ip);
+      this.#hostSearches = resolvConfSearches(text);
     } catch { /* no resolv.conf: only the cluster zone is answered */ }
     const dns = new ClusterDnsServer({
       hostname: ip,
@@ -257,11 +258,11 @@ export class ClusterNetwork {
     });
     try {
       dns.start();
-      this.#o.log(`node agent: cluster DNS on ${ip}:53/udp`);
+      this.#o.log(`node agent: cluster DNS on ${ip}:53 (UDP and TCP)`);
     } catch (e) {
       // Another node agent in this network namespace serves the address (tests that run
       // several nodes without namespaces of their own): its answers are used.
-      this.#o.log(`node agent: cluster DNS not started on ${ip}:53/udp: ${errorText(e)}`);
+      this.#o.log(`node agent: cluster DNS not started on ${ip}:53: ${errorText(e)}`);
     }
     this.#dns = dns;
   }

@@ -78,6 +78,18 @@ Deno.test({
      * crashes in this build). */
     const wget = (url: string, seconds: number) =>
       execIn(0, "client", ["timeout", String(seconds), "wget", "-q", "-O", "-", url]);
+    /** The node port's answer on node 2's address (from the test bridge), or false. */
+    const nodePortAnswer = async () => {
+      try {
+        const r = await fetch(`http://${nodes[1]!.address}:${nodePort}/`, {
+          signal: AbortSignal.timeout(5000),
+        });
+        const text = (await r.text()).trim();
+        return text === "hello-from-node-3" && text;
+      } catch {
+        return false;
+      }
+    };
     const cidrs: string[] = [];
 
     await t.step("each node has a podCIDR and host-gw routes to the other two", async () => {
@@ -143,7 +155,7 @@ Deno.test({
       assert.match(resolv.out, /^nameserver 169\.254\.20\.10$/m);
       assert.match(
         resolv.out,
-        /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m,
+        /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local( |$)/m,
       );
       assert.match(resolv.out, /^options ndots:5$/m);
     });
@@ -195,20 +207,21 @@ spec:
         );
         // NodePort on node 2's address, from the test bridge: node 2 runs no endpoint, so the
         // connection is forwarded (and masqueraded) to node 3's pod.
-        const body = await waitFor("the NodePort on node 2", async () => {
-          try {
-            const r = await fetch(`http://${nodes[1]!.address}:${nodePort}/`, {
-              signal: AbortSignal.timeout(5000),
-            });
-            const text = (await r.text()).trim();
-            return text === "hello-from-node-3" && text;
-          } catch {
-            return false;
-          }
-        }, long);
+        const body = await waitFor("the NodePort on node 2", nodePortAnswer, long);
         assert.equal(body, "hello-from-node-3");
       },
     );
+
+    await t.step("a flushed nat table on node 2 is rewritten by the periodic check", async () => {
+      await inNetns(nodes[1]!.netns, ["iptables", "-w", "-t", "nat", "-F"]);
+      assert.equal(await nodePortAnswer(), false, "the node port is gone with the rules");
+      const body = await waitFor("the NodePort on node 2 again", nodePortAnswer, long).catch(
+        (e) => {
+          throw explain(e);
+        },
+      );
+      assert.equal(body, "hello-from-node-3");
+    });
 
     await t.step(
       "with a second endpoint on node 1, new connections to the ClusterIP reach both pods",

@@ -5,9 +5,8 @@
  * `ClusterFirst` (the default; `Default` for a hostNetwork pod) and `ClusterFirstWithHostNet`
  * get `nameserver <cluster DNS>`, `search <ns>.svc.<domain> svc.<domain> <domain>` and
  * `options ndots:5`, with `dnsConfig` merged in (name servers and search domains appended, an
- * option of the same name replacing the default); `Default` and `None` are left to the sandbox
- * (`core/pod/pod_dns.ts`). Unlike the kubelet, the node's own search domains are not appended
- * to the cluster ones. Pure.
+ * option of the same name replacing the default), the node's own search domains after the
+ * cluster ones; `Default` and `None` are left to the sandbox (`core/pod/pod_dns.ts`). Pure.
  *
  * @module
  */
@@ -21,6 +20,8 @@ export interface ClusterPodNetwork {
   dnsServer: string;
   /** The cluster domain (kubelet `--cluster-domain`, `cluster.local`). */
   clusterDomain: string;
+  /** The node's own search domains (its resolv.conf), appended after the cluster ones. */
+  hostSearches?: string[];
 }
 
 /**
@@ -59,7 +60,13 @@ export function withClusterNetworking<
   out.dnsConfig = {
     nameservers: [...new Set([net.dnsServer, ...extra.nameservers ?? []])],
     searches: [
-      ...new Set([`${m.namespace}.svc.${zone}`, `svc.${zone}`, zone, ...extra.searches ?? []]),
+      ...new Set([
+        `${m.namespace}.svc.${zone}`,
+        `svc.${zone}`,
+        zone,
+        ...net.hostSearches ?? [],
+        ...extra.searches ?? [],
+      ]),
     ],
     options: [...options].map(([name, value]) => value === undefined ? { name } : { name, value }),
   };

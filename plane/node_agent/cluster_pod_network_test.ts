@@ -15,79 +15,96 @@ Deno.test("withClusterNetworking() sets network and resolv.conf as the kubelet d
     searches: ["web.svc.cluster.local", "svc.cluster.local", "cluster.local"],
     options: [{ name: "ndots", value: "5" }],
   };
-  const cases: { name: string; in: M; networks?: string[]; policy?: string; dns?: PodDnsConfig }[] =
-    [
-      {
-        name: "ClusterFirst (default): cluster DNS",
-        in: { namespace: "web", hostNetwork: false },
-        networks: ["k8s-pod-network"],
-        policy: "None",
-        dns: cluster,
-      },
-      {
-        name: "ClusterFirst with dnsConfig: servers and searches appended, options merged",
-        in: {
-          namespace: "web",
-          hostNetwork: false,
-          dnsPolicy: "ClusterFirst",
-          dnsConfig: {
-            nameservers: ["192.0.2.53"],
-            searches: ["corp.example"],
-            options: [{ name: "rotate" }],
-          },
-        },
-        networks: ["k8s-pod-network"],
-        policy: "None",
-        dns: {
-          nameservers: ["169.254.20.10", "192.0.2.53"],
-          searches: [...cluster.searches!, "corp.example"],
-          options: [{ name: "ndots", value: "5" }, { name: "rotate" }],
+  const cases: {
+    name: string;
+    in: M;
+    networks?: string[];
+    policy?: string;
+    dns?: PodDnsConfig;
+    hostSearches?: string[];
+  }[] = [
+    {
+      name: "ClusterFirst (default): cluster DNS",
+      in: { namespace: "web", hostNetwork: false },
+      networks: ["k8s-pod-network"],
+      policy: "None",
+      dns: cluster,
+    },
+    {
+      name: "ClusterFirst with dnsConfig: servers and searches appended, options merged",
+      in: {
+        namespace: "web",
+        hostNetwork: false,
+        dnsPolicy: "ClusterFirst",
+        dnsConfig: {
+          nameservers: ["192.0.2.53"],
+          searches: ["corp.example"],
+          options: [{ name: "rotate" }],
         },
       },
-      {
-        name: "Default: the node's resolv.conf (unchanged)",
-        in: { namespace: "web", hostNetwork: false, dnsPolicy: "Default" },
-        networks: ["k8s-pod-network"],
-        policy: "Default",
+      networks: ["k8s-pod-network"],
+      policy: "None",
+      dns: {
+        nameservers: ["169.254.20.10", "192.0.2.53"],
+        searches: [...cluster.searches!, "corp.example"],
+        options: [{ name: "ndots", value: "5" }, { name: "rotate" }],
       },
-      {
-        name: "None with dnsConfig: unchanged",
-        in: {
-          namespace: "web",
-          hostNetwork: false,
-          dnsPolicy: "None",
-          dnsConfig: { nameservers: ["192.0.2.1"] },
-        },
-        networks: ["k8s-pod-network"],
-        policy: "None",
-        dns: { nameservers: ["192.0.2.1"] },
+    },
+    {
+      name: "ClusterFirst: the node's search domains after the cluster ones",
+      in: { namespace: "web", hostNetwork: false },
+      networks: ["k8s-pod-network"],
+      policy: "None",
+      dns: { ...cluster, searches: [...cluster.searches!, "corp.example"] },
+      hostSearches: ["corp.example", "svc.cluster.local"],
+    },
+    {
+      name: "Default: the node's resolv.conf (unchanged)",
+      in: { namespace: "web", hostNetwork: false, dnsPolicy: "Default" },
+      networks: ["k8s-pod-network"],
+      policy: "Default",
+    },
+    {
+      name: "None with dnsConfig: unchanged",
+      in: {
+        namespace: "web",
+        hostNetwork: false,
+        dnsPolicy: "None",
+        dnsConfig: { nameservers: ["192.0.2.1"] },
       },
-      {
-        name: "hostNetwork with ClusterFirst falls back to Default; no cluster network",
-        in: { namespace: "web", hostNetwork: true, dnsPolicy: "ClusterFirst" },
-        policy: "ClusterFirst",
+      networks: ["k8s-pod-network"],
+      policy: "None",
+      dns: { nameservers: ["192.0.2.1"] },
+    },
+    {
+      name: "hostNetwork with ClusterFirst falls back to Default; no cluster network",
+      in: { namespace: "web", hostNetwork: true, dnsPolicy: "ClusterFirst" },
+      policy: "ClusterFirst",
+    },
+    {
+      name: "hostNetwork with ClusterFirstWithHostNet: cluster DNS",
+      in: { namespace: "web", hostNetwork: true, dnsPolicy: "ClusterFirstWithHostNet" },
+      policy: "None",
+      dns: cluster,
+    },
+    {
+      name: "extra networks from the annotation stay, after the cluster network",
+      in: {
+        namespace: "web",
+        hostNetwork: false,
+        dnsPolicy: "Default",
+        networks: ["backend", "k8s-pod-network"],
       },
-      {
-        name: "hostNetwork with ClusterFirstWithHostNet: cluster DNS",
-        in: { namespace: "web", hostNetwork: true, dnsPolicy: "ClusterFirstWithHostNet" },
-        policy: "None",
-        dns: cluster,
-      },
-      {
-        name: "extra networks from the annotation stay, after the cluster network",
-        in: {
-          namespace: "web",
-          hostNetwork: false,
-          dnsPolicy: "Default",
-          networks: ["backend", "k8s-pod-network"],
-        },
-        networks: ["k8s-pod-network", "backend"],
-        policy: "Default",
-      },
-    ];
+      networks: ["k8s-pod-network", "backend"],
+      policy: "Default",
+    },
+  ];
   for (const c of cases) {
     await t.step(c.name, () => {
-      const out = withClusterNetworking(c.in, net);
+      const out = withClusterNetworking(
+        c.in,
+        c.hostSearches ? { ...net, hostSearches: c.hostSearches } : net,
+      );
       assert.deepEqual(out.networks, c.networks);
       assert.equal(out.dnsPolicy, c.policy);
       assert.deepEqual(out.dnsConfig, c.dns);

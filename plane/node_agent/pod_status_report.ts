@@ -185,6 +185,11 @@ export function buildPodStatus(input: PodStatusInput): Record<string, unknown> {
   if (detail) {
     const summary = summarizePod(detail.pod.shape, detail.pod.observation);
     phase = detail.record.failure && summary.phase === "Pending" ? "Failed" : summary.phase;
+    // The kubelet never reports `Unknown` (its getPhase has no such case): a sandbox that cannot
+    // be read yet (being created) keeps the phase the pod had, Pending for a new one.
+    if (phase === "Unknown") {
+      phase = typeof old.phase === "string" && old.phase !== "Unknown" ? old.phase : "Pending";
+    }
   }
   const initStatuses = containerStatuses(input, true, initDone);
   const appStatuses = containerStatuses(input, false, initDone);

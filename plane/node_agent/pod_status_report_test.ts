@@ -166,3 +166,12 @@ Deno.test("buildPodStatus: not created yet: Pending, ContainerCreating, hostIP a
   assert.equal(s.startTime, "2026-01-01T10:01:00Z");
   assert.deepEqual(s.containerStatuses[0]!.state, { waiting: { reason: "ContainerCreating" } });
 });
+
+Deno.test("buildPodStatus: a sandbox being created is Pending, never the kubelet-less Unknown", () => {
+  const d = detail({ state: "unknown", restartCount: 0 } as unknown as ContainerObservation);
+  (d.pod.observation as { sandbox: string }).sandbox = "unknown";
+  const s = buildPodStatus({ ...base, apiPod: apiPod(), detail: d }) as S;
+  assert.equal(s.phase, "Pending");
+  const running = buildPodStatus({ ...base, apiPod: apiPod({ phase: "Running" }), detail: d }) as S;
+  assert.equal(running.phase, "Running");
+});

@@ -36,12 +36,37 @@ export function ownChains(save: string): string[] {
   return out;
 }
 
-/** The `RK8S-*` chains present now in the nat and filter tables. */
-export async function existingOwnChains(): Promise<{ nat: string[]; filter: string[] }> {
+/** The `RK8S-*` chains present now in the nat and filter tables, and how many rules they hold. */
+export async function existingOwnChains(): Promise<
+  { nat: string[]; filter: string[]; rules: number }
+> {
   const nat = await run(["iptables-save", "-t", "nat"], { timeoutMs: 30_000 });
   const filter = await run(["iptables-save", "-t", "filter"], { timeoutMs: 30_000 });
-  return { nat: ownChains(nat.stdout), filter: ownChains(filter.stdout) };
+  return {
+    nat: ownChains(nat.stdout),
+    filter: ownChains(filter.stdout),
+    rules: ownRuleCount(nat.stdout) + ownRuleCount(filter.stdout),
+  };
 }
+
+/**
+ * How many rules of `RK8S-*` chains an `iptables-save` (or restore) text holds.
+ *
+ * @example
+ * ```ts
+ * import { ownRuleCount } from "./service_proxy_apply.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(ownRuleCount("-A RK8S-SERVICES -j X\n-A PREROUTING -j RK8S-SERVICES\n-A RK8S-MARK-MASQ -j MARK\n"), 2);
+ * ```
+ */
+export function ownRuleCount(text: string): number {
+  let n = 0;
+  for (const line of text.split("\n")) if (line.startsWith(`-A ${CHAIN_PREFIX}`)) n++;
+  return n;
+}
+
+/** How often an unchanged sync checks the chains and the jumps into them, ms. */
+const CHECK_MS = 30_000;
 
 async function restore(text: string): Promise<void> {
   await run(["iptables-restore", "-w", "--noflush"], { stdin: text, timeoutMs: 30_000 });
@@ -51,6 +76,7 @@ async function restore(text: string): Promise<void> {
 export class ServiceProxy {
   #last: string | undefined;
   #chains: { nat: string[]; filter: string[] } | undefined;
+  #jumpsCheckedAt = 0;
 
   /**
    * Plans and applies; returns whether iptables was changed. Throws the `iptables-restore`
@@ -61,7 +87,22 @@ export class ServiceProxy {
       ...input,
       existingChains: this.#chains ?? { nat: [], filter: [] },
     });
-    if (this.#chains !== undefined && probe.restore === this.#last) return false;
+    if (this.#chains !== undefined && probe.restore === this.#last) {
+      // Unchanged: no restore. Now and then the chains and jumps are checked (someone may have
+      // flushed a table), and a missing chain makes the next restore a full one.
+      if (Date.now() - this.#jumpsCheckedAt < CHECK_MS) return false;
+      this.#jumpsCheckedAt = Date.now();
+      const have = await existingOwnChains();
+      const complete = this.#chains.nat.every((c) => have.nat.includes(c)) &&
+        this.#chains.filter.every((c) => have.filter.includes(c)) &&
+        have.rules === ownRuleCount(probe.restore);
+      if (complete) {
+        await ensureNetworkRules(probe.jumps);
+        return false;
+      }
+      this.#chains = undefined;
+      this.#last = undefined;
+    }
     const existing = this.#chains ?? await existingOwnChains();
     const plan = this.#chains === undefined
       ? planServiceProxy({ ...input, existingChains: existing })
@@ -77,6 +118,7 @@ export class ServiceProxy {
     }
     this.#last = plan.restore;
     this.#chains = plan.chains;
+    this.#jumpsCheckedAt = Date.now();
     return true;
   }
 
