@@ -189,8 +189,10 @@ export class LineReader {
 /**
  * A node double for `pods/log` and `pods/exec`. Logs are `line 1` … `line 5` (tailLines and
  * timestamps honoured; with follow, `line 6` comes later and the stream then ends). Exec runs
- * `echo ARGS`, `cat` (stdin to stdout), `sh -c "exit N"`, and `waiting` (fails as a container
- * that has not started).
+ * `echo ARGS`, `cat` (stdin to stdout), `sh -c "exit N"`, `waiting` (fails as a container
+ * that has not started) and `size` (a slow node: its session exists only after 500 ms; it prints
+ * the first terminal size it is given as `ROWS COLS` and exits 0, or `no size` and exits 1 after
+ * 10 s).
  */
 export class FakeNodes implements NodeConnector {
   /** Every request, in order. */
@@ -228,6 +230,30 @@ export class FakeNodes implements NodeConnector {
           `container "${ref.container}" in pod "${ref.pod}" is waiting to start: ContainerCreating`,
         ),
       );
+    }
+    if (cmd === "size") {
+      let print: (line: string, code: number) => void = () => {};
+      let resolveExit!: (code: number) => void;
+      const exit = new Promise<number>((r) => resolveExit = r);
+      const stdout = new ReadableStream<Uint8Array>({
+        start(c) {
+          const timer = setTimeout(() => print("no size", 1), 10_000);
+          print = (line, code) => {
+            print = () => {};
+            clearTimeout(timer);
+            c.enqueue(enc.encode(`${line}\n`));
+            c.close();
+            resolveExit(code);
+          };
+        },
+      });
+      const session: ExecSession = {
+        stdout,
+        exit,
+        kill() {},
+        resize: (width, height) => print(`${height} ${width}`, 0),
+      };
+      return new Promise((r) => setTimeout(() => r(session), 500));
     }
     if (cmd === "cat") {
       const t = new TransformStream<Uint8Array, Uint8Array>();

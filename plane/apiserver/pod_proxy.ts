@@ -191,6 +191,9 @@ export function podExecResponse(
   let stdinWriter: WritableStreamDefaultWriter<Uint8Array> | undefined;
   let stdinClosed = false;
   let resize: ((w: number, h: number) => void) | undefined;
+  // kubectl sends the terminal's size once, right after the upgrade, and again only when it
+  // changes: a size that arrives before the node's session exists is kept for it.
+  let earlySize: { width: number; height: number } | undefined;
   socket.onmessage = (ev) => {
     const data = new Uint8Array(ev.data as ArrayBuffer);
     if (data.length === 0) return;
@@ -202,7 +205,9 @@ export function podExecResponse(
     } else if (ch === CH_RESIZE) {
       try {
         const size = JSON.parse(new TextDecoder().decode(payload));
-        resize?.(Number(size.Width), Number(size.Height));
+        const [width, height] = [Number(size.Width), Number(size.Height)];
+        if (resize) resize(width, height);
+        else earlySize = { width, height };
       } catch {
         // A malformed resize message is ignored, as the kubelet does.
       }
@@ -224,6 +229,7 @@ export function podExecResponse(
       const session = await nodes.exec(ref, opts, ac.signal);
       ac.signal.addEventListener("abort", () => session.kill());
       resize = session.resize?.bind(session);
+      if (resize && earlySize) resize(earlySize.width, earlySize.height);
       if (session.stdin) {
         stdinWriter = session.stdin.getWriter();
         for (const p of pending) stdinWriter.write(p).catch(() => {});

@@ -101,6 +101,42 @@ Deno.test({
     );
 
     await t.step(
+      "exec -it: the size kubectl sends before the node's session exists reaches the node",
+      async () => {
+        // kubectl sends its terminal's size once, right after the upgrade; this node double
+        // opens its session 500 ms later. `script` gives kubectl a terminal of 91x27.
+        const child = new Deno.Command("script", {
+          args: [
+            "-q",
+            "-e",
+            "-E",
+            "never",
+            "-c",
+            "stty cols 91 rows 27; exec /usr/bin/kubectl exec -it web -c main -- size",
+            "/dev/null",
+          ],
+          env: {
+            HOME: `${c.dir}/home`,
+            KUBECONFIG: c.kubeconfig,
+            PATH: "/usr/bin:/bin",
+            TERM: "xterm",
+          },
+          clearEnv: true,
+          stdin: "piped",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        // stdin stays open (kubectl -i reads it) until the node double's session has exited.
+        const out = await child.output();
+        await child.stdin.close().catch(() => {});
+        const text = new TextDecoder().decode(out.stdout);
+        assert.equal(out.code, 0, text + new TextDecoder().decode(out.stderr));
+        assert.match(text, /^27 91\r?$/m);
+        assert.equal((nodes.calls.at(-1)!.opts as { tty?: boolean }).tty, true);
+      },
+    );
+
+    await t.step(
       "pods/binding assigns a node once (compare-and-swap), 409 the second time",
       async () => {
         const bind = (node: string) =>

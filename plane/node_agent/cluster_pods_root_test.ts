@@ -256,13 +256,8 @@ Deno.test({
         assert.match(bad.stderr, /container nope is not valid for pod/);
       });
 
-      // Ignored for now: the container's output through `script` stops reaching kubectl (the
-      // shell runs, nothing comes back) and this step times out — in a clean-clone CI run and after
-      // cluster_network_root_test.ts in one `deno test` run; alone it passes. Reported in the
-      // session's closing note (issue 16).
       await t.step({
         name: "kubectl exec -it: size, keystrokes and resize reach the container's terminal",
-        ignore: true,
         fn: async () => {
           const name = running[0]!.metadata.name;
           // -it in a terminal (script gives kubectl one): the size reaches the container's
