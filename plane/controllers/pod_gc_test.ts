@@ -4,7 +4,9 @@
  * driven by the real kubectl, with simulated nodes (Node objects and Leases written by the test,
  * no containers): `kubectl delete node` → its pods deleted after the quarantine → the
  * ReplicaSet's replacements bound to the other node; a pod bound to a node that never existed is
- * deleted; terminated pods beyond the threshold are deleted, evicted then oldest first.
+ * deleted; terminated pods beyond the threshold are deleted, evicted then oldest first;
+ * terminating pods on a NotReady out-of-service node and unscheduled terminating pods are marked
+ * Failed and deleted.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -270,6 +272,78 @@ Deno.test({
           assert.equal(statusOf(lastSeen.get("done-0")!).phase, "Succeeded", "phase kept");
         },
       );
+
+      await t.step(
+        "terminating pods on a NotReady node tainted out-of-service are deleted",
+        async () => {
+          const onN2 = web().filter((p) => nodeOf(p) === "n2").map((p) => p.metadata.name);
+          assert.equal(onN2.length, 4);
+          // n2's agent reports NotReady (shut down); the administrator marks it out of service.
+          const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+          await k.patch(
+            "nodes",
+            undefined,
+            "n2",
+            {
+              status: {
+                conditions: [{
+                  type: "Ready",
+                  status: "False",
+                  reason: "KubeletNotReady",
+                  lastHeartbeatTime: now,
+                  lastTransitionTime: now,
+                }],
+              },
+            },
+            "merge",
+            { subresource: "status" },
+          );
+          await kubectl([
+            "taint",
+            "node",
+            "n2",
+            "node.kubernetes.io/out-of-service=nodeshutdown:NoExecute",
+          ]);
+          // The taint manager evicts them (a graceful delete no kubelet will finish); PodGC
+          // marks them Failed and deletes them with grace 0.
+          await waitFor("n2's web pods deleted", () => onN2.every((n) => gone.has(n)), {
+            timeoutMs: 60_000,
+            intervalMs: 100,
+          });
+          for (const n of onN2) {
+            assert.ok(lastSeen.get(n)?.metadata.deletionTimestamp, `${n} was terminating`);
+            assert.equal(statusOf(lastSeen.get(n)!).phase, "Failed", `${n} marked Failed`);
+          }
+        },
+      );
+
+      await t.step("an unscheduled terminating pod is marked Failed and deleted", async () => {
+        await kubectl(
+          ["apply", "-f", "-"],
+          JSON.stringify({
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "held", namespace: "default", finalizers: ["example.com/hold"] },
+            spec: { schedulerName: "nobody", containers: [{ name: "c", image: "nginx" }] },
+          }),
+        );
+        await kubectl(["delete", "pod", "held", "--wait=false"]);
+        await informer.waitFor(() => {
+          const p = informer.get("default", "held");
+          return p !== undefined && statusOf(p).phase === "Failed";
+        });
+        assert.ok(informer.get("default", "held")?.metadata.deletionTimestamp);
+        assert.equal(nodeOf(informer.get("default", "held")!), "");
+        await kubectl([
+          "patch",
+          "pod",
+          "held",
+          "--type=merge",
+          "-p",
+          '{"metadata":{"finalizers":null}}',
+        ]);
+        await waitFor("held gone", () => gone.has("held"), { timeoutMs: 60_000, intervalMs: 100 });
+      });
     } finally {
       stop = true;
       await renewals;
