@@ -221,6 +221,8 @@ Deno.test({
       await t.step(
         "terminated pods beyond --terminated-pod-gc-threshold 3: evicted, then oldest, deleted",
         async () => {
+          // Created in this order: oldest first and (within one second of creationTimestamp)
+          // by name give the same order among done-*.
           const names = ["done-0", "done-1", "done-2", "done-3", "evicted"];
           for (const name of names) {
             await kubectl(
@@ -236,8 +238,6 @@ Deno.test({
                 },
               }),
             );
-            // creationTimestamp has second precision: one second apart makes the order plain
-            await new Promise((r) => setTimeout(r, 1100));
           }
           // n2's agent reports them finished, the last one evicted (kubelet's reason "Evicted").
           for (const name of names) {
