@@ -27,13 +27,14 @@ Commands:
   start        run the API server until SIGINT/SIGTERM
   kubeconfig   print the admin kubeconfig of a data directory
   scheduler    run a scheduler against an API (rks start already runs one)
-  controllers  run the ReplicaSet and Deployment controllers against a running rks
+  controllers  run the controllers (workloads, nodes, endpoints, pod GC) against a running rks
   token create print a join command for a new node (kubeadm style bootstrap token)
   node revoke NAME
                revoke a node's credential; the node is refused from then on
 
 Options:
-  --config, -c FILE      YAML config (the original project's addr, xline_config, network_config)
+  --config, -c FILE      YAML config (the original project's addr, xline_config, network_config;
+                         rk8s's scheduler, leader_election, pod_gc_controller)
   --listen HOST:PORT     HTTPS listen address (default 127.0.0.1:6443)
   --store URL[,URL]      http(s):// etcd JSON gateway or grpc(s):// etcd/Xline endpoints;
                          default: an embedded etcd under <data-dir>/etcd on loopback
@@ -59,6 +60,12 @@ Options:
   --default-unreachable-toleration-seconds N
                          start: how long pods stay on an unreachable node before they are
                          evicted (kube-apiserver's flag; default 300)
+  --terminated-pod-gc-threshold N
+                         start, controllers: terminated pods kept before the oldest are
+                         deleted (kube-controller-manager's flag; default 12500, 0 = keep all)
+  --pod-gc-quarantine DURATION
+                         start, controllers: how long a pod's node may be missing before the
+                         pod garbage collector checks it and deletes its pods (default 40s)
 `;
 
 /**
@@ -156,6 +163,8 @@ export async function rksMain(
         log,
         stop: stop ?? signalled(),
         ...(election ? { election } : {}),
+        ...(config.nodeLifecycle ? { nodeLifecycle: config.nodeLifecycle } : {}),
+        ...(config.podGc ? { podGc: config.podGc } : {}),
       });
       return 0;
     }

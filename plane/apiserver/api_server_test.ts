@@ -547,6 +547,42 @@ items:
         await gone.body?.cancel();
       });
 
+      await t.step("a status write during a pod's grace period keeps the pod", async () => {
+        const pods = "/api/v1/namespaces/default/pods";
+        const created = await c.request(pods, {
+          method: "POST",
+          body: JSON.stringify({
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "stopping" },
+            spec: { nodeName: "n1", containers: [{ name: "c", image: "busybox:1.36" }] },
+          }),
+        });
+        assert.equal(created.status, 201);
+        await created.body?.cancel();
+        const del = await c.request(`${pods}/stopping?gracePeriodSeconds=20`, { method: "DELETE" });
+        assert.equal(del.status, 200);
+        await del.body?.cancel();
+        // The node reports while it stops the containers (kube's ShouldDeleteDuringUpdate:
+        // only an object whose grace period is 0 goes on an update).
+        const st = await c.request(`${pods}/stopping/status`, {
+          method: "PATCH",
+          headers: { "content-type": "application/merge-patch+json" },
+          body: JSON.stringify({ status: { phase: "Failed" } }),
+        });
+        assert.equal(st.status, 200);
+        await st.body?.cancel();
+        const still = await json(await c.request(`${pods}/stopping`));
+        assert.equal((still.status as { phase: string }).phase, "Failed");
+        assert.equal((still.metadata as Record<string, unknown>).deletionGracePeriodSeconds, 20);
+        const zero = await c.request(`${pods}/stopping?gracePeriodSeconds=0`, { method: "DELETE" });
+        assert.equal(zero.status, 200);
+        await zero.body?.cancel();
+        const gone = await c.request(`${pods}/stopping`);
+        assert.equal(gone.status, 404);
+        await gone.body?.cancel();
+      });
+
       await t.step("invalid names give 422 Invalid with the field cause", async () => {
         const r = await c.kubectl(["create", "-f", "-"], podYaml("Bad_Name"));
         assert.equal(r.code, 1);

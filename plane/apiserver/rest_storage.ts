@@ -411,7 +411,8 @@ export class RestStorage {
    * Read-modify-write of one object: `mutate` gets the current object and returns the
    * client's desired object (or throws). When the desired object carries a
    * `resourceVersion` that is not the current one, 409 Conflict; otherwise lost races are
-   * retried. Removing the last finalizer of an object being deleted deletes it.
+   * retried. Removing the last finalizer of an object being deleted deletes it (once its grace
+   * period, if any, has been cut to 0).
    */
   async update(
     ns: string | undefined,
@@ -452,7 +453,12 @@ export class RestStorage {
         if (fromCache) continue; // unchanged against a copy: check against the store
         return current;
       }
-      const finalized = next.metadata.deletionTimestamp !== undefined &&
+      // kube's ShouldDeleteDuringUpdate: no finalizers left on an object being deleted whose
+      // grace period is over (0 or none). A pod in its grace period stays: its node still
+      // reports status while it stops it, and ends with a delete of grace 0.
+      const grace = current.metadata.deletionGracePeriodSeconds;
+      const finalized = current.metadata.deletionTimestamp !== undefined &&
+        (grace === undefined || grace === null || grace === 0) &&
         !(Array.isArray(next.metadata.finalizers) && next.metadata.finalizers.length > 0);
       if (opts.dryRun) return next;
       const res = await this.store.txn({

@@ -55,6 +55,14 @@ export interface RksConfig {
    * 300 s: how long pods stay on a node that stopped reporting before they are evicted).
    */
   nodeLifecycle?: { gracePeriodSeconds?: number; defaultTolerationSeconds?: number };
+  /**
+   * The pod garbage collector: `terminatedPodGcThreshold` (`--terminated-pod-gc-threshold`,
+   * kube-controller-manager's flag and its config's `podGCController.terminatedPodGCThreshold`,
+   * default 12500, 0 = keep terminated pods) and `quarantineMs` (`--pod-gc-quarantine`, rk8s's:
+   * how long a pod's node may be missing before it is checked and its pods deleted, upstream's
+   * fixed 40 s), from the `pod_gc_controller:` section and the flags.
+   */
+  podGc?: { terminatedPodGcThreshold?: number; quarantineMs?: number };
 }
 
 /**
@@ -168,6 +176,10 @@ export interface RksFlags {
   nodeMonitorGracePeriod?: string;
   /** `--default-unreachable-toleration-seconds N` (start). */
   defaultUnreachableTolerationSeconds?: string;
+  /** `--terminated-pod-gc-threshold N` (start, controllers). */
+  terminatedPodGcThreshold?: string;
+  /** `--pod-gc-quarantine DURATION` (start, controllers), e.g. `40s`. */
+  podGcQuarantine?: string;
 }
 
 /** A parsed command line. */
@@ -205,6 +217,8 @@ const flagNames: Record<string, keyof RksFlags> = {
   "--leader-elect": "leaderElect",
   "--node-monitor-grace-period": "nodeMonitorGracePeriod",
   "--default-unreachable-toleration-seconds": "defaultUnreachableTolerationSeconds",
+  "--terminated-pod-gc-threshold": "terminatedPodGcThreshold",
+  "--pod-gc-quarantine": "podGcQuarantine",
 };
 
 /**
@@ -348,6 +362,7 @@ export function configFromYaml(doc: unknown, file: string): Partial<RksConfig> {
     "listen",
     "scheduler",
     "leader_election",
+    "pod_gc_controller",
   ]);
   for (const k of Object.keys(doc)) if (!known.has(k)) fail(k, "unknown key");
   const addr = doc.listen ?? doc.addr;
@@ -393,6 +408,9 @@ export function configFromYaml(doc: unknown, file: string): Partial<RksConfig> {
   }
   if (doc.leader_election !== undefined && doc.leader_election !== null) {
     out.leaderElection = parseLeaderElection(doc.leader_election, file);
+  }
+  if (doc.pod_gc_controller !== undefined && doc.pod_gc_controller !== null) {
+    out.podGc = parsePodGcConfig(doc.pod_gc_controller, file);
   }
   const n = doc.network_config;
   if (n !== undefined && n !== null) {
@@ -469,7 +487,69 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
     lifecycle.defaultTolerationSeconds = Number(v);
   }
   if (Object.keys(lifecycle).length > 0) out.nodeLifecycle = lifecycle;
+  const podGc: NonNullable<RksConfig["podGc"]> = { ...file.podGc };
+  if (flags.terminatedPodGcThreshold !== undefined) {
+    const v = flags.terminatedPodGcThreshold;
+    if (!/^-?\d+$/.test(v)) {
+      throw new UsageError(`--terminated-pod-gc-threshold: expected a whole number, got "${v}"`);
+    }
+    podGc.terminatedPodGcThreshold = Number(v);
+  }
+  if (flags.podGcQuarantine !== undefined) {
+    podGc.quarantineMs = durationMs(flags.podGcQuarantine, "--pod-gc-quarantine");
+  }
+  if (Object.keys(podGc).length > 0) out.podGc = podGc;
   return out;
+}
+
+/**
+ * Reads the `pod_gc_controller:` section: `terminatedPodGCThreshold` (a whole number, as
+ * kube-controller-manager's `podGCController` config; ≤ 0 keeps terminated pods) and
+ * `quarantine` (a duration such as `40s`). Throws `UsageError` naming the field.
+ *
+ * @example
+ * ```ts
+ * import { parsePodGcConfig } from "./rks_config.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parsePodGcConfig({ terminatedPodGCThreshold: 100, quarantine: "2s" }, "rks.yaml"),
+ *   { terminatedPodGcThreshold: 100, quarantineMs: 2000 });
+ * assert.throws(() => parsePodGcConfig({ threshold: 1 }, "rks.yaml"), /rks.yaml: pod_gc_controller.threshold: unknown key/);
+ * ```
+ */
+export function parsePodGcConfig(
+  doc: unknown,
+  file: string,
+): { terminatedPodGcThreshold?: number; quarantineMs?: number } {
+  const fail = (field: string, msg: string): never => {
+    throw new UsageError(`${file}: pod_gc_controller${field ? `.${field}` : ""}: ${msg}`);
+  };
+  if (!isRecord(doc)) return fail("", "expected a mapping");
+  const out: { terminatedPodGcThreshold?: number; quarantineMs?: number } = {};
+  for (const [k, v] of Object.entries(doc)) {
+    if (k === "terminatedPodGCThreshold") {
+      if (typeof v !== "number" || !Number.isInteger(v)) fail(k, "expected a whole number");
+      out.terminatedPodGcThreshold = v as number;
+    } else if (k === "quarantine") {
+      const d = typeof v === "string" || typeof v === "number"
+        ? parseDuration(v)
+        : { ok: false as const, reason: "expected a duration such as 40s" };
+      if (!d.ok) return fail(k, d.reason);
+      if (d.value <= 0) fail(k, "must be greater than zero");
+      out.quarantineMs = d.value;
+    } else {
+      fail(k, "unknown key");
+    }
+  }
+  return out;
+}
+
+/** A Go duration (`2s`, `500ms`) in milliseconds, > 0. */
+function durationMs(text: string, flag: string): number {
+  const d = parseDuration(text);
+  if (!d.ok || d.value <= 0) {
+    throw new UsageError(`${flag}: expected a duration such as 40s or 500ms, got "${text}"`);
+  }
+  return d.value;
 }
 
 /** A Go duration (`40s`, `1m30s`, `500ms`, as the upstream flag takes it) in whole seconds, ≥ 1. */

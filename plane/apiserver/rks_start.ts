@@ -240,8 +240,11 @@ export async function startRks(
             log,
             ...(config.networkConfig ? { networkConfig: config.networkConfig } : {}),
             ...(config.nodeLifecycle ? { nodeLifecycle: config.nodeLifecycle } : {}),
+            ...(config.podGc ? { podGc: config.podGc } : {}),
           });
-          log("rks: controllers running (replicaset, deployment, node lifecycle)");
+          log(
+            "rks: controllers running (replicaset, deployment, node lifecycle, endpoints, podgc)",
+          );
         }, async () => {
           const c = controllers;
           controllers = undefined;

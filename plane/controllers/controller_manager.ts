@@ -1,5 +1,6 @@
 /**
- * `startControllerManager`: the controllers of rks (ReplicaSet, Deployment, node lifecycle and IPAM) on shared
+ * `startControllerManager`: the controllers of rks (ReplicaSet, Deployment, node lifecycle and IPAM,
+ * Endpoints/EndpointSlices, pod garbage collector) on shared
  * informers, as kube-controller-manager runs them — inside `rks start` or as `rks controllers`.
  *
  * @module
@@ -15,6 +16,8 @@ import { NodeLifecycleController } from "./node_lifecycle_controller.ts";
 import { EndpointsController } from "./endpoints_controller.ts";
 import type { NodeLifecycleOptions } from "./node_lifecycle_reconcile.ts";
 import { parseClusterCidr } from "./node_ipam_reconcile.ts";
+import { PodGcController } from "./pod_gc_controller.ts";
+import type { PodGcOptions } from "./pod_gc_reconcile.ts";
 
 /** Options of {@linkcode startControllerManager}. */
 export interface ControllerManagerOptions {
@@ -29,6 +32,11 @@ export interface ControllerManagerOptions {
   /** The original config's `network_config` (`Network`, `SubnetLen`) for node podCIDRs; throws
    * `ClusterCidrError` when invalid. Without `Network`, no podCIDR allocation. */
   networkConfig?: Record<string, unknown>;
+  /**
+   * Pod garbage collector settings (`--terminated-pod-gc-threshold` 12500, quarantine 40 s,
+   * check period 20 s).
+   */
+  podGc?: PodGcOptions & { checkPeriodMs?: number };
 }
 
 /** Running controllers; `close()` stops them and their informers. */
@@ -41,6 +49,8 @@ export interface ControllerManager extends AsyncDisposable {
   readonly nodes: NodeLifecycleController;
   /** The Endpoints and EndpointSlice controller. */
   readonly endpoints: EndpointsController;
+  /** The pod garbage collector. */
+  readonly podGc: PodGcController;
   /** Pending Event writes (tests). */
   readonly events: EventRecorder;
   /** Stops the loops and the watches. */
@@ -50,7 +60,7 @@ export interface ControllerManager extends AsyncDisposable {
 /**
  * Starts the shared informers (`pods`, `apps/replicasets`, `apps/deployments`, `nodes`,
  * `kube-node-lease` Leases, `services`, `endpoints`, `discovery.k8s.io/endpointslices`), waits for their first list, and runs the ReplicaSet, Deployment,
- * node lifecycle (+ IPAM with `networkConfig`) and Endpoints/EndpointSlice controllers until
+ * node lifecycle (+ IPAM with `networkConfig`), Endpoints/EndpointSlice and pod GC controllers until
  * `close()`. Throws what
  * the first list throws (e.g. `ApiClientError` 401 for a bad token).
  *
@@ -137,10 +147,20 @@ export async function startControllerManager(
     endpointSlices,
     onError: (key, e) => onError(`endpoints ${key}`)(e),
   });
+  const gc = new PodGcController({
+    kube: o.kube,
+    pods,
+    nodes: nodeInformer,
+    onError: onError("pod gc"),
+    log,
+    ...o.podGc,
+    ...now,
+  });
   await rsc.register();
   await dc.register();
   await nlc.register();
   await epc.register();
+  await gc.register();
   const informers = [
     pods,
     replicaSets,
@@ -157,7 +177,7 @@ export async function startControllerManager(
     for (const i of informers) await i.stop();
     throw e;
   }
-  const loops = [rsc.run(), dc.run(), nlc.run(), epc.run()];
+  const loops = [rsc.run(), dc.run(), nlc.run(), epc.run(), gc.run()];
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
@@ -165,6 +185,7 @@ export async function startControllerManager(
       dc.stop();
       nlc.stop();
       epc.stop();
+      gc.stop();
       for (const i of informers) await i.stop();
       await Promise.allSettled(loops);
       await events.flush();
@@ -174,6 +195,7 @@ export async function startControllerManager(
     deployments: dc,
     nodes: nlc,
     endpoints: epc,
+    podGc: gc,
     events,
     close,
     [Symbol.asyncDispose]: close,

@@ -23,6 +23,8 @@ export * from "./node_ipam_reconcile.ts";
 export * from "./node_lifecycle_controller.ts";
 export * from "./endpoints_reconcile.ts";
 export * from "./endpoints_controller.ts";
+export * from "./pod_gc_reconcile.ts";
+export * from "./pod_gc_controller.ts";
 export * from "./run_controllers.ts";
 export type {
   Condition,

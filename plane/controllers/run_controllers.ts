@@ -4,7 +4,11 @@
  * @module
  */
 import { KubeClient } from "../client/kube_client.ts";
-import { type ControllerManager, startControllerManager } from "./controller_manager.ts";
+import {
+  type ControllerManager,
+  type ControllerManagerOptions,
+  startControllerManager,
+} from "./controller_manager.ts";
 import { type LeaderElectionConfig, runElected } from "../client/leader_election.ts";
 
 /** Options of {@linkcode runControllers}. */
@@ -17,10 +21,14 @@ export interface RunControllersOptions {
   stop: Promise<unknown>;
   /** Run only while holding this Lease (`kube-controller-manager`); default: at once. */
   election?: LeaderElectionConfig;
+  /** Node lifecycle timing (`--node-monitor-grace-period`, ...). */
+  nodeLifecycle?: ControllerManagerOptions["nodeLifecycle"];
+  /** Pod garbage collector settings (`--terminated-pod-gc-threshold`, `--pod-gc-quarantine`). */
+  podGc?: ControllerManagerOptions["podGc"];
 }
 
 /**
- * Connects with `kubeconfig`, runs the ReplicaSet and Deployment controllers until `stop`
+ * Connects with `kubeconfig`, runs the controllers of {@linkcode startControllerManager} until `stop`
  * resolves (only while holding the `election` Lease, when given), then stops them. Throws `RkError` for an unreadable kubeconfig and
  * `ApiClientError` when the first list fails (e.g. 401).
  *
@@ -37,9 +45,14 @@ export async function runControllers(o: RunControllersOptions): Promise<void> {
   let cm: ControllerManager | undefined;
   await runElected(kube, o.election, {
     start: async () => {
-      cm = await startControllerManager({ kube, log: o.log });
+      cm = await startControllerManager({
+        kube,
+        log: o.log,
+        ...(o.nodeLifecycle ? { nodeLifecycle: o.nodeLifecycle } : {}),
+        ...(o.podGc ? { podGc: o.podGc } : {}),
+      });
       o.log(
-        `rks: controllers running against ${kube.api.server} (replicaset, deployment, node lifecycle)`,
+        `rks: controllers running against ${kube.api.server} (replicaset, deployment, node lifecycle, endpoints, podgc)`,
       );
     },
     stop: async () => {
