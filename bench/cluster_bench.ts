@@ -33,10 +33,9 @@ import type { KubeObject } from "../plane/store/kube_object.ts";
 import { connectCluster } from "../plane/node_agent/cluster_session.ts";
 import {
   cleanNodeRoot,
-  collect,
   createNodeNetwork,
-  denoRun,
   type Proc,
+  startNodeDaemon,
   startTestRks,
 } from "../plane/node_agent/_cluster_testing.ts";
 
@@ -108,23 +107,13 @@ async function clusterSection(work: string, undo: UndoStack): Promise<void> {
   for (const [i, n] of net.nodes.entries()) {
     const name = `node-${i + 1}`;
     const root = join(work, name);
-    const manifests = join(work, `${name}-manifests`);
-    await Deno.mkdir(manifests);
-    const proc = collect(
-      denoRun("daemon", [
-        "cli/main.ts",
-        "--root",
-        root,
-        "daemon",
-        "--manifests",
-        manifests,
-        "--node-name",
-        name,
-        "--log-format",
-        "json",
-        ...rks.joinArgs,
-      ], ["nsenter", `--net=/run/netns/${n.netns}`]).spawn(),
-    );
+    const proc = startNodeDaemon({
+      name,
+      root,
+      manifests: join(work, `${name}-manifests`),
+      args: ["--log-format", "json", ...rks.joinArgs],
+      netns: n.netns,
+    });
     daemons.push({ name, root, netns: n.netns, proc });
   }
   await until(`${NODES} Ready nodes`, async () => {

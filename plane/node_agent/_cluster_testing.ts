@@ -273,6 +273,49 @@ export async function createNodeNetwork(count: number): Promise<NodeNetwork> {
   return { gateway: `10.250.${n}.1`, nodes, [Symbol.asyncDispose]: dispose };
 }
 
+/** Options of {@linkcode startNodeDaemon}. */
+export interface NodeDaemonOptions {
+  /** The node's name (`--node-name`). */
+  name: string;
+  /** Its state root (`--root`). */
+  root: string;
+  /** Its static pod directory (`--manifests`; created when missing). */
+  manifests: string;
+  /**
+   * What follows `--node-name NAME`: flags (`--node-lease-interval 1000`, `--log-format json`)
+   * and then the join arguments (`--cluster ADDR --token T --ca-cert-hash H`).
+   */
+  args: readonly string[];
+  /** The network namespace it runs in (`nsenter --net=/run/netns/NETNS`); default the host's. */
+  netns?: string;
+}
+
+/**
+ * Starts a node: `rkl --root ROOT daemon --manifests DIR --node-name NAME ARGS` (permission
+ * set `daemon`), inside `netns` when given, with its stderr collected. Stop it with SIGTERM
+ * and `await proc.done`.
+ */
+export function startNodeDaemon(o: NodeDaemonOptions): Proc {
+  Deno.mkdirSync(o.manifests, { recursive: true });
+  return collect(
+    denoRun(
+      "daemon",
+      [
+        "cli/main.ts",
+        "--root",
+        o.root,
+        "daemon",
+        "--manifests",
+        o.manifests,
+        "--node-name",
+        o.name,
+        ...o.args,
+      ],
+      o.netns ? ["nsenter", `--net=/run/netns/${o.netns}`] : [],
+    ).spawn(),
+  );
+}
+
 /** A running test cluster: etcd, rks and one `rkl daemon --cluster` per node namespace. */
 export interface TestCluster extends AsyncDisposable {
   /** The node namespaces. */
@@ -383,20 +426,7 @@ export async function startTestCluster(
       const name = `node-${i + 1}`;
       const root = join(dir, name);
       const manifests = join(dir, `${name}-manifests`);
-      await Deno.mkdir(manifests);
-      const daemon = collect(
-        denoRun("daemon", [
-          "cli/main.ts",
-          "--root",
-          root,
-          "daemon",
-          "--manifests",
-          manifests,
-          "--node-name",
-          name,
-          ...joinArgs,
-        ], ["nsenter", `--net=/run/netns/${n.netns}`]).spawn(),
-      );
+      const daemon = startNodeDaemon({ name, root, manifests, args: joinArgs, netns: n.netns });
       nodes.push({ name, netns: n.netns, address: n.address, root, daemon });
     }
     await waitFor(`${count} Ready nodes`, async () => {

@@ -13,12 +13,11 @@ import { testBundles, waitFor } from "../../core/testing.ts";
 import { startEtcd } from "../store/etcd_server.ts";
 import {
   cleanNodeRoot,
-  collect,
   createNodeNetwork,
-  denoRun,
   localPods,
   type Proc,
   rkl,
+  startNodeDaemon,
   startTestRks,
   type TestRks,
 } from "./_cluster_testing.ts";
@@ -68,24 +67,14 @@ Deno.test({
       root: join(dir, `node-${i + 1}`),
       daemon: undefined as Proc | undefined,
     }));
-    const startNode = async (n: (typeof nodes)[number]) => {
-      const manifests = join(dir, `${n.name}-manifests`);
-      await Deno.mkdir(manifests, { recursive: true });
-      n.daemon = collect(
-        denoRun("daemon", [
-          "cli/main.ts",
-          "--root",
-          n.root,
-          "daemon",
-          "--manifests",
-          manifests,
-          "--node-name",
-          n.name,
-          "--node-lease-interval",
-          "1000",
-          ...rks.joinArgs,
-        ], ["nsenter", `--net=/run/netns/${n.netns}`]).spawn(),
-      );
+    const startNode = (n: (typeof nodes)[number]) => {
+      n.daemon = startNodeDaemon({
+        name: n.name,
+        root: n.root,
+        manifests: join(dir, `${n.name}-manifests`),
+        args: ["--node-lease-interval", "1000", ...rks.joinArgs],
+        netns: n.netns,
+      });
     };
     const explain = (e: Error) =>
       new Error(
@@ -111,7 +100,7 @@ Deno.test({
         `${p.name}:${p.containers.map((c) => c.id).join(",")}`
       ).sort();
     try {
-      for (const n of nodes) await startNode(n);
+      for (const n of nodes) startNode(n);
       await waitFor("3 Ready nodes", async () => {
         const r = await kubectl(["get", "nodes", "--no-headers"]);
         return (r.stdout.match(/\sReady\s/g) ?? []).length === 3;
@@ -267,7 +256,7 @@ spec:
             assert.ok(p.metadata.deletionTimestamp, `${p.metadata.name} evicted`);
           }
           // The node comes back: it stops the evicted pods and the objects go.
-          await startNode(victim);
+          startNode(victim);
           await waitFor("node-3 Ready and its evicted pods gone", async () => {
             const r = await kubectl(["get", "node", victim.name, "--no-headers"]);
             const p = (await pods("app=web")).filter((p) => p.spec.nodeName === victim.name);

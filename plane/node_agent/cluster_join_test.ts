@@ -10,7 +10,13 @@ import { waitFor } from "../../core/testing.ts";
 import { startEtcd } from "../store/etcd_server.ts";
 import { NODE_ALPN } from "../node_gateway/node_gateway.ts";
 import { MessageReader } from "../node_protocol/mod.ts";
-import { collect, denoRun, type Proc, startTestRks, type TestRks } from "./_cluster_testing.ts";
+import {
+  denoRun,
+  type Proc,
+  startNodeDaemon,
+  startTestRks,
+  type TestRks,
+} from "./_cluster_testing.ts";
 
 const dec = new TextDecoder();
 const deno = (permissionSet: string, args: string[]) => denoRun(permissionSet, args);
@@ -35,23 +41,12 @@ Deno.test({
     const { kubectl, dataDir, nodePort } = rks;
     const rksLog = { text: () => rks.proc.text() };
     const daemon = (name: string, extra: string[]) => {
-      const manifests = join(dir, `${name}-manifests`);
-      Deno.mkdirSync(manifests, { recursive: true });
-      const p = collect(
-        deno("daemon", [
-          "cli/main.ts",
-          "--root",
-          join(dir, name),
-          "daemon",
-          "--manifests",
-          manifests,
-          "--node-name",
-          name,
-          "--node-lease-interval",
-          "300",
-          ...extra,
-        ]).spawn(),
-      );
+      const p = startNodeDaemon({
+        name,
+        root: join(dir, name),
+        manifests: join(dir, `${name}-manifests`),
+        args: ["--node-lease-interval", "300", ...extra],
+      });
       children.push(p);
       return p;
     };

@@ -11,11 +11,10 @@ import { testBundles, waitFor } from "../../core/testing.ts";
 import { startEtcd } from "../store/etcd_server.ts";
 import {
   cleanNodeRoot,
-  collect,
   createNodeNetwork,
-  denoRun,
   localPods,
   type Proc,
+  startNodeDaemon,
   startTestRks,
   type TestRks,
 } from "./_cluster_testing.ts";
@@ -77,21 +76,13 @@ Deno.test({
       );
 
       for (const n of nodes) {
-        const manifests = join(dir, `${n.name}-manifests`);
-        await Deno.mkdir(manifests);
-        const d = collect(
-          denoRun("daemon", [
-            "cli/main.ts",
-            "--root",
-            n.root,
-            "daemon",
-            "--manifests",
-            manifests,
-            "--node-name",
-            n.name,
-            ...joinArgs,
-          ], ["nsenter", `--net=/run/netns/${n.netns}`]).spawn(),
-        );
+        const d = startNodeDaemon({
+          name: n.name,
+          root: n.root,
+          manifests: join(dir, `${n.name}-manifests`),
+          args: joinArgs,
+          netns: n.netns,
+        });
         procs.push(d);
         daemons.push(d);
       }

@@ -13,11 +13,11 @@ import { testBundles } from "../../core/testing.ts";
 import { startEtcd } from "../store/etcd_server.ts";
 import {
   cleanNodeRoot,
-  collect,
   denoRun,
   type LocalPod,
   localPods as podsOf,
   type Proc,
+  startNodeDaemon,
   startTestRks,
   type TestRks,
 } from "./_cluster_testing.ts";
@@ -86,23 +86,13 @@ Deno.test({
     const { kubectl, home, kubeconfig, joinArgs } = rks;
     const nodeRoot = join(dir, "node-1");
     const manifests = join(dir, "manifests");
-    await Deno.mkdir(manifests);
     const startNode = (join_: string[]) => {
-      const p = collect(
-        deno("daemon", [
-          "cli/main.ts",
-          "--root",
-          nodeRoot,
-          "daemon",
-          "--manifests",
-          manifests,
-          "--node-name",
-          "node-1",
-          "--node-lease-interval",
-          "1000",
-          ...join_,
-        ]).spawn(),
-      );
+      const p = startNodeDaemon({
+        name: "node-1",
+        root: nodeRoot,
+        manifests,
+        args: ["--node-lease-interval", "1000", ...join_],
+      });
       procs.push(p);
       return p;
     };
