@@ -6,6 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { testBundles } from "../../core/testing.ts";
 
 const repo = new URL("../..", import.meta.url).pathname;
 const dec = new TextDecoder();
@@ -316,6 +317,151 @@ export function startNodeDaemon(o: NodeDaemonOptions): Proc {
   );
 }
 
+/** One test node of {@linkcode RksWithNodeNetwork}: its namespace, root and daemon. */
+export interface TestNode {
+  /** `node-N` (from 1). */
+  name: string;
+  /** Its network namespace. */
+  netns: string;
+  /** Its address on the test bridge. */
+  address: string;
+  /** Its state root, `DIR/node-N`. */
+  root: string;
+  /** Its static pod directory, `DIR/node-N-manifests`. */
+  manifests: string;
+  /** Its daemon, once {@linkcode RksWithNodeNetwork.startNode} started it (the last one). */
+  daemon?: Proc;
+}
+
+/** etcd, rks and node namespaces whose daemons the test starts itself. */
+export interface RksWithNodeNetwork extends AsyncDisposable {
+  /** The temporary directory (rks data, node roots, manifests). */
+  dir: string;
+  /** The node namespaces on their bridge. */
+  net: NodeNetwork;
+  /** rks, reached by the nodes at the bridge address. */
+  rks: TestRks;
+  /** The nodes, one per namespace; no daemon runs until `startNode`. */
+  nodes: TestNode[];
+  /** Starts `node`'s daemon in its namespace with `flags` before the join arguments. */
+  startNode(node: TestNode, flags?: readonly string[]): Proc;
+  /** Stops `node`'s daemon (SIGTERM) and waits for it to exit. */
+  stopNode(node: TestNode): Promise<void>;
+  /** Adds the daemons' and rks's logs to an error. */
+  explain(e: Error): Error;
+}
+
+/**
+ * The multi-node layout without its daemons: a temporary directory (`prefix`), `count`
+ * network namespaces on a test bridge ({@linkcode createNodeNetwork}), etcd, and `rks start`
+ * listening for nodes on every address and advertising the bridge address (`rksArgs` added,
+ * e.g. `--node-monitor-grace-period 6s`; `rksConfig` is written to `DIR/rks.yaml` and passed
+ * as `--config`, e.g. `network_config`). Disposing stops every daemon
+ * started, removes every pod of every node root, stops rks and etcd, removes the directory
+ * and deletes the namespaces. A failed start leaves nothing behind.
+ */
+export async function startRksWithNodeNetwork(
+  count: number,
+  opts: { prefix: string; rksArgs?: readonly string[]; rksConfig?: string; timeoutMs?: number },
+): Promise<RksWithNodeNetwork> {
+  const { join } = await import("node:path");
+  const { startEtcd } = await import("../store/etcd_server.ts");
+  const dir = await Deno.makeTempDir({ prefix: opts.prefix });
+  const undo: (() => PromiseLike<unknown>)[] = [() => Deno.remove(dir, { recursive: true })];
+  const undoAll = async () => {
+    for (const u of undo.splice(0).reverse()) await u();
+  };
+  let net: NodeNetwork;
+  let rks: TestRks;
+  try {
+    net = await createNodeNetwork(count);
+    const n = net;
+    undo.push(() => n[Symbol.asyncDispose]());
+    const etcd = await startEtcd();
+    undo.push(() => etcd.stop());
+    const config: string[] = [];
+    if (opts.rksConfig !== undefined) {
+      await Deno.writeTextFile(join(dir, "rks.yaml"), opts.rksConfig);
+      config.push("--config", join(dir, "rks.yaml"));
+    }
+    rks = await startTestRks({
+      dir,
+      etcdUrl: etcd.grpcUrl,
+      nodeHost: "0.0.0.0",
+      extraArgs: ["--advertise-address", net.gateway, ...config, ...(opts.rksArgs ?? [])],
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    });
+  } catch (e) {
+    await undoAll();
+    throw e;
+  }
+  const nodes: TestNode[] = net.nodes.map((n, i) => ({
+    name: `node-${i + 1}`,
+    netns: n.netns,
+    address: n.address,
+    root: join(dir, `node-${i + 1}`),
+    manifests: join(dir, `node-${i + 1}-manifests`),
+  }));
+  const stopNode = async (node: TestNode) => {
+    try {
+      node.daemon?.p.kill("SIGTERM");
+    } catch { /* exited */ }
+    await node.daemon?.done;
+  };
+  const r = rks;
+  undo.push(async () => {
+    for (const n of nodes) await stopNode(n);
+    for (const n of nodes) await cleanNodeRoot(n.root, n.netns);
+    await r.stop();
+  });
+  return {
+    dir,
+    net,
+    rks,
+    nodes,
+    startNode(node, flags = []) {
+      node.daemon = startNodeDaemon({
+        name: node.name,
+        root: node.root,
+        manifests: node.manifests,
+        args: [...flags, ...r.joinArgs],
+        netns: node.netns,
+      });
+      return node.daemon;
+    },
+    stopNode,
+    explain: (e) =>
+      new Error(
+        `${e.message}\n${
+          nodes.map((n) => `${n.name}:\n${n.daemon?.text().slice(-4000)}`).join("\n")
+        }\nrks:\n${r.proc.text().slice(-4000)}`,
+      ),
+    [Symbol.asyncDispose]: undoAll,
+  };
+}
+
+/**
+ * A Deployment `web` (`app: web` pods) of `replicas` busybox containers `app` that run
+ * `sh -c script`, with `terminationGracePeriodSeconds` `grace`.
+ */
+export function webDeployment(replicas: number, script: string, grace: number): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: ${grace}
+      containers:
+        - name: app
+          image: ${testBundles.busybox}
+          args: ${JSON.stringify(["sh", "-c", script])}
+`;
+}
+
 /** A running test cluster: etcd, rks and one `rkl daemon --cluster` per node namespace. */
 export interface TestCluster extends AsyncDisposable {
   /** The node namespaces. */
@@ -346,98 +492,32 @@ export async function startTestCluster(
   count: number,
   opts: { rksConfig?: string; timeoutMs?: number } = {},
 ): Promise<TestCluster> {
-  const { join } = await import("node:path");
-  const { freePort, startEtcd } = await import("../store/etcd_server.ts");
-  const { runKubectl } = await import("../apiserver/_testing.ts");
   const { waitFor } = await import("../../core/testing.ts");
   const long = { timeoutMs: opts.timeoutMs ?? 180_000, intervalMs: 500 };
-  const dir = await Deno.makeTempDir({ prefix: "rk8s-cluster-" });
-  const net = await createNodeNetwork(count);
-  const etcd = await startEtcd().catch(async (e) => {
-    await net[Symbol.asyncDispose]();
-    throw e;
+  const c = await startRksWithNodeNetwork(count, {
+    prefix: "rk8s-cluster-",
+    ...(opts.rksConfig !== undefined ? { rksConfig: opts.rksConfig } : {}),
+    timeoutMs: long.timeoutMs,
   });
-  const home = join(dir, "home");
-  await Deno.mkdir(home);
-  const dataDir = join(dir, "rks");
-  const kubeconfig = join(dataDir, "admin.kubeconfig");
-  const kubectl = (args: string[], stdin?: string) => runKubectl(home, kubeconfig, args, stdin);
-  const nodePort = freePort();
-  const configArgs: string[] = [];
-  if (opts.rksConfig !== undefined) {
-    await Deno.writeTextFile(join(dir, "rks.yaml"), opts.rksConfig);
-    configArgs.push("--config", join(dir, "rks.yaml"));
-  }
-  const rks = collect(
-    denoRun("rks", [
-      "cli/rks.ts",
-      "start",
-      ...configArgs,
-      "--listen",
-      `127.0.0.1:${freePort()}`,
-      "--node-listen",
-      `0.0.0.0:${nodePort}`,
-      "--advertise-address",
-      net.gateway,
-      "--store",
-      etcd.grpcUrl,
-      "--data-dir",
-      dataDir,
-    ]).spawn(),
-  );
-  const nodes: TestCluster["nodes"] = [];
-  const explain = (e: Error) =>
-    new Error(
-      `${e.message}\n${
-        nodes.map((n) => `${n.name}:\n${n.daemon.text().slice(-4000)}`).join("\n")
-      }\nrks:\n${rks.text().slice(-4000)}`,
-    );
-  const stopNode = async (i: number) => {
-    const n = nodes[i];
-    if (!n) return;
-    try {
-      n.daemon.p.kill("SIGTERM");
-    } catch { /* exited */ }
-    await n.daemon.done;
-  };
-  const dispose = async () => {
-    for (let i = 0; i < nodes.length; i++) await stopNode(i);
-    for (const n of nodes) await cleanNodeRoot(n.root, n.netns);
-    try {
-      rks.p.kill("SIGTERM");
-    } catch { /* exited */ }
-    await rks.done;
-    await etcd.stop();
-    await net[Symbol.asyncDispose]();
-    await Deno.remove(dir, { recursive: true });
-  };
   try {
-    await waitFor("rks to serve", async () => {
-      if (!rks.text().includes("listening for nodes")) return false;
-      return (await kubectl(["get", "--raw", "/readyz"])).code === 0;
-    }, long).catch((e) => {
-      throw explain(e);
-    });
-    const out = await denoRun("rks", ["cli/rks.ts", "token", "create", "--data-dir", dataDir])
-      .output();
-    assert.equal(out.code, 0, dec.decode(out.stderr));
-    const joinArgs = dec.decode(out.stdout).trim().split(/\s+/).slice(2);
-    for (const [i, n] of net.nodes.entries()) {
-      const name = `node-${i + 1}`;
-      const root = join(dir, name);
-      const manifests = join(dir, `${name}-manifests`);
-      const daemon = startNodeDaemon({ name, root, manifests, args: joinArgs, netns: n.netns });
-      nodes.push({ name, netns: n.netns, address: n.address, root, daemon });
-    }
+    for (const n of c.nodes) c.startNode(n);
     await waitFor(`${count} Ready nodes`, async () => {
-      const r = await kubectl(["get", "nodes", "--no-headers"]);
+      const r = await c.rks.kubectl(["get", "nodes", "--no-headers"]);
       return (r.stdout.match(/\sReady\s/g) ?? []).length === count;
     }, long).catch((e) => {
-      throw explain(e);
+      throw c.explain(e);
     });
   } catch (e) {
-    await dispose();
+    await c[Symbol.asyncDispose]();
     throw e;
   }
-  return { net, nodes, rks, kubectl, explain, stopNode, [Symbol.asyncDispose]: dispose };
+  return {
+    net: c.net,
+    nodes: c.nodes.map((n) => ({ ...n, daemon: n.daemon! })),
+    rks: c.rks.proc,
+    kubectl: c.rks.kubectl,
+    explain: c.explain,
+    stopNode: (i) => c.nodes[i] ? c.stopNode(c.nodes[i]) : Promise.resolve(),
+    [Symbol.asyncDispose]: () => c[Symbol.asyncDispose](),
+  };
 }

@@ -20,6 +20,7 @@ import {
   startNodeDaemon,
   startTestRks,
   type TestRks,
+  webDeployment,
 } from "./_cluster_testing.ts";
 
 const dec = new TextDecoder();
@@ -49,22 +50,12 @@ type ApiPod = {
   };
 };
 
-const deployment = (replicas: number) => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      terminationGracePeriodSeconds: 3
-      containers:
-        - name: app
-          image: ${testBundles.busybox}
-          args: ["sh", "-c", "trap 'exit 0' TERM; echo started $(hostname); i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done"]
-`;
+const deployment = (replicas: number) =>
+  webDeployment(
+    replicas,
+    "trap 'exit 0' TERM; echo started $(hostname); i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done",
+    3,
+  );
 
 Deno.test({
   name:
