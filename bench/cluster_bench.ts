@@ -26,7 +26,7 @@ import { withUndo } from "./_peers.ts";
 import { run } from "../core/exec.ts";
 import { testBundles } from "../core/testing.ts";
 import type { UndoStack } from "../core/undo.ts";
-import { startEtcd } from "../plane/store/etcd_server.ts";
+import { startTestEtcd } from "../plane/store/_testing.ts";
 import { ApiClient, resolveCredentials } from "../plane/apiserver/api_client.ts";
 import { KubeClient } from "../plane/client/kube_client.ts";
 import type { KubeObject } from "../plane/store/kube_object.ts";
@@ -82,7 +82,7 @@ async function clusterSection(work: string, undo: UndoStack): Promise<void> {
   undo.push("delete the node namespaces", async () => {
     await net[Symbol.asyncDispose]();
   });
-  const etcd = await startEtcd();
+  const etcd = await startTestEtcd();
   undo.push("stop etcd", () => etcd.stop());
   const rks = await startTestRks({
     dir: work,

@@ -1,12 +1,16 @@
 /**
  * Helpers of the node agent's root tests: processes of the real `rks` and `rkl daemon` with
- * their stderr collected, `rkl` runs, and test "nodes" in network namespaces of their own. Not
- * exported from `mod.ts`.
+ * their stderr collected, `rkl` runs, and test "nodes" in network namespaces of their own. What
+ * they start is held by the process's test lease (`core/test_lease.ts`) until it is undone, so
+ * that a killed test run's leftovers are removed by the next sweep (`core/test_sweep.ts`),
+ * which the helpers that start a cluster run first. Not exported from `mod.ts`.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { testBundles } from "../../core/testing.ts";
+import { testLease } from "../../core/test_lease.ts";
+import { sweepTestLeftovers } from "../../core/test_sweep.ts";
 
 const repo = new URL("../..", import.meta.url).pathname;
 const dec = new TextDecoder();
@@ -40,8 +44,12 @@ export interface Proc {
   done: Promise<number>;
 }
 
-/** Starts collecting a child's stderr (its stdout is discarded). */
-export function collect(p: Deno.ChildProcess): Proc {
+/**
+ * Starts collecting a child's stderr (its stdout is discarded); the child is held by the test
+ * lease until it exits.
+ */
+export function collect(p: Deno.ChildProcess, what = "test child"): Proc {
+  testLease().holdChild(p, what);
   let text = "";
   const reading = (async () => {
     for await (const c of p.stderr.pipeThrough(new TextDecoderStream())) text += c;
@@ -92,6 +100,7 @@ export async function startTestRks(opts: {
   extraArgs?: string[];
   timeoutMs?: number;
 }): Promise<TestRks> {
+  await sweepTestLeftovers();
   const { join } = await import("node:path");
   const { freePort } = await import("../store/etcd_server.ts");
   const { runKubectl } = await import("../apiserver/_testing.ts");
@@ -118,6 +127,7 @@ export async function startTestRks(opts: {
         dataDir,
         ...(opts.extraArgs ?? []),
       ]).spawn(),
+      "rks",
     );
   const serving = async (p: Proc) => {
     await waitFor("rks to serve", async () => {
@@ -207,6 +217,9 @@ export async function cleanNodeRoot(root: string, netns?: string): Promise<void>
     await rkl(["--root", root, "pod", "rm", "-f", p.name], netns);
   }
   await rkl(["--root", root, "gc"], netns);
+  if ((await localPods(root, netns).catch(() => [])).length === 0) {
+    testLease().release(netns ? { kind: "root", path: root, netns } : { kind: "root", path: root });
+  }
 }
 
 async function ip(args: string[], allowFailure = false): Promise<string> {
@@ -231,6 +244,8 @@ export interface NodeNetwork extends AsyncDisposable {
  * Disposing deletes them all.
  */
 export async function createNodeNetwork(count: number): Promise<NodeNetwork> {
+  await sweepTestLeftovers();
+  const lease = testLease();
   const used = await ip(["-4", "-o", "addr"]);
   let n = 0;
   for (let tries = 0; tries < 50; tries++) {
@@ -245,10 +260,15 @@ export async function createNodeNetwork(count: number): Promise<NodeNetwork> {
   const bridge = `rkn${tag}br`;
   const nodes: NodeNetwork["nodes"] = [];
   const dispose = async () => {
-    for (const node of nodes) await ip(["netns", "del", node.netns], true);
+    for (const node of nodes) {
+      await ip(["netns", "del", node.netns], true);
+      lease.release({ kind: "netns", name: node.netns });
+    }
     await ip(["link", "del", bridge], true);
+    lease.release({ kind: "link", name: bridge });
   };
   try {
+    lease.hold({ kind: "link", name: bridge });
     await ip(["link", "add", bridge, "type", "bridge"]);
     await ip(["addr", "add", `10.250.${n}.1/24`, "dev", bridge]);
     await ip(["link", "set", bridge, "up"]);
@@ -257,8 +277,9 @@ export async function createNodeNetwork(count: number): Promise<NodeNetwork> {
       const host = `rkn${tag}h${i}`;
       const peer = `rkn${tag}p${i}`;
       const address = `10.250.${n}.${10 + i}`;
-      await ip(["netns", "add", netns]);
+      lease.hold({ kind: "netns", name: netns });
       nodes.push({ netns, address });
+      await ip(["netns", "add", netns]);
       await ip(["link", "add", host, "type", "veth", "peer", "name", peer]);
       await ip(["link", "set", peer, "netns", netns]);
       await ip(["link", "set", host, "master", bridge, "up"]);
@@ -297,6 +318,9 @@ export interface NodeDaemonOptions {
  * and `await proc.done`.
  */
 export function startNodeDaemon(o: NodeDaemonOptions): Proc {
+  testLease().hold(
+    o.netns ? { kind: "root", path: o.root, netns: o.netns } : { kind: "root", path: o.root },
+  );
   Deno.mkdirSync(o.manifests, { recursive: true });
   return collect(
     denoRun(
@@ -314,6 +338,7 @@ export function startNodeDaemon(o: NodeDaemonOptions): Proc {
       ],
       o.netns ? ["nsenter", `--net=/run/netns/${o.netns}`] : [],
     ).spawn(),
+    `rkl daemon ${o.name}`,
   );
 }
 
@@ -365,9 +390,13 @@ export async function startRksWithNodeNetwork(
   opts: { prefix: string; rksArgs?: readonly string[]; rksConfig?: string; timeoutMs?: number },
 ): Promise<RksWithNodeNetwork> {
   const { join } = await import("node:path");
-  const { startEtcd } = await import("../store/etcd_server.ts");
-  const dir = await Deno.makeTempDir({ prefix: opts.prefix });
-  const undo: (() => PromiseLike<unknown>)[] = [() => Deno.remove(dir, { recursive: true })];
+  const { startTestEtcd } = await import("../store/_testing.ts");
+  const lease = testLease();
+  const dir = lease.makeTempDir(opts.prefix);
+  const undo: (() => PromiseLike<unknown>)[] = [async () => {
+    await Deno.remove(dir, { recursive: true });
+    lease.release({ kind: "dir", path: dir });
+  }];
   const undoAll = async () => {
     for (const u of undo.splice(0).reverse()) await u();
   };
@@ -377,7 +406,7 @@ export async function startRksWithNodeNetwork(
     net = await createNodeNetwork(count);
     const n = net;
     undo.push(() => n[Symbol.asyncDispose]());
-    const etcd = await startEtcd();
+    const etcd = await startTestEtcd();
     undo.push(() => etcd.stop());
     const config: string[] = [];
     if (opts.rksConfig !== undefined) {

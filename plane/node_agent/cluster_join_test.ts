@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor } from "../../core/testing.ts";
-import { startEtcd } from "../store/etcd_server.ts";
+import { startTestEtcd } from "../store/_testing.ts";
 import { NODE_ALPN } from "../node_gateway/node_gateway.ts";
 import { MessageReader } from "../node_protocol/mod.ts";
 import {
@@ -17,6 +17,7 @@ import {
   startTestRks,
   type TestRks,
 } from "./_cluster_testing.ts";
+import { testLease } from "../../core/test_lease.ts";
 
 const dec = new TextDecoder();
 const deno = (permissionSet: string, args: string[]) => denoRun(permissionSet, args);
@@ -27,15 +28,15 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const dir = await Deno.makeTempDir({ prefix: "rk8s-join-" });
-    const etcd = await startEtcd();
+    const dir = testLease().makeTempDir("rk8s-join-");
+    const etcd = await startTestEtcd();
     const children: Proc[] = [];
     let rks: TestRks;
     try {
       rks = await startTestRks({ dir, etcdUrl: etcd.grpcUrl, timeoutMs: 60_000 });
     } catch (e) {
       await etcd.stop();
-      await Deno.remove(dir, { recursive: true });
+      await testLease().removeDir(dir);
       throw e;
     }
     const { kubectl, dataDir, nodePort } = rks;
@@ -262,7 +263,7 @@ Deno.test({
       for (const c of children) await c.done;
       await rks.stop();
       await etcd.stop();
-      await Deno.remove(dir, { recursive: true });
+      await testLease().removeDir(dir);
     }
   },
 });

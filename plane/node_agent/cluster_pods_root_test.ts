@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor } from "../../core/testing.ts";
 import { testBundles } from "../../core/testing.ts";
-import { startEtcd } from "../store/etcd_server.ts";
+import { startTestEtcd } from "../store/_testing.ts";
 import {
   cleanNodeRoot,
   denoRun,
@@ -22,6 +22,7 @@ import {
   type TestRks,
   webDeployment,
 } from "./_cluster_testing.ts";
+import { testLease } from "../../core/test_lease.ts";
 
 const dec = new TextDecoder();
 const long = { timeoutMs: 120_000, intervalMs: 300 };
@@ -63,15 +64,15 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const dir = await Deno.makeTempDir({ prefix: "rk8s-cpods-" });
-    const etcd = await startEtcd();
+    const dir = testLease().makeTempDir("rk8s-cpods-");
+    const etcd = await startTestEtcd();
     const procs: Proc[] = [];
     let rks: TestRks;
     try {
       rks = await startTestRks({ dir, etcdUrl: etcd.grpcUrl });
     } catch (e) {
       await etcd.stop();
-      await Deno.remove(dir, { recursive: true });
+      await testLease().removeDir(dir);
       throw e;
     }
     const { kubectl, home, kubeconfig, joinArgs } = rks;
@@ -549,7 +550,7 @@ spec:
       }
       await rks.stop();
       await etcd.stop();
-      await Deno.remove(dir, { recursive: true });
+      await testLease().removeDir(dir);
     }
   },
 });

@@ -1,0 +1,46 @@
+/**
+ * A test runner to be killed, for `core/test_sweep_root_test.ts`: starts what the cluster
+ * tests start, through the same helpers (so it is all held by this process's test lease),
+ * prints `READY {json}` and then waits to be killed.
+ *
+ * - `full`: etcd, one node network namespace on a test bridge, and in it a standalone
+ *   `rkl daemon` whose root runs a static busybox pod (conmon, a container, its cgroups, an IP).
+ * - `etcd`: just an etcd (a light runner that stays alive while another one is swept).
+ *
+ * @module
+ */
+import { waitFor } from "../core/testing.ts";
+import { testLease } from "../core/test_lease.ts";
+import { podYaml } from "../core/daemon/_testing.ts";
+import { startTestEtcd } from "../plane/store/_testing.ts";
+import {
+  createNodeNetwork,
+  localPods,
+  startNodeDaemon,
+} from "../plane/node_agent/_cluster_testing.ts";
+
+const mode = Deno.args[0];
+const etcd = await startTestEtcd();
+let ready: Record<string, unknown> = { etcd: etcd.httpUrl };
+if (mode === "full") {
+  const net = await createNodeNetwork(1);
+  const netns = net.nodes[0]!.netns;
+  const dir = testLease().makeTempDir("rk8s-leftover-");
+  const root = `${dir}/node-1`;
+  const manifests = `${dir}/node-1-manifests`;
+  Deno.mkdirSync(manifests);
+  Deno.writeTextFileSync(`${manifests}/web.yaml`, podYaml("web", { args: ["sleep", "1000"] }));
+  const daemon = startNodeDaemon({ name: "node-1", root, manifests, args: [], netns });
+  await waitFor("the static pod to run", async () => {
+    const pods = await localPods(root, netns).catch(() => []);
+    return pods.some((p) => p.status === "Running");
+  }, { timeoutMs: 180_000, intervalMs: 500 }).catch((e) => {
+    throw new Error(`${e.message}\n${daemon.text().slice(-3000)}`);
+  });
+  ready = { ...ready, dir, root, netns };
+} else if (mode !== "etcd") {
+  throw new Error(`usage: leftover_runner.ts full|etcd (got "${mode}")`);
+}
+console.log(`READY ${JSON.stringify(ready)}`);
+// Wait to be killed.
+setInterval(() => {}, 60_000);
