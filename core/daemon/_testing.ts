@@ -155,7 +155,7 @@ export async function removeEverything(root: string): Promise<void> {
     await runRkl(["--root", root, "pod", "rm", "-f", p.name]);
   }
   await runRkl(["--root", root, "gc"]);
-  if ((await pods(root).catch(() => [])).length === 0) {
+  if ((await pods(root).catch(() => undefined))?.length === 0) {
     testLease().release({ kind: "root", path: root });
   }
 }

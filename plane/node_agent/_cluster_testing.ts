@@ -211,13 +211,16 @@ export async function localPods(root: string, netns?: string): Promise<LocalPod[
   return JSON.parse(r.out) as LocalPod[];
 }
 
-/** Removes every pod of a node root and collects its garbage. */
+/**
+ * Removes every pod of a node root and collects its garbage; once the root is empty, releases
+ * it from the test lease.
+ */
 export async function cleanNodeRoot(root: string, netns?: string): Promise<void> {
   for (const p of await localPods(root, netns).catch(() => [])) {
     await rkl(["--root", root, "pod", "rm", "-f", p.name], netns);
   }
   await rkl(["--root", root, "gc"], netns);
-  if ((await localPods(root, netns).catch(() => [])).length === 0) {
+  if ((await localPods(root, netns).catch(() => undefined))?.length === 0) {
     testLease().release(netns ? { kind: "root", path: root, netns } : { kind: "root", path: root });
   }
 }
