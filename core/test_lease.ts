@@ -62,8 +62,9 @@ export function testLeaseDir(): string {
 
 /**
  * The start time (field 22) of a `/proc/PID/stat` line, or `undefined` when the line is not
- * one. The command name (field 2) may hold spaces and parentheses: fields are counted after
- * the last `)`.
+ * one or the process has exited and waits to be reaped (state `Z` or `X`: it runs no more,
+ * and its pid is not reused before it is reaped). The command name (field 2) may hold spaces
+ * and parentheses: fields are counted after the last `)`.
  *
  * @example
  * ```ts
@@ -71,13 +72,16 @@ export function testLeaseDir(): string {
  * import assert from "node:assert/strict";
  * const line = "42 (a) b) S 1 42 42 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 987654 1 1";
  * assert.equal(statStartTime(line), 987654);
+ * assert.equal(statStartTime(line.replace(") S ", ") Z ")), undefined);
  * assert.equal(statStartTime("garbage"), undefined);
  * ```
  */
 export function statStartTime(line: string): number | undefined {
   const close = line.lastIndexOf(")");
   if (close < 0) return undefined;
-  const start = line.slice(close + 1).trim().split(/\s+/)[19];
+  const fields = line.slice(close + 1).trim().split(/\s+/);
+  if (fields[0] === "Z" || fields[0] === "X") return undefined;
+  const start = fields[19];
   return start !== undefined && /^\d+$/.test(start) ? Number(start) : undefined;
 }
 
