@@ -249,14 +249,23 @@ export class TestLease {
     return path;
   }
 
-  /** Removes directory `path` with everything in it (if it is there) and releases it. */
+  /**
+   * Removes directory `path` with everything in it (if it is there) and releases it, with the
+   * roots and directories held below it.
+   */
   async removeDir(path: string): Promise<void> {
     try {
       await Deno.remove(path, { recursive: true });
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
-    this.release({ kind: "dir", path });
+    const below = (p: string) => p === path || p.startsWith(`${path}/`);
+    const left = this.#resources.filter((r) =>
+      !((r.kind === "dir" || r.kind === "root") && below(r.path))
+    );
+    if (left.length === this.#resources.length) return;
+    this.#resources = left;
+    this.#write();
   }
 
   #write(): void {

@@ -156,7 +156,16 @@ Deno.test("TestLease writes every change whole and removes its file when empty",
     assert.equal(read().resources.some((r) => r.kind === "process"), false, "released at exit");
     const temp = lease.makeTempDir("rk8s-lease-test-dir-");
     assert.ok(Deno.statSync(temp).isDirectory);
+    lease.hold({ kind: "root", path: `${temp}/node-1` });
+    lease.hold({ kind: "root", path: `${temp}-other` });
     await lease.removeDir(temp);
+    assert.equal(await Array.fromAsync(Deno.readDir(temp)).catch((e) => e.name), "NotFound");
+    assert.deepEqual(
+      read().resources.filter((r) => r.kind === "root" || r.kind === "dir"),
+      [{ kind: "root", path: `${temp}-other` }],
+      "what was below the removed directory is released with it",
+    );
+    lease.release({ kind: "root", path: `${temp}-other` });
     lease.release({ kind: "netns", name: "a" });
     lease.release({ kind: "link", name: "b" });
     assert.deepEqual([...Deno.readDirSync(dir)], [], "the file is gone once nothing is held");
