@@ -62,8 +62,7 @@ export function tempDir(prefix = "rk8s-test-"): Promise<AsyncDisposable & { path
   return Promise.resolve({
     path,
     async [Symbol.asyncDispose]() {
-      await Deno.remove(path, { recursive: true });
-      lease.release({ kind: "dir", path });
+      await lease.removeDir(path); // with a root held there by withTempEngine
     },
   });
 }
