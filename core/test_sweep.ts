@@ -157,6 +157,24 @@ async function emptyRoot(root: string, netns: string | undefined, timeoutMs: num
   }
 }
 
+/** The rkl state roots (`ROOT/lib/rkl.db`) among `dirs` and their subdirectories. */
+async function rootsInside(dirs: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const dir of dirs) {
+    const candidates = [dir];
+    try {
+      for await (const e of Deno.readDir(dir)) {
+        if (e.isDirectory) candidates.push(`${dir}/${e.name}`);
+      }
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) continue;
+      throw e;
+    }
+    for (const c of candidates) if (await exists(`${c}/lib/rkl.db`)) out.push(c);
+  }
+  return out;
+}
+
 /** Mount points at or below `dir`, deepest first. */
 async function mountsBelow(dir: string): Promise<string[]> {
   const text = (await run(["cat", "/proc/self/mounts"], { timeoutMs: 30_000 })).stdout;
@@ -207,6 +225,17 @@ async function undo(s: LeaseSweep, self: number, timeoutMs: number): Promise<{
     const ok = await attempt(`empty root ${r.path}`, () => emptyRoot(r.path, r.netns, timeoutMs));
     if (ok) report.roots.push(r.path);
     else left.push({ kind: "root", ...r });
+  }
+  // Roots a test made inside a held directory without holding them (`tempDir` roots of the
+  // CLI tests): emptied too, on a best-effort basis — such a root may have been a fake
+  // runtime's, and the directory is removed below anyway.
+  for (const root of await rootsInside(s.dirs)) {
+    if (s.roots.some((r) => r.path === root)) continue;
+    const ok = await attempt(
+      `empty root ${root} (found)`,
+      () => emptyRoot(root, undefined, timeoutMs),
+    );
+    if (ok) report.roots.push(root);
   }
   // 3. Whatever still names a root or directory (a monitor or runtime rkl did not own).
   if (s.paths.length > 0) {

@@ -19,7 +19,7 @@ const repo = new URL("..", import.meta.url).pathname;
 
 interface Runner {
   child: Deno.ChildProcess;
-  ready: { etcd: string; dir?: string; root?: string; netns?: string };
+  ready: { etcd: string; dir?: string; root?: string; netns?: string; cliRoot?: string };
   stderr: () => string;
 }
 
@@ -75,14 +75,21 @@ rootTest(
     const dead = await startRunner("full");
     let live: Runner | undefined;
     try {
-      const { dir, root, netns } = dead.ready;
-      assert.ok(dir && root && netns);
+      const { dir, root, netns, cliRoot } = dead.ready;
+      assert.ok(dir && root && netns && cliRoot);
       const lease = await leaseOf(dead.child.pid);
       const processes = lease.resources.filter((r) => r.kind === "process");
       const byKind = (k: TestResource["kind"]) => lease.resources.filter((r) => r.kind === k);
       const links = byKind("link").map((r) => r.kind === "link" ? r.name : "");
       const dirs = byKind("dir").map((r) => r.kind === "dir" ? r.path : "");
       const ids = await recordIds(root);
+      const cliIds = await recordIds(cliRoot);
+      const cliDir = cliRoot.slice(0, cliRoot.lastIndexOf("/"));
+      const cliBridges: string[] = [];
+      for await (const f of Deno.readDir(`${cliRoot}/etc/cni`)) {
+        const text = await Deno.readTextFile(`${cliRoot}/etc/cni/${f.name}`);
+        for (const m of text.matchAll(/"bridge"\s*:\s*"([^"]+)"/g)) cliBridges.push(m[1]!);
+      }
 
       await t.step("the runner's lease names what it started", () => {
         assert.deepEqual(
@@ -95,6 +102,9 @@ rootTest(
         assert.ok(dirs.includes(dir) && dirs.some((d) => /rk8s-etcd-/.test(d)), dirs.join(" "));
         assert.equal(ids.pods.length, 1, "one pod sandbox record");
         assert.ok(ids.containers.length >= 1, "its container record");
+        assert.ok(dirs.includes(cliDir), "the tempDir holding the CLI root");
+        assert.equal(cliIds.pods.length, 1, "the CLI root's pod");
+        assert.equal(cliBridges.length, 1, "the CLI root's bridge on the host");
       });
 
       live = await startRunner("etcd");
@@ -105,10 +115,12 @@ rootTest(
         for (const p of processes) assert.ok(alive(p), `${JSON.stringify(p)} still runs`);
         assert.ok(await pathExists(`/run/netns/${netns}`));
         assert.ok(await linkExists(links[0]!));
+        assert.ok(await linkExists(cliBridges[0]!));
         for (const d of dirs) assert.ok(await pathExists(d), d);
         const monitors = (await processTable()).filter((p) => p.args.includes(root));
         assert.ok(monitors.length > 0, "the container's monitor still runs");
         assert.notDeepEqual(await leftovers(root, [...ids.pods, ...ids.containers]), []);
+        assert.notDeepEqual(await leftovers(cliRoot, [...cliIds.pods, ...cliIds.containers]), []);
       });
 
       await t.step("the sweep undoes it all, by rkl for the pod", async () => {
@@ -116,7 +128,7 @@ rootTest(
         const mine = report.swept.filter((s) => s.runner.pid === dead.child.pid);
         assert.equal(mine.length, lease.files.length, JSON.stringify(report.swept));
         for (const s of mine) assert.deepEqual(s.errors, [], JSON.stringify(s));
-        assert.deepEqual(mine.flatMap((s) => s.roots), [root]);
+        assert.deepEqual(mine.flatMap((s) => s.roots).sort(), [root, cliRoot].sort());
         for (const p of processes) assert.ok(!alive(p), `${JSON.stringify(p)} was killed`);
         assert.deepEqual(
           (await processTable()).filter((p) => dirs.some((d) => p.args.includes(d))),
@@ -125,12 +137,19 @@ rootTest(
         );
         assert.equal(await pathExists(`/run/netns/${netns}`), false, "namespace deleted");
         assert.equal(await linkExists(links[0]!), false, "bridge deleted");
+        assert.equal(
+          await linkExists(cliBridges[0]!),
+          false,
+          "the CLI root's bridge deleted by rkl",
+        );
         for (const d of dirs) assert.equal(await pathExists(d), false, `${d} removed`);
         assert.deepEqual((await leaseOf(dead.child.pid)).files, [], "its lease is gone");
         // Mounts, cgroups and iptables rules by the pod's ids (runc creates the root's runtime
         // directory again when asked for its list: removed after).
         assert.deepEqual(await leftovers(root, [...ids.pods, ...ids.containers]), []);
+        assert.deepEqual(await leftovers(cliRoot, [...cliIds.pods, ...cliIds.containers]), []);
         await Deno.remove(dir, { recursive: true });
+        await Deno.remove(cliDir, { recursive: true });
       });
 
       await t.step("the live runner's lease and etcd were not touched", async () => {

@@ -4,18 +4,20 @@
  * prints `READY {json}` and then waits to be killed.
  *
  * - `full`: etcd, one node network namespace on a test bridge, and in it a standalone
- *   `rkl daemon` whose root runs a static busybox pod (conmon, a container, its cgroups, an IP).
+ *   `rkl daemon` whose root runs a static busybox pod (conmon, a container, its cgroups, an IP),
+ *   and a pod run by `rkl pod run` in a root inside a `tempDir` (as the CLI tests do).
  * - `etcd`: just an etcd (a light runner that stays alive while another one is swept).
  *
  * @module
  */
-import { waitFor } from "../core/testing.ts";
+import { tempDir, waitFor } from "../core/testing.ts";
 import { testLease } from "../core/test_lease.ts";
 import { podYaml } from "../core/daemon/_testing.ts";
 import { startTestEtcd } from "../plane/store/_testing.ts";
 import {
   createNodeNetwork,
   localPods,
+  rkl,
   startNodeDaemon,
 } from "../plane/node_agent/_cluster_testing.ts";
 
@@ -37,7 +39,12 @@ if (mode === "full") {
   }, { timeoutMs: 180_000, intervalMs: 500 }).catch((e) => {
     throw new Error(`${e.message}\n${daemon.text().slice(-3000)}`);
   });
-  ready = { ...ready, dir, root, netns };
+  // A root as the CLI tests make one: inside a `tempDir`, not held itself.
+  const cli = await tempDir("rk8s-leftover-cli-");
+  const cliRoot = `${cli.path}/root`;
+  const run = await rkl(["--root", cliRoot, "pod", "run", `${manifests}/web.yaml`]);
+  if (run.code !== 0) throw new Error(`rkl pod run: ${run.err}`);
+  ready = { ...ready, dir, root, netns, cliRoot };
 } else if (mode !== "etcd") {
   throw new Error(`usage: leftover_runner.ts full|etcd (got "${mode}")`);
 }
