@@ -88,6 +88,14 @@ export function statStartTime(line: string): number | undefined {
 /**
  * The start time of process `pid`, or `undefined` when there is no such process. Deno may not
  * read `/proc` without `--allow-all`; `cat` may (it is on the test permission lists).
+ *
+ * @example
+ * ```ts
+ * import { processStartTime } from "./test_lease.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok((processStartTime(Deno.pid) ?? 0) > 0);
+ * assert.equal(processStartTime(2 ** 22 + 1), undefined); // above the kernel's pid_max
+ * ```
  */
 export function processStartTime(pid: number): number | undefined {
   const o = new Deno.Command("cat", {
@@ -156,7 +164,18 @@ export function parseTestLease(text: string): TestLeaseRecord {
   };
 }
 
-/** The identity of a resource: two entries with the same key are the same thing. */
+/**
+ * The identity of a resource: two entries with the same key are the same thing (a root is the
+ * same root whatever namespace it was noted with).
+ *
+ * @example
+ * ```ts
+ * import { resourceKey } from "./test_lease.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(resourceKey({ kind: "root", path: "/r", netns: "n" }), "root:/r");
+ * assert.equal(resourceKey({ kind: "process", pid: 7, start: 9, what: "etcd" }), "process:7:9");
+ * ```
+ */
 export function resourceKey(r: TestResource): string {
   switch (r.kind) {
     case "process":

@@ -63,7 +63,18 @@ export interface SweepPlan {
   live: string[];
 }
 
-/** True when `ref` names a process that runs now (same pid and start time). */
+/**
+ * True when `ref` names a process that runs now (same pid and start time).
+ *
+ * @example
+ * ```ts
+ * import { isAlive } from "./test_sweep_plan.ts";
+ * import assert from "node:assert/strict";
+ * const now = new Map([[42, 1000]]);
+ * assert.equal(isAlive({ pid: 42, start: 1000 }, now), true);
+ * assert.equal(isAlive({ pid: 42, start: 999 }, now), false); // the pid was reused
+ * ```
+ */
 export function isAlive(ref: ProcessRef, startTimes: ReadonlyMap<number, number>): boolean {
   return startTimes.get(ref.pid) === ref.start;
 }
