@@ -11,7 +11,7 @@
  */
 import { run } from "./exec.ts";
 import { pathExists as exists, removeIfExists } from "./fs.ts";
-import { processTable } from "./runtime/conmon.ts";
+import { type ProcessEntry, processTable, processTree } from "./runtime/conmon.ts";
 import {
   parseTestLease,
   type ProcessRef,
@@ -184,7 +184,11 @@ async function mountsBelow(dir: string): Promise<string[]> {
     .sort((a, b) => b.length - a.length);
 }
 
-async function undo(s: LeaseSweep, self: number, timeoutMs: number): Promise<{
+async function undo(
+  s: LeaseSweep,
+  spared: (table: readonly ProcessEntry[]) => Set<number>,
+  timeoutMs: number,
+): Promise<{
   report: LeaseSweepReport;
   left: TestLeaseRecord["resources"];
 }> {
@@ -208,16 +212,30 @@ async function undo(s: LeaseSweep, self: number, timeoutMs: number): Promise<{
       return false;
     }
   };
-  // 1. The recorded processes and their descendants.
-  if (s.kill.length > 0) {
-    await run(["kill", "-KILL", ...s.kill.map(String)], { allowFailure: true, timeoutMs: 30_000 });
-    const alive = await waitGone(s.kill, 10_000);
-    report.killed.push(...s.kill.filter((p) => !alive.includes(p)));
+  const kill = async (pids: number[]) => {
+    if (pids.length === 0) return;
+    await run(["kill", "-KILL", ...pids.map(String)], { allowFailure: true, timeoutMs: 30_000 });
+    const alive = await waitGone(pids, 10_000);
+    report.killed.push(...pids.filter((p) => !alive.includes(p)));
     if (alive.length > 0) report.errors.push(`still running after SIGKILL: ${alive.join(" ")}`);
     for (const pid of alive) {
       const start = processStartTime(pid);
       if (start !== undefined) left.push({ kind: "process", pid, start, what: "unkillable" });
     }
+  };
+  // 1. The recorded processes and their descendants, then other processes that name its roots
+  // or directories (a foreground `rkl compose up`, a daemon it did not record) except the
+  // containers' monitors and what runs under them: rkl stops those in step 2.
+  await kill(s.kill);
+  if (s.paths.length > 0) {
+    const table = await processTable();
+    const spare = spared(table);
+    for (const p of table) {
+      if (/^\S*\bconmon$/.test(p.args.split(" ")[0] ?? "")) {
+        for (const q of processTree(table, p.pid)) spare.add(q);
+      }
+    }
+    await kill(strayProcesses(table, s.paths, spare));
   }
   // 2. Pods and containers of the roots, by rkl.
   for (const r of s.roots) {
@@ -240,18 +258,7 @@ async function undo(s: LeaseSweep, self: number, timeoutMs: number): Promise<{
   // 3. Whatever still names a root or directory (a monitor or runtime rkl did not own).
   if (s.paths.length > 0) {
     const table = await processTable();
-    const spare = sparedProcesses({ leases: [], startTimes: new Map(), table, self });
-    for (const p of s.kill) spare.add(p); // already dealt with
-    const strays = strayProcesses(table, s.paths, spare);
-    if (strays.length > 0) {
-      await run(["kill", "-KILL", ...strays.map(String)], {
-        allowFailure: true,
-        timeoutMs: 30_000,
-      });
-      const alive = await waitGone(strays, 10_000);
-      report.killed.push(...strays.filter((p) => !alive.includes(p)));
-      if (alive.length > 0) report.errors.push(`still running after SIGKILL: ${alive.join(" ")}`);
-    }
+    await kill(strayProcesses(table, s.paths, spared(table)));
   }
   // 4. Namespaces, 5. links.
   for (const name of s.netns) {
@@ -370,7 +377,9 @@ export async function sweepTestLeftovers(opts: SweepOptions = {}): Promise<Sweep
       if (e instanceof Deno.errors.NotFound) continue; // another sweep claimed it first
       throw e;
     }
-    const { report, left } = await undo(s, self, timeoutMs);
+    const spared = (table: readonly ProcessEntry[]) =>
+      sparedProcesses({ leases, startTimes: starts, table, self });
+    const { report, left } = await undo(s, spared, timeoutMs);
     report.file = base;
     if (left.length === 0 && report.errors.length === 0) {
       await Deno.remove(claim);

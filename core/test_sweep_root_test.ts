@@ -19,7 +19,14 @@ const repo = new URL("..", import.meta.url).pathname;
 
 interface Runner {
   child: Deno.ChildProcess;
-  ready: { etcd: string; dir?: string; root?: string; netns?: string; cliRoot?: string };
+  ready: {
+    etcd: string;
+    dir?: string;
+    root?: string;
+    netns?: string;
+    cliRoot?: string;
+    unrecorded?: number;
+  };
   stderr: () => string;
 }
 
@@ -75,8 +82,9 @@ rootTest(
     const dead = await startRunner("full");
     let live: Runner | undefined;
     try {
-      const { dir, root, netns, cliRoot } = dead.ready;
-      assert.ok(dir && root && netns && cliRoot);
+      const { dir, root, netns, cliRoot, unrecorded } = dead.ready;
+      assert.ok(dir && root && netns && cliRoot && unrecorded);
+      const unrecordedStart = processStartTime(unrecorded);
       const lease = await leaseOf(dead.child.pid);
       const processes = lease.resources.filter((r) => r.kind === "process");
       const byKind = (k: TestResource["kind"]) => lease.resources.filter((r) => r.kind === k);
@@ -116,6 +124,8 @@ rootTest(
         assert.ok(await pathExists(`/run/netns/${netns}`));
         assert.ok(await linkExists(links[0]!));
         assert.ok(await linkExists(cliBridges[0]!));
+        assert.ok(unrecordedStart !== undefined, "the unrecorded process ran");
+        assert.equal(processStartTime(unrecorded), unrecordedStart, "and still runs");
         for (const d of dirs) assert.ok(await pathExists(d), d);
         const monitors = (await processTable()).filter((p) => p.args.includes(root));
         assert.ok(monitors.length > 0, "the container's monitor still runs");
@@ -130,6 +140,7 @@ rootTest(
         for (const s of mine) assert.deepEqual(s.errors, [], JSON.stringify(s));
         assert.deepEqual(mine.flatMap((s) => s.roots).sort(), [root, cliRoot].sort());
         for (const p of processes) assert.ok(!alive(p), `${JSON.stringify(p)} was killed`);
+        assert.notEqual(processStartTime(unrecorded), unrecordedStart, "the unrecorded one too");
         assert.deepEqual(
           (await processTable()).filter((p) => dirs.some((d) => p.args.includes(d))),
           [],

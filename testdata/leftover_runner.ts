@@ -5,7 +5,8 @@
  *
  * - `full`: etcd, one node network namespace on a test bridge, and in it a standalone
  *   `rkl daemon` whose root runs a static busybox pod (conmon, a container, its cgroups, an IP),
- *   and a pod run by `rkl pod run` in a root inside a `tempDir` (as the CLI tests do).
+ *   a pod run by `rkl pod run` in a root inside a `tempDir` (as the CLI tests do), and a
+ *   process it does not record that names that directory.
  * - `etcd`: just an etcd (a light runner that stays alive while another one is swept).
  *
  * @module
@@ -44,7 +45,13 @@ if (mode === "full") {
   const cliRoot = `${cli.path}/root`;
   const run = await rkl(["--root", cliRoot, "pod", "run", `${manifests}/web.yaml`]);
   if (run.code !== 0) throw new Error(`rkl pod run: ${run.err}`);
-  ready = { ...ready, dir, root, netns, cliRoot };
+  // And a process it does not record that names that directory (as a foreground
+  // `rkl compose up` would): `cat` blocked on a FIFO there.
+  const fifo = `${cli.path}/fifo`;
+  const mk = await new Deno.Command("/usr/bin/busybox", { args: ["mkfifo", fifo] }).output();
+  if (mk.code !== 0) throw new Error(`mkfifo: ${new TextDecoder().decode(mk.stderr)}`);
+  const unrecorded = new Deno.Command("cat", { args: [fifo], stdout: "null" }).spawn();
+  ready = { ...ready, dir, root, netns, cliRoot, unrecorded: unrecorded.pid };
 } else if (mode !== "etcd") {
   throw new Error(`usage: leftover_runner.ts full|etcd (got "${mode}")`);
 }
