@@ -314,6 +314,7 @@ export async function sweepTestLeftovers(opts: SweepOptions = {}): Promise<Sweep
   const dir = opts.dir ?? testLeaseDir();
   const timeoutMs = opts.rklTimeoutMs ?? 120_000;
   const files = await leaseFiles(dir);
+  if (files.length === 0) return { swept: [], live: 0 };
   const leases: LeaseFile[] = [];
   const orphans: string[] = [];
   const errors: LeaseSweepReport[] = [];
