@@ -10,6 +10,8 @@ import { run } from "../core/exec.ts";
 import { pathExists } from "../core/fs.ts";
 import { isMountPoint } from "../core/rootfs.ts";
 import { testBundles } from "../core/testing.ts";
+import { testLease } from "../core/test_lease.ts";
+import { sweepTestLeftovers } from "../core/test_sweep.ts";
 import { UndoStack } from "../core/undo.ts";
 import type { Engine } from "../core/container/engine.ts";
 import { listContainers } from "../core/container/list.ts";
@@ -57,7 +59,7 @@ export async function openPodmanPeer(work: string, prefix: string): Promise<Podm
   const installed = await pathExists(PODMAN_BIN);
   const confFile = join(work, "containers.conf");
   await Deno.writeTextFile(confFile, PODMAN_CONF);
-  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix });
+  const dir = testLease().makeTempDir(prefix);
   const peer: PodmanPeer = {
     argv: [
       PODMAN_BIN,
@@ -113,7 +115,7 @@ export async function closePodmanPeer(peer: PodmanPeer): Promise<void> {
     const overlayDir = join(peer.dir, "root", "overlay");
     if (await isMountPoint(overlayDir)) await run(["umount", overlayDir]);
   }
-  await Deno.remove(peer.dir, { recursive: true });
+  await testLease().removeDir(peer.dir);
 }
 
 /**
@@ -149,8 +151,9 @@ export async function runRklCli(
 }
 
 /**
- * Runs a benchmark section in a fresh work dir (`prefix` + random, under the system temp dir)
- * with an {@linkcode UndoStack}: the section registers a clean-up for everything it acquires
+ * Runs a benchmark section in a fresh work dir (`/tmp/PREFIX<random>`, held by the test lease
+ * of `core/test_lease.ts` after the leftovers of killed runs were swept) with an
+ * {@linkcode UndoStack}: the section registers a clean-up for everything it acquires
  * (engines, networks, podman storage) as it goes; all of them run in reverse order when it
  * returns or fails, and the work dir is removed last.
  */
@@ -158,10 +161,11 @@ export async function withUndo(
   prefix: string,
   section: (work: string, undo: UndoStack) => Promise<void>,
 ): Promise<void> {
+  await sweepTestLeftovers();
   const undo = new UndoStack();
   try {
-    const work = await Deno.makeTempDir({ prefix });
-    undo.push("remove the work dir", () => Deno.remove(work, { recursive: true }));
+    const work = testLease().makeTempDir(prefix);
+    undo.push("remove the work dir", () => testLease().removeDir(work));
     await section(work, undo);
   } finally {
     await undo.rollback();

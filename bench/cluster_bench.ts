@@ -26,17 +26,16 @@ import { withUndo } from "./_peers.ts";
 import { run } from "../core/exec.ts";
 import { testBundles } from "../core/testing.ts";
 import type { UndoStack } from "../core/undo.ts";
-import { startEtcd } from "../plane/store/etcd_server.ts";
+import { startTestEtcd } from "../plane/store/_testing.ts";
 import { ApiClient, resolveCredentials } from "../plane/apiserver/api_client.ts";
 import { KubeClient } from "../plane/client/kube_client.ts";
 import type { KubeObject } from "../plane/store/kube_object.ts";
 import { connectCluster } from "../plane/node_agent/cluster_session.ts";
 import {
   cleanNodeRoot,
-  collect,
   createNodeNetwork,
-  denoRun,
   type Proc,
+  startNodeDaemon,
   startTestRks,
 } from "../plane/node_agent/_cluster_testing.ts";
 
@@ -83,7 +82,7 @@ async function clusterSection(work: string, undo: UndoStack): Promise<void> {
   undo.push("delete the node namespaces", async () => {
     await net[Symbol.asyncDispose]();
   });
-  const etcd = await startEtcd();
+  const etcd = await startTestEtcd();
   undo.push("stop etcd", () => etcd.stop());
   const rks = await startTestRks({
     dir: work,
@@ -108,23 +107,13 @@ async function clusterSection(work: string, undo: UndoStack): Promise<void> {
   for (const [i, n] of net.nodes.entries()) {
     const name = `node-${i + 1}`;
     const root = join(work, name);
-    const manifests = join(work, `${name}-manifests`);
-    await Deno.mkdir(manifests);
-    const proc = collect(
-      denoRun("daemon", [
-        "cli/main.ts",
-        "--root",
-        root,
-        "daemon",
-        "--manifests",
-        manifests,
-        "--node-name",
-        name,
-        "--log-format",
-        "json",
-        ...rks.joinArgs,
-      ], ["nsenter", `--net=/run/netns/${n.netns}`]).spawn(),
-    );
+    const proc = startNodeDaemon({
+      name,
+      root,
+      manifests: join(work, `${name}-manifests`),
+      args: ["--log-format", "json", ...rks.joinArgs],
+      netns: n.netns,
+    });
     daemons.push({ name, root, netns: n.netns, proc });
   }
   await until(`${NODES} Ready nodes`, async () => {

@@ -36,6 +36,7 @@ import type { CniResult } from "../net/cni_types.ts";
 import { hostPluginExecutor } from "../net/cni_exec.ts";
 import { bridgeNetworkConfig } from "../net/bridge_network.ts";
 import { parseNetworkConfig } from "../net/cni_config.ts";
+import { testLease } from "../core/test_lease.ts";
 
 /** Measured rounds per tool and size (after one warm-up round). */
 const RUNS = Number(Deno.env.get("RKL_BENCH_COMPOSE_RUNS") ?? 3);
@@ -87,6 +88,7 @@ export async function composeBench(): Promise<void> {
         stdout: "null",
         stderr: "null",
       }).spawn();
+      testLease().holdChild(service, "podman system service");
       undo.push("stop podman system service", async () => {
         service.kill("SIGTERM");
         await service.status;

@@ -15,6 +15,7 @@ import { run } from "../core/exec.ts";
 import { openDatabase } from "../core/store/db.ts";
 import { testBundles } from "../core/testing.ts";
 import type { UndoStack } from "../core/undo.ts";
+import { testLease } from "../core/test_lease.ts";
 
 const projectDir = new URL("../", import.meta.url).pathname;
 // Overridable for a quick check of the section itself (e.g. 2 pods, 3 pods, 2000 ms).
@@ -83,6 +84,8 @@ async function daemonSection(work: string, undo: UndoStack): Promise<void> {
       stderr: "null",
     });
   const daemon = rkl("daemon", "--manifests", manifests, "--node-name", "bench").spawn();
+  testLease().holdChild(daemon, "rkl daemon");
+  testLease().hold({ kind: "root", path: root });
   undo.push("remove the daemon's pods", async () => {
     // Deleting the manifests would have the daemon remove the pods; removing them directly is
     // faster and also works when the daemon failed.
@@ -96,6 +99,7 @@ async function daemonSection(work: string, undo: UndoStack): Promise<void> {
       await rkl("pod", "rm", "-f", name).output();
     }
     await rkl("gc").output();
+    testLease().release({ kind: "root", path: root });
   });
   undo.push("stop the daemon", async () => {
     try {

@@ -13,10 +13,11 @@
  */
 import { join } from "node:path";
 import { connectStore } from "../plane/store/etcd_client.ts";
-import { startEtcd } from "../plane/store/etcd_server.ts";
+import { startTestEtcd } from "../plane/store/_testing.ts";
 import { startApiServer } from "../plane/apiserver/api_server.ts";
 import { ensureClusterPki } from "../plane/apiserver/cluster_pki.ts";
 import { quantile } from "./_harness.ts";
+import { testLease } from "../core/test_lease.ts";
 
 /** Pods per create/list run (`RK8S_BENCH_RKS_PODS`, default 1,000; smaller while developing). */
 const N = Number(Deno.env.get("RK8S_BENCH_RKS_PODS") ?? 1000);
@@ -99,9 +100,9 @@ async function inFlight<T>(
 
 /** Runs the section. */
 export async function rksBench(): Promise<void> {
-  await using etcd = await startEtcd();
+  await using etcd = await startTestEtcd();
   await using store = connectStore({ endpoints: etcd.grpcUrl });
-  const dir = await Deno.makeTempDir({ prefix: "rks-bench-" });
+  const dir = testLease().makeTempDir("rks-bench-");
   const pki = await ensureClusterPki(join(dir, "pki"), []);
   await using server = await startApiServer({
     store,
@@ -266,7 +267,7 @@ export async function rksBench(): Promise<void> {
     );
   } finally {
     client.close();
-    await Deno.remove(dir, { recursive: true });
+    await testLease().removeDir(dir);
   }
   print(lines);
 }

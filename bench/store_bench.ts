@@ -11,7 +11,7 @@
 import { run } from "../core/exec.ts";
 import { pathExists } from "../core/fs.ts";
 import { connectStore } from "../plane/store/etcd_client.ts";
-import { startEtcd } from "../plane/store/etcd_server.ts";
+import { startTestEtcd } from "../plane/store/_testing.ts";
 import type { KvStore } from "../plane/store/kv_store.ts";
 import { compare, quantile } from "./_harness.ts";
 
@@ -80,7 +80,7 @@ async function readLines(stream: ReadableStream<Uint8Array>, arrivals: Arrivals)
 export async function storeBench(): Promise<void> {
   const haveEtcdctl = await pathExists(ETCDCTL);
   const noEtcdctl = haveEtcdctl ? undefined : `${ETCDCTL} not installed`;
-  await using etcd = await startEtcd();
+  await using etcd = await startTestEtcd();
   await using http = connectStore({ endpoints: etcd.httpUrl });
   await using grpc = connectStore({ endpoints: etcd.grpcUrl });
   const ctl = (...args: string[]) => run([ETCDCTL, `--endpoints=${etcd.httpUrl}`, ...args]);

@@ -15,7 +15,9 @@ import {
   stopRksProcess,
   waitRksServing,
 } from "../plane/apiserver/_testing.ts";
-import { freePort, startEtcd } from "../plane/store/etcd_server.ts";
+import { freePort } from "../plane/store/etcd_server.ts";
+import { startTestEtcd } from "../plane/store/_testing.ts";
+import { testLease } from "../core/test_lease.ts";
 
 // Shorter than the 15 s default so the hand-over test is quick, long enough that a leader starved
 // of CPU for a few seconds on a loaded machine keeps its Lease.
@@ -53,8 +55,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    await using etcd = await startEtcd();
-    const dir = await Deno.makeTempDir({ prefix: "rks-le-" });
+    await using etcd = await startTestEtcd();
+    const dir = testLease().makeTempDir("rks-le-");
     const home = join(dir, "home");
     await Deno.mkdir(home);
     const config = join(dir, "rks.yaml");
@@ -201,7 +203,7 @@ Deno.test({
       });
     } finally {
       for (const m of members) await stopRksProcess(m.process);
-      await Deno.remove(dir, { recursive: true });
+      await testLease().removeDir(dir);
     }
   },
 });

@@ -15,6 +15,7 @@ import {
   waitRksServing,
 } from "../plane/apiserver/_testing.ts";
 import { freePort } from "../plane/store/etcd_server.ts";
+import { testLease } from "../core/test_lease.ts";
 
 const nodeAndPod = (node: string, podName: string) =>
   `apiVersion: v1
@@ -49,7 +50,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "rks-sched-" });
+    const dir = testLease().makeTempDir("rks-sched-");
     const home = join(dir, "home");
     await Deno.mkdir(home);
     const kc = join(dir, "admin.kubeconfig");
@@ -75,7 +76,7 @@ Deno.test({
     } finally {
       const s = await stop(p);
       assert.equal(s.code, 0, s.stderr);
-      await Deno.remove(dir, { recursive: true });
+      await testLease().removeDir(dir);
     }
   },
 });

@@ -11,7 +11,9 @@ import {
 } from "../plane/apiserver/_testing.ts";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { freePort, startEtcd } from "../plane/store/etcd_server.ts";
+import { freePort } from "../plane/store/etcd_server.ts";
+import { startTestEtcd } from "../plane/store/_testing.ts";
+import { testLease } from "../core/test_lease.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -37,7 +39,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "rks-cli-" });
+    const dir = testLease().makeTempDir("rks-cli-");
     const dataDir = join(dir, "data");
     const home = join(dir, "home");
     await Deno.mkdir(home);
@@ -100,7 +102,7 @@ Deno.test({
     } finally {
       const s = await stopRks(p).catch(() => ({ code: -1, stderr: "" }));
       void s;
-      await Deno.remove(dir, { recursive: true });
+      await testLease().removeDir(dir);
     }
   },
 });
@@ -110,8 +112,8 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    await using etcd = await startEtcd();
-    const dir = await Deno.makeTempDir({ prefix: "rks-cli-" });
+    await using etcd = await startTestEtcd();
+    const dir = testLease().makeTempDir("rks-cli-");
     const home = join(dir, "home");
     await Deno.mkdir(home);
     const port = freePort();
@@ -148,7 +150,7 @@ network_config:
     } finally {
       const s = await stopRks(p);
       assert.equal(s.code, 0, s.stderr);
-      await Deno.remove(dir, { recursive: true });
+      await testLease().removeDir(dir);
     }
   },
 });
@@ -177,6 +179,6 @@ Deno.test("rks reports bad flags and config keys in one line with exit code 2", 
       assert.equal(err.trim().split("\n").length, 1);
     }
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await testLease().removeDir(dir);
   }
 });

@@ -7,6 +7,7 @@
 import { type Engine, type EngineOptions, openEngine } from "./container/engine.ts";
 import { rklPaths } from "./paths.ts";
 import { CliRuntime, resolveRuntime } from "./runtime/oci_runtime.ts";
+import { testLease } from "./test_lease.ts";
 
 /**
  * True when the process runs as root (integration tests need it).
@@ -43,7 +44,9 @@ export function rootTest(name: string, fn: (t: Deno.TestContext) => Promise<void
 }
 
 /**
- * Creates a temporary directory and returns it with an async disposer that removes it.
+ * Creates a temporary directory and returns it with an async disposer that removes it. The
+ * directory is held by the process's test lease (`./test_lease.ts`) until then, so a killed
+ * test run's directory is removed by the next sweep.
  *
  * @example
  * ```ts
@@ -53,14 +56,15 @@ export function rootTest(name: string, fn: (t: Deno.TestContext) => Promise<void
  * assert.ok((await Deno.stat(dir.path)).isDirectory);
  * ```
  */
-export async function tempDir(prefix = "rk8s-test-"): Promise<AsyncDisposable & { path: string }> {
-  const path = await Deno.makeTempDir({ prefix });
-  return {
+export function tempDir(prefix = "rk8s-test-"): Promise<AsyncDisposable & { path: string }> {
+  const lease = testLease();
+  const path = lease.makeTempDir(prefix);
+  return Promise.resolve({
     path,
     async [Symbol.asyncDispose]() {
-      await Deno.remove(path, { recursive: true });
+      await lease.removeDir(path); // with a root held there by withTempEngine
     },
-  };
+  });
 }
 
 /**
@@ -141,6 +145,11 @@ export async function withTempEngine(
       (await resolveRuntime(undefined, { PATH: Deno.env.get("PATH") })).binary;
     parts = { runtime: new CliRuntime({ binary, root: paths.runtimeRoot }) };
   }
+  // With the real runtime, a killed run's containers are removed by the next sweep (rkl).
+  const root = opts.parts === undefined && opts.runtimeBinary === undefined
+    ? { kind: "root" as const, path: dir.path }
+    : undefined;
+  if (root) testLease().hold(root);
   const engine = await openEngine({ paths, ...parts });
   try {
     await fn(engine, dir.path);
@@ -151,4 +160,5 @@ export async function withTempEngine(
       engine.close();
     }
   }
+  if (root) testLease().release(root);
 }

@@ -9,6 +9,7 @@ import { projectDir, runRkl } from "../../cli/testing.ts";
 import type { PodView } from "../pod/pod_view.ts";
 import type { NodeEvent } from "./events.ts";
 import { testBundles } from "../testing.ts";
+import { testLease } from "../test_lease.ts";
 
 /** Node name every daemon test uses (static pods are named `<name>-n1`). */
 export const NODE = "n1";
@@ -25,7 +26,8 @@ export class DaemonProcess {
   readonly #reading: Promise<void>;
   /**
    * Starts `rkl --root ROOT daemon` (or, with `command: ["pod", "daemon"]`, the original
-   * command) on `manifests` with a 1 s → 4 s back-off.
+   * command) on `manifests` with a 1 s → 4 s back-off. The process (until it exits) and the
+   * root (until {@linkcode removeEverything}) are held by the test lease.
    */
   constructor(
     root: string,
@@ -58,6 +60,9 @@ export class DaemonProcess {
       stderr: "piped",
       env: { NO_COLOR: "1" },
     }).spawn();
+    // A killed test run's daemon and the pods of its root are removed by the next sweep.
+    testLease().hold({ kind: "root", path: root });
+    testLease().holdChild(child, "rkl daemon");
     this.child = child;
     this.#reading = (async () => {
       const dec = new TextDecoder();
@@ -150,4 +155,7 @@ export async function removeEverything(root: string): Promise<void> {
     await runRkl(["--root", root, "pod", "rm", "-f", p.name]);
   }
   await runRkl(["--root", root, "gc"]);
+  if ((await pods(root).catch(() => undefined))?.length === 0) {
+    testLease().release({ kind: "root", path: root });
+  }
 }

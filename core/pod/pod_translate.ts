@@ -24,13 +24,7 @@ import { sandboxDnsConfig } from "./pod_dns.ts";
 /** Pod-level limits now live with the other cgroup code (`../cgroup/pod_limits.ts`). */
 export { podLimits };
 
-export {
-  LABEL_CONTAINER_NAME,
-  LABEL_INIT,
-  LABEL_POD_NAME,
-  LABEL_POD_NAMESPACE,
-  LABEL_POD_UID,
-} from "./pod_labels.ts";
+export * from "./pod_labels.ts";
 
 /** A volume made ready for mounting. */
 export interface VolumePlan {

@@ -8,7 +8,9 @@
 import { join } from "node:path";
 import { waitFor } from "../../core/testing.ts";
 import { connectStore } from "../store/etcd_client.ts";
-import { type EtcdServer, startEtcd } from "../store/etcd_server.ts";
+import type { EtcdServer } from "../store/etcd_server.ts";
+import { testLease } from "../../core/test_lease.ts";
+import { startTestEtcd } from "../store/_testing.ts";
 import type { KvStore } from "../store/kv_store.ts";
 import { type ApiServer, startApiServer } from "./api_server.ts";
 import { type ClusterPki, ensureClusterPki } from "./cluster_pki.ts";
@@ -63,13 +65,18 @@ export async function startTestCluster(
   transport: "http" | "grpc",
   nodes?: NodeConnector,
 ): Promise<TestCluster> {
-  const dir = await Deno.makeTempDir({ prefix: "rks-test-" });
+  const lease = testLease();
+  const dir = lease.makeTempDir("rks-test-");
+  const removeDir = async () => {
+    await Deno.remove(dir, { recursive: true });
+    lease.release({ kind: "dir", path: dir });
+  };
   let etcd: EtcdServer | undefined;
   let store: KvStore | undefined;
   let server: ApiServer;
   let pki: ClusterPki;
   try {
-    etcd = await startEtcd();
+    etcd = await startTestEtcd();
     store = connectStore({ endpoints: transport === "http" ? etcd.httpUrl : etcd.grpcUrl });
     pki = await ensureClusterPki(join(dir, "pki"), []);
     server = await startApiServer({
@@ -86,7 +93,7 @@ export async function startTestCluster(
     // A failed start leaves nothing behind.
     await store?.close();
     await etcd?.stop();
-    await Deno.remove(dir, { recursive: true });
+    await removeDir();
     throw e;
   }
   const kubeconfig = join(dir, "admin.kubeconfig");
@@ -143,7 +150,7 @@ export async function startTestCluster(
       await store.close();
       await etcd.stop();
       client.close();
-      await Deno.remove(dir, { recursive: true });
+      await removeDir();
     },
   };
 }
@@ -290,15 +297,20 @@ export class FakeNodes implements NodeConnector {
 
 const repoRoot = new URL("../..", import.meta.url).pathname;
 
-/** Starts `deno task rks`'s entry point (`cli/rks.ts`, permission set `rks`) as a real process. */
+/**
+ * Starts `deno task rks`'s entry point (`cli/rks.ts`, permission set `rks`) as a real process,
+ * held by the test lease (`core/test_lease.ts`) until it exits.
+ */
 export function startRksProcess(args: string[]): Deno.ChildProcess {
-  return new Deno.Command("deno", {
+  const p = new Deno.Command("deno", {
     args: ["run", "-q", "--frozen", "-P=rks", "cli/rks.ts", ...args],
     cwd: repoRoot,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  testLease().holdChild(p, "rks");
+  return p;
 }
 
 /** Sends SIGTERM (unless the process already exited) and returns its exit code and stderr. */

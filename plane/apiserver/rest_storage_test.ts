@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { findResource } from "../api/resources.ts";
 import { connectStore } from "../store/etcd_client.ts";
-import { startEtcd } from "../store/etcd_server.ts";
+import { startTestEtcd } from "../store/_testing.ts";
 import { ApiError } from "./api_error.ts";
 import type { ApiObject } from "./object_codec.ts";
 import { type NamespaceGate, RestStorage } from "./rest_storage.ts";
@@ -15,7 +15,7 @@ const noNamespaces: NamespaceGate = {
 };
 
 Deno.test("RestStorage.update starts from the watch cache's copy and retries a stale one from the store", async (t) => {
-  await using etcd = await startEtcd();
+  await using etcd = await startTestEtcd();
   await using store = connectStore({ endpoints: etcd.grpcUrl });
   const nodes = findResource("", "v1", "nodes")!;
   let copy: ApiObject | undefined;

@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor } from "../../core/testing.ts";
 import { freePort } from "../store/etcd_server.ts";
+import { testLease } from "../../core/test_lease.ts";
 
 async function waitServing(home: string, kubeconfig: string): Promise<void> {
   await waitFor("rks to serve", async () => {
@@ -37,7 +38,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const dir = await Deno.makeTempDir({ prefix: "rks-ctrl-" });
+    const dir = testLease().makeTempDir("rks-ctrl-");
     const home = join(dir, "home");
     await Deno.mkdir(home);
     const out = join(dir, "admin.kubeconfig");
@@ -90,7 +91,7 @@ Deno.test({
       });
     } finally {
       for (const p of procs.reverse()) await stop(p);
-      await Deno.remove(dir, { recursive: true });
+      await testLease().removeDir(dir);
     }
   },
 });

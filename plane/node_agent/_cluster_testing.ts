@@ -1,11 +1,16 @@
 /**
  * Helpers of the node agent's root tests: processes of the real `rks` and `rkl daemon` with
- * their stderr collected, `rkl` runs, and test "nodes" in network namespaces of their own. Not
- * exported from `mod.ts`.
+ * their stderr collected, `rkl` runs, and test "nodes" in network namespaces of their own. What
+ * they start is held by the process's test lease (`core/test_lease.ts`) until it is undone, so
+ * that a killed test run's leftovers are removed by the next sweep (`core/test_sweep.ts`),
+ * which the helpers that start a cluster run first. Not exported from `mod.ts`.
  *
  * @module
  */
 import assert from "node:assert/strict";
+import { testBundles } from "../../core/testing.ts";
+import { testLease } from "../../core/test_lease.ts";
+import { sweepTestLeftovers } from "../../core/test_sweep.ts";
 
 const repo = new URL("../..", import.meta.url).pathname;
 const dec = new TextDecoder();
@@ -39,8 +44,12 @@ export interface Proc {
   done: Promise<number>;
 }
 
-/** Starts collecting a child's stderr (its stdout is discarded). */
-export function collect(p: Deno.ChildProcess): Proc {
+/**
+ * Starts collecting a child's stderr (its stdout is discarded); the child is held by the test
+ * lease until it exits.
+ */
+export function collect(p: Deno.ChildProcess, what = "test child"): Proc {
+  testLease().holdChild(p, what);
   let text = "";
   const reading = (async () => {
     for await (const c of p.stderr.pipeThrough(new TextDecoderStream())) text += c;
@@ -91,6 +100,7 @@ export async function startTestRks(opts: {
   extraArgs?: string[];
   timeoutMs?: number;
 }): Promise<TestRks> {
+  await sweepTestLeftovers();
   const { join } = await import("node:path");
   const { freePort } = await import("../store/etcd_server.ts");
   const { runKubectl } = await import("../apiserver/_testing.ts");
@@ -117,6 +127,7 @@ export async function startTestRks(opts: {
         dataDir,
         ...(opts.extraArgs ?? []),
       ]).spawn(),
+      "rks",
     );
   const serving = async (p: Proc) => {
     await waitFor("rks to serve", async () => {
@@ -200,12 +211,18 @@ export async function localPods(root: string, netns?: string): Promise<LocalPod[
   return JSON.parse(r.out) as LocalPod[];
 }
 
-/** Removes every pod of a node root and collects its garbage. */
+/**
+ * Removes every pod of a node root and collects its garbage; once the root is empty, releases
+ * it from the test lease.
+ */
 export async function cleanNodeRoot(root: string, netns?: string): Promise<void> {
   for (const p of await localPods(root, netns).catch(() => [])) {
     await rkl(["--root", root, "pod", "rm", "-f", p.name], netns);
   }
   await rkl(["--root", root, "gc"], netns);
+  if ((await localPods(root, netns).catch(() => undefined))?.length === 0) {
+    testLease().release(netns ? { kind: "root", path: root, netns } : { kind: "root", path: root });
+  }
 }
 
 async function ip(args: string[], allowFailure = false): Promise<string> {
@@ -230,6 +247,8 @@ export interface NodeNetwork extends AsyncDisposable {
  * Disposing deletes them all.
  */
 export async function createNodeNetwork(count: number): Promise<NodeNetwork> {
+  await sweepTestLeftovers();
+  const lease = testLease();
   const used = await ip(["-4", "-o", "addr"]);
   let n = 0;
   for (let tries = 0; tries < 50; tries++) {
@@ -244,10 +263,15 @@ export async function createNodeNetwork(count: number): Promise<NodeNetwork> {
   const bridge = `rkn${tag}br`;
   const nodes: NodeNetwork["nodes"] = [];
   const dispose = async () => {
-    for (const node of nodes) await ip(["netns", "del", node.netns], true);
+    for (const node of nodes) {
+      await ip(["netns", "del", node.netns], true);
+      lease.release({ kind: "netns", name: node.netns });
+    }
     await ip(["link", "del", bridge], true);
+    lease.release({ kind: "link", name: bridge });
   };
   try {
+    lease.hold({ kind: "link", name: bridge });
     await ip(["link", "add", bridge, "type", "bridge"]);
     await ip(["addr", "add", `10.250.${n}.1/24`, "dev", bridge]);
     await ip(["link", "set", bridge, "up"]);
@@ -256,8 +280,9 @@ export async function createNodeNetwork(count: number): Promise<NodeNetwork> {
       const host = `rkn${tag}h${i}`;
       const peer = `rkn${tag}p${i}`;
       const address = `10.250.${n}.${10 + i}`;
-      await ip(["netns", "add", netns]);
+      lease.hold({ kind: "netns", name: netns });
       nodes.push({ netns, address });
+      await ip(["netns", "add", netns]);
       await ip(["link", "add", host, "type", "veth", "peer", "name", peer]);
       await ip(["link", "set", peer, "netns", netns]);
       await ip(["link", "set", host, "master", bridge, "up"]);
@@ -271,6 +296,202 @@ export async function createNodeNetwork(count: number): Promise<NodeNetwork> {
     throw e;
   }
   return { gateway: `10.250.${n}.1`, nodes, [Symbol.asyncDispose]: dispose };
+}
+
+/** Options of {@linkcode startNodeDaemon}. */
+export interface NodeDaemonOptions {
+  /** The node's name (`--node-name`). */
+  name: string;
+  /** Its state root (`--root`). */
+  root: string;
+  /** Its static pod directory (`--manifests`; created when missing). */
+  manifests: string;
+  /**
+   * What follows `--node-name NAME`: flags (`--node-lease-interval 1000`, `--log-format json`)
+   * and then the join arguments (`--cluster ADDR --token T --ca-cert-hash H`).
+   */
+  args: readonly string[];
+  /** The network namespace it runs in (`nsenter --net=/run/netns/NETNS`); default the host's. */
+  netns?: string;
+}
+
+/**
+ * Starts a node: `rkl --root ROOT daemon --manifests DIR --node-name NAME ARGS` (permission
+ * set `daemon`), inside `netns` when given, with its stderr collected. Stop it with SIGTERM
+ * and `await proc.done`.
+ */
+export function startNodeDaemon(o: NodeDaemonOptions): Proc {
+  testLease().hold(
+    o.netns ? { kind: "root", path: o.root, netns: o.netns } : { kind: "root", path: o.root },
+  );
+  Deno.mkdirSync(o.manifests, { recursive: true });
+  return collect(
+    denoRun(
+      "daemon",
+      [
+        "cli/main.ts",
+        "--root",
+        o.root,
+        "daemon",
+        "--manifests",
+        o.manifests,
+        "--node-name",
+        o.name,
+        ...o.args,
+      ],
+      o.netns ? ["nsenter", `--net=/run/netns/${o.netns}`] : [],
+    ).spawn(),
+    `rkl daemon ${o.name}`,
+  );
+}
+
+/** One test node of {@linkcode RksWithNodeNetwork}: its namespace, root and daemon. */
+export interface TestNode {
+  /** `node-N` (from 1). */
+  name: string;
+  /** Its network namespace. */
+  netns: string;
+  /** Its address on the test bridge. */
+  address: string;
+  /** Its state root, `DIR/node-N`. */
+  root: string;
+  /** Its static pod directory, `DIR/node-N-manifests`. */
+  manifests: string;
+  /** Its daemon, once {@linkcode RksWithNodeNetwork.startNode} started it (the last one). */
+  daemon?: Proc;
+}
+
+/** etcd, rks and node namespaces whose daemons the test starts itself. */
+export interface RksWithNodeNetwork extends AsyncDisposable {
+  /** The temporary directory (rks data, node roots, manifests). */
+  dir: string;
+  /** The node namespaces on their bridge. */
+  net: NodeNetwork;
+  /** rks, reached by the nodes at the bridge address. */
+  rks: TestRks;
+  /** The nodes, one per namespace; no daemon runs until `startNode`. */
+  nodes: TestNode[];
+  /** Starts `node`'s daemon in its namespace with `flags` before the join arguments. */
+  startNode(node: TestNode, flags?: readonly string[]): Proc;
+  /** Stops `node`'s daemon (SIGTERM) and waits for it to exit. */
+  stopNode(node: TestNode): Promise<void>;
+  /** Adds the daemons' and rks's logs to an error. */
+  explain(e: Error): Error;
+}
+
+/**
+ * The multi-node layout without its daemons: a temporary directory (`prefix`), `count`
+ * network namespaces on a test bridge ({@linkcode createNodeNetwork}), etcd, and `rks start`
+ * listening for nodes on every address and advertising the bridge address (`rksArgs` added,
+ * e.g. `--node-monitor-grace-period 6s`; `rksConfig` is written to `DIR/rks.yaml` and passed
+ * as `--config`, e.g. `network_config`). Disposing stops every daemon
+ * started, removes every pod of every node root, stops rks and etcd, removes the directory
+ * and deletes the namespaces. A failed start leaves nothing behind.
+ */
+export async function startRksWithNodeNetwork(
+  count: number,
+  opts: { prefix: string; rksArgs?: readonly string[]; rksConfig?: string; timeoutMs?: number },
+): Promise<RksWithNodeNetwork> {
+  const { join } = await import("node:path");
+  const { startTestEtcd } = await import("../store/_testing.ts");
+  const lease = testLease();
+  const dir = lease.makeTempDir(opts.prefix);
+  const undo: (() => PromiseLike<unknown>)[] = [async () => {
+    await Deno.remove(dir, { recursive: true });
+    lease.release({ kind: "dir", path: dir });
+  }];
+  const undoAll = async () => {
+    for (const u of undo.splice(0).reverse()) await u();
+  };
+  let net: NodeNetwork;
+  let rks: TestRks;
+  try {
+    net = await createNodeNetwork(count);
+    const n = net;
+    undo.push(() => n[Symbol.asyncDispose]());
+    const etcd = await startTestEtcd();
+    undo.push(() => etcd.stop());
+    const config: string[] = [];
+    if (opts.rksConfig !== undefined) {
+      await Deno.writeTextFile(join(dir, "rks.yaml"), opts.rksConfig);
+      config.push("--config", join(dir, "rks.yaml"));
+    }
+    rks = await startTestRks({
+      dir,
+      etcdUrl: etcd.grpcUrl,
+      nodeHost: "0.0.0.0",
+      extraArgs: ["--advertise-address", net.gateway, ...config, ...(opts.rksArgs ?? [])],
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    });
+  } catch (e) {
+    await undoAll();
+    throw e;
+  }
+  const nodes: TestNode[] = net.nodes.map((n, i) => ({
+    name: `node-${i + 1}`,
+    netns: n.netns,
+    address: n.address,
+    root: join(dir, `node-${i + 1}`),
+    manifests: join(dir, `node-${i + 1}-manifests`),
+  }));
+  const stopNode = async (node: TestNode) => {
+    try {
+      node.daemon?.p.kill("SIGTERM");
+    } catch { /* exited */ }
+    await node.daemon?.done;
+  };
+  const r = rks;
+  undo.push(async () => {
+    for (const n of nodes) await stopNode(n);
+    for (const n of nodes) await cleanNodeRoot(n.root, n.netns);
+    await r.stop();
+  });
+  return {
+    dir,
+    net,
+    rks,
+    nodes,
+    startNode(node, flags = []) {
+      node.daemon = startNodeDaemon({
+        name: node.name,
+        root: node.root,
+        manifests: node.manifests,
+        args: [...flags, ...r.joinArgs],
+        netns: node.netns,
+      });
+      return node.daemon;
+    },
+    stopNode,
+    explain: (e) =>
+      new Error(
+        `${e.message}\n${
+          nodes.map((n) => `${n.name}:\n${n.daemon?.text().slice(-4000)}`).join("\n")
+        }\nrks:\n${r.proc.text().slice(-4000)}`,
+      ),
+    [Symbol.asyncDispose]: undoAll,
+  };
+}
+
+/**
+ * A Deployment `web` (`app: web` pods) of `replicas` busybox containers `app` that run
+ * `sh -c script`, with `terminationGracePeriodSeconds` `grace`.
+ */
+export function webDeployment(replicas: number, script: string, grace: number): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      terminationGracePeriodSeconds: ${grace}
+      containers:
+        - name: app
+          image: ${testBundles.busybox}
+          args: ${JSON.stringify(["sh", "-c", script])}
+`;
 }
 
 /** A running test cluster: etcd, rks and one `rkl daemon --cluster` per node namespace. */
@@ -303,111 +524,32 @@ export async function startTestCluster(
   count: number,
   opts: { rksConfig?: string; timeoutMs?: number } = {},
 ): Promise<TestCluster> {
-  const { join } = await import("node:path");
-  const { freePort, startEtcd } = await import("../store/etcd_server.ts");
-  const { runKubectl } = await import("../apiserver/_testing.ts");
   const { waitFor } = await import("../../core/testing.ts");
   const long = { timeoutMs: opts.timeoutMs ?? 180_000, intervalMs: 500 };
-  const dir = await Deno.makeTempDir({ prefix: "rk8s-cluster-" });
-  const net = await createNodeNetwork(count);
-  const etcd = await startEtcd().catch(async (e) => {
-    await net[Symbol.asyncDispose]();
-    throw e;
+  const c = await startRksWithNodeNetwork(count, {
+    prefix: "rk8s-cluster-",
+    ...(opts.rksConfig !== undefined ? { rksConfig: opts.rksConfig } : {}),
+    timeoutMs: long.timeoutMs,
   });
-  const home = join(dir, "home");
-  await Deno.mkdir(home);
-  const dataDir = join(dir, "rks");
-  const kubeconfig = join(dataDir, "admin.kubeconfig");
-  const kubectl = (args: string[], stdin?: string) => runKubectl(home, kubeconfig, args, stdin);
-  const nodePort = freePort();
-  const configArgs: string[] = [];
-  if (opts.rksConfig !== undefined) {
-    await Deno.writeTextFile(join(dir, "rks.yaml"), opts.rksConfig);
-    configArgs.push("--config", join(dir, "rks.yaml"));
-  }
-  const rks = collect(
-    denoRun("rks", [
-      "cli/rks.ts",
-      "start",
-      ...configArgs,
-      "--listen",
-      `127.0.0.1:${freePort()}`,
-      "--node-listen",
-      `0.0.0.0:${nodePort}`,
-      "--advertise-address",
-      net.gateway,
-      "--store",
-      etcd.grpcUrl,
-      "--data-dir",
-      dataDir,
-    ]).spawn(),
-  );
-  const nodes: TestCluster["nodes"] = [];
-  const explain = (e: Error) =>
-    new Error(
-      `${e.message}\n${
-        nodes.map((n) => `${n.name}:\n${n.daemon.text().slice(-4000)}`).join("\n")
-      }\nrks:\n${rks.text().slice(-4000)}`,
-    );
-  const stopNode = async (i: number) => {
-    const n = nodes[i];
-    if (!n) return;
-    try {
-      n.daemon.p.kill("SIGTERM");
-    } catch { /* exited */ }
-    await n.daemon.done;
-  };
-  const dispose = async () => {
-    for (let i = 0; i < nodes.length; i++) await stopNode(i);
-    for (const n of nodes) await cleanNodeRoot(n.root, n.netns);
-    try {
-      rks.p.kill("SIGTERM");
-    } catch { /* exited */ }
-    await rks.done;
-    await etcd.stop();
-    await net[Symbol.asyncDispose]();
-    await Deno.remove(dir, { recursive: true });
-  };
   try {
-    await waitFor("rks to serve", async () => {
-      if (!rks.text().includes("listening for nodes")) return false;
-      return (await kubectl(["get", "--raw", "/readyz"])).code === 0;
-    }, long).catch((e) => {
-      throw explain(e);
-    });
-    const out = await denoRun("rks", ["cli/rks.ts", "token", "create", "--data-dir", dataDir])
-      .output();
-    assert.equal(out.code, 0, dec.decode(out.stderr));
-    const joinArgs = dec.decode(out.stdout).trim().split(/\s+/).slice(2);
-    for (const [i, n] of net.nodes.entries()) {
-      const name = `node-${i + 1}`;
-      const root = join(dir, name);
-      const manifests = join(dir, `${name}-manifests`);
-      await Deno.mkdir(manifests);
-      const daemon = collect(
-        denoRun("daemon", [
-          "cli/main.ts",
-          "--root",
-          root,
-          "daemon",
-          "--manifests",
-          manifests,
-          "--node-name",
-          name,
-          ...joinArgs,
-        ], ["nsenter", `--net=/run/netns/${n.netns}`]).spawn(),
-      );
-      nodes.push({ name, netns: n.netns, address: n.address, root, daemon });
-    }
+    for (const n of c.nodes) c.startNode(n);
     await waitFor(`${count} Ready nodes`, async () => {
-      const r = await kubectl(["get", "nodes", "--no-headers"]);
+      const r = await c.rks.kubectl(["get", "nodes", "--no-headers"]);
       return (r.stdout.match(/\sReady\s/g) ?? []).length === count;
     }, long).catch((e) => {
-      throw explain(e);
+      throw c.explain(e);
     });
   } catch (e) {
-    await dispose();
+    await c[Symbol.asyncDispose]();
     throw e;
   }
-  return { net, nodes, rks, kubectl, explain, stopNode, [Symbol.asyncDispose]: dispose };
+  return {
+    net: c.net,
+    nodes: c.nodes.map((n) => ({ ...n, daemon: n.daemon! })),
+    rks: c.rks.proc,
+    kubectl: c.rks.kubectl,
+    explain: c.explain,
+    stopNode: (i) => c.nodes[i] ? c.stopNode(c.nodes[i]) : Promise.resolve(),
+    [Symbol.asyncDispose]: () => c[Symbol.asyncDispose](),
+  };
 }

@@ -7,10 +7,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor } from "../../core/testing.ts";
-import { startEtcd } from "../store/etcd_server.ts";
+import { startTestEtcd } from "../store/_testing.ts";
 import { NODE_ALPN } from "../node_gateway/node_gateway.ts";
 import { MessageReader } from "../node_protocol/mod.ts";
-import { collect, denoRun, type Proc, startTestRks, type TestRks } from "./_cluster_testing.ts";
+import {
+  denoRun,
+  type Proc,
+  startNodeDaemon,
+  startTestRks,
+  type TestRks,
+} from "./_cluster_testing.ts";
+import { testLease } from "../../core/test_lease.ts";
 
 const dec = new TextDecoder();
 const deno = (permissionSet: string, args: string[]) => denoRun(permissionSet, args);
@@ -21,37 +28,26 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const dir = await Deno.makeTempDir({ prefix: "rk8s-join-" });
-    const etcd = await startEtcd();
+    const dir = testLease().makeTempDir("rk8s-join-");
+    const etcd = await startTestEtcd();
     const children: Proc[] = [];
     let rks: TestRks;
     try {
       rks = await startTestRks({ dir, etcdUrl: etcd.grpcUrl, timeoutMs: 60_000 });
     } catch (e) {
       await etcd.stop();
-      await Deno.remove(dir, { recursive: true });
+      await testLease().removeDir(dir);
       throw e;
     }
     const { kubectl, dataDir, nodePort } = rks;
     const rksLog = { text: () => rks.proc.text() };
     const daemon = (name: string, extra: string[]) => {
-      const manifests = join(dir, `${name}-manifests`);
-      Deno.mkdirSync(manifests, { recursive: true });
-      const p = collect(
-        deno("daemon", [
-          "cli/main.ts",
-          "--root",
-          join(dir, name),
-          "daemon",
-          "--manifests",
-          manifests,
-          "--node-name",
-          name,
-          "--node-lease-interval",
-          "300",
-          ...extra,
-        ]).spawn(),
-      );
+      const p = startNodeDaemon({
+        name,
+        root: join(dir, name),
+        manifests: join(dir, `${name}-manifests`),
+        args: ["--node-lease-interval", "300", ...extra],
+      });
       children.push(p);
       return p;
     };
@@ -267,7 +263,7 @@ Deno.test({
       for (const c of children) await c.done;
       await rks.stop();
       await etcd.stop();
-      await Deno.remove(dir, { recursive: true });
+      await testLease().removeDir(dir);
     }
   },
 });

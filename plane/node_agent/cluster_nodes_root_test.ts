@@ -6,19 +6,8 @@
  * `kubectl get pods -o wide` shows both nodes, and `kubectl delete` empties both.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { testBundles, waitFor } from "../../core/testing.ts";
-import { startEtcd } from "../store/etcd_server.ts";
-import {
-  cleanNodeRoot,
-  collect,
-  createNodeNetwork,
-  denoRun,
-  localPods,
-  type Proc,
-  startTestRks,
-  type TestRks,
-} from "./_cluster_testing.ts";
+import { waitFor } from "../../core/testing.ts";
+import { localPods, startRksWithNodeNetwork, webDeployment } from "./_cluster_testing.ts";
 
 const long = { timeoutMs: 180_000, intervalMs: 500 };
 
@@ -38,175 +27,99 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const dir = await Deno.makeTempDir({ prefix: "rk8s-cnodes-" });
-    await using net = await createNodeNetwork(2);
-    const etcd = await startEtcd();
-    const procs: Proc[] = [];
-    let rks: TestRks;
-    try {
-      rks = await startTestRks({
-        dir,
-        etcdUrl: etcd.grpcUrl,
-        nodeHost: "0.0.0.0",
-        extraArgs: ["--advertise-address", net.gateway],
-        timeoutMs: long.timeoutMs,
-      });
-    } catch (e) {
-      await etcd.stop();
-      await Deno.remove(dir, { recursive: true });
-      throw e;
-    }
+    await using c = await startRksWithNodeNetwork(2, {
+      prefix: "rk8s-cnodes-",
+      timeoutMs: long.timeoutMs,
+    });
+    const { net, rks, nodes, explain } = c;
     const { kubectl, joinArgs } = rks;
-    const nodes = net.nodes.map((n, i) => ({
-      ...n,
-      name: `node-${i + 1}`,
-      root: join(dir, `node-${i + 1}`),
-    }));
-    const daemons: Proc[] = [];
-    const explain = (e: Error) =>
-      new Error(
-        `${e.message}\n${
-          daemons.map((d, i) => `node-${i + 1}:\n${d.text().slice(-4000)}`).join("\n")
-        }\nrks:\n${rks.proc.text().slice(-4000)}`,
-      );
-    try {
-      assert.equal(
-        joinArgs[1],
-        `${net.gateway}:${rks.nodePort}`,
-        "the join command names the advertised address",
-      );
+    assert.equal(
+      joinArgs[1],
+      `${net.gateway}:${rks.nodePort}`,
+      "the join command names the advertised address",
+    );
 
-      for (const n of nodes) {
-        const manifests = join(dir, `${n.name}-manifests`);
-        await Deno.mkdir(manifests);
-        const d = collect(
-          denoRun("daemon", [
-            "cli/main.ts",
-            "--root",
-            n.root,
-            "daemon",
-            "--manifests",
-            manifests,
-            "--node-name",
-            n.name,
-            ...joinArgs,
-          ], ["nsenter", `--net=/run/netns/${n.netns}`]).spawn(),
-        );
-        procs.push(d);
-        daemons.push(d);
-      }
+    for (const n of nodes) c.startNode(n);
 
-      await t.step(
-        "both nodes join from their namespaces and are Ready with their own address",
-        async () => {
-          await waitFor("2 Ready nodes", async () => {
-            const r = await kubectl(["get", "nodes", "--no-headers"]);
-            return (r.stdout.match(/\sReady\s/g) ?? []).length === 2;
-          }, long).catch((e) => {
-            throw explain(e);
-          });
-          for (const n of nodes) {
-            const r = await kubectl([
-              "get",
-              "node",
-              n.name,
-              "-o",
-              "jsonpath={.status.addresses[0].address}",
-            ]);
-            assert.equal(r.stdout, n.address);
-          }
-        },
-      );
-
-      await t.step(
-        "a Deployment's pods run on both nodes; hostIP is the node's address",
-        async () => {
-          const r = await kubectl(
-            ["apply", "-f", "-"],
-            `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 4
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      terminationGracePeriodSeconds: 2
-      containers:
-        - name: app
-          image: ${testBundles.busybox}
-          args: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
-`,
-          );
-          assert.equal(r.code, 0, r.stderr);
-          const pods = await waitFor("4 Running, ready pods", async () => {
-            const g = await kubectl(["get", "pods", "-l", "app=web", "-o", "json"]);
-            const items = (JSON.parse(g.stdout) as { items: ApiPod[] }).items;
-            return items.length === 4 && items.every((p) =>
-              p.status.phase === "Running" && p.status.containerStatuses?.[0]?.ready
-            ) && items;
-          }, long).catch((e) => {
-            throw explain(e);
-          });
-          const byNode = new Map<string, ApiPod[]>();
-          for (const p of pods) {
-            byNode.set(p.spec.nodeName!, [...(byNode.get(p.spec.nodeName!) ?? []), p]);
-          }
-          assert.equal(byNode.size, 2, `pods spread over both nodes: ${[...byNode.keys()]}`);
-          const wide = await kubectl(["get", "pods", "-o", "wide", "--no-headers"]);
-          for (const n of nodes) {
-            const mine = byNode.get(n.name) ?? [];
-            const local = await localPods(n.root, n.netns);
-            assert.deepEqual(
-              local.map((l) => l.uid).sort(),
-              mine.map((p) => p.metadata.uid).sort(),
-              `${n.name} runs exactly the pods bound to it`,
-            );
-            for (const p of mine) {
-              assert.equal(p.status.hostIP, n.address);
-              assert.match(
-                wide.stdout,
-                new RegExp(
-                  `^${p.metadata.name}\\s.*\\s${
-                    p.status.podIP!.replaceAll(".", "\\.")
-                  }\\s+${n.name}\\s`,
-                  "m",
-                ),
-              );
-            }
-          }
-        },
-      );
-
-      await t.step("kubectl delete empties both nodes", async () => {
-        const r = await kubectl(["delete", "deployment", "web"]);
-        assert.equal(r.code, 0, r.stderr);
-        await waitFor("no pods", async () => {
-          const g = await kubectl(["get", "pods", "--no-headers"]);
-          return g.code === 0 && g.stdout.trim() === "";
+    await t.step(
+      "both nodes join from their namespaces and are Ready with their own address",
+      async () => {
+        await waitFor("2 Ready nodes", async () => {
+          const r = await kubectl(["get", "nodes", "--no-headers"]);
+          return (r.stdout.match(/\sReady\s/g) ?? []).length === 2;
         }, long).catch((e) => {
           throw explain(e);
         });
-        for (const n of nodes) assert.deepEqual(await localPods(n.root, n.netns), []);
+        for (const n of nodes) {
+          const r = await kubectl([
+            "get",
+            "node",
+            n.name,
+            "-o",
+            "jsonpath={.status.addresses[0].address}",
+          ]);
+          assert.equal(r.stdout, n.address);
+        }
+      },
+    );
+
+    await t.step(
+      "a Deployment's pods run on both nodes; hostIP is the node's address",
+      async () => {
+        const r = await kubectl(
+          ["apply", "-f", "-"],
+          webDeployment(4, "trap 'exit 0' TERM; while true; do sleep 1; done", 2),
+        );
+        assert.equal(r.code, 0, r.stderr);
+        const pods = await waitFor("4 Running, ready pods", async () => {
+          const g = await kubectl(["get", "pods", "-l", "app=web", "-o", "json"]);
+          const items = (JSON.parse(g.stdout) as { items: ApiPod[] }).items;
+          return items.length === 4 && items.every((p) =>
+            p.status.phase === "Running" && p.status.containerStatuses?.[0]?.ready
+          ) && items;
+        }, long).catch((e) => {
+          throw explain(e);
+        });
+        const byNode = new Map<string, ApiPod[]>();
+        for (const p of pods) {
+          byNode.set(p.spec.nodeName!, [...(byNode.get(p.spec.nodeName!) ?? []), p]);
+        }
+        assert.equal(byNode.size, 2, `pods spread over both nodes: ${[...byNode.keys()]}`);
+        const wide = await kubectl(["get", "pods", "-o", "wide", "--no-headers"]);
+        for (const n of nodes) {
+          const mine = byNode.get(n.name) ?? [];
+          const local = await localPods(n.root, n.netns);
+          assert.deepEqual(
+            local.map((l) => l.uid).sort(),
+            mine.map((p) => p.metadata.uid).sort(),
+            `${n.name} runs exactly the pods bound to it`,
+          );
+          for (const p of mine) {
+            assert.equal(p.status.hostIP, n.address);
+            assert.match(
+              wide.stdout,
+              new RegExp(
+                `^${p.metadata.name}\\s.*\\s${
+                  p.status.podIP!.replaceAll(".", "\\.")
+                }\\s+${n.name}\\s`,
+                "m",
+              ),
+            );
+          }
+        }
+      },
+    );
+
+    await t.step("kubectl delete empties both nodes", async () => {
+      const r = await kubectl(["delete", "deployment", "web"]);
+      assert.equal(r.code, 0, r.stderr);
+      await waitFor("no pods", async () => {
+        const g = await kubectl(["get", "pods", "--no-headers"]);
+        return g.code === 0 && g.stdout.trim() === "";
+      }, long).catch((e) => {
+        throw explain(e);
       });
-    } finally {
-      for (const d of daemons) {
-        try {
-          d.p.kill("SIGTERM");
-        } catch { /* exited */ }
-        await d.done;
-      }
-      for (const n of nodes) await cleanNodeRoot(n.root, n.netns);
-      for (const p of procs) {
-        try {
-          p.p.kill("SIGTERM");
-        } catch { /* exited */ }
-        await p.done;
-      }
-      await rks.stop();
-      await etcd.stop();
-      await Deno.remove(dir, { recursive: true });
-    }
+      for (const n of nodes) assert.deepEqual(await localPods(n.root, n.netns), []);
+    });
   },
 });

@@ -37,6 +37,7 @@ import type { PodManifest } from "../../core/pod/pod_types.ts";
 import type { ClusterSession } from "./cluster_session.ts";
 import { apiPodRef, desiredFromApiPod, type PodProblem } from "./cluster_pod_manifest.ts";
 import { buildPodStatus, sameStatus } from "./pod_status_report.ts";
+import { Nudge, sleep } from "./_nudge.ts";
 import {
   isMirrorPod,
   mirrorPodObject,
@@ -95,19 +96,6 @@ function phaseOf(pod: Obj): string {
   return isRecord(pod.status) && typeof pod.status.phase === "string" ? pod.status.phase : "";
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 /** The pods bound to this node, as a source for the daemon and a status writer. */
 export class ClusterPods implements DesiredPodSource {
   readonly #o: ClusterPodsOptions;
@@ -138,8 +126,8 @@ export class ClusterPods implements DesiredPodSource {
   /** Mirror pod conflicts already logged. */
   readonly #mirrorConflicts = new Set<string>();
   #wakeDaemon: () => void = () => {};
-  #kick: () => void = () => {};
-  #kicked = false;
+  /** Wakes the status loop at once (a pod changed). */
+  readonly #reportNudge = new Nudge();
 
   /** Creates the source (nothing is read until {@linkcode ClusterPods.serve}). */
   constructor(o: ClusterPodsOptions) {
@@ -168,8 +156,7 @@ export class ClusterPods implements DesiredPodSource {
   }
 
   #nudge(): void {
-    this.#kicked = true;
-    this.#kick();
+    this.#reportNudge.kick();
   }
 
   #parse(key: string, pod: Obj): ReturnType<typeof desiredFromApiPod> {
@@ -321,7 +308,6 @@ export class ClusterPods implements DesiredPodSource {
       ]);
     } finally {
       signal.removeEventListener("abort", stop);
-      this.#kick();
     }
   }
 
@@ -390,20 +376,7 @@ export class ClusterPods implements DesiredPodSource {
   async #reportLoop(session: ClusterSession, signal: AbortSignal): Promise<void> {
     const every = this.#o.reportIntervalMs ?? 5000;
     while (!signal.aborted) {
-      if (!this.#kicked) {
-        await new Promise<void>((resolve) => {
-          const finish = () => {
-            clearTimeout(timer);
-            signal.removeEventListener("abort", finish);
-            this.#kick = () => {};
-            resolve();
-          };
-          const timer = setTimeout(finish, every);
-          signal.addEventListener("abort", finish, { once: true });
-          this.#kick = finish;
-        });
-      }
-      this.#kicked = false;
+      await this.#reportNudge.wait(every, signal);
       if (signal.aborted) return;
       try {
         await this.#report(session);

@@ -10,17 +10,19 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor } from "../../core/testing.ts";
 import { testBundles } from "../../core/testing.ts";
-import { startEtcd } from "../store/etcd_server.ts";
+import { startTestEtcd } from "../store/_testing.ts";
 import {
   cleanNodeRoot,
-  collect,
   denoRun,
   type LocalPod,
   localPods as podsOf,
   type Proc,
+  startNodeDaemon,
   startTestRks,
   type TestRks,
+  webDeployment,
 } from "./_cluster_testing.ts";
+import { testLease } from "../../core/test_lease.ts";
 
 const dec = new TextDecoder();
 const long = { timeoutMs: 120_000, intervalMs: 300 };
@@ -49,22 +51,12 @@ type ApiPod = {
   };
 };
 
-const deployment = (replicas: number) => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: ${replicas}
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      terminationGracePeriodSeconds: 3
-      containers:
-        - name: app
-          image: ${testBundles.busybox}
-          args: ["sh", "-c", "trap 'exit 0' TERM; echo started $(hostname); i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done"]
-`;
+const deployment = (replicas: number) =>
+  webDeployment(
+    replicas,
+    "trap 'exit 0' TERM; echo started $(hostname); i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done",
+    3,
+  );
 
 Deno.test({
   name:
@@ -72,37 +64,27 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const dir = await Deno.makeTempDir({ prefix: "rk8s-cpods-" });
-    const etcd = await startEtcd();
+    const dir = testLease().makeTempDir("rk8s-cpods-");
+    const etcd = await startTestEtcd();
     const procs: Proc[] = [];
     let rks: TestRks;
     try {
       rks = await startTestRks({ dir, etcdUrl: etcd.grpcUrl });
     } catch (e) {
       await etcd.stop();
-      await Deno.remove(dir, { recursive: true });
+      await testLease().removeDir(dir);
       throw e;
     }
     const { kubectl, home, kubeconfig, joinArgs } = rks;
     const nodeRoot = join(dir, "node-1");
     const manifests = join(dir, "manifests");
-    await Deno.mkdir(manifests);
     const startNode = (join_: string[]) => {
-      const p = collect(
-        deno("daemon", [
-          "cli/main.ts",
-          "--root",
-          nodeRoot,
-          "daemon",
-          "--manifests",
-          manifests,
-          "--node-name",
-          "node-1",
-          "--node-lease-interval",
-          "1000",
-          ...join_,
-        ]).spawn(),
-      );
+      const p = startNodeDaemon({
+        name: "node-1",
+        root: nodeRoot,
+        manifests,
+        args: ["--node-lease-interval", "1000", ...join_],
+      });
       procs.push(p);
       return p;
     };
@@ -563,7 +545,7 @@ spec:
       }
       await rks.stop();
       await etcd.stop();
-      await Deno.remove(dir, { recursive: true });
+      await testLease().removeDir(dir);
     }
   },
 });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { planServiceProxy, planServiceProxyRemoval } from "./service_proxy_plan.ts";
 import { ownChains } from "./service_proxy_apply.ts";
+import { testLease } from "../../core/test_lease.ts";
 
 const dec = new TextDecoder();
 
@@ -43,6 +44,7 @@ const slice = (name: string, port: number, protocol: string, ips: [string, strin
 
 Deno.test("the planned rules load with iptables-restore and the removal plan empties them", async () => {
   const netns = `rkn3${crypto.randomUUID().slice(0, 6)}`;
+  testLease().hold({ kind: "netns", name: netns });
   await new Deno.Command("ip", { args: ["netns", "add", netns] }).output();
   try {
     const services = [
@@ -113,5 +115,6 @@ Deno.test("the planned rules load with iptables-restore and the removal plan emp
     assert.doesNotMatch(all, /RK8S-/);
   } finally {
     await new Deno.Command("ip", { args: ["netns", "del", netns] }).output();
+    testLease().release({ kind: "netns", name: netns });
   }
 });

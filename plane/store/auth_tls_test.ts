@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { connectStore } from "./etcd_client.ts";
-import { startEtcd } from "./etcd_server.ts";
+import { startTestEtcd } from "./_testing.ts";
 import { KvStoreError, StoreUnavailableError } from "./errors.ts";
 import { startTcpProxy } from "./_tcp_proxy.ts";
 
@@ -28,7 +28,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    await using etcd = await startEtcd();
+    await using etcd = await startTestEtcd();
     await gateway(etcd.httpUrl, "/v3/auth/role/add", { name: "root" });
     await gateway(etcd.httpUrl, "/v3/auth/user/add", { name: "root", password: "rootpw" });
     await gateway(etcd.httpUrl, "/v3/auth/user/grant", { user: "root", role: "root" });
@@ -84,7 +84,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    await using etcd = await startEtcd({
+    await using etcd = await startTestEtcd({
       tls: {
         caFile: `${tlsDir}ca.pem`,
         certFile: `${tlsDir}server.pem`,

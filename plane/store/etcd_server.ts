@@ -28,6 +28,11 @@ export interface EtcdServerOptions {
   port?: number;
   /** Peer port (default a free one). */
   peerPort?: number;
+  /**
+   * Called with every etcd process right after it is spawned (the first start and each
+   * `restart`), e.g. to record it in a test lease (`core/test_lease.ts`).
+   */
+  onSpawn?: (child: Deno.ChildProcess) => void;
 }
 
 /** PEM files for a TLS etcd. With a client certificate, etcd requires one from every client. */
@@ -187,6 +192,7 @@ async function startOnce(opts: EtcdServerOptions): Promise<EtcdServer> {
     const c = new Deno.Command(binary, { args, stdin: "null", stdout: "null", stderr: "piped" })
       .spawn();
     child = c;
+    opts.onSpawn?.(c);
     // Keep the last few KiB of stderr for error messages; reading also keeps the pipe drained.
     (async () => {
       const dec = new TextDecoder();

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { waitFor } from "../../core/testing.ts";
 import { connectStore } from "./etcd_client.ts";
-import { freePort, startEtcd } from "./etcd_server.ts";
+import { freePort } from "./etcd_server.ts";
+import { startTestEtcd } from "./_testing.ts";
 import {
   CompactedError,
   LeaseNotFoundError,
@@ -81,7 +82,7 @@ function conformance(transport: Transport): void {
     sanitizeResources: false,
     async fn(t) {
       // Progress notifications every 300 ms instead of 10 min, to test them.
-      await using etcd = await startEtcd({
+      await using etcd = await startTestEtcd({
         extraArgs: ["--experimental-watch-progress-notify-interval=300ms"],
       });
       const open = (port = etcd.port, extra: { timeoutMs?: number } = {}): KvStore =>

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { ConflictError, NotFoundError } from "../../core/errors.ts";
 import { waitFor } from "../../core/testing.ts";
 import { connectStore } from "./etcd_client.ts";
-import { startEtcd } from "./etcd_server.ts";
+import { startTestEtcd } from "./_testing.ts";
 import {
   AlreadyExistsError,
   CasConflictError,
@@ -46,7 +46,7 @@ for (const transport of ["http", "grpc"] as const) {
     sanitizeOps: false,
     sanitizeResources: false,
     async fn(t) {
-      await using etcd = await startEtcd();
+      await using etcd = await startTestEtcd();
       const endpoint = (port: number) =>
         transport === "http" ? `http://127.0.0.1:${port}` : `grpc://127.0.0.1:${port}`;
       await using store = connectStore({ endpoints: endpoint(etcd.port) });
