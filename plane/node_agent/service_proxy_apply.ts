@@ -80,8 +80,8 @@ async function restore(text: string): Promise<void> {
 export interface ServiceProxyOptions {
   /** Log sink (stale UDP flows cleared, conntrack problems). */
   log?: (line: string) => void;
-  /** The conntrack program (default `conntrack` on PATH). */
-  conntrack?: string;
+  /** The argv that runs conntrack (default `["conntrack"]`, found on PATH). */
+  conntrack?: readonly string[];
 }
 
 /** The UDP service ports and their serving endpoints, as one comparable string. */

@@ -43,12 +43,12 @@ export interface ConntrackCleared extends ConntrackDeletion {
 
 const TIMEOUT_MS = 30_000;
 
-async function conntrack(program: string, args: string[]) {
+async function conntrack(program: readonly string[], args: string[]) {
   try {
-    return await run([program, ...args], { allowFailure: true, timeoutMs: TIMEOUT_MS });
+    return await run([...program, ...args], { allowFailure: true, timeoutMs: TIMEOUT_MS });
   } catch (e) {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotCapable) {
-      throw new ConntrackMissingError(program, { cause: e });
+      throw new ConntrackMissingError(program.join(" "), { cause: e });
     }
     throw e;
   }
@@ -57,9 +57,10 @@ async function conntrack(program: string, args: string[]) {
 /**
  * Lists the UDP entries and deletes the stale ones (see the module doc). `ports` carry the
  * serving endpoints (`servicePorts(services, slices, { serving: true })`). Returns the
- * deletions done. Throws {@linkcode ConntrackMissingError} when the program cannot be run and
- * `CommandError` when listing fails; a deletion that matched nothing (the flow ended) is not
- * an error.
+ * deletions done. `program` is the argv that runs conntrack (default `["conntrack"]`; a test
+ * prefixes `ip netns exec NS`). Throws {@linkcode ConntrackMissingError} when the program
+ * cannot be run and `RkError` when listing or deleting fails; a deletion that matched nothing
+ * (the flow ended) is not an error.
  *
  * @example
  * ```ts ignore
@@ -70,13 +71,13 @@ async function conntrack(program: string, args: string[]) {
  */
 export async function clearStaleUdpFlows(
   ports: readonly ServicePortPlan[],
-  program = "conntrack",
+  program: readonly string[] = ["conntrack"],
 ): Promise<ConntrackCleared[]> {
   if (!hasUdpEndpoints(ports)) return [];
   const list = await conntrack(program, ["-L", "-f", "ipv4", "-p", "udp"]);
   if (list.code !== 0) {
     throw new RkError(
-      `${program} -L -f ipv4 -p udp failed (exit ${list.code}): ${list.stderr.trim()}`,
+      `${program.join(" ")} -L -f ipv4 -p udp failed (exit ${list.code}): ${list.stderr.trim()}`,
     );
   }
   const out: ConntrackCleared[] = [];
@@ -87,7 +88,7 @@ export async function clearStaleUdpFlows(
     // Exit 1 with "0 flow entries have been deleted" when the entry is gone already.
     if (r.code !== 0 && !m) {
       throw new RkError(
-        `${program} ${args.join(" ")} failed (exit ${r.code}): ${r.stderr.trim()}`,
+        `${[...program, ...args].join(" ")} failed (exit ${r.code}): ${r.stderr.trim()}`,
       );
     }
     out.push({ ...d, entries: m ? Number(m[1]) : 0 });
