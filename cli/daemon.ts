@@ -88,7 +88,13 @@ export async function runDaemon(
         io.stderr(formatLogLine(ev, o.logFormat));
         clusterPods?.onEvent(ev);
       },
-      ...(clusterPods ? { sources: [clusterPods], onSync: (obs) => clusterPods.onSync(obs) } : {}),
+      ...(clusterPods
+        ? {
+          sources: [clusterPods],
+          onSync: (obs) => clusterPods.onSync(obs),
+          staticPod: (pod, obs) => clusterPods.staticPod(pod, obs),
+        }
+        : {}),
     });
     if (clusterPods) clusterPods.onChange = () => daemon.wake();
     if (clusterNetwork) clusterNetwork.onReady = () => daemon.wake();

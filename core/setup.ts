@@ -28,6 +28,8 @@ export const coreRequirements: readonly HostRequirement[] = [
   },
   { paths: ["/usr/sbin/ip", "/usr/bin/ip"], debianPackage: "iproute2" },
   { paths: ["/usr/sbin/iptables"], debianPackage: "iptables" },
+  // A cluster node deletes stale UDP flows of Services (`conntrack -D`), as kube-proxy does.
+  { paths: ["/usr/sbin/conntrack"], debianPackage: "conntrack" },
   // The daemon's inotify (it polls without it).
   { paths: ["/usr/bin/inotifywait"], debianPackage: "inotify-tools" },
 ];

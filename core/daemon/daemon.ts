@@ -84,6 +84,13 @@ export interface DaemonOptions extends BackoffOptions {
    * its pods changed.
    */
   sources?: readonly DesiredPodSource[];
+  /**
+   * Adjusts each static pod before it is planned, with the latest relist (a cluster node puts
+   * them on its cluster network, as the kubelet runs static pods on the pod network);
+   * `undefined` holds the pod back for now (not created; one that runs and is held back is
+   * stopped, so return it as it runs to keep it). Must not throw.
+   */
+  staticPod?: (pod: DesiredPod, obs: NodeObservation) => DesiredPod | undefined;
   /** Called after every sync with what the relist observed (the cluster's status writer). */
   onSync?: (obs: NodeObservation) => void;
 }
@@ -714,6 +721,13 @@ export class NodeDaemon {
     return out;
   }
 
+  /** The static pods as {@linkcode DaemonOptions.staticPod} adjusts them. */
+  #statics(pods: readonly DesiredPod[], obs: NodeObservation): DesiredPod[] {
+    const adjust = this.#o.staticPod;
+    if (!adjust) return [...pods];
+    return pods.flatMap((d) => adjust(d, obs) ?? []);
+  }
+
   /** Notes that something comes due at `at` (a relist is needed then). */
   #due(at: number): void {
     if (at < this.#nextDue) this.#nextDue = at;
@@ -755,7 +769,10 @@ export class NodeDaemon {
     const existing = new Set(
       listSandboxRecords(this.#o.engine.db).map((r) => `${r.namespace}/${r.name}`),
     );
-    const fresh = scan.desired.filter((d) => !existing.has(d.key));
+    const fresh = this.#statics(
+      scan.desired.filter((d) => !existing.has(d.key)),
+      EMPTY_OBSERVATION,
+    );
     const hashes = new Map(scan.desired.map((d) => [d.key, d.hash]));
     const changed =
       scan.desired.some((d) => existing.has(d.key) && this.#lastScan.get(d.key) !== d.hash) ||
@@ -867,7 +884,7 @@ export class NodeDaemon {
     await this.#checkMonitors(suspects, obs);
     const now = Date.now();
     const desired = [
-      ...scan.desired,
+      ...this.#statics(scan.desired, obs),
       ...this.#storePods(obs, now),
       ...(this.#o.sources ?? []).flatMap((src) => src.desired(obs, now)),
     ];

@@ -89,7 +89,7 @@ export class ClusterNetwork {
   readonly #nodes: SessionInformer;
   readonly #services: SessionInformer;
   readonly #slices: SessionInformer;
-  readonly #proxy = new ServiceProxy();
+  readonly #proxy: ServiceProxy;
   #podCIDR: string | undefined;
   #ready: ClusterPodNetwork | undefined;
   #records: ClusterDnsRecords | undefined;
@@ -104,6 +104,7 @@ export class ClusterNetwork {
   /** Creates the network (nothing is touched until `serve`). */
   constructor(o: ClusterNetworkOptions) {
     this.#o = o;
+    this.#proxy = new ServiceProxy({ log: o.log });
     const changed = () => {
       this.#records = undefined;
       this.#nudge.kick();

@@ -3,12 +3,15 @@
  * runc, conmon, CNI plugins, kubectl, busybox): the pod network across nodes. Each node gets a
  * podCIDR from rks and host-gw routes to the others; a pod on node 1 reaches a pod on node 3 by
  * IP, by a Service's ClusterIP and by its DNS name; a NodePort answers on another node's
- * address; deleting the Service removes its rules; a node that leaves loses its routes on the
+ * address; a UDP client's flow moves to a new endpoint when its endpoint is replaced (stale
+ * conntrack entries deleted); static pods run on the cluster network (a hostNetwork one on the
+ * node's address); deleting the Service removes its rules; a node that leaves loses its routes on the
  * others; nothing of the agents' (routes, RK8S chains, DNS address) is left behind.
  */
 import assert from "node:assert/strict";
 import { testBundles, waitFor } from "../../core/testing.ts";
 import { rkl, startTestCluster } from "./_cluster_testing.ts";
+import { parseConntrackFlows } from "./service_proxy_conntrack_plan.ts";
 
 const dec = new TextDecoder();
 const long = { timeoutMs: 180_000, intervalMs: 500 };
@@ -291,6 +294,188 @@ endpoints: [{addresses: ["169.254.20.10"], conditions: {ready: true}}]
         );
         await must(["delete", "service", "dns-udp"]);
         await must(["delete", "endpointslice", "dns-udp-1"]);
+      },
+    );
+
+    await t.step(
+      "a UDP client with a fixed source port reaches the new endpoint once the old one is removed",
+      async () => {
+        // busybox syslogd -R sends every message from one socket (one source port for its
+        // life): a log shipper to a Service, the classic victim of stale UDP conntrack entries.
+        // The sinks run no listener; the datagrams they get count in their netns's Udp NoPorts.
+        await must(
+          ["apply", "-f", "-"],
+          `apiVersion: v1
+kind: Service
+metadata: {name: udp-sink}
+spec:
+  selector: {app: udp-sink}
+  ports: [{name: syslog, port: 514, targetPort: 514, protocol: UDP}]
+---
+` +
+            podYaml(
+              "sink-a",
+              "node-3",
+              "app: udp-sink",
+              "trap 'exit 0' TERM; while true; do sleep 1; done",
+            ),
+        );
+        const ip = await must(["get", "service", "udp-sink", "-o", "jsonpath={.spec.clusterIP}"]);
+        await must(
+          ["apply", "-f", "-"],
+          podYaml(
+            "udp-client",
+            "node-1",
+            "app: udp-client",
+            `syslogd -n -R ${ip}:514 & trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); logger -t rk8s tick-$i; sleep 0.2; done`,
+          ),
+        );
+        /** Udp NoPorts of a pod's netns (datagrams that arrived for a port nobody listens on). */
+        const noPorts = async (node: number, pod: string) => {
+          const r = await execIn(node, pod, ["cat", "/proc/net/snmp"]);
+          const [head, values] = r.out.split("\n").filter((l) => l.startsWith("Udp:"));
+          const i = head?.split(/\s+/).indexOf("NoPorts") ?? -1;
+          return r.code === 0 && i > 0 ? Number(values?.split(/\s+/)[i]) : -1;
+        };
+        /** True once `pod` on `node` got datagrams in two successive reads. */
+        const receiving = async (node: number, pod: string) => {
+          const a = await noPorts(node, pod);
+          if (a < 0) return false;
+          await new Promise((r) => setTimeout(r, 1000));
+          return (await noPorts(node, pod)) > a;
+        };
+        /** The client's flows on node 1 (where its datagrams are DNATed). */
+        const flows = async () =>
+          parseConntrackFlows(
+            await inNetns(nodes[0]!.netns, [
+              "conntrack",
+              "-L",
+              "-f",
+              "ipv4",
+              "-p",
+              "udp",
+              "--orig-dst",
+              ip,
+              "--orig-port-dst",
+              "514",
+            ]),
+          );
+        const ready = (name: string) =>
+          waitFor(`${name} Running and ready`, async () => {
+            const r = await kubectl(["get", "pod", name, "-o", "json"]);
+            const p = r.code === 0 ? JSON.parse(r.stdout) as ApiPod : undefined;
+            return p?.status.phase === "Running" && p.status.containerStatuses?.[0]?.ready &&
+              p.status.podIP;
+          }, long).catch((e) => {
+            throw explain(e);
+          });
+        const ipA = await ready("sink-a");
+        await ready("udp-client");
+        await waitFor("the client's datagrams at sink-a", () => receiving(2, "sink-a"), long)
+          .catch(async (e) => {
+            throw explain(new Error(`${e.message}; flows: ${JSON.stringify(await flows())}`));
+          });
+        const [before] = await flows();
+        assert.ok(before, "the client's flow on node 1");
+        assert.equal(before.reply.src, ipA, "DNATed to sink-a");
+
+        await must(["delete", "pod", "sink-a", "--wait=true"]);
+        await must(
+          ["apply", "-f", "-"],
+          podYaml(
+            "sink-b",
+            "node-2",
+            "app: udp-sink",
+            "trap 'exit 0' TERM; while true; do sleep 1; done",
+          ),
+        );
+        const ipB = await ready("sink-b");
+        assert.notEqual(ipB, ipA);
+        // Without the cleanup the flow to sink-a's old address lives on: the client sends every
+        // 0.2 s and each datagram restarts the entry's timeout.
+        await waitFor("the client's datagrams at sink-b", () => receiving(1, "sink-b"), long)
+          .catch(async (e) => {
+            throw explain(new Error(`${e.message}; flows: ${JSON.stringify(await flows())}`));
+          });
+        const after = await flows();
+        assert.deepEqual(
+          after.map((f) => [f.orig.src, f.orig.sport, f.reply.src]),
+          [[before.orig.src, before.orig.sport, ipB]],
+          "the same client socket, now DNATed to sink-b",
+        );
+        assert.match(
+          nodes[0]!.daemon.text(),
+          new RegExp(
+            `deleted 1 stale UDP flow\\(s\\) of default/udp-sink:syslog cluster IP ${
+              ip.replaceAll(".", "\\.")
+            }:514 to ${ipA.replaceAll(".", "\\.")}`,
+          ),
+        );
+        await must(["delete", "pod", "udp-client", "sink-b", "--wait=true"]);
+        await must(["delete", "service", "udp-sink"]);
+      },
+    );
+
+    await t.step(
+      "static pods run on the node's cluster network; another node's pod reaches one by IP",
+      async () => {
+        // startTestCluster gives node N the manifest directory `<root>-manifests`.
+        const manifests = `${nodes[2]!.root}-manifests`;
+        const staticPod = (name: string, extra: string, script: string) =>
+          `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, labels: {tier: ${name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+${extra}  containers:
+    - name: app
+      image: ${testBundles.busybox}
+      args: ["sh", "-c", ${JSON.stringify(script)}]
+`;
+        await Deno.writeTextFile(
+          `${manifests}/static-web.yaml`,
+          staticPod(
+            "static-web",
+            "",
+            "mkdir -p /tmp/www && echo hello-from-static > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www",
+          ),
+        );
+        await Deno.writeTextFile(
+          `${manifests}/static-host.yaml`,
+          staticPod(
+            "static-host",
+            "  hostNetwork: true\n",
+            "trap 'exit 0' TERM; while true; do sleep 1; done",
+          ),
+        );
+        const mirror = (name: string) =>
+          waitFor(`mirror pod ${name} Running with an IP`, async () => {
+            const r = await kubectl(["get", "pod", name, "-o", "json"]);
+            const p = r.code === 0 ? JSON.parse(r.stdout) as ApiPod : undefined;
+            return p?.status.phase === "Running" && p.status.containerStatuses?.[0]?.ready &&
+              p.status.podIP;
+          }, long).catch((e) => {
+            throw explain(e);
+          });
+        const webIP = await mirror("static-web-node-3");
+        assert.ok(inCidr(webIP, cidrs[2]!), `static pod IP ${webIP} in node-3's ${cidrs[2]}`);
+        assert.equal(await mirror("static-host-node-3"), nodes[2]!.address, "hostNetwork: node IP");
+        await waitFor("the static pod by IP from node 1", async () => {
+          const get = await wget(`http://${webIP}:8080/`, 5);
+          return get.out.trim() === "hello-from-static";
+        }, { timeoutMs: 60_000, intervalMs: 500 }).catch((e) => {
+          throw explain(e);
+        });
+        const resolv = await execIn(2, "static-web-node-3", ["cat", "/etc/resolv.conf"]);
+        assert.match(resolv.out, /^nameserver 169\.254\.20\.10$/m);
+        await Deno.remove(`${manifests}/static-web.yaml`);
+        await Deno.remove(`${manifests}/static-host.yaml`);
+        await waitFor("both mirror pods gone", async () => {
+          const r = await kubectl(["get", "pods", "-o", "name"]);
+          return r.code === 0 && !r.stdout.includes("static-");
+        }, long).catch((e) => {
+          throw explain(e);
+        });
       },
     );
 

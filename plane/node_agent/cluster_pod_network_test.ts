@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { withClusterNetworking } from "./cluster_pod_network.ts";
+import { staticPodOnClusterNetwork, withClusterNetworking } from "./cluster_pod_network.ts";
 import type { PodDnsConfig, PodManifest } from "../../core/pod/pod_types.ts";
 
 const net = {
@@ -110,4 +110,56 @@ Deno.test("withClusterNetworking() sets network and resolv.conf as the kubelet d
       assert.deepEqual(out.dnsConfig, c.dns);
     });
   }
+});
+
+Deno.test("staticPodOnClusterNetwork() runs static pods on the cluster network once it is there", async (t) => {
+  const pod = (m: Partial<PodManifest>) => ({
+    key: "kube-system/web-n1",
+    hash: "h1",
+    source: "file" as const,
+    manifest: { namespace: "kube-system", hostNetwork: false, ...m } as PodManifest,
+  });
+  await t.step("with the network: the cluster bridge and ClusterFirst DNS, hash unchanged", () => {
+    const out = staticPodOnClusterNetwork(pod({}), net, undefined)!;
+    assert.deepEqual(out.manifest.networks, ["k8s-pod-network"]);
+    assert.equal(out.manifest.dnsPolicy, "None");
+    assert.deepEqual(out.manifest.dnsConfig?.nameservers, ["169.254.20.10"]);
+    assert.equal(out.manifest.dnsConfig?.searches?.[0], "kube-system.svc.cluster.local");
+    assert.equal(out.hash, "h1");
+    assert.equal(out.key, "kube-system/web-n1");
+  });
+  await t.step(
+    "a hostNetwork pod stays on the host; ClusterFirstWithHostNet gets cluster DNS",
+    () => {
+      const host = staticPodOnClusterNetwork(pod({ hostNetwork: true }), net, undefined)!;
+      assert.equal(host.manifest.networks, undefined);
+      assert.equal(host.manifest.dnsPolicy, undefined);
+      const withNet = staticPodOnClusterNetwork(
+        pod({ hostNetwork: true, dnsPolicy: "ClusterFirstWithHostNet" }),
+        net,
+        undefined,
+      )!;
+      assert.equal(withNet.manifest.networks, undefined);
+      assert.deepEqual(withNet.manifest.dnsConfig?.nameservers, ["169.254.20.10"]);
+    },
+  );
+  await t.step("without the network: pod-network pods wait, host pods start", () => {
+    assert.equal(staticPodOnClusterNetwork(pod({}), undefined, undefined), undefined);
+    const host = pod({ hostNetwork: true });
+    assert.equal(staticPodOnClusterNetwork(host, undefined, undefined), host);
+    assert.equal(
+      staticPodOnClusterNetwork(
+        pod({ hostNetwork: true, dnsPolicy: "ClusterFirstWithHostNet" }),
+        undefined,
+        undefined,
+      ),
+      undefined,
+    );
+  });
+  await t.step("without the network: a pod that already runs is kept as it runs", () => {
+    const running = { namespace: "kube-system", hostNetwork: false, networks: ["k8s-pod-network"] };
+    const out = staticPodOnClusterNetwork(pod({}), undefined, running as PodManifest)!;
+    assert.equal(out.manifest, running);
+    assert.equal(out.hash, "h1");
+  });
 });

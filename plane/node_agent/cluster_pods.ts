@@ -21,14 +21,20 @@
  * - **Mirror pods.** Each static pod the node runs gets a mirror pod in the API
  *   (`./mirror_pods.ts`): created, re-created after an API delete, replaced when its manifest
  *   changed, deleted when its static pod is gone; its status is written like a cluster pod's.
- *   Mirror pods are never run as cluster pods.
+ *   Mirror pods are never run as cluster pods. The static pods themselves run on the node's
+ *   cluster network with the cluster DNS, as the kubelet runs them ({@linkcode
+ *   ClusterPods.staticPod}), so the mirror pod's `podIP` is in the node's podCIDR.
  * - **Events.** The daemon's events about cluster pods are written as core/v1 Events (source
  *   `kubelet`, the node as host), at most {@linkcode MAX_PENDING_EVENTS} kept while disconnected.
  *
  * @module
  */
 import { isRecord } from "../../core/is_record.ts";
-import { type ClusterPodNetwork, withClusterNetworking } from "./cluster_pod_network.ts";
+import {
+  type ClusterPodNetwork,
+  staticPodOnClusterNetwork,
+  withClusterNetworking,
+} from "./cluster_pod_network.ts";
 import type { DesiredPodSource } from "../../core/daemon/daemon.ts";
 import type { NodeEvent } from "../../core/daemon/events.ts";
 import type { NodeObservation } from "../../core/daemon/observe.ts";
@@ -125,6 +131,8 @@ export class ClusterPods implements DesiredPodSource {
   readonly #mirrorSent = new Map<string, number>();
   /** Mirror pod conflicts already logged. */
   readonly #mirrorConflicts = new Set<string>();
+  /** Static pods logged as waiting for the cluster network. */
+  readonly #staticWaiting = new Set<string>();
   #wakeDaemon: () => void = () => {};
   /** Wakes the status loop at once (a pod changed). */
   readonly #reportNudge = new Nudge();
@@ -227,6 +235,29 @@ export class ClusterPods implements DesiredPodSource {
             : r.desired,
         );
       }
+    }
+    return out;
+  }
+
+  /**
+   * The daemon's static pod hook (`DaemonOptions.staticPod`): a static pod on the node's
+   * cluster network, or `undefined` while it waits for it (see
+   * `staticPodOnClusterNetwork`); without a cluster network option, the pod as it is.
+   */
+  staticPod(pod: DesiredPod, obs: NodeObservation): DesiredPod | undefined {
+    if (!this.#o.podNetwork) return pod;
+    const have = obs.pods.get(pod.key);
+    const running = have?.pod.source === "file" && have.pod.hash === pod.hash
+      ? have.record.manifest
+      : undefined;
+    const out = staticPodOnClusterNetwork(pod, this.#o.podNetwork(), running);
+    if (out) {
+      this.#staticWaiting.delete(pod.key);
+    } else if (!this.#staticWaiting.has(pod.key)) {
+      this.#staticWaiting.add(pod.key);
+      this.#o.log(
+        `node agent: static pod ${pod.key} waits for the cluster network (network is not ready: the node has no podCIDR yet)`,
+      );
     }
     return out;
   }

@@ -22,5 +22,6 @@ export * from "./cluster_network.ts";
 export * from "./cluster_pod_network.ts";
 export * from "./host_gw_plan.ts";
 export * from "./service_proxy_plan.ts";
+export * from "./service_proxy_conntrack_plan.ts";
 export * from "./cluster_dns_records.ts";
 export { type NodeAgentOptions, runNodeAgent } from "./node_agent.ts";

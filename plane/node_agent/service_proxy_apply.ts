@@ -2,8 +2,10 @@
  * Applies the service data plane planned by `./service_proxy_plan.ts`: one
  * `iptables-restore --noflush` of the agent's own chains per sync (as kube-proxy does; other
  * chains are never touched), then the jumps from the built-in chains (`-C`, then `-I`). A sync
- * whose restore text equals the last one applied is skipped. {@linkcode removeServiceProxy}
- * deletes the jumps and every `RK8S-*` chain (the agent leaves).
+ * whose restore text equals the last one applied is skipped. After the rules, stale UDP flows
+ * are deleted from the conntrack table (`./service_proxy_conntrack.ts`): after every restore,
+ * whenever a UDP service port's serving endpoints changed, and with the periodic check.
+ * {@linkcode removeServiceProxy} deletes the jumps and every `RK8S-*` chain (the agent leaves).
  *
  * @module
  */
@@ -13,9 +15,11 @@ import {
   CHAIN_PREFIX,
   planServiceProxy,
   planServiceProxyRemoval,
+  servicePorts,
   type ServiceProxyInput,
   serviceProxyJumps,
 } from "./service_proxy_plan.ts";
+import { clearStaleUdpFlows, ConntrackMissingError } from "./service_proxy_conntrack.ts";
 
 /**
  * The `RK8S-*` chains declared in `iptables-save` output.
@@ -72,15 +76,46 @@ async function restore(text: string): Promise<void> {
   await run(["iptables-restore", "-w", "--noflush"], { stdin: text, timeoutMs: 30_000 });
 }
 
+/** Settings of {@linkcode ServiceProxy}. */
+export interface ServiceProxyOptions {
+  /** Log sink (stale UDP flows cleared, conntrack problems). */
+  log?: (line: string) => void;
+  /** The argv that runs conntrack (default `["conntrack"]`, found on PATH). */
+  conntrack?: readonly string[];
+}
+
+/** The UDP service ports and their serving endpoints, as one comparable string. */
+function udpKey(ports: ReturnType<typeof servicePorts>): string {
+  return JSON.stringify(
+    ports.filter((p) => p.protocol === "UDP").map((p) => [
+      p.clusterIP,
+      p.port,
+      p.nodePort,
+      p.externalIPs,
+      p.endpoints.map((e) => e.ip),
+    ]),
+  );
+}
+
 /** Writes the service rules; remembers the last restore so an unchanged sync costs nothing. */
 export class ServiceProxy {
   #last: string | undefined;
   #chains: { nat: string[]; filter: string[] } | undefined;
   #jumpsCheckedAt = 0;
+  readonly #o: ServiceProxyOptions;
+  /** {@linkcode udpKey} of the last conntrack cleanup that succeeded. */
+  #udpKey: string | undefined;
+  #conntrackMissing = false;
+
+  /** Creates the proxy (nothing is touched until `sync`). */
+  constructor(o: ServiceProxyOptions = {}) {
+    this.#o = o;
+  }
 
   /**
    * Plans and applies; returns whether iptables was changed. Throws the `iptables-restore`
-   * error (nothing is half-applied: a restore is one transaction).
+   * error (nothing is half-applied: a restore is one transaction). Stale UDP flows are cleared
+   * after the rules; a failure there is logged and retried on the next sync, never thrown.
    */
   async sync(input: Omit<ServiceProxyInput, "existingChains">): Promise<boolean> {
     const probe = planServiceProxy({
@@ -90,7 +125,10 @@ export class ServiceProxy {
     if (this.#chains !== undefined && probe.restore === this.#last) {
       // Unchanged: no restore. Now and then the chains and jumps are checked (someone may have
       // flushed a table), and a missing chain makes the next restore a full one.
-      if (Date.now() - this.#jumpsCheckedAt < CHECK_MS) return false;
+      if (Date.now() - this.#jumpsCheckedAt < CHECK_MS) {
+        await this.#clearUdpFlows(input, false);
+        return false;
+      }
       this.#jumpsCheckedAt = Date.now();
       const have = await existingOwnChains();
       const complete = this.#chains.nat.every((c) => have.nat.includes(c)) &&
@@ -98,6 +136,7 @@ export class ServiceProxy {
         have.rules === ownRuleCount(probe.restore);
       if (complete) {
         await ensureNetworkRules(probe.jumps);
+        await this.#clearUdpFlows(input, true);
         return false;
       }
       this.#chains = undefined;
@@ -119,7 +158,44 @@ export class ServiceProxy {
     this.#last = plan.restore;
     this.#chains = plan.chains;
     this.#jumpsCheckedAt = Date.now();
+    await this.#clearUdpFlows(input, true);
     return true;
+  }
+
+  /**
+   * Deletes stale UDP flows when `force` (the rules were written or checked) or when a UDP
+   * service port's serving endpoints changed since the last cleanup. Only after the rules are
+   * in place: a datagram sent between the cleanup and the rules would make a stale flow again.
+   */
+  async #clearUdpFlows(
+    input: Omit<ServiceProxyInput, "existingChains">,
+    force: boolean,
+  ): Promise<void> {
+    const ports = servicePorts(input.services, input.endpointSlices, { serving: true });
+    const key = udpKey(ports);
+    if (!force && key === this.#udpKey) return;
+    const log = this.#o.log ?? (() => {});
+    try {
+      const cleared = await clearStaleUdpFlows(ports, this.#o.conntrack);
+      this.#udpKey = key;
+      for (const c of cleared) {
+        log(
+          `node agent: deleted ${c.entries} stale UDP flow(s) of ${c.why} ${
+            c.origDst ?? "*"
+          }:${c.origPortDst} to ${c.replySrc}`,
+        );
+      }
+    } catch (e) {
+      if (e instanceof ConntrackMissingError) {
+        // Logged once; the rules work without it (only stale flows stay until they time out).
+        if (!this.#conntrackMissing) log(`node agent: ${e.message}`);
+        this.#conntrackMissing = true;
+        this.#udpKey = key;
+        return;
+      }
+      this.#udpKey = undefined;
+      log(`node agent: stale UDP flows: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /** Removes the jumps and every `RK8S-*` chain; returns the chains removed. */

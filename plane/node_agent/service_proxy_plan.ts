@@ -125,6 +125,9 @@ function compare(a: string, b: string): number {
  * (not `None`), a node port or external IPs, protocols TCP and UDP (SCTP is left out), endpoints from the
  * EndpointSlices labelled `kubernetes.io/service-name` whose port has the service port's name
  * and protocol, ready (`conditions.ready` true or unset, the API's rule), IPv4, de-duplicated.
+ * With `{ serving: true }` the endpoints are the serving ones instead (`conditions.serving`,
+ * unset meaning the same as `ready`): ready ones plus terminating ones still serving, the set
+ * kube-proxy keeps UDP flows to (`./service_proxy_conntrack_plan.ts`).
  *
  * @example
  * ```ts
@@ -142,6 +145,7 @@ function compare(a: string, b: string): number {
 export function servicePorts(
   services: readonly unknown[],
   slices: readonly unknown[],
+  opts: { serving?: boolean } = {},
 ): ServicePortPlan[] {
   const slicesBySvc = new Map<string, Record<string, unknown>[]>();
   for (const s of slices) {
@@ -207,7 +211,8 @@ export function servicePorts(
         if (!sp || typeof sp.port !== "number") continue;
         for (const e of Array.isArray(s.endpoints) ? s.endpoints.filter(isRecord) : []) {
           const cond = isRecord(e.conditions) ? e.conditions : {};
-          if (cond.ready === false) continue;
+          const ready = cond.ready !== false;
+          if (!(opts.serving ? (cond.serving ?? ready) !== false : ready)) continue;
           const ip = Array.isArray(e.addresses) ? e.addresses[0] : undefined;
           if (typeof ip !== "string" || !IPV4.test(ip)) continue;
           const k = `${ip}:${sp.port}`;
