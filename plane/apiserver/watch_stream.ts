@@ -104,11 +104,16 @@ export function watchResponse(
     opts.signal.removeEventListener("abort", onAbort);
     ac.abort();
   };
+  // Set when the reader went away (the client closed the connection): a `pull` still waiting
+  // for the next event then ends without touching the controller, which no longer accepts
+  // anything ("The stream controller cannot close or enqueue").
+  let cancelled = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         for (;;) {
           const next = await events.next();
+          if (cancelled) return;
           if (next.done) {
             cleanup();
             controller.close();
@@ -162,11 +167,13 @@ export function watchResponse(
         }
       } catch (e) {
         cleanup();
+        if (cancelled) return;
         opts.log?.(`rks: watch stream failed: ${e instanceof Error ? e.message : e}`);
         controller.error(e);
       }
     },
     async cancel() {
+      cancelled = true;
       cleanup();
       await events.return(undefined);
     },
