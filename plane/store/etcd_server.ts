@@ -59,6 +59,8 @@ export interface EtcdServer extends AsyncDisposable {
   readonly port: number;
   /** The data directory. */
   readonly dataDir: string;
+  /** The etcd process's id while it runs (undefined once stopped); for CPU accounting. */
+  readonly pid: number | undefined;
   /** Stops the process (SIGTERM, then SIGKILL) but keeps the data directory. */
   kill(): Promise<void>;
   /** Starts it again on the same port and data directory and waits until it answers. */
@@ -239,6 +241,9 @@ async function startOnce(opts: EtcdServerOptions): Promise<EtcdServer> {
     grpcUrl: `${tls ? "grpcs" : "grpc"}://127.0.0.1:${port}`,
     port,
     dataDir,
+    get pid() {
+      return child?.pid;
+    },
     kill,
     async restart() {
       await kill();
