@@ -83,7 +83,9 @@ Deno.test({
         name: "node-1",
         root: nodeRoot,
         manifests,
-        args: ["--node-lease-interval", "1000", ...join_],
+        // Relisted every 5 s (the default is 60 s): the kill -9 step waits for two syncs of an
+        // idle daemon.
+        args: ["--node-lease-interval", "1000", "--relist-interval", "5000", ...join_],
       });
       procs.push(p);
       return p;
