@@ -320,99 +320,111 @@ spec:
               "trap 'exit 0' TERM; while true; do sleep 1; done",
             ),
         );
-        const ip = await must(["get", "service", "udp-sink", "-o", "jsonpath={.spec.clusterIP}"]);
-        await must(
-          ["apply", "-f", "-"],
-          podYaml(
-            "udp-client",
-            "node-1",
-            "app: udp-client",
-            `syslogd -n -R ${ip}:514 & trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); logger -t rk8s tick-$i; sleep 0.2; done`,
-          ),
-        );
-        /** Udp NoPorts of a pod's netns (datagrams that arrived for a port nobody listens on). */
-        const noPorts = async (node: number, pod: string) => {
-          const r = await execIn(node, pod, ["cat", "/proc/net/snmp"]);
-          const [head, values] = r.out.split("\n").filter((l) => l.startsWith("Udp:"));
-          const i = head?.split(/\s+/).indexOf("NoPorts") ?? -1;
-          return r.code === 0 && i > 0 ? Number(values?.split(/\s+/)[i]) : -1;
-        };
-        /** True once `pod` on `node` got datagrams in two successive reads. */
-        const receiving = async (node: number, pod: string) => {
-          const a = await noPorts(node, pod);
-          if (a < 0) return false;
-          await new Promise((r) => setTimeout(r, 1000));
-          return (await noPorts(node, pod)) > a;
-        };
-        /** The client's flows on node 1 (where its datagrams are DNATed). */
-        const flows = async () =>
-          parseConntrackFlows(
-            await inNetns(nodes[0]!.netns, [
-              "conntrack",
-              "-L",
-              "-f",
-              "ipv4",
-              "-p",
-              "udp",
-              "--orig-dst",
-              ip,
-              "--orig-port-dst",
-              "514",
-            ]),
+        try {
+          const ip = await must(["get", "service", "udp-sink", "-o", "jsonpath={.spec.clusterIP}"]);
+          await must(
+            ["apply", "-f", "-"],
+            podYaml(
+              "udp-client",
+              "node-1",
+              "app: udp-client",
+              `syslogd -n -R ${ip}:514 & trap 'exit 0' TERM; i=0; while true; do i=$((i+1)); logger -t rk8s tick-$i; sleep 0.2; done`,
+            ),
           );
-        const ready = (name: string) =>
-          waitFor(`${name} Running and ready`, async () => {
-            const r = await kubectl(["get", "pod", name, "-o", "json"]);
-            const p = r.code === 0 ? JSON.parse(r.stdout) as ApiPod : undefined;
-            return p?.status.phase === "Running" && p.status.containerStatuses?.[0]?.ready &&
-              p.status.podIP;
-          }, long).catch((e) => {
-            throw explain(e);
-          });
-        const ipA = await ready("sink-a");
-        await ready("udp-client");
-        await waitFor("the client's datagrams at sink-a", () => receiving(2, "sink-a"), long)
-          .catch(async (e) => {
-            throw explain(new Error(`${e.message}; flows: ${JSON.stringify(await flows())}`));
-          });
-        const [before] = await flows();
-        assert.ok(before, "the client's flow on node 1");
-        assert.equal(before.reply.src, ipA, "DNATed to sink-a");
+          /** Udp NoPorts of a pod's netns (datagrams that arrived for a port nobody listens on). */
+          const noPorts = async (node: number, pod: string) => {
+            const r = await execIn(node, pod, ["cat", "/proc/net/snmp"]);
+            const [head, values] = r.out.split("\n").filter((l) => l.startsWith("Udp:"));
+            const i = head?.split(/\s+/).indexOf("NoPorts") ?? -1;
+            return r.code === 0 && i > 0 ? Number(values?.split(/\s+/)[i]) : -1;
+          };
+          /** True once `pod` on `node` got datagrams in two successive reads. */
+          const receiving = async (node: number, pod: string) => {
+            const a = await noPorts(node, pod);
+            if (a < 0) return false;
+            await new Promise((r) => setTimeout(r, 1000));
+            return (await noPorts(node, pod)) > a;
+          };
+          /** The client's flows on node 1 (where its datagrams are DNATed). */
+          const flows = async () =>
+            parseConntrackFlows(
+              await inNetns(nodes[0]!.netns, [
+                "conntrack",
+                "-L",
+                "-f",
+                "ipv4",
+                "-p",
+                "udp",
+                "--orig-dst",
+                ip,
+                "--orig-port-dst",
+                "514",
+              ]),
+            );
+          const ready = (name: string) =>
+            waitFor(`${name} Running and ready`, async () => {
+              const r = await kubectl(["get", "pod", name, "-o", "json"]);
+              const p = r.code === 0 ? JSON.parse(r.stdout) as ApiPod : undefined;
+              return p?.status.phase === "Running" && p.status.containerStatuses?.[0]?.ready &&
+                p.status.podIP;
+            }, long).catch((e) => {
+              throw explain(e);
+            });
+          const ipA = await ready("sink-a");
+          await ready("udp-client");
+          await waitFor("the client's datagrams at sink-a", () => receiving(2, "sink-a"), long)
+            .catch(async (e) => {
+              throw explain(new Error(`${e.message}; flows: ${JSON.stringify(await flows())}`));
+            });
+          const [before] = await flows();
+          assert.ok(before, "the client's flow on node 1");
+          assert.equal(before.reply.src, ipA, "DNATed to sink-a");
 
-        await must(["delete", "pod", "sink-a", "--wait=true"]);
-        await must(
-          ["apply", "-f", "-"],
-          podYaml(
+          await must(["delete", "pod", "sink-a", "--wait=true"]);
+          await must(
+            ["apply", "-f", "-"],
+            podYaml(
+              "sink-b",
+              "node-2",
+              "app: udp-sink",
+              "trap 'exit 0' TERM; while true; do sleep 1; done",
+            ),
+          );
+          const ipB = await ready("sink-b");
+          assert.notEqual(ipB, ipA);
+          // Without the cleanup the flow to sink-a's old address lives on: the client sends every
+          // 0.2 s and each datagram restarts the entry's timeout.
+          await waitFor("the client's datagrams at sink-b", () => receiving(1, "sink-b"), long)
+            .catch(async (e) => {
+              throw explain(new Error(`${e.message}; flows: ${JSON.stringify(await flows())}`));
+            });
+          const after = await flows();
+          assert.deepEqual(
+            after.map((f) => [f.orig.src, f.orig.sport, f.reply.src]),
+            [[before.orig.src, before.orig.sport, ipB]],
+            "the same client socket, now DNATed to sink-b",
+          );
+          assert.match(
+            nodes[0]!.daemon.text(),
+            new RegExp(
+              `deleted 1 stale UDP flow\\(s\\) of default/udp-sink:syslog cluster IP ${
+                ip.replaceAll(".", "\\.")
+              }:514 to ${ipA.replaceAll(".", "\\.")}`,
+            ),
+          );
+        } finally {
+          // Also after a failure: the next step expects no Service chains but its own.
+          await kubectl([
+            "delete",
+            "pod",
+            "udp-client",
+            "sink-a",
             "sink-b",
-            "node-2",
-            "app: udp-sink",
-            "trap 'exit 0' TERM; while true; do sleep 1; done",
-          ),
-        );
-        const ipB = await ready("sink-b");
-        assert.notEqual(ipB, ipA);
-        // Without the cleanup the flow to sink-a's old address lives on: the client sends every
-        // 0.2 s and each datagram restarts the entry's timeout.
-        await waitFor("the client's datagrams at sink-b", () => receiving(1, "sink-b"), long)
-          .catch(async (e) => {
-            throw explain(new Error(`${e.message}; flows: ${JSON.stringify(await flows())}`));
-          });
-        const after = await flows();
-        assert.deepEqual(
-          after.map((f) => [f.orig.src, f.orig.sport, f.reply.src]),
-          [[before.orig.src, before.orig.sport, ipB]],
-          "the same client socket, now DNATed to sink-b",
-        );
-        assert.match(
-          nodes[0]!.daemon.text(),
-          new RegExp(
-            `deleted 1 stale UDP flow\\(s\\) of default/udp-sink:syslog cluster IP ${
-              ip.replaceAll(".", "\\.")
-            }:514 to ${ipA.replaceAll(".", "\\.")}`,
-          ),
-        );
-        await must(["delete", "pod", "udp-client", "sink-b", "--wait=true"]);
-        await must(["delete", "service", "udp-sink"]);
+            "--ignore-not-found",
+            "--wait=true",
+          ]);
+          await kubectl(["delete", "service", "udp-sink", "--ignore-not-found"]);
+        }
       },
     );
 
@@ -432,44 +444,55 @@ ${extra}  containers:
       image: ${testBundles.busybox}
       args: ["sh", "-c", ${JSON.stringify(script)}]
 `;
-        await Deno.writeTextFile(
-          `${manifests}/static-web.yaml`,
-          staticPod(
-            "static-web",
-            "",
-            "mkdir -p /tmp/www && echo hello-from-static > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www",
-          ),
-        );
-        await Deno.writeTextFile(
-          `${manifests}/static-host.yaml`,
-          staticPod(
-            "static-host",
-            "  hostNetwork: true\n",
-            "trap 'exit 0' TERM; while true; do sleep 1; done",
-          ),
-        );
-        const mirror = (name: string) =>
-          waitFor(`mirror pod ${name} Running with an IP`, async () => {
-            const r = await kubectl(["get", "pod", name, "-o", "json"]);
-            const p = r.code === 0 ? JSON.parse(r.stdout) as ApiPod : undefined;
-            return p?.status.phase === "Running" && p.status.containerStatuses?.[0]?.ready &&
-              p.status.podIP;
-          }, long).catch((e) => {
+        const files = [`${manifests}/static-web.yaml`, `${manifests}/static-host.yaml`];
+        try {
+          await Deno.writeTextFile(
+            `${manifests}/static-web.yaml`,
+            staticPod(
+              "static-web",
+              "",
+              "mkdir -p /tmp/www && echo hello-from-static > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www",
+            ),
+          );
+          await Deno.writeTextFile(
+            `${manifests}/static-host.yaml`,
+            staticPod(
+              "static-host",
+              "  hostNetwork: true\n",
+              "trap 'exit 0' TERM; while true; do sleep 1; done",
+            ),
+          );
+          const mirror = (name: string) =>
+            waitFor(`mirror pod ${name} Running with an IP`, async () => {
+              const r = await kubectl(["get", "pod", name, "-o", "json"]);
+              const p = r.code === 0 ? JSON.parse(r.stdout) as ApiPod : undefined;
+              return p?.status.phase === "Running" && p.status.containerStatuses?.[0]?.ready &&
+                p.status.podIP;
+            }, long).catch((e) => {
+              throw explain(e);
+            });
+          const webIP = await mirror("static-web-node-3");
+          assert.ok(inCidr(webIP, cidrs[2]!), `static pod IP ${webIP} in node-3's ${cidrs[2]}`);
+          assert.equal(
+            await mirror("static-host-node-3"),
+            nodes[2]!.address,
+            "hostNetwork: node IP",
+          );
+          await waitFor("the static pod by IP from node 1", async () => {
+            const get = await wget(`http://${webIP}:8080/`, 5);
+            return get.out.trim() === "hello-from-static";
+          }, { timeoutMs: 60_000, intervalMs: 500 }).catch((e) => {
             throw explain(e);
           });
-        const webIP = await mirror("static-web-node-3");
-        assert.ok(inCidr(webIP, cidrs[2]!), `static pod IP ${webIP} in node-3's ${cidrs[2]}`);
-        assert.equal(await mirror("static-host-node-3"), nodes[2]!.address, "hostNetwork: node IP");
-        await waitFor("the static pod by IP from node 1", async () => {
-          const get = await wget(`http://${webIP}:8080/`, 5);
-          return get.out.trim() === "hello-from-static";
-        }, { timeoutMs: 60_000, intervalMs: 500 }).catch((e) => {
-          throw explain(e);
-        });
-        const resolv = await execIn(2, "static-web-node-3", ["cat", "/etc/resolv.conf"]);
-        assert.match(resolv.out, /^nameserver 169\.254\.20\.10$/m);
-        await Deno.remove(`${manifests}/static-web.yaml`);
-        await Deno.remove(`${manifests}/static-host.yaml`);
+          const resolv = await execIn(2, "static-web-node-3", ["cat", "/etc/resolv.conf"]);
+          assert.match(resolv.out, /^nameserver 169\.254\.20\.10$/m);
+        } finally {
+          for (const f of files) {
+            await Deno.remove(f).catch((e) => {
+              if (!(e instanceof Deno.errors.NotFound)) throw e;
+            });
+          }
+        }
         await waitFor("both mirror pods gone", async () => {
           const r = await kubectl(["get", "pods", "-o", "name"]);
           return r.code === 0 && !r.stdout.includes("static-");
