@@ -45,6 +45,9 @@ export async function startTestEtcd(
     grpcUrl: etcd.grpcUrl,
     port: etcd.port,
     dataDir: etcd.dataDir,
+    get pid() {
+      return etcd.pid;
+    },
     kill: () => etcd.kill(),
     restart: () => etcd.restart(),
     stop,
