@@ -34,7 +34,7 @@ export type WatchItem =
 
 /** Options of {@linkcode WatchCache}. */
 export interface WatchCacheOptions {
-  /** Events kept in memory (default 10,000). */
+  /** Events kept in memory: at least this many, at most twice as many (default 10,000). */
   window?: number;
   /** Items a slow watcher may have queued before it is dropped (default 20,000). */
   maxQueue?: number;
@@ -241,7 +241,10 @@ export class WatchCache {
     }
     this.#revision = Math.max(this.#revision, ce.revision);
     this.#buffer.push(ce);
-    if (this.#buffer.length > this.#window) {
+    // Trimmed back to the window once it holds twice as many: removing the oldest event on
+    // every new one moved the whole window each time (≈ 50 µs per event at 10,000, most of the
+    // cache's time in a 10,000-pod scheduler run).
+    if (this.#buffer.length >= 2 * this.#window) {
       const dropped = this.#buffer.splice(0, this.#buffer.length - this.#window);
       this.#bufferStart = dropped[dropped.length - 1]!.revision;
     }

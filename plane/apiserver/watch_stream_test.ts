@@ -120,3 +120,25 @@ Deno.test("watch stream: a client that goes away mid-wait ends it quietly", asyn
   cache.close();
   assert.deepEqual(lines, []);
 });
+
+Deno.test("watch cache: a watch from inside the kept window is served from memory, in order", async () => {
+  const store = new FakeStore();
+  const cache = new WatchCache(store as unknown as KvStore, "/registry/pods/", { window: 5 });
+  await cache.start();
+  for (let i = 0; i < 50; i++) store.putPod(`p${i}`);
+  for (let i = 0; i < 500 && cache.revision < store.revision; i++) {
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  assert.equal(cache.revision, store.revision);
+  // The last 5 events (p45..p49): this store cannot replay history, so they come from memory.
+  const ac = new AbortController();
+  const names: string[] = [];
+  for await (const item of cache.subscribe("/registry/pods/", store.revision - 5, ac.signal)) {
+    assert.equal(item.type, "ADDED");
+    if (item.type === "ADDED") names.push(String(item.object.metadata.name));
+    if (names.length === 5) break;
+  }
+  ac.abort();
+  cache.close();
+  assert.deepEqual(names, ["p45", "p46", "p47", "p48", "p49"]);
+});
