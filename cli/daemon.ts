@@ -177,6 +177,7 @@ async function startClusterAgent(
       internalIP: internalIpFor(splitAddress(c.address).hostname),
       labels: c.labels,
       taints: c.taints,
+      reserved: c.reserved,
     },
     facts,
     leaseIntervalMs: c.leaseIntervalMs,

@@ -9,7 +9,13 @@ import { Command, type CommandUnknownOpts } from "./_command.ts";
 import type { CliIo, GlobalOptions } from "./context.ts";
 import { userPath } from "./context.ts";
 import { UsageError } from "../core/errors.ts";
-import { parseNodeLabels, parseTaints, type Taint } from "../plane/node_agent/node_object.ts";
+import {
+  parseNodeLabels,
+  parseReserved,
+  parseTaints,
+  type ReservedResources,
+  type Taint,
+} from "../plane/node_agent/node_object.ts";
 import { parseCaCertHash } from "../plane/node_protocol/ca_cert_hash.ts";
 import { parseBootstrapToken } from "../plane/node_protocol/bootstrap_token.ts";
 
@@ -52,6 +58,8 @@ export interface DaemonClusterOptions {
   labels: Record<string, string>;
   /** `--register-with-taints`. */
   taints: Taint[];
+  /** `--system-reserved` plus `--kube-reserved` (cpu millicores, memory bytes). */
+  reserved: ReservedResources;
   /** `--node-lease-interval`: Lease renewal period, ms (default 10 000). */
   leaseIntervalMs: number;
   /** `--node-status-interval`: status report period, ms (default 60 000). */
@@ -111,6 +119,8 @@ export function parseDaemonOptions(
     caCertHash?: string;
     nodeLabels?: string;
     registerWithTaints?: string;
+    systemReserved?: string;
+    kubeReserved?: string;
     nodeLeaseInterval?: string;
     nodeStatusInterval?: string;
   },
@@ -151,11 +161,26 @@ export function parseDaemonOptions(
       caCertHash: usage(() => parseCaCertHash(raw.caCertHash!)),
       labels: usage(() => parseNodeLabels(raw.nodeLabels)),
       taints: usage(() => parseTaints(raw.registerWithTaints)),
+      reserved: usage(() => {
+        const system = parseReserved(raw.systemReserved, "--system-reserved");
+        const kube = parseReserved(raw.kubeReserved, "--kube-reserved");
+        return {
+          cpuMillis: system.cpuMillis + kube.cpuMillis,
+          memoryBytes: system.memoryBytes + kube.memoryBytes,
+        };
+      }),
       leaseIntervalMs: positiveMs(raw.nodeLeaseInterval, "--node-lease-interval", 10_000),
       statusIntervalMs: positiveMs(raw.nodeStatusInterval, "--node-status-interval", 60_000),
     };
   } else {
-    for (const [flag, v] of [["--token", raw.token], ["--ca-cert-hash", raw.caCertHash]]) {
+    for (
+      const [flag, v] of [
+        ["--token", raw.token],
+        ["--ca-cert-hash", raw.caCertHash],
+        ["--system-reserved", raw.systemReserved],
+        ["--kube-reserved", raw.kubeReserved],
+      ]
+    ) {
       if (v !== undefined) throw new UsageError(`${flag} needs --cluster HOST:PORT`);
     }
   }
@@ -200,6 +225,11 @@ function addDaemonFlags<T extends CommandUnknownOpts>(cmd: T): T {
     .option("--ca-cert-hash <sha256:hex>", "pin of the cluster CA's public key")
     .option("--node-labels <k=v,...>", "labels to register the Node with")
     .option("--register-with-taints <k=v:Effect,...>", "taints to register the Node with")
+    .option(
+      "--system-reserved <cpu=Q,memory=Q>",
+      "resources kept from pods for the system (allocatable = capacity - reserved)",
+    )
+    .option("--kube-reserved <cpu=Q,memory=Q>", "resources kept from pods for rk8s itself")
     .option("--node-lease-interval <ms>", "Lease renewal period (default 10000)")
     .option("--node-status-interval <ms>", "node status report period (default 60000)");
   return cmd;

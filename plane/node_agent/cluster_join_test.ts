@@ -80,6 +80,10 @@ Deno.test({
         "zone=a",
         "--register-with-taints",
         "dedicated=infra:NoSchedule",
+        "--system-reserved",
+        "cpu=500m,memory=64Mi",
+        "--kube-reserved",
+        "memory=64Mi",
       ]);
 
       let node1Exited = false;
@@ -104,6 +108,15 @@ Deno.test({
         assert.equal(n.status.capacity.pods, "110");
         assert.equal(Number(n.status.capacity.cpu), navigator.hardwareConcurrency);
         assert.match(n.status.capacity.memory, /^\d+Ki$/);
+        // Allocatable: capacity less --system-reserved and --kube-reserved (kubelet's rule).
+        assert.equal(
+          n.status.allocatable.cpu,
+          `${navigator.hardwareConcurrency * 1000 - 500}m`,
+        );
+        assert.equal(
+          Number(n.status.allocatable.memory.slice(0, -2)),
+          Number(n.status.capacity.memory.slice(0, -2)) - 128 * 1024,
+        );
         assert.equal(n.status.nodeInfo.kernelVersion, Deno.osRelease());
         assert.match(n.status.nodeInfo.containerRuntimeVersion, /^\w+:\/\//);
         assert.deepEqual(n.status.addresses[0], { type: "InternalIP", address: "127.0.0.1" });

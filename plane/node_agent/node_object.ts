@@ -2,12 +2,14 @@
  * The Node and Lease objects a node agent registers and renews, built as the kubelet builds
  * them (https://kubernetes.io/docs/reference/node/node-status/): labels
  * `kubernetes.io/hostname`, `kubernetes.io/os`, `kubernetes.io/arch`; capacity and allocatable
- * `cpu` (cores), `memory` (bytes, written in Ki as the kubelet does) and `pods` (110); the
+ * `cpu` (cores), `memory` (bytes, written in Ki as the kubelet does) and `pods` (110), allocatable
+ * less `--system-reserved`/`--kube-reserved`; the
  * kubelet's condition types, reasons and messages; a Lease in `kube-node-lease` named after the
  * node with `leaseDurationSeconds` 40. Pure.
  *
  * @module
  */
+import { cpuMillis, memoryBytes } from "../../core/quantity.ts";
 
 /** Facts about the host, as `readHostFacts` reads them. */
 export interface HostFacts {
@@ -57,6 +59,16 @@ export interface NodeRegistration {
   taints: Taint[];
   /** Max pods (default 110, the kubelet's). */
   maxPods?: number;
+  /** Resources held back from pods (`--system-reserved` plus `--kube-reserved`). */
+  reserved?: ReservedResources;
+}
+
+/** Resources a node keeps for itself: `allocatable = capacity - reserved` (never below 0). */
+export interface ReservedResources {
+  /** CPU, millicores. */
+  cpuMillis: number;
+  /** Memory, bytes. */
+  memoryBytes: number;
 }
 
 /** The kubelet's default `--max-pods`. */
@@ -185,7 +197,7 @@ export function nodeStatus(
 ): Record<string, unknown> & { capacity: Record<string, string> } {
   return {
     capacity: resources,
-    allocatable: { ...resources },
+    allocatable: allocatable(resources, facts, r.reserved),
     conditions: nodeConditions(now, previousConditions),
     addresses: [
       { type: "InternalIP", address: r.internalIP },
@@ -243,6 +255,59 @@ export function buildLease(node: string, nodeUid: string, now: Date): {
       renewTime: k8sMicroTime(now),
     },
   };
+}
+
+/**
+ * Node allocatable as the kubelet computes it from capacity and its reservations
+ * (https://kubernetes.io/docs/tasks/administer-cluster/reserve-compute-resources/): cpu and
+ * memory minus `--kube-reserved` and `--system-reserved`, floored at 0; pods unchanged. rk8s does
+ * no kubelet eviction, so no hard-eviction threshold is subtracted.
+ */
+function allocatable(
+  resources: Record<string, string>,
+  facts: HostFacts,
+  reserved: ReservedResources | undefined,
+): Record<string, string> {
+  if (!reserved) return { ...resources };
+  const cpu = Math.max(0, facts.cpuCores * 1000 - reserved.cpuMillis);
+  const memory = Math.max(0, facts.memoryBytes - reserved.memoryBytes);
+  return {
+    ...resources,
+    cpu: cpu % 1000 === 0 ? String(cpu / 1000) : `${cpu}m`,
+    memory: `${Math.floor(memory / 1024)}Ki`,
+  };
+}
+
+/**
+ * Parses a reservation flag of the kubelet (`--system-reserved`, `--kube-reserved`):
+ * `cpu=100m,memory=256Mi`, quantities as Kubernetes writes them. `ephemeral-storage` and `pid`,
+ * which the kubelet also takes, are refused: rk8s accounts for neither. Throws `TypeError` naming
+ * the flag and the bad item.
+ *
+ * @example
+ * ```ts
+ * import { parseReserved } from "./node_object.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseReserved("cpu=250m,memory=1Gi", "--system-reserved"),
+ *   { cpuMillis: 250, memoryBytes: 1024 ** 3 });
+ * assert.throws(() => parseReserved("gpu=1", "--kube-reserved"), /--kube-reserved: "gpu=1"/);
+ * ```
+ */
+export function parseReserved(text: string | undefined, flag: string): ReservedResources {
+  const out: ReservedResources = { cpuMillis: 0, memoryBytes: 0 };
+  for (const item of (text ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+    const eq = item.indexOf("=");
+    const key = eq > 0 ? item.slice(0, eq) : "";
+    const value = item.slice(eq + 1);
+    try {
+      if (key === "cpu") out.cpuMillis = cpuMillis(value);
+      else if (key === "memory") out.memoryBytes = memoryBytes(value);
+      else throw new TypeError("expected cpu=QUANTITY or memory=QUANTITY");
+    } catch (e) {
+      throw new TypeError(`${flag}: "${item}": ${e instanceof Error ? e.message : e}`);
+    }
+  }
+  return out;
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   nodeConditions,
   nodeStatus,
   parseNodeLabels,
+  parseReserved,
   parseTaints,
 } from "./node_object.ts";
 import { parseDaemonOptions } from "../../cli/daemon_options.ts";
@@ -49,6 +50,42 @@ Deno.test("buildNode: kubelet labels, capacity in Ki, pods 110, nodeInfo, taints
   const ready = (n.status.conditions as { type: string; lastHeartbeatTime: string }[])
     .find((c) => c.type === "Ready")!;
   assert.equal(ready.lastHeartbeatTime, "2030-01-01T00:00:00Z");
+});
+
+Deno.test("allocatable is capacity less --system-reserved and --kube-reserved, never below 0", () => {
+  const reg = { name: "n1", internalIP: "10.0.0.5", labels: {}, taints: [] };
+  const n = buildNode(
+    { ...reg, reserved: { cpuMillis: 250, memoryBytes: 512 * 1024 ** 2 } },
+    facts,
+    new Date(0),
+  );
+  assert.deepEqual(n.status.capacity, { cpu: "4", memory: "8388608Ki", pods: "110" });
+  assert.deepEqual(n.status.allocatable, { cpu: "3750m", memory: "7864320Ki", pods: "110" });
+  const whole = nodeStatus(
+    { ...reg, reserved: { cpuMillis: 1000, memoryBytes: 0 } },
+    facts,
+    new Date(0),
+  );
+  assert.deepEqual(whole.allocatable, { cpu: "3", memory: "8388608Ki", pods: "110" });
+  const over = nodeStatus(
+    { ...reg, reserved: { cpuMillis: 9000, memoryBytes: 16 * 1024 ** 3 } },
+    facts,
+    new Date(0),
+  );
+  assert.deepEqual(over.allocatable, { cpu: "0", memory: "0Ki", pods: "110" });
+  assert.deepEqual(parseReserved("memory=1Gi, cpu=0.5", "--kube-reserved"), {
+    cpuMillis: 500,
+    memoryBytes: 1024 ** 3,
+  });
+  assert.deepEqual(parseReserved(undefined, "--kube-reserved"), { cpuMillis: 0, memoryBytes: 0 });
+  assert.throws(
+    () => parseReserved("cpu=lots", "--system-reserved"),
+    /--system-reserved: "cpu=lots"/,
+  );
+  assert.throws(
+    () => parseReserved("ephemeral-storage=1Gi", "--system-reserved"),
+    /expected cpu=QUANTITY or memory=QUANTITY/,
+  );
 });
 
 Deno.test("nodeConditions keeps lastTransitionTime while the status is unchanged", () => {
@@ -101,9 +138,22 @@ Deno.test("rkl daemon cluster flags and rks token/node commands parse, with usag
     caCertHash: pin,
     labels: { zone: "a" },
     taints: [],
+    reserved: { cpuMillis: 0, memoryBytes: 0 },
     leaseIntervalMs: 500,
     statusIntervalMs: 60_000,
   });
+  const reserved = parseDaemonOptions(io, {
+    cluster: "127.0.0.1:50051",
+    caCertHash: pin,
+    systemReserved: "cpu=100m,memory=256Mi",
+    kubeReserved: "cpu=150m",
+  });
+  assert.deepEqual(reserved.cluster?.reserved, { cpuMillis: 250, memoryBytes: 256 * 1024 ** 2 });
+  assert.throws(
+    () => parseDaemonOptions(io, { cluster: "h:1", caCertHash: pin, kubeReserved: "disk=1" }),
+    /--kube-reserved: "disk=1"/,
+  );
+  assert.throws(() => parseDaemonOptions(io, { systemReserved: "cpu=1" }), /needs --cluster/);
   assert.throws(() => parseDaemonOptions(io, { cluster: "x:1" }), /needs --ca-cert-hash/);
   assert.throws(() => parseDaemonOptions(io, { cluster: "nohost", caCertHash: pin }), /HOST:PORT/);
   assert.throws(() => parseDaemonOptions(io, { cluster: "h:1", caCertHash: "md5:1" }), /sha256:/);
