@@ -342,23 +342,29 @@ export class KubeClient implements AsyncDisposable {
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     // Aborting the fetch does not always settle a pending read of its body (seen with a busy
-    // in-process server: an informer's stop() then hung forever), so the read races the signal.
+    // in-process server: an informer's stop() then hung forever), so each read also ends on the
+    // signal. The listener is per read and removed after it: racing every read against one
+    // long-lived "aborted" promise kept every chunk read reachable until the watch ended (each
+    // race leaves a reaction on that promise): 200,000 1 KiB chunks kept 110 MB of heap (450 MB
+    // resident) and read 5× slower.
     const signal = opts.signal;
-    let onAbort: (() => void) | undefined;
-    const aborted = signal
-      ? new Promise<never>((_, reject) => {
-        onAbort = () => reject(signal.reason);
-        if (signal.aborted) onAbort();
-        else signal.addEventListener("abort", onAbort, { once: true });
-      })
-      : undefined;
-    aborted?.catch(() => {});
+    const read = (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+      if (!signal) return reader.read();
+      return new Promise((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        if (signal.aborted) return onAbort();
+        signal.addEventListener("abort", onAbort, { once: true });
+        reader.read().then(resolve, reject).finally(() =>
+          signal.removeEventListener("abort", onAbort)
+        );
+      });
+    };
     let buf = "";
     try {
       for (;;) {
         let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
-          chunk = await (aborted ? Promise.race([reader.read(), aborted]) : reader.read());
+          chunk = await read();
         } catch (e) {
           if (signal?.aborted) return;
           throw new RkError(`Watch of ${resource} broke: ${e instanceof Error ? e.message : e}`, {
@@ -386,7 +392,6 @@ export class KubeClient implements AsyncDisposable {
         }
       }
     } finally {
-      if (onAbort) signal?.removeEventListener("abort", onAbort);
       // After an abort the cancel may not settle either: it is not waited for then.
       const cancelled = reader.cancel().catch(() => {});
       if (!signal?.aborted) await cancelled;
