@@ -147,7 +147,9 @@ export class MonitorError extends RkError {
 
 /**
  * Extracts the error messages from a runtime's JSON log (`--log-format=json`), falling back
- * to the raw text.
+ * to the raw text. With `partial` (the runtime may still be writing), a last line without its
+ * newline that is not JSON yet is left out: a long error line is written in more than one
+ * piece, and its first 64 KiB are not the message.
  *
  * @example
  * ```ts
@@ -155,12 +157,16 @@ export class MonitorError extends RkError {
  * import assert from "node:assert/strict";
  * const log = '{"level":"info","msg":"x"}\n{"level":"error","msg":"exec: \\"nope\\": not found"}\n';
  * assert.equal(runtimeLogErrors(log), 'exec: "nope": not found');
+ * // Still being written: the unfinished last line waits for the rest.
+ * assert.equal(runtimeLogErrors('{"level":"error","msg":"exec: \\"xx', { partial: true }), "");
  * ```
  */
-export function runtimeLogErrors(text: string): string {
+export function runtimeLogErrors(text: string, opts: { partial?: boolean } = {}): string {
   const msgs: string[] = [];
-  for (const line of text.split("\n")) {
+  const lines = text.split("\n");
+  for (const [i, line] of lines.entries()) {
     if (!line.trim()) continue;
+    const unfinished = opts.partial === true && i === lines.length - 1;
     try {
       const v: unknown = JSON.parse(line);
       if (typeof v === "object" && v !== null) {
@@ -170,7 +176,7 @@ export function runtimeLogErrors(text: string): string {
         }
       }
     } catch {
-      msgs.push(line.trim());
+      if (!unfinished) msgs.push(line.trim());
     }
   }
   return msgs.join("; ");
@@ -264,7 +270,9 @@ export class Conmon implements ContainerMonitor {
         return { pid, monitorPid };
       }
       // The runtime logs its failure (JSON, level "error") before conmon gives up.
-      const why = runtimeLogErrors((await readTextIfExists(req.runtimeLogPath)) ?? "");
+      const why = runtimeLogErrors((await readTextIfExists(req.runtimeLogPath)) ?? "", {
+        partial: true,
+      });
       if (why) {
         throw new MonitorError(
           req.id,
@@ -294,7 +302,7 @@ export class Conmon implements ContainerMonitor {
             throw new MonitorError(
               req.id,
               `Runtime ${runtime.name} failed to create container "${req.name}": ${
-                late ||
+                shorten(late, 1000) ||
                 "conmon exited before the container was created and the runtime logged no error"
               }`,
             );

@@ -123,6 +123,22 @@ Deno.test("parseRuntimeState() validates runtime JSON", () => {
   );
 });
 
+Deno.test("runtimeLogErrors() while the runtime still writes: an unfinished long line waits", () => {
+  const line = JSON.stringify({ level: "error", msg: `exec: "${"x".repeat(70_000)}": too long` });
+  // runc writes a line this long in pieces; a read may see only the first 64 KiB of it.
+  assert.equal(runtimeLogErrors(line.slice(0, 65_536), { partial: true }), "");
+  assert.equal(
+    runtimeLogErrors(`${line}\n`, { partial: true }),
+    `exec: "${"x".repeat(70_000)}": too long`,
+  );
+  // Finished lines count, JSON or not; without `partial` the last line counts as it is.
+  assert.equal(
+    runtimeLogErrors('plain failure\n{"level":"err', { partial: true }),
+    "plain failure",
+  );
+  assert.equal(runtimeLogErrors("plain failure"), "plain failure");
+});
+
 Deno.test("runtimeLogErrors() extracts runtime error messages", () => {
   const log = '{"level":"warning","msg":"w"}\n' +
     '{"level":"error","msg":"runc create failed: unable to start container process"}\n';
