@@ -207,12 +207,7 @@ async function runScheduler(
           ...(election ? { identity: election.identity } : {}),
           log: (l) => io.stderr(`${l}\n`),
         });
-        try {
-          await s.start();
-        } catch (e) {
-          await s.stop();
-          throw e;
-        }
+        await s.start();
         scheduler = s;
         io.stderr(`rks: scheduler ${s.profile.schedulerName} running against ${kube.api.server}\n`);
       },

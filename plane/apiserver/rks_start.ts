@@ -218,12 +218,7 @@ export async function startRks(
             ...(identity ? { identity } : {}),
             log,
           });
-          try {
-            await s.start();
-          } catch (e) {
-            await s.stop();
-            throw e;
-          }
+          await s.start();
           scheduler = s;
           log(`rks: scheduler ${s.profile.schedulerName} running`);
         }, async () => {

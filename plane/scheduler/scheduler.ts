@@ -187,8 +187,20 @@ export class Scheduler {
     return this.#waiters.wait(condition, timeoutMs, "scheduler");
   }
 
-  /** Lists nodes and pods, then schedules in the background until {@linkcode Scheduler.stop}. */
+  /**
+   * Lists nodes and pods, then schedules in the background until {@linkcode Scheduler.stop}.
+   * A start that fails (the API unreachable, a list refused) stops what it started and throws.
+   */
   async start(): Promise<void> {
+    try {
+      await this.#start();
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  async #start(): Promise<void> {
     const name = this.profile.schedulerName;
     await this.#nodes.addHandlers({
       add: (n) => {
