@@ -21,6 +21,7 @@ import { SharedInformer } from "../client/shared_informer.ts";
 import type { KubeObject } from "../store/kube_object.ts";
 import { freePort } from "../store/etcd_server.ts";
 import { waitFor } from "../../core/testing.ts";
+import { testLease } from "../../core/test_lease.ts";
 import type { Condition } from "./_objects.ts";
 
 const QUARANTINE_MS = 2000;
@@ -35,7 +36,7 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    const dir = await Deno.makeTempDir({ prefix: "rks-podgc-" });
+    const dir = testLease().makeTempDir("rks-podgc-");
     const home = join(dir, "home");
     await Deno.mkdir(home);
     const kubeconfig = join(dir, "admin.kubeconfig");
@@ -350,7 +351,7 @@ Deno.test({
       await pods?.stop();
       kube?.close();
       const s = await stopRksProcess(rks);
-      await Deno.remove(dir, { recursive: true });
+      await testLease().removeDir(dir);
       assert.equal(s.code, 0, s.stderr);
     }
   },
