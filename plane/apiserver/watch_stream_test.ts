@@ -68,6 +68,14 @@ function open(cache: WatchCache, signal: AbortSignal, log: (l: string) => void):
   });
 }
 
+/** Bounded wait (500 turns of 1 ms) until the shared cache has applied the store's events. */
+async function caughtUp(cache: WatchCache, store: FakeStore): Promise<void> {
+  for (let i = 0; i < 500 && cache.revision < store.revision; i++) {
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  assert.equal(cache.revision, store.revision);
+}
+
 async function readLine(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<unknown> {
   const { value, done } = await reader.read();
   assert.ok(!done && value);
@@ -110,11 +118,7 @@ Deno.test("watch stream: a client that goes away mid-wait ends it quietly", asyn
   assert.equal((await pending).done, true);
   ac.abort();
   store.putPod("late");
-  // Bounded wait until the shared cache has applied the late event.
-  for (let i = 0; i < 500 && cache.revision < store.revision; i++) {
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  assert.equal(cache.revision, store.revision);
+  await caughtUp(cache, store);
   // A few turns of the event loop for a pull still waiting to settle.
   for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 0));
   cache.close();
@@ -126,10 +130,7 @@ Deno.test("watch cache: a watch from inside the kept window is served from memor
   const cache = new WatchCache(store as unknown as KvStore, "/registry/pods/", { window: 5 });
   await cache.start();
   for (let i = 0; i < 50; i++) store.putPod(`p${i}`);
-  for (let i = 0; i < 500 && cache.revision < store.revision; i++) {
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  assert.equal(cache.revision, store.revision);
+  await caughtUp(cache, store);
   // The last 5 events (p45..p49): this store cannot replay history, so they come from memory.
   const ac = new AbortController();
   const names: string[] = [];
