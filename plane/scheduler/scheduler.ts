@@ -147,6 +147,12 @@ export class Scheduler {
   readonly #client: KubeClient;
   readonly #opts: SchedulerOptions;
   readonly #events: EventRecorder;
+  /**
+   * The scheduler's informers (all nodes; all pods, bound ones included). Others in the same
+   * process may add handlers to them instead of watching again, as kube-scheduler shares its
+   * informer factory (and `scheduler_perf` counts bound pods through it).
+   */
+  readonly informers: { readonly nodes: SharedInformer<Node>; readonly pods: SharedInformer<Pod> };
   readonly #nodes: SharedInformer<Node>;
   readonly #pods: SharedInformer<Pod>;
   readonly #stop = new AbortController();
@@ -173,6 +179,7 @@ export class Scheduler {
     const onError = (e: unknown) => log(`scheduler: watch failed, re-listing: ${serverMessage(e)}`);
     this.#nodes = new SharedInformer<Node>(client, "nodes", { onError });
     this.#pods = new SharedInformer<Pod>(client, "pods", { onError });
+    this.informers = { nodes: this.#nodes, pods: this.#pods };
   }
 
   #wake(): void {
