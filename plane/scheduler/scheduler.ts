@@ -175,6 +175,10 @@ export class Scheduler {
       component: name,
       instance: opts.identity ?? `${name}-${crypto.randomUUID().slice(0, 8)}`,
       onError: (e) => log(`scheduler: event not recorded: ${serverMessage(e)}`),
+      // kube-scheduler's events.k8s.io broadcaster (client-go tools/events) writes each event
+      // in its own goroutine: a burst of bindings gets its Scheduled events written, not
+      // dropped behind 8 writes at a time. As many event writes as bindings in flight.
+      maxInFlight: opts.maxBindsInFlight ?? 64,
     });
     const onError = (e: unknown) => log(`scheduler: watch failed, re-listing: ${serverMessage(e)}`);
     this.#nodes = new SharedInformer<Node>(client, "nodes", { onError });
