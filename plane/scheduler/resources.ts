@@ -59,23 +59,36 @@ function amount(name: string, q: string | number): number {
 
 function fromList(list: Record<string, string | number> | undefined): Resources {
   const r = emptyResources();
-  for (const [k, v] of Object.entries(list ?? {})) {
-    if (k === "cpu") r.milliCPU = amount(k, v);
-    else if (k === "memory") r.memory = amount(k, v);
-    else if (k !== "pods") r.scalar[k] = amount(k, v);
-  }
+  if (list) addList(r, list);
   return r;
 }
 
+/** Adds the amounts of `list` to `r` in place (`pods` is not a request). */
+function addList(r: Resources, list: Record<string, string | number>): void {
+  for (const k in list) {
+    const v = list[k]!;
+    if (k === "cpu") r.milliCPU += amount(k, v);
+    else if (k === "memory") r.memory += amount(k, v);
+    else if (k !== "pods") r.scalar[k] = (r.scalar[k] ?? 0) + amount(k, v);
+  }
+}
+
+/** Adds `b` to `a` in place. */
+function addInto(a: Resources, b: Resources): void {
+  a.milliCPU += b.milliCPU;
+  a.memory += b.memory;
+  for (const k in b.scalar) a.scalar[k] = (a.scalar[k] ?? 0) + b.scalar[k]!;
+}
+
 function add(a: Resources, b: Resources): Resources {
-  const scalar = { ...a.scalar };
-  for (const [k, v] of Object.entries(b.scalar)) scalar[k] = (scalar[k] ?? 0) + v;
-  return { milliCPU: a.milliCPU + b.milliCPU, memory: a.memory + b.memory, scalar };
+  const r = { milliCPU: a.milliCPU, memory: a.memory, scalar: { ...a.scalar } };
+  addInto(r, b);
+  return r;
 }
 
 function max(a: Resources, b: Resources): Resources {
   const scalar = { ...a.scalar };
-  for (const [k, v] of Object.entries(b.scalar)) scalar[k] = Math.max(scalar[k] ?? 0, v);
+  for (const k in b.scalar) scalar[k] = Math.max(scalar[k] ?? 0, b.scalar[k]!);
   return {
     milliCPU: Math.max(a.milliCPU, b.milliCPU),
     memory: Math.max(a.memory, b.memory),
@@ -83,13 +96,19 @@ function max(a: Resources, b: Resources): Resources {
   };
 }
 
-function containerRequests(c: ContainerLike, nonZero: boolean): Resources {
-  const r = fromList(c.resources?.requests);
+/** Adds container `c`'s requests to `r` in place (with `nonZero`, the scoring defaults). */
+function addContainer(r: Resources, c: ContainerLike, nonZero: boolean): void {
+  const req = c.resources?.requests;
+  if (req) addList(r, req);
   if (nonZero) {
-    const req = c.resources?.requests ?? {};
-    if (req.cpu === undefined) r.milliCPU = DEFAULT_MILLI_CPU_REQUEST;
-    if (req.memory === undefined) r.memory = DEFAULT_MEMORY_REQUEST;
+    if (req?.cpu === undefined) r.milliCPU += DEFAULT_MILLI_CPU_REQUEST;
+    if (req?.memory === undefined) r.memory += DEFAULT_MEMORY_REQUEST;
   }
+}
+
+function containerRequests(c: ContainerLike, nonZero: boolean): Resources {
+  const r = emptyResources();
+  addContainer(r, c, nonZero);
   return r;
 }
 
@@ -116,8 +135,10 @@ function containerRequests(c: ContainerLike, nonZero: boolean): Resources {
  */
 export function podRequests(pod: Pod, nonZero = false): Resources {
   const spec = pod.spec ?? {};
-  let apps = emptyResources();
-  for (const c of spec.containers ?? []) apps = add(apps, containerRequests(c, nonZero));
+  const apps = emptyResources();
+  for (const c of spec.containers ?? []) addContainer(apps, c, nonZero);
+  // The common case (no init containers, no overhead): the app containers' sum.
+  if (!spec.initContainers?.length && !spec.overhead) return apps;
   let sidecars = emptyResources();
   let initMax = emptyResources();
   for (const c of spec.initContainers ?? []) {

@@ -157,6 +157,8 @@ export class Scheduler {
   readonly #pods: SharedInformer<Pod>;
   readonly #stop = new AbortController();
   readonly #binds = new Set<Promise<void>>();
+  /** Called when a binding in flight ends (the loop waits for a free slot). */
+  #slotFreed: (() => void) | undefined;
   readonly #waiters = new ConditionWaiters();
   #loop: Promise<void> | undefined;
   #startIndex = 0;
@@ -324,7 +326,9 @@ export class Scheduler {
     const maxBinds = this.#opts.maxBindsInFlight ?? 64;
     while (!signal.aborted) {
       if (this.#binds.size >= maxBinds) {
-        await Promise.race(this.#binds);
+        // One waiter, woken by the next binding that ends (racing all bindings in flight
+        // attached a reaction to each of them on every turn).
+        await new Promise<void>((resolve) => this.#slotFreed = resolve);
         continue;
       }
       const q = this.queue.pop();
@@ -389,9 +393,13 @@ export class Scheduler {
       return;
     }
     this.cache.assume(info, r.node);
-    const p = this.#bind(q, pod, r.node);
+    const p = this.#bind(q, pod, r.node).finally(() => {
+      this.#binds.delete(p);
+      const freed = this.#slotFreed;
+      this.#slotFreed = undefined;
+      freed?.();
+    });
     this.#binds.add(p);
-    p.finally(() => this.#binds.delete(p));
   }
 
   async #unschedulable(
