@@ -11,13 +11,14 @@ import type { KubeClient } from "../client/kube_client.ts";
 import type { SharedInformer } from "../client/shared_informer.ts";
 import { isNotFound } from "../client/client_errors.ts";
 import type { KubeObject } from "../store/kube_object.ts";
-import type { Pod } from "./_objects.ts";
+import { type Pod, rfc3339 } from "./_objects.ts";
 import {
   type LeaseObject,
   type NodeLifecycleAction,
   type NodeLifecycleOptions,
   type NodeObject,
   reconcileNodeLifecycle,
+  TAINT_EVICTION_CONDITION,
 } from "./node_lifecycle_reconcile.ts";
 import { type ClusterCidr, reconcileNodeIpam } from "./node_ipam_reconcile.ts";
 import { WorkQueue } from "./work_queue.ts";
@@ -199,6 +200,23 @@ export class NodeLifecycleController {
             `Marking for deletion Pod ${a.namespace}/${a.name}`,
           );
         }
+        // Upstream's taint eviction (`addConditionAndDeletePod`): the DisruptionTarget
+        // condition first, so the pod's owner and the kubelet see why it goes, then the delete.
+        await this.#ignoreGone(kube.patch(
+          "pods",
+          a.namespace,
+          a.name,
+          {
+            status: {
+              conditions: [{
+                ...TAINT_EVICTION_CONDITION,
+                lastTransitionTime: rfc3339(new Date()),
+              }],
+            },
+          },
+          "strategic",
+          { subresource: "status" },
+        ));
         await this.#ignoreGone(
           kube.delete("pods", a.namespace, a.name, { preconditions: { uid: a.uid } }),
         );

@@ -76,6 +76,18 @@ export interface NodeLifecycleOptions {
   watchingSinceMs?: number;
 }
 
+/**
+ * The `DisruptionTarget` condition the taint eviction controller sets on a pod before deleting
+ * it for a `NoExecute` taint it does not tolerate (upstream `tainteviction`
+ * `addConditionAndDeletePod`; Kubernetes docs "Pod disruption conditions").
+ */
+export const TAINT_EVICTION_CONDITION: Readonly<Condition> = Object.freeze({
+  type: "DisruptionTarget",
+  status: "True",
+  reason: "DeletionByTaintManager",
+  message: "Taint manager: deleting due to NoExecute taint",
+});
+
 /** One thing the node lifecycle controller asks of the API. */
 export type NodeLifecycleAction =
   /** Replace the node's `status.conditions` (status subresource). */
@@ -84,7 +96,10 @@ export type NodeLifecycleAction =
   | { type: "updateNodeTaints"; node: string; taints: Taint[] }
   /** Set the pod's Ready condition to False (its node stopped reporting). */
   | { type: "markPodNotReady"; namespace: string; name: string; conditions: Condition[] }
-  /** Delete the pod (`TaintManagerEviction`). */
+  /**
+   * Give the pod the {@linkcode TAINT_EVICTION_CONDITION}, then delete it
+   * (`TaintManagerEviction`).
+   */
   | { type: "evictPod"; namespace: string; name: string; uid: string; node: string }
   /** An Event on a node. */
   | {

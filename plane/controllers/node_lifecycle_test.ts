@@ -137,6 +137,18 @@ Deno.test({
         "node-b keeps renewing",
       );
       await pods.waitFor(() => onNode("node-a") === 0);
+      // The evicted pods stay Terminating (no kubelet finishes them) with upstream's condition.
+      const evicted = pods.list().filter((p) =>
+        (p.spec as { nodeName?: string }).nodeName === "node-a" && p.metadata.deletionTimestamp
+      );
+      assert.equal(evicted.length, 2);
+      for (const p of evicted) {
+        const conditions = (p.status as { conditions?: Record<string, string>[] }).conditions;
+        const dt = conditions?.find((c) => c.type === "DisruptionTarget");
+        assert.equal(dt?.status, "True", `${p.metadata.name}: DisruptionTarget`);
+        assert.equal(dt?.reason, "DeletionByTaintManager");
+        assert.equal(dt?.message, "Taint manager: deleting due to NoExecute taint");
+      }
       for (let i = 0; i < 300 && onNode("node-b") < 2; i++) {
         await bindAll();
         await new Promise((r) => setTimeout(r, 100));
