@@ -11,8 +11,9 @@
  *   binding. The scheduler talks to the API server as it does inside rks: through the loopback
  *   client (same handler, authentication, admission and storage; no TLS, no sockets);
  * - **api backlog → bound**: the same number of pods created while no scheduler runs, then a
- *   new `Scheduler` binds them all; pods/s between the first and the last binding seen (the
- *   scheduler's own rate through the API: cycle, `pods/binding`, `Scheduled` event);
+ *   new `Scheduler` binds them all; pods/s between the first and the last binding seen by the
+ *   scheduler's own pod informer (its rate through the API: cycle, `pods/binding`, `Scheduled`
+ *   event);
  * - **api backlog → bound, scheduler over HTTPS**: the same with the scheduler connected over
  *   HTTPS, as a separate scheduler process would be;
  * - **deployment**: a Deployment of 1,000 replicas on 100 simulated nodes with the
@@ -24,9 +25,9 @@
  * target is ≥ 1,000 pods/s on this 2-core machine.
  *
  * Environment: `RK8S_BENCH_SCHED_CORE_PODS=N` measured pods of the core run (default 10,000;
- * 0 skips it), `RK8S_BENCH_SCHED_API_PODS=N` measured pods of the API runs (default 1,000;
- * 0 skips them), `RK8S_BENCH_SCHED_DEPLOY_REPLICAS=N` replicas of the Deployment run (default
- * 1,000; 0 skips it).
+ * 0 skips it), `RK8S_BENCH_SCHED_API_PODS=N` measured pods of the API runs (default 10,000, as
+ * `scheduler_perf` SchedulingBasic measures; 0 skips them), `RK8S_BENCH_SCHED_DEPLOY_REPLICAS=N`
+ * replicas of the Deployment run (default 1,000; 0 skips it).
  *
  * @module
  */
@@ -332,7 +333,7 @@ function count(name: string, fallback: number): number {
 
 /** Runs the scheduler benchmark and prints its table. */
 export async function schedulerBench(): Promise<void> {
-  const measured = count("RK8S_BENCH_SCHED_API_PODS", 1000);
+  const measured = count("RK8S_BENCH_SCHED_API_PODS", 10_000);
   const replicas = count("RK8S_BENCH_SCHED_DEPLOY_REPLICAS", 1000);
   const core = count("RK8S_BENCH_SCHED_CORE_PODS", 10_000);
   const results: Result[] = [];
