@@ -5,6 +5,7 @@
  * that stops answering is a `StoreTimeoutError` on the call's deadline.
  */
 import assert from "node:assert/strict";
+import { waitFor } from "../../core/testing.ts";
 import { connectStore } from "./etcd_client.ts";
 import { startTestEtcd } from "./_testing.ts";
 import { StoreTimeoutError, StoreUnavailableError } from "./errors.ts";
@@ -89,7 +90,17 @@ Deno.test("grpc transport: 6 MiB answers, a slow watch reader, unreachable and s
       } finally {
         await signal(etcd.pid!, "CONT");
       }
-      await store.put("/after", "2");
+      // etcd first works through what queued up while it was stopped: under load one 2 s
+      // deadline may not be enough, so only a timeout is retried, within a bounded wait.
+      await waitFor("etcd to answer again after SIGCONT", async () => {
+        try {
+          await store.put("/after", "2");
+          return true;
+        } catch (e) {
+          if (e instanceof StoreTimeoutError) return false;
+          throw e;
+        }
+      }, { timeoutMs: 30_000 });
       assert.equal(new TextDecoder().decode((await store.get("/after"))!.value), "2");
     },
   );
