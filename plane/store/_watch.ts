@@ -157,10 +157,10 @@ export async function* watch(
  * a key count and, where the transport can send on the stream (gRPC), then asks the stream
  * for a progress notification. The stream is aborted (`stalled` says why; the watch reconnects
  * from its next revision, so nothing is lost) when the count fails as unreachable or times
- * out — a path that died without closing — or when the endpoint answers but the stream does
- * not answer two progress requests in a row within `max(watchProbeMs, 1 s)` each: a stream that stopped
- * delivering would otherwise hold back every later event for good. Other probe failures
- * (e.g. permissions) leave the stream to report for itself.
+ * out — a path that died without closing — or when the endpoint answers but the stream
+ * leaves two progress requests in a row unanswered for `max(watchProbeMs, 1 s)` each: a
+ * stream that stopped delivering would otherwise hold back every later event for good. Other
+ * probe failures (e.g. permissions) leave the stream to report for itself.
  */
 function probeWhileSilent(
   c: Connection,

@@ -15,7 +15,7 @@ async function signal(pid: number, sig: "STOP" | "CONT"): Promise<void> {
   assert.equal(out.code, 0);
 }
 
-Deno.test("grpc transport: 6 MiB answers, a slow watch reader, unreachable and stalled servers", async (t) => {
+Deno.test("grpc transport: 6 MiB answers, a slow reader, unreachable and stopped servers", async (t) => {
   await using etcd = await startTestEtcd();
   await using store = connectStore({ endpoints: etcd.grpcUrl, timeoutMs: 2000 });
 
