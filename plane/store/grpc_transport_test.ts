@@ -1,8 +1,9 @@
 /**
  * The gRPC transport against a real etcd: a 6 MiB answer (flow control, messages across many
  * HTTP/2 DATA frames), a watch whose reader falls behind (its stream paused and resumed) still
- * gets every event in order, an unreachable endpoint is `StoreUnavailableError`, and a server
- * that stops answering is a `StoreTimeoutError` on the call's deadline.
+ * gets every event in order, one that falls behind a compaction gets a reset instead of a gap,
+ * an unreachable endpoint is `StoreUnavailableError`, and a server that stops answering is a
+ * `StoreTimeoutError` on the call's deadline.
  */
 import assert from "node:assert/strict";
 import { waitFor } from "../../core/testing.ts";
@@ -72,6 +73,63 @@ Deno.test("grpc transport: 6 MiB answers, a slow reader, unreachable and stopped
     ac.abort();
     await it.return?.(undefined);
   });
+
+  await t.step(
+    "a reader behind a compaction gets every event or a reset, never a gap",
+    async () => {
+      // etcd's answer to a watcher that cannot keep up: it holds the events back (the stream is
+      // paused past 1,024 unread answers) and, once their history is compacted away, cancels the
+      // watch with the compaction revision; the client then re-lists and yields a reset.
+      const { revision } = await store.list("/behind/");
+      const ac = new AbortController();
+      const it = store.watch("/behind/", {
+        prefix: true,
+        startRevision: revision + 1,
+        signal: ac.signal,
+      })
+        [Symbol.asyncIterator]();
+      const first = store.put("/behind/start", "0");
+      const ev = await it.next();
+      assert.equal(ev.value?.type, "put");
+      let next = (await first).revision + 1;
+      const values = new Map<string, string>([["/behind/start", "0"]]);
+      let last = 0;
+      for (let i = 0; i < 8000; i += 200) {
+        const batch = await Promise.all(
+          Array.from(
+            { length: 200 },
+            (_, j) => store.put(`/behind/${(i + j) % 500}`, String(i + j)),
+          ),
+        );
+        for (let j = 0; j < 200; j++) {
+          values.set(`/behind/${(i + j) % 500}`, String(i + j));
+        }
+        last = Math.max(last, ...batch.map((p) => p.revision));
+      }
+      await store.compact(last);
+      const dec = new TextDecoder();
+      while (next <= last) {
+        const r = await it.next();
+        assert.ok(!r.done);
+        const e = r.value;
+        if (e.type === "progress") continue;
+        if (e.type === "reset") {
+          assert.ok(e.revision >= last, "the snapshot is taken after the compaction");
+          assert.deepEqual(
+            new Map(e.kvs.map((kv) => [kv.key, dec.decode(kv.value)])),
+            values,
+            "the snapshot holds every key's last value",
+          );
+          break;
+        }
+        assert.equal(e.type, "put");
+        assert.equal(e.kv.modRevision, next, "no event is skipped");
+        next++;
+      }
+      ac.abort();
+      await it.return?.(undefined);
+    },
+  );
 
   await t.step("an unreachable endpoint is StoreUnavailableError", async () => {
     const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
