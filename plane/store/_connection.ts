@@ -38,6 +38,8 @@ export interface ConnectionOptions {
   timeoutMs?: number;
   watchReconnectTimeoutMs?: number;
   watchProbeMs?: number;
+  /** Test hook: wraps each endpoint's transport (tests put faults between client and etcd). */
+  wrapTransport?: (t: Transport) => Transport;
 }
 
 /** Waits `ms`; resolves false early when `signal` aborts, true otherwise. */
@@ -112,7 +114,8 @@ export class Connection {
     const list = typeof opts.endpoints === "string" ? [opts.endpoints] : [...opts.endpoints];
     if (list.length === 0) throw new RkError("A store needs at least one endpoint");
     this.endpoints = list;
-    this.transports = list.map((e) => transportFor(e, opts.tls));
+    const wrap = opts.wrapTransport ?? ((t: Transport) => t);
+    this.transports = list.map((e) => wrap(transportFor(e, opts.tls)));
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.watchReconnectMs = opts.watchReconnectTimeoutMs ?? 60_000;
     this.watchProbeMs = opts.watchProbeMs ?? 10_000;

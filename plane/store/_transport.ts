@@ -42,6 +42,16 @@ export interface CallOptions {
   operation: string;
 }
 
+/** What a transport lets its watch's caller do on an open stream. */
+export interface WatchControl {
+  /**
+   * Set by transports that can send on an open watch stream (gRPC): asks etcd for a progress
+   * notification (`WatchProgressRequest`, etcd ≥ 3.4), answered with a `WatchResponse` whose
+   * `watch_id` is -1 and that has no events. Unset while no stream is open.
+   */
+  requestProgress?: () => void;
+}
+
 /** One endpoint's transport. */
 export interface Transport {
   /** The endpoint URL as configured. */
@@ -50,9 +60,10 @@ export interface Transport {
   call(method: Method, request: Wire, opts: CallOptions): Promise<unknown>;
   /**
    * Opens one watch stream with `create` as its `WatchCreateRequest` and yields raw
-   * `WatchResponse` objects until the stream ends (returns) or fails (throws).
+   * `WatchResponse` objects until the stream ends (returns) or fails (throws). A transport
+   * that can send on the open stream sets `control.requestProgress`.
    */
-  watch(create: Wire, signal: AbortSignal): AsyncIterable<unknown>;
+  watch(create: Wire, signal: AbortSignal, control?: WatchControl): AsyncIterable<unknown>;
   /** Sets the auth token sent with every request (undefined: none). */
   setToken(token: string | undefined): void;
   /** Releases connections. */

@@ -9,7 +9,7 @@ import { isUnavailable, sleep } from "./_connection.ts";
 import type { Connection } from "./_connection.ts";
 import { listRange } from "./_kv_ops.ts";
 import { KvStoreError, StoreTimeoutError, StoreUnavailableError } from "./errors.ts";
-import type { Transport } from "./_transport.ts";
+import type { Transport, WatchControl } from "./_transport.ts";
 import type { ResetEvent, WatchEvent, WatchOptions } from "./kv_store.ts";
 import { bytes, parseWatchResponse, prefixEnd, rangeRequest, type Wire } from "./_wire.ts";
 
@@ -58,10 +58,11 @@ export async function* watch(
     const onAbort = () => stream.abort();
     outer.addEventListener("abort", onAbort, { once: true });
     let reset: ResetEvent | undefined;
-    const probe = probeWhileSilent(c, t, key, stream);
+    const control: WatchControl = {};
+    const probe = probeWhileSilent(c, t, key, stream, control);
     try {
       await c.authenticate(t, { operation: "watch", key });
-      for await (const raw of t.watch(create, stream.signal)) {
+      for await (const raw of t.watch(create, stream.signal, control)) {
         probe.heard();
         const r = parseWatchResponse(raw);
         if (r.canceled) {
@@ -89,15 +90,25 @@ export async function* watch(
           continue;
         }
         if (r.events.length === 0) {
+          // The answer to the probe's progress request proves the stream delivers, nothing
+          // more: etcd 3.4 answers it with the store's revision even while this watcher is
+          // still catching up, so its revision is no resume point. etcd's own progress
+          // notifications (`progress_notify`) carry the watcher's id and come only when it
+          // is caught up.
+          if (r.watchId === -1) continue;
           if (r.revision + 1 > next) next = r.revision + 1;
+          probe.delivering(true);
           yield { type: "progress", revision: r.revision };
+          probe.delivering(false);
           continue;
         }
         let last = 0;
         for (const ev of r.events) {
           if (ev.kv.modRevision < next) continue; // already delivered before a reconnect
           last = ev.kv.modRevision;
+          probe.delivering(true);
           yield ev;
+          probe.delivering(false);
         }
         if (last >= next) next = last + 1;
       }
@@ -141,34 +152,88 @@ export async function* watch(
 }
 
 /**
- * While a watch stream is silent for `watchProbeMs`, asks its endpoint for a key count; when
- * that fails as unreachable or times out, aborts the stream (`stalled` says why) so the watch
- * reconnects. Other probe failures (e.g. permissions) leave the stream to report for itself.
+ * Watches a stream for silence while its reader waits for the next event (time the reader
+ * spends holding an event is not silence). After `watchProbeMs` of it, asks the endpoint for
+ * a key count and, where the transport can send on the stream (gRPC), then asks the stream
+ * for a progress notification. The stream is aborted (`stalled` says why; the watch reconnects
+ * from its next revision, so nothing is lost) when the count fails as unreachable or times
+ * out — a path that died without closing — or when the endpoint answers but the stream
+ * leaves two progress requests in a row unanswered for `max(watchProbeMs, 1 s)` each: a
+ * stream that stopped delivering would otherwise hold back every later event for good. Other
+ * probe failures (e.g. permissions) leave the stream to report for itself.
  */
-function probeWhileSilent(c: Connection, t: Transport, key: string, stream: AbortController) {
+function probeWhileSilent(
+  c: Connection,
+  t: Transport,
+  key: string,
+  stream: AbortController,
+  control: WatchControl,
+) {
   const probeMs = c.watchProbeMs;
+  const timeoutMs = Math.max(probeMs, 1000);
   let lastHeard = Date.now();
   let probing = false;
+  let delivering = false;
+  let askedAt: number | undefined;
+  let unanswered = 0;
   const state = {
     stalled: undefined as string | undefined,
+    /** The stream delivered something. */
     heard: () => {
+      lastHeard = Date.now();
+      askedAt = undefined;
+      unanswered = 0;
+    },
+    /** The reader holds an event (true) or waits for the next one (false). */
+    delivering: (on: boolean) => {
+      delivering = on;
       lastHeard = Date.now();
     },
     stop: () => clearInterval(timer),
   };
+  const stall = (why: string) => {
+    state.stalled = why;
+    stream.abort();
+  };
+  const silent = () => !delivering && Date.now() - lastHeard >= probeMs;
   const check = () => {
-    if (probing || stream.signal.aborted || Date.now() - lastHeard < probeMs) return;
+    if (stream.signal.aborted) return;
+    if (askedAt !== undefined) {
+      if (delivering) {
+        askedAt = undefined;
+        unanswered = 0;
+      } else if (Date.now() - askedAt >= timeoutMs) {
+        // Asked once more before giving up: an event loop held up past the deadline can run
+        // this timer before the answer waiting in the socket.
+        if (++unanswered < 2) {
+          askedAt = Date.now();
+          control.requestProgress?.();
+          return;
+        }
+        stall(
+          `watch stream silent: two progress requests unanswered for ${timeoutMs} ms each ` +
+            "though the endpoint answers",
+        );
+      }
+      return;
+    }
+    if (probing || !silent()) return;
     probing = true;
-    const timeoutMs = Math.max(probeMs, 1000);
     t.call("Range", rangeRequest(key, { countOnly: true }), {
       timeoutMs,
       operation: "watch probe",
     }).then(() => {
-      lastHeard = Date.now();
+      if (stream.signal.aborted || !silent()) return;
+      const ask = control.requestProgress;
+      if (!ask) {
+        lastHeard = Date.now();
+        return;
+      }
+      askedAt = Date.now();
+      ask();
     }, (e) => {
       if (!isUnavailable(e) && !(e instanceof StoreTimeoutError)) return;
-      state.stalled = `watch stream silent and the endpoint did not answer within ${timeoutMs} ms`;
-      stream.abort();
+      stall(`watch stream silent and the endpoint did not answer within ${timeoutMs} ms`);
     }).finally(() => {
       probing = false;
     });

@@ -309,6 +309,8 @@ export function parseTxn(
 export interface WatchResponse {
   /** `header.revision`. */
   revision: number;
+  /** `watch_id`: the watcher's id, -1 on the answer to a progress request. */
+  watchId: number;
   /** The watch was created. */
   created: boolean;
   /** The watch was canceled by the server. */
@@ -340,6 +342,7 @@ export function parseWatchResponse(v: unknown, what = "watch"): WatchResponse {
   });
   return {
     revision: headerRevision(r, what),
+    watchId: int(r.watch_id, `${what}.watch_id`),
     created: bool(r.created, `${what}.created`),
     canceled: bool(r.canceled, `${what}.canceled`),
     compactRevision: int(r.compact_revision, `${what}.compact_revision`),

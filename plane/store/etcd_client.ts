@@ -65,10 +65,13 @@ export interface StoreOptions {
    */
   watchReconnectTimeoutMs?: number;
   /**
-   * When a watch stream has been silent this long, the client checks its endpoint with a small
-   * request; if that fails (unreachable or no answer within `max(watchProbeMs, 1 s)`) the
-   * stream is treated as dead and the watch reconnects. Catches paths that die without
-   * closing the connection. Default 10 s; 0 turns it off.
+   * When a watch stream has been silent this long while its reader waits, the client checks
+   * its endpoint with a small request and, over gRPC, asks the stream for a progress
+   * notification (etcd ≥ 3.4 answers at once). If the endpoint does not answer (unreachable or
+   * nothing within `max(watchProbeMs, 1 s)`), or answers while the stream leaves two progress
+   * requests in a row unanswered that long each, the stream is treated as dead and the watch
+   * reconnects from its next revision. Catches paths that die without closing the connection
+   * and streams that stop delivering. Default 10 s; 0 turns it off.
    */
   watchProbeMs?: number;
 }
