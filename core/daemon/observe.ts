@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { type ContainerView, type Engine, viewOf } from "../container/mod.ts";
 import { containerCgroupPath } from "../cgroup/cgroup_path.ts";
 import { run } from "../exec.ts";
+import { liveOwners } from "../owner_process.ts";
 import { pathExists } from "../fs.ts";
 import { containerObservation } from "../pod/pod_containers.ts";
 import { podShape } from "../pod/pod_status.ts";
@@ -113,10 +114,20 @@ export async function observeNode(engine: Engine): Promise<NodeObservation> {
   const states = containerRecs.length > 0
     ? new Map((await engine.runtime.list()).map((s) => [s.id, s]))
     : new Map();
+  // Records still being created: one question for all their creators (no `ps` for this
+  // process's own). Exit files: one read of the directory, after the runtime's answer (a
+  // container exiting in between is seen as exited); only those present are read.
+  const live = await liveOwners(containerRecs.flatMap((r) => r.creator ? [r.creator] : []));
+  const exited = containerRecs.length > 0
+    ? await engine.monitor.exitedIds?.(engine.paths.exitDir)
+    : undefined;
   const views = new Map<string, { view: ContainerView; missing: boolean }>();
   await Promise.all(containerRecs.map(async (r) => {
     const st = states.get(r.id);
-    views.set(r.id, { view: await viewOf(engine, r, st ?? "missing"), missing: st === undefined });
+    views.set(r.id, {
+      view: await viewOf(engine, r, st ?? "missing", live, exited),
+      missing: st === undefined,
+    });
   }));
   let facts = readPodFacts(engine);
   const newTerminations: NodeObservation["newTerminations"] = [];
