@@ -164,7 +164,8 @@ export function ownerKey(owner: OwnerProcess): string {
 
 /**
  * Asks `ps` (one call for all of them) which `owners` are still running; returns their
- * {@linkcode ownerKey}s.
+ * {@linkcode ownerKey}s. Owners with this process's pid are answered without `ps`, from
+ * {@linkcode currentOwner} (alive when the start time is this process's).
  *
  * @example
  * ```ts
@@ -178,8 +179,25 @@ export function ownerKey(owner: OwnerProcess): string {
  * ```
  */
 export async function liveOwners(owners: readonly OwnerProcess[]): Promise<Set<string>> {
-  const seen = await psProcesses(owners.map((o) => o.pid));
-  return new Set(owners.filter((o) => ownerMatches(o, seen.get(o.pid))).map(ownerKey));
+  const live = new Set<string>();
+  // This process's own operations (a daemon asks about the pods it is creating on every relist)
+  // need no `ps`: the pid is ours, so the owner is alive exactly when it is this process (a
+  // record with our pid and another start time was left by an earlier process).
+  const me = owners.some((o) => o.pid === Deno.pid)
+    ? await currentOwner().catch(() => undefined)
+    : undefined;
+  const others = me ? owners.filter((o) => o.pid !== me.pid) : owners;
+  if (me) {
+    for (const o of owners) {
+      if (o.pid === me.pid && ownerMatches(o, { stat: "R", startedAt: me.startedAt })) {
+        live.add(ownerKey(o));
+      }
+    }
+  }
+  if (others.length === 0) return live;
+  const seen = await psProcesses(others.map((o) => o.pid));
+  for (const o of others) if (ownerMatches(o, seen.get(o.pid))) live.add(ownerKey(o));
+  return live;
 }
 
 /**

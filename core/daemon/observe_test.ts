@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { ContainerView } from "../container/mod.ts";
-import { classifyExit } from "./observe.ts";
+import { type ContainerView, openEngine } from "../container/mod.ts";
+import { currentOwner } from "../owner_process.ts";
+import { rklPaths } from "../paths.ts";
+import { podContainerName } from "../pod/pod_containers.ts";
+import { parsePodManifest } from "../pod/pod_manifest.ts";
+import { runPod } from "../pod/pod_runner.ts";
+import type { ExitInfo } from "../runtime/conmon.ts";
+import { FakeRuntime, plainDirRootfs } from "../runtime/fake_runtime.ts";
+import { findContainer, updateContainer } from "../store/containers.ts";
+import { tempDir } from "../testing.ts";
+import { PhaseTrace } from "../trace.ts";
+import { classifyExit, observeNode } from "./observe.ts";
 
 /** The fields of a view classifyExit reads (a test fake for the rest). */
 function exited(exitCode: number, stateDir: string): ContainerView {
@@ -43,5 +53,83 @@ Deno.test("classifyExit() tells Completed, Error, signals and OOMKilled apart", 
     );
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A fake runtime whose monitor lists its exit files, counting the exit files read. */
+class ListingFake extends FakeRuntime {
+  exitReads: string[] = [];
+  override readExit(exitDir: string, id: string): Promise<ExitInfo | undefined> {
+    this.exitReads.push(id);
+    return super.readExit(exitDir, id);
+  }
+  exitedIds(): Promise<ReadonlySet<string>> {
+    return Promise.resolve(new Set(this.exits.keys()));
+  }
+}
+
+Deno.test("observeNode() reads only the exit files present and asks no ps about its own creations", async () => {
+  await using dir = await tempDir("rkl-observe-unit-");
+  const rt = new ListingFake();
+  const engine = await openEngine({
+    paths: rklPaths(dir.path),
+    runtime: rt,
+    monitor: rt,
+    rootfs: plainDirRootfs,
+  });
+  try {
+    const repo = new URL("../../", import.meta.url).pathname;
+    const pod = parsePodManifest(
+      `apiVersion: v1
+kind: Pod
+metadata: { name: obs }
+spec:
+  restartPolicy: Never
+  containers:
+    - { name: a, image: ./testdata/bundles/busybox, args: [sleep, "1"] }
+    - { name: b, image: ./testdata/bundles/busybox, args: [sleep, "1"] }
+`,
+      "obs.yaml",
+      { baseDir: repo, checkImage: () => undefined },
+    ).pod;
+    const { sandbox, failure } = await runPod(engine, pod, { nodeName: "n1" });
+    assert.equal(failure, undefined);
+    const a = findContainer(engine.db, podContainerName(sandbox, "a"));
+    const b = findContainer(engine.db, podContainerName(sandbox, "b"));
+    // b is still being created by this process (as while the daemon creates a pod).
+    updateContainer(engine.db, b.id, { creator: await currentOwner() });
+
+    const trace = PhaseTrace.start();
+    let obs;
+    try {
+      obs = await observeNode(engine);
+    } finally {
+      trace.stop();
+    }
+    assert.deepEqual(rt.exitReads, [], "no container has an exit file: none is read");
+    assert.deepEqual(trace.spans.filter((s) => s.name === "exec ps"), []);
+    const containers = obs.pods.get("default/obs")!.pod.observation.containers;
+    assert.equal(containers.a?.state, "running");
+    assert.equal(containers.b?.state, "running");
+    const bView = obs.pods.get("default/obs")!.containers.get("b");
+    assert.equal(bView?.interrupted ?? false, false, "its creator (this process) is alive");
+
+    await rt.kill(a.id, "SIGKILL");
+    obs = await observeNode(engine);
+    assert.deepEqual(rt.exitReads, [a.id], "only the exited container's file is read");
+    assert.equal(obs.pods.get("default/obs")!.pod.observation.containers.a?.state, "exited");
+    assert.deepEqual(obs.newTerminations.map((t) => [t.container, t.fact.reason]), [
+      ["a", "Error"],
+    ]);
+
+    // A creator that is gone (our pid with another start time): the creation was interrupted.
+    const me = await currentOwner();
+    updateContainer(engine.db, b.id, {
+      creator: { pid: me.pid, startedAt: me.startedAt - 3_600_000 },
+    });
+    obs = await observeNode(engine);
+    assert.equal(obs.pods.get("default/obs")!.containers.get("b")?.interrupted, true);
+  } finally {
+    engine.close();
   }
 });

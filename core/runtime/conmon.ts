@@ -255,13 +255,19 @@ export class Conmon implements ContainerMonitor {
     const deadline = started + this.#timeoutMs;
     // The first liveness check (a `cat` process) comes after a normal create has finished
     // (100–300 ms on this VM), so that a batch of creates (`rkl compose up` of 12 services:
-    // 24 at once) spawns none; a runtime that dies silently is still found within ~0.5 s.
-    let nextLivenessCheck = 500;
-    let livenessInterval = 250;
-    // Poll every 3 ms at first (runtimes create in 25–150 ms), then back off: many creates in
-    // flight (24 for 12 services) must not take the CPU the runtimes need; each poll reads
-    // files that are usually missing, which costs an exception.
-    const pollDelay = (elapsed: number) => elapsed > 1000 ? 25 : elapsed > 200 ? 10 : 3;
+    // 24 at once) spawns none; a runtime that dies silently is still found within ~1 s. Then
+    // once a second: on a loaded node (creates of 1–3 s) every check is one more process
+    // competing with the runtimes (checks at 0.5, 0.75, 1.25, 2.25 s cost ~4 per pod there).
+    let nextLivenessCheck = 1000;
+    // Poll every 3 ms at first (runtimes create in 25–150 ms), then back off in proportion to
+    // the time waited (an eighth of it, at most 50 ms: at most ~12% added to the create):
+    // many creates in flight on a loaded node (24 for 12 services, a cluster node's burst of
+    // pods, each create taking seconds) must not take the CPU the runtimes need; each poll
+    // reads files that are usually missing, which costs an exception. A create of 1 s polls
+    // ~40 times (a fixed 3/10/25 ms schedule polled ~150 times), one of 2 s ~60 times.
+    const pollDelay = (elapsed: number) => Math.min(50, Math.max(3, Math.floor(elapsed / 8)));
+    // The runtime's log (its failure) is read at most every 50 ms, not on every poll.
+    let nextLogRead = 0;
     for (let delay = 3;; delay = pollDelay(Date.now() - started)) {
       const pidText = await readTextIfExists(req.pidFile);
       if (pidText !== undefined && pidText.trim() !== "") {
@@ -270,9 +276,13 @@ export class Conmon implements ContainerMonitor {
         return { pid, monitorPid };
       }
       // The runtime logs its failure (JSON, level "error") before conmon gives up.
-      const why = runtimeLogErrors((await readTextIfExists(req.runtimeLogPath)) ?? "", {
-        partial: true,
-      });
+      let why = "";
+      if (Date.now() - started >= nextLogRead) {
+        nextLogRead = Date.now() - started + 50;
+        why = runtimeLogErrors((await readTextIfExists(req.runtimeLogPath)) ?? "", {
+          partial: true,
+        });
+      }
       if (why) {
         throw new MonitorError(
           req.id,
@@ -287,12 +297,10 @@ export class Conmon implements ContainerMonitor {
         );
       }
       // A runtime that dies without logging leaves only one trace: conmon exits. Look for that
-      // on the slow path (after 500 ms, then at doubling intervals up to 1 s: each look may
-      // spawn `ps`, which on a loaded host costs as much as the create itself), not on every
-      // poll.
+      // on the slow path (after 1 s, then every second: each look spawns a process, which on a
+      // loaded host costs as much as a poll of every create in flight), not on every poll.
       if (Date.now() - started >= nextLivenessCheck) {
-        nextLivenessCheck += livenessInterval;
-        livenessInterval = Math.min(livenessInterval * 2, 1000);
+        nextLivenessCheck += 1000;
         const monitorPid = Number((await readTextIfExists(req.monitorPidFile))?.trim() ?? 0);
         if (monitorPid > 0 && !(await monitorAlive(monitorPid))) {
           // The runtime may have finished, or logged its error, right before conmon exited (the
@@ -402,7 +410,7 @@ let checkScheduled = false;
 
 /**
  * {@linkcode processAlive} for the monitors of creates in flight, batched: the checks asked for
- * within 5 ms share one `cat /proc/A/stat /proc/B/stat ...` (twelve pods created together
+ * within 20 ms share one `cat /proc/A/stat /proc/B/stat ...` (twelve pods created together
  * check 24 monitors with one process instead of 24). When `cat` cannot tell (it failed for
  * another reason than a missing process), each pid is checked on its own.
  */
@@ -418,7 +426,7 @@ function monitorAlive(pid: number): Promise<boolean> {
       const batch = new Map(pendingChecks);
       pendingChecks.clear();
       checkBatch(batch).catch(reject);
-    }, 5);
+    }, 20);
   });
 }
 

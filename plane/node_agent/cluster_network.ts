@@ -26,7 +26,12 @@ import { CLUSTER_DOMAIN } from "../../core/pod/pod_manifest_spec.ts";
 import type { ClusterSession } from "./cluster_session.ts";
 import { SessionInformer } from "./session_informer.ts";
 import { Nudge, sleep } from "./_nudge.ts";
-import { nodePodNetwork, planHostGwRoutes } from "./host_gw_plan.ts";
+import {
+  type HostGwApplied,
+  hostGwSyncDue,
+  nodePodNetwork,
+  planHostGwRoutes,
+} from "./host_gw_plan.ts";
 import { removeHostGwRoutes, syncHostGwRoutes } from "./host_gw_routes.ts";
 import { ServiceProxy } from "./service_proxy_apply.ts";
 import { buildClusterDnsRecords, type ClusterDnsRecords } from "./cluster_dns_records.ts";
@@ -100,6 +105,8 @@ export class ClusterNetwork {
   #closed = false;
   #inflight: Promise<void> | undefined;
   #hostSearches: string[] = [];
+  /** The routes the last sync put in place (read again when the plan changes, or every 30 s). */
+  #routes: HostGwApplied | undefined;
 
   /** Creates the network (nothing is touched until `serve`). */
   constructor(o: ClusterNetworkOptions) {
@@ -195,11 +202,15 @@ export class ClusterNetwork {
       this.#podCIDR = self.podCIDR;
     }
     const routes = planHostGwRoutes(this.#o.nodeName, nodes);
-    const changed = await syncHostGwRoutes(routes);
-    for (const r of changed.replaced) {
-      this.#o.log(`node agent: route ${r.dst} via ${r.via} (node "${r.node}")`);
+    if (hostGwSyncDue(this.#routes, routes, Date.now(), this.#o.resyncMs ?? 30_000)) {
+      this.#routes = undefined; // unknown until this sync succeeded
+      const changed = await syncHostGwRoutes(routes);
+      this.#routes = { routes, at: Date.now() };
+      for (const r of changed.replaced) {
+        this.#o.log(`node agent: route ${r.dst} via ${r.via} (node "${r.node}")`);
+      }
+      for (const d of changed.removed) this.#o.log(`node agent: route ${d} removed`);
     }
-    for (const d of changed.removed) this.#o.log(`node agent: route ${d} removed`);
     if (this.#services.synced && this.#slices.synced) {
       await this.#proxy.sync({
         services: this.#services.list(),
@@ -282,6 +293,7 @@ export class ClusterNetwork {
         timeoutMs: 30_000,
       });
     }
+    this.#routes = undefined;
     const routes = await removeHostGwRoutes();
     const chains = await this.#proxy.remove();
     this.#o.log(

@@ -128,3 +128,43 @@ export function diffHostGwRoutes(
     replace: desired.filter((r) => have.get(r.dst) !== r.via),
   };
 }
+
+/** The routes a node agent last found in place (after a sync), and when. */
+export interface HostGwApplied {
+  /** The planned routes then, in {@linkcode planHostGwRoutes}' order. */
+  routes: readonly HostGwRoute[];
+  /** When the sync ended, ms since the epoch. */
+  at: number;
+}
+
+/**
+ * Whether a pass of the node agent must read the routes (`ip route`): the plan differs from
+ * the one last applied, or `everyMs` went by since (someone may have deleted a route). A Node
+ * object changes on every status update of any node, and each change starts a pass: with an
+ * unchanged plan, those passes start no program.
+ *
+ * @example
+ * ```ts
+ * import { hostGwSyncDue } from "./host_gw_plan.ts";
+ * import assert from "node:assert/strict";
+ * const routes = [{ dst: "10.244.2.0/24", via: "10.250.0.12", node: "n2" }];
+ * const applied = { routes, at: 1_000 };
+ * assert.equal(hostGwSyncDue(undefined, routes, 1_000, 30_000), true); // never applied
+ * assert.equal(hostGwSyncDue(applied, [...routes], 20_000, 30_000), false); // same plan
+ * assert.equal(hostGwSyncDue(applied, [], 20_000, 30_000), true); // a node went away
+ * assert.equal(hostGwSyncDue(applied, routes, 31_000, 30_000), true); // the periodic check
+ * ```
+ */
+export function hostGwSyncDue(
+  applied: HostGwApplied | undefined,
+  routes: readonly HostGwRoute[],
+  now: number,
+  everyMs: number,
+): boolean {
+  if (applied === undefined || now - applied.at >= everyMs) return true;
+  if (applied.routes.length !== routes.length) return true;
+  return routes.some((r, i) => {
+    const a = applied.routes[i]!;
+    return a.dst !== r.dst || a.via !== r.via || a.node !== r.node;
+  });
+}

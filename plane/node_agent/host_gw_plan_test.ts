@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { diffHostGwRoutes, nodePodNetwork, planHostGwRoutes } from "./host_gw_plan.ts";
+import {
+  diffHostGwRoutes,
+  hostGwSyncDue,
+  nodePodNetwork,
+  planHostGwRoutes,
+} from "./host_gw_plan.ts";
 import { parseRouteJson } from "./host_gw_routes.ts";
 
 function node(name: string, podCIDR?: string, ip?: string) {
@@ -81,4 +86,26 @@ Deno.test("diffHostGwRoutes() removes gone nodes and replaces moved ones", () =>
   assert.deepEqual(d.remove, ["10.244.2.0/24"]);
   assert.deepEqual(d.replace.map((r) => r.dst), ["10.244.1.0/24"]);
   assert.deepEqual(parseRouteJson("[]"), []);
+});
+
+Deno.test("hostGwSyncDue() reads the routes only for a new plan or the periodic check", () => {
+  const r = (dst: string, via: string, node: string) => ({ dst, via, node });
+  const plan = [r("10.244.1.0/24", "10.250.0.11", "n1"), r("10.244.2.0/24", "10.250.0.12", "n2")];
+  const applied = { routes: plan, at: 100_000 };
+  assert.equal(hostGwSyncDue(applied, plan.map((x) => ({ ...x })), 100_500, 30_000), false);
+  // A node moved to another address, or got another podCIDR.
+  const moved = [plan[0]!, r("10.244.2.0/24", "10.250.0.13", "n2")];
+  assert.equal(hostGwSyncDue(applied, moved, 100_500, 30_000), true);
+  assert.equal(
+    hostGwSyncDue(applied, [plan[0]!, r("10.244.3.0/24", "10.250.0.12", "n2")], 100_500, 30_000),
+    true,
+  );
+  // A node joined.
+  assert.equal(
+    hostGwSyncDue(applied, [...plan, r("10.244.3.0/24", "10.250.0.13", "n3")], 100_500, 30_000),
+    true,
+  );
+  // Unchanged, but a route may have been deleted by someone: looked at again after the period.
+  assert.equal(hostGwSyncDue(applied, plan, 129_999, 30_000), false);
+  assert.equal(hostGwSyncDue(applied, plan, 130_000, 30_000), true);
 });
