@@ -11,7 +11,7 @@ import type { RuntimeState } from "../runtime/oci_runtime.ts";
 import { type ContainerRecordFilter, listContainerRecords } from "../store/containers.ts";
 import type { Engine } from "./engine.ts";
 import { viewOf } from "./inspect.ts";
-import { initRuntimeFact, readProcStats } from "./init_liveness.ts";
+import { initRuntimeFact } from "./init_liveness.ts";
 import type { ContainerStatus, ContainerView } from "./status.ts";
 
 /** Filter of {@linkcode listContainers}. */
@@ -39,11 +39,13 @@ export async function listContainers(
   const records = listContainerRecords(engine.db, filter);
   if (records.length === 0) return [];
   const open = records.filter((r) => r.exitCode === undefined);
-  const stats = await readProcStats(open.flatMap((r) => r.pid === undefined ? [] : [r.pid]));
+  const pids = open.flatMap((r) => r.pid === undefined ? [] : [r.pid]);
+  const stats = engine.monitor.procStats ? await engine.monitor.procStats(pids) : undefined;
   const facts = new Map<string, RuntimeState>();
   let askRuntime = false;
   for (const rec of open) {
-    const fact = initRuntimeFact(rec, rec.pid === undefined ? undefined : stats.get(rec.pid));
+    const fact = stats &&
+      initRuntimeFact(rec, rec.pid === undefined ? undefined : stats.get(rec.pid));
     if (fact) facts.set(rec.id, fact);
     else askRuntime = true;
   }

@@ -9,6 +9,7 @@ import { join } from "../path.ts";
 import { RkError, shorten } from "../errors.ts";
 import { pathExists, readTextIfExists } from "../fs.ts";
 import { run } from "../exec.ts";
+import { type ProcStat, readProcStats } from "../proc_stat.ts";
 import type { OciRuntime } from "./oci_runtime.ts";
 import { traced } from "../trace.ts";
 
@@ -62,6 +63,13 @@ export interface ContainerMonitor {
    * callers use {@linkcode ContainerMonitor.readExit} for each container.
    */
   exitedIds?(exitDir: string): Promise<ReadonlySet<string>>;
+  /**
+   * `/proc/PID/stat` of `pids` (gone ones are missing), for a monitor whose containers' init
+   * processes are its children (conmon is their subreaper): a listing then tells running from
+   * exited without the runtime (see `core/container/init_liveness.ts`). Optional: without it,
+   * the runtime is asked.
+   */
+  procStats?(pids: readonly number[]): Promise<ReadonlyMap<number, ProcStat>>;
 }
 
 /** Candidate conmon locations. */
@@ -317,6 +325,11 @@ export class Conmon implements ContainerMonitor {
   /** Reads `exitDir/id`. */
   async readExit(exitDir: string, id: string): Promise<ExitInfo | undefined> {
     return await readExitFile(join(exitDir, id));
+  }
+
+  /** `/proc/PID/stat` of `pids`: one `cat` (see {@linkcode ContainerMonitor.procStats}). */
+  procStats(pids: readonly number[]): Promise<ReadonlyMap<number, ProcStat>> {
+    return readProcStats(pids);
   }
 
   /** The names of the files in `exitDir` (none when it does not exist yet). */
