@@ -9,7 +9,7 @@ import { withEngine } from "./engine.ts";
 import { parseOutputFormat } from "./table.ts";
 import { formatPodTable } from "./pod_table.ts";
 import { parseNamespace } from "./pod_options.ts";
-import { lazyImport } from "./_lazy_import.ts";
+import { lazyImport } from "../core/lazy_import.ts";
 import { listPods } from "../core/pod/pod_view.ts";
 import { releaseTerminalPods } from "../core/pod/pod_terminal.ts";
 import { listSandboxRecords } from "../core/pod/pod_store.ts";

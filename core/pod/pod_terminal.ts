@@ -17,7 +17,7 @@ import { summarizePod } from "./pod_status.ts";
 import { podShape } from "./pod_status.ts";
 import { listSandboxRecords, type SandboxRecord } from "./pod_store.ts";
 import { listPods, type PodView } from "./pod_view.ts";
-import { stopPodSandbox } from "./sandbox_stop.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** What to do with a terminal pod whose sandbox still runs. */
 export interface TerminalPodAction {
@@ -138,6 +138,10 @@ export async function releaseTerminalPods(
     const action = planTerminalPod(podShape(manifest), observationOf(view));
     if (action === undefined) continue;
     try {
+      // Loaded only when a pod is terminal: listing pods does not load the stop path.
+      const { stopPodSandbox } = await lazyImport<typeof import("./sandbox_stop.ts")>(
+        new URL("./sandbox_stop.ts", import.meta.url),
+      );
       await stopPodSandbox(engine, view.id, 0, view.namespace);
       released.push({
         name: view.name,
