@@ -6,10 +6,11 @@
  */
 import { fsErrorReason, RkError } from "../errors.ts";
 import { lazyImport } from "../lazy_import.ts";
+import { join } from "../path.ts";
 import type { NetworkProvider } from "../network.ts";
 import { parseNofileHardLimit } from "../oci/nofile_limit.ts";
 import type { RklPaths } from "../paths.ts";
-import { type ProcStat, readProcStats } from "../proc_stat.ts";
+import { type ProcStat, readProcStats } from "./init_liveness.ts";
 import type { RootfsManager } from "../rootfs.ts";
 import type {
   ContainerMonitor,
@@ -17,6 +18,7 @@ import type {
   MonitoredContainer,
   MonitorRequest,
 } from "../runtime/conmon.ts";
+import { exitFileIds, readExitFile } from "../runtime/exit_files.ts";
 import type { OciRuntime } from "../runtime/oci_runtime.ts";
 import type { UndoStack } from "../undo.ts";
 import { type Database, openDatabase } from "../store/db.ts";
@@ -87,15 +89,15 @@ class LazyConmon implements ContainerMonitor {
   async create(runtime: OciRuntime, req: MonitorRequest): Promise<MonitoredContainer> {
     return await (await this.#get()).create(runtime, req);
   }
-  async readExit(exitDir: string, id: string): Promise<ExitInfo | undefined> {
-    return await (await this.#get()).readExit(exitDir, id);
+  // What Conmon does for these, without loading it.
+  readExit(exitDir: string, id: string): Promise<ExitInfo | undefined> {
+    return readExitFile(join(exitDir, id));
   }
-  async exitedIds(exitDir: string): Promise<ReadonlySet<string>> {
-    const monitor = await this.#get();
-    return await monitor.exitedIds!(exitDir);
+  exitedIds(exitDir: string): Promise<ReadonlySet<string>> {
+    return exitFileIds(exitDir);
   }
   procStats(pids: readonly number[]): Promise<ReadonlyMap<number, ProcStat>> {
-    return readProcStats(pids); // what Conmon does, without loading it
+    return readProcStats(pids);
   }
 }
 

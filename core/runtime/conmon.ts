@@ -9,7 +9,8 @@ import { join } from "../path.ts";
 import { RkError, shorten } from "../errors.ts";
 import { pathExists, readTextIfExists } from "../fs.ts";
 import { run } from "../exec.ts";
-import { type ProcStat, readProcStats } from "../proc_stat.ts";
+import { type ProcStat, readProcStats } from "../container/init_liveness.ts";
+import { exitFileIds, readExitFile } from "./exit_files.ts";
 import type { OciRuntime } from "./oci_runtime.ts";
 import { traced } from "../trace.ts";
 
@@ -333,14 +334,8 @@ export class Conmon implements ContainerMonitor {
   }
 
   /** The names of the files in `exitDir` (none when it does not exist yet). */
-  async exitedIds(exitDir: string): Promise<ReadonlySet<string>> {
-    const ids = new Set<string>();
-    try {
-      for await (const e of Deno.readDir(exitDir)) if (e.isFile) ids.add(e.name);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-    return ids;
+  exitedIds(exitDir: string): Promise<ReadonlySet<string>> {
+    return exitFileIds(exitDir);
   }
 }
 
@@ -501,21 +496,6 @@ export async function processAlive(pid: number): Promise<boolean> {
   return r.code === 0 && stat !== "" && !stat.startsWith("Z");
 }
 
-/**
- * Reads a conmon exit file: its content is the exit code, its mtime the finish time.
- * Undefined when the file does not exist (or is still empty).
- */
-export async function readExitFile(path: string): Promise<ExitInfo | undefined> {
-  let text: string;
-  let st: Deno.FileInfo;
-  try {
-    [text, st] = await Promise.all([Deno.readTextFile(path), Deno.stat(path)]);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
-  if (text.trim() === "") return undefined;
-  const code = Number(text.trim());
-  if (!Number.isInteger(code)) throw new RkError(`Exit file ${path} holds "${text.trim()}"`);
-  return { code, finishedAt: st.mtime?.getTime() ?? Date.now() };
-}
+// In its own module (with the exit directory's listing), so that reading state does not load
+// the monitor.
+export { readExitFile } from "./exit_files.ts";
