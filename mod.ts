@@ -48,6 +48,7 @@ export * from "./plane/node_agent/mod.ts";
 export * from "./core/network.ts";
 export * from "./core/network_gc.ts";
 export * from "./core/owner_process.ts";
+export * from "./core/container/init_liveness.ts";
 export * from "./core/interrupted_gc.ts";
 export * from "./net/mod.ts";
 export { main, type MainOptions } from "./cli/main.ts";

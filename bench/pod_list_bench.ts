@@ -3,13 +3,17 @@
  * one-container pods (`RKL_BENCH_LIST_PODS`, default 100; started through the library to keep
  * the set-up short), then side by side in one run: an empty Deno program (the floor), `rkl pod
  * list` on an empty root, `rkl pod list` on the N-pod root (fresh processes, the `rkl` task's
- * flags), and the library's `listPods` in this process.
+ * flags), the runtime's own `list` over the 2N containers (what listing asked of it before the
+ * status came from `/proc` and exit files) and the library's `listPods` in this process. Then
+ * where the time goes: each step of `rkl pod list` (`bench/_list_probe.ts`). Development runs:
+ * `RKL_BENCH_LIST_PODS=3 RKL_BENCH_LIST_RUNS=2`.
  *
  * @module
  */
 import { join } from "../core/path.ts";
 import { compare } from "./_harness.ts";
 import { rklTaskArgs, withUndo } from "./_peers.ts";
+import { listPhases } from "./startup_bench.ts";
 import type { CliIo } from "../cli/context.ts";
 import { engineFor } from "../cli/engine.ts";
 import type { Engine } from "../core/container/engine.ts";
@@ -21,7 +25,8 @@ import { removePodSandbox } from "../core/pod/sandbox_remove.ts";
 import { testBundles } from "../core/testing.ts";
 
 const projectDir = new URL("../", import.meta.url).pathname;
-const RUNS = 10;
+/** Runs per contender (`RKL_BENCH_LIST_RUNS`, default 10; small counts for development). */
+const RUNS = Math.max(1, Number(Deno.env.get("RKL_BENCH_LIST_RUNS") ?? 10));
 /** Pods on the root (bounded: each is a real pause + container, with its network). */
 const PODS = Math.min(200, Math.max(1, Number(Deno.env.get("RKL_BENCH_LIST_PODS") ?? 100)));
 /** The target for `rkl pod list` with 100 pods, in ms (issue 11). */
@@ -48,9 +53,10 @@ spec:
 `;
 }
 
-async function runQuiet(argv: string[]): Promise<void> {
-  const out = await new Deno.Command("deno", {
-    args: argv,
+async function runQuiet(argv: string[], viaDeno = true): Promise<void> {
+  const [cmd, ...args] = viaDeno ? ["deno", ...argv] : argv;
+  const out = await new Deno.Command(cmd!, {
+    args,
     cwd: projectDir,
     stdin: "null",
     stdout: "null",
@@ -103,6 +109,12 @@ export function podListBench(): Promise<void> {
           run: () => runQuiet([...flags, entry, "--root", root, "pod", "list"]),
         },
         {
+          // What listing asked of the runtime before: one `runc list` over every container.
+          name: `${engine.runtime.name} list (${PODS * 2} containers)`,
+          run: () =>
+            runQuiet([engine.runtime.binary, ...engine.runtime.globalArgs(), "list"], false),
+        },
+        {
           name: `listPods() in-process (${PODS} pods)`,
           run: async () => {
             const pods = await listPods(engine);
@@ -117,8 +129,12 @@ export function podListBench(): Promise<void> {
       console.log(
         `\nper pod: ${((full.median - emptyRoot.median) / PODS).toFixed(2)} ms; ` +
           `rkl pod list with ${PODS} pods: ${full.median.toFixed(1)} ms (target ≤ ${TARGET_MS} ms` +
-          ` for 100 pods; floor ${floor.median.toFixed(1)} ms)`,
+          ` for 100 pods; floor ${floor.median.toFixed(1)} ms, so ${
+            (full.median - floor.median).toFixed(1)
+          } ms are rkl's)`,
       );
     }
+    console.log(`\n## Where the time goes with ${PODS} pods (after Deno's own start-up)`);
+    await listPhases(flags, root, RUNS, ["pod"]);
   });
 }

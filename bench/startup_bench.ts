@@ -2,7 +2,8 @@
  * CLI start-up (issue 11): `rkl --version`, `rkl --help`, `rkl c list` and `rkl pod list` on an
  * empty state root, each a fresh `deno run` with the `rkl` task's flags and permission set,
  * against the floor: an empty program run the same way. Then where the time goes: how long
- * importing each dependency takes on its own in a fresh process. (CPU time, less sensitive to
+ * importing each dependency takes on its own in a fresh process, and how long each step of the
+ * list commands takes after it (`bench/_list_probe.ts`). (CPU time, less sensitive to
  * load than wall time, is measured outside the bench: `perf stat -e task-clock deno run …`;
  * figures in the README.)
  *
@@ -13,8 +14,9 @@ import { compare, type Contender, quantile } from "./_harness.ts";
 import { rklTaskArgs, withUndo } from "./_peers.ts";
 
 const projectDir = new URL("../", import.meta.url).pathname;
-const RUNS = 20;
-const PROBE_RUNS = 10;
+/** Runs per command (`RKL_BENCH_STARTUP_RUNS`, default 20; small counts for development). */
+const RUNS = Math.max(1, Number(Deno.env.get("RKL_BENCH_STARTUP_RUNS") ?? 20));
+const PROBE_RUNS = Math.max(1, Math.round(RUNS / 2));
 /** The start-up target: each command within this many ms of the floor's median. */
 const TARGET_MS = 15;
 
@@ -41,6 +43,16 @@ const DEPENDENCIES: { spec: string; what: string; loadedBy: string }[] = [
     loadedBy: "all but --version",
   },
   { spec: "node:sqlite", what: "node:sqlite", loadedBy: "c list, pod list (the state db)" },
+  {
+    spec: "../core/store/db.ts",
+    what: "core/store/db.ts (+ node:sqlite)",
+    loadedBy: "c list, pod list (the state db)",
+  },
+  {
+    spec: "../core/runtime/conmon.ts",
+    what: "core/runtime/conmon.ts",
+    loadedBy: "on the first create or exit-file read",
+  },
   { spec: "@grpc/grpc-js", what: "npm:@grpc/grpc-js", loadedBy: "none (the cluster store)" },
   { spec: "../cli/main.ts", what: "cli/main.ts (entry, fast path)", loadedBy: "all" },
   { spec: "../cli/container_list.ts", what: "cli/container_list.ts", loadedBy: "c list" },
@@ -66,6 +78,38 @@ async function runQuiet(argv: string[]): Promise<string> {
     throw new Error(`deno ${argv.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
   }
   return new TextDecoder().decode(out.stdout);
+}
+
+/** The steps of a list command, as `bench/_list_probe.ts` reports them (ms, and runtime calls). */
+type ListPhases = Record<string, number>;
+
+/**
+ * Where a list command's time goes after Deno's own start-up: `bench/_list_probe.ts` runs the
+ * steps of `rkl c list` and `rkl pod list` (`kinds`) on `root` in fresh processes; prints the
+ * medians.
+ */
+export async function listPhases(
+  flags: string[],
+  root: string,
+  runs: number,
+  kinds: readonly ("c" | "pod")[] = ["c", "pod"],
+): Promise<void> {
+  for (const kind of kinds) {
+    const samples: ListPhases[] = [];
+    for (let i = 0; i < runs; i++) {
+      const line = await runQuiet([...flags, "bench/_list_probe.ts", kind, root]);
+      samples.push(JSON.parse(line) as ListPhases);
+    }
+    const keys = Object.keys(samples[0] ?? {}).filter((k) => k !== "runtime");
+    const parts = keys.map((k) =>
+      `${k} ${quantile(samples.map((s) => s[k] ?? 0), 0.5).toFixed(1)}`
+    );
+    const calls = Math.max(...samples.map((s) => s.runtime ?? 0));
+    console.log(
+      `rkl ${kind === "c" ? "c" : "pod"} list steps (ms, median of ${runs}, fresh processes): ` +
+        `${parts.join(", ")}; runtime calls: ${calls}`,
+    );
+  }
 }
 
 /** Runs the start-up section. */
@@ -120,5 +164,6 @@ export async function startupBench(): Promise<void> {
       const ms = quantile(samples.get(d.spec)!, 0.5);
       console.log(`${d.what.padEnd(w)}  ${ms.toFixed(1).padStart(9)}  ${d.loadedBy}`);
     }
+    await listPhases(flags, root, PROBE_RUNS);
   });
 }

@@ -6,7 +6,7 @@
  */
 import type { CliIo, GlobalOptions } from "./context.ts";
 import { withEngine } from "./engine.ts";
-import { lazyImport } from "./_lazy_import.ts";
+import { lazyImport } from "../core/lazy_import.ts";
 import { parseOutputFormat } from "./table.ts";
 import { formatContainerTable } from "./container_table.ts";
 import { listContainers } from "../core/container/list.ts";

@@ -6,7 +6,16 @@
  */
 import { type Engine, openEngine } from "../core/container/engine.ts";
 import { rklPaths } from "../core/paths.ts";
-import { CliRuntime, resolveRuntime } from "../core/runtime/oci_runtime.ts";
+import {
+  CliRuntime,
+  type ExecProcess,
+  type ExecResult,
+  type ExecStdio,
+  type OciRuntime,
+  resolveRuntime,
+  resolveRuntimeSync,
+  type RuntimeState,
+} from "../core/runtime/oci_runtime.ts";
 import type { CliIo, GlobalOptions } from "./context.ts";
 import type {
   NetworkAttachment,
@@ -15,7 +24,7 @@ import type {
   NetworkProvider,
 } from "../core/network.ts";
 import type { UndoStack } from "../core/undo.ts";
-import { lazyImport } from "./_lazy_import.ts";
+import { lazyImport } from "../core/lazy_import.ts";
 
 /**
  * A network provider that imports the CNI provider (`net/`, dozens of modules) on its first
@@ -46,6 +55,64 @@ class LazyNetworkProvider implements NetworkProvider {
 }
 
 /**
+ * The runtime found on PATH (youki, runc, crun), looked for when it is first used: commands that
+ * only read state (`rkl c list`, `rkl pod list`) usually never call it, and the search is most
+ * of what opening the engine costs (a dozen failed `stat`s; the first error a Deno process
+ * builds costs milliseconds). A runtime named with `--runtime`/`RKL_RUNTIME` is still checked at
+ * once, so that a wrong name is reported by every command.
+ */
+class AutoDetectedRuntime implements OciRuntime {
+  #runtime: CliRuntime | undefined;
+  readonly #path: string | undefined;
+  /** `--root` directory. */
+  readonly root: string;
+  constructor(root: string, path: string | undefined) {
+    this.root = root;
+    this.#path = path;
+  }
+  #get(): CliRuntime {
+    if (this.#runtime) return this.#runtime;
+    const found = resolveRuntimeSync(undefined, { PATH: this.#path });
+    return this.#runtime = new CliRuntime({
+      binary: found.binary,
+      root: this.root,
+      name: found.name,
+    });
+  }
+  get name(): string {
+    return this.#get().name;
+  }
+  get binary(): string {
+    return this.#get().binary;
+  }
+  globalArgs(): string[] {
+    return ["--root", this.root];
+  }
+  async start(id: string): Promise<void> {
+    return await this.#get().start(id);
+  }
+  async kill(id: string, signal: string | number, opts?: { all?: boolean }): Promise<void> {
+    return await this.#get().kill(id, signal, opts);
+  }
+  async delete(id: string, opts?: { force?: boolean }): Promise<void> {
+    return await this.#get().delete(id, opts);
+  }
+  async state(id: string): Promise<RuntimeState | undefined> {
+    return await this.#get().state(id);
+  }
+  async list(): Promise<RuntimeState[]> {
+    return await this.#get().list();
+  }
+  async exec(
+    id: string,
+    process: ExecProcess,
+    opts?: { stdio?: ExecStdio; timeoutMs?: number },
+  ): Promise<ExecResult> {
+    return await this.#get().exec(id, process, opts);
+  }
+}
+
+/**
  * Opens the engine for one CLI invocation. Close it with `engine.close()`.
  *
  * @example
@@ -57,12 +124,15 @@ class LazyNetworkProvider implements NetworkProvider {
  */
 export async function engineFor(io: CliIo, globals: GlobalOptions): Promise<Engine> {
   const paths = rklPaths(globals.root);
-  const resolved = await resolveRuntime(globals.runtime, { PATH: io.env.PATH });
-  const runtime = new CliRuntime({
-    binary: resolved.binary,
-    root: paths.runtimeRoot,
-    name: resolved.name,
-  });
+  let runtime: OciRuntime;
+  if (globals.runtime) {
+    const resolved = await resolveRuntime(globals.runtime, { PATH: io.env.PATH });
+    runtime = new CliRuntime({
+      binary: resolved.binary,
+      root: paths.runtimeRoot,
+      name: resolved.name,
+    });
+  } else runtime = new AutoDetectedRuntime(paths.runtimeRoot, io.env.PATH);
   return await openEngine({ paths, runtime, network: new LazyNetworkProvider(io, globals) });
 }
 

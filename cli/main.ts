@@ -12,7 +12,7 @@
 import type { CommandUnknownOpts } from "./_command.ts";
 import { RkError } from "../core/errors.ts";
 import { formatError } from "./format_error.ts";
-import { lazyImport } from "./_lazy_import.ts";
+import { lazyImport } from "../core/lazy_import.ts";
 import {
   type CliIo,
   type GlobalOptions,
@@ -24,7 +24,7 @@ import { type FastInvocation, fastInvocation } from "./fast_path.ts";
 import { formatHelp, type HelpText } from "./help_text.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
-/** Imports a module of this directory only when it is needed (see `_lazy_import.ts`). */
+/** Imports a module of this directory only when it is needed (see `core/lazy_import.ts`). */
 function load<T>(path: string): Promise<T> {
   return lazyImport<T>(new URL(path, import.meta.url));
 }

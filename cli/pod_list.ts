@@ -9,9 +9,10 @@ import { withEngine } from "./engine.ts";
 import { parseOutputFormat } from "./table.ts";
 import { formatPodTable } from "./pod_table.ts";
 import { parseNamespace } from "./pod_options.ts";
-import { lazyImport } from "./_lazy_import.ts";
+import { lazyImport } from "../core/lazy_import.ts";
 import { listPods } from "../core/pod/pod_view.ts";
 import { releaseTerminalPods } from "../core/pod/pod_terminal.ts";
+import { listSandboxRecords } from "../core/pod/pod_store.ts";
 
 /** The options of `rkl pod list`, as typed on the command line. */
 export interface PodListFlags {
@@ -69,10 +70,12 @@ export async function podList(
   }
   const filter = all ? {} : { namespace };
   const pods = await withEngine(io, globals, async (e) => {
-    const listed = await listPods(e, filter);
+    // The records are read (and their JSON parsed) once for both.
+    const records = listSandboxRecords(e.db);
+    const listed = await listPods(e, { ...filter, records });
     // Observing is when terminal pods are noticed: stop their sandboxes (IP, ports), then list
     // again to show them stopped.
-    const released = await releaseTerminalPods(e, { ...filter, views: listed });
+    const released = await releaseTerminalPods(e, { ...filter, views: listed, records });
     return released.length === 0 ? listed : await listPods(e, filter);
   });
   if (flags.quiet) io.stdout(pods.map((p) => `${p.name}\n`).join(""));

@@ -14,6 +14,27 @@ Deno.test("run() collects output and the exit code", async () => {
   );
 });
 
+Deno.test("run() passes env, clearEnv and cwd, with and without a deadline or input", async () => {
+  const script = 'echo "$A|$HOME|$(pwd)"; cat';
+  for (const extra of [{}, { timeoutMs: 30_000 }, { stdin: "in" }]) {
+    const r = await run(["/usr/bin/busybox", "sh", "-c", script], {
+      env: { A: "a1" },
+      cwd: "/tmp",
+      ...extra,
+    });
+    assert.equal(
+      r.stdout,
+      `a1|${Deno.env.get("HOME") ?? ""}|/tmp\n${"stdin" in extra ? "in" : ""}`,
+    );
+    const bare = await run(["/usr/bin/busybox", "sh", "-c", script], {
+      env: { A: "a2" },
+      clearEnv: true,
+      ...extra,
+    });
+    assert.equal(bare.stdout.split("\n")[0], "a2||" + Deno.cwd());
+  }
+});
+
 Deno.test("run() with a timeout: a fast command is not affected", async () => {
   const r = await run(["/usr/bin/busybox", "echo", "hi"], { timeoutMs: 30_000 });
   assert.equal(r.stdout, "hi\n");

@@ -5,12 +5,22 @@
  * @module
  */
 import { fsErrorReason, RkError } from "../errors.ts";
+import { lazyImport } from "../lazy_import.ts";
+import { join } from "../path.ts";
 import type { NetworkProvider } from "../network.ts";
-import { parseNofileHardLimit } from "../oci/spec.ts";
+import { parseNofileHardLimit } from "../oci/nofile_limit.ts";
 import type { RklPaths } from "../paths.ts";
-import { overlayRootfs, type RootfsManager } from "../rootfs.ts";
-import { Conmon, type ContainerMonitor } from "../runtime/conmon.ts";
+import { type ProcStat, readProcStats } from "./init_liveness.ts";
+import type { RootfsManager } from "../rootfs.ts";
+import type {
+  ContainerMonitor,
+  ExitInfo,
+  MonitoredContainer,
+  MonitorRequest,
+} from "../runtime/conmon.ts";
+import { exitFileIds, readExitFile } from "../runtime/exit_files.ts";
 import type { OciRuntime } from "../runtime/oci_runtime.ts";
+import type { UndoStack } from "../undo.ts";
 import { type Database, openDatabase } from "../store/db.ts";
 
 /** Points in `createContainer` where a test can inject a failure. */
@@ -66,6 +76,48 @@ export interface EngineOptions {
 }
 
 /**
+ * Conmon, imported on first use: commands that only read state (`rkl c list` on an empty root,
+ * `rkl pod list`) do not load the monitor's module.
+ */
+class LazyConmon implements ContainerMonitor {
+  #monitor: Promise<ContainerMonitor> | undefined;
+  #get(): Promise<ContainerMonitor> {
+    return this.#monitor ??= lazyImport<typeof import("../runtime/conmon.ts")>(
+      new URL("../runtime/conmon.ts", import.meta.url),
+    ).then((m) => new m.Conmon());
+  }
+  async create(runtime: OciRuntime, req: MonitorRequest): Promise<MonitoredContainer> {
+    return await (await this.#get()).create(runtime, req);
+  }
+  // What Conmon does for these, without loading it.
+  readExit(exitDir: string, id: string): Promise<ExitInfo | undefined> {
+    return readExitFile(join(exitDir, id));
+  }
+  exitedIds(exitDir: string): Promise<ReadonlySet<string>> {
+    return exitFileIds(exitDir);
+  }
+  procStats(pids: readonly number[]): Promise<ReadonlyMap<number, ProcStat>> {
+    return readProcStats(pids);
+  }
+}
+
+/** The overlayfs root filesystems, imported on first use (as {@linkcode LazyConmon}). */
+class LazyOverlayRootfs implements RootfsManager {
+  #rootfs: Promise<RootfsManager> | undefined;
+  #get(): Promise<RootfsManager> {
+    return this.#rootfs ??= lazyImport<typeof import("../rootfs.ts")>(
+      new URL("../rootfs.ts", import.meta.url),
+    ).then((m) => m.overlayRootfs);
+  }
+  async mount(imageDir: string, stateDir: string, undo: UndoStack): Promise<string> {
+    return await (await this.#get()).mount(imageDir, stateDir, undo);
+  }
+  async unmount(imageDir: string, stateDir: string): Promise<void> {
+    return await (await this.#get()).unmount(imageDir, stateDir);
+  }
+}
+
+/**
  * The hard RLIMIT_NOFILE from /proc/self/limits, or undefined when it cannot be read (Deno
  * allows /proc only with --allow-all): containers then inherit the caller's limits.
  */
@@ -97,7 +149,9 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
   const { paths } = opts;
   for (const d of [paths.containersDir, paths.runtimeRoot, paths.exitDir, paths.socketDir]) {
     try {
-      await Deno.mkdir(d, { recursive: true });
+      // Synchronous: these exist after the first command, and an existing directory is one
+      // quick system call, not a trip through Deno's blocking thread pool.
+      Deno.mkdirSync(d, { recursive: true });
     } catch (e) {
       throw new RkError(`Cannot create state directory ${d}: ${fsErrorReason(e)}`, { cause: e });
     }
@@ -107,8 +161,8 @@ export async function openEngine(opts: EngineOptions): Promise<Engine> {
   return {
     paths,
     runtime: opts.runtime,
-    monitor: opts.monitor ?? new Conmon(),
-    rootfs: opts.rootfs ?? overlayRootfs,
+    monitor: opts.monitor ?? new LazyConmon(),
+    rootfs: opts.rootfs ?? new LazyOverlayRootfs(),
     db,
     network: opts.network,
     nofileHardLimit,

@@ -15,9 +15,9 @@ import type { Engine } from "../container/engine.ts";
 import type { ContainerObservation, PodObservation, PodShape } from "./pod_status.ts";
 import { summarizePod } from "./pod_status.ts";
 import { podShape } from "./pod_status.ts";
-import { listSandboxRecords } from "./pod_store.ts";
+import { listSandboxRecords, type SandboxRecord } from "./pod_store.ts";
 import { listPods, type PodView } from "./pod_view.ts";
-import { stopPodSandbox } from "./sandbox_stop.ts";
+import { lazyImport } from "../lazy_import.ts";
 
 /** What to do with a terminal pod whose sandbox still runs. */
 export interface TerminalPodAction {
@@ -107,7 +107,9 @@ export interface ReleasedPod {
  * Stops the sandbox of every terminal pod (optionally of one namespace, or the pods `only`
  * names by sandbox id). Statuses, exit codes and logs stay; the IP and host ports are released.
  * `views`: the pods as the caller just listed them with `listPods` (same namespace), so they are
- * not listed again. A pod whose stop fails is skipped and the error rethrown after the others were handled.
+ * not listed again; `records`: the sandbox records the caller just read (`listSandboxRecords`),
+ * so that they are not read and parsed again. A pod whose stop fails is skipped and the error
+ * rethrown after the others were handled.
  *
  * @example
  * ```ts ignore
@@ -117,13 +119,18 @@ export interface ReleasedPod {
  */
 export async function releaseTerminalPods(
   engine: Engine,
-  opts: { namespace?: string; only?: readonly string[]; views?: readonly PodView[] } = {},
+  opts: {
+    namespace?: string;
+    only?: readonly string[];
+    views?: readonly PodView[];
+    records?: readonly SandboxRecord[];
+  } = {},
 ): Promise<ReleasedPod[]> {
   const released: ReleasedPod[] = [];
   const errors: unknown[] = [];
   const views = opts.views ??
     await listPods(engine, opts.namespace ? { namespace: opts.namespace } : {});
-  const recs = new Map(listSandboxRecords(engine.db).map((r) => [r.id, r]));
+  const recs = new Map((opts.records ?? listSandboxRecords(engine.db)).map((r) => [r.id, r]));
   for (const view of views) {
     if (opts.only !== undefined && !opts.only.includes(view.id)) continue;
     const manifest = recs.get(view.id)?.manifest;
@@ -131,6 +138,10 @@ export async function releaseTerminalPods(
     const action = planTerminalPod(podShape(manifest), observationOf(view));
     if (action === undefined) continue;
     try {
+      // Loaded only when a pod is terminal: listing pods does not load the stop path.
+      const { stopPodSandbox } = await lazyImport<typeof import("./sandbox_stop.ts")>(
+        new URL("./sandbox_stop.ts", import.meta.url),
+      );
       await stopPodSandbox(engine, view.id, 0, view.namespace);
       released.push({
         name: view.name,

@@ -214,6 +214,17 @@ export function buildPodView(
   return view;
 }
 
+/** Options of {@linkcode listPods}. */
+export interface ListPodsOptions {
+  /** Only the pods of this namespace. */
+  namespace?: string;
+  /**
+   * The sandbox records as the caller just read them with `listSandboxRecords` (every
+   * namespace), so that they are not read and parsed again.
+   */
+  records?: readonly SandboxRecord[];
+}
+
 /**
  * Every pod (optionally of one namespace), oldest first.
  *
@@ -225,9 +236,9 @@ export function buildPodView(
  */
 export async function listPods(
   engine: Engine,
-  opts: { namespace?: string } = {},
+  opts: ListPodsOptions = {},
 ): Promise<PodView[]> {
-  const recs = listSandboxRecords(engine.db).filter((r) =>
+  const recs = (opts.records ?? listSandboxRecords(engine.db)).filter((r) =>
     opts.namespace === undefined || r.namespace === opts.namespace
   );
   if (recs.length === 0) return [];

@@ -9,6 +9,8 @@ import { join } from "../path.ts";
 import { RkError, shorten } from "../errors.ts";
 import { pathExists, readTextIfExists } from "../fs.ts";
 import { run } from "../exec.ts";
+import { type ProcStat, readProcStats } from "../container/init_liveness.ts";
+import { exitFileIds, readExitFile } from "./exit_files.ts";
 import type { OciRuntime } from "./oci_runtime.ts";
 import { traced } from "../trace.ts";
 
@@ -62,6 +64,13 @@ export interface ContainerMonitor {
    * callers use {@linkcode ContainerMonitor.readExit} for each container.
    */
   exitedIds?(exitDir: string): Promise<ReadonlySet<string>>;
+  /**
+   * `/proc/PID/stat` of `pids` (gone ones are missing), for a monitor whose containers' init
+   * processes are its children (conmon is their subreaper): a listing then tells running from
+   * exited without the runtime (see `core/container/init_liveness.ts`). Optional: without it,
+   * the runtime is asked.
+   */
+  procStats?(pids: readonly number[]): Promise<ReadonlyMap<number, ProcStat>>;
 }
 
 /** Candidate conmon locations. */
@@ -327,15 +336,14 @@ export class Conmon implements ContainerMonitor {
     return await readExitFile(join(exitDir, id));
   }
 
+  /** `/proc/PID/stat` of `pids`: one `cat` (see {@linkcode ContainerMonitor.procStats}). */
+  procStats(pids: readonly number[]): Promise<ReadonlyMap<number, ProcStat>> {
+    return readProcStats(pids);
+  }
+
   /** The names of the files in `exitDir` (none when it does not exist yet). */
-  async exitedIds(exitDir: string): Promise<ReadonlySet<string>> {
-    const ids = new Set<string>();
-    try {
-      for await (const e of Deno.readDir(exitDir)) if (e.isFile) ids.add(e.name);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-    return ids;
+  exitedIds(exitDir: string): Promise<ReadonlySet<string>> {
+    return exitFileIds(exitDir);
   }
 }
 
@@ -496,21 +504,6 @@ export async function processAlive(pid: number): Promise<boolean> {
   return r.code === 0 && stat !== "" && !stat.startsWith("Z");
 }
 
-/**
- * Reads a conmon exit file: its content is the exit code, its mtime the finish time.
- * Undefined when the file does not exist (or is still empty).
- */
-export async function readExitFile(path: string): Promise<ExitInfo | undefined> {
-  let text: string;
-  let st: Deno.FileInfo;
-  try {
-    [text, st] = await Promise.all([Deno.readTextFile(path), Deno.stat(path)]);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw e;
-  }
-  if (text.trim() === "") return undefined;
-  const code = Number(text.trim());
-  if (!Number.isInteger(code)) throw new RkError(`Exit file ${path} holds "${text.trim()}"`);
-  return { code, finishedAt: st.mtime?.getTime() ?? Date.now() };
-}
+// In its own module (with the exit directory's listing), so that reading state does not load
+// the monitor.
+export { readExitFile } from "./exit_files.ts";

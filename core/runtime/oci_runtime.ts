@@ -372,9 +372,14 @@ export class RuntimeNotFoundError extends RkError {
   }
 }
 
-async function isExecutable(path: string): Promise<boolean> {
+/**
+ * True when `path` is an executable file. Synchronous on purpose: every `rkl` command resolves
+ * its runtime, and most candidates do not exist; a failed async `stat` costs a round trip
+ * through Deno's blocking thread pool each (≈ 0.5 ms), a failed `statSync` ≈ 30 µs.
+ */
+function isExecutable(path: string): boolean {
   try {
-    const st = await Deno.stat(path);
+    const st = Deno.statSync(path);
     return st.isFile && ((st.mode ?? 0o111) & 0o111) !== 0;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return false;
@@ -385,11 +390,12 @@ async function isExecutable(path: string): Promise<boolean> {
 /** Directories searched besides `PATH` (runc lives in /usr/sbin on Debian). */
 const EXTRA_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
-async function findOnPath(name: string, pathEnv: string | undefined): Promise<string | undefined> {
-  const dirs = [...(pathEnv ?? "").split(":").filter(Boolean), ...EXTRA_DIRS];
+function findOnPath(name: string, pathEnv: string | undefined): string | undefined {
+  // Each directory once (PATH often repeats itself and the extra directories).
+  const dirs = new Set([...(pathEnv ?? "").split(":").filter(Boolean), ...EXTRA_DIRS]);
   for (const dir of dirs) {
     const p = join(dir, name);
-    if (await isExecutable(p)) return p;
+    if (isExecutable(p)) return p;
   }
   return undefined;
 }
@@ -418,10 +424,30 @@ export interface ResolvedRuntime {
  * assert.match(r.binary, /\/(youki|runc|crun)$/);
  * ```
  */
-export async function resolveRuntime(
+export function resolveRuntime(
   flag?: string,
   env: Readonly<Record<string, string | undefined>> = {},
 ): Promise<ResolvedRuntime> {
+  // The executor's throw becomes the rejection.
+  return new Promise((resolve) => resolve(resolveRuntimeSync(flag, env)));
+}
+
+/**
+ * {@linkcode resolveRuntime}, synchronously (it only looks at files): for a runtime resolved
+ * when first used. Throws {@linkcode RuntimeNotFoundError}.
+ *
+ * @example
+ * ```ts
+ * import { resolveRuntimeSync } from "./oci_runtime.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(resolveRuntimeSync("runc", { PATH: "/usr/sbin:/usr/bin" }).source, "flag");
+ * assert.throws(() => resolveRuntimeSync("relative/runc", {}), /must be absolute/);
+ * ```
+ */
+export function resolveRuntimeSync(
+  flag?: string,
+  env: Readonly<Record<string, string | undefined>> = {},
+): ResolvedRuntime {
   const wanted = flag ?? env.RKL_RUNTIME;
   const source = flag !== undefined ? "flag" : "env";
   if (wanted !== undefined && wanted !== "") {
@@ -430,12 +456,12 @@ export async function resolveRuntime(
       if (!isAbsolute(wanted)) {
         throw new RuntimeNotFoundError(`OCI runtime path "${wanted}" must be absolute`);
       }
-      if (!(await isExecutable(wanted))) {
+      if (!isExecutable(wanted)) {
         throw new RuntimeNotFoundError(`OCI runtime "${wanted}" is not an executable file`);
       }
       return { name, binary: wanted, source };
     }
-    const found = await findOnPath(wanted, env.PATH);
+    const found = findOnPath(wanted, env.PATH);
     if (!found) {
       throw new RuntimeNotFoundError(
         `OCI runtime "${wanted}" not found on PATH; install it (e.g. apt-get install -y ${wanted}) or pass --runtime /path/to/${wanted}`,
@@ -444,7 +470,7 @@ export async function resolveRuntime(
     return { name, binary: found, source };
   }
   for (const name of RUNTIME_CANDIDATES) {
-    const found = await findOnPath(name, env.PATH);
+    const found = findOnPath(name, env.PATH);
     if (found) return { name, binary: found, source: "auto" };
   }
   throw new RuntimeNotFoundError(

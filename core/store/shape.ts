@@ -51,6 +51,31 @@ function describe(v: unknown): string {
 /** Parses `value` (found at field path `path`) into a `T`, or throws {@linkcode ShapeError}. */
 export type Shape<T> = (value: unknown, path: string) => T;
 
+/** What a shape checks first: the kind of value it takes, and its `expected` when it is not. */
+interface KindCheck {
+  /** The shape's `expected` for a value of another kind. */
+  readonly expected: string;
+  /** True when the value is of the kind (the shape may still reject what is inside). */
+  accepts(v: unknown): boolean;
+}
+
+/**
+ * The kind checks of the basic shapes, so that {@linkcode oneOf} can pass over an alternative
+ * that would reject the value outright without calling it (a thrown error costs more than the
+ * whole check of a stored value).
+ */
+const kindChecks = new WeakMap<Shape<unknown>, KindCheck>();
+
+/** Registers `shape`'s kind check and returns it. */
+function kinded<S extends Shape<unknown>>(
+  shape: S,
+  expected: string,
+  accepts: (v: unknown) => boolean,
+): S {
+  kindChecks.set(shape, { expected, accepts });
+  return shape;
+}
+
 /** A field that may be absent: wraps the shape of its value (see {@linkcode optional}). */
 export interface OptionalField<T> {
   /** The shape of the value when present. */
@@ -58,30 +83,46 @@ export interface OptionalField<T> {
 }
 
 /** Text. */
-export const text: Shape<string> = (v, path) => {
-  if (typeof v !== "string") throw new ShapeError(path, "text", v);
-  return v;
-};
+export const text: Shape<string> = kinded(
+  (v, path) => {
+    if (typeof v !== "string") throw new ShapeError(path, "text", v);
+    return v;
+  },
+  "text",
+  (v) => typeof v === "string",
+);
 
 /** A finite number. */
-export const number: Shape<number> = (v, path) => {
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new ShapeError(path, "a number", v);
-  return v;
-};
+export const number: Shape<number> = kinded(
+  (v, path) => {
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new ShapeError(path, "a number", v);
+    return v;
+  },
+  "a number",
+  (v) => typeof v === "number" && Number.isFinite(v),
+);
 
 /** A safe integer. */
-export const integer: Shape<number> = (v, path) => {
-  if (typeof v !== "number" || !Number.isSafeInteger(v)) {
-    throw new ShapeError(path, "an integer", v);
-  }
-  return v;
-};
+export const integer: Shape<number> = kinded(
+  (v, path) => {
+    if (typeof v !== "number" || !Number.isSafeInteger(v)) {
+      throw new ShapeError(path, "an integer", v);
+    }
+    return v;
+  },
+  "an integer",
+  (v) => typeof v === "number" && Number.isSafeInteger(v),
+);
 
 /** `true` or `false`. */
-export const boolean: Shape<boolean> = (v, path) => {
-  if (typeof v !== "boolean") throw new ShapeError(path, "true or false", v);
-  return v;
-};
+export const boolean: Shape<boolean> = kinded(
+  (v, path) => {
+    if (typeof v !== "boolean") throw new ShapeError(path, "true or false", v);
+    return v;
+  },
+  "true or false",
+  (v) => typeof v === "boolean",
+);
 
 /**
  * One of the given strings.
@@ -96,10 +137,15 @@ export const boolean: Shape<boolean> = (v, path) => {
  */
 export function literal<const T extends readonly string[]>(...values: T): Shape<T[number]> {
   const expected = `one of ${values.map((x) => JSON.stringify(x)).join(", ")}`;
-  return (v, path) => {
-    if (typeof v !== "string" || !values.includes(v)) throw new ShapeError(path, expected, v);
-    return v as T[number];
-  };
+  const accepts = (v: unknown) => typeof v === "string" && values.includes(v);
+  return kinded(
+    (v, path) => {
+      if (!accepts(v)) throw new ShapeError(path, expected, v);
+      return v as T[number];
+    },
+    expected,
+    accepts,
+  );
 }
 
 /**
@@ -114,10 +160,14 @@ export function literal<const T extends readonly string[]>(...values: T): Shape<
  * ```
  */
 export function list<T>(item: Shape<T>): Shape<T[]> {
-  return (v, path) => {
-    if (!Array.isArray(v)) throw new ShapeError(path, "a list", v);
-    return v.map((x, i) => item(x, `${path}[${i}]`));
-  };
+  return kinded(
+    (v, path) => {
+      if (!Array.isArray(v)) throw new ShapeError(path, "a list", v);
+      return v.map((x, i) => item(x, `${path}[${i}]`));
+    },
+    "a list",
+    Array.isArray,
+  );
 }
 
 /**
@@ -132,12 +182,16 @@ export function list<T>(item: Shape<T>): Shape<T[]> {
  * ```
  */
 export function dict<T>(value: Shape<T>): Shape<Record<string, T>> {
-  return (v, path) => {
-    if (!isRecord(v)) throw new ShapeError(path, "an object", v);
-    const out: Record<string, T> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = value(x, fieldPath(path, k));
-    return out;
-  };
+  return kinded(
+    (v, path) => {
+      if (!isRecord(v)) throw new ShapeError(path, "an object", v);
+      const out: Record<string, T> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = value(x, fieldPath(path, k));
+      return out;
+    },
+    "an object",
+    isRecord,
+  );
 }
 
 /**
@@ -200,8 +254,11 @@ export function fieldPath(path: string, key: string): string {
  */
 export function object<T>(fields: Fields<T>): Shape<T> {
   const entries = Object.entries(fields as Record<string, Shape<unknown> | OptionalField<unknown>>);
-  return (v, path) => {
-    if (!isRecord(v)) throw new ShapeError(path, "an object", v);
+  const byKey = new Map(entries);
+  const required = entries.flatMap(([key, field]) => typeof field === "function" ? [key] : []);
+  // Checks the fields in declaration order, so that of several bad fields the first declared is
+  // reported.
+  const checkInOrder = (v: Record<string, unknown>, path: string): Record<string, unknown> => {
     const parsed = new Map<string, unknown>();
     for (const [key, field] of entries) {
       const x = v[key];
@@ -215,9 +272,41 @@ export function object<T>(fields: Fields<T>): Shape<T> {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(v)) if (parsed.has(key)) out[key] = parsed.get(key);
     for (const [key, x] of parsed) if (!(key in out)) out[key] = x;
-    // Every field of T has been checked by its shape above (Fields<T> names them all).
-    return out as T;
+    return out;
   };
+  return kinded(
+    (v, path) => {
+      if (!isRecord(v)) throw new ShapeError(path, "an object", v);
+      // The same result built in one pass over the stored keys (a stored value sets few of the
+      // many optional fields of e.g. a pod spec): what `rkl pod list` spends most of its time on.
+      // A bad value is checked again in declaration order for the error.
+      try {
+        const out: Record<string, unknown> = {};
+        for (const key of Object.keys(v)) {
+          const field = byKey.get(key);
+          if (field === undefined) continue;
+          const x = v[key];
+          if (typeof field === "function") out[key] = field(x, fieldPath(path, key));
+          else if (x !== undefined && x !== null) {
+            out[key] = field.optional(x, fieldPath(path, key));
+          }
+        }
+        for (const key of required) {
+          if (!Object.hasOwn(v, key)) {
+            out[key] = (byKey.get(key) as Shape<unknown>)(undefined, fieldPath(path, key));
+          }
+        }
+        // Every field of T has been checked by its shape above (Fields<T> names them all).
+        return out as T;
+      } catch (e) {
+        if (!(e instanceof ShapeError)) throw e;
+        checkInOrder(v, path);
+        throw e;
+      }
+    },
+    "an object",
+    isRecord,
+  );
 }
 
 /**
@@ -236,7 +325,7 @@ export function oneOf<T extends unknown[]>(
   ...shapes: { [I in keyof T]: Shape<T[I]> }
 ): Shape<T[number]> {
   return (v, path) => {
-    const errors: ShapeError[] = [];
+    const errors: { path: string; expected: string }[] = [];
     // A failed alternative is the common case (every record whose value is the second kind):
     // its ShapeError is only compared, never shown, so it is built without a stack trace, the
     // costly part of constructing an error (≈ 3 ms per listed pod before). Shapes are
@@ -245,6 +334,12 @@ export function oneOf<T extends unknown[]>(
     Error.stackTraceLimit = 0;
     try {
       for (const s of shapes) {
+        // An alternative of another kind would throw at `path` with its `expected`.
+        const kind = kindChecks.get(s);
+        if (kind && !kind.accepts(v)) {
+          errors.push({ path, expected: kind.expected });
+          continue;
+        }
         try {
           return s(v, path);
         } catch (e) {
@@ -257,7 +352,7 @@ export function oneOf<T extends unknown[]>(
     }
     // Report the failure of the alternative that got furthest into the value.
     const deepest = errors.reduce((a, b) => (b.path.length > a.path.length ? b : a));
-    if (deepest.path !== path) throw deepest;
+    if (deepest.path !== path && deepest instanceof ShapeError) throw deepest;
     throw new ShapeError(path, [...new Set(errors.map((e) => e.expected))].join(" or "), v);
   };
 }

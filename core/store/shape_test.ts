@@ -84,3 +84,47 @@ Deno.test("oneOf() reports the deepest failure; variant() picks by tag", async (
     assert.equal(fieldPath("a", ""), "a");
   });
 });
+
+Deno.test("oneOf() passes over alternatives of another kind without changing its answers", async (t) => {
+  const ns = oneOf(literal("new", "host"), object<{ path: string }>({ path: text }));
+  const q = oneOf(text, number);
+  await t.step("values of either kind", () => {
+    assert.deepEqual(ns({ path: "/run/netns/x" }, "ns"), { path: "/run/netns/x" });
+    assert.equal(ns("host", "ns"), "host");
+    assert.equal(q(5, "q"), 5);
+    assert.equal(q("5", "q"), "5");
+  });
+  await t.step("a value of no kind lists every expectation in order", () => {
+    assert.throws(
+      () => ns(5, "ns"),
+      /^ShapeError: ns: expected one of "new", "host" or an object, got number 5$/,
+    );
+    assert.throws(
+      () => ns("pod", "ns"),
+      /ns: expected one of "new", "host" or an object, got string "pod"/,
+    );
+    assert.throws(() => q(null, "q"), /q: expected text or a number, got null/);
+    assert.throws(() => q(NaN, "q"), /q: expected text or a number, got number null/);
+  });
+  await t.step("the right kind but a bad inside: the deepest failure", () => {
+    assert.throws(
+      () => ns({ path: 1 }, "ns"),
+      /^ShapeError: ns\.path: expected text, got number 1$/,
+    );
+  });
+});
+
+Deno.test("object() reports the first declared bad field, whatever the stored order", () => {
+  const pair = object<{ a: number; b: number; c?: string }>({
+    a: integer,
+    b: integer,
+    c: optional(text),
+  });
+  assert.throws(
+    () => pair({ c: 1, b: "x", a: "y" }, "p"),
+    /^ShapeError: p\.a: expected an integer/,
+  );
+  assert.throws(() => pair({ c: 1, b: 2, a: 1 }, "p"), /^ShapeError: p\.c: expected text/);
+  assert.throws(() => pair({ b: 2 }, "p"), /^ShapeError: p\.a: expected an integer, got nothing$/);
+  assert.deepEqual(Object.keys(pair({ c: "z", b: 2, a: 1, d: 0 }, "p")), ["c", "b", "a"]);
+});

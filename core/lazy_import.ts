@@ -15,10 +15,10 @@
  *
  * @example
  * ```ts
- * import { lazyImport } from "./_lazy_import.ts";
+ * import { lazyImport } from "./lazy_import.ts";
  * import assert from "node:assert/strict";
- * const m = await lazyImport<typeof import("./help_text.ts")>(new URL("./help_text.ts", import.meta.url));
- * assert.equal(typeof m.formatHelp, "function");
+ * const m = await lazyImport<typeof import("./is_record.ts")>(new URL("./is_record.ts", import.meta.url));
+ * assert.equal(typeof m.isRecord, "function");
  * ```
  */
 export function lazyImport<T>(url: URL): Promise<T> {
