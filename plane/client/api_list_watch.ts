@@ -2,7 +2,10 @@
  * `ApiListWatch`: the list + watch of one resource through the API, shaped as the store
  * informer expects (`ListWatcher`): watches resume from the last revision seen when the server
  * closes the stream, and a `410 Gone` (compacted revision) becomes a `RESET` with a fresh list,
- * as client-go's reflector re-lists.
+ * as client-go's reflector re-lists. Like the reflector, each watch request asks the server to
+ * end it after a random 5–10 minutes (`timeoutSeconds`), so a stream that silently stopped
+ * delivering (a half-open connection, a stuck proxy) is replaced instead of starving the
+ * informer for good.
  *
  * @module
  */
@@ -18,6 +21,12 @@ export interface ApiListWatchOptions {
   labelSelector?: string;
   /** e.g. `spec.nodeName=`. */
   fieldSelector?: string;
+  /**
+   * Each watch request lasts between this and twice this many seconds (random, so many
+   * clients do not re-watch at once), then resumes from the last revision seen. Default 300:
+   * client-go's reflector (`minWatchTimeout` 5 min, `timeoutSeconds = min × (1 + rand)`).
+   */
+  minWatchTimeoutSeconds?: number;
 }
 
 /**
@@ -55,10 +64,18 @@ export class ApiListWatch<T extends KubeObject = KubeObject> implements ListWatc
     this.#opts = opts;
   }
 
+  #selectors(): { labelSelector?: string; fieldSelector?: string } {
+    const { labelSelector, fieldSelector } = this.#opts;
+    return {
+      ...(labelSelector !== undefined ? { labelSelector } : {}),
+      ...(fieldSelector !== undefined ? { fieldSelector } : {}),
+    };
+  }
+
   /** Every matching object (or one namespace's) at one revision. */
   async list(namespace?: string): Promise<ObjectList<T>> {
     const r = await this.#client.list<T>(this.#resource, {
-      ...this.#opts,
+      ...this.#selectors(),
       ...(namespace !== undefined ? { namespace } : {}),
     });
     return { items: r.items, resourceVersion: r.resourceVersion };
@@ -76,9 +93,11 @@ export class ApiListWatch<T extends KubeObject = KubeObject> implements ListWatc
     let rv = opts.resourceVersion;
     while (!opts.signal?.aborted) {
       try {
+        const min = this.#opts.minWatchTimeoutSeconds ?? 300;
         for await (
           const ev of this.#client.watch<T>(this.#resource, {
-            ...this.#opts,
+            ...this.#selectors(),
+            timeoutSeconds: Math.floor(min * (1 + Math.random())),
             ...(namespace !== undefined ? { namespace } : {}),
             ...(rv !== undefined ? { resourceVersion: rv } : {}),
             ...(opts.signal ? { signal: opts.signal } : {}),

@@ -194,6 +194,50 @@ Deno.test({
       await evs.return(undefined);
     });
 
+    await t.step(
+      "list-watch: each watch request ends after min..2×min seconds and resumes where it was",
+      async () => {
+        const asked: number[] = [];
+        // Records the timeout of each watch request the list-watch makes.
+        const counting = Object.create(kube) as KubeClient;
+        counting.list = (resource, opts) => kube.list(resource, opts);
+        counting.watch = (resource, opts = {}) => {
+          asked.push(opts.timeoutSeconds ?? -1);
+          return kube.watch(resource, opts);
+        };
+        const lw = new ApiListWatch(counting, "pods", {
+          labelSelector: "rewatch=yes",
+          minWatchTimeoutSeconds: 1,
+        });
+        const first = await lw.list();
+        const ac = new AbortController();
+        const evs = lw.watch(undefined, {
+          resourceVersion: first.resourceVersion,
+          signal: ac.signal,
+        });
+        const seen: string[] = [];
+        const reading = (async () => {
+          for await (const ev of evs) {
+            if (ev.type === "ADDED") seen.push(ev.object.metadata.name);
+          }
+        })();
+        await kube.create("pods", pod("rw-1", "default", { rewatch: "yes" }));
+        // The server ends each request after 1–2 s; the list-watch asks again from where it was.
+        for (let i = 0; i < 300 && asked.length < 3; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.ok(asked.length >= 3, `watch requests: ${asked.length}`);
+        assert.ok(asked.every((s) => s >= 1 && s <= 2), `timeouts: ${asked}`);
+        await kube.create("pods", pod("rw-2", "default", { rewatch: "yes" }));
+        for (let i = 0; i < 100 && seen.length < 2; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        ac.abort();
+        await reading;
+        assert.deepEqual(seen, ["rw-1", "rw-2"], "each pod once, none lost across re-watches");
+      },
+    );
+
     await t.step("events: aggregated by count, shown by kubectl describe", async () => {
       const errors: unknown[] = [];
       const rec = new EventRecorder(kube, {
