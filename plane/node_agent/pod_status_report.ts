@@ -176,6 +176,17 @@ export function buildPodStatus(input: PodStatusInput): Record<string, unknown> {
   const inits = specContainers(apiPod, "initContainers");
   const apps = specContainers(apiPod, "containers");
 
+  // A pod whose start failed on the node (a container the runtime could not create) stays
+  // Pending with its containers waiting in CreateContainerError when it would be restarted
+  // (restartPolicy Always/OnFailure), as the kubelet keeps such a pod: phase Failed would make
+  // its ReplicaSet replace it, again and again, with pods failing the same way.
+  const policy = typeof spec.restartPolicy === "string" ? spec.restartPolicy : "Always";
+  const failure = detail?.record.failure;
+  const retried = failure !== undefined && failure !== null && failure !== "" &&
+    policy !== "Never";
+  if (retried && !input.problem) {
+    input = { ...input, problem: { reason: "CreateContainerError", message: String(failure) } };
+  }
   const obs = detail?.pod.observation;
   const initDone = inits.every((c) => {
     const o = obs?.containers[String(c.name)];
@@ -184,7 +195,9 @@ export function buildPodStatus(input: PodStatusInput): Record<string, unknown> {
   let phase = "Pending";
   if (detail) {
     const summary = summarizePod(detail.pod.shape, detail.pod.observation);
-    phase = detail.record.failure && summary.phase === "Pending" ? "Failed" : summary.phase;
+    phase = detail.record.failure && summary.phase === "Pending" && !retried
+      ? "Failed"
+      : summary.phase;
     // The kubelet never reports `Unknown` (its getPhase has no such case): a sandbox that cannot
     // be read yet (being created) keeps the phase the pod had, Pending for a new one.
     if (phase === "Unknown") {

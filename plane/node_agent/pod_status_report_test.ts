@@ -175,3 +175,31 @@ Deno.test("buildPodStatus: a sandbox being created is Pending, never the kubelet
   const running = buildPodStatus({ ...base, apiPod: apiPod({ phase: "Running" }), detail: d }) as S;
   assert.equal(running.phase, "Running");
 });
+
+Deno.test("buildPodStatus: a pod whose start failed on the node stays Pending in CreateContainerError unless restartPolicy is Never", () => {
+  const failed = (policy?: string) => {
+    const d = detail({ state: "running", restartCount: 0 });
+    // Nothing of the pod was created: no container view, no observation; the record says why.
+    (d as unknown as { record: Record<string, unknown> }).record.failure =
+      'Container "app" has neither command nor args';
+    (d as unknown as { containers: Map<string, unknown> }).containers = new Map();
+    (d.pod.observation as { containers: Record<string, unknown> }).containers = {};
+    (d.pod.observation as { sandbox: string }).sandbox = "notReady";
+    return buildPodStatus({
+      ...base,
+      apiPod: apiPod({}, policy ? { restartPolicy: policy } : {}),
+      detail: d,
+    }) as unknown as S;
+  };
+  for (const policy of [undefined, "Always", "OnFailure"]) {
+    const s = failed(policy);
+    assert.equal(s.phase, "Pending", `restartPolicy ${policy}: a ReplicaSet must not replace it`);
+    assert.deepEqual(s.containerStatuses[0]!.state, {
+      waiting: {
+        reason: "CreateContainerError",
+        message: 'Container "app" has neither command nor args',
+      },
+    });
+  }
+  assert.equal(failed("Never").phase, "Failed");
+});
