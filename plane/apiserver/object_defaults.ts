@@ -9,6 +9,10 @@
 import { isRecord } from "../../core/is_record.ts";
 import {
   DEFAULT_DNS_POLICY,
+  DEFAULT_PROBE_FAILURE_THRESHOLD,
+  DEFAULT_PROBE_PERIOD_SECONDS,
+  DEFAULT_PROBE_SUCCESS_THRESHOLD,
+  DEFAULT_PROBE_TIMEOUT_SECONDS,
   DEFAULT_RESTART_POLICY,
   DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
   DEFAULT_TERMINATION_MESSAGE_PATH,
@@ -30,12 +34,28 @@ function setIfUnset(o: Obj, key: string, value: unknown): void {
   if (o[key] === undefined || o[key] === null) o[key] = value;
 }
 
+/** `SetDefaults_Probe` and the handler defaults (`SetDefaults_HTTPGetAction`: path `/`, HTTP). */
+function defaultProbeJson(p: unknown): void {
+  if (!isRecord(p)) return;
+  setIfUnset(p, "timeoutSeconds", DEFAULT_PROBE_TIMEOUT_SECONDS);
+  setIfUnset(p, "periodSeconds", DEFAULT_PROBE_PERIOD_SECONDS);
+  setIfUnset(p, "successThreshold", DEFAULT_PROBE_SUCCESS_THRESHOLD);
+  setIfUnset(p, "failureThreshold", DEFAULT_PROBE_FAILURE_THRESHOLD);
+  if (isRecord(p.httpGet)) {
+    if (p.httpGet.path === undefined || p.httpGet.path === "") p.httpGet.path = "/";
+    setIfUnset(p.httpGet, "scheme", "HTTP");
+  }
+}
+
 function defaultContainerJson(c: unknown): void {
   if (!isRecord(c)) return;
   if (typeof c.image === "string") setIfUnset(c, "imagePullPolicy", defaultPullPolicy(c.image));
   setIfUnset(c, "terminationMessagePath", DEFAULT_TERMINATION_MESSAGE_PATH);
   setIfUnset(c, "terminationMessagePolicy", DEFAULT_TERMINATION_MESSAGE_POLICY);
   setIfUnset(c, "resources", {});
+  for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"]) {
+    defaultProbeJson(c[probe]);
+  }
   if (Array.isArray(c.ports)) {
     for (const p of c.ports) if (isRecord(p)) setIfUnset(p, "protocol", "TCP");
   }

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { applyDefaults } from "./object_defaults.ts";
+
+Deno.test("applyDefaults: probes get SetDefaults_Probe's timings and httpGet its path and scheme; set values stay", () => {
+  const pod = applyDefaults("Pod", {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "p" },
+    spec: {
+      containers: [{
+        name: "c",
+        image: "img",
+        livenessProbe: { httpGet: { port: 8080 } },
+        readinessProbe: { tcpSocket: { port: 80 }, periodSeconds: 5, failureThreshold: 7 },
+      }],
+      initContainers: [{
+        name: "s",
+        image: "img",
+        restartPolicy: "Always",
+        startupProbe: { exec: { command: ["true"] }, timeoutSeconds: 4 },
+      }],
+    },
+  });
+  const spec = pod.spec as unknown as {
+    containers: Record<string, Record<string, unknown>>[];
+    initContainers: Record<string, Record<string, unknown>>[];
+  };
+  const [c] = spec.containers;
+  assert.deepEqual(c!.livenessProbe, {
+    httpGet: { port: 8080, path: "/", scheme: "HTTP" },
+    timeoutSeconds: 1,
+    periodSeconds: 10,
+    successThreshold: 1,
+    failureThreshold: 3,
+  });
+  assert.deepEqual(c!.readinessProbe, {
+    tcpSocket: { port: 80 },
+    timeoutSeconds: 1,
+    periodSeconds: 5,
+    successThreshold: 1,
+    failureThreshold: 7,
+  });
+  assert.equal(spec.initContainers[0]!.startupProbe!.timeoutSeconds, 4);
+  assert.equal(spec.initContainers[0]!.startupProbe!.periodSeconds, 10);
+});
