@@ -114,6 +114,7 @@ export async function* watch(
       }
       if (reset) {
         next = reset.revision + 1;
+        probe.delivering(true);
         yield reset;
         continue;
       }
