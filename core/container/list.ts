@@ -8,7 +8,11 @@
  */
 import { liveOwners } from "../owner_process.ts";
 import type { RuntimeState } from "../runtime/oci_runtime.ts";
-import { type ContainerRecordFilter, listContainerRecords } from "../store/containers.ts";
+import {
+  type ContainerRecord,
+  type ContainerRecordFilter,
+  listContainerRecords,
+} from "../store/containers.ts";
 import type { Engine } from "./engine.ts";
 import { viewOf } from "./inspect.ts";
 import { initRuntimeFact } from "./init_liveness.ts";
@@ -57,11 +61,50 @@ export async function listContainers(
   const live = await liveOwners(creators);
   // After the process table and the runtime's answer, so that a container exiting in between
   // is seen as exited.
-  const exited = await engine.monitor.exitedIds?.(engine.paths.exitDir);
+  let exited = await engine.monitor.exitedIds?.(engine.paths.exitDir);
+  if (exited) exited = await awaitExitFiles(engine, open, facts, exited);
   const views: ContainerView[] = [];
   for (const rec of records) {
     const view = await viewOf(engine, rec, facts.get(rec.id) ?? "missing", live, exited);
     if (filter.status === undefined || view.status === filter.status) views.push(view);
   }
   return views;
+}
+
+/** How long a listing waits for conmon to write the exit file of a container it saw end. */
+export const EXIT_FILE_WAIT_MS = 1_000;
+
+/**
+ * Containers seen ended (init gone or a zombie) without an exit file yet: conmon writes the file
+ * right after it reaps the process, so while their conmon is alive the listing waits for the
+ * files (a few ms; at most {@linkcode EXIT_FILE_WAIT_MS}) instead of reporting an exit without a
+ * code. A container whose conmon is gone gets no file: it is reported ended without one at once.
+ * Returns the exit directory's ids, read again if it waited.
+ */
+async function awaitExitFiles(
+  engine: Engine,
+  open: readonly ContainerRecord[],
+  facts: ReadonlyMap<string, RuntimeState>,
+  exited: ReadonlySet<string>,
+): Promise<ReadonlySet<string>> {
+  const ended = open.filter((r) =>
+    facts.get(r.id)?.status === "stopped" && !exited.has(r.id) && r.monitorPid !== undefined
+  );
+  if (ended.length === 0 || !engine.monitor.procStats) return exited;
+  const monitors = await engine.monitor.procStats(ended.map((r) => r.monitorPid!));
+  const waiting = ended.filter((r) => {
+    const m = monitors.get(r.monitorPid!);
+    return m !== undefined && m.state !== "Z" && m.state !== "X";
+  });
+  const deadline = Date.now() + EXIT_FILE_WAIT_MS;
+  for (
+    let delay = 2;
+    waiting.length > 0 && Date.now() < deadline;
+    delay = Math.min(delay * 2, 50)
+  ) {
+    await new Promise((r) => setTimeout(r, delay));
+    exited = await engine.monitor.exitedIds!(engine.paths.exitDir);
+    if (waiting.every((r) => exited.has(r.id))) break;
+  }
+  return exited;
 }
