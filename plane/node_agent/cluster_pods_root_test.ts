@@ -417,7 +417,11 @@ spec:
           assert.equal(first.status.podIP, local.ip);
           const containers = local.containers.map((c) => c.id);
           // kubectl delete: the mirror pod comes back (a new object), the static pod keeps running.
-          const del = await kubectl(["delete", "pod", "static-web-node-1"]);
+          // --wait=false: the node deletes the marked mirror pod and creates it again under the
+          // same name within milliseconds; kubectl's own wait for the name then never returned
+          // (seen with rks after the node's relist got faster; see the node16 report). The
+          // re-created object is what this step waits for, below.
+          const del = await kubectl(["delete", "pod", "static-web-node-1", "--wait=false"]);
           assert.equal(del.code, 0, del.stderr);
           const again = await waitFor("the mirror pod re-created", async () => {
             const m = await mirror();
