@@ -57,21 +57,26 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
   return traced(name, () => runProgram(argv, opts));
 }
 
+/** The `Deno.Command` options of a `run()`: outputs piped, stdin only when there is input. */
+function commandOptions(args: string[], opts: RunOptions): Deno.CommandOptions {
+  return {
+    args,
+    stdin: opts.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.clearEnv ? { clearEnv: true } : {}),
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  };
+}
+
 async function runProgram(argv: readonly string[], opts: RunOptions): Promise<RunResult> {
   const [cmd, ...args] = argv;
   if (cmd === undefined) throw new TypeError("run() needs a program name");
   if (opts.stdin === undefined && !opts.timeoutMs) {
     // Nothing to write and no deadline: Deno collects both outputs itself, without setting up
     // JavaScript streams (the first use of those costs a CLI process ≈ 10 ms).
-    const out = await new Deno.Command(cmd, {
-      args,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      ...(opts.env ? { env: opts.env } : {}),
-      ...(opts.clearEnv ? { clearEnv: true } : {}),
-      ...(opts.cwd ? { cwd: opts.cwd } : {}),
-    }).output();
+    const out = await new Deno.Command(cmd, commandOptions(args, opts)).output();
     const result = {
       code: out.code,
       stdout: decoder.decode(out.stdout),
@@ -82,15 +87,7 @@ async function runProgram(argv: readonly string[], opts: RunOptions): Promise<Ru
     }
     return result;
   }
-  const child = new Deno.Command(cmd, {
-    args,
-    stdin: opts.stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-    ...(opts.env ? { env: opts.env } : {}),
-    ...(opts.clearEnv ? { clearEnv: true } : {}),
-    ...(opts.cwd ? { cwd: opts.cwd } : {}),
-  }).spawn();
+  const child = new Deno.Command(cmd, commandOptions(args, opts)).spawn();
   const stdout = collect(child.stdout);
   const stderr = collect(child.stderr);
   let timedOut = false;

@@ -82,46 +82,37 @@ export interface OptionalField<T> {
   readonly optional: Shape<T>;
 }
 
+/** A shape that takes a value exactly when `accepts(v)`, else fails with `expected`. */
+function scalar<T>(expected: string, accepts: (v: unknown) => v is T): Shape<T> {
+  return kinded(
+    (v, path) => {
+      if (!accepts(v)) throw new ShapeError(path, expected, v);
+      return v;
+    },
+    expected,
+    accepts,
+  );
+}
+
 /** Text. */
-export const text: Shape<string> = kinded(
-  (v, path) => {
-    if (typeof v !== "string") throw new ShapeError(path, "text", v);
-    return v;
-  },
-  "text",
-  (v) => typeof v === "string",
-);
+export const text: Shape<string> = scalar("text", (v): v is string => typeof v === "string");
 
 /** A finite number. */
-export const number: Shape<number> = kinded(
-  (v, path) => {
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new ShapeError(path, "a number", v);
-    return v;
-  },
+export const number: Shape<number> = scalar(
   "a number",
-  (v) => typeof v === "number" && Number.isFinite(v),
+  (v): v is number => typeof v === "number" && Number.isFinite(v),
 );
 
 /** A safe integer. */
-export const integer: Shape<number> = kinded(
-  (v, path) => {
-    if (typeof v !== "number" || !Number.isSafeInteger(v)) {
-      throw new ShapeError(path, "an integer", v);
-    }
-    return v;
-  },
+export const integer: Shape<number> = scalar(
   "an integer",
-  (v) => typeof v === "number" && Number.isSafeInteger(v),
+  (v): v is number => typeof v === "number" && Number.isSafeInteger(v),
 );
 
 /** `true` or `false`. */
-export const boolean: Shape<boolean> = kinded(
-  (v, path) => {
-    if (typeof v !== "boolean") throw new ShapeError(path, "true or false", v);
-    return v;
-  },
+export const boolean: Shape<boolean> = scalar(
   "true or false",
-  (v) => typeof v === "boolean",
+  (v): v is boolean => typeof v === "boolean",
 );
 
 /**
@@ -136,15 +127,9 @@ export const boolean: Shape<boolean> = kinded(
  * ```
  */
 export function literal<const T extends readonly string[]>(...values: T): Shape<T[number]> {
-  const expected = `one of ${values.map((x) => JSON.stringify(x)).join(", ")}`;
-  const accepts = (v: unknown) => typeof v === "string" && values.includes(v);
-  return kinded(
-    (v, path) => {
-      if (!accepts(v)) throw new ShapeError(path, expected, v);
-      return v as T[number];
-    },
-    expected,
-    accepts,
+  return scalar(
+    `one of ${values.map((x) => JSON.stringify(x)).join(", ")}`,
+    (v): v is T[number] => typeof v === "string" && values.includes(v),
   );
 }
 
