@@ -72,7 +72,7 @@ export async function runDaemon(
   try {
     const clusterNetwork = o.cluster ? await clusterNetworkFor(io, globals, o) : undefined;
     const clusterPods = o.cluster
-      ? await clusterPodSource(io, o, o.cluster, engine.runtime.name, clusterNetwork)
+      ? await clusterPodSource(io, globals, o, o.cluster, engine.runtime.name, clusterNetwork)
       : undefined;
     const daemon = new NodeDaemon({
       engine,
@@ -193,6 +193,7 @@ async function startClusterAgent(
 /** The cluster's pods bound to this node, as a source for the daemon (`--cluster`). */
 async function clusterPodSource(
   io: CliIo,
+  globals: GlobalOptions,
   o: DaemonCliOptions,
   c: DaemonClusterOptions,
   runtime: string,
@@ -203,6 +204,7 @@ async function clusterPodSource(
     nodeName: o.nodeName,
     hostIP: internalIpFor(splitAddress(c.address).hostname),
     runtime,
+    imageDir: c.imageDir ?? join(rklPaths(globals.root).dataDir, "images"),
     log: (l) => io.stderr(`${l}\n`),
     ...(network ? { podNetwork: () => network.podNetwork() } : {}),
   });

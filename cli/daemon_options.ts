@@ -64,6 +64,11 @@ export interface DaemonClusterOptions {
   leaseIntervalMs: number;
   /** `--node-status-interval`: status report period, ms (default 60 000). */
   statusIntervalMs: number;
+  /**
+   * `--image-dir`: where image references (`busybox:1.36`) are found as bundle directories
+   * (absolute; default `<data dir>/images`, i.e. `/var/lib/rkl/images`).
+   */
+  imageDir?: string;
 }
 
 function positiveMs(value: string | undefined, flag: string, dflt: number): number {
@@ -123,6 +128,7 @@ export function parseDaemonOptions(
     kubeReserved?: string;
     nodeLeaseInterval?: string;
     nodeStatusInterval?: string;
+    imageDir?: string;
   },
 ): DaemonCliOptions {
   const logFormat = raw.logFormat ?? "text";
@@ -171,6 +177,7 @@ export function parseDaemonOptions(
       }),
       leaseIntervalMs: positiveMs(raw.nodeLeaseInterval, "--node-lease-interval", 10_000),
       statusIntervalMs: positiveMs(raw.nodeStatusInterval, "--node-status-interval", 60_000),
+      ...(raw.imageDir !== undefined ? { imageDir: userPath(io, raw.imageDir) } : {}),
     };
   } else {
     for (
@@ -179,6 +186,7 @@ export function parseDaemonOptions(
         ["--ca-cert-hash", raw.caCertHash],
         ["--system-reserved", raw.systemReserved],
         ["--kube-reserved", raw.kubeReserved],
+        ["--image-dir", raw.imageDir],
       ]
     ) {
       if (v !== undefined) throw new UsageError(`${flag} needs --cluster HOST:PORT`);
@@ -231,7 +239,11 @@ function addDaemonFlags<T extends CommandUnknownOpts>(cmd: T): T {
     )
     .option("--kube-reserved <cpu=Q,memory=Q>", "resources kept from pods for rk8s itself")
     .option("--node-lease-interval <ms>", "Lease renewal period (default 10000)")
-    .option("--node-status-interval <ms>", "node status report period (default 60000)");
+    .option("--node-status-interval <ms>", "node status report period (default 60000)")
+    .option(
+      "--image-dir <dir>",
+      "bundle directories of image references such as busybox:1.36 (default /var/lib/rkl/images)",
+    );
   return cmd;
 }
 

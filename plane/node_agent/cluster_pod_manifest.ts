@@ -10,6 +10,8 @@
  */
 import { ManifestError } from "../../core/errors.ts";
 import { isRecord } from "../../core/is_record.ts";
+import { imageBundleProblem } from "../../core/rootfs.ts";
+import { imageBundleCandidates } from "./image_reference.ts";
 import { parsePodManifest } from "../../core/pod/pod_manifest.ts";
 import type { DesiredPod } from "../../core/daemon/pod_sync_planner.ts";
 import type { PodManifest } from "../../core/pod/pod_types.ts";
@@ -132,7 +134,10 @@ export function apiPodRef(obj: unknown): ApiPodRef | undefined {
  * Parses an API pod into a desired pod, or says why the node cannot run it. Only `metadata`'s
  * name, namespace, labels, annotations and uid and the `spec` are read (server-set fields such
  * as `managedFields` and `status` are not the node's input). `checkImage` defaults to a stat of
- * the image directory.
+ * the image directory. An image that is not an absolute path is looked up as an image reference
+ * in `imageDir` (see {@linkcode imageBundleCandidates}: `busybox` → `<imageDir>/busybox:latest`
+ * or `<imageDir>/busybox`); failing that it is a path relative to `/`. The pod handed to the
+ * daemon carries the bundle's path; the API object keeps the reference.
  *
  * @example
  * ```ts
@@ -153,13 +158,26 @@ export function apiPodRef(obj: unknown): ApiPodRef | undefined {
  * assert.ok("desired" in p && p.desired.manifest.pauseBundle === "/p");
  * const bad = desiredFromApiPod(pod, { checkImage: () => "does not exist" });
  * assert.ok("problem" in bad && bad.problem.reason === "ErrImageNeverPull");
+ * const byRef = { ...pod, spec: { containers: [{ name: "a", image: "busybox:1.36" }] } };
+ * const have = (p: string) => p === "/img/busybox:1.36" ? undefined : "no bundle";
+ * const found = desiredFromApiPod(byRef, { checkImage: have, imageDir: "/img" });
+ * assert.ok("desired" in found && found.desired.manifest.containers[0]!.image === "/img/busybox:1.36");
+ * const missing = desiredFromApiPod(byRef, { checkImage: () => "no bundle", imageDir: "/img" });
+ * assert.ok("problem" in missing && /\/img\/busybox:1\.36/.test(missing.problem.message));
  * ```
  */
 export function desiredFromApiPod(
   obj: Record<string, unknown>,
-  opts: { checkImage?: (path: string) => string | undefined } = {},
+  opts: { checkImage?: (path: string) => string | undefined; imageDir?: string } = {},
 ): { desired: DesiredPod } | { problem: PodProblem } {
   const ref = apiPodRef(obj);
+  const check = opts.checkImage ?? imageBundleProblem;
+  let spec = obj.spec;
+  if (opts.imageDir !== undefined && isRecord(spec)) {
+    const resolved = bundlesForReferences(spec, opts.imageDir, check);
+    if ("problem" in resolved) return resolved;
+    spec = resolved.spec;
+  }
   const meta = isRecord(obj.metadata) ? obj.metadata : {};
   const bundle = isRecord(meta.annotations) ? meta.annotations[PAUSE_BUNDLE_ANNOTATION] : undefined;
   const labels = typeof bundle === "string"
@@ -175,13 +193,13 @@ export function desiredFromApiPod(
       ...(meta.annotations !== undefined ? { annotations: meta.annotations } : {}),
       ...(meta.uid !== undefined ? { uid: meta.uid } : {}),
     },
-    spec: obj.spec,
+    spec,
   };
   const file = `pod ${ref?.key ?? String(meta.name)}`;
   try {
     const { pod } = parsePodManifest(JSON.stringify(input, null, 1), file, {
       baseDir: "/",
-      ...(opts.checkImage ? { checkImage: opts.checkImage } : {}),
+      checkImage: check,
     });
     const uid = ref?.uid ?? "";
     pod.annotations = {
@@ -222,4 +240,45 @@ export function desiredFromApiPod(
       },
     };
   }
+}
+
+/**
+ * `spec` with each container image that names a bundle in `imageDir` replaced by that bundle's
+ * path; the problem when a reference has no bundle there and is no path relative to `/` either.
+ */
+function bundlesForReferences(
+  spec: Record<string, unknown>,
+  imageDir: string,
+  check: (path: string) => string | undefined,
+): { spec: Record<string, unknown> } | { problem: PodProblem } {
+  const out: Record<string, unknown> = { ...spec };
+  for (const field of ["initContainers", "containers"] as const) {
+    const list = spec[field];
+    if (!Array.isArray(list)) continue;
+    const mapped: unknown[] = [];
+    for (const c of list) {
+      if (!isRecord(c) || typeof c.image !== "string" || c.image.startsWith("/")) {
+        mapped.push(c);
+        continue;
+      }
+      const tried = imageBundleCandidates(c.image, imageDir);
+      const found = tried.find((p) => check(p) === undefined);
+      if (found !== undefined) {
+        mapped.push({ ...c, image: found });
+        continue;
+      }
+      if (tried.length > 0 && check(`/${c.image}`) !== undefined) {
+        return {
+          problem: {
+            reason: "ErrImageNeverPull",
+            message: `Container image "${c.image}" is not present with pull policy of Never ` +
+              `(rk8s does not pull: put the image's bundle directory at ${tried.join(" or ")})`,
+          },
+        };
+      }
+      mapped.push(c);
+    }
+    out[field] = mapped;
+  }
+  return { spec: out };
 }

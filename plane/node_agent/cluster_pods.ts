@@ -67,6 +67,11 @@ export interface ClusterPodsOptions {
   log: (line: string) => void;
   /** Image check (default: the image directory must hold `rootfs/`). */
   checkImage?: (path: string) => string | undefined;
+  /**
+   * Where image references (`busybox:1.36`) are looked up as bundle directories
+   * (`rkl daemon --image-dir`; see `imageBundleCandidates`). Unset: images are paths only.
+   */
+  imageDir?: string;
   /** Longest time between two status passes, ms (default 5000). */
   reportIntervalMs?: number;
   /**
@@ -177,10 +182,10 @@ export class ClusterPods implements DesiredPodSource {
     }
     let result: ReturnType<typeof desiredFromApiPod>;
     try {
-      result = desiredFromApiPod(
-        pod,
-        this.#o.checkImage ? { checkImage: this.#o.checkImage } : {},
-      );
+      result = desiredFromApiPod(pod, {
+        ...(this.#o.checkImage ? { checkImage: this.#o.checkImage } : {}),
+        ...(this.#o.imageDir !== undefined ? { imageDir: this.#o.imageDir } : {}),
+      });
     } catch (e) {
       result = { problem: { reason: "CreateContainerConfigError", message: errorText(e) } };
     }

@@ -78,6 +78,10 @@ Deno.test({
     const { kubectl, home, kubeconfig, joinArgs } = rks;
     const nodeRoot = join(dir, "node-1");
     const manifests = join(dir, "manifests");
+    // Image references (`kubectl run --image=busybox`) are bundle directories named after them.
+    const imageDir = join(dir, "images");
+    await Deno.mkdir(imageDir);
+    await Deno.symlink(testBundles.busybox, join(imageDir, "busybox:1.36"));
     const startNode = (join_: string[]) => {
       const p = startNodeDaemon({
         name: "node-1",
@@ -85,7 +89,15 @@ Deno.test({
         manifests,
         // Relisted every 5 s (the default is 60 s): the kill -9 step waits for two syncs of an
         // idle daemon.
-        args: ["--node-lease-interval", "1000", "--relist-interval", "5000", ...join_],
+        args: [
+          "--node-lease-interval",
+          "1000",
+          "--relist-interval",
+          "5000",
+          "--image-dir",
+          imageDir,
+          ...join_,
+        ],
       });
       procs.push(p);
       return p;
@@ -362,6 +374,61 @@ ${extra === "volume" ? "  volumes: [{name: cfg, configMap: {name: cfg}}]" : ""}
               throw explain(e);
             });
           assert.ok(!(await localPods()).some((p) => p.name === "noimage" || p.name === "badvol"));
+        },
+      );
+
+      await t.step(
+        "kubectl run --image=NAME:TAG: the node finds the bundle in --image-dir",
+        async () => {
+          for (
+            const [name, image] of [["byref", "docker.io/library/busybox:1.36"], [
+              "noref",
+              "busybox:9.9",
+            ]]
+          ) {
+            const r = await kubectl([
+              "run",
+              name!,
+              `--image=${image}`,
+              "--labels=app=byref",
+              "--restart=Never",
+              "--overrides",
+              JSON.stringify({ spec: { terminationGracePeriodSeconds: 1 } }),
+              "--",
+              "sleep",
+              "600",
+            ]);
+            assert.equal(r.code, 0, r.stderr);
+          }
+          const pods = await waitFor("byref Running, noref waiting", async () => {
+            const ps = Object.fromEntries(
+              (await apiPods("app=byref")).map((p) => [p.metadata.name, p]),
+            );
+            return ps.byref?.status.phase === "Running" &&
+              ps.noref?.status.containerStatuses?.[0]?.state.waiting && ps;
+          }, long).catch((e) => {
+            throw explain(e);
+          });
+          // The API object keeps the reference; the node ran the bundle it names.
+          assert.equal(
+            pods.byref!.status.containerStatuses?.[0]?.image,
+            "docker.io/library/busybox:1.36",
+          );
+          const waiting = pods.noref!.status.containerStatuses![0]!.state.waiting!;
+          assert.equal(waiting.reason, "ErrImageNeverPull");
+          assert.ok(
+            String(waiting.message).includes(join(imageDir, "busybox:9.9")),
+            String(waiting.message),
+          );
+          const exec = await kubectl(["exec", "byref", "--", "busybox", "echo", "from-ref"]);
+          assert.equal(exec.code, 0, exec.stderr);
+          assert.equal(exec.stdout.trim(), "from-ref");
+          const del = await kubectl(["delete", "pod", "byref", "noref", "--wait=false"]);
+          assert.equal(del.code, 0, del.stderr);
+          await waitFor("both gone", async () => (await apiPods("app=byref")).length === 0, long)
+            .catch((e) => {
+              throw explain(e);
+            });
         },
       );
 
