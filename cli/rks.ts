@@ -66,6 +66,8 @@ Options:
   --pod-gc-quarantine DURATION
                          start, controllers: how long a pod's node may be missing before the
                          pod garbage collector checks it and deletes its pods (default 40s)
+  --event-ttl DURATION   start: how long an Event is kept after its last write
+                         (kube-apiserver's flag; default 1h, 0s keeps Events)
 `;
 
 /**

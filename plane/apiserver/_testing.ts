@@ -12,7 +12,7 @@ import type { EtcdServer } from "../store/etcd_server.ts";
 import { testLease } from "../../core/test_lease.ts";
 import { startTestEtcd } from "../store/_testing.ts";
 import type { KvStore } from "../store/kv_store.ts";
-import { type ApiServer, startApiServer } from "./api_server.ts";
+import { type ApiServer, type ApiServerOptions, startApiServer } from "./api_server.ts";
 import { type ClusterPki, ensureClusterPki } from "./cluster_pki.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import { ApiError } from "./api_error.ts";
@@ -60,10 +60,11 @@ export interface TestCluster extends AsyncDisposable {
   request(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
 }
 
-/** Starts etcd, the store client over `transport`, the PKI and the API server. */
+/** Starts etcd, the store client over `transport`, the PKI and the API server (with `server_`'s options). */
 export async function startTestCluster(
   transport: "http" | "grpc",
   nodes?: NodeConnector,
+  server_?: Pick<ApiServerOptions, "eventTtlSeconds">,
 ): Promise<TestCluster> {
   const lease = testLease();
   const dir = lease.makeTempDir("rks-test-");
@@ -88,6 +89,7 @@ export async function startTestCluster(
       // Unexpected server errors show in the test output.
       log: (line) => console.error(line),
       ...(nodes ? { nodes } : {}),
+      ...server_,
     });
   } catch (e) {
     // A failed start leaves nothing behind.

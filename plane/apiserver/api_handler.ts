@@ -60,6 +60,7 @@ import { parseRequestInfo, type ResourceRequest } from "./request_info.ts";
 import { type DeleteQuery, type ListQuery, RestStorage } from "./rest_storage.ts";
 import { serverVersion } from "./server_version.ts";
 import { WatchCache } from "./watch_cache.ts";
+import { LeaseManager } from "./lease_manager.ts";
 import { watchResponse } from "./watch_stream.ts";
 import { cloneJson } from "../api/clone_json.ts";
 
@@ -77,7 +78,15 @@ export interface ApiHandlerOptions {
   log?: (line: string) => void;
   /** Reaches nodes for `pods/log` and `pods/exec` (default: none, 503). */
   nodes?: NodeConnector;
+  /**
+   * How long Events are kept after their last write, seconds (kube-apiserver's `--event-ttl`,
+   * default 3600; 0 keeps them until deleted).
+   */
+  eventTtlSeconds?: number;
 }
+
+/** kube-apiserver's `--event-ttl` default, seconds. */
+export const DEFAULT_EVENT_TTL_SECONDS = 3600;
 
 const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version"]);
 
@@ -100,6 +109,8 @@ export class ApiHandler {
   readonly #storages = new Map<ApiResource, RestStorage>();
   readonly #caches = new Map<ApiResource, WatchCache>();
   readonly #closing = new AbortController();
+  readonly #eventTtlSeconds: number;
+  readonly #leases: LeaseManager;
   /** Namespace creation, deletion and bootstrap. */
   readonly namespaces: NamespaceLifecycle;
   /** Cascading deletion by owner references. */
@@ -116,6 +127,8 @@ export class ApiHandler {
     this.#log = opts.log ?? ((l) => console.error(l));
     this.#nodes = opts.nodes ?? noNodeConnector;
     this.#services = new ServiceAllocator(this.#store);
+    this.#eventTtlSeconds = opts.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS;
+    this.#leases = new LeaseManager(this.#store);
     this.namespaces = new NamespaceLifecycle(this.#store, (r) => this.storage(r));
     this.gc = new GarbageCollector((r) => this.storage(r), this.#log);
     this.priority = new PriorityAdmission(
@@ -139,6 +152,9 @@ export class ApiHandler {
         (res, obj) => this.#removed(res, obj),
         (key) => this.#caches.get(r)?.peek(key),
       );
+      if (r.resource === "events" && this.#eventTtlSeconds > 0) {
+        s.ttl = { seconds: this.#eventTtlSeconds, leases: this.#leases };
+      }
       this.#storages.set(r, s);
     }
     return s;

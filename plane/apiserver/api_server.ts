@@ -30,6 +30,8 @@ export interface ApiServerOptions {
   log?: (line: string) => void;
   /** Reaches nodes for `pods/log` and `pods/exec` (default: none, 503). */
   nodes?: NodeConnector;
+  /** Events' lifetime after their last write, seconds (`--event-ttl`; default 3600, 0 = kept). */
+  eventTtlSeconds?: number;
 }
 
 /** A running API server. */
@@ -108,6 +110,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }:${port}`,
     log,
     ...(opts.nodes ? { nodes: opts.nodes } : {}),
+    ...(opts.eventTtlSeconds !== undefined ? { eventTtlSeconds: opts.eventTtlSeconds } : {}),
   });
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   let closed: Promise<void> | undefined;

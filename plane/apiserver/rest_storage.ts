@@ -7,8 +7,9 @@
  * @module
  */
 import { isRecord } from "../../core/is_record.ts";
-import { CompactedError, KvStoreError } from "../store/errors.ts";
-import type { KeyValue, KvStore } from "../store/kv_store.ts";
+import { CompactedError, KvStoreError, LeaseNotFoundError } from "../store/errors.ts";
+import type { KeyValue, KvStore, TxnRequest, TxnResult } from "../store/kv_store.ts";
+import type { LeaseManager } from "./lease_manager.ts";
 import { type ApiResource, apiVersionOf } from "../api/resources.ts";
 import { convertEvent } from "./event_conversion.ts";
 import { type FieldRequirement, matchesFieldSelector } from "../api/field_selector.ts";
@@ -154,6 +155,12 @@ export class RestStorage {
    * stored (may change it) and, for an update, the current one; throws to refuse.
    */
   admission: ((obj: ApiObject, old: ApiObject | undefined) => Promise<void>) | undefined;
+  /**
+   * Objects of this resource expire `seconds` after their last create or update (Events:
+   * kube-apiserver's `--event-ttl`, 1 h by default): each such write puts the object under a
+   * lease from `leases`. Unset: objects stay until deleted.
+   */
+  ttl: { seconds: number; leases: LeaseManager } | undefined;
 
   /**
    * Creates the storage; `namespaces` checks the namespace of a namespaced create,
@@ -174,6 +181,25 @@ export class RestStorage {
     this.#namespaces = namespaces;
     this.#onRemoved = onRemoved;
     this.#cached = cached;
+  }
+
+  /**
+   * Runs the transaction `build` makes; with a {@linkcode RestStorage.ttl}, `build` gets the
+   * lease to put objects under (`{ lease }`; `{}` without), and a lease etcd no longer knows is
+   * replaced and the transaction sent again.
+   */
+  async #txn(build: (lease: { lease?: string }) => TxnRequest): Promise<TxnResult> {
+    const ttl = this.ttl;
+    if (!ttl) return await this.store.txn(build({}));
+    for (let attempt = 0;; attempt++) {
+      const lease = await ttl.leases.leaseFor(ttl.seconds);
+      try {
+        return await this.store.txn(build({ lease }));
+      } catch (e) {
+        if (!(e instanceof LeaseNotFoundError) || attempt >= 2) throw e;
+        ttl.leases.forget(lease);
+      }
+    }
   }
 
   #key(ns: string | undefined, name: string): string {
@@ -358,7 +384,7 @@ export class RestStorage {
       // One txn: the name is free and the namespace is still what `view` says (kube-apiserver
       // reads it from an informer; here a changed namespace fails the compare and is re-read).
       const nsKey = gated === undefined ? undefined : this.#namespaces.keyOf(gated);
-      const res = await this.store.txn({
+      const res = await this.#txn((lease) => ({
         compare: [
           { key, target: "create", result: "equal", value: 0 },
           ...(nsKey === undefined ? [] : [{
@@ -368,12 +394,12 @@ export class RestStorage {
             value: view!.modRevision,
           }]),
         ],
-        success: [{ type: "put", key, value: encodeObject(obj) }],
+        success: [{ type: "put", key, value: encodeObject(obj), ...lease }],
         failure: [
           { type: "get", key, countOnly: true },
           ...(nsKey === undefined ? [] : [{ type: "get" as const, key: nsKey }]),
         ],
-      });
+      }));
       if (res.succeeded) {
         obj.metadata.resourceVersion = String(res.revision);
         return obj;
@@ -461,13 +487,13 @@ export class RestStorage {
         (grace === undefined || grace === null || grace === 0) &&
         !(Array.isArray(next.metadata.finalizers) && next.metadata.finalizers.length > 0);
       if (opts.dryRun) return next;
-      const res = await this.store.txn({
+      const res = await this.#txn((lease) => ({
         compare: [{ key, target: "mod", result: "equal", value: modRevision }],
         success: finalized
           ? [{ type: "delete", key }]
-          : [{ type: "put", key, value: encodeObject(next) }],
+          : [{ type: "put", key, value: encodeObject(next), ...lease }],
         failure: [],
-      });
+      }));
       if (!res.succeeded) {
         if (!fromCache && rv !== undefined && rv !== "") throw ApiError.conflict(this.gr, name);
         continue;

@@ -63,6 +63,11 @@ export interface RksConfig {
    * fixed 40 s), from the `pod_gc_controller:` section and the flags.
    */
   podGc?: { terminatedPodGcThreshold?: number; quarantineMs?: number };
+  /**
+   * `--event-ttl DURATION` (kube-apiserver's flag, default 1h): how long an Event is kept after
+   * its last write, in seconds; 0 keeps Events until deleted.
+   */
+  eventTtlSeconds?: number;
 }
 
 /**
@@ -180,6 +185,8 @@ export interface RksFlags {
   terminatedPodGcThreshold?: string;
   /** `--pod-gc-quarantine DURATION` (start, controllers), e.g. `40s`. */
   podGcQuarantine?: string;
+  /** `--event-ttl DURATION` (start), e.g. `1h`; `0s` keeps Events. */
+  eventTtl?: string;
 }
 
 /** A parsed command line. */
@@ -219,6 +226,7 @@ const flagNames: Record<string, keyof RksFlags> = {
   "--default-unreachable-toleration-seconds": "defaultUnreachableTolerationSeconds",
   "--terminated-pod-gc-threshold": "terminatedPodGcThreshold",
   "--pod-gc-quarantine": "podGcQuarantine",
+  "--event-ttl": "eventTtl",
 };
 
 /**
@@ -499,6 +507,15 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
     podGc.quarantineMs = durationMs(flags.podGcQuarantine, "--pod-gc-quarantine");
   }
   if (Object.keys(podGc).length > 0) out.podGc = podGc;
+  if (flags.eventTtl !== undefined) {
+    const d = parseDuration(flags.eventTtl);
+    if (!d.ok || d.value < 0) {
+      throw new UsageError(
+        `--event-ttl: expected a duration such as 1h or 30m (0s keeps Events), got "${flags.eventTtl}"`,
+      );
+    }
+    out.eventTtlSeconds = Math.ceil(d.value / 1000);
+  }
   return out;
 }
 

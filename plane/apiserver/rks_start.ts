@@ -149,6 +149,7 @@ export async function startRks(
       key: pki.serverKey,
       token: pki.adminToken,
       log,
+      ...(config.eventTtlSeconds !== undefined ? { eventTtlSeconds: config.eventTtlSeconds } : {}),
     });
     const kubeconfig = renderKubeconfig({
       server: clientUrl(config.hostname, server.port),
