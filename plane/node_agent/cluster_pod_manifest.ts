@@ -135,7 +135,7 @@ export function apiPodRef(obj: unknown): ApiPodRef | undefined {
  * name, namespace, labels, annotations and uid and the `spec` are read (server-set fields such
  * as `managedFields` and `status` are not the node's input). `checkImage` defaults to a stat of
  * the image directory. An image that is not an absolute path is looked up as an image reference
- * in `imageDir` (see {@linkcode imageBundleCandidates}: `busybox` → `<imageDir>/busybox:latest`
+ * in `imageDir` (see {@linkcode imageBundleCandidates}: `busybox` → `<imageDir>/busybox/latest`
  * or `<imageDir>/busybox`); failing that it is a path relative to `/`. The pod handed to the
  * daemon carries the bundle's path; the API object keeps the reference.
  *
@@ -159,11 +159,11 @@ export function apiPodRef(obj: unknown): ApiPodRef | undefined {
  * const bad = desiredFromApiPod(pod, { checkImage: () => "does not exist" });
  * assert.ok("problem" in bad && bad.problem.reason === "ErrImageNeverPull");
  * const byRef = { ...pod, spec: { containers: [{ name: "a", image: "busybox:1.36" }] } };
- * const have = (p: string) => p === "/img/busybox:1.36" ? undefined : "no bundle";
+ * const have = (p: string) => p === "/img/busybox/1.36" ? undefined : "no bundle";
  * const found = desiredFromApiPod(byRef, { checkImage: have, imageDir: "/img" });
- * assert.ok("desired" in found && found.desired.manifest.containers[0]!.image === "/img/busybox:1.36");
+ * assert.ok("desired" in found && found.desired.manifest.containers[0]!.image === "/img/busybox/1.36");
  * const missing = desiredFromApiPod(byRef, { checkImage: () => "no bundle", imageDir: "/img" });
- * assert.ok("problem" in missing && /\/img\/busybox:1\.36/.test(missing.problem.message));
+ * assert.ok("problem" in missing && /\/img\/busybox\/1\.36/.test(missing.problem.message));
  * ```
  */
 export function desiredFromApiPod(
@@ -264,7 +264,7 @@ function bundlesForReferences(
       const tried = imageBundleCandidates(c.image, imageDir);
       const found = tried.find((p) => check(p) === undefined);
       if (found !== undefined) {
-        mapped.push({ ...c, image: found });
+        mapped.push({ ...c, image: realPath(found) });
         continue;
       }
       if (tried.length > 0 && check(`/${c.image}`) !== undefined) {
@@ -281,4 +281,13 @@ function bundlesForReferences(
     out[field] = mapped;
   }
   return { spec: out };
+}
+
+/** `path` with symbolic links resolved (an overlay layer path may hold no `:`); as is on error. */
+function realPath(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
 }

@@ -80,8 +80,8 @@ Deno.test({
     const manifests = join(dir, "manifests");
     // Image references (`kubectl run --image=busybox`) are bundle directories named after them.
     const imageDir = join(dir, "images");
-    await Deno.mkdir(imageDir);
-    await Deno.symlink(testBundles.busybox, join(imageDir, "busybox:1.36"));
+    await Deno.mkdir(join(imageDir, "busybox"), { recursive: true });
+    await Deno.symlink(testBundles.busybox, join(imageDir, "busybox", "1.36"));
     const startNode = (join_: string[]) => {
       const p = startNodeDaemon({
         name: "node-1",
@@ -417,7 +417,7 @@ ${extra === "volume" ? "  volumes: [{name: cfg, configMap: {name: cfg}}]" : ""}
           const waiting = pods.noref!.status.containerStatuses![0]!.state.waiting!;
           assert.equal(waiting.reason, "ErrImageNeverPull");
           assert.ok(
-            String(waiting.message).includes(join(imageDir, "busybox:9.9")),
+            String(waiting.message).includes(join(imageDir, "busybox", "9.9")),
             String(waiting.message),
           );
           const exec = await kubectl(["exec", "byref", "--", "busybox", "echo", "from-ref"]);

@@ -2,9 +2,11 @@
  * `imageBundleCandidates`: where a cluster node looks for the bundle directory of an image
  * reference such as `busybox`, `busybox:1.36` or `registry.k8s.io/pause:3.9`. rk8s never pulls
  * images: a node keeps bundle directories (each holding `rootfs/`) in its image directory
- * (`rkl daemon --image-dir`, default `/var/lib/rkl/images`), named after the reference in its
- * familiar form as Docker and kubectl print it (`docker.io/library/` dropped): `busybox:1.36`, or
- * `busybox` for the tag `latest`.
+ * (`rkl daemon --image-dir`, default `/var/lib/rkl/images`) at `<name>/<tag>`, where the name is
+ * the reference's familiar form as Docker and kubectl print it (`docker.io/library/` dropped):
+ * `busybox/1.36`, `registry.k8s.io/pause/3.9`; for the tag `latest` also `busybox` itself. A
+ * digest is `<name>/<algorithm>-<hex>`. (No `:` in these paths: overlayfs cannot take one in a
+ * layer path.)
  *
  * The grammar is the Distribution project's reference grammar
  * (https://github.com/distribution/reference, `reference.go`): `[domain/]path[:tag][@digest]`,
@@ -103,17 +105,18 @@ export function familiarName(ref: Pick<ImageReference, "domain" | "path">): stri
 }
 
 /**
- * The bundle directories to try, in order, for image reference `ref` in `imageDir`: with a
- * digest `<name>@<digest>` only (a digest names exact content); otherwise `<name>:<tag>`, and
- * for the tag `latest` also `<name>`. An empty list when `ref` is not an image reference.
+ * The bundle directories to try, in order, for image reference `ref` in `imageDir` (see the
+ * module doc): with a digest `<name>/<algorithm>-<hex>` only (a digest names exact content);
+ * otherwise `<name>/<tag>`, and for the tag `latest` also `<name>`. An empty list when `ref` is
+ * not an image reference.
  *
  * @example
  * ```ts
  * import { imageBundleCandidates } from "./image_reference.ts";
  * import assert from "node:assert/strict";
  * assert.deepEqual(imageBundleCandidates("docker.io/library/busybox", "/img"),
- *   ["/img/busybox:latest", "/img/busybox"]);
- * assert.deepEqual(imageBundleCandidates("busybox:1.36", "/img"), ["/img/busybox:1.36"]);
+ *   ["/img/busybox/latest", "/img/busybox"]);
+ * assert.deepEqual(imageBundleCandidates("busybox:1.36", "/img"), ["/img/busybox/1.36"]);
  * assert.deepEqual(imageBundleCandidates("./busybox", "/img"), []);
  * ```
  */
@@ -121,8 +124,8 @@ export function imageBundleCandidates(ref: string, imageDir: string): string[] {
   const r = parseImageReference(ref);
   if (!r) return [];
   const name = familiarName(r);
-  if (r.digest !== undefined) return [join(imageDir, `${name}@${r.digest}`)];
-  const out = [join(imageDir, `${name}:${r.tag}`)];
+  if (r.digest !== undefined) return [join(imageDir, name, r.digest.replace(":", "-"))];
+  const out = [join(imageDir, name, r.tag!)];
   if (r.tag === "latest") out.push(join(imageDir, name));
   return out;
 }

@@ -36,18 +36,23 @@ Deno.test("parseImageReference follows the Distribution reference grammar", () =
   }
 });
 
-Deno.test("imageBundleCandidates: name:tag, plain name only for latest, digest exactly", () => {
-  assert.deepEqual(imageBundleCandidates("busybox", "/i"), ["/i/busybox:latest", "/i/busybox"]);
+Deno.test("imageBundleCandidates: name/tag, plain name only for latest, digest exactly", () => {
+  assert.deepEqual(imageBundleCandidates("busybox", "/i"), ["/i/busybox/latest", "/i/busybox"]);
   assert.deepEqual(imageBundleCandidates("busybox:latest", "/i"), [
-    "/i/busybox:latest",
+    "/i/busybox/latest",
     "/i/busybox",
   ]);
-  assert.deepEqual(imageBundleCandidates("team/app:v2", "/i"), ["/i/team/app:v2"]);
+  assert.deepEqual(imageBundleCandidates("team/app:v2", "/i"), ["/i/team/app/v2"]);
+  assert.deepEqual(imageBundleCandidates("localhost:5000/app:v2", "/i"), [
+    "/i/localhost:5000/app/v2",
+  ]);
   assert.deepEqual(imageBundleCandidates("quay.io/team/app", "/i"), [
-    "/i/quay.io/team/app:latest",
+    "/i/quay.io/team/app/latest",
     "/i/quay.io/team/app",
   ]);
-  const d = `sha256:${"b".repeat(64)}`;
-  assert.deepEqual(imageBundleCandidates(`busybox:1@${d}`, "/i"), [`/i/busybox@${d}`]);
+  const hex = "b".repeat(64);
+  assert.deepEqual(imageBundleCandidates(`busybox:1@sha256:${hex}`, "/i"), [
+    `/i/busybox/sha256-${hex}`,
+  ]);
   assert.deepEqual(imageBundleCandidates("/abs/path", "/i"), []);
 });
