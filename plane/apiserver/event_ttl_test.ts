@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { waitFor } from "../../core/testing.ts";
 import { startTestCluster } from "./_testing.ts";
 import { LeaseManager } from "./lease_manager.ts";
 
@@ -11,16 +12,6 @@ reason: Testing
 message: expires
 type: Normal
 `;
-
-async function waitFor<T>(what: string, f: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 Deno.test({
   name: "Events expire after --event-ttl under an etcd lease; other objects stay",
@@ -50,7 +41,7 @@ Deno.test({
     await waitFor("the Events to expire", async () => {
       const r = await c.kubectl(["get", "events", "-o", "name"]);
       return r.code === 0 && !/event\/e[123]/.test(r.stdout);
-    });
+    }, { timeoutMs: 60_000, intervalMs: 250 });
     const kept = await c.kubectl(["get", "configmap", "keep", "-o", "name"]);
     assert.equal(kept.code, 0, kept.stderr);
     // A write after the lease expired gets a new lease (the manager replaces the lost one).
