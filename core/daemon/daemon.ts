@@ -25,6 +25,7 @@ import { type NewEvent, type NodeEvent, recordEvent } from "./events.ts";
 import { type NodeObservation, observeNode } from "./observe.ts";
 import { containerLogPath, NodeWatcher, type WatchChange, type WatchSet } from "./node_watcher.ts";
 import { listSandboxRecords } from "../pod/pod_store.ts";
+import { PodRunAborted } from "../pod/pod_run_aborted.ts";
 import type { PodManifest } from "../pod/pod_manifest.ts";
 import { run } from "../exec.ts";
 import { LABEL_CONTAINER_NAME } from "../pod/pod_labels.ts";
@@ -176,6 +177,8 @@ export class NodeDaemon {
   readonly #source: StaticPodSource;
   readonly #prober: Prober;
   readonly #busy = new Map<string, Promise<void>>();
+  /** Per pod whose task creates it (`createPod`, `recreateSandbox`): aborts that creation. */
+  readonly #creating = new Map<string, AbortController>();
   readonly #retryAt = new Map<string, number>();
   readonly #reportedBackoff = new Set<string>();
   /** Pods an action was held back for while a task ran on them: synced again when it ends. */
@@ -803,6 +806,10 @@ export class NodeDaemon {
     for (const a of actions) {
       if (this.#busy.has(a.pod)) {
         if (a.kind !== "wait") this.#deferred.add(a.pod);
+        // A pod that must go while it is being created (an init container may run for hours):
+        // its creation is aborted, as the kubelet kills a pod in any phase, and the pod is
+        // synced again once the creation undid what it acquired.
+        if (a.kind === "removePod") this.#abortCreation(a);
         continue;
       }
       if ((this.#touched.get(a.pod) ?? -1) >= since) {
@@ -827,9 +834,17 @@ export class NodeDaemon {
     const { engine } = this.#o;
     for (const [key, list] of groups) {
       this.#touched.set(key, ++this.#clock);
+      const creates = list.some((a) => a.kind === "createPod" || a.kind === "recreateSandbox");
+      const ac = creates ? new AbortController() : undefined;
+      if (ac) this.#creating.set(key, ac);
       const task = (async () => {
         const ok = await applyPodActions(
-          { engine, nodeName: this.#o.nodeName, event: (ev) => this.#event(ev) },
+          {
+            engine,
+            nodeName: this.#o.nodeName,
+            event: (ev) => this.#event(ev),
+            ...(ac ? { signal: ac.signal } : {}),
+          },
           list,
           byKey,
           obs,
@@ -844,6 +859,7 @@ export class NodeDaemon {
         return ok;
       })().then((ok) => {
         this.#busy.delete(key);
+        if (ac && this.#creating.get(key) === ac) this.#creating.delete(key);
         this.#touched.set(key, ++this.#clock);
         // New containers: their logs join inotify's watch set (once for a burst of tasks).
         this.#rewatchSoon();
@@ -859,6 +875,16 @@ export class NodeDaemon {
       }, () => {});
       this.#busy.set(key, task);
     }
+  }
+
+  /**
+   * Aborts the creation in flight of the pod `a` removes, if any (once): its running containers
+   * get `a`'s grace period (none: killed at once), then everything it acquired is undone.
+   */
+  #abortCreation(a: Extract<PodSyncAction, { kind: "removePod" }>): void {
+    const ac = this.#creating.get(a.pod);
+    if (!ac || ac.signal.aborted) return;
+    ac.abort(new PodRunAborted(`pod ${a.pod}: ${a.reason}`, a.graceSeconds ?? 0));
   }
 
   async #sync(): Promise<void> {
