@@ -69,6 +69,7 @@ rootTest(
           );
           const running = await initRunning(root, name);
           remember(running);
+          assert.match(running.ip, /^\d+\.\d+\.\d+\.\d+$/, "on the CNI network: an IP to release");
           await Deno.remove(join(manifests, "initwait.yaml"));
           // Without the abort the daemon waits for `sleep 3600` before it removes the pod.
           await waitFor(
