@@ -177,8 +177,11 @@ export class NodeDaemon {
   readonly #source: StaticPodSource;
   readonly #prober: Prober;
   readonly #busy = new Map<string, Promise<void>>();
-  /** Per pod whose task creates it (`createPod`, `recreateSandbox`): aborts that creation. */
-  readonly #creating = new Map<string, AbortController>();
+  /**
+   * Per pod whose task creates it (`createPod`, `recreateSandbox`): `abort` undoes that creation
+   * (the pod must go), `detach` ends its wait for init containers and keeps what runs (stop).
+   */
+  readonly #creating = new Map<string, { abort: AbortController; detach: AbortController }>();
   readonly #retryAt = new Map<string, number>();
   readonly #reportedBackoff = new Set<string>();
   /** Pods an action was held back for while a task ran on them: synced again when it ends. */
@@ -323,10 +326,15 @@ export class NodeDaemon {
     return this.#loop ?? Promise.resolve();
   }
 
-  /** Stops supervision: in-flight actions finish, containers keep running. Idempotent. */
+  /**
+   * Stops supervision: in-flight actions finish, containers keep running; a pod being created
+   * stops waiting for its init containers (they keep running, and the next daemon adopts the
+   * pod and starts the rest). Idempotent.
+   */
   async stop(): Promise<void> {
     if (this.#stopping) return await this.done;
     this.#stopping = true;
+    for (const c of this.#creating.values()) c.detach.abort();
     this.#wakeUp();
     await this.done;
   }
@@ -835,15 +843,19 @@ export class NodeDaemon {
     for (const [key, list] of groups) {
       this.#touched.set(key, ++this.#clock);
       const creates = list.some((a) => a.kind === "createPod" || a.kind === "recreateSandbox");
-      const ac = creates ? new AbortController() : undefined;
+      const ac = creates
+        ? { abort: new AbortController(), detach: new AbortController() }
+        : undefined;
       if (ac) this.#creating.set(key, ac);
+      // A stop that came first: nothing more to wait for.
+      if (ac && this.#stopping) ac.detach.abort();
       const task = (async () => {
         const ok = await applyPodActions(
           {
             engine,
             nodeName: this.#o.nodeName,
             event: (ev) => this.#event(ev),
-            ...(ac ? { signal: ac.signal } : {}),
+            ...(ac ? { signal: ac.abort.signal, detach: ac.detach.signal } : {}),
           },
           list,
           byKey,
@@ -882,7 +894,7 @@ export class NodeDaemon {
    * get `a`'s grace period (none: killed at once), then everything it acquired is undone.
    */
   #abortCreation(a: Extract<PodSyncAction, { kind: "removePod" }>): void {
-    const ac = this.#creating.get(a.pod);
+    const ac = this.#creating.get(a.pod)?.abort;
     if (!ac || ac.signal.aborted) return;
     ac.abort(new PodRunAborted(`pod ${a.pod}: ${a.reason}`, a.graceSeconds ?? 0));
   }

@@ -1,7 +1,9 @@
 /**
  * `rkl daemon` removes or replaces a static pod while its init container still runs: the pod's
  * creation is aborted (the kubelet kills a pod in any phase), its app container never starts,
- * and nothing of it is left (records, netns, IP, cgroups, runtime containers, conmon). Real
+ * and nothing of it is left (records, netns, IP, cgroups, runtime containers, conmon). A daemon
+ * stopped (SIGTERM) while an init container runs exits at once and leaves the pod to the next
+ * daemon, which adopts it. Real
  * runtime, conmon and CNI; the daemon is a child process with its own `--root`.
  */
 import assert from "node:assert/strict";
@@ -43,7 +45,7 @@ async function initRunning(root: string, name: string): Promise<PodView> {
 }
 
 rootTest(
-  "rkl daemon: a static pod removed or replaced while its init container runs is stopped at once",
+  "rkl daemon: a static pod removed or replaced while its init container runs is stopped at once; SIGTERM leaves it to the next daemon",
   async (t) => {
     const root = await Deno.makeTempDir({ prefix: "rkl-daemon-init-" });
     const manifests = join(root, "manifests");
@@ -111,6 +113,58 @@ rootTest(
           await waitFor(
             `${name} to be removed`,
             async () => (await pod(root, name)) === undefined,
+            long,
+          );
+        },
+      );
+
+      await step(
+        "SIGTERM while an init container runs: the daemon exits at once; the next adopts the pod",
+        async () => {
+          const gate = join(root, "gate");
+          await Deno.mkdir(gate);
+          await Deno.writeTextFile(
+            join(manifests, "gated.yaml"),
+            podYaml("gated", {
+              args: ["sleep", "1000"],
+              spec: [
+                "  initContainers:",
+                "    - name: i",
+                `      image: ${testBundles.busybox}`,
+                `      command: ["sh", "-c", "while [ ! -f /gate/go ]; do sleep 1; done"]`,
+                "      volumeMounts: [{name: gate, mountPath: /gate}]",
+                `  volumes: [{name: gate, hostPath: {path: ${gate}, type: Directory}}]`,
+              ].join("\n"),
+            }),
+          );
+          const gated = `gated-${NODE}`;
+          const before = await initRunning(root, gated);
+          remember(before);
+          const init = before.containers.find((c) => c.init)!;
+          // Without detaching, the daemon's stop waits for the init container to end.
+          const status = await daemon!.stop("SIGTERM");
+          daemon = undefined;
+          assert.equal(status.code, 0, "clean exit");
+          const kept = (await pod(root, gated))!;
+          assert.equal(kept.id, before.id, "the pod is kept");
+          assert.equal(
+            kept.containers.find((c) => c.init)?.pid,
+            init.pid,
+            "its init container runs on",
+          );
+          daemon = new DaemonProcess(root, manifests);
+          await Deno.writeTextFile(join(gate, "go"), "");
+          const running = await waitFor(`${gated} to run its app container`, async () => {
+            const p = await pod(root, gated);
+            return p?.status === "Running" && p.ready === "1/1" ? p : undefined;
+          }, long);
+          remember(running);
+          assert.equal(running.id, before.id, "adopted, not re-created");
+          assert.equal(running.containers.find((c) => c.init)?.id, init.id);
+          await Deno.remove(join(manifests, "gated.yaml"));
+          await waitFor(
+            `${gated} to be removed`,
+            async () => (await pod(root, gated)) === undefined,
             long,
           );
         },

@@ -44,6 +44,11 @@ export interface ExecutorContext {
    * reason, a `PodRunAborted`, carries the grace period its running containers get.
    */
   signal?: AbortSignal;
+  /**
+   * Ends a pod creation's wait for its init containers without undoing anything (the daemon
+   * stops; the next one adopts the pod).
+   */
+  detach?: AbortSignal;
 }
 
 function errorText(e: unknown): string {
@@ -288,19 +293,23 @@ async function applyAction(
         nodeName: ctx.nodeName,
         ...(d.uid ? { uid: d.uid } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.detach ? { detach: ctx.detach } : {}),
       }),
     );
     if (!run) return;
-    const { sandbox, failure } = run;
+    const { sandbox, failure, detached } = run;
+    const id = sandbox.id.slice(0, 12);
     ctx.event({
       type: failure ? "Warning" : "Normal",
       reason: failure ? "Failed" : "Created",
       object: a.pod,
       message: failure
         ? failure.reason
-        : `Created pod sandbox ${sandbox.id.slice(0, 12)} and started its containers (${a.reason})`,
+        : detached
+        ? `Created pod sandbox ${id}; supervision stopped while its init containers run (${a.reason})`
+        : `Created pod sandbox ${id} and started its containers (${a.reason})`,
     });
-    if (!failure && !ctx.signal?.aborted) await postStartAll(ctx, a.pod, sandbox);
+    if (!failure && !detached && !ctx.signal?.aborted) await postStartAll(ctx, a.pod, sandbox);
     return;
   }
   const detail = observed.pods.get(a.pod);
@@ -374,11 +383,12 @@ async function applyAction(
           uid: rec.uid,
           attempts,
           ...(ctx.signal ? { signal: ctx.signal } : {}),
+          ...(ctx.detach ? { detach: ctx.detach } : {}),
         }),
       );
       if (!run) return;
-      const { sandbox, failure } = run;
-      if (!failure && !ctx.signal?.aborted) await postStartAll(ctx, a.pod, sandbox);
+      const { sandbox, failure, detached } = run;
+      if (!failure && !detached && !ctx.signal?.aborted) await postStartAll(ctx, a.pod, sandbox);
       if (failure) {
         ctx.event({ type: "Warning", reason: "Failed", object: a.pod, message: failure.reason });
       }

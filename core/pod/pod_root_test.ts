@@ -444,6 +444,35 @@ spec:
         assert.equal(await runAndAbort(reason), reason);
         await assert.rejects(Deno.stat(join(out.path, "term")), Deno.errors.NotFound);
       });
+
+      await t.step(
+        "detached (the supervisor stops): the init container runs on, nothing undone",
+        async () => {
+          await Deno.remove(join(out.path, "started")).catch(() => {});
+          const detach = new AbortController();
+          const run = runPod(engine, pod, { detach: detach.signal });
+          await waitFor("the init container to run", async () => {
+            const text = await Deno.readTextFile(join(out.path, "started")).catch(() => "");
+            return text.trim() === "up";
+          }, { timeoutMs: 60_000, intervalMs: 50 });
+          detach.abort();
+          const result = await run;
+          assert.equal(result.detached, true);
+          assert.equal(result.failure, undefined);
+          const [rec] = listSandboxRecords(engine.db);
+          assert.equal(rec?.id, result.sandbox.id);
+          assert.equal(
+            rec?.creator,
+            undefined,
+            "its creation is finished: no gc takes it for interrupted",
+          );
+          const view = await podView(engine, "initwait");
+          assert.equal(view.status, "Init:0/1");
+          assert.equal(view.containers.find((c) => c.name === "app")?.state, "waiting");
+          await removePodSandbox(engine, result.sandbox.id);
+          await assertNothingLeft(engine, [result.sandbox.id]);
+        },
+      );
     });
   },
 );

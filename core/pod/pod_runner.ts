@@ -74,6 +74,13 @@ export interface PodRunOptions {
    * app container started changes nothing (the caller removes the pod as any other).
    */
   signal?: AbortSignal;
+  /**
+   * Stops {@linkcode runPod}'s wait for init containers without undoing anything (the
+   * supervisor stops, as a kubelet that exits leaves its containers): what was created and
+   * started stays, the pod's creation is finished, and `runPod` returns with `detached` set; the
+   * next supervisor adopts the pod and starts the rest.
+   */
+  detach?: AbortSignal;
 }
 
 /** How a pod failed (a failing init container, a sandbox that stopped). */
@@ -92,6 +99,11 @@ export interface PodRunResult {
   sandbox: SandboxRecord;
   /** Set when the pod failed. */
   failure?: PodFailure;
+  /**
+   * True when `PodRunOptions.detach` ended the run while it waited for an init container: the
+   * app containers have not started.
+   */
+  detached?: boolean;
 }
 
 function manifestOf(rec: SandboxRecord): PodManifest {
@@ -141,7 +153,7 @@ async function reconcile(
   known?: { pausePid?: number; pinned?: PinnedNamespaces },
   networkReady: Promise<void> = Promise.resolve(),
   startGate: Promise<unknown> = networkReady,
-): Promise<PodFailure | undefined> {
+): Promise<PodFailure | "detached" | undefined> {
   const pod = manifestOf(rec);
   const shape = podShape(pod);
   const fields: PodFieldValues = {
@@ -213,7 +225,15 @@ async function reconcile(
       if (Date.now() > deadline) {
         throw new RkError(`Pod "${rec.name}": timed out waiting: ${waiting[0]!.reason}`);
       }
-      await sleepUnlessAborted(delay, opts.signal);
+      if (opts.detach?.aborted) return "detached";
+      await sleepUnlessAborted(
+        delay,
+        opts.detach && opts.signal
+          ? AbortSignal.any([opts.signal, opts.detach])
+          : opts.signal ?? opts.detach,
+      );
+      opts.signal?.throwIfAborted();
+      if (opts.detach?.aborted) return "detached";
       delay = Math.min(delay * 2, 100);
       obs = await observeWaiting(engine, rec, obs, waiting);
       continue;
@@ -236,6 +256,11 @@ async function reconcile(
     const rejected = results.find((r) => r.status === "rejected");
     if (rejected) throw rejected.reason;
   }
+}
+
+function resultOf(rec: SandboxRecord, outcome: PodFailure | "detached" | undefined): PodRunResult {
+  if (outcome === "detached") return { sandbox: rec, detached: true };
+  return outcome ? { sandbox: rec, failure: outcome } : { sandbox: rec };
 }
 
 /** Waits `ms`, or less when `signal` aborts (the caller checks it). */
@@ -341,7 +366,7 @@ export async function startPod(
   }
   const undo = new UndoStack();
   const failure = await undo.guard(() => reconcile(engine, rec, undo, opts));
-  return failure ? { sandbox: rec, failure } : { sandbox: rec };
+  return resultOf(rec, failure);
 }
 
 /**
@@ -402,7 +427,6 @@ export async function runPod(
     if (networked.status === "rejected") throw networked.reason;
     if (reconciled.status === "rejected") throw reconciled.reason;
     finishCreation(engine, rec);
-    const failure = reconciled.value;
-    return failure ? { sandbox: rec, failure } : { sandbox: rec };
+    return resultOf(rec, reconciled.value);
   });
 }
