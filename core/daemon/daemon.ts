@@ -895,8 +895,29 @@ export class NodeDaemon {
    */
   #abortCreation(a: Extract<PodSyncAction, { kind: "removePod" }>): void {
     const ac = this.#creating.get(a.pod)?.abort;
-    if (!ac || ac.signal.aborted) return;
-    ac.abort(new PodRunAborted(`pod ${a.pod}: ${a.reason}`, a.graceSeconds ?? 0));
+    if (!ac) return;
+    const grace = a.graceSeconds ?? 0;
+    if (ac.signal.aborted) {
+      // Deleted again without a grace period (`--force --grace-period=0`): kill now.
+      const reason = ac.signal.reason;
+      if (grace === 0 && reason instanceof PodRunAborted && reason.graceSeconds > 0) {
+        reason.killNow();
+        this.#event({
+          type: "Normal",
+          reason: "Killing",
+          object: a.pod,
+          message: `Killing the pod being created at once: ${a.reason}`,
+        });
+      }
+      return;
+    }
+    ac.abort(new PodRunAborted(`pod ${a.pod}: ${a.reason}`, grace));
+    this.#event({
+      type: "Normal",
+      reason: "Killing",
+      object: a.pod,
+      message: `Stopping the pod while it is being created (grace period ${grace}s): ${a.reason}`,
+    });
   }
 
   async #sync(): Promise<void> {

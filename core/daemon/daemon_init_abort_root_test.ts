@@ -80,11 +80,15 @@ rootTest(
             long,
           );
           const evs = (await events(root)).filter((e) => e.object === `default/${name}`);
-          const killing = evs.find((e) => e.reason === "Killing");
-          assert.ok(killing, JSON.stringify(evs));
+          const killing = evs.filter((e) => e.reason === "Killing").map((e) => e.message);
+          assert.equal(killing.length, 2, JSON.stringify(evs));
           assert.match(
-            killing.message,
-            /Stopped the pod while it was being created: .*manifest file was removed/,
+            killing[0]!,
+            /^Stopping the pod while it is being created \(grace period 0s\): .*manifest file was removed/,
+          );
+          assert.match(
+            killing[1]!,
+            /^Stopped the pod while it was being created: .*manifest file was removed/,
           );
           assert.ok(
             !evs.some((e) => e.reason === "Started" || e.reason === "FailedCreatePodSandBox"),

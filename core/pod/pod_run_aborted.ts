@@ -23,16 +23,35 @@ import { RkError } from "../errors.ts";
  * assert.equal(abortGraceSeconds(ac.signal.reason), 5);
  * assert.equal(abortGraceSeconds(new Error("any other reason")), 0);
  * assert.match((ac.signal.reason as Error).message, /being deleted/);
+ * // A later forced deletion ends the grace period (the kubelet honours a shorter one).
+ * const reason = ac.signal.reason as PodRunAborted;
+ * let killed = false;
+ * reason.killed.then(() => killed = true);
+ * reason.killNow();
+ * await reason.killed;
+ * assert.ok(killed);
  * ```
  */
 export class PodRunAborted extends RkError {
   /** Seconds the running containers get after SIGTERM before SIGKILL (0: SIGKILL at once). */
   readonly graceSeconds: number;
+  /** Resolves when {@linkcode PodRunAborted.killNow} ends the grace period early. */
+  readonly killed: Promise<void>;
+  #kill: () => void = () => {};
   /** Creates the reason; a negative or fractional grace period is rounded up to whole seconds ≥ 0. */
   constructor(message: string, graceSeconds = 0, options?: ErrorOptions) {
     super(message, options);
     this.name = "PodRunAborted";
     this.graceSeconds = Math.max(0, Math.ceil(graceSeconds));
+    this.killed = new Promise<void>((resolve) => this.#kill = resolve);
+  }
+
+  /**
+   * Ends the grace period now: containers still stopping get SIGKILL (the pod was deleted again
+   * with grace period 0, e.g. `kubectl delete --force --grace-period=0`). Idempotent.
+   */
+  killNow(): void {
+    this.#kill();
   }
 }
 

@@ -40,7 +40,7 @@ import { pausePid, sandboxState } from "./sandbox_status.ts";
 import { resolveSubPathMounts } from "./pod_volumes.ts";
 import { traced } from "../trace.ts";
 import type { PinnedNamespaces } from "./pod_namespaces.ts";
-import { abortGraceSeconds } from "./pod_run_aborted.ts";
+import { abortGraceSeconds, PodRunAborted } from "./pod_run_aborted.ts";
 import { listContainers as engineListContainers } from "../container/list.ts";
 import { stopRecord } from "../container/stop.ts";
 
@@ -278,21 +278,30 @@ function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promis
 }
 
 /**
- * An aborted run: the pod's running app and init containers get `graceSeconds` after SIGTERM
- * (the kubelet's killPod, in any phase of the pod), all at once. With 0 nothing is done here:
- * the rollback that follows kills them. A stop that fails is left to that rollback too, which
- * removes every container it created, running or not, and reports what it could not remove.
+ * An aborted run: the pod's running app and init containers get the abort's grace period after
+ * SIGTERM (the kubelet's killPod, in any phase of the pod), all at once, or less when the
+ * reason's `killNow()` is called meanwhile (SIGKILL then). With no grace period nothing is done
+ * here: the rollback that follows kills them. A stop that fails is left to that rollback too,
+ * which removes every container it created, running or not, and reports what it could not
+ * remove.
  */
-async function stopStarted(
-  engine: Engine,
-  rec: SandboxRecord,
-  graceSeconds: number,
-): Promise<void> {
-  if (graceSeconds <= 0) return;
+async function stopStarted(engine: Engine, rec: SandboxRecord, reason: unknown): Promise<void> {
+  const grace = abortGraceSeconds(reason);
+  if (grace <= 0) return;
+  const killed = reason instanceof PodRunAborted ? reason.killed : undefined;
   const views = await engineListContainers(engine, { owner: rec.id });
   await Promise.allSettled(
     views.filter((v) => v.record.id !== rec.pauseContainerId && v.status === "running")
-      .map((v) => stopRecord(engine, v.record, v, graceSeconds)),
+      .map(async (v) => {
+        const graceful = stopRecord(engine, v.record, v, grace);
+        const first = await Promise.race([
+          graceful.then(() => "stopped" as const, () => "stopped" as const),
+          ...(killed ? [killed.then(() => "kill" as const)] : []),
+        ]);
+        if (first === "kill") {
+          await Promise.allSettled([stopRecord(engine, v.record, v, 0), graceful]);
+        }
+      }),
   );
 }
 
@@ -420,7 +429,7 @@ export async function runPod(
     const signal = opts.signal;
     if (signal?.aborted && reconciled.status === "rejected") {
       // The pod must go: its containers get the grace period, then the rollback removes all.
-      await stopStarted(engine, rec, abortGraceSeconds(signal.reason));
+      await stopStarted(engine, rec, signal.reason);
       throw signal.reason;
     }
     if (started.status === "rejected") throw started.reason;

@@ -368,13 +368,13 @@ ${extra === "volume" ? "  volumes: [{name: cfg, configMap: {name: cfg}}]" : ""}
       await t.step(
         "a pod deleted while its init container runs: Init:0/1, logs wait, stopped at once; --force too",
         async () => {
-          const initPod = (name: string) => `
+          const initPod = (name: string, grace = 2) => `
 apiVersion: v1
 kind: Pod
 metadata: {name: ${name}, labels: {app: init}}
 spec:
   nodeName: node-1
-  terminationGracePeriodSeconds: 2
+  terminationGracePeriodSeconds: ${grace}
   initContainers:
     - name: i
       image: ${testBundles.busybox}
@@ -387,11 +387,11 @@ spec:
           const netnsCount = async () =>
             (await Array.fromAsync(Deno.readDir(join(nodeRoot, "run", "netns")))).length;
           const netnsBefore = await netnsCount();
-          for (const name of ["initwait", "initforce"]) {
-            const r = await kubectl(["apply", "-f", "-"], initPod(name));
+          for (const [name, grace] of [["initwait", 2], ["initforce", 2], ["initlong", 3600]]) {
+            const r = await kubectl(["apply", "-f", "-"], initPod(name as string, grace as number));
             assert.equal(r.code, 0, r.stderr);
           }
-          const [waiting] = await waitFor("both init containers running", async () => {
+          const [waiting] = await waitFor("the init containers running", async () => {
             const pods = await apiPods("app=init");
             const run = pods.filter((p) => {
               const s = p.status as ApiPod["status"] & {
@@ -399,7 +399,7 @@ spec:
               };
               return s.initContainerStatuses?.[0]?.state.running !== undefined;
             });
-            return run.length === 2 && run;
+            return run.length === 3 && run;
           }, long).catch((e) => {
             throw explain(e);
           });
@@ -417,7 +417,7 @@ spec:
             logs.stderr,
             /\(BadRequest\): container "app" in pod "initwait" is waiting to start: PodInitializing/,
           );
-          assert.equal((await netnsCount()) - netnsBefore, 2, "both pods have their netns");
+          assert.equal((await netnsCount()) - netnsBefore, 3, "the pods have their netns");
           // Graceful (2 s from the spec) and forced: neither waits for `sleep 3600`.
           const graceful = await kubectl(["delete", "pod", "initwait", "--wait=false"]);
           assert.equal(graceful.code, 0, graceful.stderr);
@@ -429,18 +429,40 @@ spec:
             "--grace-period=0",
           ]);
           assert.equal(forced.code, 0, forced.stderr);
-          await waitFor("both gone from the API", async () => {
+          // A graceful delete of an hour, then a forced one: the second ends the grace period
+          // (the init container, PID 1 `sleep`, ignores SIGTERM).
+          const slow = await kubectl(["delete", "pod", "initlong", "--wait=false"]);
+          assert.equal(slow.code, 0, slow.stderr);
+          await waitFor("the node to stop initlong with its grace period", () => {
+            return /Killing default\/initlong: Stopping the pod while it is being created \(grace period 3600s\)/
+              .test(node!.text());
+          }, long).catch((e) => {
+            throw explain(e);
+          });
+          const force = await kubectl([
+            "delete",
+            "pod",
+            "initlong",
+            "--force",
+            "--grace-period=0",
+          ]);
+          assert.equal(force.code, 0, force.stderr);
+          await waitFor("all gone from the API", async () => {
             return (await apiPods("app=init")).length === 0;
           }, long).catch((e) => {
             throw explain(e);
           });
-          await waitFor("both gone from the node", async () => {
+          await waitFor("all gone from the node", async () => {
             return !(await localPods()).some((p) => p.name.startsWith("init"));
           }, long).catch((e) => {
             throw explain(e);
           });
           assert.equal(await netnsCount(), netnsBefore, "their network namespaces are gone");
           assert.match(node!.text(), /Stopped the pod while it was being created/);
+          assert.match(
+            node!.text(),
+            /Killing default\/initlong: Killing the pod being created at once/,
+          );
           assert.doesNotMatch(node!.text(), /Started default\/init(wait|force) app:/);
         },
       );
