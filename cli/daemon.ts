@@ -161,7 +161,7 @@ async function startClusterAgent(
   const paths = rklPaths(globals.root);
   const { resolveRuntime } = await import("../core/runtime/oci_runtime.ts");
   const runtime = await resolveRuntime(globals.runtime, { PATH: io.env.PATH });
-  const facts = await readHostFacts(runtime.binary, denoJson.version);
+  const facts = await readHostFacts(runtime.binary);
   await runNodeAgent({
     connect: {
       address: c.address,

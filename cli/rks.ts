@@ -126,7 +126,7 @@ export async function rksMain(
     }
     const config = resolveRksConfig(args.flags, file);
     if (args.command === "token-create" || args.command === "node-revoke") {
-      const { createJoinToken, revokeNode, parseTtl } = await import(
+      const { createJoinToken, joinCommands, revokeNode, parseTtl } = await import(
         "../plane/node_gateway/node_admin.ts"
       );
       if (args.command === "node-revoke") {
@@ -134,13 +134,17 @@ export async function rksMain(
         io.stdout(`node "${args.args[0]}" revoked\n`);
         return 0;
       }
-      io.stdout(
-        `${await createJoinToken(
+      const join = joinCommands(
+        await createJoinToken(
           config.dataDir,
           parseTtl(args.flags.ttl ?? "24h"),
           args.flags.nodeListen,
-        )}\n`,
+        ),
       );
+      // One line on stdout, as kubeadm's --print-join-command (scripts read it): the command as
+      // it runs from an rk8s checkout, where `rkl` is not on PATH; the installed form on stderr.
+      io.stdout(`${join.task}\n`);
+      io.stderr(`# run it as root in an rk8s checkout; with rkl on PATH: ${join.installed}\n`);
       return 0;
     }
     if (args.command === "kubeconfig") {

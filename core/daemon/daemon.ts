@@ -25,6 +25,7 @@ import { type NewEvent, type NodeEvent, recordEvent } from "./events.ts";
 import { type NodeObservation, observeNode } from "./observe.ts";
 import { containerLogPath, NodeWatcher, type WatchChange, type WatchSet } from "./node_watcher.ts";
 import { listSandboxRecords } from "../pod/pod_store.ts";
+import { PodRunAborted } from "../pod/pod_run_aborted.ts";
 import type { PodManifest } from "../pod/pod_manifest.ts";
 import { run } from "../exec.ts";
 import { LABEL_CONTAINER_NAME } from "../pod/pod_labels.ts";
@@ -176,6 +177,11 @@ export class NodeDaemon {
   readonly #source: StaticPodSource;
   readonly #prober: Prober;
   readonly #busy = new Map<string, Promise<void>>();
+  /**
+   * Per pod whose task creates it (`createPod`, `recreateSandbox`): `abort` undoes that creation
+   * (the pod must go), `detach` ends its wait for init containers and keeps what runs (stop).
+   */
+  readonly #creating = new Map<string, { abort: AbortController; detach: AbortController }>();
   readonly #retryAt = new Map<string, number>();
   readonly #reportedBackoff = new Set<string>();
   /** Pods an action was held back for while a task ran on them: synced again when it ends. */
@@ -320,10 +326,15 @@ export class NodeDaemon {
     return this.#loop ?? Promise.resolve();
   }
 
-  /** Stops supervision: in-flight actions finish, containers keep running. Idempotent. */
+  /**
+   * Stops supervision: in-flight actions finish, containers keep running; a pod being created
+   * stops waiting for its init containers (they keep running, and the next daemon adopts the
+   * pod and starts the rest). Idempotent.
+   */
   async stop(): Promise<void> {
     if (this.#stopping) return await this.done;
     this.#stopping = true;
+    for (const c of this.#creating.values()) c.detach.abort();
     this.#wakeUp();
     await this.done;
   }
@@ -803,6 +814,10 @@ export class NodeDaemon {
     for (const a of actions) {
       if (this.#busy.has(a.pod)) {
         if (a.kind !== "wait") this.#deferred.add(a.pod);
+        // A pod that must go while it is being created (an init container may run for hours):
+        // its creation is aborted, as the kubelet kills a pod in any phase, and the pod is
+        // synced again once the creation undid what it acquired.
+        if (a.kind === "removePod") this.#abortCreation(a);
         continue;
       }
       if ((this.#touched.get(a.pod) ?? -1) >= since) {
@@ -827,9 +842,21 @@ export class NodeDaemon {
     const { engine } = this.#o;
     for (const [key, list] of groups) {
       this.#touched.set(key, ++this.#clock);
+      const creates = list.some((a) => a.kind === "createPod" || a.kind === "recreateSandbox");
+      const ac = creates
+        ? { abort: new AbortController(), detach: new AbortController() }
+        : undefined;
+      if (ac) this.#creating.set(key, ac);
+      // A stop that came first: nothing more to wait for.
+      if (ac && this.#stopping) ac.detach.abort();
       const task = (async () => {
         const ok = await applyPodActions(
-          { engine, nodeName: this.#o.nodeName, event: (ev) => this.#event(ev) },
+          {
+            engine,
+            nodeName: this.#o.nodeName,
+            event: (ev) => this.#event(ev),
+            ...(ac ? { signal: ac.abort.signal, detach: ac.detach.signal } : {}),
+          },
           list,
           byKey,
           obs,
@@ -844,6 +871,7 @@ export class NodeDaemon {
         return ok;
       })().then((ok) => {
         this.#busy.delete(key);
+        if (ac && this.#creating.get(key) === ac) this.#creating.delete(key);
         this.#touched.set(key, ++this.#clock);
         // New containers: their logs join inotify's watch set (once for a burst of tasks).
         this.#rewatchSoon();
@@ -859,6 +887,37 @@ export class NodeDaemon {
       }, () => {});
       this.#busy.set(key, task);
     }
+  }
+
+  /**
+   * Aborts the creation in flight of the pod `a` removes, if any (once): its running containers
+   * get `a`'s grace period (none: killed at once), then everything it acquired is undone.
+   */
+  #abortCreation(a: Extract<PodSyncAction, { kind: "removePod" }>): void {
+    const ac = this.#creating.get(a.pod)?.abort;
+    if (!ac) return;
+    const grace = a.graceSeconds ?? 0;
+    if (ac.signal.aborted) {
+      // Deleted again without a grace period (`--force --grace-period=0`): kill now.
+      const reason = ac.signal.reason;
+      if (grace === 0 && reason instanceof PodRunAborted && reason.graceSeconds > 0) {
+        reason.killNow();
+        this.#event({
+          type: "Normal",
+          reason: "Killing",
+          object: a.pod,
+          message: `Killing the pod being created at once: ${a.reason}`,
+        });
+      }
+      return;
+    }
+    ac.abort(new PodRunAborted(`pod ${a.pod}: ${a.reason}`, grace));
+    this.#event({
+      type: "Normal",
+      reason: "Killing",
+      object: a.pod,
+      message: `Stopping the pod while it is being created (grace period ${grace}s): ${a.reason}`,
+    });
   }
 
   async #sync(): Promise<void> {

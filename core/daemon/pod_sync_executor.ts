@@ -2,7 +2,9 @@
  * The daemon's executor: applies {@linkcode planPodSync}'s actions through the pod runtime
  * (sandbox and container operations of `core/pod`) and records each result as an event. Each
  * action is one operation: a failed create undoes what it acquired (the pod layer's undo stack)
- * and is retried by a later sync.
+ * and is retried by a later sync. A creation aborted because the pod must go (see
+ * {@linkcode ExecutorContext.signal}) is not a failure: it undid everything and the pod's
+ * removal is done.
  *
  * @module
  */
@@ -37,6 +39,16 @@ export interface ExecutorContext {
   nodeName: string;
   /** Records an event (store + log). */
   event: (ev: NewEvent) => void;
+  /**
+   * Aborts a pod creation in flight (`createPod`, `recreateSandbox`) when the pod must go: the
+   * reason, a `PodRunAborted`, carries the grace period its running containers get.
+   */
+  signal?: AbortSignal;
+  /**
+   * Ends a pod creation's wait for its init containers without undoing anything (the daemon
+   * stops; the next one adopts the pod).
+   */
+  detach?: AbortSignal;
 }
 
 function errorText(e: unknown): string {
@@ -214,6 +226,30 @@ async function killContainer(
 }
 
 /**
+ * `run`'s result, or `undefined` when it was aborted through {@linkcode ExecutorContext.signal}
+ * (the pod must go; `runPod` undid everything it acquired): recorded as the pod's `Killing`.
+ */
+async function abortable<T>(
+  ctx: ExecutorContext,
+  pod: string,
+  run: Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await run;
+  } catch (e) {
+    const signal = ctx.signal;
+    if (!signal?.aborted || e !== signal.reason) throw e;
+    ctx.event({
+      type: "Normal",
+      reason: "Killing",
+      object: pod,
+      message: `Stopped the pod while it was being created: ${errorText(e)}`,
+    });
+    return undefined;
+  }
+}
+
+/**
  * Applies one pod's actions in order. Returns normally when every action was applied; an action
  * that fails is recorded as a Warning event and stops the remaining actions of this pod.
  */
@@ -250,19 +286,30 @@ async function applyAction(
   if (a.kind === "createPod") {
     const d = desired.get(a.pod);
     if (!d) return;
-    const { sandbox, failure } = await runPod(engine, d.manifest, {
-      nodeName: ctx.nodeName,
-      ...(d.uid ? { uid: d.uid } : {}),
-    });
+    const run = await abortable(
+      ctx,
+      a.pod,
+      runPod(engine, d.manifest, {
+        nodeName: ctx.nodeName,
+        ...(d.uid ? { uid: d.uid } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.detach ? { detach: ctx.detach } : {}),
+      }),
+    );
+    if (!run) return;
+    const { sandbox, failure, detached } = run;
+    const id = sandbox.id.slice(0, 12);
     ctx.event({
       type: failure ? "Warning" : "Normal",
       reason: failure ? "Failed" : "Created",
       object: a.pod,
       message: failure
         ? failure.reason
-        : `Created pod sandbox ${sandbox.id.slice(0, 12)} and started its containers (${a.reason})`,
+        : detached
+        ? `Created pod sandbox ${id}; supervision stopped while its init containers run (${a.reason})`
+        : `Created pod sandbox ${id} and started its containers (${a.reason})`,
     });
-    if (!failure) await postStartAll(ctx, a.pod, sandbox);
+    if (!failure && !detached && !ctx.signal?.aborted) await postStartAll(ctx, a.pod, sandbox);
     return;
   }
   const detail = observed.pods.get(a.pod);
@@ -328,12 +375,20 @@ async function applyAction(
         if (c) attempts[name] = c.restartCount + 1;
       }
       await teardownSandbox(engine, rec);
-      const { sandbox, failure } = await runPod(engine, rec.manifest!, {
-        nodeName: ctx.nodeName,
-        uid: rec.uid,
-        attempts,
-      });
-      if (!failure) await postStartAll(ctx, a.pod, sandbox);
+      const run = await abortable(
+        ctx,
+        a.pod,
+        runPod(engine, rec.manifest!, {
+          nodeName: ctx.nodeName,
+          uid: rec.uid,
+          attempts,
+          ...(ctx.signal ? { signal: ctx.signal } : {}),
+          ...(ctx.detach ? { detach: ctx.detach } : {}),
+        }),
+      );
+      if (!run) return;
+      const { sandbox, failure, detached } = run;
+      if (!failure && !detached && !ctx.signal?.aborted) await postStartAll(ctx, a.pod, sandbox);
       if (failure) {
         ctx.event({ type: "Warning", reason: "Failed", object: a.pod, message: failure.reason });
       }

@@ -14,7 +14,8 @@
  *   {@linkcode planVolumes}; {@linkcode podLimits} is re-exported from `../cgroup/pod_limits.ts`)
  * - `pod_status.ts` — closed status unions, guards, {@linkcode summarizePod} (kubectl columns)
  * - `pod_planner.ts` — the pure {@linkcode planPod}(shape, observed, options) → actions
- * - `pod_runner.ts` — the executor: {@linkcode runPod}, {@linkcode createPod}, {@linkcode startPod}
+ * - `pod_runner.ts` — the executor: {@linkcode runPod}, {@linkcode createPod}, {@linkcode startPod};
+ *   `pod_run_aborted.ts` — {@linkcode PodRunAborted}, the reason a supervisor aborts `runPod` with
  * - `pod_remove.ts` — {@linkcode removePod} (`rkl pod rm`): the {@linkcode canRemovePod} guard,
  *   then {@linkcode teardownSandbox}
  * - sandbox operations, one CRI call per file (like containerd's `podsandbox/sandbox_*.go`):
@@ -51,6 +52,7 @@ export * from "./pod_dns.ts";
 export * from "./pod_status.ts";
 export * from "./pod_planner.ts";
 export * from "./pod_runner.ts";
+export * from "./pod_run_aborted.ts";
 export * from "./pod_remove.ts";
 export * from "./sandbox.ts";
 export * from "./sandbox_run.ts";

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { cgroupDirs, containerCgroupPath, readCgroupLimits } from "../cgroup/mod.ts";
 import { containerLogs, type CreateStep, type Engine, execSync } from "../container/mod.ts";
-import { rootTest, withTempEngine } from "../testing.ts";
+import { rootTest, tempDir, waitFor, withTempEngine } from "../testing.ts";
+import { PodRunAborted } from "./pod_run_aborted.ts";
 import { parsePodManifest, type PodManifest } from "./pod_manifest.ts";
 import { podContainerName } from "./pod_containers.ts";
 import { runPod } from "./pod_runner.ts";
@@ -376,3 +377,102 @@ spec:
     await assertNothingLeft(engine, [sandbox.id]);
   });
 });
+
+rootTest(
+  "runPod aborted while an init container runs: SIGTERM within the grace period, no app container, nothing left",
+  async (t) => {
+    await withEngine(async (engine) => {
+      await using out = await tempDir("rkl-pod-abort-");
+      // The init container writes "started", then loops until SIGTERM, which it records.
+      const pod = manifest(`
+apiVersion: v1
+kind: Pod
+metadata: { name: initwait }
+spec:
+  terminationGracePeriodSeconds: 30
+  initContainers:
+    - name: i
+      image: ${busybox}
+      command: [sh, -c, 'trap "echo TERM > /out/term; exit 0" TERM; echo up > /out/started; while :; do sleep 1; done']
+      volumeMounts: [{ name: out, mountPath: /out }]
+  containers: [{ name: app, image: ${busybox}, args: [sleep, "3600"] }]
+  volumes: [{ name: out, hostPath: { path: ${out.path}, type: Directory } }]
+`);
+      /** Runs the pod, aborts it with `reason` once its init container runs, returns the error. */
+      const runAndAbort = async (reason: unknown) => {
+        for (const f of ["started", "term"]) await Deno.remove(join(out.path, f)).catch(() => {});
+        const ac = new AbortController();
+        const seen: string[] = [];
+        const steps: PodStep[] = [];
+        const run = runPod(engine, pod, {
+          signal: ac.signal,
+          faults: (step, id) => {
+            steps.push(step);
+            if (!seen.includes(id)) seen.push(id);
+          },
+        });
+        // A run that never ends fails the wait below, not the process.
+        let outcome: { error: unknown } | undefined;
+        run.then(
+          () => outcome = { error: new Error("runPod succeeded") },
+          (error: unknown) => outcome = { error },
+        );
+        await waitFor("the init container to run", async () => {
+          const text = await Deno.readTextFile(join(out.path, "started")).catch(() => "");
+          return text.trim() === "up";
+        }, { timeoutMs: 60_000, intervalMs: 50 });
+        ac.abort(reason);
+        // Without the abort, runPod waits for the init container for as long as it runs.
+        const { error } = await waitFor("runPod to give up", () => outcome, {
+          timeoutMs: 60_000,
+          intervalMs: 50,
+        });
+        assert.ok(steps.includes("after-init"), `the init container started: ${steps}`);
+        assert.ok(!steps.includes("after-container"), `no app container started: ${steps}`);
+        await assertNothingLeft(engine, seen);
+        return error;
+      };
+
+      await t.step("with a grace period: SIGTERM reaches the init container first", async () => {
+        const reason = new PodRunAborted('pod "initwait" is being deleted', 30);
+        assert.equal(await runAndAbort(reason), reason);
+        assert.equal((await Deno.readTextFile(join(out.path, "term"))).trim(), "TERM");
+      });
+
+      await t.step("without one (a plain abort): killed at once, no SIGTERM", async () => {
+        const reason = new Error("gone");
+        assert.equal(await runAndAbort(reason), reason);
+        await assert.rejects(Deno.stat(join(out.path, "term")), Deno.errors.NotFound);
+      });
+
+      await t.step(
+        "detached (the supervisor stops): the init container runs on, nothing undone",
+        async () => {
+          await Deno.remove(join(out.path, "started")).catch(() => {});
+          const detach = new AbortController();
+          const run = runPod(engine, pod, { detach: detach.signal });
+          await waitFor("the init container to run", async () => {
+            const text = await Deno.readTextFile(join(out.path, "started")).catch(() => "");
+            return text.trim() === "up";
+          }, { timeoutMs: 60_000, intervalMs: 50 });
+          detach.abort();
+          const result = await run;
+          assert.equal(result.detached, true);
+          assert.equal(result.failure, undefined);
+          const [rec] = listSandboxRecords(engine.db);
+          assert.equal(rec?.id, result.sandbox.id);
+          assert.equal(
+            rec?.creator,
+            undefined,
+            "its creation is finished: no gc takes it for interrupted",
+          );
+          const view = await podView(engine, "initwait");
+          assert.equal(view.status, "Init:0/1");
+          assert.equal(view.containers.find((c) => c.name === "app")?.state, "waiting");
+          await removePodSandbox(engine, result.sandbox.id);
+          await assertNothingLeft(engine, [result.sandbox.id]);
+        },
+      );
+    });
+  },
+);

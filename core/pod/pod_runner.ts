@@ -3,7 +3,10 @@
  * the pod is where it should be. `runPod` (create the sandbox, run init containers one at a time,
  * start the app containers) is one operation: if any step fails, everything acquired so far is
  * undone in reverse order. A failing init container is not an operation failure: the pod is kept,
- * marked failed with the container's exit code, and its logs stay available.
+ * marked failed with the container's exit code, and its logs stay available. A supervisor that
+ * must drop the pod while `runPod` runs (it may wait for an init container for as long as that
+ * runs) aborts it through `PodRunOptions.signal`: the containers started get the abort's grace
+ * period after SIGTERM, then everything is undone as after a failure.
  *
  * @module
  */
@@ -37,6 +40,9 @@ import { pausePid, sandboxState } from "./sandbox_status.ts";
 import { resolveSubPathMounts } from "./pod_volumes.ts";
 import { traced } from "../trace.ts";
 import type { PinnedNamespaces } from "./pod_namespaces.ts";
+import { abortGraceSeconds, PodRunAborted } from "./pod_run_aborted.ts";
+import { listContainers as engineListContainers } from "../container/list.ts";
+import { stopRecord } from "../container/stop.ts";
 
 /** True when the container's environment refers to the pod's addresses (`status.podIP(s)`). */
 function refersToPodIps(c: PodManifest["containers"][number]): boolean {
@@ -60,6 +66,21 @@ export interface PodRunOptions {
    * counting; default 0).
    */
   attempts?: Readonly<Record<string, number>>;
+  /**
+   * Aborts {@linkcode runPod} (the pod must go): the wait for init containers ends at once and
+   * no further container starts; the containers already running get the grace period of the
+   * signal's reason (a `PodRunAborted`'s `graceSeconds`, else 0) after SIGTERM, then SIGKILL;
+   * everything acquired is undone and `runPod` rejects with the reason. An abort after every
+   * app container started changes nothing (the caller removes the pod as any other).
+   */
+  signal?: AbortSignal;
+  /**
+   * Stops {@linkcode runPod}'s wait for init containers without undoing anything (the
+   * supervisor stops, as a kubelet that exits leaves its containers): what was created and
+   * started stays, the pod's creation is finished, and `runPod` returns with `detached` set; the
+   * next supervisor adopts the pod and starts the rest.
+   */
+  detach?: AbortSignal;
 }
 
 /** How a pod failed (a failing init container, a sandbox that stopped). */
@@ -78,6 +99,11 @@ export interface PodRunResult {
   sandbox: SandboxRecord;
   /** Set when the pod failed. */
   failure?: PodFailure;
+  /**
+   * True when `PodRunOptions.detach` ended the run while it waited for an init container: the
+   * app containers have not started.
+   */
+  detached?: boolean;
 }
 
 function manifestOf(rec: SandboxRecord): PodManifest {
@@ -127,7 +153,7 @@ async function reconcile(
   known?: { pausePid?: number; pinned?: PinnedNamespaces },
   networkReady: Promise<void> = Promise.resolve(),
   startGate: Promise<unknown> = networkReady,
-): Promise<PodFailure | undefined> {
+): Promise<PodFailure | "detached" | undefined> {
   const pod = manifestOf(rec);
   const shape = podShape(pod);
   const fields: PodFieldValues = {
@@ -171,6 +197,8 @@ async function reconcile(
     // Created while CNI ADD (and the pause container's creation) may still run; nothing starts
     // before the network is ready and the pause container exists.
     await startGate;
+    // A pod that must go starts nothing more (its init container may have run for long).
+    opts.signal?.throwIfAborted();
     await traced(`pod: start container ${name}`, () => startCreated(engine, crec));
     if (opts.faults) await opts.faults(entry.init ? "after-init" : "after-container", rec.id);
     obs = {
@@ -180,6 +208,7 @@ async function reconcile(
   };
 
   for (;;) {
+    opts.signal?.throwIfAborted();
     const actions: PodAction[] = planPod(shape, obs, { restarts: false, now: Date.now() });
     if (actions.length === 0) return undefined;
     const failed = actions.find((a) => a.kind === "failPod");
@@ -196,7 +225,15 @@ async function reconcile(
       if (Date.now() > deadline) {
         throw new RkError(`Pod "${rec.name}": timed out waiting: ${waiting[0]!.reason}`);
       }
-      await new Promise((r) => setTimeout(r, delay));
+      if (opts.detach?.aborted) return "detached";
+      await sleepUnlessAborted(
+        delay,
+        opts.detach && opts.signal
+          ? AbortSignal.any([opts.signal, opts.detach])
+          : opts.signal ?? opts.detach,
+      );
+      opts.signal?.throwIfAborted();
+      if (opts.detach?.aborted) return "detached";
       delay = Math.min(delay * 2, 100);
       obs = await observeWaiting(engine, rec, obs, waiting);
       continue;
@@ -219,6 +256,53 @@ async function reconcile(
     const rejected = results.find((r) => r.status === "rejected");
     if (rejected) throw rejected.reason;
   }
+}
+
+function resultOf(rec: SandboxRecord, outcome: PodFailure | "detached" | undefined): PodRunResult {
+  if (outcome === "detached") return { sandbox: rec, detached: true };
+  return outcome ? { sandbox: rec, failure: outcome } : { sandbox: rec };
+}
+
+/** Waits `ms`, or less when `signal` aborts (the caller checks it). */
+function sleepUnlessAborted(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * An aborted run: the pod's running app and init containers get the abort's grace period after
+ * SIGTERM (the kubelet's killPod, in any phase of the pod), all at once, or less when the
+ * reason's `killNow()` is called meanwhile (SIGKILL then). With no grace period nothing is done
+ * here: the rollback that follows kills them. A stop that fails is left to that rollback too,
+ * which removes every container it created, running or not, and reports what it could not
+ * remove.
+ */
+async function stopStarted(engine: Engine, rec: SandboxRecord, reason: unknown): Promise<void> {
+  const grace = abortGraceSeconds(reason);
+  if (grace <= 0) return;
+  const killed = reason instanceof PodRunAborted ? reason.killed : undefined;
+  const views = await engineListContainers(engine, { owner: rec.id });
+  await Promise.allSettled(
+    views.filter((v) => v.record.id !== rec.pauseContainerId && v.status === "running")
+      .map(async (v) => {
+        const graceful = stopRecord(engine, v.record, v, grace);
+        const first = await Promise.race([
+          graceful.then(() => "stopped" as const, () => "stopped" as const),
+          ...(killed ? [killed.then(() => "kill" as const)] : []),
+        ]);
+        if (first === "kill") {
+          await Promise.allSettled([stopRecord(engine, v.record, v, 0), graceful]);
+        }
+      }),
+  );
 }
 
 /**
@@ -291,7 +375,7 @@ export async function startPod(
   }
   const undo = new UndoStack();
   const failure = await undo.guard(() => reconcile(engine, rec, undo, opts));
-  return failure ? { sandbox: rec, failure } : { sandbox: rec };
+  return resultOf(rec, failure);
 }
 
 /**
@@ -303,6 +387,7 @@ export async function runPod(
   pod: PodManifest,
   opts: PodRunOptions = {},
 ): Promise<PodRunResult> {
+  opts.signal?.throwIfAborted();
   const undo = new UndoStack();
   return await undo.guard(async () => {
     const created = await createPodSandbox(
@@ -341,11 +426,16 @@ export async function runPod(
         gate,
       ),
     ]);
+    const signal = opts.signal;
+    if (signal?.aborted && reconciled.status === "rejected") {
+      // The pod must go: its containers get the grace period, then the rollback removes all.
+      await stopStarted(engine, rec, signal.reason);
+      throw signal.reason;
+    }
     if (started.status === "rejected") throw started.reason;
     if (networked.status === "rejected") throw networked.reason;
     if (reconciled.status === "rejected") throw reconciled.reason;
     finishCreation(engine, rec);
-    const failure = reconciled.value;
-    return failure ? { sandbox: rec, failure } : { sandbox: rec };
+    return resultOf(rec, reconciled.value);
   });
 }

@@ -105,7 +105,66 @@ export function logOptions(q: URLSearchParams): LogOptions {
   return out;
 }
 
-/** The `pods/log` response. */
+function statusOf(pod: ApiObject, container: string): Record<string, unknown> | undefined {
+  const status = isRecord(pod.status) ? pod.status : {};
+  for (
+    const field of ["containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"]
+  ) {
+    const list = status[field];
+    if (!Array.isArray(list)) continue;
+    const found = list.find((c) => isRecord(c) && c.name === container);
+    if (isRecord(found)) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Why there are no logs of `container` yet, as the kubelet words it
+ * (`validateContainerLogStatus`, answered as 400 BadRequest through kube-apiserver), from the
+ * pod's status: a container whose state is `waiting` and that never ran (no
+ * `lastState.terminated`) is `waiting to start: <reason>` (`image can't be pulled` for
+ * `ErrImagePull`, `trying and failing to pull image` for `ImagePullBackOff`). `undefined` when
+ * the status says it runs or ran, or has no entry for it (the node then answers).
+ *
+ * @example
+ * ```ts
+ * import { logsNotReady } from "./pod_proxy.ts";
+ * import assert from "node:assert/strict";
+ * const pod = { metadata: { name: "p" }, status: { containerStatuses: [
+ *   { name: "c", state: { waiting: { reason: "CreateContainerConfigError" } }, lastState: {} },
+ *   { name: "r", state: { running: {} }, lastState: {} },
+ * ] } };
+ * assert.equal(logsNotReady(pod, "c"),
+ *   'container "c" in pod "p" is waiting to start: CreateContainerConfigError');
+ * assert.equal(logsNotReady(pod, "r"), undefined);
+ * assert.equal(logsNotReady(pod, "unknown"), undefined);
+ * ```
+ */
+export function logsNotReady(pod: ApiObject, container: string): string | undefined {
+  const c = statusOf(pod, container);
+  if (!c) return undefined;
+  const state = isRecord(c.state) ? c.state : {};
+  const last = isRecord(c.lastState) ? c.lastState : {};
+  if (state.running !== undefined || state.terminated !== undefined) return undefined;
+  if (isRecord(last.terminated)) return undefined;
+  if (!isRecord(state.waiting)) return undefined;
+  const reason = typeof state.waiting.reason === "string" ? state.waiting.reason : "";
+  const what = reason === "ErrImagePull"
+    ? "image can't be pulled"
+    : reason === "ImagePullBackOff"
+    ? "trying and failing to pull image"
+    : reason;
+  return `container "${container}" in pod "${
+    String(pod.metadata.name)
+  }" is waiting to start: ${what}`;
+}
+
+/**
+ * The `pods/log` response. The node answers first; when it has no log to give (no such pod or
+ * container on it yet) and the pod's status says the container waits to start, the answer is
+ * the kubelet's 400 BadRequest `container "c" in pod "p" is waiting to start: <reason>`
+ * ({@linkcode logsNotReady}).
+ */
 export async function podLogResponse(
   nodes: NodeConnector,
   pod: ApiObject,
@@ -114,7 +173,15 @@ export async function podLogResponse(
 ): Promise<Response> {
   const opts = logOptions(q);
   const ref = containerRef(pod, q.get("container") ?? undefined);
-  const body = await nodes.logs(ref, opts, signal);
+  let body: ReadableStream<Uint8Array>;
+  try {
+    body = await nodes.logs(ref, opts, signal);
+  } catch (e) {
+    const missing = e instanceof ApiError && (e.code === 404 || e.code === 400);
+    const why = missing && !opts.previous ? logsNotReady(pod, ref.container) : undefined;
+    if (why !== undefined) throw ApiError.badRequest(why);
+    throw e;
+  }
   return new Response(body, { headers: { "content-type": "text/plain" } });
 }
 

@@ -4,6 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { FakeNodes, startTestCluster, type TestCluster } from "./_testing.ts";
+import { podLogResponse } from "./pod_proxy.ts";
+import { ApiError } from "./api_error.ts";
+import { noNodeConnector } from "./node_connector.ts";
 
 const pod = (name: string, node?: string) =>
   `apiVersion: v1
@@ -202,4 +205,69 @@ spec:
       assert.equal(after.metadata.generation, 2, "status writes keep the generation");
     });
   },
+});
+
+Deno.test("podLogResponse: a container that waits to start is 400 with the kubelet's reason, not the node's 404", async (t) => {
+  /** A node that does not have the pod (it could not create it). */
+  const nodes = {
+    ...noNodeConnector,
+    logs: (ref: { pod: string; namespace: string }) =>
+      Promise.reject(
+        new ApiError(
+          404,
+          "NotFound",
+          `pod "${ref.pod}" in namespace "${ref.namespace}" not found on this node`,
+        ),
+      ),
+  };
+  const podWith = (state: Record<string, unknown>, lastState: Record<string, unknown> = {}) => ({
+    metadata: { name: "p", namespace: "default", uid: "u" },
+    spec: { nodeName: "n1", containers: [{ name: "c" }] },
+    status: { containerStatuses: [{ name: "c", state, lastState }] },
+  });
+  const answer = async (pod: ReturnType<typeof podWith>, query = "") => {
+    try {
+      const r = await podLogResponse(
+        nodes,
+        pod,
+        new URLSearchParams(query),
+        new AbortController().signal,
+      );
+      await r.body?.cancel();
+      return { code: r.status, message: "" };
+    } catch (e) {
+      assert.ok(e instanceof ApiError, String(e));
+      return { code: e.code, message: e.status.message, reason: e.status.reason };
+    }
+  };
+  await t.step("waiting in CreateContainerConfigError", async () => {
+    const pod = podWith({ waiting: { reason: "CreateContainerConfigError", message: "x" } });
+    assert.deepEqual(await answer(pod), {
+      code: 400,
+      reason: "BadRequest",
+      message: 'container "c" in pod "p" is waiting to start: CreateContainerConfigError',
+    });
+  });
+  await t.step("still ContainerCreating; ErrImagePull worded as the kubelet", async () => {
+    assert.equal(
+      (await answer(podWith({ waiting: { reason: "ContainerCreating" } }))).message,
+      'container "c" in pod "p" is waiting to start: ContainerCreating',
+    );
+    assert.equal(
+      (await answer(podWith({ waiting: { reason: "ErrImagePull" } }))).message,
+      `container "c" in pod "p" is waiting to start: image can't be pulled`,
+    );
+  });
+  await t.step("a container that ran, or --previous, keeps the node's answer", async () => {
+    const ran = podWith({ waiting: { reason: "CrashLoopBackOff" } }, {
+      terminated: { exitCode: 1, containerID: "runc://x" },
+    });
+    assert.equal((await answer(ran)).code, 404);
+    const prev = await answer(
+      podWith({ waiting: { reason: "ContainerCreating" } }),
+      "previous=true",
+    );
+    assert.equal(prev.code, 404);
+    assert.equal((await answer(podWith({ running: {} }))).code, 404);
+  });
 });

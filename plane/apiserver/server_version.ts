@@ -5,8 +5,7 @@
  * @module
  */
 
-/** The Kubernetes version rks reports. */
-export const KUBE_GIT_VERSION = "v1.32.4+rk8s";
+import { KUBE_GIT_VERSION } from "../kube_version.ts";
 
 /**
  * The `version.Info` object of `/version`.

@@ -72,9 +72,9 @@ export interface TestRks extends AsyncDisposable {
   nodePort: number;
   /** The running rks process (replaced by {@linkcode TestRks.restart}). */
   proc: Proc;
-  /** The join command `rks token create` printed (`rkl daemon --cluster … --token … …`). */
+  /** The join command `rks token create` printed (`deno task daemon --cluster … --token … …`). */
   joinCommand: string;
-  /** Its arguments after `rkl daemon`: `--cluster ADDR --token T --ca-cert-hash H`. */
+  /** Its arguments after `deno task daemon`: `--cluster ADDR --token T --ca-cert-hash H`. */
   joinArgs: string[];
   /** kubectl against this rks. */
   kubectl(
@@ -170,8 +170,12 @@ export async function startTestRks(opts: {
       .output();
     assert.equal(out.code, 0, dec.decode(out.stderr));
     rks.joinCommand = dec.decode(out.stdout).trim();
-    rks.joinArgs = rks.joinCommand.split(/\s+/).slice(2);
-    assert.equal(rks.joinArgs[0], "--cluster");
+    // A command that runs as written from the project (rkl is not on PATH in a checkout).
+    assert.match(
+      rks.joinCommand,
+      /^deno task daemon --cluster \S+ --token \S+ --ca-cert-hash sha256:[0-9a-f]{64}$/,
+    );
+    rks.joinArgs = rks.joinCommand.split(/\s+/).slice(3);
   } catch (e) {
     await stopProc(rks.proc);
     throw e;

@@ -53,8 +53,9 @@ Deno.test({
     };
     try {
       const join_ = rks.joinCommand;
-      const m = /^rkl daemon --cluster (\S+) --token (\S+) --ca-cert-hash (sha256:[0-9a-f]{64})$/
-        .exec(join_);
+      const m =
+        /^deno task daemon --cluster (\S+) --token (\S+) --ca-cert-hash (sha256:[0-9a-f]{64})$/
+          .exec(join_);
       assert.ok(m, join_);
       const [, address, token, pin] = m;
       assert.equal(address, `127.0.0.1:${nodePort}`);

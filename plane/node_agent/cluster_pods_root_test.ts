@@ -433,6 +433,108 @@ ${extra === "volume" ? "  volumes: [{name: cfg, configMap: {name: cfg}}]" : ""}
       );
 
       await t.step(
+        "a pod deleted while its init container runs: Init:0/1, logs wait, stopped at once; --force too",
+        async () => {
+          const initPod = (name: string, grace = 2) => `
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, labels: {app: init}}
+spec:
+  nodeName: node-1
+  terminationGracePeriodSeconds: ${grace}
+  initContainers:
+    - name: i
+      image: ${testBundles.busybox}
+      command: ["sleep", "3600"]
+  containers:
+    - name: app
+      image: ${testBundles.busybox}
+      args: ["sleep", "3600"]
+`;
+          const netnsCount = async () =>
+            (await Array.fromAsync(Deno.readDir(join(nodeRoot, "run", "netns")))).length;
+          const netnsBefore = await netnsCount();
+          for (const [name, grace] of [["initwait", 2], ["initforce", 2], ["initlong", 3600]]) {
+            const r = await kubectl(["apply", "-f", "-"], initPod(name as string, grace as number));
+            assert.equal(r.code, 0, r.stderr);
+          }
+          const [waiting] = await waitFor("the init containers running", async () => {
+            const pods = await apiPods("app=init");
+            const run = pods.filter((p) => {
+              const s = p.status as ApiPod["status"] & {
+                initContainerStatuses?: { state: Record<string, unknown> }[];
+              };
+              return s.initContainerStatuses?.[0]?.state.running !== undefined;
+            });
+            return run.length === 3 && run;
+          }, long).catch((e) => {
+            throw explain(e);
+          });
+          const initialized = waiting!.status.conditions?.find((c) => c.type === "Initialized");
+          assert.equal(initialized?.status, "False");
+          assert.equal(initialized?.reason, "ContainersNotInitialized");
+          // kubectl's STATUS column (the Table the API server prints), never Init:ContainerCreating.
+          const table = await kubectl(["get", "pods", "-l", "app=init", "--no-headers"]);
+          assert.match(table.stdout, /^initwait\s+0\/1\s+Init:0\/1\s/m, table.stdout);
+          assert.match(table.stdout, /^initforce\s+0\/1\s+Init:0\/1\s/m, table.stdout);
+          // The app container waits for the init container: 400 with the kubelet's reason.
+          const logs = await kubectl(["logs", "initwait", "-c", "app"]);
+          assert.notEqual(logs.code, 0);
+          assert.match(
+            logs.stderr,
+            /\(BadRequest\): container "app" in pod "initwait" is waiting to start: PodInitializing/,
+          );
+          assert.equal((await netnsCount()) - netnsBefore, 3, "the pods have their netns");
+          // Graceful (2 s from the spec) and forced: neither waits for `sleep 3600`.
+          const graceful = await kubectl(["delete", "pod", "initwait", "--wait=false"]);
+          assert.equal(graceful.code, 0, graceful.stderr);
+          const forced = await kubectl([
+            "delete",
+            "pod",
+            "initforce",
+            "--force",
+            "--grace-period=0",
+          ]);
+          assert.equal(forced.code, 0, forced.stderr);
+          // A graceful delete of an hour, then a forced one: the second ends the grace period
+          // (the init container, PID 1 `sleep`, ignores SIGTERM).
+          const slow = await kubectl(["delete", "pod", "initlong", "--wait=false"]);
+          assert.equal(slow.code, 0, slow.stderr);
+          await waitFor("the node to stop initlong with its grace period", () => {
+            return /Killing default\/initlong: Stopping the pod while it is being created \(grace period 3600s\)/
+              .test(node!.text());
+          }, long).catch((e) => {
+            throw explain(e);
+          });
+          const force = await kubectl([
+            "delete",
+            "pod",
+            "initlong",
+            "--force",
+            "--grace-period=0",
+          ]);
+          assert.equal(force.code, 0, force.stderr);
+          await waitFor("all gone from the API", async () => {
+            return (await apiPods("app=init")).length === 0;
+          }, long).catch((e) => {
+            throw explain(e);
+          });
+          await waitFor("all gone from the node", async () => {
+            return !(await localPods()).some((p) => p.name.startsWith("init"));
+          }, long).catch((e) => {
+            throw explain(e);
+          });
+          assert.equal(await netnsCount(), netnsBefore, "their network namespaces are gone");
+          assert.match(node!.text(), /Stopped the pod while it was being created/);
+          assert.match(
+            node!.text(),
+            /Killing default\/initlong: Killing the pod being created at once/,
+          );
+          assert.doesNotMatch(node!.text(), /Started default\/init(wait|force) app:/);
+        },
+      );
+
+      await t.step(
         "static pods show as mirror pods: re-created after kubectl delete, gone with the manifest",
         async () => {
           const file = join(manifests, "static-web.yaml");

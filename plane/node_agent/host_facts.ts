@@ -30,7 +30,7 @@ async function runtimeVersion(runtime: string): Promise<string> {
 }
 
 /** Reads the host's facts; `runtime` is the OCI runtime binary the node runs containers with. */
-export async function readHostFacts(runtime: string, rk8sVersion: string): Promise<HostFacts> {
+export async function readHostFacts(runtime: string): Promise<HostFacts> {
   const osRelease = (await readTextIfExists("/etc/os-release")) ?? "";
   const pretty = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(osRelease)?.[1] ?? "Linux";
   const arch = Deno.build.arch === "x86_64"
@@ -50,7 +50,6 @@ export async function readHostFacts(runtime: string, rk8sVersion: string): Promi
     // /proc/sys/kernel/random/boot_id is not readable without --allow-all in Deno.
     bootID: "",
     containerRuntimeVersion: await runtimeVersion(runtime),
-    rk8sVersion,
   };
 }
 

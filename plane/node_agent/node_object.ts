@@ -10,6 +10,7 @@
  * @module
  */
 import { cpuMillis, memoryBytes } from "../../core/quantity.ts";
+import { KUBE_GIT_VERSION } from "../kube_version.ts";
 
 /** Facts about the host, as `readHostFacts` reads them. */
 export interface HostFacts {
@@ -33,8 +34,6 @@ export interface HostFacts {
   bootID: string;
   /** Runtime as `<name>://<version>`, e.g. `runc://1.1.12`. */
   containerRuntimeVersion: string;
-  /** rk8s version (reported as `kubeletVersion`, prefixed with `v`). */
-  rk8sVersion: string;
 }
 
 /** A taint (`key=value:Effect`). */
@@ -142,7 +141,7 @@ export function nodeConditions(
  * import assert from "node:assert/strict";
  * const facts = { hostname: "h", cpuCores: 2, memoryBytes: 4 * 1024 ** 3, kernelVersion: "6.1.0",
  *   osImage: "Debian", operatingSystem: "linux", architecture: "amd64", machineID: "", bootID: "",
- *   containerRuntimeVersion: "runc://1.1.12", rk8sVersion: "0.1.0" };
+ *   containerRuntimeVersion: "runc://1.1.12" };
  * const n = buildNode({ name: "n1", internalIP: "10.0.0.5", labels: { zone: "a" }, taints: [] }, facts, new Date(0));
  * assert.equal(n.metadata.labels["kubernetes.io/hostname"], "n1");
  * assert.deepEqual(n.status.capacity, { cpu: "2", memory: "4194304Ki", pods: "110" });
@@ -211,7 +210,8 @@ export function nodeStatus(
       kernelVersion: facts.kernelVersion,
       osImage: facts.osImage,
       containerRuntimeVersion: facts.containerRuntimeVersion,
-      kubeletVersion: `v${facts.rk8sVersion}`,
+      // The Kubernetes version rks serves (kubectl's VERSION column; no skew with /version).
+      kubeletVersion: KUBE_GIT_VERSION,
       kubeProxyVersion: "",
       operatingSystem: facts.operatingSystem,
       architecture: facts.architecture,

@@ -8,6 +8,7 @@ import {
   parseTaints,
 } from "./node_object.ts";
 import { parseDaemonOptions } from "../../cli/daemon_options.ts";
+import { KUBE_GIT_VERSION } from "../kube_version.ts";
 import { parseRksArgs } from "../apiserver/rks_config.ts";
 
 const facts = {
@@ -21,7 +22,6 @@ const facts = {
   machineID: "m",
   bootID: "",
   containerRuntimeVersion: "runc://1.1.12",
-  rk8sVersion: "0.1.0",
 };
 
 Deno.test("buildNode: kubelet labels, capacity in Ki, pods 110, nodeInfo, taints", () => {
@@ -45,7 +45,7 @@ Deno.test("buildNode: kubelet labels, capacity in Ki, pods 110, nodeInfo, taints
   assert.deepEqual(n.status.allocatable, n.status.capacity);
   assert.deepEqual(n.spec.taints, [{ key: "k", effect: "NoExecute" }]);
   const info = n.status.nodeInfo as Record<string, string>;
-  assert.equal(info.kubeletVersion, "v0.1.0");
+  assert.equal(info.kubeletVersion, KUBE_GIT_VERSION, "the version rks's /version reports");
   assert.equal(info.containerRuntimeVersion, "runc://1.1.12");
   const ready = (n.status.conditions as { type: string; lastHeartbeatTime: string }[])
     .find((c) => c.type === "Ready")!;

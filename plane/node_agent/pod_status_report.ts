@@ -59,12 +59,19 @@ function specContainers(apiPod: Obj, field: "containers" | "initContainers"): Ob
   return Array.isArray(list) ? list.filter(isRecord) : [];
 }
 
-function containerStatuses(
-  input: PodStatusInput,
-  init: boolean,
-  initDone: boolean,
-): Obj[] {
+/**
+ * The waiting state of a container that has not run yet: the kubelet's default
+ * (`convertToAPIContainerStatuses`) is `PodInitializing` for every container of a pod with init
+ * containers, `ContainerCreating` otherwise, so kubectl shows `Init:0/1` while an init container
+ * is being created and `PodInitializing` until the app containers run.
+ */
+function defaultWaiting(hasInit: boolean): Obj {
+  return { waiting: { reason: hasInit ? "PodInitializing" : "ContainerCreating" } };
+}
+
+function containerStatuses(input: PodStatusInput, init: boolean): Obj[] {
   const { detail, problem, runtime } = input;
+  const hasInit = specContainers(input.apiPod, "initContainers").length > 0;
   const out: Obj[] = [];
   for (const c of specContainers(input.apiPod, init ? "initContainers" : "containers")) {
     const name = String(c.name ?? "");
@@ -73,11 +80,9 @@ function containerStatuses(
     const o = detail?.pod.observation.containers[name];
     const status: Obj = { name, image, imageID: image, ready: false, restartCount: 0 };
     if (!v || !o) {
-      status.state = {
-        waiting: problem
-          ? { reason: problem.reason, message: problem.message }
-          : { reason: !init && !initDone ? "PodInitializing" : "ContainerCreating" },
-      };
+      status.state = problem
+        ? { waiting: { reason: problem.reason, message: problem.message } }
+        : defaultWaiting(hasInit);
       status.lastState = {};
       status.started = false;
       out.push(status);
@@ -119,7 +124,8 @@ function containerStatuses(
       }
       status.started = false;
     } else {
-      status.state = { waiting: { reason: "ContainerCreating" } };
+      // Created and not started yet (or not readable yet): waiting, as before it was created.
+      status.state = defaultWaiting(hasInit);
       status.started = false;
     }
     out.push(status);
@@ -204,8 +210,8 @@ export function buildPodStatus(input: PodStatusInput): Record<string, unknown> {
       phase = typeof old.phase === "string" && old.phase !== "Unknown" ? old.phase : "Pending";
     }
   }
-  const initStatuses = containerStatuses(input, true, initDone);
-  const appStatuses = containerStatuses(input, false, initDone);
+  const initStatuses = containerStatuses(input, true);
+  const appStatuses = containerStatuses(input, false);
   const notReady = appStatuses.filter((c) => c.ready !== true).map((c) => String(c.name));
   const finished = phase === "Succeeded" || phase === "Failed";
   const notInit = inits.filter((c) => {

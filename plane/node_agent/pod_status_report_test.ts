@@ -3,6 +3,7 @@ import type { ObservedPodDetail } from "../../core/daemon/observe.ts";
 import type { ContainerObservation } from "../../core/pod/pod_status.ts";
 import { LABEL_LAST_STATE } from "../../core/pod/container_facts.ts";
 import { buildPodStatus, sameStatus } from "./pod_status_report.ts";
+import { podCells } from "../api/table/pod_cells.ts";
 
 const T0 = Date.UTC(2026, 0, 1, 10, 0, 0);
 const now = new Date(T0 + 60_000);
@@ -202,4 +203,89 @@ Deno.test("buildPodStatus: a pod whose start failed on the node stays Pending in
     });
   }
   assert.equal(failed("Never").phase, "Failed");
+});
+
+Deno.test("buildPodStatus: a pod with an init container shows Init:0/1 while it is created and runs, then PodInitializing", async (t) => {
+  const spec = {
+    initContainers: [{ name: "i", image: "/img" }],
+    containers: [{ name: "app", image: "/img" }],
+  };
+  /** The relist of the pod with its init container in `init` (absent: not created yet). */
+  const withInit = (init: ContainerObservation | undefined, initStatus: string) => {
+    const d = detail({ state: "running", restartCount: 0 });
+    const obs = d.pod.observation as { containers: Record<string, unknown>; sandbox: string };
+    (d.pod as { shape: unknown }).shape = {
+      initContainers: ["i"],
+      containers: ["app"],
+      restartPolicy: "Always",
+    };
+    obs.containers = init ? { i: init } : {};
+    obs.sandbox = init ? "ready" : "unknown";
+    const views = new Map<string, unknown>();
+    if (init) {
+      views.set("i", {
+        record: { id: "init1", labels: {} },
+        status: initStatus,
+        createdAt: T0,
+        startedAt: T0 + 1000,
+        ...(init.state === "exited" ? { finishedAt: T0 + 2000, exitCode: init.exitCode } : {}),
+      });
+    }
+    (d as unknown as { containers: Map<string, unknown> }).containers = views;
+    return d;
+  };
+  type Full = S & { initContainerStatuses: S["containerStatuses"] };
+  const statusOf = (d: ObservedPodDetail) =>
+    buildPodStatus({ ...base, apiPod: apiPod({}, spec), detail: d }) as unknown as Full;
+  const columnOf = (s: Full) =>
+    podCells({ ...apiPod({}, spec), metadata: { name: "web" }, status: s }, now).cells[2];
+
+  await t.step(
+    "being created: every container waits in PodInitializing (kubelet's default)",
+    () => {
+      for (
+        const d of [
+          withInit(undefined, ""),
+          withInit({ state: "created", restartCount: 0 } as ContainerObservation, "created"),
+        ]
+      ) {
+        const s = statusOf(d);
+        assert.deepEqual(s.initContainerStatuses[0]!.state, {
+          waiting: { reason: "PodInitializing" },
+        });
+        assert.deepEqual(s.containerStatuses[0]!.state, { waiting: { reason: "PodInitializing" } });
+        assert.equal(columnOf(s), "Init:0/1");
+      }
+    },
+  );
+
+  await t.step(
+    "running: the init container runs, Initialized is False with the kubelet's reason",
+    () => {
+      const s = statusOf(withInit({ state: "running", restartCount: 0 }, "running"));
+      assert.deepEqual(Object.keys(s.initContainerStatuses[0]!.state), ["running"]);
+      assert.equal(s.initContainerStatuses[0]!.containerID, "runc://init1");
+      assert.deepEqual(s.containerStatuses[0]!.state, { waiting: { reason: "PodInitializing" } });
+      const initialized = s.conditions.find((c) => c.type === "Initialized")!;
+      assert.equal(initialized.status, "False");
+      assert.equal(initialized.reason, "ContainersNotInitialized");
+      assert.equal(initialized.message, "containers with incomplete status: [i]");
+      assert.equal(s.phase, "Pending");
+      assert.equal(columnOf(s), "Init:0/1");
+    },
+  );
+
+  await t.step(
+    "completed: terminated with reason Completed, Initialized True, PodInitializing",
+    () => {
+      const s = statusOf(
+        withInit({ state: "exited", exitCode: 0, restartCount: 0 }, "stopped"),
+      );
+      const term = s.initContainerStatuses[0]!.state.terminated!;
+      assert.equal(term.reason, "Completed");
+      assert.equal(term.exitCode, 0);
+      assert.equal(s.conditions.find((c) => c.type === "Initialized")!.status, "True");
+      assert.equal(columnOf(s), "PodInitializing");
+    },
+  );
 });

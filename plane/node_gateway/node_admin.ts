@@ -64,9 +64,28 @@ export function parseTtl(text: string): number {
 }
 
 /**
+ * The join command for the flags {@linkcode createJoinToken} returns, in the two forms a user
+ * can run: `task`, from an rk8s checkout (`deno task daemon …`, the `daemon` task with its
+ * permission set; `rkl` is not on PATH there), and `installed`, with `rkl` on PATH.
+ *
+ * @example
+ * ```ts
+ * import { joinCommands } from "./node_admin.ts";
+ * import assert from "node:assert/strict";
+ * const c = joinCommands("--cluster 10.0.0.1:50051 --token abcdef.0123456789abcdef --ca-cert-hash sha256:00");
+ * assert.equal(c.task, "deno task daemon --cluster 10.0.0.1:50051 --token abcdef.0123456789abcdef --ca-cert-hash sha256:00");
+ * assert.match(c.installed, /^rkl daemon --cluster 10\.0\.0\.1:50051 /);
+ * ```
+ */
+export function joinCommands(flags: string): { task: string; installed: string } {
+  return { task: `deno task daemon ${flags}`, installed: `rkl daemon ${flags}` };
+}
+
+/**
  * Creates a bootstrap token valid for `ttlMs` (0 = no expiration; kubeadm's default is 24 h)
- * and returns the join command
- * `rkl daemon --cluster ADDR --token <id.secret> --ca-cert-hash sha256:<hex>`.
+ * and returns the node's join flags
+ * `--cluster ADDR --token <id.secret> --ca-cert-hash sha256:<hex>` (see
+ * {@linkcode joinCommands} for the command around them).
  * Throws `RkError` when rks is not running or refuses.
  */
 export async function createJoinToken(
@@ -93,7 +112,7 @@ export async function createJoinToken(
       const body = r.body as { message?: unknown };
       throw new RkError(`Cannot create the bootstrap token: ${String(body?.message ?? r.status)}`);
     }
-    return `rkl daemon --cluster ${addr} --token ${
+    return `--cluster ${addr} --token ${
       formatBootstrapToken(token)
     } --ca-cert-hash ${await caCertHash(
       ca,
