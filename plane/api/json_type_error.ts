@@ -16,6 +16,8 @@
  *   `Quantity` parses the value's text (a JSON number or string; `12XB` gives
  *   `quantities must match the regular expression …`), `IntOrString` takes a string or an
  *   int32, `Time`/`MicroTime` take a string.
+ * - `[]byte` fields (Secret `data`, ConfigMap `binaryData`) take standard base64 with padding:
+ *   `illegal base64 data at input byte 8`.
  * - Integers must be integral and fit their `int32`/`int64` (`number 1.5`, `number 3000000000`).
  *   The literal is printed as JavaScript prints the parsed number (Go prints the request's
  *   text, e.g. `1.50`); an integral number written `1.0` or `1e3` is accepted here (Go
@@ -34,6 +36,7 @@
 import { isRecord } from "../../core/is_record.ts";
 import { type FieldSchema, fieldSchema } from "./openapi/field_schema.ts";
 import { quantitySyntaxError } from "./_quantity_syntax.ts";
+import { base64ErrorOffset } from "./_base64_syntax.ts";
 
 const QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity";
 const INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
@@ -70,6 +73,7 @@ const NAMED_FIELD_TYPES: Readonly<Record<string, string>> = {
   "ServiceSpec.ipFamilyPolicy": "v1.IPFamilyPolicy",
   "ServiceSpec.sessionAffinity": "v1.ServiceAffinity",
   "ServiceSpec.type": "v1.ServiceType",
+  "Secret.type": "v1.SecretType",
   "DeploymentStrategy.type": "v1.DeploymentStrategyType",
   "EndpointSlice.addressType": "v1.AddressType",
   "NodeSelectorRequirement.operator": "v1.NodeSelectorOperator",
@@ -231,6 +235,11 @@ class Walk {
         return undefined;
       case "string":
         if (typeof v !== "string") this.mismatch(jsonKind(v), s, field);
+        else if (s.format === "byte" && this.saved === undefined) {
+          // []byte: base64, whose error Go remembers without a field.
+          const at = base64ErrorOffset(v);
+          if (at !== undefined) this.saved = this.fatal(`illegal base64 data at input byte ${at}`);
+        }
         return undefined;
       case "boolean":
         if (typeof v !== "boolean") this.mismatch(jsonKind(v), s, field);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { jsonTypeError } from "./json_type_error.ts";
+import { base64ErrorOffset } from "./_base64_syntax.ts";
 import {
   QUANTITY_FORMAT_WRONG,
   QUANTITY_NUMERIC,
@@ -164,6 +165,18 @@ const cases: [string, string, Obj, string][] = [
     "json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32",
   ],
   [
+    "Secret data that is not base64 (no field in Go's message)",
+    "Secret",
+    { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, data: { password: "secret123" } },
+    "illegal base64 data at input byte 8",
+  ],
+  [
+    "a type error before a base64 error wins (both are remembered, the first is reported)",
+    "Secret",
+    { apiVersion: "v1", kind: "Secret", metadata: { name: "s" }, type: 5, data: { a: "!" } },
+    "json: cannot unmarshal number into Go struct field Secret.type of type v1.SecretType",
+  ],
+  [
     "a ConfigMap data value that is a number",
     "ConfigMap",
     { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { a: 1 } },
@@ -245,6 +258,26 @@ Deno.test("jsonTypeError() gives the path with indexes as well as Go's field pat
   assert.equal(e.path, "spec.containers[0].env[1].value");
   const q = jsonTypeError("Pod", pod({ resources: { limits: { memory: "1Q" } } }))!;
   assert.equal(q.path, "spec.containers[0].resources.limits[memory]");
+});
+
+Deno.test("base64ErrorOffset() finds where Go's StdEncoding fails", () => {
+  const table: [string, number | undefined][] = [
+    ["", undefined],
+    ["c2VjcmV0", undefined],
+    ["YQ==", undefined],
+    ["YWI=", undefined],
+    ["YW\nI=\r\n", undefined],
+    ["secret123", 8],
+    ["YQ", 0],
+    ["YWI", 0],
+    ["YQ=", 3],
+    ["Y===", 1],
+    ["YQ=x", 2],
+    ["YQ==YQ==", 4],
+    ["a-b=", 1],
+    ["aé==", 1],
+  ];
+  for (const [text, want] of table) assert.equal(base64ErrorOffset(text), want, text);
 });
 
 Deno.test("quantitySyntaxError() gives resource.ParseQuantity's errors", () => {

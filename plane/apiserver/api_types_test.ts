@@ -96,6 +96,11 @@ Deno.test({
           cannotHandle("Pod", "v1") +
           "quantities must match the regular expression '\\^\\(\\[\\+-\\]\\?\\[0-9\\.\\]\\+\\)",
         ],
+        [
+          ["create", "-f", "-"],
+          "apiVersion: v1\nkind: Secret\nmetadata: {name: pw}\ndata: {password: secret123}\n",
+          cannotHandle("Secret", "v1") + "illegal base64 data at input byte 8",
+        ],
       ];
       for (const [args, manifest, message] of cases) {
         assert.match(await refused(c, args, manifest), new RegExp(message));
@@ -119,7 +124,7 @@ Deno.test({
           "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string",
       );
       // Nothing was stored.
-      assert.equal(await ok(c, ["get", "pods,deployments", "-o", "name"]), "");
+      assert.equal(await ok(c, ["get", "pods,deployments,secrets", "-o", "name"]), "");
     });
 
     await t.step("the type check does not depend on fieldValidation", async () => {
