@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { jsonTypeError } from "./json_type_error.ts";
 import { base64ErrorOffset } from "./_base64_syntax.ts";
+import { goValueText } from "./_go_text.ts";
 import {
   QUANTITY_FORMAT_WRONG,
   QUANTITY_NUMERIC,
@@ -306,4 +307,19 @@ Deno.test("quantitySyntaxError() gives resource.ParseQuantity's errors", () => {
     ["-.e30", undefined],
   ];
   for (const [text, want] of table) assert.equal(quantitySyntaxError(text), want, text);
+});
+
+Deno.test("goValueText() prints decoded JSON as Go's %+v does", () => {
+  const table: [unknown, string][] = [
+    [{ spec: { replicas: "2" } }, "map[spec:map[replicas:2]]"],
+    [{ b: 1, a: [true, null, "x y"] }, "map[a:[true <nil> x y] b:1]"],
+    [1.5, "1.5"],
+    [0.00001, "1e-05"],
+    [1234567.5, "1.2345675e+06"],
+    [3000000000, "3000000000"],
+    [1e21, "1e+21"],
+    [[], "[]"],
+    [{}, "map[]"],
+  ];
+  for (const [v, want] of table) assert.equal(goValueText(v), want, JSON.stringify(v));
 });

@@ -17,6 +17,7 @@ import type { KvStore } from "../store/kv_store.ts";
 import { openapiV3Document, openapiV3Index } from "../api/openapi/mod.ts";
 import { unknownFields } from "../api/validation.ts";
 import { jsonTypeError } from "../api/json_type_error.ts";
+import { goValueText } from "../api/_go_text.ts";
 import { ApplyConflictError, serverSideApply } from "../api/server_side_apply.ts";
 import { updateManagedFields } from "../api/managed_fields.ts";
 import { applyPatch, PATCH_TYPES_ACCEPTED, PatchError, type PatchType } from "../api/patch.ts";
@@ -455,18 +456,19 @@ export class ApiHandler {
 
   /**
    * The type check of a patch's result: kube-apiserver decodes the patched object into the
-   * kind's Go struct and answers a failure with `422 Invalid`, cause `patch` (the patched
-   * object for JSON and merge patches; kube prints a strategic merge patch as a Go map, rks
-   * as JSON), e.g. `patch: Invalid value: "{...}": json: cannot unmarshal string into Go
-   * struct field DeploymentSpec.spec.replicas of type int32`.
+   * kind's Go struct and answers a failure with `422 Invalid`, cause `patch`, whose value is
+   * the patched object's JSON for JSON and merge patches and the patch printed as a Go map
+   * (`map[spec:map[replicas:2]]`) for a strategic merge patch, e.g. `patch: Invalid value:
+   * "map[spec:map[replicas:2]]": json: cannot unmarshal string into Go struct field
+   * DeploymentSpec.spec.replicas of type int32`.
    */
-  #checkPatchedTypes(r: ApiResource, kind: string, out: ApiObject, shown: unknown): void {
+  #checkPatchedTypes(r: ApiResource, kind: string, out: ApiObject, shown: () => string): void {
     const apiVersion = kind === "Scale" ? "autoscaling/v1" : this.#apiVersion(r);
     const err = jsonTypeError(kind, out, apiVersion);
     if (err === undefined) return;
     throw ApiError.invalid("", "", "", [{
       reason: "FieldValueInvalid",
-      message: `Invalid value: ${JSON.stringify(JSON.stringify(shown))}: ${err.message}`,
+      message: `Invalid value: ${JSON.stringify(shown())}: ${err.message}`,
       field: "patch",
     }]);
   }
@@ -734,7 +736,10 @@ export class ApiHandler {
             r,
             kind,
             out,
-            type === "application/strategic-merge-patch+json" ? patch : out,
+            () =>
+              type === "application/strategic-merge-patch+json"
+                ? goValueText(patch)
+                : JSON.stringify(out),
           );
           check(kind, out);
           return out;

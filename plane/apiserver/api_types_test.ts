@@ -161,7 +161,12 @@ Deno.test({
         /Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec\.spec\.replicas of type int32/,
       );
       // A patch whose result has a wrong type: 422 Invalid, cause "patch".
-      for (const type of ["strategic", "merge"]) {
+      for (
+        const [type, shown] of [
+          ["strategic", '"map\\[spec:map\\[replicas:2\\]\\]"'],
+          ["merge", '"\\{.*\\}"'],
+        ]
+      ) {
         const patched = await refused(c, [
           "patch",
           "deploy",
@@ -172,7 +177,9 @@ Deno.test({
         ]);
         assert.match(
           patched,
-          /patch: Invalid value: .*json: cannot unmarshal string into Go struct field DeploymentSpec\.spec\.replicas of type int32/,
+          new RegExp(
+            `patch: Invalid value: ${shown}: json: cannot unmarshal string into Go struct field DeploymentSpec\\.spec\\.replicas of type int32`,
+          ),
         );
       }
       const res = await c.request("/apis/apps/v1/namespaces/default/deployments/web", {
