@@ -442,12 +442,15 @@ export class ApiHandler {
    */
   #checkTypes(r: ApiResource, kind: string, body: Record<string, unknown>): void {
     const apiVersion = kind === "Scale" ? "autoscaling/v1" : this.#apiVersion(r);
-    const err = jsonTypeError(kind, body, apiVersion);
-    if (err === undefined) return;
     const given = typeof body.apiVersion === "string" && body.apiVersion !== ""
       ? body.apiVersion
       : apiVersion;
     const bodyKind = typeof body.kind === "string" && body.kind !== "" ? body.kind : kind;
+    // Go decodes into the kind the body names (a mismatch with the URL is reported later).
+    const err = bodyKind === kind && given === apiVersion
+      ? jsonTypeError(kind, body, apiVersion)
+      : jsonTypeError(bodyKind, body, given);
+    if (err === undefined) return;
     throw ApiError.badRequest(
       `${bodyKind} in version ${JSON.stringify(given.slice(given.indexOf("/") + 1))} ` +
         `cannot be handled as a ${kind}: ${err.message}`,
