@@ -195,15 +195,15 @@ Deno.test({
       assert.equal(s.code, 422);
       assert.equal(s.details.causes[0]?.field, "patch");
       assert.match(String(s.details.causes[0]?.message), /of type \[\]string$/);
-      // Server-side apply.
+      // Server-side apply (kubectl itself refuses a wrongly typed metadata field, not spec).
       const applied = await refused(
         c,
         ["apply", "--server-side", "-f", "-"],
-        deployment("web", "1", "nginx:1.25", "tier: 5"),
+        deployment("web", '"3"'),
       );
       assert.match(
         applied,
-        /json: cannot unmarshal number into Go struct field ObjectMeta\.metadata\.labels of type string/,
+        /Error from server \(BadRequest\): .*Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec\.spec\.replicas of type int32/,
       );
       const d = JSON.parse(await ok(c, ["get", "deploy", "web", "-o", "json"]));
       assert.equal(d.spec.replicas, 1);
