@@ -41,6 +41,7 @@ import {
   patchSchemaOf,
 } from "./patch_strategies.ts";
 import { cloneJson } from "./clone_json.ts";
+import { KUBECTL_MANAGER, lastAppliedFields, refreshLastApplied } from "./_last_applied.ts";
 
 export { PatchError } from "./patch_error.ts";
 export type { StatusCause } from "./_field_errors.ts";
@@ -185,6 +186,12 @@ function mergeApplied(live: unknown, applied: unknown, fs: FieldSchema | undefin
  *    them.
  * 4. The manager's `Apply` entry in `metadata.managedFields` becomes the applied field set.
  *
+ * With the manager `kubectl` (kubectl's `apply --server-side`), conflicts on fields that the
+ * live object's `kubectl.kubernetes.io/last-applied-configuration` annotation holds with the
+ * live value do not count (the apply takes them over: the documented upgrade from client-side
+ * apply), and an object carrying that annotation gets it rewritten to `applied` (so client-side
+ * `kubectl apply` can follow again), as kube-apiserver does.
+ *
  * `apiVersion`/`kind`/`metadata.name` in `applied` are the caller's to check against the URL;
  * defaulting and validation of the result are the caller's too, and so is dropping the fields
  * the endpoint resets before calling (`status` when applying to the main resource, everything
@@ -252,25 +259,32 @@ export function serverSideApply(
   const applying = fieldSetOf(applied, opts.kind);
 
   // 1. Conflicts.
-  const conflicts: ApplyConflict[] = [];
   const taken: [ManagerSet, FieldPathElements][] = [];
   for (const p of applying.paths()) {
     const now = valueAt(base, p);
     if (!now.found) continue;
     const want = valueAt(applied, p);
     const differs = canonicalJson(now.value) !== canonicalJson(want.value) && !isRecord(want.value);
+    if (!differs) continue;
     for (const s of sets) {
-      if (s === mine || !s.fields.has(p)) continue;
-      if (!differs) continue;
-      if (opts.force) taken.push([s, p]);
-      else {conflicts.push({
-          manager: s.entry.manager,
-          managerText: managerText(s),
-          field: formatPath(p),
-        });}
+      if (s !== mine && s.fields.has(p)) taken.push([s, p]);
     }
   }
-  if (conflicts.length > 0) throw new ApplyConflictError(conflicts);
+  if (taken.length > 0 && !opts.force) {
+    // kubectl's first server-side apply after client-side applies takes over, without
+    // conflicts, the fields the last-applied annotation still describes.
+    const upgradable = opts.manager === KUBECTL_MANAGER && live !== undefined
+      ? lastAppliedFields(live, opts.kind)
+      : undefined;
+    const left = upgradable === undefined ? taken : taken.filter(([, p]) => !upgradable(p));
+    if (left.length > 0) {
+      throw new ApplyConflictError(left.map(([s, p]) => ({
+        manager: s.entry.manager,
+        managerText: managerText(s),
+        field: formatPath(p),
+      })));
+    }
+  }
   for (const [s, p] of taken) s.fields.delete(p);
 
   // 2. Merge.
@@ -310,5 +324,8 @@ export function serverSideApply(
     fields: applying,
   };
   const others = sets.filter((s) => s !== mine);
-  return { object: withManagedFields(merged, encodeManagedFields([...others, entry])) };
+  const object = withManagedFields(merged, encodeManagedFields([...others, entry]));
+  return {
+    object: opts.manager === KUBECTL_MANAGER ? refreshLastApplied(object, applied) : object,
+  };
 }

@@ -387,3 +387,78 @@ Deno.test("serverSideApply() names subresource writers in conflicts (kubectl sca
   const agreed = apply(scaled, dep(5), "kubectl");
   assert.equal((agreed.spec as Obj).replicas, 5);
 });
+
+Deno.test("serverSideApply() upgrades from kubectl's client-side apply", async (t) => {
+  const LAST = "kubectl.kubernetes.io/last-applied-configuration";
+  // What `kubectl apply -f` (client-side) leaves: the annotation and an Update entry of
+  // kubectl-client-side-apply owning the configuration's fields and the annotation.
+  const config = podConfig("nginx:1.25");
+  const csa = (live: Obj | undefined) => {
+    const annotated = structuredClone(config) as Obj;
+    (annotated.metadata as Obj).annotations = { [LAST]: JSON.stringify(config) + "\n" };
+    return updateManagedFields(live, annotated, {
+      manager: "kubectl-client-side-apply",
+      kind: "Pod",
+      now: T0,
+    });
+  };
+  const live = csa(undefined);
+  const changed = podConfig("nginx:1.26");
+
+  await t.step("another manager still conflicts on the fields client-side apply set", () => {
+    assert.throws(
+      () => apply(live, changed, "ci"),
+      (e: unknown) =>
+        e instanceof ApplyConflictError &&
+        e.message.startsWith(
+          'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply"',
+        ),
+    );
+  });
+
+  await t.step("manager kubectl takes them over and keeps the annotation current", () => {
+    const out = apply(live, changed, "kubectl", false, T1);
+    assert.equal((out.spec as { containers: Obj[] }).containers[0]?.image, "nginx:1.26");
+    const mine = decodeFieldsV1(entry(out, "kubectl")?.fieldsV1);
+    assert.ok(mine.paths().some((p) => formatPath(p) === '.spec.containers[name="nginx"].image'));
+    const theirs = decodeFieldsV1(entry(out, "kubectl-client-side-apply")?.fieldsV1);
+    assert.ok(!theirs.paths().some((p) => formatPath(p).endsWith(".image")));
+    const annotation = ((out.metadata as Obj).annotations as Record<string, string>)[LAST]!;
+    assert.ok(annotation.endsWith("}\n"));
+    assert.deepEqual(JSON.parse(annotation), changed);
+  });
+
+  await t.step("a field changed since the last client-side apply still conflicts", () => {
+    // kubectl-edit changed the image after the client-side apply: the annotation no longer
+    // describes the live value, so kubectl's server-side apply must not silently take it.
+    const edited = updateManagedFields(live, podConfigWithAnnotation(live, "nginx:edited"), {
+      manager: "kubectl-edit",
+      kind: "Pod",
+      now: T0,
+    });
+    assert.throws(
+      () => apply(edited, changed, "kubectl"),
+      (e: unknown) =>
+        e instanceof ApplyConflictError && e.conflicts.length === 1 &&
+        e.conflicts[0]!.manager === "kubectl-edit",
+    );
+  });
+
+  await t.step("without the annotation the conflicts stand", () => {
+    const bare = structuredClone(live) as Obj;
+    delete (bare.metadata as Obj).annotations;
+    assert.throws(() => apply(bare, changed, "kubectl"), ApplyConflictError);
+  });
+
+  await t.step("an object without the annotation does not get one", () => {
+    const out = apply(undefined, changed, "kubectl");
+    assert.equal((out.metadata as Obj).annotations, undefined);
+  });
+});
+
+function podConfigWithAnnotation(live: Obj, image: string): Obj {
+  const next = structuredClone(live) as Obj;
+  delete (next.metadata as Obj).managedFields;
+  ((next.spec as { containers: Obj[] }).containers[0] as Obj).image = image;
+  return next;
+}

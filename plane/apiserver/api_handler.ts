@@ -16,6 +16,8 @@ import {
 import type { KvStore } from "../store/kv_store.ts";
 import { openapiV3Document, openapiV3Index } from "../api/openapi/mod.ts";
 import { unknownFields } from "../api/validation.ts";
+import { jsonTypeError } from "../api/json_type_error.ts";
+import { goValueText } from "../api/_go_text.ts";
 import { ApplyConflictError, serverSideApply } from "../api/server_side_apply.ts";
 import { updateManagedFields } from "../api/managed_fields.ts";
 import { applyPatch, PATCH_TYPES_ACCEPTED, PatchError, type PatchType } from "../api/patch.ts";
@@ -447,6 +449,49 @@ export class ApiHandler {
     };
   }
 
+  /**
+   * The type check of decoding (kube-apiserver unmarshals a body into the kind's Go struct
+   * before anything else): a value of the wrong JSON type is `400 BadRequest`
+   * `Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal string into Go
+   * struct field Container.spec.containers.command of type []string`, whatever
+   * `fieldValidation` says.
+   */
+  #checkTypes(r: ApiResource, kind: string, body: Record<string, unknown>): void {
+    const apiVersion = kind === "Scale" ? "autoscaling/v1" : this.#apiVersion(r);
+    const given = typeof body.apiVersion === "string" && body.apiVersion !== ""
+      ? body.apiVersion
+      : apiVersion;
+    const bodyKind = typeof body.kind === "string" && body.kind !== "" ? body.kind : kind;
+    // Go decodes into the kind the body names (a mismatch with the URL is reported later).
+    const err = bodyKind === kind && given === apiVersion
+      ? jsonTypeError(kind, body, apiVersion)
+      : jsonTypeError(bodyKind, body, given);
+    if (err === undefined) return;
+    throw ApiError.badRequest(
+      `${bodyKind} in version ${JSON.stringify(given.slice(given.indexOf("/") + 1))} ` +
+        `cannot be handled as a ${kind}: ${err.message}`,
+    );
+  }
+
+  /**
+   * The type check of a patch's result: kube-apiserver decodes the patched object into the
+   * kind's Go struct and answers a failure with `422 Invalid`, cause `patch`, whose value is
+   * the patched object's JSON for JSON and merge patches and the patch printed as a Go map
+   * (`map[spec:map[replicas:2]]`) for a strategic merge patch, e.g. `patch: Invalid value:
+   * "map[spec:map[replicas:2]]": json: cannot unmarshal string into Go struct field
+   * DeploymentSpec.spec.replicas of type int32`.
+   */
+  #checkPatchedTypes(r: ApiResource, kind: string, out: ApiObject, shown: () => string): void {
+    const apiVersion = kind === "Scale" ? "autoscaling/v1" : this.#apiVersion(r);
+    const err = jsonTypeError(kind, out, apiVersion);
+    if (err === undefined) return;
+    throw ApiError.invalid("", "", "", [{
+      reason: "FieldValueInvalid",
+      message: `Invalid value: ${JSON.stringify(shown())}: ${err.message}`,
+      field: "patch",
+    }]);
+  }
+
   /** The field manager of a write: `?fieldManager=`, else the client's user agent name. */
   #manager(req: Request, q: URLSearchParams): string {
     const given = q.get("fieldManager");
@@ -637,6 +682,7 @@ export class ApiHandler {
         if (sub === "exec") return this.#exec(req, st, ns, name!, q);
         if (name !== undefined || sub !== undefined) throw ApiError.methodNotAllowed();
         const body = await this.#bodyObject(req, r);
+        this.#checkTypes(r, r.kind, body);
         check(r.kind, body);
         let release = async () => {};
         if (r.kind === "Service" && !dryRun) {
@@ -664,6 +710,7 @@ export class ApiHandler {
         const check = this.#fieldValidation(q, warnings);
         const dryRun = this.#dryRun(q);
         const body = await this.#bodyObject(req, r, sub === "scale" ? "Scale" : r.kind);
+        this.#checkTypes(r, sub === "scale" ? "Scale" : r.kind, body);
         check(sub === "scale" ? "Scale" : r.kind, body);
         if (sub === "scale") return await this.#updateScale(st, ns, name!, () => body, dryRun);
         const manager = this.#manager(req, q);
@@ -704,6 +751,15 @@ export class ApiHandler {
           const out = applyPatch(type, cur, patch, kind) as ApiObject;
           if (!isRecord(out.metadata)) out.metadata = {};
           if (!setsRv) delete out.metadata.resourceVersion;
+          this.#checkPatchedTypes(
+            r,
+            kind,
+            out,
+            () =>
+              type === "application/strategic-merge-patch+json"
+                ? goValueText(patch)
+                : JSON.stringify(out),
+          );
           check(kind, out);
           return out;
         };
@@ -805,6 +861,10 @@ export class ApiHandler {
     if (!isRecord(patch)) throw ApiError.badRequest("the applied configuration must be an object");
     const force = q.get("force") === "true";
     const r = st.resource;
+    // kube-apiserver 1.32 answers a type error of an applied configuration with 500 (its
+    // typed conversion's error is not a Status); 400 as for a create, which is what
+    // kubernetes/kubernetes#139255 proposes.
+    this.#checkTypes(r, r.kind, patch);
     check(r.kind, patch);
     const opts = {
       manager,

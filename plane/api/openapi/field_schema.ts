@@ -15,6 +15,13 @@ import { allSchemas, schemaName } from "./schemas.ts";
 export interface FieldSchema {
   /** OpenAPI type: `"object"`, `"array"`, `"string"`, `"integer"`, `"boolean"`, `"number"`. */
   type?: string;
+  /** OpenAPI format: `"int32"`, `"int64"`, `"byte"`, `"date-time"`, `"int-or-string"`. */
+  format?: string;
+  /**
+   * The schema name this node was resolved from (`io.k8s.api.core.v1.Container`): set on a
+   * kind's root and on every field that refers to a named schema; inline schemas have none.
+   */
+  typeName?: string;
   /** Known fields of an object. */
   properties?: Readonly<Record<string, FieldSchema>>;
   /** Values of a map (`labels`, `resources.limits`). */
@@ -49,6 +56,7 @@ function bySchemaName(name: string): FieldSchema | undefined {
   const schema = allSchemas[name];
   if (!schema) return undefined;
   const out = resolve(schema);
+  out.typeName = name;
   resolved.set(name, out);
   return out;
 }
@@ -64,6 +72,7 @@ function resolve(node: Json): FieldSchema {
     }
   }
   if (typeof node["type"] === "string") out.type = node["type"];
+  if (typeof node["format"] === "string") out.format = node["format"];
   const props = node["properties"];
   if (typeof props === "object" && props !== null) {
     out.properties = Object.fromEntries(
