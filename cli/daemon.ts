@@ -204,7 +204,12 @@ async function clusterPodSource(
     hostIP: internalIpFor(splitAddress(c.address).hostname),
     runtime,
     log: (l) => io.stderr(`${l}\n`),
-    ...(network ? { podNetwork: () => network.podNetwork() } : {}),
+    ...(network
+      ? {
+        podNetwork: () => network.podNetwork(),
+        clusterObjects: () => network.podConfigView(),
+      }
+      : {}),
   });
 }
 

@@ -12,7 +12,8 @@ import { ManifestError } from "../../core/errors.ts";
 import { isRecord } from "../../core/is_record.ts";
 import { parsePodManifest } from "../../core/pod/pod_manifest.ts";
 import type { DesiredPod } from "../../core/daemon/pod_sync_planner.ts";
-import type { PodManifest } from "../../core/pod/pod_types.ts";
+import type { PodManifest, ProjectedFile } from "../../core/pod/pod_types.ts";
+import { type ConfigEvent, type ConfigSources, resolvePodConfig } from "./pod_config_resolve.ts";
 import {
   STATIC_POD_ANNOTATION_HASH,
   STATIC_POD_ANNOTATION_SOURCE,
@@ -82,11 +83,21 @@ export interface PodProblem {
   /**
    * The waiting reason: `ErrImageNeverPull` (an image directory is missing on the node; rk8s
    * never pulls), `CreateContainerConfigError` (the spec uses something this node does not
-   * support), `CreateContainerError` (creating the pod's containers failed).
+   * support, or a ConfigMap or Secret it names is missing), `CreateContainerError` (creating
+   * the pod's containers failed), `ContainerCreating` (a volume cannot be set up yet).
    */
-  reason: "ErrImageNeverPull" | "CreateContainerConfigError" | "CreateContainerError";
+  reason:
+    | "ErrImageNeverPull"
+    | "CreateContainerConfigError"
+    | "CreateContainerError"
+    | "ContainerCreating";
   /** One line: field path and what is wrong. */
   message: string;
+  /**
+   * The Warning event to record instead of the default (`Failed`, `Error: <message>`), e.g.
+   * `FailedMount` for a volume.
+   */
+  event?: { reason: string; message: string };
 }
 
 /** The identity of an API pod: `namespace/name`, uid, and the grace of a pending deletion. */
@@ -157,8 +168,19 @@ export function apiPodRef(obj: unknown): ApiPodRef | undefined {
  */
 export function desiredFromApiPod(
   obj: Record<string, unknown>,
-  opts: { checkImage?: (path: string) => string | undefined } = {},
-): { desired: DesiredPod } | { problem: PodProblem } {
+  opts: { checkImage?: (path: string) => string | undefined; config?: ConfigSources } = {},
+): { desired: DesiredPod; events?: ConfigEvent[] } | { problem: PodProblem } | {
+  waiting: string;
+} {
+  let files: Map<string, ProjectedFile[]> | undefined;
+  let events: ConfigEvent[] = [];
+  if (opts.config) {
+    const r = resolvePodConfig(obj, opts.config);
+    if (!("pod" in r)) return r;
+    obj = r.pod;
+    files = r.volumes;
+    events = r.events;
+  }
   const ref = apiPodRef(obj);
   const meta = isRecord(obj.metadata) ? obj.metadata : {};
   const bundle = isRecord(meta.annotations) ? meta.annotations[PAUSE_BUNDLE_ANNOTATION] : undefined;
@@ -182,7 +204,13 @@ export function desiredFromApiPod(
     const { pod } = parsePodManifest(JSON.stringify(input, null, 1), file, {
       baseDir: "/",
       ...(opts.checkImage ? { checkImage: opts.checkImage } : {}),
+      apiVolumes: files !== undefined,
     });
+    if (files) {
+      pod.volumes = pod.volumes.map((v) =>
+        v.kind === "projected" ? { ...v, files: files.get(v.name) ?? [] } : v
+      );
+    }
     const uid = ref?.uid ?? "";
     pod.annotations = {
       ...pod.annotations,
@@ -197,6 +225,7 @@ export function desiredFromApiPod(
         source: "api",
         uid,
       },
+      ...(events.length > 0 ? { events } : {}),
     };
   } catch (e) {
     if (!(e instanceof ManifestError)) throw e;
