@@ -206,7 +206,12 @@ async function clusterPodSource(
     runtime,
     imageDir: c.imageDir ?? join(rklPaths(globals.root).dataDir, "images"),
     log: (l) => io.stderr(`${l}\n`),
-    ...(network ? { podNetwork: () => network.podNetwork() } : {}),
+    ...(network
+      ? {
+        podNetwork: () => network.podNetwork(),
+        clusterObjects: () => network.podConfigView(),
+      }
+      : {}),
   });
 }
 

@@ -32,6 +32,7 @@ import {
 } from "./pod_manifest_container.ts";
 import { checkPod, parsePodSpecExtras, POD_SPEC_EXTRA_FIELDS } from "./pod_manifest_spec.ts";
 import {
+  apiVolumeSources,
   type HostPathType,
   hostPathTypes,
   NETWORKS_ANNOTATION,
@@ -52,6 +53,13 @@ export interface ParsePodOptions {
    * Default: a `Deno.statSync` check. Unit tests pass a fake.
    */
   checkImage?: (path: string) => string | undefined;
+  /**
+   * Accept `configMap`, `secret`, `downwardAPI` and `projected` volumes (as
+   * `kind: "projected"` volumes without files; a cluster node fills them in). Only a cluster
+   * node can read those objects: without this option they are refused with a message that says
+   * so. Default false.
+   */
+  apiVolumes?: boolean;
 }
 
 /** A parsed manifest and its warnings. */
@@ -169,7 +177,9 @@ function parsePodInput(
     ...POD_SPEC_EXTRA_FIELDS,
   ]);
 
-  const volumes = spec.list("volumes", POD_MAX_VOLUMES).map(parseVolume);
+  const volumes = spec.list("volumes", POD_MAX_VOLUMES).map((f) =>
+    parseVolume(f, opts.apiVolumes === true)
+  );
   const volumeNames = new Map<string, ManifestField>();
   spec.list("volumes").forEach((f, i) => {
     const v = volumes[i]!;
@@ -251,10 +261,31 @@ function parsePodInput(
   return { input, spec };
 }
 
-function parseVolume(f: ManifestField): PodVolume {
-  f.object().known(["name", "emptyDir", "hostPath"]);
+function parseVolume(f: ManifestField, apiVolumes: boolean): PodVolume {
+  f.object().known(["name", "emptyDir", "hostPath", ...apiVolumeSources]);
   const name = f.requiredString("name");
   nameCheck(f.get("name"), dns1123LabelProblem(name));
+  const api = apiVolumeSources.filter((k) => f.get(k).value !== undefined);
+  if (api.length > 0) {
+    const source = api[0]!;
+    if (!apiVolumes) {
+      throw f.get(source).error(
+        `volume type "${source}" needs a cluster: only a cluster node reads ConfigMaps, Secrets and the pod's API fields (create the pod with kubectl on an rks cluster)`,
+      );
+    }
+    if (api.length > 1 || f.get("emptyDir").value !== undefined || f.has("hostPath")) {
+      throw f.error("a volume must have exactly one volume type");
+    }
+    f.get(source).object();
+    // The kubelet keeps secrets, projected and downward API volumes on a tmpfs.
+    return {
+      name,
+      kind: "projected",
+      source,
+      medium: source === "configMap" ? "" : "Memory",
+      files: [],
+    };
+  }
   const kinds = ["emptyDir", "hostPath"].filter((k) => f.get(k).value !== undefined);
   if (kinds.length === 0) {
     const other = f.keys().filter((k) => k !== "name");

@@ -97,7 +97,9 @@ export function parsePodContainer(
     "livenessProbe",
     "readinessProbe",
     "lifecycle",
+    "envFrom",
   ]);
+  if (f.list("envFrom").length > 0) throw f.get("envFrom").error(NEEDS_CLUSTER("envFrom"));
   const name = f.requiredString("name");
   nameCheck(f.get("name"), dns1123LabelProblem(name));
   const imageRaw = optionalText(f, "image");
@@ -166,6 +168,17 @@ export function parsePodContainer(
   return c;
 }
 
+/**
+ * The env sources a cluster node resolves before the pod reaches this parser (it rewrites them
+ * into literal values); anywhere else they are refused.
+ */
+const CLUSTER_ENV_SOURCES = ["configMapKeyRef", "secretKeyRef", "resourceFieldRef"] as const;
+
+const NEEDS_CLUSTER = (field: string) =>
+  field.endsWith("resourceFieldRef")
+    ? `${field} is resolved only on a cluster node (create the pod with kubectl on an rks cluster)`
+    : `${field} needs a cluster: only a cluster node reads ConfigMaps and Secrets (create the pod with kubectl on an rks cluster)`;
+
 function parseEnv(f: ManifestField): PodEnvVar {
   const name = envVarName(f, ["name", "value", "valueFrom"], envNameProblem);
   const vf = f.get("valueFrom");
@@ -173,13 +186,12 @@ function parseEnv(f: ManifestField): PodEnvVar {
     if (optionalText(f, "value") !== undefined) {
       throw f.error("value and valueFrom cannot both be set");
     }
-    vf.object().known(["fieldRef"]);
-    const ref = vf.get("fieldRef");
-    if (ref.isNull) {
-      throw vf.error(
-        "only valueFrom.fieldRef is supported (configMap and secret refs need a cluster)",
-      );
+    vf.object().known(["fieldRef", ...CLUSTER_ENV_SOURCES]);
+    for (const k of CLUSTER_ENV_SOURCES) {
+      if (!vf.get(k).isNull) throw vf.get(k).error(NEEDS_CLUSTER(`valueFrom.${k}`));
     }
+    const ref = vf.get("fieldRef");
+    if (ref.isNull) throw vf.error("expected one of fieldRef, configMapKeyRef, secretKeyRef");
     ref.object().known(["fieldPath", "apiVersion"]);
     const path = ref.requiredString("fieldPath");
     if (!(podFieldPaths as readonly string[]).includes(path)) {

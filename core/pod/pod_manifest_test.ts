@@ -264,13 +264,42 @@ Deno.test("parsePodManifest() rejects bad input with line and field path", async
       message: /expected an integer from 1 to 65535, got 70000/,
     },
     {
-      name: "unsupported volume type",
+      name: "a configMap volume outside a cluster",
       text: pod(
         "  containers:\n    - {name: app, image: img}\n  volumes:\n    - {name: v, configMap: {name: x}}\n",
       ),
+      path: "spec.volumes[0].configMap",
+      line: 9,
+      message: /volume type "configMap" needs a cluster: only a cluster node reads ConfigMaps/,
+    },
+    {
+      name: "unsupported volume type",
+      text: pod(
+        "  containers:\n    - {name: app, image: img}\n  volumes:\n    - {name: v, nfs: {server: x}}\n",
+      ),
       path: "spec.volumes[0]",
       line: 9,
-      message: /volume type "configMap" is not supported/,
+      message: /volume type "nfs" is not supported/,
+    },
+    {
+      name: "configMapKeyRef outside a cluster",
+      text: pod(
+        "  containers:\n    - name: app\n      image: img\n      env:\n" +
+          "        - {name: X, valueFrom: {configMapKeyRef: {name: c, key: k}}}\n",
+      ),
+      path: "spec.containers[0].env[0].valueFrom.configMapKeyRef",
+      line: 10,
+      message: /valueFrom\.configMapKeyRef needs a cluster/,
+    },
+    {
+      name: "envFrom outside a cluster",
+      text: pod(
+        "  containers:\n    - name: app\n      image: img\n      envFrom:\n" +
+          "        - {secretRef: {name: s}}\n",
+      ),
+      path: "spec.containers[0].envFrom",
+      line: 10,
+      message: /envFrom needs a cluster/,
     },
     {
       name: "wrong kind",

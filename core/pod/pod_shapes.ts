@@ -24,6 +24,7 @@ import type { PodSandboxConfig } from "./cri_types.ts";
 import type { SandboxDnsConfig } from "./pod_dns.ts";
 import type { PodDnsConfig, PodDnsConfigOption } from "./pod_types.ts";
 import {
+  apiVolumeSources,
   hostPathTypes,
   type HttpHeader,
   type LifecycleSpec,
@@ -38,6 +39,7 @@ import {
   type PodVolumeMount,
   type ProbeHandler,
   type ProbeSpec,
+  type ProjectedFile,
   type ResourceQuantities,
   type Sysctl,
 } from "./pod_types.ts";
@@ -195,6 +197,13 @@ const volume: Shape<PodVolume> = variant<PodVolume>("kind", {
     kind: literal("hostPath"),
     path: text,
     type: literal(...hostPathTypes),
+  }),
+  projected: object<Extract<PodVolume, { kind: "projected" }>>({
+    name: text,
+    kind: literal("projected"),
+    source: literal(...apiVolumeSources),
+    medium: literal("", "Memory"),
+    files: list(object<ProjectedFile>({ path: text, data: text, mode: integer })),
   }),
 });
 

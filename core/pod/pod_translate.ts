@@ -16,7 +16,13 @@ import {
 import { podLimits } from "../cgroup/pod_limits.ts";
 import type { CriContainerConfig, PodSandboxConfig } from "./cri_types.ts";
 import { expandCommand, expandEnv } from "../k8s/expansion.ts";
-import type { HostPathType, PodContainerSpec, PodFieldPath, PodManifest } from "./pod_types.ts";
+import type {
+  HostPathType,
+  PodContainerSpec,
+  PodFieldPath,
+  PodManifest,
+  ProjectedFile,
+} from "./pod_types.ts";
 import { effectiveSecurity } from "./pod_security.ts";
 import { podFqdn } from "./pod_manifest_spec.ts";
 import { sandboxDnsConfig } from "./pod_dns.ts";
@@ -30,8 +36,11 @@ export * from "./pod_labels.ts";
 export interface VolumePlan {
   /** Volume name. */
   name: string;
-  /** `emptyDir` or `hostPath`. */
-  kind: "emptyDir" | "hostPath";
+  /**
+   * `emptyDir`, `hostPath`, or `projected` (files from the API: configMap, secret, downwardAPI
+   * and projected volumes, always mounted read-only as the kubelet mounts them).
+   */
+  kind: "emptyDir" | "hostPath" | "projected";
   /** Directory (or file) on the host that containers bind-mount. */
   hostPath: string;
   /** `Memory` for a tmpfs-backed emptyDir. */
@@ -40,6 +49,8 @@ export interface VolumePlan {
   sizeLimit?: string;
   /** What to check or create for a hostPath. */
   hostPathType: HostPathType;
+  /** The files of a projected volume. */
+  files?: ProjectedFile[];
   /**
    * The pod's `fsGroup`: an emptyDir is then owned by this group, group-writable and setgid, so
    * files created in it belong to the group (the kubelet's volume ownership rule).
@@ -149,6 +160,16 @@ export function planVolumes(
     if (v.kind === "hostPath") {
       return { name: v.name, kind: "hostPath", hostPath: v.path, medium: "", hostPathType: v.type };
     }
+    if (v.kind === "projected") {
+      return {
+        name: v.name,
+        kind: "projected",
+        hostPath: join(volumesDir, v.name),
+        medium: v.medium,
+        hostPathType: "",
+        files: v.files,
+      };
+    }
     const plan: VolumePlan = {
       name: v.name,
       kind: "emptyDir",
@@ -236,7 +257,7 @@ export function containerConfig(
     return {
       containerPath: m.mountPath,
       hostPath: m.subPath ? join(v.hostPath, m.subPath) : v.hostPath,
-      readonly: m.readOnly,
+      readonly: m.readOnly || v.kind === "projected",
     };
   });
   const sc = effectiveSecurity(pod.securityContext, c.securityContext);

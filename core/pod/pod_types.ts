@@ -255,10 +255,46 @@ export interface PodContainerSpec {
   lifecycle?: LifecycleSpec;
 }
 
+/** One file of a projected volume: path inside the volume, content and permission bits. */
+export interface ProjectedFile {
+  /** Relative path inside the volume (no `..`, no leading `/`), e.g. `app.properties`. */
+  path: string;
+  /** Content, base64-encoded (a Secret's `data` as the API serves it). */
+  data: string;
+  /** Permission bits, e.g. `0o644` (the source's `defaultMode` or the item's `mode`). */
+  mode: number;
+}
+
+/** The Kubernetes volume types whose files come from the API (resolved by a cluster node). */
+export type ApiVolumeSource = "configMap" | "secret" | "downwardAPI" | "projected";
+
+/** The API volume types, in the order rkl names them. */
+export const apiVolumeSources: readonly ApiVolumeSource[] = [
+  "configMap",
+  "secret",
+  "downwardAPI",
+  "projected",
+];
+
 /** A pod volume. */
 export type PodVolume =
   | { name: string; kind: "emptyDir"; medium: "" | "Memory"; sizeLimit?: string }
-  | { name: string; kind: "hostPath"; path: string; type: HostPathType };
+  | { name: string; kind: "hostPath"; path: string; type: HostPathType }
+  | {
+    name: string;
+    /**
+     * A `configMap`, `secret`, `downwardAPI` or `projected` volume: files a cluster node
+     * resolved from the API, written the way the kubelet's atomic writer does and mounted
+     * read-only. `medium: "Memory"` keeps them on a tmpfs (secrets, projected, downwardAPI).
+     */
+    kind: "projected";
+    /** The Kubernetes volume type it came from. */
+    source: ApiVolumeSource;
+    /** `""` (the node's disk) or `"Memory"` (tmpfs). */
+    medium: "" | "Memory";
+    /** The files; empty until the node resolved them. */
+    files: ProjectedFile[];
+  };
 
 /** `hostPath.type` values. */
 export type HostPathType =

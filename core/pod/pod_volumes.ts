@@ -1,6 +1,8 @@
 /**
  * Making pod volumes ready on the host before containers mount them: emptyDir directories
- * (tmpfs for `medium: Memory`) under the pod's state dir, hostPath checks per `type`.
+ * (tmpfs for `medium: Memory`) under the pod's state dir, hostPath checks per `type`, and the
+ * files of projected volumes (configMap, secret, downwardAPI, projected; written by
+ * `./projected_files.ts`, on a tmpfs when `medium: Memory`).
  *
  * @module
  */
@@ -11,6 +13,7 @@ import { memoryBytes } from "../quantity.ts";
 import { statIfExists } from "../fs.ts";
 import { isMountPoint } from "../rootfs.ts";
 import type { UndoStack } from "../undo.ts";
+import { writeProjectedFiles } from "./projected_files.ts";
 import type { VolumePlan } from "./pod_translate.ts";
 import type { CriContainerConfig } from "./cri_types.ts";
 import type { PodContainerSpec } from "./pod_manifest.ts";
@@ -28,6 +31,16 @@ import type { PodContainerSpec } from "./pod_manifest.ts";
  */
 export async function prepareVolumes(plans: readonly VolumePlan[], undo: UndoStack): Promise<void> {
   for (const v of plans) {
+    if (v.kind === "projected") {
+      await Deno.mkdir(v.hostPath, { recursive: true, mode: 0o755 });
+      if (v.medium === "Memory") {
+        // Secrets stay off the disk: the kubelet backs these volumes with a tmpfs.
+        await run(["mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", v.hostPath]);
+        undo.push(`umount ${v.hostPath}`, () => unmountVolume(v.hostPath));
+      }
+      await writeProjectedFiles(v.hostPath, v.files ?? []);
+      continue;
+    }
     if (v.kind === "emptyDir") {
       await Deno.mkdir(v.hostPath, { recursive: true });
       // Like the kubelet: any user in any container of the pod may write to an emptyDir.
@@ -86,10 +99,10 @@ export async function unmountVolume(path: string): Promise<void> {
   if (await isMountPoint(path)) await run(["umount", path]);
 }
 
-/** Unmounts every memory-backed emptyDir of the plan (idempotent). */
+/** Unmounts every memory-backed emptyDir and projected volume of the plan (idempotent). */
 export async function releaseVolumes(plans: readonly VolumePlan[]): Promise<void> {
   for (const v of plans) {
-    if (v.kind === "emptyDir" && v.medium === "Memory") await unmountVolume(v.hostPath);
+    if (v.kind !== "hostPath" && v.medium === "Memory") await unmountVolume(v.hostPath);
   }
 }
 

@@ -146,9 +146,22 @@ export function applyDefaults<T extends Obj>(kind: string, obj: T): T {
       }
       break;
     }
-    case "Secret":
+    case "Secret": {
       setIfUnset(obj, "type", "Opaque");
+      // v1 conversion: the write-only `stringData` is merged into `data` (base64 of its UTF-8),
+      // overwriting keys there, and never stored or served.
+      if (isRecord(obj.stringData)) {
+        const data: Obj = isRecord(obj.data) ? { ...obj.data } : {};
+        for (const [k, v] of Object.entries(obj.stringData)) {
+          let bin = "";
+          for (const b of new TextEncoder().encode(String(v ?? ""))) bin += String.fromCharCode(b);
+          data[k] = btoa(bin);
+        }
+        (obj as Obj).data = data;
+      }
+      delete (obj as Obj).stringData;
       break;
+    }
     case "PriorityClass":
       setIfUnset(obj, "preemptionPolicy", "PreemptLowerPriority");
       break;

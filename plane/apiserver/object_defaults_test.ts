@@ -43,3 +43,21 @@ Deno.test("applyDefaults: probes get SetDefaults_Probe's timings and httpGet its
   assert.equal(spec.initContainers[0]!.startupProbe!.timeoutSeconds, 4);
   assert.equal(spec.initContainers[0]!.startupProbe!.periodSeconds, 10);
 });
+
+Deno.test("applyDefaults() merges a Secret's stringData into data and drops it", () => {
+  const s = applyDefaults("Secret", {
+    metadata: { name: "db" },
+    data: { user: btoa("old"), keep: btoa("k") },
+    stringData: { user: "admin", password: "s3cr$(HOME)t", greek: "α" },
+  });
+  assert.deepEqual(s, {
+    metadata: { name: "db" },
+    type: "Opaque",
+    data: {
+      user: btoa("admin"),
+      keep: btoa("k"),
+      password: btoa("s3cr$(HOME)t"),
+      greek: "zrE=",
+    },
+  });
+});

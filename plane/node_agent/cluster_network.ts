@@ -19,6 +19,7 @@
  * @module
  */
 import { join } from "../../core/path.ts";
+import { isRecord } from "../../core/is_record.ts";
 import { run } from "../../core/exec.ts";
 import { bridgeNetworkConfig } from "../../net/bridge_network.ts";
 import { fnv1a } from "../../net/subnet.ts";
@@ -134,6 +135,26 @@ export class ClusterNetwork {
   /** The network pods join, or `undefined` until the node has its podCIDR. */
   podNetwork(): ClusterPodNetwork | undefined {
     return this.#ready;
+  }
+
+  /**
+   * What pods' configuration is resolved from besides ConfigMaps and Secrets: every Service
+   * (`undefined` until listed, as the kubelet waits for its service informer before it builds
+   * a container's environment) and this node's `status.allocatable`.
+   */
+  podConfigView(): {
+    services: Record<string, unknown>[] | undefined;
+    allocatable: Record<string, string>;
+  } {
+    const self = this.#nodes.list().find((n) =>
+      isRecord(n.metadata) && n.metadata.name === this.#o.nodeName
+    );
+    const alloc = self && isRecord(self.status) && isRecord(self.status.allocatable)
+      ? self.status.allocatable
+      : {};
+    const allocatable: Record<string, string> = {};
+    for (const [k, v] of Object.entries(alloc)) if (typeof v === "string") allocatable[k] = v;
+    return { services: this.#services.synced ? this.#services.list() : undefined, allocatable };
   }
 
   /** This node's podCIDR, once known. */

@@ -14,7 +14,8 @@ import { imageBundleProblem } from "../../core/rootfs.ts";
 import { imageBundleCandidates } from "./image_reference.ts";
 import { parsePodManifest } from "../../core/pod/pod_manifest.ts";
 import type { DesiredPod } from "../../core/daemon/pod_sync_planner.ts";
-import type { PodManifest } from "../../core/pod/pod_types.ts";
+import type { PodManifest, ProjectedFile } from "../../core/pod/pod_types.ts";
+import { type ConfigEvent, type ConfigSources, resolvePodConfig } from "./pod_config_resolve.ts";
 import {
   STATIC_POD_ANNOTATION_HASH,
   STATIC_POD_ANNOTATION_SOURCE,
@@ -84,11 +85,21 @@ export interface PodProblem {
   /**
    * The waiting reason: `ErrImageNeverPull` (an image directory is missing on the node; rk8s
    * never pulls), `CreateContainerConfigError` (the spec uses something this node does not
-   * support), `CreateContainerError` (creating the pod's containers failed).
+   * support, or a ConfigMap or Secret it names is missing), `CreateContainerError` (creating
+   * the pod's containers failed), `ContainerCreating` (a volume cannot be set up yet).
    */
-  reason: "ErrImageNeverPull" | "CreateContainerConfigError" | "CreateContainerError";
+  reason:
+    | "ErrImageNeverPull"
+    | "CreateContainerConfigError"
+    | "CreateContainerError"
+    | "ContainerCreating";
   /** One line: field path and what is wrong. */
   message: string;
+  /**
+   * The Warning event to record instead of the default (`Failed`, `Error: <message>`), e.g.
+   * `FailedMount` for a volume.
+   */
+  event?: { reason: string; message: string };
 }
 
 /** The identity of an API pod: `namespace/name`, uid, and the grace of a pending deletion. */
@@ -168,8 +179,23 @@ export function apiPodRef(obj: unknown): ApiPodRef | undefined {
  */
 export function desiredFromApiPod(
   obj: Record<string, unknown>,
-  opts: { checkImage?: (path: string) => string | undefined; imageDir?: string } = {},
-): { desired: DesiredPod } | { problem: PodProblem } {
+  opts: {
+    checkImage?: (path: string) => string | undefined;
+    imageDir?: string;
+    config?: ConfigSources;
+  } = {},
+): { desired: DesiredPod; events?: ConfigEvent[] } | { problem: PodProblem } | {
+  waiting: string;
+} {
+  let files: Map<string, ProjectedFile[]> | undefined;
+  let events: ConfigEvent[] = [];
+  if (opts.config) {
+    const r = resolvePodConfig(obj, opts.config);
+    if (!("pod" in r)) return r;
+    obj = r.pod;
+    files = r.volumes;
+    events = r.events;
+  }
   const ref = apiPodRef(obj);
   const check = opts.checkImage ?? imageBundleProblem;
   let spec = obj.spec;
@@ -200,7 +226,13 @@ export function desiredFromApiPod(
     const { pod } = parsePodManifest(JSON.stringify(input, null, 1), file, {
       baseDir: "/",
       checkImage: check,
+      apiVolumes: files !== undefined,
     });
+    if (files) {
+      pod.volumes = pod.volumes.map((v) =>
+        v.kind === "projected" ? { ...v, files: files.get(v.name) ?? [] } : v
+      );
+    }
     const uid = ref?.uid ?? "";
     pod.annotations = {
       ...pod.annotations,
@@ -215,6 +247,7 @@ export function desiredFromApiPod(
         source: "api",
         uid,
       },
+      ...(events.length > 0 ? { events } : {}),
     };
   } catch (e) {
     if (!(e instanceof ManifestError)) throw e;

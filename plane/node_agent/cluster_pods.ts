@@ -37,9 +37,14 @@ import {
 } from "./cluster_pod_network.ts";
 import type { DesiredPodSource } from "../../core/daemon/daemon.ts";
 import type { NodeEvent } from "../../core/daemon/events.ts";
-import type { NodeObservation } from "../../core/daemon/observe.ts";
+import type { NodeObservation, ObservedPodDetail } from "../../core/daemon/observe.ts";
+import { join } from "../../core/path.ts";
+import { writeProjectedFiles } from "../../core/pod/projected_files.ts";
+import { podObjectRefs } from "../node_gateway/pod_object_refs.ts";
+import { configObjectKey, ConfigObjects } from "./config_objects.ts";
+import { type ConfigSources, resolvePodConfig } from "./pod_config_resolve.ts";
 import type { DesiredPod } from "../../core/daemon/pod_sync_planner.ts";
-import type { PodManifest } from "../../core/pod/pod_types.ts";
+import type { PodManifest, PodVolume } from "../../core/pod/pod_types.ts";
 import type { ClusterSession } from "./cluster_session.ts";
 import { apiPodRef, desiredFromApiPod, type PodProblem } from "./cluster_pod_manifest.ts";
 import { buildPodStatus, sameStatus } from "./pod_status_report.ts";
@@ -79,9 +84,18 @@ export interface ClusterPodsOptions {
    * cluster DNS; while it returns `undefined` (no podCIDR yet) no new pod is started.
    */
   podNetwork?: () => ClusterPodNetwork | undefined;
+  /**
+   * Every Service (for the pods' service environment variables) and this node's
+   * `status.allocatable` (for `resourceFieldRef` of limits not set); default none.
+   */
+  clusterObjects?: () => {
+    services: readonly unknown[] | undefined;
+    allocatable: Record<string, string>;
+  };
 }
 
 type Obj = Record<string, unknown>;
+type ProjectedVolume = Extract<PodVolume, { kind: "projected" }>;
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -141,11 +155,26 @@ export class ClusterPods implements DesiredPodSource {
   #wakeDaemon: () => void = () => {};
   /** Wakes the status loop at once (a pod changed). */
   readonly #reportNudge = new Nudge();
+  /** The ConfigMaps, Secrets and tokens the pods refer to. */
+  readonly #config: ConfigObjects;
+  /** Bumped whenever a referenced object or token changed (re-resolves waiting pods). */
+  #configGen = 0;
+  /** The files last written into each API volume of a running pod, by `uid/volume`. */
+  readonly #volumeFiles = new Map<string, string>();
+  /** What the volumes of a running pod were last checked against, by uid. */
+  readonly #volumeChecked = new Map<string, string>();
 
   /** Creates the source (nothing is read until {@linkcode ClusterPods.serve}). */
   constructor(o: ClusterPodsOptions) {
     this.#o = o;
     this.#path = `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${o.nodeName}`)}`;
+    this.#config = new ConfigObjects({
+      log: o.log,
+      onChange: () => {
+        this.#configGen++;
+        this.#changed();
+      },
+    });
   }
 
   /** Where to signal that the desired pods changed (the daemon's `wake`). */
@@ -164,8 +193,54 @@ export class ClusterPods implements DesiredPodSource {
   }
 
   #changed(): void {
+    this.#wantConfig();
     this.#wakeDaemon();
     this.#nudge();
+  }
+
+  /** Watches what the pods refer to, and nothing else. */
+  #wantConfig(): void {
+    const keys = new Set<string>();
+    const uids = new Set<string>();
+    for (const pod of this.#pods.values()) {
+      if (isMirrorPod(pod)) continue;
+      const refs = podObjectRefs(pod);
+      for (const n of refs.configMaps) keys.add(configObjectKey("configmaps", refs.namespace, n));
+      for (const n of refs.secrets) keys.add(configObjectKey("secrets", refs.namespace, n));
+      const uid = apiPodRef(pod)?.uid;
+      if (uid) uids.add(uid);
+    }
+    this.#config.want(keys);
+    this.#config.keepTokens(uids);
+    for (const uid of this.#volumeChecked.keys()) {
+      if (!uids.has(uid)) this.#volumeChecked.delete(uid);
+    }
+    for (const id of this.#volumeFiles.keys()) {
+      if (!uids.has(id.slice(0, id.indexOf("/")))) this.#volumeFiles.delete(id);
+    }
+  }
+
+  /** What a pod's configuration is resolved from (see `./pod_config_resolve.ts`). */
+  #sources(pod: Obj): ConfigSources {
+    const cluster = this.#o.clusterObjects?.();
+    const meta = isRecord(pod.metadata) ? pod.metadata : {};
+    return {
+      object: (kind, ns, name) => this.#config.object(kind, ns, name),
+      services: cluster ? cluster.services : [],
+      allocatable: cluster?.allocatable ?? {},
+      hostIP: this.#o.hostIP,
+      token: (serviceAccount, audience, expirationSeconds) =>
+        this.#config.token({
+          namespace: typeof meta.namespace === "string" && meta.namespace
+            ? meta.namespace
+            : "default",
+          pod: String(meta.name),
+          uid: String(meta.uid),
+          serviceAccount,
+          audience,
+          expirationSeconds,
+        }),
+    };
   }
 
   #nudge(): void {
@@ -173,7 +248,7 @@ export class ClusterPods implements DesiredPodSource {
   }
 
   #parse(key: string, pod: Obj): ReturnType<typeof desiredFromApiPod> {
-    const spec = JSON.stringify([rvUid(pod), pod.spec, labelsOf(pod)]);
+    const spec = JSON.stringify([rvUid(pod), pod.spec, labelsOf(pod), this.#configGen]);
     const cached = this.#parsed.get(key);
     // A pod the node could not run is checked again after a while (an image directory may have
     // appeared since), as the kubelet retries an image pull.
@@ -185,11 +260,13 @@ export class ClusterPods implements DesiredPodSource {
       result = desiredFromApiPod(pod, {
         ...(this.#o.checkImage ? { checkImage: this.#o.checkImage } : {}),
         ...(this.#o.imageDir !== undefined ? { imageDir: this.#o.imageDir } : {}),
+        config: this.#sources(pod),
       });
     } catch (e) {
       result = { problem: { reason: "CreateContainerConfigError", message: errorText(e) } };
     }
-    this.#parsed.set(key, { spec, result, at: Date.now() });
+    // A pod that waits (for an object, a token, the Services) is resolved again next time.
+    if (!("waiting" in result)) this.#parsed.set(key, { spec, result, at: Date.now() });
     return result;
   }
 
@@ -232,6 +309,18 @@ export class ClusterPods implements DesiredPodSource {
       const phase = phaseOf(pod);
       // A finished pod is never run again (the kubelet's rule); its stopped sandbox stays.
       if ((phase === "Succeeded" || phase === "Failed") && have?.record.uid !== ref.uid) continue;
+      // A pod that runs keeps the environment it was created with (the kubelet resolves it at
+      // container start); only its API volumes follow their objects (#syncVolumes).
+      if (have?.record.uid === ref.uid && have.pod.source === "api" && have.record.manifest) {
+        out.push({
+          key,
+          manifest: have.record.manifest,
+          hash: ref.uid,
+          source: "api",
+          uid: ref.uid,
+        });
+        continue;
+      }
       const r = this.#parse(key, pod);
       if ("desired" in r) {
         out.push(
@@ -341,6 +430,7 @@ export class ClusterPods implements DesiredPodSource {
       await Promise.all([
         this.#watchLoop(session, ac.signal),
         this.#reportLoop(session, ac.signal),
+        this.#config.serve(session, ac.signal),
       ]);
     } finally {
       signal.removeEventListener("abort", stop);
@@ -452,9 +542,15 @@ export class ClusterPods implements DesiredPodSource {
       }
       const phase = phaseOf(pod);
       if (!detail && (phase === "Succeeded" || phase === "Failed")) continue;
-      const parsed: ReturnType<typeof desiredFromApiPod> | undefined = mirror
+      const parsed: ReturnType<typeof desiredFromApiPod> | undefined = mirror || detail
         ? undefined
         : this.#parse(key, pod);
+      if (detail && !mirror) await this.#syncVolumes(pod, ref.uid, detail);
+      for (const ev of parsed && "events" in parsed ? parsed.events ?? [] : []) {
+        if (this.#reported.has(`${ref.uid}|${ev.message}`)) continue;
+        this.#reported.add(`${ref.uid}|${ev.message}`);
+        this.#queueEvent(pod, ref.uid, "Warning", ev.reason, ev.message, undefined, Date.now());
+      }
       const problem = parsed && "problem" in parsed
         ? parsed.problem
         : detail
@@ -467,8 +563,8 @@ export class ClusterPods implements DesiredPodSource {
             pod,
             ref.uid,
             "Warning",
-            "Failed",
-            `Error: ${problem.message}`,
+            problem.event?.reason ?? "Failed",
+            problem.event?.message ?? `Error: ${problem.message}`,
             undefined,
             Date.now(),
           );
@@ -503,6 +599,41 @@ export class ClusterPods implements DesiredPodSource {
       } else if (r.status !== 404 && r.status !== 409 && r.status !== 422) {
         const m = isRecord(r.body) && typeof r.body.message === "string" ? r.body.message : "";
         this.#o.log(`node agent: cannot write the status of pod ${key}: HTTP ${r.status} ${m}`);
+      }
+    }
+  }
+
+  /**
+   * Brings the API volumes of a running pod up to date with their objects and the pod's
+   * labels and annotations (the kubelet's periodic volume sync; a `subPath` mount keeps the
+   * file it was created with, as in Kubernetes). A volume whose object is gone keeps its files.
+   */
+  async #syncVolumes(pod: Obj, uid: string, detail: ObservedPodDetail): Promise<void> {
+    const manifest = detail.record.manifest;
+    const api = manifest?.volumes.filter((v): v is ProjectedVolume => v.kind === "projected") ??
+      [];
+    if (api.length === 0) return;
+    const mark = `${this.#configGen}|${rvOf(pod)}|${Math.floor(Date.now() / 60_000)}`;
+    if (this.#volumeChecked.get(uid) === mark) return;
+    const r = resolvePodConfig(pod, this.#sources(pod), { volumesOnly: true });
+    if (!("pod" in r)) return;
+    this.#volumeChecked.set(uid, mark);
+    for (const v of api) {
+      const files = r.volumes.get(v.name);
+      if (!files) continue;
+      const id = `${uid}/${v.name}`;
+      const text = JSON.stringify(files);
+      if ((this.#volumeFiles.get(id) ?? JSON.stringify(v.files)) === text) continue;
+      try {
+        const dir = join(detail.record.stateDir, "volumes", v.name);
+        if (await writeProjectedFiles(dir, files)) {
+          this.#o.log(`node agent: updated volume "${v.name}" of pod ${detail.pod.key}`);
+        }
+        this.#volumeFiles.set(id, text);
+      } catch (e) {
+        this.#o.log(
+          `node agent: cannot update volume "${v.name}" of pod ${detail.pod.key}: ${errorText(e)}`,
+        );
       }
     }
   }

@@ -330,7 +330,7 @@ spec:
     - name: app
       image: ${extra === "image" ? "/no/such/image" : testBundles.busybox}
       args: ["sleep", "60"]
-${extra === "volume" ? "  volumes: [{name: cfg, configMap: {name: cfg}}]" : ""}
+${extra === "volume" ? "  volumes: [{name: cfg, nfs: {server: nfs.invalid, path: /x}}]" : ""}
 `;
           for (const [name, kind] of [["noimage", "image"], ["badvol", "volume"]]) {
             const r = await kubectl(["apply", "-f", "-"], bad(name!, kind!));
@@ -348,7 +348,7 @@ ${extra === "volume" ? "  volumes: [{name: cfg, configMap: {name: cfg}}]" : ""}
           assert.equal(reasons.noimage!.reason, "ErrImageNeverPull");
           assert.match(String(reasons.noimage!.message), /\/no\/such\/image/);
           assert.equal(reasons.badvol!.reason, "CreateContainerConfigError");
-          assert.match(String(reasons.badvol!.message), /configMap.*not supported/);
+          assert.match(String(reasons.badvol!.message), /"nfs" is not supported/);
           const ev = await waitFor("a Warning event", async () => {
             const r = await kubectl([
               "get",

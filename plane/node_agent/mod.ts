@@ -16,6 +16,8 @@ export * from "./node_object.ts";
 export * from "./host_facts.ts";
 export * from "./cluster_pod_manifest.ts";
 export * from "./cluster_pods.ts";
+export * from "./pod_config_resolve.ts";
+export * from "./service_env.ts";
 export * from "./pod_status_report.ts";
 export * from "./node_streams.ts";
 export * from "./cluster_network.ts";

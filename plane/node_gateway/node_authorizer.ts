@@ -12,9 +12,16 @@
  * and watches all Nodes, Services and EndpointSlices: its pod network, service rules and
  * cluster DNS are built from them.
  *
+ * ConfigMaps and Secrets a node may get, list and watch one at a time (by name, or with
+ * `fieldSelector=metadata.name=NAME`), and service account tokens it may request
+ * (`POST …/serviceaccounts/NAME/token`, bound to a pod): the Node authorizer allows them only
+ * when a pod bound to the node refers to the object (`./pod_object_refs.ts`); the caller
+ * checks that against the pods ({@linkcode objectRefToCheck}, {@linkcode referencedByPods}).
+ *
  * @module
  */
 import { isRecord } from "../../core/is_record.ts";
+import { podObjectRefs } from "./pod_object_refs.ts";
 
 const NODES = "/api/v1/nodes";
 const LEASES = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases";
@@ -74,6 +81,7 @@ export function authorizeNodeRequest(
     }
   }
   if (!watch && podBindingToCheck(verb, path) !== undefined) return undefined;
+  if (objectRefToCheck(verb, path, body) !== undefined) return undefined;
   if (!watch && verb === "POST" && /^\/api\/v1\/namespaces\/[a-z0-9-]{1,63}\/pods$/.test(base)) {
     const why = mirrorPodProblem(node, body);
     return why === undefined ? undefined : `${deny}: ${why}`;
@@ -173,4 +181,110 @@ export function mirrorPodProblem(node: string, pod: unknown): string | undefined
     }
   }
   return undefined;
+}
+
+/** An object a node asks for that a pod bound to it must refer to. */
+export interface ObjectRefCheck {
+  /** `configmaps`, `secrets`, or `serviceaccounts` (a token request). */
+  kind: "configmaps" | "secrets" | "serviceaccounts";
+  /** Namespace. */
+  namespace: string;
+  /** Name. */
+  name: string;
+  /** For a token request: the uid of the pod it is bound to (`spec.boundObjectRef`). */
+  podUid?: string;
+}
+
+/**
+ * The object a node's request (or watch: `verb` `GET`) is about when
+ * {@linkcode authorizeNodeRequest} allows it only for objects its pods refer to: one
+ * ConfigMap or Secret by name (`GET …/configmaps/NAME`, or a list/watch with exactly
+ * `fieldSelector=metadata.name=NAME`), or a token request for a ServiceAccount bound to a pod
+ * (`POST …/serviceaccounts/NAME/token`, `spec.boundObjectRef` a Pod with a uid).
+ * `undefined` for any other request.
+ *
+ * @example
+ * ```ts
+ * import { objectRefToCheck } from "./node_authorizer.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(objectRefToCheck("GET", "/api/v1/namespaces/ns/configmaps?fieldSelector=metadata.name%3Dcfg"),
+ *   { kind: "configmaps", namespace: "ns", name: "cfg" });
+ * assert.deepEqual(objectRefToCheck("GET", "/api/v1/namespaces/ns/secrets/db"), { kind: "secrets", namespace: "ns", name: "db" });
+ * assert.equal(objectRefToCheck("GET", "/api/v1/namespaces/ns/secrets"), undefined);
+ * assert.equal(objectRefToCheck("DELETE", "/api/v1/namespaces/ns/secrets/db"), undefined);
+ * const body = { spec: { boundObjectRef: { kind: "Pod", name: "p", uid: "u1" } } };
+ * assert.deepEqual(objectRefToCheck("POST", "/api/v1/namespaces/ns/serviceaccounts/default/token", body),
+ *   { kind: "serviceaccounts", namespace: "ns", name: "default", podUid: "u1" });
+ * ```
+ */
+export function objectRefToCheck(
+  verb: string,
+  path: string,
+  body?: unknown,
+): ObjectRefCheck | undefined {
+  const q = path.indexOf("?");
+  const base = q >= 0 ? path.slice(0, q) : path;
+  const query = new URLSearchParams(q >= 0 ? path.slice(q + 1) : "");
+  const NAME = "([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?)";
+  const one = new RegExp(`^/api/v1/namespaces/([a-z0-9-]{1,63})/(configmaps|secrets)/${NAME}$`)
+    .exec(base);
+  if (one && verb === "GET") {
+    return { kind: one[2] as "configmaps" | "secrets", namespace: one[1]!, name: one[3]! };
+  }
+  const list = /^\/api\/v1\/namespaces\/([a-z0-9-]{1,63})\/(configmaps|secrets)$/.exec(base);
+  if (list && verb === "GET") {
+    const keys = [...query.keys()].filter((k) => k !== "resourceVersion");
+    const m = /^metadata\.name=(.+)$/.exec(query.get("fieldSelector") ?? "");
+    if (keys.length !== 1 || keys[0] !== "fieldSelector" || !m) return undefined;
+    if (!new RegExp(`^${NAME}$`).test(m[1]!)) return undefined;
+    return { kind: list[2] as "configmaps" | "secrets", namespace: list[1]!, name: m[1]! };
+  }
+  const token = new RegExp(`^/api/v1/namespaces/([a-z0-9-]{1,63})/serviceaccounts/${NAME}/token$`)
+    .exec(base);
+  if (token && verb === "POST") {
+    const spec = isRecord(body) && isRecord(body.spec) ? body.spec : {};
+    const ref = isRecord(spec.boundObjectRef) ? spec.boundObjectRef : {};
+    if (ref.kind !== "Pod" || typeof ref.uid !== "string" || ref.uid === "") return undefined;
+    return { kind: "serviceaccounts", namespace: token[1]!, name: token[2]!, podUid: ref.uid };
+  }
+  return undefined;
+}
+
+/**
+ * Why node `node` may not have `ref` given the pods bound to it (`pods`, API Pod objects), or
+ * `undefined` when one of them refers to it (for a token: the bound pod itself, on this node,
+ * running as that ServiceAccount with a projected token).
+ *
+ * @example
+ * ```ts
+ * import { referencedByPods } from "./node_authorizer.ts";
+ * import assert from "node:assert/strict";
+ * const pod = { metadata: { namespace: "ns", uid: "u1" }, spec: { nodeName: "n1",
+ *   containers: [{ env: [{ name: "A", valueFrom: { configMapKeyRef: { name: "cfg", key: "a" } } }] }] } };
+ * assert.equal(referencedByPods("n1", { kind: "configmaps", namespace: "ns", name: "cfg" }, [pod]), undefined);
+ * assert.match(referencedByPods("n1", { kind: "secrets", namespace: "ns", name: "cfg" }, [pod])!, /no pod bound/);
+ * ```
+ */
+export function referencedByPods(
+  node: string,
+  ref: ObjectRefCheck,
+  pods: readonly unknown[],
+): string | undefined {
+  for (const pod of pods) {
+    if (!isRecord(pod) || !isRecord(pod.spec) || pod.spec.nodeName !== node) continue;
+    const refs = podObjectRefs(pod);
+    if (refs.namespace !== ref.namespace) continue;
+    if (ref.kind === "configmaps" && refs.configMaps.has(ref.name)) return undefined;
+    if (ref.kind === "secrets" && refs.secrets.has(ref.name)) return undefined;
+    if (
+      ref.kind === "serviceaccounts" && isRecord(pod.metadata) &&
+      pod.metadata.uid === ref.podUid && refs.serviceAccountTokens.has(ref.name)
+    ) {
+      return undefined;
+    }
+  }
+  const what = ref.kind === "serviceaccounts"
+    ? `a token of serviceaccount ${ref.namespace}/${ref.name}`
+    : `${ref.kind} ${ref.namespace}/${ref.name}`;
+  return `node "${node}" cannot get ${what}: no pod bound to this node refers to it`;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { authorizeNodeRequest } from "./node_authorizer.ts";
+import { authorizeNodeRequest, objectRefToCheck, referencedByPods } from "./node_authorizer.ts";
 
 const own = { metadata: { name: "n1" } };
 const other = { metadata: { name: "n2" } };
@@ -105,4 +105,91 @@ Deno.test("authorizeNodeRequest: a node lists and watches Nodes, Services and En
   for (const [verb, path, body] of denied) {
     assert.match(authorizeNodeRequest("n1", verb, path, body) ?? "", /node "n1" cannot/, path);
   }
+});
+
+Deno.test("a node gets ConfigMaps, Secrets and tokens only through the pods bound to it", async (t) => {
+  const NS = "/api/v1/namespaces/shop";
+  await t.step("which requests need the check (and pass the pure authorizer)", () => {
+    const checked: [string, string, unknown, unknown][] = [
+      ["GET", `${NS}/configmaps/cfg`, undefined, {
+        kind: "configmaps",
+        namespace: "shop",
+        name: "cfg",
+      }],
+      ["GET", `${NS}/secrets?fieldSelector=metadata.name%3Ddb`, undefined, {
+        kind: "secrets",
+        namespace: "shop",
+        name: "db",
+      }],
+      ["GET", `${NS}/secrets?fieldSelector=metadata.name%3Ddb&resourceVersion=5`, undefined, {
+        kind: "secrets",
+        namespace: "shop",
+        name: "db",
+      }],
+      ["POST", `${NS}/serviceaccounts/robot/token`, {
+        spec: { boundObjectRef: { kind: "Pod", name: "p", uid: "u1" } },
+      }, { kind: "serviceaccounts", namespace: "shop", name: "robot", podUid: "u1" }],
+    ];
+    for (const [verb, path, body, want] of checked) {
+      assert.deepEqual(objectRefToCheck(verb, path, body), want, path);
+      assert.equal(authorizeNodeRequest("n1", verb, path, body), undefined, path);
+    }
+    const refused: [string, string, unknown][] = [
+      ["GET", `${NS}/secrets`, undefined],
+      ["GET", `${NS}/secrets?labelSelector=a%3Db`, undefined],
+      ["GET", `${NS}/secrets?fieldSelector=metadata.name%3Ddb&labelSelector=x`, undefined],
+      ["GET", "/api/v1/secrets", undefined],
+      ["PUT", `${NS}/secrets/db`, { metadata: { name: "db" } }],
+      ["DELETE", `${NS}/configmaps/cfg`, undefined],
+      ["POST", `${NS}/serviceaccounts/robot/token`, { spec: {} }],
+      ["POST", `${NS}/serviceaccounts/robot/token`, {
+        spec: { boundObjectRef: { kind: "Secret", name: "s", uid: "u" } },
+      }],
+    ];
+    for (const [verb, path, body] of refused) {
+      assert.equal(objectRefToCheck(verb, path, body), undefined, `${verb} ${path}`);
+      assert.match(authorizeNodeRequest("n1", verb, path, body) ?? "", /cannot/, `${verb} ${path}`);
+    }
+  });
+
+  await t.step("the check against the pods bound to the node", () => {
+    const pod = (node: string, uid: string, spec: Record<string, unknown>) => ({
+      metadata: { namespace: "shop", uid },
+      spec: { nodeName: node, containers: [{ name: "a" }], ...spec },
+    });
+    const pods = [
+      pod("n1", "u1", { volumes: [{ name: "v", secret: { secretName: "db" } }] }),
+      pod("n1", "u2", {
+        serviceAccountName: "robot",
+        volumes: [{
+          name: "t",
+          projected: { sources: [{ serviceAccountToken: { path: "token" } }] },
+        }],
+      }),
+      pod("n2", "u3", { containers: [{ envFrom: [{ configMapRef: { name: "cfg" } }] }] }),
+    ];
+    const ref = (
+      kind: "configmaps" | "secrets" | "serviceaccounts",
+      name: string,
+      podUid?: string,
+    ) => ({
+      kind,
+      namespace: "shop",
+      name,
+      ...(podUid ? { podUid } : {}),
+    });
+    assert.equal(referencedByPods("n1", ref("secrets", "db"), pods), undefined);
+    assert.match(
+      referencedByPods("n1", ref("configmaps", "cfg"), pods)!,
+      /no pod bound to this node refers to it/,
+    );
+    assert.equal(referencedByPods("n2", ref("configmaps", "cfg"), pods), undefined);
+    assert.match(
+      referencedByPods("n1", { ...ref("secrets", "db"), namespace: "other" }, pods)!,
+      /other\/db/,
+    );
+    assert.equal(referencedByPods("n1", ref("serviceaccounts", "robot", "u2"), pods), undefined);
+    assert.match(referencedByPods("n1", ref("serviceaccounts", "robot", "u1"), pods)!, /token/);
+    assert.match(referencedByPods("n1", ref("serviceaccounts", "default", "u2"), pods)!, /token/);
+  });
 });

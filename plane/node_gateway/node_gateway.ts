@@ -23,7 +23,12 @@ import {
 } from "../node_protocol/mod.ts";
 import { isRecord } from "../../core/is_record.ts";
 import type { ApiRelay } from "./api_relay.ts";
-import { authorizeNodeRequest, podBindingToCheck } from "./node_authorizer.ts";
+import {
+  authorizeNodeRequest,
+  objectRefToCheck,
+  podBindingToCheck,
+  referencedByPods,
+} from "./node_authorizer.ts";
 import { issueNodeCredential, NodeCredentialCache } from "./node_credentials.ts";
 
 /** The ALPN protocol id nodes and rks speak over QUIC. */
@@ -277,6 +282,25 @@ export function startNodeGateway(o: NodeGatewayOptions): Promise<NodeGateway> {
       : `node "${node}" cannot ${verb} pod ${pod.namespace}/${pod.name}: it is not bound to this node`;
   };
 
+  /** The Node authorizer's graph: a node reads only the ConfigMaps, Secrets, tokens its pods use. */
+  const notReferencedHere = async (
+    node: string,
+    verb: string,
+    path: string,
+    body: unknown,
+  ): Promise<string | undefined> => {
+    const ref = objectRefToCheck(verb, path, body);
+    if (!ref) return undefined;
+    const r = await o.api.call(
+      "GET",
+      `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${node}`)}`,
+    );
+    if (r.status !== 200 || !isRecord(r.body)) {
+      return `node "${node}": cannot check the pods bound to it: HTTP ${r.status}`;
+    }
+    return referencedByPods(node, ref, Array.isArray(r.body.items) ? r.body.items : []);
+  };
+
   const serveStream = async (
     conn: Deno.QuicConn,
     node: string,
@@ -296,7 +320,8 @@ export function startNodeGateway(o: NodeGatewayOptions): Promise<NodeGateway> {
       }
       if (m.type === "request") {
         const forbidden = authorizeNodeRequest(node, m.verb, m.path, m.body) ??
-          await notBoundHere(node, m.verb, m.path);
+          await notBoundHere(node, m.verb, m.path) ??
+          await notReferencedHere(node, m.verb, m.path, m.body);
         if (forbidden) {
           o.log(`node-gateway: forbidden: ${forbidden}`);
           await writeMessage(w, {
@@ -316,7 +341,8 @@ export function startNodeGateway(o: NodeGatewayOptions): Promise<NodeGateway> {
           await writeMessage(w, { type: "response", status: res.status, body: res.body });
         }
       } else if (m.type === "watch") {
-        const forbidden = authorizeNodeRequest(node, "GET", m.path, undefined);
+        const forbidden = authorizeNodeRequest(node, "GET", m.path, undefined) ??
+          await notReferencedHere(node, "GET", m.path, undefined);
         if (forbidden) {
           o.log(`node-gateway: forbidden: ${forbidden}`);
           await writeMessage(w, {
