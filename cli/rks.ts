@@ -66,6 +66,13 @@ Options:
   --pod-gc-quarantine DURATION
                          start, controllers: how long a pod's node may be missing before the
                          pod garbage collector checks it and deletes its pods (default 40s)
+  --service-account-issuer URL
+                         start: the issuer (iss) of service-account tokens and the API's
+                         audience (default https://kubernetes.default.svc.cluster.local)
+  --service-account-token-volume on|off
+                         start: add the kube-api-access-* token volume to new pods, as the
+                         ServiceAccount admission plugin does (default off: nodes cannot
+                         mount projected volumes yet)
 `;
 
 /**

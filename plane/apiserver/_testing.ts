@@ -16,6 +16,8 @@ import { type ApiServer, startApiServer } from "./api_server.ts";
 import { type ClusterPki, ensureClusterPki } from "./cluster_pki.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import { ApiError } from "./api_error.ts";
+import { TokenIssuer } from "./token_issuer.ts";
+import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from "./service_account_claims.ts";
 import type {
   ContainerRef,
   ExecOptions,
@@ -60,10 +62,20 @@ export interface TestCluster extends AsyncDisposable {
   request(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
 }
 
-/** Starts etcd, the store client over `transport`, the PKI and the API server. */
+/** Options of {@linkcode startTestCluster}. */
+export interface TestClusterOptions {
+  /** The ServiceAccount admission plugin adds the token volume (default false, as rks's). */
+  serviceAccountTokenVolume?: boolean;
+}
+
+/**
+ * Starts etcd, the store client over `transport`, the PKI and the API server (issuing
+ * service-account tokens as `DEFAULT_SERVICE_ACCOUNT_ISSUER`).
+ */
 export async function startTestCluster(
   transport: "http" | "grpc",
   nodes?: NodeConnector,
+  opts: TestClusterOptions = {},
 ): Promise<TestCluster> {
   const lease = testLease();
   const dir = lease.makeTempDir("rks-test-");
@@ -88,6 +100,14 @@ export async function startTestCluster(
       // Unexpected server errors show in the test output.
       log: (line) => console.error(line),
       ...(nodes ? { nodes } : {}),
+      serviceAccounts: {
+        issuer: await TokenIssuer.fromPem(
+          pki.serviceAccountKey,
+          pki.serviceAccountPub,
+          DEFAULT_SERVICE_ACCOUNT_ISSUER,
+        ),
+        mountToken: opts.serviceAccountTokenVolume ?? false,
+      },
     });
   } catch (e) {
     // A failed start leaves nothing behind.

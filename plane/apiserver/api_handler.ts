@@ -34,14 +34,11 @@ import {
   legacyApiVersions,
   negotiateDiscovery,
 } from "./discovery.ts";
-import {
-  jsonResponse,
-  mediaType,
-  readBody,
-  statusResponse,
-  tokenMatches,
-  wantsTable,
-} from "./http_io.ts";
+import { jsonResponse, mediaType, readBody, statusResponse, wantsTable } from "./http_io.ts";
+import { Authenticator, selfSubjectReview, type UserInfo } from "./authenticator.ts";
+import { ServiceAccountAdmission } from "./service_account_admission.ts";
+import type { TokenIssuer } from "./token_issuer.ts";
+import { createTokenRequest } from "./token_request.ts";
 import { GarbageCollector } from "./garbage_collector.ts";
 import { cidrRange, SERVICE_CIDR, ServiceAllocator } from "./service_allocator.ts";
 import { NamespaceLifecycle } from "./namespace_lifecycle.ts";
@@ -54,7 +51,7 @@ import {
   openapiV2Protobuf,
   wantsOpenapiV2Protobuf,
 } from "./openapi_v2.ts";
-import { type ApiObject, decodeObject, resourcePrefix } from "./object_codec.ts";
+import { type ApiObject, decodeObject, objectKey, resourcePrefix } from "./object_codec.ts";
 import { convertEvent } from "./event_conversion.ts";
 import { parseRequestInfo, type ResourceRequest } from "./request_info.ts";
 import { type DeleteQuery, type ListQuery, RestStorage } from "./rest_storage.ts";
@@ -77,6 +74,21 @@ export interface ApiHandlerOptions {
   log?: (line: string) => void;
   /** Reaches nodes for `pods/log` and `pods/exec` (default: none, 503). */
   nodes?: NodeConnector;
+  /** Service-account tokens: TokenRequest, authentication, OIDC discovery (default: none). */
+  serviceAccounts?: ServiceAccountSettings;
+}
+
+/** How rks issues and checks service-account tokens. */
+export interface ServiceAccountSettings {
+  /** Signs and verifies tokens; its issuer is the API's audience. */
+  issuer: TokenIssuer;
+  /**
+   * The ServiceAccount admission plugin adds the `kube-api-access-*` token volume to pods
+   * (`--service-account-token-volume on`; default off until nodes mount projected volumes).
+   */
+  mountToken?: boolean;
+  /** `--service-account-extend-token-expiration` (default true). */
+  extendExpiration?: boolean;
 }
 
 const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version"]);
@@ -91,7 +103,8 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
 /** The API server's request handler. */
 export class ApiHandler {
   readonly #store: KvStore;
-  readonly #token: string;
+  readonly #auth: Authenticator;
+  readonly #serviceAccounts: ServiceAccountSettings | undefined;
   readonly #serverAddress: string;
   readonly #now: () => Date;
   readonly #log: (line: string) => void;
@@ -106,11 +119,13 @@ export class ApiHandler {
   readonly gc: GarbageCollector;
   /** The Priority admission plugin and the system PriorityClasses. */
   readonly priority: PriorityAdmission;
+  /** The ServiceAccount admission plugin. */
+  readonly serviceAccountAdmission: ServiceAccountAdmission;
 
   /** Creates the handler; call {@linkcode ApiHandler.bootstrap} before serving. */
   constructor(opts: ApiHandlerOptions) {
     this.#store = opts.store;
-    this.#token = opts.token;
+    this.#serviceAccounts = opts.serviceAccounts;
     this.#serverAddress = opts.serverAddress;
     this.#now = opts.now ?? (() => new Date());
     this.#log = opts.log ?? ((l) => console.error(l));
@@ -122,8 +137,26 @@ export class ApiHandler {
       this.storage(priorityClassResource),
       this.watchCache(priorityClassResource),
     );
-    this.storage(findResource("", "v1", "pods")!).admission = (obj, old) =>
-      this.priority.admitPod(obj, old);
+    this.#auth = new Authenticator({
+      adminToken: opts.token,
+      ...(opts.serviceAccounts ? { issuer: opts.serviceAccounts.issuer } : {}),
+      objects: {
+        serviceAccount: (ns, name) => this.#lookup("serviceaccounts", ns, name),
+        pod: (ns, name) => this.#lookup("pods", ns, name),
+        secret: (ns, name) => this.#lookup("secrets", ns, name),
+        node: (name) => this.#lookup("nodes", undefined, name),
+      },
+      now: () => this.#now(),
+    });
+    this.serviceAccountAdmission = new ServiceAccountAdmission({
+      serviceAccount: (ns, name) => this.#lookup("serviceaccounts", ns, name),
+      mountToken: opts.serviceAccounts?.mountToken ?? false,
+    });
+    // Admission order as kube-apiserver's: ServiceAccount before Priority.
+    this.storage(findResource("", "v1", "pods")!).admission = async (obj, old) => {
+      await this.serviceAccountAdmission.admitPod(obj, old);
+      await this.priority.admitPod(obj, old);
+    };
     this.storage(priorityClassResource).admission = (obj, old) =>
       this.priority.admitPriorityClass(obj, old !== undefined);
   }
@@ -156,6 +189,21 @@ export class ApiHandler {
     return c;
   }
 
+  /**
+   * An object of a core-group resource, from its watch cache when the cache follows the store
+   * and holds it (as kube-apiserver's admission and token authenticator read informers), else
+   * from the store.
+   */
+  async #lookup(
+    resource: string,
+    ns: string | undefined,
+    name: string,
+  ): Promise<ApiObject | undefined> {
+    const r = findResource("", "v1", resource)!;
+    return this.#caches.get(r)?.peek(objectKey(r, ns, name)) ??
+      await this.storage(r).find(ns, name);
+  }
+
   /** Number of shared store watches open (one per watched kind). */
   get storeWatchCount(): number {
     return this.#caches.size;
@@ -181,6 +229,8 @@ export class ApiHandler {
     await this.namespaces.bootstrap();
     await this.#kubernetesService();
     await this.priority.bootstrap();
+    // Pod admission and token authentication read service accounts from this cache.
+    await this.watchCache(findResource("", "v1", "serviceaccounts")!).start();
   }
 
   /**
@@ -261,13 +311,14 @@ export class ApiHandler {
     const url = new URL(req.url);
     const path = url.pathname.replace(/\/+$/, "") || "/";
     try {
-      const anonymous = req.headers.get("authorization") === null;
-      if (!(anonymous && publicPaths.has(path))) {
-        if (!tokenMatches(req.headers.get("authorization"), this.#token)) {
-          return statusResponse(ApiError.unauthorized().status);
-        }
+      const authorization = req.headers.get("authorization");
+      let user: UserInfo | undefined;
+      if (!(authorization === null && publicPaths.has(path))) {
+        const auth = await this.#auth.authenticate(authorization);
+        if (!auth.ok) return statusResponse(ApiError.unauthorized().status);
+        user = auth.user;
       }
-      return await this.#route(req, url, path, done);
+      return await this.#route(req, url, path, done, user);
     } catch (e) {
       return statusResponse(this.#toApiError(e).status);
     }
@@ -299,9 +350,32 @@ export class ApiHandler {
     return ApiError.internal(msg);
   }
 
-  async #route(req: Request, url: URL, path: string, done: AbortSignal): Promise<Response> {
+  async #route(
+    req: Request,
+    url: URL,
+    path: string,
+    done: AbortSignal,
+    user: UserInfo | undefined,
+  ): Promise<Response> {
     const accept = req.headers.get("accept");
     switch (path) {
+      case "/.well-known/openid-configuration": {
+        const issuer = this.#serviceAccounts?.issuer;
+        if (!issuer) throw ApiError.pathNotFound();
+        return jsonResponse(
+          issuer.openidConfiguration(`${issuer.issuer}/openid/v1/jwks`),
+          200,
+          "application/json",
+          { "cache-control": "public, max-age=3600" },
+        );
+      }
+      case "/openid/v1/jwks": {
+        const issuer = this.#serviceAccounts?.issuer;
+        if (!issuer) throw ApiError.pathNotFound();
+        return jsonResponse(issuer.jwks(), 200, "application/jwk-set+json", {
+          "cache-control": "public, max-age=3600",
+        });
+      }
       case "/version":
         return jsonResponse(serverVersion());
       case "/healthz":
@@ -360,6 +434,14 @@ export class ApiHandler {
       const list = apiResourceList(info.group, info.version);
       if (!list) throw ApiError.pathNotFound();
       return jsonResponse(list);
+    }
+    if (
+      info.group === "authentication.k8s.io" && info.version === "v1" &&
+      info.resource === "selfsubjectreviews" && info.name === undefined
+    ) {
+      if (info.verb !== "create") throw ApiError.methodNotAllowed();
+      const body = await this.#bodyObject(req, info, "SelfSubjectReview");
+      return jsonResponse(selfSubjectReview(body, user!, this.#now()), 201);
     }
     const r = findResource(info.group, info.version, info.resource);
     if (!r) throw ApiError.pathNotFound();
@@ -446,7 +528,11 @@ export class ApiHandler {
     return ua.split("/")[0]!.slice(0, 128) || "unknown";
   }
 
-  async #bodyObject(req: Request, r: ApiResource, kind: string = r.kind): Promise<ApiObject> {
+  async #bodyObject(
+    req: Request,
+    r: { group: string; version: string },
+    kind: string,
+  ): Promise<ApiObject> {
     const type = mediaType(req.headers.get("content-type"));
     const bytes = await readBody(req);
     const text = new TextDecoder().decode(bytes);
@@ -618,9 +704,10 @@ export class ApiHandler {
         const check = this.#fieldValidation(q, warnings);
         const dryRun = this.#dryRun(q);
         if (sub === "binding") return await this.#bind(req, st, ns!, name!, dryRun);
+        if (sub === "token") return await this.#tokenRequest(req, ns!, name!);
         if (sub === "exec") return this.#exec(req, st, ns, name!, q);
         if (name !== undefined || sub !== undefined) throw ApiError.methodNotAllowed();
-        const body = await this.#bodyObject(req, r);
+        const body = await this.#bodyObject(req, r, r.kind);
         check(r.kind, body);
         let release = async () => {};
         if (r.kind === "Service" && !dryRun) {
@@ -812,7 +899,9 @@ export class ApiHandler {
       }
       applied.metadata.name = name;
       const obj = serverSideApply(undefined, applied, opts).object as ApiObject;
-      return jsonResponse(await st.create(ns, obj, { dryRun, now: this.#now() }), 201);
+      const created = await st.create(ns, obj, { dryRun, now: this.#now() });
+      if (r.kind === "Namespace" && !dryRun) await this.namespaces.ensureServiceAccount(name);
+      return jsonResponse(created, 201);
     }
     const setsRv = isRecord(patch.metadata) && patch.metadata.resourceVersion !== undefined;
     return jsonResponse(
@@ -896,6 +985,36 @@ export class ApiHandler {
       return next;
     }, { dryRun, now: this.#now() });
     return jsonResponse(scaleOf(updated));
+  }
+
+  /** `POST …/serviceaccounts/{name}/token`: a TokenRequest (see token_request.ts). */
+  async #tokenRequest(req: Request, ns: string, name: string): Promise<Response> {
+    const sa = this.#serviceAccounts;
+    if (!sa) throw ApiError.pathNotFound();
+    const body = await this.#bodyObject(
+      req,
+      { group: "authentication.k8s.io", version: "v1" },
+      "TokenRequest",
+    );
+    const get = async (resource: string, ns: string | undefined, name: string) => {
+      const obj = await this.#lookup(resource, ns, name);
+      if (!obj) throw ApiError.notFound({ group: "", resource }, name);
+      return obj;
+    };
+    const out = await createTokenRequest(body, ns, name, {
+      issuer: sa.issuer,
+      audiences: this.#auth.audiences,
+      serviceAccount: (ns, name) => get("serviceaccounts", ns, name),
+      boundObject: (kind, ns, name) =>
+        kind === "Pod"
+          ? get("pods", ns, name)
+          : kind === "Secret"
+          ? get("secrets", ns, name)
+          : get("nodes", undefined, name),
+      now: this.#now(),
+      ...(sa.extendExpiration !== undefined ? { extendExpiration: sa.extendExpiration } : {}),
+    });
+    return jsonResponse(out, 201);
   }
 
   async #bind(

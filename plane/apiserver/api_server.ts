@@ -6,7 +6,7 @@
  * @module
  */
 import type { KvStore } from "../store/kv_store.ts";
-import { ApiHandler } from "./api_handler.ts";
+import { ApiHandler, type ServiceAccountSettings } from "./api_handler.ts";
 import { ApiError } from "./api_error.ts";
 import { statusResponse } from "./http_io.ts";
 import type { NodeConnector } from "./node_connector.ts";
@@ -30,6 +30,8 @@ export interface ApiServerOptions {
   log?: (line: string) => void;
   /** Reaches nodes for `pods/log` and `pods/exec` (default: none, 503). */
   nodes?: NodeConnector;
+  /** Service-account tokens (TokenRequest, authentication, OIDC discovery; default: none). */
+  serviceAccounts?: ServiceAccountSettings;
 }
 
 /** A running API server. */
@@ -108,6 +110,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     }:${port}`,
     log,
     ...(opts.nodes ? { nodes: opts.nodes } : {}),
+    ...(opts.serviceAccounts ? { serviceAccounts: opts.serviceAccounts } : {}),
   });
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   let closed: Promise<void> | undefined;

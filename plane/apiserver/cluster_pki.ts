@@ -1,6 +1,6 @@
 /**
- * `ensureClusterPki`: the cluster CA, the API server's serving certificate and the admin bearer
- * token under rks's data directory. Created on first start with `@peculiar/x509` on WebCrypto
+ * `ensureClusterPki`: the cluster CA, the API server's serving certificate, the admin bearer
+ * token and the service-account signing key under rks's data directory. Created on first start with `@peculiar/x509` on WebCrypto
  * (ECDSA P-256, no openssl), reused on every later start.
  *
  * @module
@@ -20,13 +20,25 @@ export interface ClusterPki {
   serverKey: string;
   /** The admin bearer token. */
   adminToken: string;
-  /** Paths of the files: `ca.crt`, `ca.key`, `apiserver.crt`, `apiserver.key`, `admin.token`. */
+  /**
+   * The service-account signing key (ECDSA P-256, PKCS#8 PEM; kube-apiserver's
+   * `--service-account-signing-key-file`, kubeadm's `sa.key`).
+   */
+  serviceAccountKey: string;
+  /** Its public key (SPKI PEM; `--service-account-key-file`, kubeadm's `sa.pub`). */
+  serviceAccountPub: string;
+  /**
+   * Paths of the files: `ca.crt`, `ca.key`, `apiserver.crt`, `apiserver.key`, `admin.token`,
+   * `sa.key`, `sa.pub`.
+   */
   files: {
     caCert: string;
     caKey: string;
     serverCert: string;
     serverKey: string;
     adminToken: string;
+    serviceAccountKey: string;
+    serviceAccountPub: string;
   };
   /** True when this call created them. */
   created: boolean;
@@ -69,7 +81,7 @@ async function writeSecret(path: string, text: string): Promise<void> {
 
 /**
  * Makes sure `dir` holds a CA, a serving certificate for 127.0.0.1/localhost plus
- * `extraHosts`, and an admin token; creates whatever is missing (a new CA re-issues the
+ * `extraHosts`, an admin token and a service-account signing key pair; creates whatever is missing (a new CA re-issues the
  * serving certificate). Keys and the token are written with mode 0600.
  *
  * @example
@@ -82,6 +94,7 @@ async function writeSecret(path: string, text: string): Promise<void> {
  * assert.ok(first.created && !again.created);
  * assert.equal(again.adminToken, first.adminToken);
  * assert.match(first.caCert, /BEGIN CERTIFICATE/);
+ * assert.equal(again.serviceAccountPub, first.serviceAccountPub);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -97,6 +110,8 @@ export async function ensureClusterPki(
     serverCert: join(dir, "apiserver.crt"),
     serverKey: join(dir, "apiserver.key"),
     adminToken: join(dir, "admin.token"),
+    serviceAccountKey: join(dir, "sa.key"),
+    serviceAccountPub: join(dir, "sa.pub"),
   };
   let created = false;
   let caCert = await readTextIfExists(files.caCert);
@@ -170,5 +185,27 @@ export async function ensureClusterPki(
     await writeSecret(files.adminToken, `${adminToken}\n`);
     created = true;
   }
-  return { caCert, serverCert, serverKey, adminToken, files, created };
+  let serviceAccountKey = await readTextIfExists(files.serviceAccountKey);
+  let serviceAccountPub = await readTextIfExists(files.serviceAccountPub);
+  if (serviceAccountKey === undefined || serviceAccountPub === undefined) {
+    const keys = await crypto.subtle.generateKey(alg, true, ["sign", "verify"]);
+    serviceAccountKey = await keyPem(keys.privateKey);
+    serviceAccountPub = x509.PemConverter.encode(
+      await crypto.subtle.exportKey("spki", keys.publicKey),
+      "PUBLIC KEY",
+    );
+    await writeSecret(files.serviceAccountKey, serviceAccountKey);
+    await Deno.writeTextFile(files.serviceAccountPub, serviceAccountPub);
+    created = true;
+  }
+  return {
+    caCert,
+    serverCert,
+    serverKey,
+    adminToken,
+    serviceAccountKey,
+    serviceAccountPub,
+    files,
+    created,
+  };
 }

@@ -63,6 +63,17 @@ export interface RksConfig {
    * fixed 40 s), from the `pod_gc_controller:` section and the flags.
    */
   podGc?: { terminatedPodGcThreshold?: number; quarantineMs?: number };
+  /**
+   * `--service-account-issuer URL` (kube-apiserver's flag): the `iss` of service-account tokens
+   * and the API's audience (default `https://kubernetes.default.svc.cluster.local`).
+   */
+  serviceAccountIssuer?: string;
+  /**
+   * `--service-account-token-volume on|off` (rk8s's): whether the ServiceAccount admission
+   * plugin adds the `kube-api-access-*` projected token volume to new pods (kube always does).
+   * Default off until nodes mount projected volumes.
+   */
+  serviceAccountTokenVolume?: boolean;
 }
 
 /**
@@ -180,6 +191,10 @@ export interface RksFlags {
   terminatedPodGcThreshold?: string;
   /** `--pod-gc-quarantine DURATION` (start, controllers), e.g. `40s`. */
   podGcQuarantine?: string;
+  /** `--service-account-issuer URL` (start). */
+  serviceAccountIssuer?: string;
+  /** `--service-account-token-volume on|off` (start). */
+  serviceAccountTokenVolume?: string;
 }
 
 /** A parsed command line. */
@@ -219,6 +234,8 @@ const flagNames: Record<string, keyof RksFlags> = {
   "--default-unreachable-toleration-seconds": "defaultUnreachableTolerationSeconds",
   "--terminated-pod-gc-threshold": "terminatedPodGcThreshold",
   "--pod-gc-quarantine": "podGcQuarantine",
+  "--service-account-issuer": "serviceAccountIssuer",
+  "--service-account-token-volume": "serviceAccountTokenVolume",
 };
 
 /**
@@ -276,7 +293,8 @@ export function parseRksArgs(argv: readonly string[]): RksArgs {
       throw new UsageError(`option '${name}' needs a value`);
     }
     if (
-      (key === "scheduler" || key === "controllers" || key === "leaderElect") &&
+      (key === "scheduler" || key === "controllers" || key === "leaderElect" ||
+        key === "serviceAccountTokenVolume") &&
       value !== "on" && value !== "off"
     ) {
       throw new UsageError(`option '${name}' expects on or off, got '${value}'`);
@@ -499,6 +517,18 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
     podGc.quarantineMs = durationMs(flags.podGcQuarantine, "--pod-gc-quarantine");
   }
   if (Object.keys(podGc).length > 0) out.podGc = podGc;
+  if (flags.serviceAccountIssuer !== undefined) {
+    const u = flags.serviceAccountIssuer;
+    if (!/^https:\/\/[^/\s]+(\/\S*)?$/.test(u) || /[?#]/.test(u)) {
+      throw new UsageError(
+        `--service-account-issuer: expected an https:// URL without query or fragment, got "${u}"`,
+      );
+    }
+    out.serviceAccountIssuer = u;
+  }
+  if (flags.serviceAccountTokenVolume !== undefined) {
+    out.serviceAccountTokenVolume = flags.serviceAccountTokenVolume === "on";
+  }
   return out;
 }
 
