@@ -9,6 +9,7 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { join } from "node:path";
 import { readTextIfExists } from "../../core/fs.ts";
+import { cidrRange, SERVICE_CIDR } from "./service_allocator.ts";
 
 /** The PEM files and token of a cluster, as {@linkcode ensureClusterPki} returns them. */
 export interface ClusterPki {
@@ -63,10 +64,30 @@ async function importKey(pem: string): Promise<CryptoKey> {
   return await crypto.subtle.importKey("pkcs8", der, alg, true, ["sign"]);
 }
 
-/** The subject alternative names the serving certificate carries. */
+/**
+ * The subject alternative names the serving certificate carries: loopback, the
+ * `default/kubernetes` Service's cluster IP (10.96.0.1) and its DNS names up to
+ * `kubernetes.default.svc.cluster.local` (what in-cluster clients dial, as kube-apiserver's
+ * certificate has them), plus `extraHosts`.
+ *
+ * @example
+ * ```ts
+ * import { servingNames } from "./cluster_pki.ts";
+ * import assert from "node:assert/strict";
+ * const n = servingNames(["10.0.0.5"]);
+ * assert.ok(n.ips.includes("10.96.0.1") && n.ips.includes("10.0.0.5"));
+ * assert.ok(n.dns.includes("kubernetes.default.svc.cluster.local"));
+ * ```
+ */
 export function servingNames(extraHosts: readonly string[]): { ips: string[]; dns: string[] } {
-  const ips = new Set(["127.0.0.1", "::1"]);
-  const dns = new Set(["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"]);
+  const ips = new Set(["127.0.0.1", "::1", cidrRange(SERVICE_CIDR)[0]]);
+  const dns = new Set([
+    "localhost",
+    "kubernetes",
+    "kubernetes.default",
+    "kubernetes.default.svc",
+    "kubernetes.default.svc.cluster.local",
+  ]);
   for (const h of extraHosts) {
     if (h === "" || h === "0.0.0.0" || h === "::") continue;
     if (/^[\d.]+$/.test(h) || h.includes(":")) ips.add(h);
@@ -75,14 +96,23 @@ export function servingNames(extraHosts: readonly string[]): { ips: string[]; dn
   return { ips: [...ips], dns: [...dns] };
 }
 
+/** Whether a certificate's subject alternative names include every one of `names`. */
+function coversNames(pem: string, names: { ips: string[]; dns: string[] }): boolean {
+  const san = new x509.X509Certificate(pem).getExtension(x509.SubjectAlternativeNameExtension);
+  const have = new Set(san?.names.items.map((n) => `${n.type}:${n.value}`) ?? []);
+  return names.ips.every((ip) => have.has(`ip:${ip}`)) &&
+    names.dns.every((d) => have.has(`dns:${d}`));
+}
+
 async function writeSecret(path: string, text: string): Promise<void> {
   await Deno.writeTextFile(path, text, { mode: 0o600 });
 }
 
 /**
- * Makes sure `dir` holds a CA, a serving certificate for 127.0.0.1/localhost plus
- * `extraHosts`, an admin token and a service-account signing key pair; creates whatever is missing (a new CA re-issues the
- * serving certificate). Keys and the token are written with mode 0600.
+ * Makes sure `dir` holds a CA, a serving certificate for {@linkcode servingNames} of
+ * `extraHosts`, an admin token and a service-account signing key pair; creates whatever is
+ * missing (a new CA, or a serving certificate that lacks one of the names, re-issues the serving
+ * certificate). Keys and the token are written with mode 0600.
  *
  * @example
  * ```ts
@@ -146,11 +176,14 @@ export async function ensureClusterPki(
   }
   let serverCert = await readTextIfExists(files.serverCert);
   let serverKey = await readTextIfExists(files.serverKey);
-  if (newCa || serverCert === undefined || serverKey === undefined) {
+  const names = servingNames(extraHosts);
+  if (
+    newCa || serverCert === undefined || serverKey === undefined ||
+    !coversNames(serverCert, names)
+  ) {
     const ca = new x509.X509Certificate(caCert);
     const caKey = await importKey(caKeyPem);
     const keys = await crypto.subtle.generateKey(alg, true, ["sign", "verify"]);
-    const names = servingNames(extraHosts);
     const now = Date.now();
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: serial(),
