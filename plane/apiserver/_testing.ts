@@ -66,6 +66,8 @@ export interface TestCluster extends AsyncDisposable {
 export interface TestClusterOptions {
   /** The ServiceAccount admission plugin adds the token volume (default false, as rks's). */
   serviceAccountTokenVolume?: boolean;
+  /** How long a token's successful authentication is reused (default 10 s). */
+  tokenCacheTtlMs?: number;
 }
 
 /**
@@ -107,6 +109,7 @@ export async function startTestCluster(
           DEFAULT_SERVICE_ACCOUNT_ISSUER,
         ),
         mountToken: opts.serviceAccountTokenVolume ?? false,
+        ...(opts.tokenCacheTtlMs !== undefined ? { tokenCacheTtlMs: opts.tokenCacheTtlMs } : {}),
       },
     });
   } catch (e) {

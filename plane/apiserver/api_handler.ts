@@ -89,6 +89,8 @@ export interface ServiceAccountSettings {
   mountToken?: boolean;
   /** `--service-account-extend-token-expiration` (default true). */
   extendExpiration?: boolean;
+  /** How long a token's successful authentication is reused (default 10 s, as kube's cache). */
+  tokenCacheTtlMs?: number;
 }
 
 const publicPaths = new Set(["/healthz", "/livez", "/readyz", "/version"]);
@@ -147,6 +149,9 @@ export class ApiHandler {
         node: (name) => this.#lookup("nodes", undefined, name),
       },
       now: () => this.#now(),
+      ...(opts.serviceAccounts?.tokenCacheTtlMs !== undefined
+        ? { cacheTtlMs: opts.serviceAccounts.tokenCacheTtlMs }
+        : {}),
     });
     this.serviceAccountAdmission = new ServiceAccountAdmission({
       serviceAccount: (ns, name) => this.#lookup("serviceaccounts", ns, name),

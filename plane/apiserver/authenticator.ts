@@ -3,8 +3,10 @@
  * service-account token (a JWT this cluster signed), validated as kube-apiserver's
  * service-account authenticator does (pkg/serviceaccount/jwt.go and claims.go): signature,
  * issuer, `exp`/`nbf`, an audience of the API, and the service account (and the pod, secret or
- * node it is bound to) still existing with the UID the token names. rks has no authorization
- * layer: every authenticated user may do everything.
+ * node it is bound to) still existing with the UID the token names. A success is reused for
+ * {@linkcode TOKEN_CACHE_TTL_MS} (kube-apiserver's token cache), so a deleted account's token
+ * may work up to 10 s longer. rks has no authorization layer: every authenticated user may do
+ * everything.
  *
  * @module
  */
@@ -12,7 +14,7 @@ import { isRecord } from "../../core/is_record.ts";
 import { tokenMatches } from "./http_io.ts";
 import type { ApiObject } from "./object_codec.ts";
 import { parsePrivateClaims, serviceAccountUsername } from "./service_account_claims.ts";
-import type { TokenIssuer } from "./token_issuer.ts";
+import { TOKEN_LEEWAY_SECONDS, type TokenIssuer } from "./token_issuer.ts";
 
 /** An authenticated user (`authentication.k8s.io/v1 UserInfo`). */
 export interface UserInfo {
@@ -50,6 +52,16 @@ export type AuthResult = { ok: true; user: UserInfo } | { ok: false; reason: str
 /** Objects deleted longer ago than this no longer authenticate their tokens (kube: 60 s). */
 const DELETED_GRACE_MS = 60_000;
 
+/**
+ * How long a successful service-account token authentication is reused: kube-apiserver wraps
+ * its token authenticators in a cache that keeps successes 10 s and failures not at all
+ * (`TokenSuccessCacheTTL`, `TokenFailureCacheTTL`).
+ */
+export const TOKEN_CACHE_TTL_MS = 10_000;
+
+/** Cached successes kept at most (the cache is emptied when full). */
+const TOKEN_CACHE_MAX = 10_000;
+
 /** Options of {@linkcode Authenticator}. */
 export interface AuthenticatorOptions {
   /** The admin bearer token. */
@@ -62,6 +74,8 @@ export interface AuthenticatorOptions {
   objects?: TokenObjectGetter;
   /** The clock. */
   now?: () => Date;
+  /** How long a success is reused (default {@linkcode TOKEN_CACHE_TTL_MS}; 0 = never). */
+  cacheTtlMs?: number;
 }
 
 function deletedTooLongAgo(obj: ApiObject, now: Date): boolean {
@@ -73,6 +87,7 @@ function deletedTooLongAgo(obj: ApiObject, now: Date): boolean {
 export class Authenticator {
   readonly #o: AuthenticatorOptions;
   readonly #audiences: readonly string[];
+  readonly #cache = new Map<string, { user: UserInfo; until: number }>();
 
   /** Creates the authenticator. */
   constructor(o: AuthenticatorOptions) {
@@ -109,15 +124,28 @@ export class Authenticator {
     if (token.split(".").length !== 3 || !this.#o.issuer || !this.#o.objects) {
       return { ok: false, reason: "invalid bearer token" };
     }
-    return await this.#serviceAccountToken(token, this.#o.issuer, this.#o.objects);
+    const now = this.#o.now?.() ?? new Date();
+    const hit = this.#cache.get(token);
+    if (hit && hit.until > now.getTime()) return { ok: true, user: hit.user };
+    const r = await this.#serviceAccountToken(token, this.#o.issuer, this.#o.objects, now);
+    if (r.ok) {
+      if (this.#cache.size >= TOKEN_CACHE_MAX) this.#cache.clear();
+      const ttl = this.#o.cacheTtlMs ?? TOKEN_CACHE_TTL_MS;
+      if (ttl > 0) {
+        this.#cache.set(token, { user: r.user, until: Math.min(now.getTime() + ttl, r.expiresAt) });
+      }
+      return { ok: true, user: r.user };
+    }
+    if (hit) this.#cache.delete(token);
+    return r;
   }
 
   async #serviceAccountToken(
     token: string,
     issuer: TokenIssuer,
     objects: TokenObjectGetter,
-  ): Promise<AuthResult> {
-    const now = this.#o.now?.() ?? new Date();
+    now: Date,
+  ): Promise<{ ok: true; user: UserInfo; expiresAt: number } | { ok: false; reason: string }> {
     const v = await issuer.verify(token, this.#audiences, now);
     if (!v.ok) return v;
     const k = parsePrivateClaims(v.payload);
@@ -125,7 +153,7 @@ export class Authenticator {
       return { ok: false, reason: "service account token claims could not be validated" };
     }
     const ns = k.namespace;
-    const fail = (reason: string): AuthResult => ({ ok: false, reason });
+    const fail = (reason: string) => ({ ok: false as const, reason });
     const sa = await objects.serviceAccount(ns, k.serviceaccount.name);
     if (!sa || deletedTooLongAgo(sa, now)) {
       return fail(`service account ${ns}/${k.serviceaccount.name} has been deleted`);
@@ -170,6 +198,7 @@ export class Authenticator {
     }
     return {
       ok: true,
+      expiresAt: (Number(v.payload.exp) + TOKEN_LEEWAY_SECONDS) * 1000,
       user: {
         username: serviceAccountUsername(ns, k.serviceaccount.name),
         uid: k.serviceaccount.uid,

@@ -217,6 +217,24 @@ Deno.test("service-account tokens: signing, claims and authentication", async (t
     },
   );
 
+  await t.step("a success is reused for 10 s, as kube-apiserver's token cache", async () => {
+    let now = new Date();
+    const map = { ...world };
+    const cached = new Authenticator({
+      adminToken: "admin",
+      issuer,
+      objects: objects(map),
+      now: () => now,
+    });
+    const token = await issuer.sign(serviceAccountClaims(claims({ now })));
+    assert.equal((await cached.authenticate(`Bearer ${token}`)).ok, true);
+    delete map["sa/team/builder"];
+    now = new Date(now.getTime() + 9_000);
+    assert.equal((await cached.authenticate(`Bearer ${token}`)).ok, true, "within 10 s");
+    now = new Date(now.getTime() + 2_000);
+    assert.equal((await cached.authenticate(`Bearer ${token}`)).ok, false, "after 10 s");
+  });
+
   await t.step("the JWKS holds the public key only, under the token's kid", () => {
     const { keys } = issuer.jwks();
     assert.equal(keys.length, 1);

@@ -48,7 +48,11 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
-    await using c = await startTestCluster("http", undefined, { serviceAccountTokenVolume: true });
+    // Token authentications are cached 1 s here (10 s by default; authenticator_test checks it).
+    await using c = await startTestCluster("http", undefined, {
+      serviceAccountTokenVolume: true,
+      tokenCacheTtlMs: 1_000,
+    });
     let token = "";
 
     await t.step(
