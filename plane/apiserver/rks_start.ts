@@ -247,9 +247,10 @@ export async function startRks(
             ...(config.nodeLifecycle ? { nodeLifecycle: config.nodeLifecycle } : {}),
             ...(config.podGc ? { podGc: config.podGc } : {}),
             rootCaCert: pki.caCert,
+            serviceAccounts: true,
           });
           log(
-            "rks: controllers running (replicaset, deployment, node lifecycle, endpoints, podgc, root-ca-cert-publisher)",
+            "rks: controllers running (replicaset, deployment, node lifecycle, endpoints, podgc, root-ca-cert-publisher, serviceaccount)",
           );
         }, async () => {
           const c = controllers;

@@ -1,6 +1,6 @@
 /**
  * `startControllerManager`: the controllers of rks (ReplicaSet, Deployment, node lifecycle and IPAM,
- * Endpoints/EndpointSlices, pod garbage collector, root CA publisher) on shared
+ * Endpoints/EndpointSlices, pod garbage collector, root CA publisher, serviceaccount-controller) on shared
  * informers, as kube-controller-manager runs them — inside `rks start` or as `rks controllers`.
  *
  * @module
@@ -19,6 +19,7 @@ import { parseClusterCidr } from "./node_ipam_reconcile.ts";
 import { PodGcController } from "./pod_gc_controller.ts";
 import type { PodGcOptions } from "./pod_gc_reconcile.ts";
 import { RootCaPublisher } from "./root_ca_publisher.ts";
+import { ServiceAccountsController } from "./service_accounts_controller.ts";
 import { ROOT_CA_CONFIG_MAP_NAME } from "./root_ca_publisher_reconcile.ts";
 
 /** Options of {@linkcode startControllerManager}. */
@@ -44,6 +45,11 @@ export interface ControllerManagerOptions {
    * root-ca-cert-publisher keeps the `kube-root-ca.crt` ConfigMap in every namespace.
    */
   rootCaCert?: string;
+  /**
+   * Run the serviceaccount-controller (the `default` ServiceAccount in every namespace, created
+   * again when deleted); `rks start` and `rks controllers` do.
+   */
+  serviceAccounts?: boolean;
 }
 
 /** Running controllers; `close()` stops them and their informers. */
@@ -60,6 +66,8 @@ export interface ControllerManager extends AsyncDisposable {
   readonly podGc: PodGcController;
   /** The root CA publisher (with `rootCaCert`). */
   readonly rootCa: RootCaPublisher | undefined;
+  /** The serviceaccount-controller (with `serviceAccounts`). */
+  readonly serviceAccounts: ServiceAccountsController | undefined;
   /** Pending Event writes (tests). */
   readonly events: EventRecorder;
   /** Stops the loops and the watches. */
@@ -69,9 +77,10 @@ export interface ControllerManager extends AsyncDisposable {
 /**
  * Starts the shared informers (`pods`, `apps/replicasets`, `apps/deployments`, `nodes`,
  * `kube-node-lease` Leases, `services`, `endpoints`, `discovery.k8s.io/endpointslices`; with
- * `rootCaCert` also `namespaces` and the `kube-root-ca.crt` ConfigMaps), waits for their first
- * list, and runs the ReplicaSet, Deployment, node lifecycle (+ IPAM with `networkConfig`),
- * Endpoints/EndpointSlice and pod GC controllers (and the root CA publisher) until `close()`. Throws what
+ * `rootCaCert` also `namespaces` and the `kube-root-ca.crt` ConfigMaps, with `serviceAccounts`
+ * the `default` ServiceAccounts), waits for their first list, and runs the ReplicaSet,
+ * Deployment, node lifecycle (+ IPAM with `networkConfig`), Endpoints/EndpointSlice and pod GC
+ * controllers (and the root CA publisher, the serviceaccount-controller) until `close()`. Throws what
  * the first list throws (e.g. `ApiClientError` 401 for a bad token).
  *
  * @example
@@ -167,14 +176,32 @@ export async function startControllerManager(
     ...now,
   });
   let rootCa: RootCaPublisher | undefined;
+  let sac: ServiceAccountsController | undefined;
   const publisherInformers: SharedInformer<KubeObject>[] = [];
-  if (o.rootCaCert !== undefined) {
-    const namespaces = informer("namespaces");
+  const namespaces = o.rootCaCert !== undefined || o.serviceAccounts
+    ? informer("namespaces")
+    : undefined;
+  if (namespaces) publisherInformers.push(namespaces);
+  if (namespaces && o.serviceAccounts) {
+    const serviceAccounts = new SharedInformer<KubeObject>(o.kube, "serviceaccounts", {
+      fieldSelector: `metadata.name=default`,
+      onError: onError("watch serviceaccounts"),
+    });
+    publisherInformers.push(serviceAccounts);
+    sac = new ServiceAccountsController({
+      kube: o.kube,
+      namespaces,
+      serviceAccounts,
+      onError: (key, e) => onError(`serviceaccount-controller ${key}`)(e),
+    });
+    await sac.register();
+  }
+  if (namespaces && o.rootCaCert !== undefined) {
     const configMaps = new SharedInformer<KubeObject>(o.kube, "configmaps", {
       fieldSelector: `metadata.name=${ROOT_CA_CONFIG_MAP_NAME}`,
       onError: onError("watch configmaps"),
     });
-    publisherInformers.push(namespaces, configMaps);
+    publisherInformers.push(configMaps);
     rootCa = new RootCaPublisher({
       kube: o.kube,
       namespaces,
@@ -208,6 +235,7 @@ export async function startControllerManager(
   }
   const loops = [rsc.run(), dc.run(), nlc.run(), epc.run(), gc.run()];
   if (rootCa) loops.push(rootCa.run());
+  if (sac) loops.push(sac.run());
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
@@ -217,6 +245,7 @@ export async function startControllerManager(
       epc.stop();
       gc.stop();
       rootCa?.stop();
+      sac?.stop();
       for (const i of informers) await i.stop();
       await Promise.allSettled(loops);
       await events.flush();
@@ -228,6 +257,7 @@ export async function startControllerManager(
     endpoints: epc,
     podGc: gc,
     rootCa,
+    serviceAccounts: sac,
     events,
     close,
     [Symbol.asyncDispose]: close,

@@ -1,6 +1,7 @@
 /**
- * The root CA publisher against a real etcd and rks with the real kubectl: every namespace
- * gets `kube-root-ca.crt` with the cluster CA; a deleted or edited one is put back.
+ * The root CA publisher and the serviceaccount-controller against a real etcd and rks with the
+ * real kubectl: every namespace gets `kube-root-ca.crt` with the cluster CA (a deleted or edited
+ * one is put back) and keeps its `default` ServiceAccount.
  */
 import assert from "node:assert/strict";
 import { waitFor } from "../../core/testing.ts";
@@ -26,13 +27,18 @@ async function rootCa(
 }
 
 Deno.test({
-  name: "root CA publisher: kube-root-ca.crt in every namespace, recreated and repaired",
+  name:
+    "root CA publisher and serviceaccount-controller: kube-root-ca.crt and the default ServiceAccount in every namespace",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
     await using c = await startTestCluster("http");
     await using kube = await KubeClient.connect({ kubeconfig: c.kubeconfig });
-    await using _cm = await startControllerManager({ kube, rootCaCert: c.pki.caCert });
+    await using _cm = await startControllerManager({
+      kube,
+      rootCaCert: c.pki.caCert,
+      serviceAccounts: true,
+    });
     const published = (ns: string) => async () => {
       const cm = await rootCa(c, ns);
       return cm.data["ca.crt"] === c.pki.caCert ? cm : undefined;
@@ -83,6 +89,20 @@ Deno.test({
         intervalMs: 100,
       });
       assert.deepEqual(Object.keys(cm.data), ["ca.crt"]);
+    });
+
+    await t.step("a deleted default ServiceAccount is created again", async () => {
+      const uid = async () => {
+        const r = await c.kubectl(["get", "sa", "default", "-n", "team", "-o", "json"]);
+        return r.code === 0 ? String(JSON.parse(r.stdout).metadata.uid) : undefined;
+      };
+      const before = await uid();
+      assert.ok(before);
+      await ok(c, ["delete", "sa", "default", "-n", "team"]);
+      await waitFor("the default ServiceAccount again", async () => {
+        const now = await uid();
+        return now !== undefined && now !== before;
+      }, { timeoutMs: 30_000, intervalMs: 100 });
     });
   },
 });

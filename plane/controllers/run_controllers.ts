@@ -52,9 +52,10 @@ export async function runControllers(o: RunControllersOptions): Promise<void> {
         ...(o.podGc ? { podGc: o.podGc } : {}),
         // kube-controller-manager's --root-ca-file: the CA the kubeconfig trusts the API with.
         rootCaCert: kube.api.caCert,
+        serviceAccounts: true,
       });
       o.log(
-        `rks: controllers running against ${kube.api.server} (replicaset, deployment, node lifecycle, endpoints, podgc, root-ca-cert-publisher)`,
+        `rks: controllers running against ${kube.api.server} (replicaset, deployment, node lifecycle, endpoints, podgc, root-ca-cert-publisher, serviceaccount)`,
       );
     },
     stop: async () => {
