@@ -448,6 +448,25 @@ export class ApiHandler {
       const body = await this.#bodyObject(req, info, "SelfSubjectReview");
       return jsonResponse(selfSubjectReview(body, user!, this.#now()), 201);
     }
+    if (
+      info.group === "authentication.k8s.io" && info.version === "v1" &&
+      info.resource === "tokenreviews" && info.name === undefined
+    ) {
+      if (info.verb !== "create") throw ApiError.methodNotAllowed();
+      const body = await this.#bodyObject(req, info, "TokenReview");
+      const spec = isRecord(body.spec) ? body.spec : {};
+      if (typeof spec.token !== "string" || spec.token === "") {
+        throw ApiError.badRequest("token is required for TokenReview in authentication");
+      }
+      const auds = Array.isArray(spec.audiences) ? spec.audiences.map(String) : [];
+      return jsonResponse({
+        kind: "TokenReview",
+        apiVersion: "authentication.k8s.io/v1",
+        metadata: { ...body.metadata, creationTimestamp: null },
+        spec,
+        status: await this.#auth.review(spec.token, auds),
+      }, 201);
+    }
     const r = findResource(info.group, info.version, info.resource);
     if (!r) throw ApiError.pathNotFound();
     if (info.subresource !== undefined && !r.subresources.includes(info.subresource)) {

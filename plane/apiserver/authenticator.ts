@@ -140,13 +140,54 @@ export class Authenticator {
     return r;
   }
 
+  /**
+   * A `TokenReview` (`POST /apis/authentication.k8s.io/v1/tokenreviews`): authenticates `token`
+   * for `audiences` (default: the API's) without the cache, as kube-apiserver's TokenReview
+   * REST does. The admin token is audience-agnostic: it is valid for the API's audiences only.
+   * Returns the review's `status`: `authenticated`, `user`, the `audiences` the token is valid
+   * for, and `error` when a token that looked like a JWT was refused.
+   *
+   * @example
+   * ```ts
+   * import { Authenticator } from "./authenticator.ts";
+   * import assert from "node:assert/strict";
+   * const auth = new Authenticator({ adminToken: "s3cret", audiences: ["https://k"] });
+   * assert.equal((await auth.review("s3cret", [])).authenticated, true);
+   * assert.equal((await auth.review("s3cret", ["vault"])).authenticated, undefined);
+   * ```
+   */
+  async review(token: string, audiences: readonly string[]): Promise<Record<string, unknown>> {
+    const auds = audiences.length > 0 ? audiences : this.#audiences;
+    const status = (user?: UserInfo, valid?: readonly string[], error?: string) => ({
+      ...(user ? { authenticated: true } : {}),
+      user: user ? userInfoJson(user) : {},
+      ...(valid && valid.length > 0 ? { audiences: [...valid] } : {}),
+      ...(error ? { error } : {}),
+    });
+    if (tokenMatches(`Bearer ${token}`, this.#o.adminToken)) {
+      const valid = auds.filter((a) => this.#audiences.includes(a));
+      return valid.length > 0 ? status(ADMIN_USER, valid) : status();
+    }
+    if (token.split(".").length !== 3 || !this.#o.issuer || !this.#o.objects) return status();
+    const now = this.#o.now?.() ?? new Date();
+    const r = await this.#serviceAccountToken(token, this.#o.issuer, this.#o.objects, now, auds);
+    if (!r.ok) return status(undefined, undefined, `[invalid bearer token, ${r.reason}]`);
+    return status(r.user, auds.filter((a) => r.audiences.includes(a)));
+  }
+
   async #serviceAccountToken(
     token: string,
     issuer: TokenIssuer,
     objects: TokenObjectGetter,
     now: Date,
-  ): Promise<{ ok: true; user: UserInfo; expiresAt: number } | { ok: false; reason: string }> {
-    const v = await issuer.verify(token, this.#audiences, now);
+    audiences: readonly string[] = this.#audiences,
+  ): Promise<
+    { ok: true; user: UserInfo; expiresAt: number; audiences: string[] } | {
+      ok: false;
+      reason: string;
+    }
+  > {
+    const v = await issuer.verify(token, audiences, now);
     if (!v.ok) return v;
     const k = parsePrivateClaims(v.payload);
     if (!k) {
@@ -199,6 +240,9 @@ export class Authenticator {
     return {
       ok: true,
       expiresAt: (Number(v.payload.exp) + TOKEN_LEEWAY_SECONDS) * 1000,
+      audiences: Array.isArray(v.payload.aud)
+        ? v.payload.aud.map(String)
+        : [String(v.payload.aud ?? "")],
       user: {
         username: serviceAccountUsername(ns, k.serviceaccount.name),
         uid: k.serviceaccount.uid,
@@ -227,14 +271,19 @@ export function selfSubjectReview(
   now: Date,
 ): Record<string, unknown> {
   const meta = isRecord(body) && isRecord(body.metadata) ? body.metadata : {};
-  const userInfo: Record<string, unknown> = { username: user.username };
-  if (user.uid) userInfo.uid = user.uid;
-  userInfo.groups = [...user.groups];
-  if (user.extra && Object.keys(user.extra).length > 0) userInfo.extra = user.extra;
   return {
     kind: "SelfSubjectReview",
     apiVersion: "authentication.k8s.io/v1",
     metadata: { ...meta, creationTimestamp: now.toISOString().replace(/\.\d+Z$/, "Z") },
-    status: { userInfo },
+    status: { userInfo: userInfoJson(user) },
   };
+}
+
+/** A user as `authentication.k8s.io/v1 UserInfo` JSON (empty fields left out). */
+function userInfoJson(user: UserInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = { username: user.username };
+  if (user.uid) out.uid = user.uid;
+  out.groups = [...user.groups];
+  if (user.extra && Object.keys(user.extra).length > 0) out.extra = user.extra;
+  return out;
 }

@@ -29,8 +29,9 @@ let rootPromise: Promise<protobuf.Root> | undefined;
 const objectMeta = ".k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 /**
- * The messages of `authentication.k8s.io/v1` kubectl sends (`kubectl create token`: a
- * TokenRequest; `kubectl auth whoami`: a SelfSubjectReview), with the field numbers of
+ * The messages of `authentication.k8s.io/v1` clients send (`kubectl create token`: a
+ * TokenRequest; `kubectl auth whoami`: a SelfSubjectReview; webhooks: a TokenReview), with the
+ * field numbers of
  * k8s.io/api/authentication/v1 (1.32); JSON names as the API's (`uid`, not the proto's `uID`).
  */
 const authenticationV1 = {
@@ -69,6 +70,27 @@ const authenticationV1 = {
       uid: { type: "string", id: 2 },
       groups: { rule: "repeated", type: "string", id: 3 },
       extra: { keyType: "string", type: "ExtraValue", id: 4 },
+    },
+  },
+  TokenReviewSpec: {
+    fields: {
+      token: { type: "string", id: 1 },
+      audiences: { rule: "repeated", type: "string", id: 2 },
+    },
+  },
+  TokenReviewStatus: {
+    fields: {
+      authenticated: { type: "bool", id: 1 },
+      user: { type: "UserInfo", id: 2 },
+      error: { type: "string", id: 3 },
+      audiences: { rule: "repeated", type: "string", id: 4 },
+    },
+  },
+  TokenReview: {
+    fields: {
+      metadata: { type: objectMeta, id: 1 },
+      spec: { type: "TokenReviewSpec", id: 2 },
+      status: { type: "TokenReviewStatus", id: 3 },
     },
   },
   SelfSubjectReviewStatus: { fields: { userInfo: { type: "UserInfo", id: 1 } } },

@@ -1,6 +1,7 @@
 /**
  * Service-account tokens against a real etcd and rks with the real kubectl: `kubectl create
- * token` (TokenRequest), authentication of those tokens on every request (`kubectl auth whoami`),
+ * token` (TokenRequest), authentication of those tokens on every request (`kubectl auth whoami`,
+ * TokenReview),
  * refusals (tampered, expired, other audience, deleted account or pod), OIDC discovery, and the
  * ServiceAccount admission plugin (default account, token volume and mounts, unknown account).
  */
@@ -212,6 +213,36 @@ Deno.test({
         async () => (await status(c, bound)) === 401,
         { timeoutMs: 30_000, intervalMs: 100 },
       );
+    });
+
+    await t.step("TokenReview: authenticated, audiences, errors", async () => {
+      const review = async (spec: Record<string, unknown>) => {
+        const res = await c.request("/apis/authentication.k8s.io/v1/tokenreviews", {
+          method: "POST",
+          body: JSON.stringify({
+            apiVersion: "authentication.k8s.io/v1",
+            kind: "TokenReview",
+            spec,
+          }),
+        });
+        return { code: res.status, body: await res.json() };
+      };
+      const good = await review({ token });
+      assert.equal(good.code, 201);
+      assert.equal(good.body.status.authenticated, true);
+      assert.equal(good.body.status.user.username, "system:serviceaccount:default:default");
+      assert.deepEqual(good.body.status.audiences, [DEFAULT_SERVICE_ACCOUNT_ISSUER]);
+      const vault = (await ok(c, ["create", "token", "default", "--audience", "vault"])).trim();
+      const forVault = await review({ token: vault, audiences: ["vault", "other"] });
+      assert.equal(forVault.body.status.authenticated, true);
+      assert.deepEqual(forVault.body.status.audiences, ["vault"]);
+      assert.equal((await review({ token: vault })).body.status.authenticated, undefined);
+      const i = token.length - 10;
+      const flippedSig = token.slice(0, i) + (token[i] === "A" ? "B" : "A") + token.slice(i + 1);
+      const bad = await review({ token: flippedSig });
+      assert.equal(bad.body.status.authenticated, undefined);
+      assert.match(bad.body.status.error, /invalid bearer token/);
+      assert.equal((await review({})).code, 400);
     });
 
     await t.step("OIDC discovery: the issuer and a JWKS that verifies the tokens", async () => {
