@@ -68,6 +68,8 @@ export interface TestClusterOptions {
   serviceAccountTokenVolume?: boolean;
   /** How long a token's successful authentication is reused (default 10 s). */
   tokenCacheTtlMs?: number;
+  /** `--advertise-address` (what the `default/kubernetes` Endpoints name). */
+  advertiseAddress?: string;
 }
 
 /**
@@ -102,6 +104,7 @@ export async function startTestCluster(
       // Unexpected server errors show in the test output.
       log: (line) => console.error(line),
       ...(nodes ? { nodes } : {}),
+      ...(opts.advertiseAddress ? { advertiseAddress: opts.advertiseAddress } : {}),
       serviceAccounts: {
         issuer: await TokenIssuer.fromPem(
           pki.serviceAccountKey,

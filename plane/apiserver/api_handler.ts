@@ -68,6 +68,12 @@ export interface ApiHandlerOptions {
   token: string;
   /** `host:port` clients reach the server at (legacy `/api` discovery). */
   serverAddress: string;
+  /**
+   * The address the `default/kubernetes` Endpoints name (kube-apiserver's
+   * `--advertise-address`): what pods reach the API at through 10.96.0.1. Default: the listen
+   * address when it is a specific IPv4 address, else 127.0.0.1.
+   */
+  advertiseAddress?: string;
   /** The clock (tests). */
   now?: () => Date;
   /** Called with one line for each unexpected server error (default `console.error`). */
@@ -108,6 +114,7 @@ export class ApiHandler {
   readonly #auth: Authenticator;
   readonly #serviceAccounts: ServiceAccountSettings | undefined;
   readonly #serverAddress: string;
+  readonly #advertiseAddress: string | undefined;
   readonly #now: () => Date;
   readonly #log: (line: string) => void;
   readonly #nodes: NodeConnector;
@@ -129,6 +136,7 @@ export class ApiHandler {
     this.#store = opts.store;
     this.#serviceAccounts = opts.serviceAccounts;
     this.#serverAddress = opts.serverAddress;
+    this.#advertiseAddress = opts.advertiseAddress;
     this.#now = opts.now ?? (() => new Date());
     this.#log = opts.log ?? ((l) => console.error(l));
     this.#nodes = opts.nodes ?? noNodeConnector;
@@ -245,7 +253,8 @@ export class ApiHandler {
   async #kubernetesService(): Promise<void> {
     const svcs = this.storage(findResource("", "v1", "services")!);
     const m = /^\[?([^\]]*)\]?:(\d+)$/.exec(this.#serverAddress);
-    const host = m?.[1] && /^\d+\.\d+\.\d+\.\d+$/.test(m[1]) ? m[1] : "127.0.0.1";
+    const host = this.#advertiseAddress ??
+      (m?.[1] && /^\d+\.\d+\.\d+\.\d+$/.test(m[1]) ? m[1] : "127.0.0.1");
     const port = Number(m?.[2] ?? 6443);
     if (!(await svcs.find("default", "kubernetes"))) {
       const svc: ApiObject = {

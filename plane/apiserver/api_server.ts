@@ -32,6 +32,8 @@ export interface ApiServerOptions {
   nodes?: NodeConnector;
   /** Service-account tokens (TokenRequest, authentication, OIDC discovery; default: none). */
   serviceAccounts?: ServiceAccountSettings;
+  /** `--advertise-address`: what the `default/kubernetes` Endpoints name. */
+  advertiseAddress?: string;
 }
 
 /** A running API server. */
@@ -111,6 +113,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     log,
     ...(opts.nodes ? { nodes: opts.nodes } : {}),
     ...(opts.serviceAccounts ? { serviceAccounts: opts.serviceAccounts } : {}),
+    ...(opts.advertiseAddress ? { advertiseAddress: opts.advertiseAddress } : {}),
   });
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   let closed: Promise<void> | undefined;

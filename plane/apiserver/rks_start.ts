@@ -151,6 +151,7 @@ export async function startRks(
       key: pki.serverKey,
       token: pki.adminToken,
       log,
+      ...(config.advertiseAddress ? { advertiseAddress: config.advertiseAddress } : {}),
       serviceAccounts: {
         issuer: await TokenIssuer.fromPem(
           pki.serviceAccountKey,

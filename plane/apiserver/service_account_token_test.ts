@@ -53,6 +53,8 @@ Deno.test({
     await using c = await startTestCluster("http", undefined, {
       serviceAccountTokenVolume: true,
       tokenCacheTtlMs: 1_000,
+      // A documentation address (RFC 5737): only written into the kubernetes Endpoints.
+      advertiseAddress: "192.0.2.10",
     });
     let token = "";
 
@@ -213,6 +215,12 @@ Deno.test({
         async () => (await status(c, bound)) === 401,
         { timeoutMs: 30_000, intervalMs: 100 },
       );
+    });
+
+    await t.step("in-cluster clients reach the API at the advertise address", async () => {
+      const ep = JSON.parse(await ok(c, ["get", "endpoints", "kubernetes", "-o", "json"]));
+      assert.deepEqual(ep.subsets[0].addresses, [{ ip: "192.0.2.10" }]);
+      assert.equal(ep.subsets[0].ports[0].port, Number(new URL(c.server.url).port));
     });
 
     await t.step("TokenReview: authenticated, audiences, errors", async () => {
