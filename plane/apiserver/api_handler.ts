@@ -248,7 +248,7 @@ export class ApiHandler {
 
   /**
    * The `default/kubernetes` Service (10.96.0.1:443, the first address of the service range)
-   * and its Endpoints pointing at this server, as kube-apiserver keeps them.
+   * and its Endpoints and EndpointSlice pointing at this server, as kube-apiserver keeps them.
    */
   async #kubernetesService(): Promise<void> {
     const svcs = this.storage(findResource("", "v1", "services")!);
@@ -302,6 +302,39 @@ export class ApiHandler {
     } else if (JSON.stringify(current.subsets) !== JSON.stringify(subsets)) {
       await eps.update("default", "kubernetes", undefined, (cur) => {
         cur.subsets = subsets;
+        delete cur.metadata.resourceVersion;
+        return cur;
+      });
+    }
+    // The EndpointSlice kube-apiserver writes beside it (endpointSliceFromEndpoints): what node
+    // service proxies read to route 10.96.0.1 to this server.
+    const slices = this.storage(findResource("discovery.k8s.io", "v1", "endpointslices")!);
+    const slice = {
+      addressType: "IPv4",
+      endpoints: [{ addresses: [host], conditions: { ready: true } }],
+      ports: [{ name: "https", port, protocol: "TCP" }],
+    };
+    const have = await slices.find("default", "kubernetes");
+    if (!have) {
+      await slices.create("default", {
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: {
+          name: "kubernetes",
+          namespace: "default",
+          labels: { "kubernetes.io/service-name": "kubernetes" },
+        },
+        ...slice,
+      }).catch((e) => {
+        if (!(e instanceof ApiError && e.code === 409)) throw e;
+      });
+    } else if (
+      JSON.stringify([have.endpoints, have.ports]) !==
+        JSON.stringify([slice.endpoints, slice.ports])
+    ) {
+      await slices.update("default", "kubernetes", undefined, (cur) => {
+        cur.endpoints = slice.endpoints;
+        cur.ports = slice.ports;
         delete cur.metadata.resourceVersion;
         return cur;
       });

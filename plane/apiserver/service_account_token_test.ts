@@ -221,6 +221,19 @@ Deno.test({
       const ep = JSON.parse(await ok(c, ["get", "endpoints", "kubernetes", "-o", "json"]));
       assert.deepEqual(ep.subsets[0].addresses, [{ ip: "192.0.2.10" }]);
       assert.equal(ep.subsets[0].ports[0].port, Number(new URL(c.server.url).port));
+      const slice = JSON.parse(
+        await ok(c, ["get", "endpointslices", "kubernetes", "-o", "json"]),
+      );
+      assert.deepEqual(slice.metadata.labels, { "kubernetes.io/service-name": "kubernetes" });
+      assert.deepEqual(slice.endpoints, [{
+        addresses: ["192.0.2.10"],
+        conditions: { ready: true },
+      }]);
+      assert.deepEqual(slice.ports, [{
+        name: "https",
+        port: Number(new URL(c.server.url).port),
+        protocol: "TCP",
+      }]);
     });
 
     await t.step("TokenReview: authenticated, audiences, errors", async () => {
