@@ -68,6 +68,12 @@ Options:
                          pod garbage collector checks it and deletes its pods (default 40s)
   --event-ttl DURATION   start: how long an Event is kept after its last write
                          (kube-apiserver's flag; default 1h, 0s keeps Events)
+  --service-account-issuer URL
+                         start: the issuer (iss) of service-account tokens and the API's
+                         audience (default https://kubernetes.default.svc.cluster.local)
+  --service-account-token-volume on|off
+                         start: add the kube-api-access-* token volume to new pods, as the
+                         ServiceAccount admission plugin does (default on)
 `;
 
 /**

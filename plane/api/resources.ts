@@ -5,8 +5,8 @@
  * `/apis/{group}/{version}` from this table, and routes requests with {@linkcode findResource}.
  *
  * Only the subresources rks serves are listed (issue 14): kube-apiserver also has `pods/attach`,
- * `pods/eviction`, `pods/portforward`, `pods/proxy`, `nodes/proxy`, `namespaces/finalize`,
- * `namespaces/status` and `serviceaccounts/token`, which rks does not serve yet.
+ * `pods/eviction`, `pods/portforward`, `pods/proxy`, `nodes/proxy`, `namespaces/finalize`
+ * and `namespaces/status`, which rks does not serve yet.
  *
  * @module
  */
@@ -159,6 +159,7 @@ export const apiResources: readonly ApiResource[] = Object.freeze([
   resource("", "v1", "secrets", "secret", "Secret", true),
   resource("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {
     shortNames: ["sa"],
+    subresources: ["token"],
   }),
   resource("", "v1", "services", "service", "Service", true, {
     shortNames: ["svc"],
@@ -259,7 +260,8 @@ export function apiVersionOf(r: Pick<ApiResource, "group" | "version">): string 
  * What discovery says about one subresource of a resource: its response kind and verbs, as
  * kube-apiserver 1.32 reports them (`status`: the parent kind with get/patch/update; `scale`:
  * `autoscaling/v1 Scale` with get/patch/update; `pods/log`: `Pod` with get; `pods/exec`:
- * `PodExecOptions` with create/get; `pods/binding`: `Binding` with create).
+ * `PodExecOptions` with create/get; `pods/binding`: `Binding` with create;
+ * `serviceaccounts/token`: `authentication.k8s.io/v1 TokenRequest` with create).
  *
  * Source: the aggregated discovery of kube-apiserver 1.32 (`kubectl get --raw /api` with
  * `Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`).
@@ -306,6 +308,12 @@ export function subresourceInfo(
       return {
         subresource,
         responseKind: { group: "", version: "v1", kind: "Binding" },
+        verbs: ["create"],
+      };
+    case "token":
+      return {
+        subresource,
+        responseKind: { group: "authentication.k8s.io", version: "v1", kind: "TokenRequest" },
         verbs: ["create"],
       };
     default:

@@ -82,6 +82,11 @@ Deno.test("subresourceInfo() reports response kinds and verbs as discovery does"
   assert.equal(subresourceInfo(pods, "scale"), undefined);
   const nodes = findResource("", "v1", "nodes")!;
   assert.equal(subresourceInfo(nodes, "status")?.responseKind.kind, "Node");
+  assert.deepEqual(subresourceInfo(findResource("", "v1", "serviceaccounts")!, "token"), {
+    subresource: "token",
+    responseKind: { group: "authentication.k8s.io", version: "v1", kind: "TokenRequest" },
+    verbs: ["create"],
+  });
   for (const r of apiResources) {
     for (const s of r.subresources) assert.ok(subresourceInfo(r, s), `${r.resource}/${s}`);
   }

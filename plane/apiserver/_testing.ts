@@ -16,6 +16,8 @@ import { type ApiServer, type ApiServerOptions, startApiServer } from "./api_ser
 import { type ClusterPki, ensureClusterPki } from "./cluster_pki.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import { ApiError } from "./api_error.ts";
+import { TokenIssuer } from "./token_issuer.ts";
+import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from "./service_account_claims.ts";
 import type {
   ContainerRef,
   ExecOptions,
@@ -60,11 +62,26 @@ export interface TestCluster extends AsyncDisposable {
   request(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
 }
 
-/** Starts etcd, the store client over `transport`, the PKI and the API server (with `server_`'s options). */
+/** Options of {@linkcode startTestCluster}. */
+export interface TestClusterOptions {
+  /** The ServiceAccount admission plugin adds the token volume (default false; rks's is on). */
+  serviceAccountTokenVolume?: boolean;
+  /** How long a token's successful authentication is reused (default 10 s). */
+  tokenCacheTtlMs?: number;
+  /** `--advertise-address` (what the `default/kubernetes` Endpoints name). */
+  advertiseAddress?: string;
+  /** Events' lifetime after their last write, seconds (`--event-ttl`; default 3600). */
+  eventTtlSeconds?: number;
+}
+
+/**
+ * Starts etcd, the store client over `transport`, the PKI and the API server (issuing
+ * service-account tokens as `DEFAULT_SERVICE_ACCOUNT_ISSUER`).
+ */
 export async function startTestCluster(
   transport: "http" | "grpc",
   nodes?: NodeConnector,
-  server_?: Pick<ApiServerOptions, "eventTtlSeconds">,
+  opts: TestClusterOptions = {},
 ): Promise<TestCluster> {
   const lease = testLease();
   const dir = lease.makeTempDir("rks-test-");
@@ -89,7 +106,17 @@ export async function startTestCluster(
       // Unexpected server errors show in the test output.
       log: (line) => console.error(line),
       ...(nodes ? { nodes } : {}),
-      ...server_,
+      ...(opts.eventTtlSeconds !== undefined ? { eventTtlSeconds: opts.eventTtlSeconds } : {}),
+      ...(opts.advertiseAddress ? { advertiseAddress: opts.advertiseAddress } : {}),
+      serviceAccounts: {
+        issuer: await TokenIssuer.fromPem(
+          pki.serviceAccountKey,
+          pki.serviceAccountPub,
+          DEFAULT_SERVICE_ACCOUNT_ISSUER,
+        ),
+        mountToken: opts.serviceAccountTokenVolume ?? false,
+        ...(opts.tokenCacheTtlMs !== undefined ? { tokenCacheTtlMs: opts.tokenCacheTtlMs } : {}),
+      },
     });
   } catch (e) {
     // A failed start leaves nothing behind.

@@ -186,6 +186,11 @@ export class ApiClient implements AsyncDisposable {
     return this.#creds.server;
   }
 
+  /** The CA certificate (PEM) the client trusts the server with. */
+  get caCert(): string {
+    return this.#creds.caCert;
+  }
+
   /**
    * Sends a request and returns the parsed JSON answer; an error answer throws
    * {@linkcode ApiClientError}, an unreachable server `RkError` naming it. `contentType` is the

@@ -36,14 +36,11 @@ import {
   legacyApiVersions,
   negotiateDiscovery,
 } from "./discovery.ts";
-import {
-  jsonResponse,
-  mediaType,
-  readBody,
-  statusResponse,
-  tokenMatches,
-  wantsTable,
-} from "./http_io.ts";
+import { jsonResponse, mediaType, readBody, statusResponse, wantsTable } from "./http_io.ts";
+import { Authenticator, selfSubjectReview, type UserInfo } from "./authenticator.ts";
+import { ServiceAccountAdmission } from "./service_account_admission.ts";
+import type { TokenIssuer } from "./token_issuer.ts";
+import { createTokenRequest } from "./token_request.ts";
 import { GarbageCollector } from "./garbage_collector.ts";
 import { cidrRange, SERVICE_CIDR, ServiceAllocator } from "./service_allocator.ts";
 import { NamespaceLifecycle } from "./namespace_lifecycle.ts";
@@ -56,7 +53,7 @@ import {
   openapiV2Protobuf,
   wantsOpenapiV2Protobuf,
 } from "./openapi_v2.ts";
-import { type ApiObject, decodeObject, resourcePrefix } from "./object_codec.ts";
+import { type ApiObject, decodeObject, objectKey, resourcePrefix } from "./object_codec.ts";
 import { convertEvent } from "./event_conversion.ts";
 import { parseRequestInfo, type ResourceRequest } from "./request_info.ts";
 import { type DeleteQuery, type ListQuery, RestStorage } from "./rest_storage.ts";
@@ -74,6 +71,12 @@ export interface ApiHandlerOptions {
   token: string;
   /** `host:port` clients reach the server at (legacy `/api` discovery). */
   serverAddress: string;
+  /**
+   * The address the `default/kubernetes` Endpoints name (kube-apiserver's
+   * `--advertise-address`): what pods reach the API at through 10.96.0.1. Default: the listen
+   * address when it is a specific IPv4 address, else 127.0.0.1.
+   */
+  advertiseAddress?: string;
   /** The clock (tests). */
   now?: () => Date;
   /** Called with one line for each unexpected server error (default `console.error`). */
@@ -85,6 +88,23 @@ export interface ApiHandlerOptions {
    * default 3600; 0 keeps them until deleted).
    */
   eventTtlSeconds?: number;
+  /** Service-account tokens: TokenRequest, authentication, OIDC discovery (default: none). */
+  serviceAccounts?: ServiceAccountSettings;
+}
+
+/** How rks issues and checks service-account tokens. */
+export interface ServiceAccountSettings {
+  /** Signs and verifies tokens; its issuer is the API's audience. */
+  issuer: TokenIssuer;
+  /**
+   * The ServiceAccount admission plugin adds the `kube-api-access-*` token volume to pods
+   * (`--service-account-token-volume`; rks defaults it on, this interface to off).
+   */
+  mountToken?: boolean;
+  /** `--service-account-extend-token-expiration` (default true). */
+  extendExpiration?: boolean;
+  /** How long a token's successful authentication is reused (default 10 s, as kube's cache). */
+  tokenCacheTtlMs?: number;
 }
 
 /** kube-apiserver's `--event-ttl` default, seconds. */
@@ -102,8 +122,10 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
 /** The API server's request handler. */
 export class ApiHandler {
   readonly #store: KvStore;
-  readonly #token: string;
+  readonly #auth: Authenticator;
+  readonly #serviceAccounts: ServiceAccountSettings | undefined;
   readonly #serverAddress: string;
+  readonly #advertiseAddress: string | undefined;
   readonly #now: () => Date;
   readonly #log: (line: string) => void;
   readonly #nodes: NodeConnector;
@@ -119,12 +141,15 @@ export class ApiHandler {
   readonly gc: GarbageCollector;
   /** The Priority admission plugin and the system PriorityClasses. */
   readonly priority: PriorityAdmission;
+  /** The ServiceAccount admission plugin. */
+  readonly serviceAccountAdmission: ServiceAccountAdmission;
 
   /** Creates the handler; call {@linkcode ApiHandler.bootstrap} before serving. */
   constructor(opts: ApiHandlerOptions) {
     this.#store = opts.store;
-    this.#token = opts.token;
+    this.#serviceAccounts = opts.serviceAccounts;
     this.#serverAddress = opts.serverAddress;
+    this.#advertiseAddress = opts.advertiseAddress;
     this.#now = opts.now ?? (() => new Date());
     this.#log = opts.log ?? ((l) => console.error(l));
     this.#nodes = opts.nodes ?? noNodeConnector;
@@ -137,8 +162,29 @@ export class ApiHandler {
       this.storage(priorityClassResource),
       this.watchCache(priorityClassResource),
     );
-    this.storage(findResource("", "v1", "pods")!).admission = (obj, old) =>
-      this.priority.admitPod(obj, old);
+    this.#auth = new Authenticator({
+      adminToken: opts.token,
+      ...(opts.serviceAccounts ? { issuer: opts.serviceAccounts.issuer } : {}),
+      objects: {
+        serviceAccount: (ns, name) => this.#lookup("serviceaccounts", ns, name),
+        pod: (ns, name) => this.#lookup("pods", ns, name),
+        secret: (ns, name) => this.#lookup("secrets", ns, name),
+        node: (name) => this.#lookup("nodes", undefined, name),
+      },
+      now: () => this.#now(),
+      ...(opts.serviceAccounts?.tokenCacheTtlMs !== undefined
+        ? { cacheTtlMs: opts.serviceAccounts.tokenCacheTtlMs }
+        : {}),
+    });
+    this.serviceAccountAdmission = new ServiceAccountAdmission({
+      serviceAccount: (ns, name) => this.#lookup("serviceaccounts", ns, name),
+      mountToken: opts.serviceAccounts?.mountToken ?? false,
+    });
+    // Admission order as kube-apiserver's: ServiceAccount before Priority.
+    this.storage(findResource("", "v1", "pods")!).admission = async (obj, old) => {
+      await this.serviceAccountAdmission.admitPod(obj, old);
+      await this.priority.admitPod(obj, old);
+    };
     this.storage(priorityClassResource).admission = (obj, old) =>
       this.priority.admitPriorityClass(obj, old !== undefined);
   }
@@ -174,6 +220,21 @@ export class ApiHandler {
     return c;
   }
 
+  /**
+   * An object of a core-group resource, from its watch cache when the cache follows the store
+   * and holds it (as kube-apiserver's admission and token authenticator read informers), else
+   * from the store.
+   */
+  async #lookup(
+    resource: string,
+    ns: string | undefined,
+    name: string,
+  ): Promise<ApiObject | undefined> {
+    const r = findResource("", "v1", resource)!;
+    return this.#caches.get(r)?.peek(objectKey(r, ns, name)) ??
+      await this.storage(r).find(ns, name);
+  }
+
   /** Number of shared store watches open (one per watched kind). */
   get storeWatchCount(): number {
     return this.#caches.size;
@@ -199,16 +260,19 @@ export class ApiHandler {
     await this.namespaces.bootstrap();
     await this.#kubernetesService();
     await this.priority.bootstrap();
+    // Pod admission and token authentication read service accounts from this cache.
+    await this.watchCache(findResource("", "v1", "serviceaccounts")!).start();
   }
 
   /**
    * The `default/kubernetes` Service (10.96.0.1:443, the first address of the service range)
-   * and its Endpoints pointing at this server, as kube-apiserver keeps them.
+   * and its Endpoints and EndpointSlice pointing at this server, as kube-apiserver keeps them.
    */
   async #kubernetesService(): Promise<void> {
     const svcs = this.storage(findResource("", "v1", "services")!);
     const m = /^\[?([^\]]*)\]?:(\d+)$/.exec(this.#serverAddress);
-    const host = m?.[1] && /^\d+\.\d+\.\d+\.\d+$/.test(m[1]) ? m[1] : "127.0.0.1";
+    const host = this.#advertiseAddress ??
+      (m?.[1] && /^\d+\.\d+\.\d+\.\d+$/.test(m[1]) ? m[1] : "127.0.0.1");
     const port = Number(m?.[2] ?? 6443);
     if (!(await svcs.find("default", "kubernetes"))) {
       const svc: ApiObject = {
@@ -260,6 +324,39 @@ export class ApiHandler {
         return cur;
       });
     }
+    // The EndpointSlice kube-apiserver writes beside it (endpointSliceFromEndpoints): what node
+    // service proxies read to route 10.96.0.1 to this server.
+    const slices = this.storage(findResource("discovery.k8s.io", "v1", "endpointslices")!);
+    const slice = {
+      addressType: "IPv4",
+      endpoints: [{ addresses: [host], conditions: { ready: true } }],
+      ports: [{ name: "https", port, protocol: "TCP" }],
+    };
+    const have = await slices.find("default", "kubernetes");
+    if (!have) {
+      await slices.create("default", {
+        apiVersion: "discovery.k8s.io/v1",
+        kind: "EndpointSlice",
+        metadata: {
+          name: "kubernetes",
+          namespace: "default",
+          labels: { "kubernetes.io/service-name": "kubernetes" },
+        },
+        ...slice,
+      }).catch((e) => {
+        if (!(e instanceof ApiError && e.code === 409)) throw e;
+      });
+    } else if (
+      JSON.stringify([have.endpoints, have.ports]) !==
+        JSON.stringify([slice.endpoints, slice.ports])
+    ) {
+      await slices.update("default", "kubernetes", undefined, (cur) => {
+        cur.endpoints = slice.endpoints;
+        cur.ports = slice.ports;
+        delete cur.metadata.resourceVersion;
+        return cur;
+      });
+    }
   }
 
   /** Stops watches and background work. */
@@ -279,13 +376,14 @@ export class ApiHandler {
     const url = new URL(req.url);
     const path = url.pathname.replace(/\/+$/, "") || "/";
     try {
-      const anonymous = req.headers.get("authorization") === null;
-      if (!(anonymous && publicPaths.has(path))) {
-        if (!tokenMatches(req.headers.get("authorization"), this.#token)) {
-          return statusResponse(ApiError.unauthorized().status);
-        }
+      const authorization = req.headers.get("authorization");
+      let user: UserInfo | undefined;
+      if (!(authorization === null && publicPaths.has(path))) {
+        const auth = await this.#auth.authenticate(authorization);
+        if (!auth.ok) return statusResponse(ApiError.unauthorized().status);
+        user = auth.user;
       }
-      return await this.#route(req, url, path, done);
+      return await this.#route(req, url, path, done, user);
     } catch (e) {
       return statusResponse(this.#toApiError(e).status);
     }
@@ -317,9 +415,32 @@ export class ApiHandler {
     return ApiError.internal(msg);
   }
 
-  async #route(req: Request, url: URL, path: string, done: AbortSignal): Promise<Response> {
+  async #route(
+    req: Request,
+    url: URL,
+    path: string,
+    done: AbortSignal,
+    user: UserInfo | undefined,
+  ): Promise<Response> {
     const accept = req.headers.get("accept");
     switch (path) {
+      case "/.well-known/openid-configuration": {
+        const issuer = this.#serviceAccounts?.issuer;
+        if (!issuer) throw ApiError.pathNotFound();
+        return jsonResponse(
+          issuer.openidConfiguration(`${issuer.issuer}/openid/v1/jwks`),
+          200,
+          "application/json",
+          { "cache-control": "public, max-age=3600" },
+        );
+      }
+      case "/openid/v1/jwks": {
+        const issuer = this.#serviceAccounts?.issuer;
+        if (!issuer) throw ApiError.pathNotFound();
+        return jsonResponse(issuer.jwks(), 200, "application/jwk-set+json", {
+          "cache-control": "public, max-age=3600",
+        });
+      }
       case "/version":
         return jsonResponse(serverVersion());
       case "/healthz":
@@ -378,6 +499,33 @@ export class ApiHandler {
       const list = apiResourceList(info.group, info.version);
       if (!list) throw ApiError.pathNotFound();
       return jsonResponse(list);
+    }
+    if (
+      info.group === "authentication.k8s.io" && info.version === "v1" &&
+      info.resource === "selfsubjectreviews" && info.name === undefined
+    ) {
+      if (info.verb !== "create") throw ApiError.methodNotAllowed();
+      const body = await this.#bodyObject(req, info, "SelfSubjectReview");
+      return jsonResponse(selfSubjectReview(body, user!, this.#now()), 201);
+    }
+    if (
+      info.group === "authentication.k8s.io" && info.version === "v1" &&
+      info.resource === "tokenreviews" && info.name === undefined
+    ) {
+      if (info.verb !== "create") throw ApiError.methodNotAllowed();
+      const body = await this.#bodyObject(req, info, "TokenReview");
+      const spec = isRecord(body.spec) ? body.spec : {};
+      if (typeof spec.token !== "string" || spec.token === "") {
+        throw ApiError.badRequest("token is required for TokenReview in authentication");
+      }
+      const auds = Array.isArray(spec.audiences) ? spec.audiences.map(String) : [];
+      return jsonResponse({
+        kind: "TokenReview",
+        apiVersion: "authentication.k8s.io/v1",
+        metadata: { ...body.metadata, creationTimestamp: null },
+        spec,
+        status: await this.#auth.review(spec.token, auds),
+      }, 201);
     }
     const r = findResource(info.group, info.version, info.resource);
     if (!r) throw ApiError.pathNotFound();
@@ -507,7 +655,11 @@ export class ApiHandler {
     return ua.split("/")[0]!.slice(0, 128) || "unknown";
   }
 
-  async #bodyObject(req: Request, r: ApiResource, kind: string = r.kind): Promise<ApiObject> {
+  async #bodyObject(
+    req: Request,
+    r: { group: string; version: string },
+    kind: string,
+  ): Promise<ApiObject> {
     const type = mediaType(req.headers.get("content-type"));
     const bytes = await readBody(req);
     const text = new TextDecoder().decode(bytes);
@@ -679,9 +831,10 @@ export class ApiHandler {
         const check = this.#fieldValidation(q, warnings);
         const dryRun = this.#dryRun(q);
         if (sub === "binding") return await this.#bind(req, st, ns!, name!, dryRun);
+        if (sub === "token") return await this.#tokenRequest(req, ns!, name!);
         if (sub === "exec") return this.#exec(req, st, ns, name!, q);
         if (name !== undefined || sub !== undefined) throw ApiError.methodNotAllowed();
-        const body = await this.#bodyObject(req, r);
+        const body = await this.#bodyObject(req, r, r.kind);
         this.#checkTypes(r, r.kind, body);
         check(r.kind, body);
         let release = async () => {};
@@ -888,7 +1041,9 @@ export class ApiHandler {
       }
       applied.metadata.name = name;
       const obj = serverSideApply(undefined, applied, opts).object as ApiObject;
-      return jsonResponse(await st.create(ns, obj, { dryRun, now: this.#now() }), 201);
+      const created = await st.create(ns, obj, { dryRun, now: this.#now() });
+      if (r.kind === "Namespace" && !dryRun) await this.namespaces.ensureServiceAccount(name);
+      return jsonResponse(created, 201);
     }
     const setsRv = isRecord(patch.metadata) && patch.metadata.resourceVersion !== undefined;
     return jsonResponse(
@@ -972,6 +1127,36 @@ export class ApiHandler {
       return next;
     }, { dryRun, now: this.#now() });
     return jsonResponse(scaleOf(updated));
+  }
+
+  /** `POST …/serviceaccounts/{name}/token`: a TokenRequest (see token_request.ts). */
+  async #tokenRequest(req: Request, ns: string, name: string): Promise<Response> {
+    const sa = this.#serviceAccounts;
+    if (!sa) throw ApiError.pathNotFound();
+    const body = await this.#bodyObject(
+      req,
+      { group: "authentication.k8s.io", version: "v1" },
+      "TokenRequest",
+    );
+    const get = async (resource: string, ns: string | undefined, name: string) => {
+      const obj = await this.#lookup(resource, ns, name);
+      if (!obj) throw ApiError.notFound({ group: "", resource }, name);
+      return obj;
+    };
+    const out = await createTokenRequest(body, ns, name, {
+      issuer: sa.issuer,
+      audiences: this.#auth.audiences,
+      serviceAccount: (ns, name) => get("serviceaccounts", ns, name),
+      boundObject: (kind, ns, name) =>
+        kind === "Pod"
+          ? get("pods", ns, name)
+          : kind === "Secret"
+          ? get("secrets", ns, name)
+          : get("nodes", undefined, name),
+      now: this.#now(),
+      ...(sa.extendExpiration !== undefined ? { extendExpiration: sa.extendExpiration } : {}),
+    });
+    return jsonResponse(out, 201);
   }
 
   async #bind(

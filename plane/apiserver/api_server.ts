@@ -6,7 +6,7 @@
  * @module
  */
 import type { KvStore } from "../store/kv_store.ts";
-import { ApiHandler } from "./api_handler.ts";
+import { ApiHandler, type ServiceAccountSettings } from "./api_handler.ts";
 import { ApiError } from "./api_error.ts";
 import { statusResponse } from "./http_io.ts";
 import type { NodeConnector } from "./node_connector.ts";
@@ -32,6 +32,10 @@ export interface ApiServerOptions {
   nodes?: NodeConnector;
   /** Events' lifetime after their last write, seconds (`--event-ttl`; default 3600, 0 = kept). */
   eventTtlSeconds?: number;
+  /** Service-account tokens (TokenRequest, authentication, OIDC discovery; default: none). */
+  serviceAccounts?: ServiceAccountSettings;
+  /** `--advertise-address`: what the `default/kubernetes` Endpoints name. */
+  advertiseAddress?: string;
 }
 
 /** A running API server. */
@@ -111,6 +115,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     log,
     ...(opts.nodes ? { nodes: opts.nodes } : {}),
     ...(opts.eventTtlSeconds !== undefined ? { eventTtlSeconds: opts.eventTtlSeconds } : {}),
+    ...(opts.serviceAccounts ? { serviceAccounts: opts.serviceAccounts } : {}),
+    ...(opts.advertiseAddress ? { advertiseAddress: opts.advertiseAddress } : {}),
   });
   const host = hostname.includes(":") ? `[${hostname}]` : hostname;
   let closed: Promise<void> | undefined;

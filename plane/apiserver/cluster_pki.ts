@@ -1,6 +1,6 @@
 /**
- * `ensureClusterPki`: the cluster CA, the API server's serving certificate and the admin bearer
- * token under rks's data directory. Created on first start with `@peculiar/x509` on WebCrypto
+ * `ensureClusterPki`: the cluster CA, the API server's serving certificate, the admin bearer
+ * token and the service-account signing key under rks's data directory. Created on first start with `@peculiar/x509` on WebCrypto
  * (ECDSA P-256, no openssl), reused on every later start.
  *
  * @module
@@ -9,6 +9,7 @@ import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { join } from "node:path";
 import { readTextIfExists } from "../../core/fs.ts";
+import { cidrRange, SERVICE_CIDR } from "./service_allocator.ts";
 
 /** The PEM files and token of a cluster, as {@linkcode ensureClusterPki} returns them. */
 export interface ClusterPki {
@@ -20,13 +21,25 @@ export interface ClusterPki {
   serverKey: string;
   /** The admin bearer token. */
   adminToken: string;
-  /** Paths of the files: `ca.crt`, `ca.key`, `apiserver.crt`, `apiserver.key`, `admin.token`. */
+  /**
+   * The service-account signing key (ECDSA P-256, PKCS#8 PEM; kube-apiserver's
+   * `--service-account-signing-key-file`, kubeadm's `sa.key`).
+   */
+  serviceAccountKey: string;
+  /** Its public key (SPKI PEM; `--service-account-key-file`, kubeadm's `sa.pub`). */
+  serviceAccountPub: string;
+  /**
+   * Paths of the files: `ca.crt`, `ca.key`, `apiserver.crt`, `apiserver.key`, `admin.token`,
+   * `sa.key`, `sa.pub`.
+   */
   files: {
     caCert: string;
     caKey: string;
     serverCert: string;
     serverKey: string;
     adminToken: string;
+    serviceAccountKey: string;
+    serviceAccountPub: string;
   };
   /** True when this call created them. */
   created: boolean;
@@ -51,10 +64,30 @@ async function importKey(pem: string): Promise<CryptoKey> {
   return await crypto.subtle.importKey("pkcs8", der, alg, true, ["sign"]);
 }
 
-/** The subject alternative names the serving certificate carries. */
+/**
+ * The subject alternative names the serving certificate carries: loopback, the
+ * `default/kubernetes` Service's cluster IP (10.96.0.1) and its DNS names up to
+ * `kubernetes.default.svc.cluster.local` (what in-cluster clients dial, as kube-apiserver's
+ * certificate has them), plus `extraHosts`.
+ *
+ * @example
+ * ```ts
+ * import { servingNames } from "./cluster_pki.ts";
+ * import assert from "node:assert/strict";
+ * const n = servingNames(["10.0.0.5"]);
+ * assert.ok(n.ips.includes("10.96.0.1") && n.ips.includes("10.0.0.5"));
+ * assert.ok(n.dns.includes("kubernetes.default.svc.cluster.local"));
+ * ```
+ */
 export function servingNames(extraHosts: readonly string[]): { ips: string[]; dns: string[] } {
-  const ips = new Set(["127.0.0.1", "::1"]);
-  const dns = new Set(["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"]);
+  const ips = new Set(["127.0.0.1", "::1", cidrRange(SERVICE_CIDR)[0]]);
+  const dns = new Set([
+    "localhost",
+    "kubernetes",
+    "kubernetes.default",
+    "kubernetes.default.svc",
+    "kubernetes.default.svc.cluster.local",
+  ]);
   for (const h of extraHosts) {
     if (h === "" || h === "0.0.0.0" || h === "::") continue;
     if (/^[\d.]+$/.test(h) || h.includes(":")) ips.add(h);
@@ -63,14 +96,23 @@ export function servingNames(extraHosts: readonly string[]): { ips: string[]; dn
   return { ips: [...ips], dns: [...dns] };
 }
 
+/** Whether a certificate's subject alternative names include every one of `names`. */
+function coversNames(pem: string, names: { ips: string[]; dns: string[] }): boolean {
+  const san = new x509.X509Certificate(pem).getExtension(x509.SubjectAlternativeNameExtension);
+  const have = new Set(san?.names.items.map((n) => `${n.type}:${n.value}`) ?? []);
+  return names.ips.every((ip) => have.has(`ip:${ip}`)) &&
+    names.dns.every((d) => have.has(`dns:${d}`));
+}
+
 async function writeSecret(path: string, text: string): Promise<void> {
   await Deno.writeTextFile(path, text, { mode: 0o600 });
 }
 
 /**
- * Makes sure `dir` holds a CA, a serving certificate for 127.0.0.1/localhost plus
- * `extraHosts`, and an admin token; creates whatever is missing (a new CA re-issues the
- * serving certificate). Keys and the token are written with mode 0600.
+ * Makes sure `dir` holds a CA, a serving certificate for {@linkcode servingNames} of
+ * `extraHosts`, an admin token and a service-account signing key pair; creates whatever is
+ * missing (a new CA, or a serving certificate that lacks one of the names, re-issues the serving
+ * certificate). Keys and the token are written with mode 0600.
  *
  * @example
  * ```ts
@@ -82,6 +124,7 @@ async function writeSecret(path: string, text: string): Promise<void> {
  * assert.ok(first.created && !again.created);
  * assert.equal(again.adminToken, first.adminToken);
  * assert.match(first.caCert, /BEGIN CERTIFICATE/);
+ * assert.equal(again.serviceAccountPub, first.serviceAccountPub);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -97,6 +140,8 @@ export async function ensureClusterPki(
     serverCert: join(dir, "apiserver.crt"),
     serverKey: join(dir, "apiserver.key"),
     adminToken: join(dir, "admin.token"),
+    serviceAccountKey: join(dir, "sa.key"),
+    serviceAccountPub: join(dir, "sa.pub"),
   };
   let created = false;
   let caCert = await readTextIfExists(files.caCert);
@@ -131,11 +176,14 @@ export async function ensureClusterPki(
   }
   let serverCert = await readTextIfExists(files.serverCert);
   let serverKey = await readTextIfExists(files.serverKey);
-  if (newCa || serverCert === undefined || serverKey === undefined) {
+  const names = servingNames(extraHosts);
+  if (
+    newCa || serverCert === undefined || serverKey === undefined ||
+    !coversNames(serverCert, names)
+  ) {
     const ca = new x509.X509Certificate(caCert);
     const caKey = await importKey(caKeyPem);
     const keys = await crypto.subtle.generateKey(alg, true, ["sign", "verify"]);
-    const names = servingNames(extraHosts);
     const now = Date.now();
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: serial(),
@@ -170,5 +218,27 @@ export async function ensureClusterPki(
     await writeSecret(files.adminToken, `${adminToken}\n`);
     created = true;
   }
-  return { caCert, serverCert, serverKey, adminToken, files, created };
+  let serviceAccountKey = await readTextIfExists(files.serviceAccountKey);
+  let serviceAccountPub = await readTextIfExists(files.serviceAccountPub);
+  if (serviceAccountKey === undefined || serviceAccountPub === undefined) {
+    const keys = await crypto.subtle.generateKey(alg, true, ["sign", "verify"]);
+    serviceAccountKey = await keyPem(keys.privateKey);
+    serviceAccountPub = x509.PemConverter.encode(
+      await crypto.subtle.exportKey("spki", keys.publicKey),
+      "PUBLIC KEY",
+    );
+    await writeSecret(files.serviceAccountKey, serviceAccountKey);
+    await Deno.writeTextFile(files.serviceAccountPub, serviceAccountPub);
+    created = true;
+  }
+  return {
+    caCert,
+    serverCert,
+    serverKey,
+    adminToken,
+    serviceAccountKey,
+    serviceAccountPub,
+    files,
+    created,
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * `applyDefaults`: kube-apiserver's defaulting of a served kind's JSON object (the
- * `SetDefaults_*` functions of pkg/apis/{core,apps}/v1 plus the admission defaults a pod gets:
- * the `default` service account). Pod and container rules come from `core/k8s/defaults.ts`,
+ * `SetDefaults_*` functions of pkg/apis/{core,apps}/v1; the `default` service account is the
+ * ServiceAccount admission plugin's, in service_account_admission.ts). Pod and container rules come from `core/k8s/defaults.ts`,
  * the one defaulting step rk8s shares with `rkl`. Mutates and returns `obj`.
  *
  * @module
@@ -61,7 +61,7 @@ function defaultContainerJson(c: unknown): void {
   }
 }
 
-/** Pod spec defaults (`SetDefaults_PodSpec`, `SetDefaults_Container`, service account). */
+/** Pod spec defaults (`SetDefaults_PodSpec`, `SetDefaults_Container`). */
 export function defaultPodSpec(spec: Obj): void {
   setIfUnset(spec, "restartPolicy", DEFAULT_RESTART_POLICY);
   setIfUnset(spec, "terminationGracePeriodSeconds", DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
@@ -103,8 +103,15 @@ export function applyDefaults<T extends Obj>(kind: string, obj: T): T {
     case "Pod": {
       const spec = rec(obj, "spec");
       defaultPodSpec(spec);
-      setIfUnset(spec, "serviceAccountName", "default");
-      setIfUnset(spec, "serviceAccount", spec.serviceAccountName);
+      // v1 conversion: the deprecated `serviceAccount` names the account when
+      // `serviceAccountName` does not, and always mirrors it on the way out.
+      if (
+        (spec.serviceAccountName === undefined || spec.serviceAccountName === "") &&
+        typeof spec.serviceAccount === "string" && spec.serviceAccount !== ""
+      ) spec.serviceAccountName = spec.serviceAccount;
+      if (typeof spec.serviceAccountName === "string" && spec.serviceAccountName !== "") {
+        spec.serviceAccount = spec.serviceAccountName;
+      }
       break;
     }
     case "Deployment": {

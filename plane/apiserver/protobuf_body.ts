@@ -26,6 +26,82 @@ const files = [
 
 let rootPromise: Promise<protobuf.Root> | undefined;
 
+const objectMeta = ".k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta";
+
+/**
+ * The messages of `authentication.k8s.io/v1` clients send (`kubectl create token`: a
+ * TokenRequest; `kubectl auth whoami`: a SelfSubjectReview; webhooks: a TokenReview), with the
+ * field numbers of
+ * k8s.io/api/authentication/v1 (1.32); JSON names as the API's (`uid`, not the proto's `uID`).
+ */
+const authenticationV1 = {
+  BoundObjectReference: {
+    fields: {
+      kind: { type: "string", id: 1 },
+      apiVersion: { type: "string", id: 2 },
+      name: { type: "string", id: 3 },
+      uid: { type: "string", id: 4 },
+    },
+  },
+  TokenRequestSpec: {
+    fields: {
+      audiences: { rule: "repeated", type: "string", id: 1 },
+      boundObjectRef: { type: "BoundObjectReference", id: 3 },
+      expirationSeconds: { type: "int64", id: 4 },
+    },
+  },
+  TokenRequestStatus: {
+    fields: {
+      token: { type: "string", id: 1 },
+      expirationTimestamp: { type: ".k8s.io.apimachinery.pkg.apis.meta.v1.Time", id: 2 },
+    },
+  },
+  TokenRequest: {
+    fields: {
+      metadata: { type: objectMeta, id: 1 },
+      spec: { type: "TokenRequestSpec", id: 2 },
+      status: { type: "TokenRequestStatus", id: 3 },
+    },
+  },
+  ExtraValue: { fields: { items: { rule: "repeated", type: "string", id: 1 } } },
+  UserInfo: {
+    fields: {
+      username: { type: "string", id: 1 },
+      uid: { type: "string", id: 2 },
+      groups: { rule: "repeated", type: "string", id: 3 },
+      extra: { keyType: "string", type: "ExtraValue", id: 4 },
+    },
+  },
+  TokenReviewSpec: {
+    fields: {
+      token: { type: "string", id: 1 },
+      audiences: { rule: "repeated", type: "string", id: 2 },
+    },
+  },
+  TokenReviewStatus: {
+    fields: {
+      authenticated: { type: "bool", id: 1 },
+      user: { type: "UserInfo", id: 2 },
+      error: { type: "string", id: 3 },
+      audiences: { rule: "repeated", type: "string", id: 4 },
+    },
+  },
+  TokenReview: {
+    fields: {
+      metadata: { type: objectMeta, id: 1 },
+      spec: { type: "TokenReviewSpec", id: 2 },
+      status: { type: "TokenReviewStatus", id: 3 },
+    },
+  },
+  SelfSubjectReviewStatus: { fields: { userInfo: { type: "UserInfo", id: 1 } } },
+  SelfSubjectReview: {
+    fields: {
+      metadata: { type: objectMeta, id: 1 },
+      status: { type: "SelfSubjectReviewStatus", id: 2 },
+    },
+  },
+};
+
 async function loadRoot(): Promise<protobuf.Root> {
   const root = new protobuf.Root();
   const seen = new Set<string>();
@@ -37,12 +113,14 @@ async function loadRoot(): Promise<protobuf.Root> {
     for (const dep of parsed.imports ?? []) await load(dep);
   };
   for (const f of files) await load(f);
+  root.define("k8s.io.api.authentication.v1").addJSON(authenticationV1);
   root.resolveAll();
   return root;
 }
 
 const groupPackages: Record<string, string> = {
   "": "core",
+  "authentication.k8s.io": "authentication",
   apps: "apps",
   "coordination.k8s.io": "coordination",
   "discovery.k8s.io": "discovery",

@@ -68,6 +68,17 @@ export interface RksConfig {
    * its last write, in seconds; 0 keeps Events until deleted.
    */
   eventTtlSeconds?: number;
+  /**
+   * `--service-account-issuer URL` (kube-apiserver's flag): the `iss` of service-account tokens
+   * and the API's audience (default `https://kubernetes.default.svc.cluster.local`).
+   */
+  serviceAccountIssuer?: string;
+  /**
+   * `--service-account-token-volume on|off` (rk8s's): whether the ServiceAccount admission
+   * plugin adds the `kube-api-access-*` projected token volume to new pods (kube always does).
+   * Default on.
+   */
+  serviceAccountTokenVolume?: boolean;
 }
 
 /**
@@ -187,6 +198,10 @@ export interface RksFlags {
   podGcQuarantine?: string;
   /** `--event-ttl DURATION` (start), e.g. `1h`; `0s` keeps Events. */
   eventTtl?: string;
+  /** `--service-account-issuer URL` (start). */
+  serviceAccountIssuer?: string;
+  /** `--service-account-token-volume on|off` (start). */
+  serviceAccountTokenVolume?: string;
 }
 
 /** A parsed command line. */
@@ -227,6 +242,8 @@ const flagNames: Record<string, keyof RksFlags> = {
   "--terminated-pod-gc-threshold": "terminatedPodGcThreshold",
   "--pod-gc-quarantine": "podGcQuarantine",
   "--event-ttl": "eventTtl",
+  "--service-account-issuer": "serviceAccountIssuer",
+  "--service-account-token-volume": "serviceAccountTokenVolume",
 };
 
 /**
@@ -284,7 +301,8 @@ export function parseRksArgs(argv: readonly string[]): RksArgs {
       throw new UsageError(`option '${name}' needs a value`);
     }
     if (
-      (key === "scheduler" || key === "controllers" || key === "leaderElect") &&
+      (key === "scheduler" || key === "controllers" || key === "leaderElect" ||
+        key === "serviceAccountTokenVolume") &&
       value !== "on" && value !== "off"
     ) {
       throw new UsageError(`option '${name}' expects on or off, got '${value}'`);
@@ -515,6 +533,18 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
       );
     }
     out.eventTtlSeconds = Math.ceil(d.value / 1000);
+  }
+  if (flags.serviceAccountIssuer !== undefined) {
+    const u = flags.serviceAccountIssuer;
+    if (!/^https:\/\/[^/\s]+(\/\S*)?$/.test(u) || /[?#]/.test(u)) {
+      throw new UsageError(
+        `--service-account-issuer: expected an https:// URL without query or fragment, got "${u}"`,
+      );
+    }
+    out.serviceAccountIssuer = u;
+  }
+  if (flags.serviceAccountTokenVolume !== undefined) {
+    out.serviceAccountTokenVolume = flags.serviceAccountTokenVolume === "on";
   }
   return out;
 }

@@ -14,6 +14,8 @@ import { type EtcdServer, freePort, startEtcd } from "../store/etcd_server.ts";
 import type { KvStore } from "../store/kv_store.ts";
 import { type ApiServer, startApiServer } from "./api_server.ts";
 import { ensureClusterPki } from "./cluster_pki.ts";
+import { TokenIssuer } from "./token_issuer.ts";
+import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from "./service_account_claims.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import { DEFAULT_LEADER_ELECTION, type RksConfig } from "./rks_config.ts";
 import { LeaderElector } from "../client/leader_election.ts";
@@ -150,6 +152,15 @@ export async function startRks(
       token: pki.adminToken,
       log,
       ...(config.eventTtlSeconds !== undefined ? { eventTtlSeconds: config.eventTtlSeconds } : {}),
+      ...(config.advertiseAddress ? { advertiseAddress: config.advertiseAddress } : {}),
+      serviceAccounts: {
+        issuer: await TokenIssuer.fromPem(
+          pki.serviceAccountKey,
+          pki.serviceAccountPub,
+          config.serviceAccountIssuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER,
+        ),
+        mountToken: config.serviceAccountTokenVolume ?? true,
+      },
     });
     const kubeconfig = renderKubeconfig({
       server: clientUrl(config.hostname, server.port),
@@ -237,9 +248,11 @@ export async function startRks(
             ...(config.networkConfig ? { networkConfig: config.networkConfig } : {}),
             ...(config.nodeLifecycle ? { nodeLifecycle: config.nodeLifecycle } : {}),
             ...(config.podGc ? { podGc: config.podGc } : {}),
+            rootCaCert: pki.caCert,
+            serviceAccounts: true,
           });
           log(
-            "rks: controllers running (replicaset, deployment, node lifecycle, endpoints, podgc)",
+            "rks: controllers running (replicaset, deployment, node lifecycle, endpoints, podgc, root-ca-cert-publisher, serviceaccount)",
           );
         }, async () => {
           const c = controllers;

@@ -1,6 +1,6 @@
 /**
  * `startControllerManager`: the controllers of rks (ReplicaSet, Deployment, node lifecycle and IPAM,
- * Endpoints/EndpointSlices, pod garbage collector) on shared
+ * Endpoints/EndpointSlices, pod garbage collector, root CA publisher, serviceaccount-controller) on shared
  * informers, as kube-controller-manager runs them — inside `rks start` or as `rks controllers`.
  *
  * @module
@@ -18,6 +18,9 @@ import type { NodeLifecycleOptions } from "./node_lifecycle_reconcile.ts";
 import { parseClusterCidr } from "./node_ipam_reconcile.ts";
 import { PodGcController } from "./pod_gc_controller.ts";
 import type { PodGcOptions } from "./pod_gc_reconcile.ts";
+import { RootCaPublisher } from "./root_ca_publisher.ts";
+import { ServiceAccountsController } from "./service_accounts_controller.ts";
+import { ROOT_CA_CONFIG_MAP_NAME } from "./root_ca_publisher_reconcile.ts";
 
 /** Options of {@linkcode startControllerManager}. */
 export interface ControllerManagerOptions {
@@ -37,6 +40,16 @@ export interface ControllerManagerOptions {
    * check period 20 s).
    */
   podGc?: PodGcOptions & { checkPeriodMs?: number };
+  /**
+   * The cluster CA (PEM), kube-controller-manager's `--root-ca-file`: with it the
+   * root-ca-cert-publisher keeps the `kube-root-ca.crt` ConfigMap in every namespace.
+   */
+  rootCaCert?: string;
+  /**
+   * Run the serviceaccount-controller (the `default` ServiceAccount in every namespace, created
+   * again when deleted); `rks start` and `rks controllers` do.
+   */
+  serviceAccounts?: boolean;
 }
 
 /** Running controllers; `close()` stops them and their informers. */
@@ -51,6 +64,10 @@ export interface ControllerManager extends AsyncDisposable {
   readonly endpoints: EndpointsController;
   /** The pod garbage collector. */
   readonly podGc: PodGcController;
+  /** The root CA publisher (with `rootCaCert`). */
+  readonly rootCa: RootCaPublisher | undefined;
+  /** The serviceaccount-controller (with `serviceAccounts`). */
+  readonly serviceAccounts: ServiceAccountsController | undefined;
   /** Pending Event writes (tests). */
   readonly events: EventRecorder;
   /** Stops the loops and the watches. */
@@ -59,9 +76,11 @@ export interface ControllerManager extends AsyncDisposable {
 
 /**
  * Starts the shared informers (`pods`, `apps/replicasets`, `apps/deployments`, `nodes`,
- * `kube-node-lease` Leases, `services`, `endpoints`, `discovery.k8s.io/endpointslices`), waits for their first list, and runs the ReplicaSet, Deployment,
- * node lifecycle (+ IPAM with `networkConfig`), Endpoints/EndpointSlice and pod GC controllers until
- * `close()`. Throws what
+ * `kube-node-lease` Leases, `services`, `endpoints`, `discovery.k8s.io/endpointslices`; with
+ * `rootCaCert` also `namespaces` and the `kube-root-ca.crt` ConfigMaps, with `serviceAccounts`
+ * the `default` ServiceAccounts), waits for their first list, and runs the ReplicaSet,
+ * Deployment, node lifecycle (+ IPAM with `networkConfig`), Endpoints/EndpointSlice and pod GC
+ * controllers (and the root CA publisher, the serviceaccount-controller) until `close()`. Throws what
  * the first list throws (e.g. `ApiClientError` 401 for a bad token).
  *
  * @example
@@ -156,12 +175,49 @@ export async function startControllerManager(
     ...o.podGc,
     ...now,
   });
+  let rootCa: RootCaPublisher | undefined;
+  let sac: ServiceAccountsController | undefined;
+  const publisherInformers: SharedInformer<KubeObject>[] = [];
+  const namespaces = o.rootCaCert !== undefined || o.serviceAccounts
+    ? informer("namespaces")
+    : undefined;
+  if (namespaces) publisherInformers.push(namespaces);
+  if (namespaces && o.serviceAccounts) {
+    const serviceAccounts = new SharedInformer<KubeObject>(o.kube, "serviceaccounts", {
+      fieldSelector: `metadata.name=default`,
+      onError: onError("watch serviceaccounts"),
+    });
+    publisherInformers.push(serviceAccounts);
+    sac = new ServiceAccountsController({
+      kube: o.kube,
+      namespaces,
+      serviceAccounts,
+      onError: (key, e) => onError(`serviceaccount-controller ${key}`)(e),
+    });
+    await sac.register();
+  }
+  if (namespaces && o.rootCaCert !== undefined) {
+    const configMaps = new SharedInformer<KubeObject>(o.kube, "configmaps", {
+      fieldSelector: `metadata.name=${ROOT_CA_CONFIG_MAP_NAME}`,
+      onError: onError("watch configmaps"),
+    });
+    publisherInformers.push(configMaps);
+    rootCa = new RootCaPublisher({
+      kube: o.kube,
+      namespaces,
+      configMaps,
+      rootCa: o.rootCaCert,
+      onError: (key, e) => onError(`root-ca-cert-publisher ${key}`)(e),
+    });
+    await rootCa.register();
+  }
   await rsc.register();
   await dc.register();
   await nlc.register();
   await epc.register();
   await gc.register();
   const informers = [
+    ...publisherInformers,
     pods,
     replicaSets,
     deployments,
@@ -178,6 +234,8 @@ export async function startControllerManager(
     throw e;
   }
   const loops = [rsc.run(), dc.run(), nlc.run(), epc.run(), gc.run()];
+  if (rootCa) loops.push(rootCa.run());
+  if (sac) loops.push(sac.run());
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
@@ -186,6 +244,8 @@ export async function startControllerManager(
       nlc.stop();
       epc.stop();
       gc.stop();
+      rootCa?.stop();
+      sac?.stop();
       for (const i of informers) await i.stop();
       await Promise.allSettled(loops);
       await events.flush();
@@ -196,6 +256,8 @@ export async function startControllerManager(
     nodes: nlc,
     endpoints: epc,
     podGc: gc,
+    rootCa,
+    serviceAccounts: sac,
     events,
     close,
     [Symbol.asyncDispose]: close,

@@ -25,6 +25,9 @@ export * from "./endpoints_reconcile.ts";
 export * from "./endpoints_controller.ts";
 export * from "./pod_gc_reconcile.ts";
 export * from "./pod_gc_controller.ts";
+export * from "./root_ca_publisher_reconcile.ts";
+export * from "./root_ca_publisher.ts";
+export * from "./service_accounts_controller.ts";
 export * from "./run_controllers.ts";
 export type {
   Condition,

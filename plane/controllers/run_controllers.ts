@@ -50,9 +50,12 @@ export async function runControllers(o: RunControllersOptions): Promise<void> {
         log: o.log,
         ...(o.nodeLifecycle ? { nodeLifecycle: o.nodeLifecycle } : {}),
         ...(o.podGc ? { podGc: o.podGc } : {}),
+        // kube-controller-manager's --root-ca-file: the CA the kubeconfig trusts the API with.
+        rootCaCert: kube.api.caCert,
+        serviceAccounts: true,
       });
       o.log(
-        `rks: controllers running against ${kube.api.server} (replicaset, deployment, node lifecycle, endpoints, podgc)`,
+        `rks: controllers running against ${kube.api.server} (replicaset, deployment, node lifecycle, endpoints, podgc, root-ca-cert-publisher, serviceaccount)`,
       );
     },
     stop: async () => {
