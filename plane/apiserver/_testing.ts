@@ -12,7 +12,7 @@ import type { EtcdServer } from "../store/etcd_server.ts";
 import { testLease } from "../../core/test_lease.ts";
 import { startTestEtcd } from "../store/_testing.ts";
 import type { KvStore } from "../store/kv_store.ts";
-import { type ApiServer, type ApiServerOptions, startApiServer } from "./api_server.ts";
+import { type ApiServer, startApiServer } from "./api_server.ts";
 import { type ClusterPki, ensureClusterPki } from "./cluster_pki.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import { ApiError } from "./api_error.ts";
