@@ -184,6 +184,47 @@ rootTest(
       });
 
       await step(
+        "a static pod changed or removed gets SIGTERM and its grace period, as the kubelet kills it",
+        async () => {
+          // The app writes what it got on SIGTERM (SIGKILL leaves nothing) and exits.
+          const termPod = (version: string) =>
+            podYaml("term", {
+              args: [
+                "sh",
+                "-c",
+                `trap 'echo ${version} >> /out/term; exit 0' TERM; while true; do sleep 1; done`,
+              ],
+              spec: `  volumes: [{name: out, hostPath: {path: ${out}, type: Directory}}]`,
+              extra: "      volumeMounts: [{name: out, mountPath: /out}]",
+            }).replace("terminationGracePeriodSeconds: 1", "terminationGracePeriodSeconds: 20");
+          const file = join(manifests, "term.yaml");
+          await Deno.writeTextFile(file, termPod("v1"));
+          const first = await waitFor("term v1 running", async () => {
+            const p = await pod(root, `term-${NODE}`);
+            return p?.containers[0]?.state === "running" ? p : undefined;
+          }, long);
+          await Deno.writeTextFile(file, termPod("v2"));
+          await waitFor("term replaced by v2", async () => {
+            const p = await pod(root, `term-${NODE}`);
+            return p !== undefined && p.id !== first.id && p.containers[0]?.state === "running";
+          }, long);
+          assert.equal(await Deno.readTextFile(join(out, "term")), "v1\n", "v1 got SIGTERM");
+          await Deno.remove(file);
+          await waitFor(
+            "term to be removed",
+            async () => (await pod(root, `term-${NODE}`)) === undefined,
+            long,
+          );
+          assert.equal(await Deno.readTextFile(join(out, "term")), "v1\nv2\n", "v2 got SIGTERM");
+          const killing = (await eventsOf(`term-${NODE}`)).filter((e) => e.reason === "Killing");
+          assert.ok(
+            killing.some((e) => /manifest file was removed/.test(e.message)),
+            JSON.stringify(killing),
+          );
+        },
+      );
+
+      await step(
         "compose services with restart: on-failure are supervised: a failing one restarts, a finished one does not",
         async () => {
           await Deno.mkdir(app);

@@ -45,7 +45,7 @@ async function initRunning(root: string, name: string): Promise<PodView> {
 }
 
 rootTest(
-  "rkl daemon: a static pod removed or replaced while its init container runs is stopped at once; SIGTERM leaves it to the next daemon",
+  "rkl daemon: a static pod removed or replaced while its init container runs is stopped within its grace period (SIGTERM, then SIGKILL); SIGTERM leaves it to the next daemon",
   async (t) => {
     const root = await Deno.makeTempDir({ prefix: "rkl-daemon-init-" });
     const manifests = join(root, "manifests");
@@ -84,7 +84,7 @@ rootTest(
           assert.equal(killing.length, 2, JSON.stringify(evs));
           assert.match(
             killing[0]!,
-            /^Stopping the pod while it is being created \(grace period 0s\): .*manifest file was removed/,
+            /^Stopping the pod while it is being created \(grace period 1s\): .*manifest file was removed/,
           );
           assert.match(
             killing[1]!,

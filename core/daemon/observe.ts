@@ -227,6 +227,7 @@ export async function observeNode(engine: Engine): Promise<NodeObservation> {
       sandboxId: rec.id,
       source: podSourceOf(annotations[STATIC_POD_ANNOTATION_SOURCE]),
       stopped: rec.stopped,
+      terminationGracePeriodSeconds: rec.manifest.terminationGracePeriodSeconds,
       shape: podShape(rec.manifest),
       observation: { sandbox, containers },
     };

@@ -49,6 +49,11 @@ export interface ObservedPod {
   hash?: string;
   /** Stopped on purpose (`rkl pod stop`, or a finished pod the daemon stopped). */
   stopped: boolean;
+  /**
+   * Its manifest's `terminationGracePeriodSeconds` (seconds): the grace its containers get when
+   * the node removes a static pod on its own (file removed or changed). Unset: killed at once.
+   */
+  terminationGracePeriodSeconds?: number;
   /** Container names and restart policy. */
   shape: PodShape;
   /** Sandbox and container states. */
@@ -71,6 +76,13 @@ export type PodSyncAction =
 
 /** Options of {@linkcode planPodSync}: the restart back-off (kubelet defaults when unset). */
 export type SyncOptions = BackoffOptions;
+
+/** The grace a static pod's containers get when the node removes it on its own. */
+function staticGrace(o: ObservedPod): { graceSeconds?: number } {
+  return o.source === "file" && o.terminationGracePeriodSeconds !== undefined
+    ? { graceSeconds: o.terminationGracePeriodSeconds }
+    : {};
+}
 
 function restarts(shape: PodShape, exitCode: number | undefined): boolean {
   return shape.restartPolicy === "Always" ||
@@ -103,7 +115,9 @@ export function podFinished(shape: PodShape, obs: PodObservation): boolean {
  *
  * - a desired pod without a sandbox → `createPod`;
  * - a static pod whose file changed (other hash) → `removePod` then `createPod`;
- * - a static pod whose file is gone, or a cluster pod no longer bound here → `removePod`;
+ * - a static pod whose file is gone, or a cluster pod no longer bound here → `removePod`; a
+ *   static pod's containers get its `terminationGracePeriodSeconds` (SIGTERM, then SIGKILL),
+ *   as the kubelet kills a pod removed from its file source;
  * - a pod being deleted (`deletion`) → `removePod` with its grace period, never `createPod`;
  * - a pod of another uid (cluster) or spec hash (static) than the one running → replaced;
  * - a pod stopped on purpose → nothing;
@@ -145,6 +159,7 @@ export function planPodSync(
         reason: o.source === "file"
           ? "its manifest file was removed"
           : "it is no longer bound to this node",
+        ...staticGrace(o),
       });
     }
   }
@@ -184,6 +199,7 @@ export function planPodSync(
           pod: d.key,
           sandboxId: o.sandboxId,
           reason: `${what}; replacing it`,
+          ...staticGrace(o),
         },
         { kind: "createPod", pod: d.key, reason: what },
       );

@@ -268,3 +268,27 @@ Deno.test("planPodSync() runs cluster pods: created once, adopted, replaced on a
   // Pods started by the CLI are never removed for not being desired.
   assert.deepEqual(plan([], [observed("Always", running, { source: "store" })]), []);
 });
+
+Deno.test("planPodSync() gives a static pod the node removes on its own its grace period", () => {
+  const running = { state: "running", restartCount: 0 } as const;
+  const graceOf = (d: DesiredPod[], o: ObservedPod) =>
+    planPodSync(d, [o], 100 * S)
+      .filter((a) => a.kind === "removePod")
+      .map((a) => a.kind === "removePod" ? a.graceSeconds : undefined);
+  const withGrace = observed("Always", running, { terminationGracePeriodSeconds: 45 });
+  // File removed, and file changed (removed, then created again): SIGTERM with 45 s to stop.
+  assert.deepEqual(graceOf([], withGrace), [45]);
+  assert.deepEqual(graceOf([desired("h2")], withGrace), [45]);
+  // A grace of 0 stays 0 (killed at once), as the manifest says.
+  assert.deepEqual(
+    graceOf([], observed("Always", running, { terminationGracePeriodSeconds: 0 })),
+    [0],
+  );
+  // A cluster pod that is no longer bound here keeps the API's word (none: at once).
+  assert.deepEqual(graceOf([], { ...withGrace, source: "api" }), [undefined]);
+  // A deletion's own grace wins over the manifest's.
+  assert.deepEqual(
+    graceOf([{ ...desired(), deletion: { graceSeconds: 3 } }], withGrace),
+    [3],
+  );
+});
