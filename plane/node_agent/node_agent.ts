@@ -155,7 +155,12 @@ export async function runNodeAgent(o: NodeAgentOptions): Promise<void> {
       await renewLease(s, o, uid);
       backoff = minBackoff;
       let lastStatus = Date.now();
-      const gone = s.closed.then(() => true);
+      // One abort for the whole connection: racing every renewal's sleep against the
+      // connection's long-lived `closed` promise would leave one reaction on it per renewal.
+      const gone = new AbortController();
+      const abort = () => gone.abort();
+      s.closed.then(abort, abort);
+      const wake = AbortSignal.any([o.signal, gone.signal]);
       const podsStop = new AbortController();
       const stopPods = () => podsStop.abort();
       o.signal.addEventListener("abort", stopPods, { once: true });
@@ -174,8 +179,8 @@ export async function runNodeAgent(o: NodeAgentOptions): Promise<void> {
       }
       try {
         while (!o.signal.aborted) {
-          const closed = await Promise.race([gone, sleep(leaseMs, o.signal).then(() => false)]);
-          if (closed || o.signal.aborted) break;
+          await sleep(leaseMs, wake);
+          if (gone.signal.aborted || o.signal.aborted) break;
           await renewLease(s, o, uid);
           if (Date.now() - lastStatus >= statusMs) {
             await postStatus(s, o);
