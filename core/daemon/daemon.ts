@@ -31,6 +31,7 @@ import { run } from "../exec.ts";
 import { LABEL_CONTAINER_NAME } from "../pod/pod_labels.ts";
 import { listContainerRecords } from "../store/containers.ts";
 import { applyPodActions } from "./pod_sync_executor.ts";
+import { KillDeadline } from "./kill_deadline.ts";
 import { type DesiredPod, planPodSync, type PodSyncAction } from "./pod_sync_planner.ts";
 import { type ProbeJob, Prober } from "./prober.ts";
 import { type ManifestProblem, type StaticPodScan, StaticPodSource } from "./static_pods.ts";
@@ -177,6 +178,8 @@ export class NodeDaemon {
   readonly #source: StaticPodSource;
   readonly #prober: Prober;
   readonly #busy = new Map<string, Promise<void>>();
+  /** The SIGKILL deadlines of graceful removals in flight, by pod. */
+  readonly #killing = new Map<string, KillDeadline>();
   /**
    * Per pod whose task creates it (`createPod`, `recreateSandbox`): `abort` undoes that creation
    * (the pod must go), `detach` ends its wait for init containers and keeps what runs (stop).
@@ -817,7 +820,10 @@ export class NodeDaemon {
         // A pod that must go while it is being created (an init container may run for hours):
         // its creation is aborted, as the kubelet kills a pod in any phase, and the pod is
         // synced again once the creation undid what it acquired.
-        if (a.kind === "removePod") this.#abortCreation(a);
+        if (a.kind === "removePod") {
+          this.#abortCreation(a);
+          this.#shortenKill(a);
+        }
         continue;
       }
       if ((this.#touched.get(a.pod) ?? -1) >= since) {
@@ -847,6 +853,11 @@ export class NodeDaemon {
         ? { abort: new AbortController(), detach: new AbortController() }
         : undefined;
       if (ac) this.#creating.set(key, ac);
+      const removal = list.find((a) => a.kind === "removePod");
+      const deadline = removal?.kind === "removePod" && removal.graceSeconds !== undefined
+        ? new KillDeadline(removal.graceSeconds)
+        : undefined;
+      if (deadline) this.#killing.set(key, deadline);
       // A stop that came first: nothing more to wait for.
       if (ac && this.#stopping) ac.detach.abort();
       const task = (async () => {
@@ -856,6 +867,7 @@ export class NodeDaemon {
             nodeName: this.#o.nodeName,
             event: (ev) => this.#event(ev),
             ...(ac ? { signal: ac.abort.signal, detach: ac.detach.signal } : {}),
+            ...(deadline ? { deadline } : {}),
           },
           list,
           byKey,
@@ -872,6 +884,10 @@ export class NodeDaemon {
       })().then((ok) => {
         this.#busy.delete(key);
         if (ac && this.#creating.get(key) === ac) this.#creating.delete(key);
+        if (deadline) {
+          deadline.dispose();
+          if (this.#killing.get(key) === deadline) this.#killing.delete(key);
+        }
         this.#touched.set(key, ++this.#clock);
         // New containers: their logs join inotify's watch set (once for a burst of tasks).
         this.#rewatchSoon();
@@ -917,6 +933,23 @@ export class NodeDaemon {
       reason: "Killing",
       object: a.pod,
       message: `Stopping the pod while it is being created (grace period ${grace}s): ${a.reason}`,
+    });
+  }
+
+  /**
+   * A pod deleted again while its graceful removal runs: a shorter grace period (none: a force
+   * deletion, or the API object gone) moves its SIGKILL earlier, as the kubelet's pod worker
+   * cuts a kill in flight short; a longer one changes nothing.
+   */
+  #shortenKill(a: Extract<PodSyncAction, { kind: "removePod" }>): void {
+    const deadline = this.#killing.get(a.pod);
+    const grace = a.graceSeconds ?? 0;
+    if (!deadline?.shorten(grace)) return;
+    this.#event({
+      type: "Normal",
+      reason: "Killing",
+      object: a.pod,
+      message: `Stopping the pod with a shorter grace period (${grace}s): ${a.reason}`,
     });
   }
 

@@ -25,6 +25,7 @@ import { resolveSubPathMounts } from "../pod/pod_volumes.ts";
 import { containerConfig, planVolumes, type PodFieldValues } from "../pod/pod_translate.ts";
 import { stopPodSandbox } from "../pod/sandbox_stop.ts";
 import { teardownSandbox } from "../pod/sandbox_remove.ts";
+import type { KillDeadline } from "./kill_deadline.ts";
 import type { ProbeHandler } from "../pod/pod_types.ts";
 import type { NewEvent } from "./events.ts";
 import type { NodeObservation, ObservedPodDetail } from "./observe.ts";
@@ -49,6 +50,12 @@ export interface ExecutorContext {
    * stops; the next one adopts the pod).
    */
   detach?: AbortSignal;
+  /**
+   * The SIGKILL deadline of a graceful `removePod` (its grace period, shortened when the pod is
+   * deleted again with a shorter one): running containers and their preStop hooks are cut short
+   * there.
+   */
+  deadline?: KillDeadline;
 }
 
 function errorText(e: unknown): string {
@@ -212,7 +219,7 @@ async function killContainer(
   if (!v) return;
   const { c } = specOf(detail.record.manifest!, name);
   const started = Date.now();
-  await runHook(
+  const hook = runHook(
     ctx,
     hookPod(detail),
     name,
@@ -221,8 +228,34 @@ async function killContainer(
     v.record.id,
     graceSeconds * 1000,
   );
-  const left = Math.max(0, graceSeconds - Math.floor((Date.now() - started) / 1000));
-  await stopPodContainer(ctx.engine, v.record.id, left);
+  const deadline = ctx.deadline;
+  if (!deadline) {
+    await hook;
+    const left = Math.max(0, graceSeconds - Math.floor((Date.now() - started) / 1000));
+    await stopPodContainer(ctx.engine, v.record.id, left);
+    return;
+  }
+  // The deadline may move earlier while the hook or the SIGTERM wait runs: SIGKILL then.
+  const cut = deadline.expired.then(() => "cut" as const);
+  if (await Promise.race([hook.then(() => "done" as const), cut]) === "cut") {
+    await stopPodContainer(ctx.engine, v.record.id, 0);
+    return;
+  }
+  const left = Math.max(0, Math.ceil((deadline.at - Date.now()) / 1000));
+  const graceful = stopPodContainer(ctx.engine, v.record.id, left);
+  const first = await Promise.race([
+    graceful.then(() => "stopped" as const, () => "stopped" as const),
+    cut,
+  ]);
+  if (first === "cut") {
+    const [kill] = await Promise.allSettled([
+      stopPodContainer(ctx.engine, v.record.id, 0),
+      graceful,
+    ]);
+    if (kill.status === "rejected") throw kill.reason;
+    return;
+  }
+  await graceful;
 }
 
 /**
@@ -319,10 +352,18 @@ async function applyAction(
       if (a.graceSeconds !== undefined) {
         // A graceful deletion: every running container gets its preStop hook and SIGTERM, all at
         // once, within the deletion's grace period (the kubelet's killPod).
+        const running = [...detail.containers].filter(([, v]) => v.status === "running");
+        for (const [name] of running) {
+          ctx.event({
+            type: "Normal",
+            reason: "Killing",
+            object: a.pod,
+            container: name,
+            message: `Stopping container ${name} (grace period ${a.graceSeconds}s)`,
+          });
+        }
         await Promise.all(
-          [...detail.containers].filter(([, v]) => v.status === "running").map(([name]) =>
-            killContainer(ctx, detail, name, a.graceSeconds!)
-          ),
+          running.map(([name]) => killContainer(ctx, detail, name, a.graceSeconds!)),
         );
       }
       for (const name of detail.containers.keys()) {

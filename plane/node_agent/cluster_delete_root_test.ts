@@ -1,0 +1,105 @@
+/**
+ * Root, real parts, 1 node in its own network namespace: a pod deleted again while its graceful
+ * deletion runs. `kubectl delete --grace-period=1` after a delete with a long grace period, and
+ * `--force --grace-period=0` after one, cut the node's kill in flight short, as the kubelet's pod
+ * worker does; a longer grace period changes nothing. The containers run `sleep`, which as PID 1
+ * ignores SIGTERM: only SIGKILL ends them, so each pod lives until its grace period ends.
+ */
+import assert from "node:assert/strict";
+import { rootTest, testBundles, waitFor } from "../../core/testing.ts";
+import { localPods, startRksWithNodeNetwork } from "./_cluster_testing.ts";
+
+const long = { timeoutMs: 180_000, intervalMs: 500 };
+/** The first deletion's grace period: far longer than any wait of this test. */
+const GRACE = 3600;
+
+rootTest(
+  "a pod deleted again with a shorter grace period, or with --force, is killed at once on its node",
+  async (t) => {
+    await using c = await startRksWithNodeNetwork(1, {
+      prefix: "rk8s-cdelete-",
+      timeoutMs: long.timeoutMs,
+    });
+    const { rks, nodes, explain } = c;
+    const node = nodes[0]!;
+    const { kubectl } = rks;
+    c.startNode(node);
+    const ok = async (args: string[], stdin?: string) => {
+      const r = await kubectl(args, stdin);
+      assert.equal(r.code, 0, `kubectl ${args.join(" ")}: ${r.stderr}`);
+      return r.stdout;
+    };
+    const onNode = async (name: string) =>
+      (await localPods(node.root, node.netns)).find((p) => p.name === name);
+    const events = async (name: string) =>
+      (await ok([
+        "get",
+        "events",
+        "--field-selector",
+        `involvedObject.name=${name}`,
+        "-o",
+        'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}',
+      ])).trim().split("\n");
+    for (const name of ["shorter", "forced"]) {
+      await ok(
+        ["apply", "-f", "-"],
+        `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}}
+spec:
+  nodeName: ${node.name}
+  terminationGracePeriodSeconds: ${GRACE}
+  containers:
+    - name: app
+      image: ${testBundles.busybox}
+      args: ["sleep", "100000"]
+`,
+      );
+    }
+    await waitFor("both pods running on the node", async () => {
+      const pods = await localPods(node.root, node.netns);
+      return ["shorter", "forced"].every((n) =>
+        pods.find((p) => p.name === n)?.containers[0]?.state === "running"
+      );
+    }, long).catch((e) => {
+      throw explain(e);
+    });
+    // Both deletions start with the long grace period; the node starts killing both.
+    await ok(["delete", "pod", "shorter", "forced", "--wait=false"]);
+    for (const name of ["shorter", "forced"]) {
+      await waitFor(`${name}'s kill to start`, async () => {
+        return (await events(name)).includes(
+          `Killing: Stopping container app (grace period ${GRACE}s)`,
+        );
+      }, long).catch((e) => {
+        throw explain(e);
+      });
+    }
+
+    await t.step("a longer grace period changes nothing; a shorter one ends it", async () => {
+      await ok(["delete", "pod", "shorter", `--grace-period=${GRACE * 2}`, "--wait=false"]);
+      assert.equal((await onNode("shorter"))?.containers[0]?.state, "running");
+      await ok(["delete", "pod", "shorter", "--grace-period=1", "--wait=false"]);
+      await waitFor("shorter gone from the node and the API", async () => {
+        const api = await kubectl(["get", "pod", "shorter"]);
+        return (await onNode("shorter")) === undefined && api.code !== 0 &&
+          /NotFound/.test(api.stderr);
+      }, long).catch((e) => {
+        throw explain(e);
+      });
+      assert.match(
+        node.daemon!.text(),
+        /Stopping the pod with a shorter grace period \(1s\)/,
+      );
+    });
+
+    await t.step("--force --grace-period=0: killed at once on the node", async () => {
+      await ok(["delete", "pod", "forced", "--force", "--grace-period=0"]);
+      await waitFor("forced gone from the node", async () => {
+        return (await onNode("forced")) === undefined;
+      }, long).catch((e) => {
+        throw explain(e);
+      });
+    });
+  },
+);
