@@ -8,6 +8,7 @@
  * - `daemon.ts` — {@linkcode NodeDaemon}: the loop (relist, plan, apply), control socket, watches
  * - `observe.ts` — {@linkcode observeNode}: the relist (store + runtime + exit files, OOM kills)
  * - `pod_sync_executor.ts` — {@linkcode applyPodActions}: applies actions, records events
+ * - `kill_deadline.ts` — {@linkcode KillDeadline}: the SIGKILL deadline of a graceful kill, moved earlier by a shorter deletion
  * - `static_pods.ts` — {@linkcode StaticPodSource}: the manifest directory
  * - `prober.ts`, `probe_handler.ts` — startup/liveness/readiness probes and lifecycle hooks
  * - `grpc_health.ts` — the gRPC probe ({@linkcode grpcHealthCheck})
@@ -27,6 +28,7 @@ export * from "./pod_sync_planner.ts";
 export * from "./daemon.ts";
 export * from "./observe.ts";
 export * from "./pod_sync_executor.ts";
+export * from "./kill_deadline.ts";
 export * from "./static_pods.ts";
 export * from "./prober.ts";
 export * from "./probe_handler.ts";
