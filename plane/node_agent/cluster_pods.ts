@@ -531,7 +531,13 @@ export class ClusterPods implements DesiredPodSource {
       } else if (detail && (detail.record.uid !== ref.uid || detail.pod.source !== "api")) {
         detail = undefined;
       }
-      if (detail) this.#createFailures.delete(key);
+      // A failed creation may leave its sandbox (stopped, with its IP): its failure stands until
+      // a container of the pod has started.
+      const started = detail !== undefined &&
+        Object.values(detail.pod.observation.containers).some((c) =>
+          c !== undefined && c.state !== "created"
+        );
+      if (started) this.#createFailures.delete(key);
       if (ref.deletionGraceSeconds !== undefined) {
         const at = this.#deleted.get(ref.uid);
         if (!detail && (at === undefined || Date.now() - at > 10_000)) {
@@ -553,7 +559,7 @@ export class ClusterPods implements DesiredPodSource {
       }
       const problem = parsed && "problem" in parsed
         ? parsed.problem
-        : detail
+        : started
         ? undefined
         : this.#createFailures.get(key);
       if (problem && !this.#reported.has(`${ref.uid}|${problem.message}`)) {

@@ -204,6 +204,14 @@ export function buildPodStatus(input: PodStatusInput): Record<string, unknown> {
     phase = detail.record.failure && summary.phase === "Pending" && !retried
       ? "Failed"
       : summary.phase;
+    // A failed creation's stopped sandbox reads as Failed; the node retries it (unless
+    // restartPolicy is Never), so it stays Pending, as the kubelet keeps such a pod.
+    const started = Object.values(detail.pod.observation.containers).some((c) =>
+      c !== undefined && c.state !== "created"
+    );
+    if (phase === "Failed" && policy !== "Never" && (retried || (input.problem && !started))) {
+      phase = "Pending";
+    }
     // The kubelet never reports `Unknown` (its getPhase has no such case): a sandbox that cannot
     // be read yet (being created) keeps the phase the pod had, Pending for a new one.
     if (phase === "Unknown") {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ObservedPodDetail } from "../../core/daemon/observe.ts";
-import type { ContainerObservation } from "../../core/pod/pod_status.ts";
+import type { ContainerObservation, PodObservation } from "../../core/pod/pod_status.ts";
 import { LABEL_LAST_STATE } from "../../core/pod/container_facts.ts";
 import { buildPodStatus, sameStatus } from "./pod_status_report.ts";
 import { podCells } from "../api/table/pod_cells.ts";
@@ -185,7 +185,8 @@ Deno.test("buildPodStatus: a pod whose start failed on the node stays Pending in
       'Container "app" has neither command nor args';
     (d as unknown as { containers: Map<string, unknown> }).containers = new Map();
     (d.pod.observation as { containers: Record<string, unknown> }).containers = {};
-    (d.pod.observation as { sandbox: string }).sandbox = "notReady";
+    // The failed creation stopped its sandbox (kept for its IP and record).
+    (d.pod.observation as { sandbox: PodObservation["sandbox"] }).sandbox = "notready";
     return buildPodStatus({
       ...base,
       apiPod: apiPod({}, policy ? { restartPolicy: policy } : {}),

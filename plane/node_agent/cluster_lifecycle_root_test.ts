@@ -4,6 +4,9 @@
  * `--force --grace-period=0` after one, cut the node's kill in flight short, as the kubelet's pod
  * worker does; a longer grace period changes nothing. The containers run `sleep`, which as PID 1
  * ignores SIGTERM: only SIGKILL ends them, so each pod lives until its grace period ends.
+ * And a Deployment whose pod cannot be created (neither command nor args, and the test image has
+ * no default) stays at one Pending pod in `CreateContainerError`: never phase Failed, which
+ * would make its ReplicaSet replace it again and again.
  */
 import assert from "node:assert/strict";
 import { rootTest, testBundles, waitFor } from "../../core/testing.ts";
@@ -92,6 +95,45 @@ spec:
         /Stopping the pod with a shorter grace period \(1s\)/,
       );
     });
+
+    await t.step(
+      "a Deployment whose pod cannot be created: one Pending pod in CreateContainerError",
+      async () => {
+        await ok(["create", "deployment", "nocmd", `--image=${testBundles.busybox}`]);
+        type P = {
+          metadata: { name: string };
+          status: {
+            phase?: string;
+            containerStatuses?: { state: { waiting?: { reason: string; message: string } } }[];
+          };
+        };
+        const list = async () =>
+          (JSON.parse(await ok(["get", "pods", "-l", "app=nocmd", "-o", "json"])) as {
+            items: P[];
+          }).items;
+        const failing = await waitFor("nocmd in CreateContainerError", async () => {
+          const [p, ...more] = await list();
+          const w = p?.status.containerStatuses?.[0]?.state.waiting;
+          return more.length === 0 && w?.reason === "CreateContainerError" ? { p, w } : undefined;
+        }, long).catch(async (e) => {
+          throw explain(
+            new Error(`${e.message}\n${await ok(["get", "pods", "-o", "yaml"])}`.slice(0, 20000)),
+          );
+        });
+        assert.match(failing.w.message, /neither command nor args/);
+        // The node retries it every 10 s; meanwhile it stays the one pod, Pending.
+        const name = failing.p!.metadata.name;
+        await waitFor("a retry", async () => {
+          return (await events(name)).filter((e) => e.includes("neither command nor args"))
+            .length >= 2;
+        }, long).catch((e) => {
+          throw explain(e);
+        });
+        const after = await list();
+        assert.deepEqual(after.map((p) => [p.metadata.name, p.status.phase]), [[name, "Pending"]]);
+        await ok(["delete", "deployment", "nocmd"]);
+      },
+    );
 
     await t.step("--force --grace-period=0: killed at once on the node", async () => {
       await ok(["delete", "pod", "forced", "--force", "--grace-period=0"]);
