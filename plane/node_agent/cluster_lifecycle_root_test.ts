@@ -6,7 +6,8 @@
  * ignores SIGTERM: only SIGKILL ends them, so each pod lives until its grace period ends.
  * And a Deployment whose pod cannot be created (neither command nor args, and the test image has
  * no default) stays at one Pending pod in `CreateContainerError`: never phase Failed, which
- * would make its ReplicaSet replace it again and again.
+ * would make its ReplicaSet replace it again and again. A pod mounting two ConfigMaps, one of
+ * them deleted, keeps getting the other's updates.
  */
 import assert from "node:assert/strict";
 import { rootTest, testBundles, waitFor } from "../../core/testing.ts";
@@ -132,6 +133,57 @@ spec:
         const after = await list();
         assert.deepEqual(after.map((p) => [p.metadata.name, p.status.phase]), [[name, "Pending"]]);
         await ok(["delete", "deployment", "nocmd"]);
+      },
+    );
+
+    await t.step(
+      "a deleted ConfigMap leaves its volume as it was (FailedMount); the pod's other volumes keep updating",
+      async () => {
+        await ok(["create", "configmap", "cm-a", "--from-literal=a=1"]);
+        await ok(["create", "configmap", "cm-b", "--from-literal=b=1"]);
+        await ok(
+          ["apply", "-f", "-"],
+          `apiVersion: v1
+kind: Pod
+metadata: {name: multivol}
+spec:
+  nodeName: ${node.name}
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: app
+      image: ${testBundles.busybox}
+      args: ["sleep", "100000"]
+      volumeMounts: [{name: a, mountPath: /a}, {name: b, mountPath: /b}]
+  volumes:
+    - {name: a, configMap: {name: cm-a}}
+    - {name: b, configMap: {name: cm-b}}
+`,
+        );
+        const read = async (path: string) => {
+          const r = await kubectl(["exec", "multivol", "--", "cat", path]);
+          return r.code === 0 ? r.stdout : undefined;
+        };
+        await waitFor("multivol running with both volumes", async () => {
+          return await read("/a/a") === "1" && await read("/b/b") === "1";
+        }, long).catch((e) => {
+          throw explain(e);
+        });
+        await ok(["delete", "configmap", "cm-a"]);
+        await ok(["patch", "configmap", "cm-b", "-p", '{"data":{"b":"2"}}']);
+        await waitFor("/b/b updated although cm-a is gone", async () => {
+          return await read("/b/b") === "2";
+        }, long).catch((e) => {
+          throw explain(e);
+        });
+        assert.equal(await read("/a/a"), "1", "the deleted ConfigMap's volume stays as it was");
+        await waitFor("a FailedMount event naming cm-a", async () => {
+          return (await events("multivol")).includes(
+            'FailedMount: MountVolume.SetUp failed for volume "a" : configmap "cm-a" not found',
+          );
+        }, long).catch((e) => {
+          throw explain(e);
+        });
+        await ok(["delete", "pod/multivol", "configmap/cm-b"]);
       },
     );
 

@@ -621,10 +621,27 @@ export class ClusterPods implements DesiredPodSource {
     if (api.length === 0) return;
     const mark = `${this.#configGen}|${rvOf(pod)}|${Math.floor(Date.now() / 60_000)}`;
     if (this.#volumeChecked.get(uid) === mark) return;
-    const r = resolvePodConfig(pod, this.#sources(pod), { volumesOnly: true });
-    if (!("pod" in r)) return;
-    this.#volumeChecked.set(uid, mark);
+    // Each volume on its own, as the kubelet updates each mounted volume: a deleted ConfigMap
+    // leaves its volume as it was (event FailedMount) and the others keep being updated.
+    const sources = this.#sources(pod);
+    const spec = isRecord(pod.spec) ? pod.spec : {};
+    const specVolumes = Array.isArray(spec.volumes) ? spec.volumes.filter(isRecord) : [];
+    let complete = true;
     for (const v of api) {
+      const source = specVolumes.find((s) => s.name === v.name);
+      if (!source) continue;
+      const r = resolvePodConfig({ ...pod, spec: { ...spec, volumes: [source] } }, sources, {
+        volumesOnly: true,
+      });
+      if (!("pod" in r)) {
+        complete = false;
+        const ev = "problem" in r ? r.problem.event : undefined;
+        if (ev && !this.#reported.has(`${uid}|${ev.message}`)) {
+          this.#reported.add(`${uid}|${ev.message}`);
+          this.#queueEvent(pod, uid, "Warning", ev.reason, ev.message, undefined, Date.now());
+        }
+        continue;
+      }
       const files = r.volumes.get(v.name);
       if (!files) continue;
       const id = `${uid}/${v.name}`;
@@ -642,6 +659,7 @@ export class ClusterPods implements DesiredPodSource {
         );
       }
     }
+    if (complete) this.#volumeChecked.set(uid, mark);
   }
 
   /** Creates, replaces and deletes mirror pods (see `./mirror_pods.ts`). */
