@@ -111,8 +111,8 @@ export async function startTestRks(opts: {
   const home = join(opts.dir, "home");
   await Deno.mkdir(home, { recursive: true });
   const kubeconfig = join(dataDir, "admin.kubeconfig");
-  const apiPort = freePort();
-  const nodePort = freePort();
+  let apiPort = freePort();
+  let nodePort = freePort();
   const kubectl = (args: string[], stdin?: string) => runKubectl(home, kubeconfig, args, stdin);
   const spawn = () =>
     collect(
@@ -176,7 +176,21 @@ export async function startTestRks(opts: {
     },
   };
   try {
-    await serving(rks.proc);
+    // The ports were free when picked; another process may take one before rks binds it (other
+    // test runs on this machine): then rks exits at once, and it is started on new ports.
+    for (let attempt = 1;; attempt++) {
+      try {
+        await serving(rks.proc);
+        break;
+      } catch (e) {
+        const taken = /AddrInUse|address already in use/i.test(rks.proc.text());
+        await stopProc(rks.proc);
+        if (!taken || attempt >= 3) throw e;
+        rks.apiPort = apiPort = freePort();
+        rks.nodePort = nodePort = freePort();
+        rks.proc = spawn();
+      }
+    }
     const out = await denoRun("rks", ["cli/rks.ts", "token", "create", "--data-dir", dataDir])
       .output();
     assert.equal(out.code, 0, dec.decode(out.stderr));
