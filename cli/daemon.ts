@@ -210,6 +210,7 @@ async function clusterPodSource(
       ? {
         podNetwork: () => network.podNetwork(),
         clusterObjects: () => network.podConfigView(),
+        servicesChanges: () => network.servicesChanges,
       }
       : {}),
   });

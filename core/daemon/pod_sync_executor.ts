@@ -162,6 +162,23 @@ async function postStartAll(ctx: ExecutorContext, key: string, rec: SandboxRecor
   }
 }
 
+/**
+ * The environment container `name` of a running pod gets when it is (re)started: the desired
+ * pod's, when the desired pod is this very pod (same uid: a cluster pod, whose ConfigMap,
+ * Secret and Service variables are resolved again as the kubelet resolves them at each
+ * container start); otherwise the one it was created with.
+ */
+function currentEnv(
+  detail: ObservedPodDetail,
+  desired: DesiredPod | undefined,
+  c: PodContainerSpec,
+): PodContainerSpec {
+  if (desired?.uid === undefined || desired.uid !== detail.record.uid) return c;
+  const m = desired.manifest;
+  const fresh = [...m.initContainers, ...m.containers].find((x) => x.name === c.name);
+  return fresh ? { ...c, env: fresh.env } : c;
+}
+
 /** Creates (when needed) and starts container `name` of an observed pod. */
 async function startContainer(
   ctx: ExecutorContext,
@@ -169,6 +186,7 @@ async function startContainer(
   name: string,
   attempt: number,
   labels: Record<string, string>,
+  desired: DesiredPod | undefined,
 ): Promise<void> {
   const rec = detail.record;
   const pod = rec.manifest!;
@@ -177,7 +195,9 @@ async function startContainer(
   if (existing?.status === "created") {
     id = existing.record.id;
   } else {
-    const { c, init } = specOf(pod, name);
+    const spec = specOf(pod, name);
+    const init = spec.init;
+    const c = currentEnv(detail, desired, spec.c);
     const fields: PodFieldValues = {
       name: pod.name,
       namespace: pod.namespace,
@@ -443,6 +463,7 @@ async function applyAction(
         a.container,
         detail.pod.observation.containers[a.container]?.restartCount ?? 0,
         {},
+        desired.get(a.pod),
       );
       return;
     case "restartContainer": {
@@ -461,7 +482,7 @@ async function applyAction(
         container: a.container,
         message: a.reason,
       });
-      await startContainer(ctx, detail, a.container, a.attempt, labels);
+      await startContainer(ctx, detail, a.container, a.attempt, labels, desired.get(a.pod));
       return;
     }
     case "killContainer": {

@@ -22,7 +22,12 @@ export type PodSource = "file" | "store" | "api";
 export interface DesiredPod {
   /** `namespace/name`. */
   key: string;
-  /** The validated manifest (for static pods: with the node-name suffix and annotations). */
+  /**
+   * The validated manifest (for static pods: with the node-name suffix and annotations). For a
+   * pod that already runs with this `uid`, only its containers' `env` is read: what a container
+   * (re)started in the sandbox gets (the kubelet resolves a container's environment at each
+   * start); everything else comes from the sandbox's record.
+   */
   manifest: PodManifest;
   /** Hash of the parsed spec; an observed pod of the same source with another hash is replaced. */
   hash: string;

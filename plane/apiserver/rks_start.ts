@@ -67,6 +67,39 @@ async function leaderIdentity(dataDir: string): Promise<string> {
   return id;
 }
 
+/**
+ * Why pods cannot reach the API through the `default/kubernetes` Service (10.96.0.1:443, which
+ * node service proxies send to the Endpoints' address: `--advertise-address`, else the listen
+ * address), or `undefined` when they can: the listen address must be that address or a
+ * wildcard (kube-apiserver binds `0.0.0.0` by default; rks binds loopback by default), and a
+ * loopback address is a pod's own.
+ *
+ * @example
+ * ```ts
+ * import { inClusterReachProblem } from "./rks_start.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(inClusterReachProblem("0.0.0.0", "10.0.0.5"), undefined);
+ * assert.equal(inClusterReachProblem("10.0.0.5", "10.0.0.5"), undefined);
+ * assert.match(inClusterReachProblem("127.0.0.1", "10.0.0.5")!, /listens on 127\.0\.0\.1 only/);
+ * assert.match(inClusterReachProblem("127.0.0.1", undefined)!, /loopback/);
+ * ```
+ */
+export function inClusterReachProblem(
+  hostname: string,
+  advertiseAddress: string | undefined,
+): string | undefined {
+  const wildcard = hostname === "0.0.0.0" || hostname === "" || hostname === "::";
+  const target = advertiseAddress ??
+    (/^\d+\.\d+\.\d+\.\d+$/.test(hostname) ? hostname : "127.0.0.1");
+  if (/^127\./.test(target)) {
+    return `the default/kubernetes Endpoints name ${target}, a loopback address: pods cannot reach the API through 10.96.0.1 (pass --advertise-address with an address of this host that nodes reach)`;
+  }
+  if (!wildcard && hostname !== target) {
+    return `the default/kubernetes Endpoints name ${target}, but rks listens on ${hostname} only: pods cannot reach the API through 10.96.0.1 (listen on 0.0.0.0 or ${target})`;
+  }
+  return undefined;
+}
+
 /** The server URL clients use for a listen address. */
 export function clientUrl(hostname: string, port: number): string {
   const host = hostname === "0.0.0.0" || hostname === ""
@@ -162,6 +195,10 @@ export async function startRks(
         mountToken: config.serviceAccountTokenVolume ?? true,
       },
     });
+    const unreachable = config.nodeListen
+      ? inClusterReachProblem(config.hostname, config.advertiseAddress)
+      : undefined;
+    if (unreachable) log(`rks: warning: ${unreachable}`);
     const kubeconfig = renderKubeconfig({
       server: clientUrl(config.hostname, server.port),
       caCert: pki.caCert,

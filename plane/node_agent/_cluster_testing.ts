@@ -88,14 +88,16 @@ export interface TestRks extends AsyncDisposable {
 }
 
 /**
- * Starts `rks start` on `etcdUrl` with its data under `dir/rks` (API on `127.0.0.1`, nodes on
- * `nodeHost`, default `127.0.0.1`; `extraArgs` such as `--advertise-address`), waits until it
+ * Starts `rks start` on `etcdUrl` with its data under `dir/rks` (API on `apiHost`, default
+ * `127.0.0.1`, nodes on `nodeHost`, default `127.0.0.1`; `extraArgs` such as
+ * `--advertise-address`), waits until it
  * listens for nodes and `/readyz` answers, and creates a bootstrap token (`rks token create`).
  * Disposing stops it. Throws with rks's log when it does not come up within `timeoutMs`.
  */
 export async function startTestRks(opts: {
   dir: string;
   etcdUrl: string;
+  apiHost?: string;
   nodeHost?: string;
   extraArgs?: string[];
   timeoutMs?: number;
@@ -109,8 +111,8 @@ export async function startTestRks(opts: {
   const home = join(opts.dir, "home");
   await Deno.mkdir(home, { recursive: true });
   const kubeconfig = join(dataDir, "admin.kubeconfig");
-  const apiPort = freePort();
-  const nodePort = freePort();
+  let apiPort = freePort();
+  let nodePort = freePort();
   const kubectl = (args: string[], stdin?: string) => runKubectl(home, kubeconfig, args, stdin);
   const spawn = () =>
     collect(
@@ -118,7 +120,7 @@ export async function startTestRks(opts: {
         "cli/rks.ts",
         "start",
         "--listen",
-        `127.0.0.1:${apiPort}`,
+        `${opts.apiHost ?? "127.0.0.1"}:${apiPort}`,
         "--node-listen",
         `${opts.nodeHost ?? "127.0.0.1"}:${nodePort}`,
         "--store",
@@ -130,12 +132,21 @@ export async function startTestRks(opts: {
       "rks",
     );
   const serving = async (p: Proc) => {
-    await waitFor("rks to serve", async () => {
-      if (!p.text().includes("listening for nodes")) return false;
-      return (await kubectl(["get", "--raw", "/readyz"])).code === 0;
-    }, { timeoutMs: opts.timeoutMs ?? 120_000, intervalMs: 300 }).catch((e) => {
-      throw new Error(`${e.message}\nrks:\n${p.text().slice(-4000)}`);
+    const ready = new AbortController();
+    // An rks that exits (a refused flag, a missing permission) ends the wait at once.
+    const exited = p.done.then((code) => {
+      if (!ready.signal.aborted) throw new Error(`rks exited with code ${code}`);
     });
+    await Promise.race([
+      waitFor("rks to serve", async () => {
+        if (ready.signal.aborted) return true; // rks exited: the race is decided
+        if (!p.text().includes("listening for nodes")) return false;
+        return (await kubectl(["get", "--raw", "/readyz"])).code === 0;
+      }, { timeoutMs: opts.timeoutMs ?? 120_000, intervalMs: 300 }),
+      exited,
+    ]).catch((e) => {
+      throw new Error(`${e.message}\nrks:\n${p.text().slice(-4000)}`);
+    }).finally(() => ready.abort());
   };
   const stopProc = async (p: Proc) => {
     try {
@@ -165,7 +176,21 @@ export async function startTestRks(opts: {
     },
   };
   try {
-    await serving(rks.proc);
+    // The ports were free when picked; another process may take one before rks binds it (other
+    // test runs on this machine): then rks exits at once, and it is started on new ports.
+    for (let attempt = 1;; attempt++) {
+      try {
+        await serving(rks.proc);
+        break;
+      } catch (e) {
+        const taken = /AddrInUse|address already in use/i.test(rks.proc.text());
+        await stopProc(rks.proc);
+        if (!taken || attempt >= 3) throw e;
+        rks.apiPort = apiPort = freePort();
+        rks.nodePort = nodePort = freePort();
+        rks.proc = spawn();
+      }
+    }
     const out = await denoRun("rks", ["cli/rks.ts", "token", "create", "--data-dir", dataDir])
       .output();
     assert.equal(out.code, 0, dec.decode(out.stderr));
@@ -388,13 +413,21 @@ export interface RksWithNodeNetwork extends AsyncDisposable {
  * network namespaces on a test bridge ({@linkcode createNodeNetwork}), etcd, and `rks start`
  * listening for nodes on every address and advertising the bridge address (`rksArgs` added,
  * e.g. `--node-monitor-grace-period 6s`; `rksConfig` is written to `DIR/rks.yaml` and passed
- * as `--config`, e.g. `network_config`). Disposing stops every daemon
+ * as `--config`, e.g. `network_config`; with `apiOnBridge` the API listens on every address,
+ * the bridge's included, where the `default/kubernetes` Endpoints point, so pods reach it
+ * through 10.96.0.1; otherwise on loopback only). Disposing stops every daemon
  * started, removes every pod of every node root, stops rks and etcd, removes the directory
  * and deletes the namespaces. A failed start leaves nothing behind.
  */
 export async function startRksWithNodeNetwork(
   count: number,
-  opts: { prefix: string; rksArgs?: readonly string[]; rksConfig?: string; timeoutMs?: number },
+  opts: {
+    prefix: string;
+    rksArgs?: readonly string[];
+    rksConfig?: string;
+    timeoutMs?: number;
+    apiOnBridge?: boolean;
+  },
 ): Promise<RksWithNodeNetwork> {
   const { join } = await import("node:path");
   const { startTestEtcd } = await import("../store/_testing.ts");
@@ -423,6 +456,8 @@ export async function startRksWithNodeNetwork(
     rks = await startTestRks({
       dir,
       etcdUrl: etcd.grpcUrl,
+      // rks's permission set may listen on loopback and 0.0.0.0 only.
+      ...(opts.apiOnBridge ? { apiHost: "0.0.0.0" } : {}),
       nodeHost: "0.0.0.0",
       extraArgs: ["--advertise-address", net.gateway, ...config, ...(opts.rksArgs ?? [])],
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),

@@ -4,7 +4,8 @@
  * API reach a pod on a cluster node as the kubelet delivers them — `env` with
  * `configMapKeyRef`/`secretKeyRef`/`resourceFieldRef`, `envFrom` with a prefix, the service
  * variables, `configMap`/`secret`/`downwardAPI` volumes (items, modes, read-only, the secret on
- * a tmpfs), an update of the ConfigMap reaching the file, a pod whose ConfigMap is missing
+ * a tmpfs), an update of the ConfigMap reaching the file, a restarted container getting the
+ * ConfigMap's and Secret's current values in its environment, a pod whose ConfigMap is missing
  * waiting in `CreateContainerConfigError` until it is created, and nothing left (tmpfs mounts,
  * volume directories) once the pods are deleted.
  */
@@ -20,6 +21,8 @@ type ApiPod = {
     phase?: string;
     containerStatuses?: {
       name: string;
+      restartCount?: number;
+      ready?: boolean;
       state: { waiting?: { reason?: string; message?: string }; running?: unknown };
     }[];
   };
@@ -212,6 +215,71 @@ Deno.test({
       const r = await exec("cfg", ["env"]);
       assert.match(r.stdout, /^CFG_app\.properties=color=blue$/m, r.stderr);
     });
+
+    await t.step(
+      "a restarted container gets the current ConfigMap and Secret values in its environment",
+      async () => {
+        await ok([
+          "patch",
+          "configmap",
+          "app-config",
+          "--type",
+          "merge",
+          "-p",
+          JSON.stringify({ data: { MODE: "slow" } }),
+        ]);
+        await ok([
+          "patch",
+          "secret",
+          "db",
+          "--type",
+          "merge",
+          "-p",
+          JSON.stringify({ data: { password: btoa("n3w") } }),
+        ]);
+        await ok(["create", "service", "clusterip", "late", "--tcp=80:8080"]);
+        const lateIP = await ok(["get", "service", "late", "-o", "jsonpath={.spec.clusterIP}"]);
+        // The node has both updates once the secret volume's file shows the new value, and the
+        // new Service once its cluster DNS answers for it.
+        await waitFor("the new secret in the pod's volume and the Service in DNS", async () => {
+          const r = await exec("cfg", ["cat", "/etc/db/password"]);
+          if (r.stdout !== "n3w") return false;
+          const ns = await exec("cfg", ["nslookup", "late.default.svc.cluster.local"]);
+          return ns.stdout.includes(lateIP);
+        }, long).catch((e) => {
+          throw c.explain(e);
+        });
+        const before = await exec("cfg", ["env"]);
+        assert.match(before.stdout, /^MODE=fast$/m, "the running container keeps its environment");
+        assert.doesNotMatch(before.stdout, /^LATE_SERVICE_HOST=/m);
+        // The container's process ends (its TERM trap exits 0); restartPolicy Always (the
+        // default) starts it again, and the kubelet resolves the environment at each start.
+        const kill = await exec("cfg", ["kill", "1"]);
+        assert.equal(kill.code, 0, kill.stderr);
+        await waitFor("the container restarted and running", async () => {
+          const s = (await getPod("cfg")).status.containerStatuses?.[0];
+          return (s?.restartCount ?? 0) >= 1 && s?.state.running !== undefined && s.ready;
+        }, long).catch((e) => {
+          throw c.explain(e);
+        });
+        assert.equal((await getPod("cfg")).metadata.uid, uid, "the same pod, not a new one");
+        const r = await exec("cfg", ["env"]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^MODE=slow$/m);
+        assert.match(r.stdout, /^CFG_MODE=slow$/m);
+        assert.match(r.stdout, /^CFG_app\.properties=color=green$/m);
+        assert.match(r.stdout, /^PASSWORD=n3w$/m);
+        // The Service created since the first start has its variables now.
+        assert.match(
+          r.stdout,
+          new RegExp(`^LATE_SERVICE_HOST=${lateIP.replaceAll(".", "\\.")}$`, "m"),
+        );
+        assert.match(r.stdout, /^LATE_SERVICE_PORT=80$/m);
+        // Still the pod's other variables.
+        assert.match(r.stdout, /^KUBERNETES_SERVICE_HOST=10\.96\.0\.1$/m);
+        assert.match(r.stdout, /^CPU_MILLIS=250$/m);
+      },
+    );
 
     await t.step(
       "a missing ConfigMap: CreateContainerConfigError, then Running once created",

@@ -1,23 +1,22 @@
 /**
  * End to end, as an operator runs it: `rks start --node-listen` on a real etcd, `rks token
  * create`, a real `rkl daemon --cluster … --token … --ca-cert-hash …` process joining over QUIC
- * on loopback; kubectl sees the Node Ready and its Lease renewing; garbage frames do not hurt
- * rks; a wrong CA pin and a revoked credential are refused.
+ * from a network namespace of its own (a test bridge; its cluster network — `RK8S-*` chains,
+ * podCIDR bridge, the 10.96.0.1 rules — stays out of the host's, where a real node may run);
+ * kubectl sees the Node Ready and its Lease renewing; garbage frames do not hurt rks; a wrong
+ * CA pin and a revoked credential are refused.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor } from "../../core/testing.ts";
-import { startTestEtcd } from "../store/_testing.ts";
 import { NODE_ALPN } from "../node_gateway/node_gateway.ts";
 import { MessageReader } from "../node_protocol/mod.ts";
 import {
   denoRun,
   type Proc,
   startNodeDaemon,
-  startTestRks,
-  type TestRks,
+  startRksWithNodeNetwork,
 } from "./_cluster_testing.ts";
-import { testLease } from "../../core/test_lease.ts";
 
 const dec = new TextDecoder();
 const deno = (permissionSet: string, args: string[]) => denoRun(permissionSet, args);
@@ -28,17 +27,11 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const dir = testLease().makeTempDir("rk8s-join-");
-    const etcd = await startTestEtcd();
+    // Disposed last: stops rks and etcd, removes the node roots, the namespace and the directory.
+    await using c = await startRksWithNodeNetwork(1, { prefix: "rk8s-join-", timeoutMs: 60_000 });
+    const { rks, dir } = c;
+    const { netns, address: nodeAddress } = c.nodes[0]!;
     const children: Proc[] = [];
-    let rks: TestRks;
-    try {
-      rks = await startTestRks({ dir, etcdUrl: etcd.grpcUrl, timeoutMs: 60_000 });
-    } catch (e) {
-      await etcd.stop();
-      await testLease().removeDir(dir);
-      throw e;
-    }
     const { kubectl, dataDir, nodePort } = rks;
     const rksLog = { text: () => rks.proc.text() };
     const daemon = (name: string, extra: string[]) => {
@@ -47,6 +40,7 @@ Deno.test({
         root: join(dir, name),
         manifests: join(dir, `${name}-manifests`),
         args: ["--node-lease-interval", "300", ...extra],
+        netns,
       });
       children.push(p);
       return p;
@@ -58,7 +52,8 @@ Deno.test({
           .exec(join_);
       assert.ok(m, join_);
       const [, address, token, pin] = m;
-      assert.equal(address, `127.0.0.1:${nodePort}`);
+      // The advertised address: the bridge's, where the node's namespace reaches rks.
+      assert.equal(address, `${c.net.gateway}:${nodePort}`);
       const secret = await kubectl([
         "get",
         "secret",
@@ -120,7 +115,7 @@ Deno.test({
         );
         assert.equal(n.status.nodeInfo.kernelVersion, Deno.osRelease());
         assert.match(n.status.nodeInfo.containerRuntimeVersion, /^\w+:\/\//);
-        assert.deepEqual(n.status.addresses[0], { type: "InternalIP", address: "127.0.0.1" });
+        assert.deepEqual(n.status.addresses[0], { type: "InternalIP", address: nodeAddress });
         const cred = await Deno.stat(join(dir, "node-1", "lib", "node", "credential.json"));
         assert.equal(cred.mode! & 0o777, 0o600);
       });
@@ -269,15 +264,12 @@ Deno.test({
         assert.match(rksLog.text(), /refused .*node-1.*was revoked/);
       });
     } finally {
-      for (const c of children) {
+      for (const p of children) {
         try {
-          c.p.kill("SIGTERM");
+          p.p.kill("SIGTERM");
         } catch { /* exited */ }
       }
-      for (const c of children) await c.done;
-      await rks.stop();
-      await etcd.stop();
-      await testLease().removeDir(dir);
+      for (const p of children) await p.done;
     }
   },
 });

@@ -157,6 +157,11 @@ export class ClusterNetwork {
     return { services: this.#services.synced ? this.#services.list() : undefined, allocatable };
   }
 
+  /** How many times the Services changed (see `SessionInformer.changes`). */
+  get servicesChanges(): number {
+    return this.#services.changes;
+  }
+
   /** This node's podCIDR, once known. */
   get podCIDR(): string | undefined {
     return this.#podCIDR;

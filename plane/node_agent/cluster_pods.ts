@@ -92,6 +92,11 @@ export interface ClusterPodsOptions {
     services: readonly unknown[] | undefined;
     allocatable: Record<string, string>;
   };
+  /**
+   * A count bumped whenever the Services change: a pod's environment resolved before is then
+   * resolved again (for the next container start). Default: never.
+   */
+  servicesChanges?: () => number;
 }
 
 type Obj = Record<string, unknown>;
@@ -248,7 +253,13 @@ export class ClusterPods implements DesiredPodSource {
   }
 
   #parse(key: string, pod: Obj): ReturnType<typeof desiredFromApiPod> {
-    const spec = JSON.stringify([rvUid(pod), pod.spec, labelsOf(pod), this.#configGen]);
+    const spec = JSON.stringify([
+      rvUid(pod),
+      pod.spec,
+      labelsOf(pod),
+      this.#configGen,
+      this.#o.servicesChanges?.() ?? 0,
+    ]);
     const cached = this.#parsed.get(key);
     // A pod the node could not run is checked again after a while (an image directory may have
     // appeared since), as the kubelet retries an image pull.
@@ -309,12 +320,13 @@ export class ClusterPods implements DesiredPodSource {
       const phase = phaseOf(pod);
       // A finished pod is never run again (the kubelet's rule); its stopped sandbox stays.
       if ((phase === "Succeeded" || phase === "Failed") && have?.record.uid !== ref.uid) continue;
-      // A pod that runs keeps the environment it was created with (the kubelet resolves it at
-      // container start); only its API volumes follow their objects (#syncVolumes).
+      // A pod that runs keeps its sandbox and its running containers' environment; a container
+      // (re)started in it gets the environment resolved now, as the kubelet resolves it at each
+      // container start. Its API volumes follow their objects (#syncVolumes).
       if (have?.record.uid === ref.uid && have.pod.source === "api" && have.record.manifest) {
         out.push({
           key,
-          manifest: have.record.manifest,
+          manifest: this.#withCurrentEnv(key, pod, have.record.manifest),
           hash: ref.uid,
           source: "api",
           uid: ref.uid,
@@ -331,6 +343,35 @@ export class ClusterPods implements DesiredPodSource {
       }
     }
     return out;
+  }
+
+  /**
+   * `manifest` (a running pod's record) with each container's `env` resolved from the
+   * ConfigMaps, Secrets and Services now (cached until one of them or the pod changes). While
+   * the pod's configuration cannot be resolved (an object or key gone, not yet known), the
+   * environment it was created with is kept: a restart is not held back (the kubelet would
+   * hold it in `CreateContainerConfigError`).
+   */
+  #withCurrentEnv(key: string, pod: Obj, manifest: PodManifest): PodManifest {
+    const r = this.#parse(key, pod);
+    if (!("desired" in r)) return manifest;
+    const fresh = r.desired.manifest;
+    const env = new Map(
+      [...fresh.initContainers, ...fresh.containers].map((c) => [c.name, c.env]),
+    );
+    const same = [...manifest.initContainers, ...manifest.containers].every((c) =>
+      JSON.stringify(c.env) === JSON.stringify(env.get(c.name) ?? c.env)
+    );
+    if (same) return manifest;
+    const withEnv = (c: PodManifest["containers"][number]) => ({
+      ...c,
+      env: env.get(c.name) ?? c.env,
+    });
+    return {
+      ...manifest,
+      initContainers: manifest.initContainers.map(withEnv),
+      containers: manifest.containers.map(withEnv),
+    };
   }
 
   /**

@@ -1,7 +1,9 @@
 /**
  * Root, real parts: etcd, `rks start --node-listen` (scheduler and controllers on), a real
- * `rkl daemon --cluster` process joined over QUIC with its own `--root`, real runc/conmon/CNI,
- * and the real kubectl. A Deployment's pods run on the node with the kubelet's status fields;
+ * `rkl daemon --cluster` process joined over QUIC with its own `--root`, in a network
+ * namespace of its own (as every cluster test node: its `RK8S-*` iptables chains, pod CIDR
+ * bridge and the 10.96.0.1 rules stay out of the host's, where a real node may run), real
+ * runc/conmon/CNI, and the real kubectl. A Deployment's pods run on the node with the kubelet's status fields;
  * pods the node cannot run get the kubelet's waiting reasons and events; a `kill -9` of the
  * node daemon and an rks restart re-create nothing; `kubectl delete` stops the containers and
  * removes the objects.
@@ -10,19 +12,15 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { waitFor } from "../../core/testing.ts";
 import { testBundles } from "../../core/testing.ts";
-import { startTestEtcd } from "../store/_testing.ts";
 import {
-  cleanNodeRoot,
   denoRun,
   type LocalPod,
   localPods as podsOf,
   type Proc,
   startNodeDaemon,
-  startTestRks,
-  type TestRks,
+  startRksWithNodeNetwork,
   webDeployment,
 } from "./_cluster_testing.ts";
-import { testLease } from "../../core/test_lease.ts";
 
 const dec = new TextDecoder();
 const long = { timeoutMs: 120_000, intervalMs: 300 };
@@ -64,20 +62,17 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn(t) {
-    const dir = testLease().makeTempDir("rk8s-cpods-");
-    const etcd = await startTestEtcd();
+    // Disposed last: stops the daemons, removes the node's pods, stops rks and etcd, deletes
+    // the namespace and the directory.
+    await using c = await startRksWithNodeNetwork(1, {
+      prefix: "rk8s-cpods-",
+      timeoutMs: long.timeoutMs,
+    });
+    const { rks, dir } = c;
     const procs: Proc[] = [];
-    let rks: TestRks;
-    try {
-      rks = await startTestRks({ dir, etcdUrl: etcd.grpcUrl });
-    } catch (e) {
-      await etcd.stop();
-      await testLease().removeDir(dir);
-      throw e;
-    }
     const { kubectl, home, kubeconfig, joinArgs } = rks;
-    const nodeRoot = join(dir, "node-1");
-    const manifests = join(dir, "manifests");
+    const testNode = c.nodes[0]!;
+    const { netns, root: nodeRoot, manifests } = testNode;
     // Image references (`kubectl run --image=busybox`) are bundle directories named after them.
     const imageDir = join(dir, "images");
     await Deno.mkdir(join(imageDir, "busybox"), { recursive: true });
@@ -98,11 +93,13 @@ Deno.test({
           imageDir,
           ...join_,
         ],
+        netns,
       });
       procs.push(p);
+      testNode.daemon = p;
       return p;
     };
-    const localPods = () => podsOf(nodeRoot);
+    const localPods = () => podsOf(nodeRoot, netns);
     const apiPods = async (selector = "app=web"): Promise<ApiPod[]> => {
       const r = await kubectl(["get", "pods", "-l", selector, "-o", "json"]);
       assert.equal(r.code, 0, r.stderr);
@@ -165,7 +162,8 @@ Deno.test({
       await t.step("the status has the kubelet's fields", () => {
         for (const p of running) {
           const s = p.status;
-          assert.equal(s.hostIP, "127.0.0.1");
+          // The node's address on the test bridge, from which it reaches rks.
+          assert.equal(s.hostIP, testNode.address);
           assert.deepEqual(s.podIPs, [{ ip: s.podIP }]);
           assert.match(s.startTime ?? "", /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
           const cond = Object.fromEntries((s.conditions ?? []).map((c) => [c.type, c.status]));
@@ -707,20 +705,12 @@ spec:
         assert.match(node!.text(), /stopped; deleted its object/);
       });
     } finally {
-      if (node) {
-        node.p.kill("SIGTERM");
-        await node.done;
-      }
-      await cleanNodeRoot(nodeRoot);
       for (const p of procs) {
         try {
           p.p.kill("SIGTERM");
         } catch { /* exited */ }
         await p.done;
       }
-      await rks.stop();
-      await etcd.stop();
-      await testLease().removeDir(dir);
     }
   },
 });

@@ -44,6 +44,7 @@ export class SessionInformer {
   readonly #objects = new Map<string, Obj>();
   #rv: string | undefined;
   #synced = false;
+  #changes = 0;
 
   /** Creates the informer for collection `path` (nothing is read until `run`). */
   constructor(path: string, o: { log: (line: string) => void; onChange: () => void }) {
@@ -54,6 +55,11 @@ export class SessionInformer {
   /** True once the collection was listed. */
   get synced(): boolean {
     return this.#synced;
+  }
+
+  /** How many times the objects changed (a list, an added, modified or deleted object). */
+  get changes(): number {
+    return this.#changes;
   }
 
   /** Every object, in no particular order. */
@@ -75,6 +81,7 @@ export class SessionInformer {
     }
     this.#rv = rvOf(r.body);
     this.#synced = true;
+    this.#changes++;
     this.#o.onChange();
   }
 
@@ -104,6 +111,7 @@ export class SessionInformer {
           if (k === undefined) continue;
           if (ev.eventType === "DELETED") this.#objects.delete(k);
           else this.#objects.set(k, obj);
+          this.#changes++;
           this.#o.onChange();
         }
       } catch (e) {
