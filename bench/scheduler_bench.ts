@@ -17,8 +17,8 @@
  * - **api backlog → bound, scheduler over HTTPS**: the same with the scheduler connected over
  *   HTTPS, as a separate scheduler process would be;
  * - **deployment**: a Deployment of 1,000 replicas on 100 simulated nodes with the
- *   controllers (Deployment → ReplicaSet → pods) and the scheduler running: time from the
- *   Deployment's create to the last pod bound.
+ *   controllers (Deployment → ReplicaSet → pods) and the scheduler running on shared informers
+ *   (as in `rks start`): time from the Deployment's create to the last pod bound.
  *
  * Each API row and the Deployment run start from a fresh rks + etcd holding only the start state
  * (as `scheduler_perf` gives each workload its own API server and etcd).
@@ -39,6 +39,7 @@ import { ApiClient, resolveCredentials } from "../plane/apiserver/api_client.ts"
 import { startTestCluster, type TestCluster } from "../plane/apiserver/_testing.ts";
 import { KubeClient } from "../plane/client/kube_client.ts";
 import { SharedInformer } from "../plane/client/shared_informer.ts";
+import { SharedInformerFactory } from "../plane/client/shared_informer_factory.ts";
 import { startControllerManager } from "../plane/controllers/controller_manager.ts";
 import { podInfo } from "../plane/scheduler/node_info.ts";
 import { buildProfile } from "../plane/scheduler/profile.ts";
@@ -305,14 +306,18 @@ async function deploymentRun(replicas: number): Promise<Result> {
   await using c = await startTestCluster("grpc");
   await using kube = await KubeClient.connect({ kubeconfig: c.kubeconfig });
   await inFlight(DEPLOY_NODES, 50, (i) => kube.create("nodes", node(i)));
-  // Controllers and scheduler reach the API as inside rks: the loopback client.
+  // Controllers and scheduler reach the API as inside rks: the loopback client, and one
+  // informer per resource for both (as `rks start` shares them).
   await using loopback = await loopbackClient(c, "kube-controller-manager");
+  await using informerClient = await loopbackClient(c, "rks-informers");
+  await using informers = new SharedInformerFactory(informerClient);
   // The simulated nodes post no Leases: the node lifecycle controller must not time them out.
   await using _cm = await startControllerManager({
     kube: loopback,
     nodeLifecycle: { gracePeriodSeconds: 3600, startupGracePeriodSeconds: 3600 },
+    informers,
   });
-  const scheduler = new Scheduler(loopback, { identity: "bench-deploy" });
+  const scheduler = new Scheduler(loopback, { identity: "bench-deploy", informers });
   await scheduler.start();
   const watch = new BoundWatch(
     new SharedInformer<Pod>(kube, "pods", { labelSelector: "app=web" }),
