@@ -17,13 +17,15 @@
  * - **api backlog → bound, scheduler over HTTPS**: the same with the scheduler connected over
  *   HTTPS, as a separate scheduler process would be;
  * - **deployment**: a Deployment of 1,000 replicas on 100 simulated nodes with the
- *   controllers (Deployment → ReplicaSet → pods) and the scheduler running: time from the
- *   Deployment's create to the last pod bound.
+ *   controllers (Deployment → ReplicaSet → pods) and the scheduler running on shared informers
+ *   (as in `rks start`): time from the Deployment's create to the last pod bound.
  *
  * Each API row and the Deployment run start from a fresh rks + etcd holding only the start state
  * (as `scheduler_perf` gives each workload its own API server and etcd).
  *
- * Reports pods/s, p50/p99 per-pod latency, the process's CPU seconds, and the load average.
+ * Reports pods/s, p50/p99 per-pod latency, the process's CPU seconds, the main thread's CPU per pod
+ * (what the API rows' rate is bound by; steadier than pods/s on a loaded machine), and the load
+ * average.
  * Anchor: kube-scheduler's CI threshold is 680 pods/s at 5,000 nodes / 10,000 pods; issue 15's
  * target is ≥ 1,000 pods/s on this 2-core machine.
  *
@@ -39,6 +41,7 @@ import { ApiClient, resolveCredentials } from "../plane/apiserver/api_client.ts"
 import { startTestCluster, type TestCluster } from "../plane/apiserver/_testing.ts";
 import { KubeClient } from "../plane/client/kube_client.ts";
 import { SharedInformer } from "../plane/client/shared_informer.ts";
+import { SharedInformerFactory } from "../plane/client/shared_informer_factory.ts";
 import { startControllerManager } from "../plane/controllers/controller_manager.ts";
 import { podInfo } from "../plane/scheduler/node_info.ts";
 import { buildProfile } from "../plane/scheduler/profile.ts";
@@ -92,6 +95,11 @@ interface Result {
   latencies: number[];
   /** CPU seconds of this process during the run. */
   cpu: number;
+  /**
+   * CPU seconds of the main thread (the JavaScript: API server, scheduler, clients) during the
+   * run: the figure the pods/s rate is bound by, and steadier than pods/s on a loaded machine.
+   */
+  mainCpu: number;
   /** 1-minute load average at the end of the run. */
   load: number;
 }
@@ -109,12 +117,32 @@ function cpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
+/**
+ * CPU seconds of this process's main thread (utime + stime of `/proc/PID/task/PID/stat`, read
+ * with `cat`: Deno refuses `/proc/self` paths under a permission set); NaN when unreadable.
+ */
+function mainThreadSeconds(): number {
+  try {
+    const out = new Deno.Command("cat", {
+      args: [`/proc/${Deno.pid}/task/${Deno.pid}/stat`],
+      stderr: "null",
+    }).outputSync();
+    const stat = new TextDecoder().decode(out.stdout);
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100; // clock ticks (USER_HZ 100)
+  } catch {
+    return NaN;
+  }
+}
+
 function print(results: readonly Result[]): void {
   console.log(
     `\n## scheduler: ${NODES} nodes, ${PLACED} pods placed, then the measured pods ` +
       `(deployment: ${DEPLOY_NODES} nodes)`,
   );
-  const rows = [["run", "pods", "seconds", "pods/s", "p50 ms", "p99 ms", "cpu s", "load"]];
+  const rows = [
+    ["run", "pods", "seconds", "pods/s", "p50 ms", "p99 ms", "cpu s", "main ms/pod", "load"],
+  ];
   for (const r of results) {
     const q = (x: number) => r.latencies.length ? quantile(r.latencies, x).toFixed(3) : "-";
     rows.push([
@@ -125,6 +153,7 @@ function print(results: readonly Result[]): void {
       q(0.5),
       q(0.99),
       r.cpu.toFixed(1),
+      (r.mainCpu * 1000 / r.pods).toFixed(3),
       r.load.toFixed(1),
     ]);
   }
@@ -140,6 +169,7 @@ function coreRun(measured: number): Result {
   let start = 0;
   const latencies: number[] = [];
   const cpu0 = cpuSeconds();
+  const main0 = mainThreadSeconds();
   const t0 = performance.now();
   for (let i = 0; i < measured; i++) {
     const s = performance.now();
@@ -157,6 +187,7 @@ function coreRun(measured: number): Result {
     seconds: (performance.now() - t0) / 1000,
     latencies,
     cpu: cpuSeconds() - cpu0,
+    mainCpu: mainThreadSeconds() - main0,
     load: loadAverage(),
   };
 }
@@ -244,6 +275,7 @@ async function createRun(measured: number): Promise<Result> {
   await scheduler.start();
   const created = new Map<string, number>();
   const cpu0 = cpuSeconds();
+  const main0 = mainThreadSeconds();
   const firstCreate = performance.now();
   await inFlight(measured, 50, async (i) => {
     const name = `p-${i}`;
@@ -260,6 +292,7 @@ async function createRun(measured: number): Promise<Result> {
     seconds: (lastBound - firstCreate) / 1000,
     latencies,
     cpu: cpuSeconds() - cpu0,
+    mainCpu: mainThreadSeconds() - main0,
     load: loadAverage(),
   };
   await scheduler.stop();
@@ -282,6 +315,7 @@ async function backlogRun(measured: number, overHttps: boolean): Promise<Result>
   const seen = new BoundWatch(scheduler.informers.pods, "b-");
   await seen.watch(false);
   const cpu0 = cpuSeconds();
+  const main0 = mainThreadSeconds();
   await scheduler.start();
   // From the scheduler's caches being synced (start resolves then and its loop begins) to the
   // last binding seen.
@@ -295,6 +329,7 @@ async function backlogRun(measured: number, overHttps: boolean): Promise<Result>
     seconds: (Math.max(...times) - Math.min(t0, ...times)) / 1000,
     latencies: [],
     cpu: cpuSeconds() - cpu0,
+    mainCpu: mainThreadSeconds() - main0,
     load: loadAverage(),
   };
 }
@@ -305,14 +340,18 @@ async function deploymentRun(replicas: number): Promise<Result> {
   await using c = await startTestCluster("grpc");
   await using kube = await KubeClient.connect({ kubeconfig: c.kubeconfig });
   await inFlight(DEPLOY_NODES, 50, (i) => kube.create("nodes", node(i)));
-  // Controllers and scheduler reach the API as inside rks: the loopback client.
+  // Controllers and scheduler reach the API as inside rks: the loopback client, and one
+  // informer per resource for both (as `rks start` shares them).
   await using loopback = await loopbackClient(c, "kube-controller-manager");
+  await using informerClient = await loopbackClient(c, "rks-informers");
+  await using informers = new SharedInformerFactory(informerClient);
   // The simulated nodes post no Leases: the node lifecycle controller must not time them out.
   await using _cm = await startControllerManager({
     kube: loopback,
     nodeLifecycle: { gracePeriodSeconds: 3600, startupGracePeriodSeconds: 3600 },
+    informers,
   });
-  const scheduler = new Scheduler(loopback, { identity: "bench-deploy" });
+  const scheduler = new Scheduler(loopback, { identity: "bench-deploy", informers });
   await scheduler.start();
   const watch = new BoundWatch(
     new SharedInformer<Pod>(kube, "pods", { labelSelector: "app=web" }),
@@ -320,6 +359,7 @@ async function deploymentRun(replicas: number): Promise<Result> {
   );
   await watch.watch(true);
   const cpu0 = cpuSeconds();
+  const main0 = mainThreadSeconds();
   const t0 = performance.now();
   await kube.create("apps/deployments", {
     apiVersion: "apps/v1",
@@ -339,6 +379,7 @@ async function deploymentRun(replicas: number): Promise<Result> {
     seconds,
     latencies: [],
     cpu: cpuSeconds() - cpu0,
+    mainCpu: mainThreadSeconds() - main0,
     load: loadAverage(),
   };
   await watch.informer.stop();

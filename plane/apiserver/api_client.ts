@@ -208,6 +208,25 @@ export class ApiClient implements AsyncDisposable {
   }
 
   /**
+   * Sends a request whose answer the caller does not use (a binding, an Event): an error answer
+   * throws {@linkcode ApiClientError} as {@linkcode ApiClient.request} does; a success answer is
+   * read to its end but not parsed.
+   */
+  async send(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = "application/json",
+  ): Promise<void> {
+    const res = await this.#fetch(method, path, body, "application/json", contentType);
+    if (!res.ok) {
+      await this.#answer(res, path);
+      return;
+    }
+    await res.arrayBuffer();
+  }
+
+  /**
    * Sends a GET and returns the response with its body unread (for `watch=true` streams); an
    * error answer throws {@linkcode ApiClientError}. Aborting `signal` ends the stream.
    */

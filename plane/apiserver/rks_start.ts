@@ -21,6 +21,7 @@ import { DEFAULT_LEADER_ELECTION, type RksConfig } from "./rks_config.ts";
 import { LeaderElector } from "../client/leader_election.ts";
 import { ApiClient } from "./api_client.ts";
 import { KubeClient } from "../client/kube_client.ts";
+import { SharedInformerFactory } from "../client/shared_informer_factory.ts";
 import { Scheduler } from "../scheduler/scheduler.ts";
 import {
   type ControllerManager,
@@ -225,6 +226,13 @@ export async function startRks(
       clients.push(kube);
       return kube;
     };
+    // One informer per resource for the scheduler and the controllers (each pod and node
+    // change sent, decoded and cached once, not once per component). An informer starts with
+    // the first component that uses it and runs until rks stops, also while another rks leads.
+    const informers = new SharedInformerFactory(client("rks-informers"), {
+      onError: (resource, e) =>
+        log(`rks: watch ${resource} failed, re-listing: ${e instanceof Error ? e.message : e}`),
+    });
     const le = config.leaderElection ?? DEFAULT_LEADER_ELECTION;
     const identity = le.leaderElect ? await leaderIdentity(config.dataDir) : "";
     /**
@@ -256,6 +264,7 @@ export async function startRks(
       controllers = undefined;
       await scheduler?.stop();
       scheduler = undefined;
+      await informers.stop();
       for (const c of clients) c.close();
     };
     try {
@@ -266,6 +275,7 @@ export async function startRks(
             ...(config.scheduler ? { config: config.scheduler } : {}),
             ...(identity ? { identity } : {}),
             log,
+            informers,
           });
           await s.start();
           scheduler = s;
@@ -287,6 +297,7 @@ export async function startRks(
             ...(config.podGc ? { podGc: config.podGc } : {}),
             rootCaCert: pki.caCert,
             serviceAccounts: true,
+            informers,
           });
           log(
             "rks: controllers running (replicaset, deployment, node lifecycle, endpoints, podgc, root-ca-cert-publisher, serviceaccount)",

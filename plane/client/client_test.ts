@@ -64,6 +64,16 @@ Deno.test({
       stale.metadata.labels = { lost: "update" };
       await assert.rejects(kube.update("pods", stale), isConflict);
       assert.equal(isNotFound(await kube.get("pods", "x", "y").catch((e) => e)), true);
+      // createOnly: the answer is not decoded, errors are thrown as create throws them.
+      const cm = {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "quiet", namespace: "default" },
+        data: { a: "1" },
+      };
+      assert.equal(await kube.createOnly("configmaps", cm), undefined);
+      assert.deepEqual((await kube.get("configmaps", "default", "quiet")).data, { a: "1" });
+      await assert.rejects(kube.createOnly("configmaps", cm), isAlreadyExists);
     });
 
     await t.step("patch: strategic, merge, json; status subresource", async () => {

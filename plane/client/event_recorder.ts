@@ -316,7 +316,12 @@ export class EventRecorder {
         }
       }
       if (!created) {
-        await this.#client.create("events", { ...seen.event, count: target, lastTimestamp: now });
+        // The created Event is not read back: the recorder keeps its own copy.
+        await this.#client.createOnly("events", {
+          ...seen.event,
+          count: target,
+          lastTimestamp: now,
+        });
       }
       seen.written = target;
     } catch (e) {

@@ -221,6 +221,21 @@ export class KubeClient implements AsyncDisposable {
   }
 
   /**
+   * Creates `obj` as {@linkcode KubeClient.create} does, without decoding the created object
+   * (for writes whose answer nobody reads, such as Events); errors are thrown the same way.
+   */
+  async createOnly(
+    resource: string,
+    obj: KubeObject,
+    opts: WriteOptions & { namespace?: string } = {},
+  ): Promise<void> {
+    const ref = this.ref(resource);
+    const path = resourcePath(ref, this.#target(ref, obj, opts.namespace)) +
+      this.#query({ dryRun: opts.dryRun ? "All" : undefined }, true);
+    await this.api.send("POST", path, obj);
+  }
+
+  /**
    * Replaces `obj` (PUT). With `metadata.resourceVersion` set this is a compare-and-swap: a
    * changed object gives `409 Conflict` (`isConflict`).
    */
@@ -305,7 +320,7 @@ export class KubeClient implements AsyncDisposable {
     const ns = pod.metadata.namespace ?? "default";
     const metadata: Record<string, unknown> = { name: pod.metadata.name, namespace: ns };
     if (pod.metadata.uid) metadata.uid = pod.metadata.uid;
-    await this.api.request(
+    await this.api.send(
       "POST",
       resourcePath(this.ref("pods"), ns, pod.metadata.name, "binding") + this.#query({}, true),
       {

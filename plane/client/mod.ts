@@ -10,4 +10,5 @@ export * from "./client_errors.ts";
 export * from "./kube_client.ts";
 export * from "./api_list_watch.ts";
 export * from "./shared_informer.ts";
+export * from "./shared_informer_factory.ts";
 export * from "./event_recorder.ts";

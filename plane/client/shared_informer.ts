@@ -39,6 +39,11 @@ export interface SharedInformerOptions extends ApiListWatchOptions {
 /**
  * Cache + handlers for one resource.
  *
+ * A {@linkcode SharedInformer.view} of an informer is a handle for one more user of the same
+ * cache and watch (client-go's shared informer handed out by an informer factory to each
+ * controller): its `start()` starts the shared informer once and waits for its first list, its
+ * `stop()` removes only the handlers added through the view; reads go to the shared cache.
+ *
  * @example
  * ```ts
  * import { SharedInformer } from "./shared_informer.ts";
@@ -54,22 +59,49 @@ export interface SharedInformerOptions extends ApiListWatchOptions {
  * await kube.create("nodes", { apiVersion: "v1", kind: "Node", metadata: { name: "n1" } });
  * await nodes.waitFor(() => nodes.get(undefined, "n1") !== undefined);
  * assert.deepEqual(seen, ["n1"]);
+ * const other = nodes.view(); // a second user of the same watch
+ * const late: string[] = [];
+ * await other.addHandlers({ add: (n) => void late.push(n.metadata.name) });
+ * await other.start(); // already started: resolves at once
+ * assert.deepEqual(late, ["n1"]); // the cache replayed to the late handler
+ * await other.stop(); // only its handlers go
  * await nodes.stop();
  * ```
  */
 export class SharedInformer<T extends KubeObject = KubeObject> {
   /** The resource (`pods`, `apps/deployments`, ...). */
   readonly resource: string;
-  readonly #informer: Informer<T>;
-  readonly #handlers: ResourceEventHandlers<T>[] = [];
+  /** The informer holding the cache and the watch (itself, or the one this is a view of). */
+  readonly #root: SharedInformer<T>;
+  readonly #informer: Informer<T> | undefined;
+  /** Every user's handlers (on the root; replaced, never changed in place, while dispatching). */
+  #handlers: ResourceEventHandlers<T>[] = [];
+  /** The handlers added through this view (a view's `stop()` removes them). */
+  readonly #own: ResourceEventHandlers<T>[] = [];
   readonly #byNamespace = new Map<string, Map<string, T>>();
   readonly #waiters = new ConditionWaiters();
-  #started = false;
+  /** The first list (on the root), once started. */
+  #starting: Promise<void> | undefined;
+  #synced = false;
 
   /** Creates the informer; add handlers, then {@linkcode SharedInformer.start}. */
-  constructor(client: KubeClient, resource: string, opts: SharedInformerOptions = {}) {
-    this.resource = resource;
-    const lw = new ApiListWatch<T>(client, resource, opts);
+  constructor(client: KubeClient, resource: string, opts?: SharedInformerOptions);
+  /** @internal A view of `root` (see {@linkcode SharedInformer.view}). */
+  constructor(root: SharedInformer<T>);
+  constructor(
+    client: KubeClient | SharedInformer<T>,
+    resource?: string,
+    opts: SharedInformerOptions = {},
+  ) {
+    if (client instanceof SharedInformer) {
+      this.#root = client.#root;
+      this.resource = client.resource;
+      this.#informer = undefined;
+      return;
+    }
+    this.#root = this;
+    this.resource = resource!;
+    const lw = new ApiListWatch<T>(client, this.resource, opts);
     this.#informer = new Informer<T>(lw, {
       ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
       retryMs: opts.retryMs ?? 500,
@@ -94,6 +126,14 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
     });
   }
 
+  /**
+   * Another user of this informer's cache and watch: a `SharedInformer` whose `start()` starts
+   * the shared one (once) and whose `stop()` only removes the handlers added through it.
+   */
+  view(): SharedInformer<T> {
+    return new SharedInformer<T>(this);
+  }
+
   #index(o: T): void {
     const ns = o.metadata.namespace ?? "";
     let m = this.#byNamespace.get(ns);
@@ -106,49 +146,74 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
   }
 
   /**
-   * Adds handlers. Added after {@linkcode SharedInformer.start}, they first get `add` for every
-   * cached object (as client-go replays the cache to late handlers).
+   * Adds handlers. Added after the first list, they first get `add` for every cached object
+   * (as client-go replays the cache to late handlers); added while it runs, once it is done.
    */
   async addHandlers(h: ResourceEventHandlers<T>): Promise<void> {
-    this.#handlers.push(h);
-    if (this.#started) { for (const o of this.list()) await h.add?.(o); }
+    const root = this.#root;
+    this.#own.push(h);
+    if (root.#starting && !root.#synced) {
+      // The first list is being applied: join after it, with a replay of the whole cache
+      // (joining now would miss the objects already listed).
+      await root.#starting.catch(() => {});
+    }
+    root.#handlers = [...root.#handlers, h];
+    if (root.#synced) { for (const o of root.list()) await h.add?.(o); }
   }
 
-  /** Lists (handlers see `add` for each object), then watches in the background. */
+  /**
+   * Lists (handlers see `add` for each object), then watches in the background. On a view, or
+   * when already started, waits for the first list.
+   */
   async start(): Promise<void> {
-    this.#started = true;
-    await this.#informer.start();
+    const root = this.#root;
+    root.#starting ??= root.#informer!.start().then(() => {
+      root.#synced = true;
+    }, (e) => {
+      root.#starting = undefined; // a failed first list may be tried again
+      throw e;
+    });
+    await root.#starting;
   }
 
-  /** Stops watching. The cache keeps its last state. */
+  /**
+   * Stops watching; the cache keeps its last state. On a view: removes the handlers added
+   * through it; the shared informer keeps running.
+   */
   async stop(): Promise<void> {
-    await this.#informer.stop();
+    const root = this.#root;
+    if (root !== this) {
+      const own = new Set(this.#own.splice(0));
+      root.#handlers = root.#handlers.filter((h) => !own.has(h));
+      return;
+    }
+    await this.#informer!.stop();
     this.#wake();
   }
 
   /** The cached object `namespace/name` (`namespace` undefined for cluster-scoped kinds). */
   get(namespace: string | undefined, name: string): T | undefined {
-    return this.#informer.get(namespace, name);
+    return this.#root.#informer!.get(namespace, name);
   }
 
   /** Every cached object. */
   list(): T[] {
-    return this.#informer.list();
+    return this.#root.#informer!.list();
   }
 
   /** The cached objects of one namespace. */
   byNamespace(namespace: string): T[] {
-    return [...(this.#byNamespace.get(namespace)?.values() ?? [])];
+    return [...(this.#root.#byNamespace.get(namespace)?.values() ?? [])];
   }
 
   /** The revision the cache reflects. */
   get resourceVersion(): string {
-    return this.#informer.resourceVersion;
+    return this.#root.#informer!.resourceVersion;
   }
 
   /** How many times the cache was rebuilt by a re-list (410 Gone or a broken watch). */
   get resets(): number {
-    return this.#informer.resets;
+    return this.#root.#informer!.resets;
   }
 
   /**
@@ -156,6 +221,6 @@ export class SharedInformer<T extends KubeObject = KubeObject> {
    * `timeoutMs` (default 30 s) with an `Error` saying so.
    */
   waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-    return this.#waiters.wait(condition, timeoutMs, `${this.resource} informer`);
+    return this.#root.#waiters.wait(condition, timeoutMs, `${this.resource} informer`);
   }
 }

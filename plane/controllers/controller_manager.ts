@@ -8,6 +8,7 @@
 import { EventRecorder } from "../client/event_recorder.ts";
 import type { KubeClient } from "../client/kube_client.ts";
 import { SharedInformer } from "../client/shared_informer.ts";
+import type { InformerScope, SharedInformerFactory } from "../client/shared_informer_factory.ts";
 import type { KubeObject } from "../store/kube_object.ts";
 import { errorMessage } from "./_executor.ts";
 import { DeploymentController } from "./deployment_controller.ts";
@@ -50,6 +51,12 @@ export interface ControllerManagerOptions {
    * again when deleted); `rks start` and `rks controllers` do.
    */
   serviceAccounts?: boolean;
+  /**
+   * Informers shared with other components of the process (`rks start` shares them with its
+   * scheduler, as one informer factory): the controllers add their handlers to the factory's
+   * informers and `close()` removes them. Default: informers of their own, stopped by `close()`.
+   */
+  informers?: SharedInformerFactory;
 }
 
 /** Running controllers; `close()` stops them and their informers. */
@@ -112,8 +119,13 @@ export async function startControllerManager(
     ? parseClusterCidr(o.networkConfig)
     : undefined;
   const onError = (what: string) => (e: unknown) => log(`${what}: ${errorMessage(e)}`);
-  const informer = (resource: string) =>
-    new SharedInformer<KubeObject>(o.kube, resource, { onError: onError(`watch ${resource}`) });
+  const informer = (resource: string, scope: InformerScope = {}) =>
+    o.informers
+      ? o.informers.informer<KubeObject>(resource, scope)
+      : new SharedInformer<KubeObject>(o.kube, resource, {
+        ...scope,
+        onError: onError(`watch ${resource}`),
+      });
   const pods = informer("pods");
   const replicaSets = informer("apps/replicasets");
   const deployments = informer("apps/deployments");
@@ -121,10 +133,7 @@ export async function startControllerManager(
   const services = informer("services");
   const endpoints = informer("endpoints");
   const endpointSlices = informer("discovery.k8s.io/endpointslices");
-  const leases = new SharedInformer<KubeObject>(o.kube, "coordination.k8s.io/leases", {
-    namespace: "kube-node-lease",
-    onError: onError("watch leases"),
-  });
+  const leases = informer("coordination.k8s.io/leases", { namespace: "kube-node-lease" });
   const events = new EventRecorder(o.kube, {
     component: "kube-controller-manager",
     onError: onError("event"),
@@ -183,10 +192,7 @@ export async function startControllerManager(
     : undefined;
   if (namespaces) publisherInformers.push(namespaces);
   if (namespaces && o.serviceAccounts) {
-    const serviceAccounts = new SharedInformer<KubeObject>(o.kube, "serviceaccounts", {
-      fieldSelector: `metadata.name=default`,
-      onError: onError("watch serviceaccounts"),
-    });
+    const serviceAccounts = informer("serviceaccounts", { fieldSelector: "metadata.name=default" });
     publisherInformers.push(serviceAccounts);
     sac = new ServiceAccountsController({
       kube: o.kube,
@@ -197,9 +203,8 @@ export async function startControllerManager(
     await sac.register();
   }
   if (namespaces && o.rootCaCert !== undefined) {
-    const configMaps = new SharedInformer<KubeObject>(o.kube, "configmaps", {
+    const configMaps = informer("configmaps", {
       fieldSelector: `metadata.name=${ROOT_CA_CONFIG_MAP_NAME}`,
-      onError: onError("watch configmaps"),
     });
     publisherInformers.push(configMaps);
     rootCa = new RootCaPublisher({

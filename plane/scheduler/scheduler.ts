@@ -20,6 +20,7 @@ import { isNotFound } from "../client/client_errors.ts";
 import { EventRecorder } from "../client/event_recorder.ts";
 import type { KubeClient } from "../client/kube_client.ts";
 import { SharedInformer } from "../client/shared_informer.ts";
+import type { SharedInformerFactory } from "../client/shared_informer_factory.ts";
 import { NodeInfo, type PodInfo, podInfo } from "./node_info.ts";
 import { buildProfile, type SchedulerConfig, type SchedulerProfile } from "./profile.ts";
 import { ERR_NO_NODES, filterErrorMessage, schedulePod } from "./schedule_pod.ts";
@@ -51,6 +52,12 @@ export interface SchedulerOptions {
    * a backlog of pending pods does not open thousands of requests to the API server at once.
    */
   maxBindsInFlight?: number;
+  /**
+   * Informers shared with other components of the process (`rks start` shares them with its
+   * controllers, as one informer factory): the scheduler adds its handlers to the factory's
+   * `nodes` and `pods` informers and removes them on stop. Default: informers of its own.
+   */
+  informers?: SharedInformerFactory;
 }
 
 /** Counters of a running scheduler. */
@@ -183,8 +190,13 @@ export class Scheduler {
       maxInFlight: opts.maxBindsInFlight ?? 64,
     });
     const onError = (e: unknown) => log(`scheduler: watch failed, re-listing: ${serverMessage(e)}`);
-    this.#nodes = new SharedInformer<Node>(client, "nodes", { onError });
-    this.#pods = new SharedInformer<Pod>(client, "pods", { onError });
+    const shared = opts.informers;
+    this.#nodes = shared
+      ? shared.informer<Node>("nodes")
+      : new SharedInformer<Node>(client, "nodes", { onError });
+    this.#pods = shared
+      ? shared.informer<Pod>("pods")
+      : new SharedInformer<Pod>(client, "pods", { onError });
     this.informers = { nodes: this.#nodes, pods: this.#pods };
   }
 
