@@ -412,3 +412,41 @@ Deno.test("configOnUse: a listing reads every column but the config, which is ch
     db.close();
   }
 });
+
+Deno.test("configOnUse: a sandbox's CRI config is checked on first use, the rest while listing", async () => {
+  const db = await openDatabase(":memory:");
+  try {
+    const bad = SANDBOX_CONFIG.replace('"uid":"uid-1",', "");
+    db.run(
+      INSERT_SANDBOX,
+      "s1",
+      "web",
+      "default",
+      "u",
+      bad,
+      SANDBOX_MANIFEST,
+      null,
+      "/s",
+      "/rkl/pod-s1",
+      "",
+      "[]",
+      null,
+      null,
+      0,
+      null,
+      1,
+    );
+    assert.throws(() => listSandboxRecords(db), MalformedRowError);
+    const [rec] = listSandboxRecords(db, { configOnUse: true });
+    assert.equal(JSON.stringify(rec?.manifest), SANDBOX_MANIFEST); // checked at once
+    assert.throws(
+      () => rec?.config,
+      (e: unknown) => e instanceof MalformedRowError && e.field === "config.metadata.uid",
+    );
+    db.run("UPDATE pod_sandboxes SET config = ?", SANDBOX_CONFIG);
+    const [good] = listSandboxRecords(db, { configOnUse: true });
+    assert.deepEqual(good?.config, listSandboxRecords(db)[0]?.config);
+  } finally {
+    db.close();
+  }
+});
