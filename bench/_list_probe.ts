@@ -40,7 +40,9 @@ const counted: OciRuntime = new Proxy(engine.runtime, {
     };
   },
 });
-const e = { ...engine, runtime: counted };
+// Replaced in place: a spread would read the engine's lazy fields (the nofile limit) too.
+(engine as { runtime: OciRuntime }).runtime = counted;
+const e = engine;
 lap("engine");
 try {
   if (kind === "c") {

@@ -36,7 +36,8 @@ import {
   withUndo,
 } from "./_peers.ts";
 
-const RUNS = 15;
+/** Runs per contender (`RKL_BENCH_CONTAINER_RUNS`, default 15; small counts for development). */
+const RUNS = Math.max(1, Number(Deno.env.get("RKL_BENCH_CONTAINER_RUNS") ?? 15));
 
 /** Runs the container section; whatever it acquired is released even when a step fails. */
 export function containerBench(): Promise<void> {
@@ -189,6 +190,54 @@ async function containerSection(work: string, undo: UndoStack): Promise<void> {
     );
   }
   await breakdown(engine);
+  await cliBreakdown(taskArgs, cliRoot, cliEngine, work);
+}
+
+/**
+ * Where `rkl container run` (the CLI process) spends its time after Deno's own start-up:
+ * `bench/_run_probe.ts` runs the command's steps in fresh processes with the task's flags —
+ * importing its modules, reading the manifest (the YAML library is evaluated here), opening
+ * the state database, and `runContainer`'s traced phases (`exec cat` is the first spawn of the
+ * process: this process's start time for the record's creator) — and prints the medians.
+ */
+async function cliBreakdown(
+  taskArgs: readonly string[],
+  root: string,
+  engine: Engine,
+  work: string,
+): Promise<void> {
+  const runs = Math.max(1, Math.round(RUNS / 3));
+  const flags = taskArgs.slice(0, -1); // without cli/main.ts
+  const samples: Record<string, number[]> = {};
+  for (let i = 0; i < runs; i++) {
+    const file = join(work, `probe-${i}.yaml`);
+    await Deno.writeTextFile(
+      file,
+      `name: probe-${i}\nimage: ${testBundles.busybox}\nargs: [sleep, "100"]\nhostNetwork: true\n` +
+        `resources:\n  limits: { cpu: 500m, memory: 233Mi }\n`,
+    );
+    try {
+      const out = await new Deno.Command("deno", {
+        args: [...flags, "bench/_run_probe.ts", root, file],
+        cwd: new URL("../", import.meta.url).pathname,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+      const times = JSON.parse(new TextDecoder().decode(out.stdout)) as Record<string, number>;
+      for (const [k, v] of Object.entries(times)) (samples[k] ??= []).push(v);
+    } finally {
+      await removeContainer(engine, `probe-${i}`, { force: true }).catch(() => {});
+    }
+  }
+  console.log(
+    `\n## where \`rkl container run\` (CLI) spends its time after Deno's start-up ` +
+      `(median ms of ${runs} fresh processes; phases overlap)`,
+  );
+  for (const [k, v] of Object.entries(samples)) {
+    console.log(`  ${k.padEnd(46)} ${quantile(v, 0.5).toFixed(1)}`);
+  }
 }
 
 /** Medians of the phases of `runContainer()`, measured through the engine's step hook. */

@@ -11,6 +11,7 @@ import { printWarnings } from "./output.ts";
 import { loadContainerManifest } from "../core/container/manifest.ts";
 import { createContainer } from "../core/container/create.ts";
 import { runContainer } from "../core/container/run.ts";
+import { currentOwner } from "../core/owner_process.ts";
 
 /**
  * Loads the container manifest `file` (relative to the user's directory; its warnings go to
@@ -36,6 +37,10 @@ export async function containerFromManifest(
   file: string,
   start: boolean,
 ): Promise<void> {
+  // The record names its creator (this process: one `cat` of /proc, remembered): start that
+  // read now, so the child runs while the manifest is read and the state database opened. A
+  // failure is reported where the creation awaits it.
+  currentOwner().catch(() => {});
   const { config, warnings } = await loadContainerManifest(userPath(io, file), { cwd: io.cwd });
   printWarnings(io, warnings);
   const op = start ? runContainer : createContainer;

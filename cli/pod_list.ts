@@ -70,8 +70,9 @@ export async function podList(
   }
   const filter = all ? {} : { namespace };
   const pods = await withEngine(io, globals, async (e) => {
-    // The records are read (and their JSON parsed) once for both.
-    const records = listSandboxRecords(e.db);
+    // The records are read (and their JSON parsed) once for both; the CRI sandbox configs,
+    // which the list does not show, only if stopping a pod uses them.
+    const records = listSandboxRecords(e.db, { configOnUse: true });
     const listed = await listPods(e, { ...filter, records });
     // Observing is when terminal pods are noticed: stop their sandboxes (IP, ports), then list
     // again to show them stopped.

@@ -12,6 +12,7 @@ import {
   type ContainerRecord,
   type ContainerRecordFilter,
   listContainerRecords,
+  type RowToRecordOptions,
 } from "../store/containers.ts";
 import type { Engine } from "./engine.ts";
 import { viewOf } from "./inspect.ts";
@@ -28,7 +29,8 @@ export interface ContainerListFilter extends ContainerRecordFilter {
  * Lists containers (oldest first) with derived status. Containers whose exit code is recorded
  * need nothing more; for the others the init process is looked up in `/proc` (one `cat`), and
  * the runtime is asked only for those this leaves open (not started, being created, no pid, a
- * re-parented init).
+ * re-parented init). `opts.configOnUse`: each record's config is parsed on first use (see
+ * `rowToRecord`).
  *
  * @example
  * ```ts ignore
@@ -39,8 +41,9 @@ export interface ContainerListFilter extends ContainerRecordFilter {
 export async function listContainers(
   engine: Engine,
   filter: ContainerListFilter = {},
+  opts: RowToRecordOptions = {},
 ): Promise<ContainerView[]> {
-  const records = listContainerRecords(engine.db, filter);
+  const records = listContainerRecords(engine.db, filter, opts);
   if (records.length === 0) return [];
   const open = records.filter((r) => r.exitCode === undefined);
   const pids = open.flatMap((r) => r.pid === undefined ? [] : [r.pid]);

@@ -69,14 +69,17 @@ export interface SandboxRecord {
  *
  * @throws {MalformedRowError} Naming the column (and field) that does not have its type.
  */
-export function sandboxFromRow(row: SqlRow): SandboxRecord {
+export function sandboxFromRow(row: SqlRow, opts: SandboxFromRowOptions = {}): SandboxRecord {
   const r = new RowReader("pod_sandboxes", row);
   const rec: SandboxRecord = {
     id: r.text("id"),
     name: r.text("name"),
     namespace: r.text("namespace"),
     uid: r.text("uid"),
-    config: r.json("config", podSandboxConfigShape),
+    // Checked here, or (configOnUse) in place on first use: see RowReader.lazyJson.
+    config: opts.configOnUse
+      ? undefined as unknown as PodSandboxConfig
+      : r.json("config", podSandboxConfigShape),
     stateDir: r.text("state_dir"),
     cgroupParent: r.text("cgroup_parent"),
     netnsPath: r.text("netns_path"),
@@ -99,7 +102,18 @@ export function sandboxFromRow(row: SqlRow): SandboxRecord {
     const v = r.optionalText(col);
     if (v !== undefined) rec[key] = v;
   }
+  if (opts.configOnUse) r.lazyJson(rec, "config", "config", podSandboxConfigShape);
   return rec;
+}
+
+/** Options of {@linkcode sandboxFromRow} and {@linkcode listSandboxRecords}. */
+export interface SandboxFromRowOptions {
+  /**
+   * Parse and check the stored CRI sandbox config when `record.config` is first used instead
+   * of now (default false), for listings that do not show it (`rkl pod list`). A malformed
+   * config then throws its `MalformedRowError` on that first use.
+   */
+  configOnUse?: boolean;
 }
 
 /**
@@ -186,8 +200,13 @@ export function updateSandbox(db: Database, id: string, patch: SandboxUpdate): v
 }
 
 /** Every sandbox record, oldest first. */
-export function listSandboxRecords(db: Database): SandboxRecord[] {
-  return db.all("SELECT * FROM pod_sandboxes ORDER BY created_at, id").map(sandboxFromRow);
+export function listSandboxRecords(
+  db: Database,
+  opts: SandboxFromRowOptions = {},
+): SandboxRecord[] {
+  return db.all("SELECT * FROM pod_sandboxes ORDER BY created_at, id").map((row) =>
+    sandboxFromRow(row, opts)
+  );
 }
 
 /** The record with this id, or undefined. */

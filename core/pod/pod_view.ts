@@ -244,7 +244,8 @@ export async function listPods(
   if (recs.length === 0) return [];
   const facts = readPodFacts(engine);
   const byOwner = new Map<string, ContainerView[]>();
-  for (const v of await listContainers(engine)) {
+  // A pod's view shows no container config: each is parsed only if something uses it.
+  for (const v of await listContainers(engine, {}, { configOnUse: true })) {
     if (v.record.owner === undefined) continue;
     const list = byOwner.get(v.record.owner) ?? [];
     list.push(v);

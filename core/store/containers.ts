@@ -107,13 +107,16 @@ const COLUMNS: Record<Exclude<keyof ContainerFacts, "creator">, string> = {
  *
  * @throws {MalformedRowError} Naming the column (and field) that does not have its type.
  */
-export function rowToRecord(row: SqlRow): ContainerRecord {
+export function rowToRecord(row: SqlRow, opts: RowToRecordOptions = {}): ContainerRecord {
   const r = new RowReader("containers", row);
   const rec: ContainerRecord = {
     id: r.text("id"),
     name: r.text("name"),
     image: r.text("image"),
-    config: r.json("spec", containerConfigShape),
+    // Checked here, or (configOnUse) in place on first use: see RowReader.lazyJson.
+    config: opts.configOnUse
+      ? undefined as unknown as ContainerConfig
+      : r.json("spec", containerConfigShape),
     labels: r.json("labels", dict(text)),
     runtime: r.text("runtime"),
     stateDir: r.text("state_dir"),
@@ -138,7 +141,19 @@ export function rowToRecord(row: SqlRow): ContainerRecord {
   if (netns !== undefined) rec.netnsPath = netns;
   const creator = readCreator(r);
   if (creator) rec.creator = creator;
+  if (opts.configOnUse) r.lazyJson(rec, "config", "spec", containerConfigShape);
   return rec;
+}
+
+/** Options of {@linkcode rowToRecord} and {@linkcode listContainerRecords}. */
+export interface RowToRecordOptions {
+  /**
+   * Parse and check the stored config (`spec`, the largest column) when `record.config` is
+   * first used instead of now (default false). For listings that show no config: `rkl pod
+   * list` reads every pod container's row and would spend most of its per-pod time on it. A
+   * malformed config then throws on that first use, not while listing.
+   */
+  configOnUse?: boolean;
 }
 
 /**
@@ -243,13 +258,14 @@ export interface ContainerRecordFilter {
 export function listContainerRecords(
   db: Database,
   filter: ContainerRecordFilter = {},
+  opts: RowToRecordOptions = {},
 ): ContainerRecord[] {
   const rows = filter.owner === undefined
     ? db.all("SELECT * FROM containers ORDER BY created_at, name")
     : filter.owner === null
     ? db.all("SELECT * FROM containers WHERE owner IS NULL ORDER BY created_at, name")
     : db.all("SELECT * FROM containers WHERE owner = ? ORDER BY created_at, name", filter.owner);
-  const recs = rows.map(rowToRecord);
+  const recs = rows.map((row) => rowToRecord(row, opts));
   const want = Object.entries(filter.labels ?? {});
   return want.length === 0 ? recs : recs.filter((r) => want.every(([k, v]) => r.labels[k] === v));
 }

@@ -53,3 +53,32 @@ Deno.test("transaction() rolls back when the function throws", async () => {
   assert.equal(db.get("SELECT COUNT(*) AS n FROM t")?.n, 1);
   db.close();
 });
+
+Deno.test("user_version mirrors the schema: set by migrating, by an up-to-date database, and a mismatch takes the full path", async () => {
+  await using dir = await tempDir("rkl-db-");
+  const path = join(dir.path, "rkl.db");
+  const latest = Math.max(...MIGRATIONS.map((m) => m.version));
+  const db = await openDatabase(path);
+  assert.equal(db.get("PRAGMA user_version")?.user_version, latest);
+  // As an rkl from before the shortcut left it: schema current, user_version 0.
+  db.exec("PRAGMA user_version = 0");
+  db.close();
+  const again = await openDatabase(path);
+  assert.equal(again.get("PRAGMA user_version")?.user_version, latest);
+  assert.equal(again.schemaVersion, latest);
+  // A user_version that is not the latest (a newer rkl's) never skips the version check.
+  again.transaction((tx) =>
+    tx.run(
+      "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+      latest + 1,
+      "from a newer rkl",
+      Date.now(),
+    )
+  );
+  again.exec(`PRAGMA user_version = ${latest + 1}`);
+  again.close();
+  await assert.rejects(
+    openDatabase(path),
+    (e: unknown) => e instanceof StoreError && /newer than this rkl/.test(e.message),
+  );
+});

@@ -365,3 +365,88 @@ Deno.test("a malformed row is an error naming the table, the row and the field",
     db.close();
   }
 });
+
+Deno.test("configOnUse: a listing reads every column but the config, which is checked on first use", async () => {
+  const db = await openDatabase(":memory:");
+  try {
+    const insert = (id: string, name: string, spec: string) =>
+      db.run(
+        INSERT_CONTAINER,
+        id,
+        name,
+        "/i",
+        spec,
+        '{"a":"b"}',
+        null,
+        "runc",
+        "/s",
+        1,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        "[]",
+        "[]",
+      );
+    insert("good1", "web", JSON.stringify(SINGLE_SPEC));
+    insert("bad1", "db", JSON.stringify({ ...SINGLE_SPEC, env: { A: 1 } }));
+    // Without the option the malformed config fails the whole listing.
+    assert.throws(() => listContainerRecords(db), MalformedRowError);
+    const [bad, good] = listContainerRecords(db, {}, { configOnUse: true }); // by name
+    assert.equal(bad?.name, "db");
+    assert.deepEqual(bad?.labels, { a: "b" });
+    assert.throws(
+      () => bad?.config,
+      (e: unknown) => e instanceof MalformedRowError && e.id === "bad1" && e.field === "spec.env.A",
+    );
+    // The good one parses once, keeps its place among the keys, and can be replaced.
+    const eager = findContainer(db, "web");
+    assert.deepEqual(good?.config, eager.config);
+    assert.equal(good?.config, good?.config);
+    assert.equal(JSON.stringify(good), JSON.stringify(eager));
+    good!.config = { ...eager.config, name: "other" };
+    assert.equal(good?.config.name, "other");
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("configOnUse: a sandbox's CRI config is checked on first use, the rest while listing", async () => {
+  const db = await openDatabase(":memory:");
+  try {
+    const bad = SANDBOX_CONFIG.replace('"uid":"uid-1",', "");
+    db.run(
+      INSERT_SANDBOX,
+      "s1",
+      "web",
+      "default",
+      "u",
+      bad,
+      SANDBOX_MANIFEST,
+      null,
+      "/s",
+      "/rkl/pod-s1",
+      "",
+      "[]",
+      null,
+      null,
+      0,
+      null,
+      1,
+    );
+    assert.throws(() => listSandboxRecords(db), MalformedRowError);
+    const [rec] = listSandboxRecords(db, { configOnUse: true });
+    assert.equal(JSON.stringify(rec?.manifest), SANDBOX_MANIFEST); // checked at once
+    assert.throws(
+      () => rec?.config,
+      (e: unknown) => e instanceof MalformedRowError && e.field === "config.metadata.uid",
+    );
+    db.run("UPDATE pod_sandboxes SET config = ?", SANDBOX_CONFIG);
+    const [good] = listSandboxRecords(db, { configOnUse: true });
+    assert.deepEqual(good?.config, listSandboxRecords(db)[0]?.config);
+  } finally {
+    db.close();
+  }
+});

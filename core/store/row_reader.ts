@@ -136,6 +136,51 @@ export class RowReader {
     }
   }
 
+  /**
+   * Defines `target[key]` as the JSON of column `col` checked against `shape`, parsed when the
+   * property is first read (or replaced when first written) and kept then: listings that never
+   * look at a large column pay neither its parse nor its check (checking a container's stored
+   * config costs ~50 times its `JSON.parse`). A malformed value throws the same
+   * {@linkcode MalformedRowError} as {@linkcode RowReader.json}, from that first read. The
+   * property stays enumerable at its place, so `JSON.stringify` and spreads see it.
+   *
+   * @example
+   * ```ts
+   * import { RowReader } from "./row_reader.ts";
+   * import { list, text } from "./shape.ts";
+   * import assert from "node:assert/strict";
+   * const rec = { id: "a", tags: [] as string[] };
+   * new RowReader("t", { id: "a", tags: '["x"]' }).lazyJson(rec, "tags", "tags", list(text));
+   * assert.deepEqual(rec.tags, ["x"]);
+   * const bad = { id: "b", tags: [] as string[] };
+   * new RowReader("t", { id: "b", tags: "[1]" }).lazyJson(bad, "tags", "tags", list(text));
+   * assert.throws(() => bad.tags, /Malformed row "b" in table t: tags\[0\]: expected text/);
+   * ```
+   */
+  lazyJson<R extends object, K extends keyof R>(
+    target: R,
+    key: K,
+    col: string,
+    shape: Shape<R[K]>,
+  ): void {
+    const settle = (value: R[K]): R[K] => {
+      Object.defineProperty(target, key, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+      return value;
+    };
+    this.#get(col);
+    Object.defineProperty(target, key, {
+      get: () => settle(this.json(col, shape)),
+      set: (value: R[K]) => void settle(value),
+      enumerable: true,
+      configurable: true,
+    });
+  }
+
   /** A nullable TEXT column holding JSON of shape `shape` (NULL → undefined). */
   optionalJson<T>(col: string, shape: Shape<T>): T | undefined {
     return this.#get(col) === null ? undefined : this.json(col, shape);
