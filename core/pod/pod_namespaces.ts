@@ -74,6 +74,31 @@ export async function pinnedNamespaces(stateDir: string): Promise<PinnedNamespac
 }
 
 /**
+ * True when every namespace of `kinds` is still pinned for the pod with state dir `stateDir`
+ * (its file is a mount point). Synchronous stats only: the daemon's relist asks it of every pod
+ * without a pause container, whose pinned namespaces are gone after a reboot.
+ */
+export function namespacesPinned(stateDir: string, kinds: readonly PinnedKind[]): boolean {
+  return kinds.every((kind) => isMountedSync(pinnedNamespacePath(stateDir, kind)));
+}
+
+/**
+ * True when `path` is a mount point (its device differs from its directory's), without a
+ * thread-pool round trip; false when it does not exist.
+ */
+export function isMountedSync(path: string): boolean {
+  let self: Deno.FileInfo;
+  try {
+    self = Deno.statSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+  const parent = Deno.statSync(join(path, ".."));
+  return self.dev !== parent.dev || self.ino === parent.ino;
+}
+
+/**
  * Unmounts (one `umount` for all) and deletes the pod's pinned namespaces; nothing to do for a
  * pod without them. Idempotent.
  */

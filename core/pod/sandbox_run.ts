@@ -1,8 +1,9 @@
 /**
  * CRI RunPodSandbox: a record, the pod's state dir and volumes, the pod cgroup, the network
  * (attached once per pod through the engine's provider), and the pause container holding the
- * network, IPC and UTS namespaces (and PID with `shareProcessNamespace`). Every acquired
- * resource registers its undo on the caller's stack.
+ * network, IPC and UTS namespaces (and PID with `shareProcessNamespace`) — or, when the pod
+ * needs no pause process (`pauseNeed`), its IPC and UTS namespaces pinned as files and no pause
+ * container at all. Every acquired resource registers its undo on the caller's stack.
  *
  * @module
  */
@@ -32,6 +33,7 @@ import {
   LABEL_SANDBOX_ROLE,
   newSandboxId,
   pauseContainerName,
+  pauseNeed,
   podStateDir,
   type PodStep,
   type SandboxOptions,
@@ -79,7 +81,7 @@ export async function runPodSandbox(
 ): Promise<SandboxRecord> {
   const { sandbox, pause, networkReady } = await createPodSandbox(engine, config, undo, opts);
   const [started, networked] = await Promise.allSettled([
-    pause.then((p) => startCreated(engine, p)),
+    pause.then((p) => p && startCreated(engine, p)),
     networkReady,
   ]);
   if (started.status === "rejected") throw started.reason;
@@ -103,9 +105,10 @@ export interface CreatedSandbox {
   sandbox: SandboxRecord;
   /**
    * The pause container (created: its process already holds the pod's namespaces, so app
-   * containers can join them while it is being started).
+   * containers can join them while it is being started); `undefined` for a sandbox without
+   * one (`isPauseless`).
    */
-  pause: Promise<ContainerRecord>;
+  pause: Promise<ContainerRecord | undefined>;
   /**
    * The pause process, when the app containers join its namespaces (`/proc/PID/ns/...`): the
    * pause container was created before this returned.
@@ -135,6 +138,16 @@ export async function createPodSandbox(
 ): Promise<CreatedSandbox> {
   const id = newSandboxId();
   const stateDir = podStateDir(engine, id);
+  // Whether a pause container is needed is known before anything is acquired (the record says
+  // so from the start: see `isPauseless`).
+  const ns = config.linux.namespaceOptions;
+  const podLimits = podCgroupWrites(1, config.linux.resources ?? {}).length > 0;
+  const pauseWhy = pauseNeed({
+    namespaces: ns,
+    provider: engine.network !== undefined,
+    podLimits,
+    pauseBundle: config.pauseBundle,
+  });
   const cgroupParent = `${(opts.cgroupRoot ?? "/rkl").replace(/\/+$/, "")}/pod-${id}`;
   const rec: SandboxRecord = {
     id,
@@ -152,6 +165,7 @@ export async function createPodSandbox(
     creator: await currentOwner(),
   };
   if (opts.manifest) rec.manifest = opts.manifest;
+  if (pauseWhy === undefined) rec.pauseContainerId = "";
 
   // 1. The record reserves the pod name (ConflictError before anything is acquired).
   tracedSync("pod: insert record (SQLite)", () => insertSandbox(engine.db, rec));
@@ -171,17 +185,18 @@ export async function createPodSandbox(
   });
   await fault(opts, "after-volumes", id);
 
-  // 3. The pod cgroup: created by the runtime with the pause container (step 5), removed here.
+  // 3. The pod cgroup: created by the runtime with the pause container (step 5), or with the
+  // first app container of a pod without one; removed here.
   undo.push(`remove pod cgroup ${cgroupParent}`, () => removeCgroup(cgroupParent));
 
   // 4. Network, once per pod. When the app containers need nothing of the pause process
   // (network namespace from the provider or the host's, no shared PID namespace, no pod-level
   // limits to write before they join the pod cgroup), its IPC and UTS namespaces are pinned
-  // meanwhile, and everyone joins them by path: the app containers are then created while the
-  // pause container is (the caller awaits `pause` before starting them).
-  const ns = config.linux.namespaceOptions;
+  // meanwhile, and everyone joins them by path; then no pause container is created at all
+  // (CRI-O's `drop_infra_ctr`): the pinned files and the provider's namespace hold everything
+  // (see `pauseNeed`).
   const parallel = (ns.network === "node" || engine.network !== undefined) &&
-    ns.pid !== "pod" && podCgroupWrites(1, config.linux.resources ?? {}).length === 0;
+    ns.pid !== "pod" && !podLimits;
   const kinds: PinnedKind[] = [];
   if (parallel && ns.ipc !== "node") kinds.push("ipc");
   if (parallel && ns.network !== "node") kinds.push("uts");
@@ -268,8 +283,14 @@ export async function createPodSandbox(
   });
   await fault(opts, "after-network", id);
 
-  // 5. The pause container holds the namespaces (or joins the pinned ones).
+  // 5. The pause container holds the namespaces (or joins the pinned ones), unless none is
+  // needed: the pinned namespaces are then the sandbox's (the fault steps stay the same).
   const pins = pinned.value;
+  if (pauseWhy === undefined) {
+    await fault(opts, "after-pause", id);
+    await fault(opts, "after-cgroup", id);
+    return { sandbox: rec, pause: Promise.resolve(undefined), pinned: pins ?? {}, networkReady };
+  }
   const bundle = config.pauseBundle ?? await ensurePauseBundle(engine.paths.dataDir);
   const pauseConfig: ContainerConfig = {
     name: pauseContainerName(id),
@@ -318,5 +339,5 @@ export async function createPodSandbox(
   const pause = createPause();
   // Observed by the caller; never an unhandled rejection when the caller failed first.
   pause.catch(() => {});
-  return { sandbox: rec, pause, pinned: pins, networkReady };
+  return { sandbox: rec, pause, pinned: pins ?? {}, networkReady };
 }
