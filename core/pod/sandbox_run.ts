@@ -28,7 +28,12 @@ import {
 import { planVolumes } from "./pod_translate.ts";
 import { renderPodResolvConf } from "./pod_dns.ts";
 import { prepareVolumes } from "./pod_volumes.ts";
-import { pinNamespaces, type PinnedKind, type PinnedNamespaces } from "./pod_namespaces.ts";
+import {
+  mountPins,
+  type PinnedKind,
+  type PinnedNamespaces,
+  preparePins,
+} from "./pod_namespaces.ts";
 import {
   LABEL_SANDBOX_ROLE,
   newSandboxId,
@@ -200,8 +205,14 @@ export async function createPodSandbox(
   const kinds: PinnedKind[] = [];
   if (parallel && ns.ipc !== "node") kinds.push("ipc");
   if (parallel && ns.network !== "node") kinds.push("uts");
-  const pinning = parallel
-    ? traced("pod: pin IPC and UTS namespaces", () => pinNamespaces(stateDir, kinds, undo))
+  // The files first (local, fast); the namespaces are made by the network provider's `unshare`
+  // with the network namespace when it can (one process for the three), else by our own.
+  const pins = parallel ? await preparePins(stateDir, kinds, undo) : undefined;
+  const pinWithNetwork = pins !== undefined && kinds.length > 0 && ns.network !== "node" &&
+    engine.network?.attachInBackground !== undefined;
+  let pinnedByNetwork = false;
+  const pinning = pins && !pinWithNetwork
+    ? traced("pod: pin IPC and UTS namespaces", () => mountPins(pins))
     : undefined;
   // Settled before a failure below rolls back.
   pinning?.catch(() => {});
@@ -224,6 +235,7 @@ export async function createPodSandbox(
         ...(config.extraHosts ? { extraHosts: config.extraHosts } : {}),
         ...(config.domain !== undefined ? { domain: config.domain } : {}),
         ...(config.staticIps !== undefined ? { staticIps: config.staticIps } : {}),
+        ...(pinWithNetwork ? { alsoPin: pins } : {}),
       };
       let files: Omit<NetworkAttachment, "ips">;
       if (provider.attachInBackground) {
@@ -233,6 +245,7 @@ export async function createPodSandbox(
           () => provider.attachInBackground!(request, undo),
         );
         files = pending;
+        pinnedByNetwork = pending.pinned === true;
         networkReady = traced("pod: network (netns + CNI ADD, until ready)", () => pending.ready)
           .then((a) => {
             rec.ips = a.ips;
@@ -267,6 +280,10 @@ export async function createPodSandbox(
   const [attached, pinned] = await Promise.allSettled([attachNetwork(), pinning]);
   if (attached.status === "rejected") throw attached.reason;
   if (pinned.status === "rejected") throw pinned.reason;
+  // A provider that does not pin (or the attach path without a background phase): our own.
+  if (pinWithNetwork && !pinnedByNetwork) {
+    await traced("pod: pin IPC and UTS namespaces", () => mountPins(pins));
+  }
   if (config.dns !== undefined) {
     // dnsPolicy/dnsConfig: the pod's own resolv.conf, built on the one the sandbox would get.
     const base = config.dns.replace || rec.resolvConfFile === undefined
@@ -285,7 +302,6 @@ export async function createPodSandbox(
 
   // 5. The pause container holds the namespaces (or joins the pinned ones), unless none is
   // needed: the pinned namespaces are then the sandbox's (the fault steps stay the same).
-  const pins = pinned.value;
   if (pauseWhy === undefined) {
     await fault(opts, "after-pause", id);
     await fault(opts, "after-cgroup", id);
