@@ -12,6 +12,11 @@
  *   the watch delivers the pod's `ADDED` event (`metadata.creationTimestamp` has one-second
  *   resolution), running is the first event in which every container status has
  *   `state.running`. Anchors: SLO p99 ≤ 5 s; kubemark p50 1.1 s / p99 2.1 s; target here p99 ≤ 1 s.
+ * - **CPU per pod** in each row: the machine's busy time (`/proc/stat`: every process — rks,
+ *   etcd, the daemons, runc, conmon, CNI plugins), or this benchmark's cgroup's when it runs in
+ *   one of its own (other processes of the machine left out), and the node daemons' own and
+ *   reaped children's (`/proc/PID/stat`; conmon detaches, so what it runs is not in the
+ *   children's), divided by the row's pods.
  * - **Node agent RSS** of each node's daemon with its share of those pods.
  * - **QUIC message round trip**: one `request` → `response` over a node's QUIC connection
  *   (rks relays it to its API: a GET of the node's own Node, registered for this), next to the
@@ -46,6 +51,12 @@ const NODES = Number(Deno.env.get("RKL_BENCH_CLUSTER_NODES") ?? 3);
 // Pods created per second in the paced row (the SLI's density tests create at a fixed rate).
 const QPS = Number(Deno.env.get("RKL_BENCH_CLUSTER_QPS") ?? 2);
 const TIMEOUT_MS = 300_000;
+// Which rows run (`paced`, `burst`; default both).
+const ROWS = new Set((Deno.env.get("RKL_BENCH_CLUSTER_ROWS") ?? "paced,burst").split(","));
+// A directory for a CPU profile of node-1's daemon (`deno run --cpu-prof`), written when it exits.
+const CPU_PROF = Deno.env.get("RKL_BENCH_CLUSTER_CPU_PROF");
+// USER_HZ: the unit of the CPU times in /proc (100 on every Linux architecture rk8s runs on).
+const TICKS_PER_S = 100;
 
 async function loadAverage(): Promise<string> {
   return (await run(["cat", "/proc/loadavg"])).stdout.split(" ").slice(0, 3).join(" ");
@@ -55,6 +66,59 @@ async function rssMiB(pid: number): Promise<number> {
   // Deno asks for --allow-all to read /proc/PID files itself; `cat` is on the permission list.
   const status = (await run(["cat", `/proc/${pid}/status`])).stdout;
   return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+/** Busy CPU time of the whole machine so far, ms (`/proc/stat`: all but idle and iowait). */
+async function machineBusyMs(): Promise<number> {
+  const line = (await run(["cat", "/proc/stat"])).stdout.split("\n")[0]!;
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return ((total - f[3]! - f[4]!) * 1000) / TICKS_PER_S;
+}
+
+/**
+ * CPU used so far by this benchmark's cgroup, ms, when it runs in one of its own (not the root):
+ * everything it started (etcd, rks, the daemons, runc, conmon, CNI plugins) but no other
+ * process of the machine; the pods' containers run in their own cgroups. Undefined in the root
+ * cgroup. cgroup v1 `cpuacct.usage` (ns) or v2 `cpu.stat` `usage_usec`.
+ */
+async function cgroupCpuMs(): Promise<number | undefined> {
+  const lines = (await run(["cat", "/proc/self/cgroup"])).stdout.split("\n");
+  const v1 = lines.map((l) => l.split(":")).find((f) => f[1]?.split(",").includes("cpuacct"));
+  if (v1 && v1[2] && v1[2] !== "/") {
+    const dir = ["cpuacct", "cpu,cpuacct"].map((h) => `/sys/fs/cgroup/${h}${v1[2]}`);
+    const r = await run(["cat", `${dir[0]}/cpuacct.usage`], { allowFailure: true });
+    const text = r.code === 0
+      ? r.stdout
+      : (await run(["cat", `${dir[1]}/cpuacct.usage`], { allowFailure: true })).stdout;
+    const ns = Number(text.trim());
+    return Number.isFinite(ns) && text.trim() !== "" ? ns / 1e6 : undefined;
+  }
+  const v2 = lines.find((l) => l.startsWith("0::"))?.slice(3);
+  if (v1 === undefined && v2 && v2 !== "/") {
+    const r = await run(["cat", `/sys/fs/cgroup${v2}/cpu.stat`], { allowFailure: true });
+    const us = /^usage_usec (\d+)$/m.exec(r.stdout)?.[1];
+    return us === undefined ? undefined : Number(us) / 1000;
+  }
+  return undefined;
+}
+
+/** CPU time of a process so far, ms: its own and its reaped children's (`/proc/PID/stat`). */
+async function processCpuMs(pid: number): Promise<{ own: number; children: number }> {
+  const stat = (await run(["cat", `/proc/${pid}/stat`])).stdout;
+  // Fields after the command name (which may hold spaces): state is field 3, utime 14.
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+  return {
+    own: ((f[11]! + f[12]!) * 1000) / TICKS_PER_S,
+    children: ((f[13]! + f[14]!) * 1000) / TICKS_PER_S,
+  };
+}
+
+/** CPU used so far by the machine (or this benchmark's cgroup) and by each node daemon (ms). */
+interface CpuSnapshot {
+  machine: number;
+  cgroup: number | undefined;
+  daemons: { own: number; children: number }[];
 }
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
@@ -113,6 +177,9 @@ async function clusterSection(work: string, undo: UndoStack): Promise<void> {
       manifests: join(work, `${name}-manifests`),
       args: ["--log-format", "json", ...rks.joinArgs],
       netns: n.netns,
+      ...(CPU_PROF !== undefined && i === 0
+        ? { denoFlags: ["--cpu-prof", `--cpu-prof-dir=${CPU_PROF}`] }
+        : {}),
     });
     daemons.push({ name, root, netns: n.netns, proc });
   }
@@ -180,31 +247,44 @@ async function clusterSection(work: string, undo: UndoStack): Promise<void> {
           }`,
         );
       });
-  // Paced: single pods created at QPS per second.
-  undo.push("delete the paced pods", async () => {
-    await rks.kubectl(["delete", "pods", "-l", "row=paced", "--wait=false"]);
+  const cpuNow = async (): Promise<CpuSnapshot> => ({
+    machine: await machineBusyMs(),
+    cgroup: await cgroupCpuMs(),
+    daemons: await Promise.all(daemons.map((d) => processCpuMs(d.proc.p.pid))),
   });
-  const t0 = Date.now();
-  for (let i = 0; i < PODS; i++) {
-    const due = t0 + (i * 1000) / QPS;
-    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
-    await kube.create("pods", {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: `lat-${i}`, namespace: "default", labels: { app: "lat", row: "paced" } },
-      spec: {
-        terminationGracePeriodSeconds: 0,
-        containers: [{ name: "app", image: testBundles.busybox, command: ["sleep", "3600"] }],
-      },
-    }, { namespace: "default" });
+  const cpu = new Map<string, { before: CpuSnapshot; after: CpuSnapshot }>();
+  const secs = new Map<string, number>();
+  if (ROWS.has("paced")) {
+    // Paced: single pods created at QPS per second.
+    undo.push("delete the paced pods", async () => {
+      await rks.kubectl(["delete", "pods", "-l", "row=paced", "--wait=false"]);
+    });
+    const before = await cpuNow();
+    const t0 = Date.now();
+    for (let i = 0; i < PODS; i++) {
+      const due = t0 + (i * 1000) / QPS;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      await kube.create("pods", {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: `lat-${i}`, namespace: "default", labels: { app: "lat", row: "paced" } },
+        spec: {
+          terminationGracePeriodSeconds: 0,
+          containers: [{ name: "app", image: testBundles.busybox, command: ["sleep", "3600"] }],
+        },
+      }, { namespace: "default" });
+    }
+    await waitRunning("paced");
+    secs.set("paced", (Date.now() - t0) / 1000);
+    cpu.set("paced", { before, after: await cpuNow() });
   }
-  await waitRunning("paced");
-  const pacedS = (Date.now() - t0) / 1000;
-  // Burst: one Deployment of PODS replicas.
-  const t1 = Date.now();
-  const apply = await rks.kubectl(
-    ["apply", "-f", "-"],
-    `apiVersion: apps/v1
+  if (ROWS.has("burst")) {
+    // Burst: one Deployment of PODS replicas.
+    const before = await cpuNow();
+    const t1 = Date.now();
+    const apply = await rks.kubectl(
+      ["apply", "-f", "-"],
+      `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: lat}
 spec:
@@ -219,13 +299,15 @@ spec:
           image: ${testBundles.busybox}
           command: [sleep, "3600"]
 `,
-  );
-  if (apply.code !== 0) throw new Error(`kubectl apply: ${apply.stderr}`);
-  undo.push("delete the Deployment", async () => {
-    await rks.kubectl(["delete", "deployment", "lat", "--wait=false"]);
-  });
-  await waitRunning("burst");
-  const burstS = (Date.now() - t1) / 1000;
+    );
+    if (apply.code !== 0) throw new Error(`kubectl apply: ${apply.stderr}`);
+    undo.push("delete the Deployment", async () => {
+      await rks.kubectl(["delete", "deployment", "lat", "--wait=false"]);
+    });
+    await waitRunning("burst");
+    secs.set("burst", (Date.now() - t1) / 1000);
+    cpu.set("burst", { before, after: await cpuNow() });
+  }
   // The daemons' `Created` events (JSON log lines): when each pod's containers were running on
   // its node, before the node reported it.
   const createdAt = new Map<string, number>();
@@ -304,14 +386,17 @@ spec:
     `\n## pod startup latency: created → all containers running, seen through a watch (${PODS} pods per row, ${NODES} nodes; target p99 ≤ 1000 ms, Kubernetes SLO p99 ≤ 5 s)`,
   );
   for (
-    const [row, what, secs] of [
-      ["paced", `${PODS} pods created at ${QPS}/s`, pacedS],
-      ["burst", `one Deployment of ${PODS} replicas`, burstS],
+    const [row, what] of [
+      ["paced", `${PODS} pods created at ${QPS}/s`],
+      ["burst", `one Deployment of ${PODS} replicas`],
     ] as const
   ) {
+    const took = secs.get(row);
+    const used = cpu.get(row);
+    if (took === undefined || used === undefined) continue;
     const st = rowStats(row);
     console.log(
-      `  ${what}: ${fmt(st.latencies)}; all running ${secs.toFixed(1)} s after the first create`,
+      `  ${what}: ${fmt(st.latencies)}; all running ${took.toFixed(1)} s after the first create`,
     );
     console.log(`    created → bound (scheduler): ${fmt(st.toBound)}`);
     console.log(`    bound → running (node agent, daemon, runtime): ${fmt(st.boundToRunning)}`);
@@ -319,6 +404,23 @@ spec:
       `      bound → the daemon's Created event (pod started): ${fmt(st.boundToCreated)}`,
     );
     console.log(`      Created → status Running seen in the watch: ${fmt(st.createdToReported)}`);
+    const perPod = (ms: number) => `${(ms / PODS).toFixed(0)} ms`;
+    const own = used.after.daemons.reduce((n, d, i) => n + d.own - used.before.daemons[i]!.own, 0);
+    const children = used.after.daemons.reduce(
+      (n, d, i) => n + d.children - used.before.daemons[i]!.children,
+      0,
+    );
+    const { before, after } = used;
+    const total = after.cgroup !== undefined && before.cgroup !== undefined
+      ? `this benchmark's cgroup ${perPod(after.cgroup - before.cgroup)} (machine ${
+        perPod(after.machine - before.machine)
+      })`
+      : `machine ${perPod(after.machine - before.machine)}`;
+    console.log(
+      `    CPU per pod: ${total}; node daemons ${perPod(own)} own + ${
+        perPod(children)
+      } reaped children (conmon and what it runs not counted)`,
+    );
   }
   console.log(
     `  pods per node: ${[...perNode].sort().map(([n, c]) => `${n} ${c}`).join(", ")}`,

@@ -96,7 +96,10 @@ export async function runDaemon(
         }
         : {}),
     });
-    if (clusterPods) clusterPods.onChange = () => daemon.wake();
+    if (clusterPods) {
+      clusterPods.onChange = () => daemon.wake();
+      clusterPods.onNew = () => daemon.createNew();
+    }
     if (clusterNetwork) clusterNetwork.onReady = () => daemon.wake();
     await daemon.start();
     const agentStop = new AbortController();

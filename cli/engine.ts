@@ -22,6 +22,7 @@ import type {
   NetworkAttachRequest,
   NetworkGcReport,
   NetworkProvider,
+  PendingNetworkAttachment,
 } from "../core/network.ts";
 import type { UndoStack } from "../core/undo.ts";
 import { lazyImport } from "../core/lazy_import.ts";
@@ -45,6 +46,17 @@ class LazyNetworkProvider implements NetworkProvider {
   }
   async attach(req: NetworkAttachRequest, undo: UndoStack): Promise<NetworkAttachment> {
     return await (await this.#get()).attach(req, undo);
+  }
+  // The namespace now, CNI ADD in the background (pods and containers are created meanwhile):
+  // without it every sandbox waited for CNI ADD before creating anything.
+  async attachInBackground(
+    req: NetworkAttachRequest,
+    undo: UndoStack,
+  ): Promise<PendingNetworkAttachment> {
+    const provider = await this.#get();
+    if (provider.attachInBackground) return await provider.attachInBackground(req, undo);
+    const a = await provider.attach(req, undo);
+    return { ...a, ready: Promise.resolve(a) };
   }
   async detach(id: string): Promise<void> {
     return await (await this.#get()).detach(id);

@@ -50,6 +50,14 @@ export interface NetworkAttachRequest {
    * network's subnet.
    */
   staticIps?: Readonly<Record<string, string>>;
+  /**
+   * Other namespaces of the sandbox for {@linkcode NetworkProvider.attachInBackground} to
+   * create in the same process as the network namespace (one `unshare` for a pod's network,
+   * IPC and UTS namespaces), each bind-mounted at its file, which exists and is empty; the
+   * caller registered their release. A provider that did so says `pinned` in its answer; one
+   * that ignores this leaves them to the caller.
+   */
+  alsoPin?: { ipc?: string; uts?: string };
 }
 
 /** The result of attaching a sandbox to its networks. */
@@ -80,6 +88,8 @@ export interface PendingNetworkAttachment {
    * error after everything was released.
    */
   ready: Promise<NetworkAttachment>;
+  /** True when the request's `alsoPin` namespaces were created with the network namespace. */
+  pinned?: boolean;
 }
 
 /** What garbage collection released. */

@@ -85,6 +85,23 @@ export function recordIps(rec: Pick<AttachmentRecord, "networks">): string[] {
 }
 
 /**
+ * Network configurations parsed from records, by file and text: every attachment of a network
+ * caches the same configuration, and `parseNetworkConfig` (line and column for every problem)
+ * costs milliseconds each — a pod's removal reads every record of the node (idle bridges).
+ */
+const parsedConfigs = new Map<string, CniNetworkConfigList>();
+
+function cachedNetworkConfig(text: string, file: string): CniNetworkConfigList {
+  const key = `${file}\0${text}`;
+  const hit = parsedConfigs.get(key);
+  if (hit) return hit;
+  const { list } = parseNetworkConfig(text, file);
+  if (parsedConfigs.size >= 64) parsedConfigs.clear();
+  parsedConfigs.set(key, list);
+  return list;
+}
+
+/**
  * Parses a record read from disk; anything malformed is an error naming the file and field.
  *
  * @example
@@ -149,7 +166,7 @@ export function parseAttachmentRecord(value: unknown, file: string): AttachmentR
       throw fail(`networks[${i}] is malformed`);
     }
     const configFile = typeof n.configFile === "string" ? n.configFile : file;
-    const { list } = parseNetworkConfig(JSON.stringify(n.config), configFile);
+    const list = cachedNetworkConfig(JSON.stringify(n.config), configFile);
     const src = { plugin: "(cached)", command: "DEL", network: list.name };
     return {
       config: { ...list, file: configFile },

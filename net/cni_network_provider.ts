@@ -220,7 +220,7 @@ export class CniNetworkProvider implements NetworkProvider {
       return local.guard(fn);
     };
     await guarded(async () => {
-      await traced("net: netns create", () => this.netns.create(req.id));
+      await traced("net: netns create", () => this.netns.create(req.id, req.alsoPin));
       // The files exist before any container bind-mounts them; the hosts file is rewritten in
       // place (same inode, so the mounts see it) once the address is known.
       await Deno.writeTextFile(hostsFile, hosts([]));
@@ -247,7 +247,13 @@ export class CniNetworkProvider implements NetworkProvider {
       await ready.catch(() => {});
       await this.detach(req.id);
     });
-    return { netnsPath: rec.netnsPath, hostsFile, resolvConfFile, ready };
+    return {
+      netnsPath: rec.netnsPath,
+      hostsFile,
+      resolvConfFile,
+      ready,
+      ...(req.alsoPin ? { pinned: true } : {}),
+    };
   }
 
   /**

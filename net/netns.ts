@@ -59,8 +59,10 @@ export class NetnsManager {
   /**
    * Creates a new, empty network namespace and bind-mounts it at {@linkcode NetnsManager.path}.
    * A stale file without a namespace (after a crash) is reused; a mounted one is a conflict.
+   * `also` names other namespaces to create in the same `unshare` (a pod's IPC and UTS), each
+   * bind-mounted at its existing file; their release is the caller's.
    */
-  async create(name: string): Promise<string> {
+  async create(name: string, also: { ipc?: string; uts?: string } = {}): Promise<string> {
     const path = this.path(name);
     await Deno.mkdir(this.dir, { recursive: true, mode: 0o755 });
     if (await isMountedNamespace(path)) {
@@ -68,7 +70,10 @@ export class NetnsManager {
     }
     await Deno.writeFile(path, new Uint8Array(), { mode: 0o444 });
     try {
-      await run(["unshare", `--net=${path}`, "true"]);
+      const extra = (["ipc", "uts"] as const).flatMap((k) =>
+        also[k] === undefined ? [] : [`--${k}=${also[k]}`]
+      );
+      await run(["unshare", `--net=${path}`, ...extra, "true"]);
     } catch (error) {
       await Deno.remove(path);
       throw error;

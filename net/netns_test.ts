@@ -34,3 +34,26 @@ rootTest("NetnsManager creates, enters, lists and removes namespaces", async () 
   assert.equal(await ns.exists("n2"), true);
   await ns.remove("n2");
 });
+
+rootTest(
+  "NetnsManager.create() makes a pod's IPC and UTS namespaces in the same unshare",
+  async () => {
+    await using dir = await tempDir("rk8s-netns-");
+    const ns = new NetnsManager(join(dir.path, "netns"));
+    const ipc = join(dir.path, "ipc");
+    const uts = join(dir.path, "uts");
+    for (const f of [ipc, uts]) await Deno.writeFile(f, new Uint8Array());
+    const net = await ns.create("p1", { ipc, uts });
+    const inode = async (path: string) => (await Deno.stat(path)).ino;
+    const dev = async (path: string) => (await Deno.stat(path)).dev;
+    // Each file is a namespace of its own now (nsfs, not the directory's file system).
+    for (const f of [net, ipc, uts]) assert.notEqual(await dev(f), await dev(dir.path), f);
+    assert.equal(new Set([await inode(net), await inode(ipc), await inode(uts)]).size, 3);
+    for (const f of [ipc, uts]) {
+      const r = await new Deno.Command("umount", { args: [f] }).output();
+      assert.equal(r.code, 0, `umount ${f}`);
+    }
+    await ns.remove("p1");
+    assert.equal(await ns.exists("p1"), false);
+  },
+);

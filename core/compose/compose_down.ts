@@ -50,7 +50,7 @@ export async function composeDown(
       // removal. With no grace period (`-t 0`) removal alone kills everything at once, as
       // docker's SIGKILL does, without listing and stopping the containers a first time.
       const grace = opts.timeoutSeconds ?? rec.manifest?.terminationGracePeriodSeconds;
-      if (!rec.stopped && rec.pauseContainerId && grace !== 0) {
+      if (!rec.stopped && rec.pauseContainerId !== undefined && grace !== 0) {
         await step(
           `stop ${rec.name}`,
           () => stopPodSandbox(engine, rec.id, opts.timeoutSeconds, rec.namespace),

@@ -144,7 +144,7 @@ async function removeAttachedPods(
   );
   await Promise.all(attached.map(async ({ record }) => {
     const grace = record.manifest?.terminationGracePeriodSeconds;
-    if (!record.stopped && record.pauseContainerId && grace !== 0) {
+    if (!record.stopped && record.pauseContainerId !== undefined && grace !== 0) {
       await stopPodSandbox(engine, record.id, undefined, record.namespace);
     }
     await teardownSandbox(engine, record);

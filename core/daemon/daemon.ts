@@ -24,7 +24,7 @@ import { acquireDaemonLock, type DaemonLock } from "./daemon_lock.ts";
 import { type NewEvent, type NodeEvent, recordEvent } from "./events.ts";
 import { type NodeObservation, observeNode } from "./observe.ts";
 import { containerLogPath, NodeWatcher, type WatchChange, type WatchSet } from "./node_watcher.ts";
-import { listSandboxRecords } from "../pod/pod_store.ts";
+import { sandboxKeys } from "../pod/pod_store.ts";
 import { PodRunAborted } from "../pod/pod_run_aborted.ts";
 import type { PodManifest } from "../pod/pod_manifest.ts";
 import { run } from "../exec.ts";
@@ -361,6 +361,25 @@ export class NodeDaemon {
   /** Starts a sync soon (a source's pods changed). */
   wake(): void {
     this.#wakeUp();
+  }
+
+  /**
+   * A source has new pods (a cluster pod just bound to this node): those the store does not
+   * have are created at once, without a relist — there is nothing of them to observe, as for a
+   * new static pod file. When there is no such pod, a sync is started as by
+   * {@linkcode NodeDaemon.wake}. The pods' status follows from the relist after their creation.
+   */
+  createNew(): void {
+    if (this.#stopping) return;
+    const since = ++this.#clock;
+    const existing = sandboxKeys(this.#o.engine.db);
+    const now = Date.now();
+    const fresh = (this.#o.sources ?? []).flatMap((src) => src.desired(EMPTY_OBSERVATION, now))
+      .filter((d) => !existing.has(d.key));
+    if (fresh.length === 0) return this.#wakeUp();
+    const actions = planPodSync(fresh, [], now, this.#o);
+    this.#dispatch(actions, new Map(fresh.map((d) => [d.key, d])), EMPTY_OBSERVATION, since);
+    this.#pods = [...new Set([...this.#pods, ...fresh.map((d) => d.key)])];
   }
 
   #wakeUp(): void {
@@ -780,9 +799,7 @@ export class NodeDaemon {
     }
     if (this.#stopping) return;
     const since = ++this.#clock;
-    const existing = new Set(
-      listSandboxRecords(this.#o.engine.db).map((r) => `${r.namespace}/${r.name}`),
-    );
+    const existing = sandboxKeys(this.#o.engine.db);
     const fresh = this.#statics(
       scan.desired.filter((d) => !existing.has(d.key)),
       EMPTY_OBSERVATION,

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { type ContainerView, type Engine, viewOf } from "../container/mod.ts";
 import { containerCgroupPath } from "../cgroup/cgroup_path.ts";
 import { run } from "../exec.ts";
-import { liveOwners } from "../owner_process.ts";
+import { currentOwner, liveOwners } from "../owner_process.ts";
 import { pathExists } from "../fs.ts";
 import { containerObservation } from "../pod/pod_containers.ts";
 import { podShape } from "../pod/pod_status.ts";
@@ -116,7 +116,8 @@ const STATE_CALLS_MAX = 3;
  * others — being created, created and not started, exited, re-parented — are asked of the
  * runtime: `state` for a few, one `list` for more. `runc list` reads every container's state
  * and costs ~2 ms of CPU per container: a node with 40 containers spent ~90 ms on each relist,
- * and a pod start relists two or three times.
+ * and a pod start relists two or three times. Containers this process is creating (their
+ * record's creator) are not asked about either: created once they have a pid.
  */
 async function runtimeStates(
   engine: Engine,
@@ -126,13 +127,21 @@ async function runtimeStates(
   const open = records.filter((r) => r.exitCode === undefined);
   if (open.length === 0) return states;
   const stats = await readProcStats(open.flatMap((r) => r.pid === undefined ? [] : [r.pid]));
+  const me = await currentOwner();
   const unsettled: ContainerRecord[] = [];
   for (const r of open) {
     const fact = initRuntimeFact(r, r.pid === undefined ? undefined : stats.get(r.pid));
     // Only "running" is taken from /proc: a gone process is the runtime's (and the exit
     // file's) to explain, as before.
     if (fact?.status === "running") states.set(r.id, fact);
-    else unsettled.push(r);
+    else if (r.creator?.pid === me.pid && r.creator.startedAt === me.startedAt) {
+      // This process is creating it right now (a task of the daemon holds its pod, and the
+      // planner waits for that task): created once the runtime gave its pid, else still being
+      // created — nothing to ask the runtime (a relist while pods start asked it about each).
+      if (r.pid !== undefined) {
+        states.set(r.id, { id: r.id, status: "created", pid: r.pid, bundle: r.stateDir });
+      }
+    } else unsettled.push(r);
   }
   if (unsettled.length === 0) return states;
   if (unsettled.length <= STATE_CALLS_MAX) {

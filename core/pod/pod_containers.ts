@@ -35,7 +35,7 @@ export { containerObservation, criState, LABEL_ATTEMPT } from "./container_obser
 import { LABEL_CONTAINER_NAME } from "./pod_labels.ts";
 import { runtimeContainerName } from "./_names.ts";
 import { LABEL_SANDBOX_ROLE, sandboxById } from "./sandbox.ts";
-import { pausePid } from "./sandbox_status.ts";
+import { sandboxNamespaces } from "./sandbox_status.ts";
 import type { PinnedNamespaces } from "./pod_namespaces.ts";
 
 /** Label holding the owning sandbox id. */
@@ -147,14 +147,16 @@ export async function createPodContainer(
   known?: { pausePid?: number; pinned?: PinnedNamespaces },
 ): Promise<string> {
   const sandbox = sandboxById(engine, podSandboxId);
-  const pid = known ? known.pausePid : await pausePid(engine, sandbox);
-  const state = sandbox.stopped || (pid === undefined && !known?.pinned) ? "notready" : "ready";
+  const joins = known ?? await sandboxNamespaces(engine, sandbox);
+  const state = sandbox.stopped || (joins?.pausePid === undefined && !joins?.pinned)
+    ? "notready"
+    : "ready";
   if (!canAddContainer(state)) {
     throw new StateError("add a container to", "pod", sandbox.name, state);
   }
   const rec = await createContainer(
     engine,
-    engineConfig(sandbox, pid, cfg, known?.pinned),
+    engineConfig(sandbox, joins?.pausePid, cfg, joins?.pinned),
     undo,
   );
   return rec.id;

@@ -45,19 +45,40 @@ export async function pinNamespaces(
   kinds: readonly PinnedKind[],
   undo: UndoStack,
 ): Promise<PinnedNamespaces> {
+  const out = await preparePins(stateDir, kinds, undo);
+  if (kinds.length > 0) await mountPins(out);
+  return out;
+}
+
+/**
+ * The first half of {@linkcode pinNamespaces}: the (empty) files where namespaces of `kinds`
+ * are to be bind-mounted, with their release registered on `undo`; nothing is mounted yet.
+ * {@linkcode mountPins} or another process's `unshare` (the network provider's, see
+ * `NetworkAttachRequest.alsoPin`) mounts them.
+ */
+export async function preparePins(
+  stateDir: string,
+  kinds: readonly PinnedKind[],
+  undo: UndoStack,
+): Promise<PinnedNamespaces> {
   const out: PinnedNamespaces = {};
   if (kinds.length === 0) return out;
   await Deno.mkdir(join(stateDir, "ns"), { recursive: true });
   undo.push(`unpin the namespaces in ${stateDir}`, () => unpinNamespaces(stateDir));
-  const args: string[] = [];
   for (const kind of kinds) {
     const path = pinnedNamespacePath(stateDir, kind);
     await Deno.writeFile(path, new Uint8Array(), { mode: 0o444 });
-    args.push(`--${kind}=${path}`);
     out[kind] = path;
   }
-  await run(["unshare", ...args, "true"]);
   return out;
+}
+
+/** Creates the namespaces of {@linkcode preparePins}' files and mounts them (one `unshare`). */
+export async function mountPins(pins: PinnedNamespaces): Promise<void> {
+  const args = (["ipc", "uts"] as const).flatMap((k) =>
+    pins[k] === undefined ? [] : [`--${k}=${pins[k]}`]
+  );
+  if (args.length > 0) await run(["unshare", ...args, "true"]);
 }
 
 /**
@@ -71,6 +92,31 @@ export async function pinnedNamespaces(stateDir: string): Promise<PinnedNamespac
     if (await isMountPoint(path)) out[kind] = path;
   }
   return out;
+}
+
+/**
+ * True when every namespace of `kinds` is still pinned for the pod with state dir `stateDir`
+ * (its file is a mount point). Synchronous stats only: the daemon's relist asks it of every pod
+ * without a pause container, whose pinned namespaces are gone after a reboot.
+ */
+export function namespacesPinned(stateDir: string, kinds: readonly PinnedKind[]): boolean {
+  return kinds.every((kind) => isMountedSync(pinnedNamespacePath(stateDir, kind)));
+}
+
+/**
+ * True when `path` is a mount point (its device differs from its directory's), without a
+ * thread-pool round trip; false when it does not exist.
+ */
+export function isMountedSync(path: string): boolean {
+  let self: Deno.FileInfo;
+  try {
+    self = Deno.statSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+  const parent = Deno.statSync(join(path, ".."));
+  return self.dev !== parent.dev || self.ino === parent.ino;
 }
 
 /**

@@ -36,7 +36,7 @@ import {
 } from "./pod_translate.ts";
 import type { PodFaultHook } from "./sandbox.ts";
 import { createPodSandbox, finishCreation, runPodSandbox } from "./sandbox_run.ts";
-import { pausePid, sandboxState } from "./sandbox_status.ts";
+import { sandboxNamespaces, sandboxState } from "./sandbox_status.ts";
 import { resolveSubPathMounts } from "./pod_volumes.ts";
 import { traced } from "../trace.ts";
 import type { PinnedNamespaces } from "./pod_namespaces.ts";
@@ -370,8 +370,10 @@ export async function startPod(
 ): Promise<PodRunResult> {
   const rec = findSandbox(engine.db, ref, opts.namespace);
   if (rec.stopped) throw new RkError(`Pod "${rec.name}" was stopped; remove it and run it again`);
-  if (await pausePid(engine, rec) === undefined) {
-    throw new RkError(`Pod "${rec.name}": the sandbox's pause process is not running`);
+  if (await sandboxNamespaces(engine, rec) === undefined) {
+    throw new RkError(
+      `Pod "${rec.name}": the sandbox is not ready (its pause process or its namespaces are gone)`,
+    );
   }
   const undo = new UndoStack();
   const failure = await undo.guard(() => reconcile(engine, rec, undo, opts));
@@ -413,7 +415,7 @@ export async function runPod(
     // Observed through the results below; never an unhandled rejection.
     gate.catch(() => {});
     const [started, networked, reconciled] = await Promise.allSettled([
-      pause.then((p) => traced("pod: start pause", () => startCreated(engine, p))),
+      pause.then((p) => p && traced("pod: start pause", () => startCreated(engine, p))),
       networkReady,
       reconcile(
         engine,

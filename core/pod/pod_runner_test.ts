@@ -13,7 +13,7 @@ import { findContainer } from "../store/containers.ts";
 import { tempDir, waitFor } from "../testing.ts";
 import type { UndoStack } from "../undo.ts";
 import { parsePodManifest, type PodManifest } from "./pod_manifest.ts";
-import { pinnedNamespacePath } from "./pod_namespaces.ts";
+import { pinnedNamespacePath, unpinNamespaces } from "./pod_namespaces.ts";
 import { runPod } from "./pod_runner.ts";
 import { podView } from "./pod_view.ts";
 import { removePodSandbox } from "./sandbox_remove.ts";
@@ -100,7 +100,7 @@ async function specOf(engine: Engine, name: string): Promise<{
   };
 }
 
-Deno.test("runPod() attaches the network once and makes every container join the pause process", async () => {
+Deno.test("runPod() attaches the network once and creates no pause container when nothing needs one", async () => {
   await withFakes(async (engine, rt, net) => {
     const pod = manifest(`  containers:
     - { name: a, image: ${img}, args: [sleep, "1"], ports: [{ containerPort: 80 }] }
@@ -120,40 +120,65 @@ Deno.test("runPod() attaches the network once and makes every container join the
       [53, "UDP", 5353],
     ]);
 
-    const pause = await specOf(engine, `pause_${sandbox.id}`);
-    assert.deepEqual(
-      pause.namespaces.filter((n) => n.type !== "mount"),
-      [
-        { type: "pid" },
-        { type: "network", path: `/run/fake-netns/${sandbox.id}` },
-        { type: "ipc", path: pinnedNamespacePath(sandbox.stateDir, "ipc") },
-        { type: "uts", path: pinnedNamespacePath(sandbox.stateDir, "uts") },
-      ],
-      "IPC and UTS are pinned before any container, so pause and apps are created at once",
-    );
-    assert.equal(pause.cgroupsPath.startsWith(`/rkl/pod-${sandbox.id}/`), true);
-
+    // No pause container (CRI-O's drop_infra_ctr): the runtime created the two app containers.
+    assert.equal(sandbox.pauseContainerId, "", "the record says there is none");
+    assert.deepEqual(rt.calls.filter((c) => c.op === "create").length, 2);
+    assert.equal(engine.db.get("SELECT COUNT(*) AS n FROM containers")?.n, 2);
+    for (const name of ["default_unit_a", "default_unit_b"]) {
+      const spec = await specOf(engine, name);
+      assert.deepEqual(
+        spec.namespaces.filter((n) => n.type !== "mount"),
+        [
+          { type: "pid" },
+          { type: "network", path: `/run/fake-netns/${sandbox.id}` },
+          { type: "ipc", path: pinnedNamespacePath(sandbox.stateDir, "ipc") },
+          { type: "uts", path: pinnedNamespacePath(sandbox.stateDir, "uts") },
+        ],
+        `${name} joins the pinned IPC and UTS namespaces and the provider's network namespace`,
+      );
+      assert.equal(spec.cgroupsPath.startsWith(`/rkl/pod-${sandbox.id}/`), true);
+    }
     const b = await specOf(engine, "default_unit_b");
-    assert.deepEqual(
-      b.namespaces.filter((n) => n.type !== "mount"),
-      [
-        { type: "pid" },
-        { type: "network", path: `/run/fake-netns/${sandbox.id}` },
-        { type: "ipc", path: pinnedNamespacePath(sandbox.stateDir, "ipc") },
-        { type: "uts", path: pinnedNamespacePath(sandbox.stateDir, "uts") },
-      ],
-    );
-    assert.equal(b.cgroupsPath.startsWith(`/rkl/pod-${sandbox.id}/`), true);
     assert.ok(b.env.includes("IP=10.99.0.7"), "status.podIP resolves to the attached IP");
     assert.ok(b.mounts.some((m) => m.destination === "/etc/hosts" && m.source.endsWith(".hosts")));
 
     const view = await podView(engine, "unit");
     assert.equal(view.ip, "10.99.0.7");
+    assert.equal(view.sandbox, "ready");
     assert.equal(view.status, "Running");
     assert.equal(view.ready, "2/2");
 
+    // The namespaces are what the sandbox is: once they are gone (a reboot unmounts them), it
+    // is not ready, as a sandbox whose pause process died.
+    await unpinNamespaces(sandbox.stateDir);
+    assert.equal((await podView(engine, "unit")).sandbox, "notready");
+
     await removePodSandbox(engine, sandbox.id);
     assert.deepEqual(net.detached, [sandbox.id]);
+    assert.equal(rt.containers.size, 0);
+  });
+});
+
+Deno.test("runPod() keeps the pause container of a pod that names its pause bundle", async () => {
+  await withFakes(async (engine, rt) => {
+    await using bundle = await tempDir("rkl-pause-bundle-");
+    await Deno.mkdir(join(bundle.path, "rootfs"));
+    await Deno.writeFile(join(bundle.path, "rootfs", "pause"), new Uint8Array());
+    const pod = { ...manifest(`  containers: [{ name: a, image: ${img}, args: [sleep, "1"] }]\n`) };
+    pod.pauseBundle = bundle.path;
+    const { sandbox } = await runPod(engine, pod);
+    assert.ok(sandbox.pauseContainerId);
+    const pause = findContainer(engine.db, `pause_${sandbox.id}`);
+    assert.equal(pause.image, bundle.path);
+    assert.equal(rt.containers.get(pause.id)?.status, "running");
+    // It joins the pinned namespaces as the app container does.
+    const spec = await specOf(engine, `pause_${sandbox.id}`);
+    assert.deepEqual(
+      spec.namespaces.filter((n) => n.type === "ipc"),
+      [{ type: "ipc", path: pinnedNamespacePath(sandbox.stateDir, "ipc") }],
+    );
+    assert.equal((await podView(engine, "unit")).sandbox, "ready");
+    await removePodSandbox(engine, sandbox.id);
     assert.equal(rt.containers.size, 0);
   });
 });
@@ -194,8 +219,8 @@ Deno.test("runPod() runs init containers one at a time and fails the pod on a no
       await withFakes(async (engine, rt) => {
         const running = runPod(engine, manifest(spec));
         const one = await waitFor("init one to run", started(engine, rt, "default_unit_one"));
-        // "two" is not even created while "one" runs.
-        assert.equal(rt.calls.filter((c) => c.op === "create").length, 2);
+        // "two" is not even created while "one" runs (and there is no pause container).
+        assert.equal(rt.calls.filter((c) => c.op === "create").length, 1);
         rt.exit(one, 0);
         const two = await waitFor("init two to run", started(engine, rt, "default_unit_two"));
         rt.exit(two, code);
@@ -212,7 +237,7 @@ Deno.test("runPod() runs init containers one at a time and fails the pod on a no
             exitCode: 3,
           });
           assert.equal(view.containers.find((c) => c.name === "app")?.state, "waiting");
-          assert.equal(rt.calls.filter((c) => c.op === "create").length, 3, "app never created");
+          assert.equal(rt.calls.filter((c) => c.op === "create").length, 2, "app never created");
         }
         await removePodSandbox(engine, sandbox.id);
       });

@@ -29,7 +29,10 @@ export interface SandboxRecord {
   config: PodSandboxConfig;
   /** The manifest, when the pod was created from one (`rkl pod`); drives the pod planner. */
   manifest?: PodManifest;
-  /** Engine container id of the pause container. */
+  /**
+   * Engine container id of the pause container; `""` for a sandbox without one (`isPauseless`,
+   * set when the record is inserted); unset while its pause container is being created.
+   */
   pauseContainerId?: string;
   /** The pod's state directory (volumes, hosts file). */
   stateDir: string;
@@ -206,6 +209,16 @@ export function listSandboxRecords(
 ): SandboxRecord[] {
   return db.all("SELECT * FROM pod_sandboxes ORDER BY created_at, id").map((row) =>
     sandboxFromRow(row, opts)
+  );
+}
+
+/**
+ * The `namespace/name` of every sandbox record: one query, no record parsed (the daemon asks
+ * it before creating a pod it was just told about).
+ */
+export function sandboxKeys(db: Database): Set<string> {
+  return new Set(
+    db.all("SELECT namespace, name FROM pod_sandboxes").map((r) => `${r.namespace}/${r.name}`),
   );
 }
 

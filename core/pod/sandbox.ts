@@ -82,6 +82,61 @@ export function mayHaveAttachment(
     !rec.netnsPath.startsWith("/proc/");
 }
 
+/**
+ * True for a sandbox created without a pause container (CRI-O's `drop_infra_ctr`, its default):
+ * its IPC and UTS namespaces are pinned files (`./pod_namespaces.ts`) and its network namespace
+ * is the provider's (or the host's), so no process has to hold them. Its record says so from
+ * the start: `pauseContainerId` is `""` (no pause container), where a sandbox with one has its
+ * id, or nothing yet while it is being created.
+ *
+ * @example
+ * ```ts
+ * import { isPauseless } from "./sandbox.ts";
+ * import assert from "node:assert/strict";
+ * assert.ok(isPauseless({ pauseContainerId: "" }));
+ * assert.ok(!isPauseless({ pauseContainerId: "c1" }));
+ * assert.ok(!isPauseless({})); // a pause container still to be created
+ * ```
+ */
+export function isPauseless(rec: Pick<SandboxRecord, "pauseContainerId">): boolean {
+  return rec.pauseContainerId === "";
+}
+
+/**
+ * Why a sandbox needs a pause container, or `undefined` when it needs none: a process must
+ * hold a shared PID namespace (`shareProcessNamespace`) or the loopback-only network namespace
+ * of a pod without a network provider; pod-level limits go on the pod cgroup the pause
+ * container's runtime creates before any app container joins it; and a pod that names its own
+ * pause bundle (the original project's `labels.bundle`) gets it.
+ *
+ * @example
+ * ```ts
+ * import { pauseNeed } from "./sandbox.ts";
+ * import assert from "node:assert/strict";
+ * const ns = { network: "pod", pid: "container", ipc: "pod" } as const;
+ * assert.equal(pauseNeed({ namespaces: ns, provider: true, podLimits: false }), undefined);
+ * assert.match(
+ *   pauseNeed({ namespaces: { ...ns, pid: "pod" }, provider: true, podLimits: false })!,
+ *   /PID namespace/,
+ * );
+ * assert.match(pauseNeed({ namespaces: ns, provider: false, podLimits: false })!, /network/);
+ * ```
+ */
+export function pauseNeed(o: {
+  namespaces: { network?: string; pid?: string };
+  provider: boolean;
+  podLimits: boolean;
+  pauseBundle?: string | undefined;
+}): string | undefined {
+  if (o.namespaces.pid === "pod") return "the pod shares one PID namespace";
+  if (o.namespaces.network !== "node" && !o.provider) {
+    return "no network provider: the pause process holds a loopback-only network namespace";
+  }
+  if (o.podLimits) return "pod-level limits are set on the pod cgroup before containers join it";
+  if (o.pauseBundle !== undefined) return "the pod names its pause bundle";
+  return undefined;
+}
+
 /** The sandbox record with this exact id, or a {@linkcode NotFoundError}. */
 export function sandboxById(engine: Engine, id: string): SandboxRecord {
   const rec = getSandboxRecord(engine.db, id);

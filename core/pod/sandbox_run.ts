@@ -1,8 +1,9 @@
 /**
  * CRI RunPodSandbox: a record, the pod's state dir and volumes, the pod cgroup, the network
  * (attached once per pod through the engine's provider), and the pause container holding the
- * network, IPC and UTS namespaces (and PID with `shareProcessNamespace`). Every acquired
- * resource registers its undo on the caller's stack.
+ * network, IPC and UTS namespaces (and PID with `shareProcessNamespace`) — or, when the pod
+ * needs no pause process (`pauseNeed`), its IPC and UTS namespaces pinned as files and no pause
+ * container at all. Every acquired resource registers its undo on the caller's stack.
  *
  * @module
  */
@@ -27,11 +28,17 @@ import {
 import { planVolumes } from "./pod_translate.ts";
 import { renderPodResolvConf } from "./pod_dns.ts";
 import { prepareVolumes } from "./pod_volumes.ts";
-import { pinNamespaces, type PinnedKind, type PinnedNamespaces } from "./pod_namespaces.ts";
+import {
+  mountPins,
+  type PinnedKind,
+  type PinnedNamespaces,
+  preparePins,
+} from "./pod_namespaces.ts";
 import {
   LABEL_SANDBOX_ROLE,
   newSandboxId,
   pauseContainerName,
+  pauseNeed,
   podStateDir,
   type PodStep,
   type SandboxOptions,
@@ -79,7 +86,7 @@ export async function runPodSandbox(
 ): Promise<SandboxRecord> {
   const { sandbox, pause, networkReady } = await createPodSandbox(engine, config, undo, opts);
   const [started, networked] = await Promise.allSettled([
-    pause.then((p) => startCreated(engine, p)),
+    pause.then((p) => p && startCreated(engine, p)),
     networkReady,
   ]);
   if (started.status === "rejected") throw started.reason;
@@ -103,9 +110,10 @@ export interface CreatedSandbox {
   sandbox: SandboxRecord;
   /**
    * The pause container (created: its process already holds the pod's namespaces, so app
-   * containers can join them while it is being started).
+   * containers can join them while it is being started); `undefined` for a sandbox without
+   * one (`isPauseless`).
    */
-  pause: Promise<ContainerRecord>;
+  pause: Promise<ContainerRecord | undefined>;
   /**
    * The pause process, when the app containers join its namespaces (`/proc/PID/ns/...`): the
    * pause container was created before this returned.
@@ -135,6 +143,16 @@ export async function createPodSandbox(
 ): Promise<CreatedSandbox> {
   const id = newSandboxId();
   const stateDir = podStateDir(engine, id);
+  // Whether a pause container is needed is known before anything is acquired (the record says
+  // so from the start: see `isPauseless`).
+  const ns = config.linux.namespaceOptions;
+  const podLimits = podCgroupWrites(1, config.linux.resources ?? {}).length > 0;
+  const pauseWhy = pauseNeed({
+    namespaces: ns,
+    provider: engine.network !== undefined,
+    podLimits,
+    pauseBundle: config.pauseBundle,
+  });
   const cgroupParent = `${(opts.cgroupRoot ?? "/rkl").replace(/\/+$/, "")}/pod-${id}`;
   const rec: SandboxRecord = {
     id,
@@ -152,6 +170,7 @@ export async function createPodSandbox(
     creator: await currentOwner(),
   };
   if (opts.manifest) rec.manifest = opts.manifest;
+  if (pauseWhy === undefined) rec.pauseContainerId = "";
 
   // 1. The record reserves the pod name (ConflictError before anything is acquired).
   tracedSync("pod: insert record (SQLite)", () => insertSandbox(engine.db, rec));
@@ -171,22 +190,29 @@ export async function createPodSandbox(
   });
   await fault(opts, "after-volumes", id);
 
-  // 3. The pod cgroup: created by the runtime with the pause container (step 5), removed here.
+  // 3. The pod cgroup: created by the runtime with the pause container (step 5), or with the
+  // first app container of a pod without one; removed here.
   undo.push(`remove pod cgroup ${cgroupParent}`, () => removeCgroup(cgroupParent));
 
   // 4. Network, once per pod. When the app containers need nothing of the pause process
   // (network namespace from the provider or the host's, no shared PID namespace, no pod-level
   // limits to write before they join the pod cgroup), its IPC and UTS namespaces are pinned
-  // meanwhile, and everyone joins them by path: the app containers are then created while the
-  // pause container is (the caller awaits `pause` before starting them).
-  const ns = config.linux.namespaceOptions;
+  // meanwhile, and everyone joins them by path; then no pause container is created at all
+  // (CRI-O's `drop_infra_ctr`): the pinned files and the provider's namespace hold everything
+  // (see `pauseNeed`).
   const parallel = (ns.network === "node" || engine.network !== undefined) &&
-    ns.pid !== "pod" && podCgroupWrites(1, config.linux.resources ?? {}).length === 0;
+    ns.pid !== "pod" && !podLimits;
   const kinds: PinnedKind[] = [];
   if (parallel && ns.ipc !== "node") kinds.push("ipc");
   if (parallel && ns.network !== "node") kinds.push("uts");
-  const pinning = parallel
-    ? traced("pod: pin IPC and UTS namespaces", () => pinNamespaces(stateDir, kinds, undo))
+  // The files first (local, fast); the namespaces are made by the network provider's `unshare`
+  // with the network namespace when it can (one process for the three), else by our own.
+  const pins = parallel ? await preparePins(stateDir, kinds, undo) : undefined;
+  const pinWithNetwork = pins !== undefined && kinds.length > 0 && ns.network !== "node" &&
+    engine.network?.attachInBackground !== undefined;
+  let pinnedByNetwork = false;
+  const pinning = pins && !pinWithNetwork
+    ? traced("pod: pin IPC and UTS namespaces", () => mountPins(pins))
     : undefined;
   // Settled before a failure below rolls back.
   pinning?.catch(() => {});
@@ -209,6 +235,7 @@ export async function createPodSandbox(
         ...(config.extraHosts ? { extraHosts: config.extraHosts } : {}),
         ...(config.domain !== undefined ? { domain: config.domain } : {}),
         ...(config.staticIps !== undefined ? { staticIps: config.staticIps } : {}),
+        ...(pinWithNetwork ? { alsoPin: pins } : {}),
       };
       let files: Omit<NetworkAttachment, "ips">;
       if (provider.attachInBackground) {
@@ -218,6 +245,7 @@ export async function createPodSandbox(
           () => provider.attachInBackground!(request, undo),
         );
         files = pending;
+        pinnedByNetwork = pending.pinned === true;
         networkReady = traced("pod: network (netns + CNI ADD, until ready)", () => pending.ready)
           .then((a) => {
             rec.ips = a.ips;
@@ -252,6 +280,10 @@ export async function createPodSandbox(
   const [attached, pinned] = await Promise.allSettled([attachNetwork(), pinning]);
   if (attached.status === "rejected") throw attached.reason;
   if (pinned.status === "rejected") throw pinned.reason;
+  // A provider that does not pin (or the attach path without a background phase): our own.
+  if (pinWithNetwork && !pinnedByNetwork) {
+    await traced("pod: pin IPC and UTS namespaces", () => mountPins(pins));
+  }
   if (config.dns !== undefined) {
     // dnsPolicy/dnsConfig: the pod's own resolv.conf, built on the one the sandbox would get.
     const base = config.dns.replace || rec.resolvConfFile === undefined
@@ -268,8 +300,13 @@ export async function createPodSandbox(
   });
   await fault(opts, "after-network", id);
 
-  // 5. The pause container holds the namespaces (or joins the pinned ones).
-  const pins = pinned.value;
+  // 5. The pause container holds the namespaces (or joins the pinned ones), unless none is
+  // needed: the pinned namespaces are then the sandbox's (the fault steps stay the same).
+  if (pauseWhy === undefined) {
+    await fault(opts, "after-pause", id);
+    await fault(opts, "after-cgroup", id);
+    return { sandbox: rec, pause: Promise.resolve(undefined), pinned: pins ?? {}, networkReady };
+  }
   const bundle = config.pauseBundle ?? await ensurePauseBundle(engine.paths.dataDir);
   const pauseConfig: ContainerConfig = {
     name: pauseContainerName(id),
@@ -318,5 +355,5 @@ export async function createPodSandbox(
   const pause = createPause();
   // Observed by the caller; never an unhandled rejection when the caller failed first.
   pause.catch(() => {});
-  return { sandbox: rec, pause, pinned: pins, networkReady };
+  return { sandbox: rec, pause, pinned: pins ?? {}, networkReady };
 }

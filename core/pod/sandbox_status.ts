@@ -1,6 +1,8 @@
 /**
  * CRI PodSandboxStatus: a sandbox's state (`ready`, `notready`, `unknown`) derived from its
- * record and its pause container, and the pause process's pid.
+ * record and its pause container, and the pause process's pid. A sandbox without a pause
+ * container (`isPauseless`) is ready while its namespaces are still pinned: they are gone after
+ * a reboot (mounts under `/run` and the state dir do not survive it), as a pause process is.
  *
  * @module
  */
@@ -11,6 +13,51 @@ import { getContainer } from "../store/containers.ts";
 import type { PodSandboxStatus } from "./cri_types.ts";
 import type { SandboxState } from "./pod_status.ts";
 import { findSandbox, type SandboxRecord } from "./pod_store.ts";
+import { isPauseless } from "./sandbox.ts";
+import {
+  namespacesPinned,
+  type PinnedKind,
+  pinnedNamespacePath,
+  type PinnedNamespaces,
+} from "./pod_namespaces.ts";
+
+/** The namespaces a sandbox pins (IPC unless the host's, UTS unless host network). */
+export function pinnedKindsOf(rec: Pick<SandboxRecord, "config">): PinnedKind[] {
+  const ns = rec.config.linux.namespaceOptions;
+  const kinds: PinnedKind[] = [];
+  if (ns.ipc !== "node") kinds.push("ipc");
+  if (ns.network !== "node") kinds.push("uts");
+  return kinds;
+}
+
+/**
+ * True while a sandbox without a pause container still has its namespaces: the pinned ones are
+ * mount points (synchronous stats). A reboot unmounts them, as it ends a pause process; the
+ * network namespace is the provider's to keep (it goes with them at a reboot). A sandbox that
+ * pins nothing (host network and IPC) has nothing to lose.
+ */
+export function namespacesHeld(rec: SandboxRecord): boolean {
+  return namespacesPinned(rec.stateDir, pinnedKindsOf(rec));
+}
+
+/**
+ * What a new container of the sandbox joins: the pause process (`/proc/PID/ns/...`) or the
+ * pinned namespaces of a sandbox without one; `undefined` when the sandbox is not ready.
+ */
+export async function sandboxNamespaces(
+  engine: Engine,
+  rec: SandboxRecord,
+): Promise<{ pausePid?: number; pinned?: PinnedNamespaces } | undefined> {
+  if (rec.stopped) return undefined;
+  if (isPauseless(rec)) {
+    if (!namespacesHeld(rec)) return undefined;
+    const pinned: PinnedNamespaces = {};
+    for (const kind of pinnedKindsOf(rec)) pinned[kind] = pinnedNamespacePath(rec.stateDir, kind);
+    return { pinned };
+  }
+  const pid = await pausePid(engine, rec);
+  return pid === undefined ? undefined : { pausePid: pid };
+}
 
 /** The pause process's pid, when the pause container is created or running. */
 export async function pausePid(engine: Engine, rec: SandboxRecord): Promise<number | undefined> {
@@ -20,9 +67,13 @@ export async function pausePid(engine: Engine, rec: SandboxRecord): Promise<numb
   return view.status === "running" ? view.pid : undefined;
 }
 
-/** State of a sandbox from its record and its pause container's view. */
+/**
+ * State of a sandbox from its record and its pause container's view (a sandbox without one:
+ * from its namespaces, see {@linkcode namespacesHeld}).
+ */
 export function sandboxState(rec: SandboxRecord, pause: ContainerView | undefined): SandboxState {
   if (rec.stopped) return "notready";
+  if (isPauseless(rec)) return namespacesHeld(rec) ? "ready" : "notready";
   if (pause === undefined) return rec.pauseContainerId ? "notready" : "unknown";
   switch (pause.status) {
     case "running":

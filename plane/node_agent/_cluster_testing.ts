@@ -342,6 +342,8 @@ export interface NodeDaemonOptions {
   args: readonly string[];
   /** The network namespace it runs in (`nsenter --net=/run/netns/NETNS`); default the host's. */
   netns?: string;
+  /** Flags for `deno run` itself, e.g. `--cpu-prof` (a benchmark's profile of one node). */
+  denoFlags?: readonly string[];
 }
 
 /**
@@ -358,6 +360,7 @@ export function startNodeDaemon(o: NodeDaemonOptions): Proc {
     denoRun(
       "daemon",
       [
+        ...o.denoFlags ?? [],
         "cli/main.ts",
         "--root",
         o.root,

@@ -158,6 +158,7 @@ export class ClusterPods implements DesiredPodSource {
   /** Static pods logged as waiting for the cluster network. */
   readonly #staticWaiting = new Set<string>();
   #wakeDaemon: () => void = () => {};
+  #newPods: (() => void) | undefined;
   /** Wakes the status loop at once (a pod changed). */
   readonly #reportNudge = new Nudge();
   /** The ConfigMaps, Secrets and tokens the pods refer to. */
@@ -185,6 +186,15 @@ export class ClusterPods implements DesiredPodSource {
   /** Where to signal that the desired pods changed (the daemon's `wake`). */
   set onChange(wake: () => void) {
     this.#wakeDaemon = wake;
+  }
+
+  /**
+   * Where to signal that pods were bound to this node and nothing else changed (the daemon's
+   * `createNew`: created at once, without a relist first); default: {@linkcode
+   * ClusterPods.onChange}'s.
+   */
+  set onNew(create: () => void) {
+    this.#newPods = create;
   }
 
   /** True once the pods bound to this node were listed. */
@@ -524,7 +534,19 @@ export class ClusterPods implements DesiredPodSource {
             const cur = this.#pods.get(ref.key);
             if (cur && apiPodRef(cur)?.uid === ref.uid) this.#pods.delete(ref.key);
           } else {
-            this.#pods.set(ref.key, { apiVersion: "v1", kind: "Pod", ...obj });
+            const prev = this.#pods.get(ref.key);
+            const next = { apiVersion: "v1", kind: "Pod", ...obj };
+            this.#pods.set(ref.key, next);
+            // Only its status moved (mostly this node's own write coming back): nothing the
+            // daemon plans from changed, so no sync (a relist of the node) for it.
+            if (prev && plannedFrom(prev) === plannedFrom(next)) continue;
+            if (!prev && this.#newPods) {
+              // A pod just bound here: created without waiting for a relist.
+              this.#wantConfig();
+              this.#newPods();
+              this.#nudge();
+              continue;
+            }
           }
           this.#changed();
         }
@@ -819,6 +841,25 @@ export class ClusterPods implements DesiredPodSource {
       this.#events.shift();
     }
   }
+}
+
+/**
+ * What the daemon and the mirror pods are planned from in a pod (see
+ * {@linkcode ClusterPods.desired}): identity, deletion, labels and annotations, spec, and
+ * whether it finished; not the rest of its status.
+ */
+function plannedFrom(pod: Obj): string {
+  const m = isRecord(pod.metadata) ? pod.metadata : {};
+  const phase = phaseOf(pod);
+  return JSON.stringify([
+    m.uid,
+    m.deletionTimestamp,
+    m.deletionGracePeriodSeconds,
+    m.labels,
+    m.annotations,
+    pod.spec,
+    phase === "Succeeded" || phase === "Failed",
+  ]);
 }
 
 function rvUid(pod: Obj): string {

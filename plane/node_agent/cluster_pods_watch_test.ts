@@ -1,0 +1,129 @@
+/**
+ * Unit tests of what {@linkcode ClusterPods} tells the daemon while it watches the pods bound to
+ * its node (a fake session, no rks): a pod just bound asks for its creation without a relist,
+ * a status-only change (the node's own write coming back) asks for nothing, a change of what the
+ * daemon plans from (a deletion) asks for a sync.
+ */
+import assert from "node:assert/strict";
+import type { NodeObservation } from "../../core/daemon/observe.ts";
+import { waitFor } from "../../core/testing.ts";
+import { ClusterPods } from "./cluster_pods.ts";
+import type { ClusterSession, SessionResponse } from "./cluster_session.ts";
+import type { EventMessage } from "../node_protocol/messages.ts";
+
+/** A session whose pod list is empty and whose pod watch delivers what the test pushes. */
+function fakeSession(): {
+  session: ClusterSession;
+  push: (ev: Omit<EventMessage, "type">) => void;
+  requests: string[];
+} {
+  const queue: EventMessage[] = [];
+  let wake: () => void = () => {};
+  const requests: string[] = [];
+  const session: ClusterSession = {
+    nodeName: "n1",
+    closed: new Promise(() => {}),
+    request(verb, path): Promise<SessionResponse> {
+      requests.push(`${verb} ${path}`);
+      if (verb === "GET" && path.startsWith("/api/v1/pods?")) {
+        return Promise.resolve({
+          status: 200,
+          body: { kind: "PodList", items: [], metadata: { resourceVersion: "1" } },
+        });
+      }
+      return Promise.resolve({ status: 404, body: {} });
+    },
+    async *watch(path, _rv, signal) {
+      if (!path.startsWith("/api/v1/pods?")) {
+        await new Promise<void>((r) => signal.addEventListener("abort", () => r()));
+        return;
+      }
+      while (!signal.aborted) {
+        const ev = queue.shift();
+        if (ev) {
+          yield ev;
+          continue;
+        }
+        await new Promise<void>((r) => {
+          wake = r;
+          signal.addEventListener("abort", () => r(), { once: true });
+        });
+      }
+    },
+    async *incoming() {},
+    close() {},
+  };
+  return {
+    session,
+    push: (ev) => {
+      queue.push({ type: "event", ...ev });
+      wake();
+    },
+    requests,
+  };
+}
+
+function pod(rv: number, extra: { status?: unknown; deletion?: boolean } = {}) {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: "web",
+      namespace: "default",
+      uid: "u-1",
+      resourceVersion: String(rv),
+      ...(extra.deletion
+        ? { deletionTimestamp: "2026-12-01T00:00:00Z", deletionGracePeriodSeconds: 30 }
+        : {}),
+    },
+    spec: {
+      nodeName: "n1",
+      containers: [{ name: "app", image: "/img/busybox", command: ["sleep", "3600"] }],
+    },
+    status: extra.status ?? { phase: "Pending" },
+  };
+}
+
+const NO_PODS: NodeObservation = { pods: new Map(), newTerminations: [], running: new Set() };
+
+Deno.test("ClusterPods asks for a new pod's creation at once, and for no sync on a status-only change", async () => {
+  const pods = new ClusterPods({
+    nodeName: "n1",
+    hostIP: "10.0.0.1",
+    runtime: "runc",
+    log: () => {},
+    checkImage: () => undefined,
+  });
+  let changes = 0;
+  let news = 0;
+  pods.onChange = () => changes++;
+  pods.onNew = () => news++;
+  const { session, push } = fakeSession();
+  const ac = new AbortController();
+  const serving = pods.serve(session, ac.signal);
+  try {
+    await waitFor("the first list", () => pods.synced);
+    assert.equal(changes, 1, "the list is a change");
+
+    push({ eventType: "ADDED", object: pod(2) });
+    await waitFor("the new pod", () => news === 1);
+    assert.equal(changes, 1, "a pod just bound needs no relist first");
+    assert.deepEqual(pods.desired(NO_PODS, Date.now()).map((d) => [d.key, d.uid]), [
+      ["default/web", "u-1"],
+    ]);
+
+    // The node's own status write comes back: nothing to plan.
+    push({ eventType: "MODIFIED", object: pod(3, { status: { phase: "Running" } }) });
+    // A deletion is: the daemon must stop the pod.
+    push({
+      eventType: "MODIFIED",
+      object: pod(4, { status: { phase: "Running" }, deletion: true }),
+    });
+    await waitFor("both events", () => pods.resourceVersion === "4");
+    assert.equal(changes, 2, "only the deletion asked for a sync");
+    assert.equal(news, 1);
+  } finally {
+    ac.abort();
+    await serving;
+  }
+});
