@@ -244,7 +244,9 @@ export class CniNetworkProvider implements NetworkProvider {
     // Observed here too: a caller that fails before awaiting it must not crash the process.
     ready.catch(() => {});
     undo.push(`detach network of "${req.name}"`, async () => {
-      await ready.catch(() => {});
+      // A failed ADD's guard has released the attachment already (or reported what it left):
+      // detaching again would report the same leftover twice.
+      if (await ready.then(() => false, () => true)) return;
       await this.detach(req.id);
     });
     return {

@@ -253,7 +253,11 @@ async function createSteps(
   );
   // Both settle before a failure rolls back (the undo steps wait for them anyway).
   const [made, networked] = await Promise.allSettled([creating, networkReady]);
-  if (made.status === "rejected") throw made.reason;
+  // A failed CNI ADD is the cause when the runtime failed too (it removes the namespace the
+  // runtime was told to join).
+  if (made.status === "rejected") {
+    throw networked.status === "rejected" ? networked.reason : made.reason;
+  }
   const created = made.value;
   record.pid = created.pid;
   record.monitorPid = created.monitorPid;
