@@ -73,7 +73,12 @@ export async function pausePid(engine: Engine, rec: SandboxRecord): Promise<numb
  */
 export function sandboxState(rec: SandboxRecord, pause: ContainerView | undefined): SandboxState {
   if (rec.stopped) return "notready";
-  if (isPauseless(rec)) return namespacesHeld(rec) ? "ready" : "notready";
+  if (isPauseless(rec)) {
+    if (namespacesHeld(rec)) return "ready";
+    // Still being created (its creator recorded): its namespaces are not pinned yet. Not
+    // `notready`, which reads as a dead sandbox (phase Failed: a ReplicaSet replaces the pod).
+    return rec.creator !== undefined ? "unknown" : "notready";
+  }
   if (pause === undefined) return rec.pauseContainerId ? "notready" : "unknown";
   switch (pause.status) {
     case "running":
