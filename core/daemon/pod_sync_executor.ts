@@ -25,7 +25,7 @@ import { resolveSubPathMounts } from "../pod/pod_volumes.ts";
 import { containerConfig, planVolumes, type PodFieldValues } from "../pod/pod_translate.ts";
 import { stopPodSandbox } from "../pod/sandbox_stop.ts";
 import { teardownSandbox } from "../pod/sandbox_remove.ts";
-import type { KillDeadline } from "./kill_deadline.ts";
+import { KillDeadline } from "./kill_deadline.ts";
 import type { ProbeHandler } from "../pod/pod_types.ts";
 import type { NewEvent } from "./events.ts";
 import type { NodeObservation, ObservedPodDetail } from "./observe.ts";
@@ -248,34 +248,34 @@ async function killContainer(
     v.record.id,
     graceSeconds * 1000,
   );
-  const deadline = ctx.deadline;
-  if (!deadline) {
-    await hook;
-    const left = Math.max(0, graceSeconds - Math.floor((Date.now() - started) / 1000));
-    await stopPodContainer(ctx.engine, v.record.id, left);
-    return;
-  }
-  // The deadline may move earlier while the hook or the SIGTERM wait runs: SIGKILL then.
-  const cut = deadline.expired.then(() => "cut" as const);
-  if (await Promise.race([hook.then(() => "done" as const), cut]) === "cut") {
-    await stopPodContainer(ctx.engine, v.record.id, 0);
-    return;
-  }
-  const left = Math.max(0, Math.ceil((deadline.at - Date.now()) / 1000));
-  const graceful = stopPodContainer(ctx.engine, v.record.id, left);
-  const first = await Promise.race([
-    graceful.then(() => "stopped" as const, () => "stopped" as const),
-    cut,
-  ]);
-  if (first === "cut") {
-    const [kill] = await Promise.allSettled([
-      stopPodContainer(ctx.engine, v.record.id, 0),
-      graceful,
+  // The removal's deadline (it may move earlier: SIGKILL then), else this kill's own.
+  const own = ctx.deadline ? undefined : new KillDeadline(graceSeconds, started);
+  const deadline = ctx.deadline ?? own!;
+  try {
+    const cut = deadline.expired.then(() => "cut" as const);
+    if (await Promise.race([hook.then(() => "done" as const), cut]) === "cut") {
+      await stopPodContainer(ctx.engine, v.record.id, 0);
+      return;
+    }
+    const left = Math.max(0, Math.ceil((deadline.at - Date.now()) / 1000));
+    const graceful = stopPodContainer(ctx.engine, v.record.id, left);
+    const first = await Promise.race([
+      graceful.then(() => "stopped" as const, () => "stopped" as const),
+      // Its own deadline ends with the graceful stop's SIGKILL: nothing to cut short.
+      ...(own ? [] : [cut]),
     ]);
-    if (kill.status === "rejected") throw kill.reason;
-    return;
+    if (first === "cut") {
+      const [kill] = await Promise.allSettled([
+        stopPodContainer(ctx.engine, v.record.id, 0),
+        graceful,
+      ]);
+      if (kill.status === "rejected") throw kill.reason;
+      return;
+    }
+    await graceful;
+  } finally {
+    own?.dispose();
   }
-  await graceful;
 }
 
 /**

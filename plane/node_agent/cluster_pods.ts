@@ -47,7 +47,7 @@ import type { DesiredPod } from "../../core/daemon/pod_sync_planner.ts";
 import type { PodManifest, PodVolume } from "../../core/pod/pod_types.ts";
 import type { ClusterSession } from "./cluster_session.ts";
 import { apiPodRef, desiredFromApiPod, type PodProblem } from "./cluster_pod_manifest.ts";
-import { buildPodStatus, sameStatus } from "./pod_status_report.ts";
+import { buildPodStatus, containerStarted, sameStatus } from "./pod_status_report.ts";
 import { Nudge, sleep } from "./_nudge.ts";
 import {
   isMirrorPod,
@@ -596,10 +596,7 @@ export class ClusterPods implements DesiredPodSource {
       }
       // A failed creation may leave its sandbox (stopped, with its IP): its failure stands until
       // a container of the pod has started.
-      const started = detail !== undefined &&
-        Object.values(detail.pod.observation.containers).some((c) =>
-          c !== undefined && c.state !== "created"
-        );
+      const started = detail !== undefined && containerStarted(detail.pod.observation);
       if (started) this.#createFailures.delete(key);
       if (ref.deletionGraceSeconds !== undefined) {
         const at = this.#deleted.get(ref.uid);

@@ -13,7 +13,7 @@
 import { isRecord } from "../../core/is_record.ts";
 import type { ObservedPodDetail } from "../../core/daemon/observe.ts";
 import { lastStateOf, type TerminationState } from "../../core/pod/container_facts.ts";
-import { inCrashLoop, summarizePod } from "../../core/pod/pod_status.ts";
+import { inCrashLoop, type PodObservation, summarizePod } from "../../core/pod/pod_status.ts";
 import type { PodManifest } from "../../core/pod/pod_types.ts";
 import type { PodProblem } from "./cluster_pod_manifest.ts";
 
@@ -157,6 +157,23 @@ function condition(
 }
 
 /**
+ * Whether any container of the pod has started (running or exited; `created` has not): until
+ * then a failed creation's failure stands and the pod is retried, not finished.
+ *
+ * @example
+ * ```ts
+ * import { containerStarted } from "./pod_status_report.ts";
+ * import assert from "node:assert/strict";
+ * const created = { state: "created", restartCount: 0 } as const;
+ * assert.ok(!containerStarted({ sandbox: "notready", containers: { a: created } }));
+ * assert.ok(containerStarted({ sandbox: "ready", containers: { a: { ...created, state: "running" } } }));
+ * ```
+ */
+export function containerStarted(obs: PodObservation): boolean {
+  return Object.values(obs.containers).some((c) => c !== undefined && c.state !== "created");
+}
+
+/**
  * The pod's new status (see the module doc). `detail` absent: the pod is not created yet
  * (`Pending`, containers waiting in `ContainerCreating` or the problem's reason).
  *
@@ -206,9 +223,7 @@ export function buildPodStatus(input: PodStatusInput): Record<string, unknown> {
       : summary.phase;
     // A failed creation's stopped sandbox reads as Failed; the node retries it (unless
     // restartPolicy is Never), so it stays Pending, as the kubelet keeps such a pod.
-    const started = Object.values(detail.pod.observation.containers).some((c) =>
-      c !== undefined && c.state !== "created"
-    );
+    const started = containerStarted(detail.pod.observation);
     if (phase === "Failed" && policy !== "Never" && (retried || (input.problem && !started))) {
       phase = "Pending";
     }
