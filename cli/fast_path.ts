@@ -3,11 +3,12 @@
  * users type most at the floor of a Deno process (commander is CommonJS that requires `node:fs`,
  * `node:child_process`, `node:events`…, and setting up Deno's Node compatibility for it costs more
  * than the rest of these commands): `rkl --help`, `rkl container|pod list` with their list
- * options, and `rkl container run|create FILE`.
+ * options, `rkl container|pod run|create FILE` and `rkl pod rm|delete POD...`.
  *
  * The recognizer is deliberately narrower than commander: it accepts only well-formed argument
  * lists (`--opt value`, `--opt=value`, `-o value`, `-ovalue`, boolean flags, each option at most
- * once, global options before the group, the one argument a command takes) and returns undefined
+ * once, global options before the group, the one argument a command takes or, for `pod rm`, one
+ * or more) and returns undefined
  * for anything else — help of a
  * subcommand, an unknown or repeated option, a missing value, `--`, combined short flags, extra
  * arguments — so that commander handles it, errors and their messages included. `main_test.ts`
@@ -35,8 +36,10 @@ export interface FastCommand {
   readonly group: string;
   /** The subcommand's name and aliases; the first is its name. */
   readonly names: readonly string[];
-  /** True when it takes exactly one argument (`<file>`), false when none. */
+  /** True when it takes an argument (`<file>`, `<pod...>`), false when none. */
   readonly argument: boolean;
+  /** True when the argument is variadic (`<pod...>`: one or more). */
+  readonly variadic?: boolean;
   /** Its options (commander's, see `main_test.ts`). */
   readonly options: readonly FastOption[];
 }
@@ -49,6 +52,9 @@ export const FAST_GLOBAL_OPTIONS: readonly FastOption[] = [
 
 const output: FastOption = { short: "-o", long: "--output", key: "output", value: true };
 const quiet: FastOption = { short: "-q", long: "--quiet", key: "quiet", value: false };
+const namespace: FastOption = { short: "-n", long: "--namespace", key: "namespace", value: true };
+const cluster: FastOption = { long: "--cluster", key: "cluster", value: true };
+const kubeconfig: FastOption = { long: "--kubeconfig", key: "kubeconfig", value: true };
 
 /** The commands the fast path runs. */
 export const FAST_COMMANDS: readonly FastCommand[] = [
@@ -61,11 +67,25 @@ export const FAST_COMMANDS: readonly FastCommand[] = [
     argument: false,
     options: [
       output,
-      { short: "-n", long: "--namespace", key: "namespace", value: true },
+      namespace,
       { short: "-A", long: "--all-namespaces", key: "allNamespaces", value: false },
       quiet,
-      { long: "--cluster", key: "cluster", value: true },
-      { long: "--kubeconfig", key: "kubeconfig", value: true },
+      cluster,
+      kubeconfig,
+    ],
+  },
+  { group: "pod", names: ["run"], argument: true, options: [] },
+  { group: "pod", names: ["create"], argument: true, options: [cluster, kubeconfig] },
+  {
+    group: "pod",
+    names: ["rm", "delete"],
+    argument: true,
+    variadic: true,
+    options: [
+      { short: "-f", long: "--force", key: "force", value: false },
+      namespace,
+      cluster,
+      kubeconfig,
     ],
   },
 ];
@@ -80,10 +100,12 @@ export type FastInvocation =
     readonly kind: "command";
     /** The group's name (`container`, `pod`). */
     readonly group: string;
-    /** The subcommand's name (`list`, `run`, `create`), not an alias. */
+    /** The subcommand's name (`list`, `run`, `create`, `rm`), not an alias. */
     readonly command: string;
-    /** The command's argument, if it takes one. */
+    /** The command's argument, if it takes one (the first, for a variadic argument). */
     readonly argument?: string;
+    /** Every argument, for a command whose argument is variadic (`pod rm a b`). */
+    readonly arguments?: readonly string[];
     /** `--root`, `--runtime`. */
     readonly globals: FastFlags;
     /** The command's options. */
@@ -178,12 +200,15 @@ export function fastInvocation(
     if (next === undefined) return undefined;
     i = next;
   }
-  if (args.length !== (command.argument ? 1 : 0)) return undefined;
+  if (command.variadic ? args.length === 0 : args.length !== (command.argument ? 1 : 0)) {
+    return undefined;
+  }
   return {
     kind: "command",
     group,
     command: command.names[0]!,
     ...(command.argument ? { argument: args[0]! } : {}),
+    ...(command.variadic ? { arguments: args } : {}),
     globals,
     flags,
   };

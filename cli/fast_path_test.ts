@@ -39,7 +39,9 @@ Deno.test("the fast path's commands and options are commander's", async () => {
     assert.deepEqual([command.name(), ...command.aliases()], fast.names);
     const args = command.registeredArguments;
     assert.equal(args.length, fast.argument ? 1 : 0, `${fast.names[0]}: arguments`);
-    if (fast.argument) assert.deepEqual([args[0]!.required, args[0]!.variadic], [true, false]);
+    if (fast.argument) {
+      assert.deepEqual([args[0]!.required, args[0]!.variadic], [true, fast.variadic ?? false]);
+    }
     assertSameOptions(command, fast.options);
   }
 });
@@ -85,6 +87,28 @@ Deno.test("fastInvocation accepts well-formed list, run and create commands and 
       globals: {},
       flags: { output: "" },
     }],
+    [["pod", "run", "x.yaml"], {
+      group: "pod",
+      command: "run",
+      argument: "x.yaml",
+      globals: {},
+      flags: {},
+    }],
+    [["p", "create", "x.yaml", "--cluster=10.0.0.1:6443"], {
+      group: "pod",
+      command: "create",
+      argument: "x.yaml",
+      globals: {},
+      flags: { cluster: "10.0.0.1:6443" },
+    }],
+    [["--root", "/r", "pod", "delete", "-f", "a", "-n", "ns", "b"], {
+      group: "pod",
+      command: "rm",
+      argument: "a",
+      arguments: ["a", "b"],
+      globals: { root: "/r" },
+      flags: { force: true, namespace: "ns" },
+    }],
   ];
   for (const [argv, expected] of accepted) {
     assert.deepEqual(
@@ -104,7 +128,13 @@ Deno.test("fastInvocation accepts well-formed list, run and create commands and 
     ["c", "run", "-"],
     ["c", "run", "a.yaml", "--help"],
     ["c", "start", "x"],
-    ["pod", "run", "x.yaml"],
+    ["pod", "run", "x.yaml", "--cluster", "a:1"],
+    ["pod", "run", "a.yaml", "b.yaml"],
+    ["pod", "rm"],
+    ["pod", "rm", "-f"],
+    ["pod", "rm", "-f", "-f", "a"],
+    ["pod", "rm", "-fn", "ns", "a"],
+    ["pod", "stop", "a"],
     ["c", "list", "--help"],
     ["c", "list", "-h"],
     ["c", "list", "extra"],
@@ -160,6 +190,12 @@ Deno.test("main() prints the same with and without the fast path", async (t) => 
       ["--root", root, "pod", "list", "--cluster", "127.0.0.1:1", "-o", "bogus"],
       ["--root", root, "c", "run", "no-such.yaml"],
       ["--root", root, "c", "create", "testdata/pods/bad_duplicate.yaml"],
+      ["--root", root, "pod", "run", "no-such.yaml"],
+      ["--root", root, "pod", "run", "testdata/pods/bad_duplicate.yaml"],
+      ["--root", root, "pod", "create", "testdata/pods/bad_duplicate.yaml"],
+      ["--root", root, "pod", "rm", "no-such-pod"],
+      ["--root", root, "pod", "delete", "-f", "-n", "Not_A_Namespace", "x"],
+      ["--root", root, "p", "rm", "-f", "a", "b"],
     ];
     for (const argv of cases) {
       await t.step(argv.join(" "), async () => {

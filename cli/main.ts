@@ -186,9 +186,13 @@ function helpWidth(io: CliIo): number {
 /** Runs a command the fast path recognized (see `fast_path.ts`) with its group's own action. */
 async function runFast(io: CliIo, fast: FastInvocation & { kind: "command" }): Promise<void> {
   const globals = () => resolveGlobals(io, fast.globals as { root?: string; runtime?: string });
-  if (fast.group === "pod") {
+  if (fast.group === "pod" && fast.command === "list") {
     const { podList } = await load<typeof import("./pod_list.ts")>("./pod_list.ts");
     await podList(io, globals, fast.flags);
+  } else if (fast.group === "pod") {
+    const run = await load<typeof import("./pod_run.ts")>("./pod_run.ts");
+    if (fast.command === "rm") await run.podRemove(io, globals, fast.arguments!, fast.flags);
+    else await run.podFromManifest(io, globals, fast.argument!, fast.command === "run", fast.flags);
   } else if (fast.command === "list") {
     const { containerList } = await load<typeof import("./container_list.ts")>(
       "./container_list.ts",

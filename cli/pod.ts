@@ -6,12 +6,12 @@
  */
 import { daemonRunCommand } from "./daemon_options.ts";
 import { Command, type CommandUnknownOpts } from "./_command.ts";
-import { type CliIo, type GlobalOptions, userPath } from "./context.ts";
+import type { CliIo, GlobalOptions } from "./context.ts";
 import { withEngine, withEngineEach } from "./engine.ts";
-import { formatData, parseOutputFormat, printExecResult, printWarnings } from "./output.ts";
+import { formatData, parseOutputFormat, printExecResult } from "./output.ts";
 import { formatPodState } from "./pod_format.ts";
 import { podList } from "./pod_list.ts";
-import { clusterCreatePod, clusterDeletePods, clusterTarget } from "./pod_cluster.ts";
+import { PodFailedError, podFromManifest, podRemove } from "./pod_run.ts";
 import {
   manifestFor,
   parseNamespace,
@@ -19,16 +19,13 @@ import {
   targetContainer,
 } from "./pod_options.ts";
 import { parseGraceSeconds, parseLogsOptions, printLogs } from "./container.ts";
-import { RkError, StateError } from "../core/errors.ts";
 import { execSync } from "../core/container/exec.ts";
-import { loadPodManifest, type PodManifest } from "../core/pod/pod_manifest.ts";
-import { createPod, type PodFailure, runPod, startPod } from "../core/pod/pod_runner.ts";
+import { startPod } from "../core/pod/pod_runner.ts";
 import { podContainerName } from "../core/pod/pod_containers.ts";
 import { findSandbox } from "../core/pod/pod_store.ts";
 import { podView } from "../core/pod/pod_view.ts";
 import { stopPodSandbox } from "../core/pod/sandbox_stop.ts";
 import { releaseTerminalPods } from "../core/pod/pod_terminal.ts";
-import { removePod } from "../core/pod/pod_remove.ts";
 
 // The parsers and formatters live in pod_options.ts and pod_format.ts; re-exported for callers
 // that imported them from here.
@@ -40,38 +37,7 @@ export {
   targetContainer,
 } from "./pod_options.ts";
 export { formatPodList, formatPodState, type PodListRow } from "./pod_format.ts";
-
-/**
- * A pod that failed (a failing init container): the CLI exits 1 and names the container and its
- * exit code; the pod is kept so its logs can be read.
- *
- * @example
- * ```ts
- * import { PodFailedError } from "./pod.ts";
- * import assert from "node:assert/strict";
- * const e = new PodFailedError("web", { reason: 'init container "i" failed with exit code 3', exitCode: 3 });
- * assert.match(e.message, /Pod "web" failed: init container "i" failed with exit code 3/);
- * ```
- */
-export class PodFailedError extends RkError {
-  /** The failure. */
-  readonly failure: PodFailure;
-  /** Creates the error. */
-  constructor(pod: string, failure: PodFailure) {
-    super(
-      `Pod "${pod}" failed: ${failure.reason}` +
-        (failure.container ? `; see: rkl pod logs ${pod} -c ${failure.container}` : ""),
-    );
-    this.name = "PodFailedError";
-    this.failure = failure;
-  }
-}
-
-async function loadManifest(io: CliIo, file: string): Promise<PodManifest> {
-  const { pod, warnings } = await loadPodManifest(userPath(io, file), { baseDir: io.cwd });
-  printWarnings(io, warnings);
-  return pod;
-}
+export { PodFailedError } from "./pod_run.ts";
 
 const nsOption = ["-n, --namespace <namespace>", "pod namespace (default: default)"] as const;
 const clusterOption = [
@@ -103,30 +69,14 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
   group.command("run")
     .description("create a pod, run its init containers, start its containers; prints its name")
     .argument("<file>", "pod manifest (apiVersion: v1, kind: Pod)")
-    .action(async (file) => {
-      const pod = await loadManifest(io, file);
-      const result = await withEngine(io, globals, async (e) => {
-        const r = await runPod(e, pod);
-        // A pod that is already over (a failed init container under Never) releases its IP.
-        await releaseTerminalPods(e, { only: [r.sandbox.id] });
-        return r;
-      });
-      if (result.failure) throw new PodFailedError(pod.name, result.failure);
-      io.stdout(`${pod.name}\n`);
-    });
+    .action((file) => podFromManifest(io, globals, file, true));
 
   group.command("create")
     .description("create a pod's sandbox (pause container, network) without starting containers")
     .argument("<file>", "pod manifest")
     .option(...clusterOption)
     .option(...kubeconfigOption)
-    .action(async (file, opts) => {
-      const target = clusterTarget(io, opts);
-      if (target) return await clusterCreatePod(io, target, file);
-      const pod = await loadManifest(io, file);
-      await withEngine(io, globals, (e) => createPod(e, pod));
-      io.stdout(`${pod.name}\n`);
-    });
+    .action((file, opts) => podFromManifest(io, globals, file, false, opts));
 
   group.command("start")
     .description("run the init containers of created pods, then start their containers")
@@ -166,21 +116,7 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
     .option(...clusterOption)
     .option(...kubeconfigOption)
     .argument("<pod...>", "pod names or ids")
-    .action(async (refs, opts) => {
-      const namespace = parseNamespace(opts.namespace);
-      const target = clusterTarget(io, opts);
-      if (target) return await clusterDeletePods(io, target, refs, namespace);
-      await withEngineEach(io, globals, refs, async (e, ref) => {
-        try {
-          return (await removePod(e, ref, { namespace, force: opts.force ?? false })).name;
-        } catch (error) {
-          if (error instanceof StateError) {
-            io.stderr(`Hint: stop the pod first (rkl pod stop ${ref}) or use rm -f\n`);
-          }
-          throw error;
-        }
-      });
-    });
+    .action((refs, opts) => podRemove(io, globals, refs, opts));
 
   group.command("list")
     .alias("ls")
