@@ -28,7 +28,7 @@ const DEPENDENCIES: { spec: string; what: string; loadedBy: string }[] = [
   {
     spec: "@commander-js/extra-typings",
     what: "npm:commander (+ extra-typings), CommonJS",
-    loadedBy: "every command but --version, --help, c/pod list, c run/create",
+    loadedBy: "every command but --version, --help, c/pod list, c/pod run/create, pod rm",
   },
   { spec: "yaml", what: "npm:yaml, CommonJS", loadedBy: "manifests, -o yaml (deferred)" },
   {
@@ -62,8 +62,18 @@ const DEPENDENCIES: { spec: string; what: string; loadedBy: string }[] = [
     what: "cli/network_provider.ts (net/, CNI)",
     loadedBy: "on the first network attach/detach",
   },
+  {
+    spec: "../cli/container_run.ts",
+    what: "cli/container_run.ts (yaml deferred)",
+    loadedBy: "c run|create FILE",
+  },
+  {
+    spec: "../cli/pod_run.ts",
+    what: "cli/pod_run.ts (yaml deferred)",
+    loadedBy: "pod run|create FILE, pod rm",
+  },
   { spec: "../cli/container.ts", what: "cli/container.ts (commander)", loadedBy: "c start|stop|…" },
-  { spec: "../cli/pod.ts", what: "cli/pod.ts (commander)", loadedBy: "pod run|rm|…" },
+  { spec: "../cli/pod.ts", what: "cli/pod.ts (commander)", loadedBy: "pod start|stop|exec|…" },
 ];
 
 async function runQuiet(argv: string[]): Promise<string> {
