@@ -1,11 +1,12 @@
 /**
- * What the real kubectl prints for objects the API server refuses: invalid volumes (422) —
- * against a real etcd.
+ * What the real kubectl prints for objects the API server refuses: invalid volumes (422) and
+ * unknown fields under `fieldValidation=Strict` (create, replace, apply's patch) — against a
+ * real etcd.
  */
 import assert from "node:assert/strict";
 import { startTestCluster } from "./_testing.ts";
 
-const _deployment = (name: string, extra = "") =>
+const deployment = (name: string, extra = "") =>
   `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: ${name}}
@@ -75,5 +76,93 @@ spec:
         );
       },
     );
+
+    await t.step("create with unknown fields: 400 naming the kind and version", async () => {
+      const r = await c.kubectl(
+        ["create", "-f", "-"],
+        deployment("typo", ", imagee: x, tty2: true"),
+      );
+      assert.equal(r.code, 1, r.stdout);
+      assert.equal(
+        r.stderr.trim(),
+        'Error from server (BadRequest): error when creating "STDIN": Deployment in version ' +
+          '"v1" cannot be handled as a Deployment: strict decoding error: unknown field ' +
+          '"spec.template.spec.containers[0].imagee", unknown field ' +
+          '"spec.template.spec.containers[0].tty2"',
+      );
+    });
+
+    await t.step("--validate=warn creates and prints a warning per field", async () => {
+      const r = await c.kubectl(
+        ["create", "--validate=warn", "-f", "-"],
+        deployment("warned", ", imagee: x"),
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        /^Warning: unknown field "spec\.template\.spec\.containers\[0\]\.imagee"$/m,
+      );
+      const ignored = await c.kubectl(
+        ["create", "--validate=false", "-f", "-"],
+        deployment("ignored", ", imagee: x"),
+      );
+      assert.equal(ignored.code, 0, ignored.stderr);
+      assert.doesNotMatch(ignored.stderr, /unknown field/);
+    });
+
+    await t.step("replace with an unknown field: the same decoding error", async () => {
+      const r = await c.kubectl(["replace", "-f", "-"], deployment("warned", ", imagee: x"));
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(
+        r.stderr,
+        /error when replacing "STDIN": Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec\.template\.spec\.containers\[0\]\.imagee"$/m,
+      );
+    });
+
+    await t.step("apply's patch with an unknown field: 422 on the patch as a Go map", async () => {
+      // kubectl prints a 422 without kind and name as "The request is invalid".
+      const first = await c.kubectl(["apply", "-f", "-"], deployment("applied"));
+      assert.equal(first.code, 0, first.stderr);
+      const r = await c.kubectl(["apply", "-f", "-"], deployment("applied", ", imagee: x"));
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(
+        r.stderr,
+        /^The request is invalid: patch: Invalid value: "map\[.*\]": strict decoding error: unknown field "spec\.template\.spec\.containers\[0\]\.imagee"$/m,
+      );
+    });
+
+    await t.step("a merge patch with an unknown field: the patched object as JSON", async () => {
+      const res = await c.request(
+        "/apis/apps/v1/namespaces/default/deployments/applied?fieldValidation=Strict",
+        {
+          method: "PATCH",
+          headers: { "content-type": "application/merge-patch+json" },
+          body: JSON.stringify({ spec: { paused: true, pausedd: true } }),
+        },
+      );
+      assert.equal(res.status, 422);
+      const s = await res.json() as {
+        reason: string;
+        message: string;
+        details: { causes: { field: string; message: string }[] };
+      };
+      assert.equal(s.reason, "Invalid");
+      assert.equal(s.details.causes[0]!.field, "patch");
+      assert.match(
+        s.message,
+        /^ "" is invalid: patch: Invalid value: "\{.*\\"pausedd\\":true.*\}": strict decoding error: unknown field "spec\.pausedd"$/,
+      );
+      const warn = await c.request(
+        "/apis/apps/v1/namespaces/default/deployments/applied?fieldValidation=Warn",
+        {
+          method: "PATCH",
+          headers: { "content-type": "application/merge-patch+json" },
+          body: JSON.stringify({ spec: { pausedd: true } }),
+        },
+      );
+      assert.equal(warn.status, 200);
+      assert.equal(warn.headers.get("warning"), '299 - "unknown field \\"spec.pausedd\\""');
+      await warn.body?.cancel();
+    });
   },
 });
