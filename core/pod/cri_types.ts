@@ -77,6 +77,11 @@ export interface CriMount {
   hostPath: string;
   /** Read-only. */
   readonly: boolean;
+  /**
+   * The directory inside the volume that `hostPath` names (`subPath`, or `subPathExpr`
+   * expanded), resolved safely right before the container is created.
+   */
+  subPath?: string;
 }
 
 /** Security settings of a container. */

@@ -208,7 +208,7 @@ function parseMount(
   f: ManifestField,
   volumes: ReadonlySet<string>,
 ): NonNullable<ContainerInput["volumeMounts"]>[number] {
-  f.object().known(["name", "mountPath", "readOnly", "subPath"]);
+  f.object().known(["name", "mountPath", "readOnly", "subPath", "subPathExpr"]);
   const name = f.requiredString("name");
   if (!volumes.has(name)) {
     throw f.get("name").error(
@@ -230,6 +230,18 @@ function parseMount(
       throw f.get("subPath").error(`expected a relative path without "..", got "${sub}"`);
     }
     m.subPath = sub;
+  }
+  // kube-apiserver's ValidateVolumeMounts: the expression text is a relative path without
+  // "..", and excludes subPath; what it expands to is checked when the container is created.
+  const expr = optionalText(f, "subPathExpr");
+  if (expr !== undefined) {
+    if (sub !== undefined) {
+      throw f.get("subPathExpr").error("subPathExpr and subPath are mutually exclusive");
+    }
+    if (expr.startsWith("/") || expr.split("/").includes("..")) {
+      throw f.get("subPathExpr").error(`expected a relative path without "..", got "${expr}"`);
+    }
+    m.subPathExpr = expr;
   }
   return m;
 }

@@ -161,6 +161,28 @@ Deno.test("parsePodManifest() rejects bad input with line and field path", async
       message: /unknown volume "data" \(spec\.volumes has "cache"\)/,
     },
     {
+      name: "subPath and subPathExpr together",
+      text: pod(
+        "  containers:\n    - name: app\n      image: img\n      volumeMounts:\n" +
+          "        - {name: data, mountPath: /d, subPath: a, subPathExpr: $(HOSTNAME)}\n" +
+          "  volumes:\n    - {name: data, emptyDir: {}}\n",
+      ),
+      path: "spec.containers[0].volumeMounts[0].subPathExpr",
+      line: 10,
+      message: /subPathExpr and subPath are mutually exclusive/,
+    },
+    {
+      name: "an absolute subPathExpr",
+      text: pod(
+        "  containers:\n    - name: app\n      image: img\n      volumeMounts:\n" +
+          "        - {name: data, mountPath: /d, subPathExpr: /$(HOSTNAME)}\n" +
+          "  volumes:\n    - {name: data, emptyDir: {}}\n",
+      ),
+      path: "spec.containers[0].volumeMounts[0].subPathExpr",
+      line: 10,
+      message: /expected a relative path without "\.\.", got "\/\$\(HOSTNAME\)"/,
+    },
+    {
       name: "invalid container name",
       text: pod("  containers:\n    - {name: App_1, image: img}\n"),
       path: "spec.containers[0].name",

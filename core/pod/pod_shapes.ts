@@ -164,6 +164,7 @@ const container: Shape<PodContainerSpec> = object<PodContainerSpec>({
     mountPath: text,
     readOnly: boolean,
     subPath: optional(text),
+    subPathExpr: optional(text),
   })),
   securityContext: object<PodSecurityContext>({
     privileged: optional(boolean),

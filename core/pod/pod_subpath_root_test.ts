@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { Engine } from "../container/mod.ts";
 import { execSync } from "../container/mod.ts";
-import { rootTest, withTempEngine } from "../testing.ts";
+import { rootTest, waitFor, withTempEngine } from "../testing.ts";
 import { parsePodManifest } from "./pod_manifest.ts";
 import { podContainerName } from "./pod_containers.ts";
 import { runPod } from "./pod_runner.ts";
@@ -76,5 +76,54 @@ rootTest("a subPath through a link inside the volume, and a missing subPath, wor
       assert.equal(r.stdout, sub === "alias" ? "f\nok\n" : "");
       await removePodSandbox(engine, sandbox.id);
     }
+  });
+});
+
+function podWithExpr(expr: string): string {
+  return `
+apiVersion: v1
+kind: Pod
+metadata: { name: expr-pod }
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+    - name: app
+      image: ${busybox}
+      command: [sh, -c, 'echo from-app > /mnt/f && exec sleep 3600']
+      env:
+        - { name: POD_NAME, valueFrom: { fieldRef: { fieldPath: metadata.name } } }
+        - { name: SUB, value: "logs-$(POD_NAME)" }
+      volumeMounts:
+        - { name: vol, mountPath: /mnt, subPathExpr: "${expr}" }
+        - { name: vol, mountPath: /all }
+  volumes: [{ name: vol, emptyDir: {} }]
+`;
+}
+
+rootTest("subPathExpr mounts the directory its expansion names (downward API env)", async () => {
+  await withEngine(async (engine) => {
+    const pod = parsePodManifest(podWithExpr("$(SUB)/app"), "p.yaml", { baseDir: repo }).pod;
+    const { sandbox, failure } = await runPod(engine, pod);
+    assert.equal(failure, undefined);
+    const name = podContainerName(sandbox, "app");
+    // The app wrote through the expanded subPath; the whole volume shows where it landed.
+    const out = await waitFor("the app's file in the expanded subPath", async () => {
+      const r = await execSync(engine, name, ["sh", "-c", "cat /all/logs-expr-pod/app/f; true"]);
+      return r.stdout || undefined;
+    });
+    assert.equal(out, "from-app\n");
+    await removePodSandbox(engine, sandbox.id);
+  });
+});
+
+rootTest("a subPathExpr naming an unset variable fails the pod and rolls it back", async () => {
+  await withEngine(async (engine) => {
+    const pod = parsePodManifest(podWithExpr("$(NOPE)/app"), "p.yaml", { baseDir: repo }).pod;
+    await assert.rejects(runPod(engine, pod), {
+      name: "SubPathExprError",
+      message: "missing value for NOPE",
+    });
+    assert.deepEqual(listSandboxRecords(engine.db), []);
+    assert.deepEqual(await engine.runtime.list(), []);
   });
 });

@@ -16,6 +16,7 @@ import {
 import { podLimits } from "../cgroup/pod_limits.ts";
 import type { CriContainerConfig, PodSandboxConfig } from "./cri_types.ts";
 import { expandCommand, expandEnv } from "../k8s/expansion.ts";
+import { expandSubPathExpr } from "./sub_path_expr.ts";
 import type {
   HostPathType,
   PodContainerSpec,
@@ -214,9 +215,43 @@ export function fieldValue(path: PodFieldPath, f: PodFieldValues): string {
 }
 
 /**
+ * The environment of container `c` (name → value) as the kubelet builds it: each literal value
+ * is expanded against the entries before it; downward API references are resolved from
+ * `fields`, never expanded.
+ *
+ * @example
+ * ```ts
+ * import { containerEnvironment } from "./pod_translate.ts";
+ * import assert from "node:assert/strict";
+ * const env = containerEnvironment(
+ *   { env: [{ name: "POD", fieldRef: "metadata.name" }, { name: "DIR", value: "logs/$(POD)" }] },
+ *   { name: "web", namespace: "default", uid: "u", nodeName: "n", podIPs: [] },
+ * );
+ * assert.equal(env.get("DIR"), "logs/web");
+ * ```
+ */
+export function containerEnvironment(
+  c: Pick<PodContainerSpec, "env">,
+  fields: PodFieldValues,
+): Map<string, string> {
+  return expandEnv(
+    c.env.map((e) =>
+      "value" in e
+        ? { name: e.name, value: e.value }
+        : { name: e.name, value: fieldValue(e.fieldRef, fields), resolved: true }
+    ),
+  );
+}
+
+/**
  * The CRI config of one container of a pod: env references resolved and `$(VAR)` references
  * expanded as the kubelet does (`../k8s/expansion.ts`), the pod-level `securityContext` under the
- * container's own, volume mounts turned into host binds (with `subPath`), identity labels set.
+ * container's own, volume mounts turned into host binds (with `subPath`, or `subPathExpr`
+ * expanded from the container's environment), identity labels set.
+ *
+ * Throws `SubPathExprError` (`./sub_path_expr.ts`) when a `subPathExpr` names a variable
+ * without a value or expands to an absolute path or one with `..` (the kubelet's
+ * `CreateContainerConfigError`).
  *
  * @example
  * ```ts
@@ -241,23 +276,17 @@ export function containerConfig(
   c: PodContainerSpec,
   ctx: ContainerContext,
 ): CriContainerConfig {
-  // The kubelet's order: each literal value is expanded against the entries before it; field
-  // references are resolved, never expanded; command and args see the whole environment.
-  const env = expandEnv(
-    c.env.map((e) =>
-      "value" in e
-        ? { name: e.name, value: e.value }
-        : { name: e.name, value: fieldValue(e.fieldRef, ctx.fields), resolved: true }
-    ),
-  );
+  const env = containerEnvironment(c, ctx.fields);
   const byName = new Map(ctx.volumes.map((v) => [v.name, v]));
   const mounts = c.volumeMounts.map((m) => {
     const v = byName.get(m.name);
     if (v === undefined) throw new TypeError(`volume "${m.name}" is not in the volume plan`);
+    const sub = m.subPathExpr ? expandSubPathExpr(m.subPathExpr, env) : m.subPath;
     return {
       containerPath: m.mountPath,
-      hostPath: m.subPath ? join(v.hostPath, m.subPath) : v.hostPath,
+      hostPath: sub ? join(v.hostPath, sub) : v.hostPath,
       readonly: m.readOnly || v.kind === "projected",
+      ...(sub ? { subPath: sub } : {}),
     };
   });
   const sc = effectiveSecurity(pod.securityContext, c.securityContext);

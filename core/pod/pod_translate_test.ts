@@ -117,7 +117,7 @@ Deno.test("containerConfig() resolves env references and mounts volumes", () => 
   ]);
   assert.deepEqual(cfg.mounts, [
     { containerPath: "/data", hostPath: "/v/data", readonly: false },
-    { containerPath: "/etc/conf", hostPath: "/srv/conf", readonly: true },
+    { containerPath: "/etc/conf", hostPath: "/srv/conf", readonly: true, subPath: "conf" },
   ]);
   assert.deepEqual(cfg.linux.resources, {
     limits: { cpu: "500m", memory: "64Mi" },
@@ -135,4 +135,33 @@ Deno.test("containerConfig() resolves env references and mounts volumes", () => 
   });
   assert.equal(init.labels[LABEL_INIT], "true");
   assert.equal(init.command, undefined);
+});
+
+Deno.test("containerConfig() expands subPathExpr from the container's environment", () => {
+  const volumes = planVolumes(pod.volumes, "/v");
+  const fields = { name: "web", namespace: "team", uid: "u", nodeName: "node", podIPs: [] };
+  const c = pod.containers[0]!;
+  const withExpr = (expr: string) => ({
+    ...c,
+    volumeMounts: [{ name: "data", mountPath: "/data", readOnly: false, subPathExpr: expr }],
+  });
+  const cfg = containerConfig(pod, withExpr("logs/$(NS)/$(A)"), {
+    volumes,
+    fields,
+    init: false,
+    attempt: 0,
+  });
+  assert.deepEqual(cfg.mounts, [
+    {
+      containerPath: "/data",
+      hostPath: "/v/data/logs/team/y",
+      readonly: false,
+      subPath: "logs/team/y",
+    },
+  ]);
+  assert.throws(
+    () =>
+      containerConfig(pod, withExpr("$(POD_NAMEX)"), { volumes, fields, init: false, attempt: 0 }),
+    { name: "SubPathExprError", message: "missing value for POD_NAMEX" },
+  );
 });

@@ -88,6 +88,11 @@ export interface PodVolumeMount {
   readOnly: boolean;
   /** Sub-directory of the volume to mount instead of its root. */
   subPath?: string;
+  /**
+   * Like `subPath`, with `$(VAR_NAME)` expanded from the container's environment when the
+   * container is created (`./sub_path_expr.ts`); never set together with `subPath`.
+   */
+  subPathExpr?: string;
 }
 
 /** A container's `securityContext` (the supported subset). */

@@ -209,8 +209,8 @@ export async function resolveSubPathMounts(
   const mounts = await Promise.all(cfg.mounts.map(async (m, i) => {
     const vm = c.volumeMounts[i];
     const v = vm === undefined ? undefined : byName.get(vm.name);
-    if (vm?.subPath === undefined || v === undefined) return m;
-    return { ...m, hostPath: await resolveSubPath(v.hostPath, vm.subPath) };
+    if (m.subPath === undefined || v === undefined) return m;
+    return { ...m, hostPath: await resolveSubPath(v.hostPath, m.subPath) };
   }));
   return { ...cfg, mounts };
 }

@@ -19,7 +19,7 @@ import {
   portNumErrors,
 } from "./_name_rules.ts";
 import { validateAnnotations, validateLabels } from "./_validate_meta.ts";
-import { VOLUME_SOURCES } from "./_volume_sources.ts";
+import { validateVolumeMounts, validateVolumes } from "./_validate_volumes.ts";
 import { cloneJson } from "./clone_json.ts";
 
 type Obj = Record<string, unknown>;
@@ -173,23 +173,7 @@ function validateContainer(
       }
     }
   });
-  const mountPaths = new Set<string>();
-  list(c.volumeMounts).forEach((m, i) => {
-    const mp = path.child("volumeMounts").index(i);
-    if (!isRecord(m)) {
-      errs.invalid(mp, m, "must be an object");
-      return;
-    }
-    if (typeof m.name !== "string" || m.name === "") errs.required(mp.child("name"));
-    else if (!volumes.has(m.name)) errs.notFound(mp.child("name"), m.name);
-    if (typeof m.mountPath !== "string" || m.mountPath === "") errs.required(mp.child("mountPath"));
-    else {
-      if (mountPaths.has(m.mountPath)) {
-        errs.invalid(mp.child("mountPath"), m.mountPath, "must be unique");
-      }
-      mountPaths.add(m.mountPath);
-    }
-  });
+  validateVolumeMounts(errs, c.volumeMounts, path.child("volumeMounts"), volumes);
 }
 
 function validateContainerList(
@@ -214,32 +198,6 @@ function validateContainerList(
     }
     validateContainer(errs, c, cp, volumes, isInit);
   });
-}
-
-function validateVolumes(errs: FieldErrors, vols: unknown, path: FieldPath): Set<string> {
-  const names = new Set<string>();
-  list(vols).forEach((v, i) => {
-    const vp = path.index(i);
-    if (!isRecord(v)) {
-      errs.invalid(vp, v, "must be an object");
-      return;
-    }
-    if (typeof v.name !== "string" || v.name === "") errs.required(vp.child("name"));
-    else {
-      errs.invalidEach(vp.child("name"), v.name, dns1123LabelErrors(v.name));
-      if (names.has(v.name)) errs.duplicate(vp.child("name"), v.name);
-      names.add(v.name);
-    }
-    const sources = Object.keys(v).filter((k) => VOLUME_SOURCES.includes(k) && v[k] !== null);
-    if (sources.length === 0) errs.required(vp, "must specify a volume type");
-    for (const extra of sources.slice(1)) {
-      errs.forbidden(vp.child(extra), "may not specify more than 1 volume type");
-    }
-    if (isRecord(v.hostPath) && (typeof v.hostPath.path !== "string" || v.hostPath.path === "")) {
-      errs.required(vp.child("hostPath", "path"));
-    }
-  });
-  return names;
 }
 
 /** `AccumulateUniqueHostPorts`: a host port (protocol, IP) is used once per pod. */

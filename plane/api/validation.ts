@@ -46,7 +46,9 @@ export { unknownFields } from "./unknown_fields.ts";
  * Namespace and Node; label keys are qualified names and values ≤ 63 characters; annotation
  * keys are qualified names and all annotations together ≤ 256 KiB; pod specs need uniquely
  * named DNS-1123-label containers with images, ports 1–65535, known restart/DNS/pull
- * policies, mounts of declared volumes; Deployments and ReplicaSets need a selector that
+ * policies, volumes with one valid source each (configMap/secret names, relative item paths
+ * without `..`, modes 0–0777, no duplicate projected paths), mounts of declared volumes at
+ * unique paths with a relative `subPath` or `subPathExpr` (not both); Deployments and ReplicaSets need a selector that
  * matches the template's labels and `restartPolicy: Always`; updates may not change name,
  * namespace, uid, a controller's selector, a Service's clusterIP, a Secret's type, or a pod's
  * spec beyond images, activeDeadlineSeconds, tolerations additions and

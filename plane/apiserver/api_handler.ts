@@ -573,26 +573,27 @@ export class ApiHandler {
 
   /**
    * The `fieldValidation` check of a write (kube-apiserver's default is `Warn`): returns a
-   * function that looks for unknown fields in an object of `kind` and, with `Strict`, fails
-   * with 400 `strict decoding error: unknown field "spec.x"`, with `Warn` adds one warning per
-   * field to `warnings`.
+   * function that looks for unknown fields in an object of `kind` and, with `Strict`, throws
+   * what `fail` makes of `strict decoding error: unknown field "spec.x", unknown field
+   * "spec.y"` (the decoding error of a create or update, the `patch` cause of a patch), with
+   * `Warn` adds one warning `unknown field "spec.x"` per field to `warnings`.
    */
   #fieldValidation(
     q: URLSearchParams,
     warnings: string[],
-  ): (kind: string, obj: unknown) => void {
+  ): (kind: string, obj: unknown, fail: (message: string) => ApiError) => void {
     const v = q.get("fieldValidation") || "Warn";
     if (!["Strict", "Warn", "Ignore"].includes(v)) {
       throw ApiError.badRequest(
         `fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`,
       );
     }
-    return (kind, obj) => {
+    return (kind, obj, fail) => {
       if (v === "Ignore") return;
       const unknown = unknownFields(kind, obj);
       if (unknown.length === 0) return;
       const texts = unknown.map((f) => `unknown field ${JSON.stringify(f)}`);
-      if (v === "Strict") throw ApiError.badRequest(`strict decoding error: ${texts.join(", ")}`);
+      if (v === "Strict") throw fail(`strict decoding error: ${texts.join(", ")}`);
       warnings.push(...texts);
     };
   }
@@ -615,10 +616,42 @@ export class ApiHandler {
       ? jsonTypeError(kind, body, apiVersion)
       : jsonTypeError(bodyKind, body, given);
     if (err === undefined) return;
-    throw ApiError.badRequest(
+    throw this.#decodeError(r, kind, body, err.message);
+  }
+
+  /**
+   * A decoding failure of a create or update body as kube-apiserver words it
+   * (`transformDecodeError`): 400 `Pod in version "v1" cannot be handled as a Pod: <message>`,
+   * naming the kind and version the body gives.
+   */
+  #decodeError(
+    r: ApiResource,
+    kind: string,
+    body: Record<string, unknown>,
+    message: string,
+  ): ApiError {
+    const apiVersion = kind === "Scale" ? "autoscaling/v1" : this.#apiVersion(r);
+    const given = typeof body.apiVersion === "string" && body.apiVersion !== ""
+      ? body.apiVersion
+      : apiVersion;
+    const bodyKind = typeof body.kind === "string" && body.kind !== "" ? body.kind : kind;
+    return ApiError.badRequest(
       `${bodyKind} in version ${JSON.stringify(given.slice(given.indexOf("/") + 1))} ` +
-        `cannot be handled as a ${kind}: ${err.message}`,
+        `cannot be handled as a ${kind}: ${message}`,
     );
+  }
+
+  /**
+   * A failure to decode a patch's result as kube-apiserver words it: `422 Invalid` with the
+   * cause `patch: Invalid value: "<shown>": <message>` and the message
+   * ` "" is invalid: patch: ...` (`errors.NewInvalid` with an empty kind and name).
+   */
+  #patchError(shown: string, message: string): ApiError {
+    return ApiError.invalid("", "", "", [{
+      reason: "FieldValueInvalid",
+      message: `Invalid value: ${JSON.stringify(shown)}: ${message}`,
+      field: "patch",
+    }]);
   }
 
   /**
@@ -633,11 +666,7 @@ export class ApiHandler {
     const apiVersion = kind === "Scale" ? "autoscaling/v1" : this.#apiVersion(r);
     const err = jsonTypeError(kind, out, apiVersion);
     if (err === undefined) return;
-    throw ApiError.invalid("", "", "", [{
-      reason: "FieldValueInvalid",
-      message: `Invalid value: ${JSON.stringify(shown())}: ${err.message}`,
-      field: "patch",
-    }]);
+    throw this.#patchError(shown(), err.message);
   }
 
   /** The field manager of a write: `?fieldManager=`, else the client's user agent name. */
@@ -836,7 +865,7 @@ export class ApiHandler {
         if (name !== undefined || sub !== undefined) throw ApiError.methodNotAllowed();
         const body = await this.#bodyObject(req, r, r.kind);
         this.#checkTypes(r, r.kind, body);
-        check(r.kind, body);
+        check(r.kind, body, (m) => this.#decodeError(r, r.kind, body, m));
         let release = async () => {};
         if (r.kind === "Service" && !dryRun) {
           body.metadata.namespace = ns;
@@ -863,8 +892,9 @@ export class ApiHandler {
         const check = this.#fieldValidation(q, warnings);
         const dryRun = this.#dryRun(q);
         const body = await this.#bodyObject(req, r, sub === "scale" ? "Scale" : r.kind);
-        this.#checkTypes(r, sub === "scale" ? "Scale" : r.kind, body);
-        check(sub === "scale" ? "Scale" : r.kind, body);
+        const bodyKind = sub === "scale" ? "Scale" : r.kind;
+        this.#checkTypes(r, bodyKind, body);
+        check(bodyKind, body, (m) => this.#decodeError(r, bodyKind, body, m));
         if (sub === "scale") return await this.#updateScale(st, ns, name!, () => body, dryRun);
         const manager = this.#manager(req, q);
         const updated = await st.update(
@@ -904,16 +934,14 @@ export class ApiHandler {
           const out = applyPatch(type, cur, patch, kind) as ApiObject;
           if (!isRecord(out.metadata)) out.metadata = {};
           if (!setsRv) delete out.metadata.resourceVersion;
-          this.#checkPatchedTypes(
-            r,
-            kind,
-            out,
-            () =>
-              type === "application/strategic-merge-patch+json"
-                ? goValueText(patch)
-                : JSON.stringify(out),
-          );
-          check(kind, out);
+          // kube-apiserver shows the patch as a Go map for a strategic merge patch, the
+          // patched object's JSON for the others.
+          const shown = () =>
+            type === "application/strategic-merge-patch+json"
+              ? goValueText(patch)
+              : JSON.stringify(out);
+          this.#checkPatchedTypes(r, kind, out, shown);
+          check(kind, out, (m) => this.#patchError(shown(), m));
           return out;
         };
         if (sub === "scale") return await this.#updateScale(st, ns, name!, patched, dryRun);
@@ -1003,7 +1031,7 @@ export class ApiHandler {
     sub: string | undefined,
     patch: unknown,
     dryRun: boolean,
-    check: (kind: string, obj: unknown) => void,
+    check: (kind: string, obj: unknown, fail: (message: string) => ApiError) => void,
   ): Promise<Response> {
     const manager = q.get("fieldManager");
     if (!manager) {
@@ -1018,7 +1046,7 @@ export class ApiHandler {
     // typed conversion's error is not a Status); 400 as for a create, which is what
     // kubernetes/kubernetes#139255 proposes.
     this.#checkTypes(r, r.kind, patch);
-    check(r.kind, patch);
+    check(r.kind, patch, (m) => this.#decodeError(r, r.kind, patch, m));
     const opts = {
       manager,
       force,

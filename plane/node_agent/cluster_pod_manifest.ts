@@ -13,6 +13,8 @@ import { isRecord } from "../../core/is_record.ts";
 import { imageBundleProblem } from "../../core/rootfs.ts";
 import { imageBundleCandidates } from "./image_reference.ts";
 import { parsePodManifest } from "../../core/pod/pod_manifest.ts";
+import { containerEnvironment } from "../../core/pod/pod_translate.ts";
+import { expandSubPathExpr, SubPathExprError } from "../../core/pod/sub_path_expr.ts";
 import type { DesiredPod } from "../../core/daemon/pod_sync_planner.ts";
 import type { PodManifest, ProjectedFile } from "../../core/pod/pod_types.ts";
 import { type ConfigEvent, type ConfigSources, resolvePodConfig } from "./pod_config_resolve.ts";
@@ -234,6 +236,9 @@ export function desiredFromApiPod(
       );
     }
     const uid = ref?.uid ?? "";
+    const nodeName = isRecord(spec) && typeof spec.nodeName === "string" ? spec.nodeName : "";
+    const subPathProblem = subPathExprProblem(pod, uid, nodeName);
+    if (subPathProblem) return { problem: subPathProblem };
     pod.annotations = {
       ...pod.annotations,
       [STATIC_POD_ANNOTATION_SOURCE]: "api",
@@ -273,6 +278,35 @@ export function desiredFromApiPod(
       },
     };
   }
+}
+
+/**
+ * The kubelet's `CreateContainerConfigError` for a `subPathExpr` that names a variable without
+ * a value or expands to an absolute path or one with `..` (its message, e.g. `missing value
+ * for POD_NAMEX`), found before the pod is handed to the daemon. The pod's IPs are not known
+ * yet: a documentation address stands in for `status.podIP` (an address has no `/` and no
+ * `..` element, so the outcome is the same).
+ */
+function subPathExprProblem(
+  pod: PodManifest,
+  uid: string,
+  nodeName: string,
+): PodProblem | undefined {
+  const fields = { name: pod.name, namespace: pod.namespace, uid, nodeName, podIPs: ["192.0.2.1"] };
+  for (const c of [...pod.initContainers, ...pod.containers]) {
+    if (!c.volumeMounts.some((m) => m.subPathExpr !== undefined)) continue;
+    const env = containerEnvironment(c, fields);
+    for (const m of c.volumeMounts) {
+      if (m.subPathExpr === undefined) continue;
+      try {
+        expandSubPathExpr(m.subPathExpr, env);
+      } catch (e) {
+        if (!(e instanceof SubPathExprError)) throw e;
+        return { reason: "CreateContainerConfigError", message: e.message };
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
