@@ -7,6 +7,7 @@
  */
 import {
   type CryptoKey as JoseKey,
+  decodeJwt,
   exportJWK,
   importPKCS8,
   importSPKI,
@@ -14,7 +15,11 @@ import {
   jwtVerify,
   SignJWT,
 } from "jose";
-import type { ServiceAccountClaims } from "./service_account_claims.ts";
+import {
+  LEGACY_SERVICE_ACCOUNT_ISSUER,
+  type LegacyServiceAccountClaims,
+  type ServiceAccountClaims,
+} from "./service_account_claims.ts";
 
 const ALG = "ES256";
 
@@ -104,6 +109,35 @@ export class TokenIssuer {
   }
 
   /**
+   * Signs the claims of a legacy Secret-based token (no `exp`, no `aud`) with the same key and
+   * header, as kube-controller-manager's tokens controller (`JWTTokenGenerator` with
+   * `LegacyIssuer`).
+   */
+  async signLegacy(claims: LegacyServiceAccountClaims): Promise<string> {
+    return await new SignJWT({ ...claims } as unknown as Record<string, unknown>)
+      .setProtectedHeader({ alg: ALG, kid: this.keyId })
+      .sign(this.#private);
+  }
+
+  /**
+   * Checks a legacy token's signature and its issuer ({@linkcode LEGACY_SERVICE_ACCOUNT_ISSUER});
+   * such tokens carry no `exp`, `nbf` or `aud` (kube's legacy validator checks none). Never
+   * throws for a bad token.
+   */
+  async verifyLegacy(token: string): Promise<VerifyResult> {
+    try {
+      const { payload } = await jwtVerify(token, this.#public, {
+        algorithms: [ALG],
+        issuer: LEGACY_SERVICE_ACCOUNT_ISSUER,
+        clockTolerance: TOKEN_LEEWAY_SECONDS,
+      });
+      return { ok: true, payload: payload as Record<string, unknown> };
+    } catch (e) {
+      return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  /**
    * Checks a token's signature, issuer (this issuer), `exp` and `nbf` (with
    * {@linkcode TOKEN_LEEWAY_SECONDS} of leeway) and that one of its audiences is in
    * `audiences`. Never throws for a bad token: the result says why it is refused.
@@ -121,6 +155,26 @@ export class TokenIssuer {
       return { ok: true, payload: payload as Record<string, unknown> };
     } catch (e) {
       return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  /**
+   * The unverified `iss` of a compact JWT (`undefined` when it cannot be decoded): which of
+   * the verifiers a token is for, as kube-apiserver picks the authenticator by issuer.
+   *
+   * @example
+   * ```ts
+   * import { TokenIssuer } from "./token_issuer.ts";
+   * import assert from "node:assert/strict";
+   * assert.equal(TokenIssuer.peekIssuer("a.b.c"), undefined);
+   * ```
+   */
+  static peekIssuer(token: string): string | undefined {
+    try {
+      const iss = decodeJwt(token).iss;
+      return typeof iss === "string" ? iss : undefined;
+    } catch {
+      return undefined;
     }
   }
 
