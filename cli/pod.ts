@@ -6,7 +6,7 @@
  */
 import { daemonRunCommand } from "./daemon_options.ts";
 import { Command, type CommandUnknownOpts } from "./_command.ts";
-import { type CliIo, type GlobalOptions, userPath } from "./context.ts";
+import { type CliIo, type GlobalOptions, imageDirOf, userPath } from "./context.ts";
 import { withEngine, withEngineEach } from "./engine.ts";
 import { formatData, parseOutputFormat, printExecResult, printWarnings } from "./output.ts";
 import { formatPodState } from "./pod_format.ts";
@@ -67,8 +67,15 @@ export class PodFailedError extends RkError {
   }
 }
 
-async function loadManifest(io: CliIo, file: string): Promise<PodManifest> {
-  const { pod, warnings } = await loadPodManifest(userPath(io, file), { baseDir: io.cwd });
+async function loadManifest(
+  io: CliIo,
+  globals: () => GlobalOptions,
+  file: string,
+): Promise<PodManifest> {
+  const { pod, warnings } = await loadPodManifest(userPath(io, file), {
+    baseDir: io.cwd,
+    imageDir: imageDirOf(globals()),
+  });
   printWarnings(io, warnings);
   return pod;
 }
@@ -104,7 +111,7 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
     .description("create a pod, run its init containers, start its containers; prints its name")
     .argument("<file>", "pod manifest (apiVersion: v1, kind: Pod)")
     .action(async (file) => {
-      const pod = await loadManifest(io, file);
+      const pod = await loadManifest(io, globals, file);
       const result = await withEngine(io, globals, async (e) => {
         const r = await runPod(e, pod);
         // A pod that is already over (a failed init container under Never) releases its IP.
@@ -123,7 +130,7 @@ export function podCommand(io: CliIo, globals: () => GlobalOptions): CommandUnkn
     .action(async (file, opts) => {
       const target = clusterTarget(io, opts);
       if (target) return await clusterCreatePod(io, target, file);
-      const pod = await loadManifest(io, file);
+      const pod = await loadManifest(io, globals, file);
       await withEngine(io, globals, (e) => createPod(e, pod));
       io.stdout(`${pod.name}\n`);
     });

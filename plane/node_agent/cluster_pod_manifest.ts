@@ -11,7 +11,7 @@
 import { ManifestError } from "../../core/errors.ts";
 import { isRecord } from "../../core/is_record.ts";
 import { imageBundleProblem } from "../../core/rootfs.ts";
-import { imageBundleCandidates } from "./image_reference.ts";
+import { imageBundleCandidates } from "../../core/image_reference.ts";
 import { parsePodManifest } from "../../core/pod/pod_manifest.ts";
 import type { DesiredPod } from "../../core/daemon/pod_sync_planner.ts";
 import type { PodManifest, ProjectedFile } from "../../core/pod/pod_types.ts";
