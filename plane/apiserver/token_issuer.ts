@@ -101,6 +101,43 @@ export class TokenIssuer {
     return new TokenIssuer(issuer, keyId, priv, pub, { ...jwk, use: "sig", alg: ALG, kid: keyId });
   }
 
+  /**
+   * An issuer from the private key alone (PKCS#8 PEM, ECDSA P-256), its public key derived from
+   * it: what kube-controller-manager's `--service-account-private-key-file` gives its tokens
+   * controller. Throws when the key cannot be read.
+   *
+   * @example
+   * ```ts
+   * import { TokenIssuer } from "./token_issuer.ts";
+   * import { ensureClusterPki } from "./cluster_pki.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const pki = await ensureClusterPki(dir, []);
+   * const a = await TokenIssuer.fromPem(pki.serviceAccountKey, pki.serviceAccountPub, "https://k");
+   * const b = await TokenIssuer.fromPrivatePem(pki.serviceAccountKey, "https://k");
+   * assert.equal(b.keyId, a.keyId);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  static async fromPrivatePem(privatePem: string, issuer: string): Promise<TokenIssuer> {
+    const alg = { name: "ECDSA", namedCurve: "P-256" };
+    const priv = await crypto.subtle.importKey("pkcs8", pemBody(privatePem), alg, true, [
+      "sign",
+    ]);
+    const { d: _d, ...publicJwk } = await crypto.subtle.exportKey("jwk", priv);
+    const pub = await crypto.subtle.importKey(
+      "jwk",
+      { ...publicJwk, key_ops: ["verify"] },
+      alg,
+      true,
+      ["verify"],
+    );
+    const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pub));
+    const lines = btoa(String.fromCharCode(...spki)).match(/.{1,64}/g) ?? [];
+    const publicPem = `-----BEGIN PUBLIC KEY-----\n${lines.join("\n")}\n-----END PUBLIC KEY-----\n`;
+    return await TokenIssuer.fromPem(privatePem, publicPem, issuer);
+  }
+
   /** Signs `claims` into a compact JWT (`{"alg":"ES256","kid":…}` header). */
   async sign(claims: ServiceAccountClaims): Promise<string> {
     return await new SignJWT({ ...claims } as unknown as Record<string, unknown>)
