@@ -86,8 +86,18 @@ export function resolveImage(value: string, opts: ImageResolveOptions): ImageRes
   };
 }
 
-/** `path` with symbolic links resolved (an overlay layer path may hold no `:`); as is on error. */
-function realPath(path: string): string {
+/**
+ * `path` with symbolic links resolved (an overlay layer path may hold no `:`, and an image
+ * directory entry is often a link); `path` as is when it cannot be resolved.
+ *
+ * @example
+ * ```ts
+ * import { realPath } from "./image_resolve.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(realPath("/no/such/path"), "/no/such/path");
+ * ```
+ */
+export function realPath(path: string): string {
   try {
     return Deno.realPathSync(path);
   } catch {

@@ -12,6 +12,7 @@ import { ManifestError } from "../../core/errors.ts";
 import { isRecord } from "../../core/is_record.ts";
 import { imageBundleProblem } from "../../core/rootfs.ts";
 import { imageBundleCandidates } from "../../core/image_reference.ts";
+import { realPath } from "../../core/image_resolve.ts";
 import { parsePodManifest } from "../../core/pod/pod_manifest.ts";
 import type { DesiredPod } from "../../core/daemon/pod_sync_planner.ts";
 import type { PodManifest, ProjectedFile } from "../../core/pod/pod_types.ts";
@@ -314,13 +315,4 @@ function bundlesForReferences(
     out[field] = mapped;
   }
   return { spec: out };
-}
-
-/** `path` with symbolic links resolved (an overlay layer path may hold no `:`); as is on error. */
-function realPath(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    return path;
-  }
 }
