@@ -7,7 +7,7 @@
  * @module
  */
 import { Command, type CommandUnknownOpts } from "./_command.ts";
-import type { CliIo, GlobalOptions } from "./context.ts";
+import { type CliIo, type GlobalOptions, imageDirOf } from "./context.ts";
 import { withEngine } from "./engine.ts";
 import { formatData, formatTable, printExecResult, printWarnings } from "./output.ts";
 import { parseGraceSeconds, parseLogsOptions, parseSignal } from "./container.ts";
@@ -255,6 +255,7 @@ export function composeCommand(io: CliIo, globals: () => GlobalOptions): Command
   const load = (forRun = false) => {
     const loaded = loadCompose({
       ...composeLoadOptions(io, flags()),
+      imageDir: imageDirOf(globals()),
       ...(forRun ? { requireCommand: true } : {}),
     });
     printWarnings(io, loaded.warnings);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type CliIo, type GlobalOptions, userPath } from "./context.ts";
+import { type CliIo, type GlobalOptions, imageDirOf, userPath } from "./context.ts";
 import { withEngine } from "./engine.ts";
 import { printWarnings } from "./output.ts";
 import { loadContainerManifest } from "../core/container/manifest.ts";
@@ -41,7 +41,10 @@ export async function containerFromManifest(
   // read now, so the child runs while the manifest is read and the state database opened. A
   // failure is reported where the creation awaits it.
   currentOwner().catch(() => {});
-  const { config, warnings } = await loadContainerManifest(userPath(io, file), { cwd: io.cwd });
+  const { config, warnings } = await loadContainerManifest(userPath(io, file), {
+    cwd: io.cwd,
+    imageDir: imageDirOf(globals()),
+  });
   printWarnings(io, warnings);
   const op = start ? runContainer : createContainer;
   const rec = await withEngine(io, globals, (e) => op(e, config));

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { isAbsolute, resolve } from "../core/path.ts";
+import { isAbsolute, join, resolve } from "../core/path.ts";
+import { rklPaths } from "../core/paths.ts";
 
 /** Output and environment of one CLI invocation (real process or in-process test). */
 export interface CliIo {
@@ -31,6 +32,28 @@ export interface GlobalOptions {
   root: string | undefined;
   /** Runtime name or path (`--runtime` / `RKL_RUNTIME`); undefined to auto-detect. */
   runtime: string | undefined;
+  /**
+   * Where image references (`image: busybox`) are looked up (`RKL_IMAGE_DIR`); undefined for
+   * `<data dir>/images`, the default of `rkl daemon --image-dir` (see {@linkcode imageDirOf}).
+   */
+  imageDir?: string;
+}
+
+/**
+ * The image directory of `globals`: `RKL_IMAGE_DIR` when set, else `images` in rkl's data
+ * directory (`/var/lib/rkl/images`, or `<root>/lib/images` with `--root`), as the daemon's
+ * `--image-dir` default.
+ *
+ * @example
+ * ```ts
+ * import { imageDirOf } from "./context.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(imageDirOf({ root: undefined, runtime: undefined }), "/var/lib/rkl/images");
+ * assert.equal(imageDirOf({ root: "/r", runtime: undefined, imageDir: "/img" }), "/img");
+ * ```
+ */
+export function imageDirOf(globals: GlobalOptions): string {
+  return globals.imageDir ?? join(rklPaths(globals.root).dataDir, "images");
 }
 
 /**
@@ -115,6 +138,7 @@ function writeStdout(bytes: Uint8Array): void {
 export const RKL_ENV_VARS: readonly string[] = [
   "RKL_ROOT",
   "RKL_RUNTIME",
+  "RKL_IMAGE_DIR",
   "RKL_CONFIG_DIR",
   "RKL_DEBUG",
   "RKS_ADDRESS",
@@ -172,8 +196,10 @@ export function resolveGlobals(
   flags: { root?: string | undefined; runtime?: string | undefined },
 ): GlobalOptions {
   const root = flags.root ?? io.env.RKL_ROOT;
+  const imageDir = io.env.RKL_IMAGE_DIR;
   return {
     root: root ? userPath(io, root) : undefined,
     runtime: flags.runtime ?? io.env.RKL_RUNTIME,
+    ...(imageDir ? { imageDir: userPath(io, imageDir) } : {}),
   };
 }

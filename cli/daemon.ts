@@ -8,7 +8,7 @@
  * @module
  */
 import type { CommandUnknownOpts } from "./_command.ts";
-import type { CliIo, GlobalOptions } from "./context.ts";
+import { type CliIo, type GlobalOptions, imageDirOf } from "./context.ts";
 import { engineFor } from "./engine.ts";
 import { formatAge, formatTime } from "./output.ts";
 import { RkError } from "../core/errors.ts";
@@ -77,6 +77,7 @@ export async function runDaemon(
     const daemon = new NodeDaemon({
       engine,
       manifestDir: o.manifestDir,
+      imageDir: o.cluster?.imageDir ?? imageDirOf(globals),
       nodeName: o.nodeName,
       watch: o.watch,
       syncIntervalMs: o.syncIntervalMs,
@@ -207,7 +208,7 @@ async function clusterPodSource(
     nodeName: o.nodeName,
     hostIP: internalIpFor(splitAddress(c.address).hostname),
     runtime,
-    imageDir: c.imageDir ?? join(rklPaths(globals.root).dataDir, "images"),
+    imageDir: c.imageDir ?? imageDirOf(globals),
     log: (l) => io.stderr(`${l}\n`),
     ...(network
       ? {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type CliIo, type GlobalOptions, userPath } from "./context.ts";
+import { type CliIo, type GlobalOptions, imageDirOf, userPath } from "./context.ts";
 import { withEngine, withEngineEach } from "./engine.ts";
 import { printWarnings } from "./output.ts";
 import { parseNamespace } from "./pod_options.ts";
@@ -45,11 +45,19 @@ export class PodFailedError extends RkError {
 }
 
 /**
- * Loads the pod manifest `file` (relative to the user's directory); its warnings go to stderr.
+ * Loads the pod manifest `file` (relative to the user's directory; image references are looked up
+ * in the image directory of `globals`); its warnings go to stderr.
  * Throws `ManifestError` (file, line, column, field path) for a bad manifest.
  */
-export async function loadPodFile(io: CliIo, file: string): Promise<PodManifest> {
-  const { pod, warnings } = await loadPodManifest(userPath(io, file), { baseDir: io.cwd });
+export async function loadPodFile(
+  io: CliIo,
+  globals: () => GlobalOptions,
+  file: string,
+): Promise<PodManifest> {
+  const { pod, warnings } = await loadPodManifest(userPath(io, file), {
+    baseDir: io.cwd,
+    imageDir: imageDirOf(globals()),
+  });
   printWarnings(io, warnings);
   return pod;
 }
@@ -91,7 +99,7 @@ export async function podFromManifest(
     const { clusterCreatePod, clusterTarget } = await podCluster();
     return await clusterCreatePod(io, clusterTarget(io, flags)!, file);
   }
-  const pod = await loadPodFile(io, file);
+  const pod = await loadPodFile(io, globals, file);
   if (!start) {
     await withEngine(io, globals, (e) => createPod(e, pod));
     io.stdout(`${pod.name}\n`);

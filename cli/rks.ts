@@ -71,6 +71,10 @@ Options:
   --service-account-issuer URL
                          start: the issuer (iss) of service-account tokens and the API's
                          audience (default https://kubernetes.default.svc.cluster.local)
+  --service-account-private-key-file FILE
+                         controllers: the key (PKCS#8 PEM, <data-dir>/pki/sa.key) that signs
+                         the tokens of kubernetes.io/service-account-token Secrets; without it
+                         they are not filled (rks start always fills them)
   --service-account-token-volume on|off
                          start: add the kube-api-access-* token volume to new pods, as the
                          ServiceAccount admission plugin does (default on)
@@ -177,6 +181,9 @@ export async function rksMain(
         ...(election ? { election } : {}),
         ...(config.nodeLifecycle ? { nodeLifecycle: config.nodeLifecycle } : {}),
         ...(config.podGc ? { podGc: config.podGc } : {}),
+        ...(args.flags.serviceAccountPrivateKeyFile !== undefined
+          ? { serviceAccountPrivateKey: await readKeyFile(args.flags.serviceAccountPrivateKeyFile) }
+          : {}),
       });
       return 0;
     }
@@ -282,4 +289,17 @@ if (import.meta.main) {
     stderr: (t) => Deno.stderr.writeSync(enc.encode(t)),
   });
   Deno.exit(code);
+}
+
+/** Reads `--service-account-private-key-file`; an unreadable file is an `RkError` naming it. */
+async function readKeyFile(file: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(file);
+  } catch (e) {
+    throw new RkError(
+      `Cannot read --service-account-private-key-file "${file}": ${
+        e instanceof Error ? e.message : String(e)
+      }`,
+    );
+  }
 }

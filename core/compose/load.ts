@@ -52,6 +52,8 @@ export interface ComposeLoadOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** Image check (default: the bundle must hold `rootfs/`). */
   checkImage?: (path: string) => string | undefined;
+  /** Where image references are looked up (see `resolveImage` in core/image_resolve.ts). */
+  imageDir?: string;
   /** Every service needs `command` or `entrypoint` (for `up` and `run`; see normalize.ts). */
   requireCommand?: boolean;
   /** The files of the projects that include this one, outermost first (cycle detection). */
@@ -279,6 +281,7 @@ export function loadCompose(opts: ComposeLoadOptions): LoadedCompose {
     lookup,
     readTextFile: readProjectFile,
     checkImage: opts.checkImage ?? bundleProblem,
+    ...(opts.imageDir !== undefined ? { imageDir: opts.imageDir } : {}),
     profiles,
     warnings,
     errors,
@@ -317,6 +320,7 @@ function loadIncludes(
         profiles,
         env: opts.env,
         ...(opts.checkImage ? { checkImage: opts.checkImage } : {}),
+        ...(opts.imageDir !== undefined ? { imageDir: opts.imageDir } : {}),
         includedFrom: chain,
         ...(opts.requireCommand ? { requireCommand: true } : {}),
       });

@@ -40,6 +40,7 @@ import { resolveUser } from "./user_lookup.ts";
 import { importResources } from "./include.ts";
 import { DependencyCycleError, dependencyLevels } from "./plan.ts";
 import { LINUX_STOP_SIGNALS } from "../pod/pod_manifest_container.ts";
+import { resolveImage } from "../image_resolve.ts";
 
 /** Inputs of {@linkcode normalizeCompose} besides the document. */
 export interface NormalizeOptions {
@@ -55,6 +56,11 @@ export interface NormalizeOptions {
   readTextFile: (path: string) => string;
   /** Returns why `path` is not an image bundle, or undefined. */
   checkImage: (path: string) => string | undefined;
+  /**
+   * Where an `image:` that is neither a path nor a bundle directory under the project directory
+   * is looked up as an image reference (see `resolveImage` in core/image_resolve.ts).
+   */
+  imageDir?: string;
   /** Enabled profiles (`--profile`, `COMPOSE_PROFILES`). */
   profiles: readonly string[];
   /** Warnings collected so far (interpolation); appended to. */
@@ -731,10 +737,20 @@ function normalizeService(name: string, f: Field, ctx: Ctx): ComposeService {
         `service "${name}" has no image (building images is not supported; image: is a bundle directory)`,
       );
     }
-    const image = absolute(ctx.workingDir, imageField.string(), ctx.lookup);
-    const imageProblem = ctx.checkImage(image);
-    if (imageProblem) throw imageField.error(imageProblem);
-    return image;
+    const written = imageField.string();
+    if (written.startsWith("~")) {
+      const image = absolute(ctx.workingDir, written, ctx.lookup);
+      const imageProblem = ctx.checkImage(image);
+      if (imageProblem) throw imageField.error(imageProblem);
+      return image;
+    }
+    const found = resolveImage(written, {
+      baseDir: ctx.workingDir,
+      check: ctx.checkImage,
+      ...(ctx.imageDir !== undefined ? { imageDir: ctx.imageDir } : {}),
+    });
+    if ("problem" in found) throw imageField.error(found.problem);
+    return found.path;
   }, undefined);
 
   const environment: Record<string, string> = {};

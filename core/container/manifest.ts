@@ -7,6 +7,7 @@
  */
 import { resolve } from "../path.ts";
 import { imageBundleProblem } from "../rootfs.ts";
+import { resolveImage } from "../image_resolve.ts";
 import {
   type ManifestField,
   type ManifestWarning,
@@ -50,6 +51,11 @@ export interface ParseOptions {
   cwd: string;
   /** Check that the image directory holds `rootfs/` (default true). */
   checkImage?: boolean;
+  /**
+   * Where an `image:` that is neither a path nor a bundle directory under `cwd` is looked up as
+   * an image reference (see `resolveImage` in core/image_resolve.ts). Without it: paths only.
+   */
+  imageDir?: string;
 }
 
 const TOP_FIELDS = [...CONTAINER_FIELDS, "volumes", "hostNetwork", "hostname", "labels"];
@@ -149,13 +155,19 @@ export async function parseContainerManifest(
 
   const imageField = root.get("image");
   if (imageField.isNull) throw imageField.error("required field is missing");
-  const image = resolve(opts.cwd, imageField.string());
-  const imageProblem = (opts.checkImage ?? true) ? imageBundleProblem(image) : undefined;
-  if (imageProblem !== undefined) {
+  const found = resolveImage(imageField.string(), {
+    baseDir: opts.cwd,
+    check: (opts.checkImage ?? true) ? imageBundleProblem : () => undefined,
+    ...(opts.imageDir !== undefined ? { imageDir: opts.imageDir } : {}),
+  });
+  if ("problem" in found) {
     throw imageField.error(
-      `${imageProblem} (expected an OCI bundle directory holding rootfs/)`,
+      found.reference
+        ? found.problem
+        : `${found.problem} (expected an OCI bundle directory holding rootfs/)`,
     );
   }
+  const image = found.path;
 
   const config: ContainerConfig = { name, image, ...commandAndArgs(root) };
   if ((config.command?.length ?? 0) + (config.args?.length ?? 0) === 0) {

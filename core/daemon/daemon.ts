@@ -42,6 +42,8 @@ export interface DaemonOptions extends BackoffOptions {
   engine: Engine;
   /** Static pod directory (created when missing). */
   manifestDir: string;
+  /** Where static pods' image references are looked up (see `resolveImage`; none: paths only). */
+  imageDir?: string;
   /** Node name: static pod name suffix and `spec.nodeName`. */
   nodeName: string;
   /**
@@ -229,7 +231,11 @@ export class NodeDaemon {
   /** Creates the daemon (nothing happens until {@linkcode NodeDaemon.start}). */
   constructor(opts: DaemonOptions) {
     this.#o = opts;
-    this.#source = new StaticPodSource(opts.manifestDir, opts.nodeName);
+    this.#source = new StaticPodSource(
+      opts.manifestDir,
+      opts.nodeName,
+      opts.imageDir !== undefined ? { imageDir: opts.imageDir } : {},
+    );
     this.#prober = new Prober(opts.engine, (ev) => this.#event(ev), () => this.#wakeUp());
     this.#inotify = new NodeWatcher(
       (c) => this.#onWatch(c),

@@ -40,6 +40,13 @@ export interface DesiredPod {
    * are stopped within `graceSeconds` and the pod removed; it is never created.
    */
   deletion?: { graceSeconds: number };
+  /**
+   * Containers of a running pod that cannot be (re)started now, with why: the kubelet's
+   * `CreateContainerConfigError` (`couldn't find key K in ConfigMap NS/NAME`) when a ConfigMap or
+   * Secret key a container's `env` needs is gone. Their start waits (a `wait` action naming the
+   * container) until the key is back.
+   */
+  containerConfigErrors?: Readonly<Record<string, string>>;
 }
 
 /** A pod the node has (a sandbox record), with what the runtime says about it. */
@@ -212,8 +219,20 @@ export function planPodSync(
     }
     if (o.stopped) continue;
     const podActions = planPod(o.shape, o.observation, { ...opts, restarts: true, now });
+    const blocked = d.containerConfigErrors ?? {};
     for (const a of podActions) {
-      if (a.kind === "runSandbox") {
+      if (
+        (a.kind === "startContainer" || a.kind === "restartContainer" || a.kind === "runInit") &&
+        Object.hasOwn(blocked, a.container)
+      ) {
+        actions.push({
+          kind: "wait",
+          container: a.container,
+          reason: `CreateContainerConfigError: ${blocked[a.container]}`,
+          pod: d.key,
+          sandboxId: o.sandboxId,
+        });
+      } else if (a.kind === "runSandbox") {
         actions.push({ kind: "createPod", pod: d.key, reason: a.reason });
       } else {
         actions.push({ ...a, pod: d.key, sandboxId: o.sandboxId });

@@ -194,6 +194,29 @@ Deno.test("planPodSync() creates, replaces and removes pods", async (t) => {
     );
     assert.deepEqual(got, ["restartContainer:app:attempt=1:steps=1"]);
   });
+  await t.step("a container whose env cannot be resolved waits instead of (re)starting", () => {
+    const exited: ContainerObservation = {
+      state: "exited",
+      exitCode: 0,
+      restartCount: 0,
+      finishedAt: 50 * S,
+    };
+    const blocked = {
+      ...desired(),
+      containerConfigErrors: { app: "couldn't find key K in ConfigMap default/cfg" },
+    };
+    assert.deepEqual(plan([blocked], [observed("Always", exited)]), ["wait:app"]);
+    assert.deepEqual(plan([blocked], [observed("Always", undefined)]), ["wait:app"]);
+    const [w] = planPodSync([blocked], [observed("Always", exited)], 100 * S);
+    assert.equal(
+      w?.kind === "wait" ? w.reason : "",
+      "CreateContainerConfigError: couldn't find key K in ConfigMap default/cfg",
+    );
+    // The other containers are not held back; once the key is back it restarts.
+    assert.deepEqual(plan([desired()], [observed("Always", exited)]), [
+      "restartContainer:app:attempt=1:steps=1",
+    ]);
+  });
   await t.step("a pod stopped on purpose is left alone", () => {
     const exited: ContainerObservation = { state: "exited", exitCode: 137, restartCount: 0 };
     assert.deepEqual(plan([desired()], [observed("Always", exited, { stopped: true })]), []);

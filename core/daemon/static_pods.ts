@@ -87,12 +87,13 @@ export async function parseStaticPod(
   text: string,
   file: string,
   nodeName: string,
-  opts: { checkImage?: (path: string) => string | undefined } = {},
+  opts: { checkImage?: (path: string) => string | undefined; imageDir?: string } = {},
 ): Promise<DesiredPod> {
   const dir = file.slice(0, Math.max(0, file.length - basename(file).length)) || ".";
   const { pod } = parsePodManifest(text, file, {
     baseDir: dir,
     ...(opts.checkImage ? { checkImage: opts.checkImage } : {}),
+    ...(opts.imageDir !== undefined ? { imageDir: opts.imageDir } : {}),
   });
   const name = staticPodName(pod.name, nodeName);
   const problem = dns1123SubdomainProblem(name);
@@ -158,17 +159,20 @@ export class StaticPodSource {
   readonly nodeName: string;
   readonly #files = new Map<string, FileState>();
   readonly #reportedDuplicates = new Map<string, string>();
-  readonly #checkImage: ((path: string) => string | undefined) | undefined;
+  readonly #opts: { checkImage?: (path: string) => string | undefined; imageDir?: string };
 
-  /** Creates a source for `dir` on node `nodeName` (`checkImage`: see `parsePodManifest`). */
+  /**
+   * Creates a source for `dir` on node `nodeName` (`checkImage`, `imageDir`: see
+   * `parsePodManifest`).
+   */
   constructor(
     dir: string,
     nodeName: string,
-    opts: { checkImage?: (path: string) => string | undefined } = {},
+    opts: { checkImage?: (path: string) => string | undefined; imageDir?: string } = {},
   ) {
     this.dir = dir;
     this.nodeName = nodeName;
-    this.#checkImage = opts.checkImage;
+    this.#opts = opts;
   }
 
   /**
@@ -277,7 +281,7 @@ export class StaticPodSource {
         text,
         file,
         this.nodeName,
-        this.#checkImage ? { checkImage: this.#checkImage } : {},
+        this.#opts,
       );
       return { result, where: namePosition(text, file) };
     } catch (e) {

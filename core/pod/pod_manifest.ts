@@ -54,6 +54,12 @@ export interface ParsePodOptions {
    */
   checkImage?: (path: string) => string | undefined;
   /**
+   * Where an `image:` that is neither a path nor a bundle directory under `baseDir` is looked up
+   * as an image reference (`busybox` → `<imageDir>/busybox/latest` or `<imageDir>/busybox`; see
+   * `resolveImage` in core/image_resolve.ts). Without it images are paths only.
+   */
+  imageDir?: string;
+  /**
    * Accept `configMap`, `secret`, `downwardAPI` and `projected` volumes (as
    * `kind: "projected"` volumes without files; a cluster node fills them in). Only a cluster
    * node can read those objects: without this option they are refused with a message that says
@@ -195,6 +201,7 @@ function parsePodInput(
   const ctx: ContainerParseContext = {
     baseDir: opts.baseDir,
     check,
+    ...(opts.imageDir !== undefined ? { imageDir: opts.imageDir } : {}),
     volumes: new Set(volumeNames.keys()),
   };
   const containersField = spec.get("containers");

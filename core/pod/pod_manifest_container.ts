@@ -7,6 +7,7 @@
  * @module
  */
 import { isAbsolute, resolve } from "../path.ts";
+import { resolveImage } from "../image_resolve.ts";
 import type { ManifestField } from "../manifest_reader.ts";
 import {
   absolutePath,
@@ -40,6 +41,8 @@ export interface ContainerParseContext {
   baseDir: string;
   /** Returns why an image path is not usable, or undefined. */
   check: (path: string) => string | undefined;
+  /** Where image references (`busybox:1.36`) are looked up (see `resolveImage`). */
+  imageDir?: string;
   /** Names of the pod's volumes. */
   volumes: ReadonlySet<string>;
 }
@@ -104,8 +107,13 @@ export function parsePodContainer(
   nameCheck(f.get("name"), dns1123LabelProblem(name));
   const imageRaw = optionalText(f, "image");
   if (imageRaw === undefined) throw f.get("image").error("required field is missing");
-  const image = absoluteFrom(ctx.baseDir, imageRaw);
-  nameCheck(f.get("image"), ctx.check(image));
+  const found = resolveImage(imageRaw, {
+    baseDir: ctx.baseDir,
+    check: ctx.check,
+    ...(ctx.imageDir !== undefined ? { imageDir: ctx.imageDir } : {}),
+  });
+  if ("problem" in found) throw f.get("image").error(found.problem);
+  const image = found.path;
   const c: ContainerInput = {
     name,
     image,

@@ -5,7 +5,11 @@
  * issuer, `exp`/`nbf`, an audience of the API, and the service account (and the pod, secret or
  * node it is bound to) still existing with the UID the token names. A success is reused for
  * {@linkcode TOKEN_CACHE_TTL_MS} (kube-apiserver's token cache), so a deleted account's token
- * may work up to 10 s longer. rks has no authorization layer: every authenticated user may do
+ * may work up to 10 s longer. Legacy tokens (issuer `kubernetes/serviceaccount`, written by the
+ * tokens controller into `kubernetes.io/service-account-token` Secrets) are checked as kube's
+ * legacy validator (pkg/serviceaccount/legacy.go): the Secret still exists, is not being
+ * deleted, holds exactly this token and is not labelled `kubernetes.io/legacy-token-invalid-since`,
+ * and the service account exists with the UID the token names. rks has no authorization layer: every authenticated user may do
  * everything.
  *
  * @module
@@ -13,8 +17,13 @@
 import { isRecord } from "../../core/is_record.ts";
 import { tokenMatches } from "./http_io.ts";
 import type { ApiObject } from "./object_codec.ts";
-import { parsePrivateClaims, serviceAccountUsername } from "./service_account_claims.ts";
-import { TOKEN_LEEWAY_SECONDS, type TokenIssuer } from "./token_issuer.ts";
+import {
+  LEGACY_SERVICE_ACCOUNT_ISSUER,
+  parseLegacyClaims,
+  parsePrivateClaims,
+  serviceAccountUsername,
+} from "./service_account_claims.ts";
+import { TOKEN_LEEWAY_SECONDS, TokenIssuer } from "./token_issuer.ts";
 
 /** An authenticated user (`authentication.k8s.io/v1 UserInfo`). */
 export interface UserInfo {
@@ -187,6 +196,9 @@ export class Authenticator {
       reason: string;
     }
   > {
+    if (TokenIssuer.peekIssuer(token) === LEGACY_SERVICE_ACCOUNT_ISSUER) {
+      return await this.#legacyToken(token, issuer, objects, audiences);
+    }
     const v = await issuer.verify(token, audiences, now);
     if (!v.ok) return v;
     const k = parsePrivateClaims(v.payload);
@@ -250,6 +262,89 @@ export class Authenticator {
         extra,
       },
     };
+  }
+
+  /** A legacy Secret-based token, checked as kube's `legacyValidator` (lookup on). */
+  async #legacyToken(
+    token: string,
+    issuer: TokenIssuer,
+    objects: TokenObjectGetter,
+    audiences: readonly string[],
+  ): Promise<
+    { ok: true; user: UserInfo; expiresAt: number; audiences: string[] } | {
+      ok: false;
+      reason: string;
+    }
+  > {
+    const fail = (reason: string) => ({ ok: false as const, reason });
+    const v = await issuer.verifyLegacy(token);
+    if (!v.ok) return v;
+    const s = parseLegacyClaims(v.payload);
+    if (typeof s === "string") return fail(s);
+    const ns = s.namespace;
+    const secret = await objects.secret(ns, s.secretName);
+    if (!secret || secret.metadata.deletionTimestamp) return fail("Token has been invalidated");
+    if (!constantTimeEqual(secretValue(secret, "token"), token)) {
+      return fail("Token does not match server's copy");
+    }
+    const sa = await objects.serviceAccount(ns, s.serviceAccountName);
+    if (!sa) return fail(`serviceaccounts "${s.serviceAccountName}" not found`);
+    if (sa.metadata.deletionTimestamp) {
+      return fail(`ServiceAccount ${ns}/${s.serviceAccountName} has been deleted`);
+    }
+    const uid = String(sa.metadata.uid ?? "");
+    if (uid !== s.serviceAccountUid) {
+      return fail(`ServiceAccount UID (${uid}) does not match claim (${s.serviceAccountUid})`);
+    }
+    const labels = isRecord(secret.metadata.labels) ? secret.metadata.labels : {};
+    if (
+      typeof labels[LEGACY_TOKEN_INVALID_SINCE_LABEL] === "string" &&
+      labels[LEGACY_TOKEN_INVALID_SINCE_LABEL] !== ""
+    ) {
+      return fail(
+        `the token in secret ${ns}/${s.secretName} for service account ${ns}/${s.serviceAccountName} has been marked invalid. Use tokens from the TokenRequest API or manually created secret-based tokens, or remove the '${LEGACY_TOKEN_INVALID_SINCE_LABEL}' label from the secret to temporarily allow use of this token`,
+      );
+    }
+    // A legacy token has no audience: it is valid for the API's own audiences only (jwt.go).
+    const valid = this.#audiences.filter((a) => audiences.includes(a));
+    if (valid.length === 0 && this.#audiences.length > 0) {
+      return fail(
+        `token audiences ${JSON.stringify(this.#audiences)} is invalid for the target audiences ${
+          JSON.stringify(audiences)
+        }`,
+      );
+    }
+    return {
+      ok: true,
+      expiresAt: Number.POSITIVE_INFINITY,
+      audiences: [...this.#audiences],
+      user: {
+        username: serviceAccountUsername(ns, s.serviceAccountName),
+        uid: s.serviceAccountUid,
+        groups: ["system:serviceaccounts", `system:serviceaccounts:${ns}`, "system:authenticated"],
+      },
+    };
+  }
+}
+
+/** The label that disables a legacy token (`InvalidSinceLabelKey`). */
+export const LEGACY_TOKEN_INVALID_SINCE_LABEL = "kubernetes.io/legacy-token-invalid-since";
+
+/** Whether two strings are equal, in time independent of where they differ. */
+function constantTimeEqual(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i % (b.length || 1));
+  return diff === 0;
+}
+
+/** A Secret's `data[key]` decoded from base64 (`""` when absent or not base64). */
+function secretValue(secret: ApiObject, key: string): string {
+  const data = secret.data;
+  if (!isRecord(data) || typeof data[key] !== "string") return "";
+  try {
+    return new TextDecoder().decode(Uint8Array.from(atob(data[key]), (c) => c.charCodeAt(0)));
+  } catch {
+    return "";
   }
 }
 

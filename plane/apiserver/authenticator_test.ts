@@ -8,7 +8,11 @@ import { decodeJwt, decodeProtectedHeader } from "jose";
 import { Authenticator, type TokenObjectGetter } from "./authenticator.ts";
 import { ensureClusterPki } from "./cluster_pki.ts";
 import type { ApiObject } from "./object_codec.ts";
-import { type ClaimsInput, serviceAccountClaims } from "./service_account_claims.ts";
+import {
+  type ClaimsInput,
+  legacyServiceAccountClaims,
+  serviceAccountClaims,
+} from "./service_account_claims.ts";
 import { TokenIssuer } from "./token_issuer.ts";
 
 const ISS = "https://kubernetes.default.svc.cluster.local";
@@ -242,5 +246,72 @@ Deno.test("service-account tokens: signing, claims and authentication", async (t
     assert.equal(keys[0]!.alg, "ES256");
     assert.equal(keys[0]!.use, "sig");
     assert.equal(keys[0]!.d, undefined, "no private part");
+  });
+});
+
+Deno.test("legacy Secret-based tokens: kube's legacy validator checks and messages", async (t) => {
+  const { issuer, other } = await issuers();
+  const legacy = legacyServiceAccountClaims(
+    { namespace: "team", name: "builder", uid: "sa-uid" },
+    "builder-token",
+  );
+  const token = await issuer.signLegacy(legacy);
+  const secret = (extra: Record<string, unknown> = {}, tok = token): ApiObject => ({
+    metadata: { name: "builder-token", uid: "secret-uid", ...extra },
+    data: { token: btoa(tok) },
+  });
+  const world: Record<string, ApiObject> = {
+    "sa/team/builder": obj("builder", "sa-uid"),
+    "secret/team/builder-token": secret(),
+  };
+  const auth = new Authenticator({
+    adminToken: "admin",
+    issuer,
+    objects: objects(world),
+    cacheTtlMs: 0,
+  });
+  const reason = async (t: string) => {
+    const r = await auth.authenticate(`Bearer ${t}`);
+    return r.ok ? "ok" : r.reason;
+  };
+
+  await t.step(
+    "a token its Secret holds authenticates, with no expiry and no audience",
+    async () => {
+      assert.equal(decodeJwt(token).exp, undefined);
+      const r = await auth.authenticate(`Bearer ${token}`);
+      assert.ok(r.ok);
+      assert.deepEqual(r.user, {
+        username: "system:serviceaccount:team:builder",
+        uid: "sa-uid",
+        groups: ["system:serviceaccounts", "system:serviceaccounts:team", "system:authenticated"],
+      });
+      const review = await auth.review(token, []);
+      assert.equal(review.authenticated, true);
+      assert.deepEqual(review.audiences, [ISS]);
+      assert.match(String((await auth.review(token, ["vault"])).error), /token audiences/);
+    },
+  );
+
+  await t.step("refusals", async () => {
+    assert.match(await reason(await other.signLegacy(legacy)), /signature/);
+    world["secret/team/builder-token"] = secret({}, "another");
+    assert.equal(await reason(token), "Token does not match server's copy");
+    world["secret/team/builder-token"] = secret({ deletionTimestamp: "2026-01-01T00:00:00Z" });
+    assert.equal(await reason(token), "Token has been invalidated");
+    world["secret/team/builder-token"] = secret({
+      labels: { "kubernetes.io/legacy-token-invalid-since": "2026-01-01" },
+    });
+    assert.match(await reason(token), /has been marked invalid/);
+    world["secret/team/builder-token"] = secret();
+    world["sa/team/builder"] = obj("builder", "new-uid");
+    assert.equal(await reason(token), "ServiceAccount UID (new-uid) does not match claim (sa-uid)");
+    delete world["secret/team/builder-token"];
+    assert.equal(await reason(token), "Token has been invalidated");
+    const noSecret = await issuer.signLegacy({
+      ...legacy,
+      "kubernetes.io/serviceaccount/secret.name": "",
+    });
+    assert.equal(await reason(noSecret), "secretName claim is missing");
   });
 });

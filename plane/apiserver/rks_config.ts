@@ -202,6 +202,8 @@ export interface RksFlags {
   serviceAccountIssuer?: string;
   /** `--service-account-token-volume on|off` (start). */
   serviceAccountTokenVolume?: string;
+  /** `--service-account-private-key-file FILE` (controllers: signs legacy token Secrets). */
+  serviceAccountPrivateKeyFile?: string;
 }
 
 /** A parsed command line. */
@@ -244,6 +246,7 @@ const flagNames: Record<string, keyof RksFlags> = {
   "--event-ttl": "eventTtl",
   "--service-account-issuer": "serviceAccountIssuer",
   "--service-account-token-volume": "serviceAccountTokenVolume",
+  "--service-account-private-key-file": "serviceAccountPrivateKeyFile",
 };
 
 /**

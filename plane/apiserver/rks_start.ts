@@ -176,6 +176,11 @@ export async function startRks(
     const connector = config.nodeListen
       ? new (await import("../node_gateway/quic_node_connector.ts")).QuicNodeConnector()
       : undefined;
+    const tokenIssuer = await TokenIssuer.fromPem(
+      pki.serviceAccountKey,
+      pki.serviceAccountPub,
+      config.serviceAccountIssuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER,
+    );
     const server = await startApiServer({
       ...(connector ? { nodes: connector } : {}),
       store,
@@ -188,11 +193,7 @@ export async function startRks(
       ...(config.eventTtlSeconds !== undefined ? { eventTtlSeconds: config.eventTtlSeconds } : {}),
       ...(config.advertiseAddress ? { advertiseAddress: config.advertiseAddress } : {}),
       serviceAccounts: {
-        issuer: await TokenIssuer.fromPem(
-          pki.serviceAccountKey,
-          pki.serviceAccountPub,
-          config.serviceAccountIssuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER,
-        ),
+        issuer: tokenIssuer,
         mountToken: config.serviceAccountTokenVolume ?? true,
       },
     });
@@ -297,10 +298,11 @@ export async function startRks(
             ...(config.podGc ? { podGc: config.podGc } : {}),
             rootCaCert: pki.caCert,
             serviceAccounts: true,
+            serviceAccountTokenSigner: tokenIssuer,
             informers,
           });
           log(
-            "rks: controllers running (replicaset, deployment, node lifecycle, endpoints, podgc, root-ca-cert-publisher, serviceaccount)",
+            "rks: controllers running (replicaset, deployment, node lifecycle, endpoints, podgc, root-ca-cert-publisher, serviceaccount, serviceaccount-token)",
           );
         }, async () => {
           const c = controllers;

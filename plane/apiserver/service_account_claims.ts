@@ -192,3 +192,100 @@ export function parsePrivateClaims(payload: Record<string, unknown>): Kubernetes
   if (typeof k.warnafter === "number") out.warnafter = k.warnafter;
   return out;
 }
+
+/**
+ * The `iss` of the non-expiring tokens kube-controller-manager's tokens controller puts in
+ * `kubernetes.io/service-account-token` Secrets (`LegacyIssuer`, pkg/serviceaccount/legacy.go).
+ */
+export const LEGACY_SERVICE_ACCOUNT_ISSUER = "kubernetes/serviceaccount";
+
+/**
+ * The claims of a legacy (Secret-based) service-account token: `iss`, `sub` and four private
+ * claims, no audience and no expiry (JSON names as kube's `legacyPrivateClaims`).
+ */
+export interface LegacyServiceAccountClaims {
+  /** {@linkcode LEGACY_SERVICE_ACCOUNT_ISSUER}. */
+  iss: string;
+  /** `system:serviceaccount:<namespace>:<name>`. */
+  sub: string;
+  /** The service account's namespace. */
+  "kubernetes.io/serviceaccount/namespace": string;
+  /** The Secret holding the token. */
+  "kubernetes.io/serviceaccount/secret.name": string;
+  /** The service account's name. */
+  "kubernetes.io/serviceaccount/service-account.name": string;
+  /** The service account's UID. */
+  "kubernetes.io/serviceaccount/service-account.uid": string;
+}
+
+/**
+ * The claims of the token the tokens controller writes into Secret `secretName` for a service
+ * account (kube's `LegacyClaims`).
+ *
+ * @example
+ * ```ts
+ * import { legacyServiceAccountClaims } from "./service_account_claims.ts";
+ * import assert from "node:assert/strict";
+ * const c = legacyServiceAccountClaims({ namespace: "ns", name: "sa", uid: "u" }, "sa-token");
+ * assert.equal(c.iss, "kubernetes/serviceaccount");
+ * assert.equal(c.sub, "system:serviceaccount:ns:sa");
+ * assert.equal(c["kubernetes.io/serviceaccount/secret.name"], "sa-token");
+ * ```
+ */
+export function legacyServiceAccountClaims(
+  sa: { namespace: string; name: string; uid: string },
+  secretName: string,
+): LegacyServiceAccountClaims {
+  return {
+    iss: LEGACY_SERVICE_ACCOUNT_ISSUER,
+    sub: serviceAccountUsername(sa.namespace, sa.name),
+    "kubernetes.io/serviceaccount/namespace": sa.namespace,
+    "kubernetes.io/serviceaccount/secret.name": secretName,
+    "kubernetes.io/serviceaccount/service-account.name": sa.name,
+    "kubernetes.io/serviceaccount/service-account.uid": sa.uid,
+  };
+}
+
+/** What a legacy token names, read by {@linkcode parseLegacyClaims}. */
+export interface LegacyTokenSubject {
+  /** The namespace. */
+  namespace: string;
+  /** The Secret's name. */
+  secretName: string;
+  /** The service account's name. */
+  serviceAccountName: string;
+  /** The service account's UID. */
+  serviceAccountUid: string;
+}
+
+/**
+ * Reads the claims of a verified legacy token, with kube's checks and messages
+ * (`legacyValidator.Validate`): each private claim present, `sub` naming the same account.
+ * Returns the subject or the reason the token is refused.
+ *
+ * @example
+ * ```ts
+ * import { legacyServiceAccountClaims, parseLegacyClaims } from "./service_account_claims.ts";
+ * import assert from "node:assert/strict";
+ * const c = legacyServiceAccountClaims({ namespace: "ns", name: "sa", uid: "u" }, "tok");
+ * assert.deepEqual(parseLegacyClaims({ ...c }), {
+ *   namespace: "ns", secretName: "tok", serviceAccountName: "sa", serviceAccountUid: "u",
+ * });
+ * assert.equal(parseLegacyClaims({ ...c, sub: "system:serviceaccount:ns:other" }), "sub claim is invalid");
+ * ```
+ */
+export function parseLegacyClaims(payload: Record<string, unknown>): LegacyTokenSubject | string {
+  const str = (k: string) => typeof payload[k] === "string" ? payload[k] as string : "";
+  const sub = str("sub");
+  if (sub === "") return "sub claim is missing";
+  const namespace = str("kubernetes.io/serviceaccount/namespace");
+  if (namespace === "") return "namespace claim is missing";
+  const secretName = str("kubernetes.io/serviceaccount/secret.name");
+  if (secretName === "") return "secretName claim is missing";
+  const serviceAccountName = str("kubernetes.io/serviceaccount/service-account.name");
+  if (serviceAccountName === "") return "serviceAccountName claim is missing";
+  const serviceAccountUid = str("kubernetes.io/serviceaccount/service-account.uid");
+  if (serviceAccountUid === "") return "serviceAccountUID claim is missing";
+  if (sub !== serviceAccountUsername(namespace, serviceAccountName)) return "sub claim is invalid";
+  return { namespace, secretName, serviceAccountName, serviceAccountUid };
+}

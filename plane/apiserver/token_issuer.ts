@@ -7,6 +7,7 @@
  */
 import {
   type CryptoKey as JoseKey,
+  decodeJwt,
   exportJWK,
   importPKCS8,
   importSPKI,
@@ -14,7 +15,11 @@ import {
   jwtVerify,
   SignJWT,
 } from "jose";
-import type { ServiceAccountClaims } from "./service_account_claims.ts";
+import {
+  LEGACY_SERVICE_ACCOUNT_ISSUER,
+  type LegacyServiceAccountClaims,
+  type ServiceAccountClaims,
+} from "./service_account_claims.ts";
 
 const ALG = "ES256";
 
@@ -96,11 +101,77 @@ export class TokenIssuer {
     return new TokenIssuer(issuer, keyId, priv, pub, { ...jwk, use: "sig", alg: ALG, kid: keyId });
   }
 
+  /**
+   * An issuer from the private key alone (PKCS#8 PEM, ECDSA P-256), its public key derived from
+   * it: what kube-controller-manager's `--service-account-private-key-file` gives its tokens
+   * controller. Throws when the key cannot be read.
+   *
+   * @example
+   * ```ts
+   * import { TokenIssuer } from "./token_issuer.ts";
+   * import { ensureClusterPki } from "./cluster_pki.ts";
+   * import assert from "node:assert/strict";
+   * const dir = await Deno.makeTempDir();
+   * const pki = await ensureClusterPki(dir, []);
+   * const a = await TokenIssuer.fromPem(pki.serviceAccountKey, pki.serviceAccountPub, "https://k");
+   * const b = await TokenIssuer.fromPrivatePem(pki.serviceAccountKey, "https://k");
+   * assert.equal(b.keyId, a.keyId);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  static async fromPrivatePem(privatePem: string, issuer: string): Promise<TokenIssuer> {
+    const alg = { name: "ECDSA", namedCurve: "P-256" };
+    const priv = await crypto.subtle.importKey("pkcs8", pemBody(privatePem), alg, true, [
+      "sign",
+    ]);
+    const { d: _d, ...publicJwk } = await crypto.subtle.exportKey("jwk", priv);
+    const pub = await crypto.subtle.importKey(
+      "jwk",
+      { ...publicJwk, key_ops: ["verify"] },
+      alg,
+      true,
+      ["verify"],
+    );
+    const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pub));
+    const lines = btoa(String.fromCharCode(...spki)).match(/.{1,64}/g) ?? [];
+    const publicPem = `-----BEGIN PUBLIC KEY-----\n${lines.join("\n")}\n-----END PUBLIC KEY-----\n`;
+    return await TokenIssuer.fromPem(privatePem, publicPem, issuer);
+  }
+
   /** Signs `claims` into a compact JWT (`{"alg":"ES256","kid":…}` header). */
   async sign(claims: ServiceAccountClaims): Promise<string> {
     return await new SignJWT({ ...claims } as unknown as Record<string, unknown>)
       .setProtectedHeader({ alg: ALG, kid: this.keyId })
       .sign(this.#private);
+  }
+
+  /**
+   * Signs the claims of a legacy Secret-based token (no `exp`, no `aud`) with the same key and
+   * header, as kube-controller-manager's tokens controller (`JWTTokenGenerator` with
+   * `LegacyIssuer`).
+   */
+  async signLegacy(claims: LegacyServiceAccountClaims): Promise<string> {
+    return await new SignJWT({ ...claims } as unknown as Record<string, unknown>)
+      .setProtectedHeader({ alg: ALG, kid: this.keyId })
+      .sign(this.#private);
+  }
+
+  /**
+   * Checks a legacy token's signature and its issuer ({@linkcode LEGACY_SERVICE_ACCOUNT_ISSUER});
+   * such tokens carry no `exp`, `nbf` or `aud` (kube's legacy validator checks none). Never
+   * throws for a bad token.
+   */
+  async verifyLegacy(token: string): Promise<VerifyResult> {
+    try {
+      const { payload } = await jwtVerify(token, this.#public, {
+        algorithms: [ALG],
+        issuer: LEGACY_SERVICE_ACCOUNT_ISSUER,
+        clockTolerance: TOKEN_LEEWAY_SECONDS,
+      });
+      return { ok: true, payload: payload as Record<string, unknown> };
+    } catch (e) {
+      return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+    }
   }
 
   /**
@@ -121,6 +192,26 @@ export class TokenIssuer {
       return { ok: true, payload: payload as Record<string, unknown> };
     } catch (e) {
       return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  /**
+   * The unverified `iss` of a compact JWT (`undefined` when it cannot be decoded): which of
+   * the verifiers a token is for, as kube-apiserver picks the authenticator by issuer.
+   *
+   * @example
+   * ```ts
+   * import { TokenIssuer } from "./token_issuer.ts";
+   * import assert from "node:assert/strict";
+   * assert.equal(TokenIssuer.peekIssuer("a.b.c"), undefined);
+   * ```
+   */
+  static peekIssuer(token: string): string | undefined {
+    try {
+      const iss = decodeJwt(token).iss;
+      return typeof iss === "string" ? iss : undefined;
+    } catch {
+      return undefined;
     }
   }
 

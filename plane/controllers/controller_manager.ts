@@ -22,6 +22,8 @@ import type { PodGcOptions } from "./pod_gc_reconcile.ts";
 import { RootCaPublisher } from "./root_ca_publisher.ts";
 import { ServiceAccountsController } from "./service_accounts_controller.ts";
 import { ROOT_CA_CONFIG_MAP_NAME } from "./root_ca_publisher_reconcile.ts";
+import { type LegacyTokenSigner, TokensController } from "./tokens_controller.ts";
+import { SERVICE_ACCOUNT_TOKEN_TYPE } from "./tokens_reconcile.ts";
 
 /** Options of {@linkcode startControllerManager}. */
 export interface ControllerManagerOptions {
@@ -52,6 +54,13 @@ export interface ControllerManagerOptions {
    */
   serviceAccounts?: boolean;
   /**
+   * Signs legacy service-account tokens (kube-controller-manager's
+   * `--service-account-private-key-file`): with it the tokens controller fills Secrets of type
+   * `kubernetes.io/service-account-token` (with `rootCaCert` as their `ca.crt`) and deletes
+   * those whose ServiceAccount is gone.
+   */
+  serviceAccountTokenSigner?: LegacyTokenSigner;
+  /**
    * Informers shared with other components of the process (`rks start` shares them with its
    * scheduler, as one informer factory): the controllers add their handlers to the factory's
    * informers and `close()` removes them. Default: informers of their own, stopped by `close()`.
@@ -75,6 +84,8 @@ export interface ControllerManager extends AsyncDisposable {
   readonly rootCa: RootCaPublisher | undefined;
   /** The serviceaccount-controller (with `serviceAccounts`). */
   readonly serviceAccounts: ServiceAccountsController | undefined;
+  /** The tokens controller (with `serviceAccountTokenSigner`). */
+  readonly tokens: TokensController | undefined;
   /** Pending Event writes (tests). */
   readonly events: EventRecorder;
   /** Stops the loops and the watches. */
@@ -85,9 +96,10 @@ export interface ControllerManager extends AsyncDisposable {
  * Starts the shared informers (`pods`, `apps/replicasets`, `apps/deployments`, `nodes`,
  * `kube-node-lease` Leases, `services`, `endpoints`, `discovery.k8s.io/endpointslices`; with
  * `rootCaCert` also `namespaces` and the `kube-root-ca.crt` ConfigMaps, with `serviceAccounts`
- * the `default` ServiceAccounts), waits for their first list, and runs the ReplicaSet,
+ * the `default` ServiceAccounts, with `serviceAccountTokenSigner` the token Secrets and every
+ * ServiceAccount), waits for their first list, and runs the ReplicaSet,
  * Deployment, node lifecycle (+ IPAM with `networkConfig`), Endpoints/EndpointSlice and pod GC
- * controllers (and the root CA publisher, the serviceaccount-controller) until `close()`. Throws what
+ * controllers (and the root CA publisher, the serviceaccount-controller, the tokens controller) until `close()`. Throws what
  * the first list throws (e.g. `ApiClientError` 401 for a bad token).
  *
  * @example
@@ -202,6 +214,21 @@ export async function startControllerManager(
     });
     await sac.register();
   }
+  let tokens: TokensController | undefined;
+  if (o.serviceAccountTokenSigner) {
+    const secrets = informer("secrets", { fieldSelector: `type=${SERVICE_ACCOUNT_TOKEN_TYPE}` });
+    const allServiceAccounts = informer("serviceaccounts");
+    publisherInformers.push(secrets, allServiceAccounts);
+    tokens = new TokensController({
+      kube: o.kube,
+      secrets,
+      serviceAccounts: allServiceAccounts,
+      signer: o.serviceAccountTokenSigner,
+      rootCa: o.rootCaCert ?? "",
+      onError: (key, e) => onError(`tokens-controller ${key}`)(e),
+    });
+    await tokens.register();
+  }
   if (namespaces && o.rootCaCert !== undefined) {
     const configMaps = informer("configmaps", {
       fieldSelector: `metadata.name=${ROOT_CA_CONFIG_MAP_NAME}`,
@@ -241,6 +268,7 @@ export async function startControllerManager(
   const loops = [rsc.run(), dc.run(), nlc.run(), epc.run(), gc.run()];
   if (rootCa) loops.push(rootCa.run());
   if (sac) loops.push(sac.run());
+  if (tokens) loops.push(tokens.run());
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
@@ -251,6 +279,7 @@ export async function startControllerManager(
       gc.stop();
       rootCa?.stop();
       sac?.stop();
+      tokens?.stop();
       for (const i of informers) await i.stop();
       await Promise.allSettled(loops);
       await events.flush();
@@ -263,6 +292,7 @@ export async function startControllerManager(
     podGc: gc,
     rootCa,
     serviceAccounts: sac,
+    tokens,
     events,
     close,
     [Symbol.asyncDispose]: close,

@@ -79,15 +79,52 @@ Deno.test({
         assert.equal(r.code, 0, r.stderr);
         await new Promise((res) => setTimeout(res, 1000));
         assert.equal(await podCount(home, out, "app=b"), 0, "no controllers in rks start");
-        const c = rks(["controllers", "--kubeconfig", out]);
+        const c = rks([
+          "controllers",
+          "--kubeconfig",
+          out,
+          "--service-account-private-key-file",
+          join(dataDir, "pki", "sa.key"),
+        ]);
         procs.push(c);
         await waitFor("3 pods of b", async () => await podCount(home, out, "app=b") === 3, {
           timeoutMs: 60_000,
           intervalMs: 200,
         });
+        // With the key, its tokens controller fills a token Secret that rks then accepts.
+        const secret = await kubectl(
+          home,
+          out,
+          ["apply", "-f", "-"],
+          `apiVersion: v1
+kind: Secret
+metadata: {name: default-token, annotations: {kubernetes.io/service-account.name: default}}
+type: kubernetes.io/service-account-token
+`,
+        );
+        assert.equal(secret.code, 0, secret.stderr);
+        const token = await waitFor("the token Secret filled", async () => {
+          const r = await kubectl(home, out, [
+            "get",
+            "secret",
+            "default-token",
+            "-o",
+            "jsonpath={.data.token}",
+          ]);
+          return r.code === 0 && r.stdout !== "" ? atob(r.stdout) : undefined;
+        }, { timeoutMs: 60_000, intervalMs: 200 });
+        const who = await kubectl(home, out, ["auth", "whoami", "--token", token, "-o", "json"]);
+        assert.equal(who.code, 0, who.stderr);
+        assert.equal(
+          JSON.parse(who.stdout).status.userInfo.username,
+          "system:serviceaccount:default:default",
+        );
         const s = await stop(procs.pop()!);
         assert.equal(s.code, 0, s.stderr);
-        assert.match(s.stderr, /controllers running against https:\/\/127\.0\.0\.1:\d+/);
+        assert.match(
+          s.stderr,
+          /controllers running against https:\/\/127\.0\.0\.1:\d+ \(.*serviceaccount-token\)/,
+        );
       });
     } finally {
       for (const p of procs.reverse()) await stop(p);

@@ -10,6 +10,9 @@ import {
   startControllerManager,
 } from "./controller_manager.ts";
 import { type LeaderElectionConfig, runElected } from "../client/leader_election.ts";
+import { TokenIssuer } from "../apiserver/token_issuer.ts";
+import { RkError } from "../../core/errors.ts";
+import { LEGACY_SERVICE_ACCOUNT_ISSUER } from "../apiserver/service_account_claims.ts";
 
 /** Options of {@linkcode runControllers}. */
 export interface RunControllersOptions {
@@ -25,11 +28,16 @@ export interface RunControllersOptions {
   nodeLifecycle?: ControllerManagerOptions["nodeLifecycle"];
   /** Pod garbage collector settings (`--terminated-pod-gc-threshold`, `--pod-gc-quarantine`). */
   podGc?: ControllerManagerOptions["podGc"];
+  /**
+   * The service-account private key (PKCS#8 PEM, `--service-account-private-key-file`): with it
+   * the tokens controller fills `kubernetes.io/service-account-token` Secrets.
+   */
+  serviceAccountPrivateKey?: string;
 }
 
 /**
  * Connects with `kubeconfig`, runs the controllers of {@linkcode startControllerManager} until `stop`
- * resolves (only while holding the `election` Lease, when given), then stops them. Throws `RkError` for an unreadable kubeconfig and
+ * resolves (only while holding the `election` Lease, when given), then stops them. Throws `RkError` for an unreadable kubeconfig or an invalid service-account key and
  * `ApiClientError` when the first list fails (e.g. 401).
  *
  * @example
@@ -42,6 +50,21 @@ export async function runControllers(o: RunControllersOptions): Promise<void> {
     kubeconfig: o.kubeconfig,
     fieldManager: "kube-controller-manager",
   });
+  let signer: TokenIssuer | undefined;
+  if (o.serviceAccountPrivateKey !== undefined) {
+    try {
+      signer = await TokenIssuer.fromPrivatePem(
+        o.serviceAccountPrivateKey,
+        LEGACY_SERVICE_ACCOUNT_ISSUER,
+      );
+    } catch (e) {
+      throw new RkError(
+        `Invalid service-account private key (expected a PKCS#8 PEM ECDSA P-256 key): ${
+          e instanceof Error ? e.message : String(e)
+        }`,
+      );
+    }
+  }
   let cm: ControllerManager | undefined;
   await runElected(kube, o.election, {
     start: async () => {
@@ -53,9 +76,12 @@ export async function runControllers(o: RunControllersOptions): Promise<void> {
         // kube-controller-manager's --root-ca-file: the CA the kubeconfig trusts the API with.
         rootCaCert: kube.api.caCert,
         serviceAccounts: true,
+        ...(signer ? { serviceAccountTokenSigner: signer } : {}),
       });
       o.log(
-        `rks: controllers running against ${kube.api.server} (replicaset, deployment, node lifecycle, endpoints, podgc, root-ca-cert-publisher, serviceaccount)`,
+        `rks: controllers running against ${kube.api.server} (replicaset, deployment, node lifecycle, endpoints, podgc, root-ca-cert-publisher, serviceaccount${
+          signer ? ", serviceaccount-token" : ""
+        })`,
       );
     },
     stop: async () => {

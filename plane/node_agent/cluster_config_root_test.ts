@@ -5,7 +5,8 @@
  * `configMapKeyRef`/`secretKeyRef`/`resourceFieldRef`, `envFrom` with a prefix, the service
  * variables, `configMap`/`secret`/`downwardAPI` volumes (items, modes, read-only, the secret on
  * a tmpfs), an update of the ConfigMap reaching the file, a restarted container getting the
- * ConfigMap's and Secret's current values in its environment, a pod whose ConfigMap is missing
+ * ConfigMap's and Secret's current values in its environment (and waiting in
+ * `CreateContainerConfigError` while a key its `env` needs is gone), a pod whose ConfigMap is missing
  * waiting in `CreateContainerConfigError` until it is created, and nothing left (tmpfs mounts,
  * volume directories) once the pods are deleted.
  */
@@ -278,6 +279,68 @@ Deno.test({
         // Still the pod's other variables.
         assert.match(r.stdout, /^KUBERNETES_SERVICE_HOST=10\.96\.0\.1$/m);
         assert.match(r.stdout, /^CPU_MILLIS=250$/m);
+      },
+    );
+
+    await t.step(
+      "a key deleted meanwhile: the restart waits in CreateContainerConfigError until it is back",
+      async () => {
+        const restarts = (await getPod("cfg")).status.containerStatuses?.[0]?.restartCount ?? 0;
+        // MODE goes; app.properties changes too, so the file shows when the node has the update.
+        await ok([
+          "patch",
+          "configmap",
+          "app-config",
+          "--type",
+          "json",
+          "-p",
+          JSON.stringify([
+            { op: "remove", path: "/data/MODE" },
+            { op: "replace", path: "/data/app.properties", value: "color=red\n" },
+          ]),
+        ]);
+        await waitFor("the node has the ConfigMap without MODE", async () => {
+          const r = await exec("cfg", ["cat", "/etc/cfg/conf/app.properties"]);
+          return r.stdout === "color=red\n";
+        }, long).catch((e) => {
+          throw c.explain(e);
+        });
+        const kill = await exec("cfg", ["kill", "1"]);
+        assert.equal(kill.code, 0, kill.stderr);
+        const message = "couldn't find key MODE in ConfigMap default/app-config";
+        await waitFor("the kubelet's waiting reason for the restart", async () => {
+          const s = (await getPod("cfg")).status.containerStatuses?.[0];
+          return s?.state.waiting?.reason === "CreateContainerConfigError" &&
+            s.state.waiting.message === message && s.restartCount === restarts;
+        }, long).catch((e) => {
+          throw c.explain(e);
+        });
+        const events = await ok([
+          "get",
+          "events",
+          "--field-selector",
+          "involvedObject.name=cfg",
+          "-o",
+          "jsonpath={.items[*].message}",
+        ]);
+        assert.ok(events.includes(`Error: ${message}`), events);
+        await ok([
+          "patch",
+          "configmap",
+          "app-config",
+          "--type",
+          "merge",
+          "-p",
+          JSON.stringify({ data: { MODE: "back" } }),
+        ]);
+        await waitFor("the container restarted with the key back", async () => {
+          const s = (await getPod("cfg")).status.containerStatuses?.[0];
+          return (s?.restartCount ?? 0) > restarts && s?.state.running !== undefined;
+        }, long).catch((e) => {
+          throw c.explain(e);
+        });
+        const r = await exec("cfg", ["env"]);
+        assert.match(r.stdout, /^MODE=back$/m, r.stderr);
       },
     );
 

@@ -11,7 +11,8 @@
 import { ManifestError } from "../../core/errors.ts";
 import { isRecord } from "../../core/is_record.ts";
 import { imageBundleProblem } from "../../core/rootfs.ts";
-import { imageBundleCandidates } from "./image_reference.ts";
+import { imageBundleCandidates } from "../../core/image_reference.ts";
+import { realPath } from "../../core/image_resolve.ts";
 import { parsePodManifest } from "../../core/pod/pod_manifest.ts";
 import { containerEnvironment } from "../../core/pod/pod_translate.ts";
 import { expandSubPathExpr, SubPathExprError } from "../../core/pod/sub_path_expr.ts";
@@ -348,13 +349,4 @@ function bundlesForReferences(
     out[field] = mapped;
   }
   return { spec: out };
-}
-
-/** `path` with symbolic links resolved (an overlay layer path may hold no `:`); as is on error. */
-function realPath(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    return path;
-  }
 }

@@ -138,6 +138,11 @@ export class ClusterPods implements DesiredPodSource {
     string,
     { spec: string; result: ReturnType<typeof desiredFromApiPod>; at: number }
   >();
+  /** Containers of running pods whose env cannot be resolved, by pod key (see `#signature`). */
+  readonly #configErrors = new Map<
+    string,
+    { sig: string; errors: Record<string, string> | undefined }
+  >();
   /** Creation failures the daemon reported, by pod key (until a sandbox exists). */
   readonly #createFailures = new Map<string, PodProblem>();
   /** Problems already reported as events (`uid|message`). */
@@ -262,14 +267,52 @@ export class ClusterPods implements DesiredPodSource {
     this.#reportNudge.kick();
   }
 
-  #parse(key: string, pod: Obj): ReturnType<typeof desiredFromApiPod> {
-    const spec = JSON.stringify([
+  /** What a pod's resolution depends on: the pod, the config objects, the Services. */
+  #signature(pod: Obj): string {
+    return JSON.stringify([
       rvUid(pod),
       pod.spec,
       labelsOf(pod),
       this.#configGen,
       this.#o.servicesChanges?.() ?? 0,
     ]);
+  }
+
+  /**
+   * The containers of a running pod whose environment cannot be resolved now (a ConfigMap or
+   * Secret key their `env` needs is gone, or the object is), with the kubelet's message
+   * (`couldn't find key K in ConfigMap NS/NAME`): each container is resolved on its own, as the
+   * kubelet does at each container start. `undefined` when the pod resolves.
+   */
+  #containerConfigErrors(key: string, pod: Obj): Record<string, string> | undefined {
+    const sig = this.#signature(pod);
+    const cached = this.#configErrors.get(key);
+    if (cached?.sig === sig) return cached.errors;
+    const r = this.#parse(key, pod);
+    let errors: Record<string, string> | undefined;
+    if ("problem" in r && r.problem.reason === "CreateContainerConfigError") {
+      const spec = isRecord(pod.spec) ? pod.spec : {};
+      const sources = this.#sources(pod);
+      const found: Record<string, string> = {};
+      for (const field of ["initContainers", "containers"]) {
+        const list = Array.isArray(spec[field]) ? spec[field] as unknown[] : [];
+        for (const c of list) {
+          if (!isRecord(c) || typeof c.name !== "string") continue;
+          const one = resolvePodConfig({
+            ...pod,
+            spec: { ...spec, initContainers: [], containers: [c], volumes: [] },
+          }, sources);
+          if ("problem" in one) found[c.name] = one.problem.message;
+        }
+      }
+      if (Object.keys(found).length > 0) errors = found;
+    }
+    this.#configErrors.set(key, { sig, errors });
+    return errors;
+  }
+
+  #parse(key: string, pod: Obj): ReturnType<typeof desiredFromApiPod> {
+    const spec = this.#signature(pod);
     const cached = this.#parsed.get(key);
     // A pod the node could not run is checked again after a while (an image directory may have
     // appeared since), as the kubelet retries an image pull.
@@ -334,12 +377,14 @@ export class ClusterPods implements DesiredPodSource {
       // (re)started in it gets the environment resolved now, as the kubelet resolves it at each
       // container start. Its API volumes follow their objects (#syncVolumes).
       if (have?.record.uid === ref.uid && have.pod.source === "api" && have.record.manifest) {
+        const blocked = this.#containerConfigErrors(key, pod);
         out.push({
           key,
           manifest: this.#withCurrentEnv(key, pod, have.record.manifest),
           hash: ref.uid,
           source: "api",
           uid: ref.uid,
+          ...(blocked ? { containerConfigErrors: blocked } : {}),
         });
         continue;
       }
@@ -358,9 +403,9 @@ export class ClusterPods implements DesiredPodSource {
   /**
    * `manifest` (a running pod's record) with each container's `env` resolved from the
    * ConfigMaps, Secrets and Services now (cached until one of them or the pod changes). While
-   * the pod's configuration cannot be resolved (an object or key gone, not yet known), the
-   * environment it was created with is kept: a restart is not held back (the kubelet would
-   * hold it in `CreateContainerConfigError`).
+   * the pod's configuration cannot be resolved, the environment it was created with is kept;
+   * a container whose own `env` names a key or object that is gone is not restarted at all
+   * (`#containerConfigErrors`: it waits in `CreateContainerConfigError`, as with the kubelet).
    */
   #withCurrentEnv(key: string, pod: Obj, manifest: PodManifest): PodManifest {
     const r = this.#parse(key, pod);
@@ -495,6 +540,8 @@ export class ClusterPods implements DesiredPodSource {
     }
     const items = Array.isArray(r.body.items) ? r.body.items.filter(isRecord) : [];
     this.#pods.clear();
+    this.#parsed.clear();
+    this.#configErrors.clear();
     for (const p of items) {
       const ref = apiPodRef(p);
       if (ref) this.#pods.set(ref.key, { apiVersion: "v1", kind: "Pod", ...p });
@@ -532,7 +579,11 @@ export class ClusterPods implements DesiredPodSource {
           if (!ref) continue;
           if (ev.eventType === "DELETED") {
             const cur = this.#pods.get(ref.key);
-            if (cur && apiPodRef(cur)?.uid === ref.uid) this.#pods.delete(ref.key);
+            if (cur && apiPodRef(cur)?.uid === ref.uid) {
+              this.#pods.delete(ref.key);
+              this.#parsed.delete(ref.key);
+              this.#configErrors.delete(ref.key);
+            }
           } else {
             const prev = this.#pods.get(ref.key);
             const next = { apiVersion: "v1", kind: "Pod", ...obj };
@@ -612,6 +663,21 @@ export class ClusterPods implements DesiredPodSource {
         ? undefined
         : this.#parse(key, pod);
       if (detail && !mirror) await this.#syncVolumes(pod, ref.uid, detail);
+      const blocked = detail && !mirror ? this.#containerConfigErrors(key, pod) : undefined;
+      for (const [container, message] of Object.entries(blocked ?? {})) {
+        // The kubelet's event for each failed start: Failed, `Error: <message>`.
+        if (this.#reported.has(`${ref.uid}|${container}|${message}`)) continue;
+        this.#reported.add(`${ref.uid}|${container}|${message}`);
+        this.#queueEvent(
+          pod,
+          ref.uid,
+          "Warning",
+          "Failed",
+          `Error: ${message}`,
+          container,
+          Date.now(),
+        );
+      }
       for (const ev of parsed && "events" in parsed ? parsed.events ?? [] : []) {
         if (this.#reported.has(`${ref.uid}|${ev.message}`)) continue;
         this.#reported.add(`${ref.uid}|${ev.message}`);
@@ -640,6 +706,7 @@ export class ClusterPods implements DesiredPodSource {
         apiPod: pod,
         ...(detail ? { detail } : {}),
         ...(problem ? { problem } : {}),
+        ...(blocked ? { containerProblems: blocked } : {}),
         hostIP: this.#o.hostIP,
         runtime: this.#o.runtime,
         now: new Date(),

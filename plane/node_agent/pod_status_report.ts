@@ -25,6 +25,12 @@ export interface PodStatusInput {
   detail?: ObservedPodDetail;
   /** Why the node cannot run it, if it cannot. */
   problem?: PodProblem;
+  /**
+   * Containers of the running pod that cannot be (re)started now, with the message of their
+   * `CreateContainerConfigError` (a ConfigMap or Secret key their `env` needs is gone). Such a
+   * container that is not running waits with that reason, its last exit as `lastState`.
+   */
+  containerProblems?: Readonly<Record<string, string>>;
   /** The node's address (`status.hostIP`). */
   hostIP: string;
   /** Runtime name for `containerID` (`<runtime>://<id>`), e.g. `runc`. */
@@ -69,6 +75,22 @@ function defaultWaiting(hasInit: boolean): Obj {
   return { waiting: { reason: hasInit ? "PodInitializing" : "ContainerCreating" } };
 }
 
+/** The termination facts of an exited container. */
+function exitOf(
+  o: PodObservation["containers"][string] & object,
+  v: NonNullable<ReturnType<ObservedPodDetail["containers"]["get"]>>,
+): TerminationState {
+  const t: TerminationState = {
+    exitCode: o.exitCode ?? v.exitCode ?? 137,
+    reason: o.reason ?? ((o.exitCode ?? v.exitCode) === 0 ? "Completed" : "Error"),
+    containerId: v.record.id,
+  };
+  if (t.exitCode > 128) t.signal = t.exitCode - 128;
+  if (v.startedAt !== undefined) t.startedAt = v.startedAt;
+  if (v.finishedAt !== undefined) t.finishedAt = v.finishedAt;
+  return t;
+}
+
 function containerStatuses(input: PodStatusInput, init: boolean): Obj[] {
   const { detail, problem, runtime } = input;
   const hasInit = specContainers(input.apiPod, "initContainers").length > 0;
@@ -79,9 +101,12 @@ function containerStatuses(input: PodStatusInput, init: boolean): Obj[] {
     const v = detail?.containers.get(name);
     const o = detail?.pod.observation.containers[name];
     const status: Obj = { name, image, imageID: image, ready: false, restartCount: 0 };
+    const held = input.containerProblems?.[name];
     if (!v || !o) {
       status.state = problem
         ? { waiting: { reason: problem.reason, message: problem.message } }
+        : held !== undefined
+        ? { waiting: { reason: "CreateContainerConfigError", message: held } }
         : defaultWaiting(hasInit);
       status.lastState = {};
       status.started = false;
@@ -97,15 +122,20 @@ function containerStatuses(input: PodStatusInput, init: boolean): Obj[] {
       status.state = { running: { startedAt: iso(v.startedAt ?? v.createdAt) } };
       status.started = o.probes?.started !== false;
       status.ready = o.probes?.ready !== false && o.probes?.started !== false;
-    } else if (o.state === "exited") {
-      const t: TerminationState = {
-        exitCode: o.exitCode ?? v.exitCode ?? 137,
-        reason: o.reason ?? ((o.exitCode ?? v.exitCode) === 0 ? "Completed" : "Error"),
-        containerId: v.record.id,
+    } else if (o.state === "exited" && input.containerProblems?.[name] !== undefined) {
+      // Its restart is held back (the kubelet's CreateContainerConfigError): the exit is
+      // lastState, the state waits with the reason.
+      const t = exitOf(o, v);
+      status.lastState = terminated(t, runtime);
+      status.state = {
+        waiting: {
+          reason: "CreateContainerConfigError",
+          message: input.containerProblems[name],
+        },
       };
-      if (t.exitCode > 128) t.signal = t.exitCode - 128;
-      if (v.startedAt !== undefined) t.startedAt = v.startedAt;
-      if (v.finishedAt !== undefined) t.finishedAt = v.finishedAt;
+      status.started = false;
+    } else if (o.state === "exited") {
+      const t = exitOf(o, v);
       if (inCrashLoop(policy, o) || (policy === "Always" && !init)) {
         // About to be restarted: the kubelet shows the exit as lastState and waits.
         status.lastState = terminated(t, runtime);

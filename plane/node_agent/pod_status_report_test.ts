@@ -143,6 +143,26 @@ Deno.test("buildPodStatus: a crash-looping container waits in CrashLoopBackOff w
   assert.equal(s.phase, "Running");
 });
 
+Deno.test("buildPodStatus: a restart held back by a missing key waits in CreateContainerConfigError", () => {
+  const s = buildPodStatus({
+    ...base,
+    apiPod: apiPod(),
+    detail: detail({ state: "exited", exitCode: 0, restartCount: 1 }),
+    containerProblems: { app: "couldn't find key MODE in ConfigMap default/cfg" },
+  }) as unknown as S;
+  const [c] = s.containerStatuses;
+  assert.deepEqual(c!.state, {
+    waiting: {
+      reason: "CreateContainerConfigError",
+      message: "couldn't find key MODE in ConfigMap default/cfg",
+    },
+  });
+  assert.equal(c!.lastState.terminated!.exitCode, 0);
+  assert.equal(c!.lastState.terminated!.reason, "Completed");
+  assert.equal(c!.started, false);
+  assert.equal(s.phase, "Running");
+});
+
 Deno.test("buildPodStatus: a finished pod is Succeeded with PodCompleted, the container terminated", () => {
   const s = buildPodStatus({
     ...base,

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { join } from "../../core/path.ts";
+import { join } from "./path.ts";
 
 /** A parsed image reference (Distribution's `reference.Named` with tag and digest). */
 export interface ImageReference {
