@@ -22,7 +22,7 @@ import {
   type RequestVerb,
   writeMessage,
 } from "../node_protocol/mod.ts";
-import { NODE_ALPN } from "../node_gateway/node_gateway.ts";
+import { NODE_ALPN, NODE_QUIC_TRANSPORT } from "../node_gateway/node_gateway.ts";
 
 /** A refusal by rks or a failed pin: retrying with the same input will not help. */
 export class ClusterAuthError extends RkError {
@@ -180,6 +180,7 @@ export async function connectCluster(o: ClusterConnectOptions): Promise<ClusterS
     port,
     caCerts: [ca],
     alpnProtocols: [NODE_ALPN],
+    ...NODE_QUIC_TRANSPORT,
   });
   try {
     const control = await conn.createBidirectionalStream();

@@ -34,6 +34,20 @@ import { issueNodeCredential, NodeCredentialCache } from "./node_credentials.ts"
 /** The ALPN protocol id nodes and rks speak over QUIC. */
 export const NODE_ALPN = "rk8s-node/1";
 
+/**
+ * QUIC transport settings of both ends of a node connection, in milliseconds (`Deno`'s
+ * `QuicTransportOptions`). A peer that vanished without closing (rks or a node killed with
+ * SIGKILL: a new process cannot send a stateless reset for the old connection) is noticed after
+ * `maxIdleTimeout` (RFC 9000 §10.1; the effective value is the smaller of both ends'), instead of
+ * quinn's default 30 s, so a restarted rks has its nodes back well within the node monitor's
+ * 40 s grace period (the kubelet's TCP connection gets an RST at once). `keepAliveInterval` sends
+ * a PING on an idle connection, so a healthy one never reaches that timeout (RFC 9000 §10.1.2).
+ */
+export const NODE_QUIC_TRANSPORT: Readonly<Deno.QuicTransportOptions> = {
+  keepAliveInterval: 2_500,
+  maxIdleTimeout: 10_000,
+};
+
 /** QUIC application close codes (RFC 9000 §20.2 leaves them to the application). */
 export const CLOSE_CODES = {
   /** Normal shutdown. */
@@ -107,6 +121,7 @@ export function startNodeGateway(o: NodeGatewayOptions): Promise<NodeGateway> {
     cert: o.cert,
     key: o.key,
     alpnProtocols: [NODE_ALPN],
+    ...NODE_QUIC_TRANSPORT,
   });
   const nodes = new Map<string, Deno.QuicConn>();
   const open = new Set<Deno.QuicConn>();

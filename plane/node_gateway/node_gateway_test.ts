@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startTestCluster } from "../apiserver/_testing.ts";
 import { ApiRelay } from "./api_relay.ts";
-import { NODE_ALPN, startNodeGateway } from "./node_gateway.ts";
+import { NODE_ALPN, NODE_QUIC_TRANSPORT, startNodeGateway } from "./node_gateway.ts";
 import { revokeNodeCredential } from "./node_credentials.ts";
 import {
   bootstrapTokenSecret,
@@ -25,6 +25,40 @@ async function waitFor(what: string, f: () => boolean | Promise<boolean>, ms = 3
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A UDP relay on loopback towards `target` (one client); `drop()` makes it discard every packet
+ * from then on.
+ */
+function udpRelay(target: Deno.NetAddr) {
+  const front = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+  const back = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+  let client: Deno.Addr | undefined;
+  let passing = true;
+  const pump = async (from: Deno.DatagramConn, send: (data: Uint8Array) => Promise<unknown>) => {
+    try {
+      for await (const [data, addr] of from) {
+        if (from === front) client = addr;
+        if (passing) await send(data);
+      }
+    } catch { /* closed */ }
+  };
+  const done = Promise.all([
+    pump(front, (d) => back.send(d, target)),
+    pump(back, (d) => client ? front.send(d, client) : Promise.resolve()),
+  ]);
+  return {
+    port: (front.addr as Deno.NetAddr).port,
+    drop() {
+      passing = false;
+    },
+    async [Symbol.asyncDispose]() {
+      front.close();
+      back.close();
+      await done;
+    },
+  };
 }
 
 Deno.test({
@@ -239,6 +273,28 @@ Deno.test({
       assert.equal((await s.request("GET", "/api/v1/nodes/node-a")).status, 200);
       s.close();
     });
+
+    await t.step(
+      "an idle connection is kept alive; a peer that vanished silently is noticed by the idle timeout",
+      async () => {
+        // Packets pass through a UDP relay that can drop everything, as when rks is killed with
+        // SIGKILL: no CONNECTION_CLOSE, and a new process cannot reset the old connection.
+        await using relay = udpRelay({ hostname: "127.0.0.1", port: gw.port, transport: "udp" });
+        const s = await connectCluster({ ...known, address: `127.0.0.1:${relay.port}` });
+        let closedAt: number | undefined;
+        s.closed.then(() => closedAt = Date.now());
+        const idle = NODE_QUIC_TRANSPORT.maxIdleTimeout! + 1_000;
+        await new Promise((r) => setTimeout(r, idle));
+        assert.equal(closedAt, undefined, "keep-alives held the idle connection open");
+        assert.equal((await s.request("GET", "/api/v1/nodes/node-a")).status, 200);
+        const cut = Date.now();
+        relay.drop();
+        // quinn's default idle timeout (30 s, when none is set) would not end it within this.
+        await waitFor("the connection to close", () => closedAt !== undefined, 25_000);
+        assert.ok(closedAt! - cut >= NODE_QUIC_TRANSPORT.maxIdleTimeout! - 500);
+        s.close();
+      },
+    );
 
     await t.step("a revoked credential is refused, on the open connection too", async () => {
       const s = await connectCluster(known);
