@@ -100,6 +100,10 @@ export interface PodProblem {
    * `FailedMount` for a volume.
    */
   event?: { reason: string; message: string };
+  /** The container the problem is about (the events' `fieldPath`). */
+  container?: string;
+  /** What the node knows beyond the kubelet's message (logged on the node). */
+  detail?: string;
 }
 
 /** The identity of an API pod: `namespace/name`, uid, and the grace of a pending deletion. */
@@ -261,8 +265,9 @@ export function desiredFromApiPod(
       return {
         problem: {
           reason: "ErrImageNeverPull",
-          message:
-            `Container image "${name}" is not present with pull policy of Never (${e.reason})`,
+          message: `Container image "${name}" is not present with pull policy of Never`,
+          ...(isRecord(c) && typeof c.name === "string" ? { container: c.name } : {}),
+          detail: e.reason,
         },
       };
     }
@@ -304,8 +309,9 @@ function bundlesForReferences(
         return {
           problem: {
             reason: "ErrImageNeverPull",
-            message: `Container image "${c.image}" is not present with pull policy of Never ` +
-              `(rk8s does not pull: put the image's bundle directory at ${tried.join(" or ")})`,
+            message: `Container image "${c.image}" is not present with pull policy of Never`,
+            ...(typeof c.name === "string" ? { container: c.name } : {}),
+            detail: `rk8s does not pull: put the image's bundle directory at ${tried.join(" or ")}`,
           },
         };
       }
