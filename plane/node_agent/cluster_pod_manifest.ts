@@ -102,8 +102,11 @@ export interface PodProblem {
   event?: { reason: string; message: string };
   /** The container the problem is about (the events' `fieldPath`). */
   container?: string;
-  /** What the node knows beyond the kubelet's message (logged on the node). */
-  detail?: string;
+  /**
+   * The kubelet's exact message for the problem's own event (`ErrImageNeverPull`) when
+   * `message` adds what rk8s knows beyond it (the image directories tried).
+   */
+  eventMessage?: string;
 }
 
 /** The identity of an API pod: `namespace/name`, uid, and the grace of a pending deletion. */
@@ -265,9 +268,10 @@ export function desiredFromApiPod(
       return {
         problem: {
           reason: "ErrImageNeverPull",
-          message: `Container image "${name}" is not present with pull policy of Never`,
+          message:
+            `Container image "${name}" is not present with pull policy of Never (${e.reason})`,
+          eventMessage: `Container image "${name}" is not present with pull policy of Never`,
           ...(isRecord(c) && typeof c.name === "string" ? { container: c.name } : {}),
-          detail: e.reason,
         },
       };
     }
@@ -309,9 +313,10 @@ function bundlesForReferences(
         return {
           problem: {
             reason: "ErrImageNeverPull",
-            message: `Container image "${c.image}" is not present with pull policy of Never`,
+            message: `Container image "${c.image}" is not present with pull policy of Never ` +
+              `(rk8s does not pull: put the image's bundle directory at ${tried.join(" or ")})`,
+            eventMessage: `Container image "${c.image}" is not present with pull policy of Never`,
             ...(typeof c.name === "string" ? { container: c.name } : {}),
-            detail: `rk8s does not pull: put the image's bundle directory at ${tried.join(" or ")}`,
           },
         };
       }

@@ -631,9 +631,6 @@ export class ClusterPods implements DesiredPodSource {
       if (problem && !this.#reported.has(`${ref.uid}|${problem.message}`)) {
         this.#reported.add(`${ref.uid}|${problem.message}`);
         if (parsed && "problem" in parsed) {
-          if (problem.detail) {
-            this.#o.log(`node agent: pod ${key}: ${problem.message}: ${problem.detail}`);
-          }
           if (problem.reason === "ErrImageNeverPull") {
             // The kubelet's pair (image_manager.go EnsureImageExists, then startContainer).
             this.#queueEvent(
@@ -641,7 +638,7 @@ export class ClusterPods implements DesiredPodSource {
               ref.uid,
               "Warning",
               "ErrImageNeverPull",
-              problem.message,
+              problem.eventMessage ?? problem.message,
               problem.container,
               Date.now(),
             );
