@@ -63,6 +63,11 @@ export interface ExecutorContext {
    * there.
    */
   deadline?: KillDeadline;
+  /**
+   * Told when a container's process could not start (`StartError`): it exited without an exit
+   * file or event, so the caller relists to restart it.
+   */
+  startFailed?: () => void;
 }
 
 function errorText(e: unknown): string {
@@ -115,6 +120,7 @@ function containerEvents(
         message: `Started container ${c}`,
       });
     } else {
+      ctx.startFailed?.();
       ctx.event({
         type: "Warning",
         reason: "Failed",
