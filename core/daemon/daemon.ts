@@ -883,12 +883,16 @@ export class NodeDaemon {
       if (deadline) this.#killing.set(key, deadline);
       // A stop that came first: nothing more to wait for.
       if (ac && this.#stopping) ac.detach.abort();
+      let startFailed = false;
       const task = (async () => {
         const ok = await applyPodActions(
           {
             engine,
             nodeName: this.#o.nodeName,
             event: (ev) => this.#event(ev),
+            startFailed: () => {
+              startFailed = true;
+            },
             ...(ac ? { signal: ac.abort.signal, detach: ac.detach.signal } : {}),
             ...(deadline ? { deadline } : {}),
           },
@@ -918,7 +922,8 @@ export class NodeDaemon {
         // waits for that relist (a `runc list` while the next pod may be starting). An action
         // held back meanwhile, probes to start or a restart's outcome do wait for it, and so does
         // a cluster node (`onSync`: the static pod's mirror pod and status).
-        const quiet = ok && !this.#o.onSync && list.every((a) =>
+        // A container that could not start (no exit file tells of it) waits for it too.
+        const quiet = ok && !startFailed && !this.#o.onSync && list.every((a) =>
           a.kind === "createPod" && byKey.get(a.pod)?.source === "file"
         ) &&
           !hasProbes(byKey.get(key)?.manifest);

@@ -151,6 +151,31 @@ rootTest(
       );
 
       await step(
+        "a process the runtime cannot start: StartError (exit code 128), restarted with back-off",
+        async () => {
+          await Deno.writeTextFile(
+            join(manifests, "nobin.yaml"),
+            podYaml("nobin", { args: [], extra: '      command: ["/nosuchbinary"]' }),
+          );
+          const p = await waitFor("nobin-n1 to restart", async () => {
+            const p = await pod(root, `nobin-${NODE}`);
+            return p && p.restarts >= 1 ? p : undefined;
+          }, long);
+          const st = await runRkl(["--root", root, "pod", "state", p.name, "-o", "json"]);
+          const last = (JSON.parse(st.out) as PodView).containers[0]!.lastState;
+          assert.equal(last?.reason, "StartError");
+          assert.equal(last?.exitCode, 128);
+          assert.match(last?.message ?? "", /exec: "\/nosuchbinary": stat \/nosuchbinary/);
+          await Deno.remove(join(manifests, "nobin.yaml"));
+          await waitFor(
+            "nobin-n1 to be removed",
+            async () => (await pod(root, p.name)) === undefined,
+            long,
+          );
+        },
+      );
+
+      await step(
         "restartPolicy OnFailure does not restart exit 0; the finished pod's sandbox stops",
         async () => {
           await Deno.writeTextFile(

@@ -17,9 +17,16 @@ import {
   terminationFacts,
   type TerminationState,
 } from "../pod/container_facts.ts";
-import { createPodContainer, podContainerName, stopPodContainer } from "../pod/pod_containers.ts";
+import {
+  ContainerStartError,
+  createPodContainer,
+  podContainerName,
+  START_ERROR_REASON,
+  stopPodContainer,
+} from "../pod/pod_containers.ts";
 import type { PodContainerSpec, PodManifest } from "../pod/pod_manifest.ts";
-import { runPod } from "../pod/pod_runner.ts";
+import { ContainerCreateError, type PodContainerEvent, runPod } from "../pod/pod_runner.ts";
+import { CleanupError } from "../errors.ts";
 import { type SandboxRecord, updateSandbox } from "../pod/pod_store.ts";
 import { resolveSubPathMounts } from "../pod/pod_volumes.ts";
 import { containerConfig, planVolumes, type PodFieldValues } from "../pod/pod_translate.ts";
@@ -56,6 +63,11 @@ export interface ExecutorContext {
    * there.
    */
   deadline?: KillDeadline;
+  /**
+   * Told when a container's process could not start (`StartError`): it exited without an exit
+   * file or event, so the caller relists to restart it.
+   */
+  startFailed?: () => void;
 }
 
 function errorText(e: unknown): string {
@@ -70,10 +82,61 @@ function specOf(pod: PodManifest, name: string): { c: PodContainerSpec; init: bo
   return { c: app, init: false };
 }
 
+/**
+ * The kubelet's events of one container's start (kuberuntime_container.go `startContainer`):
+ * `Pulled` (`Container image "x" already present on machine`: images are local) and `Created`
+ * (`Created container: c`) once it is created, `Started` (`Started container c`), or `Failed`
+ * (`Error: <runtime message>`) when the runtime could not start it.
+ */
+function containerEvents(
+  ctx: ExecutorContext,
+  key: string,
+  pod: PodManifest,
+): (ev: PodContainerEvent) => void {
+  return (ev) => {
+    const c = ev.container;
+    if (ev.step === "created") {
+      const image = [...pod.initContainers, ...pod.containers].find((x) => x.name === c)?.image;
+      ctx.event({
+        type: "Normal",
+        reason: "Pulled",
+        object: key,
+        container: c,
+        message: `Container image "${image ?? ""}" already present on machine`,
+      });
+      ctx.event({
+        type: "Normal",
+        reason: "Created",
+        object: key,
+        container: c,
+        message: `Created container: ${c}`,
+      });
+    } else if (ev.step === "started") {
+      ctx.event({
+        type: "Normal",
+        reason: "Started",
+        object: key,
+        container: c,
+        message: `Started container ${c}`,
+      });
+    } else {
+      ctx.startFailed?.();
+      ctx.event({
+        type: "Warning",
+        reason: "Failed",
+        object: key,
+        container: c,
+        message: `Error: ${ev.message ?? "the runtime could not start the container"}`,
+      });
+    }
+  };
+}
+
 /** The last termination state of an exited container (for the replacing container's label). */
 export function terminationState(
   v: ContainerView,
   reason: string | undefined,
+  message?: string,
 ): TerminationState {
   const code = v.exitCode ?? 137;
   const s: TerminationState = {
@@ -82,6 +145,7 @@ export function terminationState(
     containerId: v.record.id,
   };
   if (code > 128) s.signal = code - 128;
+  if (message) s.message = message;
   if (v.startedAt !== undefined) s.startedAt = v.startedAt;
   if (v.finishedAt !== undefined) s.finishedAt = v.finishedAt;
   return s;
@@ -213,18 +277,22 @@ async function startContainer(
       volumes,
     );
     cfg.labels = { ...cfg.labels, ...labels };
-    id = await createPodContainer(ctx.engine, rec.id, cfg, rec.config);
+    const report = containerEvents(ctx, detail.pod.key, pod);
+    try {
+      id = await createPodContainer(ctx.engine, rec.id, cfg, rec.config, undefined, undefined, {
+        keepStartError: true,
+      });
+    } catch (e) {
+      if (!(e instanceof ContainerStartError)) throw e;
+      // Exited with StartError; the next sync restarts it after its back-off.
+      report({ container: name, step: "created" });
+      report({ container: name, step: "startFailed", message: e.runtimeMessage });
+      return;
+    }
+    report({ container: name, step: "created" });
   }
   await startCreated(ctx.engine, findContainer(ctx.engine.db, id));
-  ctx.event({
-    type: "Normal",
-    reason: "Started",
-    object: detail.pod.key,
-    container: name,
-    message: attempt > 0
-      ? `Started container ${name} (restart ${attempt})`
-      : `Started container ${name}`,
-  });
+  containerEvents(ctx, detail.pod.key, pod)({ container: name, step: "started" });
   if (!specOf(pod, name).init) await postStart(ctx, hookPod(detail), name, id);
 }
 
@@ -316,9 +384,24 @@ export async function applyPodActions(
     try {
       await applyAction(ctx, a, desired, observed);
     } catch (e) {
+      // A container that could not be created: the kubelet's `Failed` `Error: ...` on it (its
+      // status CreateContainerError); anything else of a creation is the sandbox's.
+      const created = e instanceof CleanupError ? e.original : e;
+      if (created instanceof ContainerCreateError) {
+        ctx.event({
+          type: "Warning",
+          reason: "Failed",
+          object: a.pod,
+          container: created.container,
+          message: `Error: ${errorText(e)}`,
+        });
+        return false;
+      }
       ctx.event({
         type: "Warning",
-        reason: a.kind === "createPod" ? "FailedCreatePodSandBox" : "FailedSync",
+        reason: a.kind === "createPod" || a.kind === "recreateSandbox"
+          ? "FailedCreatePodSandBox"
+          : "FailedSync",
         object: a.pod,
         ...("container" in a && a.container ? { container: a.container } : {}),
         message: `${a.kind} failed: ${errorText(e)}`,
@@ -347,6 +430,8 @@ async function applyAction(
         ...(d.uid ? { uid: d.uid } : {}),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         ...(ctx.detach ? { detach: ctx.detach } : {}),
+        keepStartErrors: true,
+        onContainer: containerEvents(ctx, a.pod, d.manifest),
       }),
     );
     if (!run) return;
@@ -445,6 +530,8 @@ async function applyAction(
           attempts,
           ...(ctx.signal ? { signal: ctx.signal } : {}),
           ...(ctx.detach ? { detach: ctx.detach } : {}),
+          keepStartErrors: true,
+          onContainer: containerEvents(ctx, a.pod, rec.manifest!),
         }),
       );
       if (!run) return;
@@ -470,8 +557,14 @@ async function applyAction(
       const old = detail.containers.get(a.container);
       const labels: Record<string, string> = { [LABEL_BACKOFF_STEPS]: String(a.backoffSteps) };
       if (old) {
-        const reason = terminationFacts(engine.db).get(old.record.id)?.reason;
-        labels[LABEL_LAST_STATE] = JSON.stringify(terminationState(old, reason));
+        const fact = terminationFacts(engine.db).get(old.record.id);
+        labels[LABEL_LAST_STATE] = JSON.stringify(
+          terminationState(
+            old,
+            fact?.reason,
+            fact?.reason === START_ERROR_REASON ? fact.message : undefined,
+          ),
+        );
         await teardownRecord(engine, old.record);
         detail.containers.delete(a.container);
       }

@@ -30,6 +30,8 @@ export interface TerminationState {
   finishedAt?: number;
   /** The engine container id. */
   containerId?: string;
+  /** Detail (a `StartError`'s runtime message). */
+  message?: string;
 }
 
 /** A recorded termination reason of one container. */
@@ -169,6 +171,7 @@ export function lastStateOf(labels: Record<string, string>): TerminationState | 
     if (typeof x === "number") s[k] = x;
   }
   if (typeof o.containerId === "string") s.containerId = o.containerId;
+  if (typeof o.message === "string" && o.message) s.message = o.message;
   return s;
 }
 

@@ -43,7 +43,10 @@ export function containerObservation(
   if (v.startedAt !== undefined) obs.startedAt = v.startedAt;
   const steps = backoffStepsOf(v.record.labels);
   if (steps !== undefined) obs.backoffSteps = steps;
-  if (obs.state === "exited" && facts.termination) obs.reason = facts.termination.reason;
+  if (obs.state === "exited" && facts.termination) {
+    obs.reason = facts.termination.reason;
+    if (facts.termination.reason === "StartError") obs.message = facts.termination.message;
+  }
   if (obs.state === "running" && facts.probes) obs.probes = facts.probes;
   return obs;
 }

@@ -6,8 +6,12 @@
  * @module
  */
 import type { ContainerConfig } from "../container/config.ts";
+import type { ContainerRecord } from "../store/containers.ts";
 import { type ContainerView, exitReason } from "../container/status.ts";
-import { createContainer } from "../container/create.ts";
+import { createContainer, newContainerId } from "../container/create.ts";
+import { MonitorError } from "../runtime/conmon.ts";
+import { recordTermination } from "./container_facts.ts";
+import { join } from "../path.ts";
 import type { Engine } from "../container/engine.ts";
 import { execSync as engineExecSync } from "../container/exec.ts";
 import { inspectRecord } from "../container/inspect.ts";
@@ -17,8 +21,13 @@ import { startContainer as engineStartContainer } from "../container/start.ts";
 import { stopContainer as engineStopContainer } from "../container/stop.ts";
 import { RkError, StateError } from "../errors.ts";
 import type { NamespaceChoice } from "../oci/spec.ts";
-import { findContainer } from "../store/containers.ts";
-import type { UndoStack } from "../undo.ts";
+import {
+  deleteContainerRecord,
+  findContainer,
+  insertContainer,
+  updateContainer,
+} from "../store/containers.ts";
+import { UndoStack } from "../undo.ts";
 import type {
   ContainerFilter,
   CriContainer,
@@ -132,11 +141,66 @@ export function engineConfig(
   return out;
 }
 
+/** Exit code of a container whose process the runtime could not start (containerd's). */
+export const START_ERROR_EXIT_CODE = 128;
+
+/** Termination reason of a container whose process the runtime could not start. */
+export const START_ERROR_REASON = "StartError";
+
+/**
+ * The runtime could not start container `container`'s process (a missing binary, a working
+ * directory that is a file): the container is kept as exited with exit code 128 and reason
+ * `StartError`, the runtime's message as its termination message, as containerd reports a
+ * failed StartContainer to the kubelet (which then restarts it per the restart policy, with
+ * back-off). Thrown by {@linkcode createPodContainer} with `keepStartError`.
+ *
+ * @example
+ * ```ts
+ * import { ContainerStartError } from "./pod_containers.ts";
+ * import assert from "node:assert/strict";
+ * const e = new ContainerStartError("c", "id1", 'exec: "/x": stat /x: no such file or directory');
+ * assert.equal(e.message, 'Container "c" could not be started: exec: "/x": stat /x: no such file or directory');
+ * ```
+ */
+export class ContainerStartError extends RkError {
+  /** The container's name in its pod. */
+  readonly container: string;
+  /** The id of the record kept for it (exited, exit code 128). */
+  readonly containerId: string;
+  /** The runtime's message. */
+  readonly runtimeMessage: string;
+  /** Creates the error. */
+  constructor(container: string, containerId: string, runtimeMessage: string) {
+    super(`Container "${container}" could not be started: ${runtimeMessage}`);
+    this.name = "ContainerStartError";
+    this.container = container;
+    this.containerId = containerId;
+    this.runtimeMessage = runtimeMessage;
+  }
+}
+
+/** The runtime's own message when `e` is a failure to set up the container's process. */
+function startFailureOf(e: unknown): string | undefined {
+  return e instanceof MonitorError ? e.runtimeMessage : undefined;
+}
+
+/** Options of {@linkcode createPodContainer}. */
+export interface CreatePodContainerOptions {
+  /**
+   * When the runtime cannot start the process, keep an exited record for it and throw
+   * {@linkcode ContainerStartError} (a supervisor restarts it); otherwise the runtime's error
+   * is thrown and nothing is kept.
+   */
+  keepStartError?: boolean;
+}
+
 /**
  * Creates a container in a ready sandbox (CRI CreateContainer). With `undo`, cleanup steps are
  * registered there for the caller to roll back. The pod runner, creating the sandbox, passes
  * what it knows in `known` (the pause process, or the pinned namespaces while the pause
  * container is still being created), which skips asking the runtime for the pause process.
+ * With `opts.keepStartError`, a process the runtime cannot start leaves an exited record
+ * (see {@linkcode ContainerStartError}); its removal is registered on `undo`.
  */
 export async function createPodContainer(
   engine: Engine,
@@ -145,6 +209,7 @@ export async function createPodContainer(
   _sandboxConfig?: PodSandboxConfig,
   undo?: UndoStack,
   known?: { pausePid?: number; pinned?: PinnedNamespaces },
+  opts: CreatePodContainerOptions = {},
 ): Promise<string> {
   const sandbox = sandboxById(engine, podSandboxId);
   const joins = known ?? await sandboxNamespaces(engine, sandbox);
@@ -154,12 +219,65 @@ export async function createPodContainer(
   if (!canAddContainer(state)) {
     throw new StateError("add a container to", "pod", sandbox.name, state);
   }
-  const rec = await createContainer(
-    engine,
-    engineConfig(sandbox, joins?.pausePid, cfg, joins?.pinned),
-    undo,
-  );
+  const config = engineConfig(sandbox, joins?.pausePid, cfg, joins?.pinned);
+  if (!opts.keepStartError) return (await createContainer(engine, config, undo)).id;
+  // This container's steps on a stack of its own: a start failure undoes them alone.
+  const own = new UndoStack();
+  let rec;
+  try {
+    rec = await createContainer(engine, config, own);
+  } catch (e) {
+    const why = startFailureOf(e);
+    // Rolls back; rethrows `e` (or what the rollback left behind).
+    if (why === undefined) return await own.guard(() => Promise.reject(e));
+    const rolledBack = await own.guard(() => Promise.reject(e)).catch((err: unknown) => err);
+    if (rolledBack !== e) throw rolledBack;
+    const id = await keepStartFailure(engine, config, why);
+    undo?.push(`delete record of ${config.name}`, () => deleteContainerRecord(engine.db, id));
+    throw new ContainerStartError(cfg.metadata.name, id, why);
+  }
+  if (undo) undo.push(`remove container ${config.name}`, () => own.rollback());
+  else {
+    own.commit();
+    updateContainer(engine.db, rec.id, { creator: undefined });
+  }
   return rec.id;
+}
+
+/**
+ * Records a container whose process could not start: exited now with exit code 128, its
+ * termination `StartError` with the runtime's message, an empty log. Nothing of it exists in
+ * the runtime.
+ */
+async function keepStartFailure(
+  engine: Engine,
+  config: ContainerConfig,
+  message: string,
+): Promise<string> {
+  const id = newContainerId();
+  const now = Date.now();
+  const stateDir = join(engine.paths.containersDir, id);
+  // An empty log: the container never wrote anything (`kubectl logs` shows nothing).
+  await Deno.mkdir(stateDir, { recursive: true });
+  await Deno.writeTextFile(join(stateDir, "ctr.log"), "");
+  const record: ContainerRecord = {
+    id,
+    name: config.name,
+    image: config.image,
+    config,
+    labels: config.labels ?? {},
+    runtime: engine.runtime.binary,
+    stateDir,
+    createdAt: now,
+    finishedAt: now,
+    exitCode: START_ERROR_EXIT_CODE,
+    ips: [],
+    ports: [],
+  };
+  if (config.owner !== undefined) record.owner = config.owner;
+  insertContainer(engine.db, record);
+  recordTermination(engine.db, id, { reason: START_ERROR_REASON, message });
+  return id;
 }
 
 function isPodContainer(v: ContainerView): boolean {

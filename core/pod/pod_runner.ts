@@ -14,14 +14,17 @@ import { join } from "../path.ts";
 import { containerStatus as engineContainerStatus, inspectRecord } from "../container/inspect.ts";
 import type { Engine } from "../container/engine.ts";
 import { startCreated } from "../container/start.ts";
-import { RkError } from "../errors.ts";
+import { CleanupError, RkError } from "../errors.ts";
 import { findContainer, getContainer } from "../store/containers.ts";
 import { UndoStack } from "../undo.ts";
 import {
   containerObservation,
+  ContainerStartError,
   createPodContainer,
   podContainerName,
   podContainerViews,
+  START_ERROR_EXIT_CODE,
+  START_ERROR_REASON,
 } from "./pod_containers.ts";
 import type { PodManifest } from "./pod_manifest.ts";
 import { planPod, type PodAction } from "./pod_planner.ts";
@@ -81,6 +84,50 @@ export interface PodRunOptions {
    * next supervisor adopts the pod and starts the rest.
    */
   detach?: AbortSignal;
+  /**
+   * A container whose process the runtime cannot start is kept as exited (`StartError`, exit
+   * code 128; see `ContainerStartError`) and the pod runs on: a supervisor restarts it per
+   * the restart policy, as the kubelet does. Default: the runtime's error fails the run.
+   */
+  keepStartErrors?: boolean;
+  /** Told of each container step (for the kubelet's `Created`, `Started`, `Failed` events). */
+  onContainer?: (ev: PodContainerEvent) => void;
+}
+
+/** A step of one container during {@linkcode runPod}. */
+export interface PodContainerEvent {
+  /** The container's name in the pod. */
+  container: string;
+  /** `created`, `started`, or `startFailed` (the runtime could not start its process). */
+  step: "created" | "started" | "startFailed";
+  /** The runtime's message of a `startFailed`. */
+  message?: string;
+}
+
+/**
+ * A container of the pod could not be created (its configuration, its mounts, the runtime):
+ * the kubelet's `CreateContainerError`, not a sandbox failure. {@linkcode runPod} with
+ * `keepStartErrors` (a supervisor) throws it with the cause as `cause` and the cause's message
+ * as its own.
+ *
+ * @example
+ * ```ts
+ * import { ContainerCreateError } from "./pod_runner.ts";
+ * import assert from "node:assert/strict";
+ * const e = new ContainerCreateError("app", new Error("neither command nor args"));
+ * assert.equal(e.container, "app");
+ * assert.equal(e.message, "neither command nor args");
+ * ```
+ */
+export class ContainerCreateError extends RkError {
+  /** The container's name in the pod. */
+  readonly container: string;
+  /** Creates the error. */
+  constructor(container: string, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = "ContainerCreateError";
+    this.container = container;
+  }
 }
 
 /** How a pod failed (a failing init container, a sandbox that stopped). */
@@ -181,17 +228,52 @@ async function reconcile(
       const attempt = opts.attempts?.[name] ?? 0;
       // The pod's addresses are known once its network is set up.
       if (refersToPodIps(entry.c)) await networkReady;
-      const cfg = await resolveSubPathMounts(
-        containerConfig(pod, entry.c, {
+      try {
+        const cfg = await resolveSubPathMounts(
+          containerConfig(pod, entry.c, {
+            volumes,
+            fields: { ...fields, podIPs: rec.ips },
+            init: entry.init,
+            attempt,
+          }),
+          entry.c,
           volumes,
-          fields: { ...fields, podIPs: rec.ips },
-          init: entry.init,
-          attempt,
-        }),
-        entry.c,
-        volumes,
-      );
-      id = await createPodContainer(engine, rec.id, cfg, rec.config, undo, known);
+        );
+        id = await createPodContainer(
+          engine,
+          rec.id,
+          cfg,
+          rec.config,
+          undo,
+          known,
+          opts.keepStartErrors ? { keepStartError: true } : {},
+        );
+      } catch (e) {
+        if (!(e instanceof ContainerStartError)) {
+          throw opts.keepStartErrors && e instanceof RkError && !(e instanceof CleanupError)
+            ? new ContainerCreateError(name, e)
+            : e;
+        }
+        // Created, then its start failed: exited with StartError; the supervisor restarts it.
+        opts.onContainer?.({ container: name, step: "created" });
+        opts.onContainer?.({ container: name, step: "startFailed", message: e.runtimeMessage });
+        obs = {
+          ...obs,
+          containers: {
+            ...obs.containers,
+            [name]: {
+              state: "exited",
+              exitCode: START_ERROR_EXIT_CODE,
+              reason: START_ERROR_REASON,
+              message: e.runtimeMessage,
+              restartCount: attempt,
+              finishedAt: Date.now(),
+            },
+          },
+        };
+        return;
+      }
+      opts.onContainer?.({ container: name, step: "created" });
     }
     const crec = findContainer(engine.db, id);
     // Created while CNI ADD (and the pause container's creation) may still run; nothing starts
@@ -200,6 +282,7 @@ async function reconcile(
     // A pod that must go starts nothing more (its init container may have run for long).
     opts.signal?.throwIfAborted();
     await traced(`pod: start container ${name}`, () => startCreated(engine, crec));
+    opts.onContainer?.({ container: name, step: "started" });
     if (opts.faults) await opts.faults(entry.init ? "after-init" : "after-container", rec.id);
     obs = {
       ...obs,

@@ -162,6 +162,8 @@ export interface ContainerObservation {
   exitCode?: number;
   /** A reason such as `OOMKilled`; derived from the exit code when absent. */
   reason?: string;
+  /** The termination message of a `StartError` (the runtime's reason it could not start). */
+  message?: string;
   /** How often it was restarted. */
   restartCount: number;
   /** When it exited (ms since the epoch). */

@@ -142,15 +142,35 @@ export function conmonArgs(
   return argv;
 }
 
-/** conmon or the runtime failed to create the container. */
+/**
+ * conmon or the runtime failed to create the container. When the runtime itself logged why
+ * (its process could not be set up: `exec: "/x": stat /x: no such file or directory`), that
+ * text is {@linkcode MonitorError.runtimeMessage}: the failure a CRI runtime reports as the
+ * container's `StartError`.
+ *
+ * @example
+ * ```ts
+ * import { MonitorError } from "./conmon.ts";
+ * import assert from "node:assert/strict";
+ * const e = new MonitorError("c1", "Runtime runc failed to create container", { runtimeMessage: "exec: x" });
+ * assert.equal(e.runtimeMessage, "exec: x");
+ * ```
+ */
 export class MonitorError extends RkError {
   /** Container id. */
   readonly id: string;
+  /** The runtime's own error message, when it logged one. */
+  readonly runtimeMessage?: string;
   /** Creates the error. */
-  constructor(id: string, message: string, options?: ErrorOptions) {
+  constructor(
+    id: string,
+    message: string,
+    options?: ErrorOptions & { runtimeMessage?: string },
+  ) {
     super(message, options);
     this.name = "MonitorError";
     this.id = id;
+    if (options?.runtimeMessage) this.runtimeMessage = options.runtimeMessage;
   }
 }
 
@@ -296,6 +316,7 @@ export class Conmon implements ContainerMonitor {
         throw new MonitorError(
           req.id,
           `Runtime ${runtime.name} failed to create container "${req.name}": ${shorten(why, 1000)}`,
+          { runtimeMessage: shorten(why, 1000) },
         );
       }
       if (Date.now() > deadline) {
@@ -322,6 +343,7 @@ export class Conmon implements ContainerMonitor {
                 shorten(late, 1000) ||
                 "conmon exited before the container was created and the runtime logged no error"
               }`,
+              late ? { runtimeMessage: shorten(late, 1000) } : {},
             );
           }
           continue;

@@ -103,6 +103,13 @@ export interface PodProblem {
    * `FailedMount` for a volume.
    */
   event?: { reason: string; message: string };
+  /** The container the problem is about (the events' `fieldPath`). */
+  container?: string;
+  /**
+   * The kubelet's exact message for the problem's own event (`ErrImageNeverPull`) when
+   * `message` adds what rk8s knows beyond it (the image directories tried).
+   */
+  eventMessage?: string;
 }
 
 /** The identity of an API pod: `namespace/name`, uid, and the grace of a pending deletion. */
@@ -269,6 +276,8 @@ export function desiredFromApiPod(
           reason: "ErrImageNeverPull",
           message:
             `Container image "${name}" is not present with pull policy of Never (${e.reason})`,
+          eventMessage: `Container image "${name}" is not present with pull policy of Never`,
+          ...(isRecord(c) && typeof c.name === "string" ? { container: c.name } : {}),
         },
       };
     }
@@ -341,6 +350,8 @@ function bundlesForReferences(
             reason: "ErrImageNeverPull",
             message: `Container image "${c.image}" is not present with pull policy of Never ` +
               `(rk8s does not pull: put the image's bundle directory at ${tried.join(" or ")})`,
+            eventMessage: `Container image "${c.image}" is not present with pull policy of Never`,
+            ...(typeof c.name === "string" ? { container: c.name } : {}),
           },
         };
       }

@@ -464,10 +464,16 @@ export class ClusterPods implements DesiredPodSource {
     if (!pod) return;
     const ref = apiPodRef(pod);
     if (!ref) return;
-    if (ev.reason === "FailedCreatePodSandBox" || (ev.reason === "Failed" && !ev.container)) {
-      this.#createFailures.set(ev.object, { reason: "CreateContainerError", message: ev.message });
+    if (ev.reason === "FailedCreatePodSandBox" || ev.reason === "Failed") {
+      // Until a container of the pod has started (a StartError's container has).
+      this.#createFailures.set(ev.object, {
+        reason: "CreateContainerError",
+        message: ev.message.replace(/^Error: /, ""),
+      });
     }
-    this.#queueEvent(pod, ref.uid, ev.type, ev.reason, ev.message, ev.container, ev.at);
+    const message = kubeletMessage(pod, ref.uid, ev);
+    if (message === undefined) return;
+    this.#queueEvent(pod, ref.uid, ev.type, ev.reason, message, ev.container, ev.at);
     this.#nudge();
   }
 
@@ -495,7 +501,7 @@ export class ClusterPods implements DesiredPodSource {
         namespace,
         name,
         uid,
-        ...(container ? { fieldPath: `spec.containers{${container}}` } : {}),
+        ...(container ? { fieldPath: `spec.${containerField(pod, container)}{${container}}` } : {}),
       },
       reason,
       message: message.slice(0, 1024),
@@ -691,13 +697,26 @@ export class ClusterPods implements DesiredPodSource {
       if (problem && !this.#reported.has(`${ref.uid}|${problem.message}`)) {
         this.#reported.add(`${ref.uid}|${problem.message}`);
         if (parsed && "problem" in parsed) {
+          if (problem.reason === "ErrImageNeverPull") {
+            // The kubelet's pair (image_manager.go EnsureImageExists, then startContainer).
+            this.#queueEvent(
+              pod,
+              ref.uid,
+              "Warning",
+              "ErrImageNeverPull",
+              problem.eventMessage ?? problem.message,
+              problem.container,
+              Date.now(),
+            );
+          }
           this.#queueEvent(
             pod,
             ref.uid,
             "Warning",
             problem.event?.reason ?? "Failed",
-            problem.event?.message ?? `Error: ${problem.message}`,
-            undefined,
+            problem.event?.message ??
+              `Error: ${problem.reason === "ErrImageNeverPull" ? problem.reason : problem.message}`,
+            problem.container,
             Date.now(),
           );
         }
@@ -924,6 +943,39 @@ function plannedFrom(pod: Obj): string {
     pod.spec,
     phase === "Succeeded" || phase === "Failed",
   ]);
+}
+
+/**
+ * A daemon event's message as the kubelet words it in the API, or `undefined` for an event the
+ * kubelet does not emit: `Pulled` names the image as the pod spec gives it (the node ran its
+ * resolved directory), `BackOff` is `Back-off restarting failed container c in pod p_ns(uid)`
+ * (kuberuntime_manager.go `doBackOff`; the node's own log keeps the delay), and the sandbox's
+ * `Created` (`Created pod sandbox ...`) has no kubelet counterpart.
+ */
+function kubeletMessage(pod: Obj, uid: string, ev: NodeEvent): string | undefined {
+  const meta = isRecord(pod.metadata) ? pod.metadata : {};
+  const spec = isRecord(pod.spec) ? pod.spec : {};
+  const c = ev.container;
+  if (ev.reason === "Created" && c === undefined) return undefined;
+  if (ev.reason === "BackOff" && c !== undefined) {
+    const ns = typeof meta.namespace === "string" ? meta.namespace : "default";
+    return `Back-off restarting failed container ${c} in pod ${String(meta.name)}_${ns}(${uid})`;
+  }
+  if (ev.reason === "Pulled" && c !== undefined) {
+    const all = [spec.initContainers, spec.containers].flatMap((l) =>
+      Array.isArray(l) ? l.filter(isRecord) : []
+    );
+    const image = all.find((x) => x.name === c)?.image;
+    if (typeof image === "string") return `Container image "${image}" already present on machine`;
+  }
+  return ev.message;
+}
+
+/** `initContainers` when `name` is an init container of `pod`, else `containers`. */
+function containerField(pod: Obj, name: string): string {
+  const spec = isRecord(pod.spec) ? pod.spec : {};
+  const inits = Array.isArray(spec.initContainers) ? spec.initContainers.filter(isRecord) : [];
+  return inits.some((c) => c.name === name) ? "initContainers" : "containers";
 }
 
 function rvUid(pod: Obj): string {

@@ -339,7 +339,8 @@ ${extra === "volume" ? "  volumes: [{name: cfg, nfs: {server: nfs.invalid, path:
             const w = Object.fromEntries(
               pods.map((p) => [p.metadata.name, p.status.containerStatuses?.[0]?.state.waiting]),
             );
-            return w.noimage && w.badvol && w;
+            // ContainerCreating first while the pod's service account token is being fetched.
+            return w.noimage && w.badvol?.reason === "CreateContainerConfigError" && w;
           }, long).catch((e) => {
             throw explain(e);
           });

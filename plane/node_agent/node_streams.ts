@@ -120,14 +120,19 @@ export async function serveNodeStream(engine: Engine, s: IncomingStream): Promis
         await fail("BadRequest", e instanceof Error ? e.message : String(e));
         return;
       }
-      const c = await container(req.uid, false);
-      if (!c) return;
-      const view = await inspectRecord(engine, c);
-      if (view.status !== "running") {
-        await fail(
-          "BadRequest",
-          `container "${open.container}" in pod "${open.pod}" is not running (status ${view.status})`,
-        );
+      // The kubelet's answer for a container that does not run (never started, exited, or
+      // no sandbox of the pod here): `container not found ("c")`.
+      const notFound = `container not found ("${open.container}")`;
+      const rec = listSandboxRecords(engine.db).find((r) =>
+        r.namespace === open.namespace && r.name === open.pod && (!req.uid || r.uid === req.uid)
+      );
+      const c = rec
+        ? listContainerRecords(engine.db, { owner: rec.id })
+          .filter((c) => c.labels[LABEL_CONTAINER_NAME] === open.container)
+          .sort((a, b) => b.createdAt - a.createdAt)[0]
+        : undefined;
+      if (!c || (await inspectRecord(engine, c)).status !== "running") {
+        await fail("NotFound", notFound);
         return;
       }
       await serveExec(engine.runtime, c.id, req, s.reader, writer);

@@ -14,6 +14,7 @@ import { isRecord } from "../../core/is_record.ts";
 import type { ObservedPodDetail } from "../../core/daemon/observe.ts";
 import { lastStateOf, type TerminationState } from "../../core/pod/container_facts.ts";
 import { inCrashLoop, type PodObservation, summarizePod } from "../../core/pod/pod_status.ts";
+import { restartBackoffMs } from "../../core/pod/pod_planner.ts";
 import type { PodManifest } from "../../core/pod/pod_types.ts";
 import type { PodProblem } from "./cluster_pod_manifest.ts";
 
@@ -52,6 +53,7 @@ function stamp(d: Date): string {
 
 function terminated(t: TerminationState, runtime: string): Obj {
   const out: Obj = { exitCode: t.exitCode, reason: t.reason };
+  if (t.message) out.message = t.message;
   if (t.signal !== undefined) out.signal = t.signal;
   out.startedAt = iso(t.startedAt) ?? null;
   out.finishedAt = iso(t.finishedAt) ?? null;
@@ -63,6 +65,15 @@ function specContainers(apiPod: Obj, field: "containers" | "initContainers"): Ob
   const spec = isRecord(apiPod.spec) ? apiPod.spec : {};
   const list = spec[field];
   return Array.isArray(list) ? list.filter(isRecord) : [];
+}
+
+/**
+ * `ms` as Go's `time.Duration` prints a whole number of seconds (`10s`, `1m20s`, `5m0s`), as
+ * the kubelet's back-off message shows it.
+ */
+function goDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`;
 }
 
 /**
@@ -86,6 +97,7 @@ function exitOf(
     containerId: v.record.id,
   };
   if (t.exitCode > 128) t.signal = t.exitCode - 128;
+  if (o.message) t.message = o.message;
   if (v.startedAt !== undefined) t.startedAt = v.startedAt;
   if (v.finishedAt !== undefined) t.finishedAt = v.finishedAt;
   return t;
@@ -143,9 +155,11 @@ function containerStatuses(input: PodStatusInput, init: boolean): Obj[] {
           waiting: inCrashLoop(policy, o)
             ? {
               reason: "CrashLoopBackOff",
-              message: `back-off restarting failed container ${name} in pod ${
-                detail!.pod.key.split("/")[1]
-              }_${detail!.pod.key.split("/")[0]}(${detail!.record.uid})`,
+              message: `back-off ${
+                goDuration(restartBackoffMs((o.backoffSteps ?? o.restartCount) - 1))
+              } restarting failed container=${name} pod=${detail!.pod.key.split("/")[1]}_${
+                detail!.pod.key.split("/")[0]
+              }(${detail!.record.uid})`,
             }
             : { reason: "ContainerCreating" },
         };

@@ -134,9 +134,10 @@ Deno.test("buildPodStatus: a crash-looping container waits in CrashLoopBackOff w
   }) as unknown as S;
   const [c] = s.containerStatuses;
   assert.equal(c!.state.waiting!.reason, "CrashLoopBackOff");
-  assert.match(
-    String(c!.state.waiting!.message),
-    /back-off restarting failed container app in pod web_default\(u1\)/,
+  // The kubelet's wording (kuberuntime_manager.go doBackOff), with the current back-off.
+  assert.equal(
+    c!.state.waiting!.message,
+    "back-off 20s restarting failed container=app pod=web_default(u1)",
   );
   assert.equal(c!.lastState.terminated!.exitCode, 1);
   assert.equal(c!.lastState.terminated!.containerID, "runc://abc123");
@@ -160,6 +161,31 @@ Deno.test("buildPodStatus: a restart held back by a missing key waits in CreateC
   assert.equal(c!.lastState.terminated!.exitCode, 0);
   assert.equal(c!.lastState.terminated!.reason, "Completed");
   assert.equal(c!.started, false);
+  assert.equal(s.phase, "Running");
+});
+
+Deno.test("buildPodStatus: a container that could not start is StartError with the runtime's message; long back-offs read as Go durations", () => {
+  const why = 'runc create failed: exec: "/x": stat /x: no such file or directory';
+  const last = JSON.stringify({ exitCode: 128, reason: "StartError", message: why });
+  const s = buildPodStatus({
+    ...base,
+    apiPod: apiPod(),
+    detail: detail({
+      state: "exited",
+      exitCode: 128,
+      reason: "StartError",
+      message: why,
+      restartCount: 6,
+    }, { labels: { [LABEL_LAST_STATE]: last } }),
+  }) as unknown as S;
+  const [c] = s.containerStatuses;
+  assert.equal(
+    c!.state.waiting!.message,
+    "back-off 5m0s restarting failed container=app pod=web_default(u1)",
+  );
+  assert.equal(c!.lastState.terminated!.reason, "StartError");
+  assert.equal(c!.lastState.terminated!.exitCode, 128);
+  assert.equal((c!.lastState.terminated as { message?: string }).message, why);
   assert.equal(s.phase, "Running");
 });
 
