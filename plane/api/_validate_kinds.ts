@@ -284,7 +284,8 @@ export function validateService(errs: FieldErrors, obj: Obj, old: Obj | undefine
 
 const CONFIG_KEY_RE = /^[-._a-zA-Z0-9]+$/;
 
-function configKeyErrors(key: string): string[] {
+/** `IsConfigMapKey`: keys of ConfigMap/Secret data and of key selectors. */
+export function configKeyErrors(key: string): string[] {
   const errs: string[] = [];
   if (key.length > 253) errs.push(maxLenError(253));
   if (!CONFIG_KEY_RE.test(key)) {

@@ -17,7 +17,9 @@ import {
   dns1123SubdomainErrors,
   portNameErrors,
   portNumErrors,
+  qualifiedNameErrors,
 } from "./_name_rules.ts";
+import { configKeyErrors } from "./_validate_kinds.ts";
 import { validateAnnotations, validateLabels } from "./_validate_meta.ts";
 import { validateVolumeMounts, validateVolumes } from "./_validate_volumes.ts";
 import { cloneJson } from "./clone_json.ts";
@@ -164,16 +166,148 @@ function validateContainer(
     if (!isRecord(e)) errs.invalid(ep, e, "must be an object");
     else {
       validateEnvName(errs, ep.child("name"), e.name);
-      if (e.value !== undefined && e.valueFrom !== undefined) {
-        errs.invalid(
-          ep.child("valueFrom"),
-          "",
-          "may not be specified when `value` is not empty",
-        );
-      }
+      validateEnvVarValueFrom(errs, e, ep.child("valueFrom"));
     }
   });
   validateVolumeMounts(errs, c.volumeMounts, path.child("volumeMounts"), volumes);
+}
+
+/** The downward API fields an env var may name (`validEnvDownwardAPIFieldPathExpressions`). */
+const ENV_FIELD_PATHS = [
+  "metadata.name",
+  "metadata.namespace",
+  "metadata.uid",
+  "spec.nodeName",
+  "spec.serviceAccountName",
+  "status.hostIP",
+  "status.hostIPs",
+  "status.podIP",
+  "status.podIPs",
+];
+
+/** The field labels `ConvertDownwardAPIFieldLabel` knows for pods (v1). */
+const POD_FIELD_LABELS = new Set([
+  "metadata.annotations",
+  "metadata.labels",
+  "metadata.name",
+  "metadata.namespace",
+  "metadata.uid",
+  "spec.nodeName",
+  "spec.restartPolicy",
+  "spec.serviceAccountName",
+  "spec.schedulerName",
+  "status.phase",
+  "status.hostIP",
+  "status.hostIPs",
+  "status.podIP",
+  "status.podIPs",
+]);
+
+/** The container resources an env var may name (`validEnvResourceFieldPathExpressions`). */
+const ENV_RESOURCE_FIELDS = [
+  "limits.cpu",
+  "limits.ephemeral-storage",
+  "limits.memory",
+  "requests.cpu",
+  "requests.ephemeral-storage",
+  "requests.memory",
+];
+
+/** `fieldpath.SplitMaybeSubscriptedPath`: `metadata.labels['k']` → path and subscript. */
+function splitSubscript(p: string): [string, string] | undefined {
+  if (!p.endsWith("']")) return undefined;
+  const open = p.indexOf("['");
+  return open === -1 ? undefined : [p.slice(0, open), p.slice(open + 2, -2)];
+}
+
+/** `validateObjectFieldSelector` for env vars (apiVersion is defaulted to v1 before). */
+function validateEnvFieldRef(errs: FieldErrors, fs: Obj, path: FieldPath): void {
+  const version = typeof fs.apiVersion === "string" ? fs.apiVersion : "v1";
+  const fieldPath = typeof fs.fieldPath === "string" ? fs.fieldPath : "";
+  if (version === "") return errs.required(path.child("apiVersion"));
+  if (fieldPath === "") return errs.required(path.child("fieldPath"));
+  const split = splitSubscript(fieldPath);
+  // ConvertDownwardAPIFieldLabel (pkg/api/pod): the version, then the label.
+  const converted = version !== "v1"
+    ? `unsupported pod version: ${version}`
+    : split
+    ? (split[0] === "metadata.annotations" || split[0] === "metadata.labels"
+      ? undefined
+      : `field label does not support subscript: ${fieldPath}`)
+    : POD_FIELD_LABELS.has(fieldPath) || fieldPath === "spec.host"
+    ? undefined
+    : `field label not supported: ${fieldPath}`;
+  if (converted) {
+    return errs.invalid(
+      path.child("fieldPath"),
+      fieldPath,
+      `error converting fieldPath: ${converted}`,
+    );
+  }
+  const internal = fieldPath === "spec.host" ? "spec.nodeName" : fieldPath;
+  if (split) {
+    const [p, key] = split;
+    errs.invalidEach(
+      path,
+      key,
+      qualifiedNameErrors(p === "metadata.annotations" ? key.toLowerCase() : key),
+    );
+  } else if (!ENV_FIELD_PATHS.includes(internal)) {
+    errs.notSupported(path.child("fieldPath"), internal, ENV_FIELD_PATHS);
+  }
+}
+
+/** `validateConfigMapKeySelector` / `validateSecretKeySelector`. */
+function validateKeySelector(errs: FieldErrors, s: Obj, path: FieldPath): void {
+  const name = typeof s.name === "string" ? s.name : "";
+  errs.invalidEach(path.child("name"), name, dns1123SubdomainErrors(name));
+  const key = typeof s.key === "string" ? s.key : "";
+  if (key === "") errs.required(path.child("key"));
+  else errs.invalidEach(path.child("key"), key, configKeyErrors(key));
+}
+
+/**
+ * `validateEnvVarValueFrom` (pkg/apis/core/validation): exactly one source, each source checked,
+ * and no `valueFrom` next to a non-empty `value`.
+ */
+function validateEnvVarValueFrom(errs: FieldErrors, e: Obj, path: FieldPath): void {
+  if (!isRecord(e.valueFrom)) return;
+  const from = e.valueFrom;
+  let sources = 0;
+  if (isRecord(from.fieldRef)) {
+    sources++;
+    validateEnvFieldRef(errs, from.fieldRef, path.child("fieldRef"));
+  }
+  if (isRecord(from.resourceFieldRef)) {
+    sources++;
+    const r = from.resourceFieldRef;
+    const resource = typeof r.resource === "string" ? r.resource : "";
+    if (resource === "") errs.required(path.child("resourceFieldRef", "resource"));
+    else if (
+      !ENV_RESOURCE_FIELDS.includes(resource) && !/^(limits|requests)\.hugepages-/.test(resource)
+    ) {
+      errs.notSupported(path.child("resourceFieldRef", "resource"), resource, ENV_RESOURCE_FIELDS);
+    }
+  }
+  if (isRecord(from.configMapKeyRef)) {
+    sources++;
+    validateKeySelector(errs, from.configMapKeyRef, path.child("configMapKeyRef"));
+  }
+  if (isRecord(from.secretKeyRef)) {
+    sources++;
+    validateKeySelector(errs, from.secretKeyRef, path.child("secretKeyRef"));
+  }
+  if (sources === 0) {
+    errs.invalid(
+      path,
+      "",
+      "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`",
+    );
+  } else if (typeof e.value === "string" && e.value !== "") {
+    errs.invalid(path, "", "may not be specified when `value` is not empty");
+  } else if (sources > 1) {
+    errs.invalid(path, "", "may not have more than one field specified at a time");
+  }
 }
 
 function validateContainerList(

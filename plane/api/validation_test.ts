@@ -334,6 +334,100 @@ Deno.test("validateObject() reports kube-apiserver's causes", async (t) => {
       }],
     ],
     [
+      "env valueFrom with two sources",
+      "Pod",
+      pod({
+        containers: [{
+          name: "a",
+          image: "x",
+          env: [{
+            name: "A",
+            valueFrom: {
+              configMapKeyRef: { name: "c", key: "k" },
+              secretKeyRef: { name: "s", key: "k" },
+            },
+          }],
+        }],
+      }),
+      [{
+        reason: "FieldValueInvalid",
+        field: "spec.containers[0].env[0].valueFrom",
+        message: 'Invalid value: "": may not have more than one field specified at a time',
+      }],
+    ],
+    [
+      "env valueFrom next to a value, and an empty valueFrom",
+      "Pod",
+      pod({
+        containers: [{
+          name: "a",
+          image: "x",
+          env: [
+            { name: "A", value: "1", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+            { name: "B", value: "", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+            { name: "C", valueFrom: {} },
+          ],
+        }],
+      }),
+      [{
+        reason: "FieldValueInvalid",
+        field: "spec.containers[0].env[0].valueFrom",
+        message: 'Invalid value: "": may not be specified when `value` is not empty',
+      }, {
+        reason: "FieldValueInvalid",
+        field: "spec.containers[0].env[2].valueFrom",
+        message: 'Invalid value: "": must specify one of: `fieldRef`, `resourceFieldRef`, ' +
+          "`configMapKeyRef` or `secretKeyRef`",
+      }],
+    ],
+    [
+      "env fieldRef paths: unknown, not for env, bad subscript; key selector without key",
+      "Pod",
+      pod({
+        containers: [{
+          name: "a",
+          image: "x",
+          env: [
+            { name: "A", valueFrom: { fieldRef: { fieldPath: "spec.foo" } } },
+            { name: "B", valueFrom: { fieldRef: { fieldPath: "status.phase" } } },
+            { name: "C", valueFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } } },
+            { name: "D", valueFrom: { fieldRef: { fieldPath: "metadata.labels['-x']" } } },
+            { name: "E", valueFrom: { configMapKeyRef: { name: "cfg" } } },
+            { name: "F", valueFrom: { resourceFieldRef: { resource: "limits.gpu" } } },
+          ],
+        }],
+      }),
+      [{
+        reason: "FieldValueInvalid",
+        field: "spec.containers[0].env[0].valueFrom.fieldRef.fieldPath",
+        message:
+          'Invalid value: "spec.foo": error converting fieldPath: field label not supported: spec.foo',
+      }, {
+        reason: "FieldValueNotSupported",
+        field: "spec.containers[0].env[1].valueFrom.fieldRef.fieldPath",
+        message: 'Unsupported value: "status.phase": supported values: "metadata.name", ' +
+          '"metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", ' +
+          '"status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"',
+      }, {
+        reason: "FieldValueInvalid",
+        field: "spec.containers[0].env[3].valueFrom.fieldRef",
+        message: 'Invalid value: "-x": name part must consist of alphanumeric characters, ' +
+          "'-', '_' or '.', and must start and end with an alphanumeric character (e.g. " +
+          "'MyName',  or 'my.name',  or '123-abc', regex used for validation is " +
+          "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+      }, {
+        reason: "FieldValueRequired",
+        field: "spec.containers[0].env[4].valueFrom.configMapKeyRef.key",
+        message: "Required value",
+      }, {
+        reason: "FieldValueNotSupported",
+        field: "spec.containers[0].env[5].valueFrom.resourceFieldRef.resource",
+        message: 'Unsupported value: "limits.gpu": supported values: "limits.cpu", ' +
+          '"limits.ephemeral-storage", "limits.memory", "requests.cpu", ' +
+          '"requests.ephemeral-storage", "requests.memory"',
+      }],
+    ],
+    [
       "deployment selector mismatch",
       "Deployment",
       deployment({

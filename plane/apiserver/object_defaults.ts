@@ -53,6 +53,14 @@ function defaultContainerJson(c: unknown): void {
   setIfUnset(c, "terminationMessagePath", DEFAULT_TERMINATION_MESSAGE_PATH);
   setIfUnset(c, "terminationMessagePolicy", DEFAULT_TERMINATION_MESSAGE_POLICY);
   setIfUnset(c, "resources", {});
+  if (Array.isArray(c.env)) {
+    // SetDefaults_ObjectFieldSelector: the fieldPath's version is v1 unless given.
+    for (const e of c.env) {
+      if (isRecord(e) && isRecord(e.valueFrom) && isRecord(e.valueFrom.fieldRef)) {
+        if (!e.valueFrom.fieldRef.apiVersion) e.valueFrom.fieldRef.apiVersion = "v1";
+      }
+    }
+  }
   for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"]) {
     defaultProbeJson(c[probe]);
   }
@@ -65,6 +73,10 @@ function defaultContainerJson(c: unknown): void {
 export function defaultPodSpec(spec: Obj): void {
   setIfUnset(spec, "restartPolicy", DEFAULT_RESTART_POLICY);
   setIfUnset(spec, "terminationGracePeriodSeconds", DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
+  // A negative grace period is stored as 1 (kubernetes/kubernetes#115606, 1.27): before it was
+  // accepted as is, and 1 is what the delete path already treated it as.
+  const grace = spec.terminationGracePeriodSeconds;
+  if (typeof grace === "number" && grace < 0) spec.terminationGracePeriodSeconds = 1;
   setIfUnset(spec, "dnsPolicy", DEFAULT_DNS_POLICY);
   setIfUnset(spec, "securityContext", {});
   setIfUnset(spec, "schedulerName", "default-scheduler");

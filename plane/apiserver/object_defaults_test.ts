@@ -61,3 +61,36 @@ Deno.test("applyDefaults() merges a Secret's stringData into data and drops it",
     },
   });
 });
+
+Deno.test("applyDefaults: a negative grace period is stored as 1; fieldRef gets apiVersion v1", () => {
+  const pod = applyDefaults("Pod", {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "p" },
+    spec: {
+      terminationGracePeriodSeconds: -5,
+      containers: [{
+        name: "c",
+        image: "img",
+        env: [{ name: "N", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
+      }],
+    },
+  });
+  const spec = pod.spec as unknown as {
+    terminationGracePeriodSeconds: number;
+    containers: { env: { valueFrom: { fieldRef: Record<string, string> } }[] }[];
+  };
+  assert.equal(spec.terminationGracePeriodSeconds, 1);
+  assert.deepEqual(spec.containers[0]!.env[0]!.valueFrom.fieldRef, {
+    fieldPath: "metadata.name",
+    apiVersion: "v1",
+  });
+  const zero = applyDefaults("Pod", {
+    metadata: { name: "z" },
+    spec: { terminationGracePeriodSeconds: 0, containers: [{ name: "c", image: "img" }] },
+  });
+  assert.equal(
+    (zero.spec as { terminationGracePeriodSeconds: number }).terminationGracePeriodSeconds,
+    0,
+  );
+});
