@@ -247,7 +247,9 @@ async function loopbackClient(c: TestCluster, fieldManager: string): Promise<Kub
  * server and etcd: a row must not find the previous row's 10,000 pods in the store.
  */
 async function preparedCluster(): Promise<{ c: TestCluster; kube: KubeClient }> {
-  const c = await startTestCluster("grpc");
+  const c = await startTestCluster("grpc", undefined, {
+    grpcWorker: Deno.env.get("XGW") !== "0",
+  });
   try {
     const kube = await KubeClient.connect({ kubeconfig: c.kubeconfig });
     await inFlight(NODES, 50, (i) => kube.create("nodes", node(i)));
