@@ -89,9 +89,7 @@ function transportFor(
       return new HttpTransport(endpoint, tls);
     case "grpc:":
     case "grpcs:":
-      return grpcWorker
-        ? new WorkerGrpcTransport(endpoint, tls)
-        : new GrpcTransport(endpoint, tls);
+      return grpcWorker ? new WorkerGrpcTransport(endpoint, tls) : new GrpcTransport(endpoint, tls);
     default:
       throw new RkError(
         `Unsupported store endpoint "${endpoint}": expected http://, https://, grpc:// or grpcs://`,
