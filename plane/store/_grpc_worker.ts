@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import { GrpcTransport } from "./_grpc_transport.ts";
 import type { Method } from "./_transport.ts";
 import type { Wire } from "./_wire.ts";
@@ -39,7 +40,7 @@ function detach(v: unknown): unknown {
 }
 
 function post(m: ToOwner): void {
-  if (outbox.length === 0) queueMicrotask(flush);
+  if (outbox.length === 0) setImmediate(flush);
   outbox.push(m);
 }
 

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import { RkError } from "../../core/errors.ts";
 import { GrpcTransport } from "./_grpc_transport.ts";
 import type { CallOptions, Method, TlsOptions, Transport, WatchControl } from "./_transport.ts";
@@ -49,7 +50,7 @@ export class WorkerGrpcTransport implements Transport {
   }
 
   #post(m: ToWorker): void {
-    if (this.#outbox.length === 0) queueMicrotask(() => this.#flush());
+    if (this.#outbox.length === 0) setImmediate(() => this.#flush());
     this.#outbox.push(m);
   }
 
