@@ -131,7 +131,7 @@ interface CpuSample {
 }
 
 /**
- * Reads utime + stime of this process's threads (`/proc/PID/task/TID/stat`, listed with `ls`
+ * Reads utime + stime of this process's threads (`/proc/PID/task/TID/stat`, listed with `ps`
  * and read with `cat`: Deno refuses `/proc/self` paths under a permission set) and of the etcd
  * process `etcdPid`; NaN fields when unreadable.
  */
@@ -139,7 +139,7 @@ function cpuSample(etcdPid?: number): CpuSample {
   const run = (cmd: string, args: string[]) =>
     new TextDecoder().decode(new Deno.Command(cmd, { args, stderr: "null" }).outputSync().stdout);
   try {
-    const tids = run("ls", [`/proc/${Deno.pid}/task`]).trim().split(/\s+/);
+    const tids = run("ps", ["-L", "-o", "tid=", "-p", String(Deno.pid)]).trim().split(/\s+/);
     const files = tids.map((t) => `/proc/${Deno.pid}/task/${t}/stat`);
     if (etcdPid !== undefined) files.push(`/proc/${etcdPid}/stat`);
     const out: CpuSample = { main: NaN, worker: 0, etcd: NaN };
