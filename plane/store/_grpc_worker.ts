@@ -1,9 +1,9 @@
 /**
- * The worker side of {@linkcode WorkerGrpcTransport} (`_worker_transport.ts`): runs one
+ * The worker side of `WorkerGrpcTransport` (`_worker_transport.ts`): runs one
  * {@linkcode GrpcTransport} in a worker thread and answers the unary calls the owner posts.
- * Messages go in batches (one `postMessage` per microtask turn), and each answer's bytes fields
- * are copied into buffers of their own and transferred, so no answer drags the socket chunk its
- * bytes were decoded from across threads.
+ * Messages go in batches (one `postMessage` per event-loop turn, flushed by `setImmediate`), and
+ * each answer's bytes fields are copied into buffers of their own and transferred, so no answer
+ * drags the socket chunk its bytes were decoded from across threads.
  *
  * @module
  */

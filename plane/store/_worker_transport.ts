@@ -3,12 +3,14 @@
  * same {@linkcode GrpcTransport} runs in a `Worker` (`_grpc_worker.ts`), so the HTTP/2 framing,
  * socket writes and protobuf coding of every `Range`, `Put`, `Txn`, ... use the machine's other
  * cores instead of the thread that posts them. Watch streams stay on the owner's thread (in a
- * `GrpcTransport` of its own), so their events arrive without a hop. Errors come back with the
- * classes and fields the in-thread transport throws (`StoreUnavailableError`,
- * `StoreTimeoutError`, `KvStoreError` with the gRPC code); their cause keeps its text only.
+ * `GrpcTransport` of its own), so their events arrive without a hop. Messages go in batches, one
+ * `postMessage` per event-loop turn each way. Errors come back with the classes and fields the
+ * in-thread transport throws (`StoreUnavailableError`, `StoreTimeoutError`, `KvStoreError` with
+ * the gRPC code); their cause keeps its text only.
  *
  * The worker starts on the first call and inherits the owner's permissions (`Worker` default);
- * {@linkcode WorkerGrpcTransport.close} lets calls in flight finish, then ends it.
+ * {@linkcode WorkerGrpcTransport.close} lets calls in flight finish, then ends it. Until then the
+ * worker keeps the process alive (a web `Worker` cannot be unreferenced).
  *
  * @module
  */
@@ -57,7 +59,16 @@ export class WorkerGrpcTransport implements Transport {
   #flush(): void {
     const batch = this.#outbox;
     this.#outbox = [];
-    this.#worker?.postMessage(batch);
+    try {
+      this.#worker?.postMessage(batch);
+    } catch (e) {
+      // A request that cannot be cloned fails its own call (and those sent with it).
+      for (const m of batch) {
+        if (m.t !== "call") continue;
+        this.#pending.get(m.id)?.reject(e);
+        this.#pending.delete(m.id);
+      }
+    }
   }
 
   #start(): Worker {
