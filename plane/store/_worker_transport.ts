@@ -87,15 +87,22 @@ export class WorkerGrpcTransport implements Transport {
       // The worker failed (e.g. its module could not load): fail what waits, start afresh on
       // the next call.
       e.preventDefault();
-      const err = new RkError(`The store client's gRPC worker failed: ${e.message}`);
-      this.#stop();
-      for (const p of this.#pending.values()) p.reject(err);
-      this.#pending.clear();
+      this.#fail(new RkError(`The store client's gRPC worker failed: ${e.message}`));
+    };
+    w.onmessageerror = () => {
+      this.#fail(new RkError("The store client's gRPC worker sent an answer that cannot be read"));
     };
     this.#worker = w;
     this.#post({ t: "init", endpoint: this.endpoint, tls: this.#tls });
     if (this.#token !== undefined) this.#post({ t: "token", token: this.#token });
     return w;
+  }
+
+  /** Ends the worker and fails every call waiting for it. */
+  #fail(err: Error): void {
+    this.#stop();
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
   }
 
   #stop(): void {
