@@ -186,6 +186,9 @@ function print(results: readonly Result[]): void {
   ];
   for (const r of results) {
     const q = (x: number) => r.latencies.length ? quantile(r.latencies, x).toFixed(3) : "-";
+    // NaN (not measured) arrives from the row's process as null.
+    const perPod = (s: number | null) =>
+      s === null || Number.isNaN(s) ? "-" : (s * 1000 / r.pods).toFixed(3);
     rows.push([
       r.what,
       String(r.pods),
@@ -194,9 +197,9 @@ function print(results: readonly Result[]): void {
       q(0.5),
       q(0.99),
       r.cpu.toFixed(1),
-      (r.threads.main * 1000 / r.pods).toFixed(3),
-      (r.threads.worker * 1000 / r.pods).toFixed(3),
-      (r.threads.etcd * 1000 / r.pods).toFixed(3),
+      perPod(r.threads.main),
+      perPod(r.threads.worker),
+      perPod(r.threads.etcd),
       r.load.toFixed(1),
     ]);
   }
