@@ -1,11 +1,12 @@
 /**
- * `grpcWorker: true` (the gRPC unary calls in a worker thread) against a real etcd: values come
+ * `grpcWorker: true` (the gRPC unary calls in a worker thread; gRPC endpoints only) against a real etcd: values come
  * back byte for byte (a 6 MiB list too), a failed compare is a failed txn, etcd's error answers
  * and unreachable or stopped servers come back as the same typed errors as in-thread
  * (`LeaseNotFoundError`, `KvStoreError` with the gRPC code, `StoreUnavailableError`,
  * `StoreTimeoutError`), watches work, and closing lets a call in flight finish.
  */
 import assert from "node:assert/strict";
+import { Connection } from "./_connection.ts";
 import { connectStore } from "./etcd_client.ts";
 import { startTestEtcd } from "./_testing.ts";
 import {
@@ -29,10 +30,21 @@ Deno.test("grpc worker: answers, typed errors, watches and close", async (t) => 
   await using etcd = await startTestEtcd();
   await using store = connectStore({ endpoints: etcd.grpcUrl, timeoutMs: 2000, grpcWorker: true });
 
+  await t.step("grpcWorker takes the worker for gRPC endpoints only", () => {
+    const c = new Connection({ endpoints: [etcd.grpcUrl, etcd.httpUrl], grpcWorker: true });
+    assert.ok(c.transports[0] instanceof WorkerGrpcTransport);
+    assert.ok(!(c.transports[1] instanceof WorkerGrpcTransport));
+    c.close();
+    const plain = new Connection({ endpoints: etcd.grpcUrl });
+    assert.ok(!(plain.transports[0] instanceof WorkerGrpcTransport));
+    plain.close();
+  });
+
   await t.step("bytes come back as written; a 6 MiB list arrives whole", async () => {
     const all = new Uint8Array(256).map((_, i) => i);
     await store.put("/w/bytes", all);
-    assert.deepEqual((await store.get("/w/bytes"))!.value, all);
+    // In-thread the value is a Buffer, through the worker a Uint8Array: compare the bytes.
+    assert.deepEqual(new Uint8Array((await store.get("/w/bytes"))!.value), all);
     const value = "x".repeat(20_000);
     for (let i = 0; i < 300; i += 50) {
       await Promise.all(
