@@ -1,9 +1,10 @@
 /**
- * `grpcWorker: true` (the gRPC unary calls in a worker thread; gRPC endpoints only) against a real etcd: values come
- * back byte for byte (a 6 MiB list too), a failed compare is a failed txn, etcd's error answers
- * and unreachable or stopped servers come back as the same typed errors as in-thread
- * (`LeaseNotFoundError`, `KvStoreError` with the gRPC code, `StoreUnavailableError`,
- * `StoreTimeoutError`), watches work, and closing lets a call in flight finish.
+ * `grpcWorker: true` (the gRPC unary calls in a worker thread) against a real etcd: it applies to
+ * gRPC endpoints only, values come back byte for byte (a 6 MiB list too), a failed compare is a
+ * failed txn, etcd's error answers and unreachable or stopped servers come back as the same typed
+ * errors as in-thread (`LeaseNotFoundError`, `KvStoreError` with the gRPC code,
+ * `StoreUnavailableError`, `StoreTimeoutError`), watches work, and closing lets a call in flight
+ * finish.
  */
 import assert from "node:assert/strict";
 import { Connection } from "./_connection.ts";
