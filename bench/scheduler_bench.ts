@@ -23,9 +23,11 @@
  * Each API row and the Deployment run start from a fresh rks + etcd holding only the start state
  * (as `scheduler_perf` gives each workload its own API server and etcd).
  *
- * Reports pods/s, p50/p99 per-pod latency, the process's CPU seconds, the main thread's CPU per pod
- * (what the API rows' rate is bound by; steadier than pods/s on a loaded machine), and the load
- * average.
+ * Reports pods/s, p50/p99 per-pod latency, the process's CPU seconds, CPU per pod of the main
+ * thread (API server, scheduler, clients; steadier than pods/s on a loaded machine), of the store
+ * client's gRPC worker thread and of etcd, and the load average. The cluster's store client sends
+ * its unary calls through a worker thread, as `rks start` does (`RK8S_BENCH_SCHED_GRPC_WORKER=0`
+ * keeps them on the main thread, for comparison).
  * Anchor: kube-scheduler's CI threshold is 680 pods/s at 5,000 nodes / 10,000 pods; issue 15's
  * target is ≥ 1,000 pods/s on this 2-core machine.
  *
@@ -96,10 +98,11 @@ interface Result {
   /** CPU seconds of this process during the run. */
   cpu: number;
   /**
-   * CPU seconds of the main thread (the JavaScript: API server, scheduler, clients) during the
-   * run: the figure the pods/s rate is bound by, and steadier than pods/s on a loaded machine.
+   * CPU seconds during the run of the main thread (the JavaScript: API server, scheduler,
+   * clients; steadier than pods/s on a loaded machine), of the store client's gRPC worker
+   * thread, and of etcd.
    */
-  mainCpu: number;
+  threads: CpuSample;
   /** 1-minute load average at the end of the run. */
   load: number;
 }
@@ -117,22 +120,48 @@ function cpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
+/** CPU seconds so far of this process's threads and of etcd (see {@linkcode cpuSample}). */
+interface CpuSample {
+  /** The main thread (the JavaScript: API server, scheduler, clients). */
+  main: number;
+  /** The store client's gRPC worker threads (`worker-N`; 0 without `grpcWorker`). */
+  worker: number;
+  /** The etcd process (all its threads; NaN when not given). */
+  etcd: number;
+}
+
 /**
- * CPU seconds of this process's main thread (utime + stime of `/proc/PID/task/PID/stat`, read
- * with `cat`: Deno refuses `/proc/self` paths under a permission set); NaN when unreadable.
+ * Reads utime + stime of this process's threads (`/proc/PID/task/TID/stat`, listed with `ps`
+ * and read with `cat`: Deno refuses `/proc/self` paths under a permission set) and of the etcd
+ * process `etcdPid`; NaN fields when unreadable.
  */
-function mainThreadSeconds(): number {
+function cpuSample(etcdPid?: number): CpuSample {
+  const run = (cmd: string, args: string[]) =>
+    new TextDecoder().decode(new Deno.Command(cmd, { args, stderr: "null" }).outputSync().stdout);
   try {
-    const out = new Deno.Command("cat", {
-      args: [`/proc/${Deno.pid}/task/${Deno.pid}/stat`],
-      stderr: "null",
-    }).outputSync();
-    const stat = new TextDecoder().decode(out.stdout);
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12])) / 100; // clock ticks (USER_HZ 100)
+    const tids = run("ps", ["-L", "-o", "tid=", "-p", String(Deno.pid)]).trim().split(/\s+/);
+    const files = tids.map((t) => `/proc/${Deno.pid}/task/${t}/stat`);
+    if (etcdPid !== undefined) files.push(`/proc/${etcdPid}/stat`);
+    const out: CpuSample = { main: NaN, worker: 0, etcd: NaN };
+    for (const line of run("cat", files).split("\n")) {
+      if (!line) continue;
+      const pid = Number(line.slice(0, line.indexOf(" ")));
+      const comm = line.slice(line.indexOf("(") + 1, line.lastIndexOf(")"));
+      const f = line.slice(line.lastIndexOf(")") + 2).split(" ");
+      const seconds = (Number(f[11]) + Number(f[12])) / 100; // clock ticks (USER_HZ 100)
+      if (pid === Deno.pid) out.main = seconds;
+      else if (pid === etcdPid) out.etcd = seconds;
+      else if (comm.startsWith("worker-")) out.worker += seconds;
+    }
+    return out;
   } catch {
-    return NaN;
+    return { main: NaN, worker: NaN, etcd: NaN };
   }
+}
+
+/** `b - a` per field. */
+function cpuSince(a: CpuSample, b: CpuSample): CpuSample {
+  return { main: b.main - a.main, worker: b.worker - a.worker, etcd: b.etcd - a.etcd };
 }
 
 function print(results: readonly Result[]): void {
@@ -141,10 +170,25 @@ function print(results: readonly Result[]): void {
       `(deployment: ${DEPLOY_NODES} nodes)`,
   );
   const rows = [
-    ["run", "pods", "seconds", "pods/s", "p50 ms", "p99 ms", "cpu s", "main ms/pod", "load"],
+    [
+      "run",
+      "pods",
+      "seconds",
+      "pods/s",
+      "p50 ms",
+      "p99 ms",
+      "cpu s",
+      "main ms/pod",
+      "grpc ms/pod",
+      "etcd ms/pod",
+      "load",
+    ],
   ];
   for (const r of results) {
     const q = (x: number) => r.latencies.length ? quantile(r.latencies, x).toFixed(3) : "-";
+    // NaN (not measured) arrives from the row's process as null.
+    const perPod = (s: number | null) =>
+      s === null || Number.isNaN(s) ? "-" : (s * 1000 / r.pods).toFixed(3);
     rows.push([
       r.what,
       String(r.pods),
@@ -153,7 +197,9 @@ function print(results: readonly Result[]): void {
       q(0.5),
       q(0.99),
       r.cpu.toFixed(1),
-      (r.mainCpu * 1000 / r.pods).toFixed(3),
+      perPod(r.threads.main),
+      perPod(r.threads.worker),
+      perPod(r.threads.etcd),
       r.load.toFixed(1),
     ]);
   }
@@ -169,7 +215,7 @@ function coreRun(measured: number): Result {
   let start = 0;
   const latencies: number[] = [];
   const cpu0 = cpuSeconds();
-  const main0 = mainThreadSeconds();
+  const cpuAt0 = cpuSample();
   const t0 = performance.now();
   for (let i = 0; i < measured; i++) {
     const s = performance.now();
@@ -187,7 +233,7 @@ function coreRun(measured: number): Result {
     seconds: (performance.now() - t0) / 1000,
     latencies,
     cpu: cpuSeconds() - cpu0,
-    mainCpu: mainThreadSeconds() - main0,
+    threads: cpuSince(cpuAt0, cpuSample()),
     load: loadAverage(),
   };
 }
@@ -235,6 +281,11 @@ class BoundWatch {
   }
 }
 
+/** The store client as `rks start` connects it, unless `RK8S_BENCH_SCHED_GRPC_WORKER=0`. */
+function clusterOptions(): { grpcWorker: boolean } {
+  return { grpcWorker: Deno.env.get("RK8S_BENCH_SCHED_GRPC_WORKER") !== "0" };
+}
+
 /** A client of `c`'s API handler in this process (as rks's scheduler and controllers). */
 async function loopbackClient(c: TestCluster, fieldManager: string): Promise<KubeClient> {
   const creds = await resolveCredentials({ kubeconfig: c.kubeconfig });
@@ -247,7 +298,7 @@ async function loopbackClient(c: TestCluster, fieldManager: string): Promise<Kub
  * server and etcd: a row must not find the previous row's 10,000 pods in the store.
  */
 async function preparedCluster(): Promise<{ c: TestCluster; kube: KubeClient }> {
-  const c = await startTestCluster("grpc");
+  const c = await startTestCluster("grpc", undefined, clusterOptions());
   try {
     const kube = await KubeClient.connect({ kubeconfig: c.kubeconfig });
     await inFlight(NODES, 50, (i) => kube.create("nodes", node(i)));
@@ -275,7 +326,7 @@ async function createRun(measured: number): Promise<Result> {
   await scheduler.start();
   const created = new Map<string, number>();
   const cpu0 = cpuSeconds();
-  const main0 = mainThreadSeconds();
+  const cpuAt0 = cpuSample(c.etcd.pid);
   const firstCreate = performance.now();
   await inFlight(measured, 50, async (i) => {
     const name = `p-${i}`;
@@ -292,7 +343,7 @@ async function createRun(measured: number): Promise<Result> {
     seconds: (lastBound - firstCreate) / 1000,
     latencies,
     cpu: cpuSeconds() - cpu0,
-    mainCpu: mainThreadSeconds() - main0,
+    threads: cpuSince(cpuAt0, cpuSample(c.etcd.pid)),
     load: loadAverage(),
   };
   await scheduler.stop();
@@ -315,7 +366,7 @@ async function backlogRun(measured: number, overHttps: boolean): Promise<Result>
   const seen = new BoundWatch(scheduler.informers.pods, "b-");
   await seen.watch(false);
   const cpu0 = cpuSeconds();
-  const main0 = mainThreadSeconds();
+  const cpuAt0 = cpuSample(c.etcd.pid);
   await scheduler.start();
   // From the scheduler's caches being synced (start resolves then and its loop begins) to the
   // last binding seen.
@@ -329,7 +380,7 @@ async function backlogRun(measured: number, overHttps: boolean): Promise<Result>
     seconds: (Math.max(...times) - Math.min(t0, ...times)) / 1000,
     latencies: [],
     cpu: cpuSeconds() - cpu0,
-    mainCpu: mainThreadSeconds() - main0,
+    threads: cpuSince(cpuAt0, cpuSample(c.etcd.pid)),
     load: loadAverage(),
   };
 }
@@ -337,7 +388,7 @@ async function backlogRun(measured: number, overHttps: boolean): Promise<Result>
 const TIMEOUT_MS = 10 * 60_000;
 
 async function deploymentRun(replicas: number): Promise<Result> {
-  await using c = await startTestCluster("grpc");
+  await using c = await startTestCluster("grpc", undefined, clusterOptions());
   await using kube = await KubeClient.connect({ kubeconfig: c.kubeconfig });
   await inFlight(DEPLOY_NODES, 50, (i) => kube.create("nodes", node(i)));
   // Controllers and scheduler reach the API as inside rks: the loopback client, and one
@@ -359,7 +410,7 @@ async function deploymentRun(replicas: number): Promise<Result> {
   );
   await watch.watch(true);
   const cpu0 = cpuSeconds();
-  const main0 = mainThreadSeconds();
+  const cpuAt0 = cpuSample(c.etcd.pid);
   const t0 = performance.now();
   await kube.create("apps/deployments", {
     apiVersion: "apps/v1",
@@ -379,7 +430,7 @@ async function deploymentRun(replicas: number): Promise<Result> {
     seconds,
     latencies: [],
     cpu: cpuSeconds() - cpu0,
-    mainCpu: mainThreadSeconds() - main0,
+    threads: cpuSince(cpuAt0, cpuSample(c.etcd.pid)),
     load: loadAverage(),
   };
   await watch.informer.stop();

@@ -72,6 +72,8 @@ export interface TestClusterOptions {
   advertiseAddress?: string;
   /** Events' lifetime after their last write, seconds (`--event-ttl`; default 3600). */
   eventTtlSeconds?: number;
+  /** gRPC unary calls through a worker thread, as `rks start` connects (default true). */
+  grpcWorker?: boolean;
 }
 
 /**
@@ -95,7 +97,10 @@ export async function startTestCluster(
   let pki: ClusterPki;
   try {
     etcd = await startTestEtcd();
-    store = connectStore({ endpoints: transport === "http" ? etcd.httpUrl : etcd.grpcUrl });
+    store = connectStore({
+      endpoints: transport === "http" ? etcd.httpUrl : etcd.grpcUrl,
+      grpcWorker: opts.grpcWorker ?? true,
+    });
     pki = await ensureClusterPki(join(dir, "pki"), []);
     server = await startApiServer({
       store,

@@ -169,6 +169,8 @@ export async function startRks(
     }
     store = connectStore({
       endpoints,
+      // The API server, scheduler and controllers share this thread: etcd's gRPC runs beside it.
+      grpcWorker: true,
       ...(config.username !== undefined ? { username: config.username } : {}),
       ...(config.password !== undefined ? { password: config.password } : {}),
     });

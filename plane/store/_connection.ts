@@ -17,6 +17,7 @@ import {
 import { Authenticator } from "./_auth.ts";
 import { GrpcTransport } from "./_grpc_transport.ts";
 import { HttpTransport } from "./_http_transport.ts";
+import { WorkerGrpcTransport } from "./_worker_transport.ts";
 import type { Method, TlsOptions, Transport } from "./_transport.ts";
 import type { Wire } from "./_wire.ts";
 
@@ -38,6 +39,8 @@ export interface ConnectionOptions {
   timeoutMs?: number;
   watchReconnectTimeoutMs?: number;
   watchProbeMs?: number;
+  /** gRPC endpoints send their unary calls through a worker thread. */
+  grpcWorker?: boolean;
   /** Test hook: wraps each endpoint's transport (tests put faults between client and etcd). */
   wrapTransport?: (t: Transport) => Transport;
 }
@@ -66,7 +69,11 @@ export function isUnavailable(e: unknown): e is KvStoreError {
   return e instanceof StoreUnavailableError || (e instanceof KvStoreError && e.code === 14);
 }
 
-function transportFor(endpoint: string, tls: TlsOptions | undefined): Transport {
+function transportFor(
+  endpoint: string,
+  tls: TlsOptions | undefined,
+  grpcWorker: boolean,
+): Transport {
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -82,7 +89,7 @@ function transportFor(endpoint: string, tls: TlsOptions | undefined): Transport 
       return new HttpTransport(endpoint, tls);
     case "grpc:":
     case "grpcs:":
-      return new GrpcTransport(endpoint, tls);
+      return grpcWorker ? new WorkerGrpcTransport(endpoint, tls) : new GrpcTransport(endpoint, tls);
     default:
       throw new RkError(
         `Unsupported store endpoint "${endpoint}": expected http://, https://, grpc:// or grpcs://`,
@@ -115,7 +122,7 @@ export class Connection {
     if (list.length === 0) throw new RkError("A store needs at least one endpoint");
     this.endpoints = list;
     const wrap = opts.wrapTransport ?? ((t: Transport) => t);
-    this.transports = list.map((e) => wrap(transportFor(e, opts.tls)));
+    this.transports = list.map((e) => wrap(transportFor(e, opts.tls, opts.grpcWorker ?? false)));
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.watchReconnectMs = opts.watchReconnectTimeoutMs ?? 60_000;
     this.watchProbeMs = opts.watchProbeMs ?? 10_000;

@@ -12,6 +12,7 @@ import { checkServerIdentity } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { RkError } from "../../core/errors.ts";
 import { KvStoreError, StoreTimeoutError, StoreUnavailableError } from "./errors.ts";
+import { coalescingWrites } from "./_coalescing_writes.ts";
 import { Inbox } from "./_inbox.ts";
 import type { CallOptions, Method, TlsOptions, Transport, WatchControl } from "./_transport.ts";
 import { record, type Wire } from "./_wire.ts";
@@ -171,15 +172,17 @@ export class GrpcTransport implements Transport {
     const { grpc, services } = await load();
     let c = this.#clients.get(name);
     if (!c) {
-      this.#creds ??= this.#secure
-        ? grpc.credentials.createSsl(
-          this.#tls?.caCert ? Buffer.from(this.#tls.caCert) : null,
-          this.#tls?.key ? Buffer.from(this.#tls.key) : null,
-          this.#tls?.cert ? Buffer.from(this.#tls.cert) : null,
-          // The certificate is always checked against the endpoint's own host (IP or name).
-          { checkServerIdentity: (_name, cert) => checkServerIdentity(this.#host, cert) },
-        )
-        : grpc.credentials.createInsecure();
+      this.#creds ??= coalescingWrites(
+        this.#secure
+          ? grpc.credentials.createSsl(
+            this.#tls?.caCert ? Buffer.from(this.#tls.caCert) : null,
+            this.#tls?.key ? Buffer.from(this.#tls.key) : null,
+            this.#tls?.cert ? Buffer.from(this.#tls.cert) : null,
+            // The certificate is always checked against the endpoint's own host (IP or name).
+            { checkServerIdentity: (_name, cert) => checkServerIdentity(this.#host, cert) },
+          )
+          : grpc.credentials.createInsecure(),
+      );
       // Deno's TLS refuses an IP address as server name (SNI), which grpc-js would send for
       // IP endpoints: send a placeholder name instead; identity is verified just above.
       const options = this.#secure && isIP(this.#host)

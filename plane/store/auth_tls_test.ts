@@ -1,6 +1,6 @@
 /**
  * Username/password authentication and TLS (with client certificates) against real etcd
- * servers configured for them, over both transports. The certificates in testdata/tls were
+ * servers configured for them, over each transport (gRPC also with its calls in a worker thread). The certificates in testdata/tls were
  * generated once with openssl for 127.0.0.1 (valid until 2126).
  */
 import assert from "node:assert/strict";
@@ -23,8 +23,13 @@ async function gateway(url: string, path: string, body: unknown, token?: string)
   assert.ok(res.ok, `${path}: HTTP ${res.status} ${text}`);
 }
 
+/** Each transport: the JSON gateway, gRPC, and gRPC with its unary calls in a worker thread. */
+function variants(etcd: { httpUrl: string; grpcUrl: string }): [string, boolean][] {
+  return [[etcd.httpUrl, false], [etcd.grpcUrl, false], [etcd.grpcUrl, true]];
+}
+
 Deno.test({
-  name: "username/password authentication over both transports",
+  name: "username/password authentication over each transport",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
@@ -33,12 +38,14 @@ Deno.test({
     await gateway(etcd.httpUrl, "/v3/auth/user/add", { name: "root", password: "rootpw" });
     await gateway(etcd.httpUrl, "/v3/auth/user/grant", { user: "root", role: "root" });
     await gateway(etcd.httpUrl, "/v3/auth/enable", {});
-    for (const endpoint of [etcd.httpUrl, etcd.grpcUrl]) {
+    for (const [endpoint, grpcWorker] of variants(etcd)) {
+      const label = `${endpoint.split(":")[0]}${grpcWorker ? " (worker)" : ""}`;
       await t.step(
-        `${endpoint.split(":")[0]}: a client with the password reads and writes`,
+        `${label}: a client with the password reads and writes`,
         async () => {
           await using store = connectStore({
             endpoints: endpoint,
+            grpcWorker,
             username: "root",
             password: "rootpw",
           });
@@ -56,8 +63,8 @@ Deno.test({
           assert.deepEqual(seen, ["1"]);
         },
       );
-      await t.step(`${endpoint.split(":")[0]}: no or wrong credentials are refused`, async () => {
-        await using anonymous = connectStore({ endpoints: endpoint });
+      await t.step(`${label}: no or wrong credentials are refused`, async () => {
+        await using anonymous = connectStore({ endpoints: endpoint, grpcWorker });
         await assert.rejects(anonymous.get("/auth/k"), (e: unknown) => {
           assert.ok(e instanceof KvStoreError, String(e));
           assert.match(e.message, /user name is empty|permission denied|invalid auth token/);
@@ -66,6 +73,7 @@ Deno.test({
         });
         await using wrong = connectStore({
           endpoints: endpoint,
+          grpcWorker,
           username: "root",
           password: "nope",
         });
@@ -80,7 +88,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "TLS with client certificates over both transports",
+  name: "TLS with client certificates over each transport",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn(t) {
@@ -99,18 +107,20 @@ Deno.test({
       cert: await Deno.readTextFile(`${tlsDir}client.pem`),
       key: await Deno.readTextFile(`${tlsDir}client.key`),
     };
-    for (const endpoint of [etcd.httpUrl, etcd.grpcUrl]) {
-      await t.step(`${endpoint.split(":")[0]}: mutual TLS works`, async () => {
-        await using store = connectStore({ endpoints: endpoint, tls });
+    for (const [endpoint, grpcWorker] of variants(etcd)) {
+      const label = `${endpoint.split(":")[0]}${grpcWorker ? " (worker)" : ""}`;
+      await t.step(`${label}: mutual TLS works`, async () => {
+        await using store = connectStore({ endpoints: endpoint, tls, grpcWorker });
         await store.put("/tls/k", endpoint);
         assert.equal(dec.decode((await store.get("/tls/k"))!.value), endpoint);
         assert.equal((await store.list("/tls/")).kvs.length >= 1, true);
       });
       await t.step(
-        `${endpoint.split(":")[0]}: a client without a certificate is refused`,
+        `${label}: a client without a certificate is refused`,
         async () => {
           await using store = connectStore({
             endpoints: endpoint,
+            grpcWorker,
             tls: { caCert: tls.caCert },
             timeoutMs: 3000,
           });
@@ -122,12 +132,17 @@ Deno.test({
         },
       );
       await t.step(
-        `${endpoint.split(":")[0]}: a certificate for another address is refused`,
+        `${label}: a certificate for another address is refused`,
         async () => {
           // The server certificate names 127.0.0.1 only; reach the same server as 127.0.0.2.
           await using proxy = await startTcpProxy(etcd.port, { hostname: "127.0.0.2" });
           const other = endpoint.replace(`127.0.0.1:${etcd.port}`, `127.0.0.2:${proxy.port}`);
-          await using store = connectStore({ endpoints: other, tls, timeoutMs: 3000 });
+          await using store = connectStore({
+            endpoints: other,
+            tls,
+            timeoutMs: 3000,
+            grpcWorker,
+          });
           await assert.rejects(store.get("/tls/k"), (e: unknown) => {
             assert.ok(e instanceof StoreUnavailableError, String(e));
             return true;
@@ -138,6 +153,7 @@ Deno.test({
           await using ok = connectStore({
             endpoints: endpoint.replace(`:${etcd.port}`, `:${good.port}`),
             tls,
+            grpcWorker,
           });
           assert.ok(await ok.get("/tls/k"));
         },

@@ -74,6 +74,15 @@ export interface StoreOptions {
    * and streams that stop delivering. Default 10 s; 0 turns it off.
    */
   watchProbeMs?: number;
+  /**
+   * For `grpc://` and `grpcs://` endpoints: send the unary calls (`Range`, `Put`, `Txn`, leases,
+   * ...) through a worker thread that runs the gRPC client, so that their HTTP/2 framing,
+   * socket writes and protobuf coding run beside the caller's thread rather than on it (rks
+   * sets this: its API server, scheduler and controllers share one thread). Watches stay on the
+   * caller's thread. Costs a thread and a second gRPC connection per endpoint, and the thread
+   * keeps the process alive until {@linkcode EtcdClient.close}. Default false.
+   */
+  grpcWorker?: boolean;
 }
 
 /**
