@@ -6,6 +6,10 @@
  *
  * @module
  */
+import {
+  admitDefaultTolerations,
+  type DefaultTolerationSettings,
+} from "./default_toleration_seconds.ts";
 import { isRecord } from "../../core/is_record.ts";
 import {
   CompactedError,
@@ -65,6 +69,8 @@ import { cloneJson } from "../api/clone_json.ts";
 
 /** Options of {@linkcode ApiHandler}. */
 export interface ApiHandlerOptions {
+  /** The seconds of the tolerations the DefaultTolerationSeconds admission adds (300 each). */
+  defaultTolerations?: DefaultTolerationSettings;
   /** The cluster store. */
   store: KvStore;
   /** The admin bearer token. */
@@ -180,10 +186,11 @@ export class ApiHandler {
       serviceAccount: (ns, name) => this.#lookup("serviceaccounts", ns, name),
       mountToken: opts.serviceAccounts?.mountToken ?? false,
     });
-    // Admission order as kube-apiserver's: ServiceAccount before Priority.
+    // Admission order as kube-apiserver's: ServiceAccount, Priority, DefaultTolerationSeconds.
     this.storage(findResource("", "v1", "pods")!).admission = async (obj, old) => {
       await this.serviceAccountAdmission.admitPod(obj, old);
       await this.priority.admitPod(obj, old);
+      admitDefaultTolerations(obj, old, opts.defaultTolerations);
     };
     this.storage(priorityClassResource).admission = (obj, old) =>
       this.priority.admitPriorityClass(obj, old !== undefined);

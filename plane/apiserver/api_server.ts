@@ -7,6 +7,7 @@
  */
 import type { KvStore } from "../store/kv_store.ts";
 import { ApiHandler, type ServiceAccountSettings } from "./api_handler.ts";
+import type { DefaultTolerationSettings } from "./default_toleration_seconds.ts";
 import { ApiError } from "./api_error.ts";
 import { statusResponse } from "./http_io.ts";
 import type { NodeConnector } from "./node_connector.ts";
@@ -32,6 +33,8 @@ export interface ApiServerOptions {
   nodes?: NodeConnector;
   /** Events' lifetime after their last write, seconds (`--event-ttl`; default 3600, 0 = kept). */
   eventTtlSeconds?: number;
+  /** The seconds of the tolerations the DefaultTolerationSeconds admission adds (300 each). */
+  defaultTolerations?: DefaultTolerationSettings;
   /** Service-account tokens (TokenRequest, authentication, OIDC discovery; default: none). */
   serviceAccounts?: ServiceAccountSettings;
   /** `--advertise-address`: what the `default/kubernetes` Endpoints name. */
@@ -115,6 +118,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     log,
     ...(opts.nodes ? { nodes: opts.nodes } : {}),
     ...(opts.eventTtlSeconds !== undefined ? { eventTtlSeconds: opts.eventTtlSeconds } : {}),
+    ...(opts.defaultTolerations ? { defaultTolerations: opts.defaultTolerations } : {}),
     ...(opts.serviceAccounts ? { serviceAccounts: opts.serviceAccounts } : {}),
     ...(opts.advertiseAddress ? { advertiseAddress: opts.advertiseAddress } : {}),
   });

@@ -193,6 +193,11 @@ export async function startRks(
       token: pki.adminToken,
       log,
       ...(config.eventTtlSeconds !== undefined ? { eventTtlSeconds: config.eventTtlSeconds } : {}),
+      ...(config.nodeLifecycle?.defaultTolerationSeconds !== undefined
+        ? {
+          defaultTolerations: { unreachableSeconds: config.nodeLifecycle.defaultTolerationSeconds },
+        }
+        : {}),
       ...(config.advertiseAddress ? { advertiseAddress: config.advertiseAddress } : {}),
       serviceAccounts: {
         issuer: tokenIssuer,
