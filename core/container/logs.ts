@@ -28,6 +28,46 @@ export async function containerLogs(engine: Engine, ref: string): Promise<LogLin
   return parseCriLog(new TextDecoder().decode(await readLog(rec)));
 }
 
+/**
+ * Where a pod keeps the log of a container's previous instance, in its sandbox's state directory
+ * `podStateDir`: the kubelet keeps one dead container per container for `kubectl logs
+ * --previous`; rk8s removes a restarted container and keeps its log here instead.
+ */
+export function previousLogPath(podStateDir: string, container: string): string {
+  return `${podStateDir}/previous/${container}.log`;
+}
+
+/**
+ * Moves the log of `rec` (a container about to be removed for its restart) to
+ * {@linkcode previousLogPath}, replacing the one kept before. Best effort: a missing log keeps
+ * nothing.
+ */
+export async function keepPreviousLog(
+  podStateDir: string,
+  container: string,
+  rec: ContainerRecord,
+): Promise<void> {
+  const to = previousLogPath(podStateDir, container);
+  try {
+    await Deno.mkdir(`${podStateDir}/previous`, { recursive: true });
+    await Deno.rename(stateFiles(rec.stateDir).log, to);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+}
+
+/**
+ * The log lines of a container's previous instance in the pod whose sandbox state directory is
+ * `podStateDir`, or undefined when none was kept (it never restarted).
+ */
+export async function previousContainerLogs(
+  podStateDir: string,
+  container: string,
+): Promise<LogLine[] | undefined> {
+  const bytes = await readFileIfExists(previousLogPath(podStateDir, container));
+  return bytes ? parseCriLog(new TextDecoder().decode(bytes)) : undefined;
+}
+
 /** Options of {@linkcode followLogs}. */
 export interface FollowOptions {
   /** Stop following when aborted. */

@@ -11,6 +11,7 @@
 import { join } from "node:path";
 import { type ContainerView, type Engine, startCreated, teardownRecord } from "../container/mod.ts";
 import { findContainer } from "../store/containers.ts";
+import { keepPreviousLog } from "../container/logs.ts";
 import {
   LABEL_BACKOFF_STEPS,
   LABEL_LAST_STATE,
@@ -565,6 +566,8 @@ async function applyAction(
             fact?.reason === START_ERROR_REASON ? fact.message : undefined,
           ),
         );
+        // `kubectl logs --previous` reads the replaced instance's log.
+        await keepPreviousLog(detail.record.stateDir, a.container, old.record).catch(() => {});
         await teardownRecord(engine, old.record);
         detail.containers.delete(a.container);
       }

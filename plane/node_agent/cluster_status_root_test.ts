@@ -114,8 +114,35 @@ spec:
     - name: c
       image: ${testBundles.busybox}
       args: ["sleep", "100000"]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: crashlog}
+spec:
+  nodeName: ${node.name}
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: c
+      image: ${testBundles.busybox}
+      command: ["sh", "-c", "echo instance $(cat /proc/sys/kernel/random/uuid); exit 3"]
 `,
   );
+
+  await t.step("kubectl logs --previous prints the instance before the last restart", async () => {
+    await waitFor("crashlog restarted", async () => {
+      const p = await get("crashlog");
+      return (p.status.containerStatuses?.[0]?.restartCount ?? 0) >= 1;
+    }, long).catch(async (e) => {
+      throw await fail(e, "crashlog");
+    });
+    const prev = await kubectl(["logs", "crashlog", "--previous"]);
+    assert.equal(prev.code, 0, prev.stderr);
+    assert.match(prev.stdout, /^instance [0-9a-f-]{36}\n$/);
+    // A container that never restarted has no previous instance: the kubelet's 400.
+    const none = await kubectl(["logs", "initrun", "-c", "i", "--previous"]);
+    assert.notEqual(none.code, 0);
+    assert.match(none.stderr, /previous terminated container "i" in pod "initrun" not found/);
+  });
 
   await t.step(
     "a process the runtime cannot start: StartError (exit code 128), then CrashLoopBackOff",

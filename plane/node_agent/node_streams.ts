@@ -4,13 +4,14 @@
  * frames on channel 1 (with `PodLogOptions`: `follow`, `timestamps`, `tailLines`,
  * `sinceSeconds`, `sinceTime`, `limitBytes`), then the stream closes. A pod or container the node
  * does not have, or a pod of another uid, is an `error` with reason `NotFound` worded as the
- * kubelet words it; `previous` is `BadRequest` (the node removes a replaced container with its
- * log). `open` with `purpose: "exec"` runs a command in the container (`./node_exec.ts`).
+ * kubelet words it; `previous` serves the log of the container's instance before its last restart
+ * (kept in the pod's state directory when the node replaced it), `BadRequest` when it never
+ * restarted, as the kubelet answers. `open` with `purpose: "exec"` runs a command in the container (`./node_exec.ts`).
  *
  * @module
  */
 import type { Engine } from "../../core/container/engine.ts";
-import { containerLogs, followLogs } from "../../core/container/logs.ts";
+import { containerLogs, followLogs, previousContainerLogs } from "../../core/container/logs.ts";
 import { formatLogLines, type LogLine } from "../../core/runtime/cri_log.ts";
 import { listSandboxRecords } from "../../core/pod/pod_store.ts";
 import { LABEL_CONTAINER_NAME } from "../../core/pod/pod_labels.ts";
@@ -94,6 +95,8 @@ export async function serveNodeStream(engine: Engine, s: IncomingStream): Promis
       return undefined;
     }
     if (previous) {
+      const lines = await previousContainerLogs(rec.stateDir, open.container);
+      if (lines) return { previous: lines };
       await fail(
         "BadRequest",
         `previous terminated container "${open.container}" in pod "${open.pod}" not found`,
@@ -163,15 +166,16 @@ export async function serveNodeStream(engine: Engine, s: IncomingStream): Promis
       }
     };
     const fmt = { timestamps: o.timestamps };
-    const all = await containerLogs(engine, c.id);
+    const all = "previous" in c ? c.previous : await containerLogs(engine, c.id);
     const lines = o.tailLines !== undefined
       ? all.slice(Math.max(0, all.length - o.tailLines))
       : all;
     await send(formatLogLines(linesSince(lines, since), fmt));
-    if (o.follow && left > 0) {
+    if (o.follow && left > 0 && !("previous" in c)) {
       let skip = all.length;
       let chain = Promise.resolve();
-      await followLogs(engine, c.id, (batch) => {
+      const id = c.id;
+      await followLogs(engine, id, (batch) => {
         // followLogs starts with every line so far: the ones already sent are skipped.
         const fresh = batch.slice(Math.min(skip, batch.length));
         skip = Math.max(0, skip - batch.length);
