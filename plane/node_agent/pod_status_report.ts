@@ -115,7 +115,9 @@ function containerStatuses(input: PodStatusInput, init: boolean): Obj[] {
     const status: Obj = { name, image, imageID: image, ready: false, restartCount: 0 };
     const held = input.containerProblems?.[name];
     if (!v || !o) {
-      status.state = problem
+      // A problem about one container (its image is missing) is that container's waiting
+      // reason; the others wait as usual (PodInitializing behind an init container).
+      status.state = problem && (problem.container === undefined || problem.container === name)
         ? { waiting: { reason: problem.reason, message: problem.message } }
         : held !== undefined
         ? { waiting: { reason: "CreateContainerConfigError", message: held } }

@@ -336,3 +336,17 @@ Deno.test("buildPodStatus: a pod with an init container shows Init:0/1 while it 
     },
   );
 });
+
+Deno.test("buildPodStatus: a missing init image is the init container's ErrImageNeverPull; the app container waits in PodInitializing", () => {
+  const s = buildPodStatus({
+    ...base,
+    apiPod: apiPod({}, { initContainers: [{ name: "setup", image: "busybox:1.28" }] }),
+    problem: {
+      reason: "ErrImageNeverPull",
+      message: 'Container image "busybox:1.28" is not present with pull policy of Never',
+      container: "setup",
+    },
+  }) as unknown as S & { initContainerStatuses: S["containerStatuses"] };
+  assert.equal(s.initContainerStatuses[0]!.state.waiting!.reason, "ErrImageNeverPull");
+  assert.deepEqual(s.containerStatuses[0]!.state, { waiting: { reason: "PodInitializing" } });
+});
