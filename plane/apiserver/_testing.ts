@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { DefaultTolerationSettings } from "./default_toleration_seconds.ts";
 import { join } from "node:path";
 import { waitFor } from "../../core/testing.ts";
 import { connectStore } from "../store/etcd_client.ts";
@@ -74,6 +75,8 @@ export interface TestClusterOptions {
   eventTtlSeconds?: number;
   /** gRPC unary calls through a worker thread, as `rks start` connects (default true). */
   grpcWorker?: boolean;
+  /** The seconds of the DefaultTolerationSeconds admission's tolerations (300 each). */
+  defaultTolerations?: DefaultTolerationSettings;
 }
 
 /**
@@ -113,6 +116,7 @@ export async function startTestCluster(
       ...(nodes ? { nodes } : {}),
       ...(opts.eventTtlSeconds !== undefined ? { eventTtlSeconds: opts.eventTtlSeconds } : {}),
       ...(opts.advertiseAddress ? { advertiseAddress: opts.advertiseAddress } : {}),
+      ...(opts.defaultTolerations ? { defaultTolerations: opts.defaultTolerations } : {}),
       serviceAccounts: {
         issuer: await TokenIssuer.fromPem(
           pki.serviceAccountKey,

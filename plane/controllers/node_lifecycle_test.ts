@@ -22,7 +22,10 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    await using c = await startTestCluster("http");
+    // Pods get a 2 s unreachable toleration (--default-unreachable-toleration-seconds 2).
+    await using c = await startTestCluster("http", undefined, {
+      defaultTolerations: { unreachableSeconds: 2 },
+    });
     await using kube = await KubeClient.connect({ kubeconfig: c.kubeconfig, fieldManager: "test" });
     await using _cm = await startControllerManager({
       kube,
