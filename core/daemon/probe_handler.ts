@@ -132,13 +132,13 @@ export async function runProbeHandler(
       redirect: "manual",
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const body = clip(await res.text());
+    // The body is read (the connection is reused or closed) but not reported: the kubelet's
+    // failure text is the status code alone (pkg/probe/http).
+    await res.body?.cancel();
     const ok = res.status >= 200 && res.status < 400;
     return {
       ok,
-      output: ok
-        ? `HTTP ${res.status}`
-        : `HTTP probe failed with statuscode: ${res.status}${body ? ` ${body}` : ""}`,
+      output: ok ? `HTTP ${res.status}` : `HTTP probe failed with statuscode: ${res.status}`,
     };
   } catch (e) {
     return { ok: false, output: `Get "${url}": ${clip(errorText(e))}` };
