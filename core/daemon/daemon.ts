@@ -1095,6 +1095,7 @@ export class NodeDaemon {
           spec,
           podIP: d.record.ips[0] ?? "",
           startedAt: v.startedAt ?? v.createdAt,
+          ...(this.#killing.has(d.pod.key) ? { terminating: true } : {}),
         });
       }
     }

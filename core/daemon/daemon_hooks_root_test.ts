@@ -225,6 +225,43 @@ rootTest(
       );
 
       await step(
+        "a pod being killed is not probed for liveness or startup during its grace period",
+        async () => {
+          // The app ignores SIGTERM, so the pod lives out its 6 s grace period; its startup probe
+          // fails every second until then.
+          await Deno.writeTextFile(
+            join(manifests, "probing.yaml"),
+            podYaml("probing", {
+              args: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"],
+              extra:
+                "      startupProbe: {exec: {command: ['false']}, periodSeconds: 1, failureThreshold: 100000}",
+            }).replace("terminationGracePeriodSeconds: 1", "terminationGracePeriodSeconds: 6"),
+          );
+          const failures = async () =>
+            (await eventsOf(`probing-${NODE}`)).filter((e) =>
+              /^Startup probe failed/.test(e.message)
+            ).length;
+          await waitFor("two failed startup probes", async () => (await failures()) >= 2, long);
+          await Deno.remove(join(manifests, "probing.yaml"));
+          const atKill = await waitFor("the Killing event", async () => {
+            const evs = await eventsOf(`probing-${NODE}`);
+            return evs.some((e) => e.reason === "Killing") ? await failures() : undefined;
+          }, long);
+          await waitFor(
+            "probing to be removed",
+            async () => (await pod(root, `probing-${NODE}`)) === undefined,
+            long,
+          );
+          // At most the attempt that was under way when the kill began.
+          const after = await failures();
+          assert.ok(
+            after - atKill <= 1,
+            `${after - atKill} startup probes ran during the grace period`,
+          );
+        },
+      );
+
+      await step(
         "compose services with restart: on-failure are supervised: a failing one restarts, a finished one does not",
         async () => {
           await Deno.mkdir(app);

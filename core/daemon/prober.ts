@@ -32,6 +32,12 @@ export interface ProbeJob {
   podIP: string;
   /** When the container started, ms since the epoch. */
   startedAt: number;
+  /**
+   * The pod is being killed (a graceful removal is under way): liveness and startup probes stop,
+   * as the kubelet's prober worker stops them once a pod's deletion is requested — a probe must
+   * not restart a container that is being stopped. Readiness goes on.
+   */
+  terminating?: boolean;
 }
 
 const KINDS: readonly [ProbeKind, "startupProbe" | "livenessProbe" | "readinessProbe"][] = [
@@ -114,6 +120,7 @@ class Worker {
     const signal = this.#abort.signal;
     await this.#sleep(this.job.startedAt + spec.initialDelaySeconds * 1000 - Date.now());
     while (!signal.aborted) {
+      if (kind !== "readiness" && this.job.terminating) return;
       if (kind === "startup" && this.#startupPassed()) return;
       if (kind !== "startup" && !this.#startupPassed()) {
         await this.#sleep(spec.periodSeconds * 1000);
@@ -196,7 +203,11 @@ export class Prober {
       }
     }
     for (const [id, job] of want) {
-      if (this.#workers.has(id)) continue;
+      const w = this.#workers.get(id);
+      if (w) {
+        if (job.terminating) w.job.terminating = true;
+        continue;
+      }
       if (!job.spec.startupProbe && !job.spec.livenessProbe && !job.spec.readinessProbe) continue;
       this.#workers.set(id, new Worker(this.#engine, job, this.#event, this.#changed));
     }
