@@ -152,15 +152,8 @@ class Worker {
           container: this.job.spec.name,
           message: `${name} probe failed: ${outcome.output}`,
         });
-      } else if (kind === "readiness" && next.healthy && prev?.healthy !== true) {
-        this.event({
-          type: "Normal",
-          reason: "Ready",
-          object: this.job.pod,
-          container: this.job.spec.name,
-          message: "Readiness probe passed",
-        });
       }
+      // A passing probe records no event (the kubelet's prober only reports failures).
       await this.#sleep(spec.periodSeconds * 1000);
     }
   }
