@@ -54,7 +54,8 @@ function stamp(d: Date): string {
 function terminated(t: TerminationState, runtime: string): Obj {
   const out: Obj = { exitCode: t.exitCode, reason: t.reason };
   if (t.message) out.message = t.message;
-  if (t.signal !== undefined) out.signal = t.signal;
+  // No `signal`: the kubelet fills terminated states from CRI, which has none (exit code 137
+  // says SIGKILL).
   out.startedAt = iso(t.startedAt) ?? null;
   out.finishedAt = iso(t.finishedAt) ?? null;
   if (t.containerId) out.containerID = `${runtime}://${t.containerId}`;
