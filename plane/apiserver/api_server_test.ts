@@ -839,6 +839,42 @@ items:
           assert.equal(d.spec.template.spec.containers[0].image, "nginx:1.25");
           assert.equal(d.spec.template.metadata.creationTimestamp, undefined);
           assert.equal(d.spec.template.spec.containers[0].stdin, undefined, "zero values dropped");
+          // kubectl debug --copy-to creates the copy with the typed (protobuf) client: Go's
+          // inline structs (volume sources, probe handlers, configMap names) must survive.
+          await ok(
+            c,
+            ["create", "-n", "typed", "-f", "-"],
+            `apiVersion: v1
+kind: Pod
+metadata: {name: src}
+spec:
+  volumes: [{name: conf, configMap: {name: cm}}]
+  containers:
+  - name: app
+    image: nginx:1.25
+    readinessProbe: {httpGet: {path: /healthz, port: 80}, periodSeconds: 3}
+    lifecycle: {preStop: {exec: {command: [sleep, "1"]}}}
+    env: [{name: A, valueFrom: {configMapKeyRef: {name: cm, key: a}}}]
+    volumeMounts: [{name: conf, mountPath: /etc/conf}]
+`,
+          );
+          await ok(c, [
+            "debug",
+            "-n",
+            "typed",
+            "src",
+            "--copy-to=dbg",
+            "--image=busybox",
+            "--",
+            "true",
+          ]);
+          const dbg = JSON.parse(await ok(c, ["get", "-n", "typed", "pod", "dbg", "-o", "json"]));
+          assert.equal(dbg.spec.volumes[0].configMap.name, "cm");
+          const app = dbg.spec.containers[0];
+          assert.equal(app.readinessProbe.httpGet.path, "/healthz");
+          assert.deepEqual(app.lifecycle.preStop, { exec: { command: ["sleep", "1"] } });
+          assert.deepEqual(app.env[0].valueFrom.configMapKeyRef, { name: "cm", key: "a" });
+          assert.equal(dbg.spec.containers[1].image, "busybox");
           const garbage = await c.request("/api/v1/namespaces/typed/configmaps", {
             method: "POST",
             headers: { "content-type": "application/vnd.kubernetes.protobuf" },
