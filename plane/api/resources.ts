@@ -154,7 +154,7 @@ export const apiResources: readonly ApiResource[] = Object.freeze([
   resource("", "v1", "pods", "pod", "Pod", true, {
     shortNames: ["po"],
     categories: ["all"],
-    subresources: ["binding", "exec", "log", "status"],
+    subresources: ["binding", "eviction", "exec", "log", "status"],
   }),
   resource("", "v1", "secrets", "secret", "Secret", true),
   resource("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {
@@ -308,6 +308,12 @@ export function subresourceInfo(
       return {
         subresource,
         responseKind: { group: "", version: "v1", kind: "Binding" },
+        verbs: ["create"],
+      };
+    case "eviction":
+      return {
+        subresource,
+        responseKind: { group: "policy", version: "v1", kind: "Eviction" },
         verbs: ["create"],
       };
     case "token":
