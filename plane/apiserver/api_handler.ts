@@ -38,6 +38,7 @@ import {
 } from "./discovery.ts";
 import { jsonResponse, mediaType, readBody, statusResponse, wantsTable } from "./http_io.ts";
 import { Authenticator, selfSubjectReview, type UserInfo } from "./authenticator.ts";
+import { selfSubjectAccessReview, selfSubjectRulesReview } from "./access_review.ts";
 import { ServiceAccountAdmission } from "./service_account_admission.ts";
 import type { TokenIssuer } from "./token_issuer.ts";
 import { createTokenRequest } from "./token_request.ts";
@@ -526,6 +527,24 @@ export class ApiHandler {
         spec,
         status: await this.#auth.review(spec.token, auds),
       }, 201);
+    }
+    if (
+      info.group === "authorization.k8s.io" && info.version === "v1" &&
+      (info.resource === "selfsubjectaccessreviews" ||
+        info.resource === "selfsubjectrulesreviews") &&
+      info.name === undefined
+    ) {
+      if (info.verb !== "create") throw ApiError.methodNotAllowed();
+      const access = info.resource === "selfsubjectaccessreviews";
+      const body = await this.#bodyObject(
+        req,
+        info,
+        access ? "SelfSubjectAccessReview" : "SelfSubjectRulesReview",
+      );
+      return jsonResponse(
+        access ? selfSubjectAccessReview(body) : selfSubjectRulesReview(body),
+        201,
+      );
     }
     const r = findResource(info.group, info.version, info.resource);
     if (!r) throw ApiError.pathNotFound();

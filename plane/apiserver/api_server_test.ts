@@ -1003,6 +1003,39 @@ spec:
         assert.match(r.stderr, /Error from server \(NotFound\): namespaces "nope" not found/);
       });
 
+      await t.step("kubectl auth can-i: every authenticated request is allowed", async () => {
+        assert.equal((await ok(c, ["auth", "can-i", "create", "pods"])).trim(), "yes");
+        assert.equal((await ok(c, ["auth", "can-i", "get", "/healthz"])).trim(), "yes");
+        const list = await ok(c, ["auth", "can-i", "--list", "-n", "kube-system"]);
+        assert.match(list, /^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
+        assert.match(list, /^\s+\[\*\]\s+\[\]\s+\[\*\]$/m);
+        const ssar = await c.request(
+          "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+          {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              apiVersion: "authorization.k8s.io/v1",
+              kind: "SelfSubjectAccessReview",
+              spec: { resourceAttributes: { verb: "delete", resource: "nodes" } },
+            }),
+          },
+        );
+        assert.equal(ssar.status, 201);
+        const review = await json(ssar);
+        assert.deepEqual(review.spec, {
+          resourceAttributes: { verb: "delete", resource: "nodes" },
+        });
+        assert.equal((review.status as { allowed: boolean }).allowed, true);
+        const noNs = await c.request("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ kind: "SelfSubjectRulesReview", spec: {} }),
+        });
+        assert.equal(noNs.status, 400);
+        assert.equal((await json(noNs)).message, "no namespace on request");
+      });
+
       await t.step(
         "an etcd restart under a running kubectl get -w: the watch carries on",
         async () => {

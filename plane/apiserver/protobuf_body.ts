@@ -115,6 +115,100 @@ const policyEviction = {
   },
 };
 
+/**
+ * The `authorization.k8s.io/v1` self reviews `kubectl auth can-i` sends, with the field
+ * numbers of k8s.io/api/authorization/v1 (1.32).
+ */
+const authorizationV1 = {
+  FieldSelectorAttributes: {
+    fields: {
+      rawSelector: { type: "string", id: 1 },
+      requirements: {
+        rule: "repeated",
+        type: ".k8s.io.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement",
+        id: 2,
+      },
+    },
+  },
+  LabelSelectorAttributes: {
+    fields: {
+      rawSelector: { type: "string", id: 1 },
+      requirements: {
+        rule: "repeated",
+        type: ".k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement",
+        id: 2,
+      },
+    },
+  },
+  ResourceAttributes: {
+    fields: {
+      namespace: { type: "string", id: 1 },
+      verb: { type: "string", id: 2 },
+      group: { type: "string", id: 3 },
+      version: { type: "string", id: 4 },
+      resource: { type: "string", id: 5 },
+      subresource: { type: "string", id: 6 },
+      name: { type: "string", id: 7 },
+      fieldSelector: { type: "FieldSelectorAttributes", id: 8 },
+      labelSelector: { type: "LabelSelectorAttributes", id: 9 },
+    },
+  },
+  NonResourceAttributes: {
+    fields: { path: { type: "string", id: 1 }, verb: { type: "string", id: 2 } },
+  },
+  SelfSubjectAccessReviewSpec: {
+    fields: {
+      resourceAttributes: { type: "ResourceAttributes", id: 1 },
+      nonResourceAttributes: { type: "NonResourceAttributes", id: 2 },
+    },
+  },
+  SubjectAccessReviewStatus: {
+    fields: {
+      allowed: { type: "bool", id: 1 },
+      reason: { type: "string", id: 2 },
+      evaluationError: { type: "string", id: 3 },
+      denied: { type: "bool", id: 4 },
+    },
+  },
+  SelfSubjectAccessReview: {
+    fields: {
+      metadata: { type: objectMeta, id: 1 },
+      spec: { type: "SelfSubjectAccessReviewSpec", id: 2 },
+      status: { type: "SubjectAccessReviewStatus", id: 3 },
+    },
+  },
+  SelfSubjectRulesReviewSpec: { fields: { namespace: { type: "string", id: 1 } } },
+  ResourceRule: {
+    fields: {
+      verbs: { rule: "repeated", type: "string", id: 1 },
+      apiGroups: { rule: "repeated", type: "string", id: 2 },
+      resources: { rule: "repeated", type: "string", id: 3 },
+      resourceNames: { rule: "repeated", type: "string", id: 4 },
+    },
+  },
+  NonResourceRule: {
+    fields: {
+      verbs: { rule: "repeated", type: "string", id: 1 },
+      nonResourceURLs: { rule: "repeated", type: "string", id: 2 },
+    },
+  },
+  SubjectRulesReviewStatus: {
+    fields: {
+      resourceRules: { rule: "repeated", type: "ResourceRule", id: 1 },
+      nonResourceRules: { rule: "repeated", type: "NonResourceRule", id: 2 },
+      incomplete: { type: "bool", id: 3 },
+      evaluationError: { type: "string", id: 4 },
+    },
+  },
+  SelfSubjectRulesReview: {
+    fields: {
+      metadata: { type: objectMeta, id: 1 },
+      spec: { type: "SelfSubjectRulesReviewSpec", id: 2 },
+      status: { type: "SubjectRulesReviewStatus", id: 3 },
+    },
+  },
+};
+
 async function loadRoot(): Promise<protobuf.Root> {
   const root = new protobuf.Root();
   const seen = new Set<string>();
@@ -127,6 +221,7 @@ async function loadRoot(): Promise<protobuf.Root> {
   };
   for (const f of files) await load(f);
   root.define("k8s.io.api.authentication.v1").addJSON(authenticationV1);
+  root.define("k8s.io.api.authorization.v1").addJSON(authorizationV1);
   root.define("k8s.io.api.policy.v1").addJSON(policyEviction);
   root.define("k8s.io.api.policy.v1beta1").addJSON(policyEviction);
   root.resolveAll();
@@ -142,6 +237,7 @@ const groupPackages: Record<string, string> = {
   "events.k8s.io": "events",
   "scheduling.k8s.io": "scheduling",
   policy: "policy",
+  "authorization.k8s.io": "authorization",
 };
 
 const meta = "k8s.io.apimachinery.pkg.apis.meta.v1";
