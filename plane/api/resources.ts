@@ -46,7 +46,8 @@ export interface ApiResource {
   /** Verbs, sorted, as kube-apiserver lists them. */
   verbs: string[];
   /**
-   * Subresources rks serves (`"status"`, `"scale"`, `"log"`, `"exec"`, `"binding"`); their
+   * Subresources rks serves (`"status"`, `"scale"`, `"log"`, `"exec"`, `"binding"`,
+   * `"eviction"`, `"token"`); their
    * kinds and verbs come from {@linkcode subresourceInfo}.
    */
   subresources: string[];
@@ -261,7 +262,8 @@ export function apiVersionOf(r: Pick<ApiResource, "group" | "version">): string 
  * kube-apiserver 1.32 reports them (`status`: the parent kind with get/patch/update; `scale`:
  * `autoscaling/v1 Scale` with get/patch/update; `pods/log`: `Pod` with get; `pods/exec`:
  * `PodExecOptions` with create/get; `pods/binding`: `Binding` with create;
- * `serviceaccounts/token`: `authentication.k8s.io/v1 TokenRequest` with create).
+ * `serviceaccounts/token`: `authentication.k8s.io/v1 TokenRequest` with create;
+ * `pods/eviction`: `policy/v1 Eviction` with create).
  *
  * Source: the aggregated discovery of kube-apiserver 1.32 (`kubectl get --raw /api` with
  * `Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`).
