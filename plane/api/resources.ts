@@ -46,7 +46,8 @@ export interface ApiResource {
   /** Verbs, sorted, as kube-apiserver lists them. */
   verbs: string[];
   /**
-   * Subresources rks serves (`"status"`, `"scale"`, `"log"`, `"exec"`, `"binding"`); their
+   * Subresources rks serves (`"status"`, `"scale"`, `"log"`, `"exec"`, `"binding"`,
+   * `"eviction"`, `"token"`); their
    * kinds and verbs come from {@linkcode subresourceInfo}.
    */
   subresources: string[];
@@ -154,7 +155,7 @@ export const apiResources: readonly ApiResource[] = Object.freeze([
   resource("", "v1", "pods", "pod", "Pod", true, {
     shortNames: ["po"],
     categories: ["all"],
-    subresources: ["binding", "exec", "log", "status"],
+    subresources: ["binding", "eviction", "exec", "log", "status"],
   }),
   resource("", "v1", "secrets", "secret", "Secret", true),
   resource("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {
@@ -261,7 +262,8 @@ export function apiVersionOf(r: Pick<ApiResource, "group" | "version">): string 
  * kube-apiserver 1.32 reports them (`status`: the parent kind with get/patch/update; `scale`:
  * `autoscaling/v1 Scale` with get/patch/update; `pods/log`: `Pod` with get; `pods/exec`:
  * `PodExecOptions` with create/get; `pods/binding`: `Binding` with create;
- * `serviceaccounts/token`: `authentication.k8s.io/v1 TokenRequest` with create).
+ * `serviceaccounts/token`: `authentication.k8s.io/v1 TokenRequest` with create;
+ * `pods/eviction`: `policy/v1 Eviction` with create).
  *
  * Source: the aggregated discovery of kube-apiserver 1.32 (`kubectl get --raw /api` with
  * `Accept: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`).
@@ -308,6 +310,12 @@ export function subresourceInfo(
       return {
         subresource,
         responseKind: { group: "", version: "v1", kind: "Binding" },
+        verbs: ["create"],
+      };
+    case "eviction":
+      return {
+        subresource,
+        responseKind: { group: "policy", version: "v1", kind: "Eviction" },
         verbs: ["create"],
       };
     case "token":

@@ -42,6 +42,7 @@ import {
 } from "./discovery.ts";
 import { jsonResponse, mediaType, readBody, statusResponse, wantsTable } from "./http_io.ts";
 import { Authenticator, selfSubjectReview, type UserInfo } from "./authenticator.ts";
+import { selfSubjectAccessReview, selfSubjectRulesReview } from "./access_review.ts";
 import { ServiceAccountAdmission } from "./service_account_admission.ts";
 import type { TokenIssuer } from "./token_issuer.ts";
 import { createTokenRequest } from "./token_request.ts";
@@ -534,6 +535,24 @@ export class ApiHandler {
         status: await this.#auth.review(spec.token, auds),
       }, 201);
     }
+    if (
+      info.group === "authorization.k8s.io" && info.version === "v1" &&
+      (info.resource === "selfsubjectaccessreviews" ||
+        info.resource === "selfsubjectrulesreviews") &&
+      info.name === undefined
+    ) {
+      if (info.verb !== "create") throw ApiError.methodNotAllowed();
+      const access = info.resource === "selfsubjectaccessreviews";
+      const body = await this.#bodyObject(
+        req,
+        info,
+        access ? "SelfSubjectAccessReview" : "SelfSubjectRulesReview",
+      );
+      return jsonResponse(
+        access ? selfSubjectAccessReview(body) : selfSubjectRulesReview(body),
+        201,
+      );
+    }
     const r = findResource(info.group, info.version, info.resource);
     if (!r) throw ApiError.pathNotFound();
     if (info.subresource !== undefined && !r.subresources.includes(info.subresource)) {
@@ -868,6 +887,7 @@ export class ApiHandler {
         const dryRun = this.#dryRun(q);
         if (sub === "binding") return await this.#bind(req, st, ns!, name!, dryRun);
         if (sub === "token") return await this.#tokenRequest(req, ns!, name!);
+        if (sub === "eviction") return await this.#evict(req, st, ns!, name!, dryRun);
         if (sub === "exec") return this.#exec(req, st, ns, name!, q);
         if (name !== undefined || sub !== undefined) throw ApiError.methodNotAllowed();
         const body = await this.#bodyObject(req, r, r.kind);
@@ -1093,46 +1113,28 @@ export class ApiHandler {
 
   async #deleteQuery(req: Request, q: URLSearchParams): Promise<DeleteQuery> {
     const bytes = await readBody(req);
-    const d: DeleteQuery = {};
+    let d: DeleteQuery = {};
     if (bytes.length > 0) {
       let body: unknown;
-      try {
-        body = JSON.parse(new TextDecoder().decode(bytes));
-      } catch (e) {
-        throw ApiError.badRequest(
-          `error decoding DeleteOptions: ${e instanceof Error ? e.message : e}`,
-        );
-      }
-      if (isRecord(body)) {
-        if (typeof body.gracePeriodSeconds === "number") {
-          d.gracePeriodSeconds = body.gracePeriodSeconds;
-        }
-        if (typeof body.propagationPolicy === "string") {
-          d.propagationPolicy = body.propagationPolicy;
-        }
-        if (isRecord(body.preconditions)) {
-          d.preconditions = {};
-          if (typeof body.preconditions.uid === "string") {
-            d.preconditions.uid = body.preconditions.uid;
-          }
-          if (typeof body.preconditions.resourceVersion === "string") {
-            d.preconditions.resourceVersion = body.preconditions.resourceVersion;
-          }
+      if (mediaType(req.headers.get("content-type")) === PROTOBUF_MEDIA_TYPE) {
+        // client-go's typed clients (kubectl drain without pods/eviction) send protobuf.
+        body = await decodeProtobufObject(bytes, "", "v1", "DeleteOptions");
+      } else {
+        try {
+          body = JSON.parse(new TextDecoder().decode(bytes));
+        } catch (e) {
+          throw ApiError.badRequest(
+            `error decoding DeleteOptions: ${e instanceof Error ? e.message : e}`,
+          );
         }
       }
+      d = deleteOptionsOf(body);
     }
     const grace = intParam(q, "gracePeriodSeconds");
     if (grace !== undefined) d.gracePeriodSeconds = grace;
     const pp = q.get("propagationPolicy");
     if (pp) d.propagationPolicy = pp;
-    if (
-      d.propagationPolicy !== undefined &&
-      !["Orphan", "Background", "Foreground"].includes(d.propagationPolicy)
-    ) {
-      throw ApiError.badRequest(
-        `propagationPolicy: Unsupported value: "${d.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`,
-      );
-    }
+    checkPropagationPolicy(d);
     return d;
   }
 
@@ -1192,6 +1194,49 @@ export class ApiHandler {
       ...(sa.extendExpiration !== undefined ? { extendExpiration: sa.extendExpiration } : {}),
     });
     return jsonResponse(out, 201);
+  }
+
+  /**
+   * `POST pods/{name}/eviction` (kube-apiserver's `EvictionREST`): a `policy/v1` (or `v1beta1`)
+   * Eviction deletes the pod with the Eviction's `deleteOptions` and answers 201 with a Success
+   * Status. rks serves no PodDisruptionBudgets, so no budget can refuse an eviction (kube's 429).
+   */
+  async #evict(
+    req: Request,
+    st: RestStorage,
+    ns: string,
+    name: string,
+    dryRun: boolean,
+  ): Promise<Response> {
+    const body = await this.#bodyObject(req, { group: "policy", version: "v1" }, "Eviction");
+    const apiVersion = body.apiVersion;
+    if (
+      body.kind !== "Eviction" ||
+      (apiVersion !== "policy/v1" && apiVersion !== "policy/v1beta1")
+    ) {
+      throw ApiError.badRequest(
+        `the body of pods/eviction must be a policy/v1 Eviction, got ${
+          JSON.stringify(`${String(apiVersion ?? "")}, Kind=${String(body.kind ?? "")}`)
+        }`,
+      );
+    }
+    const evName = body.metadata.name;
+    if (typeof evName === "string" && evName !== "" && evName !== name) {
+      throw ApiError.badRequest("name in URL does not match name in Eviction object");
+    }
+    const d = deleteOptionsOf(body.deleteOptions);
+    checkPropagationPolicy(d);
+    const opts = isRecord(body.deleteOptions) ? body.deleteOptions : {};
+    const dry = dryRun || (Array.isArray(opts.dryRun) && opts.dryRun.includes("All"));
+    const out = await st.delete(ns, name, d, { dryRun: dry, now: this.#now() });
+    if (!dry) this.gc.afterDelete(st, out);
+    return jsonResponse({
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Success",
+      code: 201,
+    }, 201);
   }
 
   async #bind(
@@ -1266,6 +1311,34 @@ export class ApiHandler {
       status: "Success",
       code: 201,
     }, 201);
+  }
+}
+
+/** The fields of a `DeleteOptions` body (JSON form) rks honours; other values are ignored. */
+function deleteOptionsOf(body: unknown): DeleteQuery {
+  const d: DeleteQuery = {};
+  if (!isRecord(body)) return d;
+  if (typeof body.gracePeriodSeconds === "number") d.gracePeriodSeconds = body.gracePeriodSeconds;
+  if (typeof body.propagationPolicy === "string") d.propagationPolicy = body.propagationPolicy;
+  if (isRecord(body.preconditions)) {
+    d.preconditions = {};
+    if (typeof body.preconditions.uid === "string") d.preconditions.uid = body.preconditions.uid;
+    if (typeof body.preconditions.resourceVersion === "string") {
+      d.preconditions.resourceVersion = body.preconditions.resourceVersion;
+    }
+  }
+  return d;
+}
+
+/** 400 for a `propagationPolicy` other than kube's three. */
+function checkPropagationPolicy(d: DeleteQuery): void {
+  if (
+    d.propagationPolicy !== undefined &&
+    !["Orphan", "Background", "Foreground"].includes(d.propagationPolicy)
+  ) {
+    throw ApiError.badRequest(
+      `propagationPolicy: Unsupported value: "${d.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`,
+    );
   }
 }
 

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { waitFor } from "../../core/testing.ts";
 import { LineReader, startTestCluster, type TestCluster } from "./_testing.ts";
+import { encodeProtobufObject } from "./protobuf_body.ts";
 
 const podYaml = (name: string, labels = "app: web") =>
   `apiVersion: v1
@@ -839,6 +840,42 @@ items:
           assert.equal(d.spec.template.spec.containers[0].image, "nginx:1.25");
           assert.equal(d.spec.template.metadata.creationTimestamp, undefined);
           assert.equal(d.spec.template.spec.containers[0].stdin, undefined, "zero values dropped");
+          // kubectl debug --copy-to creates the copy with the typed (protobuf) client: Go's
+          // inline structs (volume sources, probe handlers, configMap names) must survive.
+          await ok(
+            c,
+            ["create", "-n", "typed", "-f", "-"],
+            `apiVersion: v1
+kind: Pod
+metadata: {name: src}
+spec:
+  volumes: [{name: conf, configMap: {name: cm}}]
+  containers:
+  - name: app
+    image: nginx:1.25
+    readinessProbe: {httpGet: {path: /healthz, port: 80}, periodSeconds: 3}
+    lifecycle: {preStop: {exec: {command: [sleep, "1"]}}}
+    env: [{name: A, valueFrom: {configMapKeyRef: {name: cm, key: a}}}]
+    volumeMounts: [{name: conf, mountPath: /etc/conf}]
+`,
+          );
+          await ok(c, [
+            "debug",
+            "-n",
+            "typed",
+            "src",
+            "--copy-to=dbg",
+            "--image=busybox",
+            "--",
+            "true",
+          ]);
+          const dbg = JSON.parse(await ok(c, ["get", "-n", "typed", "pod", "dbg", "-o", "json"]));
+          assert.equal(dbg.spec.volumes[0].configMap.name, "cm");
+          const app = dbg.spec.containers[0];
+          assert.equal(app.readinessProbe.httpGet.path, "/healthz");
+          assert.deepEqual(app.lifecycle.preStop, { exec: { command: ["sleep", "1"] } });
+          assert.deepEqual(app.env[0].valueFrom.configMapKeyRef, { name: "cm", key: "a" });
+          assert.equal(dbg.spec.containers[1].image, "busybox");
           const garbage = await c.request("/api/v1/namespaces/typed/configmaps", {
             method: "POST",
             headers: { "content-type": "application/vnd.kubernetes.protobuf" },
@@ -848,6 +885,156 @@ items:
           await garbage.body?.cancel();
         },
       );
+
+      await t.step(
+        "kubectl drain evicts a node's pods through pods/eviction and cordons the node",
+        async () => {
+          const list = await json(await c.request("/api/v1"));
+          const entry = (list.resources as Record<string, unknown>[]).find((r) =>
+            r.name === "pods/eviction"
+          );
+          assert.deepEqual(entry, {
+            name: "pods/eviction",
+            singularName: "",
+            namespaced: true,
+            group: "policy",
+            version: "v1",
+            kind: "Eviction",
+            verbs: ["create"],
+          });
+          const node = (name: string) => `apiVersion: v1\nkind: Node\nmetadata: {name: ${name}}\n`;
+          const pod = (name: string, nodeName: string) =>
+            `apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: drain}
+spec:
+  nodeName: ${nodeName}
+  volumes: [{name: scratch, emptyDir: {}}]
+  containers: [{name: c, image: busybox, volumeMounts: [{name: scratch, mountPath: /s}]}]
+`;
+          await ok(c, ["create", "namespace", "drain"]);
+          await ok(c, ["create", "-f", "-"], node("drain-1") + "---\n" + node("drain-2"));
+          for (const [p, n] of [["a", "drain-1"], ["b", "drain-1"], ["keep", "drain-2"]]) {
+            await ok(c, ["create", "-f", "-"], pod(p!, n!));
+          }
+          // The pods keep their 30 s grace period unless the Eviction's deleteOptions apply.
+          const out = await ok(c, [
+            "drain",
+            "drain-1",
+            "--ignore-daemonsets",
+            "--delete-emptydir-data",
+            "--force",
+            "--grace-period=0",
+            "--timeout=60s",
+          ]);
+          assert.match(out, /node\/drain-1 cordoned/);
+          assert.match(out, /pod\/a evicted/);
+          assert.match(out, /pod\/b evicted/);
+          assert.match(out, /node\/drain-1 drained/);
+          const left = JSON.parse(await ok(c, ["get", "-n", "drain", "pods", "-o", "json"]));
+          assert.deepEqual(left.items.map((p: { metadata: { name: string } }) => p.metadata.name), [
+            "keep",
+          ]);
+          const n1 = JSON.parse(await ok(c, ["get", "node", "drain-1", "-o", "json"]));
+          assert.equal(n1.spec.unschedulable, true);
+
+          const evict = (name: string, body: Record<string, unknown>) =>
+            c.request(`/api/v1/namespaces/drain/pods/${name}/eviction`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify(body),
+            });
+          const missing = await evict("nope", {
+            apiVersion: "policy/v1",
+            kind: "Eviction",
+            metadata: { name: "nope" },
+          });
+          assert.equal(missing.status, 404);
+          assert.equal((await json(missing)).message, 'pods "nope" not found');
+          const mismatch = await evict("keep", {
+            apiVersion: "policy/v1beta1",
+            kind: "Eviction",
+            metadata: { name: "other" },
+          });
+          assert.equal(mismatch.status, 400);
+          assert.equal(
+            (await json(mismatch)).message,
+            "name in URL does not match name in Eviction object",
+          );
+          const graceful = await evict("keep", {
+            apiVersion: "policy/v1beta1",
+            kind: "Eviction",
+            metadata: { name: "keep" },
+          });
+          assert.equal(graceful.status, 201);
+          assert.deepEqual(await json(graceful), {
+            kind: "Status",
+            apiVersion: "v1",
+            metadata: {},
+            status: "Success",
+            code: 201,
+          });
+          const kept = JSON.parse(await ok(c, ["get", "-n", "drain", "pod", "keep", "-o", "json"]));
+          assert.equal(kept.metadata.deletionGracePeriodSeconds, 30, "the pod's own grace");
+
+          // A protobuf DeleteOptions body on DELETE (kubectl drain's path without eviction).
+          const del = await c.request("/api/v1/namespaces/drain/pods/keep", {
+            method: "DELETE",
+            headers: { "content-type": "application/vnd.kubernetes.protobuf" },
+            body: new Uint8Array(
+              await encodeProtobufObject("", "v1", "DeleteOptions", {
+                apiVersion: "v1",
+                kind: "DeleteOptions",
+                gracePeriodSeconds: 0,
+              }),
+            ),
+          });
+          assert.equal(del.status, 200, await del.clone().text());
+          await del.body?.cancel();
+          const gone = await c.kubectl(["get", "-n", "drain", "pod", "keep"]);
+          assert.match(gone.stderr, /NotFound/);
+        },
+      );
+
+      await t.step("a pod in a missing namespace is 404 for the namespace", async () => {
+        // kube's NamespaceLifecycle admission runs before ServiceAccount admission.
+        const r = await c.kubectl(["run", "x", "-n", "nope", "--image=busybox"]);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /Error from server \(NotFound\): namespaces "nope" not found/);
+      });
+
+      await t.step("kubectl auth can-i: every authenticated request is allowed", async () => {
+        assert.equal((await ok(c, ["auth", "can-i", "create", "pods"])).trim(), "yes");
+        assert.equal((await ok(c, ["auth", "can-i", "get", "/healthz"])).trim(), "yes");
+        const list = await ok(c, ["auth", "can-i", "--list", "-n", "kube-system"]);
+        assert.match(list, /^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
+        assert.match(list, /^\s+\[\*\]\s+\[\]\s+\[\*\]$/m);
+        const ssar = await c.request(
+          "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+          {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({
+              apiVersion: "authorization.k8s.io/v1",
+              kind: "SelfSubjectAccessReview",
+              spec: { resourceAttributes: { verb: "delete", resource: "nodes" } },
+            }),
+          },
+        );
+        assert.equal(ssar.status, 201);
+        const review = await json(ssar);
+        assert.deepEqual(review.spec, {
+          resourceAttributes: { verb: "delete", resource: "nodes" },
+        });
+        assert.equal((review.status as { allowed: boolean }).allowed, true);
+        const noNs = await c.request("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ kind: "SelfSubjectRulesReview", spec: {} }),
+        });
+        assert.equal(noNs.status, 400);
+        assert.equal((await json(noNs)).message, "no namespace on request");
+      });
 
       await t.step(
         "an etcd restart under a running kubectl get -w: the watch carries on",

@@ -102,6 +102,113 @@ const authenticationV1 = {
   },
 };
 
+/**
+ * `policy/v1` (and the identical `v1beta1`) `Eviction`, which `kubectl drain` posts to
+ * `pods/{name}/eviction`, with the field numbers of k8s.io/api/policy/v1 (1.32).
+ */
+const policyEviction = {
+  Eviction: {
+    fields: {
+      metadata: { type: objectMeta, id: 1 },
+      deleteOptions: { type: ".k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions", id: 2 },
+    },
+  },
+};
+
+/**
+ * The `authorization.k8s.io/v1` self reviews `kubectl auth can-i` sends, with the field
+ * numbers of k8s.io/api/authorization/v1 (1.32).
+ */
+const authorizationV1 = {
+  FieldSelectorAttributes: {
+    fields: {
+      rawSelector: { type: "string", id: 1 },
+      requirements: {
+        rule: "repeated",
+        type: ".k8s.io.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement",
+        id: 2,
+      },
+    },
+  },
+  LabelSelectorAttributes: {
+    fields: {
+      rawSelector: { type: "string", id: 1 },
+      requirements: {
+        rule: "repeated",
+        type: ".k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement",
+        id: 2,
+      },
+    },
+  },
+  ResourceAttributes: {
+    fields: {
+      namespace: { type: "string", id: 1 },
+      verb: { type: "string", id: 2 },
+      group: { type: "string", id: 3 },
+      version: { type: "string", id: 4 },
+      resource: { type: "string", id: 5 },
+      subresource: { type: "string", id: 6 },
+      name: { type: "string", id: 7 },
+      fieldSelector: { type: "FieldSelectorAttributes", id: 8 },
+      labelSelector: { type: "LabelSelectorAttributes", id: 9 },
+    },
+  },
+  NonResourceAttributes: {
+    fields: { path: { type: "string", id: 1 }, verb: { type: "string", id: 2 } },
+  },
+  SelfSubjectAccessReviewSpec: {
+    fields: {
+      resourceAttributes: { type: "ResourceAttributes", id: 1 },
+      nonResourceAttributes: { type: "NonResourceAttributes", id: 2 },
+    },
+  },
+  SubjectAccessReviewStatus: {
+    fields: {
+      allowed: { type: "bool", id: 1 },
+      reason: { type: "string", id: 2 },
+      evaluationError: { type: "string", id: 3 },
+      denied: { type: "bool", id: 4 },
+    },
+  },
+  SelfSubjectAccessReview: {
+    fields: {
+      metadata: { type: objectMeta, id: 1 },
+      spec: { type: "SelfSubjectAccessReviewSpec", id: 2 },
+      status: { type: "SubjectAccessReviewStatus", id: 3 },
+    },
+  },
+  SelfSubjectRulesReviewSpec: { fields: { namespace: { type: "string", id: 1 } } },
+  ResourceRule: {
+    fields: {
+      verbs: { rule: "repeated", type: "string", id: 1 },
+      apiGroups: { rule: "repeated", type: "string", id: 2 },
+      resources: { rule: "repeated", type: "string", id: 3 },
+      resourceNames: { rule: "repeated", type: "string", id: 4 },
+    },
+  },
+  NonResourceRule: {
+    fields: {
+      verbs: { rule: "repeated", type: "string", id: 1 },
+      nonResourceURLs: { rule: "repeated", type: "string", id: 2 },
+    },
+  },
+  SubjectRulesReviewStatus: {
+    fields: {
+      resourceRules: { rule: "repeated", type: "ResourceRule", id: 1 },
+      nonResourceRules: { rule: "repeated", type: "NonResourceRule", id: 2 },
+      incomplete: { type: "bool", id: 3 },
+      evaluationError: { type: "string", id: 4 },
+    },
+  },
+  SelfSubjectRulesReview: {
+    fields: {
+      metadata: { type: objectMeta, id: 1 },
+      spec: { type: "SelfSubjectRulesReviewSpec", id: 2 },
+      status: { type: "SubjectRulesReviewStatus", id: 3 },
+    },
+  },
+};
+
 async function loadRoot(): Promise<protobuf.Root> {
   const root = new protobuf.Root();
   const seen = new Set<string>();
@@ -114,6 +221,9 @@ async function loadRoot(): Promise<protobuf.Root> {
   };
   for (const f of files) await load(f);
   root.define("k8s.io.api.authentication.v1").addJSON(authenticationV1);
+  root.define("k8s.io.api.authorization.v1").addJSON(authorizationV1);
+  root.define("k8s.io.api.policy.v1").addJSON(policyEviction);
+  root.define("k8s.io.api.policy.v1beta1").addJSON(policyEviction);
   root.resolveAll();
   return root;
 }
@@ -126,6 +236,8 @@ const groupPackages: Record<string, string> = {
   "discovery.k8s.io": "discovery",
   "events.k8s.io": "events",
   "scheduling.k8s.io": "scheduling",
+  policy: "policy",
+  "authorization.k8s.io": "authorization",
 };
 
 const meta = "k8s.io.apimachinery.pkg.apis.meta.v1";
@@ -163,7 +275,35 @@ const keepZero = new Set([
   "holderIdentity",
   "leaseDurationSeconds",
   "leaseTransitions",
+  "orphanDependents",
 ]);
+
+/**
+ * Go structs embedded with `json:",inline"` that are protobuf fields of their own: the proto
+ * message nests them under this field, the JSON form spreads their fields into the parent
+ * (k8s.io/api/core/v1 types.go, 1.32: `Volume.VolumeSource`, `Probe.ProbeHandler`,
+ * `EphemeralContainer.EphemeralContainerCommon`, `PersistentVolumeSpec.PersistentVolumeSource`,
+ * and the `LocalObjectReference` (`name`) of the ConfigMap/Secret volume, projection, env and
+ * key-selector sources; apps/v1, coordination/v1, discovery/v1, events/v1, scheduling/v1 and the authentication and
+ * authorization messages have none). Keyed by the parent message's name, value the proto field.
+ */
+const inlineFields: Record<string, string> = {
+  "k8s.io.api.core.v1.Volume": "volumeSource",
+  "k8s.io.api.core.v1.Probe": "handler",
+  "k8s.io.api.core.v1.EphemeralContainer": "ephemeralContainerCommon",
+  "k8s.io.api.core.v1.PersistentVolumeSpec": "persistentVolumeSource",
+  ...Object.fromEntries(
+    [
+      "ConfigMapVolumeSource",
+      "ConfigMapProjection",
+      "ConfigMapEnvSource",
+      "ConfigMapKeySelector",
+      "SecretProjection",
+      "SecretEnvSource",
+      "SecretKeySelector",
+    ].map((m) => [`k8s.io.api.core.v1.${m}`, "localObjectReference"]),
+  ),
+};
 
 function isZero(v: unknown): boolean {
   return v === "" || v === 0 || v === false;
@@ -200,6 +340,10 @@ function toJson(type: protobuf.Type, value: Record<string, unknown>): unknown {
       continue;
     }
     const conv = (x: unknown) => toJson(rt, x as Record<string, unknown>);
+    if (inlineFields[type.fullName.slice(1)] === name) {
+      Object.assign(out, conv(v));
+      continue;
+    }
     if (field.map) {
       out[name] = Object.fromEntries(
         Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, conv(x)]),
@@ -252,7 +396,12 @@ export async function decodeProtobufObject(
   const typeMeta = (unknown.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
   const pkg = groupPackages[group];
   const wantKind = typeMeta.kind || kind;
-  const t = pkg ? root.lookup(`k8s.io.api.${pkg}.${version}.${wantKind}`) : null;
+  // A DELETE body (`DeleteOptions`) is a meta.k8s.io message, whatever the resource's group.
+  const t = wantKind === "DeleteOptions"
+    ? root.lookup(`${meta}.DeleteOptions`)
+    : pkg
+    ? root.lookup(`k8s.io.api.${pkg}.${version}.${wantKind}`)
+    : null;
   if (!(t instanceof protobuf.Type)) {
     throw ApiError.unsupportedMediaType(PROTOBUF_MEDIA_TYPE, [
       "application/json",
@@ -295,6 +444,17 @@ function fromJson(type: protobuf.Type, value: unknown): unknown {
       return typeof value === "number" ? { type: 0, intVal: value } : { type: 1, strVal: value };
   }
   const out: Record<string, unknown> = {};
+  const inline = inlineFields[type.fullName.slice(1)];
+  const inlineType = inline ? type.fields[inline]?.resolvedType : undefined;
+  if (inline && inlineType instanceof protobuf.Type) {
+    // The embedded struct's fields sit beside the parent's in JSON (see inlineFields).
+    const own: Record<string, unknown> = {};
+    const embedded: Record<string, unknown> = {};
+    for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+      (type.fields[name] ? own : embedded)[name] = v;
+    }
+    value = { ...own, [inline]: embedded };
+  }
   for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
     const field = type.fields[name];
     const rt = field?.resolvedType;
@@ -323,7 +483,11 @@ export async function encodeProtobufObject(
 ): Promise<Uint8Array> {
   rootPromise ??= loadRoot();
   const root = await rootPromise;
-  const t = root.lookupType(`k8s.io.api.${groupPackages[group]}.${version}.${kind}`);
+  const t = root.lookupType(
+    kind === "DeleteOptions"
+      ? `${meta}.DeleteOptions`
+      : `k8s.io.api.${groupPackages[group]}.${version}.${kind}`,
+  );
   const { apiVersion, kind: _k, ...rest } = obj;
   const raw = t.encode(t.fromObject(fromJson(t, rest) as Record<string, unknown>)).finish();
   const unknownType = root.lookupType("k8s.io.apimachinery.pkg.runtime.Unknown");

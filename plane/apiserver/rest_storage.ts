@@ -368,12 +368,15 @@ export class RestStorage {
       meta.name = generateName(meta.generateName);
     }
     const obj = prepareForCreate(r, body, opts.now ?? new Date());
-    await this.admission?.(obj, undefined);
-    this.#validate(obj);
     const name = String(obj.metadata.name);
     const key = this.#key(ns, name);
     const gated = r.namespaced && ns !== undefined ? ns : undefined;
     let view = gated === undefined ? undefined : await this.#namespaces.view(gated);
+    // kube-apiserver's NamespaceLifecycle admission runs before the other plugins (a pod in a
+    // missing namespace is 404 `namespaces "x" not found`, not ServiceAccount's 403).
+    if (gated !== undefined && view) this.#checkNamespace(gated, view, name);
+    await this.admission?.(obj, undefined);
+    this.#validate(obj);
     for (let attempt = 0;; attempt++) {
       if (attempt >= 20) throw ApiError.conflict(this.gr, name);
       if (gated !== undefined && view) this.#checkNamespace(gated, view, name);

@@ -390,9 +390,9 @@ export function resourcePaths(r: ApiResource): Record<string, Json> {
 
   for (const sub of r.subresources) {
     const info = subresourceInfo(r, sub);
-    // `serviceaccounts/token` takes an authentication.k8s.io TokenRequest, a kind the
-    // documents do not describe.
-    if (!info || sub === "token") continue;
+    // `serviceaccounts/token` takes an authentication.k8s.io TokenRequest and
+    // `pods/eviction` a policy Eviction, kinds the documents do not describe.
+    if (!info || sub === "token" || sub === "eviction") continue;
     const subKind = info.responseKind;
     const subSchema = schemaName(subKind.group, subKind.version, subKind.kind);
     const suffix = sub[0]!.toUpperCase() + sub.slice(1);
