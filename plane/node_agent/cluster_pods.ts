@@ -49,6 +49,7 @@ import type { ClusterSession } from "./cluster_session.ts";
 import { apiPodRef, desiredFromApiPod, type PodProblem } from "./cluster_pod_manifest.ts";
 import { buildPodStatus, containerStarted, sameStatus } from "./pod_status_report.ts";
 import { Nudge, sleep } from "./_nudge.ts";
+import { LatestWrites } from "./_latest_writes.ts";
 import {
   isMirrorPod,
   mirrorPodObject,
@@ -79,6 +80,11 @@ export interface ClusterPodsOptions {
   imageDir?: string;
   /** Longest time between two status passes, ms (default 5000). */
   reportIntervalMs?: number;
+  /**
+   * Pod status writes in flight at most, each for another pod (default 8); a pod's own writes
+   * never overlap, and only the newest of its statuses waiting is written.
+   */
+  statusWrites?: number;
   /**
    * The node's cluster network (`ClusterNetwork.podNetwork`): pods join it and get the
    * cluster DNS; while it returns `undefined` (no podCIDR yet) no new pod is started.
@@ -142,8 +148,10 @@ export class ClusterPods implements DesiredPodSource {
   readonly #createFailures = new Map<string, PodProblem>();
   /** Problems already reported as events (`uid|message`). */
   readonly #reported = new Set<string>();
-  /** The last status written per uid (canonical comparison). */
-  readonly #sent = new Map<string, Obj>();
+  /** Status writes by uid: several pods at once, each pod's in order (newest wins). */
+  readonly #writes: LatestWrites<Obj>;
+  /** A status write threw and none succeeded since (its error was logged). */
+  #writeFailing = false;
   /** Final deletes sent, by uid → when. */
   readonly #deleted = new Map<string, number>();
   #events: Obj[] = [];
@@ -173,6 +181,12 @@ export class ClusterPods implements DesiredPodSource {
   /** Creates the source (nothing is read until {@linkcode ClusterPods.serve}). */
   constructor(o: ClusterPodsOptions) {
     this.#o = o;
+    this.#writes = new LatestWrites(o.statusWrites ?? 8, (_uid, e) => {
+      // Once until a write succeeds again (a dropped connection fails every write queued).
+      if (this.#writeFailing) return;
+      this.#writeFailing = true;
+      this.#o.log(`node agent: pod status: ${errorText(e)}`);
+    });
     this.#path = `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${o.nodeName}`)}`;
     this.#config = new ConfigObjects({
       log: o.log,
@@ -644,28 +658,67 @@ export class ClusterPods implements DesiredPodSource {
         runtime: this.#o.runtime,
         now: new Date(),
       });
-      if (sameStatus(status, pod.status)) continue;
-      const last = this.#sent.get(ref.uid);
+      // A status being written or waiting is what the API will hold: compared with it, and
+      // queued after it when it differs (even when it equals what the API holds now).
+      const queued = this.#writes.busy(ref.uid) ? this.#writes.latest(ref.uid) : undefined;
+      if (queued ? sameStatus(status, queued) : sameStatus(status, pod.status)) continue;
+      const last = queued ?? this.#writes.latest(ref.uid);
       if (last && sameStatus(status, last)) continue;
-      const r = await session.request(
-        "PATCH",
-        `/api/v1/namespaces/${namespace}/pods/${name}/status`,
-        [
-          { op: "test", path: "/metadata/uid", value: ref.uid },
-          { op: "replace", path: "/status", value: status },
-        ],
-        "application/json-patch+json",
-      );
-      if (r.status === 200 && isRecord(r.body)) {
-        this.#sent.set(ref.uid, status);
-        const cur = this.#pods.get(key);
-        if (cur && apiPodRef(cur)?.uid === ref.uid && newer(rvOf(r.body), rvOf(cur))) {
-          this.#pods.set(key, { apiVersion: "v1", kind: "Pod", ...r.body });
-        }
-      } else if (r.status !== 404 && r.status !== 409 && r.status !== 422) {
-        const m = isRecord(r.body) && typeof r.body.message === "string" ? r.body.message : "";
-        this.#o.log(`node agent: cannot write the status of pod ${key}: HTTP ${r.status} ${m}`);
+      this.#writes.put(ref.uid, status, (value) => this.#writeStatus(session, key, ref.uid, value));
+    }
+    this.#forgetGone();
+  }
+
+  /**
+   * Writes one pod's status (JSON patch `replace /status` with a uid test); true when written.
+   * A pod gone (404), replaced (409) or refused (422) is not retried until its status changes.
+   */
+  async #writeStatus(
+    session: ClusterSession,
+    key: string,
+    uid: string,
+    status: Obj,
+  ): Promise<boolean> {
+    const [namespace, name] = key.split("/") as [string, string];
+    const r = await session.request(
+      "PATCH",
+      `/api/v1/namespaces/${namespace}/pods/${name}/status`,
+      [
+        { op: "test", path: "/metadata/uid", value: uid },
+        { op: "replace", path: "/status", value: status },
+      ],
+      "application/json-patch+json",
+    );
+    this.#writeFailing = false;
+    if (r.status === 200 && isRecord(r.body)) {
+      const cur = this.#pods.get(key);
+      if (cur && apiPodRef(cur)?.uid === uid && newer(rvOf(r.body), rvOf(cur))) {
+        this.#pods.set(key, { apiVersion: "v1", kind: "Pod", ...r.body });
       }
+      return true;
+    }
+    if (r.status !== 404 && r.status !== 409 && r.status !== 422) {
+      const m = isRecord(r.body) && typeof r.body.message === "string" ? r.body.message : "";
+      this.#o.log(`node agent: cannot write the status of pod ${key}: HTTP ${r.status} ${m}`);
+    }
+    return false;
+  }
+
+  /** Drops what is kept per pod for pods no longer bound to this node. */
+  #forgetGone(): void {
+    const uids = new Set<string>();
+    for (const pod of this.#pods.values()) {
+      const uid = apiPodRef(pod)?.uid;
+      if (uid) uids.add(uid);
+    }
+    this.#writes.retain(uids);
+    for (const uid of this.#deleted.keys()) if (!uids.has(uid)) this.#deleted.delete(uid);
+    for (const key of this.#parsed.keys()) if (!this.#pods.has(key)) this.#parsed.delete(key);
+    for (const key of this.#createFailures.keys()) {
+      if (!this.#pods.has(key)) this.#createFailures.delete(key);
+    }
+    for (const id of this.#reported) {
+      if (!uids.has(id.slice(0, id.indexOf("|")))) this.#reported.delete(id);
     }
   }
 
