@@ -46,7 +46,12 @@ import { type ConfigSources, resolvePodConfig } from "./pod_config_resolve.ts";
 import type { DesiredPod } from "../../core/daemon/pod_sync_planner.ts";
 import type { PodManifest, PodVolume } from "../../core/pod/pod_types.ts";
 import type { ClusterSession } from "./cluster_session.ts";
-import { apiPodRef, desiredFromApiPod, type PodProblem } from "./cluster_pod_manifest.ts";
+import {
+  apiPodRef,
+  desiredFromApiPod,
+  type ParsedApiPod,
+  type PodProblem,
+} from "./cluster_pod_manifest.ts";
 import { buildPodStatus, containerStarted, sameStatus } from "./pod_status_report.ts";
 import { Nudge, sleep } from "./_nudge.ts";
 import { LatestWrites } from "./_latest_writes.ts";
@@ -144,6 +149,11 @@ export class ClusterPods implements DesiredPodSource {
     string,
     { spec: string; result: ReturnType<typeof desiredFromApiPod>; at: number }
   >();
+  /**
+   * Each pod's last parsed manifest (`desiredFromApiPod`'s memo): a pod is parsed again only
+   * when its own resolved manifest changed, not whenever any referenced object or token did.
+   */
+  readonly #manifests = new Map<string, ParsedApiPod>();
   /** Creation failures the daemon reported, by pod key (until a sandbox exists). */
   readonly #createFailures = new Map<string, PodProblem>();
   /** Problems already reported as events (`uid|message`). */
@@ -296,6 +306,7 @@ export class ClusterPods implements DesiredPodSource {
         ...(this.#o.checkImage ? { checkImage: this.#o.checkImage } : {}),
         ...(this.#o.imageDir !== undefined ? { imageDir: this.#o.imageDir } : {}),
         config: this.#sources(pod),
+        memo: this.#manifests,
       });
     } catch (e) {
       result = { problem: { reason: "CreateContainerConfigError", message: errorText(e) } };
@@ -714,6 +725,7 @@ export class ClusterPods implements DesiredPodSource {
     this.#writes.retain(uids);
     for (const uid of this.#deleted.keys()) if (!uids.has(uid)) this.#deleted.delete(uid);
     for (const key of this.#parsed.keys()) if (!this.#pods.has(key)) this.#parsed.delete(key);
+    for (const key of this.#manifests.keys()) if (!this.#pods.has(key)) this.#manifests.delete(key);
     for (const key of this.#createFailures.keys()) {
       if (!this.#pods.has(key)) this.#createFailures.delete(key);
     }
