@@ -52,7 +52,7 @@ import {
   type ParsedApiPod,
   type PodProblem,
 } from "./cluster_pod_manifest.ts";
-import { buildPodStatus, containerStarted, sameStatus } from "./pod_status_report.ts";
+import { buildPodStatus, containerStarted, statusText } from "./pod_status_report.ts";
 import { Nudge, sleep } from "./_nudge.ts";
 import { LatestWrites } from "./_latest_writes.ts";
 import {
@@ -159,7 +159,9 @@ export class ClusterPods implements DesiredPodSource {
   /** Problems already reported as events (`uid|message`). */
   readonly #reported = new Set<string>();
   /** Status writes by uid: several pods at once, each pod's in order (newest wins). */
-  readonly #writes: LatestWrites<Obj>;
+  readonly #writes: LatestWrites<{ status: Obj; text: string }>;
+  /** `statusText` of each API pod's status (API pods are replaced, never changed in place). */
+  readonly #apiStatusTexts = new WeakMap<Obj, string>();
   /** A status write threw and none succeeded since (its error was logged). */
   #writeFailing = false;
   /** Final deletes sent, by uid → when. */
@@ -671,13 +673,29 @@ export class ClusterPods implements DesiredPodSource {
       });
       // A status being written or waiting is what the API will hold: compared with it, and
       // queued after it when it differs (even when it equals what the API holds now).
+      const text = statusText(status);
       const queued = this.#writes.busy(ref.uid) ? this.#writes.latest(ref.uid) : undefined;
-      if (queued ? sameStatus(status, queued) : sameStatus(status, pod.status)) continue;
-      const last = queued ?? this.#writes.latest(ref.uid);
-      if (last && sameStatus(status, last)) continue;
-      this.#writes.put(ref.uid, status, (value) => this.#writeStatus(session, key, ref.uid, value));
+      if (queued) {
+        if (queued.text === text) continue;
+      } else if (text === this.#apiStatusText(pod) || text === this.#writes.latest(ref.uid)?.text) {
+        continue;
+      }
+      this.#writes.put(
+        ref.uid,
+        { status, text },
+        (value) => this.#writeStatus(session, key, ref.uid, value.status),
+      );
     }
     this.#forgetGone();
+  }
+
+  #apiStatusText(pod: Obj): string {
+    let text = this.#apiStatusTexts.get(pod);
+    if (text === undefined) {
+      text = statusText(pod.status);
+      this.#apiStatusTexts.set(pod, text);
+    }
+    return text;
   }
 
   /**
