@@ -160,6 +160,21 @@ export class ClusterPods implements DesiredPodSource {
   readonly #reported = new Set<string>();
   /** Status writes by uid: several pods at once, each pod's in order (newest wins). */
   readonly #writes: LatestWrites<{ status: Obj; text: string }>;
+  /** The uid, spec, labels and annotations of each API pod as JSON (see `#parse`). */
+  readonly #specTexts = new WeakMap<Obj, string>();
+  /**
+   * What each pod's status was last built from, by uid: a pass skips a pod whose API object,
+   * relist detail and problem are the same objects as then (its status would be the same).
+   */
+  readonly #built = new Map<
+    string,
+    {
+      pod: Obj;
+      detail: ObservedPodDetail | undefined;
+      problem: PodProblem | undefined;
+      text: string;
+    }
+  >();
   /** `statusText` of each API pod's status (API pods are replaced, never changed in place). */
   readonly #apiStatusTexts = new WeakMap<Obj, string>();
   /** A status write threw and none succeeded since (its error was logged). */
@@ -289,13 +304,14 @@ export class ClusterPods implements DesiredPodSource {
   }
 
   #parse(key: string, pod: Obj): ReturnType<typeof desiredFromApiPod> {
-    const spec = JSON.stringify([
-      rvUid(pod),
-      pod.spec,
-      labelsOf(pod),
-      this.#configGen,
-      this.#o.servicesChanges?.() ?? 0,
-    ]);
+    // What the parse depends on in the pod: computed once per pod object (API pods are replaced,
+    // never changed in place; the daemon asks for every pod at every sync and status pass).
+    let own = this.#specTexts.get(pod);
+    if (own === undefined) {
+      own = JSON.stringify([rvUid(pod), pod.spec, labelsOf(pod)]);
+      this.#specTexts.set(pod, own);
+    }
+    const spec = `${own}|${this.#configGen}|${this.#o.servicesChanges?.() ?? 0}`;
     const cached = this.#parsed.get(key);
     // A pod the node could not run is checked again after a while (an image directory may have
     // appeared since), as the kubelet retries an image pull.
@@ -663,6 +679,17 @@ export class ClusterPods implements DesiredPodSource {
           );
         }
       }
+      // Built from the same objects as last time: the same status; nothing to do when that one
+      // is queued, written or what the API holds (after a failed write it is none of these, so
+      // it is built and written again).
+      const prev = this.#built.get(ref.uid);
+      if (prev && prev.pod === pod && prev.detail === detail && prev.problem === problem) {
+        const busy = this.#writes.busy(ref.uid);
+        if (
+          this.#writes.latest(ref.uid)?.text === prev.text ||
+          (!busy && this.#apiStatusText(pod) === prev.text)
+        ) continue;
+      }
       const status = buildPodStatus({
         apiPod: pod,
         ...(detail ? { detail } : {}),
@@ -674,6 +701,7 @@ export class ClusterPods implements DesiredPodSource {
       // A status being written or waiting is what the API will hold: compared with it, and
       // queued after it when it differs (even when it equals what the API holds now).
       const text = statusText(status);
+      this.#built.set(ref.uid, { pod, detail, problem, text });
       const queued = this.#writes.busy(ref.uid) ? this.#writes.latest(ref.uid) : undefined;
       if (queued) {
         if (queued.text === text) continue;
@@ -741,6 +769,7 @@ export class ClusterPods implements DesiredPodSource {
       if (uid) uids.add(uid);
     }
     this.#writes.retain(uids);
+    for (const uid of this.#built.keys()) if (!uids.has(uid)) this.#built.delete(uid);
     for (const uid of this.#deleted.keys()) if (!uids.has(uid)) this.#deleted.delete(uid);
     for (const key of this.#parsed.keys()) if (!this.#pods.has(key)) this.#parsed.delete(key);
     for (const key of this.#manifests.keys()) if (!this.#pods.has(key)) this.#manifests.delete(key);

@@ -189,3 +189,42 @@ Deno.test("ClusterPods writes several pods' status at once, one write per pod at
     await serving;
   }
 });
+
+Deno.test("ClusterPods writes a status again at the next pass when its write failed, and only then", async () => {
+  const pods = new ClusterPods({
+    nodeName: "n1",
+    hostIP: "10.0.0.1",
+    runtime: "runc",
+    log: () => {},
+    checkImage: () => undefined,
+  });
+  const { session, push } = fakeSession();
+  const answers = [500, 200];
+  const patches: number[] = [];
+  const request = session.request;
+  session.request = (verb, path, body, contentType) => {
+    if (verb !== "PATCH") return request(verb, path, body, contentType);
+    const status = answers.shift() ?? 200;
+    patches.push(status);
+    return Promise.resolve({ status, body: status === 200 ? {} : { message: "etcd is down" } });
+  };
+  const ac = new AbortController();
+  const serving = pods.serve(session, ac.signal);
+  try {
+    await waitFor("the first list", () => pods.synced);
+    push({ eventType: "ADDED", object: pod(2) });
+    await waitFor("the pod", () => pods.resourceVersion === "2");
+    pods.onSync(NO_PODS);
+    await waitFor("the first write", () => patches.length === 1);
+    pods.onSync(NO_PODS);
+    await waitFor("the second write", () => patches.length === 2);
+    // Written: further passes, from the same relist or a new one, have nothing to write.
+    pods.onSync(NO_PODS);
+    pods.onSync({ ...NO_PODS });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(patches, [500, 200]);
+  } finally {
+    ac.abort();
+    await serving;
+  }
+});
