@@ -16,8 +16,10 @@
  *   etcd, the daemons, runc, conmon, CNI plugins), or this benchmark's cgroup's when it runs in
  *   one of its own (other processes of the machine left out), and the node daemons' own and
  *   reaped children's (`/proc/PID/stat`; conmon detaches, so what it runs is not in the
- *   children's), divided by the row's pods.
- * - **Node agent RSS** of each node's daemon with its share of those pods.
+ *   children's), and rks's and etcd's own, divided by the row's pods.
+ * - **Node agent RSS** of each node's daemon with its share of those pods: just after the last
+ *   one ran, and 20 s later (V8 shrinks the heap it grew during the creations some seconds
+ *   after they end).
  * - **QUIC message round trip**: one `request` → `response` over a node's QUIC connection
  *   (rks relays it to its API: a GET of the node's own Node, registered for this), next to the
  *   same GET over HTTPS with the admin token (`RKL_BENCH_CLUSTER_RTT`, default 200 each,
@@ -55,6 +57,8 @@ const TIMEOUT_MS = 300_000;
 const ROWS = new Set((Deno.env.get("RKL_BENCH_CLUSTER_ROWS") ?? "paced,burst").split(","));
 // A directory for a CPU profile of node-1's daemon (`deno run --cpu-prof`), written when it exits.
 const CPU_PROF = Deno.env.get("RKL_BENCH_CLUSTER_CPU_PROF");
+// How long after the last pod ran the node agents' RSS is read again.
+const RSS_SETTLE_MS = 20_000;
 // USER_HZ: the unit of the CPU times in /proc (100 on every Linux architecture rk8s runs on).
 const TICKS_PER_S = 100;
 
@@ -119,6 +123,10 @@ interface CpuSnapshot {
   machine: number;
   cgroup: number | undefined;
   daemons: { own: number; children: number }[];
+  /** rks's own CPU (its scheduler and controllers run in it). */
+  rks: number;
+  /** etcd's own CPU. */
+  etcd: number;
 }
 
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
@@ -251,6 +259,8 @@ async function clusterSection(work: string, undo: UndoStack): Promise<void> {
     machine: await machineBusyMs(),
     cgroup: await cgroupCpuMs(),
     daemons: await Promise.all(daemons.map((d) => processCpuMs(d.proc.p.pid))),
+    rks: (await processCpuMs(rks.proc.p.pid)).own,
+    etcd: etcd.pid === undefined ? NaN : (await processCpuMs(etcd.pid)).own,
   });
   const cpu = new Map<string, { before: CpuSnapshot; after: CpuSnapshot }>();
   const secs = new Map<string, number>();
@@ -344,6 +354,7 @@ spec:
     perNode.set(n, (perNode.get(n) ?? 0) + 1);
   }
   const rssBusy = await Promise.all(daemons.map((d) => rssMiB(d.proc.p.pid)));
+  const busyAt = Date.now();
 
   // QUIC request round trip next to HTTPS.
   const session = await connectCluster({
@@ -380,6 +391,11 @@ spec:
       https.push(c - b);
     }
   }
+
+  // The same RSS once the pods have run for a while: V8 keeps the heap it grew to while the pods
+  // were being created (most of it garbage) for some seconds before it shrinks it.
+  await new Promise((r) => setTimeout(r, Math.max(0, busyAt + RSS_SETTLE_MS - Date.now())));
+  const rssSettled = await Promise.all(daemons.map((d) => rssMiB(d.proc.p.pid)));
 
   console.log(`\n(load average ${loadBefore} before, ${await loadAverage()} after)`);
   console.log(
@@ -419,7 +435,9 @@ spec:
     console.log(
       `    CPU per pod: ${total}; node daemons ${perPod(own)} own + ${
         perPod(children)
-      } reaped children (conmon and what it runs not counted)`,
+      } reaped children (conmon and what it runs not counted); rks ${
+        perPod(after.rks - before.rks)
+      }, etcd ${perPod(after.etcd - before.etcd)}`,
     );
   }
   console.log(
@@ -430,7 +448,9 @@ spec:
     console.log(
       `  ${d.name}: ${rssIdle[i]!.toFixed(1)} MiB with 0 pods, ${rssBusy[i]!.toFixed(1)} MiB with ${
         perNode.get(d.name) ?? 0
-      } pods`,
+      } pods just after the last one ran, ${rssSettled[i]!.toFixed(1)} MiB ${
+        RSS_SETTLE_MS / 1000
+      } s later`,
     );
   }
   console.log(`\n## one API GET: over a node's QUIC connection vs HTTPS to rks (${RTT} each)`);

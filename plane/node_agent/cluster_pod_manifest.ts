@@ -152,13 +152,30 @@ export function apiPodRef(obj: unknown): ApiPodRef | undefined {
 }
 
 /**
+ * A pod manifest parsed by {@linkcode desiredFromApiPod}, kept to skip parsing the same text
+ * again (`opts.memo`, by `namespace/name`).
+ */
+export interface ParsedApiPod {
+  /** The manifest text that was parsed (the pod's resolved metadata and spec as JSON). */
+  text: string;
+  /** Whether API volumes were accepted. */
+  apiVolumes: boolean;
+  /** The pod it parsed into (never changed). */
+  pod: PodManifest;
+}
+
+/**
  * Parses an API pod into a desired pod, or says why the node cannot run it. Only `metadata`'s
  * name, namespace, labels, annotations and uid and the `spec` are read (server-set fields such
  * as `managedFields` and `status` are not the node's input). `checkImage` defaults to a stat of
  * the image directory. An image that is not an absolute path is looked up as an image reference
  * in `imageDir` (see {@linkcode imageBundleCandidates}: `busybox` → `<imageDir>/busybox/latest`
  * or `<imageDir>/busybox`); failing that it is a path relative to `/`. The pod handed to the
- * daemon carries the bundle's path; the API object keeps the reference.
+ * daemon carries the bundle's path; the API object keeps the reference. With `memo` (a map
+ * the caller keeps, by `namespace/name`), a pod whose resolved manifest text did not change
+ * since its last parse is not parsed again: the parse is most of this function's cost (the
+ * text goes through the YAML parser, for field paths in errors), and a node re-resolves its
+ * pods whenever any object or token they refer to changes.
  *
  * @example
  * ```ts
@@ -193,6 +210,7 @@ export function desiredFromApiPod(
     checkImage?: (path: string) => string | undefined;
     imageDir?: string;
     config?: ConfigSources;
+    memo?: Map<string, ParsedApiPod>;
   } = {},
 ): { desired: DesiredPod; events?: ConfigEvent[] } | { problem: PodProblem } | {
   waiting: string;
@@ -233,11 +251,21 @@ export function desiredFromApiPod(
   };
   const file = `pod ${ref?.key ?? String(meta.name)}`;
   try {
-    const { pod } = parsePodManifest(JSON.stringify(input, null, 1), file, {
-      baseDir: "/",
-      checkImage: check,
-      apiVolumes: files !== undefined,
-    });
+    const text = JSON.stringify(input, null, 1);
+    const memoKey = ref?.key ?? String(meta.name);
+    const memo = opts.memo?.get(memoKey);
+    let pod: PodManifest;
+    if (memo && memo.text === text && memo.apiVolumes === (files !== undefined)) {
+      // The fields below are replaced, never changed in place: the memo's pod stays as parsed.
+      pod = { ...memo.pod };
+    } else {
+      pod = parsePodManifest(text, file, {
+        baseDir: "/",
+        checkImage: check,
+        apiVolumes: files !== undefined,
+      }).pod;
+      opts.memo?.set(memoKey, { text, apiVolumes: files !== undefined, pod: { ...pod } });
+    }
     if (files) {
       pod.volumes = pod.volumes.map((v) =>
         v.kind === "projected" ? { ...v, files: files.get(v.name) ?? [] } : v

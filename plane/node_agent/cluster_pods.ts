@@ -46,9 +46,15 @@ import { type ConfigSources, resolvePodConfig } from "./pod_config_resolve.ts";
 import type { DesiredPod } from "../../core/daemon/pod_sync_planner.ts";
 import type { PodManifest, PodVolume } from "../../core/pod/pod_types.ts";
 import type { ClusterSession } from "./cluster_session.ts";
-import { apiPodRef, desiredFromApiPod, type PodProblem } from "./cluster_pod_manifest.ts";
-import { buildPodStatus, containerStarted, sameStatus } from "./pod_status_report.ts";
+import {
+  apiPodRef,
+  desiredFromApiPod,
+  type ParsedApiPod,
+  type PodProblem,
+} from "./cluster_pod_manifest.ts";
+import { buildPodStatus, containerStarted, statusText } from "./pod_status_report.ts";
 import { Nudge, sleep } from "./_nudge.ts";
+import { LatestWrites } from "./_latest_writes.ts";
 import {
   isMirrorPod,
   mirrorPodObject,
@@ -79,6 +85,11 @@ export interface ClusterPodsOptions {
   imageDir?: string;
   /** Longest time between two status passes, ms (default 5000). */
   reportIntervalMs?: number;
+  /**
+   * Pod status writes in flight at most, each for another pod (default 8); a pod's own writes
+   * never overlap, and only the newest of its statuses waiting is written.
+   */
+  statusWrites?: number;
   /**
    * The node's cluster network (`ClusterNetwork.podNetwork`): pods join it and get the
    * cluster DNS; while it returns `undefined` (no podCIDR yet) no new pod is started.
@@ -143,12 +154,36 @@ export class ClusterPods implements DesiredPodSource {
     string,
     { sig: string; errors: Record<string, string> | undefined }
   >();
+  /**
+   * Each pod's last parsed manifest (`desiredFromApiPod`'s memo): a pod is parsed again only
+   * when its own resolved manifest changed, not whenever any referenced object or token did.
+   */
+  readonly #manifests = new Map<string, ParsedApiPod>();
   /** Creation failures the daemon reported, by pod key (until a sandbox exists). */
   readonly #createFailures = new Map<string, PodProblem>();
   /** Problems already reported as events (`uid|message`). */
   readonly #reported = new Set<string>();
-  /** The last status written per uid (canonical comparison). */
-  readonly #sent = new Map<string, Obj>();
+  /** Status writes by uid: several pods at once, each pod's in order (newest wins). */
+  readonly #writes: LatestWrites<{ status: Obj; text: string }>;
+  /** The uid, spec, labels and annotations of each API pod as JSON (see `#parse`). */
+  readonly #specTexts = new WeakMap<Obj, string>();
+  /**
+   * What each pod's status was last built from, by uid: a pass skips a pod whose API object,
+   * relist detail and problem are the same objects as then (its status would be the same).
+   */
+  readonly #built = new Map<
+    string,
+    {
+      pod: Obj;
+      detail: ObservedPodDetail | undefined;
+      problem: PodProblem | undefined;
+      text: string;
+    }
+  >();
+  /** `statusText` of each API pod's status (API pods are replaced, never changed in place). */
+  readonly #apiStatusTexts = new WeakMap<Obj, string>();
+  /** A status write threw and none succeeded since (its error was logged). */
+  #writeFailing = false;
   /** Final deletes sent, by uid → when. */
   readonly #deleted = new Map<string, number>();
   #events: Obj[] = [];
@@ -178,6 +213,12 @@ export class ClusterPods implements DesiredPodSource {
   /** Creates the source (nothing is read until {@linkcode ClusterPods.serve}). */
   constructor(o: ClusterPodsOptions) {
     this.#o = o;
+    this.#writes = new LatestWrites(o.statusWrites ?? 8, (_uid, e) => {
+      // Once until a write succeeds again (a dropped connection fails every write queued).
+      if (this.#writeFailing) return;
+      this.#writeFailing = true;
+      this.#o.log(`node agent: pod status: ${errorText(e)}`);
+    });
     this.#path = `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${o.nodeName}`)}`;
     this.#config = new ConfigObjects({
       log: o.log,
@@ -269,13 +310,14 @@ export class ClusterPods implements DesiredPodSource {
 
   /** What a pod's resolution depends on: the pod, the config objects, the Services. */
   #signature(pod: Obj): string {
-    return JSON.stringify([
-      rvUid(pod),
-      pod.spec,
-      labelsOf(pod),
-      this.#configGen,
-      this.#o.servicesChanges?.() ?? 0,
-    ]);
+    // The pod's own part is computed once per pod object (API pods are replaced, never changed
+    // in place; the daemon asks for every pod at every sync and status pass).
+    let own = this.#specTexts.get(pod);
+    if (own === undefined) {
+      own = JSON.stringify([rvUid(pod), pod.spec, labelsOf(pod)]);
+      this.#specTexts.set(pod, own);
+    }
+    return `${own}|${this.#configGen}|${this.#o.servicesChanges?.() ?? 0}`;
   }
 
   /**
@@ -325,6 +367,7 @@ export class ClusterPods implements DesiredPodSource {
         ...(this.#o.checkImage ? { checkImage: this.#o.checkImage } : {}),
         ...(this.#o.imageDir !== undefined ? { imageDir: this.#o.imageDir } : {}),
         config: this.#sources(pod),
+        memo: this.#manifests,
       });
     } catch (e) {
       result = { problem: { reason: "CreateContainerConfigError", message: errorText(e) } };
@@ -721,6 +764,17 @@ export class ClusterPods implements DesiredPodSource {
           );
         }
       }
+      // Built from the same objects as last time: the same status; nothing to do when that one
+      // is queued, written or what the API holds (after a failed write it is none of these, so
+      // it is built and written again).
+      const prev = this.#built.get(ref.uid);
+      if (prev && prev.pod === pod && prev.detail === detail && prev.problem === problem) {
+        const busy = this.#writes.busy(ref.uid);
+        if (
+          this.#writes.latest(ref.uid)?.text === prev.text ||
+          (!busy && this.#apiStatusText(pod) === prev.text)
+        ) continue;
+      }
       const status = buildPodStatus({
         apiPod: pod,
         ...(detail ? { detail } : {}),
@@ -730,28 +784,89 @@ export class ClusterPods implements DesiredPodSource {
         runtime: this.#o.runtime,
         now: new Date(),
       });
-      if (sameStatus(status, pod.status)) continue;
-      const last = this.#sent.get(ref.uid);
-      if (last && sameStatus(status, last)) continue;
-      const r = await session.request(
-        "PATCH",
-        `/api/v1/namespaces/${namespace}/pods/${name}/status`,
-        [
-          { op: "test", path: "/metadata/uid", value: ref.uid },
-          { op: "replace", path: "/status", value: status },
-        ],
-        "application/json-patch+json",
-      );
-      if (r.status === 200 && isRecord(r.body)) {
-        this.#sent.set(ref.uid, status);
-        const cur = this.#pods.get(key);
-        if (cur && apiPodRef(cur)?.uid === ref.uid && newer(rvOf(r.body), rvOf(cur))) {
-          this.#pods.set(key, { apiVersion: "v1", kind: "Pod", ...r.body });
-        }
-      } else if (r.status !== 404 && r.status !== 409 && r.status !== 422) {
-        const m = isRecord(r.body) && typeof r.body.message === "string" ? r.body.message : "";
-        this.#o.log(`node agent: cannot write the status of pod ${key}: HTTP ${r.status} ${m}`);
+      // A status being written or waiting is what the API will hold: compared with it, and
+      // queued after it when it differs (even when it equals what the API holds now).
+      const text = statusText(status);
+      this.#built.set(ref.uid, { pod, detail, problem, text });
+      const queued = this.#writes.busy(ref.uid) ? this.#writes.latest(ref.uid) : undefined;
+      if (queued) {
+        if (queued.text === text) continue;
+      } else if (text === this.#apiStatusText(pod) || text === this.#writes.latest(ref.uid)?.text) {
+        continue;
       }
+      this.#writes.put(
+        ref.uid,
+        { status, text },
+        (value) => this.#writeStatus(session, key, ref.uid, value.status),
+      );
+    }
+    this.#forgetGone();
+  }
+
+  #apiStatusText(pod: Obj): string {
+    let text = this.#apiStatusTexts.get(pod);
+    if (text === undefined) {
+      text = statusText(pod.status);
+      this.#apiStatusTexts.set(pod, text);
+    }
+    return text;
+  }
+
+  /**
+   * Writes one pod's status (JSON patch `replace /status` with a uid test); true when written.
+   * A pod gone (404), replaced (409) or refused (422) is not retried until its status changes.
+   */
+  async #writeStatus(
+    session: ClusterSession,
+    key: string,
+    uid: string,
+    status: Obj,
+  ): Promise<boolean> {
+    const [namespace, name] = key.split("/") as [string, string];
+    const r = await session.request(
+      "PATCH",
+      `/api/v1/namespaces/${namespace}/pods/${name}/status`,
+      [
+        { op: "test", path: "/metadata/uid", value: uid },
+        { op: "replace", path: "/status", value: status },
+      ],
+      "application/json-patch+json",
+    );
+    this.#writeFailing = false;
+    if (r.status === 200 && isRecord(r.body)) {
+      const cur = this.#pods.get(key);
+      if (cur && apiPodRef(cur)?.uid === uid && newer(rvOf(r.body), rvOf(cur))) {
+        this.#pods.set(key, { apiVersion: "v1", kind: "Pod", ...r.body });
+      }
+      return true;
+    }
+    if (r.status !== 404 && r.status !== 409 && r.status !== 422) {
+      const m = isRecord(r.body) && typeof r.body.message === "string" ? r.body.message : "";
+      this.#o.log(`node agent: cannot write the status of pod ${key}: HTTP ${r.status} ${m}`);
+    }
+    return false;
+  }
+
+  /** Drops what is kept per pod for pods no longer bound to this node. */
+  #forgetGone(): void {
+    const uids = new Set<string>();
+    for (const pod of this.#pods.values()) {
+      const uid = apiPodRef(pod)?.uid;
+      if (uid) uids.add(uid);
+    }
+    this.#writes.retain(uids);
+    for (const uid of this.#built.keys()) if (!uids.has(uid)) this.#built.delete(uid);
+    for (const uid of this.#deleted.keys()) if (!uids.has(uid)) this.#deleted.delete(uid);
+    for (const key of this.#parsed.keys()) if (!this.#pods.has(key)) this.#parsed.delete(key);
+    for (const key of this.#manifests.keys()) if (!this.#pods.has(key)) this.#manifests.delete(key);
+    for (const key of this.#configErrors.keys()) {
+      if (!this.#pods.has(key)) this.#configErrors.delete(key);
+    }
+    for (const key of this.#createFailures.keys()) {
+      if (!this.#pods.has(key)) this.#createFailures.delete(key);
+    }
+    for (const id of this.#reported) {
+      if (!uids.has(id.slice(0, id.indexOf("|")))) this.#reported.delete(id);
     }
   }
 

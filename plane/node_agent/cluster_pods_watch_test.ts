@@ -127,3 +127,104 @@ Deno.test("ClusterPods asks for a new pod's creation at once, and for no sync on
     await serving;
   }
 });
+
+Deno.test("ClusterPods writes several pods' status at once, one write per pod at a time", async () => {
+  const pods = new ClusterPods({
+    nodeName: "n1",
+    hostIP: "10.0.0.1",
+    runtime: "runc",
+    log: () => {},
+    checkImage: () => undefined,
+    statusWrites: 3,
+  });
+  const { session, push } = fakeSession();
+  // Status PATCHes wait until the test lets them answer.
+  const waiting: { path: string; answer: () => void }[] = [];
+  const inFlight = new Map<string, number>();
+  let overlapSamePod = false;
+  const request = session.request;
+  session.request = (verb, path, body, contentType) => {
+    if (verb !== "PATCH") return request(verb, path, body, contentType);
+    const n = (inFlight.get(path) ?? 0) + 1;
+    if (n > 1) overlapSamePod = true;
+    inFlight.set(path, n);
+    return new Promise((resolve) => {
+      waiting.push({
+        path,
+        answer: () => {
+          inFlight.set(path, inFlight.get(path)! - 1);
+          resolve({ status: 200, body: {} });
+        },
+      });
+    });
+  };
+  const ac = new AbortController();
+  const serving = pods.serve(session, ac.signal);
+  try {
+    await waitFor("the first list", () => pods.synced);
+    for (const [i, name] of ["a", "b", "c", "d"].entries()) {
+      const p = pod(2 + i);
+      push({
+        eventType: "ADDED",
+        object: { ...p, metadata: { ...p.metadata, name, uid: `u-${name}` } },
+      });
+    }
+    await waitFor("the four pods", () => pods.resourceVersion === "5");
+    pods.onSync(NO_PODS);
+    await waitFor("three status writes in flight", () => waiting.length === 3);
+    // Another pass while they are in flight: nothing is written twice for a pod.
+    pods.onSync(NO_PODS);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(waiting.length, 3, "the fourth pod waits for a free slot");
+    waiting.shift()!.answer();
+    await waitFor("the fourth pod's write", () => waiting.length === 3);
+    assert.deepEqual(
+      new Set(waiting.map((w) => w.path.split("/")[6])),
+      new Set(["b", "c", "d"]),
+    );
+    for (const w of waiting.splice(0)) w.answer();
+    assert.ok(!overlapSamePod, "no pod had two status writes in flight");
+  } finally {
+    ac.abort();
+    await serving;
+  }
+});
+
+Deno.test("ClusterPods writes a status again at the next pass when its write failed, and only then", async () => {
+  const pods = new ClusterPods({
+    nodeName: "n1",
+    hostIP: "10.0.0.1",
+    runtime: "runc",
+    log: () => {},
+    checkImage: () => undefined,
+  });
+  const { session, push } = fakeSession();
+  const answers = [500, 200];
+  const patches: number[] = [];
+  const request = session.request;
+  session.request = (verb, path, body, contentType) => {
+    if (verb !== "PATCH") return request(verb, path, body, contentType);
+    const status = answers.shift() ?? 200;
+    patches.push(status);
+    return Promise.resolve({ status, body: status === 200 ? {} : { message: "etcd is down" } });
+  };
+  const ac = new AbortController();
+  const serving = pods.serve(session, ac.signal);
+  try {
+    await waitFor("the first list", () => pods.synced);
+    push({ eventType: "ADDED", object: pod(2) });
+    await waitFor("the pod", () => pods.resourceVersion === "2");
+    pods.onSync(NO_PODS);
+    await waitFor("the first write", () => patches.length === 1);
+    pods.onSync(NO_PODS);
+    await waitFor("the second write", () => patches.length === 2);
+    // Written: further passes, from the same relist or a new one, have nothing to write.
+    pods.onSync(NO_PODS);
+    pods.onSync({ ...NO_PODS });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(patches, [500, 200]);
+  } finally {
+    ac.abort();
+    await serving;
+  }
+});

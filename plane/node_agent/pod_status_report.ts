@@ -358,3 +358,20 @@ function canonical(v: unknown): string {
 export function sameStatus(a: unknown, b: unknown): boolean {
   return canonical(a) === canonical(b);
 }
+
+/**
+ * A status as canonical JSON text (object keys sorted, `undefined` members left out): two
+ * statuses are the same ({@linkcode sameStatus}) when their texts are equal, so a writer that
+ * compares one status with several keeps the text instead of walking the status each time.
+ *
+ * @example
+ * ```ts
+ * import { statusText } from "./pod_status_report.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(statusText({ phase: "Running", a: undefined, conditions: [{ type: "Ready", status: "True" }] }),
+ *   '{"conditions":[{"status":"True","type":"Ready"}],"phase":"Running"}');
+ * ```
+ */
+export function statusText(status: unknown): string {
+  return canonical(status);
+}
