@@ -60,6 +60,9 @@ Options:
   --default-unreachable-toleration-seconds N
                          start: how long pods stay on an unreachable node before they are
                          evicted (kube-apiserver's flag; default 300)
+  --default-not-ready-toleration-seconds N
+                         start: the same for a node whose Ready condition is False
+                         (kube-apiserver's flag; default 300)
   --terminated-pod-gc-threshold N
                          start, controllers: terminated pods kept before the oldest are
                          deleted (kube-controller-manager's flag; default 12500, 0 = keep all)

@@ -52,9 +52,16 @@ export interface RksConfig {
   /**
    * Node lifecycle timing: `--node-monitor-grace-period` (kube-controller-manager's flag,
    * default 40 s) and `--default-unreachable-toleration-seconds` (kube-apiserver's flag, default
-   * 300 s: how long pods stay on a node that stopped reporting before they are evicted).
+   * 300 s: how long pods stay on a node that stopped reporting before they are evicted), and
+   * `--default-not-ready-toleration-seconds` (kube-apiserver's flag, default 300 s: the same for
+   * a node whose Ready condition is False). Both become the tolerations the
+   * DefaultTolerationSeconds admission adds to new pods.
    */
-  nodeLifecycle?: { gracePeriodSeconds?: number; defaultTolerationSeconds?: number };
+  nodeLifecycle?: {
+    gracePeriodSeconds?: number;
+    defaultTolerationSeconds?: number;
+    defaultNotReadyTolerationSeconds?: number;
+  };
   /**
    * The pod garbage collector: `terminatedPodGcThreshold` (`--terminated-pod-gc-threshold`,
    * kube-controller-manager's flag and its config's `podGCController.terminatedPodGCThreshold`,
@@ -192,6 +199,8 @@ export interface RksFlags {
   nodeMonitorGracePeriod?: string;
   /** `--default-unreachable-toleration-seconds N` (start). */
   defaultUnreachableTolerationSeconds?: string;
+  /** `--default-not-ready-toleration-seconds N` (start). */
+  defaultNotReadyTolerationSeconds?: string;
   /** `--terminated-pod-gc-threshold N` (start, controllers). */
   terminatedPodGcThreshold?: string;
   /** `--pod-gc-quarantine DURATION` (start, controllers), e.g. `40s`. */
@@ -241,6 +250,7 @@ const flagNames: Record<string, keyof RksFlags> = {
   "--leader-elect": "leaderElect",
   "--node-monitor-grace-period": "nodeMonitorGracePeriod",
   "--default-unreachable-toleration-seconds": "defaultUnreachableTolerationSeconds",
+  "--default-not-ready-toleration-seconds": "defaultNotReadyTolerationSeconds",
   "--terminated-pod-gc-threshold": "terminatedPodGcThreshold",
   "--pod-gc-quarantine": "podGcQuarantine",
   "--event-ttl": "eventTtl",
@@ -514,6 +524,15 @@ export function resolveRksConfig(flags: RksFlags, file: Partial<RksConfig>): Rks
       );
     }
     lifecycle.defaultTolerationSeconds = Number(v);
+  }
+  if (flags.defaultNotReadyTolerationSeconds !== undefined) {
+    const v = flags.defaultNotReadyTolerationSeconds;
+    if (!/^\d+$/.test(v)) {
+      throw new UsageError(
+        `--default-not-ready-toleration-seconds: expected a whole number of seconds, got "${v}"`,
+      );
+    }
+    lifecycle.defaultNotReadyTolerationSeconds = Number(v);
   }
   if (Object.keys(lifecycle).length > 0) out.nodeLifecycle = lifecycle;
   const podGc: NonNullable<RksConfig["podGc"]> = { ...file.podGc };

@@ -21,4 +21,11 @@ Deno.test("rks start: node lifecycle flags as kube-controller-manager and kube-a
     () => resolve(["--default-unreachable-toleration-seconds", "-1"]),
     /--default-unreachable-toleration-seconds: expected a whole number of seconds, got "-1"/,
   );
+  assert.deepEqual(resolve(["--default-not-ready-toleration-seconds", "60"]).nodeLifecycle, {
+    defaultNotReadyTolerationSeconds: 60,
+  });
+  assert.throws(
+    () => resolve(["--default-not-ready-toleration-seconds", "1.5"]),
+    /--default-not-ready-toleration-seconds: expected a whole number of seconds, got "1.5"/,
+  );
 });

@@ -193,11 +193,14 @@ export async function startRks(
       token: pki.adminToken,
       log,
       ...(config.eventTtlSeconds !== undefined ? { eventTtlSeconds: config.eventTtlSeconds } : {}),
-      ...(config.nodeLifecycle?.defaultTolerationSeconds !== undefined
-        ? {
-          defaultTolerations: { unreachableSeconds: config.nodeLifecycle.defaultTolerationSeconds },
-        }
-        : {}),
+      defaultTolerations: {
+        ...(config.nodeLifecycle?.defaultTolerationSeconds !== undefined
+          ? { unreachableSeconds: config.nodeLifecycle.defaultTolerationSeconds }
+          : {}),
+        ...(config.nodeLifecycle?.defaultNotReadyTolerationSeconds !== undefined
+          ? { notReadySeconds: config.nodeLifecycle.defaultNotReadyTolerationSeconds }
+          : {}),
+      },
       ...(config.advertiseAddress ? { advertiseAddress: config.advertiseAddress } : {}),
       serviceAccounts: {
         issuer: tokenIssuer,
