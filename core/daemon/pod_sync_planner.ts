@@ -10,7 +10,7 @@
  */
 import { type BackoffOptions, planPod, type PodAction } from "../pod/pod_planner.ts";
 import type { PodManifest } from "../pod/pod_manifest.ts";
-import type { PodObservation, PodShape } from "../pod/pod_status.ts";
+import { type PodObservation, type PodShape, restartsAfterExit } from "../pod/pod_status.ts";
 
 /**
  * Where a supervised pod comes from: `file` (a static manifest), `store` (started by the CLI),
@@ -96,11 +96,6 @@ function staticGrace(o: ObservedPod): { graceSeconds?: number } {
     : {};
 }
 
-function restarts(shape: PodShape, exitCode: number | undefined): boolean {
-  return shape.restartPolicy === "Always" ||
-    (shape.restartPolicy === "OnFailure" && exitCode !== 0);
-}
-
 /**
  * True when every app container exited and the restart policy restarts none of them (the pod
  * reached phase Succeeded or Failed).
@@ -118,7 +113,7 @@ function restarts(shape: PodShape, exitCode: number | undefined): boolean {
 export function podFinished(shape: PodShape, obs: PodObservation): boolean {
   return shape.containers.length > 0 && shape.containers.every((n) => {
     const c = obs.containers[n];
-    return c?.state === "exited" && !restarts(shape, c.exitCode);
+    return c?.state === "exited" && !restartsAfterExit(shape.restartPolicy, c);
   });
 }
 

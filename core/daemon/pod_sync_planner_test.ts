@@ -46,10 +46,21 @@ const plan = (d: DesiredPod[], o: ObservedPod[], now = 100 * S) =>
 
 Deno.test("planPodSync() applies every restart policy to every kind of exit, in every back-off window", async (t) => {
   // Which exits each policy restarts (kubernetes.io pod-lifecycle, "Container restart policy").
+  // "liveness 0" / "startup 0": killed for a failed probe, exited 0 on SIGTERM; the kubelet
+  // restarts it whenever restartPolicy is not Never (computePodActions).
+  const probeKilled = { "liveness 0": true, "startup 0": true, "liveness 143": true };
   const restarts: Record<RestartPolicy, Record<string, boolean>> = {
-    Always: { "0": true, "1": true, "137": true, OOMKilled: true },
-    OnFailure: { "0": false, "1": true, "137": true, OOMKilled: true },
-    Never: { "0": false, "1": false, "137": false, OOMKilled: false },
+    Always: { "0": true, "1": true, "137": true, OOMKilled: true, ...probeKilled },
+    OnFailure: { "0": false, "1": true, "137": true, OOMKilled: true, ...probeKilled },
+    Never: {
+      "0": false,
+      "1": false,
+      "137": false,
+      OOMKilled: false,
+      "liveness 0": false,
+      "startup 0": false,
+      "liveness 143": false,
+    },
   };
   // Back-off windows at now = 100 s. steps: consecutive short runs so far.
   const windows = [
@@ -105,18 +116,20 @@ Deno.test("planPodSync() applies every restart policy to every kind of exit, in 
     },
   ] as const;
   for (const policy of ["Always", "OnFailure", "Never"] as const) {
-    for (const exit of ["0", "1", "137", "OOMKilled"]) {
+    for (const exit of Object.keys(restarts[policy])) {
       for (const w of windows) {
         await t.step(`${policy} × exit ${exit} × ${w.name}`, () => {
+          const [probe, code] = exit.includes(" ") ? exit.split(" ") : [undefined, exit];
           const c: ContainerObservation = {
             state: "exited",
-            exitCode: exit === "OOMKilled" ? 137 : Number(exit),
+            exitCode: code === "OOMKilled" ? 137 : Number(code),
             restartCount: w.restartCount,
             backoffSteps: w.steps,
             startedAt: w.startedAt,
             finishedAt: w.finishedAt,
           };
           if (exit === "OOMKilled") c.reason = "OOMKilled";
+          if (probe) c.probes = { unhealthy: `${probe} probe failed: x` };
           const got = plan([desired()], [observed(policy, c)]);
           if (!restarts[policy][exit]) {
             // Not restarted: the pod is finished, its sandbox is stopped.
