@@ -328,3 +328,79 @@ Deno.test("planPodSync() gives a static pod the node removes on its own its grac
     [3],
   );
 });
+
+Deno.test("planPodSync() kills a pod past its activeDeadlineSeconds, for good", async (t) => {
+  const running: ContainerObservation = { state: "running", restartCount: 0, startedAt: 10 * S };
+  const withDeadline = (seconds: number, extra: Partial<DesiredPod> = {}): DesiredPod => ({
+    ...desired(),
+    manifest: {
+      ...manifest,
+      activeDeadlineSeconds: seconds,
+      terminationGracePeriodSeconds: 7,
+    } as PodManifest,
+    ...extra,
+  });
+  const obs = (app: ContainerObservation, extra: Partial<ObservedPod> = {}) =>
+    observed("Always", app, { createdAt: 10 * S, ...extra });
+  await t.step("before the deadline: a wait until it comes due, and the usual actions", () => {
+    assert.deepEqual(plan([withDeadline(100)], [obs(running)]), [`wait:until=${110 * S}`]);
+    const exited: ContainerObservation = {
+      ...running,
+      state: "exited",
+      exitCode: 1,
+      finishedAt: 99 * S,
+    };
+    assert.deepEqual(plan([withDeadline(100)], [obs(exited)]), [
+      `wait:until=${110 * S}`,
+      "restartContainer:app:attempt=1:steps=1",
+    ]);
+  });
+  await t.step("at the deadline (start + seconds <= now): killPod with the pod's grace", () => {
+    const actions = planPodSync([withDeadline(90)], [obs(running)], 100 * S);
+    assert.deepEqual(actions.map(show), ["killPod"]);
+    const a = actions[0] as Extract<PodSyncAction, { kind: "killPod" }>;
+    assert.equal(a.graceSeconds, 7);
+    assert.equal(a.reason, "Pod was active on the node longer than the specified deadline");
+  });
+  await t.step("a container in back-off is not restarted past the deadline", () => {
+    const exited: ContainerObservation = {
+      ...running,
+      state: "exited",
+      exitCode: 1,
+      finishedAt: 20 * S,
+    };
+    assert.deepEqual(plan([withDeadline(30)], [obs(exited)]), ["killPod"]);
+  });
+  await t.step("once killed (sandbox stopped), nothing is done again", () => {
+    const exited: ContainerObservation = {
+      ...running,
+      state: "exited",
+      exitCode: 143,
+      finishedAt: 95 * S,
+    };
+    const o = obs(exited);
+    assert.deepEqual(
+      plan([withDeadline(30)], [{ ...o, observation: { ...o.observation, sandbox: "notready" } }]),
+      [],
+    );
+    assert.deepEqual(plan([withDeadline(30)], [{ ...o, stopped: true }]), []);
+  });
+  await t.step("a cluster pod's deadline counts from its status.startTime", () => {
+    assert.deepEqual(plan([withDeadline(60, { startTime: 30 * S })], [obs(running)]), ["killPod"]);
+    assert.deepEqual(plan([withDeadline(60, { startTime: 50 * S })], [obs(running)]), [
+      `wait:until=${110 * S}`,
+    ]);
+  });
+  await t.step("a pod that finished before its deadline just stops", () => {
+    const done: ContainerObservation = {
+      ...running,
+      state: "exited",
+      exitCode: 0,
+      finishedAt: 20 * S,
+    };
+    assert.deepEqual(
+      plan([withDeadline(30)], [observed("Never", done, { createdAt: 10 * S })]),
+      ["stopPod"],
+    );
+  });
+});
