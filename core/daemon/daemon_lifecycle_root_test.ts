@@ -82,7 +82,8 @@ rootTest(
           assert.equal(exec.code, 0, exec.err);
           const p = await waitFor("lv-n1 to be restarted or to finish", async () => {
             const p = await pod(root, `lv-${NODE}`);
-            return p !== undefined && (p.restarts >= 1 || p.phase === "Succeeded") ? p : undefined;
+            const restarted = p?.restarts === 1 && p.containers[0]?.state === "running";
+            return p !== undefined && (restarted || p.phase === "Succeeded") ? p : undefined;
           }, long);
           assert.equal(p.phase, "Running", JSON.stringify(p));
           assert.equal(p.restarts, 1);

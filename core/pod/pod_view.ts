@@ -124,8 +124,9 @@ export function readPodFacts(engine: Engine): PodFacts {
 /**
  * Builds the view of one pod from its record and the views of the containers it owns.
  * `creatorGone` (the process creating the pod died before it finished) makes the pod `Unknown`
- * with status `Interrupted` and a failure saying how to remove it. A pod past its
- * `activeDeadlineSeconds` at `now` (ms) is `Failed` with status `DeadlineExceeded`.
+ * with status `Interrupted` and a failure saying how to remove it. A pod killed past its
+ * `activeDeadlineSeconds` at `now` (ms; sandbox stopped) is `Failed` with status
+ * `DeadlineExceeded`.
  */
 export function buildPodView(
   rec: SandboxRecord,
@@ -213,7 +214,12 @@ export function buildPodView(
   };
   if (rec.failure) view.failure = rec.failure;
   const deadlineAt = activeDeadlineAt(rec.manifest?.activeDeadlineSeconds, rec.createdAt);
-  if (exceededActiveDeadline(deadlineAt, shape, { sandbox, containers: observed }, now)) {
+  // Shown once the node killed it (the daemon enforces deadlines; a pod run without one is not
+  // killed, so it is not reported as if it were).
+  if (
+    sandbox !== "ready" &&
+    exceededActiveDeadline(deadlineAt, shape, { sandbox, containers: observed }, now)
+  ) {
     view.phase = "Failed";
     view.status = DEADLINE_EXCEEDED_REASON;
     view.failure = DEADLINE_EXCEEDED_MESSAGE;
