@@ -838,6 +838,9 @@ export class NodeDaemon {
     const groups = new Map<string, PodSyncAction[]>();
     let stale = false;
     for (const a of actions) {
+      // A due time (back-off end, active deadline) is noted even for a pod busy or just touched:
+      // with nothing else to wake the loop, the pod would wait for the next full relist.
+      if (a.kind === "wait" && a.untilMs !== undefined) this.#due(a.untilMs);
       if (this.#busy.has(a.pod)) {
         if (a.kind !== "wait") this.#deferred.add(a.pod);
         // A pod that must go while it is being created (an init container may run for hours):
@@ -854,7 +857,6 @@ export class NodeDaemon {
         continue;
       }
       if (a.kind === "wait") {
-        if (a.untilMs !== undefined) this.#due(a.untilMs);
         this.#reportWait(a, obs);
         continue;
       }

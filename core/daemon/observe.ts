@@ -237,6 +237,7 @@ export async function observeNode(engine: Engine): Promise<NodeObservation> {
       source: podSourceOf(annotations[STATIC_POD_ANNOTATION_SOURCE]),
       stopped: rec.stopped,
       terminationGracePeriodSeconds: rec.manifest.terminationGracePeriodSeconds,
+      createdAt: rec.createdAt,
       shape: podShape(rec.manifest),
       observation: { sandbox, containers },
     };

@@ -32,6 +32,7 @@ import { type SandboxRecord, updateSandbox } from "../pod/pod_store.ts";
 import { resolveSubPathMounts } from "../pod/pod_volumes.ts";
 import { containerConfig, planVolumes, type PodFieldValues } from "../pod/pod_translate.ts";
 import { stopPodSandbox } from "../pod/sandbox_stop.ts";
+import { DEADLINE_EXCEEDED_REASON } from "../pod/active_deadline.ts";
 import { teardownSandbox } from "../pod/sandbox_remove.ts";
 import { KillDeadline } from "./kill_deadline.ts";
 import type { ProbeHandler } from "../pod/pod_types.ts";
@@ -491,6 +492,30 @@ async function applyAction(
         object: a.pod,
         message: `Removed pod: ${a.reason}`,
       });
+      return;
+    }
+    case "killPod": {
+      // The kubelet's active deadline handler: a `DeadlineExceeded` event, then killPod with the
+      // pod's grace period (preStop hooks, SIGTERM, SIGKILL); the stopped sandbox is kept and
+      // nothing is restarted.
+      ctx.event({
+        type: "Normal",
+        reason: DEADLINE_EXCEEDED_REASON,
+        object: a.pod,
+        message: a.reason,
+      });
+      const running = [...detail.containers].filter(([, v]) => v.status === "running");
+      for (const [name] of running) {
+        ctx.event({
+          type: "Normal",
+          reason: "Killing",
+          object: a.pod,
+          container: name,
+          message: `Stopping container ${name}`,
+        });
+      }
+      await Promise.all(running.map(([name]) => killContainer(ctx, detail, name, a.graceSeconds)));
+      await stopPodSandbox(engine, detail.record.id, 0);
       return;
     }
     case "stopPod":

@@ -10,7 +10,12 @@
  */
 import { type BackoffOptions, planPod, type PodAction } from "../pod/pod_planner.ts";
 import type { PodManifest } from "../pod/pod_manifest.ts";
-import type { PodObservation, PodShape } from "../pod/pod_status.ts";
+import {
+  activeDeadlineAt,
+  DEADLINE_EXCEEDED_MESSAGE,
+  exceededActiveDeadline,
+} from "../pod/active_deadline.ts";
+import { type PodObservation, type PodShape, restartsAfterExit } from "../pod/pod_status.ts";
 
 /**
  * Where a supervised pod comes from: `file` (a static manifest), `store` (started by the CLI),
@@ -47,6 +52,11 @@ export interface DesiredPod {
    * container) until the key is back.
    */
   containerConfigErrors?: Readonly<Record<string, string>>;
+  /**
+   * The pod's start time, ms since the epoch, when its source knows it (a cluster pod's
+   * `status.startTime`); default the sandbox's creation. Its active deadline counts from here.
+   */
+  startTime?: number;
 }
 
 /** A pod the node has (a sandbox record), with what the runtime says about it. */
@@ -66,6 +76,8 @@ export interface ObservedPod {
    * the node removes a static pod on its own (file removed or changed). Unset: killed at once.
    */
   terminationGracePeriodSeconds?: number;
+  /** When its sandbox record was created, ms since the epoch (the start time of its active deadline). */
+  createdAt?: number;
   /** Container names and restart policy. */
   shape: PodShape;
   /** Sandbox and container states. */
@@ -84,6 +96,17 @@ export type PodSyncAction =
     graceSeconds?: number;
   }
   | { kind: "stopPod"; pod: string; sandboxId: string; reason: string }
+  | {
+    /**
+     * The pod passed its `activeDeadlineSeconds`: its running containers are killed within
+     * `graceSeconds` (preStop hooks, SIGTERM, SIGKILL) and its sandbox stopped, for good.
+     */
+    kind: "killPod";
+    pod: string;
+    sandboxId: string;
+    reason: string;
+    graceSeconds: number;
+  }
   | (Exclude<PodAction, { kind: "runSandbox" }> & { pod: string; sandboxId: string });
 
 /** Options of {@linkcode planPodSync}: the restart back-off (kubelet defaults when unset). */
@@ -94,11 +117,6 @@ function staticGrace(o: ObservedPod): { graceSeconds?: number } {
   return o.source === "file" && o.terminationGracePeriodSeconds !== undefined
     ? { graceSeconds: o.terminationGracePeriodSeconds }
     : {};
-}
-
-function restarts(shape: PodShape, exitCode: number | undefined): boolean {
-  return shape.restartPolicy === "Always" ||
-    (shape.restartPolicy === "OnFailure" && exitCode !== 0);
 }
 
 /**
@@ -118,7 +136,7 @@ function restarts(shape: PodShape, exitCode: number | undefined): boolean {
 export function podFinished(shape: PodShape, obs: PodObservation): boolean {
   return shape.containers.length > 0 && shape.containers.every((n) => {
     const c = obs.containers[n];
-    return c?.state === "exited" && !restarts(shape, c.exitCode);
+    return c?.state === "exited" && !restartsAfterExit(shape.restartPolicy, c);
   });
 }
 
@@ -133,6 +151,9 @@ export function podFinished(shape: PodShape, obs: PodObservation): boolean {
  * - a pod being deleted (`deletion`) → `removePod` with its grace period, never `createPod`;
  * - a pod of another uid (cluster) or spec hash (static) than the one running → replaced;
  * - a pod stopped on purpose → nothing;
+ * - a pod past its `activeDeadlineSeconds` (counted from `startTime`, else its sandbox's
+ *   creation) → `killPod` while its sandbox is ready, then nothing: it is never restarted (the
+ *   kubelet's active deadline handler); before the deadline a `wait` until it comes due;
  * - otherwise the pod planner decides (start, restart after back-off, kill an unhealthy
  *   container, recreate a dead sandbox), and a finished pod with a live sandbox → `stopPod`.
  *
@@ -218,6 +239,31 @@ export function planPodSync(
       continue;
     }
     if (o.stopped) continue;
+    const deadlineAt = activeDeadlineAt(
+      d.manifest.activeDeadlineSeconds,
+      d.startTime ?? o.createdAt,
+    );
+    if (exceededActiveDeadline(deadlineAt, o.shape, o.observation, now)) {
+      if (o.observation.sandbox === "ready") {
+        actions.push({
+          kind: "killPod",
+          pod: d.key,
+          sandboxId: o.sandboxId,
+          reason: DEADLINE_EXCEEDED_MESSAGE,
+          graceSeconds: d.manifest.terminationGracePeriodSeconds,
+        });
+      }
+      continue;
+    }
+    if (deadlineAt !== undefined && deadlineAt > now) {
+      actions.push({
+        kind: "wait",
+        pod: d.key,
+        sandboxId: o.sandboxId,
+        untilMs: deadlineAt,
+        reason: "activeDeadlineSeconds",
+      });
+    }
     const podActions = planPod(o.shape, o.observation, { ...opts, restarts: true, now });
     const blocked = d.containerConfigErrors ?? {};
     for (const a of podActions) {

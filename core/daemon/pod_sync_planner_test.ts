@@ -46,10 +46,21 @@ const plan = (d: DesiredPod[], o: ObservedPod[], now = 100 * S) =>
 
 Deno.test("planPodSync() applies every restart policy to every kind of exit, in every back-off window", async (t) => {
   // Which exits each policy restarts (kubernetes.io pod-lifecycle, "Container restart policy").
+  // "liveness 0" / "startup 0": killed for a failed probe, exited 0 on SIGTERM; the kubelet
+  // restarts it whenever restartPolicy is not Never (computePodActions).
+  const probeKilled = { "liveness 0": true, "startup 0": true, "liveness 143": true };
   const restarts: Record<RestartPolicy, Record<string, boolean>> = {
-    Always: { "0": true, "1": true, "137": true, OOMKilled: true },
-    OnFailure: { "0": false, "1": true, "137": true, OOMKilled: true },
-    Never: { "0": false, "1": false, "137": false, OOMKilled: false },
+    Always: { "0": true, "1": true, "137": true, OOMKilled: true, ...probeKilled },
+    OnFailure: { "0": false, "1": true, "137": true, OOMKilled: true, ...probeKilled },
+    Never: {
+      "0": false,
+      "1": false,
+      "137": false,
+      OOMKilled: false,
+      "liveness 0": false,
+      "startup 0": false,
+      "liveness 143": false,
+    },
   };
   // Back-off windows at now = 100 s. steps: consecutive short runs so far.
   const windows = [
@@ -105,18 +116,20 @@ Deno.test("planPodSync() applies every restart policy to every kind of exit, in 
     },
   ] as const;
   for (const policy of ["Always", "OnFailure", "Never"] as const) {
-    for (const exit of ["0", "1", "137", "OOMKilled"]) {
+    for (const exit of Object.keys(restarts[policy])) {
       for (const w of windows) {
         await t.step(`${policy} × exit ${exit} × ${w.name}`, () => {
+          const [probe, code] = exit.includes(" ") ? exit.split(" ") : [undefined, exit];
           const c: ContainerObservation = {
             state: "exited",
-            exitCode: exit === "OOMKilled" ? 137 : Number(exit),
+            exitCode: code === "OOMKilled" ? 137 : Number(code),
             restartCount: w.restartCount,
             backoffSteps: w.steps,
             startedAt: w.startedAt,
             finishedAt: w.finishedAt,
           };
           if (exit === "OOMKilled") c.reason = "OOMKilled";
+          if (probe) c.probes = { unhealthy: `${probe} probe failed: x` };
           const got = plan([desired()], [observed(policy, c)]);
           if (!restarts[policy][exit]) {
             // Not restarted: the pod is finished, its sandbox is stopped.
@@ -314,4 +327,80 @@ Deno.test("planPodSync() gives a static pod the node removes on its own its grac
     graceOf([{ ...desired(), deletion: { graceSeconds: 3 } }], withGrace),
     [3],
   );
+});
+
+Deno.test("planPodSync() kills a pod past its activeDeadlineSeconds, for good", async (t) => {
+  const running: ContainerObservation = { state: "running", restartCount: 0, startedAt: 10 * S };
+  const withDeadline = (seconds: number, extra: Partial<DesiredPod> = {}): DesiredPod => ({
+    ...desired(),
+    manifest: {
+      ...manifest,
+      activeDeadlineSeconds: seconds,
+      terminationGracePeriodSeconds: 7,
+    } as PodManifest,
+    ...extra,
+  });
+  const obs = (app: ContainerObservation, extra: Partial<ObservedPod> = {}) =>
+    observed("Always", app, { createdAt: 10 * S, ...extra });
+  await t.step("before the deadline: a wait until it comes due, and the usual actions", () => {
+    assert.deepEqual(plan([withDeadline(100)], [obs(running)]), [`wait:until=${110 * S}`]);
+    const exited: ContainerObservation = {
+      ...running,
+      state: "exited",
+      exitCode: 1,
+      finishedAt: 99 * S,
+    };
+    assert.deepEqual(plan([withDeadline(100)], [obs(exited)]), [
+      `wait:until=${110 * S}`,
+      "restartContainer:app:attempt=1:steps=1",
+    ]);
+  });
+  await t.step("at the deadline (start + seconds <= now): killPod with the pod's grace", () => {
+    const actions = planPodSync([withDeadline(90)], [obs(running)], 100 * S);
+    assert.deepEqual(actions.map(show), ["killPod"]);
+    const a = actions[0] as Extract<PodSyncAction, { kind: "killPod" }>;
+    assert.equal(a.graceSeconds, 7);
+    assert.equal(a.reason, "Pod was active on the node longer than the specified deadline");
+  });
+  await t.step("a container in back-off is not restarted past the deadline", () => {
+    const exited: ContainerObservation = {
+      ...running,
+      state: "exited",
+      exitCode: 1,
+      finishedAt: 20 * S,
+    };
+    assert.deepEqual(plan([withDeadline(30)], [obs(exited)]), ["killPod"]);
+  });
+  await t.step("once killed (sandbox stopped), nothing is done again", () => {
+    const exited: ContainerObservation = {
+      ...running,
+      state: "exited",
+      exitCode: 143,
+      finishedAt: 95 * S,
+    };
+    const o = obs(exited);
+    assert.deepEqual(
+      plan([withDeadline(30)], [{ ...o, observation: { ...o.observation, sandbox: "notready" } }]),
+      [],
+    );
+    assert.deepEqual(plan([withDeadline(30)], [{ ...o, stopped: true }]), []);
+  });
+  await t.step("a cluster pod's deadline counts from its status.startTime", () => {
+    assert.deepEqual(plan([withDeadline(60, { startTime: 30 * S })], [obs(running)]), ["killPod"]);
+    assert.deepEqual(plan([withDeadline(60, { startTime: 50 * S })], [obs(running)]), [
+      `wait:until=${110 * S}`,
+    ]);
+  });
+  await t.step("a pod that finished before its deadline just stops", () => {
+    const done: ContainerObservation = {
+      ...running,
+      state: "exited",
+      exitCode: 0,
+      finishedAt: 20 * S,
+    };
+    assert.deepEqual(
+      plan([withDeadline(30)], [observed("Never", done, { createdAt: 10 * S })]),
+      ["stopPod"],
+    );
+  });
 });

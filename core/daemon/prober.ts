@@ -83,6 +83,36 @@ export function nextProbeResult(
   };
 }
 
+/**
+ * True when a new verdict changes what the node must do, so the daemon syncs at once instead of
+ * at its next relist (pure): a verdict flipped (from its initial value before any result: liveness
+ * healthy, readiness and startup not passed), or a startup probe just
+ * reached `failureThreshold` failures (its result starts unhealthy, so no flip marks it; the
+ * kubelet then kills the container and restarts it per policy).
+ *
+ * @example
+ * ```ts
+ * import { nextProbeResult, verdictChanged } from "./prober.ts";
+ * import assert from "node:assert/strict";
+ * const spec = { successThreshold: 1, failureThreshold: 2 };
+ * const fail = { ok: false, output: "x" };
+ * const r1 = nextProbeResult("startup", undefined, spec, fail, 1);
+ * assert.ok(!verdictChanged("startup", undefined, r1, spec));
+ * const r2 = nextProbeResult("startup", r1, spec, fail, 2);
+ * assert.ok(verdictChanged("startup", r1, r2, spec));
+ * ```
+ */
+export function verdictChanged(
+  kind: ProbeKind,
+  prev: ProbeResult | undefined,
+  next: ProbeResult,
+  spec: Pick<ProbeSpec, "failureThreshold">,
+): boolean {
+  // Before any result, liveness counts as healthy and readiness and startup as not passed.
+  if (next.healthy !== (prev?.healthy ?? kind === "liveness")) return true;
+  return kind === "startup" && !next.healthy && next.failures === spec.failureThreshold;
+}
+
 class Worker {
   readonly #abort = new AbortController();
   readonly #done: Promise<void>[] = [];
@@ -142,7 +172,7 @@ class Worker {
         if (e instanceof Error && /FOREIGN KEY/.test(e.message)) return;
         throw e;
       }
-      if (next.healthy !== prev?.healthy) this.changed();
+      if (verdictChanged(kind, prev, next, spec)) this.changed();
       if (!outcome.ok) {
         const name = kind[0]!.toUpperCase() + kind.slice(1);
         this.event({
@@ -172,8 +202,9 @@ export class Prober {
   readonly #changed: () => void;
 
   /**
-   * Creates a prober; `event` records events, `changed` is called when a verdict flips (the
-   * daemon then syncs at once: a failed liveness probe kills the container).
+   * Creates a prober; `event` records events, `changed` is called when a verdict changes what the
+   * node must do ({@linkcode verdictChanged}; the daemon then syncs at once: a failed liveness or
+   * startup probe kills the container).
    */
   constructor(engine: Engine, event: (ev: NewEvent) => void, changed: () => void = () => {}) {
     this.#engine = engine;

@@ -227,6 +227,7 @@ export function defaultPod(p: PodInput): PodManifest {
     dnsPolicy: p.dnsPolicy ?? DEFAULT_DNS_POLICY,
   };
   if (p.pauseBundle !== undefined) out.pauseBundle = p.pauseBundle;
+  if (p.activeDeadlineSeconds !== undefined) out.activeDeadlineSeconds = p.activeDeadlineSeconds;
   if (p.subdomain !== undefined) out.subdomain = p.subdomain;
   if (p.setHostnameAsFQDN !== undefined) out.setHostnameAsFQDN = p.setHostnameAsFQDN;
   if (p.hostAliases !== undefined) {

@@ -48,6 +48,11 @@ export function containerObservation(
     if (facts.termination.reason === "StartError") obs.message = facts.termination.message;
   }
   if (obs.state === "running" && facts.probes) obs.probes = facts.probes;
+  // An exited container keeps why its probe had it killed: the restart policy then restarts it
+  // whatever its exit code (see `restartsAfterExit`).
+  if (obs.state === "exited" && facts.probes?.unhealthy !== undefined) {
+    obs.probes = { unhealthy: facts.probes.unhealthy };
+  }
   return obs;
 }
 

@@ -179,6 +179,7 @@ function parsePodInput(
     "hostNetwork",
     "shareProcessNamespace",
     "terminationGracePeriodSeconds",
+    "activeDeadlineSeconds",
     "nodeName",
     ...POD_SPEC_EXTRA_FIELDS,
   ]);
@@ -262,6 +263,9 @@ function parsePodInput(
   // A pointer in the Go type: an explicit 0 is set (kill at once).
   const grace = spec.optionalInteger("terminationGracePeriodSeconds", 0, 86400);
   if (grace !== undefined) input.terminationGracePeriodSeconds = grace;
+  // kube-apiserver: "must be between 1 and 2147483647, inclusive".
+  const deadline = spec.optionalInteger("activeDeadlineSeconds", 1, 2147483647);
+  if (deadline !== undefined) input.activeDeadlineSeconds = deadline;
   if (optionalText(spec, "nodeName") !== undefined) {
     spec.get("nodeName").warn("nodeName is ignored on a single node");
   }

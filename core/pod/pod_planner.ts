@@ -4,7 +4,12 @@
  *
  * @module
  */
-import type { ContainerObservation, PodObservation, PodShape } from "./pod_status.ts";
+import {
+  type ContainerObservation,
+  type PodObservation,
+  type PodShape,
+  restartsAfterExit,
+} from "./pod_status.ts";
 
 /** One step the executor should take, with the reason it is needed. */
 export type PodAction =
@@ -105,12 +110,6 @@ export function restartDecision(
   return { notBefore: finished + delay, nextBackoffSteps: steps + 1 };
 }
 
-function wantsRestart(policy: PodShape["restartPolicy"], exitCode: number | undefined): boolean {
-  if (policy === "Always") return true;
-  if (policy === "OnFailure") return exitCode !== 0;
-  return false;
-}
-
 function restartOrWait(
   name: string,
   c: ContainerObservation,
@@ -159,7 +158,7 @@ export function planPod(shape: PodShape, obs: PodObservation, opts: PlanOptions)
   if (obs.sandbox === "notready") {
     const apps = shape.containers.map((n) => obs.containers[n]);
     const finished = apps.length > 0 &&
-      apps.every((c) => c?.state === "exited" && !wantsRestart(shape.restartPolicy, c.exitCode));
+      apps.every((c) => c?.state === "exited" && !restartsAfterExit(shape.restartPolicy, c));
     if (finished) return [];
     if (opts.restarts) {
       return [{ kind: "recreateSandbox", reason: "sandbox is not ready (pause process exited)" }];
@@ -212,7 +211,7 @@ export function planPod(shape: PodShape, obs: PodObservation, opts: PlanOptions)
           : `container "${name}" was created`,
       });
     } else if (
-      c.state === "exited" && opts.restarts && wantsRestart(shape.restartPolicy, c.exitCode)
+      c.state === "exited" && opts.restarts && restartsAfterExit(shape.restartPolicy, c)
     ) {
       actions.push(restartOrWait(name, c, opts, "container"));
     }

@@ -105,6 +105,47 @@ Deno.test("planPod() decides the next steps of a pod", async (t) => {
       want: ["restartContainer:b"],
     },
     {
+      name:
+        "restarts a container killed for a failed liveness probe with OnFailure, even after exit 0",
+      shape: shape("OnFailure", []),
+      obs: {
+        sandbox: "ready",
+        containers: {
+          a: { ...exited(0), probes: { unhealthy: "liveness probe failed: x" } },
+          b: run(),
+        },
+      },
+      opts: { restarts: true },
+      want: ["restartContainer:a"],
+    },
+    {
+      name:
+        "restarts a container killed for a failed startup probe with OnFailure, even after exit 0",
+      shape: shape("OnFailure", []),
+      obs: {
+        sandbox: "ready",
+        containers: {
+          a: { ...exited(0), probes: { unhealthy: "startup probe failed: x" } },
+          b: run(),
+        },
+      },
+      opts: { restarts: true },
+      want: ["restartContainer:a"],
+    },
+    {
+      name: "does not restart a container killed for a failed probe with restartPolicy Never",
+      shape: shape("Never", []),
+      obs: {
+        sandbox: "ready",
+        containers: {
+          a: { ...exited(0), probes: { unhealthy: "liveness probe failed: x" } },
+          b: run(),
+        },
+      },
+      opts: { restarts: true },
+      want: [],
+    },
+    {
       name: "never restarts with restartPolicy Never",
       shape: shape("Never", []),
       obs: { sandbox: "ready", containers: { a: exited(0), b: exited(1) } },

@@ -235,6 +235,7 @@ export const podManifestShape: Shape<PodManifest> = object<PodManifest>({
   shareProcessNamespace: boolean,
   hostname: text,
   terminationGracePeriodSeconds: integer,
+  activeDeadlineSeconds: optional(integer),
   hostAliases: optional(list(object<{ ip: string; hostnames: string[] }>({
     ip: text,
     hostnames: strings,

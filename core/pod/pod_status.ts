@@ -270,8 +270,32 @@ export function inCrashLoop(
   c: ContainerObservation | undefined,
 ): boolean {
   if (c?.state !== "exited") return false;
-  const restarts = policy === "Always" || (policy === "OnFailure" && c.exitCode !== 0);
-  return restarts && (c.backoffSteps ?? c.restartCount) > 0;
+  return restartsAfterExit(policy, c) && (c.backoffSteps ?? c.restartCount) > 0;
+}
+
+/**
+ * True when the restart policy restarts this exited container: `Always`; `OnFailure` after a
+ * non-zero exit; and, whenever the policy is not `Never`, a container killed because its liveness
+ * or startup probe failed (`probes.unhealthy`), whatever its exit code: the kubelet puts such a
+ * container in both "to kill" and "to start" (`computePodActions`, `shouldRestartOnFailure`), so
+ * a program that exits 0 on SIGTERM is still restarted.
+ * Source: kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes.
+ *
+ * @example
+ * ```ts
+ * import { restartsAfterExit } from "./pod_status.ts";
+ * import assert from "node:assert/strict";
+ * const done = { state: "exited", exitCode: 0, restartCount: 0 } as const;
+ * assert.ok(!restartsAfterExit("OnFailure", done));
+ * const killed = { ...done, probes: { unhealthy: "liveness probe failed: x" } };
+ * assert.ok(restartsAfterExit("OnFailure", killed));
+ * assert.ok(!restartsAfterExit("Never", killed));
+ * ```
+ */
+export function restartsAfterExit(policy: RestartPolicy, c: ContainerObservation): boolean {
+  if (policy === "Always") return true;
+  if (policy === "Never") return false;
+  return c.exitCode !== 0 || c.probes?.unhealthy !== undefined;
 }
 
 /**
@@ -356,8 +380,9 @@ export function summarizePod(shape: PodShape, obs: PodObservation): PodSummary {
   else if (exited.length === apps.length) {
     const failed = exited.some((c) => c!.exitCode !== 0);
     if (shape.restartPolicy === "Always") phase = "Running";
-    else if (shape.restartPolicy === "OnFailure") phase = failed ? "Running" : "Succeeded";
-    else phase = failed ? "Failed" : "Succeeded";
+    else if (shape.restartPolicy === "OnFailure") {
+      phase = exited.some((c) => restartsAfterExit("OnFailure", c!)) ? "Running" : "Succeeded";
+    } else phase = failed ? "Failed" : "Succeeded";
     if (obs.sandbox === "notready") phase = failed ? "Failed" : "Succeeded";
   }
   return { ...base, phase, status };

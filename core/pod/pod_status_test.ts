@@ -54,6 +54,15 @@ Deno.test("summarizePod() reports like kubectl get pods", async (t) => {
       want: { phase: "Failed", status: "Init:Error", ready: 0, total: 1, restarts: 0 },
     },
     {
+      name: "killed twice by its liveness probe, exited 0, backing off (OnFailure)",
+      shape: { initContainers: [], containers: ["a"], restartPolicy: "OnFailure" },
+      obs: {
+        sandbox: "ready",
+        containers: { a: { ...done(0, 1), probes: { unhealthy: "liveness probe failed: x" } } },
+      },
+      want: { phase: "Running", status: "CrashLoopBackOff", ready: 0, total: 1, restarts: 1 },
+    },
+    {
       name: "init container crash-looping",
       shape: { initContainers: ["i1"], containers: ["a"], restartPolicy: "Always" },
       obs: { sandbox: "ready", containers: { i1: done(3, 4) } },

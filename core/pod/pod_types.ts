@@ -361,6 +361,12 @@ export interface PodManifest {
   hostAliases?: HostAlias[];
   /** Seconds between SIGTERM and SIGKILL on stop, default 30. */
   terminationGracePeriodSeconds: number;
+  /**
+   * `spec.activeDeadlineSeconds`: seconds after the pod's start time (its sandbox's creation,
+   * or the API pod's `status.startTime`) after which the node kills it for good: phase
+   * `Failed`, reason `DeadlineExceeded` (the kubelet's active deadline handler). Unset: none.
+   */
+  activeDeadlineSeconds?: number;
   /** DNS policy, default `ClusterFirst` (recorded; the host's resolv.conf is used). */
   dnsPolicy?: DnsPolicy;
   /** `spec.dnsConfig`. */
@@ -463,6 +469,8 @@ export interface PodInput {
   hostAliases?: HostAlias[];
   /** Grace period in seconds. */
   terminationGracePeriodSeconds?: number;
+  /** `spec.activeDeadlineSeconds` (seconds, at least 1). */
+  activeDeadlineSeconds?: number;
   /** DNS policy. */
   dnsPolicy?: DnsPolicy;
   /** `spec.dnsConfig`. */

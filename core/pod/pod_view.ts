@@ -7,6 +7,12 @@
  */
 import type { ContainerView } from "../container/status.ts";
 import type { Engine } from "../container/engine.ts";
+import {
+  activeDeadlineAt,
+  DEADLINE_EXCEEDED_MESSAGE,
+  DEADLINE_EXCEEDED_REASON,
+  exceededActiveDeadline,
+} from "./active_deadline.ts";
 import { listContainers } from "../container/list.ts";
 import { containerObservation, criState } from "./container_observation.ts";
 import { liveOwners, ownerAlive, ownerKey } from "../owner_process.ts";
@@ -118,13 +124,16 @@ export function readPodFacts(engine: Engine): PodFacts {
 /**
  * Builds the view of one pod from its record and the views of the containers it owns.
  * `creatorGone` (the process creating the pod died before it finished) makes the pod `Unknown`
- * with status `Interrupted` and a failure saying how to remove it.
+ * with status `Interrupted` and a failure saying how to remove it. A pod killed past its
+ * `activeDeadlineSeconds` at `now` (ms; sandbox stopped) is `Failed` with status
+ * `DeadlineExceeded`.
  */
 export function buildPodView(
   rec: SandboxRecord,
   owned: readonly ContainerView[],
   facts: PodFacts = { terminations: new Map(), probes: new Map() },
   creatorGone = false,
+  now: number = Date.now(),
 ): PodView {
   const pause = owned.find((v) => v.record.id === rec.pauseContainerId);
   const byName = new Map<string, ContainerView>();
@@ -204,6 +213,17 @@ export function buildPodView(
     containers,
   };
   if (rec.failure) view.failure = rec.failure;
+  const deadlineAt = activeDeadlineAt(rec.manifest?.activeDeadlineSeconds, rec.createdAt);
+  // Shown once the node killed it (the daemon enforces deadlines; a pod run without one is not
+  // killed, so it is not reported as if it were).
+  if (
+    sandbox !== "ready" &&
+    exceededActiveDeadline(deadlineAt, shape, { sandbox, containers: observed }, now)
+  ) {
+    view.phase = "Failed";
+    view.status = DEADLINE_EXCEEDED_REASON;
+    view.failure = DEADLINE_EXCEEDED_MESSAGE;
+  }
   if (creatorGone) {
     view.phase = "Unknown";
     view.status = "Interrupted";

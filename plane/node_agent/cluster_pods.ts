@@ -419,15 +419,26 @@ export class ClusterPods implements DesiredPodSource {
       // A pod that runs keeps its sandbox and its running containers' environment; a container
       // (re)started in it gets the environment resolved now, as the kubelet resolves it at each
       // container start. Its API volumes follow their objects (#syncVolumes).
+      // Its active deadline is the API pod's (`activeDeadlineSeconds` may be set or lowered on a
+      // running pod), counted from its `status.startTime`.
       if (have?.record.uid === ref.uid && have.pod.source === "api" && have.record.manifest) {
         const blocked = this.#containerConfigErrors(key, pod);
+        const manifest = this.#withCurrentEnv(key, pod, have.record.manifest);
+        const spec = isRecord(pod.spec) ? pod.spec : {};
+        const status = isRecord(pod.status) ? pod.status : {};
+        const ads = spec.activeDeadlineSeconds;
+        const start = typeof status.startTime === "string" ? Date.parse(status.startTime) : NaN;
+        const withDeadline = typeof ads === "number" && ads !== manifest.activeDeadlineSeconds
+          ? { ...manifest, activeDeadlineSeconds: ads }
+          : manifest;
         out.push({
           key,
-          manifest: this.#withCurrentEnv(key, pod, have.record.manifest),
+          manifest: withDeadline,
           hash: ref.uid,
           source: "api",
           uid: ref.uid,
           ...(blocked ? { containerConfigErrors: blocked } : {}),
+          ...(Number.isFinite(start) ? { startTime: start } : {}),
         });
         continue;
       }

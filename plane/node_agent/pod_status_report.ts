@@ -16,6 +16,12 @@ import { lastStateOf, type TerminationState } from "../../core/pod/container_fac
 import { inCrashLoop, type PodObservation, summarizePod } from "../../core/pod/pod_status.ts";
 import { restartBackoffMs } from "../../core/pod/pod_planner.ts";
 import type { PodManifest } from "../../core/pod/pod_types.ts";
+import {
+  activeDeadlineAt,
+  DEADLINE_EXCEEDED_MESSAGE,
+  DEADLINE_EXCEEDED_REASON,
+  exceededActiveDeadline,
+} from "../../core/pod/active_deadline.ts";
 import type { PodProblem } from "./cluster_pod_manifest.ts";
 
 /** What the status is built from besides the relist. */
@@ -104,7 +110,8 @@ function exitOf(
   return t;
 }
 
-function containerStatuses(input: PodStatusInput, init: boolean): Obj[] {
+/** `killed`: the pod was killed for good (active deadline): its exited containers stay terminated. */
+function containerStatuses(input: PodStatusInput, init: boolean, killed = false): Obj[] {
   const { detail, problem, runtime } = input;
   const hasInit = specContainers(input.apiPod, "initContainers").length > 0;
   const out: Obj[] = [];
@@ -151,7 +158,7 @@ function containerStatuses(input: PodStatusInput, init: boolean): Obj[] {
       status.started = false;
     } else if (o.state === "exited") {
       const t = exitOf(o, v);
-      if (inCrashLoop(policy, o) || (policy === "Always" && !init)) {
+      if (!killed && (inCrashLoop(policy, o) || (policy === "Always" && !init))) {
         // About to be restarted: the kubelet shows the exit as lastState and waits.
         status.lastState = terminated(t, runtime);
         status.state = {
@@ -280,8 +287,21 @@ export function buildPodStatus(input: PodStatusInput): Record<string, unknown> {
       phase = typeof old.phase === "string" && old.phase !== "Unknown" ? old.phase : "Pending";
     }
   }
-  const initStatuses = containerStatuses(input, true);
-  const appStatuses = containerStatuses(input, false);
+  // The kubelet's active deadline handler: past `spec.activeDeadlineSeconds` since
+  // `status.startTime`, the pod is Failed with reason DeadlineExceeded (the node kills it).
+  const deadline = detail !== undefined &&
+    exceededActiveDeadline(
+      activeDeadlineAt(
+        typeof spec.activeDeadlineSeconds === "number" ? spec.activeDeadlineSeconds : undefined,
+        typeof old.startTime === "string" ? Date.parse(old.startTime) : detail.record.createdAt,
+      ),
+      detail.pod.shape,
+      detail.pod.observation,
+      now.getTime(),
+    );
+  if (deadline) phase = "Failed";
+  const initStatuses = containerStatuses(input, true, deadline);
+  const appStatuses = containerStatuses(input, false, deadline);
   const notReady = appStatuses.filter((c) => c.ready !== true).map((c) => String(c.name));
   const finished = phase === "Succeeded" || phase === "Failed";
   const notInit = inits.filter((c) => {
@@ -311,6 +331,10 @@ export function buildPodStatus(input: PodStatusInput): Record<string, unknown> {
   for (const c of oldConditions) if (!own.has(String(c.type))) conditions.push(c);
 
   const status: Obj = { ...old, phase, conditions };
+  if (deadline) {
+    status.reason = DEADLINE_EXCEEDED_REASON;
+    status.message = DEADLINE_EXCEEDED_MESSAGE;
+  }
   status.hostIP = input.hostIP;
   status.hostIPs = [{ ip: input.hostIP }];
   const manifest: PodManifest | undefined = detail?.record.manifest;

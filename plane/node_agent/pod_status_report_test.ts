@@ -350,3 +350,51 @@ Deno.test("buildPodStatus: a missing init image is the init container's ErrImage
   assert.equal(s.initContainerStatuses[0]!.state.waiting!.reason, "ErrImageNeverPull");
   assert.deepEqual(s.containerStatuses[0]!.state, { waiting: { reason: "PodInitializing" } });
 });
+
+Deno.test("buildPodStatus: past activeDeadlineSeconds the pod is Failed with reason DeadlineExceeded", async (t) => {
+  const running = { state: "running", restartCount: 0 } as const;
+  const startTime = "2026-01-01T10:00:00Z"; // now is 60 s later
+  await t.step("past the deadline: Failed, DeadlineExceeded, not Ready", () => {
+    const s = buildPodStatus({
+      ...base,
+      apiPod: apiPod({ phase: "Running", startTime }, { activeDeadlineSeconds: 30 }),
+      detail: detail(running),
+    }) as unknown as S & { reason: string; message: string };
+    assert.equal(s.phase, "Failed");
+    assert.equal(s.reason, "DeadlineExceeded");
+    assert.equal(s.message, "Pod was active on the node longer than the specified deadline");
+    const ready = s.conditions.find((c) => c.type === "Ready")!;
+    assert.equal(ready.status, "False");
+    assert.equal(ready.reason, "PodCompleted");
+  });
+  await t.step("its killed container stays terminated (never restarted)", () => {
+    const s = buildPodStatus({
+      ...base,
+      apiPod: apiPod({ phase: "Failed", startTime }, { activeDeadlineSeconds: 30 }),
+      detail: detail({ state: "exited", exitCode: 137, restartCount: 0 }),
+    }) as unknown as S;
+    assert.equal(s.phase, "Failed");
+    assert.equal(s.containerStatuses[0]!.state.terminated?.exitCode, 137);
+    assert.deepEqual(s.containerStatuses[0]!.lastState, {});
+  });
+  await t.step("before the deadline: Running, no reason", () => {
+    const s = buildPodStatus({
+      ...base,
+      apiPod: apiPod({ phase: "Running", startTime }, { activeDeadlineSeconds: 90 }),
+      detail: detail(running),
+    }) as unknown as S & { reason?: string };
+    assert.equal(s.phase, "Running");
+    assert.equal(s.reason, undefined);
+  });
+  await t.step("a pod that completed before its deadline stays Succeeded", () => {
+    const s = buildPodStatus({
+      ...base,
+      apiPod: apiPod({ phase: "Running", startTime }, { activeDeadlineSeconds: 30 }),
+      detail: detail({ state: "exited", exitCode: 0, restartCount: 0, finishedAt: T0 + 5000 }, {
+        policy: "Never",
+      }),
+    }) as unknown as S & { reason?: string };
+    assert.equal(s.phase, "Succeeded");
+    assert.equal(s.reason, undefined);
+  });
+});
