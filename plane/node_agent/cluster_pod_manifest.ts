@@ -32,6 +32,31 @@ import {
 export const PAUSE_BUNDLE_ANNOTATION = "rk8s.io/pause-bundle";
 
 /**
+ * Annotation of the node's pod manifest (kept in its sandbox record, never sent to the API): the
+ * image of each container as the API pod named it when the sandbox was created (JSON object, name
+ * → image). The status reports the image a container runs, as the kubelet does, also after a
+ * `kubectl set image` the node has not carried out (rk8s does not update a container's image in
+ * place).
+ */
+export const CONTAINER_IMAGES_ANNOTATION = "rk8s.io/container-images";
+
+/** The images {@linkcode CONTAINER_IMAGES_ANNOTATION} records, by container name. */
+export function containerImagesOf(
+  annotations: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
+  try {
+    const v: unknown = JSON.parse(annotations?.[CONTAINER_IMAGES_ANNOTATION] ?? "{}");
+    return isRecord(v)
+      ? Object.fromEntries(
+        Object.entries(v).filter((e): e is [string, string] => typeof e[1] === "string"),
+      )
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
  * The API Pod for a manifest in the original project's pod format (as `rkl pod run` reads it):
  * `doc` is the parsed YAML, `pod` the validated manifest (paths made absolute against the user's
  * directory). Relative image paths become the absolute ones, and `labels.bundle` moves to the
@@ -275,10 +300,21 @@ export function desiredFromApiPod(
     const nodeName = isRecord(spec) && typeof spec.nodeName === "string" ? spec.nodeName : "";
     const subPathProblem = subPathExprProblem(pod, uid, nodeName);
     if (subPathProblem) return { problem: subPathProblem };
+    const images: Record<string, string> = {};
+    const apiSpec = isRecord(obj.spec) ? obj.spec : {};
+    for (const field of ["initContainers", "containers"]) {
+      const list = Array.isArray(apiSpec[field]) ? apiSpec[field] as unknown[] : [];
+      for (const c of list) {
+        if (isRecord(c) && typeof c.name === "string" && typeof c.image === "string") {
+          images[c.name] = c.image;
+        }
+      }
+    }
     pod.annotations = {
       ...pod.annotations,
       [STATIC_POD_ANNOTATION_SOURCE]: "api",
       [STATIC_POD_ANNOTATION_HASH]: uid,
+      [CONTAINER_IMAGES_ANNOTATION]: JSON.stringify(images),
     };
     return {
       desired: {

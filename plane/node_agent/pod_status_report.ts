@@ -22,7 +22,7 @@ import {
   DEADLINE_EXCEEDED_REASON,
   exceededActiveDeadline,
 } from "../../core/pod/active_deadline.ts";
-import type { PodProblem } from "./cluster_pod_manifest.ts";
+import { containerImagesOf, type PodProblem } from "./cluster_pod_manifest.ts";
 
 /** What the status is built from besides the relist. */
 export interface PodStatusInput {
@@ -117,8 +117,11 @@ function containerStatuses(input: PodStatusInput, init: boolean, killed = false)
   const out: Obj[] = [];
   for (const c of specContainers(input.apiPod, init ? "initContainers" : "containers")) {
     const name = String(c.name ?? "");
-    const image = String(c.image ?? "");
     const v = detail?.containers.get(name);
+    // A container that exists reports the image it was created from (the kubelet reports the
+    // running container's image), not a newer spec's the node has not carried out.
+    const image = (v ? containerImagesOf(detail?.record.manifest?.annotations)[name] : undefined) ??
+      String(c.image ?? "");
     const o = detail?.pod.observation.containers[name];
     const status: Obj = { name, image, imageID: image, ready: false, restartCount: 0 };
     const held = input.containerProblems?.[name];

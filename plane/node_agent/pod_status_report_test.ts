@@ -398,3 +398,16 @@ Deno.test("buildPodStatus: past activeDeadlineSeconds the pod is Failed with rea
     assert.equal(s.reason, undefined);
   });
 });
+
+Deno.test("buildPodStatus: a running container reports the image it was created from, not a newer spec's", () => {
+  const d = detail({ state: "running", restartCount: 0 });
+  (d.record.manifest as { annotations?: Record<string, string> }).annotations = {
+    "rk8s.io/container-images": JSON.stringify({ app: "busybox:1.35" }),
+  };
+  const s = buildPodStatus({
+    ...base,
+    apiPod: apiPod({}, { containers: [{ name: "app", image: "busybox:1.36" }] }),
+    detail: d,
+  }) as unknown as { containerStatuses: { image: string }[] };
+  assert.equal(s.containerStatuses[0]!.image, "busybox:1.35");
+});
