@@ -298,6 +298,30 @@ async function startContainer(
   if (!specOf(pod, name).init) await postStart(ctx, hookPod(detail), name, id);
 }
 
+/**
+ * The kubelet's killPod: a `Killing` event (`message(name)`) for each running container of the
+ * pod `pod`, then all of them stopped at once, each after its preStop hook, within `graceSeconds`.
+ */
+async function killRunning(
+  ctx: ExecutorContext,
+  detail: ObservedPodDetail,
+  pod: string,
+  graceSeconds: number,
+  message: (container: string) => string,
+): Promise<void> {
+  const running = [...detail.containers].filter(([, v]) => v.status === "running");
+  for (const [name] of running) {
+    ctx.event({
+      type: "Normal",
+      reason: "Killing",
+      object: pod,
+      container: name,
+      message: message(name),
+    });
+  }
+  await Promise.all(running.map(([name]) => killContainer(ctx, detail, name, graceSeconds)));
+}
+
 /** Stops a running container after its preStop hook, within the grace period. */
 async function killContainer(
   ctx: ExecutorContext,
@@ -459,18 +483,12 @@ async function applyAction(
       if (a.graceSeconds !== undefined) {
         // A graceful deletion: every running container gets its preStop hook and SIGTERM, all at
         // once, within the deletion's grace period (the kubelet's killPod).
-        const running = [...detail.containers].filter(([, v]) => v.status === "running");
-        for (const [name] of running) {
-          ctx.event({
-            type: "Normal",
-            reason: "Killing",
-            object: a.pod,
-            container: name,
-            message: `Stopping container ${name} (grace period ${a.graceSeconds}s)`,
-          });
-        }
-        await Promise.all(
-          running.map(([name]) => killContainer(ctx, detail, name, a.graceSeconds!)),
+        await killRunning(
+          ctx,
+          detail,
+          a.pod,
+          a.graceSeconds,
+          (name) => `Stopping container ${name} (grace period ${a.graceSeconds}s)`,
         );
       }
       for (const name of detail.containers.keys()) {
@@ -504,17 +522,7 @@ async function applyAction(
         object: a.pod,
         message: a.reason,
       });
-      const running = [...detail.containers].filter(([, v]) => v.status === "running");
-      for (const [name] of running) {
-        ctx.event({
-          type: "Normal",
-          reason: "Killing",
-          object: a.pod,
-          container: name,
-          message: `Stopping container ${name}`,
-        });
-      }
-      await Promise.all(running.map(([name]) => killContainer(ctx, detail, name, a.graceSeconds)));
+      await killRunning(ctx, detail, a.pod, a.graceSeconds, (name) => `Stopping container ${name}`);
       await stopPodSandbox(engine, detail.record.id, 0);
       return;
     }

@@ -1230,13 +1230,7 @@ export class ApiHandler {
     const dry = dryRun || (Array.isArray(opts.dryRun) && opts.dryRun.includes("All"));
     const out = await st.delete(ns, name, d, { dryRun: dry, now: this.#now() });
     if (!dry) this.gc.afterDelete(st, out);
-    return jsonResponse({
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Success",
-      code: 201,
-    }, 201);
+    return createdStatus();
   }
 
   async #bind(
@@ -1304,14 +1298,16 @@ export class ApiHandler {
       delete cur.metadata.resourceVersion;
       return cur;
     }, { dryRun, now, skipValidation: true });
-    return jsonResponse({
-      kind: "Status",
-      apiVersion: "v1",
-      metadata: {},
-      status: "Success",
-      code: 201,
-    }, 201);
+    return createdStatus();
   }
+}
+
+/** A 201 `Status` of `Success`, kube-apiserver's answer to a created binding or eviction. */
+function createdStatus(): Response {
+  return jsonResponse(
+    { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 },
+    201,
+  );
 }
 
 /** The fields of a `DeleteOptions` body (JSON form) rks honours; other values are ignored. */
